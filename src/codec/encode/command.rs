@@ -1,0 +1,358 @@
+//! Encoding of commands (the inverse of `codec::parse::command`).
+
+use base64::Engine;
+use bytes::BytesMut;
+
+use super::{EncodeOptions, Encoded, Writer};
+use crate::types::chars::{self, LIST};
+use crate::types::{
+    Command, CommandBody, FetchAttribute, FetchAttributes, Flag, ListMailbox, Macro, Mailbox, Partial, SearchKey,
+    Section, SectionText, StoreKind,
+};
+
+/// Encodes `cmd` into `out` and returns the fragments to send in order.
+pub fn encode_command(cmd: &Command, options: &EncodeOptions, out: &mut BytesMut) -> Encoded {
+    let mut w = Writer::new(out, options.literal_policy);
+    w.raw(cmd.tag.as_bytes());
+    w.sp();
+    body(&mut w, &cmd.body);
+    w.crlf();
+    w.finish()
+}
+
+fn mailbox(w: &mut Writer<'_>, m: &Mailbox) {
+    match m {
+        Mailbox::Inbox => w.raw(b"INBOX"),
+        Mailbox::Other(s) => w.astring(s),
+    }
+}
+
+fn list_mailbox(w: &mut Writer<'_>, m: &ListMailbox) {
+    if chars::all(m.as_wire(), LIST) {
+        w.raw(m.as_wire());
+    } else {
+        w.string(m.as_istring());
+    }
+}
+
+pub(crate) fn flag_list(w: &mut Writer<'_>, flags: &[Flag]) {
+    w.byte(b'(');
+    for (n, f) in flags.iter().enumerate() {
+        if n > 0 {
+            w.sp();
+        }
+        w.display(f);
+    }
+    w.byte(b')');
+}
+
+fn body(w: &mut Writer<'_>, b: &CommandBody) {
+    use CommandBody::*;
+    match b {
+        Capability | Noop | Logout | StartTls | Check | Close | Expunge | Unselect | Idle | Namespace => {
+            w.raw(b.name().as_bytes())
+        }
+        Authenticate { mechanism, initial_response } => {
+            w.raw(b"AUTHENTICATE ");
+            w.raw(mechanism.as_str().as_bytes());
+            if let Some(ir) = initial_response {
+                w.sp();
+                if ir.expose().is_empty() {
+                    w.byte(b'=');
+                } else {
+                    w.raw(base64::engine::general_purpose::STANDARD.encode(ir.expose()).as_bytes());
+                }
+            }
+        }
+        Login { username, password } => {
+            w.raw(b"LOGIN ");
+            w.astring(username);
+            w.sp();
+            w.astring(password.expose());
+        }
+        Select { mailbox: m } | Examine { mailbox: m } | Create { mailbox: m } | Delete { mailbox: m }
+        | Subscribe { mailbox: m } | Unsubscribe { mailbox: m } => {
+            w.raw(b.name().as_bytes());
+            w.sp();
+            mailbox(w, m);
+        }
+        Rename { from, to } => {
+            w.raw(b"RENAME ");
+            mailbox(w, from);
+            w.sp();
+            mailbox(w, to);
+        }
+        List { reference, pattern } | Lsub { reference, pattern } => {
+            w.raw(b.name().as_bytes());
+            w.sp();
+            mailbox(w, reference);
+            w.sp();
+            list_mailbox(w, pattern);
+        }
+        Status { mailbox: m, items } => {
+            w.raw(b"STATUS ");
+            mailbox(w, m);
+            w.raw(b" (");
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    w.sp();
+                }
+                w.raw(item.as_str().as_bytes());
+            }
+            w.byte(b')');
+        }
+        Append { mailbox: m, flags, date, message } => {
+            w.raw(b"APPEND ");
+            mailbox(w, m);
+            if !flags.is_empty() {
+                w.sp();
+                flag_list(w, flags);
+            }
+            if let Some(d) = date {
+                w.raw(b" \"");
+                w.display(d);
+                w.byte(b'"');
+            }
+            w.sp();
+            w.literal(message.data(), message.is_binary());
+        }
+        UidExpunge { set } => {
+            w.raw(b"UID EXPUNGE ");
+            w.display(set);
+        }
+        Search { charset, criteria, .. } => {
+            w.raw(b.name().as_bytes());
+            if let Some(cs) = charset {
+                w.raw(b" CHARSET ");
+                w.astring(cs);
+            }
+            for key in criteria {
+                w.sp();
+                search_key(w, key);
+            }
+        }
+        Fetch { set, attributes, .. } => {
+            w.raw(b.name().as_bytes());
+            w.sp();
+            w.display(set);
+            w.sp();
+            fetch_attributes(w, attributes);
+        }
+        Store { set, kind, silent, flags, .. } => {
+            w.raw(b.name().as_bytes());
+            w.sp();
+            w.display(set);
+            w.sp();
+            match kind {
+                StoreKind::Replace => {}
+                StoreKind::Add => w.byte(b'+'),
+                StoreKind::Remove => w.byte(b'-'),
+            }
+            w.raw(b"FLAGS");
+            if *silent {
+                w.raw(b".SILENT");
+            }
+            w.sp();
+            flag_list(w, flags);
+        }
+        Copy { set, mailbox: m, .. } | Move { set, mailbox: m, .. } => {
+            w.raw(b.name().as_bytes());
+            w.sp();
+            w.display(set);
+            w.sp();
+            mailbox(w, m);
+        }
+        Enable { capabilities } => {
+            w.raw(b"ENABLE");
+            for c in capabilities {
+                w.sp();
+                w.display(c);
+            }
+        }
+        Id { parameters } => {
+            w.raw(b"ID ");
+            match parameters {
+                None => w.raw(b"NIL"),
+                Some(params) => {
+                    w.byte(b'(');
+                    for (n, (k, v)) in params.iter().enumerate() {
+                        if n > 0 {
+                            w.sp();
+                        }
+                        w.string(k);
+                        w.sp();
+                        w.nstring(v.as_ref());
+                    }
+                    w.byte(b')');
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn section(w: &mut Writer<'_>, s: &Section) {
+    w.byte(b'[');
+    section_part(w, &s.part);
+    if let Some(text) = &s.text {
+        if !s.part.is_empty() {
+            w.byte(b'.');
+        }
+        match text {
+            SectionText::Header => w.raw(b"HEADER"),
+            SectionText::Text => w.raw(b"TEXT"),
+            SectionText::Mime => w.raw(b"MIME"),
+            SectionText::HeaderFields(names) | SectionText::HeaderFieldsNot(names) => {
+                w.raw(if matches!(text, SectionText::HeaderFields(_)) { b"HEADER.FIELDS (" } else { b"HEADER.FIELDS.NOT (" });
+                for (n, name) in names.iter().enumerate() {
+                    if n > 0 {
+                        w.sp();
+                    }
+                    w.astring(name);
+                }
+                w.byte(b')');
+            }
+        }
+    }
+    w.byte(b']');
+}
+
+pub(crate) fn section_part(w: &mut Writer<'_>, part: &[std::num::NonZeroU32]) {
+    for (n, p) in part.iter().enumerate() {
+        if n > 0 {
+            w.byte(b'.');
+        }
+        w.number(p.get());
+    }
+}
+
+fn partial(w: &mut Writer<'_>, p: &Option<Partial>) {
+    if let Some(p) = p {
+        w.byte(b'<');
+        w.number(p.offset);
+        w.byte(b'.');
+        w.number(p.length.get());
+        w.byte(b'>');
+    }
+}
+
+fn fetch_attribute(w: &mut Writer<'_>, a: &FetchAttribute) {
+    use FetchAttribute::*;
+    match a {
+        Envelope => w.raw(b"ENVELOPE"),
+        Flags => w.raw(b"FLAGS"),
+        InternalDate => w.raw(b"INTERNALDATE"),
+        Rfc822 => w.raw(b"RFC822"),
+        Rfc822Header => w.raw(b"RFC822.HEADER"),
+        Rfc822Size => w.raw(b"RFC822.SIZE"),
+        Rfc822Text => w.raw(b"RFC822.TEXT"),
+        Body => w.raw(b"BODY"),
+        BodyStructure => w.raw(b"BODYSTRUCTURE"),
+        Uid => w.raw(b"UID"),
+        BodySection { peek, section: s, partial: p } => {
+            w.raw(if *peek { b"BODY.PEEK" } else { b"BODY" });
+            section(w, s);
+            partial(w, p);
+        }
+        Binary { peek, part, partial: p } => {
+            w.raw(if *peek { b"BINARY.PEEK[" } else { b"BINARY[" });
+            section_part(w, part);
+            w.byte(b']');
+            partial(w, p);
+        }
+        BinarySize { part } => {
+            w.raw(b"BINARY.SIZE[");
+            section_part(w, part);
+            w.byte(b']');
+        }
+    }
+}
+
+fn fetch_attributes(w: &mut Writer<'_>, a: &FetchAttributes) {
+    match a {
+        FetchAttributes::Macro(Macro::All) => w.raw(b"ALL"),
+        FetchAttributes::Macro(Macro::Fast) => w.raw(b"FAST"),
+        FetchAttributes::Macro(Macro::Full) => w.raw(b"FULL"),
+        FetchAttributes::List(list) if list.len() == 1 => fetch_attribute(w, &list[0]),
+        FetchAttributes::List(list) => {
+            w.byte(b'(');
+            for (n, a) in list.iter().enumerate() {
+                if n > 0 {
+                    w.sp();
+                }
+                fetch_attribute(w, a);
+            }
+            w.byte(b')');
+        }
+    }
+}
+
+fn search_key(w: &mut Writer<'_>, k: &SearchKey) {
+    use SearchKey::*;
+    macro_rules! with {
+        ($word:literal, $f:ident, $v:expr) => {{
+            w.raw($word);
+            w.sp();
+            w.$f($v);
+        }};
+    }
+    match k {
+        All => w.raw(b"ALL"),
+        Answered => w.raw(b"ANSWERED"),
+        Deleted => w.raw(b"DELETED"),
+        Draft => w.raw(b"DRAFT"),
+        Flagged => w.raw(b"FLAGGED"),
+        New => w.raw(b"NEW"),
+        Old => w.raw(b"OLD"),
+        Recent => w.raw(b"RECENT"),
+        Seen => w.raw(b"SEEN"),
+        Unanswered => w.raw(b"UNANSWERED"),
+        Undeleted => w.raw(b"UNDELETED"),
+        Undraft => w.raw(b"UNDRAFT"),
+        Unflagged => w.raw(b"UNFLAGGED"),
+        Unseen => w.raw(b"UNSEEN"),
+        Bcc(s) => with!(b"BCC", astring, s),
+        Body(s) => with!(b"BODY", astring, s),
+        Cc(s) => with!(b"CC", astring, s),
+        From(s) => with!(b"FROM", astring, s),
+        Subject(s) => with!(b"SUBJECT", astring, s),
+        Text(s) => with!(b"TEXT", astring, s),
+        To(s) => with!(b"TO", astring, s),
+        Before(d) => with!(b"BEFORE", display, d),
+        On(d) => with!(b"ON", display, d),
+        Since(d) => with!(b"SINCE", display, d),
+        SentBefore(d) => with!(b"SENTBEFORE", display, d),
+        SentOn(d) => with!(b"SENTON", display, d),
+        SentSince(d) => with!(b"SENTSINCE", display, d),
+        Keyword(a) => with!(b"KEYWORD", raw, a.as_bytes()),
+        Unkeyword(a) => with!(b"UNKEYWORD", raw, a.as_bytes()),
+        Larger(n) => with!(b"LARGER", number, *n),
+        Smaller(n) => with!(b"SMALLER", number, *n),
+        Uid(set) => with!(b"UID", display, set),
+        Header(name, value) => {
+            with!(b"HEADER", astring, name);
+            w.sp();
+            w.astring(value);
+        }
+        Not(inner) => {
+            w.raw(b"NOT ");
+            search_key(w, inner);
+        }
+        Or(a, b) => {
+            w.raw(b"OR ");
+            search_key(w, a);
+            w.sp();
+            search_key(w, b);
+        }
+        SequenceSet(set) => w.display(set),
+        And(keys) => {
+            w.byte(b'(');
+            for (n, key) in keys.iter().enumerate() {
+                if n > 0 {
+                    w.sp();
+                }
+                search_key(w, key);
+            }
+            w.byte(b')');
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! The strict encoder: writes values into the caller's [`BytesMut`] as line and literal
+//! fragments.
+//!
+//! Strings take their cheapest legal form: an atom where the grammar allows one, else a
+//! quoted string, else a literal. A synchronising literal splits the output, because the
+//! client must wait for the server's `+` before sending its bytes; the [`Fragment`] list
+//! says where. Non-synchronising literals (`{n+}`, RFC 7888) are used when the
+//! [`LiteralPolicy`] allows it.
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use imap_machine::codec::{encode_command, EncodeOptions, Fragment};
+//! use imap_machine::types::{Command, CommandBody, IString, Secret, Tag};
+//!
+//! let cmd = Command::new(Tag::try_from("a1").unwrap(), CommandBody::Login {
+//!     username: IString::from_static("joe"),
+//!     password: Secret::new(IString::from_static("p\r\nw")),
+//! });
+//! let mut buf = BytesMut::new();
+//! let out = encode_command(&cmd, &EncodeOptions::default(), &mut buf);
+//! assert_eq!(out.fragments().len(), 3);
+//! assert!(matches!(&out.fragments()[0], Fragment::Line(l) if l.as_ref() == b"a1 LOGIN joe {4}\r\n"));
+//! assert_eq!(out.to_vec(), b"a1 LOGIN joe {4}\r\np\r\nw\r\n");
+//! ```
+
+mod command;
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+pub use command::encode_command;
+
+use crate::types::{string_form, quoted_needs_no_escape, IString, LiteralMode, StringForm, StringPosition};
+
+/// One piece of encoded output, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fragment {
+    /// Bytes to send as they are. A line that is followed by a synchronising
+    /// [`Fragment::Literal`] ends with its `{n}` announcement and CRLF.
+    Line(Bytes),
+    /// A literal's payload, a zero-copy handle on the caller's data.
+    Literal {
+        /// The payload.
+        data: Bytes,
+        /// [`LiteralMode::Sync`]: wait for the server's `+` before sending `data`.
+        mode: LiteralMode,
+    },
+}
+
+/// Which literal announcements the encoder may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LiteralPolicy {
+    /// `{n}` only: the IMAP4rev1 baseline, and what a server's output uses.
+    #[default]
+    Sync,
+    /// `{n+}` for any size: the server advertised LITERAL+ (RFC 7888).
+    NonSync,
+    /// `{n+}` up to 4096 bytes, `{n}` above: the server advertised LITERAL- (RFC 7888 §5).
+    NonSyncUpTo4096,
+}
+
+/// Options of the encoder.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct EncodeOptions {
+    /// Which literal forms may be used. Default [`LiteralPolicy::Sync`], the only form
+    /// every server accepts.
+    pub literal_policy: LiteralPolicy,
+}
+
+impl EncodeOptions {
+    /// Options with the given literal policy.
+    pub fn with_literal_policy(policy: LiteralPolicy) -> Self {
+        EncodeOptions { literal_policy: policy }
+    }
+}
+
+/// Literals up to this size are copied inline when no wait is needed; larger ones become
+/// their own fragment so their payload is never copied.
+const INLINE_LITERAL_MAX: usize = 4096;
+
+/// The output of one encode: fragments in send order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Encoded {
+    fragments: Vec<Fragment>,
+}
+
+impl Encoded {
+    /// The fragments in send order.
+    pub fn fragments(&self) -> &[Fragment] {
+        &self.fragments
+    }
+
+    /// Takes the fragments.
+    pub fn into_fragments(self) -> Vec<Fragment> {
+        self.fragments
+    }
+
+    /// All bytes concatenated, as they would go on the wire (for tests and logs).
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut v = Vec::new();
+        for f in &self.fragments {
+            match f {
+                Fragment::Line(b) | Fragment::Literal { data: b, .. } => v.extend_from_slice(b),
+            }
+        }
+        v
+    }
+}
+
+/// The writer every encoder writes through.
+pub(crate) struct Writer<'a> {
+    out: &'a mut BytesMut,
+    fragments: Vec<Fragment>,
+    policy: LiteralPolicy,
+}
+
+impl<'a> Writer<'a> {
+    pub(crate) fn new(out: &'a mut BytesMut, policy: LiteralPolicy) -> Self {
+        Writer { out, fragments: Vec::new(), policy }
+    }
+
+    /// Ends the output: the pending bytes become the last line fragment.
+    pub(crate) fn finish(mut self) -> Encoded {
+        self.flush();
+        Encoded { fragments: self.fragments }
+    }
+
+    fn flush(&mut self) {
+        if !self.out.is_empty() {
+            self.fragments.push(Fragment::Line(self.out.split().freeze()));
+        }
+    }
+
+    #[inline]
+    pub(crate) fn raw(&mut self, b: &[u8]) {
+        self.out.extend_from_slice(b);
+    }
+
+    #[inline]
+    pub(crate) fn byte(&mut self, b: u8) {
+        self.out.put_u8(b);
+    }
+
+    #[inline]
+    pub(crate) fn sp(&mut self) {
+        self.out.put_u8(b' ');
+    }
+
+    #[inline]
+    pub(crate) fn crlf(&mut self) {
+        self.out.extend_from_slice(b"\r\n");
+    }
+
+    #[inline]
+    pub(crate) fn number(&mut self, n: impl itoa::Integer) {
+        let mut buf = itoa::Buffer::new();
+        self.out.extend_from_slice(buf.format(n).as_bytes());
+    }
+
+    /// Writes anything `Display` (dates, flags, sequence sets).
+    pub(crate) fn display(&mut self, v: impl std::fmt::Display) {
+        use std::fmt::Write;
+        write!(self.out, "{v}").expect("BytesMut grows");
+    }
+
+    /// `DQUOTE *QUOTED-CHAR DQUOTE`; the caller checked the content is TEXT-CHARs.
+    pub(crate) fn quoted(&mut self, s: &[u8]) {
+        self.out.reserve(s.len() + 2);
+        self.out.put_u8(b'"');
+        if quoted_needs_no_escape(s) {
+            self.out.extend_from_slice(s);
+        } else {
+            for &b in s {
+                if b == b'"' || b == b'\\' {
+                    self.out.put_u8(b'\\');
+                }
+                self.out.put_u8(b);
+            }
+        }
+        self.out.put_u8(b'"');
+    }
+
+    /// A literal announcement and payload.
+    pub(crate) fn literal(&mut self, data: &Bytes, binary: bool) {
+        let non_sync = match self.policy {
+            LiteralPolicy::Sync => false,
+            LiteralPolicy::NonSync => true,
+            LiteralPolicy::NonSyncUpTo4096 => data.len() <= 4096,
+        };
+        if binary {
+            self.out.put_u8(b'~');
+        }
+        self.out.put_u8(b'{');
+        self.number(data.len());
+        if non_sync {
+            self.out.put_u8(b'+');
+        }
+        self.out.extend_from_slice(b"}\r\n");
+        if non_sync && data.len() <= INLINE_LITERAL_MAX {
+            self.out.extend_from_slice(data);
+            return;
+        }
+        self.flush();
+        let mode = if non_sync { LiteralMode::NonSync } else { LiteralMode::Sync };
+        self.fragments.push(Fragment::Literal { data: data.clone(), mode });
+    }
+
+    /// A string value in its cheapest legal form at `position`.
+    pub(crate) fn string_at(&mut self, s: &IString, position: StringPosition) {
+        match string_form(s.as_bytes(), position) {
+            StringForm::Atom => self.raw(s.as_bytes()),
+            StringForm::Quoted => self.quoted(s.as_bytes()),
+            StringForm::Literal => self.literal(&s.to_bytes(), false),
+        }
+    }
+
+    /// `astring`
+    pub(crate) fn astring(&mut self, s: &IString) {
+        self.string_at(s, StringPosition::AString);
+    }
+
+    /// `string`
+    pub(crate) fn string(&mut self, s: &IString) {
+        self.string_at(s, StringPosition::String);
+    }
+
+    /// `nstring`
+    pub(crate) fn nstring(&mut self, s: Option<&IString>) {
+        match s {
+            Some(s) => self.string_at(s, StringPosition::NString),
+            None => self.raw(b"NIL"),
+        }
+    }
+}

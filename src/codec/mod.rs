@@ -1,0 +1,29 @@
+//! The codec: framing, parsing and encoding (layer 1 of the design).
+//!
+//! Bytes go through the [`Framer`] into whole messages, then a parser
+//! ([`parse_command`]) turns a message into a typed value. The encoder goes the other
+//! way, writing into the caller's buffer ([`encode_command`]).
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use imap_machine::codec::{encode_command, parse_command, EncodeOptions, Framer, FramerEvent,
+//!     FramerOptions, Role};
+//!
+//! let mut framer = Framer::new(Role::Server, FramerOptions::default());
+//! framer.handle_input(b"a1 FETCH 1:* (FLAGS UID)\r\n");
+//! let Some(FramerEvent::Message(frame)) = framer.poll() else { panic!() };
+//! let cmd = parse_command(frame.bytes()).unwrap();
+//! let out = encode_command(&cmd, &EncodeOptions::default(), &mut BytesMut::new());
+//! assert_eq!(out.to_vec(), b"a1 FETCH 1:* (FLAGS UID)\r\n");
+//! ```
+
+pub mod encode;
+mod framer;
+pub mod parse;
+
+pub use encode::{encode_command, EncodeOptions, Encoded, Fragment, LiteralPolicy};
+pub use framer::{Frame, FrameError, FrameErrorKind, Framer, FramerEvent, FramerOptions, Role};
+pub use parse::{
+    parse_authenticate_data, parse_command, parse_idle_done, parse_tag_prefix, AuthenticateData, ParseError,
+    ParseErrorKind,
+};

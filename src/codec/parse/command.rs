@@ -1,0 +1,322 @@
+//! Commands (RFC 3501 §6, §9 `command`, and the extensions of the README's matrix).
+
+use bytes::Bytes;
+
+use super::core::{
+    astring, atom, base64, byte, crlf, date_time, flag, flag_list, keyword, list_mailbox, literal, mailbox, nil,
+    nstring, sequence_set, sp, string, tag, take_class, unexpected,
+};
+use super::fetch::fetch_attributes;
+use super::input::{fail, In, PResult, ParseErrorKind};
+use super::search::search_key;
+use crate::types::chars::ATOM;
+use crate::types::{AuthMechanism, Capability, Command, CommandBody, Secret, StatusItem, StoreKind};
+
+/// `command = tag SP (command-any / command-auth / command-nonauth / command-select) CRLF`
+pub(crate) fn command(i: In<'_>) -> PResult<'_, Command> {
+    let (i, tag) = tag(i)?;
+    let (i, ()) = sp(i)?;
+    let (i, body) = command_body(i)?;
+    let (i, ()) = crlf(i)?;
+    Ok((i, Command { tag, body }))
+}
+
+fn command_name(i: In<'_>) -> PResult<'_, In<'_>> {
+    take_class(i, ATOM, "command name")
+}
+
+/// The part of `command` between the tag and the CRLF.
+fn command_body(i: In<'_>) -> PResult<'_, CommandBody> {
+    use CommandBody::*;
+    let (rest, name) = command_name(i)?;
+    let n = name.as_slice();
+    let eq = |s: &str| n.eq_ignore_ascii_case(s.as_bytes());
+    macro_rules! one_mailbox {
+        ($v:ident) => {{
+            let (j, ()) = sp(rest)?;
+            let (j, mailbox) = mailbox(j)?;
+            Ok((j, $v { mailbox }))
+        }};
+    }
+    match n.len() {
+        2 if eq("ID") => id(rest),
+        3 if eq("UID") => uid(rest),
+        4 if eq("NOOP") => Ok((rest, Noop)),
+        4 if eq("LIST") => list(rest, true),
+        4 if eq("LSUB") => list(rest, false),
+        4 if eq("IDLE") => Ok((rest, Idle)),
+        4 if eq("COPY") => copy_move(rest, false, false),
+        4 if eq("MOVE") => copy_move(rest, true, false),
+        5 if eq("LOGIN") => login(rest),
+        5 if eq("CHECK") => Ok((rest, Check)),
+        5 if eq("CLOSE") => Ok((rest, Close)),
+        5 if eq("FETCH") => fetch(rest, false),
+        5 if eq("STORE") => store(rest, false),
+        6 if eq("LOGOUT") => Ok((rest, Logout)),
+        6 if eq("SELECT") => one_mailbox!(Select),
+        6 if eq("CREATE") => one_mailbox!(Create),
+        6 if eq("DELETE") => one_mailbox!(Delete),
+        6 if eq("RENAME") => {
+            let (j, ()) = sp(rest)?;
+            let (j, from) = mailbox(j)?;
+            let (j, ()) = sp(j)?;
+            let (j, to) = mailbox(j)?;
+            Ok((j, Rename { from, to }))
+        }
+        6 if eq("STATUS") => status(rest),
+        6 if eq("APPEND") => append(rest),
+        6 if eq("SEARCH") => search(rest, false),
+        6 if eq("ENABLE") => enable(rest),
+        7 if eq("EXAMINE") => one_mailbox!(Examine),
+        7 if eq("EXPUNGE") => Ok((rest, Expunge)),
+        8 if eq("STARTTLS") => Ok((rest, StartTls)),
+        8 if eq("UNSELECT") => Ok((rest, Unselect)),
+        9 if eq("SUBSCRIBE") => one_mailbox!(Subscribe),
+        9 if eq("NAMESPACE") => Ok((rest, Namespace)),
+        10 if eq("CAPABILITY") => Ok((rest, Capability)),
+        11 if eq("UNSUBSCRIBE") => one_mailbox!(Unsubscribe),
+        12 if eq("AUTHENTICATE") => authenticate(rest),
+        _ => fail(i, ParseErrorKind::UnknownCommand),
+    }
+}
+
+/// `"UID" SP ("COPY" / "MOVE" / "FETCH" / "SEARCH" / "STORE" / "EXPUNGE") ...`
+/// (RFC 3501, RFC 6851 `uid =/ "UID" SP move`, RFC 4315 `uid-expunge`).
+fn uid(i: In<'_>) -> PResult<'_, CommandBody> {
+    let (i, ()) = sp(i)?;
+    let (rest, name) = command_name(i)?;
+    let n = name.as_slice();
+    let eq = |s: &str| n.eq_ignore_ascii_case(s.as_bytes());
+    if eq("FETCH") {
+        fetch(rest, true)
+    } else if eq("SEARCH") {
+        search(rest, true)
+    } else if eq("STORE") {
+        store(rest, true)
+    } else if eq("COPY") {
+        copy_move(rest, false, true)
+    } else if eq("MOVE") {
+        copy_move(rest, true, true)
+    } else if eq("EXPUNGE") {
+        let (j, ()) = sp(rest)?;
+        let (j, set) = sequence_set(j)?;
+        Ok((j, CommandBody::UidExpunge { set }))
+    } else {
+        fail(i, ParseErrorKind::Expected("COPY, MOVE, FETCH, SEARCH, STORE or EXPUNGE after UID"))
+    }
+}
+
+/// `login = "LOGIN" SP userid SP password`
+fn login(i: In<'_>) -> PResult<'_, CommandBody> {
+    let (i, ()) = sp(i)?;
+    let (i, username) = astring(i)?;
+    let (i, ()) = sp(i)?;
+    let (i, password) = astring(i)?;
+    Ok((i, CommandBody::Login { username, password: Secret::new(password) }))
+}
+
+/// `authenticate = "AUTHENTICATE" SP auth-type [SP (base64 / "=")]` (RFC 4959)
+fn authenticate(i: In<'_>) -> PResult<'_, CommandBody> {
+    let (i, ()) = sp(i)?;
+    let (i, mech) = atom(i)?;
+    let mechanism = AuthMechanism::from(mech);
+    if i.first() != Some(b' ') {
+        return Ok((i, CommandBody::Authenticate { mechanism, initial_response: None }));
+    }
+    let i = i.advance(1);
+    let (i, data) = if i.as_slice().starts_with(b"=") && !i.as_slice().get(1).is_some_and(|b| *b != b'\r') {
+        (i.advance(1), Bytes::new())
+    } else {
+        base64(i)?
+    };
+    Ok((i, CommandBody::Authenticate { mechanism, initial_response: Some(Secret::new(data)) }))
+}
+
+/// `list = "LIST" SP mailbox SP list-mailbox`, `lsub = "LSUB" SP mailbox SP list-mailbox`
+fn list(i: In<'_>, is_list: bool) -> PResult<'_, CommandBody> {
+    let (i, ()) = sp(i)?;
+    let (i, reference) = mailbox(i)?;
+    let (i, ()) = sp(i)?;
+    let (i, pattern) = list_mailbox(i)?;
+    let body = if is_list { CommandBody::List { reference, pattern } } else { CommandBody::Lsub { reference, pattern } };
+    Ok((i, body))
+}
+
+/// `status = "STATUS" SP mailbox SP "(" status-att *(SP status-att) ")"`
+fn status(i: In<'_>) -> PResult<'_, CommandBody> {
+    let (i, ()) = sp(i)?;
+    let (i, mailbox) = mailbox(i)?;
+    let (i, ()) = sp(i)?;
+    let (mut i, ()) = byte(b'(', "(")(i)?;
+    let mut items = Vec::new();
+    loop {
+        let (j, word) = take_class(i, ATOM, "status-att")?;
+        match StatusItem::from_name(word.as_slice()) {
+            Some(item) => items.push(item),
+            None => return fail(i, ParseErrorKind::Expected("status-att")),
+        }
+        match j.first() {
+            Some(b' ') => i = j.advance(1),
+            Some(b')') => return Ok((j.advance(1), CommandBody::Status { mailbox, items })),
+            _ => return unexpected(j, "SP or )"),
+        }
+    }
+}
+
+/// `append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal`, where the
+/// literal may be `{n+}` (RFC 7888) or `~{n}` (RFC 3516).
+fn append(i: In<'_>) -> PResult<'_, CommandBody> {
+    let (i, ()) = sp(i)?;
+    let (i, mailbox) = mailbox(i)?;
+    let (mut i, ()) = sp(i)?;
+    let mut flags = Vec::new();
+    if i.first() == Some(b'(') {
+        let (j, f) = flag_list(i)?;
+        flags = f;
+        i = sp(j)?.0;
+    }
+    let mut date = None;
+    if i.first() == Some(b'"') {
+        let (j, d) = date_time(i)?;
+        date = Some(d);
+        i = sp(j)?.0;
+    }
+    let (i, message) = literal(i, true)?;
+    Ok((i, CommandBody::Append { mailbox, flags, date, message }))
+}
+
+/// `search = "SEARCH" [SP "CHARSET" SP astring] 1*(SP search-key)`
+fn search(i: In<'_>, uid: bool) -> PResult<'_, CommandBody> {
+    let (mut i, ()) = sp(i)?;
+    let mut charset = None;
+    if let Ok((j, ())) = keyword(i, "CHARSET ") {
+        let (j, cs) = astring(j)?;
+        charset = Some(cs);
+        i = sp(j)?.0;
+    }
+    let mut criteria = Vec::new();
+    loop {
+        let (j, key) = search_key(i)?;
+        criteria.push(key);
+        if j.first() == Some(b' ') {
+            i = j.advance(1);
+        } else {
+            return Ok((j, CommandBody::Search { charset, criteria, uid }));
+        }
+    }
+}
+
+/// `fetch = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" / fetch-att / "("
+/// fetch-att *(SP fetch-att) ")")`
+fn fetch(i: In<'_>, uid: bool) -> PResult<'_, CommandBody> {
+    let (i, ()) = sp(i)?;
+    let (i, set) = sequence_set(i)?;
+    let (i, ()) = sp(i)?;
+    let (i, attributes) = fetch_attributes(i)?;
+    Ok((i, CommandBody::Fetch { set, attributes, uid }))
+}
+
+/// `store = "STORE" SP sequence-set SP store-att-flags` with
+/// `store-att-flags = (["+" / "-"] "FLAGS" [".SILENT"]) SP (flag-list / (flag *(SP flag)))`
+fn store(i: In<'_>, uid: bool) -> PResult<'_, CommandBody> {
+    let (i, ()) = sp(i)?;
+    let (i, set) = sequence_set(i)?;
+    let (i, ()) = sp(i)?;
+    let (i, kind) = match i.first() {
+        Some(b'+') => (i.advance(1), StoreKind::Add),
+        Some(b'-') => (i.advance(1), StoreKind::Remove),
+        _ => (i, StoreKind::Replace),
+    };
+    let (i, ()) = keyword(i, "FLAGS")?;
+    let (i, silent) = match keyword(i, ".SILENT") {
+        Ok((j, ())) => (j, true),
+        Err(_) => (i, false),
+    };
+    let (i, ()) = sp(i)?;
+    let (i, flags) = if i.first() == Some(b'(') {
+        flag_list(i)?
+    } else {
+        let (mut i, f) = flag(i)?;
+        let mut flags = vec![f];
+        while i.first() == Some(b' ') {
+            let (j, f) = flag(i.advance(1))?;
+            flags.push(f);
+            i = j;
+        }
+        (i, flags)
+    };
+    Ok((i, CommandBody::Store { set, kind, silent, flags, uid }))
+}
+
+/// `copy = "COPY" SP sequence-set SP mailbox`, `move = "MOVE" SP sequence-set SP mailbox`
+fn copy_move(i: In<'_>, is_move: bool, uid: bool) -> PResult<'_, CommandBody> {
+    let (i, ()) = sp(i)?;
+    let (i, set) = sequence_set(i)?;
+    let (i, ()) = sp(i)?;
+    let (i, mailbox) = mailbox(i)?;
+    let body =
+        if is_move { CommandBody::Move { set, mailbox, uid } } else { CommandBody::Copy { set, mailbox, uid } };
+    Ok((i, body))
+}
+
+/// `enable = "ENABLE" 1*(SP capability)` (RFC 5161)
+fn enable(i: In<'_>) -> PResult<'_, CommandBody> {
+    let mut i = i;
+    let mut capabilities = Vec::new();
+    loop {
+        let (j, ()) = sp(i)?;
+        let (j, a) = atom(j)?;
+        capabilities.push(Capability::from(a));
+        if j.first() != Some(b' ') {
+            return Ok((j, CommandBody::Enable { capabilities }));
+        }
+        i = j;
+    }
+}
+
+/// `id = "ID" SP id-params-list` with
+/// `id-params-list = "(" *(string SP nstring) ")" / nil` (RFC 2971)
+fn id(i: In<'_>) -> PResult<'_, CommandBody> {
+    let (i, ()) = sp(i)?;
+    if i.first() != Some(b'(') {
+        let (i, ()) = nil(i)?;
+        return Ok((i, CommandBody::Id { parameters: None }));
+    }
+    let mut i = i.advance(1);
+    let mut params = Vec::new();
+    if i.first() == Some(b')') {
+        return Ok((i.advance(1), CommandBody::Id { parameters: Some(params) }));
+    }
+    loop {
+        let (j, k) = string(i)?;
+        let (j, ()) = sp(j)?;
+        let (j, v) = nstring(j)?;
+        params.push((k, v));
+        match j.first() {
+            Some(b' ') => i = j.advance(1),
+            Some(b')') => return Ok((j.advance(1), CommandBody::Id { parameters: Some(params) })),
+            _ => return unexpected(j, "SP or )"),
+        }
+    }
+}
+
+/// One line of the client's side of an AUTHENTICATE exchange:
+/// `base64 CRLF` (RFC 3501 §6.2.2), an empty line for an empty response, or `"*" CRLF`
+/// to cancel.
+pub(crate) fn authenticate_data(i: In<'_>) -> PResult<'_, Option<Bytes>> {
+    match i.as_slice() {
+        [b'*', b'\r', b'\n'] => Ok((i.advance(3), None)),
+        [b'\r', b'\n'] => Ok((i.advance(2), Some(Bytes::new()))),
+        _ => {
+            let (i, data) = base64(i)?;
+            let (i, ()) = crlf(i)?;
+            Ok((i, Some(data)))
+        }
+    }
+}
+
+/// `idle-done = "DONE" CRLF` (RFC 2177)
+pub(crate) fn idle_done(i: In<'_>) -> PResult<'_, ()> {
+    let (i, ()) = keyword(i, "DONE")?;
+    crlf(i)
+}

@@ -1,0 +1,491 @@
+//! The lexical rules of RFC 3501 §9 shared by commands and responses: SP, CRLF, numbers,
+//! atoms, strings, literals, flags, sequence sets and dates.
+
+use std::num::NonZeroU32;
+
+use bytes::Bytes;
+use chrono::{NaiveDate, NaiveTime};
+
+use super::input::{expected, fail, In, PResult, ParseError, ParseErrorKind};
+use crate::types::chars::{self, ASTRING, ATOM, DIGIT, LIST, TAG, TEXT};
+use crate::types::{
+    month_number, Atom, Date, DateTime, Flag, IString, ListMailbox, Literal, Mailbox, NString, SeqNumber, Sequence,
+    SequenceSet, Tag,
+};
+
+/// Reports the byte at `i` as unexpected, naming NUL and 8-bit bytes precisely.
+pub(crate) fn unexpected<'a, T>(i: In<'a>, what: &'static str) -> PResult<'a, T> {
+    match i.first() {
+        Some(0) => fail(i, ParseErrorKind::Nul),
+        Some(b) if b >= 0x80 => fail(i, ParseErrorKind::EightBit(b)),
+        _ => expected(i, what),
+    }
+}
+
+/// Consumes the exact byte `b`.
+#[inline]
+pub(crate) fn byte(b: u8, what: &'static str) -> impl Fn(In<'_>) -> PResult<'_, ()> {
+    move |i| if i.first() == Some(b) { Ok((i.advance(1), ())) } else { unexpected(i, what) }
+}
+
+/// `SP = %x20`
+#[inline]
+pub(crate) fn sp(i: In<'_>) -> PResult<'_, ()> {
+    if i.first() == Some(b' ') {
+        Ok((i.advance(1), ()))
+    } else {
+        unexpected(i, "SP")
+    }
+}
+
+/// `CRLF = CR LF`
+#[inline]
+pub(crate) fn crlf(i: In<'_>) -> PResult<'_, ()> {
+    match i.as_slice() {
+        [b'\r', b'\n', ..] => Ok((i.advance(2), ())),
+        [b'\n', ..] => fail(i, ParseErrorKind::BareLf),
+        _ => unexpected(i, "CRLF"),
+    }
+}
+
+/// Consumes `word` case-insensitively (a keyword of the grammar).
+#[inline]
+pub(crate) fn keyword<'a>(i: In<'a>, word: &'static str) -> PResult<'a, ()> {
+    let s = i.as_slice();
+    if s.len() >= word.len() && s[..word.len()].eq_ignore_ascii_case(word.as_bytes()) {
+        Ok((i.advance(word.len()), ()))
+    } else {
+        unexpected(i, word)
+    }
+}
+
+/// The longest non-empty run of bytes in class `mask`.
+#[inline]
+pub(crate) fn take_class<'a>(i: In<'a>, mask: u8, what: &'static str) -> PResult<'a, In<'a>> {
+    let n = chars::prefix_len(i.as_slice(), mask);
+    if n == 0 {
+        unexpected(i, what)
+    } else {
+        Ok(i.split(n))
+    }
+}
+
+/// `number = 1*DIGIT` — an unsigned 32-bit integer.
+pub(crate) fn number(i: In<'_>) -> PResult<'_, u32> {
+    let (rest, digits) = take_class(i, DIGIT, "number")?;
+    let mut n: u32 = 0;
+    for &d in digits.as_slice() {
+        n = match n.checked_mul(10).and_then(|n| n.checked_add(u32::from(d - b'0'))) {
+            Some(n) => n,
+            None => return Err(nom::Err::Failure(ParseError::at(i, ParseErrorKind::NumberTooLarge))),
+        };
+    }
+    Ok((rest, n))
+}
+
+/// `number64 = 1*DIGIT` — an unsigned 63-bit integer (RFC 9051, mod-sequences).
+#[allow(dead_code)] // used by the response grammar (mod-sequences)
+pub(crate) fn number64(i: In<'_>) -> PResult<'_, u64> {
+    let (rest, digits) = take_class(i, DIGIT, "number")?;
+    let mut n: u64 = 0;
+    for &d in digits.as_slice() {
+        n = match n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d - b'0'))) {
+            Some(n) if n <= i64::MAX as u64 => n,
+            _ => return Err(nom::Err::Failure(ParseError::at(i, ParseErrorKind::NumberTooLarge))),
+        };
+    }
+    Ok((rest, n))
+}
+
+/// `nz-number = digit-nz *DIGIT` — a non-zero unsigned 32-bit integer.
+pub(crate) fn nz_number(i: In<'_>) -> PResult<'_, NonZeroU32> {
+    let (rest, n) = number(i)?;
+    match NonZeroU32::new(n) {
+        Some(n) => Ok((rest, n)),
+        None => fail(i, ParseErrorKind::Zero),
+    }
+}
+
+/// `atom = 1*ATOM-CHAR`
+pub(crate) fn atom(i: In<'_>) -> PResult<'_, Atom> {
+    let (rest, a) = take_class(i, ATOM, "atom")?;
+    Ok((rest, Atom::unvalidated(a.to_bytes())))
+}
+
+/// `tag = 1*<any ASTRING-CHAR except "+">`
+pub(crate) fn tag(i: In<'_>) -> PResult<'_, Tag> {
+    let (rest, t) = take_class(i, TAG, "tag")?;
+    Ok((rest, Tag::unvalidated(t.to_bytes())))
+}
+
+/// `quoted = DQUOTE *QUOTED-CHAR DQUOTE`
+///
+/// `QUOTED-CHAR = <any TEXT-CHAR except quoted-specials> / "\" quoted-specials`, plus the
+/// UTF-8 sequences RFC 9051 allows. Without escapes the result is a zero-copy slice.
+pub(crate) fn quoted(i: In<'_>) -> PResult<'_, IString> {
+    if i.first() != Some(b'"') {
+        return unexpected(i, "quoted string");
+    }
+    let body = i.advance(1);
+    let s = body.as_slice();
+    let mut escaped: Option<Vec<u8>> = None;
+    let mut pos = 0;
+    loop {
+        let Some(k) = memchr::memchr3(b'"', b'\\', b'\n', &s[pos..]) else {
+            check_quoted_chars(body.advance(pos), &s[pos..])?;
+            return fail(i.advance(1 + s.len()), ParseErrorKind::Incomplete);
+        };
+        let stop = pos + k;
+        check_quoted_chars(body.advance(pos), &s[pos..stop])?;
+        match s[stop] {
+            b'"' => {
+                let rest = body.advance(stop + 1);
+                let value = match escaped {
+                    None => body.split(stop).1.to_bytes(),
+                    Some(mut v) => {
+                        v.extend_from_slice(&s[pos..stop]);
+                        Bytes::from(v)
+                    }
+                };
+                return Ok((rest, IString::unvalidated(value)));
+            }
+            b'\\' => {
+                let Some(&c) = s.get(stop + 1) else {
+                    return fail(body.advance(stop + 1), ParseErrorKind::Incomplete);
+                };
+                if c != b'"' && c != b'\\' {
+                    return fail(body.advance(stop + 1), ParseErrorKind::Expected("quoted-special after \\"));
+                }
+                let v = escaped.get_or_insert_with(|| Vec::with_capacity(s.len()));
+                v.extend_from_slice(&s[pos..stop]);
+                v.push(c);
+                pos = stop + 2;
+            }
+            _ => return fail(body.advance(stop), ParseErrorKind::Expected("closing DQUOTE")),
+        }
+    }
+}
+
+/// Checks a run of quoted content: TEXT-CHARs, or well-formed UTF-8.
+fn check_quoted_chars<'a>(at: In<'a>, run: &[u8]) -> Result<(), nom::Err<ParseError>> {
+    if let Some(bad) = run.iter().position(|&b| !chars::is(b, TEXT)) {
+        let kind = match run[bad] {
+            0 => ParseErrorKind::Nul,
+            b'\r' => ParseErrorKind::Expected("closing DQUOTE"),
+            b if b >= 0x80 => {
+                if std::str::from_utf8(run).is_ok() {
+                    return Ok(());
+                }
+                ParseErrorKind::Utf8
+            }
+            _ => ParseErrorKind::Expected("TEXT-CHAR"),
+        };
+        return Err(nom::Err::Error(ParseError::at(at.advance(bad), kind)));
+    }
+    Ok(())
+}
+
+/// `literal = "{" number ["+"] "}" CRLF *CHAR8` and, where `binary` allows it,
+/// `literal8 = "~{" number ["+"] "}" CRLF *OCTET` (RFC 7888, RFC 3516).
+///
+/// The framer has already checked that the announced bytes are present.
+pub(crate) fn literal(i: In<'_>, binary: bool) -> PResult<'_, Literal> {
+    let (j, is_binary) = match i.first() {
+        Some(b'~') if binary => (i.advance(1), true),
+        _ => (i, false),
+    };
+    let (j, ()) = byte(b'{', "literal")(j)?;
+    let (j, n) = number(j)?;
+    let j = if j.first() == Some(b'+') { j.advance(1) } else { j };
+    let (j, ()) = byte(b'}', "}")(j)?;
+    let (j, ()) = crlf(j)?;
+    let n = n as usize;
+    if nom::Input::input_len(&j) < n {
+        return fail(j.advance(nom::Input::input_len(&j)), ParseErrorKind::Incomplete);
+    }
+    let (rest, data) = j.split(n);
+    if !is_binary {
+        if let Some(p) = memchr::memchr(0, data.as_slice()) {
+            return fail(data.advance(p), ParseErrorKind::Nul);
+        }
+    }
+    Ok((rest, Literal::unvalidated(data.to_bytes(), is_binary)))
+}
+
+/// `string = quoted / literal`
+pub(crate) fn string(i: In<'_>) -> PResult<'_, IString> {
+    match i.first() {
+        Some(b'"') => quoted(i),
+        Some(b'{') => {
+            let (rest, lit) = literal(i, false)?;
+            Ok((rest, IString::unvalidated(lit.data().clone())))
+        }
+        _ => unexpected(i, "string"),
+    }
+}
+
+/// `astring = 1*ASTRING-CHAR / string`
+pub(crate) fn astring(i: In<'_>) -> PResult<'_, IString> {
+    match i.first() {
+        Some(b'"' | b'{') => string(i),
+        _ => {
+            let (rest, a) = take_class(i, ASTRING, "astring")?;
+            Ok((rest, IString::unvalidated(a.to_bytes())))
+        }
+    }
+}
+
+/// `nil = "NIL"`
+pub(crate) fn nil(i: In<'_>) -> PResult<'_, ()> {
+    keyword(i, "NIL")
+}
+
+/// `nstring = string / nil`
+pub(crate) fn nstring(i: In<'_>) -> PResult<'_, NString> {
+    match i.first() {
+        Some(b'"' | b'{') => string(i).map(|(r, s)| (r, Some(s))),
+        _ => nil(i).map(|(r, ())| (r, None)),
+    }
+}
+
+/// `mailbox = "INBOX" / astring` — INBOX in any case is the inbox.
+pub(crate) fn mailbox(i: In<'_>) -> PResult<'_, Mailbox> {
+    let (rest, s) = astring(i)?;
+    Ok((rest, Mailbox::from_wire(s)))
+}
+
+/// `list-mailbox = 1*list-char / string`
+pub(crate) fn list_mailbox(i: In<'_>) -> PResult<'_, ListMailbox> {
+    match i.first() {
+        Some(b'"' | b'{') => string(i).map(|(r, s)| (r, ListMailbox::from_wire(s))),
+        _ => {
+            let (rest, a) = take_class(i, LIST, "list-mailbox")?;
+            Ok((rest, ListMailbox::from_wire(IString::unvalidated(a.to_bytes()))))
+        }
+    }
+}
+
+/// `flag = "\Answered" / "\Flagged" / "\Deleted" / "\Seen" / "\Draft" / flag-keyword /
+/// flag-extension`, with `flag-keyword = atom` and `flag-extension = "\" atom`.
+pub(crate) fn flag(i: In<'_>) -> PResult<'_, Flag> {
+    let start = if i.first() == Some(b'\\') { 1 } else { 0 };
+    let n = chars::prefix_len(&i.as_slice()[start..], ATOM);
+    if n == 0 {
+        return unexpected(i.advance(start), "flag");
+    }
+    let (rest, tok) = i.split(start + n);
+    let f = Flag::from_bytes(tok.to_bytes()).map_err(|_| nom::Err::Error(ParseError::at(i, ParseErrorKind::Expected("flag"))))?;
+    Ok((rest, f))
+}
+
+/// `flag-list = "(" [flag *(SP flag)] ")"`
+pub(crate) fn flag_list(i: In<'_>) -> PResult<'_, Vec<Flag>> {
+    let (mut i, ()) = byte(b'(', "flag-list")(i)?;
+    let mut flags = Vec::new();
+    if i.first() == Some(b')') {
+        return Ok((i.advance(1), flags));
+    }
+    loop {
+        let (j, f) = flag(i)?;
+        flags.push(f);
+        match j.first() {
+            Some(b' ') => i = j.advance(1),
+            Some(b')') => return Ok((j.advance(1), flags)),
+            _ => return unexpected(j, "SP or )"),
+        }
+    }
+}
+
+/// `seq-number = nz-number / "*"`
+fn seq_number(i: In<'_>) -> PResult<'_, SeqNumber> {
+    if i.first() == Some(b'*') {
+        Ok((i.advance(1), SeqNumber::Asterisk))
+    } else {
+        nz_number(i).map(|(r, n)| (r, SeqNumber::Value(n)))
+    }
+}
+
+/// `sequence-set = (seq-number / seq-range) *("," sequence-set)` with
+/// `seq-range = seq-number ":" seq-number`.
+pub(crate) fn sequence_set(i: In<'_>) -> PResult<'_, SequenceSet> {
+    let mut out = Vec::new();
+    let mut i = i;
+    loop {
+        let (j, a) = seq_number(i)?;
+        let (j, s) = if j.first() == Some(b':') {
+            let (j, b) = seq_number(j.advance(1))?;
+            (j, Sequence::Range(a, b))
+        } else {
+            (j, Sequence::Single(a))
+        };
+        out.push(s);
+        if j.first() == Some(b',') {
+            i = j.advance(1);
+        } else {
+            return Ok((j, SequenceSet::new(out).expect("non-empty")));
+        }
+    }
+}
+
+/// Exactly `n` digits as a number.
+fn digits(i: In<'_>, n: usize) -> PResult<'_, u32> {
+    let s = i.as_slice();
+    if s.len() < n || !s[..n].iter().all(u8::is_ascii_digit) {
+        return unexpected(i, "digit");
+    }
+    let v = s[..n].iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+    Ok((i.advance(n), v))
+}
+
+/// `date-month = "Jan" / "Feb" / "Mar" / "Apr" / "May" / "Jun" / "Jul" / "Aug" / "Sep" /
+/// "Oct" / "Nov" / "Dec"`
+fn date_month(i: In<'_>) -> PResult<'_, u32> {
+    let s = i.as_slice();
+    match s.get(..3).and_then(month_number) {
+        Some(m) => Ok((i.advance(3), m)),
+        None => unexpected(i, "month"),
+    }
+}
+
+/// `date-text = date-day "-" date-month "-" date-year` with `date-day = 1*2DIGIT`.
+fn date_text(i: In<'_>) -> PResult<'_, Date> {
+    let n = chars::prefix_len(i.as_slice(), DIGIT).min(3);
+    if n == 0 || n > 2 {
+        return unexpected(i, "date-day");
+    }
+    let (j, day) = digits(i, n)?;
+    let (j, ()) = byte(b'-', "-")(j)?;
+    let (j, month) = date_month(j)?;
+    let (j, ()) = byte(b'-', "-")(j)?;
+    let (j, year) = digits(j, 4)?;
+    match NaiveDate::from_ymd_opt(year as i32, month, day).and_then(|d| Date::new(d).ok()) {
+        Some(d) => Ok((j, d)),
+        None => fail(i, ParseErrorKind::Date),
+    }
+}
+
+/// `date = date-text / DQUOTE date-text DQUOTE`
+pub(crate) fn date(i: In<'_>) -> PResult<'_, Date> {
+    if i.first() == Some(b'"') {
+        let (j, d) = date_text(i.advance(1))?;
+        let (j, ()) = byte(b'"', "DQUOTE")(j)?;
+        Ok((j, d))
+    } else {
+        date_text(i)
+    }
+}
+
+/// `date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE`
+///
+/// `date-day-fixed = (SP DIGIT) / 2DIGIT`; `time = 2DIGIT ":" 2DIGIT ":" 2DIGIT`;
+/// `zone = ("+" / "-") 4DIGIT`. A one-digit day without the padding space is accepted
+/// too, as several clients send it.
+pub(crate) fn date_time(i: In<'_>) -> PResult<'_, DateTime> {
+    let (j, ()) = byte(b'"', "date-time")(i)?;
+    let j = if j.first() == Some(b' ') { j.advance(1) } else { j };
+    let n = chars::prefix_len(j.as_slice(), DIGIT);
+    if n == 0 || n > 2 {
+        return unexpected(j, "date-day-fixed");
+    }
+    let (j, day) = digits(j, n)?;
+    let (j, ()) = byte(b'-', "-")(j)?;
+    let (j, month) = date_month(j)?;
+    let (j, ()) = byte(b'-', "-")(j)?;
+    let (j, year) = digits(j, 4)?;
+    let (j, ()) = sp(j)?;
+    let (j, h) = digits(j, 2)?;
+    let (j, ()) = byte(b':', ":")(j)?;
+    let (j, m) = digits(j, 2)?;
+    let (j, ()) = byte(b':', ":")(j)?;
+    let (j, s) = digits(j, 2)?;
+    let (j, ()) = sp(j)?;
+    let sign = match j.first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return unexpected(j, "zone"),
+    };
+    let (j, zh) = digits(j.advance(1), 2)?;
+    let (j, zm) = digits(j, 2)?;
+    let (j, ()) = byte(b'"', "DQUOTE")(j)?;
+    if zh > 23 || zm > 59 {
+        return fail(i, ParseErrorKind::Date);
+    }
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day);
+    let time = NaiveTime::from_hms_opt(h, m, s);
+    match date.zip(time).and_then(|(d, t)| DateTime::from_parts(d, t, sign * (zh * 60 + zm) as i32)) {
+        Some(dt) => Ok((j, dt)),
+        None => fail(i, ParseErrorKind::Date),
+    }
+}
+
+/// `base64 = *(4base64-char) [base64-terminal]`, decoded. Needs at least one character.
+pub(crate) fn base64(i: In<'_>) -> PResult<'_, Bytes> {
+    use base64::Engine;
+    let n = i.as_slice().iter().position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))).unwrap_or(i.as_slice().len());
+    if n == 0 {
+        return unexpected(i, "base64");
+    }
+    let (rest, text) = i.split(n);
+    match base64::engine::general_purpose::STANDARD.decode(text.as_slice()) {
+        Ok(v) => Ok((rest, Bytes::from(v))),
+        Err(_) => fail(i, ParseErrorKind::Base64),
+    }
+}
+
+/// Runs `f` over all of `src` and requires it to consume everything.
+pub(crate) fn all_consuming<'a, T>(src: &'a Bytes, f: impl FnOnce(In<'a>) -> PResult<'a, T>) -> Result<T, ParseError> {
+    match f(In::new(src)) {
+        Ok((rest, v)) if rest.is_empty() => Ok(v),
+        Ok((rest, _)) => Err(ParseError::at(rest, ParseErrorKind::Trailing)),
+        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e),
+        Err(nom::Err::Incomplete(_)) => Err(ParseError { offset: src.len(), kind: ParseErrorKind::Incomplete }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run<T>(s: &str, f: impl for<'a> FnOnce(In<'a>) -> PResult<'a, T>) -> Result<T, ParseError> {
+        let b = Bytes::copy_from_slice(s.as_bytes());
+        all_consuming(&b, f)
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(run("4294967295", number).unwrap(), u32::MAX);
+        assert_eq!(run("4294967296", number).unwrap_err().kind, ParseErrorKind::NumberTooLarge);
+        assert_eq!(run("0", nz_number).unwrap_err().kind, ParseErrorKind::Zero);
+        assert!(run("-1", number).is_err());
+        assert!(run("1.5", number).is_err());
+    }
+
+    #[test]
+    fn strings() {
+        assert_eq!(run("\"a\\\"b\\\\c\"", quoted).unwrap().as_bytes(), b"a\"b\\c");
+        assert_eq!(run("\"\"", quoted).unwrap().as_bytes(), b"");
+        assert_eq!(run("\"a\0b\"", quoted).unwrap_err().kind, ParseErrorKind::Nul);
+        assert_eq!(run("\"a\\nb\"", quoted).unwrap_err().offset, 3);
+        assert_eq!(run("\"héllo\"", quoted).unwrap().as_bytes(), "héllo".as_bytes());
+        assert_eq!(run("\"a\u{0}", quoted).unwrap_err().kind, ParseErrorKind::Nul);
+        assert_eq!(run("{3}\r\na\"b", astring).unwrap().as_bytes(), b"a\"b");
+        assert_eq!(run("{3+}\r\nabc", astring).unwrap().as_bytes(), b"abc");
+        assert_eq!(run("{3}\r\na\0b", astring).unwrap_err().kind, ParseErrorKind::Nul);
+        assert_eq!(run("a]b", astring).unwrap().as_bytes(), b"a]b");
+        assert_eq!(run("nil", nstring).unwrap(), None);
+        let lit = run("~{3}\r\na\0b", |i| literal(i, true)).unwrap();
+        assert!(lit.is_binary() && lit.data().as_ref() == b"a\0b");
+    }
+
+    #[test]
+    fn dates() {
+        let d = run("\" 7-Jul-1996 02:44:25 -0700\"", date_time).unwrap();
+        assert_eq!(d.to_string(), "07-Jul-1996 02:44:25 -0700");
+        assert!(run("\"31-Feb-1996 02:44:25 -0700\"", date_time).is_err());
+        assert!(run("\"01-Feb-1996 24:44:25 -0700\"", date_time).is_err());
+        assert!(run("\"01-Feb-1996 02:44:25 -9900\"", date_time).is_err());
+        assert_eq!(run("1-feb-1994", date).unwrap().to_string(), "1-Feb-1994");
+        assert_eq!(run("\"01-Feb-1994\"", date).unwrap().to_string(), "1-Feb-1994");
+        assert!(run("001-Feb-1994", date).is_err());
+    }
+}

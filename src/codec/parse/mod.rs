@@ -1,0 +1,74 @@
+//! Parsers over framed messages, with nom, one file per protocol area.
+//!
+//! Each function is named after the ABNF rule it implements and quotes the rule. Parsers
+//! run on a whole framed message (see [`crate::codec::Framer`]), so they never see a
+//! partial input; strings and literals come out as zero-copy slices of the message.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use imap_machine::codec::parse_command;
+//! use imap_machine::types::CommandBody;
+//! let cmd = parse_command(&Bytes::from_static(b"a1 SELECT inbox\r\n")).unwrap();
+//! assert!(matches!(cmd.body, CommandBody::Select { .. }));
+//! let err = parse_command(&Bytes::from_static(b"a1 SELECT\r\n")).unwrap_err();
+//! assert_eq!(err.to_string(), "at byte 9: expected SP");
+//! ```
+
+mod command;
+pub(crate) mod core;
+mod fetch;
+mod input;
+mod search;
+
+use bytes::Bytes;
+
+pub use input::{ParseError, ParseErrorKind};
+pub(crate) use input::In;
+
+use crate::types::{Command, Date, DateTime, Secret, Tag};
+
+/// Parses one framed command message (ending in CRLF).
+pub fn parse_command(message: &Bytes) -> Result<Command, ParseError> {
+    core::all_consuming(message, command::command)
+}
+
+/// The tag at the start of a message that failed to parse, so a server can answer with a
+/// tagged BAD; `None` if not even the tag is valid (then the answer is `* BAD`).
+pub fn parse_tag_prefix(message: &Bytes) -> Option<Tag> {
+    let (rest, tag) = core::tag(In::new(message)).ok()?;
+    (rest.first() == Some(b' ')).then_some(tag)
+}
+
+/// A client line inside an AUTHENTICATE exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthenticateData {
+    /// A (decoded) response to the last challenge.
+    Response(Secret<Bytes>),
+    /// `*`: the client cancels the exchange.
+    Cancel,
+}
+
+/// Parses one client line of an AUTHENTICATE exchange (`base64 CRLF` or `"*" CRLF`).
+pub fn parse_authenticate_data(line: &Bytes) -> Result<AuthenticateData, ParseError> {
+    core::all_consuming(line, command::authenticate_data).map(|d| match d {
+        Some(b) => AuthenticateData::Response(Secret::new(b)),
+        None => AuthenticateData::Cancel,
+    })
+}
+
+/// Parses the `DONE` line that ends IDLE (RFC 2177).
+pub fn parse_idle_done(line: &Bytes) -> Result<(), ParseError> {
+    core::all_consuming(line, command::idle_done)
+}
+
+/// Parses a quoted `date-time`; used by [`DateTime::parse`].
+pub(crate) fn parse_date_time(quoted: &[u8]) -> Option<DateTime> {
+    let b = Bytes::copy_from_slice(quoted);
+    core::all_consuming(&b, core::date_time).ok()
+}
+
+/// Parses a `date`; used by [`Date::parse`].
+pub(crate) fn parse_date(text: &[u8]) -> Option<Date> {
+    let b = Bytes::copy_from_slice(text);
+    core::all_consuming(&b, core::date).ok()
+}

@@ -1,0 +1,334 @@
+//! Commands (RFC 3501 §6 and the extensions listed in the README).
+//!
+//! ```
+//! use imap_machine::types::{Command, CommandBody, Mailbox, Tag};
+//! let cmd = Command::new(Tag::try_from("A142").unwrap(), CommandBody::Select {
+//!     mailbox: Mailbox::Inbox,
+//! });
+//! assert_eq!(cmd.body.name(), "SELECT");
+//! ```
+
+use std::fmt;
+
+use bytes::Bytes;
+
+use super::{
+    AString, AuthMechanism, Capability, DateTime, FetchAttributes, Flag, IString, ListMailbox, Literal, Mailbox,
+    NString, SearchKey, SequenceSet, Tag,
+};
+
+/// A tagged command: `command = tag SP (command-any / command-auth / command-nonauth /
+/// command-select) CRLF`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Command {
+    /// The tag the completion will carry.
+    pub tag: Tag,
+    /// What the command does.
+    pub body: CommandBody,
+}
+
+impl Command {
+    /// A command from its parts.
+    pub fn new(tag: Tag, body: CommandBody) -> Self {
+        Command { tag, body }
+    }
+}
+
+/// A value whose `Debug` output is redacted: passwords and SASL responses.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    /// Wraps a secret value.
+    pub fn new(value: T) -> Self {
+        Secret(value)
+    }
+
+    /// The secret value itself.
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+/// `store-att-flags`: how STORE changes the flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StoreKind {
+    /// `FLAGS`: replace.
+    Replace,
+    /// `+FLAGS`: add.
+    Add,
+    /// `-FLAGS`: remove.
+    Remove,
+}
+
+/// `status-att` (RFC 3501 §6.3.10, RFC 7889, RFC 7162, RFC 8438, RFC 9051).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StatusItem {
+    /// `MESSAGES`
+    Messages,
+    /// `RECENT`
+    Recent,
+    /// `UIDNEXT`
+    UidNext,
+    /// `UIDVALIDITY`
+    UidValidity,
+    /// `UNSEEN`
+    Unseen,
+    /// `APPENDLIMIT` (RFC 7889)
+    AppendLimit,
+    /// `HIGHESTMODSEQ` (RFC 7162)
+    HighestModSeq,
+    /// `SIZE` (RFC 8438)
+    Size,
+    /// `DELETED` (RFC 9051)
+    Deleted,
+}
+
+impl StatusItem {
+    /// Every item with its wire name.
+    pub const ALL: [(StatusItem, &'static str); 9] = [
+        (StatusItem::Messages, "MESSAGES"),
+        (StatusItem::Recent, "RECENT"),
+        (StatusItem::UidNext, "UIDNEXT"),
+        (StatusItem::UidValidity, "UIDVALIDITY"),
+        (StatusItem::Unseen, "UNSEEN"),
+        (StatusItem::AppendLimit, "APPENDLIMIT"),
+        (StatusItem::HighestModSeq, "HIGHESTMODSEQ"),
+        (StatusItem::Size, "SIZE"),
+        (StatusItem::Deleted, "DELETED"),
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        StatusItem::ALL.iter().find(|(i, _)| *i == self).map(|(_, n)| *n).expect("listed")
+    }
+
+    /// Looks an item up by name, case-insensitively.
+    pub fn from_name(name: &[u8]) -> Option<Self> {
+        StatusItem::ALL.iter().find(|(_, n)| n.as_bytes().eq_ignore_ascii_case(name)).map(|(i, _)| *i)
+    }
+}
+
+/// What a command does, with its arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CommandBody {
+    /// `CAPABILITY` (§6.1.1)
+    Capability,
+    /// `NOOP` (§6.1.2)
+    Noop,
+    /// `LOGOUT` (§6.1.3)
+    Logout,
+    /// `STARTTLS` (§6.2.1)
+    StartTls,
+    /// `AUTHENTICATE auth-type [SP (base64 / "=")]` (§6.2.2, RFC 4959 SASL-IR).
+    Authenticate {
+        /// The SASL mechanism.
+        mechanism: AuthMechanism,
+        /// The decoded initial response; `Some` of an empty value for `=`.
+        initial_response: Option<Secret<Bytes>>,
+    },
+    /// `LOGIN userid password` (§6.2.3)
+    Login {
+        /// `userid = astring`
+        username: AString,
+        /// `password = astring`
+        password: Secret<AString>,
+    },
+    /// `SELECT mailbox` (§6.3.1)
+    Select {
+        /// The mailbox.
+        mailbox: Mailbox,
+    },
+    /// `EXAMINE mailbox` (§6.3.2)
+    Examine {
+        /// The mailbox.
+        mailbox: Mailbox,
+    },
+    /// `CREATE mailbox` (§6.3.3)
+    Create {
+        /// The mailbox.
+        mailbox: Mailbox,
+    },
+    /// `DELETE mailbox` (§6.3.4)
+    Delete {
+        /// The mailbox.
+        mailbox: Mailbox,
+    },
+    /// `RENAME mailbox mailbox` (§6.3.5)
+    Rename {
+        /// Existing name.
+        from: Mailbox,
+        /// New name.
+        to: Mailbox,
+    },
+    /// `SUBSCRIBE mailbox` (§6.3.6)
+    Subscribe {
+        /// The mailbox.
+        mailbox: Mailbox,
+    },
+    /// `UNSUBSCRIBE mailbox` (§6.3.7)
+    Unsubscribe {
+        /// The mailbox.
+        mailbox: Mailbox,
+    },
+    /// `LIST mailbox list-mailbox` (§6.3.8)
+    List {
+        /// Reference name.
+        reference: Mailbox,
+        /// Pattern with wildcards.
+        pattern: ListMailbox,
+    },
+    /// `LSUB mailbox list-mailbox` (§6.3.9)
+    Lsub {
+        /// Reference name.
+        reference: Mailbox,
+        /// Pattern with wildcards.
+        pattern: ListMailbox,
+    },
+    /// `STATUS mailbox (status-att ...)` (§6.3.10)
+    Status {
+        /// The mailbox.
+        mailbox: Mailbox,
+        /// Items asked for; never empty.
+        items: Vec<StatusItem>,
+    },
+    /// `APPEND mailbox [flag-list] [date-time] literal` (§6.3.11, RFC 7888, RFC 3516).
+    Append {
+        /// Destination.
+        mailbox: Mailbox,
+        /// Flags to set; may be empty.
+        flags: Vec<Flag>,
+        /// Internal date to set.
+        date: Option<DateTime>,
+        /// The message.
+        message: Literal,
+    },
+    /// `CHECK` (§6.4.1)
+    Check,
+    /// `CLOSE` (§6.4.2)
+    Close,
+    /// `EXPUNGE` (§6.4.3)
+    Expunge,
+    /// `UID EXPUNGE sequence-set` (RFC 4315)
+    UidExpunge {
+        /// UIDs to expunge.
+        set: SequenceSet,
+    },
+    /// `UNSELECT` (RFC 3691)
+    Unselect,
+    /// `[UID] SEARCH [CHARSET astring] search-key *(SP search-key)` (§6.4.4)
+    Search {
+        /// `CHARSET` argument.
+        charset: Option<AString>,
+        /// Keys that must all match; never empty.
+        criteria: Vec<SearchKey>,
+        /// `UID SEARCH`.
+        uid: bool,
+    },
+    /// `[UID] FETCH sequence-set (fetch-att ...)` (§6.4.5)
+    Fetch {
+        /// Messages.
+        set: SequenceSet,
+        /// What to fetch.
+        attributes: FetchAttributes,
+        /// `UID FETCH`.
+        uid: bool,
+    },
+    /// `[UID] STORE sequence-set store-att-flags` (§6.4.6)
+    Store {
+        /// Messages.
+        set: SequenceSet,
+        /// Replace, add or remove.
+        kind: StoreKind,
+        /// `.SILENT`: no untagged FETCH in reply.
+        silent: bool,
+        /// The flags; may be empty.
+        flags: Vec<Flag>,
+        /// `UID STORE`.
+        uid: bool,
+    },
+    /// `[UID] COPY sequence-set mailbox` (§6.4.7)
+    Copy {
+        /// Messages.
+        set: SequenceSet,
+        /// Destination.
+        mailbox: Mailbox,
+        /// `UID COPY`.
+        uid: bool,
+    },
+    /// `[UID] MOVE sequence-set mailbox` (RFC 6851)
+    Move {
+        /// Messages.
+        set: SequenceSet,
+        /// Destination.
+        mailbox: Mailbox,
+        /// `UID MOVE`.
+        uid: bool,
+    },
+    /// `IDLE` (RFC 2177); the client ends it with `DONE`.
+    Idle,
+    /// `ENABLE 1*(SP capability)` (RFC 5161)
+    Enable {
+        /// Extensions to enable; never empty.
+        capabilities: Vec<Capability>,
+    },
+    /// `NAMESPACE` (RFC 2342)
+    Namespace,
+    /// `ID ("(" *(string SP nstring) ")" / nil)` (RFC 2971)
+    Id {
+        /// Field/value pairs, or `None` for `NIL`.
+        parameters: Option<Vec<(IString, NString)>>,
+    },
+}
+
+impl CommandBody {
+    /// The command name as written on the wire (`UID FETCH` for UID variants).
+    pub fn name(&self) -> &'static str {
+        use CommandBody::*;
+        match self {
+            Capability => "CAPABILITY",
+            Noop => "NOOP",
+            Logout => "LOGOUT",
+            StartTls => "STARTTLS",
+            Authenticate { .. } => "AUTHENTICATE",
+            Login { .. } => "LOGIN",
+            Select { .. } => "SELECT",
+            Examine { .. } => "EXAMINE",
+            Create { .. } => "CREATE",
+            Delete { .. } => "DELETE",
+            Rename { .. } => "RENAME",
+            Subscribe { .. } => "SUBSCRIBE",
+            Unsubscribe { .. } => "UNSUBSCRIBE",
+            List { .. } => "LIST",
+            Lsub { .. } => "LSUB",
+            Status { .. } => "STATUS",
+            Append { .. } => "APPEND",
+            Check => "CHECK",
+            Close => "CLOSE",
+            Expunge => "EXPUNGE",
+            UidExpunge { .. } => "UID EXPUNGE",
+            Unselect => "UNSELECT",
+            Search { uid: false, .. } => "SEARCH",
+            Search { uid: true, .. } => "UID SEARCH",
+            Fetch { uid: false, .. } => "FETCH",
+            Fetch { uid: true, .. } => "UID FETCH",
+            Store { uid: false, .. } => "STORE",
+            Store { uid: true, .. } => "UID STORE",
+            Copy { uid: false, .. } => "COPY",
+            Copy { uid: true, .. } => "UID COPY",
+            Move { uid: false, .. } => "MOVE",
+            Move { uid: true, .. } => "UID MOVE",
+            Idle => "IDLE",
+            Enable { .. } => "ENABLE",
+            Namespace => "NAMESPACE",
+            Id { .. } => "ID",
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! FETCH attributes (RFC 3501 §6.4.5, RFC 3516 BINARY).
+//!
+//! ```
+//! use imap_machine::types::{FetchAttribute, Macro, Section, SectionText};
+//! let all = Macro::All.expand();
+//! assert_eq!(all, vec![FetchAttribute::Flags, FetchAttribute::InternalDate,
+//!     FetchAttribute::Rfc822Size, FetchAttribute::Envelope]);
+//! let peek = FetchAttribute::BodySection {
+//!     peek: true,
+//!     section: Section { part: vec![], text: Some(SectionText::Header) },
+//!     partial: None,
+//! };
+//! assert!(!peek.sets_seen());
+//! ```
+
+use std::num::NonZeroU32;
+
+use super::AString;
+
+/// `fetch-att`: one item a FETCH asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FetchAttribute {
+    /// `ENVELOPE`
+    Envelope,
+    /// `FLAGS`
+    Flags,
+    /// `INTERNALDATE`
+    InternalDate,
+    /// `RFC822`, same as `BODY[]` (sets `\Seen`).
+    Rfc822,
+    /// `RFC822.HEADER`, same as `BODY.PEEK[HEADER]`.
+    Rfc822Header,
+    /// `RFC822.SIZE`
+    Rfc822Size,
+    /// `RFC822.TEXT`, same as `BODY[TEXT]` (sets `\Seen`).
+    Rfc822Text,
+    /// `BODY` (the non-extensible BODYSTRUCTURE).
+    Body,
+    /// `BODYSTRUCTURE`
+    BodyStructure,
+    /// `UID`
+    Uid,
+    /// `"BODY" section ["<" number "." nz-number ">"]` and `"BODY.PEEK" ...`.
+    BodySection {
+        /// `.PEEK`: don't set `\Seen`.
+        peek: bool,
+        /// What part of the message.
+        section: Section,
+        /// `<origin.length>`.
+        partial: Option<Partial>,
+    },
+    /// `"BINARY" [".PEEK"] section-binary [partial]` (RFC 3516).
+    Binary {
+        /// `.PEEK`: don't set `\Seen`.
+        peek: bool,
+        /// `section-part`, possibly empty.
+        part: Vec<NonZeroU32>,
+        /// `<origin.length>`.
+        partial: Option<Partial>,
+    },
+    /// `"BINARY.SIZE" section-binary` (RFC 3516).
+    BinarySize {
+        /// `section-part`, possibly empty.
+        part: Vec<NonZeroU32>,
+    },
+}
+
+impl FetchAttribute {
+    /// Whether fetching this attribute sets `\Seen` (RFC 3501 §6.4.5).
+    pub fn sets_seen(&self) -> bool {
+        matches!(
+            self,
+            FetchAttribute::Rfc822
+                | FetchAttribute::Rfc822Text
+                | FetchAttribute::BodySection { peek: false, .. }
+                | FetchAttribute::Binary { peek: false, .. }
+        )
+    }
+}
+
+/// `section = "[" [section-spec] "]"`: an empty `part` and no `text` is the whole message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Section {
+    /// `section-part = nz-number *("." nz-number)`; empty for the top level.
+    pub part: Vec<NonZeroU32>,
+    /// `section-msgtext` or `MIME`. `MIME` requires a non-empty `part`.
+    pub text: Option<SectionText>,
+}
+
+/// `section-text = section-msgtext / "MIME"`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SectionText {
+    /// `HEADER`
+    Header,
+    /// `HEADER.FIELDS header-list`
+    HeaderFields(Vec<AString>),
+    /// `HEADER.FIELDS.NOT header-list`
+    HeaderFieldsNot(Vec<AString>),
+    /// `TEXT`
+    Text,
+    /// `MIME`: the MIME header of a body part.
+    Mime,
+}
+
+/// `"<" number "." nz-number ">"`: an origin and a length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Partial {
+    /// First octet, zero-based.
+    pub offset: u32,
+    /// Number of octets.
+    pub length: NonZeroU32,
+}
+
+/// `"ALL" / "FULL" / "FAST"`: shorthand for a list of attributes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Macro {
+    /// `(FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)`
+    All,
+    /// `(FLAGS INTERNALDATE RFC822.SIZE)`
+    Fast,
+    /// `(FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY)`
+    Full,
+}
+
+impl Macro {
+    /// The attributes the macro stands for.
+    pub fn expand(self) -> Vec<FetchAttribute> {
+        use FetchAttribute::*;
+        match self {
+            Macro::All => vec![Flags, InternalDate, Rfc822Size, Envelope],
+            Macro::Fast => vec![Flags, InternalDate, Rfc822Size],
+            Macro::Full => vec![Flags, InternalDate, Rfc822Size, Envelope, Body],
+        }
+    }
+}
+
+/// What a FETCH command asks for: a macro, or one or more attributes. A single attribute
+/// written without parentheses parses to a one-element list.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FetchAttributes {
+    /// `ALL`, `FAST` or `FULL`.
+    Macro(Macro),
+    /// `fetch-att / "(" fetch-att *(SP fetch-att) ")"`; never empty.
+    List(Vec<FetchAttribute>),
+}
+
+impl FetchAttributes {
+    /// The attributes asked for, macros expanded.
+    pub fn to_vec(&self) -> Vec<FetchAttribute> {
+        match self {
+            FetchAttributes::Macro(m) => m.expand(),
+            FetchAttributes::List(v) => v.clone(),
+        }
+    }
+}

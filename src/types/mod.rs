@@ -1,0 +1,65 @@
+//! Owned, validated protocol values, backed by [`bytes::Bytes`] and free of lifetimes.
+//!
+//! A value that exists is valid: constructors check the RFC 3501 §9 grammar, so every
+//! value can be encoded, and `parse(encode(x)) == x`.
+//!
+//! ```
+//! use imap_machine::types::{Flag, SequenceSet};
+//! let set: SequenceSet = "1:3,*".parse().unwrap();
+//! assert_eq!(set.iter(5).count(), 4);
+//! assert_eq!(Flag::parse("\\seen").unwrap(), Flag::Seen);
+//! ```
+
+pub(crate) mod chars;
+
+mod capability;
+mod command;
+mod datetime;
+mod fetch;
+mod flag;
+mod mailbox;
+mod search;
+mod seqset;
+mod string;
+
+pub use capability::{AuthMechanism, Capability};
+pub use command::{Command, CommandBody, Secret, StatusItem, StoreKind};
+pub use datetime::{Date, DateTime};
+pub(crate) use datetime::month_number;
+pub use fetch::{FetchAttribute, FetchAttributes, Macro, Partial, Section, SectionText};
+pub use flag::Flag;
+pub use mailbox::{ListMailbox, Mailbox};
+pub use search::SearchKey;
+pub use seqset::{SeqNumber, Sequence, SequenceSet};
+pub(crate) use string::{quoted_needs_no_escape, string_form};
+pub use string::{AString, Atom, IString, Literal, LiteralMode, NString, StringForm, StringPosition, Tag};
+
+/// Why a value can't be built: it would not be valid on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValidationError {
+    /// A tag must be one or more ASTRING-CHARs other than `+`.
+    #[error("not a valid tag")]
+    Tag,
+    /// An atom must be one or more ATOM-CHARs.
+    #[error("not a valid atom")]
+    Atom,
+    /// A flag must be an atom or a backslash and an atom.
+    #[error("not a valid flag")]
+    Flag,
+    /// IMAP4rev1 strings and literals can't carry NUL.
+    #[error("NUL byte in a string")]
+    Nul,
+    /// A sequence set needs at least one element.
+    #[error("empty sequence set")]
+    EmptySequenceSet,
+    /// A sequence set must be numbers, `*`, `:` and `,`.
+    #[error("not a valid sequence set")]
+    SequenceSet,
+    /// A date-time must be a 4-digit year and a whole-minute zone.
+    #[error("not a valid date-time")]
+    DateTime,
+    /// A date must be `d-Mon-yyyy`.
+    #[error("not a valid date")]
+    Date,
+}

@@ -1,0 +1,94 @@
+//! SEARCH keys (RFC 3501 §6.4.4).
+//!
+//! A SEARCH command carries a list of keys that must all match; `(...)` groups keys the
+//! same way, `OR` and `NOT` combine them.
+//!
+//! ```
+//! use imap_machine::types::{SearchKey, IString};
+//! let key = SearchKey::Or(
+//!     Box::new(SearchKey::From(IString::from_static("smith"))),
+//!     Box::new(SearchKey::Not(Box::new(SearchKey::Seen))),
+//! );
+//! assert!(matches!(key, SearchKey::Or(..)));
+//! ```
+
+use super::{AString, Atom, Date, SequenceSet};
+
+/// `search-key` (RFC 3501 §9). String arguments are `astring`s in the command's CHARSET.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SearchKey {
+    /// `ALL`
+    All,
+    /// `ANSWERED`
+    Answered,
+    /// `BCC astring`
+    Bcc(AString),
+    /// `BEFORE date` (internal date)
+    Before(Date),
+    /// `BODY astring`
+    Body(AString),
+    /// `CC astring`
+    Cc(AString),
+    /// `DELETED`
+    Deleted,
+    /// `DRAFT`
+    Draft,
+    /// `FLAGGED`
+    Flagged,
+    /// `FROM astring`
+    From(AString),
+    /// `HEADER header-fld-name astring`
+    Header(AString, AString),
+    /// `KEYWORD flag-keyword`
+    Keyword(Atom),
+    /// `LARGER number`
+    Larger(u32),
+    /// `NEW` (recent and unseen)
+    New,
+    /// `NOT search-key`
+    Not(Box<SearchKey>),
+    /// `OLD` (not recent)
+    Old,
+    /// `ON date` (internal date)
+    On(Date),
+    /// `OR search-key search-key`
+    Or(Box<SearchKey>, Box<SearchKey>),
+    /// `RECENT`
+    Recent,
+    /// `SEEN`
+    Seen,
+    /// `SENTBEFORE date` (Date: header)
+    SentBefore(Date),
+    /// `SENTON date`
+    SentOn(Date),
+    /// `SENTSINCE date`
+    SentSince(Date),
+    /// `SINCE date` (internal date)
+    Since(Date),
+    /// `SMALLER number`
+    Smaller(u32),
+    /// `SUBJECT astring`
+    Subject(AString),
+    /// `TEXT astring` (header or body)
+    Text(AString),
+    /// `TO astring`
+    To(AString),
+    /// `UID sequence-set`
+    Uid(SequenceSet),
+    /// `UNANSWERED`
+    Unanswered,
+    /// `UNDELETED`
+    Undeleted,
+    /// `UNDRAFT`
+    Undraft,
+    /// `UNFLAGGED`
+    Unflagged,
+    /// `UNKEYWORD flag-keyword`
+    Unkeyword(Atom),
+    /// `UNSEEN`
+    Unseen,
+    /// A bare `sequence-set` of message sequence numbers.
+    SequenceSet(SequenceSet),
+    /// `"(" search-key *(SP search-key) ")"`: all must match; never empty.
+    And(Vec<SearchKey>),
+}
