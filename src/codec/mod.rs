@@ -21,6 +21,9 @@ pub mod encode;
 mod framer;
 pub mod parse;
 
+#[cfg(test)]
+mod tests;
+
 pub use encode::{encode_command, EncodeOptions, Encoded, Fragment, LiteralPolicy};
 pub use framer::{Frame, FrameError, FrameErrorKind, Framer, FramerEvent, FramerOptions, Role};
 pub use parse::{

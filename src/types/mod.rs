@@ -22,6 +22,9 @@ mod search;
 mod seqset;
 mod string;
 
+#[cfg(test)]
+pub(crate) mod strategies;
+
 pub use capability::{AuthMechanism, Capability};
 pub use command::{Command, CommandBody, Secret, StatusItem, StoreKind};
 pub use datetime::{Date, DateTime};
