@@ -50,11 +50,10 @@ pub enum Mutf7Error {
     },
 }
 
-const ALPHABET: Alphabet =
-    match Alphabet::new("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,") {
-        Ok(a) => a,
-        Err(_) => panic!("modified base64 alphabet"),
-    };
+const ALPHABET: Alphabet = match Alphabet::new("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,") {
+    Ok(a) => a,
+    Err(_) => panic!("modified base64 alphabet"),
+};
 
 const ENGINE: GeneralPurpose = GeneralPurpose::new(
     &ALPHABET,

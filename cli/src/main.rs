@@ -1,1 +1,38 @@
-fn main(){}
+//! `imapm`: command-line tools for imap-machine.
+//!
+//! - `imapm decode FILE`: frame, parse and re-encode a `C:`/`S:` transcript.
+
+#![forbid(unsafe_code)]
+
+mod decode;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: imapm decode FILE";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("decode") if args.len() == 2 => match std::fs::read(&args[1]) {
+            Ok(text) => {
+                let mut out = std::io::stdout().lock();
+                match decode::run(&text, &mut out) {
+                    Ok(summary) if summary.ok() => ExitCode::SUCCESS,
+                    Ok(_) => ExitCode::FAILURE,
+                    Err(e) => {
+                        eprintln!("imapm: {e}");
+                        ExitCode::FAILURE
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("imapm: {}: {e}", args[1]);
+                ExitCode::from(2)
+            }
+        },
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -318,7 +318,10 @@ impl Framer {
                             continue;
                         }
                         if self.scan > self.options.max_message_len {
-                            self.poison(FrameErrorKind::MessageTooLong { limit: self.options.max_message_len }, self.scan);
+                            self.poison(
+                                FrameErrorKind::MessageTooLong { limit: self.options.max_message_len },
+                                self.scan,
+                            );
                             continue;
                         }
                         return None;

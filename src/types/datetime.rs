@@ -22,7 +22,8 @@ pub struct DateTime(chrono::DateTime<FixedOffset>);
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Date(NaiveDate);
 
-pub(crate) const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+pub(crate) const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// `date-month = "Jan" / "Feb" / ...`, case-insensitive; 1-based.
 pub(crate) fn month_number(m: &[u8]) -> Option<u32> {

@@ -27,8 +27,8 @@ pub(crate) mod strategies;
 
 pub use capability::{AuthMechanism, Capability};
 pub use command::{Command, CommandBody, Secret, StatusItem, StoreKind};
-pub use datetime::{Date, DateTime};
 pub(crate) use datetime::month_number;
+pub use datetime::{Date, DateTime};
 pub use fetch::{FetchAttribute, FetchAttributes, Macro, Partial, Section, SectionText};
 pub use flag::Flag;
 pub use mailbox::{ListMailbox, Mailbox};

@@ -134,7 +134,11 @@ pub(crate) fn fetch_attribute() -> impl Strategy<Value = FetchAttribute> {
             Just(BodyStructure),
             Just(Uid),
         ],
-        (any::<bool>(), section(), partial()).prop_map(|(peek, section, partial)| BodySection { peek, section, partial }),
+        (any::<bool>(), section(), partial()).prop_map(|(peek, section, partial)| BodySection {
+            peek,
+            section,
+            partial
+        }),
         (any::<bool>(), vec(nz(), 0..3), partial()).prop_map(|(peek, part, partial)| Binary { peek, part, partial }),
         vec(nz(), 0..3).prop_map(|part| BinarySize { part }),
     ]

@@ -70,8 +70,12 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
             w.sp();
             w.astring(password.expose());
         }
-        Select { mailbox: m } | Examine { mailbox: m } | Create { mailbox: m } | Delete { mailbox: m }
-        | Subscribe { mailbox: m } | Unsubscribe { mailbox: m } => {
+        Select { mailbox: m }
+        | Examine { mailbox: m }
+        | Create { mailbox: m }
+        | Delete { mailbox: m }
+        | Subscribe { mailbox: m }
+        | Unsubscribe { mailbox: m } => {
             w.raw(b.name().as_bytes());
             w.sp();
             mailbox(w, m);
@@ -202,7 +206,11 @@ pub(crate) fn section(w: &mut Writer<'_>, s: &Section) {
             SectionText::Text => w.raw(b"TEXT"),
             SectionText::Mime => w.raw(b"MIME"),
             SectionText::HeaderFields(names) | SectionText::HeaderFieldsNot(names) => {
-                w.raw(if matches!(text, SectionText::HeaderFields(_)) { b"HEADER.FIELDS (" } else { b"HEADER.FIELDS.NOT (" });
+                w.raw(if matches!(text, SectionText::HeaderFields(_)) {
+                    b"HEADER.FIELDS ("
+                } else {
+                    b"HEADER.FIELDS.NOT ("
+                });
                 for (n, name) in names.iter().enumerate() {
                     if n > 0 {
                         w.sp();

@@ -29,7 +29,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 pub use command::encode_command;
 
-use crate::types::{string_form, quoted_needs_no_escape, IString, LiteralMode, StringForm, StringPosition};
+use crate::types::{quoted_needs_no_escape, string_form, IString, LiteralMode, StringForm, StringPosition};
 
 /// One piece of encoded output, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]

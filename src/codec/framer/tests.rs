@@ -139,7 +139,10 @@ fn huge_announcement_allocates_nothing() {
     }
     let mut f = Framer::new(Role::Server, FramerOptions::default());
     f.handle_input(b"a APPEND INBOX {4294967295}\r\n");
-    assert!(matches!(f.poll(), Some(FramerEvent::Error(FrameError { kind: FrameErrorKind::LiteralTooLong { .. }, .. }))));
+    assert!(matches!(
+        f.poll(),
+        Some(FramerEvent::Error(FrameError { kind: FrameErrorKind::LiteralTooLong { .. }, .. }))
+    ));
     assert_eq!(f.buffered(), 0);
 }
 

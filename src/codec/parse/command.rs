@@ -138,7 +138,8 @@ fn list(i: In<'_>, is_list: bool) -> PResult<'_, CommandBody> {
     let (i, reference) = mailbox(i)?;
     let (i, ()) = sp(i)?;
     let (i, pattern) = list_mailbox(i)?;
-    let body = if is_list { CommandBody::List { reference, pattern } } else { CommandBody::Lsub { reference, pattern } };
+    let body =
+        if is_list { CommandBody::List { reference, pattern } } else { CommandBody::Lsub { reference, pattern } };
     Ok((i, body))
 }
 
@@ -254,8 +255,7 @@ fn copy_move(i: In<'_>, is_move: bool, uid: bool) -> PResult<'_, CommandBody> {
     let (i, set) = sequence_set(i)?;
     let (i, ()) = sp(i)?;
     let (i, mailbox) = mailbox(i)?;
-    let body =
-        if is_move { CommandBody::Move { set, mailbox, uid } } else { CommandBody::Copy { set, mailbox, uid } };
+    let body = if is_move { CommandBody::Move { set, mailbox, uid } } else { CommandBody::Copy { set, mailbox, uid } };
     Ok((i, body))
 }
 

@@ -274,7 +274,8 @@ pub(crate) fn flag(i: In<'_>) -> PResult<'_, Flag> {
         return unexpected(i.advance(start), "flag");
     }
     let (rest, tok) = i.split(start + n);
-    let f = Flag::from_bytes(tok.to_bytes()).map_err(|_| nom::Err::Error(ParseError::at(i, ParseErrorKind::Expected("flag"))))?;
+    let f = Flag::from_bytes(tok.to_bytes())
+        .map_err(|_| nom::Err::Error(ParseError::at(i, ParseErrorKind::Expected("flag"))))?;
     Ok((rest, f))
 }
 
@@ -421,7 +422,11 @@ pub(crate) fn date_time(i: In<'_>) -> PResult<'_, DateTime> {
 /// `base64 = *(4base64-char) [base64-terminal]`, decoded. Needs at least one character.
 pub(crate) fn base64(i: In<'_>) -> PResult<'_, Bytes> {
     use base64::Engine;
-    let n = i.as_slice().iter().position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))).unwrap_or(i.as_slice().len());
+    let n = i
+        .as_slice()
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
+        .unwrap_or(i.as_slice().len());
     if n == 0 {
         return unexpected(i, "base64");
     }

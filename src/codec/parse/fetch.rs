@@ -2,7 +2,7 @@
 
 use std::num::NonZeroU32;
 
-use super::core::{astring, byte, keyword, nz_number, number, sp, take_class, unexpected};
+use super::core::{astring, byte, keyword, number, nz_number, sp, take_class, unexpected};
 use super::input::{fail, In, PResult, ParseErrorKind};
 use crate::types::chars::ATOM;
 use crate::types::{FetchAttribute, FetchAttributes, Macro, Partial, Section, SectionText};
@@ -112,7 +112,8 @@ fn partial(i: In<'_>) -> PResult<'_, Option<Partial>> {
 pub(crate) fn fetch_att(i: In<'_>) -> PResult<'_, FetchAttribute> {
     use FetchAttribute::*;
     // Attribute names are atoms up to "[" (which is an ATOM-CHAR, so stop there).
-    let n = i.as_slice().iter().position(|&b| b == b'[' || !crate::types::chars::is(b, ATOM)).unwrap_or(i.as_slice().len());
+    let n =
+        i.as_slice().iter().position(|&b| b == b'[' || !crate::types::chars::is(b, ATOM)).unwrap_or(i.as_slice().len());
     if n == 0 {
         return unexpected(i, "fetch-att");
     }

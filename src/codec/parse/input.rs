@@ -210,7 +210,10 @@ impl<'a> nom::error::ParseError<In<'a>> for ParseError {
         let kind = if input.is_empty() {
             ParseErrorKind::Incomplete
         } else {
-            { let _ = kind; ParseErrorKind::Expected("valid syntax") }
+            {
+                let _ = kind;
+                ParseErrorKind::Expected("valid syntax")
+            }
         };
         ParseError { offset: input.offset(), kind }
     }

@@ -22,8 +22,8 @@ mod search;
 
 use bytes::Bytes;
 
-pub use input::{ParseError, ParseErrorKind};
 pub(crate) use input::In;
+pub use input::{ParseError, ParseErrorKind};
 
 use crate::types::{Command, Date, DateTime, Secret, Tag};
 

@@ -25,7 +25,10 @@ pub(crate) fn search_key(i: In<'_>) -> PResult<'_, SearchKey> {
 fn search_key_depth(i: In<'_>, depth: usize) -> PResult<'_, SearchKey> {
     use SearchKey::*;
     if depth > MAX_SEARCH_DEPTH {
-        return Err(nom::Err::Failure(super::input::ParseError::at(i, ParseErrorKind::Expected("shallower search nesting"))));
+        return Err(nom::Err::Failure(super::input::ParseError::at(
+            i,
+            ParseErrorKind::Expected("shallower search nesting"),
+        )));
     }
     match i.first() {
         Some(b'(') => {
