@@ -12,10 +12,10 @@ use std::io::{self, Write};
 
 use bytes::{Bytes, BytesMut};
 use imap_machine::codec::{
-    encode_command, parse_authenticate_data, parse_command, parse_idle_done, AuthenticateData, EncodeOptions, Framer,
-    FramerEvent, FramerOptions, Role,
+    encode_command, encode_response, parse_authenticate_data, parse_command, parse_idle_done, parse_response,
+    AuthenticateData, EncodeOptions, Framer, FramerEvent, FramerOptions, Role,
 };
-use imap_machine::types::{CommandBody, Tag};
+use imap_machine::types::{Code, CommandBody, Continue, Data, Response, Tag};
 
 /// Counts of one run.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -46,7 +46,41 @@ struct Decoder<'w, W: Write> {
     out: &'w mut W,
     summary: Summary,
     mode: ClientMode,
-    server_messages: usize,
+}
+
+/// A one-line summary of a response.
+fn short_response(rsp: &Response) -> String {
+    match rsp {
+        Response::Status { tag, status } => {
+            let tag = tag.as_ref().map_or("*".into(), |t| t.to_str_lossy().into_owned());
+            let code = status.code.as_ref().map(|c| format!(" [{}]", code_name(c))).unwrap_or_default();
+            format!("{tag} {}{code}", status.kind.as_str())
+        }
+        Response::Continue(Continue::Base64(b)) => format!("+ base64 {} bytes", b.len()),
+        Response::Continue(Continue::Basic { .. }) => "+".to_string(),
+        Response::Data(d) => match d {
+            Data::Fetch { seq, items } => format!("* {seq} FETCH {} items", items.len()),
+            Data::Exists(n) => format!("* {n} EXISTS"),
+            Data::Recent(n) => format!("* {n} RECENT"),
+            Data::Expunge(n) => format!("* {n} EXPUNGE"),
+            Data::Other { name, .. } => format!("* {name} (unknown, kept raw)"),
+            other => {
+                let dbg = format!("{other:?}");
+                let name = dbg.split(['(', ' ', '{']).next().unwrap_or("").to_ascii_uppercase();
+                format!("* {name}")
+            }
+        },
+    }
+}
+
+fn code_name(c: &Code) -> String {
+    match c {
+        Code::Other { name, .. } => name.to_string(),
+        other => {
+            let dbg = format!("{other:?}");
+            dbg.split(['(', ' ', '{']).next().unwrap_or("").to_ascii_uppercase()
+        }
+    }
 }
 
 impl<W: Write> Decoder<'_, W> {
@@ -99,14 +133,28 @@ impl<W: Write> Decoder<'_, W> {
     }
 
     fn server_message(&mut self, msg: Bytes) -> io::Result<()> {
-        self.server_messages += 1;
+        self.summary.messages += 1;
+        let rsp = match parse_response(&msg) {
+            Ok(rsp) => rsp,
+            Err(e) => return self.error('S', e.error.offset, &e.error.kind.to_string()),
+        };
+        self.summary.parsed += 1;
         // A tagged completion ends an AUTHENTICATE or IDLE exchange.
-        let ends = |tag: &Tag| msg.starts_with(tag.as_bytes()) && msg.get(tag.as_bytes().len()) == Some(&b' ');
-        match &self.mode {
-            ClientMode::Authenticate(t) | ClientMode::Idle(t) if ends(t) => self.mode = ClientMode::Commands,
-            _ => {}
+        if let Response::Status { tag: Some(tag), .. } = &rsp {
+            match &self.mode {
+                ClientMode::Authenticate(t) | ClientMode::Idle(t) if t == tag => self.mode = ClientMode::Commands,
+                _ => {}
+            }
         }
-        Ok(())
+        let wire = encode_response(&rsp, &mut BytesMut::new()).to_vec();
+        let trip = if parse_response(&Bytes::from(wire)).as_ref() == Ok(&rsp) {
+            self.summary.round_tripped += 1;
+            ""
+        } else {
+            self.summary.errors += 1;
+            " (ROUND TRIP FAILED)"
+        };
+        writeln!(self.out, "S ok {}{trip}", short_response(&rsp))
     }
 
     fn error(&mut self, side: char, offset: usize, reason: &str) -> io::Result<()> {
@@ -119,7 +167,7 @@ impl<W: Write> Decoder<'_, W> {
 pub(crate) fn run<W: Write>(text: &[u8], out: &mut W) -> io::Result<Summary> {
     let mut client = Framer::new(Role::Server, FramerOptions::default());
     let mut server = Framer::new(Role::Client, FramerOptions::default());
-    let mut d = Decoder { out, summary: Summary::default(), mode: ClientMode::Commands, server_messages: 0 };
+    let mut d = Decoder { out, summary: Summary::default(), mode: ClientMode::Commands };
     let mut line_bytes = Vec::new();
     for line in text.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -142,7 +190,7 @@ pub(crate) fn run<W: Write>(text: &[u8], out: &mut W) -> io::Result<Summary> {
                 (false, FramerEvent::Message(f)) => d.server_message(f.into_bytes())?,
                 (_, FramerEvent::LiteralAnnounced { .. }) => {}
                 (side, FramerEvent::Error(e)) => {
-                    d.summary.messages += usize::from(side);
+                    d.summary.messages += 1;
                     d.error(if side { 'C' } else { 'S' }, 0, &e.kind.to_string())?;
                 }
             }
@@ -156,8 +204,8 @@ pub(crate) fn run<W: Write>(text: &[u8], out: &mut W) -> io::Result<Summary> {
     let s = &d.summary;
     writeln!(
         d.out,
-        "{} messages, {} parsed, {} round-tripped, {} errors ({} server messages not parsed yet)",
-        s.messages, s.parsed, s.round_tripped, s.errors, d.server_messages
+        "{} messages, {} parsed, {} round-tripped, {} errors",
+        s.messages, s.parsed, s.round_tripped, s.errors
     )?;
     Ok(d.summary)
 }

@@ -12,12 +12,15 @@
 
 pub(crate) mod chars;
 
+mod body;
 mod capability;
 mod command;
 mod datetime;
+mod envelope;
 mod fetch;
 mod flag;
 mod mailbox;
+mod response;
 mod search;
 mod seqset;
 mod string;
@@ -25,13 +28,22 @@ mod string;
 #[cfg(test)]
 pub(crate) mod strategies;
 
+pub use body::{
+    BodyExtension, BodyFields, BodyStructure, Disposition, ExtensionTail, MultipartExtension, SinglePartExtension,
+    SpecificFields,
+};
 pub use capability::{AuthMechanism, Capability};
 pub use command::{Command, CommandBody, Secret, StatusItem, StoreKind};
 pub(crate) use datetime::month_number;
 pub use datetime::{Date, DateTime};
+pub use envelope::{Address, Envelope};
 pub use fetch::{FetchAttribute, FetchAttributes, Macro, Partial, Section, SectionText};
 pub use flag::Flag;
 pub use mailbox::{ListMailbox, Mailbox};
+pub use response::{
+    Code, Continue, Data, FetchItem, FlagFetch, FlagPerm, ListAttribute, ListItem, NamespaceDescription, Response,
+    Rfc5530Code, StatusKind, StatusResponse, Text,
+};
 pub use search::SearchKey;
 pub use seqset::{SeqNumber, Sequence, SequenceSet};
 pub(crate) use string::{quoted_needs_no_escape, string_form};
@@ -65,4 +77,17 @@ pub enum ValidationError {
     /// A date must be `d-Mon-yyyy`.
     #[error("not a valid date")]
     Date,
+    /// Response text must be non-empty, without CR, LF or NUL.
+    #[error("not valid response text")]
+    Text,
+}
+
+/// Text from the wire as UTF-8: as is when it is UTF-8, else decoded as Windows-1252 (the
+/// superset of Latin-1 that mail software means when it sends 8-bit text). Never fails
+/// and never loses a byte's meaning.
+pub(crate) fn decode_text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(b).0,
+    }
 }

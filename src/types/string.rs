@@ -109,6 +109,12 @@ impl Atom {
         Atom(b)
     }
 
+    /// An atom-like token from a lenient parse: a server sent bytes that aren't quite an
+    /// atom (a keyword holding `]`, as Gmail does). Kept as received.
+    pub(crate) fn lenient(b: Bytes) -> Self {
+        Atom(b)
+    }
+
     /// An atom from a static string that is known to be valid.
     ///
     /// # Panics
@@ -120,7 +126,8 @@ impl Atom {
 
     /// The atom as text. Atoms are 7-bit, so this never fails.
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).expect("atoms are ASCII")
+        // Atoms are ASCII; a lenient parse only adds ASCII `]`.
+        std::str::from_utf8(&self.0).unwrap_or("")
     }
 
     /// Case-insensitive comparison with an ASCII string.

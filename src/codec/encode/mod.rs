@@ -23,13 +23,16 @@
 //! assert_eq!(out.to_vec(), b"a1 LOGIN joe {4}\r\np\r\nw\r\n");
 //! ```
 
+mod body;
 mod command;
+mod response;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
 pub use command::encode_command;
+pub use response::encode_response;
 
-use crate::types::{quoted_needs_no_escape, string_form, IString, LiteralMode, StringForm, StringPosition};
+use crate::types::{quoted_needs_no_escape, string_form, IString, StringForm, StringPosition};
 
 /// One piece of encoded output, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,8 +44,9 @@ pub enum Fragment {
     Literal {
         /// The payload.
         data: Bytes,
-        /// [`LiteralMode::Sync`]: wait for the server's `+` before sending `data`.
-        mode: LiteralMode,
+        /// A synchronising literal of a command: the client must wait for the server's
+        /// `+` before sending `data`. Always `false` in a server's output.
+        wait: bool,
     },
 }
 
@@ -112,12 +116,19 @@ impl Encoded {
 pub(crate) struct Writer<'a> {
     out: &'a mut BytesMut,
     fragments: Vec<Fragment>,
-    policy: LiteralPolicy,
+    /// `None` for a server's output, where literals never wait.
+    policy: Option<LiteralPolicy>,
 }
 
 impl<'a> Writer<'a> {
+    /// A writer for a client's commands.
     pub(crate) fn new(out: &'a mut BytesMut, policy: LiteralPolicy) -> Self {
-        Writer { out, fragments: Vec::new(), policy }
+        Writer { out, fragments: Vec::new(), policy: Some(policy) }
+    }
+
+    /// A writer for a server's responses: `{n}` literals that follow at once.
+    pub(crate) fn for_response(out: &'a mut BytesMut) -> Self {
+        Writer { out, fragments: Vec::new(), policy: None }
     }
 
     /// Ends the output: the pending bytes become the last line fragment.
@@ -184,10 +195,11 @@ impl<'a> Writer<'a> {
     /// A literal announcement and payload.
     pub(crate) fn literal(&mut self, data: &Bytes, binary: bool) {
         let non_sync = match self.policy {
-            LiteralPolicy::Sync => false,
-            LiteralPolicy::NonSync => true,
-            LiteralPolicy::NonSyncUpTo4096 => data.len() <= 4096,
+            None | Some(LiteralPolicy::Sync) => false,
+            Some(LiteralPolicy::NonSync) => true,
+            Some(LiteralPolicy::NonSyncUpTo4096) => data.len() <= 4096,
         };
+        let wait = !non_sync && self.policy.is_some();
         if binary {
             self.out.put_u8(b'~');
         }
@@ -197,13 +209,12 @@ impl<'a> Writer<'a> {
             self.out.put_u8(b'+');
         }
         self.out.extend_from_slice(b"}\r\n");
-        if non_sync && data.len() <= INLINE_LITERAL_MAX {
+        if !wait && data.len() <= INLINE_LITERAL_MAX {
             self.out.extend_from_slice(data);
             return;
         }
         self.flush();
-        let mode = if non_sync { LiteralMode::NonSync } else { LiteralMode::Sync };
-        self.fragments.push(Fragment::Literal { data: data.clone(), mode });
+        self.fragments.push(Fragment::Literal { data: data.clone(), wait });
     }
 
     /// A string value in its cheapest legal form at `position`.

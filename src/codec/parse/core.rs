@@ -166,21 +166,25 @@ pub(crate) fn quoted(i: In<'_>) -> PResult<'_, IString> {
     }
 }
 
-/// Checks a run of quoted content: TEXT-CHARs, or well-formed UTF-8.
-fn check_quoted_chars<'a>(at: In<'a>, run: &[u8]) -> Result<(), nom::Err<ParseError>> {
-    if let Some(bad) = run.iter().position(|&b| !chars::is(b, TEXT)) {
-        let kind = match run[bad] {
-            0 => ParseErrorKind::Nul,
-            b'\r' => ParseErrorKind::Expected("closing DQUOTE"),
-            b if b >= 0x80 => {
-                if std::str::from_utf8(run).is_ok() {
-                    return Ok(());
-                }
-                ParseErrorKind::Utf8
-            }
-            _ => ParseErrorKind::Expected("TEXT-CHAR"),
-        };
-        return Err(nom::Err::Error(ParseError::at(at.advance(bad), kind)));
+/// Checks a run of quoted content: TEXT-CHARs, or well-formed UTF-8 sequences.
+fn check_quoted_chars(at: In<'_>, run: &[u8]) -> Result<(), nom::Err<ParseError>> {
+    let mut eight_bit = false;
+    for (k, &b) in run.iter().enumerate() {
+        if b >= 0x80 {
+            eight_bit = true;
+        } else if !chars::is(b, TEXT) {
+            let kind = match b {
+                0 => ParseErrorKind::Nul,
+                b'\r' => ParseErrorKind::Expected("closing DQUOTE"),
+                _ => ParseErrorKind::Expected("TEXT-CHAR"),
+            };
+            return Err(nom::Err::Error(ParseError::at(at.advance(k), kind)));
+        }
+    }
+    if eight_bit {
+        if let Err(e) = std::str::from_utf8(run) {
+            return Err(nom::Err::Error(ParseError::at(at.advance(e.valid_up_to()), ParseErrorKind::Utf8)));
+        }
     }
     Ok(())
 }

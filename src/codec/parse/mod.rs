@@ -14,10 +14,14 @@
 //! assert_eq!(err.to_string(), "at byte 9: expected SP");
 //! ```
 
+mod body;
 mod command;
 pub(crate) mod core;
 mod fetch;
 mod input;
+mod lenient;
+mod message;
+mod response;
 mod search;
 
 use bytes::Bytes;
@@ -25,11 +29,27 @@ use bytes::Bytes;
 pub(crate) use input::In;
 pub use input::{ParseError, ParseErrorKind};
 
-use crate::types::{Command, Date, DateTime, Secret, Tag};
+use crate::types::{Command, Date, DateTime, Response, Secret, Tag};
 
 /// Parses one framed command message (ending in CRLF).
 pub fn parse_command(message: &Bytes) -> Result<Command, ParseError> {
     core::all_consuming(message, command::command)
+}
+
+/// A response that did not parse: the error and the raw message, so nothing is lost.
+/// The framer already delimited it, so the stream goes on with the next message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("malformed response {error}")]
+pub struct MalformedResponse {
+    /// Where and why parsing stopped.
+    pub error: ParseError,
+    /// The whole framed message.
+    pub raw: Bytes,
+}
+
+/// Parses one framed response message, leniently (see `QUIRKS.md`).
+pub fn parse_response(message: &Bytes) -> Result<Response, MalformedResponse> {
+    core::all_consuming(message, response::response).map_err(|error| MalformedResponse { error, raw: message.clone() })
 }
 
 /// The tag at the start of a message that failed to parse, so a server can answer with a

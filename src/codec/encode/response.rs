@@ -1,0 +1,452 @@
+//! Encoding of responses (the inverse of `codec::parse::response`), strictly: the encoder
+//! never writes any of the lenient forms the parser accepts.
+
+use base64::Engine;
+use bytes::BytesMut;
+
+use super::body::{body, envelope};
+use super::command::{flag_list, section, section_part};
+use super::{Encoded, Writer};
+use crate::types::{
+    Code, Continue, Data, FetchItem, FlagFetch, FlagPerm, IString, ListItem, Mailbox, NamespaceDescription, Response,
+    StatusResponse, Text,
+};
+
+/// Encodes `rsp` into `out` and returns the fragments to send in order. Literals up to
+/// 4 KiB are copied inline; larger payloads are their own zero-copy fragments.
+pub fn encode_response(rsp: &Response, out: &mut BytesMut) -> Encoded {
+    let mut w = Writer::for_response(out);
+    response(&mut w, rsp);
+    w.finish()
+}
+
+fn response(w: &mut Writer<'_>, rsp: &Response) {
+    match rsp {
+        Response::Status { tag, status: s } => {
+            match tag {
+                Some(t) => w.raw(t.as_bytes()),
+                None => w.byte(b'*'),
+            }
+            w.sp();
+            status(w, s);
+        }
+        Response::Continue(Continue::Basic { code: c, text: t }) => {
+            w.raw(b"+ ");
+            resp_text(w, c.as_ref(), t);
+        }
+        Response::Continue(Continue::Base64(data)) => {
+            w.raw(b"+ ");
+            w.raw(base64::engine::general_purpose::STANDARD.encode(data).as_bytes());
+        }
+        Response::Data(d) => {
+            w.raw(b"* ");
+            data(w, d);
+        }
+    }
+    w.crlf();
+}
+
+fn status(w: &mut Writer<'_>, s: &StatusResponse) {
+    w.raw(s.kind.as_str().as_bytes());
+    w.sp();
+    resp_text(w, s.code.as_ref(), &s.text);
+}
+
+/// `resp-text = ["[" resp-text-code "]" SP] text`
+fn resp_text(w: &mut Writer<'_>, c: Option<&Code>, text: &Text) {
+    if let Some(c) = c {
+        w.byte(b'[');
+        code(w, c);
+        w.byte(b']');
+        if !text.is_empty() {
+            w.sp();
+        }
+    }
+    w.raw(text.as_bytes());
+}
+
+fn capabilities(w: &mut Writer<'_>, caps: &[crate::types::Capability]) {
+    for c in caps {
+        w.sp();
+        w.display(c);
+    }
+}
+
+fn code(w: &mut Writer<'_>, c: &Code) {
+    match c {
+        Code::Alert => w.raw(b"ALERT"),
+        Code::BadCharset(sets) => {
+            w.raw(b"BADCHARSET");
+            if !sets.is_empty() {
+                w.raw(b" (");
+                for (n, s) in sets.iter().enumerate() {
+                    if n > 0 {
+                        w.sp();
+                    }
+                    w.astring(s);
+                }
+                w.byte(b')');
+            }
+        }
+        Code::Capability(caps) => {
+            w.raw(b"CAPABILITY");
+            capabilities(w, caps);
+        }
+        Code::Parse => w.raw(b"PARSE"),
+        Code::PermanentFlags(flags) => {
+            w.raw(b"PERMANENTFLAGS (");
+            for (n, f) in flags.iter().enumerate() {
+                if n > 0 {
+                    w.sp();
+                }
+                match f {
+                    FlagPerm::Flag(f) => w.display(f),
+                    FlagPerm::Wildcard => w.raw(b"\\*"),
+                }
+            }
+            w.byte(b')');
+        }
+        Code::ReadOnly => w.raw(b"READ-ONLY"),
+        Code::ReadWrite => w.raw(b"READ-WRITE"),
+        Code::TryCreate => w.raw(b"TRYCREATE"),
+        Code::UidNext(n) => {
+            w.raw(b"UIDNEXT ");
+            w.number(*n);
+        }
+        Code::UidValidity(n) => {
+            w.raw(b"UIDVALIDITY ");
+            w.number(*n);
+        }
+        Code::Unseen(n) => {
+            w.raw(b"UNSEEN ");
+            w.number(*n);
+        }
+        Code::AppendUid { uid_validity, uids } => {
+            w.raw(b"APPENDUID ");
+            w.number(*uid_validity);
+            w.sp();
+            w.display(uids);
+        }
+        Code::CopyUid { uid_validity, source, destination } => {
+            w.raw(b"COPYUID ");
+            w.number(*uid_validity);
+            w.sp();
+            w.display(source);
+            w.sp();
+            w.display(destination);
+        }
+        Code::UidNotSticky => w.raw(b"UIDNOTSTICKY"),
+        Code::TooBig => w.raw(b"TOOBIG"),
+        Code::HighestModSeq(n) => {
+            w.raw(b"HIGHESTMODSEQ ");
+            w.number(*n);
+        }
+        Code::NoModSeq => w.raw(b"NOMODSEQ"),
+        Code::Closed => w.raw(b"CLOSED"),
+        Code::Rfc5530(c) => w.raw(c.as_str().as_bytes()),
+        Code::Other { name, value } => {
+            w.raw(name.as_bytes());
+            if let Some(v) = value {
+                w.sp();
+                w.raw(v);
+            }
+        }
+    }
+}
+
+fn delimiter(w: &mut Writer<'_>, d: Option<char>) {
+    match d {
+        None => w.raw(b"NIL"),
+        Some(c) => {
+            let mut buf = [0u8; 4];
+            w.quoted(c.encode_utf8(&mut buf).as_bytes());
+        }
+    }
+}
+
+fn mailbox(w: &mut Writer<'_>, m: &Mailbox) {
+    match m {
+        Mailbox::Inbox => w.raw(b"INBOX"),
+        Mailbox::Other(s) => w.astring(s),
+    }
+}
+
+fn list_item(w: &mut Writer<'_>, item: &ListItem) {
+    w.byte(b'(');
+    for (n, a) in item.attributes.iter().enumerate() {
+        if n > 0 {
+            w.sp();
+        }
+        match a {
+            crate::types::ListAttribute::Extension(atom) => {
+                w.byte(b'\\');
+                w.raw(atom.as_bytes());
+            }
+            named => {
+                let name = crate::types::ListAttribute::NAMED.iter().find(|(x, _)| x == named).map(|(_, n)| *n);
+                w.raw(name.expect("named attribute").as_bytes());
+            }
+        }
+    }
+    w.raw(b") ");
+    delimiter(w, item.delimiter);
+    w.sp();
+    mailbox(w, &item.mailbox);
+    if let Some(ext) = &item.extended {
+        w.sp();
+        w.raw(ext);
+    }
+}
+
+fn namespace(w: &mut Writer<'_>, ns: &Option<Vec<NamespaceDescription>>) {
+    let Some(list) = ns else {
+        w.raw(b"NIL");
+        return;
+    };
+    w.byte(b'(');
+    for d in list {
+        w.byte(b'(');
+        w.string(&d.prefix);
+        w.sp();
+        delimiter(w, d.delimiter);
+        if let Some(ext) = &d.extensions {
+            w.raw(ext);
+        }
+        w.byte(b')');
+    }
+    w.byte(b')');
+}
+
+fn id_params(w: &mut Writer<'_>, p: &Option<Vec<(IString, crate::types::NString)>>) {
+    let Some(params) = p else {
+        w.raw(b"NIL");
+        return;
+    };
+    w.byte(b'(');
+    for (n, (k, v)) in params.iter().enumerate() {
+        if n > 0 {
+            w.sp();
+        }
+        w.string(k);
+        w.sp();
+        w.nstring(v.as_ref());
+    }
+    w.byte(b')');
+}
+
+fn data(w: &mut Writer<'_>, d: &Data) {
+    match d {
+        Data::Capability(caps) => {
+            w.raw(b"CAPABILITY");
+            capabilities(w, caps);
+        }
+        Data::Enabled(caps) => {
+            w.raw(b"ENABLED");
+            capabilities(w, caps);
+        }
+        Data::List(item) => {
+            w.raw(b"LIST ");
+            list_item(w, item);
+        }
+        Data::Lsub(item) => {
+            w.raw(b"LSUB ");
+            list_item(w, item);
+        }
+        Data::Status { mailbox: m, items } => {
+            w.raw(b"STATUS ");
+            mailbox(w, m);
+            w.raw(b" (");
+            for (n, (item, v)) in items.iter().enumerate() {
+                if n > 0 {
+                    w.sp();
+                }
+                w.raw(item.as_str().as_bytes());
+                w.sp();
+                w.number(*v);
+            }
+            w.byte(b')');
+        }
+        Data::Search { ids, modseq } => {
+            w.raw(b"SEARCH");
+            for id in ids {
+                w.sp();
+                w.number(*id);
+            }
+            if let Some(m) = modseq {
+                w.raw(b" (MODSEQ ");
+                w.number(*m);
+                w.byte(b')');
+            }
+        }
+        Data::Flags(flags) => {
+            w.raw(b"FLAGS ");
+            flag_list(w, flags);
+        }
+        Data::Exists(n) => {
+            w.number(*n);
+            w.raw(b" EXISTS");
+        }
+        Data::Recent(n) => {
+            w.number(*n);
+            w.raw(b" RECENT");
+        }
+        Data::Expunge(n) => {
+            w.number(n.get());
+            w.raw(b" EXPUNGE");
+        }
+        Data::Fetch { seq, items } => {
+            w.number(seq.get());
+            w.raw(b" FETCH (");
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    w.sp();
+                }
+                fetch_item(w, item);
+            }
+            w.byte(b')');
+        }
+        Data::Namespace { personal, other, shared } => {
+            w.raw(b"NAMESPACE ");
+            namespace(w, personal);
+            w.sp();
+            namespace(w, other);
+            w.sp();
+            namespace(w, shared);
+        }
+        Data::Id(params) => {
+            w.raw(b"ID ");
+            id_params(w, params);
+        }
+        Data::Other { number, name, rest } => {
+            if let Some(n) = number {
+                w.number(*n);
+                w.sp();
+            }
+            w.raw(name.as_bytes());
+            if let Some(r) = rest {
+                w.sp();
+                w.raw(r);
+            }
+        }
+    }
+}
+
+fn origin(w: &mut Writer<'_>, o: Option<u32>) {
+    if let Some(o) = o {
+        w.byte(b'<');
+        w.number(o);
+        w.byte(b'>');
+    }
+}
+
+fn fetch_item(w: &mut Writer<'_>, item: &FetchItem) {
+    match item {
+        FetchItem::Flags(flags) => {
+            w.raw(b"FLAGS (");
+            for (n, f) in flags.iter().enumerate() {
+                if n > 0 {
+                    w.sp();
+                }
+                match f {
+                    FlagFetch::Flag(f) => w.display(f),
+                    FlagFetch::Recent => w.raw(b"\\Recent"),
+                }
+            }
+            w.byte(b')');
+        }
+        FetchItem::InternalDate(d) => {
+            w.raw(b"INTERNALDATE \"");
+            w.display(d);
+            w.byte(b'"');
+        }
+        FetchItem::Rfc822Size(n) => {
+            w.raw(b"RFC822.SIZE ");
+            w.number(*n);
+        }
+        FetchItem::Uid(n) => {
+            w.raw(b"UID ");
+            w.number(*n);
+        }
+        FetchItem::Envelope(e) => {
+            w.raw(b"ENVELOPE ");
+            envelope(w, e);
+        }
+        FetchItem::Body(b) => {
+            w.raw(b"BODY ");
+            body(w, b);
+        }
+        FetchItem::BodyStructure(b) => {
+            w.raw(b"BODYSTRUCTURE ");
+            body(w, b);
+        }
+        FetchItem::BodySection { section: s, origin: o, data } => {
+            w.raw(b"BODY");
+            section(w, s);
+            origin(w, *o);
+            w.sp();
+            w.nstring(data.as_ref());
+        }
+        FetchItem::Rfc822(s) => {
+            w.raw(b"RFC822 ");
+            w.nstring(s.as_ref());
+        }
+        FetchItem::Rfc822Header(s) => {
+            w.raw(b"RFC822.HEADER ");
+            w.nstring(s.as_ref());
+        }
+        FetchItem::Rfc822Text(s) => {
+            w.raw(b"RFC822.TEXT ");
+            w.nstring(s.as_ref());
+        }
+        FetchItem::Binary { part, origin: o, data } => {
+            w.raw(b"BINARY[");
+            section_part(w, part);
+            w.byte(b']');
+            origin(w, *o);
+            w.sp();
+            match data {
+                None => w.raw(b"NIL"),
+                Some(d) if memchr::memchr(0, d).is_some() => w.literal(d, true),
+                Some(d) => w.nstring(Some(&IString::unvalidated(d.clone()))),
+            }
+        }
+        FetchItem::BinarySize { part, size } => {
+            w.raw(b"BINARY.SIZE[");
+            section_part(w, part);
+            w.raw(b"] ");
+            w.number(*size);
+        }
+        FetchItem::ModSeq(n) => {
+            w.raw(b"MODSEQ (");
+            w.number(*n);
+            w.byte(b')');
+        }
+        FetchItem::GmailMessageId(n) => {
+            w.raw(b"X-GM-MSGID ");
+            w.number(*n);
+        }
+        FetchItem::GmailThreadId(n) => {
+            w.raw(b"X-GM-THRID ");
+            w.number(*n);
+        }
+        FetchItem::GmailLabels(labels) => {
+            w.raw(b"X-GM-LABELS (");
+            for (n, l) in labels.iter().enumerate() {
+                if n > 0 {
+                    w.sp();
+                }
+                if l.as_bytes().starts_with(b"\\") {
+                    w.raw(l.as_bytes());
+                } else {
+                    w.astring(l);
+                }
+            }
+            w.byte(b')');
+        }
+        FetchItem::Other { name, value } => {
+            w.raw(name);
+            w.sp();
+            w.raw(value);
+        }
+    }
+}

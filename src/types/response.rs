@@ -1,0 +1,496 @@
+//! Server responses (RFC 3501 §7 and the extensions of the README's matrix).
+//!
+//! ```
+//! use imap_machine::types::{Code, Response, StatusKind, StatusResponse, Tag, Text};
+//! let done = Response::Status {
+//!     tag: Some(Tag::try_from("a1").unwrap()),
+//!     status: StatusResponse::new(StatusKind::Ok, Some(Code::ReadWrite), Text::try_from("SELECT completed").unwrap()),
+//! };
+//! assert!(done.is_tagged());
+//! ```
+
+use std::fmt;
+use std::num::NonZeroU32;
+
+use bytes::Bytes;
+
+use super::{
+    AString, Atom, BodyStructure, Capability, DateTime, Envelope, Flag, IString, Mailbox, NString, Section,
+    SequenceSet, StatusItem, Tag, ValidationError,
+};
+
+/// A response line (with its literals): `response-data`, `response-tagged`,
+/// `response-fatal`, `greeting` or `continue-req`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Response {
+    /// A status response: tagged (`tag` is `Some`), or untagged OK/NO/BAD/PREAUTH/BYE,
+    /// which includes the greeting.
+    Status {
+        /// The tag of the completed command; `None` for `*`.
+        tag: Option<Tag>,
+        /// The status.
+        status: StatusResponse,
+    },
+    /// Untagged data: `"*" SP (mailbox-data / message-data / capability-data / ...)`.
+    Data(Data),
+    /// `continue-req = "+" SP (resp-text / base64)`.
+    Continue(Continue),
+}
+
+impl Response {
+    /// Whether this is a tagged status response.
+    pub fn is_tagged(&self) -> bool {
+        matches!(self, Response::Status { tag: Some(_), .. })
+    }
+}
+
+/// `resp-cond-state`, `resp-cond-auth` and `resp-cond-bye` keywords.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StatusKind {
+    /// `OK`
+    Ok,
+    /// `NO`
+    No,
+    /// `BAD`
+    Bad,
+    /// `PREAUTH` (greeting only)
+    PreAuth,
+    /// `BYE`
+    Bye,
+}
+
+impl StatusKind {
+    /// The wire keyword.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusKind::Ok => "OK",
+            StatusKind::No => "NO",
+            StatusKind::Bad => "BAD",
+            StatusKind::PreAuth => "PREAUTH",
+            StatusKind::Bye => "BYE",
+        }
+    }
+}
+
+/// A status and its `resp-text = ["[" resp-text-code "]" SP] text`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusResponse {
+    /// OK, NO, BAD, PREAUTH or BYE.
+    pub kind: StatusKind,
+    /// The response code, if any.
+    pub code: Option<Code>,
+    /// The human-readable text.
+    pub text: Text,
+}
+
+impl StatusResponse {
+    /// A status from its parts.
+    pub fn new(kind: StatusKind, code: Option<Code>, text: Text) -> Self {
+        StatusResponse { kind, code, text }
+    }
+}
+
+/// `text = 1*TEXT-CHAR`: human-readable text, no CR or LF.
+///
+/// The parser also accepts an empty text (servers that end the line after a response
+/// code) and 8-bit bytes; [`Text::try_from`] accepts what a strict peer takes: non-empty,
+/// no CR, LF or NUL.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Text(Bytes);
+
+impl Text {
+    pub(crate) fn unvalidated(b: Bytes) -> Self {
+        Text(b)
+    }
+
+    /// The text bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The text as UTF-8, falling back to Windows-1252 for 8-bit text that isn't UTF-8.
+    pub fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        super::decode_text(&self.0)
+    }
+
+    /// Whether the text is empty (only a lenient parse makes one).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl TryFrom<&str> for Text {
+    type Error = ValidationError;
+    fn try_from(s: &str) -> Result<Self, ValidationError> {
+        Text::try_from(Bytes::copy_from_slice(s.as_bytes()))
+    }
+}
+
+impl TryFrom<Bytes> for Text {
+    type Error = ValidationError;
+    fn try_from(b: Bytes) -> Result<Self, ValidationError> {
+        if b.is_empty() || b.iter().any(|&c| c == b'\r' || c == b'\n' || c == 0) {
+            Err(ValidationError::Text)
+        } else {
+            Ok(Text(b))
+        }
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Text({:?})", self.to_text())
+    }
+}
+
+/// `resp-text-code`: the machine-readable part of a status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Code {
+    /// `ALERT`
+    Alert,
+    /// `BADCHARSET [SP "(" astring *(SP astring) ")"]`
+    BadCharset(Vec<AString>),
+    /// `capability-data`
+    Capability(Vec<Capability>),
+    /// `PARSE`
+    Parse,
+    /// `PERMANENTFLAGS SP "(" [flag-perm *(SP flag-perm)] ")"`
+    PermanentFlags(Vec<FlagPerm>),
+    /// `READ-ONLY`
+    ReadOnly,
+    /// `READ-WRITE`
+    ReadWrite,
+    /// `TRYCREATE`
+    TryCreate,
+    /// `UIDNEXT SP nz-number`
+    UidNext(u32),
+    /// `UIDVALIDITY SP nz-number` (0 from broken servers is kept as 0)
+    UidValidity(u32),
+    /// `UNSEEN SP nz-number`
+    Unseen(u32),
+    /// `APPENDUID SP nz-number SP append-uid` (RFC 4315)
+    AppendUid {
+        /// UIDVALIDITY of the destination.
+        uid_validity: u32,
+        /// The new UIDs.
+        uids: SequenceSet,
+    },
+    /// `COPYUID SP nz-number SP uid-set SP uid-set` (RFC 4315)
+    CopyUid {
+        /// UIDVALIDITY of the destination.
+        uid_validity: u32,
+        /// Source UIDs.
+        source: SequenceSet,
+        /// Destination UIDs, in the same order.
+        destination: SequenceSet,
+    },
+    /// `UIDNOTSTICKY` (RFC 4315)
+    UidNotSticky,
+    /// `TOOBIG` (RFC 7889)
+    TooBig,
+    /// `HIGHESTMODSEQ SP mod-sequence-value` (RFC 7162)
+    HighestModSeq(u64),
+    /// `NOMODSEQ` (RFC 7162)
+    NoModSeq,
+    /// `CLOSED` (RFC 7162)
+    Closed,
+    /// One of the RFC 5530 codes without arguments.
+    Rfc5530(Rfc5530Code),
+    /// Any other code: `atom [SP 1*<any TEXT-CHAR except "]">]`, kept raw.
+    Other {
+        /// The code name.
+        name: Atom,
+        /// Its argument text, if any.
+        value: Option<Bytes>,
+    },
+}
+
+macro_rules! rfc5530 {
+    ($($v:ident = $n:literal,)*) => {
+        /// The response codes of RFC 5530.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Rfc5530Code {
+            $(#[doc = concat!("`", $n, "`")] $v,)*
+        }
+
+        impl Rfc5530Code {
+            /// Every code with its name.
+            pub const ALL: &'static [(Rfc5530Code, &'static str)] = &[$((Rfc5530Code::$v, $n),)*];
+
+            /// The wire name.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Rfc5530Code::$v => $n,)* }
+            }
+        }
+    };
+}
+
+rfc5530! {
+    Unavailable = "UNAVAILABLE",
+    AuthenticationFailed = "AUTHENTICATIONFAILED",
+    AuthorizationFailed = "AUTHORIZATIONFAILED",
+    Expired = "EXPIRED",
+    PrivacyRequired = "PRIVACYREQUIRED",
+    ContactAdmin = "CONTACTADMIN",
+    NoPerm = "NOPERM",
+    InUse = "INUSE",
+    ExpungeIssued = "EXPUNGEISSUED",
+    Corruption = "CORRUPTION",
+    ServerBug = "SERVERBUG",
+    ClientBug = "CLIENTBUG",
+    Cannot = "CANNOT",
+    Limit = "LIMIT",
+    OverQuota = "OVERQUOTA",
+    AlreadyExists = "ALREADYEXISTS",
+    NonExistent = "NONEXISTENT",
+}
+
+/// `flag-perm = flag / "\*"`
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FlagPerm {
+    /// A flag that can be changed permanently.
+    Flag(Flag),
+    /// `\*`: new keywords can be created.
+    Wildcard,
+}
+
+/// `flag-fetch = flag / "\Recent"`
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum FlagFetch {
+    /// A flag.
+    Flag(Flag),
+    /// `\Recent`
+    Recent,
+}
+
+/// `continue-req = "+" SP (resp-text / base64) CRLF`
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Continue {
+    /// Text, possibly empty, with an optional code.
+    Basic {
+        /// Response code.
+        code: Option<Code>,
+        /// Text (empty for a bare `+`).
+        text: Text,
+    },
+    /// A SASL challenge, decoded. Never empty (an empty challenge is `Basic`).
+    Base64(Bytes),
+}
+
+/// `mbx-list-flags` and the RFC 5258 / RFC 6154 attributes of a LIST response.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ListAttribute {
+    /// `\Noinferiors`
+    NoInferiors,
+    /// `\Noselect`
+    NoSelect,
+    /// `\Marked`
+    Marked,
+    /// `\Unmarked`
+    Unmarked,
+    /// `\HasChildren` (RFC 3348)
+    HasChildren,
+    /// `\HasNoChildren` (RFC 3348)
+    HasNoChildren,
+    /// `\NonExistent` (RFC 5258)
+    NonExistent,
+    /// `\Subscribed` (RFC 5258)
+    Subscribed,
+    /// `\Remote` (RFC 5258)
+    Remote,
+    /// `\All` (RFC 6154)
+    All,
+    /// `\Archive` (RFC 6154)
+    Archive,
+    /// `\Drafts` (RFC 6154)
+    Drafts,
+    /// `\Flagged` (RFC 6154)
+    Flagged,
+    /// `\Junk` (RFC 6154)
+    Junk,
+    /// `\Sent` (RFC 6154)
+    Sent,
+    /// `\Trash` (RFC 6154)
+    Trash,
+    /// Any other `\atom` (without the backslash), or a bare atom.
+    Extension(Atom),
+}
+
+impl ListAttribute {
+    /// Every named attribute with its wire spelling.
+    pub const NAMED: [(ListAttribute, &'static str); 16] = [
+        (ListAttribute::NoInferiors, "\\Noinferiors"),
+        (ListAttribute::NoSelect, "\\Noselect"),
+        (ListAttribute::Marked, "\\Marked"),
+        (ListAttribute::Unmarked, "\\Unmarked"),
+        (ListAttribute::HasChildren, "\\HasChildren"),
+        (ListAttribute::HasNoChildren, "\\HasNoChildren"),
+        (ListAttribute::NonExistent, "\\NonExistent"),
+        (ListAttribute::Subscribed, "\\Subscribed"),
+        (ListAttribute::Remote, "\\Remote"),
+        (ListAttribute::All, "\\All"),
+        (ListAttribute::Archive, "\\Archive"),
+        (ListAttribute::Drafts, "\\Drafts"),
+        (ListAttribute::Flagged, "\\Flagged"),
+        (ListAttribute::Junk, "\\Junk"),
+        (ListAttribute::Sent, "\\Sent"),
+        (ListAttribute::Trash, "\\Trash"),
+    ];
+}
+
+/// The body of a LIST or LSUB response:
+/// `mailbox-list = "(" [mbx-list-flags] ")" SP (DQUOTE QUOTED-CHAR DQUOTE / nil) SP mailbox
+/// [SP mbox-list-extended]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListItem {
+    /// Name attributes.
+    pub attributes: Vec<ListAttribute>,
+    /// Hierarchy delimiter; `None` for NIL (a flat namespace).
+    pub delimiter: Option<char>,
+    /// The mailbox.
+    pub mailbox: Mailbox,
+    /// `mbox-list-extended` (RFC 5258), kept raw without the leading SP.
+    pub extended: Option<Bytes>,
+}
+
+/// One namespace: `"(" string SP (DQUOTE QUOTED-CHAR DQUOTE / nil) *(Namespace-Response-
+/// Extension) ")"` (RFC 2342).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamespaceDescription {
+    /// The prefix.
+    pub prefix: IString,
+    /// The hierarchy delimiter.
+    pub delimiter: Option<char>,
+    /// Namespace response extensions, kept raw (each with its leading SP).
+    pub extensions: Option<Bytes>,
+}
+
+/// Untagged data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Data {
+    /// `capability-data = "CAPABILITY" *(SP capability)`
+    Capability(Vec<Capability>),
+    /// `"LIST" SP mailbox-list`
+    List(ListItem),
+    /// `"LSUB" SP mailbox-list`
+    Lsub(ListItem),
+    /// `"STATUS" SP mailbox SP "(" [status-att-list] ")"`
+    Status {
+        /// The mailbox.
+        mailbox: Mailbox,
+        /// Item values.
+        items: Vec<(StatusItem, u64)>,
+    },
+    /// `"SEARCH" *(SP nz-number)`, with RFC 7162's `(MODSEQ n)`.
+    Search {
+        /// Matching numbers.
+        ids: Vec<u32>,
+        /// Highest mod-sequence of the matches (CONDSTORE).
+        modseq: Option<u64>,
+    },
+    /// `"FLAGS" SP flag-list`
+    Flags(Vec<Flag>),
+    /// `number SP "EXISTS"`
+    Exists(u32),
+    /// `number SP "RECENT"`
+    Recent(u32),
+    /// `nz-number SP "EXPUNGE"`
+    Expunge(NonZeroU32),
+    /// `nz-number SP "FETCH" SP msg-att`
+    Fetch {
+        /// Message sequence number.
+        seq: NonZeroU32,
+        /// The items, in order; never empty.
+        items: Vec<FetchItem>,
+    },
+    /// `"ENABLED" *(SP capability)` (RFC 5161)
+    Enabled(Vec<Capability>),
+    /// `"NAMESPACE" SP namespace SP namespace SP namespace` (RFC 2342); `None` is NIL.
+    Namespace {
+        /// Personal namespaces.
+        personal: Option<Vec<NamespaceDescription>>,
+        /// Other users' namespaces.
+        other: Option<Vec<NamespaceDescription>>,
+        /// Shared namespaces.
+        shared: Option<Vec<NamespaceDescription>>,
+    },
+    /// `"ID" SP id-params-list` (RFC 2971)
+    Id(Option<Vec<(IString, NString)>>),
+    /// Any other untagged data, kept raw: `[number SP] atom [SP rest]`.
+    Other {
+        /// The leading number (`* 3 XYZ ...`), if any.
+        number: Option<u32>,
+        /// The response name.
+        name: Atom,
+        /// Everything after the name and its SP, up to (not including) the CRLF.
+        rest: Option<Bytes>,
+    },
+}
+
+/// `msg-att-dynamic / msg-att-static`: one item of a FETCH response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FetchItem {
+    /// `"FLAGS" SP "(" [flag-fetch *(SP flag-fetch)] ")"`
+    Flags(Vec<FlagFetch>),
+    /// `"INTERNALDATE" SP date-time`
+    InternalDate(DateTime),
+    /// `"RFC822.SIZE" SP number`
+    Rfc822Size(u32),
+    /// `"UID" SP uniqueid`
+    Uid(u32),
+    /// `"ENVELOPE" SP envelope`
+    Envelope(Box<Envelope>),
+    /// `"BODY" SP body` (no extension data)
+    Body(Box<BodyStructure>),
+    /// `"BODYSTRUCTURE" SP body`
+    BodyStructure(Box<BodyStructure>),
+    /// `"BODY" section ["<" number ">"] SP nstring`
+    BodySection {
+        /// The section.
+        section: Section,
+        /// The origin octet of a partial fetch.
+        origin: Option<u32>,
+        /// The data, a zero-copy slice of the response.
+        data: NString,
+    },
+    /// `"RFC822" SP nstring`
+    Rfc822(NString),
+    /// `"RFC822.HEADER" SP nstring`
+    Rfc822Header(NString),
+    /// `"RFC822.TEXT" SP nstring`
+    Rfc822Text(NString),
+    /// `"BINARY" section-binary ["<" number ">"] SP (nstring / literal8)` (RFC 3516)
+    Binary {
+        /// `section-part`
+        part: Vec<NonZeroU32>,
+        /// The origin octet of a partial fetch.
+        origin: Option<u32>,
+        /// Decoded content; may hold any byte.
+        data: Option<Bytes>,
+    },
+    /// `"BINARY.SIZE" section-binary SP number` (RFC 3516)
+    BinarySize {
+        /// `section-part`
+        part: Vec<NonZeroU32>,
+        /// Decoded size.
+        size: u32,
+    },
+    /// `"MODSEQ" SP "(" mod-sequence-value ")"` (RFC 7162)
+    ModSeq(u64),
+    /// `X-GM-MSGID` (Gmail)
+    GmailMessageId(u64),
+    /// `X-GM-THRID` (Gmail)
+    GmailThreadId(u64),
+    /// `X-GM-LABELS` (Gmail): astrings, system labels like `\Inbox` included.
+    GmailLabels(Vec<AString>),
+    /// Any other item, kept raw: its name and its value's bytes.
+    Other {
+        /// Item name (may include a `[section]`).
+        name: Bytes,
+        /// The value, exactly as sent.
+        value: Bytes,
+    },
+}

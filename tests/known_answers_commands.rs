@@ -1,0 +1,847 @@
+//! Known-answer tests for client commands, checked in both directions.
+//!
+//! Every row holds the wire bytes of one command message and the [`Command`] value they
+//! stand for, built by hand from the types. Each row is checked twice:
+//!
+//! 1. `parse_command(wire) == expected`;
+//! 2. `parse_command(encode_command(expected)) == expected`, and where the canonical
+//!    encoding is fixed, the encoded bytes themselves.
+//!
+//! Groups: (a) every command line of the RFC 3501 §6 examples, (b) every client line of
+//! the RFC 3501 §8 sample session, (c) extension commands, (d) bad input that must give
+//! an error (never a panic), including a framer limit.
+
+use std::num::NonZeroU32;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use bytes::{Bytes, BytesMut};
+use imap_machine::codec::{
+    encode_command, parse_authenticate_data, parse_command, AuthenticateData, EncodeOptions, FrameErrorKind, Framer,
+    FramerEvent, FramerOptions, ParseErrorKind, Role,
+};
+use imap_machine::types::{
+    Atom, AuthMechanism, Capability as Cap, Command, CommandBody, Date, DateTime, FetchAttribute, FetchAttributes,
+    Flag, IString, ListMailbox, Literal, Macro, Mailbox, Partial, SearchKey, Secret, Section, SectionText, SequenceSet,
+    StatusItem, StoreKind, Tag,
+};
+
+const S6: &str = include_str!("transcripts/rfc3501-s6-commands.txt");
+const S8: &str = include_str!("transcripts/rfc3501-s8.txt");
+
+// ---------------------------------------------------------------------------------------
+// Value helpers
+// ---------------------------------------------------------------------------------------
+
+fn tag(s: &str) -> Tag {
+    Tag::try_from(s).unwrap()
+}
+
+fn istr(s: &str) -> IString {
+    IString::try_from(s).unwrap()
+}
+
+/// A mailbox from its wire bytes (`INBOX` in any case is [`Mailbox::Inbox`]).
+fn mbx(s: &str) -> Mailbox {
+    Mailbox::from_wire(istr(s))
+}
+
+/// A LIST pattern from its wire bytes.
+fn pat(s: &str) -> ListMailbox {
+    ListMailbox::from_wire(istr(s))
+}
+
+fn seq(s: &str) -> SequenceSet {
+    s.parse().unwrap()
+}
+
+fn atom(s: &str) -> Atom {
+    Atom::try_from(s).unwrap()
+}
+
+fn flag(s: &str) -> Flag {
+    Flag::parse(s).unwrap()
+}
+
+fn flags(list: &[&str]) -> Vec<Flag> {
+    list.iter().map(|f| flag(f)).collect()
+}
+
+fn nz(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).unwrap()
+}
+
+fn date(s: &str) -> Date {
+    Date::parse(s).unwrap()
+}
+
+fn date_time(s: &str) -> DateTime {
+    DateTime::parse(s).unwrap()
+}
+
+fn cat(parts: &[&[u8]]) -> Vec<u8> {
+    parts.concat()
+}
+
+fn c(t: &str, body: CommandBody) -> Command {
+    Command::new(tag(t), body)
+}
+
+fn login(user: &str, pass: &str) -> CommandBody {
+    CommandBody::Login { username: istr(user), password: Secret::new(istr(pass)) }
+}
+
+fn authenticate(mechanism: &str, ir: Option<&'static [u8]>) -> CommandBody {
+    CommandBody::Authenticate {
+        mechanism: AuthMechanism::from(atom(mechanism)),
+        initial_response: ir.map(|b| Secret::new(Bytes::from_static(b))),
+    }
+}
+
+fn select(m: &str) -> CommandBody {
+    CommandBody::Select { mailbox: mbx(m) }
+}
+
+fn examine(m: &str) -> CommandBody {
+    CommandBody::Examine { mailbox: mbx(m) }
+}
+
+fn create(m: &str) -> CommandBody {
+    CommandBody::Create { mailbox: mbx(m) }
+}
+
+fn delete(m: &str) -> CommandBody {
+    CommandBody::Delete { mailbox: mbx(m) }
+}
+
+fn rename(from: &str, to: &str) -> CommandBody {
+    CommandBody::Rename { from: mbx(from), to: mbx(to) }
+}
+
+fn list(reference: &str, pattern: &str) -> CommandBody {
+    CommandBody::List { reference: mbx(reference), pattern: pat(pattern) }
+}
+
+fn lsub(reference: &str, pattern: &str) -> CommandBody {
+    CommandBody::Lsub { reference: mbx(reference), pattern: pat(pattern) }
+}
+
+fn status(m: &str, items: &[StatusItem]) -> CommandBody {
+    CommandBody::Status { mailbox: mbx(m), items: items.to_vec() }
+}
+
+fn append(m: &str, fl: &[&str], date: Option<&str>, message: Literal) -> CommandBody {
+    CommandBody::Append { mailbox: mbx(m), flags: flags(fl), date: date.map(date_time), message }
+}
+
+fn search(charset: Option<&str>, criteria: Vec<SearchKey>, uid: bool) -> CommandBody {
+    CommandBody::Search { charset: charset.map(istr), criteria, uid }
+}
+
+fn fetch(set: &str, attributes: Vec<FetchAttribute>, uid: bool) -> CommandBody {
+    CommandBody::Fetch { set: seq(set), attributes: FetchAttributes::List(attributes), uid }
+}
+
+fn fetch_macro(set: &str, m: Macro, uid: bool) -> CommandBody {
+    CommandBody::Fetch { set: seq(set), attributes: FetchAttributes::Macro(m), uid }
+}
+
+/// `BODY[...]` / `BODY.PEEK[...]` with an optional `<offset.length>`.
+fn body_section(peek: bool, part: &[u32], text: Option<SectionText>, partial: Option<(u32, u32)>) -> FetchAttribute {
+    FetchAttribute::BodySection {
+        peek,
+        section: Section { part: part.iter().map(|&n| nz(n)).collect(), text },
+        partial: partial.map(|(offset, length)| Partial { offset, length: nz(length) }),
+    }
+}
+
+fn store(set: &str, kind: StoreKind, silent: bool, fl: &[&str], uid: bool) -> CommandBody {
+    CommandBody::Store { set: seq(set), kind, silent, flags: flags(fl), uid }
+}
+
+fn copy(set: &str, m: &str, uid: bool) -> CommandBody {
+    CommandBody::Copy { set: seq(set), mailbox: mbx(m), uid }
+}
+
+fn move_(set: &str, m: &str, uid: bool) -> CommandBody {
+    CommandBody::Move { set: seq(set), mailbox: mbx(m), uid }
+}
+
+fn not(k: SearchKey) -> SearchKey {
+    SearchKey::Not(Box::new(k))
+}
+
+fn or(a: SearchKey, b: SearchKey) -> SearchKey {
+    SearchKey::Or(Box::new(a), Box::new(b))
+}
+
+// ---------------------------------------------------------------------------------------
+// The table machinery
+// ---------------------------------------------------------------------------------------
+
+/// What the encoder must produce for a row.
+enum Canon {
+    /// Exactly the row's wire bytes.
+    Same,
+    /// Exactly these bytes.
+    Exact(Vec<u8>),
+}
+
+struct Row {
+    wire: Vec<u8>,
+    expected: Command,
+    canon: Canon,
+}
+
+/// A row whose canonical encoding is its own wire form.
+fn same(wire: impl AsRef<[u8]>, expected: Command) -> Row {
+    Row { wire: wire.as_ref().to_vec(), expected, canon: Canon::Same }
+}
+
+/// A row whose canonical encoding differs from the wire form (case, quoting, parens...).
+fn enc(wire: impl AsRef<[u8]>, expected: Command, canonical: impl AsRef<[u8]>) -> Row {
+    Row { wire: wire.as_ref().to_vec(), expected, canon: Canon::Exact(canonical.as_ref().to_vec()) }
+}
+
+fn first_line(wire: &[u8]) -> String {
+    let end = wire.windows(2).position(|w| w == b"\r\n").unwrap_or(wire.len());
+    format!("{:?}", String::from_utf8_lossy(&wire[..end]))
+}
+
+fn encode(cmd: &Command) -> Vec<u8> {
+    encode_command(cmd, &EncodeOptions::default(), &mut BytesMut::new()).to_vec()
+}
+
+/// Checks every row both ways; reports all failures at once, each naming its row.
+/// Returns how many rows had their exact encoding asserted.
+fn check(group: &str, rows: &[Row]) -> usize {
+    let mut failures = Vec::new();
+    let mut exact = 0;
+    for (n, row) in rows.iter().enumerate() {
+        let name = format!("{group} row {n} {}", first_line(&row.wire));
+        // Direction 1: wire -> value.
+        let parsed = catch_unwind(AssertUnwindSafe(|| parse_command(&Bytes::copy_from_slice(&row.wire))));
+        match parsed {
+            Ok(Ok(cmd)) if cmd == row.expected => {}
+            Ok(Ok(cmd)) => failures.push(format!("{name}: parsed to\n    {cmd:?}\n  expected\n    {:?}", row.expected)),
+            Ok(Err(e)) => failures.push(format!("{name}: parse failed: {e} ({:?})", e.kind)),
+            Err(_) => failures.push(format!("{name}: parser panicked")),
+        }
+        // Direction 2: value -> wire -> value.
+        let encoded = match catch_unwind(AssertUnwindSafe(|| encode(&row.expected))) {
+            Ok(e) => e,
+            Err(_) => {
+                failures.push(format!("{name}: encoder panicked"));
+                continue;
+            }
+        };
+        match parse_command(&Bytes::from(encoded.clone())) {
+            Ok(cmd) if cmd == row.expected => {}
+            Ok(cmd) => failures.push(format!(
+                "{name}: encoded {:?} parsed back to\n    {cmd:?}\n  expected\n    {:?}",
+                String::from_utf8_lossy(&encoded),
+                row.expected
+            )),
+            Err(e) => failures.push(format!(
+                "{name}: encoded {:?} does not parse: {e} ({:?})",
+                String::from_utf8_lossy(&encoded),
+                e.kind
+            )),
+        }
+        let want = match &row.canon {
+            Canon::Same => &row.wire,
+            Canon::Exact(b) => b,
+        };
+        exact += 1;
+        if &encoded != want {
+            failures.push(format!(
+                "{name}: encoded as\n    {:?}\n  expected\n    {:?}",
+                String::from_utf8_lossy(&encoded),
+                String::from_utf8_lossy(want)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{} failure(s) in group {group}:\n{}", failures.len(), failures.join("\n"));
+    exact
+}
+
+/// The client lines of a transcript (`C: ` prefix removed), in order.
+fn client_lines(transcript: &str) -> Vec<String> {
+    transcript
+        .lines()
+        .filter_map(|l| l.strip_prefix("C:"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l).to_string())
+        .collect()
+}
+
+/// The lines of the given messages (split at CRLF, the final CRLF dropped), in order.
+fn message_lines<'a>(wires: impl IntoIterator<Item = &'a [u8]>) -> Vec<String> {
+    let mut out = Vec::new();
+    for w in wires {
+        let w = w.strip_suffix(b"\r\n").expect("message ends in CRLF");
+        let text = std::str::from_utf8(w).expect("transcript rows are UTF-8");
+        out.extend(text.split("\r\n").map(str::to_string));
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// (a) RFC 3501 §6 examples
+// ---------------------------------------------------------------------------------------
+
+/// The 310-byte message of the §6.3.11 APPEND example.
+const APPEND_310: &[u8] = b"Date: Mon, 7 Feb 1994 21:52:25 -0800 (PST)\r\n\
+From: Fred Foobar <foobar@Blurdybloop.COM>\r\n\
+Subject: afternoon meeting\r\n\
+To: mooch@owatagu.siam.edu\r\n\
+Message-Id: <B27397-0100000@Blurdybloop.COM>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\
+\r\n\
+Hello Joe, do you think we can meet at 3:30 tomorrow?\r\n";
+
+/// The unknown command of §6.5.1, which must fail.
+const XPIG_LATIN: &[u8] = b"A442 XPIG-LATIN\r\n";
+
+fn rows_s6() -> Vec<Row> {
+    use CommandBody::*;
+    use SearchKey as K;
+    vec![
+        // 6.1.1 CAPABILITY
+        same(b"abcd CAPABILITY\r\n", c("abcd", Capability)),
+        same(b"efgh STARTTLS\r\n", c("efgh", StartTls)),
+        same(b"ijkl CAPABILITY\r\n", c("ijkl", Capability)),
+        // 6.1.2 NOOP
+        same(b"a002 NOOP\r\n", c("a002", Noop)),
+        same(b"a047 NOOP\r\n", c("a047", Noop)),
+        // 6.1.3 LOGOUT
+        same(b"A023 LOGOUT\r\n", c("A023", Logout)),
+        // 6.2.1 STARTTLS
+        same(b"a001 CAPABILITY\r\n", c("a001", Capability)),
+        same(b"a002 STARTTLS\r\n", c("a002", StartTls)),
+        same(b"a003 CAPABILITY\r\n", c("a003", Capability)),
+        same(b"a004 LOGIN joe password\r\n", c("a004", login("joe", "password"))),
+        // 6.2.2 AUTHENTICATE (the continuation lines are checked separately)
+        same(b"A001 AUTHENTICATE GSSAPI\r\n", c("A001", authenticate("GSSAPI", None))),
+        // 6.2.3 LOGIN
+        same(b"a001 LOGIN SMITH SESAME\r\n", c("a001", login("SMITH", "SESAME"))),
+        // 6.3.1 SELECT
+        same(b"A142 SELECT INBOX\r\n", c("A142", Select { mailbox: Mailbox::Inbox })),
+        // 6.3.2 EXAMINE
+        same(b"A932 EXAMINE blurdybloop\r\n", c("A932", examine("blurdybloop"))),
+        // 6.3.3 CREATE
+        same(b"A003 CREATE owatagusiam/\r\n", c("A003", create("owatagusiam/"))),
+        same(b"A004 CREATE owatagusiam/blurdybloop\r\n", c("A004", create("owatagusiam/blurdybloop"))),
+        // 6.3.4 DELETE
+        same(b"A682 LIST \"\" *\r\n", c("A682", list("", "*"))),
+        same(b"A683 DELETE blurdybloop\r\n", c("A683", delete("blurdybloop"))),
+        same(b"A684 DELETE foo\r\n", c("A684", delete("foo"))),
+        same(b"A685 DELETE foo/bar\r\n", c("A685", delete("foo/bar"))),
+        same(b"A686 LIST \"\" *\r\n", c("A686", list("", "*"))),
+        same(b"A687 DELETE foo\r\n", c("A687", delete("foo"))),
+        same(b"A82 LIST \"\" *\r\n", c("A82", list("", "*"))),
+        same(b"A83 DELETE blurdybloop\r\n", c("A83", delete("blurdybloop"))),
+        same(b"A84 DELETE foo\r\n", c("A84", delete("foo"))),
+        same(b"A85 LIST \"\" *\r\n", c("A85", list("", "*"))),
+        same(b"A86 LIST \"\" %\r\n", c("A86", list("", "%"))),
+        // 6.3.5 RENAME
+        same(b"A682 LIST \"\" *\r\n", c("A682", list("", "*"))),
+        same(b"A683 RENAME blurdybloop sarasoop\r\n", c("A683", rename("blurdybloop", "sarasoop"))),
+        same(b"A684 RENAME foo zowie\r\n", c("A684", rename("foo", "zowie"))),
+        same(b"A685 LIST \"\" *\r\n", c("A685", list("", "*"))),
+        same(b"Z432 LIST \"\" *\r\n", c("Z432", list("", "*"))),
+        same(b"Z433 RENAME INBOX old-mail\r\n", c("Z433", Rename { from: Mailbox::Inbox, to: mbx("old-mail") })),
+        same(b"Z434 LIST \"\" *\r\n", c("Z434", list("", "*"))),
+        // 6.3.6 SUBSCRIBE
+        same(b"A002 SUBSCRIBE #news.comp.mail.mime\r\n", c("A002", Subscribe { mailbox: mbx("#news.comp.mail.mime") })),
+        // 6.3.7 UNSUBSCRIBE
+        same(
+            b"A002 UNSUBSCRIBE #news.comp.mail.mime\r\n",
+            c("A002", Unsubscribe { mailbox: mbx("#news.comp.mail.mime") }),
+        ),
+        // 6.3.8 LIST
+        same(b"A101 LIST \"\" \"\"\r\n", c("A101", list("", ""))),
+        same(b"A102 LIST #news.comp.mail.misc \"\"\r\n", c("A102", list("#news.comp.mail.misc", ""))),
+        same(b"A103 LIST /usr/staff/jones \"\"\r\n", c("A103", list("/usr/staff/jones", ""))),
+        same(b"A202 LIST ~/Mail/ %\r\n", c("A202", list("~/Mail/", "%"))),
+        // 6.3.9 LSUB: both arguments need no quotes, so the encoder drops them.
+        enc(
+            b"A002 LSUB \"#news.\" \"comp.mail.*\"\r\n",
+            c("A002", lsub("#news.", "comp.mail.*")),
+            b"A002 LSUB #news. comp.mail.*\r\n",
+        ),
+        enc(
+            b"A003 LSUB \"#news.\" \"comp.%\"\r\n",
+            c("A003", lsub("#news.", "comp.%")),
+            b"A003 LSUB #news. comp.%\r\n",
+        ),
+        // 6.3.10 STATUS
+        same(
+            b"A042 STATUS blurdybloop (UIDNEXT MESSAGES)\r\n",
+            c("A042", status("blurdybloop", &[StatusItem::UidNext, StatusItem::Messages])),
+        ),
+        // 6.3.11 APPEND: the literal line, its 310 bytes and the final CRLF as one message.
+        same(
+            cat(&[b"A003 APPEND saved-messages (\\Seen) {310}\r\n", APPEND_310, b"\r\n"]),
+            c("A003", append("saved-messages", &["\\Seen"], None, Literal::new(APPEND_310).unwrap())),
+        ),
+        // 6.4.1 CHECK
+        same(b"FXXZ CHECK\r\n", c("FXXZ", Check)),
+        // 6.4.2 CLOSE
+        same(b"A341 CLOSE\r\n", c("A341", Close)),
+        // 6.4.3 EXPUNGE
+        same(b"A202 EXPUNGE\r\n", c("A202", Expunge)),
+        // 6.4.4 SEARCH: "Smith" is an atom, so its quotes go; the literal becomes an atom.
+        enc(
+            b"A282 SEARCH FLAGGED SINCE 1-Feb-1994 NOT FROM \"Smith\"\r\n",
+            c("A282", search(None, vec![K::Flagged, K::Since(date("1-Feb-1994")), not(K::From(istr("Smith")))], false)),
+            b"A282 SEARCH FLAGGED SINCE 1-Feb-1994 NOT FROM Smith\r\n",
+        ),
+        same(
+            b"A283 SEARCH TEXT \"string not in mailbox\"\r\n",
+            c("A283", search(None, vec![K::Text(istr("string not in mailbox"))], false)),
+        ),
+        enc(
+            b"A284 SEARCH CHARSET UTF-8 TEXT {6}\r\nXXXXXX\r\n",
+            c("A284", search(Some("UTF-8"), vec![K::Text(istr("XXXXXX"))], false)),
+            b"A284 SEARCH CHARSET UTF-8 TEXT XXXXXX\r\n",
+        ),
+        // 6.4.5 FETCH
+        same(
+            b"A654 FETCH 2:4 (FLAGS BODY[HEADER.FIELDS (DATE FROM)])\r\n",
+            c(
+                "A654",
+                fetch(
+                    "2:4",
+                    vec![
+                        FetchAttribute::Flags,
+                        body_section(
+                            false,
+                            &[],
+                            Some(SectionText::HeaderFields(vec![istr("DATE"), istr("FROM")])),
+                            None,
+                        ),
+                    ],
+                    false,
+                ),
+            ),
+        ),
+        // 6.4.6 STORE
+        same(
+            b"A003 STORE 2:4 +FLAGS (\\Deleted)\r\n",
+            c("A003", store("2:4", StoreKind::Add, false, &["\\Deleted"], false)),
+        ),
+        // 6.4.7 COPY
+        same(b"A003 COPY 2:4 MEETING\r\n", c("A003", copy("2:4", "MEETING", false))),
+        // 6.4.8 UID: a single attribute is written without parentheses.
+        same(
+            b"A999 UID FETCH 4827313:4828442 FLAGS\r\n",
+            c("A999", fetch("4827313:4828442", vec![FetchAttribute::Flags], true)),
+        ),
+        // 6.5.1 X<atom> (A442 XPIG-LATIN is checked as an error below)
+        same(b"a441 CAPABILITY\r\n", c("a441", Capability)),
+    ]
+}
+
+#[test]
+fn a_rfc3501_section6_examples() {
+    assert_eq!(APPEND_310.len(), 310);
+    let rows = rows_s6();
+    let exact = check("(a)", &rows);
+    assert_eq!(exact, rows.len());
+
+    // §6.5.1: an unknown command fails, pointing at the command name.
+    let err = parse_command(&Bytes::from_static(XPIG_LATIN)).unwrap_err();
+    assert_eq!(err.kind, ParseErrorKind::UnknownCommand);
+    assert_eq!(err.offset, 5);
+
+    // Every C: line of the transcript is covered, in order: the rows' lines (a literal's
+    // payload lines included) plus the unknown command, minus the three lines of the
+    // AUTHENTICATE exchange.
+    let mut transcript = client_lines(S6);
+    let auth = transcript.iter().position(|l| l == "A001 AUTHENTICATE GSSAPI").expect("AUTHENTICATE example");
+    let continuation: Vec<String> = transcript.drain(auth + 1..auth + 4).collect();
+    let table = message_lines(rows.iter().map(|r| &r.wire[..]).chain([XPIG_LATIN]));
+    assert_eq!(transcript, table);
+
+    // The skipped AUTHENTICATE lines are client responses, not commands.
+    assert_eq!(continuation.len(), 3);
+    assert_eq!(continuation[1], "");
+    for line in &continuation {
+        let wire = Bytes::from(format!("{line}\r\n"));
+        match parse_authenticate_data(&wire) {
+            Ok(AuthenticateData::Response(r)) => assert_eq!(r.expose().is_empty(), line.is_empty(), "{line:?}"),
+            other => panic!("AUTHENTICATE line {line:?}: {other:?}"),
+        }
+        assert!(parse_command(&wire).is_err(), "{line:?} is not a command");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// (b) RFC 3501 §8 sample session
+// ---------------------------------------------------------------------------------------
+
+fn rows_s8() -> Vec<Row> {
+    use CommandBody::*;
+    vec![
+        enc(b"a001 login mrc secret\r\n", c("a001", login("mrc", "secret")), b"a001 LOGIN mrc secret\r\n"),
+        enc(b"a002 select inbox\r\n", c("a002", Select { mailbox: Mailbox::Inbox }), b"a002 SELECT INBOX\r\n"),
+        enc(b"a003 fetch 12 full\r\n", c("a003", fetch_macro("12", Macro::Full, false)), b"a003 FETCH 12 FULL\r\n"),
+        enc(
+            b"a004 fetch 12 body[header]\r\n",
+            c("a004", fetch("12", vec![body_section(false, &[], Some(SectionText::Header), None)], false)),
+            b"a004 FETCH 12 BODY[HEADER]\r\n",
+        ),
+        enc(
+            b"a005 store 12 +flags \\deleted\r\n",
+            c("a005", store("12", StoreKind::Add, false, &["\\Deleted"], false)),
+            b"a005 STORE 12 +FLAGS (\\Deleted)\r\n",
+        ),
+        enc(b"a006 logout\r\n", c("a006", Logout), b"a006 LOGOUT\r\n"),
+    ]
+}
+
+#[test]
+fn b_rfc3501_section8_session() {
+    let rows = rows_s8();
+    let exact = check("(b)", &rows);
+    assert_eq!(exact, rows.len());
+    // Every C: line of the session is a row, in order.
+    assert_eq!(client_lines(S8), message_lines(rows.iter().map(|r| &r.wire[..])));
+}
+
+// ---------------------------------------------------------------------------------------
+// (c) Extension commands
+// ---------------------------------------------------------------------------------------
+
+fn rows_ext() -> Vec<Row> {
+    use CommandBody::*;
+    use FetchAttribute as F;
+    use SearchKey as K;
+    vec![
+        // IDLE (RFC 2177)
+        same(b"c01 IDLE\r\n", c("c01", Idle)),
+        // MOVE / UID MOVE (RFC 6851)
+        same(b"c02 MOVE 1:3 Archive\r\n", c("c02", move_("1:3", "Archive", false))),
+        same(b"c03 UID MOVE 42,50:* \"Saved Mail\"\r\n", c("c03", move_("42,50:*", "Saved Mail", true))),
+        // UID EXPUNGE (RFC 4315)
+        same(b"c04 UID EXPUNGE 3000:3002\r\n", c("c04", UidExpunge { set: seq("3000:3002") })),
+        // UNSELECT (RFC 3691)
+        same(b"c05 UNSELECT\r\n", c("c05", Unselect)),
+        // ENABLE (RFC 5161): known names are typed and upper-cased, others kept as sent.
+        same(
+            b"c06 ENABLE CONDSTORE QRESYNC\r\n",
+            c("c06", Enable { capabilities: vec![Cap::CondStore, Cap::QResync] }),
+        ),
+        enc(
+            b"c07 enable utf8=accept X-Custom\r\n",
+            c("c07", Enable { capabilities: vec![Cap::Utf8Accept, Cap::Other(atom("X-Custom"))] }),
+            b"c07 ENABLE UTF8=ACCEPT X-Custom\r\n",
+        ),
+        // NAMESPACE (RFC 2342)
+        same(b"c08 NAMESPACE\r\n", c("c08", Namespace)),
+        // ID (RFC 2971)
+        same(b"c09 ID NIL\r\n", c("c09", Id { parameters: None })),
+        same(
+            b"c10 ID (\"name\" \"sodr\" \"version\" \"19.34\" \"vendor\" NIL)\r\n",
+            c(
+                "c10",
+                Id {
+                    parameters: Some(vec![
+                        (istr("name"), Some(istr("sodr"))),
+                        (istr("version"), Some(istr("19.34"))),
+                        (istr("vendor"), None),
+                    ]),
+                },
+            ),
+        ),
+        // AUTHENTICATE with an initial response (RFC 4959 SASL-IR), and with "=".
+        same(b"c11 AUTHENTICATE PLAIN AGpvZQBwYXNz\r\n", c("c11", authenticate("PLAIN", Some(&b"\0joe\0pass"[..])))),
+        same(b"c12 AUTHENTICATE EXTERNAL =\r\n", c("c12", authenticate("EXTERNAL", Some(&b""[..])))),
+        // APPEND with a non-synchronising literal (RFC 7888): the default policy
+        // re-encodes it as a synchronising one.
+        enc(
+            b"c13 APPEND INBOX (\\Seen $Label) \"17-Jul-1996 02:44:25 -0700\" {5+}\r\nhello\r\n",
+            c("c13", append("INBOX", &["\\Seen", "$Label"], Some("17-Jul-1996 02:44:25 -0700"), Literal::new(&b"hello"[..]).unwrap())),
+            b"c13 APPEND INBOX (\\Seen $Label) \"17-Jul-1996 02:44:25 -0700\" {5}\r\nhello\r\n",
+        ),
+        // APPEND with a binary literal (RFC 3516), which may carry NUL.
+        same(b"c14 APPEND Drafts ~{5}\r\nhe\0lo\r\n", c("c14", append("Drafts", &[], None, Literal::binary(&b"he\0lo"[..])))),
+        // STARTTLS
+        same(b"c15 STARTTLS\r\n", c("c15", StartTls)),
+        // FETCH BINARY.PEEK / BINARY.SIZE (RFC 3516)
+        same(
+            b"c16 FETCH 1 (BINARY.PEEK[1]<0.10> BINARY.SIZE[2])\r\n",
+            c(
+                "c16",
+                fetch(
+                    "1",
+                    vec![
+                        F::Binary { peek: true, part: vec![nz(1)], partial: Some(Partial { offset: 0, length: nz(10) }) },
+                        F::BinarySize { part: vec![nz(2)] },
+                    ],
+                    false,
+                ),
+            ),
+        ),
+        // BODY.PEEK[1.2.MIME], a single attribute: no parentheses.
+        same(
+            b"c17 FETCH 1 BODY.PEEK[1.2.MIME]\r\n",
+            c("c17", fetch("1", vec![body_section(true, &[1, 2], Some(SectionText::Mime), None)], false)),
+        ),
+        // BODY[HEADER.FIELDS.NOT (...)] with a partial.
+        same(
+            b"c18 UID FETCH 1:* (UID BODY[HEADER.FIELDS.NOT (Received X-Spam)]<0.2048>)\r\n",
+            c(
+                "c18",
+                fetch(
+                    "1:*",
+                    vec![
+                        F::Uid,
+                        body_section(
+                            false,
+                            &[],
+                            Some(SectionText::HeaderFieldsNot(vec![istr("Received"), istr("X-Spam")])),
+                            Some((0, 2048)),
+                        ),
+                    ],
+                    true,
+                ),
+            ),
+        ),
+        // A SEARCH with OR, NOT, nested parentheses, UID set, HEADER, KEYWORD, LARGER and
+        // a bare sequence set.
+        same(
+            b"c19 UID SEARCH OR (FROM alice NOT SEEN) ((UID 1:100,200) KEYWORD $Label) NOT HEADER X-Mailer \"Foo Bar\" LARGER 1024 2,4:*\r\n",
+            c(
+                "c19",
+                search(
+                    None,
+                    vec![
+                        or(
+                            K::And(vec![K::From(istr("alice")), not(K::Seen)]),
+                            K::And(vec![K::And(vec![K::Uid(seq("1:100,200"))]), K::Keyword(atom("$Label"))]),
+                        ),
+                        not(K::Header(istr("X-Mailer"), istr("Foo Bar"))),
+                        K::Larger(1024),
+                        K::SequenceSet(seq("2,4:*")),
+                    ],
+                    true,
+                ),
+            ),
+        ),
+        // More SEARCH keys: a quoted date loses its quotes.
+        enc(
+            b"c20 SEARCH SINCE \"1-Feb-1994\" UNKEYWORD $Junk SMALLER 10 BCC \"\"\r\n",
+            c(
+                "c20",
+                search(
+                    None,
+                    vec![K::Since(date("1-Feb-1994")), K::Unkeyword(atom("$Junk")), K::Smaller(10), K::Bcc(istr(""))],
+                    false,
+                ),
+            ),
+            b"c20 SEARCH SINCE 1-Feb-1994 UNKEYWORD $Junk SMALLER 10 BCC \"\"\r\n",
+        ),
+        // STORE -FLAGS.SILENT
+        same(
+            b"c21 STORE 1:* -FLAGS.SILENT (\\Seen \\Flagged)\r\n",
+            c("c21", store("1:*", StoreKind::Remove, true, &["\\Seen", "\\Flagged"], false)),
+        ),
+        // STORE with the unparenthesised flag form; the encoder adds the parentheses.
+        enc(
+            b"c22 UID STORE 7 FLAGS \\Answered $Forwarded\r\n",
+            c("c22", store("7", StoreKind::Replace, false, &["\\Answered", "$Forwarded"], true)),
+            b"c22 UID STORE 7 FLAGS (\\Answered $Forwarded)\r\n",
+        ),
+        // STATUS with APPENDLIMIT (RFC 7889)
+        same(
+            b"c23 STATUS INBOX (MESSAGES APPENDLIMIT)\r\n",
+            c("c23", status("INBOX", &[StatusItem::Messages, StatusItem::AppendLimit])),
+        ),
+        // LIST with quoted modified UTF-7 names: quotes go where no quoting is needed.
+        enc(
+            b"c24 LIST \"\" \"Entw&APw-rfe/%\"\r\n",
+            c("c24", List { reference: mbx(""), pattern: ListMailbox::from_utf8("Entw\u{fc}rfe/%").unwrap() }),
+            b"c24 LIST \"\" Entw&APw-rfe/%\r\n",
+        ),
+        enc(
+            b"c25 LIST \"&ZeVnLIqe-\" \"Gel&APY-schte Elemente\"\r\n",
+            c(
+                "c25",
+                List {
+                    reference: Mailbox::from_utf8("\u{65e5}\u{672c}\u{8a9e}").unwrap(),
+                    pattern: ListMailbox::from_utf8("Gel\u{f6}schte Elemente").unwrap(),
+                },
+            ),
+            b"c25 LIST &ZeVnLIqe- \"Gel&APY-schte Elemente\"\r\n",
+        ),
+        // Strings that need quotes or a literal keep them.
+        same(b"c26 SELECT \"Sent Items\"\r\n", c("c26", select("Sent Items"))),
+        same(b"c27 LOGIN \"joe smith\" {4}\r\np\r\nw\r\n", c("c27", login("joe smith", "p\r\nw"))),
+        // Other FETCH attributes, and a lower-case UID COPY.
+        same(
+            b"c28 FETCH 5 (BODY[]<0.1024> RFC822.SIZE ENVELOPE BODYSTRUCTURE INTERNALDATE)\r\n",
+            c(
+                "c28",
+                fetch(
+                    "5",
+                    vec![body_section(false, &[], None, Some((0, 1024))), F::Rfc822Size, F::Envelope, F::BodyStructure, F::InternalDate],
+                    false,
+                ),
+            ),
+        ),
+        enc(b"c29 uid copy 1:5 inbox\r\n", c("c29", copy("1:5", "INBOX", true)), b"c29 UID COPY 1:5 INBOX\r\n"),
+    ]
+}
+
+#[test]
+fn c_extension_commands() {
+    // The mUTF-7 helpers give the wire names the rows are written with.
+    assert_eq!(ListMailbox::from_utf8("Entw\u{fc}rfe/%").unwrap(), pat("Entw&APw-rfe/%"));
+    assert_eq!(Mailbox::from_utf8("\u{65e5}\u{672c}\u{8a9e}").unwrap(), mbx("&ZeVnLIqe-"));
+    assert_eq!(ListMailbox::from_utf8("Gel\u{f6}schte Elemente").unwrap(), pat("Gel&APY-schte Elemente"));
+    let rows = rows_ext();
+    let exact = check("(c)", &rows);
+    assert_eq!(exact, rows.len());
+}
+
+// ---------------------------------------------------------------------------------------
+// (d) Bad input
+// ---------------------------------------------------------------------------------------
+
+/// What a bad input must fail with.
+#[derive(Debug)]
+enum Want {
+    /// Exactly this kind.
+    Kind(ParseErrorKind),
+    /// Some `ParseErrorKind::Expected(_)`.
+    Expected,
+}
+
+fn bad(wire: &'static [u8], want: Want, offset: usize) -> (&'static [u8], Want, usize) {
+    (wire, want, offset)
+}
+
+fn rows_bad() -> Vec<(&'static [u8], Want, usize)> {
+    use ParseErrorKind as E;
+    use Want::*;
+    vec![
+        // Wrong argument counts.
+        bad(b"a SELECT\r\n", Expected, 8),
+        bad(b"a SELECT a b\r\n", Expected, 10),
+        bad(b"a LOGIN x\r\n", Expected, 9),
+        bad(b"a NOOP x\r\n", Expected, 6),
+        bad(b"a RENAME a\r\n", Expected, 10),
+        bad(b"a ENABLE\r\n", Expected, 8),
+        // Unbalanced parentheses.
+        bad(b"a FETCH 1 (FLAGS\r\n", Expected, 16),
+        bad(b"a FETCH 1 FLAGS)\r\n", Expected, 15),
+        bad(b"a SEARCH (SEEN\r\n", Expected, 14),
+        bad(b"a STORE 1 FLAGS (\\Seen\r\n", Expected, 22),
+        bad(b"a STATUS INBOX (MESSAGES\r\n", Expected, 24),
+        // NUL in a quoted string and in literals.
+        bad(b"a LOGIN \"a\0b\" c\r\n", Kind(E::Nul), 10),
+        bad(b"a LOGIN {3}\r\na\0b c\r\n", Kind(E::Nul), 14),
+        bad(b"a APPEND x {3}\r\na\0b\r\n", Kind(E::Nul), 17),
+        // 8-bit atom, bare LF.
+        bad(b"a SELECT \xe9t\xe9\r\n", Kind(E::EightBit(0xe9)), 9),
+        bad(b"a NOOP\n", Kind(E::BareLf), 6),
+        // Numbers: zero, overflow, negative, decimal.
+        bad(b"a FETCH 0 FLAGS\r\n", Kind(E::Zero), 8),
+        bad(b"a FETCH 1:0 FLAGS\r\n", Kind(E::Zero), 10),
+        bad(b"a FETCH 4294967296 FLAGS\r\n", Kind(E::NumberTooLarge), 8),
+        bad(b"a SEARCH LARGER -1\r\n", Expected, 16),
+        bad(b"a SEARCH LARGER 1.5\r\n", Expected, 17),
+        // Unknown fetch attribute, alone and in a list.
+        bad(b"a FETCH 1 FOO\r\n", Expected, 10),
+        bad(b"a FETCH 1 (FLAGS BOGUS)\r\n", Expected, 17),
+        // STORE without flags.
+        bad(b"a STORE 1 FLAGS \r\n", Expected, 16),
+        // UID with a command it does not take, an unknown command, a bad tag.
+        bad(b"a UID FOO 1\r\n", Expected, 6),
+        bad(b"a XYZZY\r\n", Kind(E::UnknownCommand), 2),
+        bad(b"+ NOOP\r\n", Expected, 0),
+        // A NUL or CR in a quoted string before any 8-bit byte is refused...
+        bad(b"a LOGIN \"\0\xc3\xa9\" c\r\n", Kind(E::Nul), 9),
+        bad(b"a LOGIN \"x\ry\" c\r\n", Expected, 10),
+        // ...but not after one: see `d_bad_input_known_bugs`.
+    ]
+}
+
+#[test]
+fn d_bad_input() {
+    let mut failures = Vec::new();
+    for (n, (wire, want, offset)) in rows_bad().into_iter().enumerate() {
+        let name = format!("(d) row {n} {:?}", String::from_utf8_lossy(wire));
+        let result = catch_unwind(|| parse_command(&Bytes::from_static(wire)));
+        let err = match result {
+            Err(_) => {
+                failures.push(format!("{name}: parser panicked"));
+                continue;
+            }
+            Ok(Ok(cmd)) => {
+                failures.push(format!("{name}: parsed to {cmd:?}, expected an error"));
+                continue;
+            }
+            Ok(Err(e)) => e,
+        };
+        let kind_ok = match &want {
+            Want::Kind(k) => err.kind == *k,
+            Want::Expected => matches!(err.kind, ParseErrorKind::Expected(_)),
+        };
+        if !kind_ok || err.offset != offset {
+            failures.push(format!("{name}: got {:?} at {}, expected {want:?} at {offset}", err.kind, err.offset));
+        }
+    }
+    assert!(failures.is_empty(), "{} failure(s) in group (d):\n{}", failures.len(), failures.join("\n"));
+}
+
+/// A NUL or CR after an 8-bit UTF-8 character in a quoted string (once accepted because
+/// the run as a whole was valid UTF-8) is refused at its own offset.
+#[test]
+fn d_bad_input_after_utf8() {
+    let err = parse_command(&Bytes::from_static(b"a LOGIN \"\xc3\xa9\0\" c\r\n")).unwrap_err();
+    assert_eq!(err.kind, ParseErrorKind::Nul);
+    assert_eq!(err.offset, 11);
+    let err = parse_command(&Bytes::from_static(b"a LOGIN \"\xc3\xa9\rx\" c\r\n")).unwrap_err();
+    assert!(matches!(err.kind, ParseErrorKind::Expected(_)), "{err:?}");
+    assert_eq!(err.offset, 11);
+    let err = parse_command(&Bytes::from_static(b"a LOGIN \"\xc3\" c\r\n")).unwrap_err();
+    assert_eq!(err.kind, ParseErrorKind::Utf8);
+}
+
+#[test]
+fn d_framer_literal_too_long() {
+    let mut o = FramerOptions::default();
+    o.max_literal_len = 10;
+    let mut framer = Framer::new(Role::Server, o);
+    let drain = |framer: &mut Framer| {
+        let mut events = Vec::new();
+        while let Some(e) = framer.poll() {
+            events.push(e);
+        }
+        events
+    };
+    framer.handle_input(b"a APPEND x {11}\r\n");
+    let events = drain(&mut framer);
+    assert_eq!(events.len(), 1, "{events:?}");
+    match &events[0] {
+        FramerEvent::Error(e) => {
+            assert_eq!(e.kind, FrameErrorKind::LiteralTooLong { length: 11, limit: 10 });
+            assert!(e.head.starts_with(b"a APPEND x {11}"), "{:?}", e.head);
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
+    // The client won't send the refused literal; the next command frames normally.
+    framer.handle_input(b"b NOOP\r\n");
+    let events = drain(&mut framer);
+    assert_eq!(events.len(), 1, "{events:?}");
+    match &events[0] {
+        FramerEvent::Message(frame) => {
+            assert_eq!(frame.bytes().as_ref(), b"b NOOP\r\n");
+            assert_eq!(parse_command(frame.bytes()).unwrap(), c("b", CommandBody::Noop));
+        }
+        other => panic!("expected a message, got {other:?}"),
+    }
+    assert!(!framer.is_mid_message());
+}
