@@ -278,3 +278,327 @@ pub(crate) fn command_body() -> impl Strategy<Value = CommandBody> {
 pub(crate) fn command() -> impl Strategy<Value = Command> {
     (tag(), command_body()).prop_map(|(tag, body)| Command { tag, body })
 }
+
+// ---- responses ----
+
+fn looks_base64(t: &str) -> bool {
+    !t.is_empty() && t.len() % 4 == 0 && t.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+}
+
+pub(crate) fn text() -> impl Strategy<Value = Text> {
+    "[A-Za-z][A-Za-z0-9 .,!()*%\\]\\-]{0,30}"
+        .prop_filter("not base64", |t| !looks_base64(t))
+        .prop_map(|t| Text::try_from(t.as_str()).unwrap())
+}
+
+fn u63() -> impl Strategy<Value = u64> {
+    prop_oneof![0u64..100, 0u64..=i64::MAX as u64]
+}
+
+fn not_named(names: &'static [&'static str]) -> impl Strategy<Value = Atom> {
+    atom().prop_filter("not a known name", move |a| !names.iter().any(|n| a.eq_ignore_case(n)))
+}
+
+const CODE_NAMES: &[&str] = &[
+    "ALERT",
+    "BADCHARSET",
+    "CAPABILITY",
+    "PARSE",
+    "PERMANENTFLAGS",
+    "READ-ONLY",
+    "READ-WRITE",
+    "TRYCREATE",
+    "UIDNEXT",
+    "UIDVALIDITY",
+    "UNSEEN",
+    "APPENDUID",
+    "COPYUID",
+    "UIDNOTSTICKY",
+    "TOOBIG",
+    "HIGHESTMODSEQ",
+    "NOMODSEQ",
+    "CLOSED",
+    "UNAVAILABLE",
+    "AUTHENTICATIONFAILED",
+    "AUTHORIZATIONFAILED",
+    "EXPIRED",
+    "PRIVACYREQUIRED",
+    "CONTACTADMIN",
+    "NOPERM",
+    "INUSE",
+    "EXPUNGEISSUED",
+    "CORRUPTION",
+    "SERVERBUG",
+    "CLIENTBUG",
+    "CANNOT",
+    "LIMIT",
+    "OVERQUOTA",
+    "ALREADYEXISTS",
+    "NONEXISTENT",
+];
+
+pub(crate) fn code() -> impl Strategy<Value = Code> {
+    prop_oneof![
+        prop_oneof![
+            Just(Code::Alert),
+            Just(Code::Parse),
+            Just(Code::ReadOnly),
+            Just(Code::ReadWrite),
+            Just(Code::TryCreate),
+            Just(Code::UidNotSticky),
+            Just(Code::TooBig),
+            Just(Code::NoModSeq),
+            Just(Code::Closed),
+            proptest::sample::select(Rfc5530Code::ALL.iter().map(|(c, _)| *c).collect::<Vec<_>>())
+                .prop_map(Code::Rfc5530),
+        ],
+        vec(istring(), 0..3).prop_map(Code::BadCharset),
+        vec(capability(), 0..4).prop_map(Code::Capability),
+        vec(prop_oneof![flag().prop_map(FlagPerm::Flag), Just(FlagPerm::Wildcard)], 0..4)
+            .prop_map(Code::PermanentFlags),
+        any::<u32>().prop_map(Code::UidNext),
+        any::<u32>().prop_map(Code::UidValidity),
+        any::<u32>().prop_map(Code::Unseen),
+        u63().prop_map(Code::HighestModSeq),
+        (any::<u32>(), sequence_set()).prop_map(|(uid_validity, uids)| Code::AppendUid { uid_validity, uids }),
+        (any::<u32>(), sequence_set(), sequence_set()).prop_map(|(uid_validity, source, destination)| Code::CopyUid {
+            uid_validity,
+            source,
+            destination
+        }),
+        (not_named(CODE_NAMES), proptest::option::of("[ -\\\\^-~]{0,12}"))
+            .prop_map(|(name, value)| Code::Other { name, value: value.map(Bytes::from) }),
+    ]
+}
+
+fn status_kind(untagged: bool) -> impl Strategy<Value = StatusKind> {
+    let mut kinds = vec![StatusKind::Ok, StatusKind::No, StatusKind::Bad];
+    if untagged {
+        kinds.extend([StatusKind::PreAuth, StatusKind::Bye]);
+    }
+    proptest::sample::select(kinds)
+}
+
+fn delimiter() -> impl Strategy<Value = Option<char>> {
+    proptest::option::of(proptest::char::range(' ', '~'))
+}
+
+fn list_attribute() -> impl Strategy<Value = ListAttribute> {
+    let names: Vec<&'static str> = ListAttribute::NAMED.iter().map(|(_, n)| &n[1..]).collect();
+    prop_oneof![
+        proptest::sample::select(ListAttribute::NAMED.iter().map(|(a, _)| a.clone()).collect::<Vec<_>>()),
+        atom()
+            .prop_filter("not named", move |a| !names.iter().any(|n| a.eq_ignore_case(n)))
+            .prop_map(ListAttribute::Extension),
+    ]
+}
+
+fn list_item() -> impl Strategy<Value = ListItem> {
+    (
+        vec(list_attribute(), 0..4),
+        delimiter(),
+        mailbox(),
+        proptest::option::of(prop_oneof![Just("(\"CHILDINFO\" (\"SUBSCRIBED\"))"), Just("(\"OLDNAME\" (\"x\"))")]),
+    )
+        .prop_map(|(attributes, delimiter, mailbox, ext)| ListItem {
+            attributes,
+            delimiter,
+            mailbox,
+            extended: ext.map(|s: &'static str| Bytes::from_static(s.as_bytes())),
+        })
+}
+
+fn namespaces() -> impl Strategy<Value = Option<Vec<NamespaceDescription>>> {
+    let desc = (istring(), delimiter(), proptest::option::of(Just(" \"X-PARAM\" (\"A\" \"B\")"))).prop_map(
+        |(prefix, delimiter, ext)| NamespaceDescription {
+            prefix,
+            delimiter,
+            extensions: ext.map(|s: &'static str| Bytes::from_static(s.as_bytes())),
+        },
+    );
+    proptest::option::of(vec(desc, 1..3))
+}
+
+pub(crate) fn address() -> impl Strategy<Value = Address> {
+    (nstring(), nstring(), nstring(), nstring()).prop_map(|(name, adl, mailbox, host)| Address {
+        name,
+        adl,
+        mailbox,
+        host,
+    })
+}
+
+pub(crate) fn envelope() -> impl Strategy<Value = Envelope> {
+    let list = || vec(address(), 0..3);
+    (nstring(), nstring(), list(), list(), list(), list(), list(), list(), nstring(), nstring()).prop_map(
+        |(date, subject, from, sender, reply_to, to, cc, bcc, in_reply_to, message_id)| Envelope {
+            date,
+            subject,
+            from,
+            sender,
+            reply_to,
+            to,
+            cc,
+            bcc,
+            in_reply_to,
+            message_id,
+        },
+    )
+}
+
+fn params() -> impl Strategy<Value = Vec<(IString, IString)>> {
+    vec((istring(), istring()), 0..3)
+}
+
+fn body_extension() -> impl Strategy<Value = BodyExtension> {
+    let leaf = prop_oneof![nstring().prop_map(BodyExtension::String), any::<u32>().prop_map(BodyExtension::Number)];
+    leaf.prop_recursive(3, 12, 3, |inner| vec(inner, 1..3).prop_map(BodyExtension::List))
+}
+
+fn extension_tail() -> impl Strategy<Value = ExtensionTail> {
+    let disposition =
+        proptest::option::of((istring(), params()).prop_map(|(kind, parameters)| Disposition { kind, parameters }));
+    let language = proptest::option::of(vec(istring(), 1..3));
+    (0u8..5, disposition, language, nstring(), vec(body_extension(), 1..3)).prop_map(|(level, d, l, loc, ext)| {
+        ExtensionTail {
+            disposition: (level >= 1).then_some(d),
+            language: (level >= 2).then_some(l),
+            location: (level >= 3).then_some(loc),
+            extensions: if level >= 4 { ext } else { Vec::new() },
+        }
+    })
+}
+
+fn body_fields() -> impl Strategy<Value = BodyFields> {
+    (params(), nstring(), nstring(), istring(), any::<u32>()).prop_map(
+        |(parameters, id, description, encoding, octets)| BodyFields { parameters, id, description, encoding, octets },
+    )
+}
+
+fn single_ext() -> impl Strategy<Value = Option<SinglePartExtension>> {
+    proptest::option::of((nstring(), extension_tail()).prop_map(|(md5, tail)| SinglePartExtension { md5, tail }))
+}
+
+pub(crate) fn body_structure() -> impl Strategy<Value = BodyStructure> {
+    let basic =
+        (istring(), istring(), body_fields(), single_ext()).prop_map(|(media_type, subtype, fields, extension)| {
+            BodyStructure::Single { media_type, subtype, fields, specific: SpecificFields::Basic, extension }
+        });
+    let text =
+        (istring(), body_fields(), any::<u32>(), single_ext()).prop_map(|(subtype, fields, lines, extension)| {
+            BodyStructure::Single {
+                media_type: IString::from_static("text"),
+                subtype,
+                fields,
+                specific: SpecificFields::Text { lines },
+                extension,
+            }
+        });
+    prop_oneof![basic, text].prop_recursive(3, 10, 3, |inner| {
+        prop_oneof![
+            (
+                vec(inner.clone(), 1..3),
+                istring(),
+                proptest::option::of(
+                    (params(), extension_tail()).prop_map(|(parameters, tail)| MultipartExtension { parameters, tail })
+                )
+            )
+                .prop_map(|(parts, subtype, extension)| BodyStructure::Multipart {
+                    parts,
+                    subtype,
+                    extension
+                }),
+            (body_fields(), envelope(), inner, any::<u32>(), single_ext()).prop_map(
+                |(fields, envelope, body, lines, extension)| BodyStructure::Single {
+                    media_type: IString::from_static("MESSAGE"),
+                    subtype: IString::from_static("RFC822"),
+                    fields,
+                    specific: SpecificFields::Message { envelope: Box::new(envelope), body: Box::new(body), lines },
+                    extension,
+                }
+            ),
+        ]
+    })
+}
+
+pub(crate) fn fetch_item() -> impl Strategy<Value = FetchItem> {
+    let flag_fetch = prop_oneof![flag().prop_map(FlagFetch::Flag), Just(FlagFetch::Recent)];
+    let label = prop_oneof![
+        atom().prop_map(|a| IString::try_from(format!("\\{a}")).unwrap()),
+        istring().prop_filter("no leading backslash", |s| !s.as_bytes().starts_with(b"\\")),
+    ];
+    let origin = proptest::option::of(any::<u32>());
+    prop_oneof![
+        vec(flag_fetch, 0..4).prop_map(FetchItem::Flags),
+        date_time().prop_map(FetchItem::InternalDate),
+        any::<u32>().prop_map(FetchItem::Rfc822Size),
+        any::<u32>().prop_map(FetchItem::Uid),
+        envelope().prop_map(|e| FetchItem::Envelope(Box::new(e))),
+        body_structure().prop_map(|b| FetchItem::Body(Box::new(b))),
+        body_structure().prop_map(|b| FetchItem::BodyStructure(Box::new(b))),
+        (section(), origin.clone(), nstring()).prop_map(|(section, origin, data)| FetchItem::BodySection {
+            section,
+            origin,
+            data
+        }),
+        nstring().prop_map(FetchItem::Rfc822),
+        nstring().prop_map(FetchItem::Rfc822Header),
+        nstring().prop_map(FetchItem::Rfc822Text),
+        (vec(nz(), 0..3), origin, proptest::option::of(vec(any::<u8>(), 0..40)))
+            .prop_map(|(part, origin, data)| FetchItem::Binary { part, origin, data: data.map(Bytes::from) }),
+        (vec(nz(), 0..3), any::<u32>()).prop_map(|(part, size)| FetchItem::BinarySize { part, size }),
+        u63().prop_map(FetchItem::ModSeq),
+        u63().prop_map(FetchItem::GmailMessageId),
+        u63().prop_map(FetchItem::GmailThreadId),
+        vec(label, 0..3).prop_map(FetchItem::GmailLabels),
+        ("X-[A-FH-Z0-9.]{1,8}", prop_oneof![Just("(a \"b c\" (d))"), Just("12"), Just("\"x\""), Just("NIL")]).prop_map(
+            |(name, value)| FetchItem::Other { name: Bytes::from(name), value: Bytes::from_static(value.as_bytes()) }
+        ),
+    ]
+}
+
+pub(crate) fn data() -> impl Strategy<Value = Data> {
+    let status_items =
+        vec((proptest::sample::select(StatusItem::ALL.iter().map(|(i, _)| *i).collect::<Vec<_>>()), u63()), 0..4);
+    prop_oneof![
+        vec(capability(), 0..5).prop_map(Data::Capability),
+        vec(capability(), 0..3).prop_map(Data::Enabled),
+        list_item().prop_map(Data::List),
+        list_item().prop_map(Data::Lsub),
+        (mailbox(), status_items).prop_map(|(mailbox, items)| Data::Status { mailbox, items }),
+        (vec(any::<u32>(), 0..5), proptest::option::of(u63())).prop_map(|(ids, modseq)| Data::Search { ids, modseq }),
+        vec(flag(), 0..4).prop_map(Data::Flags),
+        any::<u32>().prop_map(Data::Exists),
+        any::<u32>().prop_map(Data::Recent),
+        nz().prop_map(Data::Expunge),
+        (nz(), vec(fetch_item(), 1..4)).prop_map(|(seq, items)| Data::Fetch { seq, items }),
+        (namespaces(), namespaces(), namespaces()).prop_map(|(personal, other, shared)| Data::Namespace {
+            personal,
+            other,
+            shared
+        }),
+        proptest::option::of(vec((istring(), nstring()), 0..3)).prop_map(Data::Id),
+        (proptest::option::of(any::<u32>()), "X[A-Z0-9-]{0,8}", proptest::option::of("[a-z0-9][a-z0-9 ()]{0,15}"))
+            .prop_map(|(number, name, rest)| Data::Other {
+                number,
+                name: Atom::try_from(name).unwrap(),
+                rest: rest.map(Bytes::from)
+            }),
+    ]
+}
+
+pub(crate) fn response() -> impl Strategy<Value = Response> {
+    let status =
+        |untagged: bool| {
+            (status_kind(untagged), proptest::option::of(code()), text())
+                .prop_map(|(kind, code, text)| StatusResponse { kind, code, text })
+        };
+    prop_oneof![
+        (tag(), status(false)).prop_map(|(tag, status)| Response::Status { tag: Some(tag), status }),
+        status(true).prop_map(|status| Response::Status { tag: None, status }),
+        data().prop_map(Response::Data),
+        (proptest::option::of(code()), text())
+            .prop_map(|(code, text)| Response::Continue(Continue::Basic { code, text })),
+        vec(any::<u8>(), 1..40).prop_map(|v| Response::Continue(Continue::Base64(Bytes::from(v)))),
+    ]
+}

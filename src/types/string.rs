@@ -194,6 +194,13 @@ impl IString {
         self.0.len()
     }
 
+    /// The string as text: UTF-8 when it is valid UTF-8, else decoded as Windows-1252
+    /// (the Latin-1 superset mail software means by raw 8-bit text). Never fails; the raw
+    /// bytes stay available through [`IString::as_bytes`].
+    pub fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        super::decode_text(&self.0)
+    }
+
     /// The cheapest legal wire form of this string in a given position.
     pub fn form(&self, position: StringPosition) -> StringForm {
         string_form(&self.0, position)

@@ -141,10 +141,14 @@ pub(crate) fn astring_l(i: In<'_>) -> PResult<'_, IString> {
     }
 }
 
-/// `flag`, with quirk `bracket-flag`: keywords may hold `]` (Gmail).
+/// `flag`, with quirks `bracket-flag` (keywords may hold `]`, Gmail) and `8bit-flag`
+/// (UTF-8 keywords).
 pub(crate) fn flag_l(i: In<'_>) -> PResult<'_, Flag> {
     let start = usize::from(i.first() == Some(b'\\'));
-    let n = chars::prefix_len(&i.as_slice()[start..], ASTRING);
+    let n = i.as_slice()[start..]
+        .iter()
+        .position(|&b| !(chars::is(b, ASTRING) || b >= 0x80))
+        .unwrap_or(i.as_slice().len() - start);
     if n == 0 {
         return unexpected(i.advance(start), "flag");
     }

@@ -21,6 +21,8 @@ mod fetch;
 mod input;
 mod lenient;
 mod message;
+#[cfg(test)]
+mod quirks;
 mod response;
 mod search;
 

@@ -1,0 +1,455 @@
+//! Codec benchmarks: imap-machine side by side with imap-codec and imap-proto.
+//!
+//! Run with `cargo bench --bench codec`; the results and the machine they were measured
+//! on are in `BENCHMARKS.md`. Every library decodes the same bytes, and each benchmark
+//! first checks (outside the timed loop) that its library parsed the input completely
+//! and correctly, so no error path is measured.
+//!
+//! Before the criterion groups run, the binary prints the allocations each library makes
+//! per decoded (or encoded) message, counted by a wrapping global allocator.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use criterion::{BenchmarkGroup, Criterion, Throughput};
+use imap_codec::decode::{Decoder, ResponseDecodeError};
+use imap_codec::encode::Encoder;
+use imap_codec::ResponseCodec;
+use imap_machine::codec::{encode_response, parse_response, Fragment, Framer, FramerEvent, FramerOptions, Role};
+use imap_machine::types::{BodyStructure, Data, FetchItem, Response};
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
+
+/// One FETCH response as Dovecot sends it for `UID FETCH n (UID FLAGS INTERNALDATE
+/// RFC822.SIZE ENVELOPE BODYSTRUCTURE)`: six items, an envelope with five addresses
+/// (two in To), and a multipart/alternative body structure with extension data.
+const FETCH: &[u8] = b"* 12 FETCH (UID 4827 FLAGS (\\Seen $Forwarded) \
+INTERNALDATE \"17-Jul-2024 09:14:52 +0200\" RFC822.SIZE 18734 \
+ENVELOPE (\"Wed, 17 Jul 2024 09:14:48 +0200\" \"Re: Quarterly planning\" \
+((\"Alice Martin\" NIL \"alice\" \"example.com\")) ((\"Alice Martin\" NIL \"alice\" \"example.com\")) \
+((\"Alice Martin\" NIL \"alice\" \"example.com\")) \
+((\"Bob Stone\" NIL \"bob\" \"example.org\")(\"Carol Diaz\" NIL \"carol\" \"example.net\")) \
+((\"Dave Li\" NIL \"dave\" \"example.com\")) NIL \"<CAF3k9qP2x7Z@example.org>\" \"<4827.alice@example.com>\") \
+BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"utf-8\" \"format\" \"flowed\") NIL NIL \"quoted-printable\" 2345 52 NIL NIL NIL NIL)\
+(\"text\" \"html\" (\"charset\" \"utf-8\") NIL NIL \"quoted-printable\" 9876 180 NIL NIL NIL NIL) \
+\"alternative\" (\"boundary\" \"b1_5e7d0c9a4f3b\") NIL NIL NIL))\r\n";
+
+/// Items in [`FETCH`].
+const FETCH_ITEMS: usize = 6;
+
+/// Size of the literal in `fetch_literal_64k`.
+const LITERAL_LEN: usize = 64 * 1024;
+
+/// Responses in the `small_lines` stream.
+const SMALL_LINES: usize = 10_000;
+
+/// Read size in `small_lines`.
+const CHUNK: usize = 16 * 1024;
+
+/// `* 1 FETCH (UID 1 BODY[] {65536}` CRLF, a 64 KiB message, `)` CRLF.
+fn literal_response() -> Vec<u8> {
+    const HEADER: &str = "Return-Path: <alice@example.com>\r\n\
+Delivered-To: bob@example.org\r\n\
+Received: from mail.example.com (mail.example.com [192.0.2.10])\r\n\
+\tby mx.example.org with ESMTPS id 4827; Wed, 17 Jul 2024 09:14:50 +0200\r\n\
+From: Alice Martin <alice@example.com>\r\n\
+To: Bob Stone <bob@example.org>, Carol Diaz <carol@example.net>\r\n\
+Subject: Re: Quarterly planning\r\n\
+Date: Wed, 17 Jul 2024 09:14:48 +0200\r\n\
+Message-ID: <4827.alice@example.com>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=utf-8; format=flowed\r\n\
+Content-Transfer-Encoding: 8bit\r\n\
+\r\n";
+    const WORDS: &str = "the quarterly planning meeting moves to room 4.12 on Thursday, please bring figures \
+for the budget review and the draft agenda; minutes follow.";
+    let words: Vec<&str> = WORDS.split(' ').collect();
+    let mut text = Vec::with_capacity(LITERAL_LEN);
+    text.extend_from_slice(HEADER.as_bytes());
+    let mut w = 0;
+    // Lines of at most 76 bytes, CRLF included, then one filler line to the exact size.
+    while LITERAL_LEN - text.len() >= 80 {
+        let start = text.len();
+        while text.len() - start < 60 {
+            text.extend_from_slice(words[w % words.len()].as_bytes());
+            text.push(b' ');
+            w += 5;
+        }
+        text.extend_from_slice(b"\r\n");
+    }
+    let rest = LITERAL_LEN - text.len();
+    text.resize(LITERAL_LEN - 2, b'-');
+    text.extend_from_slice(b"\r\n");
+    assert!(rest >= 2 && text.len() == LITERAL_LEN);
+
+    let mut rsp = format!("* 1 FETCH (UID 1 BODY[] {{{LITERAL_LEN}}}\r\n").into_bytes();
+    rsp.extend_from_slice(&text);
+    rsp.extend_from_slice(b")\r\n");
+    rsp
+}
+
+/// 10,000 short untagged responses: `* N EXISTS` and `* N FETCH (FLAGS (\Seen \Answered))`.
+fn small_lines_stream() -> Vec<u8> {
+    let mut s = Vec::new();
+    for i in 1..=SMALL_LINES {
+        if i % 2 == 1 {
+            s.extend_from_slice(format!("* {i} EXISTS\r\n").as_bytes());
+        } else {
+            s.extend_from_slice(format!("* {i} FETCH (FLAGS (\\Seen \\Answered))\r\n").as_bytes());
+        }
+    }
+    s
+}
+
+// ---- correctness checks, run once outside the timed loops ----
+
+fn check_machine_fetch(rsp: &Response) {
+    let Response::Data(Data::Fetch { seq, items }) = rsp else { panic!("imap-machine: not a FETCH: {rsp:?}") };
+    assert_eq!(seq.get(), 12);
+    assert_eq!(items.len(), FETCH_ITEMS);
+    let mut seen = 0;
+    for item in items {
+        match item {
+            FetchItem::Uid(uid) => assert_eq!(*uid, 4827),
+            FetchItem::Flags(flags) => assert_eq!(flags.len(), 2),
+            FetchItem::InternalDate(_) => {}
+            FetchItem::Rfc822Size(size) => assert_eq!(*size, 18734),
+            FetchItem::Envelope(env) => {
+                assert_eq!(env.to.len(), 2);
+                assert_eq!(env.cc.len(), 1);
+                assert_eq!(env.message_id.as_ref().map(|m| m.as_bytes()), Some(&b"<4827.alice@example.com>"[..]));
+            }
+            FetchItem::BodyStructure(body) => {
+                let BodyStructure::Multipart { parts, extension, .. } = &**body else { panic!("not multipart") };
+                assert_eq!(parts.len(), 2);
+                assert!(extension.is_some());
+            }
+            other => panic!("imap-machine: unexpected item {other:?}"),
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, FETCH_ITEMS);
+}
+
+fn check_codec_fetch(rsp: &imap_codec::imap_types::response::Response<'_>) {
+    use imap_codec::imap_types::body::BodyStructure as CodecBody;
+    use imap_codec::imap_types::fetch::MessageDataItem as Item;
+    use imap_codec::imap_types::response::{Data as CodecData, Response as CodecResponse};
+    let CodecResponse::Data(CodecData::Fetch { seq, items }) = rsp else { panic!("imap-codec: not a FETCH: {rsp:?}") };
+    assert_eq!(seq.get(), 12);
+    let items = items.as_ref();
+    assert_eq!(items.len(), FETCH_ITEMS);
+    for item in items {
+        match item {
+            Item::Uid(uid) => assert_eq!(uid.get(), 4827),
+            Item::Flags(flags) => assert_eq!(flags.len(), 2),
+            Item::InternalDate(_) => {}
+            Item::Rfc822Size(size) => assert_eq!(*size, 18734),
+            Item::Envelope(env) => {
+                assert_eq!(env.to.len(), 2);
+                assert_eq!(env.cc.len(), 1);
+                assert_eq!(env.message_id.0.as_ref().map(|m| m.as_ref()), Some(&b"<4827.alice@example.com>"[..]));
+            }
+            Item::BodyStructure(CodecBody::Multi { bodies, extension_data, .. }) => {
+                assert_eq!(bodies.as_ref().len(), 2);
+                assert!(extension_data.is_some());
+            }
+            other => panic!("imap-codec: unexpected item {other:?}"),
+        }
+    }
+}
+
+fn check_proto_fetch(rsp: &imap_proto::Response<'_>) {
+    use imap_proto::{AttributeValue as Attr, BodyStructure as ProtoBody};
+    let imap_proto::Response::Fetch(seq, items) = rsp else { panic!("imap-proto: not a FETCH: {rsp:?}") };
+    assert_eq!(*seq, 12);
+    assert_eq!(items.len(), FETCH_ITEMS);
+    for item in items {
+        match item {
+            Attr::Uid(uid) => assert_eq!(*uid, 4827),
+            Attr::Flags(flags) => assert_eq!(flags.len(), 2),
+            Attr::InternalDate(_) => {}
+            Attr::Rfc822Size(size) => assert_eq!(*size, 18734),
+            Attr::Envelope(env) => {
+                assert_eq!(env.to.as_ref().map(Vec::len), Some(2));
+                assert_eq!(env.cc.as_ref().map(Vec::len), Some(1));
+                assert_eq!(env.message_id.as_deref(), Some(&b"<4827.alice@example.com>"[..]));
+            }
+            Attr::BodyStructure(ProtoBody::Multipart { bodies, extension, .. }) => {
+                assert_eq!(bodies.len(), 2);
+                assert!(extension.is_some());
+            }
+            other => panic!("imap-proto: unexpected item {other:?}"),
+        }
+    }
+}
+
+/// The literal's payload, as each library returns it, must be the 64 KiB text.
+fn check_literal(items: usize, uid: u32, data: &[u8], input: &[u8]) {
+    assert_eq!(items, 2);
+    assert_eq!(uid, 1);
+    let start = input.len() - 3 - LITERAL_LEN;
+    assert_eq!(data, &input[start..input.len() - 3]);
+}
+
+fn check_machine_literal(rsp: &Response, input: &[u8]) {
+    let Response::Data(Data::Fetch { items, .. }) = rsp else { panic!("imap-machine: not a FETCH") };
+    let [FetchItem::Uid(uid), FetchItem::BodySection { data: Some(data), .. }] = &items[..] else {
+        panic!("imap-machine: unexpected items {items:?}")
+    };
+    check_literal(items.len(), *uid, data.as_bytes(), input);
+}
+
+fn check_codec_literal(rsp: &imap_codec::imap_types::response::Response<'_>, input: &[u8]) {
+    use imap_codec::imap_types::fetch::MessageDataItem as Item;
+    use imap_codec::imap_types::response::{Data as CodecData, Response as CodecResponse};
+    let CodecResponse::Data(CodecData::Fetch { items, .. }) = rsp else { panic!("imap-codec: not a FETCH") };
+    let [Item::Uid(uid), Item::BodyExt { data, .. }] = items.as_ref() else {
+        panic!("imap-codec: unexpected items {items:?}")
+    };
+    let data = data.0.as_ref().expect("imap-codec: BODY[] is NIL");
+    check_literal(items.as_ref().len(), uid.get(), data.as_ref(), input);
+}
+
+fn check_proto_literal(rsp: &imap_proto::Response<'_>, input: &[u8]) {
+    use imap_proto::AttributeValue as Attr;
+    let imap_proto::Response::Fetch(_, items) = rsp else { panic!("imap-proto: not a FETCH") };
+    let [Attr::Uid(uid), Attr::BodySection { data: Some(data), .. }] = &items[..] else {
+        panic!("imap-proto: unexpected items {items:?}")
+    };
+    check_literal(items.len(), *uid, data, input);
+}
+
+// ---- the measured operations ----
+
+/// imap-codec: decodes one complete response; checks that nothing is left over.
+fn codec_decode(input: &[u8]) -> imap_codec::imap_types::response::Response<'_> {
+    let (rest, rsp) = ResponseCodec::default().decode(input).expect("imap-codec decodes");
+    assert!(rest.is_empty(), "imap-codec left {} bytes", rest.len());
+    rsp
+}
+
+/// imap-proto: parses one complete response; checks that nothing is left over.
+fn proto_decode(input: &[u8]) -> imap_proto::Response<'_> {
+    let (rest, rsp) = imap_proto::Response::parse(input).expect("imap-proto parses");
+    assert!(rest.is_empty(), "imap-proto left {} bytes", rest.len());
+    rsp
+}
+
+/// imap-machine on a stream: the framer, then `parse_response` on each message.
+fn machine_stream(stream: &[u8]) -> usize {
+    let mut framer = Framer::new(Role::Client, FramerOptions::default());
+    let mut n = 0;
+    for chunk in stream.chunks(CHUNK) {
+        framer.handle_input(chunk);
+        while let Some(event) = framer.poll() {
+            let FramerEvent::Message(frame) = event else { panic!("imap-machine framer: {event:?}") };
+            if let Ok(rsp) = parse_response(frame.bytes()) {
+                black_box(&rsp);
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// imap-codec on a stream: append each chunk to a buffer, decode from a cursor until the
+/// decoder needs more input, then drop the consumed bytes.
+fn codec_stream(stream: &[u8]) -> usize {
+    let codec = ResponseCodec::default();
+    let mut buf = Vec::new();
+    let mut n = 0;
+    for chunk in stream.chunks(CHUNK) {
+        buf.extend_from_slice(chunk);
+        let mut pos = 0;
+        loop {
+            match codec.decode(&buf[pos..]) {
+                Ok((rest, rsp)) => {
+                    black_box(&rsp);
+                    pos = buf.len() - rest.len();
+                    n += 1;
+                }
+                Err(ResponseDecodeError::Incomplete | ResponseDecodeError::LiteralFound { .. }) => break,
+                Err(ResponseDecodeError::Failed) => panic!("imap-codec failed at {pos}"),
+            }
+        }
+        buf.drain(..pos);
+    }
+    n
+}
+
+/// imap-proto on a stream: the same loop, with nom's `Incomplete` meaning "read more".
+fn proto_stream(stream: &[u8]) -> usize {
+    let mut buf = Vec::new();
+    let mut n = 0;
+    for chunk in stream.chunks(CHUNK) {
+        buf.extend_from_slice(chunk);
+        let mut pos = 0;
+        loop {
+            match imap_proto::Response::parse(&buf[pos..]) {
+                Ok((rest, rsp)) => {
+                    black_box(&rsp);
+                    pos = buf.len() - rest.len();
+                    n += 1;
+                }
+                Err(nom::Err::Incomplete(_)) => break,
+                Err(e) => panic!("imap-proto failed at {pos}: {e:?}"),
+            }
+        }
+        buf.drain(..pos);
+    }
+    n
+}
+
+/// imap-machine: encodes into the reused buffer; returns the bytes produced.
+fn machine_encode(rsp: &Response, buf: &mut BytesMut) -> usize {
+    buf.clear();
+    let encoded = encode_response(rsp, buf);
+    encoded
+        .fragments()
+        .iter()
+        .map(|f| match black_box(f) {
+            Fragment::Line(b) | Fragment::Literal { data: b, .. } => b.len(),
+        })
+        .sum()
+}
+
+// ---- criterion groups ----
+
+fn group<'a>(c: &'a mut Criterion, name: &str, bytes: usize) -> BenchmarkGroup<'a, criterion::measurement::WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g
+}
+
+fn bench_fetch_envelope_bodystructure(c: &mut Criterion) {
+    let message = Bytes::from_static(FETCH);
+    check_machine_fetch(&parse_response(&message).expect("imap-machine parses"));
+    check_codec_fetch(&codec_decode(FETCH));
+    check_proto_fetch(&proto_decode(FETCH));
+
+    let mut g = group(c, "fetch_envelope_bodystructure", FETCH.len());
+    g.bench_function("imap-machine", |b| b.iter(|| parse_response(black_box(&message.clone()))));
+    g.bench_function("imap-codec", |b| {
+        let codec = ResponseCodec::default();
+        b.iter(|| codec.decode(black_box(FETCH)))
+    });
+    g.bench_function("imap-proto", |b| b.iter(|| imap_proto::Response::parse(black_box(FETCH))));
+    g.finish();
+}
+
+fn bench_fetch_literal_64k(c: &mut Criterion) {
+    let input = literal_response();
+    let message = Bytes::from(input.clone());
+    check_machine_literal(&parse_response(&message).expect("imap-machine parses"), &input);
+    check_codec_literal(&codec_decode(&input), &input);
+    check_proto_literal(&proto_decode(&input), &input);
+
+    let mut g = group(c, "fetch_literal_64k", input.len());
+    g.bench_function("imap-machine", |b| b.iter(|| parse_response(black_box(&message.clone()))));
+    g.bench_function("imap-codec", |b| {
+        let codec = ResponseCodec::default();
+        b.iter(|| codec.decode(black_box(&input[..])))
+    });
+    g.bench_function("imap-proto", |b| b.iter(|| imap_proto::Response::parse(black_box(&input[..]))));
+    g.finish();
+}
+
+fn bench_small_lines(c: &mut Criterion) {
+    let stream = small_lines_stream();
+    assert_eq!(machine_stream(&stream), SMALL_LINES);
+    assert_eq!(codec_stream(&stream), SMALL_LINES);
+    assert_eq!(proto_stream(&stream), SMALL_LINES);
+
+    let mut g = group(c, "small_lines", stream.len());
+    g.bench_function("imap-machine", |b| b.iter(|| machine_stream(black_box(&stream))));
+    g.bench_function("imap-codec", |b| b.iter(|| codec_stream(black_box(&stream))));
+    g.bench_function("imap-proto", |b| b.iter(|| proto_stream(black_box(&stream))));
+    g.finish();
+}
+
+fn bench_encode_fetch(c: &mut Criterion) {
+    let machine_rsp = parse_response(&Bytes::from_static(FETCH)).expect("imap-machine parses");
+    let codec_rsp = codec_decode(FETCH);
+    let mut buf = BytesMut::new();
+    let out = encode_response(&machine_rsp, &mut buf).to_vec();
+    assert_eq!(parse_response(&Bytes::from(out)).expect("imap-machine re-parses"), machine_rsp);
+    let out = ResponseCodec::default().encode(&codec_rsp).dump();
+    assert_eq!(codec_decode(&out), codec_rsp);
+
+    let mut g = group(c, "encode_fetch", FETCH.len());
+    g.bench_function("imap-machine", |b| b.iter(|| machine_encode(black_box(&machine_rsp), &mut buf)));
+    g.bench_function("imap-codec", |b| {
+        let codec = ResponseCodec::default();
+        b.iter(|| codec.encode(black_box(&codec_rsp)).dump())
+    });
+    g.finish();
+}
+
+// ---- allocation counts ----
+
+/// Allocator activity of one call.
+struct Allocs {
+    allocations: usize,
+    reallocations: usize,
+    bytes: usize,
+}
+
+/// Allocator activity of one call of `f`, after one warm-up call.
+fn count<R>(mut f: impl FnMut() -> R) -> Allocs {
+    black_box(f());
+    let region = Region::new(GLOBAL);
+    let r = f();
+    let stats = region.change();
+    drop(black_box(r));
+    Allocs { allocations: stats.allocations, reallocations: stats.reallocations, bytes: stats.bytes_allocated }
+}
+
+fn print_allocations() {
+    let literal = literal_response();
+    let stream = small_lines_stream();
+    let fetch = Bytes::from_static(FETCH);
+    let literal_bytes = Bytes::from(literal.clone());
+    let machine_rsp = parse_response(&fetch).expect("imap-machine parses");
+    let codec_rsp = codec_decode(FETCH);
+    let mut buf = BytesMut::new();
+
+    let rows = [
+        ("fetch_envelope_bodystructure", "imap-machine", count(|| parse_response(&fetch.clone())), 1),
+        ("fetch_envelope_bodystructure", "imap-codec", count(|| codec_decode(FETCH)), 1),
+        ("fetch_envelope_bodystructure", "imap-proto", count(|| proto_decode(FETCH)), 1),
+        ("fetch_literal_64k", "imap-machine", count(|| parse_response(&literal_bytes.clone())), 1),
+        ("fetch_literal_64k", "imap-codec", count(|| codec_decode(&literal)), 1),
+        ("fetch_literal_64k", "imap-proto", count(|| proto_decode(&literal)), 1),
+        ("small_lines", "imap-machine", count(|| machine_stream(&stream)), SMALL_LINES),
+        ("small_lines", "imap-codec", count(|| codec_stream(&stream)), SMALL_LINES),
+        ("small_lines", "imap-proto", count(|| proto_stream(&stream)), SMALL_LINES),
+        ("encode_fetch", "imap-machine", count(|| machine_encode(&machine_rsp, &mut buf)), 1),
+        ("encode_fetch", "imap-codec", count(|| ResponseCodec::default().encode(&codec_rsp).dump()), 1),
+    ];
+
+    println!("Allocations per message (one call after a warm-up; small_lines: whole stream / {SMALL_LINES})");
+    println!("| case | library | allocations | reallocations | bytes allocated |");
+    println!("| --- | --- | ---: | ---: | ---: |");
+    for (case, lib, a, per) in rows {
+        let f = |v: usize| if per == 1 { v.to_string() } else { format!("{:.2}", v as f64 / per as f64) };
+        println!("| {case} | {lib} | {} | {} | {} |", f(a.allocations), f(a.reallocations), f(a.bytes));
+    }
+    println!();
+}
+
+fn main() {
+    print_allocations();
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
+    bench_fetch_envelope_bodystructure(&mut c);
+    bench_fetch_literal_64k(&mut c);
+    bench_small_lines(&mut c);
+    bench_encode_fetch(&mut c);
+    c.final_summary();
+}
