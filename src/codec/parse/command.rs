@@ -124,7 +124,7 @@ fn authenticate(i: In<'_>) -> PResult<'_, CommandBody> {
         return Ok((i, CommandBody::Authenticate { mechanism, initial_response: None }));
     }
     let i = i.advance(1);
-    let (i, data) = if i.as_slice().starts_with(b"=") && !i.as_slice().get(1).is_some_and(|b| *b != b'\r') {
+    let (i, data) = if i.as_slice().starts_with(b"=") && i.as_slice().get(1).is_none_or(|b| *b == b'\r') {
         (i.advance(1), Bytes::new())
     } else {
         base64(i)?

@@ -1,0 +1,151 @@
+//! What the client machine reports: events and errors.
+
+use bytes::Bytes;
+
+use super::{CommandId, State};
+use crate::codec::{FrameError, ParseError};
+use crate::types::{Code, Data, FlagFetch, StatusResponse, Tag, Text};
+
+/// Something the client machine reports; drain with [`super::Client::poll_event`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The server's greeting: `* OK`, `* PREAUTH` (already authenticated) or `* BYE`.
+    GreetingReceived {
+        /// OK, PREAUTH or BYE.
+        status: StatusResponse,
+    },
+    /// A command completed with its tagged status.
+    CommandCompleted {
+        /// Which command.
+        id: CommandId,
+        /// OK, NO or BAD, with code and text.
+        status: StatusResponse,
+    },
+    /// The server answered NO or BAD instead of `+` to a synchronising literal; the rest of
+    /// the command was not sent.
+    CommandRejected {
+        /// Which command.
+        id: CommandId,
+        /// The refusal.
+        status: StatusResponse,
+    },
+    /// A queued command was dropped before anything went on the wire, because an earlier
+    /// command left the connection in a state where it is not allowed.
+    CommandCancelled {
+        /// Which command.
+        id: CommandId,
+        /// The state it would have run in.
+        state: State,
+    },
+    /// Untagged data (always delivered, whatever command is running, including in IDLE).
+    Data(Data),
+    /// An untagged OK, NO or BAD (not the greeting, not BYE).
+    Status(StatusResponse),
+    /// FLAGS of a message changed while no FETCH or STORE was running: another session's
+    /// doing, or the server's.
+    FlagsChanged {
+        /// Message sequence number.
+        seq: u32,
+        /// UID, if the server sent it.
+        uid: Option<u32>,
+        /// The new flags.
+        flags: Vec<FlagFetch>,
+    },
+    /// The selected mailbox's UIDVALIDITY changed: every cached UID is void.
+    UidValidityChanged {
+        /// The value before.
+        old: u32,
+        /// The value now.
+        new: u32,
+    },
+    /// The server sent `* BYE`; the connection is in the logout state.
+    Bye {
+        /// Response code.
+        code: Option<Code>,
+        /// Text.
+        text: Text,
+    },
+    /// The server accepted IDLE (`+`); data keeps arriving as events until
+    /// [`super::Client::idle_done`].
+    IdleAccepted {
+        /// The IDLE command.
+        id: CommandId,
+    },
+    /// IDLE has run for [`super::ClientOptions::idle_refresh`]: end it with `idle_done` and
+    /// start a new one, so that NATs and servers don't drop the connection.
+    IdleRefreshDue {
+        /// The IDLE command.
+        id: CommandId,
+    },
+    /// A challenge of a SASL mechanism this library doesn't run itself: answer with
+    /// [`super::Client::auth_respond`] or [`super::Client::auth_cancel`].
+    AuthChallenge {
+        /// The AUTHENTICATE command.
+        id: CommandId,
+        /// The decoded challenge.
+        data: Bytes,
+    },
+    /// STARTTLS succeeded: run the TLS handshake on the socket now, then call
+    /// [`super::Client::tls_established`]. Nothing else is sent or read until then.
+    StartTlsReady {
+        /// The STARTTLS command.
+        id: CommandId,
+    },
+    /// A tagged status with a tag no pending command has: reported, never attributed to
+    /// another command.
+    UnknownTag {
+        /// The tag.
+        tag: Tag,
+        /// The status.
+        status: StatusResponse,
+    },
+    /// A `+` continuation that no command was waiting for.
+    UnexpectedContinuation,
+    /// A response that did not parse. The framer delimited it, so the stream goes on.
+    MalformedResponse {
+        /// The whole message.
+        raw: Bytes,
+        /// Where and why it failed.
+        error: ParseError,
+    },
+    /// A response broke a framing limit and was skipped whole.
+    ResponseDropped(FrameError),
+    /// The connection ended cleanly after BYE or LOGOUT.
+    ConnectionClosed,
+    /// A fatal error; the machine stays in it.
+    ConnectionLost(Error),
+}
+
+/// Errors of the client machine.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The command is not allowed in the state the connection will be in.
+    #[error("{command} is not allowed in the {state:?} state")]
+    WrongState {
+        /// The command's name.
+        command: &'static str,
+        /// The state.
+        state: State,
+    },
+    /// Bytes arrived after the tagged OK to STARTTLS and before TLS started: a plaintext
+    /// injection attempt (the CVE-2011-0411 class). Fatal.
+    #[error("bytes received after STARTTLS OK before TLS: possible injection")]
+    StartTlsInjection,
+    /// The server closed the connection while commands were pending or before LOGOUT.
+    #[error("connection closed unexpectedly")]
+    UnexpectedEof,
+    /// The connection is closed.
+    #[error("connection closed")]
+    Closed,
+    /// No IDLE with this id is running.
+    #[error("no such IDLE")]
+    NotIdling,
+    /// No AUTHENTICATE with this id is waiting for an answer.
+    #[error("no AUTHENTICATE is waiting for a response")]
+    NoChallengePending,
+    /// The call is only valid while paused for STARTTLS.
+    #[error("not waiting for TLS")]
+    NotPausedForTls,
+}

@@ -1,0 +1,856 @@
+//! The client state machine: a sans-I/O IMAP client connection.
+//!
+//! It follows the run-loop contract of the crate docs: feed it with
+//! [`Client::handle_input`], [`Client::handle_eof`] and [`Client::handle_timeout`], give it
+//! commands with [`Client::send`] and friends, then drain [`Client::poll_event`] and
+//! [`Client::poll_transmit`], and wait for input or [`Client::poll_timeout`]. It never reads
+//! a clock, never blocks and never keeps an untagged response waiting for its user.
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use imap_machine::client::{Client, ClientOptions, Event};
+//! use imap_machine::types::{CommandBody, IString, Secret};
+//!
+//! let mut client = Client::new(ClientOptions::default());
+//! client.handle_input(b"* OK [CAPABILITY IMAP4rev1 LITERAL+] ready\r\n");
+//! assert!(matches!(client.poll_event(), Some(Event::GreetingReceived { .. })));
+//! let id = client.send(CommandBody::Login {
+//!     username: IString::from_static("joe"),
+//!     password: Secret::new(IString::from_static("p w")),
+//! }).unwrap();
+//! let mut out = BytesMut::new();
+//! client.poll_transmit(&mut out);
+//! assert_eq!(&out[..], b"A1 LOGIN joe \"p w\"\r\n");
+//! client.handle_input(b"A1 OK done\r\n");
+//! assert!(matches!(client.poll_event(), Some(Event::CommandCompleted { id: done, .. }) if done == id));
+//! ```
+
+mod event;
+mod sasl;
+mod state;
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+
+pub use event::{Error, Event};
+pub use sasl::Authenticator;
+pub use state::{SelectedMailbox, State};
+
+use crate::codec::{
+    encode_command, parse_response, EncodeOptions, Fragment, Framer, FramerEvent, FramerOptions, LiteralPolicy, Role,
+};
+use crate::types::{
+    Capability, Code, Command, CommandBody, Continue, Data, FetchItem, IString, Response, SearchKey, Secret,
+    StatusKind, StatusResponse, Tag,
+};
+
+/// Identifies a command from [`Client::send`] to its completion event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CommandId(u64);
+
+/// How SEARCH picks its CHARSET.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SearchCharset {
+    /// `CHARSET UTF-8` when a search string is not ASCII, none otherwise; on
+    /// `NO [BADCHARSET]` retry once without CHARSET when every string is ASCII.
+    #[default]
+    Auto,
+    /// Always send this charset.
+    Always(IString),
+}
+
+/// Options of a client connection.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ClientOptions {
+    /// Tag prefix; tags are the prefix and a counter (`A1`, `A2`, ...). Default `"A"`.
+    pub tag_prefix: String,
+    /// How long an IDLE may run before [`Event::IdleRefreshDue`]. Default 25 minutes:
+    /// under the 30-minute autologout floor of RFC 3501 §5.4 and the 29 minutes RFC 2177
+    /// recommends.
+    pub idle_refresh: Duration,
+    /// SEARCH charset policy. Default [`SearchCharset::Auto`].
+    pub search_charset: SearchCharset,
+    /// Framing limits for responses. Default: [`FramerOptions::default`] with
+    /// `allow_bare_lf` on, because a client must survive broken servers.
+    pub framer: FramerOptions,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            tag_prefix: "A".into(),
+            idle_refresh: Duration::from_secs(25 * 60),
+            search_charset: SearchCharset::Auto,
+            framer: FramerOptions { allow_bare_lf: true, ..FramerOptions::default() },
+        }
+    }
+}
+
+/// What a command does to the machine when it completes.
+#[derive(Clone, Debug)]
+enum Kind {
+    Plain,
+    Capability,
+    Login,
+    Authenticate { auth: Authenticator, step: usize, ir_sent: bool },
+    Select { mailbox: crate::types::Mailbox, read_only: bool },
+    Deselect,
+    Logout,
+    StartTls,
+    Idle { accepted: bool, done_requested: bool, deadline: Option<Instant>, refresh_sent: bool },
+    Search { retry: Option<CommandBody> },
+}
+
+/// A command between `send` and its completion.
+#[derive(Debug)]
+struct Pending {
+    id: CommandId,
+    tag: Tag,
+    kind: Kind,
+    body: Option<CommandBody>,
+    /// Fragments not yet transmitted (after a synchronising literal's wait).
+    rest: VecDeque<Fragment>,
+    uses_seq: bool,
+    may_expunge: bool,
+    is_store_or_fetch: bool,
+    is_store: bool,
+    barrier: bool,
+}
+
+/// The client machine (see the module docs).
+#[derive(Debug)]
+pub struct Client {
+    options: ClientOptions,
+    framer: Framer,
+    state: State,
+    greeted: bool,
+    capabilities: Option<Vec<Capability>>,
+    /// Capabilities were (re)sent while the current LOGIN/AUTHENTICATE ran.
+    caps_during_auth: bool,
+    selected: Option<SelectedMailbox>,
+    next_tag: u64,
+    next_id: u64,
+    queued: VecDeque<Pending>,
+    inflight: Vec<Pending>,
+    /// Index in `inflight` of the command waiting for a `+`.
+    waiting: Option<usize>,
+    out: VecDeque<Bytes>,
+    events: VecDeque<Event>,
+    tls_pause: bool,
+    fatal: Option<Error>,
+    closed: bool,
+    encode_buf: BytesMut,
+}
+
+/// Whether a command is allowed in a state (RFC 3501 §6).
+fn allowed(body: &CommandBody, state: State) -> bool {
+    use CommandBody::*;
+    match body {
+        Capability | Noop | Logout | Id { .. } => state != State::Logout,
+        StartTls | Login { .. } | Authenticate { .. } => state == State::NotAuthenticated,
+        Select { .. }
+        | Examine { .. }
+        | Create { .. }
+        | Delete { .. }
+        | Rename { .. }
+        | Subscribe { .. }
+        | Unsubscribe { .. }
+        | List { .. }
+        | Lsub { .. }
+        | Status { .. }
+        | Append { .. }
+        | Idle
+        | Enable { .. }
+        | Namespace => matches!(state, State::Authenticated | State::Selected),
+        _ => state == State::Selected,
+    }
+}
+
+fn is_ascii_search(keys: &[SearchKey]) -> bool {
+    fn ascii(k: &SearchKey) -> bool {
+        use SearchKey::*;
+        match k {
+            Bcc(s) | Body(s) | Cc(s) | From(s) | Subject(s) | Text(s) | To(s) => s.as_bytes().is_ascii(),
+            Header(a, b) => a.as_bytes().is_ascii() && b.as_bytes().is_ascii(),
+            Not(k) => ascii(k),
+            Or(a, b) => ascii(a) && ascii(b),
+            And(v) => v.iter().all(ascii),
+            _ => true,
+        }
+    }
+    keys.iter().all(ascii)
+}
+
+impl Client {
+    /// A client waiting for the server's greeting.
+    pub fn new(options: ClientOptions) -> Self {
+        let framer = Framer::new(Role::Client, options.framer.clone());
+        Client {
+            options,
+            framer,
+            state: State::NotAuthenticated,
+            greeted: false,
+            capabilities: None,
+            caps_during_auth: false,
+            selected: None,
+            next_tag: 1,
+            next_id: 0,
+            queued: VecDeque::new(),
+            inflight: Vec::new(),
+            waiting: None,
+            out: VecDeque::new(),
+            events: VecDeque::new(),
+            tls_pause: false,
+            fatal: None,
+            closed: false,
+            encode_buf: BytesMut::new(),
+        }
+    }
+
+    /// The connection state (RFC 3501 §3).
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The capabilities the server last announced, or `None` if unknown (not yet sent,
+    /// or dropped after STARTTLS or authentication).
+    pub fn capabilities(&self) -> Option<&[Capability]> {
+        self.capabilities.as_deref()
+    }
+
+    /// Whether the server announced `cap`.
+    pub fn has_capability(&self, cap: &Capability) -> bool {
+        self.capabilities.as_ref().is_some_and(|c| c.contains(cap))
+    }
+
+    /// The selected mailbox, as far as the server has told.
+    pub fn selected(&self) -> Option<&SelectedMailbox> {
+        self.selected.as_ref()
+    }
+
+    fn check_fatal(&self) -> Result<(), Error> {
+        match &self.fatal {
+            Some(e) => Err(e.clone()),
+            None if self.closed => Err(Error::Closed),
+            None => Ok(()),
+        }
+    }
+
+    /// The state the connection will be in once every pending command succeeds.
+    fn projected_state(&self) -> State {
+        let mut s = self.state;
+        for p in self.inflight.iter().chain(self.queued.iter()) {
+            s = match &p.kind {
+                Kind::Login | Kind::Authenticate { .. } => State::Authenticated,
+                Kind::Select { .. } => State::Selected,
+                Kind::Deselect => State::Authenticated,
+                Kind::Logout => State::Logout,
+                _ => s,
+            };
+        }
+        s
+    }
+
+    /// Queues a command. Refused locally, with nothing sent, if it is not allowed in the
+    /// state the connection will be in. Completion comes as [`Event::CommandCompleted`]
+    /// with the returned id.
+    pub fn send(&mut self, body: CommandBody) -> Result<CommandId, Error> {
+        let kind = match &body {
+            CommandBody::Capability => Kind::Capability,
+            CommandBody::Login { .. } => Kind::Login,
+            CommandBody::Select { mailbox } => Kind::Select { mailbox: mailbox.clone(), read_only: false },
+            CommandBody::Examine { mailbox } => Kind::Select { mailbox: mailbox.clone(), read_only: true },
+            CommandBody::Close | CommandBody::Unselect => Kind::Deselect,
+            CommandBody::Logout => Kind::Logout,
+            CommandBody::StartTls => Kind::StartTls,
+            CommandBody::Idle => {
+                Kind::Idle { accepted: false, done_requested: false, deadline: None, refresh_sent: false }
+            }
+            CommandBody::Search { .. } => Kind::Search { retry: None },
+            CommandBody::Authenticate { mechanism, initial_response } => Kind::Authenticate {
+                auth: Authenticator::Custom {
+                    mechanism: mechanism.clone(),
+                    initial_response: initial_response.as_ref().map(|s| s.expose().clone()),
+                },
+                step: 0,
+                ir_sent: initial_response.is_some(),
+            },
+            _ => Kind::Plain,
+        };
+        self.enqueue(body, kind)
+    }
+
+    fn enqueue(&mut self, mut body: CommandBody, mut kind: Kind) -> Result<CommandId, Error> {
+        self.check_fatal()?;
+        let state = self.projected_state();
+        if !allowed(&body, state) {
+            return Err(Error::WrongState { command: body.name(), state });
+        }
+        if let CommandBody::Search { charset, criteria, .. } = &mut body {
+            match &self.options.search_charset {
+                SearchCharset::Always(cs) if charset.is_none() => *charset = Some(cs.clone()),
+                SearchCharset::Auto if charset.is_none() && !is_ascii_search(criteria) => {
+                    *charset = Some(IString::from_static("UTF-8"));
+                }
+                _ => {}
+            }
+            if charset.is_some() && is_ascii_search(criteria) {
+                let mut retry = body.clone();
+                if let CommandBody::Search { charset, .. } = &mut retry {
+                    *charset = None;
+                }
+                kind = Kind::Search { retry: Some(retry) };
+            }
+        }
+        use CommandBody as C;
+        let is_store = matches!(body, C::Store { .. });
+        let (uses_seq, may_expunge, is_store_or_fetch) = match &body {
+            C::Fetch { uid, .. } | C::Store { uid, .. } | C::Search { uid, .. } => (!uid, *uid, true),
+            C::Copy { uid, .. } | C::Move { uid, .. } => (!uid, true, false),
+            _ => (false, true, false),
+        };
+        let barrier = matches!(
+            body,
+            C::Login { .. }
+                | C::Authenticate { .. }
+                | C::StartTls
+                | C::Select { .. }
+                | C::Examine { .. }
+                | C::Close
+                | C::Unselect
+                | C::Logout
+                | C::Idle
+                | C::Enable { .. }
+        );
+        let id = CommandId(self.next_id);
+        self.next_id += 1;
+        let tag = Tag::try_from(format!("{}{}", self.options.tag_prefix, self.next_tag))
+            .unwrap_or_else(|_| Tag::try_from(format!("A{}", self.next_tag)).expect("valid tag"));
+        self.next_tag += 1;
+        self.queued.push_back(Pending {
+            id,
+            tag,
+            kind,
+            body: Some(body),
+            rest: VecDeque::new(),
+            uses_seq,
+            may_expunge,
+            is_store_or_fetch,
+            is_store,
+            barrier,
+        });
+        self.pump();
+        Ok(id)
+    }
+
+    /// Runs AUTHENTICATE with a built-in mechanism (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER)
+    /// or a custom one. With SASL-IR the initial response goes inline (`=` when empty).
+    pub fn authenticate(&mut self, auth: Authenticator) -> Result<CommandId, Error> {
+        let ir = if self.has_capability(&Capability::SaslIr) { auth.initial_response() } else { None };
+        let ir_sent = ir.is_some();
+        let body = CommandBody::Authenticate { mechanism: auth.mechanism(), initial_response: ir.map(Secret::new) };
+        self.enqueue(body, Kind::Authenticate { auth, step: 0, ir_sent })
+    }
+
+    /// Starts IDLE (RFC 2177). `now` starts the refresh timer (the machine reads no clock).
+    pub fn idle(&mut self, now: Instant) -> Result<CommandId, Error> {
+        let deadline = Some(now + self.options.idle_refresh);
+        self.enqueue(
+            CommandBody::Idle,
+            Kind::Idle { accepted: false, done_requested: false, deadline, refresh_sent: false },
+        )
+    }
+
+    /// Ends IDLE `id` by sending `DONE` (at once, or as soon as the server accepts IDLE).
+    pub fn idle_done(&mut self, id: CommandId) -> Result<(), Error> {
+        self.check_fatal()?;
+        let p = self.inflight.iter_mut().chain(self.queued.iter_mut()).find(|p| p.id == id);
+        let Some(Pending { kind: Kind::Idle { accepted, done_requested, .. }, .. }) = p else {
+            return Err(Error::NotIdling);
+        };
+        if *done_requested {
+            return Ok(());
+        }
+        *done_requested = true;
+        if *accepted {
+            self.out.push_back(Bytes::from_static(b"DONE\r\n"));
+        }
+        Ok(())
+    }
+
+    /// Answers an [`Event::AuthChallenge`] of AUTHENTICATE `id`.
+    pub fn auth_respond(&mut self, id: CommandId, response: &[u8]) -> Result<(), Error> {
+        self.check_fatal()?;
+        self.waiting_auth(id)?;
+        self.push_auth_line(Some(response));
+        Ok(())
+    }
+
+    /// Cancels AUTHENTICATE `id` (sends `*`); the server answers BAD.
+    pub fn auth_cancel(&mut self, id: CommandId) -> Result<(), Error> {
+        self.check_fatal()?;
+        self.waiting_auth(id)?;
+        self.push_auth_line(None);
+        Ok(())
+    }
+
+    fn waiting_auth(&self, id: CommandId) -> Result<(), Error> {
+        match self.waiting.map(|w| &self.inflight[w]) {
+            Some(Pending { id: w, kind: Kind::Authenticate { .. }, .. }) if *w == id => Ok(()),
+            _ => Err(Error::NoChallengePending),
+        }
+    }
+
+    fn push_auth_line(&mut self, response: Option<&[u8]>) {
+        use base64::Engine;
+        let line = match response {
+            None => Bytes::from_static(b"*\r\n"),
+            Some(r) => {
+                let mut s = base64::engine::general_purpose::STANDARD.encode(r);
+                s.push_str("\r\n");
+                Bytes::from(s)
+            }
+        };
+        self.out.push_back(line);
+    }
+
+    /// The TLS handshake after [`Event::StartTlsReady`] finished: resume. Capabilities are
+    /// forgotten and asked for again; the returned id is that CAPABILITY command's.
+    pub fn tls_established(&mut self) -> Result<CommandId, Error> {
+        self.check_fatal()?;
+        if !self.tls_pause {
+            return Err(Error::NotPausedForTls);
+        }
+        self.tls_pause = false;
+        self.capabilities = None;
+        let id = self.send(CommandBody::Capability)?;
+        Ok(id)
+    }
+
+    /// Whether a command may go on the wire now, given what is in flight (RFC 3501 §5.5).
+    fn can_start(&self, p: &Pending) -> bool {
+        if self.waiting.is_some() || self.tls_pause {
+            return false;
+        }
+        if self.inflight.is_empty() {
+            return true;
+        }
+        if p.barrier || self.inflight.iter().any(|q| q.barrier) {
+            return false;
+        }
+        // A command using sequence numbers waits while an EXPUNGE could renumber them, and
+        // a FETCH/SEARCH and a STORE never overlap (their results would be ambiguous).
+        !(p.uses_seq
+            && self
+                .inflight
+                .iter()
+                .any(|q| q.may_expunge || (q.is_store && p.is_store_or_fetch) || (p.is_store && q.is_store_or_fetch)))
+    }
+
+    /// Starts queued commands while the rules allow.
+    fn pump(&mut self) {
+        while let Some(front) = self.queued.front() {
+            if !self.can_start(front) {
+                return;
+            }
+            let mut p = self.queued.pop_front().expect("front");
+            let body = p.body.take().expect("queued commands have a body");
+            if !allowed(&body, self.state) {
+                self.events.push_back(Event::CommandCancelled { id: p.id, state: self.state });
+                continue;
+            }
+            let policy = if self.has_capability(&Capability::LiteralPlus) {
+                LiteralPolicy::NonSync
+            } else if self.has_capability(&Capability::LiteralMinus) {
+                LiteralPolicy::NonSyncUpTo4096
+            } else {
+                LiteralPolicy::Sync
+            };
+            let cmd = Command::new(p.tag.clone(), body);
+            let encoded = encode_command(&cmd, &EncodeOptions::with_literal_policy(policy), &mut self.encode_buf);
+            p.rest = encoded.into_fragments().into();
+            p.body = Some(cmd.body);
+            let waits = matches!(p.kind, Kind::Authenticate { .. } | Kind::Idle { .. });
+            self.inflight.push(p);
+            let idx = self.inflight.len() - 1;
+            if self.transmit_until_wait(idx) || waits {
+                self.waiting = Some(idx);
+            }
+        }
+    }
+
+    /// Moves a command's fragments to the output up to its next synchronising literal;
+    /// returns whether it now waits for `+`.
+    fn transmit_until_wait(&mut self, idx: usize) -> bool {
+        let p = &mut self.inflight[idx];
+        while let Some(f) = p.rest.front() {
+            match f {
+                Fragment::Literal { wait: true, .. } if !p.rest.is_empty() => {
+                    return true;
+                }
+                _ => {}
+            }
+            match p.rest.pop_front().expect("front") {
+                Fragment::Line(b) | Fragment::Literal { data: b, .. } => self.out.push_back(b),
+            }
+        }
+        false
+    }
+
+    /// Buffers received bytes and processes every whole response in them.
+    pub fn handle_input(&mut self, data: &[u8]) {
+        if self.fatal.is_some() || data.is_empty() {
+            return;
+        }
+        if self.tls_pause {
+            self.fail(Error::StartTlsInjection);
+            return;
+        }
+        self.framer.handle_input(data);
+        while let Some(ev) = self.framer.poll() {
+            match ev {
+                FramerEvent::Message(frame) => {
+                    let raw = frame.into_bytes();
+                    match parse_response(&raw) {
+                        Ok(rsp) => self.on_response(rsp),
+                        Err(e) => self.events.push_back(Event::MalformedResponse { raw: e.raw, error: e.error }),
+                    }
+                }
+                FramerEvent::Error(e) => self.events.push_back(Event::ResponseDropped(e)),
+                FramerEvent::LiteralAnnounced { .. } => {}
+            }
+            if self.fatal.is_some() {
+                return;
+            }
+            if self.tls_pause && self.framer.is_mid_message() {
+                self.fail(Error::StartTlsInjection);
+                return;
+            }
+        }
+        self.pump();
+    }
+
+    /// The server closed the connection.
+    pub fn handle_eof(&mut self) {
+        if self.fatal.is_some() || self.closed {
+            return;
+        }
+        if self.state == State::Logout && self.inflight.iter().all(|p| matches!(p.kind, Kind::Logout)) {
+            self.closed = true;
+            self.events.push_back(Event::ConnectionClosed);
+        } else {
+            self.fail(Error::UnexpectedEof);
+        }
+    }
+
+    /// Tells the machine the time; call when [`Client::poll_timeout`]'s deadline passes.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        for p in &mut self.inflight {
+            if let Kind::Idle { accepted: true, deadline: Some(d), refresh_sent, done_requested: false } = &mut p.kind {
+                if now >= *d && !*refresh_sent {
+                    *refresh_sent = true;
+                    self.events.push_back(Event::IdleRefreshDue { id: p.id });
+                }
+            }
+        }
+    }
+
+    /// The next deadline at which to call [`Client::handle_timeout`], if any. Call after
+    /// draining events and transmits.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.inflight.iter().find_map(|p| match p.kind {
+            Kind::Idle { accepted: true, deadline, refresh_sent: false, done_requested: false } => deadline,
+            _ => None,
+        })
+    }
+
+    /// The next event. Call until `None` after every `handle_*` call and command.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Appends the bytes to send to `buf`; returns how many. Call until it returns 0 after
+    /// every `handle_*` call and command.
+    pub fn poll_transmit(&mut self, buf: &mut BytesMut) -> usize {
+        let mut n = 0;
+        while let Some(b) = self.out.pop_front() {
+            n += b.len();
+            buf.extend_from_slice(&b);
+        }
+        n
+    }
+
+    /// The next chunk to send as a zero-copy [`Bytes`] (a literal body is handed out as
+    /// the caller's own buffer), for writers that do vectored I/O. Mixes freely with
+    /// [`Client::poll_transmit`].
+    pub fn poll_transmit_bytes(&mut self) -> Option<Bytes> {
+        self.out.pop_front()
+    }
+
+    fn fail(&mut self, e: Error) {
+        if self.fatal.is_none() {
+            self.fatal = Some(e.clone());
+            self.out.clear();
+            self.events.push_back(Event::ConnectionLost(e));
+        }
+    }
+
+    fn set_capabilities(&mut self, caps: Vec<Capability>) {
+        self.capabilities = Some(caps);
+        if self.inflight.iter().any(|p| matches!(p.kind, Kind::Login | Kind::Authenticate { .. })) {
+            self.caps_during_auth = true;
+        }
+    }
+
+    fn on_code(&mut self, code: &Code) {
+        if let Code::Capability(caps) = code {
+            self.set_capabilities(caps.clone());
+        }
+        let Some(sel) = self.selecting_or_selected() else { return };
+        match code {
+            Code::UidValidity(n) => {
+                if let Some(old) = sel.uid_validity.replace(*n) {
+                    if old != *n {
+                        let new = *n;
+                        self.events.push_back(Event::UidValidityChanged { old, new });
+                    }
+                }
+            }
+            Code::UidNext(n) => sel.uid_next = Some(*n),
+            Code::Unseen(n) => sel.unseen = Some(*n),
+            Code::PermanentFlags(f) => sel.permanent_flags = f.clone(),
+            Code::HighestModSeq(n) => sel.highest_modseq = Some(*n),
+            Code::ReadOnly => sel.read_only = true,
+            Code::ReadWrite => sel.read_only = false,
+            _ => {}
+        }
+    }
+
+    fn on_response(&mut self, rsp: Response) {
+        if !self.greeted {
+            self.greeted = true;
+            if let Response::Status { tag: None, status } = rsp {
+                if let Some(c) = &status.code {
+                    self.on_code(c);
+                }
+                match status.kind {
+                    StatusKind::PreAuth => self.state = State::Authenticated,
+                    StatusKind::Bye => self.state = State::Logout,
+                    _ => {}
+                }
+                self.events.push_back(Event::GreetingReceived { status });
+                return;
+            }
+            // No greeting: treat what came as ordinary data.
+        }
+        match rsp {
+            Response::Status { tag: None, status } => {
+                if let Some(c) = &status.code {
+                    self.on_code(c);
+                }
+                if status.kind == StatusKind::Bye {
+                    self.state = State::Logout;
+                    self.selected = None;
+                    self.events.push_back(Event::Bye { code: status.code, text: status.text });
+                } else {
+                    self.events.push_back(Event::Status(status));
+                }
+            }
+            Response::Status { tag: Some(tag), status } => self.on_tagged(tag, status),
+            Response::Continue(c) => self.on_continue(c),
+            Response::Data(d) => self.on_data(d),
+        }
+    }
+
+    fn on_data(&mut self, d: Data) {
+        match &d {
+            Data::Capability(caps) => self.set_capabilities(caps.clone()),
+            Data::Exists(n) => {
+                if let Some(s) = self.selecting_or_selected() {
+                    s.exists = *n;
+                }
+            }
+            Data::Recent(n) => {
+                if let Some(s) = self.selecting_or_selected() {
+                    s.recent = *n;
+                }
+            }
+            Data::Flags(f) => {
+                if let Some(s) = self.selecting_or_selected() {
+                    s.flags = f.clone();
+                }
+            }
+            Data::Expunge(_) => {
+                if let Some(s) = self.selected.as_mut() {
+                    s.exists = s.exists.saturating_sub(1);
+                }
+            }
+            Data::Fetch { seq, items } => {
+                let fetching = self.inflight.iter().any(|p| p.is_store_or_fetch);
+                if !fetching {
+                    let flags = items.iter().find_map(|i| match i {
+                        FetchItem::Flags(f) => Some(f.clone()),
+                        _ => None,
+                    });
+                    if let Some(flags) = flags {
+                        let uid = items.iter().find_map(|i| match i {
+                            FetchItem::Uid(u) => Some(*u),
+                            _ => None,
+                        });
+                        self.events.push_back(Event::FlagsChanged { seq: seq.get(), uid, flags });
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.events.push_back(Event::Data(d));
+    }
+
+    /// The mailbox being selected (during SELECT/EXAMINE) or the selected one.
+    fn selecting_or_selected(&mut self) -> Option<&mut SelectedMailbox> {
+        if let Some(Pending { kind: Kind::Select { mailbox, read_only }, .. }) =
+            self.inflight.iter().find(|p| matches!(p.kind, Kind::Select { .. }))
+        {
+            if self.selected.as_ref().is_none_or(|s| &s.mailbox != mailbox) {
+                self.selected = Some(SelectedMailbox::new(mailbox.clone(), *read_only));
+            }
+        }
+        self.selected.as_mut()
+    }
+
+    fn on_continue(&mut self, c: Continue) {
+        let Some(idx) = self.waiting else {
+            self.events.push_back(Event::UnexpectedContinuation);
+            return;
+        };
+        let challenge = match &c {
+            Continue::Base64(b) => b.clone(),
+            Continue::Basic { .. } => Bytes::new(),
+        };
+        let id = self.inflight[idx].id;
+        match &mut self.inflight[idx].kind {
+            Kind::Idle { accepted, done_requested, .. } => {
+                if !*accepted {
+                    *accepted = true;
+                    let done = *done_requested;
+                    self.events.push_back(Event::IdleAccepted { id });
+                    if done {
+                        self.out.push_back(Bytes::from_static(b"DONE\r\n"));
+                    }
+                }
+            }
+            Kind::Authenticate { auth, step, ir_sent } => {
+                let answer = auth.respond(*step, *ir_sent);
+                *step += 1;
+                match answer {
+                    Some(r) => self.push_auth_line(Some(&r)),
+                    None => self.events.push_back(Event::AuthChallenge { id, data: challenge }),
+                }
+            }
+            _ => {
+                // A synchronising literal may go now.
+                if let Some(Fragment::Literal { data, .. }) = self.inflight[idx].rest.pop_front() {
+                    self.out.push_back(data);
+                }
+                if !self.transmit_until_wait(idx) {
+                    self.waiting = None;
+                    self.pump();
+                }
+            }
+        }
+    }
+
+    fn on_tagged(&mut self, tag: Tag, status: StatusResponse) {
+        if let Some(c) = &status.code {
+            self.on_code(c);
+        }
+        let Some(idx) = self.inflight.iter().position(|p| p.tag == tag) else {
+            self.events.push_back(Event::UnknownTag { tag, status });
+            return;
+        };
+        let was_waiting = self.waiting == Some(idx);
+        match self.waiting {
+            Some(w) if w == idx => self.waiting = None,
+            Some(w) if w > idx => self.waiting = Some(w - 1),
+            _ => {}
+        }
+        let p = self.inflight.remove(idx);
+        let ok = status.kind == StatusKind::Ok;
+        let literal_refused = was_waiting && !p.rest.is_empty() && !ok;
+        match &p.kind {
+            Kind::Login | Kind::Authenticate { .. } if ok => {
+                self.state = State::Authenticated;
+                let refreshed = self.caps_during_auth || matches!(status.code, Some(Code::Capability(_)));
+                if !refreshed {
+                    self.capabilities = None;
+                }
+            }
+            Kind::Select { mailbox, read_only } => {
+                if ok {
+                    self.state = State::Selected;
+                    if self.selected.as_ref().is_none_or(|s| &s.mailbox != mailbox) {
+                        self.selected = Some(SelectedMailbox::new(mailbox.clone(), *read_only));
+                    }
+                    if let (Some(s), Some(Code::ReadOnly)) = (self.selected.as_mut(), &status.code) {
+                        s.read_only = true;
+                    }
+                } else {
+                    // RFC 3501 §6.3.1: a failed SELECT leaves no mailbox selected.
+                    self.state = State::Authenticated;
+                    self.selected = None;
+                }
+            }
+            Kind::Deselect if ok => {
+                self.state = State::Authenticated;
+                self.selected = None;
+            }
+            Kind::Logout => self.state = State::Logout,
+            Kind::Search { retry: Some(retry) }
+                if status.kind == StatusKind::No && matches!(status.code, Some(Code::BadCharset(_))) =>
+            {
+                // Retry once without CHARSET, under a new tag, for the same id.
+                let tag = Tag::try_from(format!("{}{}", self.options.tag_prefix, self.next_tag)).expect("valid tag");
+                self.next_tag += 1;
+                self.queued.push_front(Pending {
+                    id: p.id,
+                    tag,
+                    kind: Kind::Search { retry: None },
+                    body: Some(retry.clone()),
+                    rest: VecDeque::new(),
+                    uses_seq: p.uses_seq,
+                    may_expunge: p.may_expunge,
+                    is_store_or_fetch: p.is_store_or_fetch,
+                    is_store: p.is_store,
+                    barrier: p.barrier,
+                });
+                self.pump();
+                return;
+            }
+            _ => {}
+        }
+        if matches!(p.kind, Kind::Login | Kind::Authenticate { .. }) {
+            self.caps_during_auth = false;
+        }
+        let starttls_ok = ok && matches!(p.kind, Kind::StartTls);
+        if literal_refused {
+            self.events.push_back(Event::CommandRejected { id: p.id, status });
+        } else {
+            self.events.push_back(Event::CommandCompleted { id: p.id, status });
+        }
+        if starttls_ok {
+            self.tls_pause = true;
+            self.capabilities = None;
+            self.events.push_back(Event::StartTlsReady { id: p.id });
+            if self.framer.is_mid_message() || self.framer.buffered() > 0 {
+                self.fail(Error::StartTlsInjection);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,93 @@
+//! Connection states and the selected mailbox as the client sees them.
+
+use crate::types::{Flag, FlagPerm, Mailbox};
+
+/// Connection state (RFC 3501 §3):
+///
+/// ```text
+///           +----------------------+
+///           |connection established|
+///           +----------------------+
+///                      ||
+///                      \/
+///    +--------------------------------------+
+///    |          server greeting             |
+///    +--------------------------------------+
+///              || (1)       || (2)        || (3)
+///              \/           ||            ||
+///    +-----------------+    ||            ||
+///    |Not Authenticated|    ||            ||
+///    +-----------------+    ||            ||
+///     || (7)   || (4)       ||            ||
+///     ||       \/           \/            ||
+///     ||     +----------------+           ||
+///     ||     | Authenticated  |<=++       ||
+///     ||     +----------------+  ||       ||
+///     ||       || (7)   || (5)   || (6)   ||
+///     ||       ||       \/       ||       ||
+///     ||       ||    +--------+  ||       ||
+///     ||       ||    |Selected|==++       ||
+///     ||       ||    +--------+           ||
+///     ||       ||       || (7)            ||
+///     \/       \/       \/                \/
+///    +--------------------------------------+
+///    |               Logout                 |
+///    +--------------------------------------+
+/// (1) greeting without pre-authentication; (2) PREAUTH greeting; (3) BYE greeting;
+/// (4) LOGIN or AUTHENTICATE succeeds; (5) SELECT or EXAMINE succeeds; (6) CLOSE,
+/// UNSELECT, or a failed SELECT or EXAMINE; (7) LOGOUT, server shutdown, or BYE.
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Before LOGIN or AUTHENTICATE.
+    NotAuthenticated,
+    /// Logged in, no mailbox selected.
+    Authenticated,
+    /// A mailbox is selected.
+    Selected,
+    /// After LOGOUT or BYE.
+    Logout,
+}
+
+/// What the server has told about the selected mailbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SelectedMailbox {
+    /// The mailbox.
+    pub mailbox: Mailbox,
+    /// `READ-ONLY` (EXAMINE, or the server said so).
+    pub read_only: bool,
+    /// Messages (`EXISTS`), kept current through EXPUNGE.
+    pub exists: u32,
+    /// `RECENT`
+    pub recent: u32,
+    /// `FLAGS`
+    pub flags: Vec<Flag>,
+    /// `PERMANENTFLAGS`
+    pub permanent_flags: Vec<FlagPerm>,
+    /// `UIDVALIDITY`
+    pub uid_validity: Option<u32>,
+    /// `UIDNEXT`
+    pub uid_next: Option<u32>,
+    /// `UNSEEN`: the first unseen message.
+    pub unseen: Option<u32>,
+    /// `HIGHESTMODSEQ` (CONDSTORE)
+    pub highest_modseq: Option<u64>,
+}
+
+impl SelectedMailbox {
+    pub(crate) fn new(mailbox: Mailbox, read_only: bool) -> Self {
+        SelectedMailbox {
+            mailbox,
+            read_only,
+            exists: 0,
+            recent: 0,
+            flags: Vec::new(),
+            permanent_flags: Vec::new(),
+            uid_validity: None,
+            uid_next: None,
+            unseen: None,
+            highest_modseq: None,
+        }
+    }
+}
