@@ -588,3 +588,49 @@ proptest! {
         prop_assert_eq!(done.len(), ids.len());
     }
 }
+
+#[test]
+fn literal_minus_allows_non_sync_up_to_4096() {
+    let mut c = greeted("IMAP4rev1 LITERAL-");
+    c.handle_input(b"");
+    let login = |pw: Vec<u8>| CommandBody::Login {
+        username: IString::from_static("a"),
+        password: Secret::new(IString::try_from(Bytes::from(pw)).unwrap()),
+    };
+    let mut small = b"\r\n".to_vec();
+    small.resize(4096, b'x');
+    c.send(login(small)).unwrap();
+    assert!(out(&mut c).starts_with("A1 LOGIN a {4096+}\r\n"));
+    c.handle_input(b"A1 NO nope\r\n");
+    let mut big = b"\r\n".to_vec();
+    big.resize(4097, b'x');
+    c.send(login(big)).unwrap();
+    assert_eq!(out(&mut c), "A2 LOGIN a {4097}\r\n", "waits for + above 4096");
+    c.handle_input(b"+ ok\r\n");
+    let rest = out(&mut c);
+    assert_eq!(rest.len(), 4097 + 2);
+}
+
+#[test]
+fn xoauth2_and_oauthbearer_with_sasl_ir() {
+    let mut c = greeted("IMAP4rev1 SASL-IR AUTH=XOAUTH2");
+    let id = c.authenticate(Authenticator::XOAuth2 { username: "u@x".into(), token: "tok".into() }).unwrap();
+    let wire = out(&mut c);
+    let b64 = wire.trim_end().rsplit(' ').next().unwrap();
+    assert_eq!(decode64(b64.as_bytes()), b"user=u@x\x01auth=Bearer tok\x01\x01");
+    // An error challenge is answered with an empty response; then the NO completes it.
+    c.handle_input(b"+ eyJzdGF0dXMiOiI0MDEifQ==\r\n");
+    assert_eq!(out(&mut c), "\r\n");
+    c.handle_input(b"A1 NO [AUTHENTICATIONFAILED] invalid\r\n");
+    assert!(matches!(&events(&mut c)[..], [Event::CommandCompleted { id: d, .. }] if *d == id));
+    let mut c = greeted("IMAP4rev1 SASL-IR");
+    c.authenticate(Authenticator::OAuthBearer { username: "u@x".into(), token: "tok".into() }).unwrap();
+    let wire = out(&mut c);
+    let b64 = wire.trim_end().rsplit(' ').next().unwrap();
+    assert_eq!(decode64(b64.as_bytes()), b"n,a=u@x,\x01auth=Bearer tok\x01\x01");
+    // Empty initial response of a custom mechanism goes as "=".
+    let mut c = greeted("IMAP4rev1 SASL-IR");
+    c.authenticate(Authenticator::Custom { mechanism: AuthMechanism::External, initial_response: Some(Bytes::new()) })
+        .unwrap();
+    assert_eq!(out(&mut c), "A1 AUTHENTICATE EXTERNAL =\r\n");
+}
