@@ -38,4 +38,6 @@
 pub mod client;
 pub mod codec;
 pub mod mutf7;
+pub mod server;
+pub mod testing;
 pub mod types;

@@ -146,30 +146,6 @@ pub struct Client {
     encode_buf: BytesMut,
 }
 
-/// Whether a command is allowed in a state (RFC 3501 §6).
-fn allowed(body: &CommandBody, state: State) -> bool {
-    use CommandBody::*;
-    match body {
-        Capability | Noop | Logout | Id { .. } => state != State::Logout,
-        StartTls | Login { .. } | Authenticate { .. } => state == State::NotAuthenticated,
-        Select { .. }
-        | Examine { .. }
-        | Create { .. }
-        | Delete { .. }
-        | Rename { .. }
-        | Subscribe { .. }
-        | Unsubscribe { .. }
-        | List { .. }
-        | Lsub { .. }
-        | Status { .. }
-        | Append { .. }
-        | Idle
-        | Enable { .. }
-        | Namespace => matches!(state, State::Authenticated | State::Selected),
-        _ => state == State::Selected,
-    }
-}
-
 fn is_ascii_search(keys: &[SearchKey]) -> bool {
     fn ascii(k: &SearchKey) -> bool {
         use SearchKey::*;
@@ -287,7 +263,7 @@ impl Client {
     fn enqueue(&mut self, mut body: CommandBody, mut kind: Kind) -> Result<CommandId, Error> {
         self.check_fatal()?;
         let state = self.projected_state();
-        if !allowed(&body, state) {
+        if !body.allowed_in(state) {
             return Err(Error::WrongState { command: body.name(), state });
         }
         if let CommandBody::Search { charset, criteria, .. } = &mut body {
@@ -459,7 +435,7 @@ impl Client {
             }
             let mut p = self.queued.pop_front().expect("front");
             let body = p.body.take().expect("queued commands have a body");
-            if !allowed(&body, self.state) {
+            if !body.allowed_in(self.state) {
                 self.events.push_back(Event::CommandCancelled { id: p.id, state: self.state });
                 continue;
             }

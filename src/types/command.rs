@@ -289,6 +289,32 @@ pub enum CommandBody {
 }
 
 impl CommandBody {
+    /// Whether the command is valid in `state` (RFC 3501 §6: "any state", "not
+    /// authenticated", "authenticated" and "selected" commands).
+    pub fn allowed_in(&self, state: super::State) -> bool {
+        use super::State;
+        use CommandBody::*;
+        match self {
+            Capability | Noop | Logout | Id { .. } => state != State::Logout,
+            StartTls | Login { .. } | Authenticate { .. } => state == State::NotAuthenticated,
+            Select { .. }
+            | Examine { .. }
+            | Create { .. }
+            | Delete { .. }
+            | Rename { .. }
+            | Subscribe { .. }
+            | Unsubscribe { .. }
+            | List { .. }
+            | Lsub { .. }
+            | Status { .. }
+            | Append { .. }
+            | Idle
+            | Enable { .. }
+            | Namespace => matches!(state, State::Authenticated | State::Selected),
+            _ => state == State::Selected,
+        }
+    }
+
     /// The command name as written on the wire (`UID FETCH` for UID variants).
     pub fn name(&self) -> &'static str {
         use CommandBody::*;

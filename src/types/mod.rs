@@ -23,6 +23,7 @@ mod mailbox;
 mod response;
 mod search;
 mod seqset;
+mod state;
 mod string;
 
 #[cfg(test)]
@@ -46,6 +47,7 @@ pub use response::{
 };
 pub use search::SearchKey;
 pub use seqset::{SeqNumber, Sequence, SequenceSet};
+pub use state::State;
 pub(crate) use string::{quoted_needs_no_escape, string_form};
 pub use string::{AString, Atom, IString, Literal, LiteralMode, NString, StringForm, StringPosition, Tag};
 

@@ -1,0 +1,84 @@
+//! What the server machine reports to its embedder, and its errors.
+
+use bytes::Bytes;
+
+use crate::types::{AuthMechanism, CommandBody, Secret, Tag};
+
+/// Something the server machine reports; drain with [`super::Server::poll_event`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A command for the embedder. Answer with untagged data ([`super::Server::send`])
+    /// and exactly one [`super::Server::complete`] for `tag`.
+    CommandReceived {
+        /// The command's tag.
+        tag: Tag,
+        /// The command.
+        command: CommandBody,
+    },
+    /// LOGIN, or AUTHENTICATE PLAIN or LOGIN, gave credentials to check. Answer with
+    /// [`super::Server::complete`]: OK logs in, NO refuses (use
+    /// `[AUTHENTICATIONFAILED]`).
+    Credentials {
+        /// The command's tag.
+        tag: Tag,
+        /// The mechanism (`LOGIN` for the LOGIN command).
+        mechanism: AuthMechanism,
+        /// Authorization identity (PLAIN's authzid), if given and not empty.
+        authzid: Option<String>,
+        /// User name.
+        username: String,
+        /// Password.
+        password: Secret<String>,
+    },
+    /// A client message of a SASL mechanism the machine doesn't run itself (the initial
+    /// response, then each answer). Reply with [`super::Server::auth_challenge`] or
+    /// complete the tag.
+    AuthData {
+        /// The AUTHENTICATE tag.
+        tag: Tag,
+        /// The mechanism.
+        mechanism: AuthMechanism,
+        /// The decoded client data (`None`: the mechanism started without an initial
+        /// response).
+        data: Option<Secret<Bytes>>,
+    },
+    /// IDLE started (`+ idling` was sent). Push updates with [`super::Server::send`];
+    /// they go straight out.
+    IdleStarted {
+        /// The IDLE tag.
+        tag: Tag,
+    },
+    /// The client sent DONE; complete the IDLE tag (usually OK).
+    IdleDone {
+        /// The IDLE tag.
+        tag: Tag,
+    },
+    /// STARTTLS was answered `OK Begin TLS`: run the TLS handshake on the socket, then
+    /// call [`super::Server::tls_established`]. Bytes that arrived after the STARTTLS line
+    /// were discarded unread.
+    StartTls,
+    /// The connection is over (LOGOUT, autologout, too many errors, or a BYE greeting):
+    /// flush [`super::Server::poll_transmit`], then close the socket.
+    Closed,
+    /// A fatal error; the machine stays in it.
+    ConnectionLost(Error),
+}
+
+/// Errors of the server machine.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No command with this tag is waiting for completion.
+    #[error("no pending command with this tag")]
+    UnknownTag,
+    /// The call is not valid now (e.g. `tls_established` without STARTTLS).
+    #[error("not valid in the current state")]
+    InvalidState,
+    /// The client closed the connection.
+    #[error("connection closed by the client")]
+    Eof,
+    /// The connection is closed.
+    #[error("connection closed")]
+    Closed,
+}

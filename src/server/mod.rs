@@ -1,0 +1,693 @@
+//! The server state machine: the protocol side of one IMAP server connection.
+//!
+//! It frames and parses commands, keeps the RFC 3501 §3 states, answers `+` to
+//! synchronising literals within the limits, runs the AUTHENTICATE exchange, IDLE,
+//! STARTTLS, LOGINDISABLED and autologout, and hands everything about mailboxes to its
+//! embedder as [`Event::CommandReceived`]. It follows the crate's run-loop contract:
+//! `handle_*`, then drain [`Server::poll_event`] and [`Server::poll_transmit`], then wait
+//! for input or [`Server::poll_timeout`]. It reads no clock and opens no socket.
+//!
+//! ```
+//! use std::time::Instant;
+//! use bytes::BytesMut;
+//! use imap_machine::server::{Event, Server, ServerOptions};
+//! use imap_machine::types::{StatusKind, State};
+//!
+//! let mut server = Server::new(ServerOptions::default(), Instant::now());
+//! server.handle_input(b"a1 NOOP\r\n");
+//! let Some(Event::CommandReceived { tag, .. }) = server.poll_event() else { panic!() };
+//! server.complete(&tag, StatusKind::Ok, None, "NOOP completed").unwrap();
+//! let mut out = BytesMut::new();
+//! server.poll_transmit(&mut out);
+//! assert!(out.ends_with(b"a1 OK NOOP completed\r\n"));
+//! assert_eq!(server.state(), State::NotAuthenticated);
+//! ```
+
+mod event;
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+
+pub use event::{Error, Event};
+
+use crate::codec::{
+    encode_response, parse_authenticate_data, parse_command, parse_idle_done, parse_tag_prefix, AuthenticateData,
+    Fragment, FrameError, FrameErrorKind, Framer, FramerEvent, FramerOptions, Role,
+};
+use crate::types::{
+    AuthMechanism, Capability, Code, Command, CommandBody, Continue, Data, Response, Rfc5530Code, Secret, State,
+    StatusKind, StatusResponse, Tag, Text,
+};
+
+/// The greeting a connection starts with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Greeting {
+    /// `* OK [CAPABILITY ...] text`
+    Ok,
+    /// `* PREAUTH [CAPABILITY ...] text`: the connection is already authenticated.
+    PreAuth,
+    /// `* BYE text`: too busy; the connection closes.
+    Bye,
+}
+
+/// Options of a server connection.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ServerOptions {
+    /// The greeting. Default [`Greeting::Ok`].
+    pub greeting: Greeting,
+    /// The greeting's text. Default `imap-machine ready`.
+    pub greeting_text: String,
+    /// Framing limits (line, literal and message length). Default
+    /// [`FramerOptions::default`].
+    pub framer: FramerOptions,
+    /// Malformed commands in a row before `* BYE`. Default 10: enough for a confused
+    /// client to recover, few enough to stop a flood.
+    pub max_bad_commands: u32,
+    /// Inactivity before `* BYE Autologout`. Default 30 minutes, which is also the floor:
+    /// RFC 3501 §5.4 forbids shorter.
+    pub autologout: Duration,
+    /// Whether the connection is already TLS (implicit TLS on port 993).
+    pub tls_active: bool,
+    /// Whether STARTTLS can be offered (the embedder has a certificate).
+    pub starttls_available: bool,
+    /// Allow LOGIN and AUTHENTICATE without TLS. Default `false` (RFC 3501 §6.2.3 and
+    /// RFC 8314): without TLS the capabilities show LOGINDISABLED and no AUTH=.
+    pub allow_insecure_auth: bool,
+    /// SASL mechanisms offered. Default PLAIN and LOGIN, which the machine runs itself;
+    /// others are relayed as [`Event::AuthData`].
+    pub auth_mechanisms: Vec<AuthMechanism>,
+    /// Capabilities the embedder implements (e.g. MOVE, UIDPLUS, NAMESPACE), added to
+    /// the computed ones.
+    pub extra_capabilities: Vec<Capability>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            greeting: Greeting::Ok,
+            greeting_text: "imap-machine ready".into(),
+            framer: FramerOptions::default(),
+            max_bad_commands: 10,
+            autologout: Duration::from_secs(30 * 60),
+            tls_active: false,
+            starttls_available: false,
+            allow_insecure_auth: false,
+            auth_mechanisms: vec![AuthMechanism::Plain, AuthMechanism::Login],
+            extra_capabilities: Vec::new(),
+        }
+    }
+}
+
+/// The AUTHENTICATE exchange in progress.
+#[derive(Debug)]
+struct AuthExchange {
+    tag: Tag,
+    mechanism: AuthMechanism,
+    /// LOGIN's user name, once given.
+    login_user: Option<String>,
+    /// Waiting for the embedder (no client line expected now).
+    with_embedder: bool,
+}
+
+/// What a pending command does to the state when it completes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transition {
+    None,
+    Authenticate,
+    Select,
+    Deselect,
+    Idle,
+}
+
+/// The server machine (see the module docs).
+#[derive(Debug)]
+pub struct Server {
+    options: ServerOptions,
+    framer: Framer,
+    state: State,
+    tls_active: bool,
+    /// Paused after `OK Begin TLS` until `tls_established`.
+    tls_pause: bool,
+    /// Tags waiting for completion, with what completing them does.
+    pending: Vec<(Tag, Transition)>,
+    /// Messages received while a state-changing command was pending.
+    held: VecDeque<Bytes>,
+    auth: Option<AuthExchange>,
+    /// The running IDLE: its tag, and whether DONE arrived.
+    idle: Option<(Tag, bool)>,
+    bad_streak: u32,
+    out: VecDeque<Bytes>,
+    events: VecDeque<Event>,
+    deadline: Instant,
+    active_since_deadline: bool,
+    fatal: Option<Error>,
+    closed: bool,
+    scratch: BytesMut,
+}
+
+fn text(s: &str) -> Text {
+    Text::try_from(s).unwrap_or_else(|_| Text::try_from("-").expect("valid"))
+}
+
+impl Server {
+    /// A connection that has just been accepted at `now`; the greeting is queued.
+    pub fn new(mut options: ServerOptions, now: Instant) -> Self {
+        options.autologout = options.autologout.max(Duration::from_secs(30 * 60));
+        let framer = Framer::new(Role::Server, options.framer.clone());
+        let mut s = Server {
+            tls_active: options.tls_active,
+            framer,
+            state: State::NotAuthenticated,
+            tls_pause: false,
+            pending: Vec::new(),
+            held: VecDeque::new(),
+            auth: None,
+            idle: None,
+            bad_streak: 0,
+            out: VecDeque::new(),
+            events: VecDeque::new(),
+            deadline: now + options.autologout,
+            active_since_deadline: false,
+            fatal: None,
+            closed: false,
+            scratch: BytesMut::new(),
+            options,
+        };
+        let (kind, code) = match s.options.greeting {
+            Greeting::Ok => (StatusKind::Ok, Some(Code::Capability(s.capabilities()))),
+            Greeting::PreAuth => {
+                s.state = State::Authenticated;
+                (StatusKind::PreAuth, Some(Code::Capability(s.capabilities())))
+            }
+            Greeting::Bye => (StatusKind::Bye, None),
+        };
+        let t = text(&s.options.greeting_text.clone());
+        s.emit(&Response::Status { tag: None, status: StatusResponse::new(kind, code, t) });
+        if s.options.greeting == Greeting::Bye {
+            s.close();
+        }
+        s
+    }
+
+    /// The connection state (RFC 3501 §3).
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The capabilities for the current state and transport.
+    pub fn capabilities(&self) -> Vec<Capability> {
+        let mut caps = vec![Capability::Imap4rev1, Capability::LiteralPlus, Capability::SaslIr, Capability::Idle];
+        let secure = self.tls_active || self.options.allow_insecure_auth;
+        if self.state == State::NotAuthenticated {
+            if self.options.starttls_available && !self.tls_active {
+                caps.push(Capability::StartTls);
+            }
+            if secure {
+                caps.extend(self.options.auth_mechanisms.iter().cloned().map(Capability::Auth));
+            } else {
+                caps.push(Capability::LoginDisabled);
+            }
+        }
+        for c in &self.options.extra_capabilities {
+            if !caps.contains(c) {
+                caps.push(c.clone());
+            }
+        }
+        caps
+    }
+
+    fn emit(&mut self, rsp: &Response) {
+        for f in encode_response(rsp, &mut self.scratch).into_fragments() {
+            match f {
+                Fragment::Line(b) | Fragment::Literal { data: b, .. } => self.out.push_back(b),
+            }
+        }
+    }
+
+    fn tagged(&mut self, tag: &Tag, kind: StatusKind, code: Option<Code>, t: &str) {
+        self.emit(&Response::Status { tag: Some(tag.clone()), status: StatusResponse::new(kind, code, text(t)) });
+    }
+
+    fn untagged(&mut self, kind: StatusKind, code: Option<Code>, t: &str) {
+        self.emit(&Response::Status { tag: None, status: StatusResponse::new(kind, code, text(t)) });
+    }
+
+    fn close(&mut self) {
+        if !self.closed {
+            self.closed = true;
+            self.state = State::Logout;
+            self.events.push_back(Event::Closed);
+        }
+    }
+
+    /// Sends an untagged response or continuation (data, `* OK [ALERT]`, `* BYE`, ...).
+    /// During IDLE it goes straight out.
+    pub fn send(&mut self, rsp: &Response) -> Result<(), Error> {
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        if rsp.is_tagged() {
+            return Err(Error::InvalidState);
+        }
+        self.emit(rsp);
+        Ok(())
+    }
+
+    /// Sends untagged data.
+    pub fn send_data(&mut self, data: Data) -> Result<(), Error> {
+        self.send(&Response::Data(data))
+    }
+
+    /// Completes the command `tag` with its tagged status; exactly once per tag. The
+    /// state follows: an OK to LOGIN/AUTHENTICATE logs in (the OK gets a CAPABILITY code
+    /// unless it has a code), an OK to SELECT/EXAMINE selects, any other answer to them
+    /// leaves no mailbox selected, an OK to CLOSE/UNSELECT deselects.
+    pub fn complete(&mut self, tag: &Tag, kind: StatusKind, code: Option<Code>, t: &str) -> Result<(), Error> {
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        let Some(pos) = self.pending.iter().position(|(p, _)| p == tag) else {
+            return Err(Error::UnknownTag);
+        };
+        let (_, transition) = self.pending.remove(pos);
+        let ok = kind == StatusKind::Ok;
+        let mut code = code;
+        match transition {
+            Transition::Authenticate => {
+                self.auth = None;
+                if ok {
+                    self.state = State::Authenticated;
+                    if code.is_none() {
+                        code = Some(Code::Capability(self.capabilities()));
+                    }
+                }
+            }
+            Transition::Select => self.state = if ok { State::Selected } else { State::Authenticated },
+            Transition::Deselect if ok => self.state = State::Authenticated,
+            Transition::Idle => self.idle = None,
+            _ => {}
+        }
+        self.tagged(tag, kind, code, t);
+        self.release_held();
+        Ok(())
+    }
+
+    /// Sends a SASL challenge for a relayed mechanism ([`Event::AuthData`]).
+    pub fn auth_challenge(&mut self, tag: &Tag, data: &[u8]) -> Result<(), Error> {
+        match &mut self.auth {
+            Some(a) if &a.tag == tag => a.with_embedder = false,
+            _ => return Err(Error::UnknownTag),
+        }
+        let rsp = if data.is_empty() {
+            Response::Continue(Continue::Basic { code: None, text: Text::unvalidated(Bytes::new()) })
+        } else {
+            Response::Continue(Continue::Base64(Bytes::copy_from_slice(data)))
+        };
+        self.emit(&rsp);
+        Ok(())
+    }
+
+    /// The TLS handshake after [`Event::StartTls`] finished: resume reading.
+    pub fn tls_established(&mut self) -> Result<(), Error> {
+        if !self.tls_pause {
+            return Err(Error::InvalidState);
+        }
+        self.tls_pause = false;
+        self.tls_active = true;
+        self.framer = Framer::new(Role::Server, self.options.framer.clone());
+        Ok(())
+    }
+
+    /// Ends the connection with `* BYE text` (server shutdown).
+    pub fn shutdown(&mut self, t: &str) {
+        if !self.closed {
+            self.untagged(StatusKind::Bye, None, t);
+            self.close();
+        }
+    }
+
+    /// Buffers received bytes and processes every whole command in them.
+    pub fn handle_input(&mut self, data: &[u8]) {
+        if self.fatal.is_some() || self.closed || data.is_empty() {
+            return;
+        }
+        self.active_since_deadline = true;
+        if self.tls_pause {
+            // Plaintext after STARTTLS: discarded, never executed.
+            return;
+        }
+        self.framer.handle_input(data);
+        self.pump_framer();
+    }
+
+    fn pump_framer(&mut self) {
+        while !self.closed && !self.tls_pause {
+            let Some(ev) = self.framer.poll() else { break };
+            match ev {
+                // Within the limits (the framer checked): the client may send it. Answered
+                // at once even while commands are held, or the client would wait forever.
+                FramerEvent::LiteralAnnounced { .. } => {
+                    self.emit(&Response::Continue(Continue::Basic { code: None, text: text("Ready for literal data") }))
+                }
+                FramerEvent::Error(e) => self.frame_error(e),
+                FramerEvent::Message(m) => {
+                    if self.holding() {
+                        self.held.push_back(m.into_bytes());
+                    } else {
+                        self.message(m.into_bytes());
+                    }
+                }
+            }
+        }
+        if self.tls_pause {
+            // Anything pipelined after STARTTLS is dropped unread (injection defence).
+            self.framer = Framer::new(Role::Server, self.options.framer.clone());
+            self.held.clear();
+        }
+    }
+
+    /// Whether messages wait until a state-changing command completes. During an
+    /// AUTHENTICATE exchange, client lines are expected except while the embedder checks.
+    fn holding(&self) -> bool {
+        if let Some(a) = &self.auth {
+            return a.with_embedder;
+        }
+        self.pending
+            .iter()
+            .any(|(_, t)| matches!(t, Transition::Authenticate | Transition::Select | Transition::Deselect))
+            || self.idle.as_ref().is_some_and(|(_, done)| *done)
+    }
+
+    fn release_held(&mut self) {
+        while !self.holding() && !self.closed && !self.tls_pause {
+            let Some(m) = self.held.pop_front() else { break };
+            self.message(m);
+        }
+        if !self.holding() && !self.tls_pause {
+            self.pump_framer();
+        }
+    }
+
+    fn frame_error(&mut self, e: FrameError) {
+        let tag = parse_tag_prefix(&e.head);
+        let is_append = e.head.windows(7).any(|w| w.eq_ignore_ascii_case(b"APPEND "));
+        match (&tag, &e.kind) {
+            (Some(t), FrameErrorKind::LiteralTooLong { .. } | FrameErrorKind::MessageTooLong { .. }) if is_append => {
+                let msg = e.kind.to_string();
+                self.tagged(t, StatusKind::No, Some(Code::TooBig), &msg);
+            }
+            (Some(t), kind) => {
+                let msg = kind.to_string();
+                self.tagged(t, StatusKind::Bad, None, &msg);
+            }
+            (None, kind) => {
+                let msg = kind.to_string();
+                self.untagged(StatusKind::Bad, None, &msg);
+            }
+        }
+        self.bad_input();
+    }
+
+    fn bad_input(&mut self) {
+        self.bad_streak += 1;
+        if self.bad_streak >= self.options.max_bad_commands {
+            self.shutdown("Too many invalid commands");
+        }
+    }
+
+    fn message(&mut self, msg: Bytes) {
+        if self.auth.as_ref().is_some_and(|a| !a.with_embedder) {
+            return self.auth_line(msg);
+        }
+        if let Some((tag, false)) = self.idle.clone() {
+            match parse_idle_done(&msg) {
+                Ok(()) => {
+                    self.idle = Some((tag.clone(), true));
+                    self.events.push_back(Event::IdleDone { tag });
+                }
+                Err(e) => {
+                    // RFC 2177: only DONE is valid; anything else ends the IDLE with BAD.
+                    self.pending.retain(|(p, _)| *p != tag);
+                    self.idle = None;
+                    self.tagged(&tag, StatusKind::Bad, None, &format!("Expected DONE: {e}"));
+                    self.bad_input();
+                }
+            }
+            return;
+        }
+        let cmd = match parse_command(&msg) {
+            Ok(cmd) => cmd,
+            Err(e) => {
+                let reason = e.to_string();
+                match parse_tag_prefix(&msg) {
+                    Some(t) => self.tagged(&t, StatusKind::Bad, None, &reason),
+                    None => self.untagged(StatusKind::Bad, None, &reason),
+                }
+                return self.bad_input();
+            }
+        };
+        self.bad_streak = 0;
+        self.command(cmd);
+    }
+
+    fn secure(&self) -> bool {
+        self.tls_active || self.options.allow_insecure_auth
+    }
+
+    fn command(&mut self, cmd: Command) {
+        let Command { tag, body } = cmd;
+        if !body.allowed_in(self.state) {
+            let reason = format!("{} not allowed in the {:?} state", body.name(), self.state);
+            self.tagged(&tag, StatusKind::Bad, None, &reason);
+            return;
+        }
+        if self.pending.iter().any(|(p, _)| *p == tag) {
+            self.tagged(&tag, StatusKind::Bad, None, "Tag already in use by a pending command");
+            return;
+        }
+        match body {
+            CommandBody::Capability => {
+                let caps = self.capabilities();
+                self.emit(&Response::Data(Data::Capability(caps)));
+                self.tagged(&tag, StatusKind::Ok, None, "CAPABILITY completed");
+            }
+            CommandBody::Logout => {
+                self.untagged(StatusKind::Bye, None, "Logging out");
+                self.tagged(&tag, StatusKind::Ok, None, "LOGOUT completed");
+                self.close();
+            }
+            CommandBody::StartTls => {
+                if self.tls_active || !self.options.starttls_available {
+                    self.tagged(&tag, StatusKind::Bad, None, "STARTTLS not available");
+                } else {
+                    self.tagged(&tag, StatusKind::Ok, None, "Begin TLS negotiation now");
+                    self.tls_pause = true;
+                    self.events.push_back(Event::StartTls);
+                }
+            }
+            CommandBody::Login { username, password } => {
+                if !self.secure() {
+                    self.tagged(
+                        &tag,
+                        StatusKind::No,
+                        Some(Code::Rfc5530(Rfc5530Code::PrivacyRequired)),
+                        "LOGIN needs TLS",
+                    );
+                    return;
+                }
+                self.pending.push((tag.clone(), Transition::Authenticate));
+                self.events.push_back(Event::Credentials {
+                    tag,
+                    mechanism: AuthMechanism::Login,
+                    authzid: None,
+                    username: username.to_text().into_owned(),
+                    password: Secret::new(password.expose().to_text().into_owned()),
+                });
+            }
+            CommandBody::Authenticate { mechanism, initial_response } => {
+                if !self.secure() {
+                    let code = Some(Code::Rfc5530(Rfc5530Code::PrivacyRequired));
+                    self.tagged(&tag, StatusKind::No, code, "AUTHENTICATE needs TLS");
+                    return;
+                }
+                if !self.options.auth_mechanisms.contains(&mechanism) {
+                    self.tagged(&tag, StatusKind::No, None, "Unsupported authentication mechanism");
+                    return;
+                }
+                self.pending.push((tag.clone(), Transition::Authenticate));
+                self.auth = Some(AuthExchange {
+                    tag: tag.clone(),
+                    mechanism: mechanism.clone(),
+                    login_user: None,
+                    with_embedder: false,
+                });
+                match (&mechanism, initial_response) {
+                    (AuthMechanism::Plain, Some(ir)) => self.auth_step(ir.expose().clone()),
+                    (AuthMechanism::Plain, None) => self.continue_empty(),
+                    (AuthMechanism::Login, Some(ir)) => self.auth_step(ir.expose().clone()),
+                    (AuthMechanism::Login, None) => {
+                        self.emit(&Response::Continue(Continue::Base64(Bytes::from_static(b"Username:"))))
+                    }
+                    (_, data) => {
+                        if let Some(a) = self.auth.as_mut() {
+                            a.with_embedder = true;
+                        }
+                        self.events.push_back(Event::AuthData { tag, mechanism, data });
+                    }
+                }
+            }
+            CommandBody::Idle => {
+                self.pending.push((tag.clone(), Transition::Idle));
+                self.idle = Some((tag.clone(), false));
+                self.emit(&Response::Continue(Continue::Basic { code: None, text: text("idling") }));
+                self.events.push_back(Event::IdleStarted { tag });
+            }
+            command => {
+                let transition = match command {
+                    CommandBody::Select { .. } | CommandBody::Examine { .. } => Transition::Select,
+                    CommandBody::Close | CommandBody::Unselect => Transition::Deselect,
+                    _ => Transition::None,
+                };
+                self.pending.push((tag.clone(), transition));
+                self.events.push_back(Event::CommandReceived { tag, command });
+            }
+        }
+    }
+
+    fn continue_empty(&mut self) {
+        self.emit(&Response::Continue(Continue::Basic { code: None, text: Text::unvalidated(Bytes::new()) }));
+    }
+
+    /// One client line of the AUTHENTICATE exchange.
+    fn auth_line(&mut self, msg: Bytes) {
+        let Some(tag) = self.auth.as_ref().map(|a| a.tag.clone()) else { return };
+        match parse_authenticate_data(&msg) {
+            Ok(AuthenticateData::Cancel) => {
+                self.auth = None;
+                self.pending.retain(|(p, _)| *p != tag);
+                self.tagged(&tag, StatusKind::Bad, None, "AUTHENTICATE cancelled");
+            }
+            Ok(AuthenticateData::Response(data)) => self.auth_step(data.expose().clone()),
+            Err(e) => {
+                self.auth = None;
+                self.pending.retain(|(p, _)| *p != tag);
+                self.tagged(&tag, StatusKind::Bad, None, &format!("Invalid AUTHENTICATE response: {e}"));
+            }
+        }
+    }
+
+    /// Feeds one decoded client message to the running mechanism.
+    fn auth_step(&mut self, data: Bytes) {
+        let Some(a) = self.auth.as_mut() else { return };
+        let tag = a.tag.clone();
+        let fail = |s: &mut Self, why: &str| {
+            s.auth = None;
+            s.pending.retain(|(p, _)| *p != tag);
+            s.tagged(&tag, StatusKind::Bad, None, why);
+        };
+        match a.mechanism.clone() {
+            AuthMechanism::Plain => {
+                let parts: Vec<&[u8]> = data.split(|b| *b == 0).collect();
+                let [authzid, user, pass] = parts[..] else {
+                    return fail(self, "Malformed PLAIN response");
+                };
+                a.with_embedder = true;
+                let authzid = (!authzid.is_empty()).then(|| String::from_utf8_lossy(authzid).into_owned());
+                self.events.push_back(Event::Credentials {
+                    tag,
+                    mechanism: AuthMechanism::Plain,
+                    authzid,
+                    username: String::from_utf8_lossy(user).into_owned(),
+                    password: Secret::new(String::from_utf8_lossy(pass).into_owned()),
+                });
+            }
+            AuthMechanism::Login => match a.login_user.take() {
+                None => {
+                    a.login_user = Some(String::from_utf8_lossy(&data).into_owned());
+                    self.emit(&Response::Continue(Continue::Base64(Bytes::from_static(b"Password:"))));
+                }
+                Some(user) => {
+                    a.with_embedder = true;
+                    self.events.push_back(Event::Credentials {
+                        tag,
+                        mechanism: AuthMechanism::Login,
+                        authzid: None,
+                        username: user,
+                        password: Secret::new(String::from_utf8_lossy(&data).into_owned()),
+                    });
+                }
+            },
+            mechanism => {
+                a.with_embedder = true;
+                self.events.push_back(Event::AuthData { tag, mechanism, data: Some(Secret::new(data)) });
+            }
+        }
+    }
+
+    /// The client closed the connection.
+    pub fn handle_eof(&mut self) {
+        if self.fatal.is_none() && !self.closed {
+            self.fatal = Some(Error::Eof);
+            self.state = State::Logout;
+            self.events.push_back(Event::ConnectionLost(Error::Eof));
+        }
+    }
+
+    /// Tells the machine the time; call when [`Server::poll_timeout`]'s deadline passes.
+    ///
+    /// Autologout without a clock: at each deadline, if the client sent anything since
+    /// the previous one, the next deadline is `now + autologout`; otherwise the connection
+    /// ends with `* BYE Autologout`. The client is thus never logged out before a full
+    /// `autologout` of silence (RFC 3501 §5.4), and at most twice that after it.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.closed || self.fatal.is_some() || now < self.deadline {
+            return;
+        }
+        if self.active_since_deadline {
+            self.active_since_deadline = false;
+            self.deadline = now + self.options.autologout;
+        } else {
+            self.shutdown("Autologout; idle for too long");
+        }
+    }
+
+    /// The next deadline at which to call [`Server::handle_timeout`].
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        (!self.closed && self.fatal.is_none()).then_some(self.deadline)
+    }
+
+    /// The next event. Call until `None` after every `handle_*` call and reply.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Appends the bytes to send to `buf`; returns how many. Call until it returns 0
+    /// after every `handle_*` call and reply.
+    pub fn poll_transmit(&mut self, buf: &mut BytesMut) -> usize {
+        let mut n = 0;
+        while let Some(b) = self.out.pop_front() {
+            n += b.len();
+            buf.extend_from_slice(&b);
+        }
+        n
+    }
+
+    /// The next chunk to send as a zero-copy [`Bytes`] (large literal bodies stay the
+    /// embedder's own buffers), for vectored writes. Mixes freely with `poll_transmit`.
+    pub fn poll_transmit_bytes(&mut self) -> Option<Bytes> {
+        self.out.pop_front()
+    }
+
+    /// Whether the connection is over (after [`Event::Closed`] or a fatal error); flush
+    /// the output, then close the socket.
+    pub fn is_closed(&self) -> bool {
+        self.closed || self.fatal.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests;

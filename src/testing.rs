@@ -1,0 +1,203 @@
+//! An in-memory client–server pair for tests: the [`Client`] machine connected to the
+//! [`Server`] machine, with a fake clock, configurable chunking and a tamper hook.
+//!
+//! ```
+//! use std::time::Instant;
+//! use imap_machine::client::ClientOptions;
+//! use imap_machine::server::{self, ServerOptions};
+//! use imap_machine::testing::Pair;
+//! use imap_machine::types::{CommandBody, StatusKind};
+//!
+//! let mut pair = Pair::new(ClientOptions::default(), ServerOptions::default(), Instant::now());
+//! let id = pair.client.send(CommandBody::Noop).unwrap();
+//! pair.drive_with(|server, event| {
+//!     if let server::Event::CommandReceived { tag, .. } = event {
+//!         server.complete(&tag, StatusKind::Ok, None, "NOOP completed").unwrap();
+//!     }
+//! });
+//! assert!(pair.client_events.iter().any(|e| matches!(e,
+//!     imap_machine::client::Event::CommandCompleted { id: done, .. } if *done == id)));
+//! ```
+
+use std::time::Instant;
+
+use bytes::BytesMut;
+
+use crate::client::{self, Client, ClientOptions};
+use crate::server::{self, Server, ServerOptions};
+
+/// How bytes are cut on their way between the machines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chunking {
+    /// As produced.
+    Whole,
+    /// One byte at a time.
+    OneByte,
+    /// Random cuts from this seed (deterministic).
+    Random(u64),
+}
+
+/// Which way bytes travel, for the tamper hook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    /// Client to server.
+    ToServer,
+    /// Server to client.
+    ToClient,
+}
+
+/// A tamper hook: may rewrite the bytes in flight.
+pub type Tamper = Box<dyn FnMut(Direction, &mut Vec<u8>)>;
+
+/// A client and a server connected in memory.
+pub struct Pair {
+    /// The client machine.
+    pub client: Client,
+    /// The server machine.
+    pub server: Server,
+    /// The fake clock.
+    pub now: Instant,
+    /// How bytes are cut.
+    pub chunking: Chunking,
+    /// Rewrites bytes in flight (injection and truncation tests).
+    pub tamper: Option<Tamper>,
+    /// Every client event so far.
+    pub client_events: Vec<client::Event>,
+    /// Every server event so far (also given to the embedder of `drive_with`).
+    pub server_events: Vec<server::Event>,
+    rng: u64,
+}
+
+impl std::fmt::Debug for Pair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pair")
+            .field("client", &self.client)
+            .field("server", &self.server)
+            .field("now", &self.now)
+            .finish()
+    }
+}
+
+impl Pair {
+    /// A fresh connection at `now`: the server's greeting is queued.
+    pub fn new(client: ClientOptions, server: ServerOptions, now: Instant) -> Self {
+        Pair {
+            client: Client::new(client),
+            server: Server::new(server, now),
+            now,
+            chunking: Chunking::Whole,
+            tamper: None,
+            client_events: Vec::new(),
+            server_events: Vec::new(),
+            rng: 0x9E37_79B9_7F4A_7C15,
+        }
+    }
+
+    fn cut(&mut self, data: &[u8]) -> Vec<Vec<u8>> {
+        match self.chunking {
+            Chunking::Whole => vec![data.to_vec()],
+            Chunking::OneByte => data.iter().map(|b| vec![*b]).collect(),
+            Chunking::Random(seed) => {
+                if self.rng == 0x9E37_79B9_7F4A_7C15 {
+                    self.rng = seed | 1;
+                }
+                let mut out = Vec::new();
+                let mut rest = data;
+                while !rest.is_empty() {
+                    self.rng ^= self.rng << 13;
+                    self.rng ^= self.rng >> 7;
+                    self.rng ^= self.rng << 17;
+                    let n = (1 + (self.rng % 29) as usize).min(rest.len());
+                    out.push(rest[..n].to_vec());
+                    rest = &rest[n..];
+                }
+                out
+            }
+        }
+    }
+
+    /// Moves bytes both ways once, giving server events to `embedder`; returns whether
+    /// any byte moved.
+    pub fn exchange(&mut self, embedder: &mut dyn FnMut(&mut Server, server::Event)) -> bool {
+        let mut moved = false;
+        let mut buf = BytesMut::new();
+        self.client.poll_transmit(&mut buf);
+        if !buf.is_empty() {
+            moved = true;
+            let mut bytes = buf.to_vec();
+            if let Some(t) = self.tamper.as_mut() {
+                t(Direction::ToServer, &mut bytes);
+            }
+            for c in self.cut(&bytes) {
+                self.server.handle_input(&c);
+                self.server_drain(embedder);
+            }
+        }
+        self.server_drain(embedder);
+        let mut buf = BytesMut::new();
+        self.server.poll_transmit(&mut buf);
+        if !buf.is_empty() {
+            moved = true;
+            let mut bytes = buf.to_vec();
+            if let Some(t) = self.tamper.as_mut() {
+                t(Direction::ToClient, &mut bytes);
+            }
+            for c in self.cut(&bytes) {
+                self.client.handle_input(&c);
+            }
+        }
+        while let Some(e) = self.client.poll_event() {
+            self.client_events.push(e);
+        }
+        moved
+    }
+
+    fn server_drain(&mut self, embedder: &mut dyn FnMut(&mut Server, server::Event)) {
+        while let Some(e) = self.server.poll_event() {
+            self.server_events.push(e.clone());
+            embedder(&mut self.server, e);
+        }
+    }
+
+    /// One step: move bytes both ways; if nothing moved, advance the clock to the earliest
+    /// deadline of either machine and fire it. Returns whether anything happened.
+    pub fn step_with(&mut self, embedder: &mut dyn FnMut(&mut Server, server::Event)) -> bool {
+        if self.exchange(embedder) {
+            return true;
+        }
+        let next = [self.client.poll_timeout(), self.server.poll_timeout()].into_iter().flatten().min();
+        match next {
+            Some(t) => {
+                self.now = self.now.max(t);
+                self.client.handle_timeout(self.now);
+                self.server.handle_timeout(self.now);
+                while let Some(e) = self.client.poll_event() {
+                    self.client_events.push(e);
+                }
+                self.server_drain(embedder);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// [`Pair::step_with`] with an embedder that ignores server events.
+    pub fn step(&mut self) -> bool {
+        self.step_with(&mut |_, _| {})
+    }
+
+    /// Moves bytes until neither side has anything to send (the clock stands still).
+    pub fn drive_with(&mut self, mut embedder: impl FnMut(&mut Server, server::Event)) {
+        for _ in 0..10_000 {
+            if !self.exchange(&mut embedder) {
+                return;
+            }
+        }
+        panic!("Pair::drive did not settle");
+    }
+
+    /// [`Pair::drive_with`] with an embedder that ignores server events.
+    pub fn drive(&mut self) {
+        self.drive_with(|_, _| {});
+    }
+}
