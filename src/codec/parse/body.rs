@@ -13,6 +13,7 @@ use crate::types::{
 pub(crate) const MAX_DEPTH: usize = 48;
 
 /// `address = "(" addr-name SP addr-adl SP addr-mailbox SP addr-host ")"`
+#[inline]
 fn address(i: In<'_>) -> PResult<'_, Address> {
     let (i, ()) = byte(b'(', "address")(i)?;
     let (i, name) = nstring_l(spaces(i))?;

@@ -71,6 +71,7 @@ pub(crate) fn take_class<'a>(i: In<'a>, mask: u8, what: &'static str) -> PResult
 }
 
 /// `number = 1*DIGIT` — an unsigned 32-bit integer.
+#[inline]
 pub(crate) fn number(i: In<'_>) -> PResult<'_, u32> {
     let (rest, digits) = take_class(i, DIGIT, "number")?;
     let mut n: u32 = 0;
@@ -98,6 +99,7 @@ pub(crate) fn number64(i: In<'_>) -> PResult<'_, u64> {
 }
 
 /// `nz-number = digit-nz *DIGIT` — a non-zero unsigned 32-bit integer.
+#[inline]
 pub(crate) fn nz_number(i: In<'_>) -> PResult<'_, NonZeroU32> {
     let (rest, n) = number(i)?;
     match NonZeroU32::new(n) {
@@ -192,8 +194,21 @@ fn check_quoted_chars(at: In<'_>, run: &[u8]) -> Result<(), nom::Err<ParseError>
 /// `literal = "{" number ["+"] "}" CRLF *CHAR8` and, where `binary` allows it,
 /// `literal8 = "~{" number ["+"] "}" CRLF *OCTET` (RFC 7888, RFC 3516).
 ///
-/// The framer has already checked that the announced bytes are present.
+/// The framer has already checked that the announced bytes are present. A plain literal
+/// may not hold NUL.
 pub(crate) fn literal(i: In<'_>, binary: bool) -> PResult<'_, Literal> {
+    let (rest, (data, is_binary)) = literal_raw(i, binary)?;
+    if !is_binary {
+        if let Some(p) = memchr::memchr(0, data.as_slice()) {
+            return fail(data.advance(p), ParseErrorKind::Nul);
+        }
+    }
+    Ok((rest, Literal::unvalidated(data.to_bytes(), is_binary)))
+}
+
+/// A literal's payload window, without looking at its bytes: the lenient side takes a
+/// server's literal as it is, so a 64 KiB body costs no per-byte work.
+pub(crate) fn literal_raw(i: In<'_>, binary: bool) -> PResult<'_, (In<'_>, bool)> {
     let (j, is_binary) = match i.first() {
         Some(b'~') if binary => (i.advance(1), true),
         _ => (i, false),
@@ -208,12 +223,7 @@ pub(crate) fn literal(i: In<'_>, binary: bool) -> PResult<'_, Literal> {
         return fail(j.advance(nom::Input::input_len(&j)), ParseErrorKind::Incomplete);
     }
     let (rest, data) = j.split(n);
-    if !is_binary {
-        if let Some(p) = memchr::memchr(0, data.as_slice()) {
-            return fail(data.advance(p), ParseErrorKind::Nul);
-        }
-    }
-    Ok((rest, Literal::unvalidated(data.to_bytes(), is_binary)))
+    Ok((rest, (data, is_binary)))
 }
 
 /// `string = quoted / literal`
@@ -240,6 +250,7 @@ pub(crate) fn astring(i: In<'_>) -> PResult<'_, IString> {
 }
 
 /// `nil = "NIL"`
+#[inline]
 pub(crate) fn nil(i: In<'_>) -> PResult<'_, ()> {
     keyword(i, "NIL")
 }
@@ -333,6 +344,7 @@ pub(crate) fn sequence_set(i: In<'_>) -> PResult<'_, SequenceSet> {
 }
 
 /// Exactly `n` digits as a number.
+#[inline]
 fn digits(i: In<'_>, n: usize) -> PResult<'_, u32> {
     let s = i.as_slice();
     if s.len() < n || !s[..n].iter().all(u8::is_ascii_digit) {

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use super::core::{literal, nil, number, unexpected};
+use super::core::{literal_raw, nil, number, unexpected};
 use super::input::{fail, In, PResult, ParseErrorKind};
 use crate::types::chars::{self, ASTRING, ATOM, DIGIT};
 use crate::types::{Atom, Flag, IString, NString};
@@ -40,6 +40,7 @@ pub(crate) fn list_end(i: In<'_>) -> Result<(In<'_>, bool), nom::Err<super::Pars
 }
 
 /// Trailing spaces, then CRLF (or LF alone, when the framer was told to allow it).
+#[inline]
 pub(crate) fn line_end(i: In<'_>) -> PResult<'_, ()> {
     let i = spaces(i);
     match i.as_slice() {
@@ -51,6 +52,7 @@ pub(crate) fn line_end(i: In<'_>) -> PResult<'_, ()> {
 
 /// `number`, with quirk `negative-number`: a minus sign clamps the value to 0. A decimal
 /// point is refused (quirk `decimal-number`).
+#[inline]
 pub(crate) fn number_l(i: In<'_>) -> PResult<'_, u32> {
     let (j, n) = if i.first() == Some(b'-') {
         let (j, _) = number(i.advance(1))?;
@@ -65,25 +67,43 @@ pub(crate) fn number_l(i: In<'_>) -> PResult<'_, u32> {
 }
 
 /// `quoted`, with quirk `8bit-quoted`: any byte but CR, LF and NUL, kept as sent, and
-/// any character may follow a backslash.
+/// any character may follow a backslash. One pass; zero-copy unless there are escapes.
+#[inline]
 pub(crate) fn quoted_l(i: In<'_>) -> PResult<'_, IString> {
     if i.first() != Some(b'"') {
         return unexpected(i, "quoted string");
     }
     let body = i.advance(1);
     let s = body.as_slice();
-    let Some(end) = memchr::memchr3(b'"', b'\\', b'\r', s) else {
-        return fail(body, ParseErrorKind::Expected("closing DQUOTE"));
+    let Some(k) = s.iter().position(|&b| QUOTED_STOP[b as usize]) else {
+        return fail(body.advance(s.len()), ParseErrorKind::Incomplete);
     };
-    if s[end] == b'"' {
-        let (rest, content) = body.split(end);
-        if memchr::memchr2(0, b'\n', content.as_slice()).is_some() {
-            return fail(content, ParseErrorKind::Expected("TEXT-CHAR"));
+    match s[k] {
+        b'"' => {
+            let (rest, content) = body.split(k);
+            Ok((rest.advance(1), IString::unvalidated(content.to_bytes())))
         }
-        return Ok((rest.advance(1), IString::unvalidated(content.to_bytes())));
+        b'\\' => quoted_escaped(body, k),
+        _ => fail(body.advance(k), ParseErrorKind::Expected("closing DQUOTE")),
     }
+}
+
+/// Bytes that end the plain run of a quoted string: `"`, `\`, CR, LF and NUL.
+static QUOTED_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[0] = true;
+    t
+};
+
+/// The rest of a quoted string from its first backslash at `k`: the content is copied.
+fn quoted_escaped(body: In<'_>, mut k: usize) -> PResult<'_, IString> {
+    let s = body.as_slice();
     let mut v = Vec::with_capacity(s.len().min(256));
-    let mut k = 0;
+    v.extend_from_slice(&s[..k]);
     while k < s.len() {
         match s[k] {
             b'"' => return Ok((body.advance(k + 1), IString::unvalidated(Bytes::from(v)))),
@@ -102,18 +122,20 @@ pub(crate) fn quoted_l(i: In<'_>) -> PResult<'_, IString> {
 }
 
 /// `string = quoted / literal`, leniently.
+#[inline]
 pub(crate) fn string_l(i: In<'_>) -> PResult<'_, IString> {
     match i.first() {
         Some(b'"') => quoted_l(i),
         Some(b'{') => {
-            let (rest, lit) = literal(i, false)?;
-            Ok((rest, IString::unvalidated(lit.data().clone())))
+            let (rest, (data, _)) = literal_raw(i, false)?;
+            Ok((rest, IString::unvalidated(data.to_bytes())))
         }
         _ => unexpected(i, "string"),
     }
 }
 
 /// `nstring = string / nil`, leniently.
+#[inline]
 pub(crate) fn nstring_l(i: In<'_>) -> PResult<'_, NString> {
     match i.first() {
         Some(b'"' | b'{') => string_l(i).map(|(r, s)| (r, Some(s))),
@@ -122,11 +144,13 @@ pub(crate) fn nstring_l(i: In<'_>) -> PResult<'_, NString> {
 }
 
 /// A string where NIL is read as empty (quirk `nil-string`).
+#[inline]
 pub(crate) fn string_or_nil(i: In<'_>) -> PResult<'_, IString> {
     nstring_l(i).map(|(r, s)| (r, s.unwrap_or_default()))
 }
 
 /// `astring`, leniently.
+#[inline]
 pub(crate) fn astring_l(i: In<'_>) -> PResult<'_, IString> {
     match i.first() {
         Some(b'"' | b'{') => string_l(i),
@@ -153,15 +177,33 @@ pub(crate) fn flag_l(i: In<'_>) -> PResult<'_, Flag> {
         return unexpected(i.advance(start), "flag");
     }
     let (rest, tok) = i.split(start + n);
-    let bytes = tok.to_bytes();
-    let flag = Flag::from_bytes(bytes.clone()).unwrap_or_else(|_| {
-        if start == 1 {
-            Flag::Extension(Atom::lenient(bytes.slice(1..)))
-        } else {
-            Flag::Keyword(Atom::lenient(bytes))
+    let t = tok.as_slice();
+    if start == 1 {
+        let name = &t[1..];
+        let sys = match name.len() {
+            4 if name.eq_ignore_ascii_case(b"Seen") => Some(Flag::Seen),
+            5 if name.eq_ignore_ascii_case(b"Draft") => Some(Flag::Draft),
+            7 if name.eq_ignore_ascii_case(b"Flagged") => Some(Flag::Flagged),
+            7 if name.eq_ignore_ascii_case(b"Deleted") => Some(Flag::Deleted),
+            8 if name.eq_ignore_ascii_case(b"Answered") => Some(Flag::Answered),
+            _ => None,
+        };
+        if let Some(f) = sys {
+            return Ok((rest, f));
         }
-    });
-    Ok((rest, flag))
+        return Ok((rest, Flag::Extension(Atom::lenient(tok.advance(1).to_bytes()))));
+    }
+    Ok((rest, Flag::Keyword(Atom::lenient(tok.to_bytes()))))
+}
+
+/// The window of an atom, without building an [`Atom`] (for keywords compared and
+/// dropped).
+pub(crate) fn atom_window(i: In<'_>) -> PResult<'_, In<'_>> {
+    let n = chars::prefix_len(i.as_slice(), ATOM);
+    if n == 0 {
+        return unexpected(i, "atom");
+    }
+    Ok(i.split(n))
 }
 
 /// An atom.
@@ -191,7 +233,7 @@ pub(crate) fn raw_value(i: In<'_>, depth: usize) -> PResult<'_, In<'_>> {
     let start = i;
     let end = match i.first() {
         Some(b'"') => quoted_l(i)?.0,
-        Some(b'{' | b'~') => literal(i, true)?.0,
+        Some(b'{' | b'~') => literal_raw(i, true)?.0,
         Some(b'(') => {
             let mut j = spaces(i.advance(1));
             loop {

@@ -7,10 +7,11 @@ use bytes::Bytes;
 use super::core::{byte, keyword, nil, sequence_set, tag};
 use super::input::{fail, In, PResult, ParseErrorKind};
 use super::lenient::{
-    astring_l, atom_l, flag_l, line_end, list_end, nstring_l, number64_l, number_l, sp, spaces, string_l,
+    astring_l, atom_l, atom_window, flag_l, line_end, list_end, nstring_l, number64_l, number_l, sp, spaces, string_l,
 };
 use super::message::{msg_att, seq_number};
 use crate::types::chars::{self, ATOM};
+use crate::types::Atom;
 use crate::types::{
     Capability, Code, Continue, Data, FlagPerm, ListAttribute, ListItem, Mailbox, NamespaceDescription, Response,
     Rfc5530Code, StatusItem, StatusKind, StatusResponse, Text,
@@ -91,8 +92,8 @@ fn resp_text(i: In<'_>) -> PResult<'_, (Option<Code>, Text)> {
 /// `resp-cond-state = ("OK" / "NO" / "BAD") SP resp-text`, and with `untagged`,
 /// `resp-cond-auth` (`PREAUTH`) and `resp-cond-bye` (`BYE`).
 fn resp_cond(i: In<'_>, untagged: bool) -> PResult<'_, StatusResponse> {
-    let (rest, word) = atom_l(i)?;
-    let kind = match word.as_bytes() {
+    let (rest, word) = atom_window(i)?;
+    let kind = match word.as_slice() {
         w if w.eq_ignore_ascii_case(b"OK") => StatusKind::Ok,
         w if w.eq_ignore_ascii_case(b"NO") => StatusKind::No,
         w if w.eq_ignore_ascii_case(b"BAD") => StatusKind::Bad,
@@ -375,8 +376,8 @@ fn untagged(i: In<'_>) -> PResult<'_, Response> {
     if i.first().is_some_and(|b| b.is_ascii_digit()) {
         return numbered(i);
     }
-    let (rest, name) = atom_l(i)?;
-    let n = name.as_bytes();
+    let (rest, name) = atom_window(i)?;
+    let n = name.as_slice();
     let eq = |w: &str| n.eq_ignore_ascii_case(w.as_bytes());
     if eq("OK") || eq("NO") || eq("BAD") || eq("PREAUTH") || eq("BYE") {
         let (j, status) = resp_cond(i, true)?;
@@ -428,7 +429,7 @@ fn untagged(i: In<'_>) -> PResult<'_, Response> {
         let (j, params) = id_params(j)?;
         (j, Data::Id(params))
     } else {
-        return other(None, name, rest);
+        return other(None, Atom::unvalidated(name.to_bytes()), rest);
     };
     let (j, ()) = line_end(j)?;
     Ok((j, Response::Data(data)))
@@ -506,8 +507,8 @@ fn status(i: In<'_>) -> PResult<'_, Data> {
 fn numbered(i: In<'_>) -> PResult<'_, Response> {
     let (j, n) = number_l(i)?;
     let (j, ()) = sp(j)?;
-    let (rest, name) = atom_l(j)?;
-    let w = name.as_bytes();
+    let (rest, name) = atom_window(j)?;
+    let w = name.as_slice();
     let data = if w.eq_ignore_ascii_case(b"EXISTS") {
         (rest, Data::Exists(n))
     } else if w.eq_ignore_ascii_case(b"RECENT") {
@@ -521,7 +522,7 @@ fn numbered(i: In<'_>) -> PResult<'_, Response> {
         let (k, items) = msg_att(k)?;
         (k, Data::Fetch { seq, items })
     } else {
-        return other(Some(n), name, rest);
+        return other(Some(n), Atom::unvalidated(name.to_bytes()), rest);
     };
     let (k, ()) = line_end(data.0)?;
     Ok((k, Response::Data(data.1)))
