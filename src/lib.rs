@@ -37,7 +37,9 @@
 
 pub mod client;
 pub mod codec;
+pub mod mime;
 pub mod mutf7;
 pub mod server;
+pub mod store;
 pub mod testing;
 pub mod types;

@@ -1,0 +1,60 @@
+//! FETCH items and SEARCH matching for the session, on top of [`crate::mime`].
+
+use super::MessageData;
+use crate::mime::{self, Message};
+use crate::types::{Code, FetchAttribute, FetchItem, IString, SearchKey, StatusKind};
+
+/// Builds the FETCH items for one message, in the order asked. Fails only for BINARY of
+/// an unknown transfer encoding (RFC 3516 `[UNKNOWN-CTE]`).
+pub(crate) fn items(msg: &MessageData, atts: &[FetchAttribute], recent: bool) -> Result<Vec<FetchItem>, mime::BinaryError> {
+    let mut parsed: Option<Message> = None;
+    let mut out = Vec::with_capacity(atts.len());
+    for a in atts {
+        let item = match a {
+            FetchAttribute::Uid => FetchItem::Uid(msg.uid),
+            FetchAttribute::Flags => FetchItem::Flags(super::session_flags(&msg.flags, recent)),
+            FetchAttribute::InternalDate => FetchItem::InternalDate(msg.internal_date),
+            other => {
+                let m = parsed.get_or_insert_with(|| Message::parse(msg.body.clone()));
+                match m.fetch(other)? {
+                    Some(item) => item,
+                    None => continue,
+                }
+            }
+        };
+        out.push(item);
+    }
+    Ok(out)
+}
+
+/// What SEARCH needs besides the message.
+pub(crate) struct SearchInput<'a> {
+    pub(crate) seq: u32,
+    pub(crate) max_seq: u32,
+    pub(crate) max_uid: u32,
+    pub(crate) recent: bool,
+    pub(crate) decoder: &'a &'static encoding_rs::Encoding,
+}
+
+/// The charset of a SEARCH's strings; an unknown one is `NO [BADCHARSET (...)]`.
+pub(crate) fn search_decoder(
+    charset: Option<&IString>,
+) -> Result<&'static encoding_rs::Encoding, (StatusKind, Option<Code>, String)> {
+    match charset {
+        None => Ok(encoding_rs::UTF_8),
+        Some(cs) => mime::search_charset(&cs.to_text())
+            .map_err(|e| (StatusKind::No, Some(e.code()), "Unsupported charset".to_string())),
+    }
+}
+
+/// Whether the message matches the key.
+pub(crate) fn matches(msg: &MessageData, key: &SearchKey, input: &SearchInput<'_>) -> bool {
+    let m = Message::parse(msg.body.clone());
+    let mut ctx = mime::SearchContext::new(input.seq, msg.uid, msg.internal_date).with_flags(&msg.flags);
+    ctx.recent = input.recent;
+    ctx.max_seq = input.max_seq;
+    ctx.max_uid = input.max_uid;
+    ctx.charset = input.decoder;
+    ctx.size = Some(msg.body.len() as u32);
+    mime::matches(&m, key, &ctx)
+}

@@ -1,0 +1,683 @@
+//! The in-memory backend: the embedded default, thread-safe, several users.
+//!
+//! Lookups by UID are constant time (a hash map); a mailbox's UIDs are kept sorted, so a
+//! UID range resolves in O(log n). Each mailbox keeps a change log that is trimmed to
+//! what its slowest open session has not read yet.
+//!
+//! ```
+//! use imap_machine::store::{memory::MemoryBackend, Backend};
+//! let backend = MemoryBackend::with_demo_data();
+//! let user = backend.login("username", "password").unwrap();
+//! assert_eq!(backend.status(&user, "INBOX").unwrap().messages, 1);
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use bytes::Bytes;
+
+use super::{
+    Backend, Change, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId, Snapshot, StoreError,
+};
+use crate::types::{DateTime, Flag, ListAttribute, StoreKind};
+
+/// The hierarchy delimiter.
+pub const DELIMITER: char = '/';
+
+/// Where the time of an APPEND without a date comes from.
+pub type Clock = Arc<dyn Fn() -> DateTime + Send + Sync>;
+
+#[derive(Debug)]
+struct Message {
+    flags: Vec<Flag>,
+    internal_date: DateTime,
+    body: Bytes,
+    /// `Some(None)`: recent, not yet claimed by a session; `Some(Some(s))`: recent to `s`.
+    recent: Option<Option<SessionId>>,
+}
+
+struct Inner {
+    uid_validity: u32,
+    uid_next: u32,
+    uids: Vec<u32>,
+    messages: HashMap<u32, Message>,
+    log: VecDeque<Change>,
+    /// Cursor of `log[0]`.
+    log_start: u64,
+    cursors: HashMap<SessionId, u64>,
+    watchers: HashMap<SessionId, Notifier>,
+    keywords: Vec<Flag>,
+    noselect: bool,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailbox").field("uid_validity", &self.uid_validity).field("messages", &self.uids.len()).finish()
+    }
+}
+
+impl Inner {
+    fn cursor(&self) -> u64 {
+        self.log_start + self.log.len() as u64
+    }
+
+    fn record(&mut self, change: Change) {
+        self.log.push_back(change);
+    }
+
+    /// Drops log entries every open session has read.
+    fn trim(&mut self) {
+        let min = self.cursors.values().copied().min().unwrap_or_else(|| self.cursor());
+        while self.log_start < min && !self.log.is_empty() {
+            self.log.pop_front();
+            self.log_start += 1;
+        }
+    }
+
+    fn wake(&self) {
+        for n in self.watchers.values() {
+            n();
+        }
+    }
+}
+
+#[derive(Debug)]
+struct MailboxData {
+    special_use: Option<ListAttribute>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct UserState {
+    mailboxes: BTreeMap<String, Arc<MailboxData>>,
+    subscriptions: BTreeSet<String>,
+}
+
+/// A user of the memory backend.
+#[derive(Debug)]
+pub struct UserData {
+    name: String,
+    password: String,
+    state: Mutex<UserState>,
+}
+
+/// The in-memory backend (see the module docs).
+pub struct MemoryBackend {
+    users: RwLock<HashMap<String, Arc<UserData>>>,
+    next_uid_validity: AtomicU32,
+    append_limit: Option<u32>,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for MemoryBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryBackend").field("users", &self.users.read().map(|u| u.len()).unwrap_or(0)).finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves consistent data (every mutation is one
+    // step), so a poisoned lock is still usable.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The system clock, for APPEND without a date. The protocol machines never read a
+/// clock; a store may, for this one purpose.
+#[allow(clippy::disallowed_methods)]
+fn system_clock() -> DateTime {
+    let now = chrono::Utc::now().fixed_offset();
+    let now = now.with_nanosecond_zero();
+    DateTime::new(now).expect("the current date has a 4-digit year")
+}
+
+trait NoNanos {
+    fn with_nanosecond_zero(self) -> Self;
+}
+
+impl NoNanos for chrono::DateTime<chrono::FixedOffset> {
+    fn with_nanosecond_zero(self) -> Self {
+        use chrono::Timelike;
+        self.with_nanosecond(0).unwrap_or(self)
+    }
+}
+
+const WELCOME: &str = "From: imap-machine <postmaster@localhost>\r\n\
+To: username <username@localhost>\r\n\
+Subject: Welcome to imap-machine\r\n\
+Date: Fri, 27 Nov 2026 12:00:00 +0000\r\n\
+Message-ID: <welcome@imap-machine>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+\r\n\
+This is the demo mailbox of imap-machine's in-memory backend.\r\n\
+Messages you append here live until the server stops.\r\n";
+
+impl Default for MemoryBackend {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryBackend {
+    /// An empty backend without users.
+    pub fn new() -> Self {
+        MemoryBackend {
+            users: RwLock::new(HashMap::new()),
+            next_uid_validity: AtomicU32::new(1),
+            append_limit: None,
+            clock: Arc::new(system_clock),
+        }
+    }
+
+    /// The demo: user `username`, password `password` (go-imap v1's defaults), an INBOX
+    /// with a welcome message, and Sent, Drafts and Trash with SPECIAL-USE.
+    pub fn with_demo_data() -> Self {
+        let b = Self::new();
+        b.add_user("username", "password");
+        let user = b.login("username", "password").expect("demo user");
+        let date = DateTime::parse("27-Nov-2026 12:00:00 +0000").expect("valid");
+        b.append(&user, "INBOX", &[], Some(date), Bytes::from_static(WELCOME.as_bytes())).expect("welcome");
+        b
+    }
+
+    /// Sets the APPENDLIMIT (RFC 7889).
+    pub fn with_append_limit(mut self, limit: u32) -> Self {
+        self.append_limit = Some(limit);
+        self
+    }
+
+    /// Replaces the clock used for APPEND without a date (tests use a fixed one).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Adds a user (or resets its password) with INBOX, Sent, Drafts and Trash.
+    pub fn add_user(&self, name: &str, password: &str) {
+        let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
+        let user = users.entry(name.to_string()).or_insert_with(|| {
+            Arc::new(UserData { name: name.into(), password: password.into(), state: Mutex::default() })
+        });
+        if user.password != password {
+            *user = Arc::new(UserData { name: name.into(), password: password.into(), state: Mutex::default() });
+        }
+        let mut st = lock(&user.state);
+        for (mbox, special) in [
+            ("INBOX", None),
+            ("Sent", Some(ListAttribute::Sent)),
+            ("Drafts", Some(ListAttribute::Drafts)),
+            ("Trash", Some(ListAttribute::Trash)),
+        ] {
+            if !st.mailboxes.contains_key(mbox) {
+                let data = self.new_mailbox(special);
+                st.mailboxes.insert(mbox.into(), data);
+                st.subscriptions.insert(mbox.into());
+            }
+        }
+    }
+
+    fn new_mailbox(&self, special_use: Option<ListAttribute>) -> Arc<MailboxData> {
+        Arc::new(MailboxData {
+            special_use,
+            inner: Mutex::new(Inner {
+                uid_validity: self.next_uid_validity.fetch_add(1, Ordering::Relaxed),
+                uid_next: 1,
+                uids: Vec::new(),
+                messages: HashMap::new(),
+                log: VecDeque::new(),
+                log_start: 0,
+                cursors: HashMap::new(),
+                watchers: HashMap::new(),
+                keywords: Vec::new(),
+                noselect: false,
+            }),
+        })
+    }
+
+    fn mailbox(&self, user: &UserData, name: &str) -> Result<Arc<MailboxData>, StoreError> {
+        lock(&user.state).mailboxes.get(name).cloned().ok_or(StoreError::NoSuchMailbox)
+    }
+
+    fn selectable(&self, user: &UserData, name: &str) -> Result<Arc<MailboxData>, StoreError> {
+        let m = self.mailbox(user, name)?;
+        if lock(&m.inner).noselect {
+            return Err(StoreError::Cannot("mailbox is \\Noselect"));
+        }
+        Ok(m)
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(DELIMITER)
+        && !name.contains("//")
+        && !name.contains(['*', '%'])
+        && crate::mutf7::decode(name.as_bytes()).is_ok()
+}
+
+fn is_inferior(name: &str, of: &str) -> bool {
+    name.len() > of.len() && name.starts_with(of) && name[of.len()..].starts_with(DELIMITER)
+}
+
+fn apply(flags: &mut Vec<Flag>, kind: StoreKind, given: &[Flag]) {
+    match kind {
+        StoreKind::Replace => {
+            flags.clear();
+            for f in given {
+                if !flags.contains(f) {
+                    flags.push(f.clone());
+                }
+            }
+        }
+        StoreKind::Add => {
+            for f in given {
+                if !flags.contains(f) {
+                    flags.push(f.clone());
+                }
+            }
+        }
+        StoreKind::Remove => flags.retain(|f| !given.contains(f)),
+    }
+}
+
+/// Inserts a message into `inner` with the next UID.
+fn insert(inner: &mut Inner, flags: &[Flag], internal_date: DateTime, body: Bytes) -> u32 {
+    let uid = inner.uid_next;
+    inner.uid_next += 1;
+    let mut fl = Vec::with_capacity(flags.len());
+    apply(&mut fl, StoreKind::Replace, flags);
+    for f in &fl {
+        if matches!(f, Flag::Keyword(_)) && !inner.keywords.contains(f) {
+            inner.keywords.push(f.clone());
+        }
+    }
+    inner.uids.push(uid);
+    inner.messages.insert(uid, Message { flags: fl, internal_date, body, recent: Some(None) });
+    inner.record(Change::Appended { uid });
+    uid
+}
+
+impl Backend for MemoryBackend {
+    type User = Arc<UserData>;
+
+    fn login(&self, username: &str, password: &str) -> Result<Self::User, StoreError> {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner());
+        match users.get(username) {
+            Some(u) if u.password == password => Ok(u.clone()),
+            _ => Err(StoreError::AuthenticationFailed),
+        }
+    }
+
+    fn list(&self, user: &Self::User) -> Result<Vec<MailboxInfo>, StoreError> {
+        let st = lock(&user.state);
+        let names: Vec<&String> = st.mailboxes.keys().collect();
+        Ok(st
+            .mailboxes
+            .iter()
+            .map(|(name, data)| {
+                let mut attributes = Vec::new();
+                if lock(&data.inner).noselect {
+                    attributes.push(ListAttribute::NoSelect);
+                }
+                let children = names.iter().any(|n| is_inferior(n, name));
+                attributes.push(if children { ListAttribute::HasChildren } else { ListAttribute::HasNoChildren });
+                if let Some(s) = &data.special_use {
+                    attributes.push(s.clone());
+                }
+                MailboxInfo { name: name.clone(), attributes }
+            })
+            .collect())
+    }
+
+    fn create(&self, user: &Self::User, name: &str) -> Result<(), StoreError> {
+        let name = name.strip_suffix(DELIMITER).unwrap_or(name);
+        if !valid_name(name) {
+            return Err(StoreError::InvalidName);
+        }
+        let mut st = lock(&user.state);
+        if st.mailboxes.contains_key(name) {
+            return Err(StoreError::AlreadyExists);
+        }
+        // Superior names are created too (RFC 3501 §6.3.3).
+        let mut at = 0;
+        while let Some(k) = name[at..].find(DELIMITER) {
+            let sup = &name[..at + k];
+            if !st.mailboxes.contains_key(sup) {
+                let data = self.new_mailbox(None);
+                st.mailboxes.insert(sup.to_string(), data);
+            }
+            at += k + 1;
+        }
+        let data = self.new_mailbox(None);
+        st.mailboxes.insert(name.to_string(), data);
+        Ok(())
+    }
+
+    fn delete(&self, user: &Self::User, name: &str) -> Result<(), StoreError> {
+        if name == "INBOX" {
+            return Err(StoreError::Cannot("INBOX cannot be deleted"));
+        }
+        let mut st = lock(&user.state);
+        let data = st.mailboxes.get(name).cloned().ok_or(StoreError::NoSuchMailbox)?;
+        let has_children = st.mailboxes.keys().any(|n| is_inferior(n, name));
+        let mut inner = lock(&data.inner);
+        if has_children {
+            // RFC 3501 §6.3.4: the messages go and the name becomes \Noselect, unless it
+            // already is.
+            if inner.noselect {
+                return Err(StoreError::Cannot("mailbox has inferior hierarchical names"));
+            }
+            inner.noselect = true;
+            let uids = std::mem::take(&mut inner.uids);
+            inner.messages.clear();
+            for uid in uids {
+                inner.record(Change::Expunged { uid });
+            }
+            inner.wake();
+            return Ok(());
+        }
+        drop(inner);
+        st.mailboxes.remove(name);
+        Ok(())
+    }
+
+    fn rename(&self, user: &Self::User, from: &str, to: &str) -> Result<(), StoreError> {
+        let to = to.strip_suffix(DELIMITER).unwrap_or(to);
+        if !valid_name(to) {
+            return Err(StoreError::InvalidName);
+        }
+        let mut st = lock(&user.state);
+        if !st.mailboxes.contains_key(from) {
+            return Err(StoreError::NoSuchMailbox);
+        }
+        if st.mailboxes.contains_key(to) || to == "INBOX" {
+            return Err(StoreError::AlreadyExists);
+        }
+        if is_inferior(to, from) {
+            return Err(StoreError::Cannot("cannot rename a mailbox into its own inferior"));
+        }
+        if from == "INBOX" {
+            // §6.3.5: INBOX's messages move to the new name; INBOX stays, empty.
+            let new = self.new_mailbox(None);
+            {
+                let inbox = st.mailboxes["INBOX"].clone();
+                let mut src = lock(&inbox.inner);
+                let mut dst = lock(&new.inner);
+                let uids = std::mem::take(&mut src.uids);
+                for uid in uids {
+                    if let Some(m) = src.messages.remove(&uid) {
+                        insert(&mut dst, &m.flags, m.internal_date, m.body);
+                    }
+                    src.record(Change::Expunged { uid });
+                }
+                src.wake();
+            }
+            st.mailboxes.insert(to.to_string(), new);
+            return Ok(());
+        }
+        let moving: Vec<String> =
+            st.mailboxes.keys().filter(|n| *n == from || is_inferior(n, from)).cloned().collect();
+        for old in moving {
+            let data = st.mailboxes.remove(&old).expect("listed");
+            st.mailboxes.insert(format!("{to}{}", &old[from.len()..]), data);
+        }
+        // Superiors of the new name.
+        let mut at = 0;
+        while let Some(k) = to[at..].find(DELIMITER) {
+            let sup = to[..at + k].to_string();
+            if !st.mailboxes.contains_key(&sup) {
+                let data = self.new_mailbox(None);
+                st.mailboxes.insert(sup, data);
+            }
+            at += k + 1;
+        }
+        Ok(())
+    }
+
+    fn subscribe(&self, user: &Self::User, name: &str, subscribed: bool) -> Result<(), StoreError> {
+        let mut st = lock(&user.state);
+        if subscribed {
+            st.subscriptions.insert(name.to_string());
+        } else {
+            st.subscriptions.remove(name);
+        }
+        Ok(())
+    }
+
+    fn subscriptions(&self, user: &Self::User) -> Result<Vec<String>, StoreError> {
+        Ok(lock(&user.state).subscriptions.iter().cloned().collect())
+    }
+
+    fn status(&self, user: &Self::User, name: &str) -> Result<MailboxStatus, StoreError> {
+        let data = self.selectable(user, name)?;
+        let inner = lock(&data.inner);
+        let mut s = MailboxStatus {
+            messages: inner.uids.len() as u32,
+            uid_next: inner.uid_next,
+            uid_validity: inner.uid_validity,
+            ..MailboxStatus::default()
+        };
+        for m in inner.messages.values() {
+            s.recent += u32::from(m.recent.is_some());
+            s.unseen += u32::from(!m.flags.contains(&Flag::Seen));
+            s.deleted += u32::from(m.flags.contains(&Flag::Deleted));
+            s.size += m.body.len() as u64;
+        }
+        Ok(s)
+    }
+
+    fn append(
+        &self,
+        user: &Self::User,
+        name: &str,
+        flags: &[Flag],
+        date: Option<DateTime>,
+        body: Bytes,
+    ) -> Result<(u32, u32), StoreError> {
+        if self.append_limit.is_some_and(|l| body.len() as u64 > u64::from(l)) {
+            return Err(StoreError::TooBig);
+        }
+        let data = self.selectable(user, name)?;
+        let date = date.unwrap_or_else(|| (self.clock)());
+        let mut inner = lock(&data.inner);
+        let uid = insert(&mut inner, flags, date, body);
+        inner.wake();
+        Ok((inner.uid_validity, uid))
+    }
+
+    fn open(&self, user: &Self::User, name: &str, session: SessionId, read_only: bool) -> Result<Snapshot, StoreError> {
+        let data = self.selectable(user, name)?;
+        let mut inner = lock(&data.inner);
+        let mut recent = Vec::new();
+        if !read_only {
+            let uids = inner.uids.clone();
+            for uid in uids {
+                let m = inner.messages.get_mut(&uid).expect("indexed");
+                if m.recent == Some(None) {
+                    m.recent = Some(Some(session));
+                    recent.push(uid);
+                }
+            }
+        }
+        let cursor = inner.cursor();
+        inner.cursors.insert(session, cursor);
+        let mut flags: Vec<Flag> = vec![Flag::Answered, Flag::Flagged, Flag::Deleted, Flag::Seen, Flag::Draft];
+        flags.extend(inner.keywords.iter().cloned());
+        Ok(Snapshot {
+            uid_validity: inner.uid_validity,
+            uid_next: inner.uid_next,
+            uids: inner.uids.clone(),
+            recent,
+            flags,
+            cursor,
+        })
+    }
+
+    fn close(&self, user: &Self::User, name: &str, session: SessionId) {
+        if let Ok(data) = self.mailbox(user, name) {
+            let mut inner = lock(&data.inner);
+            inner.cursors.remove(&session);
+            inner.watchers.remove(&session);
+            for m in inner.messages.values_mut() {
+                if m.recent == Some(Some(session)) {
+                    m.recent = None;
+                }
+            }
+            inner.trim();
+        }
+    }
+
+    fn changes(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        cursor: u64,
+        read_only: bool,
+    ) -> Result<(Vec<Change>, u64, Vec<u32>), StoreError> {
+        let data = self.mailbox(user, name)?;
+        let mut inner = lock(&data.inner);
+        let from = cursor.max(inner.log_start);
+        let changes: Vec<Change> = inner.log.iter().skip((from - inner.log_start) as usize).cloned().collect();
+        let mut recent = Vec::new();
+        if !read_only {
+            for c in &changes {
+                if let Change::Appended { uid } = c {
+                    if let Some(m) = inner.messages.get_mut(uid) {
+                        if m.recent == Some(None) {
+                            m.recent = Some(Some(session));
+                            recent.push(*uid);
+                        }
+                    }
+                }
+            }
+        }
+        let new = inner.cursor();
+        inner.cursors.insert(session, new);
+        inner.trim();
+        Ok((changes, new, recent))
+    }
+
+    fn fetch(&self, user: &Self::User, name: &str, uids: &[u32]) -> Result<Vec<Option<MessageData>>, StoreError> {
+        let data = self.mailbox(user, name)?;
+        let inner = lock(&data.inner);
+        Ok(uids
+            .iter()
+            .map(|uid| {
+                inner.messages.get(uid).map(|m| MessageData {
+                    uid: *uid,
+                    flags: m.flags.clone(),
+                    internal_date: m.internal_date,
+                    body: m.body.clone(),
+                })
+            })
+            .collect())
+    }
+
+    fn store(
+        &self,
+        user: &Self::User,
+        name: &str,
+        uids: &[u32],
+        kind: StoreKind,
+        flags: &[Flag],
+    ) -> Result<Vec<(u32, Vec<Flag>)>, StoreError> {
+        let data = self.selectable(user, name)?;
+        let mut inner = lock(&data.inner);
+        let mut out = Vec::with_capacity(uids.len());
+        for f in flags {
+            if matches!(f, Flag::Keyword(_)) && !inner.keywords.contains(f) {
+                inner.keywords.push(f.clone());
+            }
+        }
+        for uid in uids {
+            let Some(m) = inner.messages.get_mut(uid) else { continue };
+            let before = m.flags.clone();
+            apply(&mut m.flags, kind, flags);
+            let after = m.flags.clone();
+            if before != after {
+                inner.record(Change::Flags { uid: *uid, flags: after.clone() });
+            }
+            out.push((*uid, after));
+        }
+        inner.wake();
+        Ok(out)
+    }
+
+    fn copy(&self, user: &Self::User, from: &str, uids: &[u32], to: &str) -> Result<CopyResult, StoreError> {
+        let src = self.selectable(user, from)?;
+        let dst = self.selectable(user, to)?;
+        let picked: Vec<(u32, Vec<Flag>, DateTime, Bytes)> = {
+            let s = lock(&src.inner);
+            uids.iter()
+                .filter_map(|u| s.messages.get(u).map(|m| (*u, m.flags.clone(), m.internal_date, m.body.clone())))
+                .collect()
+        };
+        let mut d = lock(&dst.inner);
+        let mut result = CopyResult { uid_validity: d.uid_validity, source: Vec::new(), destination: Vec::new() };
+        for (uid, flags, date, body) in picked {
+            let new = insert(&mut d, &flags, date, body);
+            result.source.push(uid);
+            result.destination.push(new);
+        }
+        d.wake();
+        Ok(result)
+    }
+
+    fn move_messages(&self, user: &Self::User, from: &str, uids: &[u32], to: &str) -> Result<CopyResult, StoreError> {
+        if from == to {
+            return Err(StoreError::Cannot("source and destination are the same mailbox"));
+        }
+        let result = self.copy(user, from, uids, to)?;
+        let src = self.selectable(user, from)?;
+        let mut s = lock(&src.inner);
+        for uid in &result.source {
+            if s.messages.remove(uid).is_some() {
+                if let Ok(k) = s.uids.binary_search(uid) {
+                    s.uids.remove(k);
+                }
+                s.record(Change::Expunged { uid: *uid });
+            }
+        }
+        s.wake();
+        Ok(result)
+    }
+
+    fn expunge(&self, user: &Self::User, name: &str, uids: Option<&[u32]>) -> Result<Vec<u32>, StoreError> {
+        let data = self.selectable(user, name)?;
+        let mut inner = lock(&data.inner);
+        let doomed: Vec<u32> = inner
+            .uids
+            .iter()
+            .copied()
+            .filter(|u| uids.is_none_or(|set| set.binary_search(u).is_ok()))
+            .filter(|u| inner.messages[u].flags.contains(&Flag::Deleted))
+            .collect();
+        for uid in &doomed {
+            inner.messages.remove(uid);
+            inner.record(Change::Expunged { uid: *uid });
+        }
+        let gone: BTreeSet<u32> = doomed.iter().copied().collect();
+        inner.uids.retain(|u| !gone.contains(u));
+        inner.wake();
+        Ok(doomed)
+    }
+
+    fn watch(&self, user: &Self::User, name: &str, session: SessionId, notifier: Notifier) {
+        if let Ok(data) = self.mailbox(user, name) {
+            lock(&data.inner).watchers.insert(session, notifier);
+        }
+    }
+
+    fn append_limit(&self) -> Option<u32> {
+        self.append_limit
+    }
+}
+
+impl UserData {
+    /// The user name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}

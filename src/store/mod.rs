@@ -1,0 +1,251 @@
+//! The mail-store engine behind the server: a [`Backend`] trait, the per-connection
+//! [`Session`] that turns server events into backend calls and exact IMAP responses, and
+//! the in-memory backend [`memory::MemoryBackend`].
+//!
+//! Every change to a mailbox is a [`Change`] in that mailbox's log, numbered in order.
+//! Each session reads the log from where it left off and tells its client: EXISTS for
+//! appends, FETCH FLAGS for flag changes, EXPUNGE for removals — the latter only where
+//! RFC 3501 §7.4.1 allows, so a session's sequence numbers change only when it says so.
+//! A session in IDLE is woken through a [`Notifier`] the adapter supplies.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Instant;
+//! use imap_machine::client::ClientOptions;
+//! use imap_machine::store::{memory::MemoryBackend, Session};
+//! use imap_machine::testing::Pair;
+//! use imap_machine::types::{CommandBody, IString, Mailbox, Secret, State};
+//!
+//! let backend = Arc::new(MemoryBackend::with_demo_data());
+//! let mut options = Session::server_options(&*backend);
+//! options.allow_insecure_auth = true;
+//! let mut pair = Pair::new(ClientOptions::default(), options, Instant::now());
+//! let mut session = Session::new(backend);
+//! pair.client.send(CommandBody::Login {
+//!     username: IString::from_static("username"),
+//!     password: Secret::new(IString::from_static("password")),
+//! }).unwrap();
+//! pair.client.send(CommandBody::Select { mailbox: Mailbox::Inbox }).unwrap();
+//! pair.drive_with(|server, event| session.handle(server, event));
+//! assert_eq!(pair.client.state(), State::Selected);
+//! assert_eq!(pair.client.selected().unwrap().exists, 1);
+//! ```
+
+mod fetch;
+pub mod memory;
+mod session;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+pub use session::Session;
+use session::flag_fetch as session_flags;
+
+use crate::types::{DateTime, Flag, ListAttribute, StoreKind};
+
+/// A callback that wakes a connection when a mailbox it watches changes (the adapter
+/// supplies it: a tokio `Notify`, a channel send, a thread unpark). It must not block.
+pub type Notifier = Arc<dyn Fn() + Send + Sync>;
+
+/// Why a backend call failed; each maps to the RFC 5530 code the session answers with.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Wrong user name or password (`[AUTHENTICATIONFAILED]`).
+    #[error("authentication failed")]
+    AuthenticationFailed,
+    /// No such mailbox (`[NONEXISTENT]`, or `[TRYCREATE]` for APPEND/COPY/MOVE targets).
+    #[error("no such mailbox")]
+    NoSuchMailbox,
+    /// The mailbox exists already (`[ALREADYEXISTS]`).
+    #[error("mailbox already exists")]
+    AlreadyExists,
+    /// The operation is not possible on this mailbox (`[CANNOT]`), with why.
+    #[error("{0}")]
+    Cannot(&'static str),
+    /// The mailbox name is not acceptable.
+    #[error("invalid mailbox name")]
+    InvalidName,
+    /// A message is bigger than the APPENDLIMIT (`[TOOBIG]`).
+    #[error("message too big")]
+    TooBig,
+    /// The messages were expunged meanwhile (`[EXPUNGEISSUED]`).
+    #[error("some messages were expunged")]
+    Expunged,
+    /// BINARY of a part whose transfer encoding is unknown (RFC 3516 `[UNKNOWN-CTE]`).
+    #[error("unknown content transfer encoding")]
+    UnknownCte,
+}
+
+/// One mailbox as LIST shows it. Names are wire names (modified UTF-7), `/`-separated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailboxInfo {
+    /// Full name.
+    pub name: String,
+    /// `\Noselect`, `\HasChildren`, `\HasNoChildren`, and SPECIAL-USE attributes.
+    pub attributes: Vec<ListAttribute>,
+}
+
+/// What STATUS reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct MailboxStatus {
+    /// Messages.
+    pub messages: u32,
+    /// Messages with `\Recent` (not yet claimed by a session).
+    pub recent: u32,
+    /// The next UID.
+    pub uid_next: u32,
+    /// UIDVALIDITY.
+    pub uid_validity: u32,
+    /// Messages without `\Seen`.
+    pub unseen: u32,
+    /// Total size in octets.
+    pub size: u64,
+    /// Messages with `\Deleted`.
+    pub deleted: u32,
+}
+
+/// A mailbox opened by SELECT or EXAMINE, as one session sees it at that moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// UIDVALIDITY.
+    pub uid_validity: u32,
+    /// The next UID.
+    pub uid_next: u32,
+    /// Every message's UID, ascending (the sequence view).
+    pub uids: Vec<u32>,
+    /// UIDs whose `\Recent` this session claimed.
+    pub recent: Vec<u32>,
+    /// Flags that exist in the mailbox (for FLAGS).
+    pub flags: Vec<Flag>,
+    /// The position in the change log this snapshot is current to.
+    pub cursor: u64,
+}
+
+/// One message as FETCH needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageData {
+    /// The UID.
+    pub uid: u32,
+    /// Its flags (without `\Recent`, which is per session).
+    pub flags: Vec<Flag>,
+    /// INTERNALDATE.
+    pub internal_date: DateTime,
+    /// The whole RFC 5322 message.
+    pub body: Bytes,
+}
+
+/// A change in a mailbox's log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A message arrived.
+    Appended {
+        /// Its UID.
+        uid: u32,
+    },
+    /// A message's flags changed.
+    Flags {
+        /// Its UID.
+        uid: u32,
+        /// The new flags.
+        flags: Vec<Flag>,
+    },
+    /// A message was expunged.
+    Expunged {
+        /// Its UID.
+        uid: u32,
+    },
+}
+
+/// What COPY and MOVE did (for COPYUID, RFC 4315).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyResult {
+    /// UIDVALIDITY of the destination.
+    pub uid_validity: u32,
+    /// Source UIDs, in order.
+    pub source: Vec<u32>,
+    /// The new UIDs, in the same order.
+    pub destination: Vec<u32>,
+}
+
+/// Identifies one session to a backend (for `\Recent` and change-log cursors).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId(pub u64);
+
+/// A mail store. Synchronous: adapters decide where it runs (a blocking thread pool for
+/// a persistent store). Names are wire names; `INBOX` is always spelled so.
+///
+/// Every mutation appends [`Change`]s to the mailbox's log and wakes its watchers. UIDs
+/// strictly increase and are never reused; UIDVALIDITY differs for every incarnation of
+/// a name (a mailbox deleted and created again gets a new one). The shape fits a
+/// persistent store: nothing here hands out references into the backend.
+pub trait Backend: Send + Sync + 'static {
+    /// A logged-in user, as the backend identifies it.
+    type User: Clone + Send + Sync + std::fmt::Debug;
+
+    /// Checks credentials.
+    fn login(&self, username: &str, password: &str) -> Result<Self::User, StoreError>;
+    /// Every mailbox of the user (LIST filters them).
+    fn list(&self, user: &Self::User) -> Result<Vec<MailboxInfo>, StoreError>;
+    /// Creates a mailbox, and its missing superiors (RFC 3501 §6.3.3).
+    fn create(&self, user: &Self::User, name: &str) -> Result<(), StoreError>;
+    /// Deletes a mailbox (RFC 3501 §6.3.4).
+    fn delete(&self, user: &Self::User, name: &str) -> Result<(), StoreError>;
+    /// Renames a mailbox and its inferiors; renaming INBOX moves its messages (§6.3.5).
+    fn rename(&self, user: &Self::User, from: &str, to: &str) -> Result<(), StoreError>;
+    /// Adds or removes a subscription.
+    fn subscribe(&self, user: &Self::User, name: &str, subscribed: bool) -> Result<(), StoreError>;
+    /// The subscribed names.
+    fn subscriptions(&self, user: &Self::User) -> Result<Vec<String>, StoreError>;
+    /// STATUS of a mailbox.
+    fn status(&self, user: &Self::User, name: &str) -> Result<MailboxStatus, StoreError>;
+    /// Appends a message; returns UIDVALIDITY and the new UID.
+    fn append(
+        &self,
+        user: &Self::User,
+        name: &str,
+        flags: &[Flag],
+        date: Option<DateTime>,
+        body: Bytes,
+    ) -> Result<(u32, u32), StoreError>;
+    /// Opens a mailbox for a session; claims `\Recent` unless `read_only`.
+    fn open(&self, user: &Self::User, name: &str, session: SessionId, read_only: bool)
+        -> Result<Snapshot, StoreError>;
+    /// Closes a session's view of a mailbox.
+    fn close(&self, user: &Self::User, name: &str, session: SessionId);
+    /// Changes after `cursor`, the new cursor, and the appended UIDs whose `\Recent` this
+    /// session claimed (unless `read_only`).
+    fn changes(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        cursor: u64,
+        read_only: bool,
+    ) -> Result<(Vec<Change>, u64, Vec<u32>), StoreError>;
+    /// Message data for UIDs (`None` where a message is gone).
+    fn fetch(&self, user: &Self::User, name: &str, uids: &[u32]) -> Result<Vec<Option<MessageData>>, StoreError>;
+    /// Changes flags; returns the new flags of each UID that still exists.
+    fn store(
+        &self,
+        user: &Self::User,
+        name: &str,
+        uids: &[u32],
+        kind: StoreKind,
+        flags: &[Flag],
+    ) -> Result<Vec<(u32, Vec<Flag>)>, StoreError>;
+    /// Copies messages to another mailbox.
+    fn copy(&self, user: &Self::User, from: &str, uids: &[u32], to: &str) -> Result<CopyResult, StoreError>;
+    /// Moves messages (copy, then expunge from the source, as one step).
+    fn move_messages(&self, user: &Self::User, from: &str, uids: &[u32], to: &str) -> Result<CopyResult, StoreError>;
+    /// Expunges `\Deleted` messages (only those among `uids`, if given); returns the
+    /// expunged UIDs.
+    fn expunge(&self, user: &Self::User, name: &str, uids: Option<&[u32]>) -> Result<Vec<u32>, StoreError>;
+    /// Registers a notifier called after every change to `name`.
+    fn watch(&self, user: &Self::User, name: &str, session: SessionId, notifier: Notifier);
+    /// The largest message APPEND takes (APPENDLIMIT), if any.
+    fn append_limit(&self) -> Option<u32> {
+        None
+    }
+}
