@@ -6,7 +6,11 @@ use crate::types::{Code, FetchAttribute, FetchItem, IString, SearchKey, StatusKi
 
 /// Builds the FETCH items for one message, in the order asked. Fails only for BINARY of
 /// an unknown transfer encoding (RFC 3516 `[UNKNOWN-CTE]`).
-pub(crate) fn items(msg: &MessageData, atts: &[FetchAttribute], recent: bool) -> Result<Vec<FetchItem>, mime::BinaryError> {
+pub(crate) fn items(
+    msg: &MessageData,
+    atts: &[FetchAttribute],
+    recent: bool,
+) -> Result<Vec<FetchItem>, mime::BinaryError> {
     let mut parsed: Option<Message> = None;
     let mut out = Vec::with_capacity(atts.len());
     for a in atts {

@@ -416,8 +416,7 @@ impl Backend for MemoryBackend {
             st.mailboxes.insert(to.to_string(), new);
             return Ok(());
         }
-        let moving: Vec<String> =
-            st.mailboxes.keys().filter(|n| *n == from || is_inferior(n, from)).cloned().collect();
+        let moving: Vec<String> = st.mailboxes.keys().filter(|n| *n == from || is_inferior(n, from)).cloned().collect();
         for old in moving {
             let data = st.mailboxes.remove(&old).expect("listed");
             st.mailboxes.insert(format!("{to}{}", &old[from.len()..]), data);
@@ -426,10 +425,7 @@ impl Backend for MemoryBackend {
         let mut at = 0;
         while let Some(k) = to[at..].find(DELIMITER) {
             let sup = to[..at + k].to_string();
-            if !st.mailboxes.contains_key(&sup) {
-                let data = self.new_mailbox(None);
-                st.mailboxes.insert(sup, data);
-            }
+            st.mailboxes.entry(sup).or_insert_with(|| self.new_mailbox(None));
             at += k + 1;
         }
         Ok(())

@@ -34,13 +34,15 @@
 mod fetch;
 pub mod memory;
 mod session;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 
-pub use session::Session;
 use session::flag_fetch as session_flags;
+pub use session::Session;
 
 use crate::types::{DateTime, Flag, ListAttribute, StoreKind};
 
@@ -210,8 +212,7 @@ pub trait Backend: Send + Sync + 'static {
         body: Bytes,
     ) -> Result<(u32, u32), StoreError>;
     /// Opens a mailbox for a session; claims `\Recent` unless `read_only`.
-    fn open(&self, user: &Self::User, name: &str, session: SessionId, read_only: bool)
-        -> Result<Snapshot, StoreError>;
+    fn open(&self, user: &Self::User, name: &str, session: SessionId, read_only: bool) -> Result<Snapshot, StoreError>;
     /// Closes a session's view of a mailbox.
     fn close(&self, user: &Self::User, name: &str, session: SessionId);
     /// Changes after `cursor`, the new cursor, and the appended UIDs whose `\Recent` this

@@ -88,9 +88,7 @@ fn text_code(e: &StoreError, trycreate: bool) -> (Option<Code>, String) {
         StoreError::Cannot(_) | StoreError::InvalidName => Code::Rfc5530(Rfc5530Code::Cannot),
         StoreError::TooBig => Code::TooBig,
         StoreError::Expunged => Code::Rfc5530(Rfc5530Code::ExpungeIssued),
-        StoreError::UnknownCte => {
-            Code::Other { name: crate::types::Atom::from_static("UNKNOWN-CTE"), value: None }
-        }
+        StoreError::UnknownCte => Code::Other { name: crate::types::Atom::from_static("UNKNOWN-CTE"), value: None },
     };
     let mut text = e.to_string();
     if let Some(first) = text.get_mut(0..1) {
@@ -342,7 +340,13 @@ impl<B: Backend> Session<B> {
         }
     }
 
-    fn select(&mut self, server: &mut Server, user: &B::User, mailbox: &Mailbox, read_only: bool) -> Result<Code, StoreError> {
+    fn select(
+        &mut self,
+        server: &mut Server,
+        user: &B::User,
+        mailbox: &Mailbox,
+        read_only: bool,
+    ) -> Result<Code, StoreError> {
         self.deselect();
         let name = wire_name(mailbox)?;
         let snap = self.backend.open(user, &name, self.id, read_only)?;
@@ -368,11 +372,16 @@ impl<B: Backend> Session<B> {
         if let Some(u) = first_unseen {
             ok(server, Code::Unseen(u), &format!("Message {u} is first unseen"));
         }
-        let mut perm: Vec<FlagPerm> = if read_only { Vec::new() } else { snap.flags.iter().cloned().map(FlagPerm::Flag).collect() };
+        let mut perm: Vec<FlagPerm> =
+            if read_only { Vec::new() } else { snap.flags.iter().cloned().map(FlagPerm::Flag).collect() };
         if !read_only {
             perm.push(FlagPerm::Wildcard);
         }
-        ok(server, Code::PermanentFlags(perm), if read_only { "No permanent flags permitted" } else { "Flags permitted" });
+        ok(
+            server,
+            Code::PermanentFlags(perm),
+            if read_only { "No permanent flags permitted" } else { "Flags permitted" },
+        );
         ok(server, Code::UidValidity(snap.uid_validity), "UIDs valid");
         ok(server, Code::UidNext(snap.uid_next), "Predicted next UID");
         self.selected = Some(Selected {
@@ -667,7 +676,9 @@ impl<B: Backend> Session<B> {
             };
             let mut flags_changed = false;
             if sets_seen && !msg.flags.contains(&Flag::Seen) {
-                if let Ok(updated) = self.backend.store(user, name, &[*uid], crate::types::StoreKind::Add, &[Flag::Seen]) {
+                if let Ok(updated) =
+                    self.backend.store(user, name, &[*uid], crate::types::StoreKind::Add, &[Flag::Seen])
+                {
                     if let Some((_, fl)) = updated.into_iter().next() {
                         sel.echo.insert(*uid, fl.clone());
                         msg.flags = fl;
@@ -718,7 +729,8 @@ impl<B: Backend> Session<B> {
         for (k, msg) in data.iter().enumerate() {
             let Some(msg) = msg else { continue };
             let seq = k as u32 + 1;
-            let ctx = fetch::SearchInput { seq, max_seq, max_uid, recent: sel.recent.contains(&msg.uid), decoder: &decoder };
+            let ctx =
+                fetch::SearchInput { seq, max_seq, max_uid, recent: sel.recent.contains(&msg.uid), decoder: &decoder };
             if criteria.iter().all(|key| fetch::matches(msg, key, &ctx)) {
                 hits.push(if uid { msg.uid } else { seq });
             }
@@ -746,5 +758,3 @@ fn copyuid(c: &super::CopyResult) -> Option<Code> {
     };
     Some(Code::CopyUid { uid_validity: c.uid_validity, source: set(&c.source)?, destination: set(&c.destination)? })
 }
-
-

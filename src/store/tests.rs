@@ -1,0 +1,457 @@
+// Tests stand in for the embedder, which owns the clock.
+#![allow(clippy::disallowed_methods)]
+
+//! Session tests: several connections on one memory backend, each a client machine and a
+//! server machine in a Pair with its own Session.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use proptest::prelude::*;
+
+use super::memory::MemoryBackend;
+use super::{Backend, Session};
+use crate::client::{self, ClientOptions, CommandId};
+use crate::testing::{Chunking, Pair};
+use crate::types::*;
+
+struct Conn {
+    pair: Pair,
+    session: Session<MemoryBackend>,
+    woken: Arc<AtomicBool>,
+}
+
+impl Conn {
+    fn new(backend: &Arc<MemoryBackend>) -> Conn {
+        let mut options = Session::server_options(&**backend);
+        options.allow_insecure_auth = true;
+        let mut pair = Pair::new(ClientOptions::default(), options, Instant::now());
+        pair.chunking = Chunking::Random(3);
+        let mut session = Session::new(backend.clone());
+        let woken = Arc::new(AtomicBool::new(false));
+        let w = woken.clone();
+        session.set_notifier(Arc::new(move || w.store(true, Ordering::SeqCst)));
+        let mut c = Conn { pair, session, woken };
+        let login = c.pair.client.send(CommandBody::Login {
+            username: IString::from_static("username"),
+            password: Secret::new(IString::from_static("password")),
+        });
+        c.drive();
+        assert_eq!(c.status(login.unwrap()).kind, StatusKind::Ok);
+        c
+    }
+
+    fn drive(&mut self) {
+        let session = &mut self.session;
+        self.pair.drive_with(|server, event| session.handle(server, event));
+    }
+
+    /// Sends a command, drives, returns its completion and the events since it was sent.
+    fn run(&mut self, body: CommandBody) -> (StatusResponse, Vec<client::Event>) {
+        let start = self.pair.client_events.len();
+        let id = self.pair.client.send(body).unwrap();
+        self.drive();
+        let events = self.pair.client_events[start..].to_vec();
+        (self.status(id), events)
+    }
+
+    fn status(&self, id: CommandId) -> StatusResponse {
+        self.pair
+            .client_events
+            .iter()
+            .find_map(|e| match e {
+                client::Event::CommandCompleted { id: d, status } if *d == id => Some(status.clone()),
+                _ => None,
+            })
+            .expect("command completed")
+    }
+
+    /// If the notifier fired, lets the session push updates (what an adapter does in IDLE).
+    fn wake(&mut self) -> bool {
+        if self.woken.swap(false, Ordering::SeqCst) {
+            self.session.poll_updates(&mut self.pair.server);
+            self.drive();
+            return true;
+        }
+        false
+    }
+}
+
+fn select(c: &mut Conn, name: &str) -> Vec<client::Event> {
+    let (st, ev) = c.run(CommandBody::Select { mailbox: Mailbox::from_utf8(name).unwrap() });
+    assert_eq!(st.kind, StatusKind::Ok, "{st:?}");
+    ev
+}
+
+fn append(c: &mut Conn, name: &str, body: &'static str) -> StatusResponse {
+    c.run(CommandBody::Append {
+        mailbox: Mailbox::from_utf8(name).unwrap(),
+        flags: vec![],
+        date: None,
+        message: Literal::new(Bytes::from_static(body.as_bytes())).unwrap(),
+    })
+    .0
+}
+
+fn fetch(set: &str, atts: Vec<FetchAttribute>, uid: bool) -> CommandBody {
+    CommandBody::Fetch { set: set.parse().unwrap(), attributes: FetchAttributes::List(atts), uid }
+}
+
+fn store(set: &str, kind: StoreKind, flags: Vec<Flag>) -> CommandBody {
+    CommandBody::Store { set: set.parse().unwrap(), kind, silent: false, flags, uid: false }
+}
+
+fn data(ev: &[client::Event]) -> Vec<Data> {
+    ev.iter()
+        .filter_map(|e| match e {
+            client::Event::Data(d) => Some(d.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+const MSG: &str = "From: a@b\r\nSubject: hi\r\n\r\nbody\r\n";
+
+fn backend() -> Arc<MemoryBackend> {
+    Arc::new(MemoryBackend::with_demo_data())
+}
+
+#[test]
+fn select_reports_everything() {
+    let b = backend();
+    let mut a = Conn::new(&b);
+    let ev = select(&mut a, "INBOX");
+    let d = data(&ev);
+    assert!(d.contains(&Data::Exists(1)) && d.contains(&Data::Recent(1)), "{d:?}");
+    let sel = a.pair.client.selected().unwrap();
+    assert!(sel.uid_validity.is_some() && sel.uid_next == Some(2) && sel.unseen == Some(1));
+    assert!(sel.permanent_flags.contains(&FlagPerm::Wildcard));
+    assert!(!sel.read_only);
+}
+
+#[test]
+fn append_while_other_idles_gives_exists() {
+    let b = backend();
+    let (mut a, mut bb) = (Conn::new(&b), Conn::new(&b));
+    select(&mut bb, "INBOX");
+    let idle = bb.pair.client.idle(bb.pair.now).unwrap();
+    bb.drive();
+    assert!(bb.pair.client_events.contains(&client::Event::IdleAccepted { id: idle }));
+    let st = append(&mut a, "INBOX", MSG);
+    assert!(matches!(st.code, Some(Code::AppendUid { .. })));
+    assert!(bb.wake(), "the notifier woke B");
+    assert!(bb.pair.client_events.contains(&client::Event::Data(Data::Exists(2))));
+    assert_eq!(bb.pair.client.selected().unwrap().exists, 2);
+    bb.pair.client.idle_done(idle).unwrap();
+    bb.drive();
+    assert_eq!(bb.status(idle).kind, StatusKind::Ok);
+}
+
+#[test]
+fn expunge_is_deferred_during_fetch_by_sequence_number() {
+    let b = backend();
+    let (mut a, mut bb) = (Conn::new(&b), Conn::new(&b));
+    append(&mut a, "INBOX", MSG);
+    select(&mut a, "INBOX");
+    select(&mut bb, "INBOX");
+    a.run(store("1", StoreKind::Add, vec![Flag::Deleted]));
+    let (st, ev) = a.run(CommandBody::Expunge);
+    assert_eq!(st.kind, StatusKind::Ok);
+    assert!(data(&ev).contains(&Data::Expunge(std::num::NonZeroU32::MIN)));
+    // B fetches by sequence number: no EXPUNGE now; message 1 is gone -> EXPUNGEISSUED.
+    let (st, ev) = bb.run(fetch("1:*", vec![FetchAttribute::Uid], false));
+    assert!(!data(&ev).iter().any(|d| matches!(d, Data::Expunge(_))), "{ev:?}");
+    assert_eq!(st.code, Some(Code::Rfc5530(Rfc5530Code::ExpungeIssued)));
+    assert_eq!(bb.pair.client.selected().unwrap().exists, 2, "EXISTS never decreases without EXPUNGE");
+    // At NOOP it arrives, and B's numbering follows.
+    let (_, ev) = bb.run(CommandBody::Noop);
+    assert!(data(&ev).contains(&Data::Expunge(std::num::NonZeroU32::MIN)));
+    assert_eq!(bb.pair.client.selected().unwrap().exists, 1);
+    let (_, ev) = bb.run(fetch("1", vec![FetchAttribute::Uid], false));
+    assert!(data(&ev).iter().any(|d| matches!(d, Data::Fetch { items, .. } if items.contains(&FetchItem::Uid(2)))));
+}
+
+#[test]
+fn store_reaches_the_other_session_as_fetch_flags() {
+    let b = backend();
+    let (mut a, mut bb) = (Conn::new(&b), Conn::new(&b));
+    select(&mut a, "INBOX");
+    select(&mut bb, "INBOX");
+    let (_, ev) = a.run(store("1", StoreKind::Add, vec![Flag::Flagged]));
+    assert_eq!(data(&ev).len(), 1, "A gets its own FETCH once, not echoed again");
+    let (_, ev) = a.run(CommandBody::Noop);
+    assert!(data(&ev).is_empty(), "{ev:?}");
+    let (_, ev) = bb.run(CommandBody::Noop);
+    let d = data(&ev);
+    assert!(
+        matches!(&d[..], [Data::Fetch { items, .. }] if matches!(&items[0], FetchItem::Flags(f) if f.contains(&FlagFetch::Flag(Flag::Flagged)))),
+        "{d:?}"
+    );
+}
+
+#[test]
+fn recent_belongs_to_one_session() {
+    let b = backend();
+    let (mut a, mut bb) = (Conn::new(&b), Conn::new(&b));
+    assert!(data(&select(&mut a, "INBOX")).contains(&Data::Recent(1)));
+    assert!(data(&select(&mut bb, "INBOX")).contains(&Data::Recent(0)));
+    // A third session, with nothing selected, appends; B hears of it first and gets its
+    // \Recent; A gets EXISTS but no RECENT.
+    let mut c = Conn::new(&b);
+    append(&mut c, "INBOX", MSG);
+    let (_, ev) = bb.run(CommandBody::Noop);
+    assert!(data(&ev).contains(&Data::Recent(1)), "B saw the new message first: {ev:?}");
+    let (_, ev) = a.run(CommandBody::Noop);
+    assert!(data(&ev).contains(&Data::Exists(2)) && !data(&ev).iter().any(|d| matches!(d, Data::Recent(_))), "{ev:?}");
+}
+
+#[test]
+fn implicit_seen_and_uid_in_uid_fetch() {
+    let b = backend();
+    let mut a = Conn::new(&b);
+    select(&mut a, "INBOX");
+    let peek = FetchAttribute::BodySection { peek: true, section: Section::default(), partial: None };
+    let (_, ev) = a.run(fetch("1", vec![peek], true));
+    let d = data(&ev);
+    let Data::Fetch { items, .. } = &d[0] else { panic!() };
+    assert_eq!(items[0], FetchItem::Uid(1), "UID FETCH always includes UID");
+    assert_eq!(items.len(), 2, "PEEK sets nothing");
+    let body = FetchAttribute::BodySection { peek: false, section: Section::default(), partial: None };
+    let (_, ev) = a.run(fetch("1", vec![body], false));
+    let Data::Fetch { items, .. } = &data(&ev)[0] else { panic!() };
+    assert!(
+        items.iter().any(|i| matches!(i, FetchItem::Flags(f) if f.contains(&FlagFetch::Flag(Flag::Seen)))),
+        "{items:?}"
+    );
+}
+
+#[test]
+fn star_resolves_against_this_sessions_view() {
+    let b = backend();
+    let (mut a, mut bb) = (Conn::new(&b), Conn::new(&b));
+    select(&mut bb, "INBOX");
+    append(&mut a, "INBOX", MSG);
+    append(&mut a, "INBOX", MSG);
+    // B was told nothing yet: it still has one message, so * is 1.
+    let (_, ev) = bb.run(fetch("*", vec![FetchAttribute::Uid], false));
+    let fetched: Vec<_> = data(&ev).into_iter().filter(|d| matches!(d, Data::Fetch { .. })).collect();
+    assert!(
+        matches!(&fetched[0], Data::Fetch { seq, items } if seq.get() == 1 && items[0] == FetchItem::Uid(1)),
+        "{fetched:?}"
+    );
+    let (_, ev) = bb.run(fetch("*", vec![FetchAttribute::Uid], false));
+    assert!(data(&ev)
+        .iter()
+        .any(|d| matches!(d, Data::Fetch { seq, items } if seq.get() == 3 && items[0] == FetchItem::Uid(3))));
+    let (st, _) = bb.run(fetch("4", vec![FetchAttribute::Uid], false));
+    assert_eq!(st.kind, StatusKind::Bad, "sequence number past the end");
+}
+
+#[test]
+fn delete_and_recreate_changes_uidvalidity() {
+    let b = backend();
+    let mut a = Conn::new(&b);
+    assert_eq!(a.run(CommandBody::Create { mailbox: Mailbox::from_utf8("work/2026").unwrap() }).0.kind, StatusKind::Ok);
+    let status = |a: &mut Conn| {
+        let (_, ev) = a.run(CommandBody::Status {
+            mailbox: Mailbox::from_utf8("work/2026").unwrap(),
+            items: vec![StatusItem::UidValidity],
+        });
+        data(&ev).into_iter().find_map(|d| match d {
+            Data::Status { items, .. } => Some(items[0].1),
+            _ => None,
+        })
+    };
+    let v1 = status(&mut a).unwrap();
+    assert_eq!(a.run(CommandBody::Delete { mailbox: Mailbox::from_utf8("work/2026").unwrap() }).0.kind, StatusKind::Ok);
+    assert_eq!(status(&mut a), None);
+    a.run(CommandBody::Create { mailbox: Mailbox::from_utf8("work/2026").unwrap() });
+    let v2 = status(&mut a).unwrap();
+    assert_ne!(v1, v2);
+    // "work" was created as a superior; deleting it while it has children makes it \Noselect.
+    assert_eq!(a.run(CommandBody::Delete { mailbox: Mailbox::from_utf8("work").unwrap() }).0.kind, StatusKind::Ok);
+    let st = a.run(CommandBody::Delete { mailbox: Mailbox::from_utf8("work").unwrap() }).0;
+    assert_eq!((st.kind, st.code), (StatusKind::No, Some(Code::Rfc5530(Rfc5530Code::Cannot))));
+    let st = a.run(CommandBody::Create { mailbox: Mailbox::from_utf8("Sent").unwrap() }).0;
+    assert_eq!(st.code, Some(Code::Rfc5530(Rfc5530Code::AlreadyExists)));
+}
+
+#[test]
+fn rename_inbox_moves_its_messages() {
+    let b = backend();
+    let mut a = Conn::new(&b);
+    let st = a.run(CommandBody::Rename { from: Mailbox::Inbox, to: Mailbox::from_utf8("Old").unwrap() }).0;
+    assert_eq!(st.kind, StatusKind::Ok);
+    let user = b.login("username", "password").unwrap();
+    assert_eq!(b.status(&user, "INBOX").unwrap().messages, 0);
+    assert_eq!(b.status(&user, "Old").unwrap().messages, 1);
+}
+
+#[test]
+fn copy_and_move_with_copyuid() {
+    let b = backend();
+    let mut a = Conn::new(&b);
+    select(&mut a, "INBOX");
+    let (st, _) = a.run(CommandBody::Copy {
+        set: "1".parse().unwrap(),
+        mailbox: Mailbox::from_utf8("Trash").unwrap(),
+        uid: false,
+    });
+    assert!(
+        matches!(&st.code, Some(Code::CopyUid { source, destination, .. }) if source.to_string() == "1" && destination.to_string() == "1")
+    );
+    let (st, _) = a.run(CommandBody::Copy {
+        set: "1".parse().unwrap(),
+        mailbox: Mailbox::from_utf8("Nope").unwrap(),
+        uid: false,
+    });
+    assert_eq!(st.code, Some(Code::TryCreate));
+    let (st, ev) = a.run(CommandBody::Move {
+        set: "1".parse().unwrap(),
+        mailbox: Mailbox::from_utf8("Trash").unwrap(),
+        uid: true,
+    });
+    assert_eq!(st.kind, StatusKind::Ok);
+    assert!(ev.iter().any(|e| matches!(e, client::Event::Status(s) if matches!(&s.code, Some(Code::CopyUid { destination, .. }) if destination.to_string() == "2"))), "{ev:?}");
+    assert!(data(&ev).contains(&Data::Expunge(std::num::NonZeroU32::MIN)));
+    assert_eq!(a.pair.client.selected().unwrap().exists, 0);
+}
+
+#[test]
+fn list_lsub_search_and_errors() {
+    let b = backend();
+    let mut a = Conn::new(&b);
+    let (_, ev) = a.run(CommandBody::List {
+        reference: Mailbox::from_utf8("").unwrap(),
+        pattern: ListMailbox::from_utf8("*").unwrap(),
+    });
+    let names: Vec<String> = data(&ev)
+        .into_iter()
+        .filter_map(|d| match d {
+            Data::List(i) => Some(String::from_utf8_lossy(i.mailbox.as_wire()).into_owned()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names, ["Drafts", "INBOX", "Sent", "Trash"]);
+    let (_, ev) = a.run(CommandBody::List {
+        reference: Mailbox::from_utf8("").unwrap(),
+        pattern: ListMailbox::from_utf8("").unwrap(),
+    });
+    assert!(matches!(&data(&ev)[0], Data::List(i) if i.delimiter == Some('/')));
+    select(&mut a, "INBOX");
+    let (_, ev) = a.run(CommandBody::Search {
+        charset: None,
+        criteria: vec![SearchKey::Subject(IString::from_static("welcome"))],
+        uid: true,
+    });
+    assert!(data(&ev).contains(&Data::Search { ids: vec![1], modseq: None }));
+    // Non-ASCII text, so the client can't fall back to a search without CHARSET.
+    let criteria = vec![SearchKey::Subject(IString::from_static("caf\u{e9}"))];
+    let (st, _) = a.run(CommandBody::Search { charset: Some(IString::from_static("X-NOPE")), criteria, uid: false });
+    assert!(matches!(st.code, Some(Code::BadCharset(_))), "{st:?}");
+    let (st, _) = a.run(CommandBody::Select { mailbox: Mailbox::from_utf8("Nope").unwrap() });
+    assert_eq!(st.code, Some(Code::Rfc5530(Rfc5530Code::NonExistent)));
+    assert_eq!(a.pair.client.state(), State::Authenticated, "a failed SELECT deselects");
+}
+
+#[test]
+fn hundred_thousand_messages_are_not_quadratic() {
+    let b = Arc::new(MemoryBackend::with_demo_data());
+    let user = b.login("username", "password").unwrap();
+    for _ in 0..100_000 {
+        b.append(&user, "INBOX", &[], None, Bytes::from_static(MSG.as_bytes())).unwrap();
+    }
+    let mut a = Conn::new(&b);
+    a.pair.chunking = Chunking::Whole;
+    select(&mut a, "INBOX");
+    assert_eq!(a.pair.client.selected().unwrap().exists, 100_001);
+    let (st, ev) = a.run(fetch("1:*", vec![FetchAttribute::Flags], false));
+    assert_eq!(st.kind, StatusKind::Ok);
+    assert_eq!(data(&ev).len(), 100_001);
+}
+
+// ---- model-based proptest ----
+
+#[derive(Clone, Debug)]
+enum Op {
+    Append(usize),
+    Flag(usize, u8, bool),
+    Expunge(usize),
+    Noop(usize),
+}
+
+fn op(sessions: usize) -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0..sessions).prop_map(Op::Append),
+        (0..sessions, any::<u8>(), any::<bool>()).prop_map(|(s, n, d)| Op::Flag(s, n, d)),
+        (0..sessions).prop_map(Op::Expunge),
+        (0..sessions).prop_map(Op::Noop),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    /// Random operations from 2 or 3 sessions; after a final NOOP, every session's view
+    /// (the UIDs and flags it was told, in order) equals the reference model.
+    #[test]
+    fn sessions_agree_with_the_model(n in 2usize..=3, ops in proptest::collection::vec(op(3), 1..30)) {
+        let b = Arc::new(MemoryBackend::new());
+        b.add_user("username", "password");
+        let mut conns: Vec<Conn> = (0..n).map(|_| Conn::new(&b)).collect();
+        for c in &mut conns {
+            select(c, "INBOX");
+        }
+        // The model: UID -> deleted?
+        let mut model: std::collections::BTreeMap<u32, bool> = Default::default();
+        let mut next_uid = 1;
+        for op in ops {
+            match op {
+                Op::Append(s) => {
+                    append(&mut conns[s % n], "INBOX", MSG);
+                    model.insert(next_uid, false);
+                    next_uid += 1;
+                }
+                Op::Flag(s, k, deleted) => {
+                    let c = &mut conns[s % n];
+                    c.run(CommandBody::Noop);
+                    let exists = c.pair.client.selected().unwrap().exists;
+                    if exists == 0 { continue; }
+                    let seq = u32::from(k) % exists + 1;
+                    // Learn the UID from the session itself.
+                    let (_, ev) = c.run(fetch(&seq.to_string(), vec![FetchAttribute::Uid], false));
+                    let uid = data(&ev).iter().find_map(|d| match d {
+                        Data::Fetch { items, .. } => items.iter().find_map(|i| if let FetchItem::Uid(u) = i { Some(*u) } else { None }),
+                        _ => None,
+                    }).unwrap();
+                    let kind = if deleted { StoreKind::Add } else { StoreKind::Remove };
+                    c.run(store(&seq.to_string(), kind, vec![Flag::Deleted]));
+                    model.insert(uid, deleted);
+                }
+                Op::Expunge(s) => {
+                    conns[s % n].run(CommandBody::Expunge);
+                    model.retain(|_, deleted| !*deleted);
+                }
+                Op::Noop(s) => { conns[s % n].run(CommandBody::Noop); }
+            }
+        }
+        for c in &mut conns {
+            c.run(CommandBody::Noop);
+            let exists = c.pair.client.selected().unwrap().exists;
+            prop_assert_eq!(exists as usize, model.len());
+            if exists == 0 { continue; }
+            let (_, ev) = c.run(fetch("1:*", vec![FetchAttribute::Uid, FetchAttribute::Flags], false));
+            let seen: Vec<(u32, bool)> = data(&ev).iter().filter_map(|d| match d {
+                Data::Fetch { items, .. } => {
+                    let uid = items.iter().find_map(|i| if let FetchItem::Uid(u) = i { Some(*u) } else { None })?;
+                    let deleted = items.iter().any(|i| matches!(i, FetchItem::Flags(f) if f.contains(&FlagFetch::Flag(Flag::Deleted))));
+                    Some((uid, deleted))
+                }
+                _ => None,
+            }).collect();
+            let want: Vec<(u32, bool)> = model.iter().map(|(u, d)| (*u, *d)).collect();
+            prop_assert_eq!(seen, want);
+        }
+    }
+}
