@@ -157,7 +157,9 @@ impl<B: Backend> Session<B> {
             Capability::Children,
             Capability::SpecialUse,
         ];
-        caps.push(Capability::AppendLimit(backend.append_limit()));
+        if let Some(limit) = backend.append_limit() {
+            caps.push(Capability::AppendLimit(Some(limit)));
+        }
         ServerOptions { extra_capabilities: caps, ..ServerOptions::default() }
     }
 

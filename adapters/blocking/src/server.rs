@@ -1,0 +1,247 @@
+//! The blocking server: one thread per connection (plus a reader thread), each driving
+//! the core's `server::Server` machine and a `store::Session`.
+
+use std::io::{self, Read};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::BytesMut;
+use imap_machine::server::{self as machine, Event, ServerOptions};
+use imap_machine::store::{Backend, Session};
+
+use crate::tap::Tap;
+use crate::transport::Transport;
+
+/// What wakes a connection thread.
+enum Wake {
+    Bytes(Vec<u8>),
+    Eof,
+    MailboxChanged,
+}
+
+/// A blocking IMAP server over a [`Backend`].
+pub struct Server<B: Backend> {
+    backend: Arc<B>,
+    options: ServerOptions,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    max_connections: usize,
+    active: Arc<AtomicUsize>,
+    tap: Option<Tap>,
+    log: bool,
+}
+
+impl<B: Backend> std::fmt::Debug for Server<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("options", &self.options).finish()
+    }
+}
+
+impl<B: Backend> Clone for Server<B> {
+    fn clone(&self) -> Self {
+        Server {
+            backend: self.backend.clone(),
+            options: self.options.clone(),
+            tls: self.tls.clone(),
+            max_connections: self.max_connections,
+            active: self.active.clone(),
+            tap: self.tap.clone(),
+            log: self.log,
+        }
+    }
+}
+
+impl<B: Backend> Server<B> {
+    /// A server for `backend`, advertising what the store engine serves.
+    pub fn new(backend: Arc<B>) -> Self {
+        let options = Session::server_options(&*backend);
+        Server { backend, options, tls: None, max_connections: 1000, active: Arc::default(), tap: None, log: false }
+    }
+
+    /// Allow LOGIN and AUTHENTICATE without TLS (default off: LOGINDISABLED).
+    pub fn allow_insecure_auth(mut self, allow: bool) -> Self {
+        self.options.allow_insecure_auth = allow;
+        self
+    }
+
+    /// A TLS configuration: offered with STARTTLS on [`Server::serve`], and used for
+    /// every connection by [`Server::serve_tls`].
+    pub fn tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
+        self.options.starttls_available = true;
+        self.tls = Some(config);
+        self
+    }
+
+    /// The most connections at once (default 1000); more are answered `* BYE`.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n;
+        self
+    }
+
+    /// The protocol machine's options (limits, autologout, greeting, ...).
+    pub fn options_mut(&mut self) -> &mut ServerOptions {
+        &mut self.options
+    }
+
+    /// Logs traffic to a tap.
+    pub fn tap(mut self, tap: Tap) -> Self {
+        self.tap = Some(tap);
+        self
+    }
+
+    /// Prints one line per connection on stderr.
+    pub fn log_connections(mut self, log: bool) -> Self {
+        self.log = log;
+        self
+    }
+
+    /// Accepts connections forever (STARTTLS offered if TLS is configured).
+    pub fn serve(&self, listener: TcpListener) -> io::Result<()> {
+        self.accept_loop(listener, false)
+    }
+
+    /// Accepts implicit-TLS connections forever (port 993 style).
+    pub fn serve_tls(&self, listener: TcpListener) -> io::Result<()> {
+        if self.tls.is_none() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "serve_tls needs a TLS configuration"));
+        }
+        self.accept_loop(listener, true)
+    }
+
+    fn accept_loop(&self, listener: TcpListener, implicit_tls: bool) -> io::Result<()> {
+        for stream in listener.incoming() {
+            let stream = stream?;
+            let server = self.clone();
+            std::thread::spawn(move || {
+                let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+                if server.log {
+                    eprintln!("imapm: connection from {peer}");
+                }
+                let r = server.handle_connection(stream, implicit_tls);
+                if server.log {
+                    match r {
+                        Ok(()) => eprintln!("imapm: {peer} closed"),
+                        Err(e) => eprintln!("imapm: {peer} ended: {e}"),
+                    }
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs one connection to its end on the calling thread.
+    pub fn handle_connection(&self, mut stream: TcpStream, implicit_tls: bool) -> io::Result<()> {
+        let _ = stream.set_nodelay(true);
+        let n = self.active.fetch_add(1, Ordering::SeqCst);
+        let _guard = Guard(self.active.clone());
+        let mut options = self.options.clone();
+        if n >= self.max_connections {
+            options.greeting = machine::Greeting::Bye;
+            options.greeting_text = "Too many connections".into();
+        }
+        let mut transport = Transport::Plain;
+        if implicit_tls {
+            let tls = self.tls.clone().expect("checked by serve_tls");
+            let conn = rustls::ServerConnection::new(tls).map_err(|e| io::Error::other(e.to_string()))?;
+            transport = Transport::Tls(Box::new(conn.into()));
+            options.tls_active = true;
+            options.starttls_available = false;
+        }
+        let mut machine = machine::Server::new(options, Instant::now());
+        let mut session = Session::new(self.backend.clone());
+        let (tx, rx) = mpsc::channel::<Wake>();
+        let notify = tx.clone();
+        session.set_notifier(Arc::new(move || {
+            let _ = notify.send(Wake::MailboxChanged);
+        }));
+        let mut reader = stream.try_clone()?;
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 16 * 1024];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => {
+                        let _ = tx.send(Wake::Eof);
+                        return;
+                    }
+                    Ok(k) => {
+                        if tx.send(Wake::Bytes(buf[..k].to_vec())).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        let mut out = BytesMut::with_capacity(16 * 1024);
+        let result = (|| -> io::Result<()> {
+            loop {
+                self.pump(&mut machine, &mut session, &mut transport, &mut stream, &mut out)?;
+                if machine.is_closed() {
+                    return Ok(());
+                }
+                let wait = machine.poll_timeout().map(|t| t.saturating_duration_since(Instant::now()));
+                let wake = match wait {
+                    Some(d) => rx.recv_timeout(d),
+                    None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                };
+                match wake {
+                    Ok(Wake::Bytes(raw)) => {
+                        let plain = transport.receive(&raw, &mut stream)?;
+                        if let Some(t) = &self.tap {
+                            t.log('C', &plain, false);
+                        }
+                        machine.handle_input(&plain);
+                    }
+                    Ok(Wake::Eof) | Err(RecvTimeoutError::Disconnected) => machine.handle_eof(),
+                    Ok(Wake::MailboxChanged) => session.poll_updates(&mut machine),
+                    Err(RecvTimeoutError::Timeout) => machine.handle_timeout(Instant::now()),
+                }
+            }
+        })();
+        session.close();
+        transport.close(&mut stream);
+        let _ = stream.shutdown(Shutdown::Both);
+        result
+    }
+
+    /// Sends what the machine has, handing each event to the session in between.
+    fn pump(
+        &self,
+        machine: &mut machine::Server,
+        session: &mut Session<B>,
+        transport: &mut Transport,
+        stream: &mut TcpStream,
+        out: &mut BytesMut,
+    ) -> io::Result<()> {
+        loop {
+            out.clear();
+            machine.poll_transmit(out);
+            if !out.is_empty() {
+                if let Some(t) = &self.tap {
+                    t.log('S', out, false);
+                }
+                transport.send(out, stream)?;
+            }
+            let Some(event) = machine.poll_event() else { return Ok(()) };
+            match event {
+                Event::StartTls => {
+                    // The OK went out in plaintext just above; from here on, TLS.
+                    let tls = self.tls.clone().ok_or_else(|| io::Error::other("STARTTLS without TLS config"))?;
+                    let conn = rustls::ServerConnection::new(tls).map_err(|e| io::Error::other(e.to_string()))?;
+                    *transport = Transport::Tls(Box::new(conn.into()));
+                    let _ = machine.tls_established();
+                }
+                other => session.handle(machine, other),
+            }
+        }
+    }
+}
+
+struct Guard(Arc<AtomicUsize>);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
