@@ -1,0 +1,119 @@
+//! Loopback tests (127.0.0.1 only): the blocking client against the blocking server on
+//! the memory backend, in plaintext, with STARTTLS and with implicit TLS.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use imap_machine::store::memory::MemoryBackend;
+use imap_machine::types::{FetchAttribute, FetchAttributes, FetchItem, Flag, SearchKey, StoreKind};
+use imap_machine_blocking::{Client, Server};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+fn start(server: Server<MemoryBackend>, tls: bool) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || if tls { server.serve_tls(listener) } else { server.serve(listener) });
+    addr
+}
+
+fn tls_configs() -> (Arc<rustls::ServerConfig>, Arc<rustls::ClientConfig>) {
+    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert = CertificateDer::from(key.cert.der().to_vec());
+    let pk = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der()));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], pk)
+        .unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert).unwrap();
+    let client = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    (Arc::new(server), Arc::new(client))
+}
+
+const MSG: &[u8] = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: loopback\r\n\r\nhello\r\n";
+
+#[test]
+fn full_workflow_in_plaintext() {
+    let backend = Arc::new(MemoryBackend::with_demo_data());
+    let addr = start(Server::new(backend).allow_insecure_auth(true), false);
+    let mut c = Client::connect(&addr).unwrap();
+    c.login("username", "password").unwrap();
+    let names: Vec<_> =
+        c.list("", "*").unwrap().into_iter().map(|i| i.mailbox.to_utf8().unwrap().into_owned()).collect();
+    assert!(names.contains(&"INBOX".to_string()) && names.contains(&"Sent".to_string()));
+    let uid = c.append("INBOX", vec![Flag::Flagged], Bytes::from_static(MSG)).unwrap();
+    assert_eq!(uid, Some(2));
+    let sel = c.select("INBOX").unwrap();
+    assert_eq!(sel.exists, 2);
+    let atts =
+        FetchAttributes::List(vec![FetchAttribute::Envelope, FetchAttribute::BodyStructure, FetchAttribute::Flags]);
+    let got = c.fetch("1:*", atts, false).unwrap();
+    assert_eq!(got.len(), 2);
+    assert!(matches!(&got[1].1[0], FetchItem::Envelope(e) if e.subject.as_ref().unwrap().as_bytes() == b"loopback"));
+    assert_eq!(c.search(vec![SearchKey::Flagged], true).unwrap(), vec![2]);
+    c.store("1", StoreKind::Add, vec![Flag::Seen], false).unwrap();
+    c.copy("1", "Trash", false).unwrap();
+    c.move_messages("2", "Sent", true).unwrap();
+    assert_eq!(c.noop().unwrap().len(), 0);
+    assert_eq!(c.machine().selected().unwrap().exists, 1);
+    c.store("1", StoreKind::Add, vec![Flag::Deleted], false).unwrap();
+    c.expunge().unwrap();
+    assert_eq!(c.machine().selected().unwrap().exists, 0);
+    c.logout().unwrap();
+}
+
+#[test]
+fn idle_receives_another_connections_append() {
+    let backend = Arc::new(MemoryBackend::with_demo_data());
+    let addr = start(Server::new(backend).allow_insecure_auth(true), false);
+    let mut watcher = Client::connect(&addr).unwrap();
+    watcher.login("username", "password").unwrap();
+    watcher.select("INBOX").unwrap();
+    let addr2 = addr.clone();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        let mut c = Client::connect(&addr2).unwrap();
+        c.login("username", "password").unwrap();
+        c.append("INBOX", vec![], Bytes::from_static(MSG)).unwrap();
+        c.logout().unwrap();
+    });
+    let updates = watcher.idle(Duration::from_secs(10)).unwrap();
+    writer.join().unwrap();
+    assert!(updates.iter().any(|d| matches!(d, imap_machine::types::Data::Exists(2))), "{updates:?}");
+}
+
+#[test]
+fn logindisabled_then_starttls() {
+    let backend = Arc::new(MemoryBackend::with_demo_data());
+    let (server_tls, client_tls) = tls_configs();
+    let addr = start(Server::new(backend).tls(server_tls), false);
+    let mut c = Client::connect(&addr).unwrap();
+    let caps = c.capabilities().unwrap();
+    assert!(caps.contains(&imap_machine::types::Capability::LoginDisabled));
+    assert!(matches!(c.login("username", "password"), Err(imap_machine_blocking::ClientError::No(_))));
+    c.starttls("localhost", client_tls).unwrap();
+    assert!(!c.capabilities().unwrap().contains(&imap_machine::types::Capability::LoginDisabled));
+    c.login("username", "password").unwrap();
+    assert_eq!(c.select("INBOX").unwrap().exists, 1);
+    c.logout().unwrap();
+}
+
+#[test]
+fn implicit_tls() {
+    let backend = Arc::new(MemoryBackend::with_demo_data());
+    let (server_tls, client_tls) = tls_configs();
+    let addr = start(Server::new(backend).tls(server_tls), true);
+    let mut c = Client::connect_tls(&addr, "localhost", client_tls).unwrap();
+    c.login("username", "password").unwrap();
+    assert_eq!(c.examine("INBOX").unwrap().exists, 1);
+    c.logout().unwrap();
+}
