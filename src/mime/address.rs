@@ -201,7 +201,10 @@ impl Ctx<'_> {
             // name_addr may have set a name before failing.
             self.addr = ParsedAddress::default();
             r = self.addr_spec();
-            if self.addr.invalid && self.addr.name.is_none() && self.addr.mailbox.is_some() && self.addr.domain.is_none()
+            if self.addr.invalid
+                && self.addr.name.is_none()
+                && self.addr.mailbox.is_some()
+                && self.addr.domain.is_none()
             {
                 self.addr.name = self.addr.mailbox.take();
             }
@@ -275,7 +278,12 @@ impl Ctx<'_> {
 /// Parses an address list (RFC 2822 §3.4). Never fails; an empty or blank value gives
 /// an empty list.
 pub(crate) fn parse_address_list(value: &[u8]) -> Vec<ParsedAddress> {
-    let mut ctx = Ctx { lexer: Lexer::for_addresses(value), addr: ParsedAddress::default(), out: Vec::new(), scratch: Vec::new() };
+    let mut ctx = Ctx {
+        lexer: Lexer::for_addresses(value),
+        addr: ParsedAddress::default(),
+        out: Vec::new(),
+        scratch: Vec::new(),
+    };
     if ctx.lexer.skip_lwsp().not_more() {
         return ctx.out;
     }

@@ -133,7 +133,9 @@ pub(crate) fn binary(root: &Part, message: &Bytes, path: &[std::num::NonZeroU32]
     let Some(part) = super::section::find_part(root, path) else { return Ok(Bytes::new()) };
     let encoding = TransferEncoding::of(part);
     if path.is_empty() {
-        if part.children().is_empty() && !matches!(encoding, TransferEncoding::SevenBit | TransferEncoding::EightBit | TransferEncoding::Binary) {
+        if part.children().is_empty()
+            && !matches!(encoding, TransferEncoding::SevenBit | TransferEncoding::EightBit | TransferEncoding::Binary)
+        {
             let body = encoding.decode(part.body())?;
             let header = part.header_bytes();
             let mut out = BytesMut::with_capacity(header.len() + body.len());

@@ -108,6 +108,19 @@ impl Decoder {
         self
     }
 
+    /// Decodes header text with this decoder: [`decode_header`]. Handy for the raw
+    /// strings of an ENVELOPE, which IMAP leaves encoded.
+    ///
+    /// ```
+    /// use imap_machine::mime::Decoder;
+    /// use imap_machine::types::IString;
+    /// let subject = IString::from_static("=?UTF-8?B?w6nDqMOgIGFuZCA=?= =?windows-1252?Q?=80uro?=");
+    /// assert_eq!(Decoder::default().decode(&subject), "éèà and €uro");
+    /// ```
+    pub fn decode(&self, raw: impl AsRef<[u8]>) -> String {
+        decode_header(raw.as_ref(), self)
+    }
+
     /// Looks a charset up: the aliases first, then [`Charset::for_name`].
     pub fn charset(&self, name: &str) -> Option<Charset> {
         let lower = name.trim().to_ascii_lowercase();

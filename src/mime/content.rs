@@ -97,7 +97,9 @@ pub(crate) fn content_info(part: &Part) -> ContentInfo {
                 let mut lexer = Lexer::new(&value);
                 let _ = lexer.skip_lwsp();
                 let mut token = Vec::new();
-                if !lexer.mime_token(&mut token).bad() && lexer.skip_lwsp() == super::lexer::Step::End && !token.is_empty()
+                if !lexer.mime_token(&mut token).bad()
+                    && lexer.skip_lwsp() == super::lexer::Step::End
+                    && !token.is_empty()
                 {
                     info.encoding = Some(token);
                 }

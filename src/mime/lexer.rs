@@ -7,6 +7,9 @@
 //! same: 8-bit bytes count as `atext`, a CR or LF inside a quoted string or comment is
 //! folding and disappears, and a NUL inside one becomes U+FFFD where asked.
 
+/// A parameter's attribute and value.
+pub(crate) type Param = (Vec<u8>, Vec<u8>);
+
 /// The outcome of one lexer step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Step {
@@ -414,30 +417,40 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// `type "/" subtype` of Content-Type (RFC 2045 §5.1). On a malformed value `out`
-    /// keeps what was read (`type`, or `type/` and a partial subtype) and the step is
-    /// `Bad`; the caller then reads no parameters.
+    /// `type "/" subtype` of Content-Type (RFC 2045 §5.1), followed by the end or `;`.
+    /// On a malformed value the step is `Bad` and the caller reads no parameters; `out`
+    /// then keeps a lone type that ends the value (`text`), and is emptied otherwise
+    /// (`text; charset=x`, `text/plain junk`), the way Dovecot reports such parts.
     pub(crate) fn content_type(&mut self, out: &mut Vec<u8>) -> Step {
+        let len0 = out.len();
         if self.skip_lwsp().not_more() {
             return Step::Bad;
         }
-        if self.mime_token(out).not_more() {
+        if self.mime_token(out).not_more() || out.len() == len0 {
             return Step::Bad;
         }
         if self.peek() != b'/' {
+            out.truncate(len0);
             return Step::Bad;
         }
         self.pos += 1;
         if self.skip_lwsp().not_more() {
+            out.truncate(len0);
             return Step::Bad;
         }
         out.push(b'/');
-        self.mime_token(out)
+        let len1 = out.len();
+        let r = self.mime_token(out);
+        if r.bad() || out.len() == len1 || (!self.at_end() && self.peek() != b';') {
+            out.truncate(len0);
+            return Step::Bad;
+        }
+        r
     }
 
     /// `";" attribute "=" value` (RFC 2045 §5.1). `None` at the end of input; `Some(Err)`
     /// for a malformed parameter.
-    pub(crate) fn content_param(&mut self) -> Option<Result<(Vec<u8>, Vec<u8>), ()>> {
+    pub(crate) fn content_param(&mut self) -> Option<Result<Param, ()>> {
         if self.at_end() {
             return None;
         }
@@ -497,6 +510,10 @@ mod tests {
         let mut l = Lexer::new(b"text");
         assert_eq!(l.content_type(&mut out), Step::Bad);
         assert_eq!(out, b"text");
+        let mut out = Vec::new();
+        let mut l = Lexer::new(b"text; charset=x");
+        assert_eq!(l.content_type(&mut out), Step::Bad);
+        assert!(out.is_empty());
 
         let mut out = Vec::new();
         let mut l = Lexer::new(b"\"a \\\"b\\\" c\" rest");

@@ -54,7 +54,9 @@ use std::num::NonZeroU32;
 use bytes::Bytes;
 
 pub use binary::{decode_base64, decode_quoted_printable, BinaryError, TransferEncoding};
-pub use charset::{decode_header, decode_utf7, search_charset, BadCharset, Charset, Decoder, UnknownCharset, SEARCH_CHARSETS};
+pub use charset::{
+    decode_header, decode_utf7, search_charset, BadCharset, Charset, Decoder, UnknownCharset, SEARCH_CHARSETS,
+};
 pub use header::{Header, HeaderField};
 pub use params::decode_rfc2231;
 pub use part::{ParseOptions, Part};

@@ -189,10 +189,8 @@ fn content_type_facts(value: &[u8]) -> HeaderFacts {
     }
     let mut boundary = None;
     if ok && flags & MULTIPART != 0 {
-        boundary = parse_parameters(&mut lexer)
-            .into_iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(b"boundary"))
-            .map(|(_, v)| v);
+        boundary =
+            parse_parameters(&mut lexer).into_iter().find(|(k, _)| k.eq_ignore_ascii_case(b"boundary")).map(|(_, v)| v);
     }
     HeaderFacts { flags, boundary }
 }
@@ -200,7 +198,8 @@ fn content_type_facts(value: &[u8]) -> HeaderFacts {
 /// Parses the MIME tree of `data`.
 pub(crate) fn parse_tree(data: &Bytes, options: &ParseOptions) -> Part {
     let len = data.len();
-    let mut nodes = vec![Node { parent: None, start: 0, body_start: None, end: None, flags: 0, depth: 0, children: vec![] }];
+    let mut nodes =
+        vec![Node { parent: None, start: 0, body_start: None, end: None, flags: 0, depth: 0, children: vec![] }];
     let mut boundaries: Vec<Boundary> = Vec::new();
     let mut cur = 0;
     let mut pos = 0;
@@ -221,6 +220,23 @@ pub(crate) fn parse_tree(data: &Bytes, options: &ParseOptions) -> Part {
                     break;
                 }
                 if let Some(after) = is_blank_line(data, pos) {
+                    // A boundary of an enclosing part right after the blank line takes
+                    // the blank line's CRLF (unless the part's own boundary matches
+                    // better there).
+                    let own = own_boundary(flags, &boundary, nodes[cur].depth, nodes.len(), options);
+                    if let Some(value) = own.clone() {
+                        boundaries.push(Boundary { node: cur, value });
+                    }
+                    let found = boundary_at(data, after, &boundaries);
+                    if own.is_some() {
+                        boundaries.pop();
+                    }
+                    if let Some(b) = found.filter(|&b| b < boundaries.len()) {
+                        header_end = pos;
+                        truncated_by = Some(b);
+                        pos = after;
+                        break;
+                    }
                     header_end = after;
                     blank_line = true;
                     pos = after;
@@ -264,6 +280,10 @@ pub(crate) fn parse_tree(data: &Bytes, options: &ParseOptions) -> Part {
             nodes[cur].flags = flags;
             nodes[cur].body_start = Some(header_end);
             if let Some(b) = truncated_by {
+                // The header ends before the line break that precedes the boundary; that
+                // line break belongs to the enclosing part, which ends where the boundary
+                // line starts.
+                nodes[cur].end = Some(header_end);
                 if flags & RFC822 != 0 {
                     // The encapsulated message is empty.
                     let child = nodes.len();
@@ -278,8 +298,9 @@ pub(crate) fn parse_tree(data: &Bytes, options: &ParseOptions) -> Part {
                     });
                     nodes[cur].children.push(child);
                 }
-                let at = header_end;
-                cur = finish_boundary(data, &mut nodes, &mut boundaries, cur, b, at, &mut pos);
+                let parent = nodes[cur].parent.expect("only a part inside a multipart meets a boundary");
+                let at = pos;
+                cur = finish_boundary(data, &mut nodes, &mut boundaries, parent, b, at, &mut pos);
                 in_header = start_child(&mut nodes, &mut boundaries, &mut cur, pos, options.max_parts);
                 continue;
             }
@@ -399,12 +420,37 @@ fn start_child(
         }
         let child = nodes.len();
         let depth = nodes[*cur].depth + 1;
-        nodes.push(Node { parent: Some(*cur), start: pos, body_start: None, end: None, flags: IS_MIME, depth, children: vec![] });
+        nodes.push(Node {
+            parent: Some(*cur),
+            start: pos,
+            body_start: None,
+            end: None,
+            flags: IS_MIME,
+            depth,
+            children: vec![],
+        });
         nodes[*cur].children.push(child);
         *cur = child;
         true
     } else {
         false
+    }
+}
+
+/// The boundary a part will split its body at: it is MIME, multipart, has a boundary
+/// and may nest deeper.
+fn own_boundary(
+    flags: u8,
+    boundary: &Option<Vec<u8>>,
+    depth: usize,
+    parts: usize,
+    options: &ParseOptions,
+) -> Option<Vec<u8>> {
+    let may_nest = depth + 1 < options.max_depth && parts < options.max_parts;
+    if flags & IS_MIME != 0 && flags & MULTIPART != 0 && may_nest {
+        boundary.clone()
+    } else {
+        None
     }
 }
 

@@ -114,15 +114,14 @@ fn internal_day(ctx: &SearchContext<'_>) -> NaiveDate {
 /// The day of the Date header, disregarding time and zone; the internal date when the
 /// header is missing or unreadable.
 fn sent_day(message: &Message, ctx: &SearchContext<'_>) -> NaiveDate {
-    message
-        .header()
-        .last("Date")
-        .and_then(|f| parse_date(&f.unfolded()))
-        .unwrap_or_else(|| internal_day(ctx))
+    message.header().last("Date").and_then(|f| parse_date(&f.unfolded())).unwrap_or_else(|| internal_day(ctx))
 }
 
 fn header_contains(message: &Message, name: &str, needle: &str, decoder: &Decoder) -> bool {
-    message.header().get_all(name).any(|f| needle.is_empty() || lower(&decode_header(&f.value(), decoder)).contains(needle))
+    message
+        .header()
+        .get_all(name)
+        .any(|f| needle.is_empty() || lower(&decode_header(&f.value(), decoder)).contains(needle))
 }
 
 fn eval(message: &Message, key: &SearchKey, ctx: &SearchContext<'_>, texts: &mut Texts) -> bool {

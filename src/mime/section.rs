@@ -39,21 +39,32 @@ pub(crate) fn find_part<'a>(root: &'a Part, path: &[NonZeroU32]) -> Option<&'a P
 }
 
 /// Keeps the fields of `header` whose names are (or with `exclude`, are not) in `names`,
-/// as they are written, and ends them with an empty line.
+/// as they are written, and ends them with an empty line (RFC 3501 §6.4.5: "the subset
+/// of the header ... and the blank line between the header and the body").
+///
+/// Where the header itself is cut short the result follows Dovecot: HEADER.FIELDS ends
+/// an unterminated last field with CRLF and then adds no empty line; HEADER.FIELDS.NOT
+/// copies the fields as they are and adds the empty line only if the header has one.
 pub(crate) fn header_fields(header: &Bytes, names: &[AString], exclude: bool) -> Bytes {
-    let (fields, _) = read_block(header, 0);
+    let (fields, end) = read_block(header, 0);
+    let has_blank_line = fields.last().map_or(end, |f| f.end) < end;
     let mut out = BytesMut::with_capacity(header.len().min(4096));
+    let mut last_unterminated = false;
     for f in &fields {
         let name = &header[f.start..f.name_end];
         let listed = names.iter().any(|n| n.as_bytes().eq_ignore_ascii_case(name));
         if listed != exclude {
-            out.extend_from_slice(&header[f.start..f.end]);
-            if !header[f.start..f.end].ends_with(b"\n") {
+            let raw = &header[f.start..f.end];
+            out.extend_from_slice(raw);
+            last_unterminated = !raw.ends_with(b"\n");
+            if last_unterminated && !exclude {
                 out.extend_from_slice(b"\r\n");
             }
         }
     }
-    out.extend_from_slice(b"\r\n");
+    if (exclude && has_blank_line) || (!exclude && !last_unterminated) {
+        out.extend_from_slice(b"\r\n");
+    }
     out.freeze()
 }
 

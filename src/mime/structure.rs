@@ -17,7 +17,7 @@ use super::content::{content_info, for_humans, istring, nul_free, one_line, Cont
 use super::header::{field_value, read_block};
 use super::part::{Part, MULTIPART, RFC822};
 use crate::types::{
-    Address, BodyFields, BodyStructure, Disposition, Envelope, ExtensionTail, IString, MultipartExtension, NString,
+    Address, BodyFields, BodyStructure, Disposition, Envelope, ExtensionTail, IString, MultipartExtension,
     SinglePartExtension, SpecificFields,
 };
 
@@ -129,7 +129,12 @@ fn empty_text(extended: bool) -> BodyStructure {
         specific: SpecificFields::Text { lines: 0 },
         extension: extended.then(|| SinglePartExtension {
             md5: None,
-            tail: ExtensionTail { disposition: Some(None), language: Some(None), location: Some(None), extensions: vec![] },
+            tail: ExtensionTail {
+                disposition: Some(None),
+                language: Some(None),
+                location: Some(None),
+                extensions: vec![],
+            },
         }),
     }
 }
@@ -197,10 +202,4 @@ pub(crate) fn body_structure(part: &Part, extended: bool) -> BodyStructure {
         specific,
         extension: extended.then(|| SinglePartExtension { md5: info.md5.as_deref().map(one_line), tail: tail(&info) }),
     }
-}
-
-/// The NString of a raw value, `None` when absent.
-#[allow(dead_code)]
-pub(crate) fn nstring(v: Option<&[u8]>) -> NString {
-    v.map(istring)
 }
