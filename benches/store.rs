@@ -2,6 +2,9 @@
 //! through the whole stack in memory (client machine, server machine, session, memory
 //! backend). Run with `cargo bench --bench store`.
 
+// The bench is the embedder: it owns the clock.
+#![allow(clippy::disallowed_methods)]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,7 +31,10 @@ fn setup() -> (Pair, Session<MemoryBackend>) {
     let mut pair = Pair::new(ClientOptions::default(), options, Instant::now());
     let mut session = Session::new(backend);
     pair.client
-        .send(CommandBody::Login { username: IString::from_static("u"), password: Secret::new(IString::from_static("p")) })
+        .send(CommandBody::Login {
+            username: IString::from_static("u"),
+            password: Secret::new(IString::from_static("p")),
+        })
         .unwrap();
     pair.drive_with(|s, e| session.handle(s, e));
     (pair, session)
@@ -58,7 +64,11 @@ fn main() {
     g.bench_function("fetch_1_star_flags", |b| {
         b.iter(|| {
             let attributes = FetchAttributes::List(vec![FetchAttribute::Flags]);
-            let n = run(&mut pair, &mut session, CommandBody::Fetch { set: "1:*".parse().unwrap(), attributes, uid: false });
+            let n = run(
+                &mut pair,
+                &mut session,
+                CommandBody::Fetch { set: "1:*".parse().unwrap(), attributes, uid: false },
+            );
             assert_eq!(n, N);
         })
     });
