@@ -3,7 +3,7 @@
 
 use std::io::{self, Read};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,6 +14,9 @@ use imap_machine::store::{Backend, Session};
 
 use crate::tap::Tap;
 use crate::transport::Transport;
+
+/// Chunks (of up to 16 KiB) the reader thread may queue ahead of the connection thread.
+const READ_QUEUE: usize = 64;
 
 /// What wakes a connection thread.
 enum Wake {
@@ -151,10 +154,16 @@ impl<B: Backend> Server<B> {
         }
         let mut machine = machine::Server::new(options, Instant::now());
         let mut session = Session::new(self.backend.clone());
-        let (tx, rx) = mpsc::channel::<Wake>();
+        // Bounded: a client that sends faster than we answer is held back by TCP (the
+        // reader blocks), so memory stays bounded. The notifier never blocks (it runs on
+        // another session's thread): it sets a flag and nudges the channel if there is room.
+        let (tx, rx) = mpsc::sync_channel::<Wake>(READ_QUEUE);
+        let changed = Arc::new(AtomicBool::new(false));
         let notify = tx.clone();
+        let flag = changed.clone();
         session.set_notifier(Arc::new(move || {
-            let _ = notify.send(Wake::MailboxChanged);
+            flag.store(true, Ordering::SeqCst);
+            let _ = notify.try_send(Wake::MailboxChanged);
         }));
         let mut reader = stream.try_clone()?;
         std::thread::spawn(move || {
@@ -194,8 +203,11 @@ impl<B: Backend> Server<B> {
                         machine.handle_input(&plain);
                     }
                     Ok(Wake::Eof) | Err(RecvTimeoutError::Disconnected) => machine.handle_eof(),
-                    Ok(Wake::MailboxChanged) => session.poll_updates(&mut machine),
+                    Ok(Wake::MailboxChanged) => {}
                     Err(RecvTimeoutError::Timeout) => machine.handle_timeout(Instant::now()),
+                }
+                if changed.swap(false, Ordering::SeqCst) {
+                    session.poll_updates(&mut machine);
                 }
             }
         })();
