@@ -247,3 +247,51 @@ fn blocking_client_against_dovecot() {
     assert!(c.list("", "*").unwrap().len() >= 2);
     c.logout().unwrap();
 }
+
+/// Runs `verify-clients.sh` for `peers` against our server with extra environment.
+fn verify(peers: &str, env: &[(&str, &Path)]) {
+    let port = our_server();
+    let mut cmd = Command::new("bash");
+    cmd.arg(shared().join("verify-clients.sh")).args([port.to_string().as_str(), "username", "password"]);
+    cmd.env("PEERS", peers);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    println!("{text}");
+    let n = peers.split(',').count();
+    assert!(out.status.success() && text.contains(&format!("{n} passed, 0 failed")), "{text}");
+}
+
+#[test]
+fn imapflow_and_node_imap_against_our_server() {
+    if !have("npm") && missing("npm") {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nodepeers");
+    if !dir.join("node_modules/imapflow").exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(shared().join("package.json"), dir.join("package.json")).unwrap();
+        let st = Command::new("npm").args(["install", "--no-audit", "--no-fund"]).current_dir(&dir).status().unwrap();
+        assert!(st.success(), "npm install imapflow node-imap");
+    }
+    verify("imapflow,nodeimap", &[("NODE_DIR", &dir)]);
+}
+
+#[test]
+fn python_imap_libraries_against_our_server() {
+    let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pyvenv");
+    if !venv.join("bin/python").exists() {
+        let ok = Command::new("python3").arg("-m").arg("venv").arg(&venv).status().is_ok_and(|s| s.success());
+        if !ok && missing("python3 venv") {
+            return;
+        }
+        let st = Command::new(venv.join("bin/pip"))
+            .args(["install", "-q", "imapclient", "imap-tools", "aioimaplib"])
+            .status()
+            .unwrap();
+        assert!(st.success(), "pip install imapclient imap-tools aioimaplib");
+    }
+    verify("pylibs", &[("PYVENV", &venv)]);
+}
