@@ -230,14 +230,24 @@ impl<B: Backend> Session<B> {
     }
 
     fn command(&mut self, server: &mut Server, tag: Tag, command: CommandBody) {
+        let name = command.name();
+        let done = format!("{name} completed");
         let Some(user) = self.user.clone() else {
-            // PREAUTH connections have no backend user: nothing to serve.
-            let _ = server.complete(&tag, StatusKind::No, None, "Not logged in to a store");
+            // Before login (or on a PREAUTH connection without a store user) only the
+            // any-state commands reach us; NOOP and ID work, the rest has no store.
+            match command {
+                CommandBody::Noop => Self::complete(server, &tag, Ok((None, done)), false),
+                CommandBody::Id { .. } => {
+                    let _ = server.send_data(Data::Id(Some(Self::id_params())));
+                    Self::complete(server, &tag, Ok((None, done)), false);
+                }
+                _ => {
+                    let _ = server.complete(&tag, StatusKind::No, None, "Not logged in to a store");
+                }
+            }
             return;
         };
         let b = self.backend.clone();
-        let name = command.name();
-        let done = format!("{name} completed");
         match command {
             CommandBody::Noop | CommandBody::Check => {
                 self.sync(server, true);
@@ -316,11 +326,7 @@ impl<B: Backend> Session<B> {
                 Self::complete(server, &tag, Ok((None, done)), false);
             }
             CommandBody::Id { .. } => {
-                let params = vec![
-                    (IString::from_static("name"), Some(IString::from_static("imap-machine"))),
-                    (IString::from_static("version"), Some(IString::from_static(env!("CARGO_PKG_VERSION")))),
-                ];
-                let _ = server.send_data(Data::Id(Some(params)));
+                let _ = server.send_data(Data::Id(Some(Self::id_params())));
                 Self::complete(server, &tag, Ok((None, done)), false);
             }
             CommandBody::Enable { .. } => {
@@ -340,6 +346,14 @@ impl<B: Backend> Session<B> {
             }
             selected_command => self.selected_command(server, &user, tag, selected_command, done),
         }
+    }
+
+    /// The ID the server answers with (RFC 2971).
+    fn id_params() -> Vec<(IString, crate::types::NString)> {
+        vec![
+            (IString::from_static("name"), Some(IString::from_static("imap-machine"))),
+            (IString::from_static("version"), Some(IString::from_static(env!("CARGO_PKG_VERSION")))),
+        ]
     }
 
     fn select(

@@ -455,3 +455,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn noop_and_id_work_before_login() {
+    let b = backend();
+    let mut options = Session::server_options(&*b);
+    options.allow_insecure_auth = true;
+    let mut pair = Pair::new(ClientOptions::default(), options, Instant::now());
+    let mut session = Session::new(b);
+    let noop = pair.client.send(CommandBody::Noop).unwrap();
+    let id = pair.client.send(CommandBody::Id { parameters: None }).unwrap();
+    pair.drive_with(|s, e| session.handle(s, e));
+    for want in [noop, id] {
+        let ok = pair.client_events.iter().any(|e| {
+            matches!(e, client::Event::CommandCompleted { id, status } if *id == want && status.kind == StatusKind::Ok)
+        });
+        assert!(ok, "{:?}", pair.client_events);
+    }
+    assert!(pair.client_events.iter().any(|e| matches!(e, client::Event::Data(Data::Id(Some(_))))));
+}

@@ -1,0 +1,287 @@
+//! Conversions for the arguments of the client's methods, and helpers on FETCH items.
+
+use std::num::NonZeroU32;
+
+use bytes::Bytes;
+use imap_machine::codec::parse_command;
+use imap_machine::types::{
+    BodyStructure, CommandBody, DateTime, Envelope, FetchAttribute, FetchAttributes, FetchItem, FlagFetch, Macro,
+    Mailbox, SearchKey, Section, SeqNumber, Sequence, SequenceSet,
+};
+
+use crate::Error;
+
+fn invalid(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::InvalidArgument(format!("{what}: {e}"))
+}
+
+/// A mailbox argument: a UTF-8 name (`"INBOX"`, `"Entwürfe"`, encoded to modified UTF-7
+/// for the wire) or a [`Mailbox`] as LIST returned it.
+pub trait IntoMailbox {
+    /// The mailbox.
+    fn into_mailbox(self) -> Result<Mailbox, Error>;
+}
+
+impl IntoMailbox for &str {
+    fn into_mailbox(self) -> Result<Mailbox, Error> {
+        Mailbox::from_utf8(self).map_err(|e| invalid("mailbox", e))
+    }
+}
+
+impl IntoMailbox for &String {
+    fn into_mailbox(self) -> Result<Mailbox, Error> {
+        self.as_str().into_mailbox()
+    }
+}
+
+impl IntoMailbox for Mailbox {
+    fn into_mailbox(self) -> Result<Mailbox, Error> {
+        Ok(self)
+    }
+}
+
+impl IntoMailbox for &Mailbox {
+    fn into_mailbox(self) -> Result<Mailbox, Error> {
+        Ok(self.clone())
+    }
+}
+
+/// A sequence set argument: `"1:*"`, `"2,4:6"`, a number, a range, a list of numbers or
+/// a [`SequenceSet`].
+pub trait IntoSequenceSet {
+    /// The set.
+    fn into_sequence_set(self) -> Result<SequenceSet, Error>;
+}
+
+impl IntoSequenceSet for &str {
+    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+        self.parse().map_err(|e| invalid("sequence set", e))
+    }
+}
+
+impl IntoSequenceSet for SequenceSet {
+    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+        Ok(self)
+    }
+}
+
+impl IntoSequenceSet for &SequenceSet {
+    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+        Ok(self.clone())
+    }
+}
+
+fn nz(n: u32) -> Result<NonZeroU32, Error> {
+    NonZeroU32::new(n).ok_or_else(|| Error::InvalidArgument("0 is not a message number".into()))
+}
+
+impl IntoSequenceSet for u32 {
+    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+        Ok(SequenceSet::single(nz(self)?))
+    }
+}
+
+impl IntoSequenceSet for std::ops::RangeInclusive<u32> {
+    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+        let (a, b) = (nz(*self.start())?, nz(*self.end())?);
+        SequenceSet::new(vec![Sequence::Range(SeqNumber::Value(a), SeqNumber::Value(b))])
+            .map_err(|e| invalid("sequence set", e))
+    }
+}
+
+impl IntoSequenceSet for &[u32] {
+    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+        let mut v = self.to_vec();
+        v.sort_unstable();
+        v.dedup();
+        let mut seqs = Vec::new();
+        let mut k = 0;
+        while k < v.len() {
+            let start = v[k];
+            while k + 1 < v.len() && v[k + 1] == v[k] + 1 {
+                k += 1;
+            }
+            let (a, b) = (nz(start)?, nz(v[k])?);
+            seqs.push(if a == b {
+                Sequence::Single(SeqNumber::Value(a))
+            } else {
+                Sequence::Range(SeqNumber::Value(a), SeqNumber::Value(b))
+            });
+            k += 1;
+        }
+        SequenceSet::new(seqs).map_err(|e| invalid("sequence set", e))
+    }
+}
+
+impl IntoSequenceSet for &Vec<u32> {
+    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+        self.as_slice().into_sequence_set()
+    }
+}
+
+/// Parses `rest` as the arguments of a command `verb`, through the core's command
+/// parser (so the text is exactly what a server would accept).
+fn parse_args(verb: &str, rest: &str) -> Result<CommandBody, Error> {
+    let line = Bytes::from(format!("x {verb} {rest}\r\n"));
+    parse_command(&line).map(|c| c.body).map_err(|e| invalid(verb, e))
+}
+
+/// What FETCH asks for: `"(UID FLAGS BODY.PEEK[])"`, `"ALL"`, one attribute, a list,
+/// a [`Macro`] or [`FetchAttributes`].
+pub trait IntoFetchAttributes {
+    /// The attributes.
+    fn into_fetch_attributes(self) -> Result<FetchAttributes, Error>;
+}
+
+impl IntoFetchAttributes for &str {
+    fn into_fetch_attributes(self) -> Result<FetchAttributes, Error> {
+        match parse_args("FETCH", &format!("1 {self}"))? {
+            CommandBody::Fetch { attributes, .. } => Ok(attributes),
+            _ => Err(Error::InvalidArgument("fetch attributes".into())),
+        }
+    }
+}
+
+impl IntoFetchAttributes for FetchAttributes {
+    fn into_fetch_attributes(self) -> Result<FetchAttributes, Error> {
+        Ok(self)
+    }
+}
+
+impl IntoFetchAttributes for Macro {
+    fn into_fetch_attributes(self) -> Result<FetchAttributes, Error> {
+        Ok(FetchAttributes::Macro(self))
+    }
+}
+
+impl IntoFetchAttributes for FetchAttribute {
+    fn into_fetch_attributes(self) -> Result<FetchAttributes, Error> {
+        Ok(FetchAttributes::List(vec![self]))
+    }
+}
+
+impl IntoFetchAttributes for Vec<FetchAttribute> {
+    fn into_fetch_attributes(self) -> Result<FetchAttributes, Error> {
+        if self.is_empty() {
+            return Err(Error::InvalidArgument("no fetch attribute".into()));
+        }
+        Ok(FetchAttributes::List(self))
+    }
+}
+
+/// SEARCH criteria: `"UNSEEN FROM smith"`, one [`SearchKey`] or a list (all must match).
+pub trait IntoSearchCriteria {
+    /// The keys, all of which must match.
+    fn into_search_criteria(self) -> Result<Vec<SearchKey>, Error>;
+}
+
+impl IntoSearchCriteria for &str {
+    fn into_search_criteria(self) -> Result<Vec<SearchKey>, Error> {
+        match parse_args("SEARCH", self)? {
+            CommandBody::Search { criteria, .. } => Ok(criteria),
+            _ => Err(Error::InvalidArgument("search criteria".into())),
+        }
+    }
+}
+
+impl IntoSearchCriteria for SearchKey {
+    fn into_search_criteria(self) -> Result<Vec<SearchKey>, Error> {
+        Ok(vec![self])
+    }
+}
+
+impl IntoSearchCriteria for Vec<SearchKey> {
+    fn into_search_criteria(self) -> Result<Vec<SearchKey>, Error> {
+        if self.is_empty() {
+            return Err(Error::InvalidArgument("no search key".into()));
+        }
+        Ok(self)
+    }
+}
+
+/// Accessors on the items of one fetched message.
+pub trait FetchItemsExt {
+    /// `UID`
+    fn uid(&self) -> Option<u32>;
+    /// `FLAGS`
+    fn flags(&self) -> Option<&[FlagFetch]>;
+    /// `ENVELOPE`
+    fn envelope(&self) -> Option<&Envelope>;
+    /// `BODYSTRUCTURE` (or `BODY`)
+    fn body_structure(&self) -> Option<&BodyStructure>;
+    /// `RFC822.SIZE`
+    fn size(&self) -> Option<u32>;
+    /// `INTERNALDATE`
+    fn internal_date(&self) -> Option<&DateTime>;
+    /// The whole message: `BODY[]` or `RFC822`.
+    fn body(&self) -> Option<&[u8]>;
+    /// `BODY[section]`
+    fn section(&self, section: &Section) -> Option<&[u8]>;
+}
+
+impl FetchItemsExt for [FetchItem] {
+    fn uid(&self) -> Option<u32> {
+        self.iter().find_map(|i| match i {
+            FetchItem::Uid(u) => Some(*u),
+            _ => None,
+        })
+    }
+
+    fn flags(&self) -> Option<&[FlagFetch]> {
+        self.iter().find_map(|i| match i {
+            FetchItem::Flags(f) => Some(f.as_slice()),
+            _ => None,
+        })
+    }
+
+    fn envelope(&self) -> Option<&Envelope> {
+        self.iter().find_map(|i| match i {
+            FetchItem::Envelope(e) => Some(&**e),
+            _ => None,
+        })
+    }
+
+    fn body_structure(&self) -> Option<&BodyStructure> {
+        self.iter()
+            .find_map(|i| match i {
+                FetchItem::BodyStructure(b) => Some(&**b),
+                _ => None,
+            })
+            .or_else(|| {
+                self.iter().find_map(|i| match i {
+                    FetchItem::Body(b) => Some(&**b),
+                    _ => None,
+                })
+            })
+    }
+
+    fn size(&self) -> Option<u32> {
+        self.iter().find_map(|i| match i {
+            FetchItem::Rfc822Size(n) => Some(*n),
+            _ => None,
+        })
+    }
+
+    fn internal_date(&self) -> Option<&DateTime> {
+        self.iter().find_map(|i| match i {
+            FetchItem::InternalDate(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    fn body(&self) -> Option<&[u8]> {
+        self.section(&Section::default()).or_else(|| {
+            self.iter().find_map(|i| match i {
+                FetchItem::Rfc822(Some(s)) => Some(s.as_bytes()),
+                _ => None,
+            })
+        })
+    }
+
+    fn section(&self, section: &Section) -> Option<&[u8]> {
+        self.iter().find_map(|i| match i {
+            FetchItem::BodySection { section: s, origin: None, data: Some(d) } if s == section => Some(d.as_bytes()),
+            _ => None,
+        })
+    }
+}

@@ -1,0 +1,790 @@
+//! The driver task: it owns the socket and the client machine, and serves the
+//! [`super::Client`] handle's requests.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Buf, BytesMut};
+use imap_machine::client::{Authenticator, Client as Machine, CommandId, Event, SelectedMailbox};
+use imap_machine::types::{Capability, Code, CommandBody, Data, FetchItem, Mailbox, State, StatusKind, StatusResponse};
+use rustls_pki_types::ServerName;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::{mpsc, oneshot};
+use tokio_rustls::TlsConnector;
+
+use super::{CommandResponse, Update};
+use crate::io::{io_step, now, sleep_until, IoEvent, Stream, HIGH_WATER, READ_CHUNK};
+use crate::tap::TapSession;
+use crate::Error;
+
+/// What a finished command hands back.
+#[derive(Debug)]
+pub(crate) struct Done {
+    pub(crate) response: CommandResponse,
+    pub(crate) capabilities: Option<Vec<Capability>>,
+    pub(crate) selected: Option<SelectedMailbox>,
+}
+
+pub(crate) type Reply = oneshot::Sender<Result<Done, Error>>;
+
+/// One message of a FETCH stream.
+#[derive(Debug)]
+pub(crate) enum FetchMsg {
+    Item(u32, Vec<FetchItem>),
+    Done(Result<(), Error>),
+}
+
+/// A request from the handle.
+#[derive(Debug)]
+pub(crate) enum Request {
+    Command { body: CommandBody, reply: Reply },
+    Fetch { body: CommandBody, tx: mpsc::Sender<FetchMsg>, filter_unsolicited: bool },
+    Authenticate { auth: Authenticator, reply: Reply },
+    StartTls { name: ServerName<'static>, config: Arc<rustls::ClientConfig>, reply: Reply },
+    Idle { reply: oneshot::Sender<Result<(), Error>> },
+    IdleDone { reply: Option<oneshot::Sender<Result<(), Error>>> },
+}
+
+/// What kind of untagged data a command collects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    Generic,
+    Capability,
+    List,
+    Lsub,
+    Status,
+    Search,
+    /// FETCH and STORE: FETCH responses.
+    Fetch,
+    Select,
+    Expunge,
+    Move,
+    Idle,
+    StartTls,
+}
+
+impl Class {
+    fn of(body: &CommandBody) -> Class {
+        match body {
+            CommandBody::Capability => Class::Capability,
+            CommandBody::List { .. } => Class::List,
+            CommandBody::Lsub { .. } => Class::Lsub,
+            CommandBody::Status { .. } => Class::Status,
+            CommandBody::Search { .. } => Class::Search,
+            CommandBody::Fetch { .. } | CommandBody::Store { .. } => Class::Fetch,
+            CommandBody::Select { .. } | CommandBody::Examine { .. } => Class::Select,
+            CommandBody::Expunge | CommandBody::UidExpunge { .. } => Class::Expunge,
+            CommandBody::Move { .. } => Class::Move,
+            CommandBody::Idle => Class::Idle,
+            CommandBody::StartTls => Class::StartTls,
+            _ => Class::Generic,
+        }
+    }
+
+    /// Classes whose untagged data can't be told apart between two commands: one at a
+    /// time (others wait in the driver, in order).
+    fn exclusive(self) -> bool {
+        matches!(
+            self,
+            Class::List | Class::Lsub | Class::Search | Class::Fetch | Class::Select | Class::Expunge | Class::Move
+        )
+    }
+}
+
+impl Request {
+    fn class(&self) -> Class {
+        match self {
+            Request::Command { body, .. } => Class::of(body),
+            Request::Fetch { .. } => Class::Fetch,
+            Request::Authenticate { .. } => Class::Generic,
+            Request::StartTls { .. } => Class::StartTls,
+            Request::Idle { .. } => Class::Idle,
+            Request::IdleDone { .. } => Class::Generic,
+        }
+    }
+
+    /// Answers the request with an error.
+    fn fail(self, e: Error) {
+        match self {
+            Request::Command { reply, .. } | Request::Authenticate { reply, .. } | Request::StartTls { reply, .. } => {
+                let _ = reply.send(Err(e));
+            }
+            Request::Fetch { tx, .. } => {
+                let _ = tx.try_send(FetchMsg::Done(Err(e)));
+            }
+            Request::Idle { reply } => {
+                let _ = reply.send(Err(e));
+            }
+            Request::IdleDone { reply } => {
+                if let Some(r) = reply {
+                    let _ = r.send(Err(e));
+                }
+            }
+        }
+    }
+}
+
+struct FetchSink {
+    tx: mpsc::Sender<FetchMsg>,
+    filter_unsolicited: bool,
+}
+
+/// A command between the machine's `send` and its completion.
+struct Inflight {
+    class: Class,
+    reply: Option<Reply>,
+    fetch: Option<FetchSink>,
+    data: Vec<Data>,
+    codes: Vec<Code>,
+    /// STATUS: the mailbox asked about, to match the answer.
+    mailbox: Option<Mailbox>,
+    /// STARTTLS: what the handshake needs once the server said OK.
+    tls: Option<(ServerName<'static>, Arc<rustls::ClientConfig>)>,
+}
+
+impl Inflight {
+    fn new(class: Class, reply: Option<Reply>) -> Self {
+        Inflight { class, reply, fetch: None, data: Vec::new(), codes: Vec::new(), mailbox: None, tls: None }
+    }
+}
+
+/// The IDLE the user started, across automatic refreshes.
+struct Idle {
+    id: CommandId,
+    accepted: Option<oneshot::Sender<Result<(), Error>>>,
+    done: Option<oneshot::Sender<Result<(), Error>>>,
+    /// DONE was sent for a refresh: start a new IDLE when this one completes.
+    refreshing: bool,
+}
+
+/// What the handle can read without asking the driver.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    pub(crate) capabilities: Option<Vec<Capability>>,
+    pub(crate) state: Option<State>,
+    pub(crate) selected: Option<SelectedMailbox>,
+}
+
+/// The unsolicited-update channel: bounded, never blocking the driver. When it is full,
+/// further updates are dropped and the receiver gets one [`Update::MailboxChanged`].
+pub(crate) struct UpdateTx {
+    tx: mpsc::Sender<Update>,
+    overflow: Arc<AtomicBool>,
+}
+
+impl UpdateTx {
+    pub(crate) fn new(tx: mpsc::Sender<Update>, overflow: Arc<AtomicBool>) -> Self {
+        UpdateTx { tx, overflow }
+    }
+
+    fn push(&self, u: Update) {
+        if self.overflow.load(Ordering::Acquire) {
+            return;
+        }
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(u) {
+            self.overflow.store(true, Ordering::Release);
+        }
+    }
+}
+
+pub(crate) struct Driver {
+    pub(crate) machine: Machine,
+    pub(crate) stream: Stream,
+    pub(crate) requests: mpsc::Receiver<Request>,
+    pub(crate) updates: UpdateTx,
+    pub(crate) shared: Arc<Mutex<Shared>>,
+    pub(crate) tap: Option<TapSession>,
+    pub(crate) greeting: Option<oneshot::Sender<Result<StatusResponse, Error>>>,
+    pub(crate) handshake_timeout: Duration,
+    pub(crate) out: BytesMut,
+    pub(crate) scratch: Vec<u8>,
+    pub(crate) dirty: bool,
+    pub(crate) eof: bool,
+    pub(crate) requests_closed: bool,
+    pub(crate) finished: bool,
+    /// The I/O error that ended the connection, if one did.
+    pub(crate) lost: Option<Error>,
+    /// The server's `* BYE`, if it sent one.
+    bye: Option<StatusResponse>,
+    inflight: BTreeMap<CommandId, Inflight>,
+    held: VecDeque<Request>,
+    spill: VecDeque<(mpsc::Sender<FetchMsg>, FetchMsg)>,
+    idle: Option<Idle>,
+    upgrade: Option<(ServerName<'static>, Arc<rustls::ClientConfig>)>,
+    pending_tls: Option<(ServerName<'static>, Arc<rustls::ClientConfig>)>,
+    starttls_reply: Option<Reply>,
+}
+
+enum Wake {
+    Io(std::io::Result<IoEvent>),
+    Request(Option<Request>),
+    Permit(Result<mpsc::OwnedPermit<FetchMsg>, mpsc::error::SendError<()>>),
+    Timer,
+}
+
+impl Driver {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        machine: Machine,
+        stream: Stream,
+        requests: mpsc::Receiver<Request>,
+        updates: UpdateTx,
+        shared: Arc<Mutex<Shared>>,
+        tap: Option<TapSession>,
+        greeting: oneshot::Sender<Result<StatusResponse, Error>>,
+        handshake_timeout: Duration,
+    ) -> Self {
+        Driver {
+            machine,
+            stream,
+            requests,
+            updates,
+            shared,
+            tap,
+            greeting: Some(greeting),
+            handshake_timeout,
+            out: BytesMut::new(),
+            scratch: vec![0; READ_CHUNK],
+            dirty: false,
+            eof: false,
+            requests_closed: false,
+            finished: false,
+            lost: None,
+            bye: None,
+            inflight: BTreeMap::new(),
+            held: VecDeque::new(),
+            spill: VecDeque::new(),
+            idle: None,
+            upgrade: None,
+            pending_tls: None,
+            starttls_reply: None,
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        loop {
+            self.process_events();
+            self.transmit();
+            self.publish();
+            if self.finished {
+                // E.g. STARTTLS OK with injected bytes after it: no handshake.
+                self.upgrade = None;
+            }
+            if let Some((name, config)) = self.upgrade.take() {
+                if let Err(e) = self.starttls(name, config).await {
+                    self.lost = Some(e);
+                    self.fail_all();
+                    break;
+                }
+                continue;
+            }
+            if self.finished && self.spill.is_empty() {
+                break;
+            }
+            if self.requests_closed && self.inflight.is_empty() && self.held.is_empty() && self.spill.is_empty() {
+                break;
+            }
+            let front = self.spill.front().map(|(tx, _)| tx.clone());
+            let can_read = self.spill.is_empty() && self.out.len() < HIGH_WATER && !self.eof && !self.finished;
+            let deadline = self.machine.poll_timeout();
+            let (out, dirty): (&[u8], bool) = if self.finished { (&[], false) } else { (&self.out, self.dirty) };
+            let wake = tokio::select! {
+                r = io_step(&mut self.stream, &mut self.scratch, out, dirty, can_read) => Wake::Io(r),
+                r = self.requests.recv(), if !self.requests_closed => Wake::Request(r),
+                p = async { front.expect("checked").reserve_owned().await }, if front.is_some() => Wake::Permit(p),
+                () = sleep_until(deadline) => Wake::Timer,
+            };
+            match wake {
+                Wake::Io(Ok(IoEvent::Read(0))) => {
+                    self.eof = true;
+                    self.machine.handle_eof();
+                }
+                Wake::Io(Ok(IoEvent::Read(n))) => {
+                    if let Some(t) = self.tap.as_mut() {
+                        t.server(&self.scratch[..n]);
+                    }
+                    self.machine.handle_input(&self.scratch[..n]);
+                }
+                Wake::Io(Ok(IoEvent::Wrote(n))) => {
+                    self.out.advance(n);
+                    self.dirty = true;
+                }
+                Wake::Io(Ok(IoEvent::Flushed)) => self.dirty = false,
+                Wake::Io(Err(e)) => {
+                    self.eof = true;
+                    self.lost = Some(e.into());
+                    self.machine.handle_eof();
+                }
+                Wake::Request(Some(r)) => self.request(r),
+                Wake::Request(None) => {
+                    self.requests_closed = true;
+                    if let Some(idle) = &self.idle {
+                        let _ = self.machine.idle_done(idle.id);
+                    }
+                }
+                Wake::Permit(Ok(permit)) => {
+                    if let Some((_, msg)) = self.spill.pop_front() {
+                        permit.send(msg);
+                    }
+                }
+                Wake::Permit(Err(_)) => {
+                    // The stream was dropped: discard what was waiting for it.
+                    if let Some((gone, _)) = self.spill.pop_front() {
+                        self.spill.retain(|(tx, _)| !tx.same_channel(&gone));
+                    }
+                }
+                Wake::Timer => self.machine.handle_timeout(now()),
+            }
+        }
+        self.fail_all();
+    }
+
+    fn transmit(&mut self) {
+        let start = self.out.len();
+        self.machine.poll_transmit(&mut self.out);
+        if let Some(t) = self.tap.as_mut() {
+            t.client(&self.out[start..]);
+        }
+    }
+
+    fn publish(&self) {
+        if let Ok(mut s) = self.shared.lock() {
+            s.capabilities = self.machine.capabilities().map(<[_]>::to_vec);
+            s.state = Some(self.machine.state());
+            s.selected = self.machine.selected().cloned();
+        }
+    }
+
+    fn done(&self, response: CommandResponse) -> Done {
+        Done {
+            response,
+            capabilities: self.machine.capabilities().map(<[_]>::to_vec),
+            selected: self.machine.selected().cloned(),
+        }
+    }
+
+    /// A request from the handle: started now, or held behind an earlier one.
+    fn request(&mut self, r: Request) {
+        if self.finished {
+            return r.fail(self.lost.clone().unwrap_or(Error::Closed));
+        }
+        if let Request::IdleDone { reply } = r {
+            return self.idle_done(reply);
+        }
+        if self.held.is_empty() && self.can_start(r.class()) {
+            self.start(r);
+        } else {
+            self.held.push_back(r);
+        }
+    }
+
+    fn can_start(&self, class: Class) -> bool {
+        !class.exclusive() || !self.inflight.values().any(|i| i.class == class)
+    }
+
+    /// Starts held requests, in order, while they can start.
+    fn release_held(&mut self) {
+        while let Some(front) = self.held.front() {
+            if !self.can_start(front.class()) {
+                return;
+            }
+            let r = self.held.pop_front().expect("front");
+            self.start(r);
+        }
+    }
+
+    fn start(&mut self, r: Request) {
+        match r {
+            Request::Command { body, reply } => {
+                let class = Class::of(&body);
+                let mailbox = match &body {
+                    CommandBody::Status { mailbox, .. } => Some(mailbox.clone()),
+                    _ => None,
+                };
+                match self.machine.send(body) {
+                    Ok(id) => {
+                        let mut inf = Inflight::new(class, Some(reply));
+                        inf.mailbox = mailbox;
+                        self.inflight.insert(id, inf);
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e.into()));
+                    }
+                }
+            }
+            Request::Fetch { body, tx, filter_unsolicited } => match self.machine.send(body) {
+                Ok(id) => {
+                    let mut inf = Inflight::new(Class::Fetch, None);
+                    inf.fetch = Some(FetchSink { tx, filter_unsolicited });
+                    self.inflight.insert(id, inf);
+                }
+                Err(e) => self.deliver(&tx, FetchMsg::Done(Err(e.into()))),
+            },
+            Request::Authenticate { auth, reply } => match self.machine.authenticate(auth) {
+                Ok(id) => {
+                    self.inflight.insert(id, Inflight::new(Class::Generic, Some(reply)));
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(e.into()));
+                }
+            },
+            Request::StartTls { name, config, reply } => match self.machine.send(CommandBody::StartTls) {
+                Ok(id) => {
+                    let mut inf = Inflight::new(Class::StartTls, Some(reply));
+                    inf.tls = Some((name, config));
+                    self.inflight.insert(id, inf);
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(e.into()));
+                }
+            },
+            Request::Idle { reply } => {
+                if self.idle.is_some() {
+                    let _ = reply.send(Err(Error::Idle("an IDLE is already running")));
+                    return;
+                }
+                match self.machine.idle(now()) {
+                    Ok(id) => {
+                        self.inflight.insert(id, Inflight::new(Class::Idle, None));
+                        self.idle = Some(Idle { id, accepted: Some(reply), done: None, refreshing: false });
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e.into()));
+                    }
+                }
+            }
+            Request::IdleDone { reply } => self.idle_done(reply),
+        }
+    }
+
+    fn idle_done(&mut self, reply: Option<oneshot::Sender<Result<(), Error>>>) {
+        let Some(idle) = self.idle.as_mut() else {
+            if let Some(r) = reply {
+                let _ = r.send(Err(Error::Idle("no IDLE is running")));
+            }
+            return;
+        };
+        if idle.done.is_some() {
+            // `done()` twice (a dropped handle, then another): answer when it ends.
+            if let Some(r) = reply {
+                let _ = r.send(Ok(()));
+            }
+            return;
+        }
+        idle.done = Some(reply.unwrap_or_else(|| oneshot::channel().0));
+        if !idle.refreshing {
+            let id = idle.id;
+            if let Err(e) = self.machine.idle_done(id) {
+                if let Some(r) = self.idle.take().and_then(|i| i.done) {
+                    let _ = r.send(Err(e.into()));
+                }
+            }
+        }
+    }
+
+    /// Sends a FETCH stream message, in order with what waits in the spill queue.
+    fn deliver(&mut self, tx: &mpsc::Sender<FetchMsg>, msg: FetchMsg) {
+        if self.spill.is_empty() {
+            match tx.try_send(msg) {
+                Ok(()) | Err(mpsc::error::TrySendError::Closed(_)) => {}
+                Err(mpsc::error::TrySendError::Full(msg)) => self.spill.push_back((tx.clone(), msg)),
+            }
+        } else {
+            self.spill.push_back((tx.clone(), msg));
+        }
+    }
+
+    fn process_events(&mut self) {
+        while let Some(ev) = self.machine.poll_event() {
+            self.event(ev);
+        }
+    }
+
+    fn event(&mut self, ev: Event) {
+        match ev {
+            Event::GreetingReceived { status } => {
+                if let Some(g) = self.greeting.take() {
+                    let r = if status.kind == StatusKind::Bye { Err(Error::Refused(status)) } else { Ok(status) };
+                    let _ = g.send(r);
+                }
+            }
+            Event::CommandCompleted { id, status } => self.completed(id, status, false),
+            Event::CommandRejected { id, status } => self.completed(id, status, true),
+            Event::CommandCancelled { id, state } => {
+                if let Some(inf) = self.inflight.remove(&id) {
+                    self.finish(inf, Err(Error::Cancelled(state)));
+                }
+                self.release_held();
+            }
+            Event::Data(d) => self.data(d),
+            Event::Status(s) => self.untagged_status(s),
+            Event::FlagsChanged { .. } => {
+                // Reported from the FETCH data itself (see `data`), which also covers
+                // flag changes during SEARCH.
+            }
+            Event::UidValidityChanged { old, new } => self.updates.push(Update::UidValidityChanged { old, new }),
+            Event::Bye { code, text } => {
+                let status = StatusResponse::new(StatusKind::Bye, code, text);
+                self.bye = Some(status.clone());
+                self.updates.push(Update::Bye(status));
+            }
+            Event::IdleAccepted { id } => {
+                if let Some(idle) = self.idle.as_mut().filter(|i| i.id == id) {
+                    if let Some(r) = idle.accepted.take() {
+                        let _ = r.send(Ok(()));
+                    }
+                }
+            }
+            Event::IdleRefreshDue { id } => {
+                if let Some(idle) = self.idle.as_mut().filter(|i| i.id == id && i.done.is_none()) {
+                    idle.refreshing = true;
+                    let _ = self.machine.idle_done(id);
+                }
+            }
+            Event::AuthChallenge { id, .. } => {
+                // Only custom mechanisms ask; the adapter has no way to answer them.
+                let _ = self.machine.auth_cancel(id);
+            }
+            Event::StartTlsReady { id: _ } => {
+                self.upgrade = self.pending_tls.take();
+            }
+            Event::MalformedResponse { raw, .. } => self.updates.push(Update::Malformed(raw)),
+            Event::ConnectionClosed => self.finished = true,
+            Event::ConnectionLost(e) => {
+                let eof = matches!(e, imap_machine::client::Error::UnexpectedEof);
+                if !eof {
+                    self.lost = Some(e.into());
+                } else if self.lost.is_none() {
+                    // A BYE explains the end better than "unexpected EOF".
+                    self.lost = Some(self.bye.clone().map_or(e.into(), Error::Bye));
+                }
+                self.finished = true;
+            }
+            // UnknownTag, UnexpectedContinuation, ResponseDropped: the tap shows them;
+            // nothing to attribute them to.
+            _ => {}
+        }
+        if self.finished {
+            self.fail_all();
+        }
+    }
+}
+
+impl Driver {
+    fn completed(&mut self, id: CommandId, status: StatusResponse, rejected: bool) {
+        let Some(mut inf) = self.inflight.remove(&id) else { return };
+        if inf.class == Class::Idle {
+            self.idle_completed(id, status);
+            self.release_held();
+            return;
+        }
+        if inf.class == Class::StartTls && status.kind == StatusKind::Ok && !rejected {
+            // The handshake comes with StartTlsReady; the caller hears after it.
+            self.pending_tls = inf.tls.take();
+            self.starttls_reply = inf.reply.take();
+            self.release_held();
+            return;
+        }
+        let r = if rejected {
+            Err(Error::Rejected(status))
+        } else {
+            match status.kind {
+                StatusKind::Ok => Ok(status),
+                StatusKind::No => Err(Error::No(status)),
+                _ => Err(Error::Bad(status)),
+            }
+        };
+        self.finish(inf, r);
+        self.release_held();
+    }
+
+    fn finish(&mut self, mut inf: Inflight, r: Result<StatusResponse, Error>) {
+        if let Some(sink) = inf.fetch.take() {
+            self.deliver(&sink.tx, FetchMsg::Done(r.map(|_| ())));
+            return;
+        }
+        let Some(reply) = inf.reply.take() else { return };
+        // The caller may look at `Client::selected` as soon as it hears back.
+        self.publish();
+        let r = r.map(|status| {
+            self.done(CommandResponse {
+                status,
+                data: std::mem::take(&mut inf.data),
+                codes: std::mem::take(&mut inf.codes),
+            })
+        });
+        let _ = reply.send(r);
+    }
+
+    fn idle_completed(&mut self, id: CommandId, status: StatusResponse) {
+        let Some(mut idle) = self.idle.take() else { return };
+        if idle.id != id {
+            self.idle = Some(idle);
+            return;
+        }
+        let ok = status.kind == StatusKind::Ok;
+        if ok && idle.refreshing && idle.done.is_none() && !self.requests_closed {
+            if let Ok(new) = self.machine.idle(now()) {
+                self.inflight.insert(new, Inflight::new(Class::Idle, None));
+                idle.id = new;
+                idle.refreshing = false;
+                self.idle = Some(idle);
+                return;
+            }
+        }
+        let r = match status.kind {
+            StatusKind::Ok => Ok(()),
+            StatusKind::No => Err(Error::No(status)),
+            _ => Err(Error::Bad(status)),
+        };
+        self.publish();
+        if let Some(a) = idle.accepted.take() {
+            let _ = a.send(r.clone());
+        }
+        if let Some(d) = idle.done.take() {
+            let _ = d.send(r);
+        }
+    }
+
+    /// The oldest command of `class`.
+    fn oldest(&mut self, class: Class) -> Option<&mut Inflight> {
+        self.inflight.values_mut().find(|i| i.class == class)
+    }
+
+    /// Gives data to the oldest command of `class`, or to the updates when none runs.
+    fn collect(&mut self, class: Class, d: Data) {
+        match self.oldest(class) {
+            Some(inf) => inf.data.push(d),
+            None => self.updates.push(Update::Data(d)),
+        }
+    }
+
+    fn selecting(&self) -> bool {
+        self.inflight.values().any(|i| i.class == Class::Select)
+    }
+
+    fn data(&mut self, d: Data) {
+        match d {
+            Data::Fetch { seq, items } => self.fetch_data(seq.get(), items),
+            Data::List(_) => self.collect(Class::List, d),
+            Data::Lsub(_) => self.collect(Class::Lsub, d),
+            Data::Search { .. } => self.collect(Class::Search, d),
+            Data::Status { ref mailbox, .. } => {
+                let target = self
+                    .inflight
+                    .values()
+                    .position(|i| i.class == Class::Status && i.mailbox.as_ref() == Some(mailbox))
+                    .or_else(|| self.inflight.values().position(|i| i.class == Class::Status));
+                match target.and_then(|k| self.inflight.values_mut().nth(k)) {
+                    Some(inf) => inf.data.push(d),
+                    None => self.updates.push(Update::Data(d)),
+                }
+            }
+            Data::Expunge(n) => {
+                let own = self.inflight.values_mut().find(|i| matches!(i.class, Class::Expunge | Class::Move));
+                match own {
+                    Some(inf) => inf.data.push(d),
+                    None => self.updates.push(Update::Expunge(n.get())),
+                }
+            }
+            Data::Exists(n) if !self.selecting() => self.updates.push(Update::Exists(n)),
+            Data::Recent(n) if !self.selecting() => self.updates.push(Update::Recent(n)),
+            Data::Flags(f) if !self.selecting() => self.updates.push(Update::MailboxFlags(f)),
+            // Part of the SELECT answer; the machine keeps them in `SelectedMailbox`.
+            Data::Exists(_) | Data::Recent(_) | Data::Flags(_) => {}
+            Data::Capability(_) => {}
+            other => self.collect(Class::Generic, other),
+        }
+    }
+
+    fn fetch_data(&mut self, seq: u32, items: Vec<FetchItem>) {
+        use super::FetchItemsExt;
+        if let Some(inf) = self.oldest(Class::Fetch) {
+            match &inf.fetch {
+                None => {
+                    let seq = std::num::NonZeroU32::new(seq).expect("FETCH sequence numbers are non-zero");
+                    inf.data.push(Data::Fetch { seq, items });
+                    return;
+                }
+                Some(sink) => {
+                    // While a stream asks for more than flags, a FETCH of flags only is
+                    // another session's change (or this FETCH's own \Seen): an update.
+                    let flags_only = items.iter().all(|i| matches!(i, FetchItem::Flags(_) | FetchItem::Uid(_)));
+                    if !(sink.filter_unsolicited && flags_only) {
+                        let tx = sink.tx.clone();
+                        self.deliver(&tx, FetchMsg::Item(seq, items));
+                        return;
+                    }
+                }
+            }
+        }
+        if let Some(flags) = items.flags() {
+            self.updates.push(Update::Flags { seq, uid: items.uid(), flags: flags.to_vec() });
+        }
+    }
+
+    fn untagged_status(&mut self, s: StatusResponse) {
+        if s.kind != StatusKind::Ok || matches!(s.code, Some(Code::Alert)) {
+            self.updates.push(Update::Status(s));
+            return;
+        }
+        let Some(code) = s.code else { return };
+        let target = if matches!(code, Code::CopyUid { .. }) {
+            self.inflight.values_mut().find(|i| i.class == Class::Move)
+        } else {
+            None
+        };
+        let target = match target {
+            Some(t) => Some(t),
+            None => self.inflight.values_mut().find(|i| i.class != Class::Idle),
+        };
+        if let Some(inf) = target {
+            inf.codes.push(code);
+        }
+    }
+
+    fn fail_all(&mut self) {
+        let err = self.lost.clone().unwrap_or(Error::Closed);
+        for (_, inf) in std::mem::take(&mut self.inflight) {
+            self.finish(inf, Err(err.clone()));
+        }
+        for r in std::mem::take(&mut self.held) {
+            r.fail(err.clone());
+        }
+        if let Some(mut idle) = self.idle.take() {
+            if let Some(a) = idle.accepted.take() {
+                let _ = a.send(Err(err.clone()));
+            }
+            if let Some(d) = idle.done.take() {
+                let _ = d.send(Err(err.clone()));
+            }
+        }
+        if let Some(g) = self.greeting.take() {
+            let _ = g.send(Err(err.clone()));
+        }
+        if let Some(r) = self.starttls_reply.take() {
+            let _ = r.send(Err(err));
+        }
+    }
+
+    /// The TLS handshake after the server's OK to STARTTLS.
+    async fn starttls(&mut self, name: ServerName<'static>, config: Arc<rustls::ClientConfig>) -> Result<(), Error> {
+        self.stream.write_all(&self.out).await?;
+        self.stream.flush().await?;
+        self.out.clear();
+        self.dirty = false;
+        let Stream::Tcp(tcp) = std::mem::replace(&mut self.stream, Stream::Gone) else {
+            return Err(Error::Tls("the connection already uses TLS".into()));
+        };
+        let tls = tokio::time::timeout(self.handshake_timeout, TlsConnector::from(config).connect(name, tcp))
+            .await?
+            .map_err(|e| Error::Tls(e.to_string()))?;
+        self.stream = Stream::ClientTls(Box::new(tls));
+        let id = self.machine.tls_established()?;
+        let reply = self.starttls_reply.take();
+        self.inflight.insert(id, Inflight::new(Class::Capability, reply));
+        Ok(())
+    }
+}

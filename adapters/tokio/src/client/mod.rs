@@ -1,0 +1,875 @@
+//! The tokio client: a handle ([`Client`]) and a driver task that owns the socket.
+
+mod args;
+mod driver;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use imap_machine::client::{Authenticator, Client as Machine, ClientOptions, SelectedMailbox};
+use imap_machine::types::{
+    Capability, Code, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, FetchItem, Flag, FlagFetch,
+    IString, ListItem, ListMailbox, Literal, Mailbox, Secret, SeqNumber, Sequence, SequenceSet, State, StatusItem,
+    StatusResponse, StoreKind,
+};
+use rustls_pki_types::ServerName;
+use tokio::net::{TcpStream, ToSocketAddrs};
+use tokio::sync::{mpsc, oneshot};
+use tokio_rustls::TlsConnector;
+
+pub use args::{FetchItemsExt, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet};
+use driver::{Done, Driver, FetchMsg, Request, Shared, UpdateTx};
+
+use crate::io::Stream;
+use crate::{DebugTap, Error};
+
+/// Something the server told without being asked: another session's change to the
+/// selected mailbox, an alert, a BYE. Read them with [`Client::next_update`] (or an
+/// [`IdleHandle`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Update {
+    /// `* n EXISTS`: the mailbox now has `n` messages.
+    Exists(u32),
+    /// `* n RECENT`
+    Recent(u32),
+    /// `* n EXPUNGE`: message `n` is gone; later ones moved down by one.
+    Expunge(u32),
+    /// A message's flags changed.
+    Flags {
+        /// Sequence number.
+        seq: u32,
+        /// UID, if the server sent it.
+        uid: Option<u32>,
+        /// The new flags.
+        flags: Vec<FlagFetch>,
+    },
+    /// `* FLAGS (...)`: the flags defined in the mailbox changed.
+    MailboxFlags(Vec<Flag>),
+    /// UIDVALIDITY changed: every cached UID is void.
+    UidValidityChanged {
+        /// Before.
+        old: u32,
+        /// Now.
+        new: u32,
+    },
+    /// An untagged `NO`/`BAD`, or `OK [ALERT]`: show it to the user.
+    Status(StatusResponse),
+    /// `* BYE`: the server is closing the connection.
+    Bye(StatusResponse),
+    /// Other untagged data no command asked for.
+    Data(Data),
+    /// A response that did not parse (its raw bytes); the connection goes on.
+    Malformed(Bytes),
+    /// Updates were coming faster than they were read, and some were dropped: the
+    /// mailbox changed in ways not all reported. Resynchronise (NOOP, SEARCH, FETCH
+    /// FLAGS, or SELECT again); [`Client::selected`] stays exact.
+    MailboxChanged,
+}
+
+/// The tagged status of a command, and the untagged data attributed to it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CommandResponse {
+    /// The tagged `OK`.
+    pub status: StatusResponse,
+    /// Untagged data that answered the command.
+    pub data: Vec<Data>,
+    /// Response codes of untagged `OK`s that came while it ran (e.g. COPYUID of MOVE).
+    pub codes: Vec<Code>,
+}
+
+/// What COPY or MOVE did, when the server has UIDPLUS (RFC 4315 `COPYUID`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyUid {
+    /// UIDVALIDITY of the destination.
+    pub uid_validity: u32,
+    /// The source UIDs.
+    pub source: SequenceSet,
+    /// The new UIDs in the destination, in the same order.
+    pub destination: SequenceSet,
+}
+
+/// Where an APPENDed message landed, when the server has UIDPLUS (`APPENDUID`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppendUid {
+    /// UIDVALIDITY of the mailbox.
+    pub uid_validity: u32,
+    /// The message's UID.
+    pub uid: u32,
+}
+
+fn copy_uid(codes: &[Code], status: &StatusResponse) -> Option<CopyUid> {
+    codes.iter().chain(status.code.as_ref()).find_map(|c| match c {
+        Code::CopyUid { uid_validity, source, destination } => {
+            Some(CopyUid { uid_validity: *uid_validity, source: source.clone(), destination: destination.clone() })
+        }
+        _ => None,
+    })
+}
+
+/// The messages of a FETCH, as they arrive. Memory stays flat however many messages
+/// the FETCH returns: when the stream is not read, the driver stops reading the socket.
+///
+/// Drain it (or drop it) before awaiting another FETCH, SEARCH, STORE, LIST or EXPUNGE
+/// on the same client from the same task: those wait until this FETCH completes.
+#[derive(Debug)]
+pub struct FetchStream {
+    rx: mpsc::Receiver<FetchMsg>,
+    timeout: Option<Duration>,
+    finished: bool,
+}
+
+impl FetchStream {
+    /// The next message as `(sequence number, items)`; `Some(Err(_))` if the FETCH failed
+    /// (NO, BAD, connection lost, or no message for the command timeout), then `None`.
+    pub async fn next(&mut self) -> Option<Result<(u32, Vec<FetchItem>), Error>> {
+        if self.finished {
+            return None;
+        }
+        let msg = match self.timeout {
+            Some(t) => match tokio::time::timeout(t, self.rx.recv()).await {
+                Ok(m) => m,
+                Err(_) => {
+                    self.finished = true;
+                    return Some(Err(Error::Timeout));
+                }
+            },
+            None => self.rx.recv().await,
+        };
+        match msg {
+            Some(FetchMsg::Item(seq, items)) => Some(Ok((seq, items))),
+            Some(FetchMsg::Done(r)) => {
+                self.finished = true;
+                r.err().map(Err)
+            }
+            None => {
+                self.finished = true;
+                Some(Err(Error::Closed))
+            }
+        }
+    }
+
+    /// Every message, once the FETCH completed.
+    pub async fn collect(mut self) -> Result<Vec<(u32, Vec<FetchItem>)>, Error> {
+        let mut v = Vec::new();
+        while let Some(m) = self.next().await {
+            v.push(m?);
+        }
+        Ok(v)
+    }
+}
+
+/// A running IDLE (RFC 2177). Updates arrive with [`IdleHandle::next_update`]; the IDLE
+/// is renewed automatically every [`ClientOptions::idle_refresh`]; [`IdleHandle::done`]
+/// ends it. Dropping the handle ends it too (without waiting).
+///
+/// Commands sent while an IDLE runs wait until it ends.
+#[derive(Debug)]
+pub struct IdleHandle<'a> {
+    client: &'a Client,
+    ended: bool,
+}
+
+impl IdleHandle<'_> {
+    /// The next update, waiting for it; `None` when the connection closed.
+    pub async fn next_update(&mut self) -> Option<Update> {
+        self.client.next_update().await
+    }
+
+    /// The next update, or `Ok(None)` if none came within `timeout`; `Err` when the
+    /// connection closed.
+    pub async fn wait(&mut self, timeout: Duration) -> Result<Option<Update>, Error> {
+        match tokio::time::timeout(timeout, self.client.next_update()).await {
+            Ok(Some(u)) => Ok(Some(u)),
+            Ok(None) => Err(Error::Closed),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Ends the IDLE (`DONE`) and waits for the server's OK.
+    pub async fn done(mut self) -> Result<(), Error> {
+        self.ended = true;
+        let (tx, rx) = oneshot::channel();
+        self.client.requests.send(Request::IdleDone { reply: Some(tx) }).await.map_err(|_| Error::Closed)?;
+        self.client.wait(rx).await?
+    }
+}
+
+impl Drop for IdleHandle<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            let _ = self.client.requests.try_send(Request::IdleDone { reply: None });
+        }
+    }
+}
+
+/// Options of a connection, then `connect` or `connect_tls`.
+#[derive(Clone, Debug)]
+pub struct ClientBuilder {
+    options: ClientOptions,
+    connect_timeout: Option<Duration>,
+    command_timeout: Option<Duration>,
+    handshake_timeout: Duration,
+    update_capacity: usize,
+    fetch_buffer: usize,
+    tap: Option<DebugTap>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            options: ClientOptions::default(),
+            connect_timeout: Some(Duration::from_secs(30)),
+            command_timeout: Some(Duration::from_secs(120)),
+            handshake_timeout: Duration::from_secs(30),
+            update_capacity: 256,
+            fetch_buffer: 64,
+            tap: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The client machine's options (tag prefix, IDLE refresh, SEARCH charset, framing
+    /// limits).
+    pub fn options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// How long connecting may take, greeting and TLS handshake included (default 30 s;
+    /// `None`: no limit).
+    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long a command may take (default 120 s; `None`: no limit). For a FETCH
+    /// stream it bounds the wait for each message. A command that timed out still runs
+    /// on the server; its late answer is dropped.
+    pub fn command_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.command_timeout = timeout;
+        self
+    }
+
+    /// How long the STARTTLS handshake may take (default 30 s).
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// How many unsolicited updates wait unread before they are coalesced into
+    /// [`Update::MailboxChanged`] (default 256).
+    pub fn update_capacity(mut self, n: usize) -> Self {
+        self.update_capacity = n.max(1);
+        self
+    }
+
+    /// How many fetched messages wait unread in a [`FetchStream`] before the driver
+    /// stops reading the socket (default 64).
+    pub fn fetch_buffer(mut self, n: usize) -> Self {
+        self.fetch_buffer = n.max(1);
+        self
+    }
+
+    /// Writes a transcript of the connection (credentials redacted).
+    pub fn debug_tap(mut self, tap: DebugTap) -> Self {
+        self.tap = Some(tap);
+        self
+    }
+
+    async fn with_timeout<T>(&self, f: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+        match self.connect_timeout {
+            Some(t) => tokio::time::timeout(t, f).await?,
+            None => f.await,
+        }
+    }
+
+    /// Connects over plain TCP (port 143) and waits for the greeting.
+    pub async fn connect(self, addr: impl ToSocketAddrs) -> Result<Client, Error> {
+        self.with_timeout(async {
+            let tcp = TcpStream::connect(addr).await?;
+            let _ = tcp.set_nodelay(true);
+            self.start(Stream::Tcp(tcp)).await
+        })
+        .await
+    }
+
+    /// Connects with implicit TLS (port 993) and waits for the greeting. `server_name`
+    /// is the name (or IP address) the certificate must match.
+    pub async fn connect_tls(
+        self,
+        addr: impl ToSocketAddrs,
+        server_name: &str,
+        config: Arc<rustls::ClientConfig>,
+    ) -> Result<Client, Error> {
+        let name = server_name_of(server_name)?;
+        self.with_timeout(async {
+            let tcp = TcpStream::connect(addr).await?;
+            let _ = tcp.set_nodelay(true);
+            let tls = TlsConnector::from(config).connect(name, tcp).await.map_err(|e| Error::Tls(e.to_string()))?;
+            self.start(Stream::ClientTls(Box::new(tls))).await
+        })
+        .await
+    }
+
+    async fn start(&self, stream: Stream) -> Result<Client, Error> {
+        let (req_tx, req_rx) = mpsc::channel(64);
+        let (upd_tx, upd_rx) = mpsc::channel(self.update_capacity);
+        let overflow = Arc::new(AtomicBool::new(false));
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let (greet_tx, greet_rx) = oneshot::channel();
+        let driver = Driver::new(
+            Machine::new(self.options.clone()),
+            stream,
+            req_rx,
+            UpdateTx::new(upd_tx, overflow.clone()),
+            shared.clone(),
+            self.tap.as_ref().map(|t| t.session(String::new())),
+            greet_tx,
+            self.handshake_timeout,
+        );
+        tokio::spawn(driver.run());
+        let greeting = greet_rx.await.map_err(|_| Error::Closed)??;
+        Ok(Client {
+            requests: req_tx,
+            updates: tokio::sync::Mutex::new(upd_rx),
+            overflow,
+            shared,
+            greeting,
+            command_timeout: self.command_timeout,
+            fetch_buffer: self.fetch_buffer,
+        })
+    }
+}
+
+fn server_name_of(name: &str) -> Result<ServerName<'static>, Error> {
+    ServerName::try_from(name.to_owned()).map_err(|e| Error::InvalidArgument(format!("server name: {e}")))
+}
+
+fn istring(what: &str, s: &str) -> Result<IString, Error> {
+    IString::try_from(s).map_err(|e| Error::InvalidArgument(format!("{what}: {e}")))
+}
+
+/// An IMAP client connection. Methods take `&self`: tasks sharing a client (through an
+/// `Arc`, or `tokio::join!`) pipeline their commands on the one connection. Dropping
+/// the client closes the connection (after a running FETCH stream ends).
+///
+/// See the crate docs for an example.
+#[derive(Debug)]
+pub struct Client {
+    requests: mpsc::Sender<Request>,
+    updates: tokio::sync::Mutex<mpsc::Receiver<Update>>,
+    overflow: Arc<AtomicBool>,
+    shared: Arc<Mutex<Shared>>,
+    greeting: StatusResponse,
+    command_timeout: Option<Duration>,
+    fetch_buffer: usize,
+}
+
+impl Client {
+    /// Options before connecting.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// Connects over plain TCP with the default options.
+    pub async fn connect(addr: impl ToSocketAddrs) -> Result<Client, Error> {
+        ClientBuilder::default().connect(addr).await
+    }
+
+    /// Connects with implicit TLS with the default options (see
+    /// [`ClientBuilder::connect_tls`]; [`crate::tls::client_config`] trusts the usual
+    /// web roots).
+    pub async fn connect_tls(
+        addr: impl ToSocketAddrs,
+        server_name: &str,
+        config: Arc<rustls::ClientConfig>,
+    ) -> Result<Client, Error> {
+        ClientBuilder::default().connect_tls(addr, server_name, config).await
+    }
+
+    /// The server's greeting.
+    pub fn greeting(&self) -> &StatusResponse {
+        &self.greeting
+    }
+
+    /// The connection state, as of the last response.
+    pub fn state(&self) -> State {
+        self.shared.lock().ok().and_then(|s| s.state).unwrap_or(State::NotAuthenticated)
+    }
+
+    /// The selected mailbox as far as the server told (kept exact through EXISTS and
+    /// EXPUNGE, even when updates were coalesced).
+    pub fn selected(&self) -> Option<SelectedMailbox> {
+        self.shared.lock().ok().and_then(|s| s.selected.clone())
+    }
+
+    /// The capabilities last announced, without asking the server.
+    pub fn cached_capabilities(&self) -> Option<Vec<Capability>> {
+        self.shared.lock().ok().and_then(|s| s.capabilities.clone())
+    }
+
+    async fn wait<T>(&self, rx: oneshot::Receiver<T>) -> Result<T, Error> {
+        match self.command_timeout {
+            Some(t) => tokio::time::timeout(t, rx).await?.map_err(|_| Error::Closed),
+            None => rx.await.map_err(|_| Error::Closed),
+        }
+    }
+
+    async fn call(&self, make: impl FnOnce(driver::Reply) -> Request) -> Result<Done, Error> {
+        let (tx, rx) = oneshot::channel();
+        self.requests.send(make(tx)).await.map_err(|_| Error::Closed)?;
+        self.wait(rx).await?
+    }
+
+    async fn exec(&self, body: CommandBody) -> Result<Done, Error> {
+        self.call(|reply| Request::Command { body, reply }).await
+    }
+
+    /// Runs any command; returns its tagged OK and the untagged data attributed to it.
+    /// `NO` and `BAD` are errors.
+    pub async fn run(&self, body: CommandBody) -> Result<CommandResponse, Error> {
+        Ok(self.exec(body).await?.response)
+    }
+
+    /// The next unsolicited update, waiting for it; `None` once the connection closed.
+    pub async fn next_update(&self) -> Option<Update> {
+        let mut rx = self.updates.lock().await;
+        loop {
+            match rx.try_recv() {
+                Ok(u) => return Some(u),
+                Err(mpsc::error::TryRecvError::Empty) => {}
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    return self.overflow.swap(false, Ordering::AcqRel).then_some(Update::MailboxChanged);
+                }
+            }
+            if self.overflow.swap(false, Ordering::AcqRel) {
+                return Some(Update::MailboxChanged);
+            }
+            match rx.recv().await {
+                Some(u) => return Some(u),
+                None => continue,
+            }
+        }
+    }
+
+    /// An update if one is waiting, without waiting.
+    pub fn try_next_update(&self) -> Option<Update> {
+        let mut rx = self.updates.try_lock().ok()?;
+        match rx.try_recv() {
+            Ok(u) => Some(u),
+            Err(_) => self.overflow.swap(false, Ordering::AcqRel).then_some(Update::MailboxChanged),
+        }
+    }
+
+    /// `CAPABILITY`: the server's capabilities (asked only when not known).
+    pub async fn capabilities(&self) -> Result<Vec<Capability>, Error> {
+        if let Some(c) = self.cached_capabilities() {
+            return Ok(c);
+        }
+        Ok(self.exec(CommandBody::Capability).await?.capabilities.unwrap_or_default())
+    }
+
+    /// Whether the server has `cap` (asking for the capabilities if needed).
+    pub async fn has_capability(&self, cap: &Capability) -> Result<bool, Error> {
+        Ok(self.capabilities().await?.contains(cap))
+    }
+
+    /// `STARTTLS`, then the TLS handshake with `config`; the capabilities are asked again
+    /// over TLS. Bytes the server sent after its OK and before TLS end the connection
+    /// (the core's injection guard).
+    pub async fn starttls(&self, server_name: &str, config: Arc<rustls::ClientConfig>) -> Result<(), Error> {
+        let name = server_name_of(server_name)?;
+        self.call(|reply| Request::StartTls { name, config, reply }).await.map(|_| ())
+    }
+
+    /// `LOGIN`
+    pub async fn login(&self, username: &str, password: &str) -> Result<(), Error> {
+        let body = CommandBody::Login {
+            username: istring("username", username)?,
+            password: Secret::new(istring("password", password)?),
+        };
+        self.exec(body).await.map(|_| ())
+    }
+
+    /// `AUTHENTICATE` with PLAIN, LOGIN, XOAUTH2 or OAUTHBEARER (SASL-IR when offered).
+    /// A [`Authenticator::Custom`] mechanism may send its initial response, but a
+    /// server challenge to it is answered with a cancel (`*`): the adapter has no way to
+    /// ask the caller.
+    pub async fn authenticate(&self, auth: Authenticator) -> Result<(), Error> {
+        self.call(|reply| Request::Authenticate { auth, reply }).await.map(|_| ())
+    }
+
+    fn list_args(reference: &str, pattern: &str) -> Result<(Mailbox, ListMailbox), Error> {
+        let reference = if reference.is_empty() {
+            Mailbox::from_wire(IString::from_static(""))
+        } else {
+            reference.into_mailbox()?
+        };
+        let pattern = ListMailbox::from_utf8(pattern).map_err(|e| Error::InvalidArgument(format!("pattern: {e}")))?;
+        Ok((reference, pattern))
+    }
+
+    /// `LIST reference pattern` (`list("", "*")` for every mailbox).
+    pub async fn list(&self, reference: &str, pattern: &str) -> Result<Vec<ListItem>, Error> {
+        let (reference, pattern) = Self::list_args(reference, pattern)?;
+        let done = self.exec(CommandBody::List { reference, pattern }).await?;
+        Ok(done
+            .response
+            .data
+            .into_iter()
+            .filter_map(|d| match d {
+                Data::List(i) => Some(i),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// `LSUB reference pattern`
+    pub async fn lsub(&self, reference: &str, pattern: &str) -> Result<Vec<ListItem>, Error> {
+        let (reference, pattern) = Self::list_args(reference, pattern)?;
+        let done = self.exec(CommandBody::Lsub { reference, pattern }).await?;
+        Ok(done
+            .response
+            .data
+            .into_iter()
+            .filter_map(|d| match d {
+                Data::Lsub(i) => Some(i),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// `STATUS mailbox (items)`
+    pub async fn status(
+        &self,
+        mailbox: impl IntoMailbox,
+        items: &[StatusItem],
+    ) -> Result<Vec<(StatusItem, u64)>, Error> {
+        if items.is_empty() {
+            return Err(Error::InvalidArgument("no status item".into()));
+        }
+        let done = self.exec(CommandBody::Status { mailbox: mailbox.into_mailbox()?, items: items.to_vec() }).await?;
+        Ok(done
+            .response
+            .data
+            .into_iter()
+            .find_map(|d| match d {
+                Data::Status { items, .. } => Some(items),
+                _ => None,
+            })
+            .unwrap_or_default())
+    }
+
+    async fn select_like(&self, body: CommandBody) -> Result<SelectedMailbox, Error> {
+        self.exec(body).await?.selected.ok_or(Error::Closed)
+    }
+
+    /// `SELECT`: opens a mailbox read-write; returns what the server told about it.
+    pub async fn select(&self, mailbox: impl IntoMailbox) -> Result<SelectedMailbox, Error> {
+        self.select_like(CommandBody::Select { mailbox: mailbox.into_mailbox()? }).await
+    }
+
+    /// `EXAMINE`: opens a mailbox read-only.
+    pub async fn examine(&self, mailbox: impl IntoMailbox) -> Result<SelectedMailbox, Error> {
+        self.select_like(CommandBody::Examine { mailbox: mailbox.into_mailbox()? }).await
+    }
+
+    /// `CREATE`
+    pub async fn create(&self, mailbox: impl IntoMailbox) -> Result<(), Error> {
+        self.exec(CommandBody::Create { mailbox: mailbox.into_mailbox()? }).await.map(|_| ())
+    }
+
+    /// `DELETE`
+    pub async fn delete(&self, mailbox: impl IntoMailbox) -> Result<(), Error> {
+        self.exec(CommandBody::Delete { mailbox: mailbox.into_mailbox()? }).await.map(|_| ())
+    }
+
+    /// `RENAME`
+    pub async fn rename(&self, from: impl IntoMailbox, to: impl IntoMailbox) -> Result<(), Error> {
+        self.exec(CommandBody::Rename { from: from.into_mailbox()?, to: to.into_mailbox()? }).await.map(|_| ())
+    }
+
+    /// `SUBSCRIBE`
+    pub async fn subscribe(&self, mailbox: impl IntoMailbox) -> Result<(), Error> {
+        self.exec(CommandBody::Subscribe { mailbox: mailbox.into_mailbox()? }).await.map(|_| ())
+    }
+
+    /// `UNSUBSCRIBE`
+    pub async fn unsubscribe(&self, mailbox: impl IntoMailbox) -> Result<(), Error> {
+        self.exec(CommandBody::Unsubscribe { mailbox: mailbox.into_mailbox()? }).await.map(|_| ())
+    }
+
+    /// `CLOSE`: expunges `\Deleted` messages (read-write) and deselects.
+    pub async fn close(&self) -> Result<(), Error> {
+        self.exec(CommandBody::Close).await.map(|_| ())
+    }
+
+    /// `UNSELECT` (RFC 3691): deselects without expunging.
+    pub async fn unselect(&self) -> Result<(), Error> {
+        self.exec(CommandBody::Unselect).await.map(|_| ())
+    }
+
+    async fn fetch_inner(
+        &self,
+        set: SequenceSet,
+        attributes: FetchAttributes,
+        uid: bool,
+    ) -> Result<FetchStream, Error> {
+        let attrs = attributes.to_vec();
+        let filter_unsolicited = attrs.iter().any(|a| !matches!(a, FetchAttribute::Flags | FetchAttribute::Uid));
+        let (tx, rx) = mpsc::channel(self.fetch_buffer);
+        let body = CommandBody::Fetch { set, attributes, uid };
+        self.requests.send(Request::Fetch { body, tx, filter_unsolicited }).await.map_err(|_| Error::Closed)?;
+        Ok(FetchStream { rx, timeout: self.command_timeout, finished: false })
+    }
+
+    /// `FETCH set attributes`: the messages as a stream, as they arrive.
+    ///
+    /// ```no_run
+    /// # async fn f(client: &imap_machine_tokio::Client) -> Result<(), imap_machine_tokio::Error> {
+    /// use imap_machine_tokio::FetchItemsExt;
+    /// let mut messages = client.fetch("1:*", "(UID FLAGS BODY.PEEK[])").await?;
+    /// while let Some(m) = messages.next().await {
+    ///     let (seq, items) = m?;
+    ///     println!("{seq}: UID {:?}, {} bytes", items.uid(), items.body().map_or(0, |b| b.len()));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn fetch(
+        &self,
+        set: impl IntoSequenceSet,
+        attributes: impl IntoFetchAttributes,
+    ) -> Result<FetchStream, Error> {
+        self.fetch_inner(set.into_sequence_set()?, attributes.into_fetch_attributes()?, false).await
+    }
+
+    /// `UID FETCH set attributes`: like [`Client::fetch`], by UID.
+    pub async fn uid_fetch(
+        &self,
+        set: impl IntoSequenceSet,
+        attributes: impl IntoFetchAttributes,
+    ) -> Result<FetchStream, Error> {
+        self.fetch_inner(set.into_sequence_set()?, attributes.into_fetch_attributes()?, true).await
+    }
+
+    async fn search_inner(&self, criteria: impl IntoSearchCriteria, uid: bool) -> Result<Vec<u32>, Error> {
+        let body = CommandBody::Search { charset: None, criteria: criteria.into_search_criteria()?, uid };
+        let done = self.exec(body).await?;
+        let mut ids: Vec<u32> = done
+            .response
+            .data
+            .into_iter()
+            .flat_map(|d| match d {
+                Data::Search { ids, .. } => ids,
+                _ => Vec::new(),
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// `SEARCH criteria`: matching sequence numbers, ascending.
+    pub async fn search(&self, criteria: impl IntoSearchCriteria) -> Result<Vec<u32>, Error> {
+        self.search_inner(criteria, false).await
+    }
+
+    /// `UID SEARCH criteria`: matching UIDs, ascending.
+    pub async fn uid_search(&self, criteria: impl IntoSearchCriteria) -> Result<Vec<u32>, Error> {
+        self.search_inner(criteria, true).await
+    }
+
+    async fn store_inner(
+        &self,
+        set: SequenceSet,
+        kind: StoreKind,
+        flags: &[Flag],
+        uid: bool,
+    ) -> Result<Vec<(u32, Vec<FlagFetch>)>, Error> {
+        let body = CommandBody::Store { set, kind, silent: false, flags: flags.to_vec(), uid };
+        let done = self.exec(body).await?;
+        Ok(done
+            .response
+            .data
+            .into_iter()
+            .filter_map(|d| match d {
+                Data::Fetch { seq, items } => items.flags().map(|f| (seq.get(), f.to_vec())),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// `STORE set ±FLAGS (flags)`: returns each message's new flags (sequence number,
+    /// flags).
+    pub async fn store(
+        &self,
+        set: impl IntoSequenceSet,
+        kind: StoreKind,
+        flags: &[Flag],
+    ) -> Result<Vec<(u32, Vec<FlagFetch>)>, Error> {
+        self.store_inner(set.into_sequence_set()?, kind, flags, false).await
+    }
+
+    /// `UID STORE`: like [`Client::store`], by UID.
+    pub async fn uid_store(
+        &self,
+        set: impl IntoSequenceSet,
+        kind: StoreKind,
+        flags: &[Flag],
+    ) -> Result<Vec<(u32, Vec<FlagFetch>)>, Error> {
+        self.store_inner(set.into_sequence_set()?, kind, flags, true).await
+    }
+
+    async fn copy_inner(&self, set: SequenceSet, mailbox: Mailbox, uid: bool) -> Result<Option<CopyUid>, Error> {
+        let done = self.exec(CommandBody::Copy { set, mailbox, uid }).await?;
+        Ok(copy_uid(&done.response.codes, &done.response.status))
+    }
+
+    /// `COPY set mailbox`; `COPYUID` when the server has UIDPLUS.
+    pub async fn copy(&self, set: impl IntoSequenceSet, mailbox: impl IntoMailbox) -> Result<Option<CopyUid>, Error> {
+        self.copy_inner(set.into_sequence_set()?, mailbox.into_mailbox()?, false).await
+    }
+
+    /// `UID COPY`
+    pub async fn uid_copy(
+        &self,
+        set: impl IntoSequenceSet,
+        mailbox: impl IntoMailbox,
+    ) -> Result<Option<CopyUid>, Error> {
+        self.copy_inner(set.into_sequence_set()?, mailbox.into_mailbox()?, true).await
+    }
+
+    async fn move_inner(&self, set: SequenceSet, mailbox: Mailbox, uid: bool) -> Result<Option<CopyUid>, Error> {
+        let caps = self.capabilities().await?;
+        if caps.contains(&Capability::Move) {
+            let done = self.exec(CommandBody::Move { set, mailbox, uid }).await?;
+            return Ok(copy_uid(&done.response.codes, &done.response.status));
+        }
+        // No MOVE (RFC 6851 §3.3): COPY, STORE \Deleted, then UID EXPUNGE of exactly
+        // those messages with UIDPLUS, or a plain EXPUNGE (which also removes any other
+        // message already marked \Deleted) without.
+        let uidplus = caps.contains(&Capability::UidPlus);
+        let (set, uid) = if uid || !uidplus {
+            (set, uid)
+        } else {
+            let messages = self.fetch_inner(set, FetchAttributes::List(vec![FetchAttribute::Uid]), false).await?;
+            let uids: Vec<u32> = messages.collect().await?.iter().filter_map(|(_, items)| items.uid()).collect();
+            if uids.is_empty() {
+                return Ok(None);
+            }
+            (uids.as_slice().into_sequence_set()?, true)
+        };
+        let copied = self.copy_inner(set.clone(), mailbox, uid).await?;
+        let body = CommandBody::Store {
+            set: set.clone(),
+            kind: StoreKind::Add,
+            silent: true,
+            flags: vec![Flag::Deleted],
+            uid,
+        };
+        self.exec(body).await?;
+        if uid && uidplus {
+            self.exec(CommandBody::UidExpunge { set }).await?;
+        } else {
+            self.exec(CommandBody::Expunge).await?;
+        }
+        Ok(copied)
+    }
+
+    /// `MOVE set mailbox` (RFC 6851), or COPY + STORE `\Deleted` + (UID) EXPUNGE when
+    /// the server lacks MOVE. `COPYUID` when the server has UIDPLUS.
+    pub async fn r#move(&self, set: impl IntoSequenceSet, mailbox: impl IntoMailbox) -> Result<Option<CopyUid>, Error> {
+        self.move_inner(set.into_sequence_set()?, mailbox.into_mailbox()?, false).await
+    }
+
+    /// `UID MOVE`, with the same fallback as `Client::move`.
+    pub async fn uid_move(
+        &self,
+        set: impl IntoSequenceSet,
+        mailbox: impl IntoMailbox,
+    ) -> Result<Option<CopyUid>, Error> {
+        self.move_inner(set.into_sequence_set()?, mailbox.into_mailbox()?, true).await
+    }
+
+    /// `APPEND mailbox (flags) date {message}`; `APPENDUID` when the server has UIDPLUS.
+    /// A message with NUL bytes goes as a BINARY literal (`~{n}`) when the server has
+    /// BINARY.
+    pub async fn append(
+        &self,
+        mailbox: impl IntoMailbox,
+        flags: &[Flag],
+        date: Option<DateTime>,
+        message: impl Into<Bytes>,
+    ) -> Result<Option<AppendUid>, Error> {
+        let mailbox = mailbox.into_mailbox()?;
+        let message: Bytes = message.into();
+        let literal = match Literal::new(message.clone()) {
+            Ok(l) => l,
+            Err(_) if self.has_capability(&Capability::Binary).await? => Literal::binary(message),
+            Err(e) => return Err(Error::InvalidArgument(format!("message: {e}"))),
+        };
+        let done = self.exec(CommandBody::Append { mailbox, flags: flags.to_vec(), date, message: literal }).await?;
+        Ok(match &done.response.status.code {
+            Some(Code::AppendUid { uid_validity, uids }) => uids.elements().first().and_then(|s| match s {
+                Sequence::Single(SeqNumber::Value(n)) | Sequence::Range(SeqNumber::Value(n), _) => {
+                    Some(AppendUid { uid_validity: *uid_validity, uid: n.get() })
+                }
+                _ => None,
+            }),
+            _ => None,
+        })
+    }
+
+    fn expunged(done: Done) -> Vec<u32> {
+        done.response
+            .data
+            .into_iter()
+            .filter_map(|d| match d {
+                Data::Expunge(n) => Some(n.get()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `EXPUNGE`: removes `\Deleted` messages; returns the `EXPUNGE` sequence numbers in
+    /// the order the server sent them (each relative to the previous ones).
+    pub async fn expunge(&self) -> Result<Vec<u32>, Error> {
+        Ok(Self::expunged(self.exec(CommandBody::Expunge).await?))
+    }
+
+    /// `UID EXPUNGE set` (RFC 4315): removes only those `\Deleted` messages.
+    pub async fn uid_expunge(&self, set: impl IntoSequenceSet) -> Result<Vec<u32>, Error> {
+        let body = CommandBody::UidExpunge { set: set.into_sequence_set()? };
+        Ok(Self::expunged(self.exec(body).await?))
+    }
+
+    /// `NOOP`: also the way to poll for updates without IDLE.
+    pub async fn noop(&self) -> Result<(), Error> {
+        self.exec(CommandBody::Noop).await.map(|_| ())
+    }
+
+    /// `IDLE` (RFC 2177): returns once the server accepted it. Updates come through the
+    /// handle; it refreshes itself before the server's autologout.
+    pub async fn idle(&self) -> Result<IdleHandle<'_>, Error> {
+        if !self.has_capability(&Capability::Idle).await? {
+            return Err(Error::Unsupported("IDLE"));
+        }
+        let (tx, rx) = oneshot::channel();
+        self.requests.send(Request::Idle { reply: tx }).await.map_err(|_| Error::Closed)?;
+        self.wait(rx).await??;
+        Ok(IdleHandle { client: self, ended: false })
+    }
+
+    /// `LOGOUT`, then the connection closes.
+    pub async fn logout(&self) -> Result<(), Error> {
+        match self.exec(CommandBody::Logout).await {
+            Ok(_) | Err(Error::Closed) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}

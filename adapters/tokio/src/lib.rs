@@ -1,0 +1,62 @@
+//! Async (tokio) adapters for [`imap_machine`]: an IMAP client and an IMAP server that
+//! drive the sans-I/O machines over tokio sockets, with TLS through tokio-rustls (ring).
+//!
+//! - [`Client`]: `connect`, `connect_tls`, `starttls`, then typed async methods (`login`,
+//!   `list`, `select`, `fetch` as a stream, `search`, `store`, `copy`, `move` with a
+//!   fallback, `append`, `idle`, `logout`, ...). One driver task owns the socket and the
+//!   [`imap_machine::client::Client`] machine; methods talk to it over channels, so
+//!   concurrent tasks pipeline their commands on one connection.
+//! - [`Server`]: `Server::new(backend).serve(listener)` (or `serve_tls`), one task per
+//!   connection driving [`imap_machine::server::Server`] and a
+//!   [`imap_machine::store::Session`], with STARTTLS, a connection limit, autologout and
+//!   a graceful shutdown.
+//! - [`DebugTap`]: both directions as `C: ` / `S: ` lines, credentials redacted.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use imap_machine::store::memory::MemoryBackend;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! // A server on loopback with the demo mailbox (user `username`, password `password`).
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:1143").await?;
+//! let server = imap_machine_tokio::Server::new(Arc::new(MemoryBackend::with_demo_data()))
+//!     .allow_insecure_auth(true);
+//! tokio::spawn(async move { server.serve(listener).await });
+//!
+//! // A client: log in, select INBOX, stream the messages.
+//! let client = imap_machine_tokio::Client::connect("127.0.0.1:1143").await?;
+//! client.login("username", "password").await?;
+//! let inbox = client.select("INBOX").await?;
+//! println!("{} messages", inbox.exists);
+//! let mut messages = client.fetch("1:*", "(UID ENVELOPE)").await?;
+//! while let Some(message) = messages.next().await {
+//!     let (seq, items) = message?;
+//!     println!("{seq}: {items:?}");
+//! }
+//! client.logout().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The core crate stays free of tokio and rustls: only this crate depends on them.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod client;
+mod error;
+mod io;
+mod server;
+mod tap;
+pub mod tls;
+
+pub use client::{
+    AppendUid, Client, ClientBuilder, CommandResponse, CopyUid, FetchItemsExt, FetchStream, IdleHandle,
+    IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, Update,
+};
+pub use error::Error;
+pub use server::{Server, ShutdownHandle};
+pub use tap::DebugTap;
+
+/// The core crate, re-exported so that users of the adapters need one dependency.
+pub use imap_machine;

@@ -1,0 +1,418 @@
+//! The tokio server: `Server::new(backend).serve(listener)`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::{Buf, BytesMut};
+use imap_machine::codec::FramerOptions;
+use imap_machine::server::{Event, Greeting, Server as Machine, ServerOptions};
+use imap_machine::store::{Backend, Session};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Notify, Semaphore};
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+use crate::io::{io_step, now, sleep_until, IoEvent, Stream, HIGH_WATER, READ_CHUNK};
+use crate::tap::{DebugTap, TapSession};
+
+/// Stops a running [`Server`]: it stops accepting, sends `* BYE` to every connection and
+/// closes them. Cheap to clone; get one with [`Server::shutdown_handle`].
+#[derive(Clone, Debug)]
+pub struct ShutdownHandle {
+    tx: Arc<watch::Sender<bool>>,
+}
+
+impl ShutdownHandle {
+    /// Starts the graceful shutdown. A command being executed completes first (backend
+    /// calls are never interrupted), and a command whose literal has not fully arrived —
+    /// an APPEND in flight — is never executed, so nothing is half-written.
+    pub fn shutdown(&self) {
+        self.tx.send_replace(true);
+    }
+
+    /// Whether [`ShutdownHandle::shutdown`] was called.
+    pub fn is_shutdown(&self) -> bool {
+        *self.tx.borrow()
+    }
+
+    fn subscribe(&self) -> watch::Receiver<bool> {
+        self.tx.subscribe()
+    }
+}
+
+/// An IMAP server over tokio: each connection runs the
+/// [`imap_machine::server::Server`] machine and a [`Session`] on `backend`.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use imap_machine::store::memory::MemoryBackend;
+/// # async fn run() -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:1143").await?;
+/// let server = imap_machine_tokio::Server::new(Arc::new(MemoryBackend::with_demo_data()))
+///     .allow_insecure_auth(true)
+///     .max_connections(100);
+/// let stop = server.shutdown_handle();
+/// tokio::spawn(async move {
+///     tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+///     stop.shutdown(); // every connection gets `* BYE`, then `serve` returns
+/// });
+/// server.serve(listener).await
+/// # }
+/// ```
+///
+/// Backend calls are synchronous and run on the connection's task; a backend that
+/// blocks for long (a slow disk) should be used from a multi-threaded runtime.
+pub struct Server<B: Backend> {
+    backend: Arc<B>,
+    options: ServerOptions,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    limit: Option<Arc<Semaphore>>,
+    shutdown: ShutdownHandle,
+    tap: Option<DebugTap>,
+    handshake_timeout: Duration,
+    write_timeout: Duration,
+    grace: Duration,
+    ids: Arc<AtomicU64>,
+}
+
+impl<B: Backend> Clone for Server<B> {
+    fn clone(&self) -> Self {
+        Server {
+            backend: self.backend.clone(),
+            options: self.options.clone(),
+            tls: self.tls.clone(),
+            limit: self.limit.clone(),
+            shutdown: self.shutdown.clone(),
+            tap: self.tap.clone(),
+            handshake_timeout: self.handshake_timeout,
+            write_timeout: self.write_timeout,
+            grace: self.grace,
+            ids: self.ids.clone(),
+        }
+    }
+}
+
+impl<B: Backend> std::fmt::Debug for Server<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("options", &self.options)
+            .field("tls", &self.tls.is_some())
+            .field("max_connections", &self.limit.as_ref().map(|s| s.available_permits()))
+            .finish_non_exhaustive()
+    }
+}
+
+/// What every connection task needs.
+struct Ctx<B: Backend> {
+    backend: Arc<B>,
+    options: ServerOptions,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    tap: Option<DebugTap>,
+    handshake_timeout: Duration,
+    write_timeout: Duration,
+}
+
+impl<B: Backend> Server<B> {
+    /// A server on `backend`, with the options [`Session::server_options`] gives (the
+    /// capabilities the store serves) and the core's defaults: no TLS, LOGIN only over
+    /// TLS, autologout after 30 minutes, no connection limit.
+    pub fn new(backend: Arc<B>) -> Self {
+        let options = Session::server_options(&*backend);
+        let (tx, _) = watch::channel(false);
+        Server {
+            backend,
+            options,
+            tls: None,
+            limit: None,
+            shutdown: ShutdownHandle { tx: Arc::new(tx) },
+            tap: None,
+            handshake_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(60),
+            grace: Duration::from_secs(10),
+            ids: Arc::new(AtomicU64::new(1)),
+        }
+    }
+
+    /// Allows LOGIN and AUTHENTICATE without TLS (default: refused, and the capabilities
+    /// show LOGINDISABLED). Only for tests and trusted networks.
+    pub fn allow_insecure_auth(mut self, allow: bool) -> Self {
+        self.options.allow_insecure_auth = allow;
+        self
+    }
+
+    /// The TLS configuration: used by [`Server::serve_tls`] (implicit TLS, port 993) and
+    /// offered as STARTTLS on [`Server::serve`] connections.
+    pub fn tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
+    /// Inactivity before `* BYE Autologout`. The machine never goes below RFC 3501's
+    /// 30 minutes.
+    pub fn autologout(mut self, after: Duration) -> Self {
+        self.options.autologout = after;
+        self
+    }
+
+    /// At most `max` connections at once; one more is answered `* BYE Too many
+    /// connections` and closed.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.limit = Some(Arc::new(Semaphore::new(max)));
+        self
+    }
+
+    /// Framing limits (line, literal and message length) for client input.
+    pub fn framer(mut self, framer: FramerOptions) -> Self {
+        self.options.framer = framer;
+        self
+    }
+
+    /// Replaces every option of the server machine. Start from
+    /// [`Session::server_options`] to keep the capabilities the store serves; the TLS
+    /// fields (`tls_active`, `starttls_available`) are set per connection.
+    pub fn options(mut self, options: ServerOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The options of the server machine, to change one field.
+    pub fn options_mut(&mut self) -> &mut ServerOptions {
+        &mut self.options
+    }
+
+    /// Writes a transcript of every connection (credentials redacted).
+    pub fn debug_tap(mut self, tap: DebugTap) -> Self {
+        self.tap = Some(tap);
+        self
+    }
+
+    /// How long a TLS handshake may take (default 30 s).
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// How long the final output of a closing connection may take to go out (default
+    /// 60 s).
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = timeout;
+        self
+    }
+
+    /// How long `serve` waits for connections to close after a shutdown before it
+    /// aborts them (default 10 s).
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    /// A handle that stops [`Server::serve`] and [`Server::serve_tls`] gracefully.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        self.shutdown.clone()
+    }
+
+    /// Same as `self.shutdown_handle().shutdown()`.
+    pub fn shutdown(&self) {
+        self.shutdown.shutdown();
+    }
+
+    /// Serves plain IMAP (port 143) on `listener` until shutdown, STARTTLS included when
+    /// a TLS config is set. Returns after the shutdown, once every connection closed (or
+    /// the grace period passed). Both `serve` and `serve_tls` may run at once on one
+    /// server: they share the connection limit and the shutdown.
+    pub async fn serve(&self, listener: TcpListener) -> std::io::Result<()> {
+        self.serve_inner(listener, false).await
+    }
+
+    /// Serves IMAP over implicit TLS (port 993) on `listener` until shutdown.
+    ///
+    /// # Errors
+    /// `InvalidInput` if no TLS config was set with [`Server::tls`].
+    pub async fn serve_tls(&self, listener: TcpListener) -> std::io::Result<()> {
+        if self.tls.is_none() {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "serve_tls needs Server::tls"));
+        }
+        self.serve_inner(listener, true).await
+    }
+
+    fn ctx(&self) -> Ctx<B> {
+        Ctx {
+            backend: self.backend.clone(),
+            options: self.options.clone(),
+            tls: self.tls.clone(),
+            tap: self.tap.clone(),
+            handshake_timeout: self.handshake_timeout,
+            write_timeout: self.write_timeout,
+        }
+    }
+
+    async fn serve_inner(&self, listener: TcpListener, implicit_tls: bool) -> std::io::Result<()> {
+        let mut stop = self.shutdown.subscribe();
+        let mut tasks = JoinSet::new();
+        while !*stop.borrow() {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((tcp, _peer)) => {
+                        let _ = tcp.set_nodelay(true);
+                        let ctx = self.ctx();
+                        let id = self.ids.fetch_add(1, Ordering::Relaxed);
+                        let permit = match &self.limit {
+                            None => None,
+                            Some(limit) => match limit.clone().try_acquire_owned() {
+                                Ok(p) => Some(p),
+                                Err(_) => {
+                                    tasks.spawn(refuse(ctx, tcp, implicit_tls, id));
+                                    continue;
+                                }
+                            },
+                        };
+                        let stop = self.shutdown.subscribe();
+                        tasks.spawn(async move {
+                            let _permit = permit;
+                            if let Some(stream) = handshake(&ctx, tcp, implicit_tls).await {
+                                connection(ctx, stream, implicit_tls, id, stop).await;
+                            }
+                        });
+                    }
+                    // Out of file descriptors and the like: back off, keep serving.
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                },
+                _ = stop.changed() => {}
+            }
+            while tasks.try_join_next().is_some() {}
+        }
+        drop(listener);
+        let drained = tokio::time::timeout(self.grace, async { while tasks.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            tasks.abort_all();
+        }
+        Ok(())
+    }
+}
+
+/// The stream of an accepted connection: TCP, or TLS after the handshake.
+async fn handshake<B: Backend>(ctx: &Ctx<B>, tcp: TcpStream, implicit_tls: bool) -> Option<Stream> {
+    if !implicit_tls {
+        return Some(Stream::Tcp(tcp));
+    }
+    let acceptor = TlsAcceptor::from(ctx.tls.clone()?);
+    match tokio::time::timeout(ctx.handshake_timeout, acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => Some(Stream::ServerTls(Box::new(tls))),
+        _ => None,
+    }
+}
+
+/// Writes all of `buf`, then flushes, within `timeout`.
+async fn write_out(stream: &mut Stream, buf: &[u8], timeout: Duration) -> std::io::Result<()> {
+    tokio::time::timeout(timeout, async {
+        stream.write_all(buf).await?;
+        stream.flush().await
+    })
+    .await
+    .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
+}
+
+/// A connection over the limit: `* BYE Too many connections`, then close.
+async fn refuse<B: Backend>(ctx: Ctx<B>, tcp: TcpStream, implicit_tls: bool, id: u64) {
+    let Some(mut stream) = handshake(&ctx, tcp, implicit_tls).await else { return };
+    let mut options = ctx.options.clone();
+    options.greeting = Greeting::Bye;
+    options.greeting_text = "Too many connections".into();
+    let mut machine = Machine::new(options, now());
+    let mut out = BytesMut::new();
+    machine.poll_transmit(&mut out);
+    if let Some(tap) = &ctx.tap {
+        tap.session(format!("[{id}] ")).server(&out);
+    }
+    let _ = write_out(&mut stream, &out, ctx.write_timeout).await;
+    let _ = tokio::time::timeout(ctx.write_timeout, stream.shutdown()).await;
+}
+
+/// One connection: the server machine and a store session, until the connection ends.
+async fn connection<B: Backend>(
+    ctx: Ctx<B>,
+    mut stream: Stream,
+    tls_active: bool,
+    id: u64,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut options = ctx.options.clone();
+    options.tls_active = tls_active;
+    options.starttls_available = ctx.tls.is_some() && !tls_active;
+    let mut machine = Machine::new(options, now());
+    let mut session = Session::new(ctx.backend.clone());
+    let notify = Arc::new(Notify::new());
+    let waker = notify.clone();
+    session.set_notifier(Arc::new(move || waker.notify_one()));
+    let mut tap: Option<TapSession> = ctx.tap.as_ref().map(|t| t.session(format!("[{id}] ")));
+    let mut out = BytesMut::new();
+    let mut scratch = vec![0u8; READ_CHUNK];
+    let mut dirty = false;
+    let mut stopping = *stop.borrow_and_update();
+    if stopping {
+        machine.shutdown("Server shutting down");
+    }
+    loop {
+        let mut starttls = false;
+        while let Some(event) = machine.poll_event() {
+            starttls |= matches!(event, Event::StartTls);
+            session.handle(&mut machine, event);
+        }
+        let start = out.len();
+        machine.poll_transmit(&mut out);
+        if let Some(t) = tap.as_mut() {
+            t.server(&out[start..]);
+        }
+        if starttls {
+            // `OK Begin TLS` goes out in plaintext, then the handshake.
+            if write_out(&mut stream, &out, ctx.write_timeout).await.is_err() {
+                break;
+            }
+            out.clear();
+            let (Stream::Tcp(tcp), Some(config)) = (std::mem::replace(&mut stream, Stream::Gone), ctx.tls.clone())
+            else {
+                break;
+            };
+            match tokio::time::timeout(ctx.handshake_timeout, TlsAcceptor::from(config).accept(tcp)).await {
+                Ok(Ok(tls)) => stream = Stream::ServerTls(Box::new(tls)),
+                _ => break,
+            }
+            let _ = machine.tls_established();
+            continue;
+        }
+        if machine.is_closed() {
+            if write_out(&mut stream, &out, ctx.write_timeout).await.is_ok() {
+                let _ = tokio::time::timeout(ctx.write_timeout, stream.shutdown()).await;
+            }
+            break;
+        }
+        let can_read = out.len() < HIGH_WATER;
+        tokio::select! {
+            r = io_step(&mut stream, &mut scratch, &out, dirty, can_read) => match r {
+                Ok(IoEvent::Read(0)) | Err(_) => machine.handle_eof(),
+                Ok(IoEvent::Read(n)) => {
+                    if let Some(t) = tap.as_mut() {
+                        t.client(&scratch[..n]);
+                    }
+                    machine.handle_input(&scratch[..n]);
+                }
+                Ok(IoEvent::Wrote(n)) => {
+                    out.advance(n);
+                    dirty = true;
+                }
+                Ok(IoEvent::Flushed) => dirty = false,
+            },
+            () = sleep_until(machine.poll_timeout()) => machine.handle_timeout(now()),
+            () = notify.notified() => session.poll_updates(&mut machine),
+            _ = stop.changed(), if !stopping => {
+                stopping = true;
+                machine.shutdown("Server shutting down");
+            }
+        }
+    }
+    // The machine may have failed without a Closed event (EOF, I/O error): release the
+    // mailbox either way.
+    session.close();
+}
