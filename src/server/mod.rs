@@ -335,7 +335,6 @@ impl Server {
         if self.fatal.is_some() || self.closed || data.is_empty() {
             return;
         }
-        self.active_since_deadline = true;
         if self.tls_pause {
             // Plaintext after STARTTLS: discarded, never executed.
             return;
@@ -353,8 +352,14 @@ impl Server {
                 FramerEvent::LiteralAnnounced { .. } => {
                     self.emit(&Response::Continue(Continue::Basic { code: None, text: text("Ready for literal data") }))
                 }
-                FramerEvent::Error(e) => self.frame_error(e),
+                FramerEvent::Error(e) => {
+                    self.active_since_deadline = true;
+                    self.frame_error(e)
+                }
                 FramerEvent::Message(m) => {
+                    // Autologout counts whole commands, not bytes: a client trickling a
+                    // byte at a time (slowloris) is as idle as a silent one.
+                    self.active_since_deadline = true;
                     if self.holding() {
                         self.held.push_back(m.into_bytes());
                     } else {
@@ -639,10 +644,13 @@ impl Server {
 
     /// Tells the machine the time; call when [`Server::poll_timeout`]'s deadline passes.
     ///
-    /// Autologout without a clock: at each deadline, if the client sent anything since
-    /// the previous one, the next deadline is `now + autologout`; otherwise the connection
-    /// ends with `* BYE Autologout`. The client is thus never logged out before a full
-    /// `autologout` of silence (RFC 3501 §5.4), and at most twice that after it.
+    /// Autologout without a clock: at each deadline, if a whole command (or a whole
+    /// malformed one) arrived since the previous one, the next deadline is `now +
+    /// autologout`; otherwise the connection ends with `* BYE Autologout`. The client is thus
+    /// never logged out before a full `autologout` after its last command (RFC 3501 §5.4:
+    /// "the receipt of ANY command ... should suffice to reset"), and at most twice that
+    /// after it. Bytes that do not complete a command do not count, so a client trickling
+    /// them (slowloris) goes like a silent one.
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.closed || self.fatal.is_some() || now < self.deadline {
             return;

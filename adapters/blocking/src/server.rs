@@ -137,6 +137,9 @@ impl<B: Backend> Server<B> {
     /// Runs one connection to its end on the calling thread.
     pub fn handle_connection(&self, mut stream: TcpStream, implicit_tls: bool) -> io::Result<()> {
         let _ = stream.set_nodelay(true);
+        // A client that stops reading must not hold the connection forever: a write that
+        // cannot progress for a whole autologout period ends it.
+        let _ = stream.set_write_timeout(Some(self.options.autologout.max(std::time::Duration::from_secs(30 * 60))));
         let n = self.active.fetch_add(1, Ordering::SeqCst);
         let _guard = Guard(self.active.clone());
         let mut options = self.options.clone();
@@ -208,6 +211,10 @@ impl<B: Backend> Server<B> {
                 }
                 if changed.swap(false, Ordering::SeqCst) {
                     session.poll_updates(&mut machine);
+                }
+                // Wake-ups that never let `recv_timeout` expire must not starve the timer.
+                if machine.poll_timeout().is_some_and(|t| t <= Instant::now()) {
+                    machine.handle_timeout(Instant::now());
                 }
             }
         })();

@@ -1,0 +1,881 @@
+//! Hostile clients and faults (issue 9), over 127.0.0.1 against the blocking server on the
+//! memory backend, speaking raw bytes.
+//!
+//! The server runs in this process, so its resident memory is this process's: each test
+//! resets the peak (`/proc/self/clear_refs`), runs, and asserts that the peak resident size
+//! (`VmHWM`) grew less than a stated bound over the resident size at the start (`VmRSS`).
+//! The tests take a lock so they run one at a time and their figures do not mix; each
+//! prints them (`cargo test -p imap-machine-blocking --test hostile -- --nocapture`).
+//!
+//! Every socket has read and write timeouts, so no test can hang.
+
+#![forbid(unsafe_code)]
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use imap_machine::store::memory::MemoryBackend;
+use imap_machine_blocking::Server;
+
+const MIB: u64 = 1024 * 1024;
+
+/// No socket read or write may wait longer than this.
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+// ---- memory ----
+
+/// The bound on the growth of the peak resident size during one test, unless a test states
+/// another. The default framer limits let a connection hold one 64 KiB line, or one message
+/// of at most 80 MiB that it has *accepted*; none of these attacks sends an acceptable
+/// message, so a connection should hold a line, a few 16 KiB socket chunks and its state.
+/// 64 MiB is far above that (plus the allocator arenas of the new threads), and below every
+/// attack's volume (a 100 MiB line, 4 GiB and 64 MiB literals, 160 MiB of pipelined answers,
+/// an input flood of up to 256 MiB): buffering any of them whole fails the test.
+const BOUND_MIB: u64 = 64;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// A field of `/proc/self/status`, in KiB.
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
+}
+
+/// The threads of the calling test: itself and every thread started from it, directly or
+/// not (Linux names a new thread after the one that creates it, and the test harness names
+/// each test's thread after the test), so the harness's other threads do not count.
+fn threads() -> usize {
+    let me = std::fs::read_to_string("/proc/thread-self/comm").expect("/proc/thread-self/comm");
+    std::fs::read_dir("/proc/self/task")
+        .expect("/proc/self/task")
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .filter(|comm| *comm == me)
+        .count()
+}
+
+/// One test's memory figures; also the lock that runs the tests one at a time.
+struct Memory {
+    name: &'static str,
+    rss_before: u64,
+    hwm_before: u64,
+    peak_reset: bool,
+    _serial: MutexGuard<'static, ()>,
+}
+
+impl Memory {
+    fn start(name: &'static str) -> Memory {
+        let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+        // "5" resets VmHWM to the current VmRSS (Linux 4.0+; proc(5)).
+        let peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+        Memory { name, rss_before: status_kib("VmRSS"), hwm_before: status_kib("VmHWM"), peak_reset, _serial: serial }
+    }
+
+    /// Prints the figures and asserts the peak grew less than `bound_mib`.
+    fn check(self, bound_mib: u64) {
+        let (rss, hwm) = (status_kib("VmRSS"), status_kib("VmHWM"));
+        // Without the reset, VmHWM is the process's all-time peak: its growth is a lower bound.
+        let growth =
+            if self.peak_reset { hwm.saturating_sub(self.rss_before) } else { hwm.saturating_sub(self.hwm_before) };
+        eprintln!(
+            "memory {}: RSS before {:.1} MiB, peak {:.1} MiB, after {:.1} MiB; peak growth {:.1} MiB (bound {} MiB{})",
+            self.name,
+            self.rss_before as f64 / 1024.0,
+            hwm as f64 / 1024.0,
+            rss as f64 / 1024.0,
+            growth as f64 / 1024.0,
+            bound_mib,
+            if self.peak_reset { "" } else { "; peak not reset, growth of the all-time peak" },
+        );
+        assert!(growth < bound_mib * 1024, "{}: peak resident size grew {growth} KiB", self.name);
+    }
+}
+
+// ---- server and raw connections ----
+
+fn demo() -> Server<MemoryBackend> {
+    Server::new(Arc::new(MemoryBackend::with_demo_data()))
+}
+
+fn start(server: Server<MemoryBackend>) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || server.serve(listener));
+    addr
+}
+
+fn tcp(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    s.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
+    s.set_nodelay(true).unwrap();
+    s
+}
+
+/// A raw IMAP connection: bytes out, whole responses (a line and its literals) in.
+struct Conn<S: Read + Write> {
+    s: S,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl Conn<TcpStream> {
+    /// Connects and reads the greeting.
+    fn open(addr: SocketAddr) -> Conn<TcpStream> {
+        let mut c = Conn::new(tcp(addr));
+        let greeting = c.line();
+        assert!(greeting.starts_with("* OK "), "{greeting}");
+        c
+    }
+
+    fn login(&mut self) {
+        self.ok("l1", "LOGIN username password");
+    }
+}
+
+impl<S: Read + Write> Conn<S> {
+    fn new(s: S) -> Self {
+        Conn { s, buf: Vec::new(), pos: 0 }
+    }
+
+    fn send(&mut self, data: &[u8]) {
+        self.s.write_all(data).expect("write");
+        self.s.flush().expect("flush");
+    }
+
+    fn fill(&mut self) -> io::Result<usize> {
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+        } else if self.pos > 1 << 20 {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        let mut chunk = [0u8; 64 * 1024];
+        let n = self.s.read(&mut chunk)?;
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(n)
+    }
+
+    /// The next line, CRLF included; `None` at end of stream.
+    fn try_line(&mut self) -> io::Result<Option<Vec<u8>>> {
+        let mut scanned = 0;
+        loop {
+            if let Some(k) = self.buf[self.pos + scanned..].iter().position(|b| *b == b'\n') {
+                let end = self.pos + scanned + k + 1;
+                let line = self.buf[self.pos..end].to_vec();
+                self.pos = end;
+                return Ok(Some(line));
+            }
+            scanned = self.buf.len() - self.pos;
+            if self.fill()? == 0 {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// The next response: a line, and the literals it announces with the lines after them.
+    fn try_response(&mut self) -> io::Result<Option<Vec<u8>>> {
+        let Some(mut rsp) = self.try_line()? else { return Ok(None) };
+        while let Some(n) = literal_length(&rsp) {
+            while self.buf.len() - self.pos < n {
+                if self.fill()? == 0 {
+                    return Ok(None);
+                }
+            }
+            rsp.extend_from_slice(&self.buf[self.pos..self.pos + n]);
+            self.pos += n;
+            let Some(more) = self.try_line()? else { return Ok(None) };
+            rsp.extend_from_slice(&more);
+        }
+        Ok(Some(rsp))
+    }
+
+    /// The next line as text; panics at end of stream or on a timeout.
+    fn line(&mut self) -> String {
+        let line = self.try_line().expect("read").expect("connection closed");
+        String::from_utf8_lossy(&line).into_owned()
+    }
+
+    /// Every response up to and including the one tagged `tag`, as text.
+    fn until(&mut self, tag: &str) -> Vec<String> {
+        let mut got = Vec::new();
+        loop {
+            let rsp = self.try_response().expect("read").unwrap_or_else(|| panic!("closed before {tag}: {got:?}"));
+            let rsp = String::from_utf8_lossy(&rsp).into_owned();
+            let done = rsp.starts_with(&format!("{tag} "));
+            got.push(rsp);
+            if done {
+                return got;
+            }
+        }
+    }
+
+    /// Sends `tag line`; returns the responses, the tagged one last.
+    fn cmd(&mut self, tag: &str, line: &str) -> Vec<String> {
+        self.send(format!("{tag} {line}\r\n").as_bytes());
+        self.until(tag)
+    }
+
+    /// Sends `tag line` and asserts the tagged OK; returns the untagged responses.
+    fn ok(&mut self, tag: &str, line: &str) -> Vec<String> {
+        let mut got = self.cmd(tag, line);
+        let last = got.pop().unwrap();
+        assert!(last.starts_with(&format!("{tag} OK")), "{line}: {last}");
+        got
+    }
+
+    /// Reads until the server closes the connection; returns what came before. A reset
+    /// counts as closed (the server may close with bytes of ours still unread).
+    fn until_closed(&mut self) -> Vec<u8> {
+        loop {
+            match self.fill() {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => break,
+                Err(e) => panic!("not closed: {e}"),
+            }
+        }
+        self.buf[self.pos..].to_vec()
+    }
+}
+
+/// `n` if the line ends with a literal announcement `{n}`.
+fn literal_length(line: &[u8]) -> Option<usize> {
+    let body = line.strip_suffix(b"}\r\n")?;
+    let open = body.iter().rposition(|b| *b == b'{')?;
+    std::str::from_utf8(&body[open + 1..]).ok()?.parse().ok()
+}
+
+/// The number of messages in INBOX, seen by a new connection.
+fn inbox_count(addr: SocketAddr) -> u32 {
+    let mut c = Conn::open(addr);
+    c.login();
+    let got = c.ok("s1", "STATUS INBOX (MESSAGES)");
+    let status = got.iter().find(|l| l.starts_with("* STATUS")).expect("STATUS response");
+    let n = status.rsplit("MESSAGES ").next().unwrap().trim_end_matches([')', '\r', '\n']);
+    n.parse().unwrap_or_else(|_| panic!("{status}"))
+}
+
+/// Waits until the test has at most `n` threads (a dead connection's two threads gone).
+fn wait_threads(n: usize) {
+    let until = Instant::now() + Duration::from_secs(5);
+    while threads() > n {
+        assert!(Instant::now() < until, "threads: {} > {n}", threads());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Writes `total` bytes of `pattern` repeated (streamed, never built whole).
+fn stream_bytes(c: &mut Conn<TcpStream>, pattern: &[u8], total: u64) {
+    let mut chunk = Vec::with_capacity(MIB as usize);
+    while chunk.len() + pattern.len() <= MIB as usize {
+        chunk.extend_from_slice(pattern);
+    }
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(chunk.len() as u64) as usize;
+        c.send(&chunk[..n]);
+        left -= n as u64;
+    }
+}
+
+// ---- hostile clients ----
+
+#[test]
+fn literal_of_4_gib_sync_is_refused_without_allocating() {
+    let mem = Memory::start("literal {4294967295}");
+    let addr = start(demo().allow_insecure_auth(true));
+    let mut c = Conn::open(addr);
+    // Not authenticated: any command with it is BAD.
+    let got = c.cmd("a1", "LOGIN {4294967295}");
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].starts_with("a1 BAD "), "{got:?}");
+    c.login();
+    // APPEND: NO [TOOBIG] (RFC 7889), and no `+`: the client never sends the payload.
+    let got = c.cmd("a2", "APPEND INBOX {4294967295}");
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].starts_with("a2 NO [TOOBIG] "), "{got:?}");
+    let got = c.cmd("a3", "SELECT {4294967295}");
+    assert!(got.len() == 1 && got[0].starts_with("a3 BAD "), "{got:?}");
+    // Still in step: the next commands work.
+    let got = c.ok("a4", "SELECT INBOX");
+    assert!(got.contains(&"* 1 EXISTS\r\n".to_string()), "{got:?}");
+    c.send(b"a5 APPEND INBOX {5}\r\n");
+    assert!(c.line().starts_with("+ "));
+    c.send(b"hello\r\n");
+    assert!(c.until("a5").last().unwrap().starts_with("a5 OK"));
+    assert_eq!(inbox_count(addr), 2);
+    mem.check(BOUND_MIB);
+}
+
+#[test]
+fn literal_of_4_gib_non_sync_is_skipped_then_refused() {
+    let mem = Memory::start("literal {4294967295+}");
+    let addr = start(demo().allow_insecure_auth(true));
+    let mut c = Conn::open(addr);
+    // Past the limit, any command: BAD once the literal is skipped (64 MiB + 1 here).
+    c.send(b"a0 LOGIN {67108865+}\r\n");
+    stream_bytes(&mut c, b"x", 67108865);
+    c.send(b" password\r\n");
+    let got = c.until("a0");
+    assert!(got.len() == 1 && got[0].starts_with("a0 BAD literal of 67108865 bytes exceeds"), "{got:?}");
+    c.login();
+    let started = Instant::now();
+    c.send(b"a1 APPEND INBOX {4294967295+}\r\n");
+    stream_bytes(&mut c, b"x", 4294967295);
+    eprintln!("4 GiB non-sync literal streamed in {:?}", started.elapsed());
+    c.send(b"\r\n");
+    let got = c.until("a1");
+    assert!(got.len() == 1 && got[0].starts_with("a1 NO [TOOBIG] "), "{got:?}");
+    c.ok("a2", "NOOP");
+    assert_eq!(inbox_count(addr), 1);
+    mem.check(BOUND_MIB);
+}
+
+#[test]
+fn line_of_100_mib_without_crlf_is_skipped() {
+    let mem = Memory::start("100 MiB line");
+    let addr = start(demo().allow_insecure_auth(true));
+    let mut c = Conn::open(addr);
+    c.login();
+    c.send(b"a1 NOOP ");
+    // Streamed in 1 MiB writes; nothing comes back until the line ends.
+    stream_bytes(&mut c, b"x", 100 * MIB);
+    c.send(b"\r\n");
+    let got = c.until("a1");
+    assert_eq!(got, vec!["a1 BAD line longer than 65536 bytes\r\n".to_string()]);
+    // The next command is read from the right place.
+    c.ok("a2", "NOOP");
+    let got = c.ok("a3", "SELECT INBOX");
+    assert!(got.contains(&"* 1 EXISTS\r\n".to_string()), "{got:?}");
+    mem.check(BOUND_MIB);
+}
+
+#[test]
+fn ten_thousand_pipelined_noops_are_answered_in_order() {
+    let mem = Memory::start("10,000 pipelined NOOPs");
+    let addr = start(demo().allow_insecure_auth(true));
+    let mut c = Conn::open(addr);
+    c.login();
+    let mut w = c.s.try_clone().unwrap();
+    let writer = std::thread::spawn(move || {
+        let all: Vec<u8> = (0..10_000).flat_map(|i| format!("n{i:05} NOOP\r\n").into_bytes()).collect();
+        w.write_all(&all).unwrap();
+    });
+    // Nothing is read for a second: the server writes what the socket takes, then waits.
+    std::thread::sleep(Duration::from_secs(1));
+    for i in 0..10_000 {
+        assert_eq!(c.line(), format!("n{i:05} OK NOOP completed\r\n"));
+    }
+    writer.join().unwrap();
+    c.ok("z", "NOOP");
+    mem.check(BOUND_MIB);
+}
+
+const BODY_LINE: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopq\r\n";
+
+fn header(subject: &str) -> String {
+    format!("From: a@example.org\r\nSubject: {subject}\r\n\r\n")
+}
+
+/// Streams a message of exactly `len` bytes: a header, then 66-byte lines.
+fn stream_message(c: &mut Conn<TcpStream>, subject: &str, len: u64) {
+    let header = header(subject);
+    c.send(header.as_bytes());
+    stream_bytes(c, BODY_LINE, len - header.len() as u64);
+}
+
+#[test]
+fn pipelined_fetches_block_on_write_instead_of_buffering() {
+    let mem = Memory::start("10,000 pipelined FETCH BODY[] (160 MiB of output)");
+    let addr = start(demo().allow_insecure_auth(true));
+    let mut c = Conn::open(addr);
+    c.login();
+    const SIZE: u64 = 16 * 1024;
+    let message: Vec<u8> =
+        header("16 KiB").bytes().chain(BODY_LINE.iter().copied().cycle()).take(SIZE as usize).collect();
+    c.send(format!("a1 APPEND INBOX {{{SIZE}+}}\r\n").as_bytes());
+    c.send(&message);
+    c.send(b"\r\n");
+    assert!(c.until("a1").last().unwrap().starts_with("a1 OK"));
+    c.ok("a2", "SELECT INBOX");
+    let mut w = c.s.try_clone().unwrap();
+    let writer = std::thread::spawn(move || {
+        let all: Vec<u8> = (0..10_000).flat_map(|i| format!("f{i:05} FETCH 2 BODY.PEEK[]\r\n").into_bytes()).collect();
+        w.write_all(&all).unwrap();
+    });
+    // 10,000 × 16 KiB = 160 MiB of answers, far above the bound: the server can only stay
+    // under it by blocking on the socket while nobody reads.
+    std::thread::sleep(Duration::from_secs(1));
+    for i in 0..10_000 {
+        let rsp = c.try_response().unwrap().unwrap();
+        assert!(rsp.starts_with(format!("* 2 FETCH (BODY[] {{{SIZE}}}\r\n").as_bytes()), "{i}");
+        assert!(
+            rsp[27..].starts_with(&message) && rsp.ends_with(b")\r\n") && rsp.len() == 27 + message.len() + 3,
+            "{i}"
+        );
+        assert_eq!(c.line(), format!("f{i:05} OK FETCH completed\r\n"));
+    }
+    writer.join().unwrap();
+    mem.check(BOUND_MIB);
+}
+
+#[test]
+fn pipelined_input_flood_is_throttled_by_tcp() {
+    let mem = Memory::start("input flood, responses never read");
+    let addr = start(demo().allow_insecure_auth(true));
+    let base = threads();
+    let mut c = Conn::open(addr);
+    c.login();
+    // NOOPs as fast as the socket takes them, never reading the answers: the server's
+    // answers fill the socket, it blocks writing, its read queue fills, it stops reading,
+    // and TCP stops us. A write that makes no progress for a second ends the flood.
+    c.s.set_write_timeout(Some(Duration::from_secs(1))).unwrap();
+    let mut chunk = Vec::new();
+    while chunk.len() < MIB as usize {
+        chunk.extend_from_slice(format!("n{} NOOP\r\n", chunk.len()).as_bytes());
+    }
+    let mut sent = 0u64;
+    let limit = 256 * MIB;
+    while sent < limit {
+        match c.s.write(&chunk) {
+            Ok(n) => sent += n as u64,
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => break,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    eprintln!("input flood: the server stopped taking bytes after {:.1} MiB", sent as f64 / MIB as f64);
+    // Socket buffers (a few MiB each way) plus the server's 1 MiB read queue.
+    assert!(sent < 64 * MIB, "{sent} bytes taken");
+    drop(c);
+    // The connection's threads end once the socket is gone (the write fails).
+    wait_threads(base);
+    assert_eq!(inbox_count(addr), 1);
+    mem.check(BOUND_MIB);
+}
+
+// ---- slowloris ----
+
+/// Drives a server machine on a fake clock, as the adapters do (`poll_timeout`, then
+/// `handle_timeout`); the client sends each chunk of `input` at its offset from the start.
+/// Returns when `* BYE` went out, or `None` if not within `horizon`.
+fn autologout_after(input: &[(Duration, Vec<u8>)], horizon: Duration) -> Option<Duration> {
+    use imap_machine::server::{Event, Server as Machine, ServerOptions};
+    use imap_machine::types::StatusKind;
+    let t0 = Instant::now();
+    let mut m = Machine::new(ServerOptions::default(), t0);
+    let mut now = t0;
+    let mut input = input.iter().peekable();
+    let mut out = bytes::BytesMut::new();
+    loop {
+        while let Some(e) = m.poll_event() {
+            if let Event::CommandReceived { tag, .. } = e {
+                m.complete(&tag, StatusKind::Ok, None, "done").unwrap();
+            }
+        }
+        out.clear();
+        m.poll_transmit(&mut out);
+        if out.windows(5).any(|w| w == b"* BYE") {
+            return Some(now - t0);
+        }
+        let deadline = m.poll_timeout()?;
+        match input.peek() {
+            Some((at, bytes)) if t0 + *at < deadline => {
+                now = t0 + *at;
+                m.handle_input(bytes);
+                input.next();
+            }
+            _ if deadline - t0 > horizon => return None,
+            _ => {
+                now = deadline;
+                m.handle_timeout(now);
+            }
+        }
+    }
+}
+
+#[test]
+fn slowloris_trickle_is_logged_out_like_silence() {
+    let mem = Memory::start("slowloris on a fake clock");
+    let min = |m: u32| Duration::from_secs(60 * u64::from(m));
+    let day = min(24 * 60);
+    // One byte every 20 minutes, never a whole command (RFC 3501 §5.4: the timer is reset by
+    // commands; the floor, and the default, is 30 minutes).
+    let trickle = |from: u32| -> Vec<(Duration, Vec<u8>)> {
+        (0..).map(|k| min(from + 20 * k)).take_while(|t| *t < day).map(|t| (t, b"x".to_vec())).collect()
+    };
+    assert_eq!(autologout_after(&[], day), Some(min(30)), "silence");
+    assert_eq!(autologout_after(&trickle(20), day), Some(min(30)), "trickle from the start");
+    // The issue's slowloris: a byte every 10 seconds.
+    let every_10_s: Vec<_> = (1..8640).map(|k| (Duration::from_secs(10 * k), b"x".to_vec())).collect();
+    assert_eq!(autologout_after(&every_10_s, day), Some(min(30)), "a byte every 10 s");
+    // After a whole command: silence and a trickle both end between 30 and 60 minutes after it.
+    let noop = (min(10), b"a1 NOOP\r\n".to_vec());
+    assert_eq!(autologout_after(std::slice::from_ref(&noop), day), Some(min(60)), "NOOP then silence");
+    let then_trickle: Vec<_> = std::iter::once(noop).chain(trickle(20)).collect();
+    assert_eq!(autologout_after(&then_trickle, day), Some(min(60)), "NOOP then trickle");
+    // A client that sends a whole command every 29 minutes is never logged out.
+    let noops: Vec<_> = (1..50).map(|k| (min(29 * k), format!("n{k} NOOP\r\n").into_bytes())).collect();
+    assert_eq!(autologout_after(&noops, day), None, "a NOOP every 29 minutes");
+    mem.check(BOUND_MIB);
+}
+
+#[test]
+fn trickled_bytes_are_served_in_step() {
+    let mem = Memory::start("commands trickled one byte at a time");
+    let addr = start(demo().allow_insecure_auth(true));
+    let mut c = Conn::open(addr);
+    // One byte per write (TCP_NODELAY: one segment each), a millisecond apart.
+    let trickle = |c: &mut Conn<TcpStream>, bytes: &[u8]| {
+        for b in bytes {
+            c.send(std::slice::from_ref(b));
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    };
+    trickle(&mut c, b"a1 LOGIN {8+}\r\nusername {8+}\r\npassword\r\na2 SELECT INBOX\r\n");
+    assert!(c.until("a1").last().unwrap().starts_with("a1 OK"));
+    let got = c.until("a2");
+    assert!(got.contains(&"* 1 EXISTS\r\n".to_string()) && got.last().unwrap().starts_with("a2 OK"), "{got:?}");
+    // A synchronising literal: the `+` comes after the last byte of the announcement.
+    trickle(&mut c, b"a3 APPEND INBOX {5}\r\n");
+    assert!(c.line().starts_with("+ "));
+    trickle(&mut c, b"hello\r\na4 NOOP\r\na5 FETCH 1:* (FLAGS)\r\n");
+    let got = c.until("a3");
+    assert!(got.contains(&"* 2 EXISTS\r\n".to_string()), "{got:?}");
+    assert!(got.last().unwrap().starts_with("a3 OK [APPENDUID "), "{got:?}");
+    assert_eq!(c.until("a4"), vec!["a4 OK NOOP completed\r\n".to_string()]);
+    let got = c.until("a5");
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got[0].starts_with("* 1 FETCH (FLAGS (") && got[1].starts_with("* 2 FETCH (FLAGS ("), "{got:?}");
+    mem.check(BOUND_MIB);
+}
+
+// ---- STARTTLS, LOGIN without TLS ----
+
+fn tls_configs() -> (Arc<rustls::ServerConfig>, Arc<rustls::ClientConfig>) {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert = CertificateDer::from(key.cert.der().to_vec());
+    let pk = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der()));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], pk)
+        .unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert).unwrap();
+    let client = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    (Arc::new(server), Arc::new(client))
+}
+
+#[test]
+fn starttls_with_pipelined_login_never_runs_the_login() {
+    let mem = Memory::start("STARTTLS with a pipelined LOGIN");
+    let (server_tls, client_tls) = tls_configs();
+    // Plaintext LOGIN allowed, so the injected LOGIN would succeed if it ran.
+    let addr = start(demo().allow_insecure_auth(true).tls(server_tls));
+    let mut c = Conn::open(addr);
+    c.send(b"a STARTTLS\r\nb LOGIN username password\r\n");
+    let got = c.until("a");
+    assert_eq!(got, vec!["a OK Begin TLS negotiation now\r\n".to_string()]);
+    assert_eq!(c.pos, c.buf.len(), "nothing after the OK in plaintext");
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = rustls::ClientConnection::new(client_tls, name).unwrap();
+    let mut t = Conn::new(rustls::StreamOwned::new(tls, c.s));
+    // Still not authenticated: SELECT is refused for the state, and no answer to `b` ever.
+    let got = t.cmd("c", "SELECT INBOX");
+    assert_eq!(got, vec!["c BAD SELECT not allowed in the NotAuthenticated state\r\n".to_string()]);
+    let got = t.ok("d", "CAPABILITY");
+    assert!(got[0].contains(" AUTH=PLAIN") && !got[0].contains("STARTTLS"), "{got:?}");
+    t.ok("e", "LOGIN username password");
+    t.ok("f", "SELECT INBOX");
+    mem.check(BOUND_MIB);
+}
+
+#[test]
+fn login_over_plaintext_is_refused() {
+    let mem = Memory::start("LOGIN without TLS");
+    let addr = start(demo());
+    let mut c = Conn::open(addr);
+    let got = c.cmd("a1", "LOGIN username password");
+    assert_eq!(got, vec!["a1 NO [PRIVACYREQUIRED] LOGIN needs TLS\r\n".to_string()]);
+    let got = c.cmd("a2", "AUTHENTICATE PLAIN AHVzZXJuYW1lAHBhc3N3b3Jk");
+    assert_eq!(got, vec!["a2 NO [PRIVACYREQUIRED] AUTHENTICATE needs TLS\r\n".to_string()]);
+    let got = c.ok("a3", "CAPABILITY");
+    assert!(got[0].contains(" LOGINDISABLED") && !got[0].contains("AUTH="), "{got:?}");
+    let got = c.cmd("a4", "SELECT INBOX");
+    assert!(got.len() == 1 && got[0].starts_with("a4 BAD "), "still not authenticated: {got:?}");
+    mem.check(BOUND_MIB);
+}
+
+// ---- nesting, bad commands ----
+
+#[test]
+fn deep_nesting_is_bad_and_the_connection_goes_on() {
+    let mem = Memory::start("10,000-deep SEARCH nesting");
+    let addr = start(demo().allow_insecure_auth(true));
+    let mut c = Conn::open(addr);
+    c.login();
+    c.ok("a0", "SELECT INBOX");
+    let deep = 10_000;
+    let parens = format!("SEARCH {}ALL{}", "(".repeat(deep), ")".repeat(deep));
+    let nots = format!("SEARCH {}ALL", "NOT ".repeat(deep));
+    let ors = format!("SEARCH {}ALL", "OR ALL ".repeat(deep));
+    let unbalanced = format!("SEARCH {}", "(".repeat(deep));
+    for (tag, line) in [("a1", &parens), ("a2", &nots), ("a3", &ors), ("a4", &unbalanced)] {
+        let got = c.cmd(tag, line);
+        assert!(got.len() == 1 && got[0].starts_with(&format!("{tag} BAD ")), "{tag}: {got:?}");
+    }
+    // Within the limit (64), the same shapes work.
+    let ok = format!("SEARCH {}ALL{} {}ALL", "(".repeat(60), ")".repeat(60), "NOT NOT ".repeat(30));
+    assert_eq!(c.ok("a5", &ok), vec!["* SEARCH 1\r\n".to_string()]);
+    c.ok("a6", "NOOP");
+    mem.check(BOUND_MIB);
+}
+
+#[test]
+fn deeply_nested_mime_message_is_served() {
+    let mem = Memory::start("APPEND and FETCH of a 5,000-deep multipart");
+    let addr = start(demo().allow_insecure_auth(true));
+    let mut c = Conn::open(addr);
+    c.login();
+    let depth = 5_000;
+    let mut msg = String::from("From: a@example.org\r\nSubject: deep\r\nMIME-Version: 1.0\r\n");
+    for d in 0..depth {
+        msg.push_str(&format!("Content-Type: multipart/mixed; boundary=\"b{d}\"\r\n\r\n--b{d}\r\n"));
+    }
+    msg.push_str("Content-Type: text/plain\r\n\r\nleaf\r\n");
+    for d in (0..depth).rev() {
+        msg.push_str(&format!("--b{d}--\r\n"));
+    }
+    c.send(format!("a1 APPEND INBOX {{{}+}}\r\n{msg}\r\n", msg.len()).as_bytes());
+    assert!(c.until("a1").last().unwrap().starts_with("a1 OK"));
+    c.ok("a2", "SELECT INBOX");
+    c.ok("a3", "FETCH 2 (BODYSTRUCTURE ENVELOPE RFC822.SIZE)");
+    c.ok("a4", &format!("FETCH 2 BODY.PEEK[{}]", vec!["1"; 200].join(".")));
+    assert_eq!(c.ok("a5", "SEARCH SUBJECT deep"), vec!["* SEARCH 2\r\n".to_string()]);
+    // Past the MIME depth limit (100) the rest is kept as one flat multipart leaf: not text,
+    // so TEXT does not look into it; the search still answers.
+    c.ok("a6", "SEARCH TEXT leaf");
+    c.ok("a7", "NOOP");
+    mem.check(BOUND_MIB);
+}
+
+/// Sends 1,000 malformed commands at once (from another thread) and reads everything the
+/// server says until it closes the connection.
+fn bad_command_flood(server: Server<MemoryBackend>) -> Vec<String> {
+    let addr = start(server);
+    let mut c = Conn::open(addr);
+    let mut w = c.s.try_clone().unwrap();
+    let writer = std::thread::spawn(move || {
+        let all: Vec<u8> = (0..1_000).flat_map(|i| format!("b{i} FROBNICATE\r\n").into_bytes()).collect();
+        // The server closes the connection partway: the rest may fail to send.
+        let _ = w.write_all(&all);
+    });
+    let rest = c.until_closed();
+    writer.join().unwrap();
+    String::from_utf8_lossy(&rest).split_inclusive("\r\n").map(str::to_string).collect()
+}
+
+#[test]
+fn a_thousand_bad_commands_get_bye_after_the_limit() {
+    let mem = Memory::start("1,000 bad commands");
+    for limit in [None, Some(3)] {
+        let mut server = demo();
+        if let Some(n) = limit {
+            server.options_mut().max_bad_commands = n;
+        }
+        let got = bad_command_flood(server);
+        let n = limit.unwrap_or(10) as usize;
+        assert_eq!(got.len(), n + 1, "{got:?}");
+        for (i, line) in got[..n].iter().enumerate() {
+            assert!(line.starts_with(&format!("b{i} BAD ")), "{line}");
+        }
+        assert_eq!(got[n], "* BYE Too many invalid commands\r\n");
+    }
+    mem.check(BOUND_MIB);
+}
+
+// ---- faults ----
+
+/// Kills a client: both directions shut, then the socket closed.
+fn kill(c: Conn<TcpStream>) {
+    let _ = c.s.shutdown(Shutdown::Both);
+}
+
+#[test]
+fn client_killed_mid_append_leaves_no_partial_message() {
+    let mem = Memory::start("client killed mid-APPEND");
+    let addr = start(demo().allow_insecure_auth(true));
+    let base = threads();
+    // A synchronising literal, half sent.
+    let mut c = Conn::open(addr);
+    c.login();
+    c.send(b"a1 APPEND INBOX {100000}\r\n");
+    assert!(c.line().starts_with("+ "));
+    c.send(&[b'x'; 50_000]);
+    kill(c);
+    // A non-synchronising one, half sent.
+    let mut c = Conn::open(addr);
+    c.login();
+    c.send(b"a1 APPEND INBOX {100000+}\r\nSubject: half\r\n\r\n");
+    c.send(&[b'x'; 50_000]);
+    kill(c);
+    // A whole message, the command's final CRLF missing.
+    let mut c = Conn::open(addr);
+    c.login();
+    c.send(b"a1 APPEND INBOX {7+}\r\nSubject");
+    kill(c);
+    wait_threads(base);
+    assert_eq!(inbox_count(addr), 1);
+    // The store takes the next APPEND as usual.
+    let mut c = Conn::open(addr);
+    c.login();
+    c.send(b"a1 APPEND INBOX {20+}\r\nSubject: whole\r\n\r\nok\r\n");
+    assert!(c.until("a1").last().unwrap().starts_with("a1 OK [APPENDUID "));
+    assert_eq!(inbox_count(addr), 2);
+    mem.check(BOUND_MIB);
+}
+
+#[test]
+fn clients_killed_during_idle_and_mid_fetch_leave_the_server_healthy() {
+    let mem = Memory::start("clients killed in IDLE and mid-FETCH (8 MiB message)");
+    let addr = start(demo().allow_insecure_auth(true));
+    // A session that stays connected throughout.
+    let mut other = Conn::open(addr);
+    other.login();
+    const SIZE: u64 = 8 * MIB;
+    other.send(format!("o1 APPEND INBOX {{{SIZE}+}}\r\n").as_bytes());
+    stream_message(&mut other, "8 MiB", SIZE);
+    other.send(b"\r\n");
+    assert!(other.until("o1").last().unwrap().starts_with("o1 OK"));
+    other.ok("o2", "SELECT INBOX");
+    let base = threads();
+
+    let mut idler = Conn::open(addr);
+    idler.login();
+    idler.ok("i1", "SELECT INBOX");
+    idler.send(b"i2 IDLE\r\n");
+    assert_eq!(idler.line(), "+ idling\r\n");
+    kill(idler);
+
+    // 8 MiB is more than the socket buffers hold: the server is blocked writing when the
+    // client goes.
+    let mut fetcher = Conn::open(addr);
+    fetcher.login();
+    fetcher.ok("f1", "SELECT INBOX");
+    fetcher.send(b"f2 FETCH 2 BODY[]\r\n");
+    std::thread::sleep(Duration::from_millis(200));
+    kill(fetcher);
+
+    wait_threads(base);
+    // The other session: commands, and IDLE woken by an APPEND from a new connection.
+    // (The killed FETCH set \Seen before its answer failed: `other` hears of it.)
+    let got = other.ok("o3", "FETCH 2 RFC822.SIZE");
+    assert_eq!(got[0], format!("* 2 FETCH (RFC822.SIZE {SIZE})\r\n"), "{got:?}");
+    other.send(b"o4 IDLE\r\n");
+    assert_eq!(other.line(), "+ idling\r\n");
+    let mut late = Conn::open(addr);
+    late.login();
+    late.send(b"l2 APPEND INBOX {20+}\r\nSubject: after\r\n\r\nok\r\n");
+    assert!(late.until("l2").last().unwrap().starts_with("l2 OK"));
+    assert_eq!(other.line(), "* 3 EXISTS\r\n");
+    other.send(b"DONE\r\n");
+    assert!(other.until("o4").last().unwrap().starts_with("o4 OK"));
+    let got = late.ok("l3", "SELECT INBOX");
+    assert!(got.contains(&"* 3 EXISTS\r\n".to_string()), "{got:?}");
+    mem.check(BOUND_MIB);
+}
+
+/// A fake server on 127.0.0.1 that runs `script` on its one connection, then drops it.
+fn fake_server(script: impl FnOnce(&mut Conn<TcpStream>) + Send + 'static) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (s, _) = listener.accept().unwrap();
+        s.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+        let mut c = Conn::new(s);
+        script(&mut c);
+    });
+    addr
+}
+
+const GREETING: &[u8] = b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] fake\r\n";
+
+/// Reads one command; returns its tag.
+fn read_tag(c: &mut Conn<TcpStream>) -> String {
+    c.line().split(' ').next().unwrap().to_string()
+}
+
+#[test]
+fn server_closed_mid_stream_is_a_typed_error() {
+    use imap_machine::types::{FetchAttribute, FetchAttributes, Section};
+    use imap_machine_blocking::{Client, ClientError};
+    let mem = Memory::start("server closed mid-stream");
+    let unexpected_eof =
+        |e: &ClientError| matches!(e, ClientError::Protocol(imap_machine::client::Error::UnexpectedEof));
+
+    // In the middle of the greeting.
+    let addr = fake_server(|c| c.send(b"* OK [CAPABILITY IMAP4r"));
+    let e = Client::connect(addr).unwrap_err();
+    assert!(unexpected_eof(&e), "{e:?}");
+
+    // In the middle of a status line.
+    let addr = fake_server(|c| {
+        c.send(GREETING);
+        let tag = read_tag(c);
+        c.send(format!("* 1 EXISTS\r\n{tag} OK [READ-WR").as_bytes());
+    });
+    let mut client = Client::connect(addr).unwrap();
+    client.set_timeout(Some(IO_TIMEOUT)).unwrap();
+    let started = Instant::now();
+    let e = client.noop().unwrap_err();
+    assert!(unexpected_eof(&e) && started.elapsed() < Duration::from_secs(2), "{e:?}");
+
+    // In the middle of a literal (after a LOGIN and a SELECT that went well).
+    let addr = fake_server(|c| {
+        c.send(GREETING);
+        loop {
+            let line = c.line();
+            let tag = line.split(' ').next().unwrap();
+            if line.contains(" FETCH ") {
+                c.send(b"* 1 FETCH (BODY[] {100}\r\nFrom: a@exa");
+                return;
+            }
+            if line.contains(" SELECT ") {
+                c.send(b"* 1 EXISTS\r\n* OK [UIDVALIDITY 1] ok\r\n");
+            }
+            c.send(format!("{tag} OK done\r\n").as_bytes());
+        }
+    });
+    let mut client = Client::connect(addr).unwrap();
+    client.set_timeout(Some(IO_TIMEOUT)).unwrap();
+    client.login("username", "password").unwrap();
+    client.select("INBOX").unwrap();
+    let body = FetchAttribute::BodySection { section: Section::default(), partial: None, peek: true };
+    let e = client.fetch("1", FetchAttributes::List(vec![body]), false).unwrap_err();
+    assert!(unexpected_eof(&e), "{e:?}");
+
+    // Between responses, with a command in flight.
+    let addr = fake_server(|c| {
+        c.send(GREETING);
+        read_tag(c);
+    });
+    let mut client = Client::connect(addr).unwrap();
+    client.set_timeout(Some(IO_TIMEOUT)).unwrap();
+    let e = client.login("username", "password").unwrap_err();
+    assert!(unexpected_eof(&e), "{e:?}");
+    mem.check(BOUND_MIB);
+}
