@@ -24,6 +24,6 @@ mod tap;
 mod transport;
 
 pub use client::{Client, Error as ClientError};
-pub use server::Server;
+pub use server::{Server, ShutdownHandle};
 pub use tap::Tap;
 pub use transport::{load_server_config, Transport};

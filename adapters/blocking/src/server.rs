@@ -2,10 +2,10 @@
 //! the core's `server::Server` machine and a `store::Session`.
 
 use std::io::{self, Read};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bytes::BytesMut;
@@ -23,6 +23,41 @@ enum Wake {
     Bytes(Vec<u8>),
     Eof,
     MailboxChanged,
+    Shutdown,
+}
+
+/// Shared by a server, its connections and its [`ShutdownHandle`]s.
+#[derive(Default)]
+struct ShutdownState {
+    requested: AtomicBool,
+    connections: Mutex<Vec<mpsc::SyncSender<Wake>>>,
+    listeners: Mutex<Vec<SocketAddr>>,
+}
+
+/// Stops a [`Server`]: no new connections, and `* BYE` to every open one. A command
+/// already received completes first; an APPEND whose literal has not fully arrived is
+/// never executed, so nothing is half-written.
+#[derive(Clone)]
+pub struct ShutdownHandle(Arc<ShutdownState>);
+
+impl std::fmt::Debug for ShutdownHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ShutdownHandle")
+    }
+}
+
+impl ShutdownHandle {
+    /// Requests the shutdown; the `serve` calls return once their accept loops notice.
+    pub fn shutdown(&self) {
+        self.0.requested.store(true, Ordering::SeqCst);
+        for tx in self.0.connections.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            let _ = tx.try_send(Wake::Shutdown);
+        }
+        // Unblock `accept` with a connection of our own.
+        for addr in self.0.listeners.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            let _ = TcpStream::connect(addr);
+        }
+    }
 }
 
 /// A blocking IMAP server over a [`Backend`].
@@ -34,6 +69,7 @@ pub struct Server<B: Backend> {
     active: Arc<AtomicUsize>,
     tap: Option<Tap>,
     log: bool,
+    shutdown: Arc<ShutdownState>,
 }
 
 impl<B: Backend> std::fmt::Debug for Server<B> {
@@ -52,6 +88,7 @@ impl<B: Backend> Clone for Server<B> {
             active: self.active.clone(),
             tap: self.tap.clone(),
             log: self.log,
+            shutdown: self.shutdown.clone(),
         }
     }
 }
@@ -60,7 +97,16 @@ impl<B: Backend> Server<B> {
     /// A server for `backend`, advertising what the store engine serves.
     pub fn new(backend: Arc<B>) -> Self {
         let options = Session::server_options(&*backend);
-        Server { backend, options, tls: None, max_connections: 1000, active: Arc::default(), tap: None, log: false }
+        Server {
+            backend,
+            options,
+            tls: None,
+            max_connections: 1000,
+            active: Arc::default(),
+            tap: None,
+            log: false,
+            shutdown: Arc::default(),
+        }
     }
 
     /// Allow LOGIN and AUTHENTICATE without TLS (default off: LOGINDISABLED).
@@ -100,7 +146,12 @@ impl<B: Backend> Server<B> {
         self
     }
 
-    /// Accepts connections forever (STARTTLS offered if TLS is configured).
+    /// A handle that shuts this server (and its clones) down.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(self.shutdown.clone())
+    }
+
+    /// Accepts connections until shut down (STARTTLS offered if TLS is configured).
     pub fn serve(&self, listener: TcpListener) -> io::Result<()> {
         self.accept_loop(listener, false)
     }
@@ -114,7 +165,13 @@ impl<B: Backend> Server<B> {
     }
 
     fn accept_loop(&self, listener: TcpListener, implicit_tls: bool) -> io::Result<()> {
+        if let Ok(addr) = listener.local_addr() {
+            self.shutdown.listeners.lock().unwrap_or_else(|p| p.into_inner()).push(addr);
+        }
         for stream in listener.incoming() {
+            if self.shutdown.requested.load(Ordering::SeqCst) {
+                return Ok(());
+            }
             let stream = stream?;
             let server = self.clone();
             std::thread::spawn(move || {
@@ -161,6 +218,10 @@ impl<B: Backend> Server<B> {
         // reader blocks), so memory stays bounded. The notifier never blocks (it runs on
         // another session's thread): it sets a flag and nudges the channel if there is room.
         let (tx, rx) = mpsc::sync_channel::<Wake>(READ_QUEUE);
+        self.shutdown.connections.lock().unwrap_or_else(|p| p.into_inner()).push(tx.clone());
+        if self.shutdown.requested.load(Ordering::SeqCst) {
+            let _ = tx.try_send(Wake::Shutdown);
+        }
         let changed = Arc::new(AtomicBool::new(false));
         let notify = tx.clone();
         let flag = changed.clone();
@@ -207,6 +268,7 @@ impl<B: Backend> Server<B> {
                     }
                     Ok(Wake::Eof) | Err(RecvTimeoutError::Disconnected) => machine.handle_eof(),
                     Ok(Wake::MailboxChanged) => {}
+                    Ok(Wake::Shutdown) => machine.shutdown("Server shutting down"),
                     Err(RecvTimeoutError::Timeout) => machine.handle_timeout(Instant::now()),
                 }
                 if changed.swap(false, Ordering::SeqCst) {

@@ -117,3 +117,20 @@ fn implicit_tls() {
     assert_eq!(c.examine("INBOX").unwrap().exists, 1);
     c.logout().unwrap();
 }
+
+#[test]
+fn graceful_shutdown_says_bye_and_stops_accepting() {
+    let backend = Arc::new(MemoryBackend::with_demo_data());
+    let server = Server::new(backend).allow_insecure_auth(true);
+    let handle = server.shutdown_handle();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let serving = std::thread::spawn(move || server.serve(listener));
+    let mut c = Client::connect(addr).unwrap();
+    c.login("username", "password").unwrap();
+    c.select("INBOX").unwrap();
+    handle.shutdown();
+    serving.join().unwrap().unwrap();
+    assert!(c.noop().is_err(), "the session was ended");
+    assert!(Client::connect(addr).is_err(), "no more connections are accepted");
+}
