@@ -306,6 +306,27 @@ impl Framer {
         None
     }
 
+    /// The limit the current line breaks once the message has `end` bytes. When it breaks
+    /// both, the one it crossed first (at the lower byte position), so that the error does
+    /// not depend on how the input was cut into chunks.
+    fn overflow(&self, end: usize) -> Option<FrameErrorKind> {
+        let line = FrameErrorKind::LineTooLong { limit: self.options.max_line_len };
+        let message = FrameErrorKind::MessageTooLong { limit: self.options.max_message_len };
+        let line_over = end - self.line_start > self.options.max_line_len;
+        let message_over = end > self.options.max_message_len;
+        match (line_over, message_over) {
+            (false, false) => None,
+            (true, false) => Some(line),
+            (false, true) => Some(message),
+            (true, true)
+                if self.line_start.saturating_add(self.options.max_line_len) < self.options.max_message_len =>
+            {
+                Some(line)
+            }
+            (true, true) => Some(message),
+        }
+    }
+
     /// The next event, or `None` when more input is needed.
     pub fn poll(&mut self) -> Option<FramerEvent> {
         loop {
@@ -313,26 +334,15 @@ impl Framer {
                 State::Line => {
                     let Some(k) = memchr::memchr(b'\n', &self.buf[self.scan..]) else {
                         self.scan = self.buf.len();
-                        if self.scan - self.line_start > self.options.max_line_len {
-                            self.poison(FrameErrorKind::LineTooLong { limit: self.options.max_line_len }, self.scan);
-                            continue;
-                        }
-                        if self.scan > self.options.max_message_len {
-                            self.poison(
-                                FrameErrorKind::MessageTooLong { limit: self.options.max_message_len },
-                                self.scan,
-                            );
+                        if let Some(kind) = self.overflow(self.scan) {
+                            self.poison(kind, self.scan);
                             continue;
                         }
                         return None;
                     };
                     let lf = self.scan + k;
-                    if lf + 1 - self.line_start > self.options.max_line_len {
-                        self.poison(FrameErrorKind::LineTooLong { limit: self.options.max_line_len }, lf);
-                        continue;
-                    }
-                    if lf + 1 > self.options.max_message_len {
-                        self.poison(FrameErrorKind::MessageTooLong { limit: self.options.max_message_len }, lf);
+                    if let Some(kind) = self.overflow(lf + 1) {
+                        self.poison(kind, lf);
                         continue;
                     }
                     let has_cr = lf > self.line_start && self.buf[lf - 1] == b'\r';

@@ -79,7 +79,8 @@ pub enum ValidationError {
     /// A date must be `d-Mon-yyyy`.
     #[error("not a valid date")]
     Date,
-    /// Response text must be non-empty, without CR, LF or NUL.
+    /// Response text must be non-empty, without CR, LF or NUL, and must not end like a
+    /// literal announcement (`{5}`).
     #[error("not valid response text")]
     Text,
 }

@@ -129,12 +129,21 @@ impl TryFrom<&str> for Text {
 impl TryFrom<Bytes> for Text {
     type Error = ValidationError;
     fn try_from(b: Bytes) -> Result<Self, ValidationError> {
-        if b.is_empty() || b.iter().any(|&c| c == b'\r' || c == b'\n' || c == 0) {
+        if b.is_empty() || b.iter().any(|&c| c == b'\r' || c == b'\n' || c == 0) || ends_like_literal(&b) {
             Err(ValidationError::Text)
         } else {
             Ok(Text(b))
         }
     }
+}
+
+/// Whether a line ending in these bytes would announce a literal (`{5}`, `{5+}`): such text
+/// would make the peer wait for bytes that never come.
+fn ends_like_literal(b: &[u8]) -> bool {
+    let Some(body) = b.strip_suffix(b"}") else { return false };
+    let body = body.strip_suffix(b"+").unwrap_or(body);
+    let digits = body.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+    digits > 0 && body[..body.len() - digits].ends_with(b"{")
 }
 
 impl fmt::Debug for Text {

@@ -178,6 +178,11 @@ pub(crate) fn flag_l(i: In<'_>) -> PResult<'_, Flag> {
     }
     let (rest, tok) = i.split(start + n);
     let t = tok.as_slice();
+    // `8bit-flag` is for UTF-8 keywords: other 8-bit bytes can't be written back (an
+    // `Atom` is shown as text), so the response is malformed.
+    if std::str::from_utf8(t).is_err() {
+        return unexpected(i, "flag");
+    }
     if start == 1 {
         let name = &t[1..];
         let sys = match name.len() {

@@ -214,3 +214,18 @@ fn unknown_code_and_data_are_kept_raw() {
     );
     assert_eq!(items[2], FetchItem::Uid(7));
 }
+
+#[test]
+fn text_that_would_announce_a_literal_is_refused() {
+    assert!(Text::try_from("done {5}").is_err());
+    assert!(Text::try_from("done {5+}").is_err());
+    assert!(Text::try_from("done {x}").is_ok());
+    assert!(Text::try_from("{}").is_ok());
+}
+
+#[test]
+fn flags_that_are_not_utf8_make_the_response_malformed() {
+    // Found by the response_roundtrip fuzzer: a flag that can't be written back.
+    let err = parse_response(&Bytes::from_static(b"* 1 FETCH (FLAGS (\x9d))\r\n")).unwrap_err();
+    assert_eq!(err.raw.as_ref(), b"* 1 FETCH (FLAGS (\x9d))\r\n");
+}
