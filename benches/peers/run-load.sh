@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The server load comparison of BENCHMARKS.md ("Server load"), 127.0.0.1 only.
+#
+# Runs the load generator (adapters/blocking/examples/load.rs) for $SECONDS s at 1, 10 and 50
+# clients against `imapm serve`, go-imap v1's memory server and Dovecot (maildir on a tmpfs),
+# interleaved by client count, then the IDLE test against a fresh `imapm serve`.
+#
+#   Usage: benches/peers/run-load.sh OUTDIR
+#   Env:   TARGET (default target/release)  where imapm and examples/load are
+#          GOIMAP (default $TARGET/goimap-memory)   the binary built as in README.md here
+#          SHARED (default ../shared)  holds peers/start-dovecot.sh and stop-dovecot.sh
+#          SECONDS_PER_RUN (default 30), CLIENTS (default "1 10 50"), IDLE (default 999),
+#          PORT_BASE (default 21140: imapm +3, go-imap +4, Dovecot +5, IDLE imapm +6)
+# Build first:
+#   cargo build --release -p imap-machine-cli
+#   cargo build --release -p imap-machine-blocking --example load
+#   (cd benches/peers/goimap-memory && GO111MODULE=off GOPATH=/usr/share/gocode go build -o ../../../target/release/goimap-memory .)
+set -euo pipefail
+
+OUT=${1:?usage: run-load.sh OUTDIR}
+TARGET=${TARGET:-target/release}
+GOIMAP=${GOIMAP:-$TARGET/goimap-memory}
+SHARED=${SHARED:-../shared}
+SECS=${SECONDS_PER_RUN:-30}
+CLIENTS=${CLIENTS:-1 10 50}
+IDLE=${IDLE:-999}
+B=${PORT_BASE:-21140}
+P_IMAPM=$((B + 3)) P_GO=$((B + 4)) P_DOVE=$((B + 5)) P_IDLE=$((B + 6))
+LOAD=$TARGET/examples/load
+mkdir -p "$OUT"
+export DOVECOT_DIR=${DOVECOT_DIR:-/dev/shm/imapm-load-dovecot}
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  DOVECOT_DIR=$DOVECOT_DIR bash "$SHARED/peers/stop-dovecot.sh" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+# CPU seconds used so far by a server: the process and its living children, plus the
+# children it has reaped (Dovecot forks an imap process per connection).
+TCK=$(getconf CLK_TCK)
+cpu() {
+  local t=0 c
+  for c in $1 $(pgrep -P "$1" || true); do
+    t=$((t + $(awk '{print $14 + $15}' /proc/"$c"/stat 2>/dev/null || echo 0)))
+  done
+  t=$((t + $(awk '{print $16 + $17}' /proc/"$1"/stat)))
+  echo "$t"
+}
+
+wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+"$TARGET/imapm" serve --listen 127.0.0.1:$P_IMAPM --user bench:bench 2> "$OUT/imapm.log" &
+PID_IMAPM=$!
+pids+=($!)
+"$GOIMAP" -listen 127.0.0.1:$P_GO 2> "$OUT/goimap.log" &
+PID_GO=$!
+pids+=($!)
+DOVECOT_PORT=$P_DOVE bash "$SHARED/peers/start-dovecot.sh" > "$OUT/dovecot.pid"
+PID_DOVE=$(cat "$OUT/dovecot.pid")
+wait_port $P_IMAPM && wait_port $P_GO && wait_port $P_DOVE
+
+status=0
+for n in $CLIENTS; do
+  for s in imapm goimap dovecot; do
+    case $s in
+      imapm) args=(--addr 127.0.0.1:$P_IMAPM --user bench --pass bench) pid=$PID_IMAPM ;;
+      goimap) args=(--addr 127.0.0.1:$P_GO --user username --pass password) pid=$PID_GO ;;
+      dovecot) args=(--addr 127.0.0.1:$P_DOVE --user alice --pass secret) pid=$PID_DOVE ;;
+    esac
+    echo "== $s, $n clients, $SECS s ($(uptime))" | tee -a "$OUT/summary.txt"
+    before=$(cpu "$pid")
+    if ! /usr/bin/time -f "generator CPU: user %U s, system %S s" -o "$OUT/$s-$n.time" \
+        "$LOAD" "${args[@]}" --clients "$n" --seconds "$SECS" --mailbox-prefix "load-$s-$n" \
+        > "$OUT/$s-$n.txt" 2> "$OUT/$s-$n.err"; then
+      status=1
+    fi
+    grep summary: "$OUT/$s-$n.txt" | tee -a "$OUT/summary.txt" || cat "$OUT/$s-$n.err"
+    used=$(awk -v t=$(($(cpu "$pid") - before)) -v k="$TCK" 'BEGIN { printf "%.1f", t / k }')
+    echo "server CPU: $used s; $(tail -1 "$OUT/$s-$n.time")" | tee -a "$OUT/summary.txt"
+    sleep 5
+  done
+done
+
+# IDLE: a fresh server, so its memory is that of the idlers alone.
+"$TARGET/imapm" serve --listen 127.0.0.1:$P_IDLE --user bench:bench 2> "$OUT/imapm-idle.log" &
+IDLE_PID=$!
+pids+=($IDLE_PID)
+wait_port $P_IDLE
+echo "== imapm serve, $IDLE idlers ($(uptime))" | tee -a "$OUT/summary.txt"
+"$LOAD" --addr 127.0.0.1:$P_IDLE --user bench --pass bench --idle "$IDLE" --rounds 10 --server-pid $IDLE_PID \
+  --mailbox-prefix "idle-$IDLE" 2>&1 | tee "$OUT/idle-$IDLE.txt" | tee -a "$OUT/summary.txt" || status=1
+exit $status
