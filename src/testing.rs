@@ -37,6 +37,49 @@ pub enum Chunking {
     Random(u64),
 }
 
+impl Chunking {
+    /// Cuts `data` as this chunking says. `rng` is the xorshift state of `Random`, seeded
+    /// from the seed on first use (keep it across calls for one stream of random cuts).
+    pub fn cut(self, data: &[u8], rng: &mut u64) -> Vec<Vec<u8>> {
+        match self {
+            Chunking::Whole => vec![data.to_vec()],
+            Chunking::OneByte => data.iter().map(|b| vec![*b]).collect(),
+            Chunking::Random(seed) => {
+                if *rng == 0 {
+                    *rng = seed | 1;
+                }
+                let mut out = Vec::new();
+                let mut rest = data;
+                while !rest.is_empty() {
+                    *rng ^= *rng << 13;
+                    *rng ^= *rng >> 7;
+                    *rng ^= *rng << 17;
+                    let n = (1 + (*rng % 29) as usize).min(rest.len());
+                    out.push(rest[..n].to_vec());
+                    rest = &rest[n..];
+                }
+                out
+            }
+        }
+    }
+}
+
+/// The `*.txt` transcripts under `tests/transcripts/<dir>`, sorted by name, as
+/// `(file name, text)`; asserts there are at least `at_least` of them.
+#[cfg(test)]
+pub(crate) fn transcripts(dir: &str, at_least: usize) -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts").join(dir);
+    let mut v: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
+        .collect();
+    v.sort();
+    assert!(v.len() >= at_least, "transcripts missing in {}", dir.display());
+    v
+}
+
 /// Which way bytes travel, for the tamper hook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
@@ -89,31 +132,12 @@ impl Pair {
             tamper: None,
             client_events: Vec::new(),
             server_events: Vec::new(),
-            rng: 0x9E37_79B9_7F4A_7C15,
+            rng: 0,
         }
     }
 
     fn cut(&mut self, data: &[u8]) -> Vec<Vec<u8>> {
-        match self.chunking {
-            Chunking::Whole => vec![data.to_vec()],
-            Chunking::OneByte => data.iter().map(|b| vec![*b]).collect(),
-            Chunking::Random(seed) => {
-                if self.rng == 0x9E37_79B9_7F4A_7C15 {
-                    self.rng = seed | 1;
-                }
-                let mut out = Vec::new();
-                let mut rest = data;
-                while !rest.is_empty() {
-                    self.rng ^= self.rng << 13;
-                    self.rng ^= self.rng >> 7;
-                    self.rng ^= self.rng << 17;
-                    let n = (1 + (self.rng % 29) as usize).min(rest.len());
-                    out.push(rest[..n].to_vec());
-                    rest = &rest[n..];
-                }
-                out
-            }
-        }
+        self.chunking.cut(data, &mut self.rng)
     }
 
     /// Moves bytes both ways once, giving server events to `embedder`; returns whether

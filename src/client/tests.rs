@@ -12,38 +12,8 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::codec::{parse_command, FramerEvent};
+use crate::testing::Chunking;
 use crate::types::{AuthMechanism, Mailbox};
-
-/// How S: bytes are cut before they reach the client.
-#[derive(Clone, Debug)]
-enum Chunking {
-    Whole,
-    OneByte,
-    /// Cut points from a seed.
-    Random(u64),
-}
-
-fn chunks(data: &[u8], how: &Chunking) -> Vec<Vec<u8>> {
-    match how {
-        Chunking::Whole => vec![data.to_vec()],
-        Chunking::OneByte => data.iter().map(|b| vec![*b]).collect(),
-        Chunking::Random(seed) => {
-            let mut x = *seed | 1;
-            let mut out = Vec::new();
-            let mut rest = data;
-            while !rest.is_empty() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                let n = 1 + (x % 23) as usize;
-                let n = n.min(rest.len());
-                out.push(rest[..n].to_vec());
-                rest = &rest[n..];
-            }
-            out
-        }
-    }
-}
 
 #[derive(Debug)]
 enum Line {
@@ -98,7 +68,8 @@ fn decode64(b: &[u8]) -> Vec<u8> {
 }
 
 /// Replays one transcript; returns every event in order.
-fn replay(name: &str, text: &str, how: &Chunking) -> Vec<Event> {
+fn replay(name: &str, text: &str, how: Chunking) -> Vec<Event> {
+    let mut rng = 0u64;
     let ls = lines(text);
     let mut client = Client::new(ClientOptions::default());
     let mut now = Instant::now();
@@ -240,7 +211,7 @@ fn replay(name: &str, text: &str, how: &Chunking) -> Vec<Event> {
                     group.extend_from_slice(&with_crlf(s));
                     i += 1;
                 }
-                for chunk in chunks(&group, how) {
+                for chunk in how.cut(&group, &mut rng) {
                     client.handle_input(&chunk);
                     drain(&mut client, &mut all_events, &mut unchecked, &mut actual);
                 }
@@ -261,23 +232,14 @@ fn replay(name: &str, text: &str, how: &Chunking) -> Vec<Event> {
 }
 
 fn transcripts() -> Vec<(String, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts/client");
-    let mut v: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
-        .collect();
-    v.sort();
-    assert!(v.len() >= 12, "client transcripts missing");
-    v
+    crate::testing::transcripts("client", 12)
 }
 
 #[test]
 fn transcripts_whole_and_one_byte() {
     for (name, text) in transcripts() {
-        let whole = replay(&name, &text, &Chunking::Whole);
-        let bytes = replay(&name, &text, &Chunking::OneByte);
+        let whole = replay(&name, &text, Chunking::Whole);
+        let bytes = replay(&name, &text, Chunking::OneByte);
         assert_eq!(format!("{whole:?}"), format!("{bytes:?}"), "{name}: events differ by chunking");
     }
 }
@@ -287,8 +249,8 @@ proptest! {
     #[test]
     fn transcripts_random_chunks(seed in any::<u64>()) {
         for (name, text) in transcripts() {
-            let whole = replay(&name, &text, &Chunking::Whole);
-            let random = replay(&name, &text, &Chunking::Random(seed));
+            let whole = replay(&name, &text, Chunking::Whole);
+            let random = replay(&name, &text, Chunking::Random(seed));
             prop_assert_eq!(format!("{whole:?}"), format!("{random:?}"), "{}", name);
         }
     }

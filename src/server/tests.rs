@@ -59,26 +59,6 @@ pub(crate) fn embedder(server: &mut Server, event: Event) {
     }
 }
 
-fn cut(data: &[u8], how: Chunking, seed: &mut u64) -> Vec<Vec<u8>> {
-    match how {
-        Chunking::Whole => vec![data.to_vec()],
-        Chunking::OneByte => data.iter().map(|b| vec![*b]).collect(),
-        Chunking::Random(_) => {
-            let mut out = Vec::new();
-            let mut rest = data;
-            while !rest.is_empty() {
-                *seed ^= *seed << 13;
-                *seed ^= *seed >> 7;
-                *seed ^= *seed << 17;
-                let n = (1 + (*seed % 17) as usize).min(rest.len());
-                out.push(rest[..n].to_vec());
-                rest = &rest[n..];
-            }
-            out
-        }
-    }
-}
-
 fn replay(name: &str, text: &str, how: Chunking) -> Vec<String> {
     let mut options = ServerOptions::default();
     let mut now = Instant::now();
@@ -88,10 +68,7 @@ fn replay(name: &str, text: &str, how: Chunking) -> Vec<String> {
     let mut all = Vec::new();
     let mut unchecked: Vec<String> = Vec::new();
     let mut pending_c = Vec::new();
-    let mut seed = match how {
-        Chunking::Random(s) => s | 1,
-        _ => 1,
-    };
+    let mut seed = 0;
     let lines: Vec<&str> = text.lines().collect();
     let drain = |s: &mut Server, all: &mut Vec<String>, unchecked: &mut Vec<String>, actual: &mut BytesMut| loop {
         let Some(e) = s.poll_event() else {
@@ -108,7 +85,7 @@ fn replay(name: &str, text: &str, how: Chunking) -> Vec<String> {
                    all: &mut Vec<String>,
                    unchecked: &mut Vec<String>,
                    actual: &mut BytesMut| {
-        for c in cut(pending, how, seed) {
+        for c in how.cut(pending, seed) {
             s.handle_input(&c);
             drain(s, all, unchecked, actual);
         }
@@ -180,16 +157,7 @@ fn replay(name: &str, text: &str, how: Chunking) -> Vec<String> {
 }
 
 fn transcripts() -> Vec<(String, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts/server");
-    let mut v: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&p).unwrap()))
-        .collect();
-    v.sort();
-    assert!(v.len() >= 11, "server transcripts missing");
-    v
+    crate::testing::transcripts("server", 11)
 }
 
 #[test]

@@ -175,23 +175,28 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
         }
         Id { parameters } => {
             w.raw(b"ID ");
-            match parameters {
-                None => w.raw(b"NIL"),
-                Some(params) => {
-                    w.byte(b'(');
-                    for (n, (k, v)) in params.iter().enumerate() {
-                        if n > 0 {
-                            w.sp();
-                        }
-                        w.string(k);
-                        w.sp();
-                        w.nstring(v.as_ref());
-                    }
-                    w.byte(b')');
-                }
-            }
+            id_params(w, parameters);
         }
     }
+}
+
+/// `id-params-list = "(" *(string SP nstring) ")" / nil` (RFC 2971), shared by the ID
+/// command and the ID response.
+pub(crate) fn id_params(w: &mut Writer<'_>, p: &Option<Vec<(crate::types::IString, crate::types::NString)>>) {
+    let Some(params) = p else {
+        w.raw(b"NIL");
+        return;
+    };
+    w.byte(b'(');
+    for (n, (k, v)) in params.iter().enumerate() {
+        if n > 0 {
+            w.sp();
+        }
+        w.string(k);
+        w.sp();
+        w.nstring(v.as_ref());
+    }
+    w.byte(b')');
 }
 
 pub(crate) fn section(w: &mut Writer<'_>, s: &Section) {

@@ -5,7 +5,7 @@ use base64::Engine;
 use bytes::BytesMut;
 
 use super::body::{body, envelope};
-use super::command::{flag_list, section, section_part};
+use super::command::{flag_list, id_params, section, section_part};
 use super::{Encoded, Writer};
 use crate::types::{
     Code, Continue, Data, FetchItem, FlagFetch, FlagPerm, IString, ListItem, Mailbox, NamespaceDescription, Response,
@@ -213,23 +213,6 @@ fn namespace(w: &mut Writer<'_>, ns: &Option<Vec<NamespaceDescription>>) {
             w.raw(ext);
         }
         w.byte(b')');
-    }
-    w.byte(b')');
-}
-
-fn id_params(w: &mut Writer<'_>, p: &Option<Vec<(IString, crate::types::NString)>>) {
-    let Some(params) = p else {
-        w.raw(b"NIL");
-        return;
-    };
-    w.byte(b'(');
-    for (n, (k, v)) in params.iter().enumerate() {
-        if n > 0 {
-            w.sp();
-        }
-        w.string(k);
-        w.sp();
-        w.nstring(v.as_ref());
     }
     w.byte(b')');
 }
