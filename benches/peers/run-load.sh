@@ -9,7 +9,7 @@
 #   Env:   TARGET (default target/release)  where imapm and examples/load are
 #          GOIMAP (default $TARGET/goimap-memory)   the binary built as in README.md here
 #          SHARED (default ../shared)  holds peers/start-dovecot.sh and stop-dovecot.sh
-#          SECONDS_PER_RUN (default 30), CLIENTS (default "1 10 50"), IDLE (default 999),
+#          SECONDS_PER_RUN (default 30), CLIENTS (default "1 10 50"), IDLE (default 10000),
 #          PORT_BASE (default 21140: imapm +3, go-imap +4, Dovecot +5, IDLE imapm +6)
 # Build first:
 #   cargo build --release -p imap-machine-cli
@@ -23,7 +23,7 @@ GOIMAP=${GOIMAP:-$TARGET/goimap-memory}
 SHARED=${SHARED:-../shared}
 SECS=${SECONDS_PER_RUN:-30}
 CLIENTS=${CLIENTS:-1 10 50}
-IDLE=${IDLE:-999}
+IDLE=${IDLE:-10000}
 B=${PORT_BASE:-21140}
 P_IMAPM=$((B + 3)) P_GO=$((B + 4)) P_DOVE=$((B + 5)) P_IDLE=$((B + 6))
 LOAD=$TARGET/examples/load
@@ -51,7 +51,7 @@ cpu() {
 
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
-"$TARGET/imapm" serve --listen 127.0.0.1:$P_IMAPM --user bench:bench 2> "$OUT/imapm.log" &
+"$TARGET/imapm" serve --listen 127.0.0.1:$P_IMAPM --user bench:bench --quiet 2> "$OUT/imapm.log" &
 PID_IMAPM=$!
 pids+=($!)
 "$GOIMAP" -listen 127.0.0.1:$P_GO 2> "$OUT/goimap.log" &
@@ -84,11 +84,11 @@ for n in $CLIENTS; do
 done
 
 # IDLE: a fresh server, so its memory is that of the idlers alone.
-"$TARGET/imapm" serve --listen 127.0.0.1:$P_IDLE --user bench:bench 2> "$OUT/imapm-idle.log" &
+"$TARGET/imapm" serve --listen 127.0.0.1:$P_IDLE --user bench:bench --quiet 2> "$OUT/imapm-idle.log" &
 IDLE_PID=$!
 pids+=($IDLE_PID)
 wait_port $P_IDLE
 echo "== imapm serve, $IDLE idlers ($(uptime))" | tee -a "$OUT/summary.txt"
 "$LOAD" --addr 127.0.0.1:$P_IDLE --user bench --pass bench --idle "$IDLE" --rounds 10 --server-pid $IDLE_PID \
-  --mailbox-prefix "idle-$IDLE" 2>&1 | tee "$OUT/idle-$IDLE.txt" | tee -a "$OUT/summary.txt" || status=1
+  --max-rss-mib 200 --max-p99-ms 1000 --mailbox-prefix "idle-$IDLE" 2>&1 | tee "$OUT/idle-$IDLE.txt" | tee -a "$OUT/summary.txt" || status=1
 exit $status

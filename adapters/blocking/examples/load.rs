@@ -20,7 +20,10 @@
 //! time an `* n EXISTS` arrives is taken when its line is read, not after DONE. R times, the
 //! appender APPENDs a message and the run waits until every idler has seen the new EXISTS;
 //! it prints how many connections were held, the server's VmRSS (from /proc/PID/status) and
-//! the delivery latencies (p50/p99/max over all idlers and rounds).
+//! the delivery latencies (p50/p99/max over all idlers and rounds). With
+//! `--max-rss-mib M` and `--max-p99-ms T` it also fails (exit 1) if a connection was
+//! refused, the server's VmRSS with every idler connected exceeds M MiB, or the p99
+//! delivery latency exceeds T ms. The soft limit on open files is raised to the hard limit.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -60,6 +63,8 @@ struct Config {
     idle: usize,
     rounds: usize,
     server_pid: Option<u32>,
+    max_rss_mib: Option<f64>,
+    max_p99_ms: Option<f64>,
 }
 
 fn parse_args() -> Result<Config, String> {
@@ -74,6 +79,8 @@ fn parse_args() -> Result<Config, String> {
         idle: 0,
         rounds: 5,
         server_pid: None,
+        max_rss_mib: None,
+        max_p99_ms: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -89,6 +96,8 @@ fn parse_args() -> Result<Config, String> {
             "--idle" => c.idle = num(&v)? as usize,
             "--rounds" => c.rounds = num(&v)? as usize,
             "--server-pid" => c.server_pid = Some(num(&v)? as u32),
+            "--max-rss-mib" => c.max_rss_mib = Some(v.parse().map_err(|e| format!("{a}: {e}"))?),
+            "--max-p99-ms" => c.max_p99_ms = Some(v.parse().map_err(|e| format!("{a}: {e}"))?),
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -353,7 +362,7 @@ fn run_load(cfg: &Config) -> Result<usize, String> {
 }
 
 /// Reads lines until one starts with `tag `; returns the EXISTS count seen meanwhile.
-fn until_tagged(r: &mut BufReader<TcpStream>, tag: &str) -> Result<Option<u32>, String> {
+fn until_tagged(r: &mut impl BufRead, tag: &str) -> Result<Option<u32>, String> {
     let mut exists = None;
     let mut line = String::new();
     loop {
@@ -381,26 +390,34 @@ fn idler(
     seen: &mpsc::Sender<Instant>,
     hold: &RwLock<()>,
 ) {
-    let setup = || -> Result<(BufReader<TcpStream>, u32), String> {
-        let s = TcpStream::connect(&cfg.addr).map_err(|e| format!("connect: {e}"))?;
-        let mut w = s.try_clone().map_err(|e| e.to_string())?;
-        let mut r = BufReader::new(s);
+    // One descriptor per idler (no `try_clone`): reads through a `BufReader` on `&TcpStream`,
+    // writes straight to the socket.
+    let s = match TcpStream::connect(&cfg.addr) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = ready.send(Err(format!("connect: {e}")));
+            return;
+        }
+    };
+    let mut r = BufReader::with_capacity(1024, &s);
+    let setup = |r: &mut BufReader<&TcpStream>| -> Result<u32, String> {
+        let mut w = &s;
         let mut greeting = String::new();
         r.read_line(&mut greeting).map_err(|e| e.to_string())?;
         check!(greeting.starts_with("* OK"), "greeting: {}", greeting.trim_end());
         write!(w, "a LOGIN \"{}\" \"{}\"\r\n", cfg.user, cfg.pass).map_err(|e| e.to_string())?;
-        until_tagged(&mut r, "a")?;
+        until_tagged(r, "a")?;
         write!(w, "b SELECT \"{mailbox}\"\r\n").map_err(|e| e.to_string())?;
-        let exists = until_tagged(&mut r, "b")?.ok_or("SELECT without EXISTS")?;
+        let exists = until_tagged(r, "b")?.ok_or("SELECT without EXISTS")?;
         write!(w, "c IDLE\r\n").map_err(|e| e.to_string())?;
         let mut line = String::new();
         while !line.starts_with('+') {
             line.clear();
             check!(r.read_line(&mut line).map_err(|e| e.to_string())? > 0, "closed before IDLE's +");
         }
-        Ok((r, exists))
+        Ok(exists)
     };
-    let (mut r, exists) = match setup() {
+    let exists = match setup(&mut r) {
         Ok(v) => v,
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -422,8 +439,16 @@ fn idler(
     }
     // Stay connected until the server's memory has been read after the last round.
     drop(hold.read());
-    let _ = r.get_mut().write_all(b"DONE\r\nd LOGOUT\r\n");
+    let _ = (&s).write_all(b"DONE\r\nd LOGOUT\r\n");
     let _ = until_tagged(&mut r, "c");
+}
+
+/// The server's VmRSS in MiB (0 without a PID).
+fn rss_mib(pid: Option<u32>) -> f64 {
+    let Some(pid) = pid else { return 0.0 };
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib = status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1));
+    kib.and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
 }
 
 fn rss(pid: Option<u32>) -> String {
@@ -477,6 +502,7 @@ fn run_idle(cfg: &Config) -> Result<usize, String> {
         t_ramp.elapsed().as_secs_f64(),
         rss(cfg.server_pid)
     );
+    let mut peak_rss = rss_mib(cfg.server_pid);
     let mut lat = Vec::new();
     let mut all_reached = Vec::new();
     let mut missing = 0;
@@ -502,6 +528,7 @@ fn run_idle(cfg: &Config) -> Result<usize, String> {
         println!("round {round}: the last of {held} idlers saw EXISTS after {:.1} ms", f64::from(worst) / 1000.0);
     }
     println!("after rounds, all idlers still connected: server {}", rss(cfg.server_pid));
+    peak_rss = peak_rss.max(rss_mib(cfg.server_pid));
     drop(held_open);
     lat.sort_unstable();
     all_reached.sort_unstable();
@@ -516,7 +543,23 @@ fn run_idle(cfg: &Config) -> Result<usize, String> {
         percentile(&all_reached, 100.0),
     );
     let _ = appender.logout();
-    Ok(missing)
+    let mut failures = missing;
+    if cfg.max_rss_mib.is_some() || cfg.max_p99_ms.is_some() {
+        if refused > 0 {
+            eprintln!("load: {refused} idler(s) refused");
+            failures += refused;
+        }
+        if cfg.max_rss_mib.is_some_and(|m| peak_rss > m || cfg.server_pid.is_none()) {
+            eprintln!("load: server VmRSS {peak_rss:.1} MiB, limit {:.1} MiB", cfg.max_rss_mib.unwrap_or(0.0));
+            failures += 1;
+        }
+        let p99 = percentile(&lat, 99.0);
+        if cfg.max_p99_ms.is_some_and(|m| p99 > m) {
+            eprintln!("load: delivery p99 {p99:.1} ms, limit {:.1} ms", cfg.max_p99_ms.unwrap_or(0.0));
+            failures += 1;
+        }
+    }
+    Ok(failures)
 }
 
 fn main() {
@@ -527,6 +570,17 @@ fn main() {
             std::process::exit(2);
         }
     };
+    // Each idler holds a socket: raise the limit on open files (the hard limit too when
+    // allowed, as root), then the soft limit to the hard one.
+    let want = (cfg.idle + cfg.clients + 1024) as u64;
+    if rlimit::Resource::NOFILE.get().is_ok_and(|(_, hard)| hard < want) {
+        let _ = rlimit::Resource::NOFILE.set(want, want);
+    }
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) if (n as usize) < cfg.idle + 64 => eprintln!("load: only {n} open files allowed for {} idlers", cfg.idle),
+        Ok(_) => {}
+        Err(e) => eprintln!("load: could not raise the open files limit: {e}"),
+    }
     let result = if cfg.idle > 0 { run_idle(&cfg) } else { run_load(&cfg) };
     match result {
         Ok(0) => {}

@@ -176,15 +176,17 @@ impl<B: Backend> Server<B> {
             let server = self.clone();
             std::thread::spawn(move || {
                 let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+                // `writeln!`, not `eprintln!`: a closed stderr must not panic the thread.
+                use std::io::Write as _;
                 if server.log {
-                    eprintln!("imapm: connection from {peer}");
+                    let _ = writeln!(io::stderr(), "connection from {peer}");
                 }
                 let r = server.handle_connection(stream, implicit_tls);
                 if server.log {
-                    match r {
-                        Ok(()) => eprintln!("imapm: {peer} closed"),
-                        Err(e) => eprintln!("imapm: {peer} ended: {e}"),
-                    }
+                    let _ = match r {
+                        Ok(()) => writeln!(io::stderr(), "{peer} closed"),
+                        Err(e) => writeln!(io::stderr(), "{peer} ended: {e}"),
+                    };
                 }
             });
         }

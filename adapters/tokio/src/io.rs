@@ -74,7 +74,7 @@ impl AsyncWrite for Stream {
 /// What one [`io_step`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum IoEvent {
-    /// This many bytes arrived in the scratch buffer (0: end of stream).
+    /// This many bytes arrived and were handed to the read sink (0: end of stream).
     Read(usize),
     /// This many bytes of the output went out.
     Wrote(usize),
@@ -82,15 +82,23 @@ pub(crate) enum IoEvent {
     Flushed,
 }
 
+thread_local! {
+    /// The read buffer of every connection on this thread. A read goes into it and is
+    /// handed to the machine within the same poll, so no connection keeps a read buffer
+    /// of its own while it waits: an idle connection costs its machine and session only.
+    static SCRATCH: std::cell::RefCell<Box<[u8]>> = std::cell::RefCell::new(vec![0; READ_CHUNK].into_boxed_slice());
+}
+
 /// Writes and reads at once: resolves with the first of a write of `out` (or a flush
-/// when `dirty` and `out` is empty) and a read into `scratch` (when `can_read`). Reading
-/// while writing means two peers that both send a lot can never deadlock each other.
+/// when `dirty` and `out` is empty) and a read (when `can_read`), whose bytes go to
+/// `on_read` before this returns. Reading while writing means two peers that both send a
+/// lot can never deadlock each other.
 pub(crate) async fn io_step(
     stream: &mut Stream,
-    scratch: &mut [u8],
     out: &[u8],
     dirty: bool,
     can_read: bool,
+    on_read: &mut impl FnMut(&[u8]),
 ) -> io::Result<IoEvent> {
     std::future::poll_fn(|cx| {
         if !out.is_empty() {
@@ -105,11 +113,21 @@ pub(crate) async fn io_step(
             }
         }
         if can_read {
-            let mut rb = ReadBuf::new(scratch);
-            match Pin::new(&mut *stream).poll_read(cx, &mut rb) {
-                Poll::Ready(Ok(())) => return Poll::Ready(Ok(IoEvent::Read(rb.filled().len()))),
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => {}
+            let read = SCRATCH.with_borrow_mut(|scratch| {
+                let mut rb = ReadBuf::new(scratch);
+                match Pin::new(&mut *stream).poll_read(cx, &mut rb) {
+                    Poll::Ready(Ok(())) => {
+                        let n = rb.filled().len();
+                        if n > 0 {
+                            on_read(rb.filled());
+                        }
+                        Poll::Ready(Ok(IoEvent::Read(n)))
+                    }
+                    other => other.map(|r| r.map(|()| IoEvent::Read(0))),
+                }
+            });
+            if read.is_ready() {
+                return read;
             }
         }
         Poll::Pending

@@ -14,7 +14,7 @@ use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
-use crate::io::{io_step, now, sleep_until, IoEvent, Stream, HIGH_WATER, READ_CHUNK};
+use crate::io::{io_step, now, sleep_until, IoEvent, Stream, HIGH_WATER};
 use crate::tap::{DebugTap, TapSession};
 
 /// Stops a running [`Server`]: it stops accepting, sends `* BYE` to every connection and
@@ -75,6 +75,7 @@ pub struct Server<B: Backend> {
     write_timeout: Duration,
     grace: Duration,
     ids: Arc<AtomicU64>,
+    log: bool,
 }
 
 impl<B: Backend> Clone for Server<B> {
@@ -90,6 +91,7 @@ impl<B: Backend> Clone for Server<B> {
             write_timeout: self.write_timeout,
             grace: self.grace,
             ids: self.ids.clone(),
+            log: self.log,
         }
     }
 }
@@ -132,6 +134,7 @@ impl<B: Backend> Server<B> {
             write_timeout: Duration::from_secs(60),
             grace: Duration::from_secs(10),
             ids: Arc::new(AtomicU64::new(1)),
+            log: false,
         }
     }
 
@@ -208,6 +211,12 @@ impl<B: Backend> Server<B> {
         self
     }
 
+    /// Prints one line on stderr when a connection opens and one when it ends (default off).
+    pub fn log_connections(mut self, log: bool) -> Self {
+        self.log = log;
+        self
+    }
+
     /// A handle that stops [`Server::serve`] and [`Server::serve_tls`] gracefully.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         self.shutdown.clone()
@@ -254,7 +263,7 @@ impl<B: Backend> Server<B> {
         while !*stop.borrow() {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((tcp, _peer)) => {
+                    Ok((tcp, peer)) => {
                         let _ = tcp.set_nodelay(true);
                         let ctx = self.ctx();
                         let id = self.ids.fetch_add(1, Ordering::Relaxed);
@@ -269,10 +278,17 @@ impl<B: Backend> Server<B> {
                             },
                         };
                         let stop = self.shutdown.subscribe();
+                        let log = self.log;
+                        if log {
+                            log_line(format_args!("[{id}] connection from {peer}"));
+                        }
                         tasks.spawn(async move {
                             let _permit = permit;
                             if let Some(stream) = handshake(&ctx, tcp, implicit_tls).await {
                                 connection(ctx, stream, implicit_tls, id, stop).await;
+                            }
+                            if log {
+                                log_line(format_args!("[{id}] closed"));
                             }
                         });
                     }
@@ -290,6 +306,12 @@ impl<B: Backend> Server<B> {
         }
         Ok(())
     }
+}
+
+/// One line on stderr; a closed stderr is ignored (`eprintln!` would panic).
+fn log_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// The stream of an accepted connection: TCP, or TLS after the handshake.
@@ -348,7 +370,6 @@ async fn connection<B: Backend>(
     session.set_notifier(Arc::new(move || waker.notify_one()));
     let mut tap: Option<TapSession> = ctx.tap.as_ref().map(|t| t.session(format!("[{id}] ")));
     let mut out = BytesMut::new();
-    let mut scratch = vec![0u8; READ_CHUNK];
     let mut dirty = false;
     let mut stopping = *stop.borrow_and_update();
     if stopping {
@@ -389,22 +410,24 @@ async fn connection<B: Backend>(
             break;
         }
         let can_read = out.len() < HIGH_WATER;
+        let deadline = machine.poll_timeout();
+        let mut on_read = |input: &[u8]| {
+            if let Some(t) = tap.as_mut() {
+                t.client(input);
+            }
+            machine.handle_input(input);
+        };
         tokio::select! {
-            r = io_step(&mut stream, &mut scratch, &out, dirty, can_read) => match r {
+            r = io_step(&mut stream, &out, dirty, can_read, &mut on_read) => match r {
                 Ok(IoEvent::Read(0)) | Err(_) => machine.handle_eof(),
-                Ok(IoEvent::Read(n)) => {
-                    if let Some(t) = tap.as_mut() {
-                        t.client(&scratch[..n]);
-                    }
-                    machine.handle_input(&scratch[..n]);
-                }
+                Ok(IoEvent::Read(_)) => {}
                 Ok(IoEvent::Wrote(n)) => {
                     out.advance(n);
                     dirty = true;
                 }
                 Ok(IoEvent::Flushed) => dirty = false,
             },
-            () = sleep_until(machine.poll_timeout()) => machine.handle_timeout(now()),
+            () = sleep_until(deadline) => machine.handle_timeout(now()),
             () = notify.notified() => session.poll_updates(&mut machine),
             _ = stop.changed(), if !stopping => {
                 stopping = true;

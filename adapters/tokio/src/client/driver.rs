@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_rustls::TlsConnector;
 
 use super::{CommandResponse, Update};
-use crate::io::{io_step, now, sleep_until, IoEvent, Stream, HIGH_WATER, READ_CHUNK};
+use crate::io::{io_step, now, sleep_until, IoEvent, Stream, HIGH_WATER};
 use crate::tap::TapSession;
 use crate::Error;
 
@@ -199,7 +199,6 @@ pub(crate) struct Driver {
     pub(crate) greeting: Option<oneshot::Sender<Result<StatusResponse, Error>>>,
     pub(crate) handshake_timeout: Duration,
     pub(crate) out: BytesMut,
-    pub(crate) scratch: Vec<u8>,
     pub(crate) dirty: bool,
     pub(crate) eof: bool,
     pub(crate) requests_closed: bool,
@@ -246,7 +245,6 @@ impl Driver {
             greeting: Some(greeting),
             handshake_timeout,
             out: BytesMut::new(),
-            scratch: vec![0; READ_CHUNK],
             dirty: false,
             eof: false,
             requests_closed: false,
@@ -290,8 +288,15 @@ impl Driver {
             let can_read = self.spill.is_empty() && self.out.len() < HIGH_WATER && !self.eof && !self.finished;
             let deadline = self.machine.poll_timeout();
             let (out, dirty): (&[u8], bool) = if self.finished { (&[], false) } else { (&self.out, self.dirty) };
+            let (tap, machine) = (&mut self.tap, &mut self.machine);
+            let mut on_read = |input: &[u8]| {
+                if let Some(t) = tap.as_mut() {
+                    t.server(input);
+                }
+                machine.handle_input(input);
+            };
             let wake = tokio::select! {
-                r = io_step(&mut self.stream, &mut self.scratch, out, dirty, can_read) => Wake::Io(r),
+                r = io_step(&mut self.stream, out, dirty, can_read, &mut on_read) => Wake::Io(r),
                 r = self.requests.recv(), if !self.requests_closed => Wake::Request(r),
                 p = async { front.expect("checked").reserve_owned().await }, if front.is_some() => Wake::Permit(p),
                 () = sleep_until(deadline) => Wake::Timer,
@@ -301,12 +306,7 @@ impl Driver {
                     self.eof = true;
                     self.machine.handle_eof();
                 }
-                Wake::Io(Ok(IoEvent::Read(n))) => {
-                    if let Some(t) = self.tap.as_mut() {
-                        t.server(&self.scratch[..n]);
-                    }
-                    self.machine.handle_input(&self.scratch[..n]);
-                }
+                Wake::Io(Ok(IoEvent::Read(_))) => {}
                 Wake::Io(Ok(IoEvent::Wrote(n))) => {
                     self.out.advance(n);
                     self.dirty = true;

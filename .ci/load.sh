@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# CI's load checks against `imapm serve` (the tokio server on the memory backend), 127.0.0.1
+# only: 10 s at 10 clients with every response verified, then 10,000 connections in IDLE
+# that must all see each of 5 APPENDs, with the server's VmRSS under 200 MiB and the p99
+# delivery latency under 1 s. The generator and `imapm serve` raise their own open-files
+# limits. Any failure exits non-zero.
+#   Usage: .ci/load.sh   (from the repository root, after the release build below)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build -q --release -p imap-machine-cli -p imap-machine-blocking --example load
+T=target/release
+PORT=${LOAD_PORT:-21190}
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+echo "-- 10 clients, 10 s"
+"$T/imapm" serve --listen 127.0.0.1:$PORT --user bench:bench --quiet &
+pids+=($!)
+wait_port $PORT
+"$T/examples/load" --addr 127.0.0.1:$PORT --user bench --pass bench --clients 10 --seconds 10 | grep -E '^(summary|total)'
+
+echo "-- 10,000 idle connections"
+"$T/imapm" serve --listen 127.0.0.1:$((PORT + 1)) --user bench:bench --quiet &
+idle_pid=$!
+pids+=($idle_pid)
+wait_port $((PORT + 1))
+"$T/examples/load" --addr 127.0.0.1:$((PORT + 1)) --user bench --pass bench --idle 10000 --rounds 5 \
+  --server-pid $idle_pid --max-rss-mib 200 --max-p99-ms 1000

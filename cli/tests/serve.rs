@@ -1,0 +1,127 @@
+//! `imapm serve` as a process: a real session over loopback, several connections at once
+//! (the tokio server multiplexes them on a couple of threads), and the graceful shutdown
+//! on SIGINT (`* BYE` to every open connection, then exit 0).
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Serve {
+    child: Child,
+    addr: String,
+    /// Kept open: the server logs to it.
+    _stderr: BufReader<std::process::ChildStderr>,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `imapm serve` on a free loopback port and reads the address from its banner.
+fn serve(extra: &[&str]) -> Serve {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_imapm"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn imapm");
+    let mut banner = String::new();
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    stderr.read_line(&mut banner).expect("banner");
+    let addr = banner.split_whitespace().find(|w| w.starts_with("127.0.0.1:")).expect("address in banner");
+    let addr = addr.trim_end_matches([',', ';']).to_string();
+    Serve { child, addr, _stderr: stderr }
+}
+
+struct Conn {
+    r: BufReader<TcpStream>,
+    w: TcpStream,
+}
+
+impl Conn {
+    fn open(addr: &str) -> Conn {
+        let s = TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        let w = s.try_clone().expect("clone");
+        let mut c = Conn { r: BufReader::new(s), w };
+        assert!(c.line().starts_with("* OK"), "greeting");
+        c
+    }
+
+    fn line(&mut self) -> String {
+        let mut l = String::new();
+        self.r.read_line(&mut l).expect("read");
+        l
+    }
+
+    /// Sends `tag cmd` and returns every line up to and including the tagged one.
+    fn run(&mut self, tag: &str, cmd: &str) -> Vec<String> {
+        write!(self.w, "{tag} {cmd}\r\n").expect("write");
+        let mut lines = Vec::new();
+        loop {
+            let l = self.line();
+            assert!(!l.is_empty(), "closed during {cmd}");
+            let done = l.starts_with(&format!("{tag} "));
+            lines.push(l);
+            if done {
+                return lines;
+            }
+        }
+    }
+}
+
+#[test]
+fn a_session_on_the_demo_store() {
+    let s = serve(&["--quiet", "--user", "alice:secret"]);
+    let mut c = Conn::open(&s.addr);
+    assert!(c.run("a", "LOGIN alice secret").last().unwrap().starts_with("a OK"));
+    c.run("b", "LOGOUT");
+    let mut c = Conn::open(&s.addr);
+    assert!(c.run("a", "LOGIN username password").last().unwrap().starts_with("a OK"));
+    let select = c.run("b", "SELECT INBOX");
+    assert!(select.contains(&"* 1 EXISTS\r\n".to_string()), "{select:?}");
+    let fetch = c.run("c", "FETCH 1 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+    assert!(fetch[0].starts_with("* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)] {"), "{fetch:?}");
+    assert!(c.run("d", "LOGIN x y").last().unwrap().starts_with("d BAD"), "LOGIN when authenticated is BAD");
+    let bye = c.run("e", "LOGOUT");
+    assert!(bye[0].starts_with("* BYE") && bye[1].starts_with("e OK"), "{bye:?}");
+}
+
+#[test]
+fn updates_reach_another_connection_in_idle() {
+    let s = serve(&["--quiet"]);
+    let mut idler = Conn::open(&s.addr);
+    idler.run("a", "LOGIN username password");
+    idler.run("b", "SELECT INBOX");
+    write!(idler.w, "c IDLE\r\n").unwrap();
+    assert!(idler.line().starts_with('+'));
+    let mut other = Conn::open(&s.addr);
+    other.run("a", "LOGIN username password");
+    write!(other.w, "b APPEND INBOX {{11+}}\r\nhello there\r\n").unwrap();
+    assert!(other.line().starts_with("b OK"));
+    assert_eq!(idler.line(), "* 2 EXISTS\r\n");
+    write!(idler.w, "DONE\r\n").unwrap();
+    let mut rest = vec![idler.line()];
+    while !rest.last().unwrap().starts_with("c ") {
+        rest.push(idler.line());
+    }
+    assert!(rest.last().unwrap().starts_with("c OK"), "{rest:?}");
+}
+
+#[test]
+fn sigint_says_bye_to_every_connection_and_exits() {
+    let mut s = serve(&["--quiet"]);
+    let mut conns: Vec<Conn> = (0..3).map(|_| Conn::open(&s.addr)).collect();
+    conns[0].run("a", "LOGIN username password");
+    let killed = Command::new("kill").args(["-INT", &s.child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    for c in &mut conns {
+        assert!(c.line().starts_with("* BYE"), "every connection gets BYE");
+    }
+    let status = s.child.wait().expect("wait");
+    assert!(status.success(), "imapm serve exits 0 after a graceful shutdown: {status:?}");
+}
