@@ -111,10 +111,8 @@ async fn serve(o: ServeOptions, fds: Option<u64>) -> std::io::Result<()> {
     };
     // Without TLS this is a loopback demo: allow plaintext LOGIN so any client works.
     let insecure = o.insecure || tls.is_none();
-    let mut server = Server::new(backend)
-        .allow_insecure_auth(insecure)
-        .max_connections(o.max_connections)
-        .log_connections(!o.quiet);
+    let mut server =
+        Server::new(backend).allow_insecure_auth(insecure).max_connections(o.max_connections).log_connections(!o.quiet);
     if o.debug {
         server = server.debug_tap(DebugTap::stderr());
     }
