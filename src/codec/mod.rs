@@ -20,6 +20,7 @@
 pub mod encode;
 mod framer;
 pub mod parse;
+pub mod view;
 
 #[cfg(test)]
 mod tests;
@@ -29,4 +30,9 @@ pub use framer::{Frame, FrameError, FrameErrorKind, Framer, FramerEvent, FramerO
 pub use parse::{
     parse_authenticate_data, parse_command, parse_idle_done, parse_response, parse_tag_prefix, AuthenticateData,
     MalformedResponse, ParseError, ParseErrorKind,
+};
+pub use view::{
+    parse_fetch_view, AddressView, Addresses, BodyExtensionView, BodyParts, BodyStructureView, DispositionView,
+    EnvelopeView, Extensions, FetchItemView, FetchTape, FetchView, FlagView, Flags, Items, MultipartView, Params,
+    PartNumbers, SectionTextView, SectionView, SinglePartView, StrView, Strings, TailView,
 };

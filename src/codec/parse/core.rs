@@ -398,40 +398,71 @@ pub(crate) fn date(i: In<'_>) -> PResult<'_, Date> {
 /// `zone = ("+" / "-") 4DIGIT`. A one-digit day without the padding space is accepted
 /// too, as several clients send it.
 pub(crate) fn date_time(i: In<'_>) -> PResult<'_, DateTime> {
-    let (j, ()) = byte(b'"', "date-time")(i)?;
-    let j = if j.first() == Some(b' ') { j.advance(1) } else { j };
-    let n = chars::prefix_len(j.as_slice(), DIGIT);
+    match date_time_slice(i.as_slice()) {
+        Ok((n, dt)) => Ok((i.advance(n), dt)),
+        Err((k, kind)) => fail(i.advance(k), kind),
+    }
+}
+
+/// What [`unexpected`] reports for the byte at `k` of `s`, on a plain slice.
+pub(crate) fn unexpected_kind(s: &[u8], k: usize, what: &'static str) -> ParseErrorKind {
+    match s.get(k) {
+        None => ParseErrorKind::Incomplete,
+        Some(0) => ParseErrorKind::Nul,
+        Some(&b) if b >= 0x80 => ParseErrorKind::EightBit(b),
+        _ => ParseErrorKind::Expected(what),
+    }
+}
+
+/// `date-time` (see [`date_time`]) over a plain slice, shared with the borrowed FETCH
+/// view: the bytes consumed and the value, or the offset and reason of the failure.
+pub(crate) fn date_time_slice(s: &[u8]) -> Result<(usize, DateTime), (usize, ParseErrorKind)> {
+    let miss = |k: usize, what: &'static str| (k, unexpected_kind(s, k, what));
+    let lit = |k: usize, b: u8, what: &'static str| if s.get(k) == Some(&b) { Ok(k + 1) } else { Err(miss(k, what)) };
+    let digits = |k: usize, n: usize| -> Result<(usize, u32), (usize, ParseErrorKind)> {
+        match s.get(k..k + n) {
+            Some(d) if d.iter().all(u8::is_ascii_digit) => {
+                Ok((k + n, d.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))))
+            }
+            _ => Err(miss(k, "digit")),
+        }
+    };
+    let mut j = lit(0, b'"', "date-time")?;
+    if s.get(j) == Some(&b' ') {
+        j += 1;
+    }
+    let n = chars::prefix_len(&s[j..], DIGIT);
     if n == 0 || n > 2 {
-        return unexpected(j, "date-day-fixed");
+        return Err(miss(j, "date-day-fixed"));
     }
     let (j, day) = digits(j, n)?;
-    let (j, ()) = byte(b'-', "-")(j)?;
-    let (j, month) = date_month(j)?;
-    let (j, ()) = byte(b'-', "-")(j)?;
+    let j = lit(j, b'-', "-")?;
+    let Some(month) = s.get(j..j + 3).and_then(month_number) else { return Err(miss(j, "month")) };
+    let j = lit(j + 3, b'-', "-")?;
     let (j, year) = digits(j, 4)?;
-    let (j, ()) = sp(j)?;
+    let j = lit(j, b' ', "SP")?;
     let (j, h) = digits(j, 2)?;
-    let (j, ()) = byte(b':', ":")(j)?;
+    let j = lit(j, b':', ":")?;
     let (j, m) = digits(j, 2)?;
-    let (j, ()) = byte(b':', ":")(j)?;
-    let (j, s) = digits(j, 2)?;
-    let (j, ()) = sp(j)?;
-    let sign = match j.first() {
+    let j = lit(j, b':', ":")?;
+    let (j, sec) = digits(j, 2)?;
+    let j = lit(j, b' ', "SP")?;
+    let sign = match s.get(j) {
         Some(b'+') => 1,
         Some(b'-') => -1,
-        _ => return unexpected(j, "zone"),
+        _ => return Err(miss(j, "zone")),
     };
-    let (j, zh) = digits(j.advance(1), 2)?;
+    let (j, zh) = digits(j + 1, 2)?;
     let (j, zm) = digits(j, 2)?;
-    let (j, ()) = byte(b'"', "DQUOTE")(j)?;
+    let j = lit(j, b'"', "DQUOTE")?;
     if zh > 23 || zm > 59 {
-        return fail(i, ParseErrorKind::Date);
+        return Err((0, ParseErrorKind::Date));
     }
     let date = NaiveDate::from_ymd_opt(year as i32, month, day);
-    let time = NaiveTime::from_hms_opt(h, m, s);
+    let time = NaiveTime::from_hms_opt(h, m, sec);
     match date.zip(time).and_then(|(d, t)| DateTime::from_parts(d, t, sign * (zh * 60 + zm) as i32)) {
         Some(dt) => Ok((j, dt)),
-        None => fail(i, ParseErrorKind::Date),
+        None => Err((0, ParseErrorKind::Date)),
     }
 }
 

@@ -14,7 +14,7 @@
 //! assert_eq!(err.to_string(), "at byte 9: expected SP");
 //! ```
 
-mod body;
+pub(crate) mod body;
 mod command;
 pub(crate) mod core;
 mod fetch;

@@ -1,0 +1,733 @@
+//! The single pass behind [`super::FetchView`]: validates a `* n FETCH (...)` message
+//! with the same leniency as [`crate::codec::parse_response`] and records every item,
+//! string and number as a node of the tape.
+//!
+//! Each function mirrors the owned parser's function of the same name
+//! (`parse/{response,message,body,fetch,lenient,core}.rs`) rule by rule; the differential
+//! tests in `tests.rs` hold the two to the same accept/reject decision and the same values.
+
+use super::{Kind, Node, Str, FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_EXTENSION, FLAG_FLAGGED};
+use super::{FLAG_KEYWORD, FLAG_RECENT, FLAG_SEEN};
+use crate::codec::parse::core::{date_time_slice, unexpected_kind};
+use crate::codec::parse::{ParseError, ParseErrorKind};
+use crate::types::chars::{self, ASTRING, ATOM, DIGIT, TEXT};
+
+mod body;
+
+/// How deep bodies and extension lists may nest (the owned parser's limit).
+const MAX_DEPTH: usize = crate::codec::parse::body::MAX_DEPTH;
+
+/// A position in the message, or why parsing stopped.
+type R<T = usize> = Result<T, ParseError>;
+
+/// The parser state: the message and the tape being written.
+pub(super) struct Scan<'a, 't> {
+    s: &'a [u8],
+    t: &'t mut Vec<Node>,
+}
+
+impl<'a, 't> Scan<'a, 't> {
+    /// A scanner writing into `t` (cleared first).
+    pub(super) fn new(s: &'a [u8], t: &'t mut Vec<Node>) -> Self {
+        t.clear();
+        Scan { s, t }
+    }
+
+    // ---- errors and the tape ----
+
+    fn err<T>(&self, at: usize, kind: ParseErrorKind) -> R<T> {
+        Err(ParseError { offset: at, kind })
+    }
+
+    /// What `unexpected` reports at `at`.
+    fn unexpected<T>(&self, at: usize, what: &'static str) -> R<T> {
+        self.err(at, unexpected_kind(self.s, at, what))
+    }
+
+    #[inline]
+    fn first(&self, at: usize) -> Option<u8> {
+        self.s.get(at).copied()
+    }
+
+    /// Pushes a node without children.
+    #[inline]
+    fn leaf(&mut self, kind: Kind, aux: u16, a: u32, b: u32) {
+        let next = self.t.len() as u32 + 1;
+        self.t.push(Node { kind, aux, next, a, b });
+    }
+
+    /// Pushes a node whose children follow; [`Scan::close`] sets where they end.
+    #[inline]
+    fn open(&mut self, kind: Kind, aux: u16, a: u32, b: u32) -> usize {
+        let idx = self.t.len();
+        self.t.push(Node { kind, aux, next: 0, a, b });
+        idx
+    }
+
+    #[inline]
+    fn close(&mut self, idx: usize) {
+        self.t[idx].next = self.t.len() as u32;
+    }
+
+    #[inline]
+    fn str_leaf(&mut self, s: Str) {
+        self.leaf(s.kind, 0, s.start as u32, s.end as u32);
+    }
+
+    // ---- lexical rules (parse/lenient.rs, parse/core.rs) ----
+
+    /// One or more SP (quirk `double-space`).
+    #[inline]
+    fn sp(&self, at: usize) -> R {
+        let j = self.spaces(at);
+        if j == at {
+            self.unexpected(at, "SP")
+        } else {
+            Ok(j)
+        }
+    }
+
+    /// Zero or more SP.
+    #[inline]
+    fn spaces(&self, mut at: usize) -> usize {
+        while self.s.get(at) == Some(&b' ') {
+            at += 1;
+        }
+        at
+    }
+
+    /// After a list element: past the `)` (true), or past the separating spaces (false).
+    #[inline]
+    fn list_end(&self, at: usize) -> R<(usize, bool)> {
+        let j = self.spaces(at);
+        match self.first(j) {
+            Some(b')') => Ok((j + 1, true)),
+            _ if j > at => Ok((j, false)),
+            _ => self.unexpected(j, "SP or )"),
+        }
+    }
+
+    /// Trailing spaces, then CRLF or LF.
+    fn line_end(&self, at: usize) -> R {
+        let j = self.spaces(at);
+        match &self.s[j..] {
+            [b'\r', b'\n', ..] => Ok(j + 2),
+            [b'\n', ..] => Ok(j + 1),
+            _ => self.unexpected(j, "CRLF"),
+        }
+    }
+
+    #[inline]
+    fn byte(&self, at: usize, b: u8, what: &'static str) -> R {
+        if self.first(at) == Some(b) {
+            Ok(at + 1)
+        } else {
+            self.unexpected(at, what)
+        }
+    }
+
+    /// `word`, case-insensitively.
+    #[inline]
+    fn keyword(&self, at: usize, word: &'static str) -> R {
+        match self.s.get(at..at + word.len()) {
+            Some(w) if w.eq_ignore_ascii_case(word.as_bytes()) => Ok(at + word.len()),
+            _ => self.unexpected(at, word),
+        }
+    }
+
+    /// `number = 1*DIGIT`, a u32.
+    #[inline]
+    fn number(&self, at: usize) -> R<(usize, u32)> {
+        let n = chars::prefix_len(&self.s[at..], DIGIT);
+        if n == 0 {
+            return self.unexpected(at, "number");
+        }
+        let mut v: u32 = 0;
+        for &d in &self.s[at..at + n] {
+            v = match v.checked_mul(10).and_then(|v| v.checked_add(u32::from(d - b'0'))) {
+                Some(v) => v,
+                None => return self.err(at, ParseErrorKind::NumberTooLarge),
+            };
+        }
+        Ok((at + n, v))
+    }
+
+    /// `nz-number = digit-nz *DIGIT`
+    fn nz_number(&self, at: usize) -> R<(usize, u32)> {
+        let (j, v) = self.number(at)?;
+        if v == 0 {
+            return self.err(at, ParseErrorKind::Zero);
+        }
+        Ok((j, v))
+    }
+
+    /// `number`, with quirks `negative-number` (clamped to 0) and `decimal-number`
+    /// (refused).
+    #[inline]
+    fn number_l(&self, at: usize) -> R<(usize, u32)> {
+        let (j, v) = if self.first(at) == Some(b'-') { (self.number(at + 1)?.0, 0) } else { self.number(at)? };
+        if self.first(j) == Some(b'.') && self.s.get(j + 1).is_some_and(u8::is_ascii_digit) {
+            return self.err(j, ParseErrorKind::Expected("an integer, not a decimal"));
+        }
+        Ok((j, v))
+    }
+
+    /// Digits as a u64 below 2^63 (mod-sequences, Gmail ids).
+    fn number64_l(&self, at: usize) -> R<(usize, u64)> {
+        let n = chars::prefix_len(&self.s[at..], DIGIT);
+        if n == 0 {
+            return self.unexpected(at, "number");
+        }
+        let mut v: u64 = 0;
+        for &d in &self.s[at..at + n] {
+            v = match v.checked_mul(10).and_then(|v| v.checked_add(u64::from(d - b'0'))) {
+                Some(v) if v <= i64::MAX as u64 => v,
+                _ => return self.err(at, ParseErrorKind::NumberTooLarge),
+            };
+        }
+        Ok((at + n, v))
+    }
+
+    /// `quoted`, with quirk `8bit-quoted`: any byte but CR, LF and NUL, and any character
+    /// after a backslash. One pass; escapes are kept raw and undone on access.
+    #[inline]
+    fn quoted_l(&self, at: usize) -> R<(usize, Str)> {
+        if self.first(at) != Some(b'"') {
+            return self.unexpected(at, "quoted string");
+        }
+        let start = at + 1;
+        let s = self.s;
+        let mut k = start;
+        let mut kind = Kind::Quoted;
+        while k < s.len() {
+            match s[k] {
+                b'"' => return Ok((k + 1, Str { kind, start, end: k })),
+                b'\\' if k + 1 < s.len() && !matches!(s[k + 1], b'\r' | b'\n' | 0) => {
+                    kind = Kind::QuotedEscaped;
+                    k += 2;
+                }
+                b'\r' | b'\n' | 0 | b'\\' => return self.err(k, ParseErrorKind::Expected("closing DQUOTE")),
+                _ => k += 1,
+            }
+        }
+        self.err(k, ParseErrorKind::Incomplete)
+    }
+
+    /// `literal = "{" number ["+"] "}" CRLF *CHAR8` (and `literal8` with `binary`): the
+    /// payload's span, and whether it was a `literal8`. Bytes are not looked at.
+    fn literal_raw(&self, at: usize, binary: bool) -> R<(usize, Str)> {
+        let (j, is_binary) = if binary && self.first(at) == Some(b'~') { (at + 1, true) } else { (at, false) };
+        let j = self.byte(j, b'{', "literal")?;
+        let (j, n) = self.number(j)?;
+        let j = if self.first(j) == Some(b'+') { j + 1 } else { j };
+        let j = self.byte(j, b'}', "}")?;
+        let j = match &self.s[j..] {
+            [b'\r', b'\n', ..] => j + 2,
+            [b'\n', ..] => return self.err(j, ParseErrorKind::BareLf),
+            _ => return self.unexpected(j, "CRLF"),
+        };
+        let n = n as usize;
+        if self.s.len() - j < n {
+            return self.err(self.s.len(), ParseErrorKind::Incomplete);
+        }
+        let kind = if is_binary { Kind::Literal8 } else { Kind::Literal };
+        Ok((j + n, Str { kind, start: j, end: j + n }))
+    }
+
+    /// A strict `literal` (or `literal8` with `binary`): a plain literal may not hold NUL.
+    fn literal(&self, at: usize, binary: bool) -> R<(usize, Str)> {
+        let (j, lit) = self.literal_raw(at, binary)?;
+        if lit.kind == Kind::Literal {
+            if let Some(p) = memchr::memchr(0, &self.s[lit.start..lit.end]) {
+                return self.err(lit.start + p, ParseErrorKind::Nul);
+            }
+        }
+        Ok((j, lit))
+    }
+
+    /// `string = quoted / literal`, leniently.
+    #[inline]
+    fn string_l(&self, at: usize) -> R<(usize, Str)> {
+        match self.first(at) {
+            Some(b'"') => self.quoted_l(at),
+            Some(b'{') => self.literal_raw(at, false),
+            _ => self.unexpected(at, "string"),
+        }
+    }
+
+    /// `nstring = string / nil`, leniently, as a node. NIL is a [`Kind::Nil`] node, which
+    /// the `string_or_nil` fields read as empty.
+    #[inline]
+    fn nstring_l(&mut self, at: usize) -> R {
+        match self.first(at) {
+            Some(b'"' | b'{') => {
+                let (j, s) = self.string_l(at)?;
+                self.str_leaf(s);
+                Ok(j)
+            }
+            _ => {
+                let j = self.keyword(at, "NIL")?;
+                self.leaf(Kind::Nil, 0, j as u32, j as u32);
+                Ok(j)
+            }
+        }
+    }
+
+    /// `astring`, leniently, as a node.
+    fn astring_l(&mut self, at: usize) -> R {
+        if let Some(b'"' | b'{') = self.first(at) {
+            let (j, s) = self.string_l(at)?;
+            self.str_leaf(s);
+            return Ok(j);
+        }
+        let n = chars::prefix_len(&self.s[at..], ASTRING);
+        if n == 0 {
+            return self.unexpected(at, "astring");
+        }
+        self.leaf(Kind::Atom, 0, at as u32, (at + n) as u32);
+        Ok(at + n)
+    }
+
+    /// The strict `quoted` of the command grammar (TEXT-CHARs or UTF-8, `\"` and `\\`
+    /// only), for header-field names.
+    fn quoted(&self, at: usize) -> R<(usize, Str)> {
+        if self.first(at) != Some(b'"') {
+            return self.unexpected(at, "quoted string");
+        }
+        let start = at + 1;
+        let s = &self.s[start..];
+        let mut kind = Kind::Quoted;
+        let mut pos = 0;
+        loop {
+            let Some(k) = memchr::memchr3(b'"', b'\\', b'\n', &s[pos..]) else {
+                self.check_quoted_chars(start + pos, &s[pos..])?;
+                return self.err(start + s.len(), ParseErrorKind::Incomplete);
+            };
+            let stop = pos + k;
+            self.check_quoted_chars(start + pos, &s[pos..stop])?;
+            match s[stop] {
+                b'"' => return Ok((start + stop + 1, Str { kind, start, end: start + stop })),
+                b'\\' => {
+                    let Some(&c) = s.get(stop + 1) else {
+                        return self.err(start + stop + 1, ParseErrorKind::Incomplete);
+                    };
+                    if c != b'"' && c != b'\\' {
+                        return self.err(start + stop + 1, ParseErrorKind::Expected("quoted-special after \\"));
+                    }
+                    kind = Kind::QuotedEscaped;
+                    pos = stop + 2;
+                }
+                _ => return self.err(start + stop, ParseErrorKind::Expected("closing DQUOTE")),
+            }
+        }
+    }
+
+    /// A run of strict quoted content: TEXT-CHARs, or well-formed UTF-8.
+    fn check_quoted_chars(&self, at: usize, run: &[u8]) -> R<()> {
+        let mut eight_bit = false;
+        for (k, &b) in run.iter().enumerate() {
+            if b >= 0x80 {
+                eight_bit = true;
+            } else if !chars::is(b, TEXT) {
+                let kind = match b {
+                    0 => ParseErrorKind::Nul,
+                    b'\r' => ParseErrorKind::Expected("closing DQUOTE"),
+                    _ => ParseErrorKind::Expected("TEXT-CHAR"),
+                };
+                return self.err(at + k, kind);
+            }
+        }
+        if eight_bit {
+            if let Err(e) = std::str::from_utf8(run) {
+                return self.err(at + e.valid_up_to(), ParseErrorKind::Utf8);
+            }
+        }
+        Ok(())
+    }
+
+    /// The strict `astring = 1*ASTRING-CHAR / string`, as a node (header-field names).
+    fn astring(&mut self, at: usize) -> R {
+        let (j, s) = match self.first(at) {
+            Some(b'"') => self.quoted(at)?,
+            Some(b'{') => self.literal(at, false)?,
+            _ => {
+                let n = chars::prefix_len(&self.s[at..], ASTRING);
+                if n == 0 {
+                    return self.unexpected(at, "astring");
+                }
+                (at + n, Str { kind: Kind::Atom, start: at, end: at + n })
+            }
+        };
+        self.str_leaf(s);
+        Ok(j)
+    }
+
+    /// `flag-fetch = flag / "\Recent"`, with quirks `bracket-flag` and `8bit-flag`.
+    fn flag_fetch(&mut self, at: usize) -> R {
+        let start = usize::from(self.first(at) == Some(b'\\'));
+        let body = &self.s[at + start..];
+        let n = body.iter().position(|&b| !(chars::is(b, ASTRING) || b >= 0x80)).unwrap_or(body.len());
+        if n == 0 {
+            return self.unexpected(at + start, "flag");
+        }
+        let tok = &self.s[at..at + start + n];
+        if std::str::from_utf8(tok).is_err() {
+            return self.unexpected(at, "flag");
+        }
+        let class = if start == 1 {
+            let name = &tok[1..];
+            match name.len() {
+                4 if name.eq_ignore_ascii_case(b"Seen") => FLAG_SEEN,
+                5 if name.eq_ignore_ascii_case(b"Draft") => FLAG_DRAFT,
+                6 if name.eq_ignore_ascii_case(b"Recent") => FLAG_RECENT,
+                7 if name.eq_ignore_ascii_case(b"Flagged") => FLAG_FLAGGED,
+                7 if name.eq_ignore_ascii_case(b"Deleted") => FLAG_DELETED,
+                8 if name.eq_ignore_ascii_case(b"Answered") => FLAG_ANSWERED,
+                _ => FLAG_EXTENSION,
+            }
+        } else {
+            FLAG_KEYWORD
+        };
+        let end = at + start + n;
+        self.leaf(Kind::Flag, class, at as u32, end as u32);
+        Ok(end)
+    }
+
+    // ---- the response (parse/response.rs, parse/message.rs) ----
+
+    /// `response-data = "*" SP message-data CRLF` where `message-data = nz-number SP
+    /// "FETCH" SP msg-att`; anything else is refused (use `parse_response`).
+    pub(super) fn response(&mut self) -> R<()> {
+        if self.s.len() > u32::MAX as usize {
+            return self.err(0, ParseErrorKind::Expected("a message shorter than 4 GiB"));
+        }
+        let at = self.byte(0, b'*', "* (an untagged FETCH)")?;
+        let at = self.sp(at)?;
+        if !self.first(at).is_some_and(|b| b.is_ascii_digit()) {
+            return self.err(at, ParseErrorKind::Expected("a message number (only FETCH has a view)"));
+        }
+        let (j, _) = self.number_l(at)?;
+        let j = self.sp(j)?;
+        let n = chars::prefix_len(&self.s[j..], ATOM);
+        if n == 0 {
+            return self.unexpected(j, "atom");
+        }
+        if !self.s[j..j + n].eq_ignore_ascii_case(b"FETCH") {
+            return self.err(j, ParseErrorKind::Expected("FETCH (only FETCH has a view)"));
+        }
+        let (_, seq) = self.nz_number(at)?;
+        let root = self.open(Kind::Fetch, 0, seq, 0);
+        let k = self.sp(j + n)?;
+        let k = self.msg_att(k)?;
+        self.close(root);
+        let k = self.line_end(k)?;
+        if k != self.s.len() {
+            return self.err(k, ParseErrorKind::Trailing);
+        }
+        Ok(())
+    }
+
+    /// `msg-att = "(" (msg-att-dynamic / msg-att-static) *(SP (msg-att-dynamic /
+    /// msg-att-static)) ")"`
+    fn msg_att(&mut self, at: usize) -> R {
+        let mut i = self.spaces(self.byte(at, b'(', "(")?);
+        loop {
+            let j = self.msg_att_item(i)?;
+            let (j, end) = self.list_end(j)?;
+            if end {
+                return Ok(j);
+            }
+            i = j;
+        }
+    }
+
+    /// `msg-att-dynamic / msg-att-static` with the extension items.
+    fn msg_att_item(&mut self, at: usize) -> R {
+        let src: &'a [u8] = self.s;
+        let s = &src[at..];
+        let n = s.iter().position(|&b| b == b'[' || !chars::is(b, ATOM)).unwrap_or(s.len());
+        if n == 0 {
+            return self.unexpected(at, "fetch item");
+        }
+        let name = &src[at..at + n];
+        let rest = at + n;
+        let eq = |w: &str| name.eq_ignore_ascii_case(w.as_bytes());
+        if self.first(rest) == Some(b'[') {
+            if eq("BODY") {
+                let item = self.open(Kind::BodySection, 0, 0, 0);
+                let j = self.section(rest)?;
+                let j = self.origin(j, item)?;
+                let j = self.sp(j)?;
+                let j = self.nstring_l(j)?;
+                self.close(item);
+                return Ok(j);
+            }
+            if eq("BINARY") {
+                let item = self.open(Kind::Binary, 0, 0, 0);
+                let j = self.section_binary(rest)?;
+                let j = self.origin(j, item)?;
+                let j = self.sp(j)?;
+                let j = match self.first(j) {
+                    Some(b'~' | b'{') => {
+                        let (j, lit) = self.literal(j, true)?;
+                        self.str_leaf(lit);
+                        j
+                    }
+                    _ => self.nstring_l(j)?,
+                };
+                self.close(item);
+                return Ok(j);
+            }
+            if eq("BINARY.SIZE") {
+                let item = self.open(Kind::BinarySize, 0, 0, 0);
+                let j = self.section_binary(rest)?;
+                let j = self.sp(j)?;
+                let (j, size) = self.number_l(j)?;
+                self.t[item].a = size;
+                self.close(item);
+                return Ok(j);
+            }
+            return self.other(at);
+        }
+        let j = self.sp(rest)?;
+        match name.len() {
+            3 if eq("UID") => {
+                let (j, v) = self.number_l(j)?;
+                self.leaf(Kind::Uid, 0, v, 0);
+                Ok(j)
+            }
+            4 if eq("BODY") => self.wrapped(Kind::Body, j, |p, j| p.body(j, 0)),
+            5 if eq("FLAGS") => self.wrapped(Kind::Flags, j, Self::flag_fetch_list),
+            6 if eq("RFC822") => self.wrapped(Kind::Rfc822, j, Self::nstring_l),
+            6 if eq("MODSEQ") => {
+                let j = self.spaces(self.byte(j, b'(', "(")?);
+                let (j, v) = self.number64_l(j)?;
+                let j = self.byte(self.spaces(j), b')', ")")?;
+                self.leaf(Kind::ModSeq, 0, v as u32, (v >> 32) as u32);
+                Ok(j)
+            }
+            8 if eq("ENVELOPE") => self.wrapped(Kind::EnvelopeItem, j, Self::envelope),
+            10 if eq("X-GM-MSGID") || eq("X-GM-THRID") => {
+                let (j, v) = self.number64_l(j)?;
+                let kind = if eq("X-GM-MSGID") { Kind::GmailMessageId } else { Kind::GmailThreadId };
+                self.leaf(kind, 0, v as u32, (v >> 32) as u32);
+                Ok(j)
+            }
+            11 if eq("RFC822.SIZE") => {
+                let (j, v) = self.number_l(j)?;
+                self.leaf(Kind::Rfc822Size, 0, v, 0);
+                Ok(j)
+            }
+            11 if eq("RFC822.TEXT") => self.wrapped(Kind::Rfc822Text, j, Self::nstring_l),
+            11 if eq("X-GM-LABELS") => self.wrapped(Kind::GmailLabels, j, Self::gmail_labels),
+            12 if eq("INTERNALDATE") => match date_time_slice(&self.s[j..]) {
+                Ok((n, dt)) => {
+                    let c = dt.as_chrono();
+                    let ts = c.timestamp();
+                    let zone = c.offset().local_minus_utc() / 60;
+                    self.leaf(Kind::InternalDate, (zone + super::ZONE_BIAS) as u16, ts as u32, (ts >> 32) as u32);
+                    Ok(j + n)
+                }
+                Err((k, kind)) => self.err(j + k, kind),
+            },
+            13 if eq("RFC822.HEADER") => self.wrapped(Kind::Rfc822Header, j, Self::nstring_l),
+            13 if eq("BODYSTRUCTURE") => self.wrapped(Kind::BodyStructure, j, |p, j| p.body(j, 0)),
+            _ => self.other(at),
+        }
+    }
+
+    /// An item node around what `f` parses.
+    #[inline]
+    fn wrapped(&mut self, kind: Kind, at: usize, f: impl FnOnce(&mut Self, usize) -> R) -> R {
+        let item = self.open(kind, 0, 0, 0);
+        let j = f(self, at)?;
+        self.close(item);
+        Ok(j)
+    }
+
+    /// `"<" number ">"` after a section in a response; recorded on the item node.
+    fn origin(&mut self, at: usize, item: usize) -> R {
+        if self.first(at) != Some(b'<') {
+            return Ok(at);
+        }
+        let (j, n) = self.number_l(at + 1)?;
+        let j = self.byte(j, b'>', ">")?;
+        self.t[item].aux = 1;
+        self.t[item].a = n;
+        Ok(j)
+    }
+
+    /// `"(" [flag-fetch *(SP flag-fetch)] ")"`
+    fn flag_fetch_list(&mut self, at: usize) -> R {
+        let mut i = self.spaces(self.byte(at, b'(', "(")?);
+        if self.first(i) == Some(b')') {
+            return Ok(i + 1);
+        }
+        loop {
+            let j = self.flag_fetch(i)?;
+            let (j, end) = self.list_end(j)?;
+            if end {
+                return Ok(j);
+            }
+            i = j;
+        }
+    }
+
+    /// `"(" [label *(SP label)] ")"`, a label being an astring or `\` atom.
+    fn gmail_labels(&mut self, at: usize) -> R {
+        let mut i = self.spaces(self.byte(at, b'(', "(")?);
+        if self.first(i) == Some(b')') {
+            return Ok(i + 1);
+        }
+        loop {
+            let j = if self.first(i) == Some(b'\\') {
+                let n = 1 + chars::prefix_len(&self.s[i + 1..], ATOM);
+                self.leaf(Kind::Atom, 0, i as u32, (i + n) as u32);
+                i + n
+            } else {
+                self.astring_l(i)?
+            };
+            let (j, end) = self.list_end(j)?;
+            if end {
+                return Ok(j);
+            }
+            i = j;
+        }
+    }
+
+    /// An unknown item: its name (with any `[section]<origin>`) and raw value.
+    fn other(&mut self, at: usize) -> R {
+        let s = &self.s[at..];
+        let mut n = 0;
+        let mut depth = 0u32;
+        while n < s.len() {
+            match s[n] {
+                b'[' => depth += 1,
+                b']' => depth = depth.saturating_sub(1),
+                b' ' | b'(' | b')' | b'\r' | b'\n' if depth == 0 => break,
+                _ => {}
+            }
+            n += 1;
+        }
+        if n == 0 {
+            return self.unexpected(at, "fetch item");
+        }
+        let v = self.sp(at + n)?;
+        let end = self.raw_value(v, 0)?;
+        let item = self.open(Kind::Other, 0, at as u32, (at + n) as u32);
+        self.leaf(Kind::Raw, 0, v as u32, end as u32);
+        self.close(item);
+        Ok(end)
+    }
+
+    /// Skips one value of an unknown item.
+    fn raw_value(&self, at: usize, depth: usize) -> R {
+        if depth > MAX_DEPTH {
+            return self.err(at, ParseErrorKind::Expected("shallower nesting"));
+        }
+        match self.first(at) {
+            Some(b'"') => Ok(self.quoted_l(at)?.0),
+            Some(b'{' | b'~') => Ok(self.literal_raw(at, true)?.0),
+            Some(b'(') => {
+                let mut j = self.spaces(at + 1);
+                loop {
+                    if self.first(j) == Some(b')') {
+                        return Ok(j + 1);
+                    }
+                    j = self.spaces(self.raw_value(j, depth + 1)?);
+                }
+            }
+            _ => {
+                let s = &self.s[at..];
+                let n = s.iter().position(|&b| matches!(b, b' ' | b')' | b'(' | b'\r' | b'\n')).unwrap_or(s.len());
+                if n == 0 {
+                    return self.unexpected(at, "value");
+                }
+                Ok(at + n)
+            }
+        }
+    }
+
+    // ---- sections (parse/fetch.rs) ----
+
+    /// `section-part = nz-number *("." nz-number)`, one [`Kind::Number`] node each.
+    fn section_part(&mut self, at: usize) -> R {
+        let (mut i, v) = self.nz_number(at)?;
+        self.leaf(Kind::Number, 0, v, 0);
+        while self.first(i) == Some(b'.') && self.s.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            let (j, v) = self.nz_number(i + 1)?;
+            self.leaf(Kind::Number, 0, v, 0);
+            i = j;
+        }
+        Ok(i)
+    }
+
+    /// `header-list = "(" header-fld-name *(SP header-fld-name) ")"`
+    fn header_list(&mut self, at: usize) -> R {
+        let mut i = self.byte(at, b'(', "header-list")?;
+        loop {
+            let j = self.astring(i)?;
+            match self.first(j) {
+                Some(b' ') => i = j + 1,
+                Some(b')') => return Ok(j + 1),
+                _ => return self.unexpected(j, "SP or )"),
+            }
+        }
+    }
+
+    /// `section-text = section-msgtext / "MIME"`; the text kind goes on `section`.
+    fn section_text(&mut self, at: usize, after_part: bool, section: usize) -> R {
+        let n = chars::prefix_len(&self.s[at..], ATOM);
+        if n == 0 {
+            return self.unexpected(at, "section-text");
+        }
+        let w = &self.s[at..at + n];
+        let rest = at + n;
+        let (text, fields) = if w.eq_ignore_ascii_case(b"HEADER") {
+            (super::TEXT_HEADER, false)
+        } else if w.eq_ignore_ascii_case(b"TEXT") {
+            (super::TEXT_TEXT, false)
+        } else if w.eq_ignore_ascii_case(b"MIME") && after_part {
+            (super::TEXT_MIME, false)
+        } else if w.eq_ignore_ascii_case(b"HEADER.FIELDS") {
+            (super::TEXT_FIELDS, true)
+        } else if w.eq_ignore_ascii_case(b"HEADER.FIELDS.NOT") {
+            (super::TEXT_FIELDS_NOT, true)
+        } else {
+            return self.err(at, ParseErrorKind::Expected("HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT, TEXT or MIME"));
+        };
+        self.t[section].aux = text;
+        if !fields {
+            return Ok(rest);
+        }
+        let j = self.byte(rest, b' ', "SP")?;
+        self.header_list(j)
+    }
+
+    /// `section = "[" [section-spec] "]"`, as a [`Kind::Section`] node.
+    fn section(&mut self, at: usize) -> R {
+        let i = self.byte(at, b'[', "[")?;
+        let sec = self.open(Kind::Section, 0, 0, 0);
+        let i = match self.first(i) {
+            Some(b']') => i,
+            Some(b'0'..=b'9') => {
+                let i = self.section_part(i)?;
+                if self.first(i) == Some(b'.') {
+                    self.section_text(i + 1, true, sec)?
+                } else {
+                    i
+                }
+            }
+            _ => self.section_text(i, false, sec)?,
+        };
+        self.close(sec);
+        self.byte(i, b']', "]")
+    }
+
+    /// `section-binary = "[" [section-part] "]"`
+    fn section_binary(&mut self, at: usize) -> R {
+        let i = self.byte(at, b'[', "[")?;
+        let i = if self.first(i) == Some(b']') { i } else { self.section_part(i)? };
+        self.byte(i, b']', "]")
+    }
+}
