@@ -16,7 +16,10 @@ use criterion::{BenchmarkGroup, Criterion, Throughput};
 use imap_codec::decode::{Decoder, ResponseDecodeError};
 use imap_codec::encode::Encoder;
 use imap_codec::ResponseCodec;
-use imap_machine::codec::{encode_response, parse_response, Fragment, Framer, FramerEvent, FramerOptions, Role};
+use imap_machine::codec::{
+    encode_response, parse_fetch_view, parse_response, BodyStructureView, FetchItemView, FetchTape, FetchView,
+    Fragment, Framer, FramerEvent, FramerOptions, Role,
+};
 use imap_machine::types::{BodyStructure, Data, FetchItem, Response};
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
@@ -132,6 +135,36 @@ fn check_machine_fetch(rsp: &Response) {
         seen += 1;
     }
     assert_eq!(seen, FETCH_ITEMS);
+}
+
+/// The borrowed view: the same facts read through its accessors, and its conversion to
+/// the owned type must equal `parse_response` of the same bytes (so the view holds all
+/// of the response, validated).
+fn check_view_fetch(view: &FetchView<'_>, message: &Bytes) {
+    assert_eq!(view.seq().get(), 12);
+    assert_eq!(view.items().count(), FETCH_ITEMS);
+    let mut seen = 0;
+    for item in view.items() {
+        match item {
+            FetchItemView::Uid(uid) => assert_eq!(uid, 4827),
+            FetchItemView::Flags(flags) => assert_eq!(flags.count(), 2),
+            FetchItemView::InternalDate(_) => {}
+            FetchItemView::Rfc822Size(size) => assert_eq!(size, 18734),
+            FetchItemView::Envelope(env) => {
+                assert_eq!(env.to().count(), 2);
+                assert_eq!(env.cc().count(), 1);
+                assert_eq!(env.message_id().map(|m| m.raw()), Some(&b"<4827.alice@example.com>"[..]));
+            }
+            FetchItemView::BodyStructure(BodyStructureView::Multipart(body)) => {
+                assert_eq!(body.parts().count(), 2);
+                assert_eq!(body.params().map(Iterator::count), Some(1));
+            }
+            other => panic!("imap-machine view: unexpected item {other:?}"),
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, FETCH_ITEMS);
+    assert_eq!(view.to_response_in(message), parse_response(message).expect("imap-machine parses"));
 }
 
 fn check_codec_fetch(rsp: &imap_codec::imap_types::response::Response<'_>) {
@@ -340,12 +373,20 @@ fn group<'a>(c: &'a mut Criterion, name: &str, bytes: usize) -> BenchmarkGroup<'
 
 fn bench_fetch_envelope_bodystructure(c: &mut Criterion) {
     let message = framed(FETCH);
+    check_view_fetch(&parse_fetch_view(&message).expect("imap-machine view parses"), &message);
+    let mut tape = FetchTape::new();
+    check_view_fetch(&tape.parse(&message).expect("imap-machine view parses"), &message);
     check_machine_fetch(&parse_response(&message).expect("imap-machine parses"));
     check_codec_fetch(&codec_decode(FETCH));
     check_proto_fetch(&proto_decode(FETCH));
 
     let mut g = group(c, "fetch_envelope_bodystructure", FETCH.len());
-    g.bench_function("imap-machine", |b| b.iter(|| parse_response(black_box(&message.clone()))));
+    // The borrowed view, with its own tape (one allocation).
+    g.bench_function("imap-machine", |b| b.iter(|| parse_fetch_view(black_box(&message[..]))));
+    // The view into a tape reused across iterations (no allocation).
+    g.bench_function("imap-machine (reused tape)", |b| b.iter(|| tape.parse(black_box(&message[..])).is_ok()));
+    // The owned `Response`, as before.
+    g.bench_function("imap-machine (owned Response)", |b| b.iter(|| parse_response(black_box(&message.clone()))));
     g.bench_function("imap-codec", |b| {
         let codec = ResponseCodec::default();
         b.iter(|| codec.decode(black_box(FETCH)))
@@ -430,8 +471,16 @@ fn print_allocations() {
     let codec_rsp = codec_decode(FETCH);
     let mut buf = BytesMut::new();
 
+    let mut tape = FetchTape::new();
     let rows = [
-        ("fetch_envelope_bodystructure", "imap-machine", count(|| parse_response(&fetch.clone())), 1),
+        ("fetch_envelope_bodystructure", "imap-machine", count(|| parse_fetch_view(&fetch).map(|v| v.seq())), 1),
+        (
+            "fetch_envelope_bodystructure",
+            "imap-machine (reused tape)",
+            count(|| tape.parse(&fetch).map(|v| v.seq())),
+            1,
+        ),
+        ("fetch_envelope_bodystructure", "imap-machine (owned Response)", count(|| parse_response(&fetch.clone())), 1),
         ("fetch_envelope_bodystructure", "imap-codec", count(|| codec_decode(FETCH)), 1),
         ("fetch_envelope_bodystructure", "imap-proto", count(|| proto_decode(FETCH)), 1),
         ("fetch_literal_64k", "imap-machine", count(|| parse_response(&literal_bytes.clone())), 1),

@@ -197,7 +197,9 @@ impl Str {
 /// Accepts exactly the FETCH responses [`parse_response`](crate::codec::parse_response)
 /// accepts; any other message is an error.
 pub fn parse_fetch_view(message: &[u8]) -> Result<FetchView<'_>, ParseError> {
-    let mut nodes = Vec::with_capacity(16 + message.len() / 12);
+    // A node per 5 bytes covers dense envelopes and body structures ("NIL " is 4 bytes);
+    // capped, as a literal's payload needs no nodes.
+    let mut nodes = Vec::with_capacity(8 + (message.len() / 5).min(256));
     scan::Scan::new(message, &mut nodes).response()?;
     Ok(FetchView { src: message, nodes: Cow::Owned(nodes) })
 }
