@@ -4,6 +4,10 @@
 //! ([`parse_command`]) turns a message into a typed value. The encoder goes the other
 //! way, writing into the caller's buffer ([`encode_command`]).
 //!
+//! For FETCH responses there is also a borrowed view, [`parse_fetch_view`]: the same
+//! validation in one pass, without building the owned [`Response`](crate::types::Response)
+//! (see [`view`]).
+//!
 //! ```
 //! use bytes::BytesMut;
 //! use imap_machine::codec::{encode_command, parse_command, EncodeOptions, Framer, FramerEvent,

@@ -223,6 +223,34 @@ fn accessors_known_answers() {
 }
 
 #[test]
+fn message_rfc822_part_and_bare_disposition() {
+    let wire = b"* 11 FETCH (BODYSTRUCTURE (\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 66 \
+(NIL \"An enclosed message\" NIL NIL NIL NIL NIL NIL NIL NIL) \
+(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 34 1 NIL \"inline\" NIL NIL) 3 NIL NIL NIL NIL) \
+FLAGS (\\Recent \\X-Custom \\sEEn))\r\n";
+    let v = parse_fetch_view(wire).unwrap();
+    let Some(BodyStructureView::Single(msg)) = v.body_structure() else { panic!() };
+    assert_eq!((msg.media_type().raw(), msg.subtype().raw()), (&b"message"[..], &b"rfc822"[..]));
+    assert_eq!((msg.size(), msg.lines(), msg.is_text()), (66, Some(3), false));
+    let env = msg.envelope().unwrap();
+    assert!(env.date().is_none());
+    assert_eq!(env.subject().unwrap().raw(), b"An enclosed message");
+    assert_eq!(env.from().count(), 0);
+    let Some(BodyStructureView::Single(inner)) = msg.body() else { panic!() };
+    assert_eq!((inner.size(), inner.lines()), (34, Some(1)));
+    let dsp = inner.tail().unwrap().disposition().unwrap().unwrap();
+    assert_eq!((dsp.kind().raw(), dsp.params().count()), (&b"inline"[..], 0));
+    assert!(matches!(msg.md5(), Some(None)));
+    assert_eq!(msg.tail().unwrap().extensions().count(), 0);
+    assert_eq!(
+        v.flags().unwrap().collect::<Vec<_>>(),
+        vec![FlagView::Recent, FlagView::Extension("X-Custom"), FlagView::Seen]
+    );
+    assert!(v.uid().is_none() && v.envelope().is_none());
+    assert!(same_as_owned(wire));
+}
+
+#[test]
 fn sections_literals_and_other_items() {
     let wire = b"* 2 FETCH (BODY[1.2.HEADER.FIELDS (From {2}\r\nTo)]<7> {5}\r\nhello BINARY[3]<1> ~{2}\r\n\0\x01 \
 X-THING[a b] (1 \"2\") UID 9)\r\n";
