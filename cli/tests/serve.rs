@@ -4,38 +4,11 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-struct Serve {
-    child: Child,
-    addr: String,
-    /// Kept open: the server logs to it.
-    _stderr: BufReader<std::process::ChildStderr>,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `imapm serve` on a free loopback port and reads the address from its banner.
-fn serve(extra: &[&str]) -> Serve {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_imapm"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .args(extra)
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn imapm");
-    let mut banner = String::new();
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    stderr.read_line(&mut banner).expect("banner");
-    let addr = banner.split_whitespace().find(|w| w.starts_with("127.0.0.1:")).expect("address in banner");
-    let addr = addr.trim_end_matches([',', ';']).to_string();
-    Serve { child, addr, _stderr: stderr }
-}
+mod support;
+use support::serve::serve;
 
 struct Conn {
     r: BufReader<TcpStream>,
@@ -43,7 +16,7 @@ struct Conn {
 }
 
 impl Conn {
-    fn open(addr: &str) -> Conn {
+    fn open(addr: std::net::SocketAddr) -> Conn {
         let s = TcpStream::connect(addr).expect("connect");
         s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
         let w = s.try_clone().expect("clone");
@@ -77,10 +50,10 @@ impl Conn {
 #[test]
 fn a_session_on_the_demo_store() {
     let s = serve(&["--quiet", "--user", "alice:secret"]);
-    let mut c = Conn::open(&s.addr);
+    let mut c = Conn::open(s.addr);
     assert!(c.run("a", "LOGIN alice secret").last().unwrap().starts_with("a OK"));
     c.run("b", "LOGOUT");
-    let mut c = Conn::open(&s.addr);
+    let mut c = Conn::open(s.addr);
     assert!(c.run("a", "LOGIN username password").last().unwrap().starts_with("a OK"));
     let select = c.run("b", "SELECT INBOX");
     assert!(select.contains(&"* 1 EXISTS\r\n".to_string()), "{select:?}");
@@ -94,12 +67,12 @@ fn a_session_on_the_demo_store() {
 #[test]
 fn updates_reach_another_connection_in_idle() {
     let s = serve(&["--quiet"]);
-    let mut idler = Conn::open(&s.addr);
+    let mut idler = Conn::open(s.addr);
     idler.run("a", "LOGIN username password");
     idler.run("b", "SELECT INBOX");
     write!(idler.w, "c IDLE\r\n").unwrap();
     assert!(idler.line().starts_with('+'));
-    let mut other = Conn::open(&s.addr);
+    let mut other = Conn::open(s.addr);
     other.run("a", "LOGIN username password");
     write!(other.w, "b APPEND INBOX {{11+}}\r\nhello there\r\n").unwrap();
     assert!(other.line().starts_with("b OK"));
@@ -115,7 +88,7 @@ fn updates_reach_another_connection_in_idle() {
 #[test]
 fn sigint_says_bye_to_every_connection_and_exits() {
     let mut s = serve(&["--quiet"]);
-    let mut conns: Vec<Conn> = (0..3).map(|_| Conn::open(&s.addr)).collect();
+    let mut conns: Vec<Conn> = (0..3).map(|_| Conn::open(s.addr)).collect();
     conns[0].run("a", "LOGIN username password");
     let killed = Command::new("kill").args(["-INT", &s.child.id().to_string()]).status().expect("kill");
     assert!(killed.success());

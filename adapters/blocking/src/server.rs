@@ -288,6 +288,17 @@ impl<B: Backend> Server<B> {
         result
     }
 
+    /// Writes `bytes` (if any) through the transport, logging them to the tap.
+    fn send(&self, bytes: &[u8], transport: &mut Transport, stream: &mut TcpStream) -> io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        if let Some(t) = &self.tap {
+            t.log('S', bytes, false);
+        }
+        transport.send(bytes, stream)
+    }
+
     /// Sends what the machine has, handing each event to the session in between.
     fn pump(
         &self,
@@ -298,14 +309,23 @@ impl<B: Backend> Server<B> {
         out: &mut BytesMut,
     ) -> io::Result<()> {
         loop {
+            // Small chunks are coalesced (one write for many responses); a large one — a
+            // literal body, the store's own buffer — is written from where it is, so the
+            // answer to a FETCH of many large messages is never built whole.
             out.clear();
-            machine.poll_transmit(out);
-            if !out.is_empty() {
-                if let Some(t) = &self.tap {
-                    t.log('S', out, false);
+            while let Some(chunk) = machine.poll_transmit_bytes() {
+                let large = chunk.len() >= LARGE_CHUNK;
+                if large || out.len() + chunk.len() > COALESCE {
+                    self.send(out, transport, stream)?;
+                    out.clear();
                 }
-                transport.send(out, stream)?;
+                if large {
+                    self.send(&chunk, transport, stream)?;
+                } else {
+                    out.extend_from_slice(&chunk);
+                }
             }
+            self.send(out, transport, stream)?;
             let Some(event) = machine.poll_event() else { return Ok(()) };
             match event {
                 Event::StartTls => {
@@ -320,6 +340,11 @@ impl<B: Backend> Server<B> {
         }
     }
 }
+
+/// Output chunks at least this long (literal bodies) are written without being copied.
+const LARGE_CHUNK: usize = 32 * 1024;
+/// Small output chunks are gathered up to this much per write.
+const COALESCE: usize = 64 * 1024;
 
 struct Guard(Arc<AtomicUsize>);
 

@@ -11,18 +11,13 @@
 
 #![forbid(unsafe_code)]
 
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use imap_machine::store::memory::MemoryBackend;
 use imap_machine_blocking::Server;
-
-const MIB: u64 = 1024 * 1024;
-
-/// No socket read or write may wait longer than this.
-const IO_TIMEOUT: Duration = Duration::from_secs(10);
 
 // ---- memory ----
 
@@ -76,6 +71,12 @@ impl Memory {
         Memory { name, rss_before: status_kib("VmRSS"), hwm_before: status_kib("VmHWM"), peak_reset, _serial: serial }
     }
 
+    /// Starts the measurement again from here (after a test's setup), keeping the lock.
+    fn rebase(&mut self) {
+        self.peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+        (self.rss_before, self.hwm_before) = (status_kib("VmRSS"), status_kib("VmHWM"));
+    }
+
     /// Prints the figures and asserts the peak grew less than `bound_mib`.
     fn check(self, bound_mib: u64) {
         let (rss, hwm) = (status_kib("VmRSS"), status_kib("VmHWM"));
@@ -98,6 +99,10 @@ impl Memory {
 
 // ---- server and raw connections ----
 
+#[path = "support/raw.rs"]
+mod raw;
+use raw::*;
+
 fn demo() -> Server<MemoryBackend> {
     Server::new(Arc::new(MemoryBackend::with_demo_data()))
 }
@@ -109,179 +114,12 @@ fn start(server: Server<MemoryBackend>) -> SocketAddr {
     addr
 }
 
-fn tcp(addr: SocketAddr) -> TcpStream {
-    let s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-    s.set_write_timeout(Some(IO_TIMEOUT)).unwrap();
-    s.set_nodelay(true).unwrap();
-    s
-}
-
-/// A raw IMAP connection: bytes out, whole responses (a line and its literals) in.
-struct Conn<S: Read + Write> {
-    s: S,
-    buf: Vec<u8>,
-    pos: usize,
-}
-
-impl Conn<TcpStream> {
-    /// Connects and reads the greeting.
-    fn open(addr: SocketAddr) -> Conn<TcpStream> {
-        let mut c = Conn::new(tcp(addr));
-        let greeting = c.line();
-        assert!(greeting.starts_with("* OK "), "{greeting}");
-        c
-    }
-
-    fn login(&mut self) {
-        self.ok("l1", "LOGIN username password");
-    }
-}
-
-impl<S: Read + Write> Conn<S> {
-    fn new(s: S) -> Self {
-        Conn { s, buf: Vec::new(), pos: 0 }
-    }
-
-    fn send(&mut self, data: &[u8]) {
-        self.s.write_all(data).expect("write");
-        self.s.flush().expect("flush");
-    }
-
-    fn fill(&mut self) -> io::Result<usize> {
-        if self.pos == self.buf.len() {
-            self.buf.clear();
-            self.pos = 0;
-        } else if self.pos > 1 << 20 {
-            self.buf.drain(..self.pos);
-            self.pos = 0;
-        }
-        let mut chunk = [0u8; 64 * 1024];
-        let n = self.s.read(&mut chunk)?;
-        self.buf.extend_from_slice(&chunk[..n]);
-        Ok(n)
-    }
-
-    /// The next line, CRLF included; `None` at end of stream.
-    fn try_line(&mut self) -> io::Result<Option<Vec<u8>>> {
-        let mut scanned = 0;
-        loop {
-            if let Some(k) = self.buf[self.pos + scanned..].iter().position(|b| *b == b'\n') {
-                let end = self.pos + scanned + k + 1;
-                let line = self.buf[self.pos..end].to_vec();
-                self.pos = end;
-                return Ok(Some(line));
-            }
-            scanned = self.buf.len() - self.pos;
-            if self.fill()? == 0 {
-                return Ok(None);
-            }
-        }
-    }
-
-    /// The next response: a line, and the literals it announces with the lines after them.
-    fn try_response(&mut self) -> io::Result<Option<Vec<u8>>> {
-        let Some(mut rsp) = self.try_line()? else { return Ok(None) };
-        while let Some(n) = literal_length(&rsp) {
-            while self.buf.len() - self.pos < n {
-                if self.fill()? == 0 {
-                    return Ok(None);
-                }
-            }
-            rsp.extend_from_slice(&self.buf[self.pos..self.pos + n]);
-            self.pos += n;
-            let Some(more) = self.try_line()? else { return Ok(None) };
-            rsp.extend_from_slice(&more);
-        }
-        Ok(Some(rsp))
-    }
-
-    /// The next line as text; panics at end of stream or on a timeout.
-    fn line(&mut self) -> String {
-        let line = self.try_line().expect("read").expect("connection closed");
-        String::from_utf8_lossy(&line).into_owned()
-    }
-
-    /// Every response up to and including the one tagged `tag`, as text.
-    fn until(&mut self, tag: &str) -> Vec<String> {
-        let mut got = Vec::new();
-        loop {
-            let rsp = self.try_response().expect("read").unwrap_or_else(|| panic!("closed before {tag}: {got:?}"));
-            let rsp = String::from_utf8_lossy(&rsp).into_owned();
-            let done = rsp.starts_with(&format!("{tag} "));
-            got.push(rsp);
-            if done {
-                return got;
-            }
-        }
-    }
-
-    /// Sends `tag line`; returns the responses, the tagged one last.
-    fn cmd(&mut self, tag: &str, line: &str) -> Vec<String> {
-        self.send(format!("{tag} {line}\r\n").as_bytes());
-        self.until(tag)
-    }
-
-    /// Sends `tag line` and asserts the tagged OK; returns the untagged responses.
-    fn ok(&mut self, tag: &str, line: &str) -> Vec<String> {
-        let mut got = self.cmd(tag, line);
-        let last = got.pop().unwrap();
-        assert!(last.starts_with(&format!("{tag} OK")), "{line}: {last}");
-        got
-    }
-
-    /// Reads until the server closes the connection; returns what came before. A reset
-    /// counts as closed (the server may close with bytes of ours still unread).
-    fn until_closed(&mut self) -> Vec<u8> {
-        loop {
-            match self.fill() {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => break,
-                Err(e) => panic!("not closed: {e}"),
-            }
-        }
-        self.buf[self.pos..].to_vec()
-    }
-}
-
-/// `n` if the line ends with a literal announcement `{n}`.
-fn literal_length(line: &[u8]) -> Option<usize> {
-    let body = line.strip_suffix(b"}\r\n")?;
-    let open = body.iter().rposition(|b| *b == b'{')?;
-    std::str::from_utf8(&body[open + 1..]).ok()?.parse().ok()
-}
-
-/// The number of messages in INBOX, seen by a new connection.
-fn inbox_count(addr: SocketAddr) -> u32 {
-    let mut c = Conn::open(addr);
-    c.login();
-    let got = c.ok("s1", "STATUS INBOX (MESSAGES)");
-    let status = got.iter().find(|l| l.starts_with("* STATUS")).expect("STATUS response");
-    let n = status.rsplit("MESSAGES ").next().unwrap().trim_end_matches([')', '\r', '\n']);
-    n.parse().unwrap_or_else(|_| panic!("{status}"))
-}
-
 /// Waits until the test has at most `n` threads (a dead connection's two threads gone).
 fn wait_threads(n: usize) {
     let until = Instant::now() + Duration::from_secs(5);
     while threads() > n {
         assert!(Instant::now() < until, "threads: {} > {n}", threads());
         std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Writes `total` bytes of `pattern` repeated (streamed, never built whole).
-fn stream_bytes(c: &mut Conn<TcpStream>, pattern: &[u8], total: u64) {
-    let mut chunk = Vec::with_capacity(MIB as usize);
-    while chunk.len() + pattern.len() <= MIB as usize {
-        chunk.extend_from_slice(pattern);
-    }
-    let mut left = total;
-    while left > 0 {
-        let n = left.min(chunk.len() as u64) as usize;
-        c.send(&chunk[..n]);
-        left -= n as u64;
     }
 }
 
@@ -376,19 +214,6 @@ fn ten_thousand_pipelined_noops_are_answered_in_order() {
     writer.join().unwrap();
     c.ok("z", "NOOP");
     mem.check(BOUND_MIB);
-}
-
-const BODY_LINE: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopq\r\n";
-
-fn header(subject: &str) -> String {
-    format!("From: a@example.org\r\nSubject: {subject}\r\n\r\n")
-}
-
-/// Streams a message of exactly `len` bytes: a header, then 66-byte lines.
-fn stream_message(c: &mut Conn<TcpStream>, subject: &str, len: u64) {
-    let header = header(subject);
-    c.send(header.as_bytes());
-    stream_bytes(c, BODY_LINE, len - header.len() as u64);
 }
 
 #[test]
@@ -710,11 +535,6 @@ fn a_thousand_bad_commands_get_bye_after_the_limit() {
 
 // ---- faults ----
 
-/// Kills a client: both directions shut, then the socket closed.
-fn kill(c: Conn<TcpStream>) {
-    let _ = c.s.shutdown(Shutdown::Both);
-}
-
 #[test]
 fn client_killed_mid_append_leaves_no_partial_message() {
     let mem = Memory::start("client killed mid-APPEND");
@@ -878,4 +698,33 @@ fn server_closed_mid_stream_is_a_typed_error() {
     let e = client.login("username", "password").unwrap_err();
     assert!(unexpected_eof(&e), "{e:?}");
     mem.check(BOUND_MIB);
+}
+
+#[test]
+fn fetch_of_a_large_mailbox_is_not_copied_whole() {
+    let mut mem = Memory::start("FETCH 2:* BODY.PEEK[] of 10 × 8 MiB, read slowly");
+    let addr = start(demo().allow_insecure_auth(true));
+    let mut c = Conn::open(addr);
+    c.login();
+    const SIZE: u64 = 8 * MIB;
+    for i in 0..10 {
+        c.send(format!("a{i} APPEND INBOX {{{SIZE}+}}\r\n").as_bytes());
+        stream_message(&mut c, &format!("big {i}"), SIZE);
+        c.send(b"\r\n");
+        assert!(c.until(&format!("a{i}")).last().unwrap().starts_with(&format!("a{i} OK")));
+    }
+    c.ok("s", "SELECT INBOX");
+    // The 80 MiB are in the store now; one FETCH answers with all of them, written from the
+    // store's buffers rather than copied into one answer (80 MiB). The test's own reading
+    // holds up to two copies of one 8 MiB response (its buffer and the response).
+    mem.rebase();
+    c.send(b"f FETCH 2:* BODY.PEEK[]\r\n");
+    std::thread::sleep(Duration::from_millis(500));
+    for seq in 2..=11 {
+        let rsp = c.try_response().unwrap().unwrap();
+        assert!(rsp.starts_with(format!("* {seq} FETCH (BODY[] {{{SIZE}}}\r\n").as_bytes()), "{seq}");
+        assert!(rsp.len() as u64 > SIZE, "{seq}");
+    }
+    assert!(c.until("f").last().unwrap().starts_with("f OK"));
+    mem.check(24);
 }

@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use imap_machine::codec::FramerOptions;
 use imap_machine::server::{Event, Greeting, Server as Machine, ServerOptions};
 use imap_machine::store::{Backend, Session};
@@ -352,6 +352,66 @@ async fn refuse<B: Backend>(ctx: Ctx<B>, tcp: TcpStream, implicit_tls: bool, id:
     let _ = tokio::time::timeout(ctx.write_timeout, stream.shutdown()).await;
 }
 
+/// Chunks at least this long (literal bodies) are written from the machine's `Bytes`, not
+/// copied into the coalescing buffer.
+const LARGE_CHUNK: usize = 32 * 1024;
+
+/// What a connection has to send: the machine's small chunks coalesced into one buffer
+/// (one write for many responses), and at most one large chunk after them, written from
+/// where it is (a literal body is the store's own buffer).
+#[derive(Default)]
+struct Outbox {
+    buf: BytesMut,
+    large: Option<Bytes>,
+}
+
+impl Outbox {
+    fn len(&self) -> usize {
+        self.buf.len() + self.large.as_ref().map_or(0, Bytes::len)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Takes the machine's output until `limit` bytes wait here or a large chunk does: the
+    /// rest stays in the machine (as `Bytes`) until this drains.
+    fn fill(&mut self, machine: &mut Machine, mut tap: Option<&mut TapSession>, limit: usize) {
+        while self.large.is_none() && self.buf.len() < limit {
+            let Some(chunk) = machine.poll_transmit_bytes() else { break };
+            if let Some(t) = tap.as_mut() {
+                t.server(&chunk);
+            }
+            if chunk.len() >= LARGE_CHUNK {
+                self.large = Some(chunk);
+            } else {
+                self.buf.extend_from_slice(&chunk);
+            }
+        }
+    }
+
+    /// The bytes to write next.
+    fn front(&self) -> &[u8] {
+        if self.buf.is_empty() {
+            self.large.as_deref().unwrap_or_default()
+        } else {
+            &self.buf
+        }
+    }
+
+    /// `n` bytes of [`Outbox::front`] went out.
+    fn advance(&mut self, n: usize) {
+        if !self.buf.is_empty() {
+            self.buf.advance(n);
+        } else if let Some(large) = &mut self.large {
+            large.advance(n);
+            if large.is_empty() {
+                self.large = None;
+            }
+        }
+    }
+}
+
 /// One connection: the server machine and a store session, until the connection ends.
 async fn connection<B: Backend>(
     ctx: Ctx<B>,
@@ -369,7 +429,7 @@ async fn connection<B: Backend>(
     let waker = notify.clone();
     session.set_notifier(Arc::new(move || waker.notify_one()));
     let mut tap: Option<TapSession> = ctx.tap.as_ref().map(|t| t.session(format!("[{id}] ")));
-    let mut out = BytesMut::new();
+    let mut out = Outbox::default();
     let mut dirty = false;
     let mut stopping = *stop.borrow_and_update();
     if stopping {
@@ -381,17 +441,29 @@ async fn connection<B: Backend>(
             starttls |= matches!(event, Event::StartTls);
             session.handle(&mut machine, event);
         }
-        let start = out.len();
-        machine.poll_transmit(&mut out);
-        if let Some(t) = tap.as_mut() {
-            t.server(&out[start..]);
-        }
-        if starttls {
-            // `OK Begin TLS` goes out in plaintext, then the handshake.
-            if write_out(&mut stream, &out, ctx.write_timeout).await.is_err() {
+        if starttls || machine.is_closed() {
+            // Everything goes out first: `OK Begin TLS` in plaintext before the handshake,
+            // or the last responses before the close.
+            let mut sent = true;
+            loop {
+                out.fill(&mut machine, tap.as_mut(), HIGH_WATER);
+                if out.is_empty() {
+                    break;
+                }
+                let n = out.front().len();
+                if write_out(&mut stream, out.front(), ctx.write_timeout).await.is_err() {
+                    sent = false;
+                    break;
+                }
+                out.advance(n);
+            }
+            if !sent {
                 break;
             }
-            out.clear();
+            if machine.is_closed() {
+                let _ = tokio::time::timeout(ctx.write_timeout, stream.shutdown()).await;
+                break;
+            }
             let (Stream::Tcp(tcp), Some(config)) = (std::mem::replace(&mut stream, Stream::Gone), ctx.tls.clone())
             else {
                 break;
@@ -403,12 +475,7 @@ async fn connection<B: Backend>(
             let _ = machine.tls_established();
             continue;
         }
-        if machine.is_closed() {
-            if write_out(&mut stream, &out, ctx.write_timeout).await.is_ok() {
-                let _ = tokio::time::timeout(ctx.write_timeout, stream.shutdown()).await;
-            }
-            break;
-        }
+        out.fill(&mut machine, tap.as_mut(), HIGH_WATER);
         let can_read = out.len() < HIGH_WATER;
         let deadline = machine.poll_timeout();
         let mut on_read = |input: &[u8]| {
@@ -418,7 +485,7 @@ async fn connection<B: Backend>(
             machine.handle_input(input);
         };
         tokio::select! {
-            r = io_step(&mut stream, &out, dirty, can_read, &mut on_read) => match r {
+            r = io_step(&mut stream, out.front(), dirty, can_read, &mut on_read) => match r {
                 Ok(IoEvent::Read(0)) | Err(_) => machine.handle_eof(),
                 Ok(IoEvent::Read(_)) => {}
                 Ok(IoEvent::Wrote(n)) => {

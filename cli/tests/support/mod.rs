@@ -1,0 +1,3 @@
+//! Helpers shared by the tests of `imapm`.
+
+pub(crate) mod serve;
