@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The server load comparison of BENCHMARKS.md ("Server load"), 127.0.0.1 only.
 #
-# Runs the load generator (adapters/blocking/examples/load.rs) for $SECONDS s at 1, 10 and 50
+# Runs the load generator (adapters/tokio/examples/load.rs) for $SECONDS s at 1, 10 and 50
 # clients against `imapm serve`, go-imap v1's memory server and Dovecot (maildir on a tmpfs),
 # interleaved by client count, then the IDLE test against a fresh `imapm serve`.
 #
@@ -13,7 +13,7 @@
 #          PORT_BASE (default 21140: imapm +3, go-imap +4, Dovecot +5, IDLE imapm +6)
 # Build first:
 #   cargo build --release -p imap-machine-cli
-#   cargo build --release -p imap-machine-blocking --example load
+#   cargo build --release -p imap-machine-tokio --example load
 #   (cd benches/peers/goimap-memory && GO111MODULE=off GOPATH=/usr/share/gocode go build -o ../../../target/release/goimap-memory .)
 set -euo pipefail
 

@@ -1,41 +1,47 @@
-//! The load generator of issue 9 ("Load and scale"), built on the blocking `Client`.
+//! The load generator of issue 9 ("Load and scale"), built on our tokio `Client`.
 //!
 //! Each of N clients has its own connection and its own mailbox (created, with a few seed
 //! messages, before the clock starts), and loops: connect, LOGIN, SELECT, FETCH 1:* (UID
 //! FLAGS), FETCH BODY.PEEK[] of the two newest messages, STORE +FLAGS (\Seen) on the newest,
 //! APPEND, STORE +FLAGS (\Deleted) on the oldest, EXPUNGE, LOGOUT. Every response is checked
-//! against what the client knows: message counts, UIDs (known ones equal, new ones larger),
-//! flags, bodies byte for byte, the EXPUNGE numbers. Each command is one op; the run prints
-//! ops/s, p50 and p99 latency per command and overall, and the number of verification
-//! failures, and exits non-zero if there is any.
+//! against what the client knows: message counts, UIDVALIDITY and UIDNEXT, UIDs (known ones
+//! equal, new ones larger), flags, bodies byte for byte, APPENDUID, the EXPUNGE numbers and
+//! the EXISTS count after them. Each command is one op; the run prints ops/s, p50 and p99
+//! latency per command and overall, and the number of verification failures, and exits
+//! non-zero if there is any.
+//!
+//! The clients are tasks on a tokio runtime of `--threads` worker threads (default 1): the
+//! generator takes at most that many cores and leaves the rest to the server under test, and
+//! it costs far less per command than a thread per client, whose every response means a
+//! thread wake-up.
 //!
 //! ```sh
-//! cargo run --release -p imap-machine-blocking --example load -- --addr 127.0.0.1:1143 \
-//!     --user bench --pass bench --clients 10 --seconds 30 [--mailbox-prefix X]
+//! cargo run --release -p imap-machine-tokio --example load -- --addr 127.0.0.1:1143 \
+//!     --user bench --pass bench --clients 10 --seconds 30 [--threads 1] [--mailbox-prefix X]
 //! ```
 //!
 //! Idle mode (`--idle N [--rounds R] [--server-pid PID]`): one appender connection (our
-//! `Client`), then N connections that LOGIN, SELECT a shared mailbox and IDLE. Each idler is
-//! a thread speaking raw IMAP on a `TcpStream` (LOGIN, SELECT, IDLE, then read lines), so the
-//! time an `* n EXISTS` arrives is taken when its line is read, not after DONE. R times, the
-//! appender APPENDs a message and the run waits until every idler has seen the new EXISTS;
-//! it prints how many connections were held, the server's VmRSS (from /proc/PID/status) and
-//! the delivery latencies (p50/p99/max over all idlers and rounds). With
-//! `--max-rss-mib M` and `--max-p99-ms T` it also fails (exit 1) if a connection was
-//! refused, the server's VmRSS with every idler connected exceeds M MiB, or the p99
-//! delivery latency exceeds T ms. The soft limit on open files is raised to the hard limit.
+//! `Client`), then N connections that LOGIN, SELECT a shared mailbox and IDLE, each a task
+//! speaking raw IMAP on a `TcpStream` (LOGIN, SELECT, IDLE, then read lines), so the time an
+//! `* n EXISTS` arrives is taken when its line is read. R times, the appender APPENDs a
+//! message and the run waits until every idler has seen the new EXISTS; it prints how many
+//! connections were held, the server's VmRSS (from /proc/PID/status) and the delivery
+//! latencies (p50/p99/max over all idlers and rounds). With `--max-rss-mib M` and
+//! `--max-p99-ms T` it also fails (exit 1) if a connection was refused, the server's VmRSS
+//! with every idler connected exceeds M MiB, or the p99 delivery latency exceeds T ms. The
+//! soft limit on open files is raised to the hard limit (and the hard one too as root).
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
-use std::sync::mpsc;
-use std::sync::{Arc, Barrier, RwLock};
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use imap_machine::types::{
-    CommandBody, Data, FetchAttribute, FetchAttributes, FetchItem, Flag, FlagFetch, Mailbox, Section, StoreKind,
-};
-use imap_machine_blocking::{Client, ClientError};
+use imap_machine::types::{FetchAttribute, FetchAttributes, FetchItem, Flag, FlagFetch, Section, StoreKind};
+use imap_machine_tokio::{Client, Error};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, Barrier, RwLock};
 
 /// The commands of one loop, in order; latencies are kept per command.
 const OPS: [&str; 9] = [
@@ -49,7 +55,8 @@ const OPS: [&str; 9] = [
     "EXPUNGE",
     "LOGOUT",
 ];
-/// Messages each mailbox holds at the start of every loop (one is appended, one expunged).
+
+/// Messages in each client's mailbox before the clock starts.
 const SEED: usize = 4;
 
 #[derive(Clone)]
@@ -59,6 +66,7 @@ struct Config {
     pass: String,
     clients: usize,
     seconds: u64,
+    threads: usize,
     prefix: String,
     idle: usize,
     rounds: usize,
@@ -75,6 +83,7 @@ fn parse_args() -> Result<Config, String> {
         pass: "password".into(),
         clients: 1,
         seconds: 10,
+        threads: 1,
         prefix: format!("load-{}-{stamp}", std::process::id()),
         idle: 0,
         rounds: 5,
@@ -86,18 +95,20 @@ fn parse_args() -> Result<Config, String> {
     while let Some(a) = it.next() {
         let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
         let num = |v: &str| v.parse::<u64>().map_err(|e| format!("{a}: {e}"));
+        let float = |v: &str| v.parse::<f64>().map_err(|e| format!("{a}: {e}"));
         match a.as_str() {
             "--addr" => c.addr = v,
             "--user" => c.user = v,
             "--pass" => c.pass = v,
             "--clients" => c.clients = num(&v)? as usize,
             "--seconds" => c.seconds = num(&v)?,
+            "--threads" => c.threads = (num(&v)? as usize).max(1),
             "--mailbox-prefix" => c.prefix = v,
             "--idle" => c.idle = num(&v)? as usize,
             "--rounds" => c.rounds = num(&v)? as usize,
             "--server-pid" => c.server_pid = Some(num(&v)? as u32),
-            "--max-rss-mib" => c.max_rss_mib = Some(v.parse().map_err(|e| format!("{a}: {e}"))?),
-            "--max-p99-ms" => c.max_p99_ms = Some(v.parse().map_err(|e| format!("{a}: {e}"))?),
+            "--max-rss-mib" => c.max_rss_mib = Some(float(&v)?),
+            "--max-p99-ms" => c.max_p99_ms = Some(float(&v)?),
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -142,18 +153,18 @@ fn message(client: usize, n: u64) -> Bytes {
     Bytes::from(m)
 }
 
-fn timed<T>(lat: &mut Vec<u32>, f: impl FnOnce() -> Result<T, ClientError>) -> Result<T, String> {
+/// Runs `f`, recording its latency in `lat`.
+async fn timed<T>(lat: &mut Vec<u32>, f: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, String> {
     let t = Instant::now();
-    let r = f();
+    let r = f.await;
     lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
     r.map_err(|e| e.to_string())
 }
 
-/// `(\Seen, \Deleted)` from a FETCH's FLAGS; `\Recent` is ignored, any other flag is an error.
-fn flags_of(items: &[FetchItem]) -> Result<(bool, bool), String> {
-    let flags = items.iter().find_map(|i| if let FetchItem::Flags(f) = i { Some(f) } else { None });
+/// `(\Seen, \Deleted)` from FLAGS; `\Recent` is ignored, any other flag is an error.
+fn seen_deleted(flags: &[FlagFetch]) -> Result<(bool, bool), String> {
     let (mut seen, mut deleted) = (false, false);
-    for f in flags.ok_or("FETCH without FLAGS")? {
+    for f in flags {
         match f {
             FlagFetch::Flag(Flag::Seen) => seen = true,
             FlagFetch::Flag(Flag::Deleted) => deleted = true,
@@ -164,33 +175,28 @@ fn flags_of(items: &[FetchItem]) -> Result<(bool, bool), String> {
     Ok((seen, deleted))
 }
 
+fn flags_of(items: &[FetchItem]) -> Result<(bool, bool), String> {
+    let flags = items.iter().find_map(|i| if let FetchItem::Flags(f) = i { Some(f) } else { None });
+    seen_deleted(flags.ok_or("FETCH without FLAGS")?)
+}
+
 /// STORE +FLAGS (not silent) on one message; checks the FETCH FLAGS it returns.
-fn store(c: &mut Client, w: &mut Worker, op: usize, seq: u32, flag: Flag) -> Result<(), String> {
-    let body = CommandBody::Store {
-        set: seq.to_string().parse().map_err(|e| format!("{e}"))?,
-        kind: StoreKind::Add,
-        silent: false,
-        flags: vec![flag.clone()],
-        uid: false,
-    };
-    let data = timed(&mut w.lat[op], || c.run(body))?;
+async fn store(c: &Client, w: &mut Worker, op: usize, seq: u32, flag: Flag) -> Result<(), String> {
+    let got = timed(&mut w.lat[op], c.store(seq, StoreKind::Add, std::slice::from_ref(&flag))).await?;
     let m = &mut w.known[seq as usize - 1];
     m.seen |= flag == Flag::Seen;
     m.deleted |= flag == Flag::Deleted;
-    let fetched = data.iter().find_map(|d| match d {
-        Data::Fetch { seq: s, items } if s.get() == seq => Some(items),
-        _ => None,
-    });
-    let got = flags_of(fetched.ok_or_else(|| format!("{}: no FETCH for {seq}", OPS[op]))?)?;
+    let flags = got.iter().find(|(s, _)| *s == seq).ok_or_else(|| format!("{}: no FETCH for {seq}", OPS[op]))?;
+    let got = seen_deleted(&flags.1)?;
     check!(got == (m.seen, m.deleted), "{}: flags of {seq} are {got:?}, expected {:?}", OPS[op], (m.seen, m.deleted));
     Ok(())
 }
 
 /// One loop on a new connection.
-fn iteration(w: &mut Worker, cfg: &Config) -> Result<(), String> {
-    let mut c = Client::connect(&cfg.addr).map_err(|e| format!("connect: {e}"))?;
-    timed(&mut w.lat[0], || c.login(&cfg.user, &cfg.pass))?;
-    let sel = timed(&mut w.lat[1], || c.select(&w.mailbox))?;
+async fn iteration(w: &mut Worker, cfg: &Config) -> Result<(), String> {
+    let c = Client::connect(&cfg.addr).await.map_err(|e| format!("connect: {e}"))?;
+    timed(&mut w.lat[0], c.login(&cfg.user, &cfg.pass)).await?;
+    let sel = timed(&mut w.lat[1], c.select(&w.mailbox)).await?;
     let n = w.known.len() as u32;
     check!(sel.exists == n, "SELECT: EXISTS {} but the client expects {n}", sel.exists);
     match (w.uid_validity, sel.uid_validity) {
@@ -203,7 +209,7 @@ fn iteration(w: &mut Worker, cfg: &Config) -> Result<(), String> {
     }
 
     let atts = FetchAttributes::List(vec![FetchAttribute::Uid, FetchAttribute::Flags]);
-    let got = timed(&mut w.lat[2], || c.fetch("1:*", atts, false))?;
+    let got = timed(&mut w.lat[2], async { c.fetch("1:*", atts).await?.collect().await }).await?;
     check!(got.len() == n as usize, "FETCH 1:*: {} responses for {n} messages", got.len());
     let mut answered = vec![false; n as usize];
     let before = w.max_uid;
@@ -229,7 +235,8 @@ fn iteration(w: &mut Worker, cfg: &Config) -> Result<(), String> {
 
     let from = n.saturating_sub(1).max(1);
     let peek = FetchAttribute::BodySection { peek: true, section: Section::default(), partial: None };
-    let got = timed(&mut w.lat[3], || c.fetch(&format!("{from}:{n}"), FetchAttributes::List(vec![peek]), false))?;
+    let fetch = async { c.fetch(from..=n, FetchAttributes::List(vec![peek])).await?.collect().await };
+    let got = timed(&mut w.lat[3], fetch).await?;
     check!(got.len() == (n - from + 1) as usize, "FETCH BODY: {} responses", got.len());
     for (seq, items) in &got {
         let body = items.iter().find_map(|i| match i {
@@ -240,40 +247,37 @@ fn iteration(w: &mut Worker, cfg: &Config) -> Result<(), String> {
         check!(body.is_some() && body == want, "FETCH BODY: body of {seq} differs from the one appended");
     }
 
-    store(&mut c, w, 4, n, Flag::Seen)?;
+    store(&c, w, 4, n, Flag::Seen).await?;
 
     w.appended += 1;
     let msg = message(w.id, w.appended);
-    let mailbox = w.mailbox.clone();
-    let uid = timed(&mut w.lat[5], || c.append(&mailbox, vec![], msg.clone()))?;
+    let uid = timed(&mut w.lat[5], c.append(&w.mailbox, &[], None, msg.clone())).await?;
     if let Some(u) = uid {
-        check!(u > w.max_uid, "APPEND: APPENDUID {u} not above {}", w.max_uid);
-        w.max_uid = u;
+        check!(w.uid_validity == Some(u.uid_validity), "APPEND: APPENDUID validity {}", u.uid_validity);
+        check!(u.uid > w.max_uid, "APPEND: APPENDUID {} not above {}", u.uid, w.max_uid);
+        w.max_uid = u.uid;
     }
-    w.known.push(Msg { uid, body: msg, seen: false, deleted: false });
+    w.known.push(Msg { uid: uid.map(|u| u.uid), body: msg, seen: false, deleted: false });
 
-    store(&mut c, w, 6, 1, Flag::Deleted)?;
-    let data = timed(&mut w.lat[7], || c.run(CommandBody::Expunge))?;
-    let gone: Vec<u32> =
-        data.iter().filter_map(|d| if let Data::Expunge(s) = d { Some(s.get()) } else { None }).collect();
+    store(&c, w, 6, 1, Flag::Deleted).await?;
+    let gone = timed(&mut w.lat[7], c.expunge()).await?;
     check!(gone == [1], "EXPUNGE: expunged {gone:?}, expected [1]");
     w.known.remove(0);
-    let exists = c.machine().selected().map(|s| s.exists);
+    let exists = c.selected().map(|s| s.exists);
     check!(exists == Some(w.known.len() as u32), "after EXPUNGE: EXISTS {exists:?}, expected {}", w.known.len());
-    c.updates();
-    timed(&mut w.lat[8], || c.logout())?;
+    while c.try_next_update().is_some() {}
+    timed(&mut w.lat[8], c.logout()).await?;
     Ok(())
 }
 
 /// Creates each client's mailbox with its seed messages, on one connection, untimed.
-fn setup(cfg: &Config) -> Result<Vec<Worker>, String> {
-    let mut c = Client::connect(&cfg.addr).map_err(|e| format!("connect: {e}"))?;
-    c.login(&cfg.user, &cfg.pass).map_err(|e| format!("setup LOGIN: {e}"))?;
+async fn setup(cfg: &Config) -> Result<Vec<Worker>, String> {
+    let c = Client::connect(&cfg.addr).await.map_err(|e| format!("connect: {e}"))?;
+    c.login(&cfg.user, &cfg.pass).await.map_err(|e| format!("setup LOGIN: {e}"))?;
     let mut workers = Vec::new();
     for id in 0..cfg.clients {
         let mailbox = format!("{}-{id}", cfg.prefix);
-        let m = Mailbox::from_utf8(&mailbox).map_err(|e| e.to_string())?;
-        c.run(CommandBody::Create { mailbox: m }).map_err(|e| format!("setup CREATE {mailbox}: {e}"))?;
+        c.create(&mailbox).await.map_err(|e| format!("setup CREATE {mailbox}: {e}"))?;
         let mut w = Worker {
             id,
             mailbox,
@@ -286,13 +290,14 @@ fn setup(cfg: &Config) -> Result<Vec<Worker>, String> {
         for _ in 0..SEED {
             w.appended += 1;
             let body = message(id, w.appended);
-            let uid = c.append(&w.mailbox, vec![], body.clone()).map_err(|e| format!("setup APPEND: {e}"))?;
+            let uid = c.append(&w.mailbox, &[], None, body.clone()).await.map_err(|e| format!("setup APPEND: {e}"))?;
+            let uid = uid.map(|u| u.uid);
             w.max_uid = w.max_uid.max(uid.unwrap_or(0));
             w.known.push(Msg { uid, body, seen: false, deleted: false });
         }
         workers.push(w);
     }
-    c.logout().map_err(|e| format!("setup LOGOUT: {e}"))?;
+    c.logout().await.map_err(|e| format!("setup LOGOUT: {e}"))?;
     Ok(workers)
 }
 
@@ -304,19 +309,19 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[k]) / 1000.0
 }
 
-fn run_load(cfg: &Config) -> Result<usize, String> {
-    let workers = setup(cfg)?;
+async fn run_load(cfg: Arc<Config>) -> Result<usize, String> {
+    let workers = setup(&cfg).await?;
     let start = Arc::new(Barrier::new(cfg.clients + 1));
     let handles: Vec<_> = workers
         .into_iter()
         .map(|mut w| {
             let (cfg, start) = (cfg.clone(), start.clone());
-            std::thread::spawn(move || {
-                start.wait();
+            tokio::spawn(async move {
+                start.wait().await;
                 let deadline = Instant::now() + Duration::from_secs(cfg.seconds);
                 let mut loops = 0u64;
                 while Instant::now() < deadline {
-                    if let Err(e) = iteration(&mut w, &cfg) {
+                    if let Err(e) = iteration(&mut w, &cfg).await {
                         return (w, loops, Some(e));
                     }
                     loops += 1;
@@ -325,12 +330,12 @@ fn run_load(cfg: &Config) -> Result<usize, String> {
             })
         })
         .collect();
-    start.wait();
+    start.wait().await;
     let t0 = Instant::now();
     let mut lat = vec![Vec::new(); OPS.len()];
     let (mut loops, mut failures) = (0, 0);
     for h in handles {
-        let (w, l, err) = h.join().map_err(|_| "a client thread panicked".to_string())?;
+        let (w, l, err) = h.await.map_err(|_| "a client task panicked".to_string())?;
         loops += l;
         if let Some(e) = err {
             failures += 1;
@@ -349,10 +354,11 @@ fn run_load(cfg: &Config) -> Result<usize, String> {
         println!("{name:<24} {:>9} {:>10.3} {:>10.3}", l.len(), percentile(l, 50.0), percentile(l, 99.0));
     }
     println!(
-        "summary: addr={} clients={} seconds={secs:.1} loops={loops} ops={} ops/s={:.0} p50_ms={:.3} p99_ms={:.3} \
-         failures={failures}",
+        "summary: addr={} clients={} threads={} seconds={secs:.1} loops={loops} ops={} ops/s={:.0} p50_ms={:.3} \
+         p99_ms={:.3} failures={failures}",
         cfg.addr,
         cfg.clients,
+        cfg.threads,
         all.len(),
         all.len() as f64 / secs,
         percentile(&all, 50.0),
@@ -361,13 +367,15 @@ fn run_load(cfg: &Config) -> Result<usize, String> {
     Ok(failures)
 }
 
-/// Reads lines until one starts with `tag `; returns the EXISTS count seen meanwhile.
-fn until_tagged(r: &mut impl BufRead, tag: &str) -> Result<Option<u32>, String> {
+// ---- idle mode ----
+
+/// Reads lines until the one tagged `tag`; `Ok(EXISTS)` (the last seen) if it is OK.
+async fn until_tagged(r: &mut BufReader<TcpStream>, tag: &str) -> Result<Option<u32>, String> {
     let mut exists = None;
     let mut line = String::new();
     loop {
         line.clear();
-        if r.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
+        if r.read_line(&mut line).await.map_err(|e| e.to_string())? == 0 {
             return Err("connection closed".into());
         }
         if let Some(rest) = line.strip_prefix(&format!("{tag} ")) {
@@ -381,43 +389,40 @@ fn exists_of(line: &str) -> Option<u32> {
     line.strip_prefix("* ")?.trim_end().strip_suffix(" EXISTS")?.parse().ok()
 }
 
-/// One raw IDLE connection: reports `Ok(exists)` once idling (or why not), then the
-/// arrival time of each round's EXISTS.
-fn idler(
-    cfg: &Config,
-    mailbox: &str,
-    ready: &mpsc::Sender<Result<u32, String>>,
-    seen: &mpsc::Sender<Instant>,
-    hold: &RwLock<()>,
+async fn send(r: &mut BufReader<TcpStream>, line: &str) -> Result<(), String> {
+    r.get_mut().write_all(line.as_bytes()).await.map_err(|e| e.to_string())
+}
+
+/// One raw IDLE connection, up to its `+`: the reader and the EXISTS count.
+async fn idle_setup(cfg: &Config, mailbox: &str) -> Result<(BufReader<TcpStream>, u32), String> {
+    let s = TcpStream::connect(&cfg.addr).await.map_err(|e| format!("connect: {e}"))?;
+    let mut r = BufReader::with_capacity(512, s);
+    let mut greeting = String::new();
+    r.read_line(&mut greeting).await.map_err(|e| e.to_string())?;
+    check!(greeting.starts_with("* OK"), "greeting: {}", greeting.trim_end());
+    send(&mut r, &format!("a LOGIN \"{}\" \"{}\"\r\n", cfg.user, cfg.pass)).await?;
+    until_tagged(&mut r, "a").await?;
+    send(&mut r, &format!("b SELECT \"{mailbox}\"\r\n")).await?;
+    let exists = until_tagged(&mut r, "b").await?.ok_or("SELECT without EXISTS")?;
+    send(&mut r, "c IDLE\r\n").await?;
+    let mut line = String::new();
+    while !line.starts_with('+') {
+        line.clear();
+        check!(r.read_line(&mut line).await.map_err(|e| e.to_string())? > 0, "closed before IDLE's +");
+    }
+    Ok((r, exists))
+}
+
+/// One idler: reports `Ok(exists)` once idling (or why not), then the arrival time of each
+/// round's EXISTS; stays connected until `hold` is released.
+async fn idler(
+    cfg: Arc<Config>,
+    mailbox: Arc<str>,
+    ready: mpsc::UnboundedSender<Result<u32, String>>,
+    seen: mpsc::UnboundedSender<Instant>,
+    hold: Arc<RwLock<()>>,
 ) {
-    // One descriptor per idler (no `try_clone`): reads through a `BufReader` on `&TcpStream`,
-    // writes straight to the socket.
-    let s = match TcpStream::connect(&cfg.addr) {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = ready.send(Err(format!("connect: {e}")));
-            return;
-        }
-    };
-    let mut r = BufReader::with_capacity(1024, &s);
-    let setup = |r: &mut BufReader<&TcpStream>| -> Result<u32, String> {
-        let mut w = &s;
-        let mut greeting = String::new();
-        r.read_line(&mut greeting).map_err(|e| e.to_string())?;
-        check!(greeting.starts_with("* OK"), "greeting: {}", greeting.trim_end());
-        write!(w, "a LOGIN \"{}\" \"{}\"\r\n", cfg.user, cfg.pass).map_err(|e| e.to_string())?;
-        until_tagged(r, "a")?;
-        write!(w, "b SELECT \"{mailbox}\"\r\n").map_err(|e| e.to_string())?;
-        let exists = until_tagged(r, "b")?.ok_or("SELECT without EXISTS")?;
-        write!(w, "c IDLE\r\n").map_err(|e| e.to_string())?;
-        let mut line = String::new();
-        while !line.starts_with('+') {
-            line.clear();
-            check!(r.read_line(&mut line).map_err(|e| e.to_string())? > 0, "closed before IDLE's +");
-        }
-        Ok(exists)
-    };
-    let exists = match setup(&mut r) {
+    let (mut r, exists) = match idle_setup(&cfg, &mailbox).await {
         Ok(v) => v,
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -429,7 +434,7 @@ fn idler(
     for round in 1..=cfg.rounds as u32 {
         loop {
             line.clear();
-            match r.read_line(&mut line) {
+            match r.read_line(&mut line).await {
                 Ok(0) | Err(_) => return,
                 Ok(_) if exists_of(&line) == Some(exists + round) => break,
                 Ok(_) => {}
@@ -437,10 +442,9 @@ fn idler(
         }
         let _ = seen.send(Instant::now());
     }
-    // Stay connected until the server's memory has been read after the last round.
-    drop(hold.read());
-    let _ = (&s).write_all(b"DONE\r\nd LOGOUT\r\n");
-    let _ = until_tagged(&mut r, "c");
+    drop(hold.read().await);
+    let _ = r.get_mut().write_all(b"DONE\r\nd LOGOUT\r\n").await;
+    let _ = until_tagged(&mut r, "c").await;
 }
 
 /// The server's VmRSS in MiB (0 without a PID).
@@ -460,38 +464,36 @@ fn rss(pid: Option<u32>) -> String {
     format!("VmRSS={:.1} MiB VmHWM={:.1} MiB Threads={threads}", kib("VmRSS:") / 1024.0, kib("VmHWM:") / 1024.0)
 }
 
-fn run_idle(cfg: &Config) -> Result<usize, String> {
-    let mailbox = format!("{}-idle", cfg.prefix);
-    let mut appender = Client::connect(&cfg.addr).map_err(|e| format!("connect: {e}"))?;
-    appender.login(&cfg.user, &cfg.pass).map_err(|e| format!("LOGIN: {e}"))?;
-    let m = Mailbox::from_utf8(&mailbox).map_err(|e| e.to_string())?;
-    appender.run(CommandBody::Create { mailbox: m }).map_err(|e| format!("CREATE: {e}"))?;
+async fn run_idle(cfg: Arc<Config>) -> Result<usize, String> {
+    let mailbox: Arc<str> = format!("{}-idle", cfg.prefix).into();
+    let appender = Client::connect(&cfg.addr).await.map_err(|e| format!("connect: {e}"))?;
+    appender.login(&cfg.user, &cfg.pass).await.map_err(|e| format!("LOGIN: {e}"))?;
+    appender.create(&*mailbox).await.map_err(|e| format!("CREATE: {e}"))?;
     println!("before idlers: server {}", rss(cfg.server_pid));
     let hold = Arc::new(RwLock::new(()));
-    let held_open = hold.write().map_err(|_| "lock poisoned")?;
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let (seen_tx, seen_rx) = mpsc::channel();
+    let held_open = hold.clone().write_owned().await;
+    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
+    let (seen_tx, mut seen_rx) = mpsc::unbounded_channel();
     let (mut held, mut refused, mut first_error) = (0usize, 0usize, None);
     let t_ramp = Instant::now();
     // Ramp in batches of 100, each batch idling before the next starts.
-    for batch in (0..cfg.idle).collect::<Vec<_>>().chunks(100) {
-        for _ in batch {
-            let (cfg, mailbox, ready, seen) = (cfg.clone(), mailbox.clone(), ready_tx.clone(), seen_tx.clone());
-            let hold = hold.clone();
-            std::thread::Builder::new()
-                .stack_size(64 * 1024)
-                .spawn(move || idler(&cfg, &mailbox, &ready, &seen, &hold))
-                .map_err(|e| format!("spawn: {e}"))?;
+    let mut left = cfg.idle;
+    while left > 0 {
+        let batch = left.min(100);
+        left -= batch;
+        for _ in 0..batch {
+            let (cfg, mailbox, hold) = (cfg.clone(), mailbox.clone(), hold.clone());
+            tokio::spawn(idler(cfg, mailbox, ready_tx.clone(), seen_tx.clone(), hold));
         }
-        for _ in batch {
-            match ready_rx.recv_timeout(Duration::from_secs(60)) {
-                Ok(Ok(0)) => held += 1,
-                Ok(Ok(n)) => return Err(format!("idler saw {n} messages in a new mailbox")),
-                Ok(Err(e)) => {
+        for _ in 0..batch {
+            match tokio::time::timeout(Duration::from_secs(60), ready_rx.recv()).await {
+                Ok(Some(Ok(0))) => held += 1,
+                Ok(Some(Ok(n))) => return Err(format!("idler saw {n} messages in a new mailbox")),
+                Ok(Some(Err(e))) => {
                     refused += 1;
                     first_error.get_or_insert(e);
                 }
-                Err(_) => return Err("an idler did not get ready in 60 s".into()),
+                Ok(None) | Err(_) => return Err("an idler did not get ready in 60 s".into()),
             }
         }
     }
@@ -507,18 +509,19 @@ fn run_idle(cfg: &Config) -> Result<usize, String> {
     let mut all_reached = Vec::new();
     let mut missing = 0;
     for round in 1..=cfg.rounds {
-        std::thread::sleep(Duration::from_millis(500));
+        tokio::time::sleep(Duration::from_millis(500)).await;
         let t0 = Instant::now();
-        appender.append(&mailbox, vec![], message(usize::MAX, round as u64)).map_err(|e| format!("APPEND: {e}"))?;
+        let msg = message(usize::MAX, round as u64);
+        appender.append(&*mailbox, &[], None, msg).await.map_err(|e| format!("APPEND: {e}"))?;
         let mut worst = 0u32;
         for k in 0..held {
-            match seen_rx.recv_timeout(Duration::from_secs(30)) {
-                Ok(t) => {
+            match tokio::time::timeout(Duration::from_secs(30), seen_rx.recv()).await {
+                Ok(Some(t)) => {
                     let us = u32::try_from(t.saturating_duration_since(t0).as_micros()).unwrap_or(u32::MAX);
                     worst = worst.max(us);
                     lat.push(us);
                 }
-                Err(_) => {
+                _ => {
                     missing += held - k;
                     break;
                 }
@@ -532,17 +535,17 @@ fn run_idle(cfg: &Config) -> Result<usize, String> {
     drop(held_open);
     lat.sort_unstable();
     all_reached.sort_unstable();
+    let p99 = percentile(&lat, 99.0);
     println!(
-        "summary: addr={} idlers={held} refused={refused} rounds={} delivery_p50_ms={:.1} delivery_p99_ms={:.1} \
-         delivery_max_ms={:.1} all_reached_max_ms={:.1} missing={missing}",
+        "summary: addr={} idlers={held} refused={refused} rounds={} delivery_p50_ms={:.1} delivery_p99_ms={p99:.1} \
+         delivery_max_ms={:.1} all_reached_max_ms={:.1} missing={missing} server_peak_rss_mib={peak_rss:.1}",
         cfg.addr,
         cfg.rounds,
         percentile(&lat, 50.0),
-        percentile(&lat, 99.0),
         percentile(&lat, 100.0),
         percentile(&all_reached, 100.0),
     );
-    let _ = appender.logout();
+    let _ = appender.logout().await;
     let mut failures = missing;
     if cfg.max_rss_mib.is_some() || cfg.max_p99_ms.is_some() {
         if refused > 0 {
@@ -553,7 +556,6 @@ fn run_idle(cfg: &Config) -> Result<usize, String> {
             eprintln!("load: server VmRSS {peak_rss:.1} MiB, limit {:.1} MiB", cfg.max_rss_mib.unwrap_or(0.0));
             failures += 1;
         }
-        let p99 = percentile(&lat, 99.0);
         if cfg.max_p99_ms.is_some_and(|m| p99 > m) {
             eprintln!("load: delivery p99 {p99:.1} ms, limit {:.1} ms", cfg.max_p99_ms.unwrap_or(0.0));
             failures += 1;
@@ -562,26 +564,47 @@ fn run_idle(cfg: &Config) -> Result<usize, String> {
     Ok(failures)
 }
 
+/// Raises the limit on open files to fit `want` descriptors: the hard limit too when it is
+/// lower and we may (as root), then the soft limit to the hard one.
+fn raise_fd_limit(want: u64) {
+    if rlimit::Resource::NOFILE.get().is_ok_and(|(_, hard)| hard < want) {
+        let _ = rlimit::Resource::NOFILE.set(want, want);
+    }
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) if n < want => eprintln!("load: only {n} open files allowed, {want} wanted"),
+        Ok(_) => {}
+        Err(e) => eprintln!("load: could not raise the open files limit: {e}"),
+    }
+}
+
 fn main() {
     let cfg = match parse_args() {
-        Ok(c) => c,
+        Ok(c) => Arc::new(c),
         Err(e) => {
             eprintln!("load: {e}");
             std::process::exit(2);
         }
     };
-    // Each idler holds a socket: raise the limit on open files (the hard limit too when
-    // allowed, as root), then the soft limit to the hard one.
-    let want = (cfg.idle + cfg.clients + 1024) as u64;
-    if rlimit::Resource::NOFILE.get().is_ok_and(|(_, hard)| hard < want) {
-        let _ = rlimit::Resource::NOFILE.set(want, want);
-    }
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(n) if (n as usize) < cfg.idle + 64 => eprintln!("load: only {n} open files allowed for {} idlers", cfg.idle),
-        Ok(_) => {}
-        Err(e) => eprintln!("load: could not raise the open files limit: {e}"),
-    }
-    let result = if cfg.idle > 0 { run_idle(&cfg) } else { run_load(&cfg) };
+    raise_fd_limit((cfg.idle + cfg.clients + 1024) as u64);
+    let rt = if cfg.threads == 1 {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(cfg.threads).enable_all().build()
+    };
+    let rt = match rt {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("load: runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let result = rt.block_on(async {
+        if cfg.idle > 0 {
+            run_idle(cfg.clone()).await
+        } else {
+            run_load(cfg.clone()).await
+        }
+    });
     match result {
         Ok(0) => {}
         Ok(n) => {
