@@ -485,6 +485,7 @@ pub(crate) fn base64(i: In<'_>) -> PResult<'_, Bytes> {
 }
 
 /// Runs `f` over all of `src` and requires it to consume everything.
+#[inline]
 pub(crate) fn all_consuming<'a, T>(src: &'a Bytes, f: impl FnOnce(In<'a>) -> PResult<'a, T>) -> Result<T, ParseError> {
     match f(In::new(src)) {
         Ok((rest, v)) if rest.is_empty() => Ok(v),

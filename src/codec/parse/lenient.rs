@@ -89,7 +89,7 @@ pub(crate) fn quoted_l(i: In<'_>) -> PResult<'_, IString> {
 }
 
 /// Bytes that end the plain run of a quoted string: `"`, `\`, CR, LF and NUL.
-static QUOTED_STOP: [bool; 256] = {
+pub(crate) static QUOTED_STOP: [bool; 256] = {
     let mut t = [false; 256];
     t[b'"' as usize] = true;
     t[b'\\' as usize] = true;
@@ -180,7 +180,7 @@ pub(crate) fn flag_l(i: In<'_>) -> PResult<'_, Flag> {
     let t = tok.as_slice();
     // `8bit-flag` is for UTF-8 keywords: other 8-bit bytes can't be written back (an
     // `Atom` is shown as text), so the response is malformed.
-    if std::str::from_utf8(t).is_err() {
+    if !t.is_ascii() && std::str::from_utf8(t).is_err() {
         return unexpected(i, "flag");
     }
     if start == 1 {

@@ -19,7 +19,7 @@ mod command;
 pub(crate) mod core;
 mod fetch;
 mod input;
-mod lenient;
+pub(crate) mod lenient;
 mod message;
 #[cfg(test)]
 mod quirks;

@@ -9,6 +9,7 @@
 use super::{Kind, Node, Str, FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_EXTENSION, FLAG_FLAGGED};
 use super::{FLAG_KEYWORD, FLAG_RECENT, FLAG_SEEN};
 use crate::codec::parse::core::{date_time_slice, unexpected_kind};
+use crate::codec::parse::lenient::QUOTED_STOP;
 use crate::codec::parse::{ParseError, ParseErrorKind};
 use crate::types::chars::{self, ASTRING, ATOM, DIGIT, TEXT};
 
@@ -199,18 +200,20 @@ impl<'a, 't> Scan<'a, 't> {
         let s = self.s;
         let mut k = start;
         let mut kind = Kind::Quoted;
-        while k < s.len() {
+        loop {
+            let Some(n) = s[k..].iter().position(|&b| QUOTED_STOP[usize::from(b)]) else {
+                return self.err(s.len(), ParseErrorKind::Incomplete);
+            };
+            k += n;
             match s[k] {
                 b'"' => return Ok((k + 1, Str { kind, start, end: k })),
                 b'\\' if k + 1 < s.len() && !matches!(s[k + 1], b'\r' | b'\n' | 0) => {
                     kind = Kind::QuotedEscaped;
                     k += 2;
                 }
-                b'\r' | b'\n' | 0 | b'\\' => return self.err(k, ParseErrorKind::Expected("closing DQUOTE")),
-                _ => k += 1,
+                _ => return self.err(k, ParseErrorKind::Expected("closing DQUOTE")),
             }
         }
-        self.err(k, ParseErrorKind::Incomplete)
     }
 
     /// `literal = "{" number ["+"] "}" CRLF *CHAR8` (and `literal8` with `binary`): the
@@ -371,7 +374,7 @@ impl<'a, 't> Scan<'a, 't> {
             return self.unexpected(at + start, "flag");
         }
         let tok = &self.s[at..at + start + n];
-        if std::str::from_utf8(tok).is_err() {
+        if !tok.is_ascii() && std::str::from_utf8(tok).is_err() {
             return self.unexpected(at, "flag");
         }
         let class = if start == 1 {
