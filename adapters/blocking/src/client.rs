@@ -65,6 +65,27 @@ impl Client {
         Self::start(TcpStream::connect(addr)?, Transport::Plain)
     }
 
+    /// Connects in plaintext and reads the greeting, each within `timeout`: a host that
+    /// does not answer, or a server that accepts and never greets, is an `Io` error
+    /// (`TimedOut` or `WouldBlock`) instead of a hang. Every address `addr` resolves to is
+    /// tried in turn, each with the whole `timeout`. Commands after the greeting have no
+    /// timeout; see [`Client::set_timeout`].
+    pub fn connect_timeout(addr: impl ToSocketAddrs, timeout: Duration) -> Result<Client, Error> {
+        let mut last = None;
+        for a in addr.to_socket_addrs()? {
+            match TcpStream::connect_timeout(&a, timeout) {
+                Ok(stream) => {
+                    stream.set_read_timeout(Some(timeout))?;
+                    let mut c = Self::start(stream, Transport::Plain)?;
+                    c.set_timeout(None)?;
+                    return Ok(c);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to")).into())
+    }
+
     /// Connects with implicit TLS (port 993) and reads the greeting.
     pub fn connect_tls(
         addr: impl ToSocketAddrs,

@@ -728,3 +728,29 @@ fn fetch_of_a_large_mailbox_is_not_copied_whole() {
     assert!(c.until("f").last().unwrap().starts_with("f OK"));
     mem.check(24);
 }
+
+#[test]
+fn connect_timeout_bounds_a_server_that_never_greets() {
+    use imap_machine_blocking::{Client, ClientError};
+    let mem = Memory::start("server that never greets");
+    // Accepts, then says nothing for longer than the client waits.
+    let addr = fake_server(|_| std::thread::sleep(Duration::from_secs(3)));
+    let started = Instant::now();
+    let e = Client::connect_timeout(addr, Duration::from_millis(300)).unwrap_err();
+    let waited = started.elapsed();
+    assert!(
+        matches!(&e, ClientError::Io(io) if matches!(io.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)),
+        "{e:?}"
+    );
+    assert!(waited >= Duration::from_millis(300) && waited < Duration::from_secs(2), "{waited:?}");
+    // A server that greets in time: connected, and no timeout left on the socket.
+    let addr = fake_server(|c| {
+        c.send(GREETING);
+        let tag = read_tag(c);
+        std::thread::sleep(Duration::from_millis(500));
+        c.send(format!("{tag} OK done\r\n").as_bytes());
+    });
+    let mut client = Client::connect_timeout(addr, Duration::from_millis(300)).unwrap();
+    client.noop().unwrap();
+    mem.check(BOUND_MIB);
+}
