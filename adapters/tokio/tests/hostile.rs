@@ -107,3 +107,74 @@ async fn server_closing_mid_command_fails_it() {
     .await
     .unwrap();
 }
+
+/// A server offering a custom SASL mechanism with two challenges (`ping`, `again`) that
+/// accepts the responses `PING` and `AGAIN`, and answers a cancel (`*`) with BAD.
+async fn x_echo_server() -> std::net::SocketAddr {
+    fake(|mut s| async move {
+        s.get_mut().write_all(b"* OK [CAPABILITY IMAP4rev1 AUTH=X-ECHO] hi\r\n").await.unwrap();
+        let l = line(&mut s).await;
+        assert!(l.ends_with(" AUTHENTICATE X-ECHO\r\n"), "{l}");
+        let tag = l.split(' ').next().unwrap().to_owned();
+        let mut answers = Vec::new();
+        for challenge in ["cGluZw==", "YWdhaW4="] {
+            s.get_mut().write_all(format!("+ {challenge}\r\n").as_bytes()).await.unwrap();
+            let answer = line(&mut s).await;
+            let cancelled = answer == "*\r\n";
+            answers.push(answer);
+            if cancelled {
+                let bad = format!("{tag} BAD AUTHENTICATE cancelled\r\n");
+                s.get_mut().write_all(bad.as_bytes()).await.unwrap();
+                return;
+            }
+        }
+        // base64 of PING and AGAIN.
+        let ok = answers == ["UElORw==\r\n", "QUdBSU4=\r\n"];
+        let done = if ok { format!("{tag} OK done\r\n") } else { format!("{tag} NO {answers:?}\r\n") };
+        s.get_mut().write_all(done.as_bytes()).await.unwrap();
+        let _ = line(&mut s).await;
+    })
+    .await
+}
+
+fn x_echo() -> imap_machine::client::Authenticator {
+    let mechanism = imap_machine::types::Atom::try_from("X-ECHO").unwrap().into();
+    imap_machine::client::Authenticator::Custom { mechanism, initial_response: None }
+}
+
+#[tokio::test]
+async fn custom_sasl_mechanism_answers_challenges() {
+    let addr = x_echo_server().await;
+    tokio::time::timeout(T, async {
+        let c = Client::connect(addr).await.unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        c.authenticate_with(x_echo(), move |challenge| {
+            log.lock().unwrap().push(challenge.to_vec());
+            Some(challenge.to_ascii_uppercase())
+        })
+        .await
+        .unwrap();
+        assert_eq!(*seen.lock().unwrap(), vec![b"ping".to_vec(), b"again".to_vec()]);
+        assert_eq!(c.state(), imap_machine::types::State::Authenticated);
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn custom_sasl_mechanism_can_cancel() {
+    let addr = x_echo_server().await;
+    tokio::time::timeout(T, async {
+        let c = Client::connect(addr).await.unwrap();
+        let r = c.authenticate_with(x_echo(), |_| None).await;
+        assert!(matches!(r, Err(Error::Bad(_))), "{r:?}");
+        // Without a responder, a challenge is cancelled too.
+        let addr = x_echo_server().await;
+        let c = Client::connect(addr).await.unwrap();
+        let r = c.authenticate(x_echo()).await;
+        assert!(matches!(r, Err(Error::Bad(_))), "{r:?}");
+    })
+    .await
+    .unwrap();
+}

@@ -41,10 +41,20 @@ pub(crate) enum FetchMsg {
 pub(crate) enum Request {
     Command { body: CommandBody, reply: Reply },
     Fetch { body: CommandBody, tx: mpsc::Sender<FetchMsg>, filter_unsolicited: bool },
-    Authenticate { auth: Authenticator, reply: Reply },
+    Authenticate { auth: Authenticator, responder: Option<Responder>, reply: Reply },
     StartTls { name: ServerName<'static>, config: Arc<rustls::ClientConfig>, reply: Reply },
     Idle { reply: oneshot::Sender<Result<(), Error>> },
     IdleDone { reply: Option<oneshot::Sender<Result<(), Error>>> },
+}
+
+/// Answers the server's challenges to a custom SASL mechanism: the decoded challenge in,
+/// the response out (`None` cancels the exchange with `*`).
+pub(crate) struct Responder(pub(crate) Box<dyn FnMut(&[u8]) -> Option<Vec<u8>> + Send>);
+
+impl std::fmt::Debug for Responder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Responder")
+    }
 }
 
 /// What kind of untagged data a command collects.
@@ -214,6 +224,8 @@ pub(crate) struct Driver {
     upgrade: Option<(ServerName<'static>, Arc<rustls::ClientConfig>)>,
     pending_tls: Option<(ServerName<'static>, Arc<rustls::ClientConfig>)>,
     starttls_reply: Option<Reply>,
+    /// The AUTHENTICATE in flight with a custom mechanism, and what answers its challenges.
+    responder: Option<(CommandId, Responder)>,
 }
 
 enum Wake {
@@ -258,6 +270,7 @@ impl Driver {
             upgrade: None,
             pending_tls: None,
             starttls_reply: None,
+            responder: None,
         }
     }
 
@@ -422,8 +435,9 @@ impl Driver {
                 }
                 Err(e) => self.deliver(&tx, FetchMsg::Done(Err(e.into()))),
             },
-            Request::Authenticate { auth, reply } => match self.machine.authenticate(auth) {
+            Request::Authenticate { auth, responder, reply } => match self.machine.authenticate(auth) {
                 Ok(id) => {
+                    self.responder = responder.map(|r| (id, r));
                     self.inflight.insert(id, Inflight::new(Class::Generic, Some(reply)));
                 }
                 Err(e) => {
@@ -543,9 +557,17 @@ impl Driver {
                     let _ = self.machine.idle_done(id);
                 }
             }
-            Event::AuthChallenge { id, .. } => {
-                // Only custom mechanisms ask; the adapter has no way to answer them.
-                let _ = self.machine.auth_cancel(id);
+            Event::AuthChallenge { id, data } => {
+                // Only custom mechanisms ask: their responder answers, or the exchange is
+                // cancelled (`*`, and the server answers BAD).
+                let response = match self.responder.as_mut() {
+                    Some((rid, respond)) if *rid == id => (respond.0)(&data),
+                    _ => None,
+                };
+                let _ = match response {
+                    Some(r) => self.machine.auth_respond(id, &r),
+                    None => self.machine.auth_cancel(id),
+                };
             }
             Event::StartTlsReady { id: _ } => {
                 self.upgrade = self.pending_tls.take();

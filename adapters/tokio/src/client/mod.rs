@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_rustls::TlsConnector;
 
 pub use args::{FetchItemsExt, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet};
-use driver::{Done, Driver, FetchMsg, Request, Shared, UpdateTx};
+use driver::{Done, Driver, FetchMsg, Request, Responder, Shared, UpdateTx};
 
 use crate::io::Stream;
 use crate::{DebugTap, Error};
@@ -498,10 +498,34 @@ impl Client {
 
     /// `AUTHENTICATE` with PLAIN, LOGIN, XOAUTH2 or OAUTHBEARER (SASL-IR when offered).
     /// A [`Authenticator::Custom`] mechanism may send its initial response, but a
-    /// server challenge to it is answered with a cancel (`*`): the adapter has no way to
-    /// ask the caller.
+    /// server challenge to it is answered with a cancel (`*`); use
+    /// [`Client::authenticate_with`] for a mechanism with challenges.
     pub async fn authenticate(&self, auth: Authenticator) -> Result<(), Error> {
-        self.call(|reply| Request::Authenticate { auth, reply }).await.map(|_| ())
+        self.call(|reply| Request::Authenticate { auth, responder: None, reply }).await.map(|_| ())
+    }
+
+    /// `AUTHENTICATE` with a mechanism this library does not run itself (SCRAM, GSSAPI,
+    /// ...): `respond` gets each server challenge, base64-decoded, and returns the
+    /// response to send (encoded for it), or `None` to cancel the exchange (`*`; the server
+    /// then answers BAD). It runs on the connection's task, so it must not block; compute
+    /// the next step and return.
+    ///
+    /// ```no_run
+    /// use imap_machine::client::Authenticator;
+    /// use imap_machine::types::Atom;
+    /// # async fn f(client: &imap_machine_tokio::Client) -> Result<(), imap_machine_tokio::Error> {
+    /// let mechanism = Atom::try_from("X-ECHO").unwrap().into();
+    /// let auth = Authenticator::Custom { mechanism, initial_response: None };
+    /// client.authenticate_with(auth, |challenge| Some(challenge.to_vec())).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn authenticate_with(
+        &self,
+        auth: Authenticator,
+        respond: impl FnMut(&[u8]) -> Option<Vec<u8>> + Send + 'static,
+    ) -> Result<(), Error> {
+        let responder = Responder(Box::new(respond));
+        self.call(|reply| Request::Authenticate { auth, responder: Some(responder), reply }).await.map(|_| ())
     }
 
     fn list_args(reference: &str, pattern: &str) -> Result<(Mailbox, ListMailbox), Error> {
