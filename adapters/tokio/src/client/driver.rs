@@ -49,7 +49,10 @@ pub(crate) enum Request {
 
 /// Answers the server's challenges to a custom SASL mechanism: the decoded challenge in,
 /// the response out (`None` cancels the exchange with `*`).
-pub(crate) struct Responder(pub(crate) Box<dyn FnMut(&[u8]) -> Option<Vec<u8>> + Send>);
+pub(crate) struct Responder(pub(crate) Box<RespondFn>);
+
+/// The function inside a [`Responder`].
+pub(crate) type RespondFn = dyn FnMut(&[u8]) -> Option<Vec<u8>> + Send;
 
 impl std::fmt::Debug for Responder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
