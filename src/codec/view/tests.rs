@@ -292,6 +292,58 @@ fn errors_are_typed_and_never_panic() {
     assert!(!same_as_owned(&deep));
 }
 
+/// Pieces of FETCH syntax, for random responses that get deep into the grammar.
+const TOKENS: &[&[u8]] = &[
+    b" ",
+    b"  ",
+    b"(",
+    b")",
+    b"NIL",
+    b"nil",
+    b"\"a\"",
+    b"\"\"",
+    b"\"x\\\"y\"",
+    b"\"\xe9\"",
+    b"{1}\r\nx",
+    b"{0}\r\n",
+    b"~{1}\r\n\0",
+    b"12",
+    b"0",
+    b"-1",
+    b"1.5",
+    b"UID ",
+    b"FLAGS ",
+    b"\\Seen",
+    b"\\Recent",
+    b"$k",
+    b"ENVELOPE ",
+    b"BODY ",
+    b"BODYSTRUCTURE ",
+    b"BODY[",
+    b"BINARY[",
+    b"BINARY.SIZE[",
+    b"]",
+    b"<3>",
+    b"1.2",
+    b".MIME",
+    b"HEADER.FIELDS (a)",
+    b"TEXT",
+    b"RFC822.SIZE ",
+    b"INTERNALDATE ",
+    b"\"17-Jul-1996 02:44:25 -0700\"",
+    b"MODSEQ ",
+    b"X-GM-LABELS ",
+    b"X-GM-MSGID ",
+    b"X-X ",
+    b"\"text\"",
+    b"\"message\"",
+    b"\"rfc822\"",
+    b"\"plain\"",
+    b"\"7bit\"",
+    b"\r\n",
+    b"\n",
+];
+
 fn fetch_response() -> impl Strategy<Value = Response> {
     (strategies::nz(), proptest::collection::vec(strategies::fetch_item(), 1..5))
         .prop_map(|(seq, items)| Response::Data(Data::Fetch { seq, items }))
@@ -335,6 +387,17 @@ proptest! {
                 _ => wire.insert(i, NEAR[usize::from(b) % NEAR.len()]),
             }
         }
+        same_as_owned(&wire);
+    }
+
+    #[test]
+    fn token_soup_gets_the_same_decision(tokens in proptest::collection::vec(proptest::sample::select(TOKENS), 0..40)) {
+        let mut wire = b"* 1 FETCH (".to_vec();
+        for t in tokens {
+            wire.extend_from_slice(t);
+        }
+        same_as_owned(&wire);
+        wire.extend_from_slice(b")\r\n");
         same_as_owned(&wire);
     }
 
