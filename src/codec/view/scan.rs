@@ -77,7 +77,7 @@ impl<'a, 't> Scan<'a, 't> {
 
     // ---- lexical rules (parse/lenient.rs, parse/core.rs) ----
 
-    /// One or more SP (quirk `double-space`).
+    /// `SP = %x20`, one or more (quirk `double-space`).
     #[inline]
     fn sp(&self, at: usize) -> R {
         let j = self.spaces(at);
@@ -108,7 +108,7 @@ impl<'a, 't> Scan<'a, 't> {
         }
     }
 
-    /// Trailing spaces, then CRLF or LF.
+    /// `CRLF = CR LF`, after any trailing spaces (or LF alone, when the framer allows it).
     fn line_end(&self, at: usize) -> R {
         let j = self.spaces(at);
         match &self.s[j..] {
@@ -173,7 +173,7 @@ impl<'a, 't> Scan<'a, 't> {
         Ok((j, v))
     }
 
-    /// Digits as a u64 below 2^63 (mod-sequences, Gmail ids).
+    /// `mod-sequence-value = 1*DIGIT`, below 2^63 (mod-sequences, Gmail ids).
     fn number64_l(&self, at: usize) -> R<(usize, u64)> {
         let n = chars::prefix_len(&self.s[at..], DIGIT);
         if n == 0 {
@@ -276,7 +276,7 @@ impl<'a, 't> Scan<'a, 't> {
         }
     }
 
-    /// `astring`, leniently, as a node.
+    /// `astring = 1*ASTRING-CHAR / string`, leniently, as a node.
     fn astring_l(&mut self, at: usize) -> R {
         if let Some(b'"' | b'{') = self.first(at) {
             let (j, s) = self.string_l(at)?;
