@@ -11,7 +11,7 @@
 
 #![forbid(unsafe_code)]
 
-use std::io::{self, Write};
+use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -60,7 +60,25 @@ struct Memory {
     rss_before: u64,
     hwm_before: u64,
     peak_reset: bool,
+    /// The test's threads at [`Probe::mark`].
+    base: usize,
     _serial: MutexGuard<'static, ()>,
+}
+
+impl scenarios::Probe for Memory {
+    fn mark(&mut self) {
+        self.base = threads();
+    }
+
+    /// A dead connection's two threads (connection and reader) are gone.
+    fn settle(&mut self) {
+        wait_threads(self.base);
+    }
+
+    fn rebase(&mut self) {
+        self.peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+        (self.rss_before, self.hwm_before) = (status_kib("VmRSS"), status_kib("VmHWM"));
+    }
 }
 
 impl Memory {
@@ -68,13 +86,14 @@ impl Memory {
         let serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
         // "5" resets VmHWM to the current VmRSS (Linux 4.0+; proc(5)).
         let peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
-        Memory { name, rss_before: status_kib("VmRSS"), hwm_before: status_kib("VmHWM"), peak_reset, _serial: serial }
-    }
-
-    /// Starts the measurement again from here (after a test's setup), keeping the lock.
-    fn rebase(&mut self) {
-        self.peak_reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
-        (self.rss_before, self.hwm_before) = (status_kib("VmRSS"), status_kib("VmHWM"));
+        Memory {
+            name,
+            rss_before: status_kib("VmRSS"),
+            hwm_before: status_kib("VmHWM"),
+            peak_reset,
+            base: 0,
+            _serial: serial,
+        }
     }
 
     /// Prints the figures and asserts the peak grew less than `bound_mib`.
@@ -101,6 +120,8 @@ impl Memory {
 
 #[path = "support/raw.rs"]
 mod raw;
+#[path = "support/scenarios.rs"]
+mod scenarios;
 use raw::*;
 
 fn demo() -> Server<MemoryBackend> {
@@ -128,160 +149,43 @@ fn wait_threads(n: usize) {
 #[test]
 fn literal_of_4_gib_sync_is_refused_without_allocating() {
     let mem = Memory::start("literal {4294967295}");
-    let addr = start(demo().allow_insecure_auth(true));
-    let mut c = Conn::open(addr);
-    // Not authenticated: any command with it is BAD.
-    let got = c.cmd("a1", "LOGIN {4294967295}");
-    assert_eq!(got.len(), 1, "{got:?}");
-    assert!(got[0].starts_with("a1 BAD "), "{got:?}");
-    c.login();
-    // APPEND: NO [TOOBIG] (RFC 7889), and no `+`: the client never sends the payload.
-    let got = c.cmd("a2", "APPEND INBOX {4294967295}");
-    assert_eq!(got.len(), 1, "{got:?}");
-    assert!(got[0].starts_with("a2 NO [TOOBIG] "), "{got:?}");
-    let got = c.cmd("a3", "SELECT {4294967295}");
-    assert!(got.len() == 1 && got[0].starts_with("a3 BAD "), "{got:?}");
-    // Still in step: the next commands work.
-    let got = c.ok("a4", "SELECT INBOX");
-    assert!(got.contains(&"* 1 EXISTS\r\n".to_string()), "{got:?}");
-    c.send(b"a5 APPEND INBOX {5}\r\n");
-    assert!(c.line().starts_with("+ "));
-    c.send(b"hello\r\n");
-    assert!(c.until("a5").last().unwrap().starts_with("a5 OK"));
-    assert_eq!(inbox_count(addr), 2);
+    scenarios::literal_of_4_gib_sync(start(demo().allow_insecure_auth(true)));
     mem.check(BOUND_MIB);
 }
 
 #[test]
 fn literal_of_4_gib_non_sync_is_skipped_then_refused() {
     let mem = Memory::start("literal {4294967295+}");
-    let addr = start(demo().allow_insecure_auth(true));
-    let mut c = Conn::open(addr);
-    // Past the limit, any command: BAD once the literal is skipped (64 MiB + 1 here).
-    c.send(b"a0 LOGIN {67108865+}\r\n");
-    stream_bytes(&mut c, b"x", 67108865);
-    c.send(b" password\r\n");
-    let got = c.until("a0");
-    assert!(got.len() == 1 && got[0].starts_with("a0 BAD literal of 67108865 bytes exceeds"), "{got:?}");
-    c.login();
-    let started = Instant::now();
-    c.send(b"a1 APPEND INBOX {4294967295+}\r\n");
-    stream_bytes(&mut c, b"x", 4294967295);
-    eprintln!("4 GiB non-sync literal streamed in {:?}", started.elapsed());
-    c.send(b"\r\n");
-    let got = c.until("a1");
-    assert!(got.len() == 1 && got[0].starts_with("a1 NO [TOOBIG] "), "{got:?}");
-    c.ok("a2", "NOOP");
-    assert_eq!(inbox_count(addr), 1);
+    scenarios::literal_of_4_gib_non_sync(start(demo().allow_insecure_auth(true)));
     mem.check(BOUND_MIB);
 }
 
 #[test]
 fn line_of_100_mib_without_crlf_is_skipped() {
     let mem = Memory::start("100 MiB line");
-    let addr = start(demo().allow_insecure_auth(true));
-    let mut c = Conn::open(addr);
-    c.login();
-    c.send(b"a1 NOOP ");
-    // Streamed in 1 MiB writes; nothing comes back until the line ends.
-    stream_bytes(&mut c, b"x", 100 * MIB);
-    c.send(b"\r\n");
-    let got = c.until("a1");
-    assert_eq!(got, vec!["a1 BAD line longer than 65536 bytes\r\n".to_string()]);
-    // The next command is read from the right place.
-    c.ok("a2", "NOOP");
-    let got = c.ok("a3", "SELECT INBOX");
-    assert!(got.contains(&"* 1 EXISTS\r\n".to_string()), "{got:?}");
+    scenarios::line_of_100_mib(start(demo().allow_insecure_auth(true)));
     mem.check(BOUND_MIB);
 }
 
 #[test]
 fn ten_thousand_pipelined_noops_are_answered_in_order() {
     let mem = Memory::start("10,000 pipelined NOOPs");
-    let addr = start(demo().allow_insecure_auth(true));
-    let mut c = Conn::open(addr);
-    c.login();
-    let mut w = c.s.try_clone().unwrap();
-    let writer = std::thread::spawn(move || {
-        let all: Vec<u8> = (0..10_000).flat_map(|i| format!("n{i:05} NOOP\r\n").into_bytes()).collect();
-        w.write_all(&all).unwrap();
-    });
-    // Nothing is read for a second: the server writes what the socket takes, then waits.
-    std::thread::sleep(Duration::from_secs(1));
-    for i in 0..10_000 {
-        assert_eq!(c.line(), format!("n{i:05} OK NOOP completed\r\n"));
-    }
-    writer.join().unwrap();
-    c.ok("z", "NOOP");
+    scenarios::pipelined_noops(start(demo().allow_insecure_auth(true)));
     mem.check(BOUND_MIB);
 }
 
 #[test]
 fn pipelined_fetches_block_on_write_instead_of_buffering() {
     let mem = Memory::start("10,000 pipelined FETCH BODY[] (160 MiB of output)");
-    let addr = start(demo().allow_insecure_auth(true));
-    let mut c = Conn::open(addr);
-    c.login();
-    const SIZE: u64 = 16 * 1024;
-    let message: Vec<u8> =
-        header("16 KiB").bytes().chain(BODY_LINE.iter().copied().cycle()).take(SIZE as usize).collect();
-    c.send(format!("a1 APPEND INBOX {{{SIZE}+}}\r\n").as_bytes());
-    c.send(&message);
-    c.send(b"\r\n");
-    assert!(c.until("a1").last().unwrap().starts_with("a1 OK"));
-    c.ok("a2", "SELECT INBOX");
-    let mut w = c.s.try_clone().unwrap();
-    let writer = std::thread::spawn(move || {
-        let all: Vec<u8> = (0..10_000).flat_map(|i| format!("f{i:05} FETCH 2 BODY.PEEK[]\r\n").into_bytes()).collect();
-        w.write_all(&all).unwrap();
-    });
-    // 10,000 × 16 KiB = 160 MiB of answers, far above the bound: the server can only stay
-    // under it by blocking on the socket while nobody reads.
-    std::thread::sleep(Duration::from_secs(1));
-    for i in 0..10_000 {
-        let rsp = c.try_response().unwrap().unwrap();
-        assert!(rsp.starts_with(format!("* 2 FETCH (BODY[] {{{SIZE}}}\r\n").as_bytes()), "{i}");
-        assert!(
-            rsp[27..].starts_with(&message) && rsp.ends_with(b")\r\n") && rsp.len() == 27 + message.len() + 3,
-            "{i}"
-        );
-        assert_eq!(c.line(), format!("f{i:05} OK FETCH completed\r\n"));
-    }
-    writer.join().unwrap();
+    scenarios::pipelined_fetches(start(demo().allow_insecure_auth(true)));
     mem.check(BOUND_MIB);
 }
 
 #[test]
 fn pipelined_input_flood_is_throttled_by_tcp() {
-    let mem = Memory::start("input flood, responses never read");
+    let mut mem = Memory::start("input flood, responses never read");
     let addr = start(demo().allow_insecure_auth(true));
-    let base = threads();
-    let mut c = Conn::open(addr);
-    c.login();
-    // NOOPs as fast as the socket takes them, never reading the answers: the server's
-    // answers fill the socket, it blocks writing, its read queue fills, it stops reading,
-    // and TCP stops us. A write that makes no progress for a second ends the flood.
-    c.s.set_write_timeout(Some(Duration::from_secs(1))).unwrap();
-    let mut chunk = Vec::new();
-    while chunk.len() < MIB as usize {
-        chunk.extend_from_slice(format!("n{} NOOP\r\n", chunk.len()).as_bytes());
-    }
-    let mut sent = 0u64;
-    let limit = 256 * MIB;
-    while sent < limit {
-        match c.s.write(&chunk) {
-            Ok(n) => sent += n as u64,
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => break,
-            Err(e) => panic!("{e}"),
-        }
-    }
-    eprintln!("input flood: the server stopped taking bytes after {:.1} MiB", sent as f64 / MIB as f64);
-    // Socket buffers (a few MiB each way) plus the server's 1 MiB read queue.
-    assert!(sent < 64 * MIB, "{sent} bytes taken");
-    drop(c);
-    // The connection's threads end once the socket is gone (the write fails).
-    wait_threads(base);
-    assert_eq!(inbox_count(addr), 1);
+    scenarios::input_flood(addr, &mut mem);
     mem.check(BOUND_MIB);
 }
 
@@ -410,38 +314,14 @@ fn starttls_with_pipelined_login_never_runs_the_login() {
     let mem = Memory::start("STARTTLS with a pipelined LOGIN");
     let (server_tls, client_tls) = tls_configs();
     // Plaintext LOGIN allowed, so the injected LOGIN would succeed if it ran.
-    let addr = start(demo().allow_insecure_auth(true).tls(server_tls));
-    let mut c = Conn::open(addr);
-    c.send(b"a STARTTLS\r\nb LOGIN username password\r\n");
-    let got = c.until("a");
-    assert_eq!(got, vec!["a OK Begin TLS negotiation now\r\n".to_string()]);
-    assert_eq!(c.pos, c.buf.len(), "nothing after the OK in plaintext");
-    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
-    let tls = rustls::ClientConnection::new(client_tls, name).unwrap();
-    let mut t = Conn::new(rustls::StreamOwned::new(tls, c.s));
-    // Still not authenticated: SELECT is refused for the state, and no answer to `b` ever.
-    let got = t.cmd("c", "SELECT INBOX");
-    assert_eq!(got, vec!["c BAD SELECT not allowed in the NotAuthenticated state\r\n".to_string()]);
-    let got = t.ok("d", "CAPABILITY");
-    assert!(got[0].contains(" AUTH=PLAIN") && !got[0].contains("STARTTLS"), "{got:?}");
-    t.ok("e", "LOGIN username password");
-    t.ok("f", "SELECT INBOX");
+    scenarios::starttls_with_pipelined_login(start(demo().allow_insecure_auth(true).tls(server_tls)), client_tls);
     mem.check(BOUND_MIB);
 }
 
 #[test]
 fn login_over_plaintext_is_refused() {
     let mem = Memory::start("LOGIN without TLS");
-    let addr = start(demo());
-    let mut c = Conn::open(addr);
-    let got = c.cmd("a1", "LOGIN username password");
-    assert_eq!(got, vec!["a1 NO [PRIVACYREQUIRED] LOGIN needs TLS\r\n".to_string()]);
-    let got = c.cmd("a2", "AUTHENTICATE PLAIN AHVzZXJuYW1lAHBhc3N3b3Jk");
-    assert_eq!(got, vec!["a2 NO [PRIVACYREQUIRED] AUTHENTICATE needs TLS\r\n".to_string()]);
-    let got = c.ok("a3", "CAPABILITY");
-    assert!(got[0].contains(" LOGINDISABLED") && !got[0].contains("AUTH="), "{got:?}");
-    let got = c.cmd("a4", "SELECT INBOX");
-    assert!(got.len() == 1 && got[0].starts_with("a4 BAD "), "still not authenticated: {got:?}");
+    scenarios::login_over_plaintext(start(demo()));
     mem.check(BOUND_MIB);
 }
 
@@ -450,23 +330,7 @@ fn login_over_plaintext_is_refused() {
 #[test]
 fn deep_nesting_is_bad_and_the_connection_goes_on() {
     let mem = Memory::start("10,000-deep SEARCH nesting");
-    let addr = start(demo().allow_insecure_auth(true));
-    let mut c = Conn::open(addr);
-    c.login();
-    c.ok("a0", "SELECT INBOX");
-    let deep = 10_000;
-    let parens = format!("SEARCH {}ALL{}", "(".repeat(deep), ")".repeat(deep));
-    let nots = format!("SEARCH {}ALL", "NOT ".repeat(deep));
-    let ors = format!("SEARCH {}ALL", "OR ALL ".repeat(deep));
-    let unbalanced = format!("SEARCH {}", "(".repeat(deep));
-    for (tag, line) in [("a1", &parens), ("a2", &nots), ("a3", &ors), ("a4", &unbalanced)] {
-        let got = c.cmd(tag, line);
-        assert!(got.len() == 1 && got[0].starts_with(&format!("{tag} BAD ")), "{tag}: {got:?}");
-    }
-    // Within the limit (64), the same shapes work.
-    let ok = format!("SEARCH {}ALL{} {}ALL", "(".repeat(60), ")".repeat(60), "NOT NOT ".repeat(30));
-    assert_eq!(c.ok("a5", &ok), vec!["* SEARCH 1\r\n".to_string()]);
-    c.ok("a6", "NOOP");
+    scenarios::deep_nesting(start(demo().allow_insecure_auth(true)));
     mem.check(BOUND_MIB);
 }
 
@@ -498,38 +362,13 @@ fn deeply_nested_mime_message_is_served() {
     mem.check(BOUND_MIB);
 }
 
-/// Sends 1,000 malformed commands at once (from another thread) and reads everything the
-/// server says until it closes the connection.
-fn bad_command_flood(server: Server<MemoryBackend>) -> Vec<String> {
-    let addr = start(server);
-    let mut c = Conn::open(addr);
-    let mut w = c.s.try_clone().unwrap();
-    let writer = std::thread::spawn(move || {
-        let all: Vec<u8> = (0..1_000).flat_map(|i| format!("b{i} FROBNICATE\r\n").into_bytes()).collect();
-        // The server closes the connection partway: the rest may fail to send.
-        let _ = w.write_all(&all);
-    });
-    let rest = c.until_closed();
-    writer.join().unwrap();
-    String::from_utf8_lossy(&rest).split_inclusive("\r\n").map(str::to_string).collect()
-}
-
 #[test]
 fn a_thousand_bad_commands_get_bye_after_the_limit() {
     let mem = Memory::start("1,000 bad commands");
-    for limit in [None, Some(3)] {
-        let mut server = demo();
-        if let Some(n) = limit {
-            server.options_mut().max_bad_commands = n;
-        }
-        let got = bad_command_flood(server);
-        let n = limit.unwrap_or(10) as usize;
-        assert_eq!(got.len(), n + 1, "{got:?}");
-        for (i, line) in got[..n].iter().enumerate() {
-            assert!(line.starts_with(&format!("b{i} BAD ")), "{line}");
-        }
-        assert_eq!(got[n], "* BYE Too many invalid commands\r\n");
-    }
+    scenarios::bad_command_flood(start(demo().allow_insecure_auth(true)), 10);
+    let mut server = demo().allow_insecure_auth(true);
+    server.options_mut().max_bad_commands = 3;
+    scenarios::bad_command_flood(start(server), 3);
     mem.check(BOUND_MIB);
 }
 
@@ -537,85 +376,17 @@ fn a_thousand_bad_commands_get_bye_after_the_limit() {
 
 #[test]
 fn client_killed_mid_append_leaves_no_partial_message() {
-    let mem = Memory::start("client killed mid-APPEND");
+    let mut mem = Memory::start("client killed mid-APPEND");
     let addr = start(demo().allow_insecure_auth(true));
-    let base = threads();
-    // A synchronising literal, half sent.
-    let mut c = Conn::open(addr);
-    c.login();
-    c.send(b"a1 APPEND INBOX {100000}\r\n");
-    assert!(c.line().starts_with("+ "));
-    c.send(&[b'x'; 50_000]);
-    kill(c);
-    // A non-synchronising one, half sent.
-    let mut c = Conn::open(addr);
-    c.login();
-    c.send(b"a1 APPEND INBOX {100000+}\r\nSubject: half\r\n\r\n");
-    c.send(&[b'x'; 50_000]);
-    kill(c);
-    // A whole message, the command's final CRLF missing.
-    let mut c = Conn::open(addr);
-    c.login();
-    c.send(b"a1 APPEND INBOX {7+}\r\nSubject");
-    kill(c);
-    wait_threads(base);
-    assert_eq!(inbox_count(addr), 1);
-    // The store takes the next APPEND as usual.
-    let mut c = Conn::open(addr);
-    c.login();
-    c.send(b"a1 APPEND INBOX {20+}\r\nSubject: whole\r\n\r\nok\r\n");
-    assert!(c.until("a1").last().unwrap().starts_with("a1 OK [APPENDUID "));
-    assert_eq!(inbox_count(addr), 2);
+    scenarios::killed_mid_append(addr, &mut mem);
     mem.check(BOUND_MIB);
 }
 
 #[test]
 fn clients_killed_during_idle_and_mid_fetch_leave_the_server_healthy() {
-    let mem = Memory::start("clients killed in IDLE and mid-FETCH (8 MiB message)");
+    let mut mem = Memory::start("clients killed in IDLE and mid-FETCH (8 MiB message)");
     let addr = start(demo().allow_insecure_auth(true));
-    // A session that stays connected throughout.
-    let mut other = Conn::open(addr);
-    other.login();
-    const SIZE: u64 = 8 * MIB;
-    other.send(format!("o1 APPEND INBOX {{{SIZE}+}}\r\n").as_bytes());
-    stream_message(&mut other, "8 MiB", SIZE);
-    other.send(b"\r\n");
-    assert!(other.until("o1").last().unwrap().starts_with("o1 OK"));
-    other.ok("o2", "SELECT INBOX");
-    let base = threads();
-
-    let mut idler = Conn::open(addr);
-    idler.login();
-    idler.ok("i1", "SELECT INBOX");
-    idler.send(b"i2 IDLE\r\n");
-    assert_eq!(idler.line(), "+ idling\r\n");
-    kill(idler);
-
-    // 8 MiB is more than the socket buffers hold: the server is blocked writing when the
-    // client goes.
-    let mut fetcher = Conn::open(addr);
-    fetcher.login();
-    fetcher.ok("f1", "SELECT INBOX");
-    fetcher.send(b"f2 FETCH 2 BODY[]\r\n");
-    std::thread::sleep(Duration::from_millis(200));
-    kill(fetcher);
-
-    wait_threads(base);
-    // The other session: commands, and IDLE woken by an APPEND from a new connection.
-    // (The killed FETCH set \Seen before its answer failed: `other` hears of it.)
-    let got = other.ok("o3", "FETCH 2 RFC822.SIZE");
-    assert_eq!(got[0], format!("* 2 FETCH (RFC822.SIZE {SIZE})\r\n"), "{got:?}");
-    other.send(b"o4 IDLE\r\n");
-    assert_eq!(other.line(), "+ idling\r\n");
-    let mut late = Conn::open(addr);
-    late.login();
-    late.send(b"l2 APPEND INBOX {20+}\r\nSubject: after\r\n\r\nok\r\n");
-    assert!(late.until("l2").last().unwrap().starts_with("l2 OK"));
-    assert_eq!(other.line(), "* 3 EXISTS\r\n");
-    other.send(b"DONE\r\n");
-    assert!(other.until("o4").last().unwrap().starts_with("o4 OK"));
-    let got = late.ok("l3", "SELECT INBOX");
-    assert!(got.contains(&"* 3 EXISTS\r\n".to_string()), "{got:?}");
+    scenarios::killed_in_idle_and_mid_fetch(addr, &mut mem);
     mem.check(BOUND_MIB);
 }
 
@@ -703,29 +474,9 @@ fn server_closed_mid_stream_is_a_typed_error() {
 #[test]
 fn fetch_of_a_large_mailbox_is_not_copied_whole() {
     let mut mem = Memory::start("FETCH 2:* BODY.PEEK[] of 10 × 8 MiB, read slowly");
-    let addr = start(demo().allow_insecure_auth(true));
-    let mut c = Conn::open(addr);
-    c.login();
-    const SIZE: u64 = 8 * MIB;
-    for i in 0..10 {
-        c.send(format!("a{i} APPEND INBOX {{{SIZE}+}}\r\n").as_bytes());
-        stream_message(&mut c, &format!("big {i}"), SIZE);
-        c.send(b"\r\n");
-        assert!(c.until(&format!("a{i}")).last().unwrap().starts_with(&format!("a{i} OK")));
-    }
-    c.ok("s", "SELECT INBOX");
-    // The 80 MiB are in the store now; one FETCH answers with all of them, written from the
-    // store's buffers rather than copied into one answer (80 MiB). The test's own reading
-    // holds up to two copies of one 8 MiB response (its buffer and the response).
-    mem.rebase();
-    c.send(b"f FETCH 2:* BODY.PEEK[]\r\n");
-    std::thread::sleep(Duration::from_millis(500));
-    for seq in 2..=11 {
-        let rsp = c.try_response().unwrap().unwrap();
-        assert!(rsp.starts_with(format!("* {seq} FETCH (BODY[] {{{SIZE}}}\r\n").as_bytes()), "{seq}");
-        assert!(rsp.len() as u64 > SIZE, "{seq}");
-    }
-    assert!(c.until("f").last().unwrap().starts_with("f OK"));
+    scenarios::fetch_of_a_large_mailbox(start(demo().allow_insecure_auth(true)), &mut mem);
+    // Not the 80 MiB answer: the test's own reading holds up to two copies of one 8 MiB
+    // response (its buffer and the response).
     mem.check(24);
 }
 
