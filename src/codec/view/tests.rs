@@ -93,6 +93,31 @@ fn transcript_fetches_equal_the_owned_parse() {
     assert!(fetches > 5, "{fetches}");
 }
 
+/// Every file of the response fuzz corpora (`fuzz/corpus/response_*`, inputs the fuzzer
+/// found interesting), whole and framed, through both parsers. Skipped where the corpora
+/// are absent.
+#[test]
+fn fuzz_corpus_responses_get_the_same_decision() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let (mut files, mut fetches) = (0, 0);
+    for target in ["response_parser", "response_roundtrip"] {
+        let Ok(dir) = std::fs::read_dir(root.join(target)) else { continue };
+        for entry in dir.flatten() {
+            let Ok(data) = std::fs::read(entry.path()) else { continue };
+            files += 1;
+            same_as_owned(&data);
+            let mut framer = Framer::new(Role::Client, FramerOptions::default());
+            framer.handle_input(&data);
+            while let Some(e) = framer.poll() {
+                if let FramerEvent::Message(f) = e {
+                    fetches += usize::from(same_as_owned(f.bytes()));
+                }
+            }
+        }
+    }
+    eprintln!("{files} corpus files, {fetches} FETCH messages");
+}
+
 /// The FETCH inputs of the quirk table (`QUIRKS.md`), and more lenient forms.
 const QUIRKS: &[&[u8]] = &[
     b"* 1 FETCH (UID 19436 )\r\n",
