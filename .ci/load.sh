@@ -7,7 +7,8 @@
 #   Usage: .ci/load.sh   (from the repository root, after the release build below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q --release -p imap-machine-cli -p imap-machine-tokio --example load
+cargo build -q --release -p imap-machine-cli --bin imapm
+cargo build -q --release -p imap-machine-tokio --example load
 T=target/release
 PORT=${LOAD_PORT:-21190}
 
