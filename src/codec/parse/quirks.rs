@@ -155,6 +155,29 @@ fn bracket_flag() {
 }
 
 #[test]
+fn bracket_in_a_code_that_cannot_be_kept_faithfully_is_malformed() {
+    // Found by the `response_roundtrip` fuzz target: PERMANENTFLAGS whose list does not
+    // parse (no space before `\Flagged`), cut at its first `]` and glued to the text. Kept
+    // raw, it re-encoded as `(a ] \Flagged)] t`, a valid PERMANENTFLAGS: another response.
+    let err = parse_response(&Bytes::from_static(b"* OK [PERMANENTFLAGS (a ]\\Flagged)] t\r\n")).unwrap_err();
+    assert!(err.to_string().contains("after a malformed response code"), "{err}");
+    let err = parse_response(&Bytes::from_static(b"* NO [BADCHARSET (a ]\"x\")] t\r\n")).unwrap_err();
+    assert!(err.to_string().contains("after a malformed response code"), "{err}");
+    // With the space, the list parses: `]` is a keyword (quirk `bracket-flag`), both ways.
+    let rsp = parse(b"* OK [PERMANENTFLAGS (a ] \\Flagged)] t\r\n");
+    let Response::Status { status, .. } = &rsp else { panic!() };
+    let Some(Code::PermanentFlags(perm)) = &status.code else { panic!("{status:?}") };
+    assert_eq!(perm.len(), 3);
+    strict(&rsp);
+    // A raw code that ends properly, and any unknown code glued to its text, stay raw.
+    let rsp = parse(b"* OK [PERMANENTFLAGS (a ] \"x\")] t\r\n");
+    let Response::Status { status, .. } = &rsp else { panic!() };
+    assert!(matches!(&status.code, Some(Code::Other { .. })), "{status:?}");
+    strict(&rsp);
+    strict(&parse(b"* OK [X-FOO a]b\r\n"));
+}
+
+#[test]
 fn negative_number_is_clamped() {
     let rsp = parse(b"* 1 FETCH (RFC822.SIZE -1)\r\n");
     assert_eq!(fetch_items(&rsp), &[FetchItem::Rfc822Size(0)]);

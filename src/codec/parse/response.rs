@@ -112,7 +112,9 @@ fn resp_cond(i: In<'_>, untagged: bool) -> PResult<'_, StatusResponse> {
 /// "READ-ONLY" / "READ-WRITE" / "TRYCREATE" / "UIDNEXT" SP nz-number / "UIDVALIDITY" SP
 /// nz-number / "UNSEEN" SP nz-number / atom [SP 1*<any TEXT-CHAR except "]">]` and the
 /// codes of RFC 4315, 5530, 7162 and 7889. A known code whose arguments don't parse is
-/// kept raw as [`Code::Other`].
+/// kept raw as [`Code::Other`]; for PERMANENTFLAGS and BADCHARSET, whose arguments may
+/// hold a `]`, only if the raw form ends where a code ends: at a `]` followed by a space or
+/// the line end.
 fn resp_text_code(i: In<'_>) -> PResult<'_, Code> {
     let (rest, name) = atom_l(i)?;
     if let Ok((j, code)) = known_code(name.as_str(), rest) {
@@ -120,14 +122,25 @@ fn resp_text_code(i: In<'_>) -> PResult<'_, Code> {
             return Ok((j, code));
         }
     }
+    // The codes whose arguments may hold a `]` (flags with quirk `bracket-flag`, astrings).
+    let bracketed = ["PERMANENTFLAGS", "BADCHARSET"].iter().any(|w| name.as_str().eq_ignore_ascii_case(w));
     // Raw: atom [SP 1*<any TEXT-CHAR except "]">]
-    if rest.first() == Some(b' ') {
+    let (j, value) = if rest.first() == Some(b' ') {
         let v = rest.advance(1);
         let n = v.as_slice().iter().position(|&b| matches!(b, b']' | b'\r' | b'\n')).unwrap_or(v.as_slice().len());
         let (j, value) = v.split(n);
-        return Ok((j, Code::Other { name, value: Some(value.to_bytes()) }));
+        (j, Some(value.to_bytes()))
+    } else {
+        (rest, None)
+    };
+    // Such a code cut short at a `]` inside its arguments (a flag or string holding one)
+    // and glued to the text: taking it raw would turn `(a ]\Flagged)] t` into a code
+    // `(a ` and a text `\Flagged)] t`, which re-encodes (with the space after `]`) as a
+    // valid PERMANENTFLAGS. Not a response that can be kept faithfully: malformed.
+    if bracketed && !matches!(j.as_slice(), [b']', b' ' | b'\r' | b'\n', ..] | [b']']) {
+        return fail(j, ParseErrorKind::Expected("] then SP or CRLF after a malformed response code"));
     }
-    Ok((rest, Code::Other { name, value: None }))
+    Ok((j, Code::Other { name, value }))
 }
 
 fn known_code<'a>(name: &str, i: In<'a>) -> PResult<'a, Code> {
