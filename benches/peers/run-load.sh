@@ -30,8 +30,13 @@ LOAD=$TARGET/examples/load
 mkdir -p "$OUT"
 export DOVECOT_DIR=${DOVECOT_DIR:-/dev/shm/imapm-load-dovecot}
 
+# A sampler: the load and the busiest processes every 5 s, to show the machine was quiet.
+( while true; do { date +%T; top -b -n 1 -w 120 | sed -n "1p;7,12p"; } >> "$OUT/sampler.txt"; sleep 5; done ) &
+SAMPLER=$!
+
 pids=()
 cleanup() {
+  kill "$SAMPLER" 2>/dev/null || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   DOVECOT_DIR=$DOVECOT_DIR bash "$SHARED/peers/stop-dovecot.sh" >/dev/null 2>&1 || true
 }
