@@ -4,7 +4,7 @@
 //! [`Message::parse`] reads the header and the MIME tree once and keeps byte offsets;
 //! everything else is derived on request and shares the message's buffer: ENVELOPE and
 //! BODYSTRUCTURE (RFC 3501 §7.4.2), `BODY[section]<partial>` (§6.4.5), BINARY (RFC 3516),
-//! and SEARCH matching (§6.4.4, see [`matches`]). Header text in other charsets is
+//! and SEARCH matching (§6.4.4, see [`matches()`]). Header text in other charsets is
 //! decoded by [`decode_header`] (RFC 2047) under a [`Decoder`] chosen per call.
 //!
 //! The results are the ones Dovecot gives for the same message; `tests/dovecot_differential.rs`
