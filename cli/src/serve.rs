@@ -1,5 +1,7 @@
 //! `imapm serve`: a demo IMAP server on the in-memory backend, on the tokio server of
-//! `imap-machine-tokio` (one task per connection on a multi-threaded runtime).
+//! `imap-machine-tokio`: one task per connection, on one single-threaded runtime per
+//! thread (one thread per core by default), each accepting on its own SO_REUSEPORT
+//! listener.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -92,44 +94,97 @@ fn raise_fd_limit(max_connections: usize) -> Option<u64> {
 
 pub(crate) fn run(o: ServeOptions) -> std::io::Result<()> {
     let fds = raise_fd_limit(o.max_connections);
-    let mut rt = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = o.threads {
-        rt.worker_threads(n);
+    let threads = o.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let listeners = listeners(&o.listen, threads)?;
+    let server = server(&o)?;
+    let main = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // One single-threaded runtime per thread, each accepting on its own listener (the
+    // kernel spreads connections over them, SO_REUSEPORT): a connection stays on the thread
+    // that accepted it, and nothing is handed between threads but store updates.
+    let mut others = Vec::new();
+    let mut listeners = listeners.into_iter();
+    let first = listeners.next().ok_or_else(|| std::io::Error::other("no listener"))?;
+    for (k, l) in listeners.enumerate() {
+        let s = server.clone();
+        let t = std::thread::Builder::new().name(format!("imapm-{}", k + 1)).spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(async move { s.serve(TcpListener::from_std(l)?).await })
+        })?;
+        others.push(t);
     }
-    rt.enable_all().build()?.block_on(serve(o, fds))
+    let result = main.block_on(serve(&o, server, first, threads, fds));
+    for t in others {
+        t.join().map_err(|_| std::io::Error::other("a server thread panicked"))??;
+    }
+    result
 }
 
-async fn serve(o: ServeOptions, fds: Option<u64>) -> std::io::Result<()> {
+/// `n` listening sockets on `addr`, all with SO_REUSEPORT; with port 0, the port the first
+/// one got.
+fn listeners(addr: &str, n: usize) -> std::io::Result<Vec<std::net::TcpListener>> {
+    use std::net::ToSocketAddrs;
+    let mut addr = addr.to_socket_addrs()?.next().ok_or_else(|| std::io::Error::other("no address to listen on"))?;
+    // Registering a listener needs a runtime; each is handed over as a std listener.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_io().build()?;
+    let _guard = rt.enter();
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n.max(1) {
+        let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        socket.set_reuseaddr(true)?;
+        socket.set_reuseport(true)?;
+        socket.bind(addr)?;
+        let listener = socket.listen(1024)?;
+        addr = listener.local_addr()?;
+        out.push(listener.into_std()?);
+    }
+    Ok(out)
+}
+
+/// The server every thread runs (clones share the connection limit and the shutdown).
+fn server(o: &ServeOptions) -> std::io::Result<Server<MemoryBackend>> {
     let backend = MemoryBackend::with_demo_data();
     for (n, p) in &o.users {
         backend.add_user(n, p);
     }
-    let backend = Arc::new(backend);
     let tls = match (&o.cert, &o.key) {
         (Some(c), Some(k)) => Some(tls::server_config_from_pem_files(c, k).map_err(std::io::Error::other)?),
         _ => None,
     };
     // Without TLS this is a loopback demo: allow plaintext LOGIN so any client works.
     let insecure = o.insecure || tls.is_none();
-    let mut server =
-        Server::new(backend).allow_insecure_auth(insecure).max_connections(o.max_connections).log_connections(!o.quiet);
+    let mut server = Server::new(Arc::new(backend))
+        .allow_insecure_auth(insecure)
+        .max_connections(o.max_connections)
+        .log_connections(!o.quiet);
     if o.debug {
         server = server.debug_tap(DebugTap::stderr());
     }
-    if let Some(tls) = tls.clone() {
+    if let Some(tls) = tls {
         server = server.tls(tls);
     }
-    if let (Some(addr), Some(_)) = (&o.tls_listen, &tls) {
+    Ok(server)
+}
+
+/// The first thread: the banner, implicit TLS if asked, Ctrl-C, and its share of IMAP.
+async fn serve(
+    o: &ServeOptions,
+    server: Server<MemoryBackend>,
+    listener: std::net::TcpListener,
+    threads: usize,
+    fds: Option<u64>,
+) -> std::io::Result<()> {
+    let listener = TcpListener::from_std(listener)?;
+    let tls = o.cert.is_some();
+    if let Some(addr) = o.tls_listen.as_ref().filter(|_| tls) {
         let listener = TcpListener::bind(addr).await?;
         eprintln!("imapm: IMAPS (implicit TLS) on {}", listener.local_addr()?);
         let s = server.clone();
         tokio::spawn(async move { s.serve_tls(listener).await });
     }
-    let listener = TcpListener::bind(&o.listen).await?;
-    let starttls = if tls.is_some() { ", STARTTLS" } else { "" };
+    let starttls = if tls { ", STARTTLS" } else { "" };
     eprintln!(
         "imapm: IMAP on {}{starttls}; in-memory store; user `username`, password `password`{}; \
-         at most {} connections (open files limit {}); Ctrl-C stops",
+         {threads} thread(s); at most {} connections (open files limit {}); Ctrl-C stops",
         listener.local_addr()?,
         o.users.iter().map(|(n, _)| format!(", user `{n}`")).collect::<String>(),
         o.max_connections,
