@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use imap_machine::client::{self, Authenticator, Client, ClientOptions};
 use imap_machine::codec::{
-    encode_command, encode_response, parse_authenticate_data, parse_command, parse_idle_done, parse_response,
-    parse_tag_prefix, EncodeOptions, FrameError, FrameErrorKind, Framer, FramerEvent, FramerOptions, LiteralPolicy,
-    Role,
+    encode_command, encode_response, parse_authenticate_data, parse_command, parse_fetch_view, parse_idle_done,
+    parse_response, parse_tag_prefix, EncodeOptions, FetchTape, FrameError, FrameErrorKind, Framer, FramerEvent,
+    FramerOptions, LiteralPolicy, Role,
 };
 use imap_machine::mime::{self, Message, Part, SearchContext};
 use imap_machine::mutf7;
@@ -47,6 +47,7 @@ pub(crate) const TARGETS: &[(&str, Target)] = &[
     ("server_session", server_session),
     ("mime", mime),
     ("mutf7", mutf7),
+    ("fetch_view", fetch_view),
 ];
 
 /// One fixed instant per process: the machines take time as an argument.
@@ -267,6 +268,27 @@ pub(crate) fn response_roundtrip(data: &[u8]) {
         match parse_response(&wire) {
             Ok(again) => assert_eq!(again, rsp, "round trip of {msg:?} through {wire:?}"),
             Err(e) => panic!("re-encoded response does not parse: {e} in {wire:?} (from {msg:?})"),
+        }
+    }
+}
+
+/// The borrowed FETCH view against the owned parser, on every message a client's framer
+/// delivers: the same accept/reject decision, and for a FETCH the same value (through
+/// `to_response_in` and through a reused `FetchTape`). Anything but a FETCH is refused.
+pub(crate) fn fetch_view(data: &[u8]) {
+    let mut tape = FetchTape::new();
+    for msg in framed(Role::Client, data) {
+        let owned = parse_response(&msg);
+        match (&owned, parse_fetch_view(&msg)) {
+            (Ok(rsp @ Response::Data(Data::Fetch { .. })), Ok(view)) => {
+                assert_eq!(&view.to_response_in(&msg), rsp, "view of {msg:?}");
+                let again = tape.parse(&msg).expect("the tape takes what the view took");
+                assert_eq!(&again.to_response(), rsp, "reused tape on {msg:?}");
+            }
+            (Ok(Response::Data(Data::Fetch { .. })), Err(e)) => panic!("view refused a FETCH: {e} in {msg:?}"),
+            (Ok(_), Ok(_)) => panic!("view accepted a response that is not a FETCH: {msg:?}"),
+            (Err(e), Ok(_)) => panic!("view accepted a malformed response ({e}): {msg:?}"),
+            (_, Err(_)) => {}
         }
     }
 }

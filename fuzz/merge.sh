@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUSTC_BOOTSTRAP=1
 bin=fuzz/target/x86_64-unknown-linux-gnu/release
-all=(framer command_parser response_parser command_roundtrip response_roundtrip client_machine server_session mime mutf7)
+all=(framer command_parser response_parser command_roundtrip response_roundtrip client_machine server_session mime mutf7 fetch_view)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 cargo fuzz build
 for t in "${targets[@]}"; do

@@ -283,6 +283,9 @@ fn main() {
         for (i, m) in sm.iter().enumerate() {
             corpus.add("response_parser", &format!("{name}-s{i:03}"), m);
             corpus.add("response_roundtrip", &format!("{name}-s{i:03}"), m);
+            if is_fetch(m) {
+                corpus.add("fetch_view", &format!("{name}-s{i:03}"), m);
+            }
         }
         let is_client = name.contains("transcripts-client");
         for (i, p) in pieces(&cm, &setup(&cm)).iter().enumerate() {
@@ -319,6 +322,9 @@ fn main() {
         for (j, m) in messages(Role::Client, s).iter().enumerate() {
             corpus.add("response_parser", &format!("session-{i}-{j:02}"), m);
             corpus.add("response_roundtrip", &format!("session-{i}-{j:02}"), m);
+            if is_fetch(m) {
+                corpus.add("fetch_view", &format!("session-{i}-{j:02}"), m);
+            }
         }
     }
 
@@ -338,4 +344,9 @@ fn main() {
     }
 
     println!("{} seed files, {} bytes, in {}", corpus.count, corpus.bytes, corpus.root.display());
+}
+
+/// Whether a server message is a FETCH response (a seed for the `fetch_view` target).
+fn is_fetch(m: &[u8]) -> bool {
+    m.starts_with(b"* ") && m.windows(7).any(|w| w == b" FETCH ")
 }

@@ -98,3 +98,8 @@ fn mime() {
 fn mutf7() {
     replay("mutf7");
 }
+
+#[test]
+fn fetch_view() {
+    replay("fetch_view");
+}
