@@ -5,26 +5,13 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use support::serve::serve;
 
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/peers")
-}
-
-fn missing(what: &str) -> bool {
-    if std::env::var_os("CI").is_some() {
-        panic!("{what} is required in CI");
-    }
-    eprintln!("\n*** SKIP: {what} not found on this machine (CI installs it) ***\n");
-    true
-}
-
-fn have(cmd: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {cmd}")).output().is_ok_and(|o| o.status.success())
-}
+#[path = "../../adapters/blocking/tests/support/peers_env.rs"]
+mod peers_env;
+use peers_env::{have, missing, shared};
 
 #[test]
 fn imaplib_curl_and_mbsync_against_imapm_serve() {

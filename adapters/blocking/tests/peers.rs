@@ -12,21 +12,9 @@ use imap_machine::store::memory::MemoryBackend;
 use imap_machine::types::{FetchAttribute, FetchAttributes, FetchItem, Flag, SearchKey, StoreKind};
 use imap_machine_blocking::{Client, Server};
 
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/peers")
-}
-
-fn missing(what: &str) -> bool {
-    if std::env::var_os("CI").is_some() {
-        panic!("{what} is required in CI");
-    }
-    eprintln!("\n*** SKIP: {what} not found on this machine (CI installs it) ***\n");
-    true
-}
-
-fn have(cmd: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {cmd}")).output().is_ok_and(|o| o.status.success())
-}
+#[path = "support/peers_env.rs"]
+mod peers_env;
+use peers_env::{have, missing, shared};
 
 fn our_server() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

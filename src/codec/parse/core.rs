@@ -170,6 +170,15 @@ pub(crate) fn quoted(i: In<'_>) -> PResult<'_, IString> {
 
 /// Checks a run of quoted content: TEXT-CHARs, or well-formed UTF-8 sequences.
 fn check_quoted_chars(at: In<'_>, run: &[u8]) -> Result<(), nom::Err<ParseError>> {
+    match quoted_chars_error(run) {
+        None => Ok(()),
+        Some((k, kind)) => Err(nom::Err::Error(ParseError::at(at.advance(k), kind))),
+    }
+}
+
+/// Where a run of quoted content stops being TEXT-CHARs or well-formed UTF-8, and why;
+/// shared by the owned parser and the FETCH view.
+pub(crate) fn quoted_chars_error(run: &[u8]) -> Option<(usize, ParseErrorKind)> {
     let mut eight_bit = false;
     for (k, &b) in run.iter().enumerate() {
         if b >= 0x80 {
@@ -180,15 +189,15 @@ fn check_quoted_chars(at: In<'_>, run: &[u8]) -> Result<(), nom::Err<ParseError>
                 b'\r' => ParseErrorKind::Expected("closing DQUOTE"),
                 _ => ParseErrorKind::Expected("TEXT-CHAR"),
             };
-            return Err(nom::Err::Error(ParseError::at(at.advance(k), kind)));
+            return Some((k, kind));
         }
     }
     if eight_bit {
         if let Err(e) = std::str::from_utf8(run) {
-            return Err(nom::Err::Error(ParseError::at(at.advance(e.valid_up_to()), ParseErrorKind::Utf8)));
+            return Some((e.valid_up_to(), ParseErrorKind::Utf8));
         }
     }
-    Ok(())
+    None
 }
 
 /// `literal = "{" number ["+"] "}" CRLF *CHAR8` and, where `binary` allows it,

@@ -147,10 +147,9 @@ pub(crate) fn msg_att_item(i: In<'_>) -> PResult<'_, FetchItem> {
     Ok(item)
 }
 
-/// An item this library doesn't know: its name (with any `[section]<origin>`) and raw
-/// value.
-fn other(i: In<'_>) -> PResult<'_, FetchItem> {
-    let s = i.as_slice();
+/// The length of an unknown FETCH item's name, `[section]<origin>` included: up to the
+/// first space, parenthesis or line end outside brackets. Shared with the FETCH view.
+pub(crate) fn other_item_name_len(s: &[u8]) -> usize {
     let mut n = 0;
     let mut depth = 0u32;
     while n < s.len() {
@@ -162,6 +161,13 @@ fn other(i: In<'_>) -> PResult<'_, FetchItem> {
         }
         n += 1;
     }
+    n
+}
+
+/// An item this library doesn't know: its name (with any `[section]<origin>`) and raw
+/// value.
+fn other(i: In<'_>) -> PResult<'_, FetchItem> {
+    let n = other_item_name_len(i.as_slice());
     if n == 0 {
         return unexpected(i, "fetch item");
     }

@@ -20,7 +20,7 @@ pub(crate) mod core;
 mod fetch;
 mod input;
 pub(crate) mod lenient;
-mod message;
+pub(crate) mod message;
 #[cfg(test)]
 mod quirks;
 mod response;

@@ -8,10 +8,11 @@
 
 use super::{Kind, Node, Str, FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_EXTENSION, FLAG_FLAGGED};
 use super::{FLAG_KEYWORD, FLAG_RECENT, FLAG_SEEN};
-use crate::codec::parse::core::{date_time_slice, unexpected_kind};
+use crate::codec::parse::core::{date_time_slice, quoted_chars_error, unexpected_kind};
 use crate::codec::parse::lenient::QUOTED_STOP;
+use crate::codec::parse::message::other_item_name_len;
 use crate::codec::parse::{ParseError, ParseErrorKind};
-use crate::types::chars::{self, ASTRING, ATOM, DIGIT, TEXT};
+use crate::types::chars::{self, ASTRING, ATOM, DIGIT};
 
 mod body;
 
@@ -327,25 +328,10 @@ impl<'a, 't> Scan<'a, 't> {
 
     /// A run of strict quoted content: TEXT-CHARs, or well-formed UTF-8.
     fn check_quoted_chars(&self, at: usize, run: &[u8]) -> R<()> {
-        let mut eight_bit = false;
-        for (k, &b) in run.iter().enumerate() {
-            if b >= 0x80 {
-                eight_bit = true;
-            } else if !chars::is(b, TEXT) {
-                let kind = match b {
-                    0 => ParseErrorKind::Nul,
-                    b'\r' => ParseErrorKind::Expected("closing DQUOTE"),
-                    _ => ParseErrorKind::Expected("TEXT-CHAR"),
-                };
-                return self.err(at + k, kind);
-            }
+        match quoted_chars_error(run) {
+            None => Ok(()),
+            Some((k, kind)) => self.err(at + k, kind),
         }
-        if eight_bit {
-            if let Err(e) = std::str::from_utf8(run) {
-                return self.err(at + e.valid_up_to(), ParseErrorKind::Utf8);
-            }
-        }
-        Ok(())
     }
 
     /// The strict `astring = 1*ASTRING-CHAR / string`, as a node (header-field names).
@@ -600,18 +586,7 @@ impl<'a, 't> Scan<'a, 't> {
 
     /// An unknown item: its name (with any `[section]<origin>`) and raw value.
     fn other(&mut self, at: usize) -> R {
-        let s = &self.s[at..];
-        let mut n = 0;
-        let mut depth = 0u32;
-        while n < s.len() {
-            match s[n] {
-                b'[' => depth += 1,
-                b']' => depth = depth.saturating_sub(1),
-                b' ' | b'(' | b')' | b'\r' | b'\n' if depth == 0 => break,
-                _ => {}
-            }
-            n += 1;
-        }
+        let n = other_item_name_len(&self.s[at..]);
         if n == 0 {
             return self.unexpected(at, "fetch item");
         }
