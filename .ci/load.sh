@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI's load checks against `imapm serve` (the tokio server on the memory backend), 127.0.0.1
-# only: 10 s at 10 clients with every response verified, then 10,000 connections in IDLE
+# only: 10 s at 10 clients with every response verified (and 5 s more through the tokio
+# adapter's Client), then 10,000 connections in IDLE
 # that must all see each of 5 APPENDs, with the server's VmRSS under 200 MiB and the p99
 # delivery latency under 1 s. The generator and `imapm serve` raise their own open-files
 # limits. Any failure exits non-zero.
@@ -22,6 +23,9 @@ echo "-- 10 clients, 10 s"
 pids+=($!)
 wait_port $PORT
 "$T/examples/load" --addr 127.0.0.1:$PORT --user bench --pass bench --clients 10 --seconds 10 | grep -E '^(summary|total)'
+echo "-- 10 clients, 5 s, through the tokio adapter's Client"
+"$T/examples/load" --addr 127.0.0.1:$PORT --user bench --pass bench --clients 10 --seconds 5 --driver tokio \
+  --mailbox-prefix tokio | grep -E '^(summary|total)'
 
 echo "-- 10,000 idle connections"
 "$T/imapm" serve --listen 127.0.0.1:$((PORT + 1)) --user bench:bench --quiet &

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The server load comparison of BENCHMARKS.md ("Server load"), 127.0.0.1 only.
 #
-# Runs the load generator (adapters/tokio/examples/load.rs) for $SECONDS s at 1, 10 and 50
+# Runs the load generator (adapters/tokio/examples/load/) for $SECONDS s at 1, 10 and 50
 # clients against `imapm serve`, go-imap v1's memory server and Dovecot (maildir on a tmpfs),
 # interleaved by client count, then the IDLE test against a fresh `imapm serve`.
 #
@@ -11,6 +11,11 @@
 #          SHARED (default ../shared)  holds peers/start-dovecot.sh and stop-dovecot.sh
 #          SECONDS_PER_RUN (default 30), CLIENTS (default "1 10 50"), IDLE (default 10000),
 #          PORT_BASE (default 21140: imapm +3, go-imap +4, Dovecot +5, IDLE imapm +6)
+#          LAYOUT (default shared): shared = servers and generator float over both cores;
+#                 pinned = every server on core 0 (taskset; imapm then runs one runtime and
+#                 Go one P, as each sizes itself to the CPUs it may use), generator on core 1
+#          DRIVER (default machine): the generator's client, machine or tokio (see load/conn.rs)
+#          SERVERS (default "imapm goimap dovecot")
 # Build first:
 #   cargo build --release -p imap-machine-cli
 #   cargo build --release -p imap-machine-tokio --example load
@@ -27,7 +32,16 @@ IDLE=${IDLE:-10000}
 B=${PORT_BASE:-21140}
 P_IMAPM=$((B + 3)) P_GO=$((B + 4)) P_DOVE=$((B + 5)) P_IDLE=$((B + 6))
 LOAD=$TARGET/examples/load
+LAYOUT=${LAYOUT:-shared}
+DRIVER=${DRIVER:-machine}
+SERVERS=${SERVERS:-imapm goimap dovecot}
+case $LAYOUT in
+  shared) ON_SERVER=() ON_GEN=() ;;
+  pinned) ON_SERVER=(taskset -c 0) ON_GEN=(taskset -c 1) ;;
+  *) echo "LAYOUT: shared or pinned" >&2; exit 2 ;;
+esac
 mkdir -p "$OUT"
+echo "layout=$LAYOUT driver=$DRIVER" > "$OUT/summary.txt"
 export DOVECOT_DIR=${DOVECOT_DIR:-/dev/shm/imapm-load-dovecot}
 
 # A sampler: the load and the busiest processes every 5 s, to show the machine was quiet.
@@ -56,19 +70,19 @@ cpu() {
 
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
-"$TARGET/imapm" serve --listen 127.0.0.1:$P_IMAPM --user bench:bench --quiet 2> "$OUT/imapm.log" &
+"${ON_SERVER[@]}" "$TARGET/imapm" serve --listen 127.0.0.1:$P_IMAPM --user bench:bench --quiet 2> "$OUT/imapm.log" &
 PID_IMAPM=$!
 pids+=($!)
-"$GOIMAP" -listen 127.0.0.1:$P_GO 2> "$OUT/goimap.log" &
+"${ON_SERVER[@]}" "$GOIMAP" -listen 127.0.0.1:$P_GO 2> "$OUT/goimap.log" &
 PID_GO=$!
 pids+=($!)
-DOVECOT_PORT=$P_DOVE bash "$SHARED/peers/start-dovecot.sh" > "$OUT/dovecot.pid"
+DOVECOT_PORT=$P_DOVE "${ON_SERVER[@]}" bash "$SHARED/peers/start-dovecot.sh" > "$OUT/dovecot.pid"
 PID_DOVE=$(cat "$OUT/dovecot.pid")
 wait_port $P_IMAPM && wait_port $P_GO && wait_port $P_DOVE
 
 status=0
 for n in $CLIENTS; do
-  for s in imapm goimap dovecot; do
+  for s in $SERVERS; do
     case $s in
       imapm) args=(--addr 127.0.0.1:$P_IMAPM --user bench --pass bench) pid=$PID_IMAPM ;;
       goimap) args=(--addr 127.0.0.1:$P_GO --user username --pass password) pid=$PID_GO ;;
@@ -77,7 +91,7 @@ for n in $CLIENTS; do
     echo "== $s, $n clients, $SECS s ($(uptime))" | tee -a "$OUT/summary.txt"
     before=$(cpu "$pid")
     if ! /usr/bin/time -f "generator CPU: user %U s, system %S s" -o "$OUT/$s-$n.time" \
-        "$LOAD" "${args[@]}" --clients "$n" --seconds "$SECS" --mailbox-prefix "load-$s-$n" \
+        "${ON_GEN[@]}" "$LOAD" "${args[@]}" --clients "$n" --seconds "$SECS" --driver "$DRIVER" --mailbox-prefix "load-$s-$n-$RANDOM" \
         > "$OUT/$s-$n.txt" 2> "$OUT/$s-$n.err"; then
       status=1
     fi
@@ -88,12 +102,14 @@ for n in $CLIENTS; do
   done
 done
 
-# IDLE: a fresh server, so its memory is that of the idlers alone.
-"$TARGET/imapm" serve --listen 127.0.0.1:$P_IDLE --user bench:bench --quiet 2> "$OUT/imapm-idle.log" &
-IDLE_PID=$!
-pids+=($IDLE_PID)
-wait_port $P_IDLE
-echo "== imapm serve, $IDLE idlers ($(uptime))" | tee -a "$OUT/summary.txt"
-"$LOAD" --addr 127.0.0.1:$P_IDLE --user bench --pass bench --idle "$IDLE" --rounds 10 --server-pid $IDLE_PID \
-  --max-rss-mib 200 --max-p99-ms 1000 --mailbox-prefix "idle-$IDLE" 2>&1 | tee "$OUT/idle-$IDLE.txt" | tee -a "$OUT/summary.txt" || status=1
+# IDLE (IDLE=0 skips it): a fresh server, so its memory is that of the idlers alone.
+if [ "$IDLE" -gt 0 ]; then
+  "${ON_SERVER[@]}" "$TARGET/imapm" serve --listen 127.0.0.1:$P_IDLE --user bench:bench --quiet 2> "$OUT/imapm-idle.log" &
+  IDLE_PID=$!
+  pids+=($IDLE_PID)
+  wait_port $P_IDLE
+  echo "== imapm serve, $IDLE idlers ($(uptime))" | tee -a "$OUT/summary.txt"
+  "${ON_GEN[@]}" "$LOAD" --addr 127.0.0.1:$P_IDLE --user bench --pass bench --idle "$IDLE" --rounds 10 --server-pid $IDLE_PID \
+    --max-rss-mib 200 --max-p99-ms 1000 --mailbox-prefix "idle-$IDLE" 2>&1 | tee "$OUT/idle-$IDLE.txt" | tee -a "$OUT/summary.txt" || status=1
+fi
 exit $status

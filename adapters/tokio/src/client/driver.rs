@@ -365,19 +365,31 @@ impl Driver {
         }
     }
 
+    /// Copies what the handle reads without asking into [`Shared`]: a comparison on every
+    /// turn, a copy only when something changed.
     fn publish(&self) {
         if let Ok(mut s) = self.shared.lock() {
-            s.capabilities = self.machine.capabilities().map(<[_]>::to_vec);
+            let caps = self.machine.capabilities();
+            if s.capabilities.as_deref() != caps {
+                s.capabilities = caps.map(<[_]>::to_vec);
+            }
             s.state = Some(self.machine.state());
-            s.selected = self.machine.selected().cloned();
+            let selected = self.machine.selected();
+            if s.selected.as_ref() != selected {
+                s.selected = selected.cloned();
+            }
         }
     }
 
-    fn done(&self, response: CommandResponse) -> Done {
+    /// The reply to a finished command of `class`: the capabilities for CAPABILITY, the
+    /// mailbox for SELECT and EXAMINE (the only callers that read them).
+    fn done(&self, class: Class, response: CommandResponse) -> Done {
         Done {
             response,
-            capabilities: self.machine.capabilities().map(<[_]>::to_vec),
-            selected: self.machine.selected().cloned(),
+            capabilities: (class == Class::Capability)
+                .then(|| self.machine.capabilities().map(<[_]>::to_vec))
+                .flatten(),
+            selected: (class == Class::Select).then(|| self.machine.selected().cloned()).flatten(),
         }
     }
 
@@ -634,11 +646,10 @@ impl Driver {
         // The caller may look at `Client::selected` as soon as it hears back.
         self.publish();
         let r = r.map(|status| {
-            self.done(CommandResponse {
-                status,
-                data: std::mem::take(&mut inf.data),
-                codes: std::mem::take(&mut inf.codes),
-            })
+            self.done(
+                inf.class,
+                CommandResponse { status, data: std::mem::take(&mut inf.data), codes: std::mem::take(&mut inf.codes) },
+            )
         });
         let _ = reply.send(r);
     }

@@ -129,15 +129,11 @@ impl FetchStream {
         if self.finished {
             return None;
         }
-        let msg = match self.timeout {
-            Some(t) => match tokio::time::timeout(t, self.rx.recv()).await {
-                Ok(m) => m,
-                Err(_) => {
-                    self.finished = true;
-                    return Some(Err(Error::Timeout));
-                }
-            },
-            None => self.rx.recv().await,
+        // What the driver already sent needs no timer.
+        let msg = match self.rx.try_recv() {
+            Ok(m) => Some(m),
+            Err(mpsc::error::TryRecvError::Disconnected) => None,
+            Err(mpsc::error::TryRecvError::Empty) => self.recv().await,
         };
         match msg {
             Some(FetchMsg::Item(seq, items)) => Some(Ok((seq, items))),
@@ -149,6 +145,16 @@ impl FetchStream {
                 self.finished = true;
                 Some(Err(Error::Closed))
             }
+        }
+    }
+
+    /// The next message from the driver; a timeout ends the stream like a failure.
+    async fn recv(&mut self) -> Option<FetchMsg> {
+        match self.timeout {
+            Some(t) => {
+                tokio::time::timeout(t, self.rx.recv()).await.unwrap_or(Some(FetchMsg::Done(Err(Error::Timeout))))
+            }
+            None => self.rx.recv().await,
         }
     }
 

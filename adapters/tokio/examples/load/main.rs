@@ -1,4 +1,4 @@
-//! The load generator of issue 9 ("Load and scale"), built on our tokio `Client`.
+//! The load generator of issue 9 ("Load and scale"), built on our own client.
 //!
 //! Each of N clients has its own connection and its own mailbox (created, with a few seed
 //! messages, before the clock starts), and loops: connect, LOGIN, SELECT, FETCH 1:* (UID
@@ -10,6 +10,12 @@
 //! latency per command and overall, and the number of verification failures, and exits
 //! non-zero if there is any.
 //!
+//! `--driver` picks the client (see `conn.rs`): `machine` (the default) drives the sans-I/O
+//! `imap_machine::client::Client` in each client's task, `tokio` goes through the tokio
+//! adapter's `Client` and its driver task. The workload and the checks are the same; the
+//! machine costs the generator about half the CPU per command in user space, which matters
+//! when the generator shares the machine with the server it measures.
+//!
 //! The clients are tasks on a tokio runtime of `--threads` worker threads (default 1): the
 //! generator takes at most that many cores and leaves the rest to the server under test, and
 //! it costs far less per command than a thread per client, whose every response means a
@@ -17,7 +23,8 @@
 //!
 //! ```sh
 //! cargo run --release -p imap-machine-tokio --example load -- --addr 127.0.0.1:1143 \
-//!     --user bench --pass bench --clients 10 --seconds 30 [--threads 1] [--mailbox-prefix X]
+//!     --user bench --pass bench --clients 10 --seconds 30 [--threads 1] \
+//!     [--driver machine|tokio] [--mailbox-prefix X]
 //! ```
 //!
 //! Idle mode (`--idle N [--rounds R] [--server-pid PID]`): one appender connection (our
@@ -37,11 +44,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use imap_machine::types::{FetchAttribute, FetchAttributes, FetchItem, Flag, FlagFetch, Section, StoreKind};
-use imap_machine_tokio::{Client, Error};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-use tokio::sync::{mpsc, Barrier, RwLock};
+use imap_machine::types::{FetchAttribute, FetchAttributes, FetchItem, Flag, FlagFetch, Section};
+use imap_machine_tokio::Client;
+use tokio::sync::Barrier;
+
+use conn::{Conn, Driver};
+
+mod conn;
 
 /// The commands of one loop, in order; latencies are kept per command.
 const OPS: [&str; 9] = [
@@ -60,13 +69,14 @@ const OPS: [&str; 9] = [
 const SEED: usize = 4;
 
 #[derive(Clone)]
-struct Config {
+pub(crate) struct Config {
     addr: String,
     user: String,
     pass: String,
     clients: usize,
     seconds: u64,
     threads: usize,
+    driver: Driver,
     prefix: String,
     idle: usize,
     rounds: usize,
@@ -84,6 +94,7 @@ fn parse_args() -> Result<Config, String> {
         clients: 1,
         seconds: 10,
         threads: 1,
+        driver: Driver::Machine,
         prefix: format!("load-{}-{stamp}", std::process::id()),
         idle: 0,
         rounds: 5,
@@ -103,6 +114,7 @@ fn parse_args() -> Result<Config, String> {
             "--clients" => c.clients = num(&v)? as usize,
             "--seconds" => c.seconds = num(&v)?,
             "--threads" => c.threads = (num(&v)? as usize).max(1),
+            "--driver" => c.driver = v.parse()?,
             "--mailbox-prefix" => c.prefix = v,
             "--idle" => c.idle = num(&v)? as usize,
             "--rounds" => c.rounds = num(&v)? as usize,
@@ -142,7 +154,9 @@ macro_rules! check {
     };
 }
 
-fn message(client: usize, n: u64) -> Bytes {
+mod idle;
+
+pub(crate) fn message(client: usize, n: u64) -> Bytes {
     let mut m = format!(
         "From: load{client}@example.org\r\nTo: bench@example.org\r\nSubject: load {client} #{n}\r\n\
          Message-ID: <{client}.{n}@load.example>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\n"
@@ -154,11 +168,11 @@ fn message(client: usize, n: u64) -> Bytes {
 }
 
 /// Runs `f`, recording its latency in `lat`.
-async fn timed<T>(lat: &mut Vec<u32>, f: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, String> {
+async fn timed<T>(lat: &mut Vec<u32>, f: impl std::future::Future<Output = Result<T, String>>) -> Result<T, String> {
     let t = Instant::now();
     let r = f.await;
     lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
-    r.map_err(|e| e.to_string())
+    r
 }
 
 /// `(\Seen, \Deleted)` from FLAGS; `\Recent` is ignored, any other flag is an error.
@@ -181,8 +195,8 @@ fn flags_of(items: &[FetchItem]) -> Result<(bool, bool), String> {
 }
 
 /// STORE +FLAGS (not silent) on one message; checks the FETCH FLAGS it returns.
-async fn store(c: &Client, w: &mut Worker, op: usize, seq: u32, flag: Flag) -> Result<(), String> {
-    let got = timed(&mut w.lat[op], c.store(seq, StoreKind::Add, std::slice::from_ref(&flag))).await?;
+async fn store(c: &mut Conn, w: &mut Worker, op: usize, seq: u32, flag: Flag) -> Result<(), String> {
+    let got = timed(&mut w.lat[op], c.store_add(seq, flag.clone())).await?;
     let m = &mut w.known[seq as usize - 1];
     m.seen |= flag == Flag::Seen;
     m.deleted |= flag == Flag::Deleted;
@@ -194,7 +208,7 @@ async fn store(c: &Client, w: &mut Worker, op: usize, seq: u32, flag: Flag) -> R
 
 /// One loop on a new connection.
 async fn iteration(w: &mut Worker, cfg: &Config) -> Result<(), String> {
-    let c = Client::connect(&cfg.addr).await.map_err(|e| format!("connect: {e}"))?;
+    let mut c = Conn::connect(&cfg.addr, cfg.driver).await.map_err(|e| format!("connect: {e}"))?;
     timed(&mut w.lat[0], c.login(&cfg.user, &cfg.pass)).await?;
     let sel = timed(&mut w.lat[1], c.select(&w.mailbox)).await?;
     let n = w.known.len() as u32;
@@ -209,16 +223,19 @@ async fn iteration(w: &mut Worker, cfg: &Config) -> Result<(), String> {
     }
 
     let atts = FetchAttributes::List(vec![FetchAttribute::Uid, FetchAttribute::Flags]);
-    let got = timed(&mut w.lat[2], async { c.fetch("1:*", atts).await?.collect().await }).await?;
+    let got = timed(&mut w.lat[2], c.fetch("1:*", atts)).await?;
     check!(got.len() == n as usize, "FETCH 1:*: {} responses for {n} messages", got.len());
     let mut answered = vec![false; n as usize];
     let before = w.max_uid;
     for (seq, items) in &got {
-        let k = (*seq as usize).checked_sub(1).filter(|k| *k < n as usize).ok_or(format!("FETCH: bad seq {seq}"))?;
+        let k = (*seq as usize)
+            .checked_sub(1)
+            .filter(|k| *k < n as usize)
+            .ok_or_else(|| format!("FETCH: bad seq {seq}"))?;
         check!(!answered[k], "FETCH: seq {seq} twice");
         answered[k] = true;
         let uid = items.iter().find_map(|i| if let FetchItem::Uid(u) = i { Some(*u) } else { None });
-        let uid = uid.ok_or(format!("FETCH: no UID for {seq}"))?;
+        let uid = uid.ok_or_else(|| format!("FETCH: no UID for {seq}"))?;
         let m = &mut w.known[k];
         match m.uid {
             Some(u) => check!(u == uid, "FETCH: seq {seq} has UID {uid}, expected {u}"),
@@ -235,8 +252,7 @@ async fn iteration(w: &mut Worker, cfg: &Config) -> Result<(), String> {
 
     let from = n.saturating_sub(1).max(1);
     let peek = FetchAttribute::BodySection { peek: true, section: Section::default(), partial: None };
-    let fetch = async { c.fetch(from..=n, FetchAttributes::List(vec![peek])).await?.collect().await };
-    let got = timed(&mut w.lat[3], fetch).await?;
+    let got = timed(&mut w.lat[3], c.fetch(from..=n, FetchAttributes::List(vec![peek]))).await?;
     check!(got.len() == (n - from + 1) as usize, "FETCH BODY: {} responses", got.len());
     for (seq, items) in &got {
         let body = items.iter().find_map(|i| match i {
@@ -247,25 +263,24 @@ async fn iteration(w: &mut Worker, cfg: &Config) -> Result<(), String> {
         check!(body.is_some() && body == want, "FETCH BODY: body of {seq} differs from the one appended");
     }
 
-    store(&c, w, 4, n, Flag::Seen).await?;
+    store(&mut c, w, 4, n, Flag::Seen).await?;
 
     w.appended += 1;
     let msg = message(w.id, w.appended);
-    let uid = timed(&mut w.lat[5], c.append(&w.mailbox, &[], None, msg.clone())).await?;
-    if let Some(u) = uid {
-        check!(w.uid_validity == Some(u.uid_validity), "APPEND: APPENDUID validity {}", u.uid_validity);
-        check!(u.uid > w.max_uid, "APPEND: APPENDUID {} not above {}", u.uid, w.max_uid);
-        w.max_uid = u.uid;
+    let uid = timed(&mut w.lat[5], c.append(&w.mailbox, msg.clone())).await?;
+    if let Some((validity, uid)) = uid {
+        check!(w.uid_validity == Some(validity), "APPEND: APPENDUID validity {validity}");
+        check!(uid > w.max_uid, "APPEND: APPENDUID {uid} not above {}", w.max_uid);
+        w.max_uid = uid;
     }
-    w.known.push(Msg { uid: uid.map(|u| u.uid), body: msg, seen: false, deleted: false });
+    w.known.push(Msg { uid: uid.map(|(_, u)| u), body: msg, seen: false, deleted: false });
 
-    store(&c, w, 6, 1, Flag::Deleted).await?;
+    store(&mut c, w, 6, 1, Flag::Deleted).await?;
     let gone = timed(&mut w.lat[7], c.expunge()).await?;
     check!(gone == [1], "EXPUNGE: expunged {gone:?}, expected [1]");
     w.known.remove(0);
-    let exists = c.selected().map(|s| s.exists);
+    let exists = c.exists();
     check!(exists == Some(w.known.len() as u32), "after EXPUNGE: EXISTS {exists:?}, expected {}", w.known.len());
-    while c.try_next_update().is_some() {}
     timed(&mut w.lat[8], c.logout()).await?;
     Ok(())
 }
@@ -301,7 +316,7 @@ async fn setup(cfg: &Config) -> Result<Vec<Worker>, String> {
     Ok(workers)
 }
 
-fn percentile(sorted: &[u32], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -367,203 +382,6 @@ async fn run_load(cfg: Arc<Config>) -> Result<usize, String> {
     Ok(failures)
 }
 
-// ---- idle mode ----
-
-/// Reads lines until the one tagged `tag`; `Ok(EXISTS)` (the last seen) if it is OK.
-async fn until_tagged(r: &mut BufReader<TcpStream>, tag: &str) -> Result<Option<u32>, String> {
-    let mut exists = None;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if r.read_line(&mut line).await.map_err(|e| e.to_string())? == 0 {
-            return Err("connection closed".into());
-        }
-        if let Some(rest) = line.strip_prefix(&format!("{tag} ")) {
-            return if rest.starts_with("OK") { Ok(exists) } else { Err(line.trim_end().to_string()) };
-        }
-        exists = exists_of(&line).or(exists);
-    }
-}
-
-fn exists_of(line: &str) -> Option<u32> {
-    line.strip_prefix("* ")?.trim_end().strip_suffix(" EXISTS")?.parse().ok()
-}
-
-async fn send(r: &mut BufReader<TcpStream>, line: &str) -> Result<(), String> {
-    r.get_mut().write_all(line.as_bytes()).await.map_err(|e| e.to_string())
-}
-
-/// One raw IDLE connection, up to its `+`: the reader and the EXISTS count.
-async fn idle_setup(cfg: &Config, mailbox: &str) -> Result<(BufReader<TcpStream>, u32), String> {
-    let s = TcpStream::connect(&cfg.addr).await.map_err(|e| format!("connect: {e}"))?;
-    let mut r = BufReader::with_capacity(512, s);
-    let mut greeting = String::new();
-    r.read_line(&mut greeting).await.map_err(|e| e.to_string())?;
-    check!(greeting.starts_with("* OK"), "greeting: {}", greeting.trim_end());
-    send(&mut r, &format!("a LOGIN \"{}\" \"{}\"\r\n", cfg.user, cfg.pass)).await?;
-    until_tagged(&mut r, "a").await?;
-    send(&mut r, &format!("b SELECT \"{mailbox}\"\r\n")).await?;
-    let exists = until_tagged(&mut r, "b").await?.ok_or("SELECT without EXISTS")?;
-    send(&mut r, "c IDLE\r\n").await?;
-    let mut line = String::new();
-    while !line.starts_with('+') {
-        line.clear();
-        check!(r.read_line(&mut line).await.map_err(|e| e.to_string())? > 0, "closed before IDLE's +");
-    }
-    Ok((r, exists))
-}
-
-/// One idler: reports `Ok(exists)` once idling (or why not), then the arrival time of each
-/// round's EXISTS; stays connected until `hold` is released.
-async fn idler(
-    cfg: Arc<Config>,
-    mailbox: Arc<str>,
-    ready: mpsc::UnboundedSender<Result<u32, String>>,
-    seen: mpsc::UnboundedSender<Instant>,
-    hold: Arc<RwLock<()>>,
-) {
-    let (mut r, exists) = match idle_setup(&cfg, &mailbox).await {
-        Ok(v) => v,
-        Err(e) => {
-            let _ = ready.send(Err(e));
-            return;
-        }
-    };
-    let _ = ready.send(Ok(exists));
-    let mut line = String::new();
-    for round in 1..=cfg.rounds as u32 {
-        loop {
-            line.clear();
-            match r.read_line(&mut line).await {
-                Ok(0) | Err(_) => return,
-                Ok(_) if exists_of(&line) == Some(exists + round) => break,
-                Ok(_) => {}
-            }
-        }
-        let _ = seen.send(Instant::now());
-    }
-    drop(hold.read().await);
-    let _ = r.get_mut().write_all(b"DONE\r\nd LOGOUT\r\n").await;
-    let _ = until_tagged(&mut r, "c").await;
-}
-
-/// The server's VmRSS in MiB (0 without a PID).
-fn rss_mib(pid: Option<u32>) -> f64 {
-    let Some(pid) = pid else { return 0.0 };
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kib = status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1));
-    kib.and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 1024.0
-}
-
-fn rss(pid: Option<u32>) -> String {
-    let Some(pid) = pid else { return "no --server-pid".into() };
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |k: &str| status.lines().find(|l| l.starts_with(k)).map(|l| l.split_whitespace().collect::<Vec<_>>());
-    let kib = |k: &str| field(k).and_then(|f| f.get(1).and_then(|v| v.parse::<f64>().ok())).unwrap_or(0.0);
-    let threads = field("Threads:").and_then(|f| f.get(1).map(|s| s.to_string())).unwrap_or_default();
-    format!("VmRSS={:.1} MiB VmHWM={:.1} MiB Threads={threads}", kib("VmRSS:") / 1024.0, kib("VmHWM:") / 1024.0)
-}
-
-async fn run_idle(cfg: Arc<Config>) -> Result<usize, String> {
-    let mailbox: Arc<str> = format!("{}-idle", cfg.prefix).into();
-    let appender = Client::connect(&cfg.addr).await.map_err(|e| format!("connect: {e}"))?;
-    appender.login(&cfg.user, &cfg.pass).await.map_err(|e| format!("LOGIN: {e}"))?;
-    appender.create(&*mailbox).await.map_err(|e| format!("CREATE: {e}"))?;
-    println!("before idlers: server {}", rss(cfg.server_pid));
-    let hold = Arc::new(RwLock::new(()));
-    let held_open = hold.clone().write_owned().await;
-    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
-    let (seen_tx, mut seen_rx) = mpsc::unbounded_channel();
-    let (mut held, mut refused, mut first_error) = (0usize, 0usize, None);
-    let t_ramp = Instant::now();
-    // Ramp in batches of 100, each batch idling before the next starts.
-    let mut left = cfg.idle;
-    while left > 0 {
-        let batch = left.min(100);
-        left -= batch;
-        for _ in 0..batch {
-            let (cfg, mailbox, hold) = (cfg.clone(), mailbox.clone(), hold.clone());
-            tokio::spawn(idler(cfg, mailbox, ready_tx.clone(), seen_tx.clone(), hold));
-        }
-        for _ in 0..batch {
-            match tokio::time::timeout(Duration::from_secs(60), ready_rx.recv()).await {
-                Ok(Some(Ok(0))) => held += 1,
-                Ok(Some(Ok(n))) => return Err(format!("idler saw {n} messages in a new mailbox")),
-                Ok(Some(Err(e))) => {
-                    refused += 1;
-                    first_error.get_or_insert(e);
-                }
-                Ok(None) | Err(_) => return Err("an idler did not get ready in 60 s".into()),
-            }
-        }
-    }
-    drop(seen_tx);
-    println!(
-        "idlers: {held} idling, {refused} refused{} (ramp {:.1} s); server {}",
-        first_error.map(|e| format!(" (first: {e})")).unwrap_or_default(),
-        t_ramp.elapsed().as_secs_f64(),
-        rss(cfg.server_pid)
-    );
-    let mut peak_rss = rss_mib(cfg.server_pid);
-    let mut lat = Vec::new();
-    let mut all_reached = Vec::new();
-    let mut missing = 0;
-    for round in 1..=cfg.rounds {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let t0 = Instant::now();
-        let msg = message(usize::MAX, round as u64);
-        appender.append(&*mailbox, &[], None, msg).await.map_err(|e| format!("APPEND: {e}"))?;
-        let mut worst = 0u32;
-        for k in 0..held {
-            match tokio::time::timeout(Duration::from_secs(30), seen_rx.recv()).await {
-                Ok(Some(t)) => {
-                    let us = u32::try_from(t.saturating_duration_since(t0).as_micros()).unwrap_or(u32::MAX);
-                    worst = worst.max(us);
-                    lat.push(us);
-                }
-                _ => {
-                    missing += held - k;
-                    break;
-                }
-            }
-        }
-        all_reached.push(worst);
-        println!("round {round}: the last of {held} idlers saw EXISTS after {:.1} ms", f64::from(worst) / 1000.0);
-    }
-    println!("after rounds, all idlers still connected: server {}", rss(cfg.server_pid));
-    peak_rss = peak_rss.max(rss_mib(cfg.server_pid));
-    drop(held_open);
-    lat.sort_unstable();
-    all_reached.sort_unstable();
-    let p99 = percentile(&lat, 99.0);
-    println!(
-        "summary: addr={} idlers={held} refused={refused} rounds={} delivery_p50_ms={:.1} delivery_p99_ms={p99:.1} \
-         delivery_max_ms={:.1} all_reached_max_ms={:.1} missing={missing} server_peak_rss_mib={peak_rss:.1}",
-        cfg.addr,
-        cfg.rounds,
-        percentile(&lat, 50.0),
-        percentile(&lat, 100.0),
-        percentile(&all_reached, 100.0),
-    );
-    let _ = appender.logout().await;
-    let mut failures = missing;
-    if cfg.max_rss_mib.is_some() || cfg.max_p99_ms.is_some() {
-        if refused > 0 {
-            eprintln!("load: {refused} idler(s) refused");
-            failures += refused;
-        }
-        if cfg.max_rss_mib.is_some_and(|m| peak_rss > m || cfg.server_pid.is_none()) {
-            eprintln!("load: server VmRSS {peak_rss:.1} MiB, limit {:.1} MiB", cfg.max_rss_mib.unwrap_or(0.0));
-            failures += 1;
-        }
-        if cfg.max_p99_ms.is_some_and(|m| p99 > m) {
-            eprintln!("load: delivery p99 {p99:.1} ms, limit {:.1} ms", cfg.max_p99_ms.unwrap_or(0.0));
-            failures += 1;
-        }
-    }
-    Ok(failures)
-}
-
 /// Raises the limit on open files to fit `want` descriptors: the hard limit too when it is
 /// lower and we may (as root), then the soft limit to the hard one.
 fn raise_fd_limit(want: u64) {
@@ -600,7 +418,7 @@ fn main() {
     };
     let result = rt.block_on(async {
         if cfg.idle > 0 {
-            run_idle(cfg.clone()).await
+            idle::run_idle(cfg.clone()).await
         } else {
             run_load(cfg.clone()).await
         }
