@@ -213,6 +213,8 @@ pub(crate) struct Driver {
     pub(crate) handshake_timeout: Duration,
     pub(crate) out: BytesMut,
     pub(crate) dirty: bool,
+    /// The machine may have changed since [`Driver::publish`] last ran.
+    stale: bool,
     pub(crate) eof: bool,
     pub(crate) requests_closed: bool,
     pub(crate) finished: bool,
@@ -261,6 +263,7 @@ impl Driver {
             handshake_timeout,
             out: BytesMut::new(),
             dirty: false,
+            stale: true,
             eof: false,
             requests_closed: false,
             finished: false,
@@ -281,7 +284,9 @@ impl Driver {
         loop {
             self.process_events();
             self.transmit();
-            self.publish();
+            if self.stale {
+                self.publish();
+            }
             if self.finished {
                 // E.g. STARTTLS OK with injected bytes after it: no handshake.
                 self.upgrade = None;
@@ -317,6 +322,8 @@ impl Driver {
                 p = async { front.expect("checked").reserve_owned().await }, if front.is_some() => Wake::Permit(p),
                 () = sleep_until(deadline) => Wake::Timer,
             };
+            // Only a write, a flush or a freed FETCH slot leave the machine as it was.
+            self.stale |= !matches!(wake, Wake::Io(Ok(IoEvent::Wrote(_) | IoEvent::Flushed)) | Wake::Permit(_));
             match wake {
                 Wake::Io(Ok(IoEvent::Read(0))) => {
                     self.eof = true;
@@ -325,7 +332,8 @@ impl Driver {
                 Wake::Io(Ok(IoEvent::Read(_))) => {}
                 Wake::Io(Ok(IoEvent::Wrote(n))) => {
                     self.out.advance(n);
-                    self.dirty = true;
+                    // TCP has nothing to flush; TLS may hold a record back.
+                    self.dirty = !matches!(self.stream, Stream::Tcp(_));
                 }
                 Wake::Io(Ok(IoEvent::Flushed)) => self.dirty = false,
                 Wake::Io(Err(e)) => {
@@ -365,9 +373,10 @@ impl Driver {
         }
     }
 
-    /// Copies what the handle reads without asking into [`Shared`]: a comparison on every
-    /// turn, a copy only when something changed.
-    fn publish(&self) {
+    /// Copies what the handle reads without asking into [`Shared`]: after the machine
+    /// took input or a command, and a copy only of what changed.
+    fn publish(&mut self) {
+        self.stale = false;
         if let Ok(mut s) = self.shared.lock() {
             let caps = self.machine.capabilities();
             if s.capabilities.as_deref() != caps {
