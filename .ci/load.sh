@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI's load checks against `imapm serve` (the tokio server on the memory backend), 127.0.0.1
 # only: 10 s at 10 clients with every response verified (and 5 s more through the tokio
-# adapter's Client), then 10,000 connections in IDLE
+# adapter's Client; and a run into whose mailbox another client APPENDs must fail), then
+# 10,000 connections in IDLE
 # that must all see each of 5 APPENDs, with the server's VmRSS under 200 MiB and the p99
 # delivery latency under 1 s. The generator and `imapm serve` raise their own open-files
 # limits. Any failure exits non-zero.
@@ -26,6 +27,30 @@ wait_port $PORT
 echo "-- 10 clients, 5 s, through the tokio adapter's Client"
 "$T/examples/load" --addr 127.0.0.1:$PORT --user bench --pass bench --clients 10 --seconds 5 --driver tokio \
   --mailbox-prefix tokio | grep -E '^(summary|total)'
+
+# The checks are not vacuous: a message the generator did not append must fail its run.
+echo "-- another client APPENDs into a generator's mailbox: the generator must fail"
+tmp=$(mktemp -d)
+for d in machine tokio; do
+  "$T/examples/load" --addr 127.0.0.1:$PORT --user bench --pass bench --clients 1 --seconds 8 --driver $d \
+    --mailbox-prefix intruded-$d > /dev/null 2> "$tmp/$d.err" &
+  gen=$!
+  sleep 2
+  python3 - "$PORT" "intruded-$d-0" <<'PY'
+import imaplib, sys
+c = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+c.login("bench", "bench")
+typ, _ = c.append(sys.argv[2], None, None, b"Subject: intruder\r\n\r\nnot the generator's\r\n")
+assert typ == "OK", typ
+c.logout()
+PY
+  if wait $gen; then
+    echo "load --driver $d did not notice a message it had not appended" >&2
+    exit 1
+  fi
+  grep -m1 "verification failure" "$tmp/$d.err" || { cat "$tmp/$d.err" >&2; exit 1; }
+done
+rm -rf "$tmp"
 
 echo "-- 10,000 idle connections"
 "$T/imapm" serve --listen 127.0.0.1:$((PORT + 1)) --user bench:bench --quiet &

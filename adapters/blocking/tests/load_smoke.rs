@@ -1,6 +1,6 @@
 //! A short load run (issue 9): 10 clients for 10 s against the blocking server on the memory
 //! backend (127.0.0.1), each verifying every response. The workload is a condensed copy of
-//! `adapters/tokio/examples/load.rs`, the load generator; any verification failure fails the test.
+//! `adapters/tokio/examples/load/`, the load generator; any verification failure fails the test.
 
 use std::net::TcpListener;
 use std::sync::Arc;
