@@ -284,6 +284,7 @@ impl Driver {
         loop {
             self.process_events();
             self.transmit();
+            self.write_now();
             if self.stale {
                 self.publish();
             }
@@ -363,6 +364,20 @@ impl Driver {
             }
         }
         self.fail_all();
+    }
+
+    /// Plain TCP: writes what is ready at once, without a turn of the loop for it (the
+    /// socket nearly always has room for a command). What is left, TLS, and any error go
+    /// through `io_step`.
+    fn write_now(&mut self) {
+        if self.out.is_empty() || self.finished {
+            return;
+        }
+        if let Stream::Tcp(tcp) = &self.stream {
+            if let Ok(n) = tcp.try_write(&self.out) {
+                self.out.advance(n);
+            }
+        }
     }
 
     fn transmit(&mut self) {
