@@ -452,3 +452,27 @@ async fn autologout_after_inactivity() {
     // silence after it.
     assert!(start.elapsed() >= Duration::from_secs(30 * 60), "{:?}", start.elapsed());
 }
+
+/// An APPEND far larger than the socket's send buffer, with a NOOP pipelined behind it:
+/// the command goes out in many partial writes (the first one straight from the driver,
+/// the rest as the socket drains), the NOOP after it, and the message comes back intact.
+#[tokio::test]
+async fn append_larger_than_the_socket_buffer_with_a_pipelined_noop() {
+    let srv = server().await;
+    timed(async {
+        let c = Client::connect(srv.addr).await.unwrap();
+        c.login("username", "password").await.unwrap();
+        let line = format!("{}\r\n", "0123456789abcdef".repeat(4));
+        let body = line.repeat(8 * 1024 * 1024 / line.len());
+        let big = message("big", &body);
+        let (appended, noop) = tokio::join!(c.append("INBOX", &[], None, big.clone()), c.noop());
+        let uid = appended.unwrap().expect("APPENDUID with UIDPLUS").uid;
+        noop.unwrap();
+        c.select("INBOX").await.unwrap();
+        let got = c.uid_fetch(uid, "(BODY.PEEK[])").await.unwrap().collect().await.unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].1.body().map(<[u8]>::len), Some(big.len()));
+        assert!(got[0].1.body() == Some(&big[..]), "the body came back changed");
+    })
+    .await;
+}
