@@ -9,9 +9,13 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use imap_machine::store::memory::MemoryBackend;
 use imap_machine::types::{
-    CommandBody, Data, FetchAttribute, FetchAttributes, FetchItem, Flag, FlagFetch, Mailbox, Section, StoreKind,
+    CommandBody, Data, FetchAttribute, FetchAttributes, FetchItem, Flag, Mailbox, Section, StoreKind,
 };
 use imap_machine_blocking::{Client, Server};
+
+#[path = "../../tokio/examples/load/flags.rs"]
+mod flags;
+use flags::flags_of;
 
 const CLIENTS: usize = 10;
 const SECONDS: u64 = 10;
@@ -39,20 +43,6 @@ fn message(client: usize, n: u64) -> Bytes {
 fn e(err: impl std::fmt::Display) -> String {
     err.to_string()
 }
-fn flags_of(items: &[FetchItem]) -> Result<(bool, bool), String> {
-    let flags = items.iter().find_map(|i| if let FetchItem::Flags(f) = i { Some(f) } else { None });
-    let (mut seen, mut deleted) = (false, false);
-    for f in flags.ok_or("FETCH without FLAGS")? {
-        match f {
-            FlagFetch::Flag(Flag::Seen) => seen = true,
-            FlagFetch::Flag(Flag::Deleted) => deleted = true,
-            FlagFetch::Recent => {}
-            FlagFetch::Flag(other) => return Err(format!("unexpected flag {other:?}")),
-        }
-    }
-    Ok((seen, deleted))
-}
-
 fn store(c: &mut Client, known: &mut [Msg], seq: u32, flag: Flag) -> Result<(), String> {
     let set = seq.to_string().parse().map_err(e)?;
     let body = CommandBody::Store { set, kind: StoreKind::Add, silent: false, flags: vec![flag.clone()], uid: false };
@@ -63,7 +53,7 @@ fn store(c: &mut Client, known: &mut [Msg], seq: u32, flag: Flag) -> Result<(), 
         Data::Fetch { seq: s, items } if s.get() == seq => Some(items),
         _ => None,
     });
-    let got = flags_of(items.ok_or(format!("STORE: no FETCH for {seq}"))?)?;
+    let got = flags_of(items.ok_or_else(|| format!("STORE: no FETCH for {seq}"))?)?;
     check!(got == (m.2, m.3), "STORE: flags of {seq} are {got:?}");
     Ok(())
 }
@@ -81,7 +71,7 @@ fn iteration(addr: &str, id: usize, mailbox: &str, known: &mut Vec<Msg>, n: &mut
     let got = got.map_err(e)?;
     check!(got.len() == count as usize, "FETCH 1:*: {} responses for {count}", got.len());
     for (seq, items) in &got {
-        let m = known.get_mut((*seq as usize).wrapping_sub(1)).ok_or(format!("FETCH: bad seq {seq}"))?;
+        let m = known.get_mut((*seq as usize).wrapping_sub(1)).ok_or_else(|| format!("FETCH: bad seq {seq}"))?;
         let uid = items.iter().find_map(|i| if let FetchItem::Uid(u) = i { Some(*u) } else { None });
         check!(uid.is_some() && (m.0.is_none() || m.0 == uid), "FETCH: seq {seq} has UID {uid:?}, not {:?}", m.0);
         m.0 = uid;

@@ -80,16 +80,20 @@ pub(crate) fn line_of_100_mib(addr: SocketAddr) {
     assert!(got.contains(&"* 1 EXISTS\r\n".to_string()), "{got:?}");
 }
 
+/// Writes `commands` from another thread while nobody reads, for a second before this
+/// returns; join the handle once the answers are read.
+fn write_unread(c: &Conn<std::net::TcpStream>, commands: Vec<u8>) -> std::thread::JoinHandle<()> {
+    let mut w = c.s.try_clone().unwrap();
+    let writer = std::thread::spawn(move || w.write_all(&commands).unwrap());
+    std::thread::sleep(Duration::from_secs(1));
+    writer
+}
+
 /// 10,000 pipelined NOOPs, nothing read for a second: all answered, in order.
 pub(crate) fn pipelined_noops(addr: SocketAddr) {
     let mut c = Conn::open(addr);
     c.login();
-    let mut w = c.s.try_clone().unwrap();
-    let writer = std::thread::spawn(move || {
-        let all: Vec<u8> = (0..10_000).flat_map(|i| format!("n{i:05} NOOP\r\n").into_bytes()).collect();
-        w.write_all(&all).unwrap();
-    });
-    std::thread::sleep(Duration::from_secs(1));
+    let writer = write_unread(&c, (0..10_000).flat_map(|i| format!("n{i:05} NOOP\r\n").into_bytes()).collect());
     for i in 0..10_000 {
         assert_eq!(c.line(), format!("n{i:05} OK NOOP completed\r\n"));
     }
@@ -111,12 +115,8 @@ pub(crate) fn pipelined_fetches(addr: SocketAddr) {
     c.send(b"\r\n");
     assert!(c.until("a1").last().unwrap().starts_with("a1 OK"));
     c.ok("a2", "SELECT INBOX");
-    let mut w = c.s.try_clone().unwrap();
-    let writer = std::thread::spawn(move || {
-        let all: Vec<u8> = (0..10_000).flat_map(|i| format!("f{i:05} FETCH 2 BODY.PEEK[]\r\n").into_bytes()).collect();
-        w.write_all(&all).unwrap();
-    });
-    std::thread::sleep(Duration::from_secs(1));
+    let writer =
+        write_unread(&c, (0..10_000).flat_map(|i| format!("f{i:05} FETCH 2 BODY.PEEK[]\r\n").into_bytes()).collect());
     for i in 0..10_000 {
         let rsp = c.try_response().unwrap().unwrap();
         assert!(rsp.starts_with(format!("* 2 FETCH (BODY[] {{{SIZE}}}\r\n").as_bytes()), "{i}");

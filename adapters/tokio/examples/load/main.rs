@@ -44,13 +44,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use imap_machine::types::{FetchAttribute, FetchAttributes, FetchItem, Flag, FlagFetch, Section};
+use imap_machine::types::{FetchAttribute, FetchAttributes, FetchItem, Flag, Section};
 use imap_machine_tokio::Client;
 use tokio::sync::Barrier;
 
 use conn::{Conn, Driver};
+use flags::{flags_of, seen_deleted};
 
 mod conn;
+mod flags;
 
 /// The commands of one loop, in order; latencies are kept per command.
 const OPS: [&str; 9] = [
@@ -173,25 +175,6 @@ async fn timed<T>(lat: &mut Vec<u32>, f: impl std::future::Future<Output = Resul
     let r = f.await;
     lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
     r
-}
-
-/// `(\Seen, \Deleted)` from FLAGS; `\Recent` is ignored, any other flag is an error.
-fn seen_deleted(flags: &[FlagFetch]) -> Result<(bool, bool), String> {
-    let (mut seen, mut deleted) = (false, false);
-    for f in flags {
-        match f {
-            FlagFetch::Flag(Flag::Seen) => seen = true,
-            FlagFetch::Flag(Flag::Deleted) => deleted = true,
-            FlagFetch::Recent => {}
-            FlagFetch::Flag(other) => return Err(format!("unexpected flag {other:?}")),
-        }
-    }
-    Ok((seen, deleted))
-}
-
-fn flags_of(items: &[FetchItem]) -> Result<(bool, bool), String> {
-    let flags = items.iter().find_map(|i| if let FetchItem::Flags(f) = i { Some(f) } else { None });
-    seen_deleted(flags.ok_or("FETCH without FLAGS")?)
 }
 
 /// STORE +FLAGS (not silent) on one message; checks the FETCH FLAGS it returns.
