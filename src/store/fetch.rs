@@ -1,8 +1,8 @@
 //! FETCH items and SEARCH matching for the session, on top of [`crate::mime`].
 
-use super::MessageData;
+use super::{MessageData, SessionError};
 use crate::mime::{self, Message};
-use crate::types::{Code, FetchAttribute, FetchItem, IString, SearchKey, StatusKind};
+use crate::types::{FetchAttribute, FetchItem, IString, SearchKey};
 
 /// Builds the FETCH items for one message, in the order asked. Fails only for BINARY of
 /// an unknown transfer encoding (RFC 3516 `[UNKNOWN-CTE]`).
@@ -41,13 +41,10 @@ pub(crate) struct SearchInput<'a> {
 }
 
 /// The charset of a SEARCH's strings; an unknown one is `NO [BADCHARSET (...)]`.
-pub(crate) fn search_decoder(
-    charset: Option<&IString>,
-) -> Result<&'static encoding_rs::Encoding, (StatusKind, Option<Code>, String)> {
+pub(crate) fn search_decoder(charset: Option<&IString>) -> Result<&'static encoding_rs::Encoding, SessionError> {
     match charset {
         None => Ok(encoding_rs::UTF_8),
-        Some(cs) => mime::search_charset(&cs.to_text())
-            .map_err(|e| (StatusKind::No, Some(e.code()), "Unsupported charset".to_string())),
+        Some(cs) => mime::search_charset(&cs.to_text()).map_err(|e| SessionError::BadCharset(e.code())),
     }
 }
 

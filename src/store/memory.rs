@@ -11,14 +11,15 @@
 //! assert_eq!(backend.status(&user, "INBOX").unwrap().messages, 1);
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use bytes::Bytes;
 
 use super::{
-    Backend, Change, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId, Snapshot, StoreError,
+    Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId, Snapshot,
+    StoreError, StoreOutcome,
 };
 use crate::types::{DateTime, Flag, ListAttribute, StoreKind};
 
@@ -37,11 +38,20 @@ struct Message {
     recent: Option<Option<SessionId>>,
 }
 
+/// An expunged message that sessions still see (RFC 2180 §4.1.1): kept until every
+/// session in `holders` has told its client, or closed the mailbox.
+#[derive(Debug)]
+struct Ghost {
+    message: Message,
+    holders: Vec<SessionId>,
+}
+
 struct Inner {
     uid_validity: u32,
     uid_next: u32,
     uids: Vec<u32>,
     messages: HashMap<u32, Message>,
+    ghosts: HashMap<u32, Ghost>,
     log: VecDeque<Change>,
     /// Cursor of `log[0]`.
     log_start: u64,
@@ -75,6 +85,44 @@ impl Inner {
         }
     }
 
+    /// Removes a message (the caller removes it from `uids`), logs the expunge, and keeps
+    /// its data for the sessions that have the mailbox open.
+    fn expunge_one(&mut self, uid: u32) {
+        if let Some(message) = self.messages.remove(&uid) {
+            self.record(Change::Expunged { uid });
+            let holders: Vec<SessionId> = self.cursors.keys().copied().collect();
+            if !holders.is_empty() {
+                self.ghosts.insert(uid, Ghost { message, holders });
+            }
+        }
+    }
+
+    /// Drops `session`'s hold on the ghosts `uids` (all of them if `None`).
+    fn release(&mut self, session: SessionId, uids: Option<&[u32]>) {
+        let drop_ghost = |ghosts: &mut HashMap<u32, Ghost>, uid: u32| {
+            if let Some(g) = ghosts.get_mut(&uid) {
+                g.holders.retain(|h| *h != session);
+                if g.holders.is_empty() {
+                    ghosts.remove(&uid);
+                }
+            }
+        };
+        match uids {
+            Some(uids) => uids.iter().for_each(|u| drop_ghost(&mut self.ghosts, *u)),
+            None => {
+                let all: Vec<u32> = self.ghosts.keys().copied().collect();
+                all.into_iter().for_each(|u| drop_ghost(&mut self.ghosts, u));
+            }
+        }
+    }
+
+    /// A message as `session` sees it: live, or a ghost it still holds.
+    fn visible(&self, session: SessionId, uid: u32) -> Option<&Message> {
+        self.messages
+            .get(&uid)
+            .or_else(|| self.ghosts.get(&uid).filter(|g| g.holders.contains(&session)).map(|g| &g.message))
+    }
+
     fn wake(&self) {
         for n in self.watchers.values() {
             n();
@@ -106,6 +154,7 @@ pub struct UserData {
 pub struct MemoryBackend {
     users: RwLock<HashMap<String, Arc<UserData>>>,
     next_uid_validity: AtomicU32,
+    next_session: AtomicU64,
     append_limit: Option<u32>,
     clock: Clock,
 }
@@ -165,6 +214,7 @@ impl MemoryBackend {
         MemoryBackend {
             users: RwLock::new(HashMap::new()),
             next_uid_validity: AtomicU32::new(1),
+            next_session: AtomicU64::new(1),
             append_limit: None,
             clock: Arc::new(system_clock),
         }
@@ -225,6 +275,7 @@ impl MemoryBackend {
                 uid_next: 1,
                 uids: Vec::new(),
                 messages: HashMap::new(),
+                ghosts: HashMap::new(),
                 log: VecDeque::new(),
                 log_start: 0,
                 cursors: HashMap::new(),
@@ -233,6 +284,22 @@ impl MemoryBackend {
                 noselect: false,
             }),
         })
+    }
+
+    /// Expunged messages still kept for sessions that have not been told yet (RFC 2180
+    /// §4.1.1), across every user and mailbox: how many, and their size in octets. Both
+    /// return to 0 once every session has been sent the EXPUNGEs or closed the mailbox.
+    pub fn retained_expunged(&self) -> (usize, u64) {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner());
+        let mut out = (0, 0);
+        for u in users.values() {
+            for m in lock(&u.state).mailboxes.values() {
+                let inner = lock(&m.inner);
+                out.0 += inner.ghosts.len();
+                out.1 += inner.ghosts.values().map(|g| g.message.body.len() as u64).sum::<u64>();
+            }
+        }
+        out
     }
 
     fn mailbox(&self, user: &UserData, name: &str) -> Result<Arc<MailboxData>, StoreError> {
@@ -279,6 +346,19 @@ fn apply(flags: &mut Vec<Flag>, kind: StoreKind, given: &[Flag]) {
         }
         StoreKind::Remove => flags.retain(|f| !given.contains(f)),
     }
+}
+
+/// COPY (or the copy step of MOVE) within one mailbox: each message again, with a new UID.
+fn copy_within(inner: &mut Inner, session: SessionId, uids: &[u32]) -> CopyResult {
+    let mut result = CopyResult { uid_validity: inner.uid_validity, source: Vec::new(), destination: Vec::new() };
+    for uid in uids {
+        let Some(m) = inner.visible(session, *uid) else { continue };
+        let (flags, date, body) = (m.flags.clone(), m.internal_date, m.body.clone());
+        let new = insert(inner, &flags, date, body);
+        result.source.push(*uid);
+        result.destination.push(new);
+    }
+    result
 }
 
 /// Inserts a message into `inner` with the next UID.
@@ -370,9 +450,8 @@ impl Backend for MemoryBackend {
             }
             inner.noselect = true;
             let uids = std::mem::take(&mut inner.uids);
-            inner.messages.clear();
             for uid in uids {
-                inner.record(Change::Expunged { uid });
+                inner.expunge_one(uid);
             }
             inner.wake();
             return Ok(());
@@ -406,10 +485,10 @@ impl Backend for MemoryBackend {
                 let mut dst = lock(&new.inner);
                 let uids = std::mem::take(&mut src.uids);
                 for uid in uids {
-                    if let Some(m) = src.messages.remove(&uid) {
-                        insert(&mut dst, &m.flags, m.internal_date, m.body);
+                    if let Some(m) = src.messages.get(&uid) {
+                        insert(&mut dst, &m.flags, m.internal_date, m.body.clone());
                     }
-                    src.record(Change::Expunged { uid });
+                    src.expunge_one(uid);
                 }
                 src.wake();
             }
@@ -455,7 +534,7 @@ impl Backend for MemoryBackend {
             ..MailboxStatus::default()
         };
         for m in inner.messages.values() {
-            s.recent += u32::from(m.recent.is_some());
+            s.recent += u32::from(m.recent == Some(None));
             s.unseen += u32::from(!m.flags.contains(&Flag::Seen));
             s.deleted += u32::from(m.flags.contains(&Flag::Deleted));
             s.size += m.body.len() as u64;
@@ -482,17 +561,23 @@ impl Backend for MemoryBackend {
         Ok((inner.uid_validity, uid))
     }
 
+    fn new_session(&self) -> SessionId {
+        SessionId(self.next_session.fetch_add(1, Ordering::Relaxed))
+    }
+
     fn open(&self, user: &Self::User, name: &str, session: SessionId, read_only: bool) -> Result<Snapshot, StoreError> {
         let data = self.selectable(user, name)?;
         let mut inner = lock(&data.inner);
         let mut recent = Vec::new();
-        if !read_only {
-            let uids = inner.uids.clone();
-            for uid in uids {
-                let m = inner.messages.get_mut(&uid).expect("indexed");
-                if m.recent == Some(None) {
+        let mut unclaimed_recent = 0;
+        let Inner { uids, messages, .. } = &mut *inner;
+        for uid in uids.iter() {
+            let m = messages.get_mut(uid).expect("indexed");
+            if m.recent == Some(None) {
+                unclaimed_recent += 1;
+                if !read_only {
                     m.recent = Some(Some(session));
-                    recent.push(uid);
+                    recent.push(*uid);
                 }
             }
         }
@@ -505,6 +590,7 @@ impl Backend for MemoryBackend {
             uid_next: inner.uid_next,
             uids: inner.uids.clone(),
             recent,
+            unclaimed_recent,
             flags,
             cursor,
         })
@@ -520,6 +606,7 @@ impl Backend for MemoryBackend {
                     m.recent = None;
                 }
             }
+            inner.release(session, None);
             inner.trim();
         }
     }
@@ -531,11 +618,15 @@ impl Backend for MemoryBackend {
         session: SessionId,
         cursor: u64,
         read_only: bool,
-    ) -> Result<(Vec<Change>, u64, Vec<u32>), StoreError> {
+    ) -> Result<ChangeBatch, StoreError> {
         let data = self.mailbox(user, name)?;
         let mut inner = lock(&data.inner);
-        let from = cursor.max(inner.log_start);
-        let changes: Vec<Change> = inner.log.iter().skip((from - inner.log_start) as usize).cloned().collect();
+        if !inner.cursors.contains_key(&session) {
+            // Another incarnation of the name (deleted and created again, or renamed).
+            return Err(StoreError::NoSuchMailbox);
+        }
+        let start = cursor.max(inner.log_start);
+        let changes: Vec<Change> = inner.log.iter().skip((start - inner.log_start) as usize).cloned().collect();
         let mut recent = Vec::new();
         if !read_only {
             for c in &changes {
@@ -552,16 +643,22 @@ impl Backend for MemoryBackend {
         let new = inner.cursor();
         inner.cursors.insert(session, new);
         inner.trim();
-        Ok((changes, new, recent))
+        Ok(ChangeBatch { start, changes, cursor: new, recent })
     }
 
-    fn fetch(&self, user: &Self::User, name: &str, uids: &[u32]) -> Result<Vec<Option<MessageData>>, StoreError> {
+    fn fetch(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uids: &[u32],
+    ) -> Result<Vec<Option<MessageData>>, StoreError> {
         let data = self.mailbox(user, name)?;
         let inner = lock(&data.inner);
         Ok(uids
             .iter()
             .map(|uid| {
-                inner.messages.get(uid).map(|m| MessageData {
+                inner.visible(session, *uid).map(|m| MessageData {
                     uid: *uid,
                     flags: m.flags.clone(),
                     internal_date: m.internal_date,
@@ -578,36 +675,58 @@ impl Backend for MemoryBackend {
         uids: &[u32],
         kind: StoreKind,
         flags: &[Flag],
-    ) -> Result<Vec<(u32, Vec<Flag>)>, StoreError> {
+    ) -> Result<StoreOutcome, StoreError> {
         let data = self.selectable(user, name)?;
         let mut inner = lock(&data.inner);
+        let first = inner.cursor();
         let mut out = Vec::with_capacity(uids.len());
         for f in flags {
             if matches!(f, Flag::Keyword(_)) && !inner.keywords.contains(f) {
                 inner.keywords.push(f.clone());
             }
         }
+        let mut scratch = Vec::new();
         for uid in uids {
-            let Some(m) = inner.messages.get_mut(uid) else { continue };
-            let before = m.flags.clone();
+            let Some(m) = inner.messages.get_mut(uid) else {
+                out.push(None);
+                continue;
+            };
+            scratch.clone_from(&m.flags);
             apply(&mut m.flags, kind, flags);
+            let changed = scratch != m.flags;
             let after = m.flags.clone();
-            if before != after {
+            if changed {
                 inner.record(Change::Flags { uid: *uid, flags: after.clone() });
             }
-            out.push((*uid, after));
+            out.push(Some(after));
         }
-        inner.wake();
-        Ok(out)
+        let log = first..inner.cursor();
+        if !log.is_empty() {
+            inner.wake();
+        }
+        Ok(StoreOutcome { flags: out, log })
     }
 
-    fn copy(&self, user: &Self::User, from: &str, uids: &[u32], to: &str) -> Result<CopyResult, StoreError> {
+    fn copy(
+        &self,
+        user: &Self::User,
+        from: &str,
+        session: SessionId,
+        uids: &[u32],
+        to: &str,
+    ) -> Result<CopyResult, StoreError> {
         let src = self.selectable(user, from)?;
         let dst = self.selectable(user, to)?;
+        if Arc::ptr_eq(&src, &dst) {
+            let mut s = lock(&src.inner);
+            let result = copy_within(&mut s, session, uids);
+            s.wake();
+            return Ok(result);
+        }
         let picked: Vec<(u32, Vec<Flag>, DateTime, Bytes)> = {
             let s = lock(&src.inner);
             uids.iter()
-                .filter_map(|u| s.messages.get(u).map(|m| (*u, m.flags.clone(), m.internal_date, m.body.clone())))
+                .filter_map(|u| s.visible(session, *u).map(|m| (*u, m.flags.clone(), m.internal_date, m.body.clone())))
                 .collect()
         };
         let mut d = lock(&dst.inner);
@@ -621,21 +740,25 @@ impl Backend for MemoryBackend {
         Ok(result)
     }
 
-    fn move_messages(&self, user: &Self::User, from: &str, uids: &[u32], to: &str) -> Result<CopyResult, StoreError> {
-        if from == to {
-            return Err(StoreError::Cannot("source and destination are the same mailbox"));
-        }
-        let result = self.copy(user, from, uids, to)?;
+    fn move_messages(
+        &self,
+        user: &Self::User,
+        from: &str,
+        session: SessionId,
+        uids: &[u32],
+        to: &str,
+    ) -> Result<CopyResult, StoreError> {
+        let result = self.copy(user, from, session, uids, to)?;
         let src = self.selectable(user, from)?;
         let mut s = lock(&src.inner);
+        let mut moved = HashSet::with_capacity(result.source.len());
         for uid in &result.source {
-            if s.messages.remove(uid).is_some() {
-                if let Ok(k) = s.uids.binary_search(uid) {
-                    s.uids.remove(k);
-                }
-                s.record(Change::Expunged { uid: *uid });
+            if s.messages.contains_key(uid) {
+                s.expunge_one(*uid);
+                moved.insert(*uid);
             }
         }
+        s.uids.retain(|u| !moved.contains(u));
         s.wake();
         Ok(result)
     }
@@ -651,13 +774,20 @@ impl Backend for MemoryBackend {
             .filter(|u| inner.messages[u].flags.contains(&Flag::Deleted))
             .collect();
         for uid in &doomed {
-            inner.messages.remove(uid);
-            inner.record(Change::Expunged { uid: *uid });
+            inner.expunge_one(*uid);
         }
-        let gone: BTreeSet<u32> = doomed.iter().copied().collect();
+        let gone: HashSet<u32> = doomed.iter().copied().collect();
         inner.uids.retain(|u| !gone.contains(u));
-        inner.wake();
+        if !doomed.is_empty() {
+            inner.wake();
+        }
         Ok(doomed)
+    }
+
+    fn release(&self, user: &Self::User, name: &str, session: SessionId, uids: &[u32]) {
+        if let Ok(data) = self.mailbox(user, name) {
+            lock(&data.inner).release(session, Some(uids));
+        }
     }
 
     fn watch(&self, user: &Self::User, name: &str, session: SessionId, notifier: Notifier) {

@@ -42,7 +42,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use session::flag_fetch as session_flags;
-pub use session::Session;
+pub use session::{Session, SessionError};
 
 use crate::types::{DateTime, Flag, ListAttribute, StoreKind};
 
@@ -94,7 +94,8 @@ pub struct MailboxInfo {
 pub struct MailboxStatus {
     /// Messages.
     pub messages: u32,
-    /// Messages with `\Recent` (not yet claimed by a session).
+    /// Messages with `\Recent` that no session has claimed yet (RFC 3501 §2.3.2): a
+    /// message already announced as `\Recent` to a session is not counted again.
     pub recent: u32,
     /// The next UID.
     pub uid_next: u32,
@@ -117,12 +118,40 @@ pub struct Snapshot {
     pub uid_next: u32,
     /// Every message's UID, ascending (the sequence view).
     pub uids: Vec<u32>,
-    /// UIDs whose `\Recent` this session claimed.
+    /// UIDs whose `\Recent` this session claimed (always empty when read-only).
     pub recent: Vec<u32>,
-    /// Flags that exist in the mailbox (for FLAGS).
+    /// Messages whose `\Recent` no session has claimed (what EXAMINE reports as RECENT,
+    /// without claiming them).
+    pub unclaimed_recent: u32,
+    /// Flags that exist in the mailbox (for FLAGS): the system flags and every keyword.
     pub flags: Vec<Flag>,
     /// The position in the change log this snapshot is current to.
     pub cursor: u64,
+}
+
+/// The changes a session has not read yet, from [`Backend::changes`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChangeBatch {
+    /// The log position of `changes[0]`; change `k` is at `start + k`.
+    pub start: u64,
+    /// The changes, in log order.
+    pub changes: Vec<Change>,
+    /// The position after the last change (the session's new cursor).
+    pub cursor: u64,
+    /// Appended UIDs whose `\Recent` this session claimed (never when read-only).
+    pub recent: Vec<u32>,
+}
+
+/// What [`Backend::store`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoreOutcome {
+    /// For each UID asked, in the same order: its flags after the store, or `None` where
+    /// the message is expunged (a message the session still sees is left unchanged, RFC
+    /// 2180 §4.2.1).
+    pub flags: Vec<Option<Vec<Flag>>>,
+    /// The log positions of the [`Change::Flags`] this call recorded: the session's own
+    /// changes, which it must not report again as if another session had made them.
+    pub log: std::ops::Range<u64>,
 }
 
 /// One message as FETCH needs it.
@@ -171,7 +200,8 @@ pub struct CopyResult {
     pub destination: Vec<u32>,
 }
 
-/// Identifies one session to a backend (for `\Recent` and change-log cursors).
+/// Identifies one session to a backend (for `\Recent`, change-log cursors and the
+/// expunged messages it still sees). Handed out by [`Backend::new_session`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionId(pub u64);
 
@@ -211,12 +241,16 @@ pub trait Backend: Send + Sync + 'static {
         date: Option<DateTime>,
         body: Bytes,
     ) -> Result<(u32, u32), StoreError>;
+    /// A new session id, unique within this backend for its lifetime.
+    fn new_session(&self) -> SessionId;
     /// Opens a mailbox for a session; claims `\Recent` unless `read_only`.
     fn open(&self, user: &Self::User, name: &str, session: SessionId, read_only: bool) -> Result<Snapshot, StoreError>;
-    /// Closes a session's view of a mailbox.
+    /// Closes a session's view of a mailbox: drops its `\Recent` claims and its hold on
+    /// expunged messages.
     fn close(&self, user: &Self::User, name: &str, session: SessionId);
-    /// Changes after `cursor`, the new cursor, and the appended UIDs whose `\Recent` this
-    /// session claimed (unless `read_only`).
+    /// Changes after `cursor` (appended UIDs claim `\Recent` for this session unless
+    /// `read_only`). Fails with [`StoreError::NoSuchMailbox`] when the mailbox the
+    /// session opened is gone (deleted or renamed).
     fn changes(
         &self,
         user: &Self::User,
@@ -224,10 +258,19 @@ pub trait Backend: Send + Sync + 'static {
         session: SessionId,
         cursor: u64,
         read_only: bool,
-    ) -> Result<(Vec<Change>, u64, Vec<u32>), StoreError>;
-    /// Message data for UIDs (`None` where a message is gone).
-    fn fetch(&self, user: &Self::User, name: &str, uids: &[u32]) -> Result<Vec<Option<MessageData>>, StoreError>;
-    /// Changes flags; returns the new flags of each UID that still exists.
+    ) -> Result<ChangeBatch, StoreError>;
+    /// Message data for UIDs, in order (`None` where a message is gone). A message
+    /// expunged by any session stays readable by every session that opened the mailbox
+    /// before the expunge, until it calls [`Backend::release`] for it or closes the
+    /// mailbox (RFC 2180 §4.1.1).
+    fn fetch(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uids: &[u32],
+    ) -> Result<Vec<Option<MessageData>>, StoreError>;
+    /// Changes flags of the messages that still exist; expunged ones are left alone.
     fn store(
         &self,
         user: &Self::User,
@@ -235,14 +278,33 @@ pub trait Backend: Send + Sync + 'static {
         uids: &[u32],
         kind: StoreKind,
         flags: &[Flag],
-    ) -> Result<Vec<(u32, Vec<Flag>)>, StoreError>;
-    /// Copies messages to another mailbox.
-    fn copy(&self, user: &Self::User, from: &str, uids: &[u32], to: &str) -> Result<CopyResult, StoreError>;
-    /// Moves messages (copy, then expunge from the source, as one step).
-    fn move_messages(&self, user: &Self::User, from: &str, uids: &[u32], to: &str) -> Result<CopyResult, StoreError>;
+    ) -> Result<StoreOutcome, StoreError>;
+    /// Copies messages to another mailbox (or the same one), expunged messages the
+    /// session still sees included (RFC 2180 §4.4.2).
+    fn copy(
+        &self,
+        user: &Self::User,
+        from: &str,
+        session: SessionId,
+        uids: &[u32],
+        to: &str,
+    ) -> Result<CopyResult, StoreError>;
+    /// Moves messages (copy, then expunge from the source, as one step). The destination
+    /// may be the source: the messages get new UIDs, as Dovecot does.
+    fn move_messages(
+        &self,
+        user: &Self::User,
+        from: &str,
+        session: SessionId,
+        uids: &[u32],
+        to: &str,
+    ) -> Result<CopyResult, StoreError>;
     /// Expunges `\Deleted` messages (only those among `uids`, if given); returns the
     /// expunged UIDs.
     fn expunge(&self, user: &Self::User, name: &str, uids: Option<&[u32]>) -> Result<Vec<u32>, StoreError>;
+    /// The session has told its client of these expunges (or never had the messages in
+    /// its view): their data may go once no session still sees them.
+    fn release(&self, user: &Self::User, name: &str, session: SessionId, uids: &[u32]);
     /// Registers a notifier called after every change to `name`.
     fn watch(&self, user: &Self::User, name: &str, session: SessionId, notifier: Notifier);
     /// The largest message APPEND takes (APPENDLIMIT), if any.

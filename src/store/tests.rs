@@ -160,15 +160,20 @@ fn expunge_is_deferred_during_fetch_by_sequence_number() {
     let (st, ev) = a.run(CommandBody::Expunge);
     assert_eq!(st.kind, StatusKind::Ok);
     assert!(data(&ev).contains(&Data::Expunge(std::num::NonZeroU32::MIN)));
-    // B fetches by sequence number: no EXPUNGE now; message 1 is gone -> EXPUNGEISSUED.
-    let (st, ev) = bb.run(fetch("1:*", vec![FetchAttribute::Uid], false));
+    // B fetches by sequence number: no EXPUNGE now, and message 1 is still readable by B,
+    // with its data (RFC 2180 §4.1.1).
+    let (st, ev) = bb.run(fetch("1:*", vec![FetchAttribute::Uid, FetchAttribute::Rfc822Size], false));
     assert!(!data(&ev).iter().any(|d| matches!(d, Data::Expunge(_))), "{ev:?}");
-    assert_eq!(st.code, Some(Code::Rfc5530(Rfc5530Code::ExpungeIssued)));
+    assert_eq!(st.kind, StatusKind::Ok, "{st:?}");
+    let fetched = data(&ev).iter().filter(|d| matches!(d, Data::Fetch { .. })).count();
+    assert_eq!(fetched, 2, "{ev:?}");
+    assert_eq!(b.retained_expunged().0, 1, "kept for B");
     assert_eq!(bb.pair.client.selected().unwrap().exists, 2, "EXISTS never decreases without EXPUNGE");
     // At NOOP it arrives, and B's numbering follows.
     let (_, ev) = bb.run(CommandBody::Noop);
     assert!(data(&ev).contains(&Data::Expunge(std::num::NonZeroU32::MIN)));
     assert_eq!(bb.pair.client.selected().unwrap().exists, 1);
+    assert_eq!(b.retained_expunged(), (0, 0), "freed once every view dropped it");
     let (_, ev) = bb.run(fetch("1", vec![FetchAttribute::Uid], false));
     assert!(data(&ev).iter().any(|d| matches!(d, Data::Fetch { items, .. } if items.contains(&FetchItem::Uid(2)))));
 }

@@ -1,0 +1,278 @@
+//! The commands on the selected mailbox: FETCH, STORE, COPY, MOVE, EXPUNGE, UID EXPUNGE
+//! and SEARCH, each with the sync RFC 3501 §7.4.1 allows around it.
+
+use std::num::NonZeroU32;
+
+use super::selected::{untagged_ok, Seq, Uid};
+use super::{Backend, Done, Session, SessionError};
+use crate::server::Server;
+use crate::store::fetch;
+use crate::types::{
+    Code, CommandBody, Data, FetchAttribute, FetchItem, Flag, IString, Mailbox, SearchKey, SeqNumber, Sequence,
+    SequenceSet, StoreKind,
+};
+
+/// COPY or MOVE.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Transfer {
+    Copy,
+    Move,
+}
+
+impl<B: Backend> Session<B> {
+    pub(super) fn selected_command(
+        &mut self,
+        server: &mut Server,
+        user: &B::User,
+        command: CommandBody,
+    ) -> Result<Done, SessionError> {
+        if self.selected.is_none() {
+            return Err(SessionError::NotSelected);
+        }
+        match command {
+            CommandBody::Expunge => self.expunge(server, user, None),
+            CommandBody::UidExpunge { set } => self.expunge(server, user, Some(&set)),
+            CommandBody::Fetch { set, attributes, uid } => {
+                let mut atts = attributes.to_vec();
+                if uid && !atts.contains(&FetchAttribute::Uid) {
+                    atts.insert(0, FetchAttribute::Uid);
+                }
+                self.fetch(server, user, &set, uid, &atts)
+            }
+            CommandBody::Store { set, kind, silent, flags, uid } => {
+                self.store(server, user, &set, uid, kind, silent, &flags)
+            }
+            CommandBody::Copy { set, mailbox, uid } => self.transfer(server, user, &set, uid, &mailbox, Transfer::Copy),
+            CommandBody::Move { set, mailbox, uid } => self.transfer(server, user, &set, uid, &mailbox, Transfer::Move),
+            CommandBody::Search { charset, criteria, uid } => {
+                self.search(server, user, charset.as_ref(), &criteria, uid)
+            }
+            other => Err(SessionError::Unsupported(other.name())),
+        }
+    }
+
+    fn sel(&mut self) -> Result<&mut super::Selected, SessionError> {
+        self.selected.as_mut().ok_or(SessionError::NotSelected)
+    }
+
+    /// Resolves a set after telling the client what is pending, in order: by UID, the sync
+    /// may expunge, so it comes first; by sequence number it cannot, and the set is read
+    /// against the numbers the client had when it sent the command.
+    fn prepare(&mut self, server: &mut Server, set: &SequenceSet, uid: bool) -> Result<Vec<(Seq, Uid)>, SessionError> {
+        if uid {
+            self.sync(server, true)?;
+            self.sel()?.resolve(set, true)
+        } else {
+            let pairs = self.sel()?.resolve(set, false)?;
+            self.sync(server, false)?;
+            Ok(pairs)
+        }
+    }
+
+    /// EXPUNGE or UID EXPUNGE (RFC 3501 §6.4.3, RFC 4315 §2.1).
+    fn expunge(&mut self, server: &mut Server, user: &B::User, set: Option<&SequenceSet>) -> Result<Done, SessionError> {
+        let sel = self.sel()?;
+        if sel.read_only {
+            return Err(SessionError::ReadOnly);
+        }
+        let uids: Option<Vec<u32>> = match set {
+            Some(set) => Some(sel.resolve(set, true)?.into_iter().map(|(_, u)| u.0).collect()),
+            None => None,
+        };
+        let name = sel.name.clone();
+        let r = self.backend.expunge(user, &name, uids.as_deref());
+        self.sync(server, true)?;
+        r?;
+        Ok(Done::Ok)
+    }
+
+    /// FETCH and UID FETCH (RFC 3501 §6.4.5). A message another session expunged, that
+    /// this client was not told of yet, is answered with its data (RFC 2180 §4.1.1).
+    fn fetch(
+        &mut self,
+        server: &mut Server,
+        user: &B::User,
+        set: &SequenceSet,
+        uid: bool,
+        atts: &[FetchAttribute],
+    ) -> Result<Done, SessionError> {
+        let pairs = self.prepare(server, set, uid)?;
+        let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
+        let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
+        let mut data = self.backend.fetch(user, &sel.name, self.id, &uids)?;
+        // The implicit \Seen (RFC 3501 §6.4.5), in one store call for the whole set.
+        let mut unseen: Vec<usize> = Vec::new();
+        if !sel.read_only && atts.iter().any(FetchAttribute::sets_seen) {
+            unseen = (0..data.len()).filter(|k| data[*k].as_ref().is_some_and(|m| !m.flags.contains(&Flag::Seen))).collect();
+        }
+        let mut seen_changed = vec![false; data.len()];
+        if !unseen.is_empty() {
+            let seen_uids: Vec<u32> = unseen.iter().map(|k| uids[*k]).collect();
+            let outcome = self.backend.store(user, &sel.name, &seen_uids, StoreKind::Add, &[Flag::Seen])?;
+            sel.own_changes(outcome.log, true);
+            for (k, flags) in unseen.into_iter().zip(outcome.flags) {
+                if let (Some(flags), Some(m)) = (flags, data[k].as_mut()) {
+                    m.flags = flags;
+                    seen_changed[k] = true;
+                }
+            }
+        }
+        let mut missing = false;
+        let mut unknown_cte = false;
+        for (((seq, uid), msg), seen_changed) in pairs.iter().zip(data).zip(seen_changed) {
+            let Some(msg) = msg else {
+                missing = true;
+                continue;
+            };
+            let mut items = match fetch::items(&msg, atts, sel.is_recent(*uid)) {
+                Ok(items) => items,
+                Err(_) => {
+                    unknown_cte = true;
+                    continue;
+                }
+            };
+            if seen_changed && !atts.contains(&FetchAttribute::Flags) {
+                items.push(FetchItem::Flags(sel.flag_fetch(&msg.flags, *uid)));
+            }
+            sel.send_fetch(server, *seq, items)?;
+        }
+        self.sync(server, uid)?;
+        if unknown_cte {
+            return Err(crate::store::StoreError::UnknownCte.into());
+        }
+        if missing {
+            // Only a store that cannot keep expunged messages gets here.
+            return Err(crate::store::StoreError::Expunged.into());
+        }
+        Ok(Done::Ok)
+    }
+
+    /// STORE and UID STORE (RFC 3501 §6.4.6). Pending changes are reported first, then
+    /// the result; a message another session expunged is left alone and the command is
+    /// answered OK (RFC 2180 §4.2.1).
+    #[allow(clippy::too_many_arguments)]
+    fn store(
+        &mut self,
+        server: &mut Server,
+        user: &B::User,
+        set: &SequenceSet,
+        uid: bool,
+        kind: StoreKind,
+        silent: bool,
+        flags: &[Flag],
+    ) -> Result<Done, SessionError> {
+        if self.sel()?.read_only {
+            return Err(SessionError::ReadOnly);
+        }
+        let pairs = self.prepare(server, set, uid)?;
+        let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
+        let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
+        let outcome = self.backend.store(user, &sel.name, &uids, kind, flags)?;
+        sel.own_changes(outcome.log, !silent);
+        if !silent {
+            for ((seq, u), flags) in pairs.iter().zip(outcome.flags) {
+                let Some(flags) = flags else { continue };
+                let mut items = Vec::with_capacity(2);
+                if uid {
+                    items.push(FetchItem::Uid(u.0));
+                }
+                items.push(FetchItem::Flags(sel.flag_fetch(&flags, *u)));
+                sel.send_fetch(server, *seq, items)?;
+            }
+        }
+        self.sync(server, uid)?;
+        Ok(Done::Ok)
+    }
+
+    /// COPY and MOVE, by sequence number or UID (RFC 3501 §6.4.7, RFC 6851, RFC 4315
+    /// COPYUID). The destination may be the selected mailbox itself, as in Dovecot.
+    /// Messages this client still sees are copied even if another session expunged them
+    /// (RFC 2180 §4.4.2); pending EXPUNGEs are sent with the answer.
+    fn transfer(
+        &mut self,
+        server: &mut Server,
+        user: &B::User,
+        set: &SequenceSet,
+        uid: bool,
+        mailbox: &Mailbox,
+        how: Transfer,
+    ) -> Result<Done, SessionError> {
+        let sel = self.sel()?;
+        if how == Transfer::Move && sel.read_only {
+            return Err(SessionError::ReadOnly);
+        }
+        let pairs = sel.resolve(set, uid)?;
+        let name = sel.name.clone();
+        let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
+        let to = super::wire_name(mailbox).map_err(SessionError::target)?;
+        let r = match how {
+            Transfer::Copy => self.backend.copy(user, &name, self.id, &uids, &to),
+            Transfer::Move => self.backend.move_messages(user, &name, self.id, &uids, &to),
+        };
+        let result = match r {
+            Ok(result) => result,
+            Err(e) => {
+                self.sync(server, true)?;
+                return Err(SessionError::target(e));
+            }
+        };
+        let code = copyuid(&result);
+        if how == Transfer::Move {
+            // RFC 6851 §4.3: COPYUID goes in an untagged OK before the EXPUNGEs.
+            if let Some(code) = code.clone() {
+                untagged_ok(server, code, "Moved")?;
+            }
+        }
+        self.sync(server, true)?;
+        if result.source.len() < uids.len() && result.source.is_empty() {
+            return Err(crate::store::StoreError::Expunged.into());
+        }
+        Ok(match (how, code) {
+            (Transfer::Copy, Some(code)) => Done::Code(code),
+            _ => Done::Ok,
+        })
+    }
+
+    /// SEARCH and UID SEARCH (RFC 3501 §6.4.4), over every message in the client's view.
+    fn search(
+        &mut self,
+        server: &mut Server,
+        user: &B::User,
+        charset: Option<&IString>,
+        criteria: &[SearchKey],
+        uid: bool,
+    ) -> Result<Done, SessionError> {
+        let decoder = fetch::search_decoder(charset)?;
+        let sel = self.selected.as_ref().ok_or(SessionError::NotSelected)?;
+        let view: Vec<u32> = sel.uids().map(|u| u.0).collect();
+        let data = self.backend.fetch(user, &sel.name, self.id, &view)?;
+        let max_seq = view.len() as u32;
+        let max_uid = view.last().copied().unwrap_or(0);
+        let mut hits = Vec::new();
+        for (k, msg) in data.iter().enumerate() {
+            let Some(msg) = msg else { continue };
+            let seq = k as u32 + 1;
+            let recent = sel.is_recent(Uid(msg.uid));
+            let ctx = fetch::SearchInput { seq, max_seq, max_uid, recent, decoder: &decoder };
+            if criteria.iter().all(|key| fetch::matches(msg, key, &ctx)) {
+                hits.push(if uid { msg.uid } else { seq });
+            }
+        }
+        server.send_data(Data::Search { ids: hits, modseq: None })?;
+        self.sync(server, uid)?;
+        Ok(Done::Ok)
+    }
+}
+
+/// The COPYUID code of a COPY or MOVE (RFC 4315 §3); none when nothing was copied.
+fn copyuid(c: &crate::store::CopyResult) -> Option<Code> {
+    let set = |v: &[u32]| {
+        let seqs = v
+            .iter()
+            .filter_map(|u| NonZeroU32::new(*u))
+            .map(|u| Sequence::Single(SeqNumber::Value(u)))
+            .collect();
+        SequenceSet::new(seqs).ok()
+    };
+    Some(Code::CopyUid { uid_validity: c.uid_validity, source: set(&c.source)?, destination: set(&c.destination)? })
+}

@@ -1,0 +1,111 @@
+//! What a session command did, and the one error type every command fails with.
+
+use crate::server;
+use crate::types::{Atom, Code, Rfc5530Code, StatusKind};
+
+use super::super::StoreError;
+
+/// How a command that succeeded is answered: `OK`, with a response code or not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Done {
+    /// `tag OK NAME completed`.
+    Ok,
+    /// `tag OK [code] NAME completed` (READ-WRITE, APPENDUID, COPYUID, ...).
+    Code(Code),
+}
+
+/// Why a command failed. Each maps to one tagged answer ([`SessionError::answer`]): `BAD`
+/// for a command that is wrong in itself, `NO` with the RFC 5530 code for a store that
+/// refused, and no answer at all when the connection is gone or must end.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The store refused (`NO`, with the code [`StoreError`] maps to).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A target mailbox of APPEND, COPY or MOVE does not exist (`NO [TRYCREATE]`,
+    /// RFC 3501 §6.3.11 and §6.4.7).
+    #[error("no such mailbox")]
+    TryCreate,
+    /// A command that needs a selected mailbox, without one (`BAD`).
+    #[error("No mailbox selected")]
+    NotSelected,
+    /// A sequence number past the last message the client was told of (`BAD`, RFC 3501
+    /// §9 `seq-number`).
+    #[error("Invalid message sequence number")]
+    BadSequence,
+    /// A change in a mailbox opened with EXAMINE (`NO`).
+    #[error("Mailbox is read-only")]
+    ReadOnly,
+    /// SEARCH with a charset the server does not know (`NO [BADCHARSET (...)]`).
+    #[error("Unsupported charset")]
+    BadCharset(Code),
+    /// A command the store session does not serve (`BAD`).
+    #[error("{0} not supported")]
+    Unsupported(&'static str),
+    /// A relayed SASL mechanism, which the store does not check (`NO`).
+    #[error("Unsupported mechanism")]
+    UnsupportedMechanism,
+    /// A command that needs a store user, on a connection without one (`NO`).
+    #[error("Not logged in to a store")]
+    NotLoggedIn,
+    /// The selected mailbox is gone (deleted or renamed by another session): the session
+    /// can no longer keep its sequence numbers true, so it says `* BYE` and ends, as
+    /// Dovecot does.
+    #[error("Selected mailbox was deleted, have to disconnect")]
+    MailboxLost,
+    /// The connection is closed: nothing more can be sent.
+    #[error("connection closed: {0}")]
+    Closed(#[from] server::Error),
+}
+
+impl SessionError {
+    /// The tagged answer: status and response code, or `None` when there is nobody to
+    /// answer ([`SessionError::Closed`]) or the connection ends with `* BYE`
+    /// ([`SessionError::MailboxLost`]).
+    pub fn answer(&self) -> Option<(StatusKind, Option<Code>)> {
+        let no = |code| Some((StatusKind::No, Some(code)));
+        match self {
+            SessionError::Store(e) => no(store_code(e)),
+            SessionError::TryCreate => no(Code::TryCreate),
+            SessionError::NotSelected | SessionError::BadSequence | SessionError::Unsupported(_) => {
+                Some((StatusKind::Bad, None))
+            }
+            SessionError::ReadOnly | SessionError::UnsupportedMechanism | SessionError::NotLoggedIn => {
+                Some((StatusKind::No, None))
+            }
+            SessionError::BadCharset(code) => no(code.clone()),
+            SessionError::MailboxLost | SessionError::Closed(_) => None,
+        }
+    }
+
+    /// The text of the tagged answer: the message, with a capital first letter.
+    pub(super) fn text(&self) -> String {
+        let mut text = self.to_string();
+        if let Some(first) = text.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        text
+    }
+
+    /// A target mailbox that does not exist is `[TRYCREATE]`; other errors stay.
+    pub(super) fn target(e: StoreError) -> SessionError {
+        match e {
+            StoreError::NoSuchMailbox => SessionError::TryCreate,
+            e => SessionError::Store(e),
+        }
+    }
+}
+
+/// The RFC 5530 (or RFC 3516, RFC 7889) code of a store error.
+fn store_code(e: &StoreError) -> Code {
+    match e {
+        StoreError::AuthenticationFailed => Code::Rfc5530(Rfc5530Code::AuthenticationFailed),
+        StoreError::NoSuchMailbox => Code::Rfc5530(Rfc5530Code::NonExistent),
+        StoreError::AlreadyExists => Code::Rfc5530(Rfc5530Code::AlreadyExists),
+        StoreError::Cannot(_) | StoreError::InvalidName => Code::Rfc5530(Rfc5530Code::Cannot),
+        StoreError::TooBig => Code::TooBig,
+        StoreError::Expunged => Code::Rfc5530(Rfc5530Code::ExpungeIssued),
+        StoreError::UnknownCte => Code::Other { name: Atom::from_static("UNKNOWN-CTE"), value: None },
+    }
+}

@@ -1,0 +1,341 @@
+//! One connection's engine: server events in, backend calls, exact IMAP responses out.
+//!
+//! Each command is a function returning `Result<Done, SessionError>`; [`Session::handle`]
+//! turns that into the one tagged answer the command gets. The selected mailbox's view
+//! and its sync are in `selected`, the commands on it in `commands`, LIST/LSUB in `list`.
+
+mod commands;
+mod error;
+mod list;
+mod selected;
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+pub use error::SessionError;
+use error::Done;
+use selected::{permanent_flags, untagged_ok, Selected};
+
+use super::{Backend, Change, Notifier, SessionId, StoreError};
+use crate::server::{Event, Server, ServerOptions};
+use crate::types::{
+    Capability, Code, CommandBody, Data, Flag, FlagFetch, IString, Mailbox, NamespaceDescription, NString,
+    SequenceSet, StatusItem, StatusKind, Tag,
+};
+
+/// One connection's engine (see the module docs of [`crate::store`]).
+pub struct Session<B: Backend> {
+    backend: Arc<B>,
+    id: SessionId,
+    user: Option<B::User>,
+    selected: Option<Selected>,
+    notifier: Option<Notifier>,
+    idling: bool,
+}
+
+impl<B: Backend> std::fmt::Debug for Session<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("id", &self.id).field("selected", &self.selected).finish()
+    }
+}
+
+/// The wire name of a mailbox argument (modified UTF-7, checked).
+fn wire_name(m: &Mailbox) -> Result<String, StoreError> {
+    match m {
+        Mailbox::Inbox => Ok("INBOX".into()),
+        Mailbox::Other(s) => {
+            let name = std::str::from_utf8(s.as_bytes()).map_err(|_| StoreError::InvalidName)?;
+            crate::mutf7::decode(name.as_bytes()).map_err(|_| StoreError::InvalidName)?;
+            Ok(name.to_string())
+        }
+    }
+}
+
+impl<B: Backend> Session<B> {
+    /// A session for one connection, with an id the backend hands out.
+    pub fn new(backend: Arc<B>) -> Self {
+        let id = backend.new_session();
+        Self::with_id(backend, id)
+    }
+
+    /// A session with an id the caller chose; it must be unique among the backend's
+    /// sessions (see [`Backend::new_session`]).
+    pub fn with_id(backend: Arc<B>, id: SessionId) -> Self {
+        Session { backend, id, user: None, selected: None, notifier: None, idling: false }
+    }
+
+    /// This session's id.
+    pub fn id(&self) -> SessionId {
+        self.id
+    }
+
+    /// Server options advertising exactly what a session serves: the server machine's own
+    /// capabilities (IMAP4rev1, LITERAL+, SASL-IR, IDLE, STARTTLS and AUTH= as configured)
+    /// and these.
+    pub fn server_options(backend: &B) -> ServerOptions {
+        let mut caps = vec![
+            Capability::Namespace,
+            Capability::Id,
+            Capability::Enable,
+            Capability::Unselect,
+            Capability::Move,
+            Capability::UidPlus,
+            Capability::Children,
+            Capability::SpecialUse,
+            Capability::Binary,
+        ];
+        if let Some(limit) = backend.append_limit() {
+            caps.push(Capability::AppendLimit(Some(limit)));
+        }
+        ServerOptions { extra_capabilities: caps, ..ServerOptions::default() }
+    }
+
+    /// The notifier that wakes this connection when its selected mailbox changes (for
+    /// IDLE). Call [`Session::poll_updates`] when it fires.
+    pub fn set_notifier(&mut self, notifier: Notifier) {
+        self.notifier = Some(notifier);
+    }
+
+    /// Sends pending mailbox updates now, if the protocol allows it (during IDLE). If the
+    /// selected mailbox is gone, the connection ends with `* BYE`.
+    pub fn poll_updates(&mut self, server: &mut Server) {
+        if self.idling {
+            // The only errors: the connection is closed, or it was just ended with BYE.
+            let _closed = self.sync(server, true);
+        }
+    }
+
+    /// The connection ended: releases the mailbox (and its `\Recent`).
+    pub fn close(&mut self) {
+        self.deselect();
+    }
+
+    fn deselect(&mut self) {
+        if let (Some(sel), Some(user)) = (self.selected.take(), &self.user) {
+            self.backend.close(user, &sel.name, self.id);
+        }
+    }
+
+    /// Handles one server event: every command answered, exactly once per tag.
+    pub fn handle(&mut self, server: &mut Server, event: Event) {
+        match event {
+            Event::Credentials { tag, username, password, .. } => {
+                let r = self.backend.login(&username, password.expose()).map(|user| {
+                    self.user = Some(user);
+                    Done::Ok
+                });
+                Self::answer(server, &tag, "LOGIN", r.map_err(SessionError::from));
+            }
+            Event::AuthData { tag, .. } => {
+                Self::answer(server, &tag, "AUTHENTICATE", Err(SessionError::UnsupportedMechanism));
+            }
+            Event::IdleStarted { .. } => {
+                self.idling = true;
+                let _closed = self.sync(server, true);
+            }
+            Event::IdleDone { tag } => {
+                self.idling = false;
+                // Not "IDLE completed": keep Dovecot's and go-imap's text.
+                let _closed = server.complete(&tag, StatusKind::Ok, None, "IDLE terminated");
+            }
+            Event::CommandReceived { tag, command } => {
+                let name = command.name();
+                let r = self.command(server, command);
+                Self::answer(server, &tag, name, r);
+            }
+            Event::Closed | Event::ConnectionLost(_) => self.close(),
+            _ => {}
+        }
+    }
+
+    /// The tagged answer of a command.
+    fn answer(server: &mut Server, tag: &Tag, name: &str, r: Result<Done, SessionError>) {
+        // An error here means the connection is closed: there is nobody to answer.
+        let _closed = match r {
+            Ok(Done::Ok) => server.complete(tag, StatusKind::Ok, None, &format!("{name} completed")),
+            Ok(Done::Code(code)) => server.complete(tag, StatusKind::Ok, Some(code), &format!("{name} completed")),
+            Err(e) => match e.answer() {
+                Some((kind, code)) => server.complete(tag, kind, code, &e.text()),
+                None => Ok(()),
+            },
+        };
+    }
+
+    fn command(&mut self, server: &mut Server, command: CommandBody) -> Result<Done, SessionError> {
+        let Some(user) = self.user.clone() else {
+            // Before login (or on a PREAUTH connection without a store user) only the
+            // any-state commands reach us; NOOP and ID work, the rest has no store.
+            return match command {
+                CommandBody::Noop => Ok(Done::Ok),
+                CommandBody::Id { .. } => {
+                    server.send_data(Data::Id(Some(Self::id_params())))?;
+                    Ok(Done::Ok)
+                }
+                _ => Err(SessionError::NotLoggedIn),
+            };
+        };
+        let b = self.backend.clone();
+        match command {
+            CommandBody::Noop | CommandBody::Check => {
+                self.sync(server, true)?;
+                Ok(Done::Ok)
+            }
+            CommandBody::Select { mailbox } => self.select(server, &user, &mailbox, false),
+            CommandBody::Examine { mailbox } => self.select(server, &user, &mailbox, true),
+            CommandBody::Create { mailbox } => {
+                b.create(&user, &wire_name(&mailbox)?)?;
+                Ok(Done::Ok)
+            }
+            CommandBody::Delete { mailbox } => {
+                b.delete(&user, &wire_name(&mailbox)?)?;
+                Ok(Done::Ok)
+            }
+            CommandBody::Rename { from, to } => {
+                b.rename(&user, &wire_name(&from)?, &wire_name(&to)?)?;
+                Ok(Done::Ok)
+            }
+            CommandBody::Subscribe { mailbox } => {
+                b.subscribe(&user, &wire_name(&mailbox)?, true)?;
+                Ok(Done::Ok)
+            }
+            CommandBody::Unsubscribe { mailbox } => {
+                b.subscribe(&user, &wire_name(&mailbox)?, false)?;
+                Ok(Done::Ok)
+            }
+            CommandBody::List { reference, pattern } => {
+                self.list(server, &user, &reference, &pattern, false)?;
+                Ok(Done::Ok)
+            }
+            CommandBody::Lsub { reference, pattern } => {
+                self.list(server, &user, &reference, &pattern, true)?;
+                Ok(Done::Ok)
+            }
+            CommandBody::Status { mailbox, items } => {
+                let st = b.status(&user, &wire_name(&mailbox)?)?;
+                let items = items
+                    .iter()
+                    .filter_map(|i| {
+                        let v = match i {
+                            StatusItem::Messages => u64::from(st.messages),
+                            StatusItem::Recent => u64::from(st.recent),
+                            StatusItem::UidNext => u64::from(st.uid_next),
+                            StatusItem::UidValidity => u64::from(st.uid_validity),
+                            StatusItem::Unseen => u64::from(st.unseen),
+                            StatusItem::Size => st.size,
+                            StatusItem::Deleted => u64::from(st.deleted),
+                            StatusItem::AppendLimit | StatusItem::HighestModSeq => return None,
+                        };
+                        Some((*i, v))
+                    })
+                    .collect();
+                server.send_data(Data::Status { mailbox, items })?;
+                self.sync(server, true)?;
+                Ok(Done::Ok)
+            }
+            CommandBody::Append { mailbox, flags, date, message } => {
+                let name = wire_name(&mailbox).map_err(SessionError::target)?;
+                let r = b.append(&user, &name, &flags, date, message.data().clone());
+                self.sync(server, true)?;
+                let (validity, uid) = r.map_err(SessionError::target)?;
+                let set = SequenceSet::single(NonZeroU32::new(uid).ok_or(StoreError::Cannot("UID 0"))?);
+                Ok(Done::Code(Code::AppendUid { uid_validity: validity, uids: set }))
+            }
+            CommandBody::Namespace => {
+                let personal = Some(vec![NamespaceDescription {
+                    prefix: IString::from_static(""),
+                    delimiter: Some('/'),
+                    extensions: None,
+                }]);
+                server.send_data(Data::Namespace { personal, other: None, shared: None })?;
+                Ok(Done::Ok)
+            }
+            CommandBody::Id { .. } => {
+                server.send_data(Data::Id(Some(Self::id_params())))?;
+                Ok(Done::Ok)
+            }
+            CommandBody::Enable { .. } => {
+                // No ENABLE-able extension is served yet: RFC 5161 says answer with an
+                // empty ENABLED.
+                server.send_data(Data::Enabled(Vec::new()))?;
+                Ok(Done::Ok)
+            }
+            CommandBody::Close => {
+                if let Some(sel) = self.selected.as_ref().filter(|s| !s.read_only) {
+                    // CLOSE expunges silently (RFC 3501 §6.4.2); a failure leaves the
+                    // messages, and the mailbox is closed all the same.
+                    let _kept = b.expunge(&user, &sel.name, None);
+                }
+                self.deselect();
+                Ok(Done::Ok)
+            }
+            CommandBody::Unselect => {
+                self.deselect();
+                Ok(Done::Ok)
+            }
+            other => self.selected_command(server, &user, other),
+        }
+    }
+
+    /// The ID the server answers with (RFC 2971).
+    fn id_params() -> Vec<(IString, NString)> {
+        vec![
+            (IString::from_static("name"), Some(IString::from_static("imap-machine"))),
+            (IString::from_static("version"), Some(IString::from_static(env!("CARGO_PKG_VERSION")))),
+        ]
+    }
+
+    /// SELECT or EXAMINE (RFC 3501 §6.3.1, §6.3.2). EXAMINE reports the messages no
+    /// session has claimed as RECENT and claims none of them.
+    fn select(
+        &mut self,
+        server: &mut Server,
+        user: &B::User,
+        mailbox: &Mailbox,
+        read_only: bool,
+    ) -> Result<Done, SessionError> {
+        self.deselect();
+        let name = wire_name(mailbox)?;
+        let snap = self.backend.open(user, &name, self.id, read_only)?;
+        if let Some(n) = &self.notifier {
+            self.backend.watch(user, &name, self.id, n.clone());
+        }
+        let first_unseen = {
+            let data = self.backend.fetch(user, &name, self.id, &snap.uids);
+            let data = match data {
+                Ok(d) => d,
+                Err(e) => {
+                    self.backend.close(user, &name, self.id);
+                    return Err(e.into());
+                }
+            };
+            data.iter().position(|m| m.as_ref().is_some_and(|m| !m.flags.contains(&Flag::Seen)))
+        };
+        let recent = if read_only { snap.unclaimed_recent as usize } else { snap.recent.len() };
+        let flags = snap.flags.clone();
+        let exists = snap.uids.len() as u32;
+        let (validity, next) = (snap.uid_validity, snap.uid_next);
+        // The view first: if sending fails, the mailbox is still released on close.
+        self.selected = Some(Selected::new(name, read_only, snap, recent));
+        server.send_data(Data::Flags(flags.clone()))?;
+        server.send_data(Data::Exists(exists))?;
+        server.send_data(Data::Recent(recent as u32))?;
+        if let Some(k) = first_unseen {
+            let u = k as u32 + 1;
+            untagged_ok(server, Code::Unseen(u), &format!("Message {u} is first unseen"))?;
+        }
+        let text = if read_only { "No permanent flags permitted" } else { "Flags permitted" };
+        untagged_ok(server, Code::PermanentFlags(permanent_flags(&flags, read_only)), text)?;
+        untagged_ok(server, Code::UidValidity(validity), "UIDs valid")?;
+        untagged_ok(server, Code::UidNext(next), "Predicted next UID")?;
+        Ok(Done::Code(if read_only { Code::ReadOnly } else { Code::ReadWrite }))
+    }
+}
+
+/// The FLAGS of a FETCH: the message's flags, and `\Recent` where it is this session's.
+pub(crate) fn flag_fetch(flags: &[Flag], recent: bool) -> Vec<FlagFetch> {
+    let mut v: Vec<FlagFetch> = flags.iter().cloned().map(FlagFetch::Flag).collect();
+    if recent {
+        v.push(FlagFetch::Recent);
+    }
+    v
+}

@@ -1,0 +1,314 @@
+//! The selected mailbox as one session sees it, and the sync that brings the client's view
+//! up to the store's change log (RFC 3501 §5.2, §7.4.1; RFC 2180 §4).
+//!
+//! The rules the sync keeps, so that what every client is told is true:
+//! - sequence numbers change only with an EXPUNGE the client is sent, and none is sent
+//!   during FETCH, STORE or SEARCH by sequence number (RFC 3501 §7.4.1); until then the
+//!   message stays readable (RFC 2180 §4.1.1: the store keeps it for this session);
+//! - flag changes are reported in log order, one FETCH per message with its latest flags;
+//!   the session's own changes are known by their log positions, not by their values, so
+//!   a STORE never hides or replays another session's change;
+//! - a keyword reaches a FETCH only after `* FLAGS` and `* OK [PERMANENTFLAGS]` listed it
+//!   (RFC 3501 §7.2.6).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::num::NonZeroU32;
+use std::ops::Range;
+
+use super::{Backend, Session, SessionError};
+use crate::server::Server;
+use crate::types::{
+    Code, Data, FetchItem, Flag, FlagFetch, FlagPerm, Response, SequenceSet, StatusKind, StatusResponse, Text,
+};
+
+/// A message sequence number in this session's view (RFC 3501 §2.3.1.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) struct Seq(pub(super) NonZeroU32);
+
+/// A message's UID (RFC 3501 §2.3.1.1): never passed where a [`Seq`] is meant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) struct Uid(pub(super) u32);
+
+impl Seq {
+    fn from_index(k: usize) -> Seq {
+        Seq(NonZeroU32::new(k as u32 + 1).expect("index + 1 is not zero"))
+    }
+
+    fn index(self) -> usize {
+        self.0.get() as usize - 1
+    }
+}
+
+/// Flag changes this session made itself: their log positions, and whether the client
+/// was sent the result (a STORE without `.SILENT`, or FETCH's implicit `\Seen`).
+#[derive(Debug)]
+struct OwnChanges {
+    log: Range<u64>,
+    reported: bool,
+}
+
+/// The selected mailbox as this session sees it.
+#[derive(Debug)]
+pub(super) struct Selected {
+    pub(super) name: String,
+    pub(super) read_only: bool,
+    /// UIDs in sequence order: message `n` is `view[n - 1]`. Holds every message the
+    /// client knows of, expunged ones included until it is sent their EXPUNGE.
+    view: Vec<Uid>,
+    /// UIDs whose `\Recent` belongs to this session.
+    recent: HashSet<Uid>,
+    /// Expunged in the store, still in the view: reported at the next chance.
+    pending_expunge: BTreeSet<Uid>,
+    /// This session's own flag changes not yet passed by the cursor.
+    own: Vec<OwnChanges>,
+    cursor: u64,
+    /// EXISTS last reported.
+    reported_exists: usize,
+    /// RECENT last reported.
+    reported_recent: usize,
+    /// The flags of the last `* FLAGS` this client was sent.
+    announced: Vec<Flag>,
+}
+
+impl Selected {
+    /// The view of a freshly opened mailbox, after SELECT or EXAMINE reported it.
+    pub(super) fn new(name: String, read_only: bool, snap: super::super::Snapshot, recent_reported: usize) -> Self {
+        Selected {
+            name,
+            read_only,
+            reported_exists: snap.uids.len(),
+            reported_recent: recent_reported,
+            view: snap.uids.into_iter().map(Uid).collect(),
+            recent: snap.recent.into_iter().map(Uid).collect(),
+            pending_expunge: BTreeSet::new(),
+            own: Vec::new(),
+            cursor: snap.cursor,
+            announced: snap.flags,
+        }
+    }
+
+    /// Every UID in the view, in sequence order.
+    pub(super) fn uids(&self) -> impl ExactSizeIterator<Item = Uid> + '_ {
+        self.view.iter().copied()
+    }
+
+    pub(super) fn is_recent(&self, uid: Uid) -> bool {
+        self.recent.contains(&uid)
+    }
+
+    fn seq_of(&self, uid: Uid) -> Option<Seq> {
+        self.view.binary_search(&uid).ok().map(Seq::from_index)
+    }
+
+    /// The (seq, UID) pairs of a set, by sequence number or by UID, ascending. A sequence
+    /// number past the view is `BAD`; UIDs not in the view are skipped (RFC 3501 §6.4.8).
+    pub(super) fn resolve(&self, set: &SequenceSet, uid: bool) -> Result<Vec<(Seq, Uid)>, SessionError> {
+        let mut out = Vec::new();
+        if uid {
+            let max = self.view.last().map_or(0, |u| u.0);
+            for r in set.resolve(max) {
+                let start = self.view.partition_point(|u| u.0 < *r.start());
+                let end = self.view.partition_point(|u| u.0 <= *r.end());
+                out.extend((start..end).map(|k| (Seq::from_index(k), self.view[k])));
+            }
+        } else {
+            let max = self.view.len() as u32;
+            if set.max_value().is_some_and(|m| m > max) {
+                return Err(SessionError::BadSequence);
+            }
+            for r in set.resolve(max) {
+                let (start, end) = (*r.start() as usize - 1, *r.end() as usize);
+                out.extend((start..end).map(|k| (Seq::from_index(k), self.view[k])));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Remembers flag changes this session made at `log`.
+    pub(super) fn own_changes(&mut self, log: Range<u64>, reported: bool) {
+        if !log.is_empty() {
+            self.own.push(OwnChanges { log, reported });
+        }
+    }
+
+    fn own_at(&self, pos: u64) -> Option<bool> {
+        self.own.iter().find(|o| o.log.contains(&pos)).map(|o| o.reported)
+    }
+
+    /// The FLAGS items of a FETCH for `uid`.
+    pub(super) fn flag_fetch(&self, flags: &[Flag], uid: Uid) -> Vec<FlagFetch> {
+        super::flag_fetch(flags, self.recent.contains(&uid))
+    }
+
+    /// Sends `* FLAGS` and `* OK [PERMANENTFLAGS]` first if `flags` holds a keyword the
+    /// client was not told of (RFC 3501 §7.2.6).
+    fn announce(&mut self, server: &mut Server, flags: impl Iterator<Item = Flag>) -> Result<(), SessionError> {
+        let before = self.announced.len();
+        for f in flags {
+            if matches!(f, Flag::Keyword(_)) && !self.announced.contains(&f) {
+                self.announced.push(f);
+            }
+        }
+        if self.announced.len() == before {
+            return Ok(());
+        }
+        server.send_data(Data::Flags(self.announced.clone()))?;
+        let perm = permanent_flags(&self.announced, self.read_only);
+        untagged_ok(server, Code::PermanentFlags(perm), "Flags permitted")?;
+        Ok(())
+    }
+
+    /// Sends one FETCH response, announcing its keywords first.
+    pub(super) fn send_fetch(&mut self, server: &mut Server, seq: Seq, items: Vec<FetchItem>) -> Result<(), SessionError> {
+        let keywords = items
+            .iter()
+            .filter_map(|i| match i {
+                FetchItem::Flags(f) => Some(f.iter()),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|f| match f {
+                FlagFetch::Flag(f @ Flag::Keyword(_)) => Some(f.clone()),
+                _ => None,
+            });
+        self.announce(server, keywords)?;
+        server.send_data(Data::Fetch { seq: seq.0, items })?;
+        Ok(())
+    }
+
+    /// Sends EXPUNGE for a message in the view and drops it.
+    fn expunge(&mut self, server: &mut Server, uid: Uid) -> Result<(), SessionError> {
+        let Some(seq) = self.seq_of(uid) else { return Ok(()) };
+        self.view.remove(seq.index());
+        self.recent.remove(&uid);
+        if seq.index() < self.reported_exists {
+            self.reported_exists -= 1;
+            server.send_data(Data::Expunge(seq.0))?;
+        }
+        Ok(())
+    }
+
+    /// Sends EXISTS if the view grew past what the client was told.
+    fn report_exists(&mut self, server: &mut Server) -> Result<(), SessionError> {
+        if self.view.len() > self.reported_exists {
+            self.reported_exists = self.view.len();
+            server.send_data(Data::Exists(self.view.len() as u32))?;
+        }
+        Ok(())
+    }
+}
+
+/// `PERMANENTFLAGS`: every flag of the mailbox and `\*`, or none when read-only.
+pub(super) fn permanent_flags(flags: &[Flag], read_only: bool) -> Vec<FlagPerm> {
+    if read_only {
+        return Vec::new();
+    }
+    let mut perm: Vec<FlagPerm> = flags.iter().cloned().map(FlagPerm::Flag).collect();
+    perm.push(FlagPerm::Wildcard);
+    perm
+}
+
+/// `* OK [code] text`.
+pub(super) fn untagged_ok(server: &mut Server, code: Code, text: &str) -> Result<(), SessionError> {
+    let text = Text::try_from(text).unwrap_or_else(|_| Text::try_from("OK").expect("static text"));
+    server.send(&Response::Status { tag: None, status: StatusResponse::new(StatusKind::Ok, Some(code), text) })?;
+    Ok(())
+}
+
+impl<B: Backend> Session<B> {
+    /// Brings the client up to the change log: EXISTS, RECENT, FETCH FLAGS and — when
+    /// `allow_expunge` — EXPUNGE (RFC 3501 §7.4.1 forbids it during FETCH, STORE and
+    /// SEARCH by sequence number). A store error ends the session: the view could no
+    /// longer be kept true.
+    pub(super) fn sync(&mut self, server: &mut Server, allow_expunge: bool) -> Result<(), SessionError> {
+        let (Some(sel), Some(user)) = (self.selected.as_mut(), self.user.as_ref()) else { return Ok(()) };
+        let batch = match self.backend.changes(user, &sel.name, self.id, sel.cursor, sel.read_only) {
+            Ok(b) => b,
+            Err(_) => {
+                server.shutdown(&SessionError::MailboxLost.to_string());
+                self.selected = None;
+                return Err(SessionError::MailboxLost);
+            }
+        };
+        sel.cursor = batch.cursor;
+        sel.recent.extend(batch.recent.into_iter().map(Uid));
+        let mut release = Vec::new();
+        if allow_expunge {
+            for uid in std::mem::take(&mut sel.pending_expunge) {
+                sel.expunge(server, uid)?;
+                release.push(uid.0);
+            }
+        }
+        // Per UID: the last flag change in the batch, whether another session changed its
+        // flags, and whether it goes away in this batch.
+        let mut last_flags: HashMap<u32, usize> = HashMap::new();
+        let mut foreign: HashSet<u32> = HashSet::new();
+        let mut expunged: HashSet<u32> = HashSet::new();
+        for (k, c) in batch.changes.iter().enumerate() {
+            match c {
+                super::Change::Flags { uid, .. } => {
+                    last_flags.insert(*uid, k);
+                    if sel.own_at(batch.start + k as u64).is_none() {
+                        foreign.insert(*uid);
+                    }
+                }
+                super::Change::Expunged { uid } => {
+                    expunged.insert(*uid);
+                }
+                super::Change::Appended { .. } => {}
+            }
+        }
+        for (k, change) in batch.changes.into_iter().enumerate() {
+            match change {
+                super::Change::Appended { uid } => {
+                    let uid = Uid(uid);
+                    if !expunged.contains(&uid.0) && sel.view.last().is_none_or(|l| *l < uid) {
+                        sel.view.push(uid);
+                    }
+                }
+                super::Change::Flags { uid, flags } => {
+                    if last_flags.get(&uid) != Some(&k) || expunged.contains(&uid) {
+                        continue; // a later change in this batch says more
+                    }
+                    match sel.own_at(batch.start + k as u64) {
+                        Some(true) => continue,                          // the client was sent it
+                        Some(false) if !foreign.contains(&uid) => continue, // .SILENT: it knows
+                        _ => {}
+                    }
+                    let uid = Uid(uid);
+                    if sel.pending_expunge.contains(&uid) {
+                        continue;
+                    }
+                    let Some(seq) = sel.seq_of(uid) else { continue };
+                    if seq.index() >= sel.reported_exists {
+                        sel.report_exists(server)?;
+                    }
+                    let items = vec![FetchItem::Flags(sel.flag_fetch(&flags, uid))];
+                    sel.send_fetch(server, seq, items)?;
+                }
+                super::Change::Expunged { uid } => {
+                    let uid = Uid(uid);
+                    if sel.seq_of(uid).is_none() {
+                        release.push(uid.0);
+                    } else if allow_expunge {
+                        sel.expunge(server, uid)?;
+                        release.push(uid.0);
+                    } else {
+                        sel.pending_expunge.insert(uid);
+                    }
+                }
+            }
+        }
+        let cursor = sel.cursor;
+        sel.own.retain(|o| o.log.end > cursor);
+        if !release.is_empty() {
+            self.backend.release(user, &sel.name, self.id, &release);
+        }
+        sel.report_exists(server)?;
+        if !sel.read_only && sel.recent.len() != sel.reported_recent {
+            sel.reported_recent = sel.recent.len();
+            server.send_data(Data::Recent(sel.recent.len() as u32))?;
+        }
+        Ok(())
+    }
+}
