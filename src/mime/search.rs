@@ -272,3 +272,53 @@ mod tests {
         assert_eq!(d("garbage"), None);
     }
 }
+
+#[cfg(test)]
+mod address_tests {
+    use super::*;
+    use bytes::Bytes;
+
+    /// SEARCH FROM/TO/CC/BCC match the header's text as a case-insensitive substring
+    /// (RFC 3501 §6.4.4), whatever the address form: plain, `Name <addr>`, the
+    /// comment form `addr (Name)`, groups, and encoded words.
+    #[test]
+    fn address_keys_match_every_form() {
+        let ctx = SearchContext::new(1, 1, DateTime::parse("01-Jan-2024 00:00:00 +0000").unwrap());
+        let forms = [
+            "user@domain.org",
+            "Real Name <user@domain.org>",
+            "user@domain.org (Real Name)",
+            "\"Real Name\" <user@domain.org>",
+            "friends: user@domain.org (Real Name), x@y;",
+        ];
+        for header in ["From", "To", "Cc", "Bcc"] {
+            for form in forms {
+                let raw = format!("{header}: {form}\r\nSubject: s\r\n\r\nbody\r\n");
+                let m = Message::parse(Bytes::from(raw));
+                for needle in ["user@domain.org", "USER@Domain", "domain.org"] {
+                    let s = IString::try_from(needle.to_string()).unwrap();
+                    let key = match header {
+                        "From" => SearchKey::From(s),
+                        "To" => SearchKey::To(s),
+                        "Cc" => SearchKey::Cc(s),
+                        _ => SearchKey::Bcc(s),
+                    };
+                    assert!(matches(&m, &key, &ctx), "{header}: {form} / {needle}");
+                }
+            }
+        }
+        for raw in [
+            &b"From: user@domain.org (Real Name)\n\nx\n"[..],
+            b"From: user@domain.org\r\n (Real Name)\r\n\r\nx\r\n",
+            b"From:user@domain.org (Real Name)\r\n\r\nx\r\n",
+            b"From: user@domain.org (Real Name)\r\n",
+            b"From: user@domain.org (Real (Nested) Name)\r\n\r\n",
+        ] {
+            let m = Message::parse(Bytes::copy_from_slice(raw));
+            assert!(matches(&m, &SearchKey::From(IString::from_static("user@domain.org")), &ctx), "{raw:?}");
+        }
+        let m = Message::parse(Bytes::from_static(b"From: user@domain.org (Real Name)\r\n\r\nx\r\n"));
+        assert!(matches(&m, &SearchKey::From(IString::from_static("real name")), &ctx));
+        assert!(!matches(&m, &SearchKey::From(IString::from_static("other")), &ctx));
+    }
+}

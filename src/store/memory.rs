@@ -19,7 +19,7 @@ use bytes::Bytes;
 
 use super::{
     Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId, Snapshot,
-    StoreError, StoreOutcome,
+    StoreError, StoreOutcome, Stored,
 };
 use crate::types::{DateTime, Flag, ListAttribute, StoreKind};
 
@@ -361,17 +361,23 @@ fn copy_within(inner: &mut Inner, session: SessionId, uids: &[u32]) -> CopyResul
     result
 }
 
+/// Adds the keywords among `flags` that the mailbox lacks, and logs each.
+fn new_keywords(inner: &mut Inner, flags: &[Flag]) {
+    for f in flags {
+        if matches!(f, Flag::Keyword(_)) && !inner.keywords.contains(f) {
+            inner.keywords.push(f.clone());
+            inner.record(Change::Keyword { flag: f.clone() });
+        }
+    }
+}
+
 /// Inserts a message into `inner` with the next UID.
 fn insert(inner: &mut Inner, flags: &[Flag], internal_date: DateTime, body: Bytes) -> u32 {
     let uid = inner.uid_next;
     inner.uid_next += 1;
     let mut fl = Vec::with_capacity(flags.len());
     apply(&mut fl, StoreKind::Replace, flags);
-    for f in &fl {
-        if matches!(f, Flag::Keyword(_)) && !inner.keywords.contains(f) {
-            inner.keywords.push(f.clone());
-        }
-    }
+    new_keywords(inner, &fl);
     inner.uids.push(uid);
     inner.messages.insert(uid, Message { flags: fl, internal_date, body, recent: Some(None) });
     inner.record(Change::Appended { uid });
@@ -569,16 +575,14 @@ impl Backend for MemoryBackend {
         let data = self.selectable(user, name)?;
         let mut inner = lock(&data.inner);
         let mut recent = Vec::new();
-        let mut unclaimed_recent = 0;
         let Inner { uids, messages, .. } = &mut *inner;
         for uid in uids.iter() {
             let m = messages.get_mut(uid).expect("indexed");
             if m.recent == Some(None) {
-                unclaimed_recent += 1;
                 if !read_only {
                     m.recent = Some(Some(session));
-                    recent.push(*uid);
                 }
+                recent.push(*uid);
             }
         }
         let cursor = inner.cursor();
@@ -590,7 +594,6 @@ impl Backend for MemoryBackend {
             uid_next: inner.uid_next,
             uids: inner.uids.clone(),
             recent,
-            unclaimed_recent,
             flags,
             cursor,
         })
@@ -628,14 +631,14 @@ impl Backend for MemoryBackend {
         let start = cursor.max(inner.log_start);
         let changes: Vec<Change> = inner.log.iter().skip((start - inner.log_start) as usize).cloned().collect();
         let mut recent = Vec::new();
-        if !read_only {
-            for c in &changes {
-                if let Change::Appended { uid } = c {
-                    if let Some(m) = inner.messages.get_mut(uid) {
-                        if m.recent == Some(None) {
+        for c in &changes {
+            if let Change::Appended { uid } = c {
+                if let Some(m) = inner.messages.get_mut(uid) {
+                    if m.recent == Some(None) {
+                        if !read_only {
                             m.recent = Some(Some(session));
-                            recent.push(*uid);
                         }
+                        recent.push(*uid);
                     }
                 }
             }
@@ -680,25 +683,24 @@ impl Backend for MemoryBackend {
         let mut inner = lock(&data.inner);
         let first = inner.cursor();
         let mut out = Vec::with_capacity(uids.len());
-        for f in flags {
-            if matches!(f, Flag::Keyword(_)) && !inner.keywords.contains(f) {
-                inner.keywords.push(f.clone());
-            }
+        if kind != StoreKind::Remove {
+            new_keywords(&mut inner, flags);
         }
         let mut scratch = Vec::new();
         for uid in uids {
             let Some(m) = inner.messages.get_mut(uid) else {
-                out.push(None);
+                out.push(Stored::Expunged);
                 continue;
             };
             scratch.clone_from(&m.flags);
             apply(&mut m.flags, kind, flags);
-            let changed = scratch != m.flags;
             let after = m.flags.clone();
-            if changed {
+            if scratch != after {
                 inner.record(Change::Flags { uid: *uid, flags: after.clone() });
+                out.push(Stored::Changed(after));
+            } else {
+                out.push(Stored::Unchanged(after));
             }
-            out.push(Some(after));
         }
         let log = first..inner.cursor();
         if !log.is_empty() {

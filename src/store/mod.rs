@@ -36,6 +36,8 @@ pub mod memory;
 mod session;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transcripts;
 
 use std::sync::Arc;
 
@@ -118,11 +120,10 @@ pub struct Snapshot {
     pub uid_next: u32,
     /// Every message's UID, ascending (the sequence view).
     pub uids: Vec<u32>,
-    /// UIDs whose `\Recent` this session claimed (always empty when read-only).
+    /// UIDs this session sees as `\Recent`: those it claimed, or, read-only, those no
+    /// session has claimed (which EXAMINE reports without claiming them; RFC 3501
+    /// §2.3.2).
     pub recent: Vec<u32>,
-    /// Messages whose `\Recent` no session has claimed (what EXAMINE reports as RECENT,
-    /// without claiming them).
-    pub unclaimed_recent: u32,
     /// Flags that exist in the mailbox (for FLAGS): the system flags and every keyword.
     pub flags: Vec<Flag>,
     /// The position in the change log this snapshot is current to.
@@ -138,17 +139,28 @@ pub struct ChangeBatch {
     pub changes: Vec<Change>,
     /// The position after the last change (the session's new cursor).
     pub cursor: u64,
-    /// Appended UIDs whose `\Recent` this session claimed (never when read-only).
+    /// Appended UIDs this session sees as `\Recent`: claimed by it, or, read-only, not
+    /// claimed by any session yet.
     pub recent: Vec<u32>,
+}
+
+/// What [`Backend::store`] did to one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// Its flags changed to these.
+    Changed(Vec<Flag>),
+    /// It already had (or lacked) the flags: nothing changed, nothing was logged.
+    Unchanged(Vec<Flag>),
+    /// It is expunged (a message the session still sees is left unchanged, RFC 2180
+    /// §4.2.1).
+    Expunged,
 }
 
 /// What [`Backend::store`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StoreOutcome {
-    /// For each UID asked, in the same order: its flags after the store, or `None` where
-    /// the message is expunged (a message the session still sees is left unchanged, RFC
-    /// 2180 §4.2.1).
-    pub flags: Vec<Option<Vec<Flag>>>,
+    /// For each UID asked, in the same order.
+    pub flags: Vec<Stored>,
     /// The log positions of the [`Change::Flags`] this call recorded: the session's own
     /// changes, which it must not report again as if another session had made them.
     pub log: std::ops::Range<u64>,
@@ -186,6 +198,12 @@ pub enum Change {
     Expunged {
         /// Its UID.
         uid: u32,
+    },
+    /// A keyword the mailbox did not have was used: sessions announce it with FLAGS and
+    /// PERMANENTFLAGS (RFC 3501 §7.2.6).
+    Keyword {
+        /// The keyword.
+        flag: Flag,
     },
 }
 

@@ -3,8 +3,9 @@
 
 use std::num::NonZeroU32;
 
-use super::selected::{untagged_ok, Seq, Uid};
+use super::selected::{untagged_ok, Uid};
 use super::{Backend, Done, Session, SessionError};
+use crate::store::Stored;
 use crate::server::Server;
 use crate::store::fetch;
 use crate::types::{
@@ -55,19 +56,6 @@ impl<B: Backend> Session<B> {
         self.selected.as_mut().ok_or(SessionError::NotSelected)
     }
 
-    /// Resolves a set after telling the client what is pending, in order: by UID, the sync
-    /// may expunge, so it comes first; by sequence number it cannot, and the set is read
-    /// against the numbers the client had when it sent the command.
-    fn prepare(&mut self, server: &mut Server, set: &SequenceSet, uid: bool) -> Result<Vec<(Seq, Uid)>, SessionError> {
-        if uid {
-            self.sync(server, true)?;
-            self.sel()?.resolve(set, true)
-        } else {
-            let pairs = self.sel()?.resolve(set, false)?;
-            self.sync(server, false)?;
-            Ok(pairs)
-        }
-    }
 
     /// EXPUNGE or UID EXPUNGE (RFC 3501 §6.4.3, RFC 4315 §2.1).
     fn expunge(&mut self, server: &mut Server, user: &B::User, set: Option<&SequenceSet>) -> Result<Done, SessionError> {
@@ -96,7 +84,7 @@ impl<B: Backend> Session<B> {
         uid: bool,
         atts: &[FetchAttribute],
     ) -> Result<Done, SessionError> {
-        let pairs = self.prepare(server, set, uid)?;
+        let pairs = self.sel()?.resolve(set, uid)?;
         let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
         let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
         let mut data = self.backend.fetch(user, &sel.name, self.id, &uids)?;
@@ -110,8 +98,8 @@ impl<B: Backend> Session<B> {
             let seen_uids: Vec<u32> = unseen.iter().map(|k| uids[*k]).collect();
             let outcome = self.backend.store(user, &sel.name, &seen_uids, StoreKind::Add, &[Flag::Seen])?;
             sel.own_changes(outcome.log, true);
-            for (k, flags) in unseen.into_iter().zip(outcome.flags) {
-                if let (Some(flags), Some(m)) = (flags, data[k].as_mut()) {
+            for (k, stored) in unseen.into_iter().zip(outcome.flags) {
+                if let (Stored::Changed(flags), Some(m)) = (stored, data[k].as_mut()) {
                     m.flags = flags;
                     seen_changed[k] = true;
                 }
@@ -147,9 +135,10 @@ impl<B: Backend> Session<B> {
         Ok(Done::Ok)
     }
 
-    /// STORE and UID STORE (RFC 3501 §6.4.6). Pending changes are reported first, then
-    /// the result; a message another session expunged is left alone and the command is
-    /// answered OK (RFC 2180 §4.2.1).
+    /// STORE and UID STORE (RFC 3501 §6.4.6). Without `.SILENT`, each message whose flags
+    /// changed gets a FETCH with its new flags; one that already had them gets none, as
+    /// in Dovecot. A message another session expunged is left alone and the command is
+    /// answered OK (RFC 2180 §4.2.1). Changes of other sessions follow, reported once.
     #[allow(clippy::too_many_arguments)]
     fn store(
         &mut self,
@@ -164,14 +153,14 @@ impl<B: Backend> Session<B> {
         if self.sel()?.read_only {
             return Err(SessionError::ReadOnly);
         }
-        let pairs = self.prepare(server, set, uid)?;
+        let pairs = self.sel()?.resolve(set, uid)?;
         let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
         let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
         let outcome = self.backend.store(user, &sel.name, &uids, kind, flags)?;
         sel.own_changes(outcome.log, !silent);
         if !silent {
-            for ((seq, u), flags) in pairs.iter().zip(outcome.flags) {
-                let Some(flags) = flags else { continue };
+            for ((seq, u), stored) in pairs.iter().zip(outcome.flags) {
+                let Stored::Changed(flags) = stored else { continue };
                 let mut items = Vec::with_capacity(2);
                 if uid {
                     items.push(FetchItem::Uid(u.0));

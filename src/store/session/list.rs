@@ -67,7 +67,13 @@ pub(super) fn lsub_items(subscribed: &[String], all: &[MailboxInfo], pattern: &[
     for name in subscribed {
         if matches_pattern(name.as_bytes(), pattern) {
             let attributes = match all.iter().find(|i| i.name == *name) {
-                Some(info) => info.attributes.iter().filter(|a| **a == ListAttribute::NoSelect).cloned().collect(),
+                // As in Dovecot: \Noselect and the special use, not the children.
+                Some(info) => info
+                    .attributes
+                    .iter()
+                    .filter(|a| !matches!(a, ListAttribute::HasChildren | ListAttribute::HasNoChildren))
+                    .cloned()
+                    .collect(),
                 None => noselect(),
             };
             out.insert(name, attributes);

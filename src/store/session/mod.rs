@@ -120,11 +120,13 @@ impl<B: Backend> Session<B> {
     pub fn handle(&mut self, server: &mut Server, event: Event) {
         match event {
             Event::Credentials { tag, username, password, .. } => {
-                let r = self.backend.login(&username, password.expose()).map(|user| {
-                    self.user = Some(user);
-                    Done::Ok
-                });
-                Self::answer(server, &tag, "LOGIN", r.map_err(SessionError::from));
+                match self.backend.login(&username, password.expose()) {
+                    Ok(user) => {
+                        self.user = Some(user);
+                        let _closed = server.complete(&tag, StatusKind::Ok, None, "Logged in");
+                    }
+                    Err(e) => Self::answer(server, &tag, "LOGIN", Err(e.into())),
+                }
             }
             Event::AuthData { tag, .. } => {
                 Self::answer(server, &tag, "AUTHENTICATE", Err(SessionError::UnsupportedMechanism));
@@ -284,8 +286,8 @@ impl<B: Backend> Session<B> {
         ]
     }
 
-    /// SELECT or EXAMINE (RFC 3501 §6.3.1, §6.3.2). EXAMINE reports the messages no
-    /// session has claimed as RECENT and claims none of them.
+    /// SELECT or EXAMINE (RFC 3501 §6.3.1, §6.3.2). EXAMINE sees the messages no
+    /// session has claimed as `\Recent` and claims none of them (RFC 3501 §2.3.2).
     fn select(
         &mut self,
         server: &mut Server,
@@ -310,12 +312,12 @@ impl<B: Backend> Session<B> {
             };
             data.iter().position(|m| m.as_ref().is_some_and(|m| !m.flags.contains(&Flag::Seen)))
         };
-        let recent = if read_only { snap.unclaimed_recent as usize } else { snap.recent.len() };
+        let recent = snap.recent.len();
         let flags = snap.flags.clone();
         let exists = snap.uids.len() as u32;
         let (validity, next) = (snap.uid_validity, snap.uid_next);
         // The view first: if sending fails, the mailbox is still released on close.
-        self.selected = Some(Selected::new(name, read_only, snap, recent));
+        self.selected = Some(Selected::new(name, read_only, snap));
         server.send_data(Data::Flags(flags.clone()))?;
         server.send_data(Data::Exists(exists))?;
         server.send_data(Data::Recent(recent as u32))?;

@@ -7,7 +7,10 @@
 //!   message stays readable (RFC 2180 §4.1.1: the store keeps it for this session);
 //! - flag changes are reported in log order, one FETCH per message with its latest flags;
 //!   the session's own changes are known by their log positions, not by their values, so
-//!   a STORE never hides or replays another session's change;
+//!   a STORE never hides or replays another session's change. As in Dovecot, a STORE's
+//!   result FETCH supersedes an earlier change of the same message by another session,
+//!   and a `.SILENT` STORE reports the message's flags when another session changed them
+//!   too (the client could not know them);
 //! - a keyword reaches a FETCH only after `* FLAGS` and `* OK [PERMANENTFLAGS]` listed it
 //!   (RFC 3501 §7.2.6).
 
@@ -72,12 +75,12 @@ pub(super) struct Selected {
 
 impl Selected {
     /// The view of a freshly opened mailbox, after SELECT or EXAMINE reported it.
-    pub(super) fn new(name: String, read_only: bool, snap: super::super::Snapshot, recent_reported: usize) -> Self {
+    pub(super) fn new(name: String, read_only: bool, snap: super::super::Snapshot) -> Self {
         Selected {
             name,
             read_only,
             reported_exists: snap.uids.len(),
-            reported_recent: recent_reported,
+            reported_recent: snap.recent.len(),
             view: snap.uids.into_iter().map(Uid).collect(),
             recent: snap.recent.into_iter().map(Uid).collect(),
             pending_expunge: BTreeSet::new(),
@@ -244,6 +247,11 @@ impl<B: Backend> Session<B> {
         let mut last_flags: HashMap<u32, usize> = HashMap::new();
         let mut foreign: HashSet<u32> = HashSet::new();
         let mut expunged: HashSet<u32> = HashSet::new();
+        let keywords = batch.changes.iter().filter_map(|c| match c {
+            super::Change::Keyword { flag } => Some(flag.clone()),
+            _ => None,
+        });
+        sel.announce(server, keywords)?;
         for (k, c) in batch.changes.iter().enumerate() {
             match c {
                 super::Change::Flags { uid, .. } => {
@@ -255,7 +263,7 @@ impl<B: Backend> Session<B> {
                 super::Change::Expunged { uid } => {
                     expunged.insert(*uid);
                 }
-                super::Change::Appended { .. } => {}
+                super::Change::Appended { .. } | super::Change::Keyword { .. } => {}
             }
         }
         for (k, change) in batch.changes.into_iter().enumerate() {
@@ -267,8 +275,11 @@ impl<B: Backend> Session<B> {
                     }
                 }
                 super::Change::Flags { uid, flags } => {
-                    if last_flags.get(&uid) != Some(&k) || expunged.contains(&uid) {
+                    if last_flags.get(&uid) != Some(&k) {
                         continue; // a later change in this batch says more
+                    }
+                    if expunged.contains(&uid) && allow_expunge {
+                        continue; // its EXPUNGE follows now
                     }
                     match sel.own_at(batch.start + k as u64) {
                         Some(true) => continue,                          // the client was sent it
@@ -297,6 +308,7 @@ impl<B: Backend> Session<B> {
                         sel.pending_expunge.insert(uid);
                     }
                 }
+                super::Change::Keyword { .. } => {}
             }
         }
         let cursor = sel.cursor;
@@ -305,7 +317,7 @@ impl<B: Backend> Session<B> {
             self.backend.release(user, &sel.name, self.id, &release);
         }
         sel.report_exists(server)?;
-        if !sel.read_only && sel.recent.len() != sel.reported_recent {
+        if sel.recent.len() != sel.reported_recent {
             sel.reported_recent = sel.recent.len();
             server.send_data(Data::Recent(sel.recent.len() as u32))?;
         }
