@@ -15,7 +15,11 @@
 #                 pinned = every server on core 0 (taskset; imapm then runs one runtime and
 #                 Go one P, as each sizes itself to the CPUs it may use), generator on core 1
 #          DRIVER (default machine): the generator's client, machine or tokio (see load/conn.rs)
-#          SERVERS (default "imapm goimap dovecot")
+#          SERVERS (default "imapm goimap dovecot"): only these are started
+#          MODE (default own): own = each client in its own mailbox; shared = all clients in
+#                 one mailbox (the generator's --shared: APPEND/STORE/EXPUNGE/UID EXPUNGE/FETCH
+#                 at random, every response checked against the RFCs; machine driver only).
+#                 A server that breaks the checks makes its run fail: see its .err file
 # Build first:
 #   cargo build --release -p imap-machine-cli
 #   cargo build --release -p imap-machine-tokio --example load
@@ -35,13 +39,20 @@ LOAD=$TARGET/examples/load
 LAYOUT=${LAYOUT:-shared}
 DRIVER=${DRIVER:-machine}
 SERVERS=${SERVERS:-imapm goimap dovecot}
+MODE=${MODE:-own}
+case $MODE in
+  own) MODE_ARGS=() ;;
+  shared) MODE_ARGS=(--shared) ;;
+  *) echo "MODE: own or shared" >&2; exit 2 ;;
+esac
+has() { case " $SERVERS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 case $LAYOUT in
   shared) ON_SERVER=() ON_GEN=() ;;
   pinned) ON_SERVER=(taskset -c 0) ON_GEN=(taskset -c 1) ;;
   *) echo "LAYOUT: shared or pinned" >&2; exit 2 ;;
 esac
 mkdir -p "$OUT"
-echo "layout=$LAYOUT driver=$DRIVER" > "$OUT/summary.txt"
+echo "layout=$LAYOUT driver=$DRIVER mode=$MODE" > "$OUT/summary.txt"
 export DOVECOT_DIR=${DOVECOT_DIR:-/dev/shm/imapm-load-dovecot}
 
 # A sampler: the load and the busiest processes every 5 s, to show the machine was quiet.
@@ -52,7 +63,7 @@ pids=()
 cleanup() {
   kill "$SAMPLER" 2>/dev/null || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  DOVECOT_DIR=$DOVECOT_DIR bash "$SHARED/peers/stop-dovecot.sh" >/dev/null 2>&1 || true
+  if has dovecot; then DOVECOT_DIR=$DOVECOT_DIR bash "$SHARED/peers/stop-dovecot.sh" >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
 
@@ -64,21 +75,29 @@ cpu() {
   for c in $1 $(pgrep -P "$1" || true); do
     t=$((t + $(awk '{print $14 + $15}' /proc/"$c"/stat 2>/dev/null || echo 0)))
   done
-  t=$((t + $(awk '{print $16 + $17}' /proc/"$1"/stat)))
+  t=$((t + $(awk '{print $16 + $17}' /proc/"$1"/stat 2>/dev/null || echo 0)))
   echo "$t"
 }
 
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
-"${ON_SERVER[@]}" "$TARGET/imapm" serve --listen 127.0.0.1:$P_IMAPM --user bench:bench --quiet 2> "$OUT/imapm.log" &
-PID_IMAPM=$!
-pids+=($!)
-"${ON_SERVER[@]}" "$GOIMAP" -listen 127.0.0.1:$P_GO 2> "$OUT/goimap.log" &
-PID_GO=$!
-pids+=($!)
-DOVECOT_PORT=$P_DOVE "${ON_SERVER[@]}" bash "$SHARED/peers/start-dovecot.sh" > "$OUT/dovecot.pid"
-PID_DOVE=$(cat "$OUT/dovecot.pid")
-wait_port $P_IMAPM && wait_port $P_GO && wait_port $P_DOVE
+if has imapm; then
+  "${ON_SERVER[@]}" "$TARGET/imapm" serve --listen 127.0.0.1:$P_IMAPM --user bench:bench --quiet 2> "$OUT/imapm.log" &
+  PID_IMAPM=$!
+  pids+=($!)
+  wait_port $P_IMAPM
+fi
+if has goimap; then
+  "${ON_SERVER[@]}" "$GOIMAP" -listen 127.0.0.1:$P_GO 2> "$OUT/goimap.log" &
+  PID_GO=$!
+  pids+=($!)
+  wait_port $P_GO
+fi
+if has dovecot; then
+  DOVECOT_PORT=$P_DOVE "${ON_SERVER[@]}" bash "$SHARED/peers/start-dovecot.sh" > "$OUT/dovecot.pid"
+  PID_DOVE=$(cat "$OUT/dovecot.pid")
+  wait_port $P_DOVE
+fi
 
 status=0
 for n in $CLIENTS; do
@@ -91,11 +110,16 @@ for n in $CLIENTS; do
     echo "== $s, $n clients, $SECS s ($(uptime))" | tee -a "$OUT/summary.txt"
     before=$(cpu "$pid")
     if ! /usr/bin/time -f "generator CPU: user %U s, system %S s" -o "$OUT/$s-$n.time" \
-        "${ON_GEN[@]}" "$LOAD" "${args[@]}" --clients "$n" --seconds "$SECS" --driver "$DRIVER" --mailbox-prefix "load-$s-$n-$RANDOM" \
-        > "$OUT/$s-$n.txt" 2> "$OUT/$s-$n.err"; then
+        "${ON_GEN[@]}" "$LOAD" "${args[@]}" --clients "$n" --seconds "$SECS" --driver "$DRIVER" "${MODE_ARGS[@]}" \
+        --mailbox-prefix "load-$s-$n-$RANDOM" > "$OUT/$s-$n.txt" 2> "$OUT/$s-$n.err"; then
       status=1
     fi
-    grep summary: "$OUT/$s-$n.txt" | tee -a "$OUT/summary.txt" || cat "$OUT/$s-$n.err"
+    grep -E '^(summary|errors):' "$OUT/$s-$n.txt" | tee -a "$OUT/summary.txt" || cat "$OUT/$s-$n.err"
+    # go-imap v1's memory backend has no locks: a shared mailbox may crash it.
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$s exited during the run: $(tail -3 "$OUT/$s.log" 2>/dev/null)" | tee -a "$OUT/summary.txt"
+      status=1
+    fi
     used=$(awk -v t=$(($(cpu "$pid") - before)) -v k="$TCK" 'BEGIN { printf "%.1f", t / k }')
     echo "server CPU: $used s; $(tail -1 "$OUT/$s-$n.time")" | tee -a "$OUT/summary.txt"
     sleep 5

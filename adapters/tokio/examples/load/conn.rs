@@ -178,13 +178,13 @@ fn fetched(data: Vec<Data>) -> Fetched {
 /// The sans-I/O machine on a socket, one command at a time.
 pub(crate) struct Raw {
     stream: TcpStream,
-    machine: Machine,
+    pub(crate) machine: Machine,
     out: BytesMut,
     buf: Box<[u8]>,
 }
 
 impl Raw {
-    async fn connect(addr: &str) -> Result<Raw, String> {
+    pub(crate) async fn connect(addr: &str) -> Result<Raw, String> {
         let stream = TcpStream::connect(addr).await.map_err(err)?;
         stream.set_nodelay(true).map_err(err)?;
         let mut r = Raw {
@@ -207,7 +207,7 @@ impl Raw {
     }
 
     /// Reads once and feeds the machine; end of stream is an error.
-    async fn read(&mut self) -> Result<(), String> {
+    pub(crate) async fn read(&mut self) -> Result<(), String> {
         let n = self.stream.read(&mut self.buf).await.map_err(err)?;
         if n == 0 {
             self.machine.handle_eof();
@@ -217,18 +217,24 @@ impl Raw {
         Ok(())
     }
 
+    /// Writes whatever the machine has to transmit.
+    pub(crate) async fn flush(&mut self) -> Result<(), String> {
+        while self.machine.poll_transmit(&mut self.out) > 0 {}
+        if !self.out.is_empty() {
+            self.stream.write_all(&self.out).await.map_err(err)?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
     /// Sends `body` and runs it to its tagged OK: the status and the untagged data that
     /// came meanwhile. NO, BAD, a refused literal and a lost connection are errors.
-    async fn exec(&mut self, body: CommandBody) -> Result<(StatusResponse, Vec<Data>), String> {
+    pub(crate) async fn exec(&mut self, body: CommandBody) -> Result<(StatusResponse, Vec<Data>), String> {
         let name = name(&body);
         let id: CommandId = self.machine.send(body).map_err(err)?;
         let mut data = Vec::new();
         loop {
-            while self.machine.poll_transmit(&mut self.out) > 0 {}
-            if !self.out.is_empty() {
-                self.stream.write_all(&self.out).await.map_err(err)?;
-                self.out.clear();
-            }
+            self.flush().await?;
             while let Some(ev) = self.machine.poll_event() {
                 match ev {
                     Event::Data(d) => data.push(d),

@@ -27,6 +27,12 @@
 //!     [--driver machine|tokio] [--mailbox-prefix X]
 //! ```
 //!
+//! Shared mode (`--shared`, see `shared.rs`): the N clients SELECT one mailbox and APPEND,
+//! STORE, EXPUNGE, UID EXPUNGE and FETCH in it at random, each checking every response
+//! against the RFCs from what it was told alone (RFC 3501, RFC 2180, RFC 4315); it prints
+//! the protocol errors by kind (`errors:` lines) and `protocol_errors=` in the summary, and
+//! exits non-zero if there is any. Machine driver only.
+//!
 //! Idle mode (`--idle N [--rounds R] [--server-pid PID]`): one appender connection (our
 //! `Client`), then N connections that LOGIN, SELECT a shared mailbox and IDLE, each a task
 //! speaking raw IMAP on a `TcpStream` (LOGIN, SELECT, IDLE, then read lines), so the time an
@@ -53,6 +59,8 @@ use flags::{flags_of, seen_deleted};
 
 mod conn;
 mod flags;
+mod shared;
+mod view;
 
 /// The commands of one loop, in order; latencies are kept per command.
 const OPS: [&str; 9] = [
@@ -85,6 +93,7 @@ pub(crate) struct Config {
     server_pid: Option<u32>,
     max_rss_mib: Option<f64>,
     max_p99_ms: Option<f64>,
+    shared: bool,
 }
 
 fn parse_args() -> Result<Config, String> {
@@ -103,9 +112,14 @@ fn parse_args() -> Result<Config, String> {
         server_pid: None,
         max_rss_mib: None,
         max_p99_ms: None,
+        shared: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
+        if a == "--shared" {
+            c.shared = true;
+            continue;
+        }
         let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
         let num = |v: &str| v.parse::<u64>().map_err(|e| format!("{a}: {e}"));
         let float = |v: &str| v.parse::<f64>().map_err(|e| format!("{a}: {e}"));
@@ -125,6 +139,9 @@ fn parse_args() -> Result<Config, String> {
             "--max-p99-ms" => c.max_p99_ms = Some(float(&v)?),
             other => return Err(format!("unknown option {other}")),
         }
+    }
+    if c.shared && c.driver != Driver::Machine {
+        return Err("--shared runs on --driver machine only".into());
     }
     Ok(c)
 }
@@ -402,6 +419,8 @@ fn main() {
     let result = rt.block_on(async {
         if cfg.idle > 0 {
             idle::run_idle(cfg.clone()).await
+        } else if cfg.shared {
+            shared::run_shared(cfg.clone()).await
         } else {
             run_load(cfg.clone()).await
         }
