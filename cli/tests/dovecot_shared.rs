@@ -293,6 +293,9 @@ struct Script {
     name: &'static str,
     sessions: usize,
     steps: &'static [(usize, &'static str)],
+    /// Steps (indexes into `steps`) where we differ from Dovecot on purpose, each listed
+    /// in `tests/dovecot-differences.md`; the store transcripts pin our exact answer.
+    differs: &'static [usize],
 }
 
 const A: usize = 0;
@@ -322,9 +325,15 @@ fn differential(script: &Script) {
     println!("=== {}: Dovecot, normalised ===\n{}", script.name, transcript(&theirs, false));
     let mut report = String::new();
     let mut differ = 0;
-    for (t, o) in theirs.iter().zip(&ours) {
-        let mark = if t.lines == o.lines { "  " } else { "!!" };
-        if t.lines != o.lines {
+    for (k, (t, o)) in theirs.iter().zip(&ours).enumerate() {
+        let intended = script.differs.contains(&k);
+        let mark = match (t.lines == o.lines, intended) {
+            (true, false) => "  ",
+            (true, true) => "==", // listed as a difference, but equal: keep the list true
+            (false, true) => "~~",
+            (false, false) => "!!",
+        };
+        if (t.lines != o.lines) != intended {
             differ += 1;
         }
         report.push_str(&format!("{mark} {}> {}\n", t.who, t.command));
@@ -363,6 +372,7 @@ fn stale_flags_after_own_store() {
             (A, "NOOP"),
             (B, "FETCH 1 (FLAGS)"),
         ],
+        differs: &[],
     });
 }
 
@@ -382,6 +392,7 @@ fn stale_flags_after_own_silent_store() {
             (A, "NOOP"),
             (A, "FETCH 1 (FLAGS)"),
         ],
+        differs: &[],
     });
 }
 
@@ -401,6 +412,7 @@ fn store_that_changes_nothing() {
             (A, "NOOP"),
             (B, "NOOP"),
         ],
+        differs: &[],
     });
 }
 
@@ -425,6 +437,7 @@ fn expunged_by_other_session_not_yet_announced() {
             (B, "NOOP"),
             (B, "FETCH 1 (UID FLAGS)"),
         ],
+        differs: &[7, 8, 9],
     });
 }
 
@@ -444,6 +457,7 @@ fn new_keyword_announced_before_fetch() {
             (B, "FETCH 1 (FLAGS)"),
             (A, "NOOP"),
         ],
+        differs: &[],
     });
 }
 
@@ -469,6 +483,7 @@ fn recent_status_and_examine() {
             (A, "FETCH 1:* (FLAGS)"),
             (C, "EXAMINE INBOX"),
         ],
+        differs: &[],
     });
 }
 
@@ -493,6 +508,7 @@ fn lsub_unsubscribed_parent() {
             (A, "LSUB \"\" a/b/%"),
             (A, "LIST \"\" a/*"),
         ],
+        differs: &[],
     });
 }
 
@@ -512,6 +528,7 @@ fn move_into_same_mailbox() {
             (B, "NOOP"),
             (B, "FETCH 1:* (UID)"),
         ],
+        differs: &[],
     });
 }
 
@@ -537,6 +554,7 @@ fn expunge_while_other_fetches() {
             (B, "NOOP"),
             (A, "NOOP"),
         ],
+        differs: &[8, 10],
     });
 }
 
@@ -555,5 +573,6 @@ fn search_from_with_comment() {
             (A, "SEARCH FROM \"real\""),
             (A, "SEARCH FROM \"nobody\""),
         ],
+        differs: &[],
     });
 }
