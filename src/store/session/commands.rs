@@ -3,11 +3,11 @@
 
 use std::num::NonZeroU32;
 
-use super::selected::{untagged_ok, Uid};
+use super::selected::{untagged_ok, Sync, Uid};
 use super::{Backend, Done, Session, SessionError};
-use crate::store::Stored;
 use crate::server::Server;
 use crate::store::fetch;
+use crate::store::Stored;
 use crate::types::{
     Code, CommandBody, Data, FetchAttribute, FetchItem, Flag, IString, Mailbox, SearchKey, SeqNumber, Sequence,
     SequenceSet, StoreKind,
@@ -56,9 +56,13 @@ impl<B: Backend> Session<B> {
         self.selected.as_mut().ok_or(SessionError::NotSelected)
     }
 
-
     /// EXPUNGE or UID EXPUNGE (RFC 3501 §6.4.3, RFC 4315 §2.1).
-    fn expunge(&mut self, server: &mut Server, user: &B::User, set: Option<&SequenceSet>) -> Result<Done, SessionError> {
+    fn expunge(
+        &mut self,
+        server: &mut Server,
+        user: &B::User,
+        set: Option<&SequenceSet>,
+    ) -> Result<Done, SessionError> {
         let sel = self.sel()?;
         if sel.read_only {
             return Err(SessionError::ReadOnly);
@@ -69,7 +73,7 @@ impl<B: Backend> Session<B> {
         };
         let name = sel.name.clone();
         let r = self.backend.expunge(user, &name, uids.as_deref());
-        self.sync(server, true)?;
+        self.sync(server, Sync::after(set.is_some(), true))?;
         r?;
         Ok(Done::Ok)
     }
@@ -91,7 +95,8 @@ impl<B: Backend> Session<B> {
         // The implicit \Seen (RFC 3501 §6.4.5), in one store call for the whole set.
         let mut unseen: Vec<usize> = Vec::new();
         if !sel.read_only && atts.iter().any(FetchAttribute::sets_seen) {
-            unseen = (0..data.len()).filter(|k| data[*k].as_ref().is_some_and(|m| !m.flags.contains(&Flag::Seen))).collect();
+            unseen =
+                (0..data.len()).filter(|k| data[*k].as_ref().is_some_and(|m| !m.flags.contains(&Flag::Seen))).collect();
         }
         let mut seen_changed = vec![false; data.len()];
         if !unseen.is_empty() {
@@ -124,7 +129,7 @@ impl<B: Backend> Session<B> {
             }
             sel.send_fetch(server, *seq, items)?;
         }
-        self.sync(server, uid)?;
+        self.sync(server, Sync::after(uid, false))?;
         if unknown_cte {
             return Err(crate::store::StoreError::UnknownCte.into());
         }
@@ -169,7 +174,7 @@ impl<B: Backend> Session<B> {
                 sel.send_fetch(server, *seq, items)?;
             }
         }
-        self.sync(server, uid)?;
+        self.sync(server, Sync::after(uid, false))?;
         Ok(Done::Ok)
     }
 
@@ -201,7 +206,7 @@ impl<B: Backend> Session<B> {
         let result = match r {
             Ok(result) => result,
             Err(e) => {
-                self.sync(server, true)?;
+                self.sync(server, Sync::after(uid, true))?;
                 return Err(SessionError::target(e));
             }
         };
@@ -212,7 +217,7 @@ impl<B: Backend> Session<B> {
                 untagged_ok(server, code, "Moved")?;
             }
         }
-        self.sync(server, true)?;
+        self.sync(server, Sync::after(uid, true))?;
         if result.source.len() < uids.len() && result.source.is_empty() {
             return Err(crate::store::StoreError::Expunged.into());
         }
@@ -248,7 +253,7 @@ impl<B: Backend> Session<B> {
             }
         }
         server.send_data(Data::Search { ids: hits, modseq: None })?;
-        self.sync(server, uid)?;
+        self.sync(server, Sync::after(uid, false))?;
         Ok(Done::Ok)
     }
 }
@@ -256,11 +261,8 @@ impl<B: Backend> Session<B> {
 /// The COPYUID code of a COPY or MOVE (RFC 4315 §3); none when nothing was copied.
 fn copyuid(c: &crate::store::CopyResult) -> Option<Code> {
     let set = |v: &[u32]| {
-        let seqs = v
-            .iter()
-            .filter_map(|u| NonZeroU32::new(*u))
-            .map(|u| Sequence::Single(SeqNumber::Value(u)))
-            .collect();
+        let seqs =
+            v.iter().filter_map(|u| NonZeroU32::new(*u)).map(|u| Sequence::Single(SeqNumber::Value(u))).collect();
         SequenceSet::new(seqs).ok()
     };
     Some(Code::CopyUid { uid_validity: c.uid_validity, source: set(&c.source)?, destination: set(&c.destination)? })

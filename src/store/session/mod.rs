@@ -12,15 +12,15 @@ mod selected;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-pub use error::SessionError;
 use error::Done;
-use selected::{permanent_flags, untagged_ok, Selected};
+pub use error::SessionError;
+use selected::{permanent_flags, untagged_ok, Selected, Sync};
 
 use super::{Backend, Change, Notifier, SessionId, StoreError};
 use crate::server::{Event, Server, ServerOptions};
 use crate::types::{
-    Capability, Code, CommandBody, Data, Flag, FlagFetch, IString, Mailbox, NamespaceDescription, NString,
-    SequenceSet, StatusItem, StatusKind, Tag,
+    Capability, Code, CommandBody, Data, Flag, FlagFetch, IString, Mailbox, NString, NamespaceDescription, SequenceSet,
+    StatusItem, StatusKind, Tag,
 };
 
 /// One connection's engine (see the module docs of [`crate::store`]).
@@ -101,7 +101,7 @@ impl<B: Backend> Session<B> {
     pub fn poll_updates(&mut self, server: &mut Server) {
         if self.idling {
             // The only errors: the connection is closed, or it was just ended with BYE.
-            let _closed = self.sync(server, true);
+            let _closed = self.sync(server, Sync::Full);
         }
     }
 
@@ -133,7 +133,7 @@ impl<B: Backend> Session<B> {
             }
             Event::IdleStarted { .. } => {
                 self.idling = true;
-                let _closed = self.sync(server, true);
+                let _closed = self.sync(server, Sync::Full);
             }
             Event::IdleDone { tag } => {
                 self.idling = false;
@@ -179,7 +179,7 @@ impl<B: Backend> Session<B> {
         let b = self.backend.clone();
         match command {
             CommandBody::Noop | CommandBody::Check => {
-                self.sync(server, true)?;
+                self.sync(server, Sync::Full)?;
                 Ok(Done::Ok)
             }
             CommandBody::Select { mailbox } => self.select(server, &user, &mailbox, false),
@@ -231,13 +231,13 @@ impl<B: Backend> Session<B> {
                     })
                     .collect();
                 server.send_data(Data::Status { mailbox, items })?;
-                self.sync(server, true)?;
+                self.sync(server, Sync::Full)?;
                 Ok(Done::Ok)
             }
             CommandBody::Append { mailbox, flags, date, message } => {
                 let name = wire_name(&mailbox).map_err(SessionError::target)?;
                 let r = b.append(&user, &name, &flags, date, message.data().clone());
-                self.sync(server, true)?;
+                self.sync(server, Sync::Full)?;
                 let (validity, uid) = r.map_err(SessionError::target)?;
                 let set = SequenceSet::single(NonZeroU32::new(uid).ok_or(StoreError::Cannot("UID 0"))?);
                 Ok(Done::Code(Code::AppendUid { uid_validity: validity, uids: set }))

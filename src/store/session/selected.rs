@@ -42,6 +42,29 @@ impl Seq {
     }
 }
 
+/// What a sync may send (RFC 3501 §7.4.1, §6.4.8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Sync {
+    /// Everything: after NOOP, CHECK, APPEND, STATUS, EXPUNGE, COPY, MOVE, and in IDLE.
+    Full,
+    /// No EXPUNGE: during FETCH, STORE and SEARCH by sequence number.
+    NoExpunge,
+    /// Everything, with UID in each FETCH, as Dovecot does during a UID command.
+    Uid,
+}
+
+impl Sync {
+    /// The sync after a command: by UID or not, and whether it may expunge by sequence
+    /// number (COPY, MOVE and EXPUNGE may; FETCH, STORE and SEARCH may not).
+    pub(super) fn after(uid: bool, expunge_ok: bool) -> Sync {
+        match (uid, expunge_ok) {
+            (true, _) => Sync::Uid,
+            (false, true) => Sync::Full,
+            (false, false) => Sync::NoExpunge,
+        }
+    }
+}
+
 /// Flag changes this session made itself: their log positions, and whether the client
 /// was sent the result (a STORE without `.SILENT`, or FETCH's implicit `\Seen`).
 #[derive(Debug)]
@@ -162,7 +185,12 @@ impl Selected {
     }
 
     /// Sends one FETCH response, announcing its keywords first.
-    pub(super) fn send_fetch(&mut self, server: &mut Server, seq: Seq, items: Vec<FetchItem>) -> Result<(), SessionError> {
+    pub(super) fn send_fetch(
+        &mut self,
+        server: &mut Server,
+        seq: Seq,
+        items: Vec<FetchItem>,
+    ) -> Result<(), SessionError> {
         let keywords = items
             .iter()
             .filter_map(|i| match i {
@@ -219,11 +247,12 @@ pub(super) fn untagged_ok(server: &mut Server, code: Code, text: &str) -> Result
 }
 
 impl<B: Backend> Session<B> {
-    /// Brings the client up to the change log: EXISTS, RECENT, FETCH FLAGS and — when
-    /// `allow_expunge` — EXPUNGE (RFC 3501 §7.4.1 forbids it during FETCH, STORE and
+    /// Brings the client up to the change log: EXISTS, RECENT, FETCH FLAGS and — unless
+    /// [`Sync::NoExpunge`] — EXPUNGE (RFC 3501 §7.4.1 forbids it during FETCH, STORE and
     /// SEARCH by sequence number). A store error ends the session: the view could no
     /// longer be kept true.
-    pub(super) fn sync(&mut self, server: &mut Server, allow_expunge: bool) -> Result<(), SessionError> {
+    pub(super) fn sync(&mut self, server: &mut Server, mode: Sync) -> Result<(), SessionError> {
+        let allow_expunge = mode != Sync::NoExpunge;
         let (Some(sel), Some(user)) = (self.selected.as_mut(), self.user.as_ref()) else { return Ok(()) };
         let batch = match self.backend.changes(user, &sel.name, self.id, sel.cursor, sel.read_only) {
             Ok(b) => b,
@@ -282,7 +311,7 @@ impl<B: Backend> Session<B> {
                         continue; // its EXPUNGE follows now
                     }
                     match sel.own_at(batch.start + k as u64) {
-                        Some(true) => continue,                          // the client was sent it
+                        Some(true) => continue,                             // the client was sent it
                         Some(false) if !foreign.contains(&uid) => continue, // .SILENT: it knows
                         _ => {}
                     }
@@ -294,7 +323,11 @@ impl<B: Backend> Session<B> {
                     if seq.index() >= sel.reported_exists {
                         sel.report_exists(server)?;
                     }
-                    let items = vec![FetchItem::Flags(sel.flag_fetch(&flags, uid))];
+                    let mut items = Vec::with_capacity(2);
+                    if mode == Sync::Uid {
+                        items.push(FetchItem::Uid(uid.0));
+                    }
+                    items.push(FetchItem::Flags(sel.flag_fetch(&flags, uid)));
                     sel.send_fetch(server, seq, items)?;
                 }
                 super::Change::Expunged { uid } => {

@@ -345,25 +345,27 @@ impl Session {
             .collect();
         let what = || format!("{kind:?} {flags:?}");
         if told.is_empty() {
-            if !by_uid || !self.view.shared.doomed(uid) {
-                // Split by whether the flags last told already were so (a STORE that may
-                // have changed nothing: some servers, Dovecot among them, then omit it).
-                let kind = if before.is_some_and(|f| reflects(&f)) {
-                    "STORE result FETCH missing (flags told before already so)"
-                } else {
-                    "STORE result FETCH missing"
-                };
-                self.view.error(kind, || format!("UID {uid} seq {seq}: {}", what()));
+            // A STORE that changed nothing gets no FETCH (RFC 3501 §6.4.6 says SHOULD;
+            // Dovecot and imapm omit it). One that must have changed something, from the
+            // flags this client held and with no other STORE on the UID, must answer: a
+            // change another session made meanwhile would be reported in this batch too.
+            let must_change = before.is_some_and(|f| !reflects(&f));
+            if alone && must_change && !self.view.shared.doomed(uid) {
+                self.view.error("STORE result FETCH missing", || format!("UID {uid} seq {seq}: {}", what()));
             }
             return;
         }
-        if by_uid && !told.iter().any(|(_, has_uid)| *has_uid) {
+        // Our result carries UID (RFC 3501 §6.4.8); a FETCH without it may be another
+        // command's report of another session's change, when ours changed nothing.
+        let must_change = alone && before.as_ref().is_some_and(|f| !reflects(f)) && !self.view.shared.doomed(uid);
+        if by_uid && must_change && !told.iter().any(|(_, has_uid)| *has_uid) {
             self.view.error("UID STORE answer without UID", || format!("UID {uid}"));
         }
         self.view.checked("STORE results");
         // With another STORE on the UID in flight, the FETCH may already show its doing (the
         // value "as if a FETCH of those flags was done", RFC 3501 §6.4.6): nothing to assert.
-        if !alone {
+        // An expunged message the session still sees keeps its flags (RFC 2180 §4.2.1).
+        if !alone || self.view.shared.doomed(uid) {
             return;
         }
         self.view.checked("STORE results with no other STORE on the UID");

@@ -305,10 +305,12 @@ impl View {
     }
 
     /// FLAGS told for the message at index `k` must reflect our last STORE on it while no
-    /// other STORE on it was sent.
+    /// other STORE on it was sent, unless another session may have expunged it.
     fn check_own(&mut self, k: usize, got: &[Flag]) {
         let (Some(uid), Some(own)) = (self.msgs[k].uid, self.msgs[k].own.clone()) else { return };
-        if !self.shared.untouched_since(uid, own.sent) {
+        // A message another session expunged keeps the flags it had: a STORE on it is OK
+        // and changes nothing (RFC 2180 §4.2.1), so it need not reflect ours.
+        if !self.shared.untouched_since(uid, own.sent) || self.shared.doomed(uid) {
             self.msgs[k].own = None;
             return;
         }
