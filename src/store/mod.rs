@@ -33,6 +33,8 @@
 
 mod fetch;
 pub mod memory;
+#[cfg(test)]
+mod model;
 mod session;
 #[cfg(test)]
 mod tests;

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use proptest::prelude::*;
 
 use super::memory::MemoryBackend;
 use super::{Backend, Session};
@@ -380,89 +379,7 @@ fn hundred_thousand_messages_are_not_quadratic() {
     assert_eq!(data(&ev).len(), 100_001);
 }
 
-// ---- model-based proptest ----
-
-#[derive(Clone, Debug)]
-enum Op {
-    Append(usize),
-    Flag(usize, u8, bool),
-    Expunge(usize),
-    Noop(usize),
-}
-
-fn op(sessions: usize) -> impl Strategy<Value = Op> {
-    prop_oneof![
-        (0..sessions).prop_map(Op::Append),
-        (0..sessions, any::<u8>(), any::<bool>()).prop_map(|(s, n, d)| Op::Flag(s, n, d)),
-        (0..sessions).prop_map(Op::Expunge),
-        (0..sessions).prop_map(Op::Noop),
-    ]
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
-    /// Random operations from 2 or 3 sessions; after a final NOOP, every session's view
-    /// (the UIDs and flags it was told, in order) equals the reference model.
-    #[test]
-    fn sessions_agree_with_the_model(n in 2usize..=3, ops in proptest::collection::vec(op(3), 1..30)) {
-        let b = Arc::new(MemoryBackend::new());
-        b.add_user("username", "password");
-        let mut conns: Vec<Conn> = (0..n).map(|_| Conn::new(&b)).collect();
-        for c in &mut conns {
-            select(c, "INBOX");
-        }
-        // The model: UID -> deleted?
-        let mut model: std::collections::BTreeMap<u32, bool> = Default::default();
-        let mut next_uid = 1;
-        for op in ops {
-            match op {
-                Op::Append(s) => {
-                    append(&mut conns[s % n], "INBOX", MSG);
-                    model.insert(next_uid, false);
-                    next_uid += 1;
-                }
-                Op::Flag(s, k, deleted) => {
-                    let c = &mut conns[s % n];
-                    c.run(CommandBody::Noop);
-                    let exists = c.pair.client.selected().unwrap().exists;
-                    if exists == 0 { continue; }
-                    let seq = u32::from(k) % exists + 1;
-                    // Learn the UID from the session itself.
-                    let (_, ev) = c.run(fetch(&seq.to_string(), vec![FetchAttribute::Uid], false));
-                    let uid = data(&ev).iter().find_map(|d| match d {
-                        Data::Fetch { items, .. } => items.iter().find_map(|i| if let FetchItem::Uid(u) = i { Some(*u) } else { None }),
-                        _ => None,
-                    }).unwrap();
-                    let kind = if deleted { StoreKind::Add } else { StoreKind::Remove };
-                    c.run(store(&seq.to_string(), kind, vec![Flag::Deleted]));
-                    model.insert(uid, deleted);
-                }
-                Op::Expunge(s) => {
-                    conns[s % n].run(CommandBody::Expunge);
-                    model.retain(|_, deleted| !*deleted);
-                }
-                Op::Noop(s) => { conns[s % n].run(CommandBody::Noop); }
-            }
-        }
-        for c in &mut conns {
-            c.run(CommandBody::Noop);
-            let exists = c.pair.client.selected().unwrap().exists;
-            prop_assert_eq!(exists as usize, model.len());
-            if exists == 0 { continue; }
-            let (_, ev) = c.run(fetch("1:*", vec![FetchAttribute::Uid, FetchAttribute::Flags], false));
-            let seen: Vec<(u32, bool)> = data(&ev).iter().filter_map(|d| match d {
-                Data::Fetch { items, .. } => {
-                    let uid = items.iter().find_map(|i| if let FetchItem::Uid(u) = i { Some(*u) } else { None })?;
-                    let deleted = items.iter().any(|i| matches!(i, FetchItem::Flags(f) if f.contains(&FlagFetch::Flag(Flag::Deleted))));
-                    Some((uid, deleted))
-                }
-                _ => None,
-            }).collect();
-            let want: Vec<(u32, bool)> = model.iter().map(|(u, d)| (*u, *d)).collect();
-            prop_assert_eq!(seen, want);
-        }
-    }
-}
+// The model-based test of several sessions is in `model.rs`.
 
 #[test]
 fn noop_and_id_work_before_login() {
