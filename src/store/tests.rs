@@ -428,3 +428,58 @@ fn search_from_comment_form() {
         assert_eq!(ids, Some(want), "{needle}");
     }
 }
+
+#[test]
+fn expunged_data_comes_back_when_every_view_dropped_it() {
+    let b = Arc::new(MemoryBackend::new());
+    b.add_user("username", "password");
+    let (mut a, mut bb, mut c) = (Conn::new(&b), Conn::new(&b), Conn::new(&b));
+    let big = "Subject: big\r\n\r\n".to_string() + &"x".repeat(100_000) + "\r\n";
+    let big: &'static str = Box::leak(big.into_boxed_str());
+    for _ in 0..3 {
+        append(&mut a, "INBOX", big);
+    }
+    for s in [&mut a, &mut bb, &mut c] {
+        select(s, "INBOX");
+    }
+    a.run(store("1:3", StoreKind::Add, vec![Flag::Deleted]));
+    a.run(CommandBody::Expunge);
+    let (n, bytes) = b.retained_expunged();
+    assert_eq!(n, 3, "B and C still see them");
+    assert!(bytes > 300_000, "{bytes}");
+    // B reads one by sequence number: still there, no EXPUNGE yet.
+    let (st, ev) = bb.run(fetch("2", vec![FetchAttribute::Rfc822Size], false));
+    assert_eq!(st.kind, StatusKind::Ok);
+    assert!(!data(&ev).iter().any(|d| matches!(d, Data::Expunge(_))));
+    // B is told; C leaves without being told: nothing is kept.
+    bb.run(CommandBody::Noop);
+    assert_eq!(b.retained_expunged().0, 3, "C still sees them");
+    c.run(CommandBody::Logout);
+    assert_eq!(b.retained_expunged(), (0, 0));
+}
+
+#[test]
+fn a_selected_mailbox_deleted_by_another_session_ends_with_bye() {
+    let b = backend();
+    let (mut a, mut bb) = (Conn::new(&b), Conn::new(&b));
+    a.run(CommandBody::Create { mailbox: Mailbox::from_utf8("work").unwrap() });
+    select(&mut a, "work");
+    let st = bb.run(CommandBody::Delete { mailbox: Mailbox::from_utf8("work").unwrap() }).0;
+    assert_eq!(st.kind, StatusKind::Ok);
+    // Created again under the same name: a new mailbox, which A's view is not of.
+    bb.run(CommandBody::Create { mailbox: Mailbox::from_utf8("work").unwrap() });
+    a.pair.client.send(CommandBody::Noop).unwrap();
+    a.drive();
+    let bye = a.pair.client_events.iter().any(|e| matches!(e, client::Event::Bye { .. }));
+    assert!(bye, "{:?}", a.pair.client_events);
+    assert!(a.pair.server.is_closed());
+}
+
+#[test]
+fn session_ids_come_from_the_backend() {
+    let b = backend();
+    let ids: std::collections::HashSet<_> = (0..100).map(|_| Session::new(b.clone()).id()).collect();
+    assert_eq!(ids.len(), 100);
+    let other = backend();
+    assert_eq!(Session::new(other).id(), super::SessionId(1), "ids are per backend, not per process");
+}
