@@ -317,6 +317,10 @@ mod address_tests {
             let m = Message::parse(Bytes::copy_from_slice(raw));
             assert!(matches(&m, &SearchKey::From(IString::from_static("user@domain.org")), &ctx), "{raw:?}");
         }
+        // An encoded word in the comment (RFC 2047 §5 (2)).
+        let m = Message::parse(Bytes::from_static(b"From: user@domain.org (=?utf-8?q?Ren=C3=A9_Name?=)\r\n\r\n"));
+        assert!(matches(&m, &SearchKey::From(IString::try_from("rené name".to_string()).unwrap()), &ctx));
+        assert!(matches(&m, &SearchKey::From(IString::from_static("user@domain.org")), &ctx));
         let m = Message::parse(Bytes::from_static(b"From: user@domain.org (Real Name)\r\n\r\nx\r\n"));
         assert!(matches(&m, &SearchKey::From(IString::from_static("real name")), &ctx));
         assert!(!matches(&m, &SearchKey::From(IString::from_static("other")), &ctx));
