@@ -263,9 +263,10 @@ impl<B: Backend> Session<B> {
             }
             CommandBody::Close => {
                 if let Some(sel) = self.selected.as_ref().filter(|s| !s.read_only) {
-                    // CLOSE expunges silently (RFC 3501 §6.4.2); a failure leaves the
-                    // messages, and the mailbox is closed all the same.
-                    let _kept = b.expunge(&user, &sel.name, None);
+                    // CLOSE expunges silently (RFC 3501 §6.4.2). If the store fails, the
+                    // answer is NO and the mailbox stays selected, as the server machine
+                    // keeps it on anything but OK.
+                    b.expunge(&user, &sel.name, None)?;
                 }
                 self.deselect();
                 Ok(Done::Ok)
