@@ -17,6 +17,9 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use bytes::Bytes;
 
+mod mailbox;
+use mailbox::{apply, copy_within, insert, new_keywords, Inner};
+
 use super::{
     Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId, Snapshot,
     StoreError, StoreOutcome, Stored,
@@ -28,107 +31,6 @@ pub const DELIMITER: char = '/';
 
 /// Where the time of an APPEND without a date comes from.
 pub type Clock = Arc<dyn Fn() -> DateTime + Send + Sync>;
-
-#[derive(Debug)]
-struct Message {
-    flags: Vec<Flag>,
-    internal_date: DateTime,
-    body: Bytes,
-    /// `Some(None)`: recent, not yet claimed by a session; `Some(Some(s))`: recent to `s`.
-    recent: Option<Option<SessionId>>,
-}
-
-/// An expunged message that sessions still see (RFC 2180 §4.1.1): kept until every
-/// session in `holders` has told its client, or closed the mailbox.
-#[derive(Debug)]
-struct Ghost {
-    message: Message,
-    holders: Vec<SessionId>,
-}
-
-struct Inner {
-    uid_validity: u32,
-    uid_next: u32,
-    uids: Vec<u32>,
-    messages: HashMap<u32, Message>,
-    ghosts: HashMap<u32, Ghost>,
-    log: VecDeque<Change>,
-    /// Cursor of `log[0]`.
-    log_start: u64,
-    cursors: HashMap<SessionId, u64>,
-    watchers: HashMap<SessionId, Notifier>,
-    keywords: Vec<Flag>,
-    noselect: bool,
-}
-
-impl std::fmt::Debug for Inner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mailbox").field("uid_validity", &self.uid_validity).field("messages", &self.uids.len()).finish()
-    }
-}
-
-impl Inner {
-    fn cursor(&self) -> u64 {
-        self.log_start + self.log.len() as u64
-    }
-
-    fn record(&mut self, change: Change) {
-        self.log.push_back(change);
-    }
-
-    /// Drops log entries every open session has read.
-    fn trim(&mut self) {
-        let min = self.cursors.values().copied().min().unwrap_or_else(|| self.cursor());
-        while self.log_start < min && !self.log.is_empty() {
-            self.log.pop_front();
-            self.log_start += 1;
-        }
-    }
-
-    /// Removes a message (the caller removes it from `uids`), logs the expunge, and keeps
-    /// its data for the sessions that have the mailbox open.
-    fn expunge_one(&mut self, uid: u32) {
-        if let Some(message) = self.messages.remove(&uid) {
-            self.record(Change::Expunged { uid });
-            let holders: Vec<SessionId> = self.cursors.keys().copied().collect();
-            if !holders.is_empty() {
-                self.ghosts.insert(uid, Ghost { message, holders });
-            }
-        }
-    }
-
-    /// Drops `session`'s hold on the ghosts `uids` (all of them if `None`).
-    fn release(&mut self, session: SessionId, uids: Option<&[u32]>) {
-        let drop_ghost = |ghosts: &mut HashMap<u32, Ghost>, uid: u32| {
-            if let Some(g) = ghosts.get_mut(&uid) {
-                g.holders.retain(|h| *h != session);
-                if g.holders.is_empty() {
-                    ghosts.remove(&uid);
-                }
-            }
-        };
-        match uids {
-            Some(uids) => uids.iter().for_each(|u| drop_ghost(&mut self.ghosts, *u)),
-            None => {
-                let all: Vec<u32> = self.ghosts.keys().copied().collect();
-                all.into_iter().for_each(|u| drop_ghost(&mut self.ghosts, u));
-            }
-        }
-    }
-
-    /// A message as `session` sees it: live, or a ghost it still holds.
-    fn visible(&self, session: SessionId, uid: u32) -> Option<&Message> {
-        self.messages
-            .get(&uid)
-            .or_else(|| self.ghosts.get(&uid).filter(|g| g.holders.contains(&session)).map(|g| &g.message))
-    }
-
-    fn wake(&self) {
-        for n in self.watchers.values() {
-            n();
-        }
-    }
-}
 
 #[derive(Debug)]
 struct MailboxData {
@@ -325,63 +227,6 @@ fn valid_name(name: &str) -> bool {
 
 fn is_inferior(name: &str, of: &str) -> bool {
     name.len() > of.len() && name.starts_with(of) && name[of.len()..].starts_with(DELIMITER)
-}
-
-fn apply(flags: &mut Vec<Flag>, kind: StoreKind, given: &[Flag]) {
-    match kind {
-        StoreKind::Replace => {
-            flags.clear();
-            for f in given {
-                if !flags.contains(f) {
-                    flags.push(f.clone());
-                }
-            }
-        }
-        StoreKind::Add => {
-            for f in given {
-                if !flags.contains(f) {
-                    flags.push(f.clone());
-                }
-            }
-        }
-        StoreKind::Remove => flags.retain(|f| !given.contains(f)),
-    }
-}
-
-/// COPY (or the copy step of MOVE) within one mailbox: each message again, with a new UID.
-fn copy_within(inner: &mut Inner, session: SessionId, uids: &[u32]) -> CopyResult {
-    let mut result = CopyResult { uid_validity: inner.uid_validity, source: Vec::new(), destination: Vec::new() };
-    for uid in uids {
-        let Some(m) = inner.visible(session, *uid) else { continue };
-        let (flags, date, body) = (m.flags.clone(), m.internal_date, m.body.clone());
-        let new = insert(inner, &flags, date, body);
-        result.source.push(*uid);
-        result.destination.push(new);
-    }
-    result
-}
-
-/// Adds the keywords among `flags` that the mailbox lacks, and logs each.
-fn new_keywords(inner: &mut Inner, flags: &[Flag]) {
-    for f in flags {
-        if matches!(f, Flag::Keyword(_)) && !inner.keywords.contains(f) {
-            inner.keywords.push(f.clone());
-            inner.record(Change::Keyword { flag: f.clone() });
-        }
-    }
-}
-
-/// Inserts a message into `inner` with the next UID.
-fn insert(inner: &mut Inner, flags: &[Flag], internal_date: DateTime, body: Bytes) -> u32 {
-    let uid = inner.uid_next;
-    inner.uid_next += 1;
-    let mut fl = Vec::with_capacity(flags.len());
-    apply(&mut fl, StoreKind::Replace, flags);
-    new_keywords(inner, &fl);
-    inner.uids.push(uid);
-    inner.messages.insert(uid, Message { flags: fl, internal_date, body, recent: Some(None) });
-    inner.record(Change::Appended { uid });
-    uid
 }
 
 impl Backend for MemoryBackend {
