@@ -19,8 +19,13 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
+
+#[path = "../adapters/blocking/tests/support/dovecot.rs"]
+mod dovecot;
+#[path = "../adapters/blocking/tests/support/peers_env.rs"]
+mod peers_env;
+use dovecot::start_dovecot;
 
 use bytes::{Bytes, BytesMut};
 use imap_machine::codec::{encode_response, parse_response, Framer, FramerEvent, FramerOptions, Role};
@@ -28,59 +33,6 @@ use imap_machine::mime::Message;
 use imap_machine::types::{
     AString, BodyStructure, Data, FetchAttribute, FetchItem, Partial, Response, Section, SectionText, SpecificFields,
 };
-
-/// A running Dovecot, stopped on drop.
-struct Dovecot {
-    pid: String,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg(&self.pid).status();
-        // Give it a moment to exit before removing its directory.
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline && Path::new(&format!("/proc/{}", self.pid)).exists() {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().unwrap().port()
-}
-
-fn start_dovecot() -> Option<Dovecot> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/peers/start-dovecot.sh");
-    if !script.exists() || !Path::new("/usr/sbin/dovecot").exists() {
-        eprintln!("\n==================================================================");
-        eprintln!("SKIP dovecot_differential: dovecot or {} is missing", script.display());
-        eprintln!("     (apt-get install -y dovecot-imapd; CI installs it)");
-        eprintln!("==================================================================\n");
-        return None;
-    }
-    let dir = std::env::temp_dir().join(format!("imap-machine-mime-{}", std::process::id()));
-    for _ in 0..5 {
-        let port = free_port();
-        let out = Command::new("bash")
-            .arg(&script)
-            .env("DOVECOT_DIR", &dir)
-            .env("DOVECOT_PORT", port.to_string())
-            .output()
-            .expect("run start-dovecot.sh");
-        if out.status.success() {
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            let pid = stdout.lines().last().unwrap_or("").trim().to_string();
-            assert!(pid.chars().all(|c| c.is_ascii_digit()) && !pid.is_empty(), "no pid from start script: {stdout}");
-            return Some(Dovecot { pid, dir, port });
-        }
-        eprintln!("start-dovecot.sh failed on port {port}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    panic!("could not start dovecot");
-}
 
 /// A minimal IMAP client over std::net, reading with the crate's own framer and parser.
 struct Client {
@@ -303,7 +255,7 @@ fn fetch_items(client: &mut Client, seq: usize, attrs: &[FetchAttribute]) -> Vec
 #[test]
 fn dovecot_differential() {
     let started = Instant::now();
-    let Some(dovecot) = start_dovecot() else { return };
+    let Some(dovecot) = start_dovecot("mime") else { return };
     let mut client = Client::connect(dovecot.port);
     client.run(b"LOGIN alice secret");
     let corpus = corpus();

@@ -24,9 +24,7 @@ mod support;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use imap_machine::codec::{encode_response, parse_response, Framer, FramerEvent, FramerOptions, Role};
@@ -34,60 +32,11 @@ use imap_machine::types::{Code, Data, FetchItem, Response, Text};
 
 use support::serve::serve;
 
+#[path = "../../adapters/blocking/tests/support/dovecot.rs"]
+mod dovecot;
 #[path = "../../adapters/blocking/tests/support/peers_env.rs"]
 mod peers_env;
-use peers_env::{missing, shared};
-
-/// A running Dovecot, stopped on drop.
-struct Dovecot {
-    pid: String,
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg(&self.pid).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline && Path::new(&format!("/proc/{}", self.pid)).exists() {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("address").port()
-}
-
-/// A fresh Dovecot (users alice and bob, password `secret`), or `None` after a loud skip.
-fn start_dovecot(name: &str) -> Option<Dovecot> {
-    let script = shared().join("start-dovecot.sh");
-    if (!script.exists() || !Path::new("/usr/sbin/dovecot").exists())
-        && missing("dovecot (apt-get install -y dovecot-imapd) and ../shared/peers/start-dovecot.sh")
-    {
-        return None;
-    }
-    let dir = std::env::temp_dir().join(format!("imap-machine-shared-{}-{name}", std::process::id()));
-    for _ in 0..5 {
-        let port = free_port();
-        let out = Command::new("bash")
-            .arg(&script)
-            .env("DOVECOT_DIR", &dir)
-            .env("DOVECOT_PORT", port.to_string())
-            .output()
-            .expect("run start-dovecot.sh");
-        if out.status.success() {
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            let pid = stdout.lines().last().unwrap_or("").trim().to_string();
-            assert!(!pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()), "no pid: {stdout}");
-            return Some(Dovecot { pid, dir, port });
-        }
-        eprintln!("start-dovecot.sh failed on port {port}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    panic!("could not start dovecot");
-}
+use dovecot::start_dovecot;
 
 /// One connection: raw command lines out, responses read with the crate's framer and parser.
 struct Session {

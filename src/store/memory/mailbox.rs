@@ -17,6 +17,20 @@ pub(super) struct Message {
     pub(super) recent: Option<Option<SessionId>>,
 }
 
+impl Message {
+    /// Whether `session`, told of this message now, sees it as `\Recent`: no session has
+    /// claimed it yet. A read-write session claims it (RFC 3501 §2.3.2).
+    pub(super) fn sees_recent(&mut self, session: SessionId, read_only: bool) -> bool {
+        if self.recent != Some(None) {
+            return false;
+        }
+        if !read_only {
+            self.recent = Some(Some(session));
+        }
+        true
+    }
+}
+
 /// An expunged message that sessions still see (RFC 2180 §4.1.1): kept until every
 /// session in `holders` has told its client, or closed the mailbox.
 #[derive(Debug)]

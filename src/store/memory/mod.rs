@@ -422,11 +422,7 @@ impl Backend for MemoryBackend {
         let mut recent = Vec::new();
         let Inner { uids, messages, .. } = &mut *inner;
         for uid in uids.iter() {
-            let m = messages.get_mut(uid).expect("indexed");
-            if m.recent == Some(None) {
-                if !read_only {
-                    m.recent = Some(Some(session));
-                }
+            if messages.get_mut(uid).expect("indexed").sees_recent(session, read_only) {
                 recent.push(*uid);
             }
         }
@@ -478,13 +474,8 @@ impl Backend for MemoryBackend {
         let mut recent = Vec::new();
         for c in &changes {
             if let Change::Appended { uid } = c {
-                if let Some(m) = inner.messages.get_mut(uid) {
-                    if m.recent == Some(None) {
-                        if !read_only {
-                            m.recent = Some(Some(session));
-                        }
-                        recent.push(*uid);
-                    }
+                if inner.messages.get_mut(uid).is_some_and(|m| m.sees_recent(session, read_only)) {
+                    recent.push(*uid);
                 }
             }
         }
