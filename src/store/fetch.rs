@@ -1,5 +1,7 @@
 //! FETCH items and SEARCH matching for the session, on top of [`crate::mime`].
 
+use bytes::Bytes;
+
 use super::{MessageData, SessionError};
 use crate::mime::{self, Message};
 use crate::types::{FetchAttribute, FetchItem, IString, SearchKey};
@@ -48,14 +50,38 @@ pub(crate) fn search_decoder(charset: Option<&IString>) -> Result<&'static encod
     }
 }
 
-/// Whether the message matches the key.
-pub(crate) fn matches(msg: &MessageData, key: &SearchKey, input: &SearchInput<'_>) -> bool {
-    let m = Message::parse(msg.body.clone());
+/// Whether evaluating `key` reads the message itself (headers, body, sent date), rather
+/// than only what the store keeps beside it (flags, UID, sequence number, size, date).
+pub(crate) fn needs_message(key: &SearchKey) -> bool {
+    use SearchKey as K;
+    match key {
+        K::Bcc(_)
+        | K::Body(_)
+        | K::Cc(_)
+        | K::From(_)
+        | K::Header(..)
+        | K::SentBefore(_)
+        | K::SentOn(_)
+        | K::SentSince(_)
+        | K::Subject(_)
+        | K::Text(_)
+        | K::To(_) => true,
+        K::Not(k) => needs_message(k),
+        K::Or(a, b) => needs_message(a) || needs_message(b),
+        K::And(keys) => keys.iter().any(needs_message),
+        _ => false,
+    }
+}
+
+/// Whether the message matches every key. The message is parsed only if a key needs it.
+pub(crate) fn matches(msg: &MessageData, keys: &[SearchKey], input: &SearchInput<'_>) -> bool {
+    let m =
+        if keys.iter().any(needs_message) { Message::parse(msg.body.clone()) } else { Message::parse(Bytes::new()) };
     let mut ctx = mime::SearchContext::new(input.seq, msg.uid, msg.internal_date).with_flags(&msg.flags);
     ctx.recent = input.recent;
     ctx.max_seq = input.max_seq;
     ctx.max_uid = input.max_uid;
     ctx.charset = input.decoder;
     ctx.size = Some(msg.body.len() as u32);
-    mime::matches(&m, key, &ctx)
+    keys.iter().all(|key| mime::matches(&m, key, &ctx))
 }

@@ -122,6 +122,8 @@ pub struct Snapshot {
     pub uid_next: u32,
     /// Every message's UID, ascending (the sequence view).
     pub uids: Vec<u32>,
+    /// The lowest UID without `\Seen` (for `[UNSEEN n]`), if any.
+    pub first_unseen: Option<u32>,
     /// UIDs this session sees as `\Recent`: those it claimed, or, read-only, those no
     /// session has claimed (which EXAMINE reports without claiming them; RFC 3501
     /// §2.3.2).

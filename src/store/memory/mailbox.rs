@@ -1,7 +1,13 @@
 //! One mailbox of the memory backend: its messages, the expunged ones sessions still see,
 //! and its change log.
+//!
+//! Every operation costs O(k log n) for k messages touched in an n-message mailbox: the
+//! live UIDs are a B-tree set (ordered, O(log n) insert and remove, no shifting), and the
+//! sets STATUS, SELECT and EXPUNGE ask for are kept as indexes beside the messages (without
+//! `\Seen`, with `\Deleted`, `\Recent` unclaimed, the claims of each session) with the
+//! total size, so none of them scans the mailbox.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use bytes::Bytes;
 
@@ -17,20 +23,6 @@ pub(super) struct Message {
     pub(super) recent: Option<Option<SessionId>>,
 }
 
-impl Message {
-    /// Whether `session`, told of this message now, sees it as `\Recent`: no session has
-    /// claimed it yet. A read-write session claims it (RFC 3501 §2.3.2).
-    pub(super) fn sees_recent(&mut self, session: SessionId, read_only: bool) -> bool {
-        if self.recent != Some(None) {
-            return false;
-        }
-        if !read_only {
-            self.recent = Some(Some(session));
-        }
-        true
-    }
-}
-
 /// An expunged message that sessions still see (RFC 2180 §4.1.1): kept until every
 /// session in `holders` has told its client, or closed the mailbox.
 #[derive(Debug)]
@@ -42,8 +34,19 @@ pub(super) struct Ghost {
 pub(super) struct Inner {
     pub(super) uid_validity: u32,
     pub(super) uid_next: u32,
-    pub(super) uids: Vec<u32>,
+    /// The live UIDs.
+    pub(super) uids: BTreeSet<u32>,
     pub(super) messages: HashMap<u32, Message>,
+    /// Live UIDs without `\Seen`.
+    pub(super) unseen: BTreeSet<u32>,
+    /// Live UIDs with `\Deleted`.
+    pub(super) deleted: BTreeSet<u32>,
+    /// Live UIDs whose `\Recent` no session has claimed.
+    pub(super) unclaimed: BTreeSet<u32>,
+    /// The UIDs each session claimed.
+    pub(super) claims: HashMap<SessionId, Vec<u32>>,
+    /// Octets of the live messages.
+    pub(super) size: u64,
     pub(super) ghosts: HashMap<u32, Ghost>,
     pub(super) log: VecDeque<Change>,
     /// Cursor of `log[0]`.
@@ -56,7 +59,8 @@ pub(super) struct Inner {
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Mailbox").field("uid_validity", &self.uid_validity).field("messages", &self.uids.len()).finish()
+        let messages = self.uids.len();
+        f.debug_struct("Mailbox").field("uid_validity", &self.uid_validity).field("messages", &messages).finish()
     }
 }
 
@@ -78,10 +82,78 @@ impl Inner {
         }
     }
 
-    /// Removes a message (the caller removes it from `uids`), logs the expunge, and keeps
-    /// its data for the sessions that have the mailbox open.
+    /// Adds a message under `uid`, to every index.
+    fn add(&mut self, uid: u32, message: Message) {
+        self.uids.insert(uid);
+        self.index(uid, &message.flags);
+        if message.recent == Some(None) {
+            self.unclaimed.insert(uid);
+        }
+        self.size += message.body.len() as u64;
+        self.messages.insert(uid, message);
+    }
+
+    fn index(&mut self, uid: u32, flags: &[Flag]) {
+        if flags.contains(&Flag::Seen) {
+            self.unseen.remove(&uid);
+        } else {
+            self.unseen.insert(uid);
+        }
+        if flags.contains(&Flag::Deleted) {
+            self.deleted.insert(uid);
+        } else {
+            self.deleted.remove(&uid);
+        }
+    }
+
+    /// Applies a STORE to one live message: its new flags, and whether they changed
+    /// (`None` if the message is not live). Logs nothing.
+    pub(super) fn store_one(&mut self, uid: u32, kind: StoreKind, given: &[Flag]) -> Option<(Vec<Flag>, bool)> {
+        let m = self.messages.get_mut(&uid)?;
+        let before = m.flags.clone();
+        apply(&mut m.flags, kind, given);
+        let after = m.flags.clone();
+        let changed = before != after;
+        if changed {
+            self.index(uid, &after);
+        }
+        Some((after, changed))
+    }
+
+    /// Whether `session`, told of message `uid` now, sees it as `\Recent`: no session has
+    /// claimed it yet. A read-write session claims it (RFC 3501 §2.3.2).
+    pub(super) fn claim(&mut self, uid: u32, session: SessionId, read_only: bool) -> bool {
+        if !self.unclaimed.contains(&uid) {
+            return false;
+        }
+        if !read_only {
+            self.unclaimed.remove(&uid);
+            if let Some(m) = self.messages.get_mut(&uid) {
+                m.recent = Some(Some(session));
+            }
+            self.claims.entry(session).or_default().push(uid);
+        }
+        true
+    }
+
+    /// The session is gone: the messages it claimed are no longer `\Recent` to anyone.
+    pub(super) fn drop_claims(&mut self, session: SessionId) {
+        for uid in self.claims.remove(&session).unwrap_or_default() {
+            if let Some(m) = self.messages.get_mut(&uid).filter(|m| m.recent == Some(Some(session))) {
+                m.recent = None;
+            }
+        }
+    }
+
+    /// Removes a live message, logs the expunge, and keeps its data for the sessions that
+    /// have the mailbox open.
     pub(super) fn expunge_one(&mut self, uid: u32) {
         if let Some(message) = self.messages.remove(&uid) {
+            self.uids.remove(&uid);
+            self.unseen.remove(&uid);
+            self.deleted.remove(&uid);
+            self.unclaimed.remove(&uid);
+            self.size -= message.body.len() as u64;
             self.record(Change::Expunged { uid });
             let holders: Vec<SessionId> = self.cursors.keys().copied().collect();
             if !holders.is_empty() {
@@ -174,8 +246,7 @@ pub(super) fn insert(inner: &mut Inner, flags: &[Flag], internal_date: DateTime,
     let mut fl = Vec::with_capacity(flags.len());
     apply(&mut fl, StoreKind::Replace, flags);
     new_keywords(inner, &fl);
-    inner.uids.push(uid);
-    inner.messages.insert(uid, Message { flags: fl, internal_date, body, recent: Some(None) });
+    inner.add(uid, Message { flags: fl, internal_date, body, recent: Some(None) });
     inner.record(Change::Appended { uid });
     uid
 }

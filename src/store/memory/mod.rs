@@ -11,14 +11,14 @@
 //! assert_eq!(backend.status(&user, "INBOX").unwrap().messages, 1);
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use bytes::Bytes;
 
 mod mailbox;
-use mailbox::{apply, copy_within, insert, new_keywords, Inner};
+use mailbox::{copy_within, insert, new_keywords, Inner};
 
 use super::{
     Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId, Snapshot,
@@ -175,8 +175,13 @@ impl MemoryBackend {
             inner: Mutex::new(Inner {
                 uid_validity: self.next_uid_validity.fetch_add(1, Ordering::Relaxed),
                 uid_next: 1,
-                uids: Vec::new(),
+                uids: BTreeSet::new(),
                 messages: HashMap::new(),
+                unseen: BTreeSet::new(),
+                deleted: BTreeSet::new(),
+                unclaimed: BTreeSet::new(),
+                claims: HashMap::new(),
+                size: 0,
                 ghosts: HashMap::new(),
                 log: VecDeque::new(),
                 log_start: 0,
@@ -300,7 +305,7 @@ impl Backend for MemoryBackend {
                 return Err(StoreError::Cannot("mailbox has inferior hierarchical names"));
             }
             inner.noselect = true;
-            let uids = std::mem::take(&mut inner.uids);
+            let uids: Vec<u32> = inner.uids.iter().copied().collect();
             for uid in uids {
                 inner.expunge_one(uid);
             }
@@ -334,7 +339,7 @@ impl Backend for MemoryBackend {
                 let inbox = st.mailboxes["INBOX"].clone();
                 let mut src = lock(&inbox.inner);
                 let mut dst = lock(&new.inner);
-                let uids = std::mem::take(&mut src.uids);
+                let uids: Vec<u32> = src.uids.iter().copied().collect();
                 for uid in uids {
                     if let Some(m) = src.messages.get(&uid) {
                         insert(&mut dst, &m.flags, m.internal_date, m.body.clone());
@@ -378,18 +383,15 @@ impl Backend for MemoryBackend {
     fn status(&self, user: &Self::User, name: &str) -> Result<MailboxStatus, StoreError> {
         let data = self.selectable(user, name)?;
         let inner = lock(&data.inner);
-        let mut s = MailboxStatus {
+        let s = MailboxStatus {
             messages: inner.uids.len() as u32,
+            recent: inner.unclaimed.len() as u32,
             uid_next: inner.uid_next,
             uid_validity: inner.uid_validity,
-            ..MailboxStatus::default()
+            unseen: inner.unseen.len() as u32,
+            size: inner.size,
+            deleted: inner.deleted.len() as u32,
         };
-        for m in inner.messages.values() {
-            s.recent += u32::from(m.recent == Some(None));
-            s.unseen += u32::from(!m.flags.contains(&Flag::Seen));
-            s.deleted += u32::from(m.flags.contains(&Flag::Deleted));
-            s.size += m.body.len() as u64;
-        }
         Ok(s)
     }
 
@@ -419,13 +421,8 @@ impl Backend for MemoryBackend {
     fn open(&self, user: &Self::User, name: &str, session: SessionId, read_only: bool) -> Result<Snapshot, StoreError> {
         let data = self.selectable(user, name)?;
         let mut inner = lock(&data.inner);
-        let mut recent = Vec::new();
-        let Inner { uids, messages, .. } = &mut *inner;
-        for uid in uids.iter() {
-            if messages.get_mut(uid).expect("indexed").sees_recent(session, read_only) {
-                recent.push(*uid);
-            }
-        }
+        let unclaimed: Vec<u32> = inner.unclaimed.iter().copied().collect();
+        let recent: Vec<u32> = unclaimed.into_iter().filter(|uid| inner.claim(*uid, session, read_only)).collect();
         let cursor = inner.cursor();
         inner.cursors.insert(session, cursor);
         let mut flags: Vec<Flag> = vec![Flag::Answered, Flag::Flagged, Flag::Deleted, Flag::Seen, Flag::Draft];
@@ -433,7 +430,8 @@ impl Backend for MemoryBackend {
         Ok(Snapshot {
             uid_validity: inner.uid_validity,
             uid_next: inner.uid_next,
-            uids: inner.uids.clone(),
+            uids: inner.uids.iter().copied().collect(),
+            first_unseen: inner.unseen.first().copied(),
             recent,
             flags,
             cursor,
@@ -445,11 +443,7 @@ impl Backend for MemoryBackend {
             let mut inner = lock(&data.inner);
             inner.cursors.remove(&session);
             inner.watchers.remove(&session);
-            for m in inner.messages.values_mut() {
-                if m.recent == Some(Some(session)) {
-                    m.recent = None;
-                }
-            }
+            inner.drop_claims(session);
             inner.release(session, None);
             inner.trim();
         }
@@ -474,7 +468,7 @@ impl Backend for MemoryBackend {
         let mut recent = Vec::new();
         for c in &changes {
             if let Change::Appended { uid } = c {
-                if inner.messages.get_mut(uid).is_some_and(|m| m.sees_recent(session, read_only)) {
+                if inner.claim(*uid, session, read_only) {
                     recent.push(*uid);
                 }
             }
@@ -522,21 +516,15 @@ impl Backend for MemoryBackend {
         if kind != StoreKind::Remove {
             new_keywords(&mut inner, flags);
         }
-        let mut scratch = Vec::new();
         for uid in uids {
-            let Some(m) = inner.messages.get_mut(uid) else {
-                out.push(Stored::Expunged);
-                continue;
-            };
-            scratch.clone_from(&m.flags);
-            apply(&mut m.flags, kind, flags);
-            let after = m.flags.clone();
-            if scratch != after {
-                inner.record(Change::Flags { uid: *uid, flags: after.clone() });
-                out.push(Stored::Changed(after));
-            } else {
-                out.push(Stored::Unchanged(after));
-            }
+            out.push(match inner.store_one(*uid, kind, flags) {
+                None => Stored::Expunged,
+                Some((after, true)) => {
+                    inner.record(Change::Flags { uid: *uid, flags: after.clone() });
+                    Stored::Changed(after)
+                }
+                Some((after, false)) => Stored::Unchanged(after),
+            });
         }
         let log = first..inner.cursor();
         if !log.is_empty() {
@@ -589,14 +577,9 @@ impl Backend for MemoryBackend {
         let result = self.copy(user, from, session, uids, to)?;
         let src = self.selectable(user, from)?;
         let mut s = lock(&src.inner);
-        let mut moved = HashSet::with_capacity(result.source.len());
         for uid in &result.source {
-            if s.messages.contains_key(uid) {
-                s.expunge_one(*uid);
-                moved.insert(*uid);
-            }
+            s.expunge_one(*uid);
         }
-        s.uids.retain(|u| !moved.contains(u));
         s.wake();
         Ok(result)
     }
@@ -604,18 +587,13 @@ impl Backend for MemoryBackend {
     fn expunge(&self, user: &Self::User, name: &str, uids: Option<&[u32]>) -> Result<Vec<u32>, StoreError> {
         let data = self.selectable(user, name)?;
         let mut inner = lock(&data.inner);
-        let doomed: Vec<u32> = inner
-            .uids
-            .iter()
-            .copied()
-            .filter(|u| uids.is_none_or(|set| set.binary_search(u).is_ok()))
-            .filter(|u| inner.messages[u].flags.contains(&Flag::Deleted))
-            .collect();
+        let doomed: Vec<u32> = match uids {
+            None => inner.deleted.iter().copied().collect(),
+            Some(set) => set.iter().copied().filter(|u| inner.deleted.contains(u)).collect(),
+        };
         for uid in &doomed {
             inner.expunge_one(*uid);
         }
-        let gone: HashSet<u32> = doomed.iter().copied().collect();
-        inner.uids.retain(|u| !gone.contains(u));
         if !doomed.is_empty() {
             inner.wake();
         }

@@ -3,7 +3,7 @@
 
 use std::num::NonZeroU32;
 
-use super::selected::{untagged_ok, Sync, Uid};
+use super::selected::{untagged_ok, Seq, Sync, Uid};
 use super::{Backend, Done, Session, SessionError};
 use crate::server::Server;
 use crate::store::fetch;
@@ -227,7 +227,10 @@ impl<B: Backend> Session<B> {
         })
     }
 
-    /// SEARCH and UID SEARCH (RFC 3501 §6.4.4), over every message in the client's view.
+    /// SEARCH and UID SEARCH (RFC 3501 §6.4.4), over the messages in the client's view. A
+    /// top-level sequence set or UID set narrows the candidates first, so `SEARCH 1:10`
+    /// reads ten messages, not the mailbox; a message is parsed only for the keys that
+    /// read it.
     fn search(
         &mut self,
         server: &mut Server,
@@ -238,18 +241,36 @@ impl<B: Backend> Session<B> {
     ) -> Result<Done, SessionError> {
         let decoder = fetch::search_decoder(charset)?;
         let sel = self.selected.as_ref().ok_or(SessionError::NotSelected)?;
-        let view: Vec<u32> = sel.uids().map(|u| u.0).collect();
-        let data = self.backend.fetch(user, &sel.name, self.id, &view)?;
-        let max_seq = view.len() as u32;
-        let max_uid = view.last().copied().unwrap_or(0);
+        let max_seq = sel.len() as u32;
+        let max_uid = sel.messages().last().map_or(0, |(_, u)| u.0);
+        let mut candidates: Option<Vec<(Seq, Uid)>> = None;
+        for key in criteria {
+            let narrowed = match key {
+                // A number past the end matches nothing here; it is no error in SEARCH.
+                SearchKey::SequenceSet(set) => sel.resolve_clamped(set),
+                SearchKey::Uid(set) => sel.resolve(set, true)?,
+                _ => continue,
+            };
+            candidates = Some(match candidates {
+                None => narrowed,
+                Some(c) => {
+                    let keep: std::collections::HashSet<Uid> = narrowed.into_iter().map(|(_, u)| u).collect();
+                    c.into_iter().filter(|(_, u)| keep.contains(u)).collect()
+                }
+            });
+        }
+        let candidates = candidates.unwrap_or_else(|| sel.messages().collect());
+        let uids: Vec<u32> = candidates.iter().map(|(_, u)| u.0).collect();
         let mut hits = Vec::new();
-        for (k, msg) in data.iter().enumerate() {
-            let Some(msg) = msg else { continue };
-            let seq = k as u32 + 1;
-            let recent = sel.is_recent(Uid(msg.uid));
-            let ctx = fetch::SearchInput { seq, max_seq, max_uid, recent, decoder: &decoder };
-            if criteria.iter().all(|key| fetch::matches(msg, key, &ctx)) {
-                hits.push(if uid { msg.uid } else { seq });
+        for (chunk, pairs) in uids.chunks(SEARCH_CHUNK).zip(candidates.chunks(SEARCH_CHUNK)) {
+            let data = self.backend.fetch(user, &sel.name, self.id, chunk)?;
+            for ((seq, u), msg) in pairs.iter().zip(data) {
+                let Some(msg) = msg else { continue };
+                let recent = sel.is_recent(*u);
+                let ctx = fetch::SearchInput { seq: seq.0.get(), max_seq, max_uid, recent, decoder: &decoder };
+                if fetch::matches(&msg, criteria, &ctx) {
+                    hits.push(if uid { u.0 } else { seq.0.get() });
+                }
             }
         }
         server.send_data(Data::Search { ids: hits, modseq: None })?;
@@ -257,6 +278,9 @@ impl<B: Backend> Session<B> {
         Ok(Done::Ok)
     }
 }
+
+/// Messages SEARCH reads from the store at a time (a bound on the memory of one step).
+const SEARCH_CHUNK: usize = 4096;
 
 /// The COPYUID code of a COPY or MOVE (RFC 4315 §3); none when nothing was copied.
 fn copyuid(c: &crate::store::CopyResult) -> Option<Code> {

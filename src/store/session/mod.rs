@@ -8,6 +8,7 @@ mod commands;
 mod error;
 mod list;
 mod selected;
+mod view;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -302,17 +303,7 @@ impl<B: Backend> Session<B> {
         if let Some(n) = &self.notifier {
             self.backend.watch(user, &name, self.id, n.clone());
         }
-        let first_unseen = {
-            let data = self.backend.fetch(user, &name, self.id, &snap.uids);
-            let data = match data {
-                Ok(d) => d,
-                Err(e) => {
-                    self.backend.close(user, &name, self.id);
-                    return Err(e.into());
-                }
-            };
-            data.iter().position(|m| m.as_ref().is_some_and(|m| !m.flags.contains(&Flag::Seen)))
-        };
+        let first_unseen = snap.first_unseen.and_then(|u| snap.uids.binary_search(&u).ok());
         let recent = snap.recent.len();
         let flags = snap.flags.clone();
         let exists = snap.uids.len() as u32;

@@ -18,6 +18,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::num::NonZeroU32;
 use std::ops::Range;
 
+use super::view::SeqView;
 use super::{Backend, Session, SessionError};
 use crate::server::Server;
 use crate::types::{
@@ -33,10 +34,7 @@ pub(super) struct Seq(pub(super) NonZeroU32);
 pub(super) struct Uid(pub(super) u32);
 
 impl Seq {
-    fn from_index(k: usize) -> Seq {
-        Seq(NonZeroU32::new(k as u32 + 1).expect("index + 1 is not zero"))
-    }
-
+    /// The 0-based position.
     fn index(self) -> usize {
         self.0.get() as usize - 1
     }
@@ -78,9 +76,9 @@ struct OwnChanges {
 pub(super) struct Selected {
     pub(super) name: String,
     pub(super) read_only: bool,
-    /// UIDs in sequence order: message `n` is `view[n - 1]`. Holds every message the
-    /// client knows of, expunged ones included until it is sent their EXPUNGE.
-    view: Vec<Uid>,
+    /// UIDs in sequence order. Holds every message the client knows of, expunged ones
+    /// included until it is sent their EXPUNGE.
+    view: SeqView,
     /// UIDs whose `\Recent` belongs to this session.
     recent: HashSet<Uid>,
     /// Expunged in the store, still in the view: reported at the next chance.
@@ -104,7 +102,7 @@ impl Selected {
             read_only,
             reported_exists: snap.uids.len(),
             reported_recent: snap.recent.len(),
-            view: snap.uids.into_iter().map(Uid).collect(),
+            view: SeqView::new(snap.uids.into_iter().map(Uid).collect()),
             recent: snap.recent.into_iter().map(Uid).collect(),
             pending_expunge: BTreeSet::new(),
             own: Vec::new(),
@@ -113,9 +111,14 @@ impl Selected {
         }
     }
 
-    /// Every UID in the view, in sequence order.
-    pub(super) fn uids(&self) -> impl ExactSizeIterator<Item = Uid> + '_ {
-        self.view.iter().copied()
+    /// Every message in the view, in sequence order.
+    pub(super) fn messages(&self) -> impl Iterator<Item = (Seq, Uid)> + '_ {
+        self.view.iter()
+    }
+
+    /// Messages in the view.
+    pub(super) fn len(&self) -> usize {
+        self.view.len()
     }
 
     pub(super) fn is_recent(&self, uid: Uid) -> bool {
@@ -123,7 +126,7 @@ impl Selected {
     }
 
     fn seq_of(&self, uid: Uid) -> Option<Seq> {
-        self.view.binary_search(&uid).ok().map(Seq::from_index)
+        self.view.seq_of(uid)
     }
 
     /// The (seq, UID) pairs of a set, by sequence number or by UID, ascending. A sequence
@@ -133,9 +136,7 @@ impl Selected {
         if uid {
             let max = self.view.last().map_or(0, |u| u.0);
             for r in set.resolve(max) {
-                let start = self.view.partition_point(|u| u.0 < *r.start());
-                let end = self.view.partition_point(|u| u.0 <= *r.end());
-                out.extend((start..end).map(|k| (Seq::from_index(k), self.view[k])));
+                out.extend(self.view.by_uid(*r.start(), *r.end()));
             }
         } else {
             let max = self.view.len() as u32;
@@ -143,11 +144,17 @@ impl Selected {
                 return Err(SessionError::BadSequence);
             }
             for r in set.resolve(max) {
-                let (start, end) = (*r.start() as usize - 1, *r.end() as usize);
-                out.extend((start..end).map(|k| (Seq::from_index(k), self.view[k])));
+                out.extend(self.view.by_seq(*r.start(), *r.end()));
             }
         }
         Ok(out)
+    }
+
+    /// The messages of a sequence set in SEARCH, where numbers past the end match nothing
+    /// (RFC 3501 §6.4.4 has no error for them).
+    pub(super) fn resolve_clamped(&self, set: &SequenceSet) -> Vec<(Seq, Uid)> {
+        let max = self.view.len() as u32;
+        set.resolve(max).into_iter().flat_map(|r| self.view.by_seq(*r.start(), *r.end())).collect()
     }
 
     /// Remembers flag changes this session made at `log`.
@@ -209,8 +216,7 @@ impl Selected {
 
     /// Sends EXPUNGE for a message in the view and drops it.
     fn expunge(&mut self, server: &mut Server, uid: Uid) -> Result<(), SessionError> {
-        let Some(seq) = self.seq_of(uid) else { return Ok(()) };
-        self.view.remove(seq.index());
+        let Some(seq) = self.view.remove(uid) else { return Ok(()) };
         self.recent.remove(&uid);
         if seq.index() < self.reported_exists {
             self.reported_exists -= 1;
@@ -299,7 +305,7 @@ impl<B: Backend> Session<B> {
             match change {
                 super::Change::Appended { uid } => {
                     let uid = Uid(uid);
-                    if !expunged.contains(&uid.0) && sel.view.last().is_none_or(|l| *l < uid) {
+                    if !expunged.contains(&uid.0) && sel.view.can_push(uid) {
                         sel.view.push(uid);
                     }
                 }
