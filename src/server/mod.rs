@@ -690,6 +690,12 @@ impl Server {
         self.out.pop_front()
     }
 
+    /// Whether bytes are waiting in [`Server::poll_transmit`]: an embedder that runs long
+    /// work in steps (`store::Session::resume`) waits for them to drain first.
+    pub fn has_transmit(&self) -> bool {
+        !self.out.is_empty()
+    }
+
     /// Whether the connection is over (after [`Event::Closed`] or a fatal error); flush
     /// the output, then close the socket.
     pub fn is_closed(&self) -> bool {

@@ -195,7 +195,7 @@ pub enum Change {
     Flags {
         /// Its UID.
         uid: u32,
-        /// The new flags.
+        /// Its flags when the change was read (see [`Backend::changes`]).
         flags: Vec<Flag>,
     },
     /// A message was expunged.
@@ -270,9 +270,11 @@ pub trait Backend: Send + Sync + 'static {
     /// Closes a session's view of a mailbox: drops its `\Recent` claims and its hold on
     /// expunged messages.
     fn close(&self, user: &Self::User, name: &str, session: SessionId);
-    /// Changes after `cursor` (appended UIDs claim `\Recent` for this session unless
-    /// `read_only`). Fails with [`StoreError::NoSuchMailbox`] when the mailbox the
-    /// session opened is gone (deleted or renamed).
+    /// At most `max` changes after `cursor` (appended UIDs claim `\Recent` for this session
+    /// unless `read_only`); a [`Change::Flags`] carries the message's flags as they are
+    /// now (or were when it was expunged), never older ones. Fails with
+    /// [`StoreError::NoSuchMailbox`] when the mailbox the session opened is gone (deleted
+    /// or renamed).
     fn changes(
         &self,
         user: &Self::User,
@@ -280,6 +282,7 @@ pub trait Backend: Send + Sync + 'static {
         session: SessionId,
         cursor: u64,
         read_only: bool,
+        max: usize,
     ) -> Result<ChangeBatch, StoreError>;
     /// Message data for UIDs, in order (`None` where a message is gone). A message
     /// expunged by any session stays readable by every session that opened the mailbox

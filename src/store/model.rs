@@ -18,7 +18,8 @@
 //! After a final NOOP in every session, each view equals a fresh `FETCH 1:* (UID FLAGS)`
 //! and every other session's view, and each message is `\Recent` in exactly one session.
 //! Every case runs whole, one byte at a time and in random chunks, and the three runs must
-//! tell every client exactly the same.
+//! tell every client exactly the same; a case runs either without a step budget or with
+//! steps of 1–3 messages ([`Session::set_step`], resumed as an adapter does).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -64,21 +65,30 @@ fn sorted(mut v: Vec<Flag>) -> Vec<Flag> {
 }
 
 impl Conn {
-    fn new(backend: &Arc<MemoryBackend>, chunking: Chunking) -> Conn {
+    fn new(backend: &Arc<MemoryBackend>, chunking: Chunking, step: usize) -> Conn {
         let mut options = Session::server_options(&**backend);
         options.allow_insecure_auth = true;
         let mut pair = Pair::new(ClientOptions::default(), options, Instant::now());
         pair.chunking = chunking;
         let mut session = Session::new(backend.clone());
+        session.set_step(step);
         let woken = Arc::new(AtomicBool::new(false));
         let w = woken.clone();
         session.set_notifier(Arc::new(move || w.store(true, Ordering::SeqCst)));
         Conn { pair, session, woken, view: Vec::new(), announced: Vec::new(), idle: None, read: 0 }
     }
 
+    /// Moves bytes both ways and lets the session work until it has nothing left, as an
+    /// adapter does (with a step budget, in several resumes).
     fn drive(&mut self) {
-        let session = &mut self.session;
-        self.pair.drive_with(|server, event| session.handle(server, event));
+        loop {
+            let session = &mut self.session;
+            self.pair.drive_with(|server, event| session.handle(server, event));
+            if !self.session.has_work() {
+                break;
+            }
+            self.session.resume(&mut self.pair.server);
+        }
     }
 
     /// Folds new events into the view, checking each; returns the tagged completions.
@@ -206,10 +216,10 @@ fn set(v: &[u32]) -> SequenceSet {
 }
 
 /// One run; returns what every client was told, for comparing chunkings.
-fn run(n: usize, ops: &[(usize, Op)], chunking: Chunking) -> Result<Vec<Vec<client::Event>>, String> {
+fn run(n: usize, ops: &[(usize, Op)], chunking: Chunking, step: usize) -> Result<Vec<Vec<client::Event>>, String> {
     let b = Arc::new(MemoryBackend::new());
     b.add_user("username", "password");
-    let mut conns: Vec<Conn> = (0..n).map(|_| Conn::new(&b, chunking)).collect();
+    let mut conns: Vec<Conn> = (0..n).map(|_| Conn::new(&b, chunking, step)).collect();
     let mut recent: HashMap<u32, usize> = HashMap::new();
     for (who, c) in conns.iter_mut().enumerate() {
         for body in [
@@ -409,11 +419,12 @@ proptest! {
         n in 2usize..=4,
         ops in proptest::collection::vec(op(), 1..40),
         seed in any::<u64>(),
+        step in prop_oneof![Just(0usize), 1usize..4],
     ) {
-        let whole = run(n, &ops, Chunking::Whole);
-        prop_assert!(whole.is_ok(), "{}", whole.unwrap_err());
+        let whole = run(n, &ops, Chunking::Whole, step);
+        prop_assert!(whole.is_ok(), "step {step}: {}", whole.unwrap_err());
         for chunking in [Chunking::OneByte, Chunking::Random(seed)] {
-            let other = run(n, &ops, chunking);
+            let other = run(n, &ops, chunking, step);
             prop_assert!(other.is_ok(), "{chunking:?}: {}", other.unwrap_err());
             prop_assert_eq!(whole.as_ref().unwrap(), other.as_ref().unwrap(), "{:?} told otherwise", chunking);
         }

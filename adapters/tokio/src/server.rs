@@ -418,6 +418,10 @@ impl Outbox {
     }
 }
 
+/// Messages (or change-log entries) a session works through before it yields: about a
+/// millisecond of work on the memory store.
+const STEP: usize = 4096;
+
 /// One connection: the server machine and a store session, until the connection ends.
 async fn connection<B: Backend>(
     ctx: Ctx<B>,
@@ -431,6 +435,9 @@ async fn connection<B: Backend>(
     options.starttls_available = ctx.tls.is_some() && !tls_active;
     let mut machine = Machine::new(options, now());
     let mut session = Session::new(ctx.backend.clone());
+    // Long commands in steps, so that one connection's command over a million messages
+    // never holds the thread the other connections on it need (see `resume` below).
+    session.set_step(STEP);
     let notify = Arc::new(Notify::new());
     let waker = notify.clone();
     session.set_notifier(Arc::new(move || waker.notify_one()));
@@ -483,6 +490,9 @@ async fn connection<B: Backend>(
         }
         out.fill(&mut machine, tap.as_mut(), HIGH_WATER);
         let can_read = out.len() < HIGH_WATER;
+        // The next step of a long command once its output so far has drained: its
+        // responses are produced as the socket takes them, never built whole.
+        let work = session.has_work() && !machine.has_transmit() && out.len() < HIGH_WATER / 2;
         let deadline = machine.poll_timeout();
         let mut on_read = |input: &[u8]| {
             if let Some(t) = tap.as_mut() {
@@ -502,6 +512,8 @@ async fn connection<B: Backend>(
             },
             () = sleep_until(deadline) => machine.handle_timeout(now()),
             () = notify.notified() => session.poll_updates(&mut machine),
+            // Yields to the other connections on this thread between steps.
+            () = tokio::task::yield_now(), if work => session.resume(&mut machine),
             _ = stop.changed(), if !stopping => {
                 stopping = true;
                 machine.shutdown("Server shutting down");

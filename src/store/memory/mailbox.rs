@@ -31,6 +31,17 @@ pub(super) struct Ghost {
     pub(super) holders: Vec<SessionId>,
 }
 
+/// One entry of a mailbox's change log: what changed, without the values, which
+/// [`super::super::Backend::changes`] reads when a session asks (so a whole-mailbox STORE
+/// logs 16 bytes a message, not a copy of each message's flags).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Logged {
+    Appended(u32),
+    Flags(u32),
+    Expunged(u32),
+    Keyword(Flag),
+}
+
 pub(super) struct Inner {
     pub(super) uid_validity: u32,
     pub(super) uid_next: u32,
@@ -48,7 +59,7 @@ pub(super) struct Inner {
     /// Octets of the live messages.
     pub(super) size: u64,
     pub(super) ghosts: HashMap<u32, Ghost>,
-    pub(super) log: VecDeque<Change>,
+    pub(super) log: VecDeque<Logged>,
     /// Cursor of `log[0]`.
     pub(super) log_start: u64,
     pub(super) cursors: HashMap<SessionId, u64>,
@@ -69,7 +80,7 @@ impl Inner {
         self.log_start + self.log.len() as u64
     }
 
-    pub(super) fn record(&mut self, change: Change) {
+    pub(super) fn record(&mut self, change: Logged) {
         self.log.push_back(change);
     }
 
@@ -154,7 +165,7 @@ impl Inner {
             self.deleted.remove(&uid);
             self.unclaimed.remove(&uid);
             self.size -= message.body.len() as u64;
-            self.record(Change::Expunged { uid });
+            self.record(Logged::Expunged(uid));
             let holders: Vec<SessionId> = self.cursors.keys().copied().collect();
             if !holders.is_empty() {
                 self.ghosts.insert(uid, Ghost { message, holders });
@@ -177,6 +188,19 @@ impl Inner {
             None => {
                 let all: Vec<u32> = self.ghosts.keys().copied().collect();
                 all.into_iter().for_each(|u| drop_ghost(&mut self.ghosts, u));
+            }
+        }
+    }
+
+    /// A logged change as `session` reads it now.
+    pub(super) fn read(&self, session: SessionId, entry: &Logged) -> Change {
+        match entry {
+            Logged::Appended(uid) => Change::Appended { uid: *uid },
+            Logged::Expunged(uid) => Change::Expunged { uid: *uid },
+            Logged::Keyword(flag) => Change::Keyword { flag: flag.clone() },
+            Logged::Flags(uid) => {
+                let flags = self.visible(session, *uid).map(|m| m.flags.clone()).unwrap_or_default();
+                Change::Flags { uid: *uid, flags }
             }
         }
     }
@@ -234,7 +258,7 @@ pub(super) fn new_keywords(inner: &mut Inner, flags: &[Flag]) {
     for f in flags {
         if matches!(f, Flag::Keyword(_)) && !inner.keywords.contains(f) {
             inner.keywords.push(f.clone());
-            inner.record(Change::Keyword { flag: f.clone() });
+            inner.record(Logged::Keyword(f.clone()));
         }
     }
 }
@@ -247,6 +271,6 @@ pub(super) fn insert(inner: &mut Inner, flags: &[Flag], internal_date: DateTime,
     apply(&mut fl, StoreKind::Replace, flags);
     new_keywords(inner, &fl);
     inner.add(uid, Message { flags: fl, internal_date, body, recent: Some(None) });
-    inner.record(Change::Appended { uid });
+    inner.record(Logged::Appended(uid));
     uid
 }

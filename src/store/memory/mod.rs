@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use bytes::Bytes;
 
 mod mailbox;
-use mailbox::{copy_within, insert, new_keywords, Inner};
+use mailbox::{copy_within, insert, new_keywords, Inner, Logged};
 
 use super::{
     Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId, Snapshot,
@@ -456,6 +456,7 @@ impl Backend for MemoryBackend {
         session: SessionId,
         cursor: u64,
         read_only: bool,
+        max: usize,
     ) -> Result<ChangeBatch, StoreError> {
         let data = self.mailbox(user, name)?;
         let mut inner = lock(&data.inner);
@@ -464,7 +465,9 @@ impl Backend for MemoryBackend {
             return Err(StoreError::NoSuchMailbox);
         }
         let start = cursor.max(inner.log_start);
-        let changes: Vec<Change> = inner.log.iter().skip((start - inner.log_start) as usize).cloned().collect();
+        let from = (start - inner.log_start) as usize;
+        let to = inner.log.len().min(from.saturating_add(max.max(1)));
+        let changes: Vec<Change> = inner.log.range(from..to).map(|e| inner.read(session, e)).collect();
         let mut recent = Vec::new();
         for c in &changes {
             if let Change::Appended { uid } = c {
@@ -473,7 +476,7 @@ impl Backend for MemoryBackend {
                 }
             }
         }
-        let new = inner.cursor();
+        let new = start + changes.len() as u64;
         inner.cursors.insert(session, new);
         inner.trim();
         Ok(ChangeBatch { start, changes, cursor: new, recent })
@@ -520,7 +523,7 @@ impl Backend for MemoryBackend {
             out.push(match inner.store_one(*uid, kind, flags) {
                 None => Stored::Expunged,
                 Some((after, true)) => {
-                    inner.record(Change::Flags { uid: *uid, flags: after.clone() });
+                    inner.record(Logged::Flags(*uid));
                     Stored::Changed(after)
                 }
                 Some((after, false)) => Stored::Unchanged(after),

@@ -4,13 +4,14 @@
 use std::num::NonZeroU32;
 
 use super::selected::{untagged_ok, Seq, Sync, Uid};
+use super::work::{FetchJob, Job, SearchJob, StoreJob};
 use super::{Backend, Done, Session, SessionError};
 use crate::server::Server;
 use crate::store::fetch;
 use crate::store::Stored;
 use crate::types::{
-    Code, CommandBody, Data, FetchAttribute, FetchItem, Flag, IString, Mailbox, SearchKey, SeqNumber, Sequence,
-    SequenceSet, StoreKind,
+    Code, CommandBody, FetchAttribute, FetchItem, Flag, IString, Mailbox, SearchKey, SeqNumber, Sequence, SequenceSet,
+    StoreKind,
 };
 
 /// COPY or MOVE.
@@ -31,23 +32,19 @@ impl<B: Backend> Session<B> {
             return Err(SessionError::NotSelected);
         }
         match command {
-            CommandBody::Expunge => self.expunge(server, user, None),
-            CommandBody::UidExpunge { set } => self.expunge(server, user, Some(&set)),
+            CommandBody::Expunge => self.expunge(user, None),
+            CommandBody::UidExpunge { set } => self.expunge(user, Some(&set)),
             CommandBody::Fetch { set, attributes, uid } => {
                 let mut atts = attributes.to_vec();
                 if uid && !atts.contains(&FetchAttribute::Uid) {
                     atts.insert(0, FetchAttribute::Uid);
                 }
-                self.fetch(server, user, &set, uid, &atts)
+                self.fetch(&set, uid, atts)
             }
-            CommandBody::Store { set, kind, silent, flags, uid } => {
-                self.store(server, user, &set, uid, kind, silent, &flags)
-            }
+            CommandBody::Store { set, kind, silent, flags, uid } => self.store(&set, uid, kind, silent, flags),
             CommandBody::Copy { set, mailbox, uid } => self.transfer(server, user, &set, uid, &mailbox, Transfer::Copy),
             CommandBody::Move { set, mailbox, uid } => self.transfer(server, user, &set, uid, &mailbox, Transfer::Move),
-            CommandBody::Search { charset, criteria, uid } => {
-                self.search(server, user, charset.as_ref(), &criteria, uid)
-            }
+            CommandBody::Search { charset, criteria, uid } => self.search(charset.as_ref(), criteria, uid),
             other => Err(SessionError::Unsupported(other.name())),
         }
     }
@@ -57,12 +54,7 @@ impl<B: Backend> Session<B> {
     }
 
     /// EXPUNGE or UID EXPUNGE (RFC 3501 §6.4.3, RFC 4315 §2.1).
-    fn expunge(
-        &mut self,
-        server: &mut Server,
-        user: &B::User,
-        set: Option<&SequenceSet>,
-    ) -> Result<Done, SessionError> {
+    fn expunge(&mut self, user: &B::User, set: Option<&SequenceSet>) -> Result<Done, SessionError> {
         let sel = self.sel()?;
         if sel.read_only {
             return Err(SessionError::ReadOnly);
@@ -73,26 +65,33 @@ impl<B: Backend> Session<B> {
         };
         let name = sel.name.clone();
         let r = self.backend.expunge(user, &name, uids.as_deref());
-        self.sync(server, Sync::after(set.is_some(), true))?;
+        self.finish_sync = Some(Sync::after(set.is_some(), true));
         r?;
         Ok(Done::Ok)
     }
 
-    /// FETCH and UID FETCH (RFC 3501 §6.4.5). A message another session expunged, that
-    /// this client was not told of yet, is answered with its data (RFC 2180 §4.1.1).
-    fn fetch(
+    /// FETCH and UID FETCH (RFC 3501 §6.4.5), as a job over the set. A message another
+    /// session expunged, that this client was not told of yet, is answered with its data
+    /// (RFC 2180 §4.1.1).
+    fn fetch(&mut self, set: &SequenceSet, uid: bool, atts: Vec<FetchAttribute>) -> Result<Done, SessionError> {
+        let pairs = self.sel()?.resolve(set, uid)?;
+        self.new_job = Some(Job::Fetch(FetchJob { pairs, at: 0, atts, uid, missing: false, unknown_cte: false }));
+        Ok(Done::Ok)
+    }
+
+    /// `n` messages of a FETCH from `job.at`, with their implicit `\Seen` in one store call.
+    pub(super) fn fetch_chunk(
         &mut self,
         server: &mut Server,
         user: &B::User,
-        set: &SequenceSet,
-        uid: bool,
-        atts: &[FetchAttribute],
-    ) -> Result<Done, SessionError> {
-        let pairs = self.sel()?.resolve(set, uid)?;
+        job: &mut FetchJob,
+        n: usize,
+    ) -> Result<(), SessionError> {
+        let pairs = &job.pairs[job.at..job.at + n];
+        let atts = &job.atts;
         let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
         let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
         let mut data = self.backend.fetch(user, &sel.name, self.id, &uids)?;
-        // The implicit \Seen (RFC 3501 §6.4.5), in one store call for the whole set.
         let mut unseen: Vec<usize> = Vec::new();
         if !sel.read_only && atts.iter().any(FetchAttribute::sets_seen) {
             unseen =
@@ -110,17 +109,15 @@ impl<B: Backend> Session<B> {
                 }
             }
         }
-        let mut missing = false;
-        let mut unknown_cte = false;
         for (((seq, uid), msg), seen_changed) in pairs.iter().zip(data).zip(seen_changed) {
             let Some(msg) = msg else {
-                missing = true;
+                job.missing = true;
                 continue;
             };
             let mut items = match fetch::items(&msg, atts, sel.is_recent(*uid)) {
                 Ok(items) => items,
                 Err(_) => {
-                    unknown_cte = true;
+                    job.unknown_cte = true;
                     continue;
                 }
             };
@@ -129,53 +126,55 @@ impl<B: Backend> Session<B> {
             }
             sel.send_fetch(server, *seq, items)?;
         }
-        self.sync(server, Sync::after(uid, false))?;
-        if unknown_cte {
-            return Err(crate::store::StoreError::UnknownCte.into());
-        }
-        if missing {
-            // Only a store that cannot keep expunged messages gets here.
-            return Err(crate::store::StoreError::Expunged.into());
-        }
-        Ok(Done::Ok)
+        Ok(())
     }
 
-    /// STORE and UID STORE (RFC 3501 §6.4.6). Without `.SILENT`, each message whose flags
-    /// changed gets a FETCH with its new flags; one that already had them gets none, as
-    /// in Dovecot. A message another session expunged is left alone and the command is
-    /// answered OK (RFC 2180 §4.2.1). Changes of other sessions follow, reported once.
-    #[allow(clippy::too_many_arguments)]
+    /// STORE and UID STORE (RFC 3501 §6.4.6), as a job over the set. Without `.SILENT`,
+    /// each message whose flags changed gets a FETCH with its new flags; one that already
+    /// had them gets none, as in Dovecot. A message another session expunged is left
+    /// alone and the command is answered OK (RFC 2180 §4.2.1). Changes of other sessions
+    /// follow, reported once.
     fn store(
         &mut self,
-        server: &mut Server,
-        user: &B::User,
         set: &SequenceSet,
         uid: bool,
         kind: StoreKind,
         silent: bool,
-        flags: &[Flag],
+        flags: Vec<Flag>,
     ) -> Result<Done, SessionError> {
         if self.sel()?.read_only {
             return Err(SessionError::ReadOnly);
         }
         let pairs = self.sel()?.resolve(set, uid)?;
+        self.new_job = Some(Job::Store(StoreJob { pairs, at: 0, uid, kind, silent, flags }));
+        Ok(Done::Ok)
+    }
+
+    /// `n` messages of a STORE from `job.at`, in one store call.
+    pub(super) fn store_chunk(
+        &mut self,
+        server: &mut Server,
+        user: &B::User,
+        job: &StoreJob,
+        n: usize,
+    ) -> Result<(), SessionError> {
+        let pairs = &job.pairs[job.at..job.at + n];
         let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
         let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
-        let outcome = self.backend.store(user, &sel.name, &uids, kind, flags)?;
-        sel.own_changes(outcome.log, !silent);
-        if !silent {
+        let outcome = self.backend.store(user, &sel.name, &uids, job.kind, &job.flags)?;
+        sel.own_changes(outcome.log, !job.silent);
+        if !job.silent {
             for ((seq, u), stored) in pairs.iter().zip(outcome.flags) {
                 let Stored::Changed(flags) = stored else { continue };
                 let mut items = Vec::with_capacity(2);
-                if uid {
+                if job.uid {
                     items.push(FetchItem::Uid(u.0));
                 }
                 items.push(FetchItem::Flags(sel.flag_fetch(&flags, *u)));
                 sel.send_fetch(server, *seq, items)?;
             }
         }
-        self.sync(server, Sync::after(uid, false))?;
-        Ok(Done::Ok)
+        Ok(())
     }
 
     /// COPY and MOVE, by sequence number or UID (RFC 3501 §6.4.7, RFC 6851, RFC 4315
@@ -206,7 +205,7 @@ impl<B: Backend> Session<B> {
         let result = match r {
             Ok(result) => result,
             Err(e) => {
-                self.sync(server, Sync::after(uid, true))?;
+                self.finish_sync = Some(Sync::after(uid, true));
                 return Err(SessionError::target(e));
             }
         };
@@ -217,7 +216,7 @@ impl<B: Backend> Session<B> {
                 untagged_ok(server, code, "Moved")?;
             }
         }
-        self.sync(server, Sync::after(uid, true))?;
+        self.finish_sync = Some(Sync::after(uid, true));
         if result.source.len() < uids.len() && result.source.is_empty() {
             return Err(crate::store::StoreError::Expunged.into());
         }
@@ -231,20 +230,13 @@ impl<B: Backend> Session<B> {
     /// top-level sequence set or UID set narrows the candidates first, so `SEARCH 1:10`
     /// reads ten messages, not the mailbox; a message is parsed only for the keys that
     /// read it.
-    fn search(
-        &mut self,
-        server: &mut Server,
-        user: &B::User,
-        charset: Option<&IString>,
-        criteria: &[SearchKey],
-        uid: bool,
-    ) -> Result<Done, SessionError> {
+    fn search(&mut self, charset: Option<&IString>, criteria: Vec<SearchKey>, uid: bool) -> Result<Done, SessionError> {
         let decoder = fetch::search_decoder(charset)?;
         let sel = self.selected.as_ref().ok_or(SessionError::NotSelected)?;
         let max_seq = sel.len() as u32;
         let max_uid = sel.messages().last().map_or(0, |(_, u)| u.0);
         let mut candidates: Option<Vec<(Seq, Uid)>> = None;
-        for key in criteria {
+        for key in &criteria {
             let narrowed = match key {
                 // A number past the end matches nothing here; it is no error in SEARCH.
                 SearchKey::SequenceSet(set) => sel.resolve_clamped(set),
@@ -260,27 +252,34 @@ impl<B: Backend> Session<B> {
             });
         }
         let candidates = candidates.unwrap_or_else(|| sel.messages().collect());
-        let uids: Vec<u32> = candidates.iter().map(|(_, u)| u.0).collect();
-        let mut hits = Vec::new();
-        for (chunk, pairs) in uids.chunks(SEARCH_CHUNK).zip(candidates.chunks(SEARCH_CHUNK)) {
-            let data = self.backend.fetch(user, &sel.name, self.id, chunk)?;
-            for ((seq, u), msg) in pairs.iter().zip(data) {
-                let Some(msg) = msg else { continue };
-                let recent = sel.is_recent(*u);
-                let ctx = fetch::SearchInput { seq: seq.0.get(), max_seq, max_uid, recent, decoder: &decoder };
-                if fetch::matches(&msg, criteria, &ctx) {
-                    hits.push(if uid { u.0 } else { seq.0.get() });
-                }
-            }
-        }
-        server.send_data(Data::Search { ids: hits, modseq: None })?;
-        self.sync(server, Sync::after(uid, false))?;
+        let job = SearchJob { candidates, at: 0, uid, criteria, decoder, max_seq, max_uid, hits: Vec::new() };
+        self.new_job = Some(Job::Search(job));
         Ok(Done::Ok)
     }
-}
 
-/// Messages SEARCH reads from the store at a time (a bound on the memory of one step).
-const SEARCH_CHUNK: usize = 4096;
+    /// `n` candidates of a SEARCH from `job.at`, read from the store in one call.
+    pub(super) fn search_chunk(&mut self, user: &B::User, job: &mut SearchJob, n: usize) -> Result<(), SessionError> {
+        let sel = self.selected.as_ref().ok_or(SessionError::NotSelected)?;
+        let pairs = &job.candidates[job.at..job.at + n];
+        let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
+        let data = self.backend.fetch(user, &sel.name, self.id, &uids)?;
+        for ((seq, u), msg) in pairs.iter().zip(data) {
+            let Some(msg) = msg else { continue };
+            let recent = sel.is_recent(*u);
+            let ctx = fetch::SearchInput {
+                seq: seq.0.get(),
+                max_seq: job.max_seq,
+                max_uid: job.max_uid,
+                recent,
+                decoder: &job.decoder,
+            };
+            if fetch::matches(&msg, &job.criteria, &ctx) {
+                job.hits.push(if job.uid { u.0 } else { seq.0.get() });
+            }
+        }
+        Ok(())
+    }
+}
 
 /// The COPYUID code of a COPY or MOVE (RFC 4315 §3); none when nothing was copied.
 fn copyuid(c: &crate::store::CopyResult) -> Option<Code> {

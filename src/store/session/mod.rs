@@ -9,6 +9,7 @@ mod error;
 mod list;
 mod selected;
 mod view;
+mod work;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -32,6 +33,16 @@ pub struct Session<B: Backend> {
     selected: Option<Selected>,
     notifier: Option<Notifier>,
     idling: bool,
+    /// Messages a step may touch ([`Session::set_step`]); `usize::MAX`: no limit.
+    step: usize,
+    /// The command in progress.
+    pending: Option<work::Pending>,
+    /// A job the command just started (taken into `pending`).
+    new_job: Option<work::Job>,
+    /// The sync the command just run wants before its answer.
+    finish_sync: Option<Sync>,
+    /// What waits for the pending command.
+    waiting: work::Waiting,
 }
 
 impl<B: Backend> std::fmt::Debug for Session<B> {
@@ -62,7 +73,19 @@ impl<B: Backend> Session<B> {
     /// A session with an id the caller chose; it must be unique among the backend's
     /// sessions (see [`Backend::new_session`]).
     pub fn with_id(backend: Arc<B>, id: SessionId) -> Self {
-        Session { backend, id, user: None, selected: None, notifier: None, idling: false }
+        Session {
+            backend,
+            id,
+            user: None,
+            selected: None,
+            notifier: None,
+            idling: false,
+            step: usize::MAX,
+            pending: None,
+            new_job: None,
+            finish_sync: None,
+            waiting: work::Waiting::default(),
+        }
     }
 
     /// This session's id.
@@ -101,8 +124,10 @@ impl<B: Backend> Session<B> {
     /// selected mailbox is gone, the connection ends with `* BYE`.
     pub fn poll_updates(&mut self, server: &mut Server) {
         if self.idling {
-            // The only errors: the connection is closed, or it was just ended with BYE.
-            let _closed = self.sync(server, Sync::Full);
+            self.waiting.updates = true;
+            if self.pending.is_none() {
+                self.advance(server);
+            }
         }
     }
 
@@ -117,8 +142,26 @@ impl<B: Backend> Session<B> {
         }
     }
 
-    /// Handles one server event: every command answered, exactly once per tag.
+    /// Handles one server event: every command answered, exactly once per tag, in order.
+    /// With a step budget ([`Session::set_step`]) a long command may still be running
+    /// when this returns ([`Session::has_work`]); events wait for it.
     pub fn handle(&mut self, server: &mut Server, event: Event) {
+        if matches!(event, Event::Closed | Event::ConnectionLost(_)) {
+            self.pending = None;
+            self.waiting = work::Waiting::default();
+            self.close();
+            return;
+        }
+        if self.pending.is_some() || !self.waiting.events.is_empty() {
+            self.waiting.events.push_back(event);
+            return;
+        }
+        self.dispatch(server, event);
+        self.advance(server);
+    }
+
+    /// Starts what one event asks for: a command becomes [`work::Pending`].
+    fn dispatch(&mut self, server: &mut Server, event: Event) {
         match event {
             Event::Credentials { tag, username, password, .. } => {
                 match self.backend.login(&username, password.expose()) {
@@ -134,7 +177,7 @@ impl<B: Backend> Session<B> {
             }
             Event::IdleStarted { .. } => {
                 self.idling = true;
-                let _closed = self.sync(server, Sync::Full);
+                self.waiting.updates = true;
             }
             Event::IdleDone { tag } => {
                 self.idling = false;
@@ -143,8 +186,13 @@ impl<B: Backend> Session<B> {
             }
             Event::CommandReceived { tag, command } => {
                 let name = command.name();
+                self.finish_sync = None;
                 let r = self.command(server, command);
-                Self::answer(server, &tag, name, r);
+                let stage = match (r, self.new_job.take()) {
+                    (Ok(Done::Ok), Some(job)) => work::Stage::Job(job),
+                    (r, _) => work::Stage::Finish { sync: self.finish_sync.take(), result: r },
+                };
+                self.pending = Some(work::Pending { tag, name, stage });
             }
             Event::Closed | Event::ConnectionLost(_) => self.close(),
             _ => {}
@@ -180,7 +228,7 @@ impl<B: Backend> Session<B> {
         let b = self.backend.clone();
         match command {
             CommandBody::Noop | CommandBody::Check => {
-                self.sync(server, Sync::Full)?;
+                self.finish_sync = Some(Sync::Full);
                 Ok(Done::Ok)
             }
             CommandBody::Select { mailbox } => self.select(server, &user, &mailbox, false),
@@ -232,13 +280,13 @@ impl<B: Backend> Session<B> {
                     })
                     .collect();
                 server.send_data(Data::Status { mailbox, items })?;
-                self.sync(server, Sync::Full)?;
+                self.finish_sync = Some(Sync::Full);
                 Ok(Done::Ok)
             }
             CommandBody::Append { mailbox, flags, date, message } => {
                 let name = wire_name(&mailbox).map_err(SessionError::target)?;
                 let r = b.append(&user, &name, &flags, date, message.data().clone());
-                self.sync(server, Sync::Full)?;
+                self.finish_sync = Some(Sync::Full);
                 let (validity, uid) = r.map_err(SessionError::target)?;
                 let set = SequenceSet::single(NonZeroU32::new(uid).ok_or(StoreError::Cannot("UID 0"))?);
                 Ok(Done::Code(Code::AppendUid { uid_validity: validity, uids: set }))

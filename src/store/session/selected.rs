@@ -40,6 +40,10 @@ impl Seq {
     }
 }
 
+/// The most messages or log entries one step touches, whatever the session's budget: a
+/// bound on the memory of a step.
+pub(super) const STEP_CAP: usize = 65_536;
+
 /// What a sync may send (RFC 3501 §7.4.1, §6.4.8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Sync {
@@ -257,10 +261,19 @@ impl<B: Backend> Session<B> {
     /// [`Sync::NoExpunge`] — EXPUNGE (RFC 3501 §7.4.1 forbids it during FETCH, STORE and
     /// SEARCH by sequence number). A store error ends the session: the view could no
     /// longer be kept true.
-    pub(super) fn sync(&mut self, server: &mut Server, mode: Sync) -> Result<(), SessionError> {
+    ///
+    /// One step reads at most `max` log entries (and never more than [`STEP_CAP`]): it
+    /// returns how many, and whether the client is now up to date.
+    pub(super) fn sync_step(
+        &mut self,
+        server: &mut Server,
+        mode: Sync,
+        max: usize,
+    ) -> Result<(usize, bool), SessionError> {
         let allow_expunge = mode != Sync::NoExpunge;
-        let (Some(sel), Some(user)) = (self.selected.as_mut(), self.user.as_ref()) else { return Ok(()) };
-        let batch = match self.backend.changes(user, &sel.name, self.id, sel.cursor, sel.read_only) {
+        let max = max.clamp(1, STEP_CAP);
+        let (Some(sel), Some(user)) = (self.selected.as_mut(), self.user.as_ref()) else { return Ok((0, true)) };
+        let batch = match self.backend.changes(user, &sel.name, self.id, sel.cursor, sel.read_only, max) {
             Ok(b) => b,
             Err(_) => {
                 server.shutdown(&SessionError::MailboxLost.to_string());
@@ -269,6 +282,7 @@ impl<B: Backend> Session<B> {
             }
         };
         sel.cursor = batch.cursor;
+        let read = batch.changes.len();
         sel.recent.extend(batch.recent.into_iter().map(Uid));
         let mut release = Vec::new();
         if allow_expunge {
@@ -360,6 +374,6 @@ impl<B: Backend> Session<B> {
             sel.reported_recent = sel.recent.len();
             server.send_data(Data::Recent(sel.recent.len() as u32))?;
         }
-        Ok(())
+        Ok((read, read < max))
     }
 }

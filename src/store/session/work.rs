@@ -1,0 +1,223 @@
+//! Long commands in bounded steps, so that one user's command over a million messages
+//! never holds a thread, or a memory budget, that other connections need.
+//!
+//! A command is a [`Pending`]: maybe a [`Job`] over its messages (FETCH, STORE, SEARCH),
+//! then the sync RFC 3501 §7.4.1 allows after it, then its tagged answer. Each step does
+//! at most the session's step budget of messages or log entries, with one store call, so
+//! the store's lock is held briefly and the responses of one step are bounded. An
+//! embedder that sets a budget ([`Session::set_step`]) calls [`Session::resume`] while
+//! [`Session::has_work`], when its output has drained, yielding in between; without a
+//! budget, [`Session::handle`] runs each command to its end, as before. Commands that
+//! arrive meanwhile wait, in order.
+
+use std::collections::VecDeque;
+
+use super::selected::{Seq, Sync, Uid, STEP_CAP};
+use super::{Backend, Done, Session, SessionError};
+use crate::server::{Event, Server};
+use crate::types::{FetchAttribute, Flag, SearchKey, StoreKind, Tag};
+
+/// A command between its start and its tagged answer.
+#[derive(Debug)]
+pub(super) struct Pending {
+    pub(super) tag: Tag,
+    pub(super) name: &'static str,
+    pub(super) stage: Stage,
+}
+
+/// Where a pending command is.
+#[derive(Debug)]
+pub(super) enum Stage {
+    /// Working through its messages.
+    Job(Job),
+    /// Reporting the mailbox's changes (if `sync`), then answering with `result`.
+    Finish { sync: Option<Sync>, result: Result<Done, SessionError> },
+}
+
+/// The message-by-message part of a command.
+#[derive(Debug)]
+pub(super) enum Job {
+    Fetch(FetchJob),
+    Store(StoreJob),
+    Search(SearchJob),
+}
+
+/// FETCH over `pairs`.
+#[derive(Debug)]
+pub(super) struct FetchJob {
+    pub(super) pairs: Vec<(Seq, Uid)>,
+    pub(super) at: usize,
+    pub(super) atts: Vec<FetchAttribute>,
+    pub(super) uid: bool,
+    pub(super) missing: bool,
+    pub(super) unknown_cte: bool,
+}
+
+/// STORE over `pairs`.
+#[derive(Debug)]
+pub(super) struct StoreJob {
+    pub(super) pairs: Vec<(Seq, Uid)>,
+    pub(super) at: usize,
+    pub(super) uid: bool,
+    pub(super) kind: StoreKind,
+    pub(super) silent: bool,
+    pub(super) flags: Vec<Flag>,
+}
+
+/// SEARCH over `candidates`.
+#[derive(Debug)]
+pub(super) struct SearchJob {
+    pub(super) candidates: Vec<(Seq, Uid)>,
+    pub(super) at: usize,
+    pub(super) uid: bool,
+    pub(super) criteria: Vec<SearchKey>,
+    pub(super) decoder: &'static encoding_rs::Encoding,
+    pub(super) max_seq: u32,
+    pub(super) max_uid: u32,
+    pub(super) hits: Vec<u32>,
+}
+
+/// Events that arrived while a command was pending, and whether IDLE updates are due.
+#[derive(Debug, Default)]
+pub(super) struct Waiting {
+    pub(super) events: VecDeque<Event>,
+    pub(super) updates: bool,
+}
+
+impl<B: Backend> Session<B> {
+    /// Limits each step to `messages` messages (or change-log entries); 0 means no limit,
+    /// the default. With a limit, long commands continue in [`Session::resume`].
+    pub fn set_step(&mut self, messages: usize) {
+        self.step = if messages == 0 { usize::MAX } else { messages };
+    }
+
+    /// Whether a command (or IDLE updates) is waiting for [`Session::resume`].
+    pub fn has_work(&self) -> bool {
+        self.pending.is_some() || !self.waiting.events.is_empty() || (self.waiting.updates && self.idling)
+    }
+
+    /// Does one step of the pending work (about the step budget of messages), answering
+    /// commands as they end and starting the ones that waited.
+    pub fn resume(&mut self, server: &mut Server) {
+        self.advance(server);
+    }
+
+    /// Runs pending work within one step budget.
+    pub(super) fn advance(&mut self, server: &mut Server) {
+        let mut budget = self.step;
+        while budget > 0 {
+            if server.is_closed() {
+                self.pending = None;
+                self.waiting.events.clear();
+                return;
+            }
+            if let Some(p) = self.pending.take() {
+                budget = budget.saturating_sub(self.step_pending(server, p, budget));
+                continue;
+            }
+            if let Some(event) = self.waiting.events.pop_front() {
+                self.dispatch(server, event);
+                budget = budget.saturating_sub(1);
+                continue;
+            }
+            if self.waiting.updates && self.idling {
+                match self.sync_step(server, Sync::Full, budget) {
+                    Ok((used, true)) => {
+                        self.waiting.updates = false;
+                        budget = budget.saturating_sub(used.max(1));
+                    }
+                    Ok((used, false)) => budget = budget.saturating_sub(used.max(1)),
+                    Err(_) => self.waiting.updates = false,
+                }
+                continue;
+            }
+            break;
+        }
+    }
+
+    /// One step of a pending command; returns the budget used.
+    fn step_pending(&mut self, server: &mut Server, mut p: Pending, budget: usize) -> usize {
+        match p.stage {
+            Stage::Job(mut job) => {
+                let (used, done) = match self.job_step(server, &mut job, budget) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        p.stage = Stage::Finish { sync: None, result: Err(e) };
+                        self.pending = Some(p);
+                        return 1;
+                    }
+                };
+                p.stage = match done {
+                    Some((sync, result)) => Stage::Finish { sync: Some(sync), result },
+                    None => Stage::Job(job),
+                };
+                self.pending = Some(p);
+                used.max(1)
+            }
+            Stage::Finish { sync: Some(mode), result } => match self.sync_step(server, mode, budget) {
+                Ok((used, true)) => {
+                    Self::answer(server, &p.tag, p.name, result);
+                    used.max(1)
+                }
+                Ok((used, false)) => {
+                    p.stage = Stage::Finish { sync: Some(mode), result };
+                    self.pending = Some(p);
+                    used.max(1)
+                }
+                // The connection ended (BYE, or closed): nobody to answer.
+                Err(_) => 1,
+            },
+            Stage::Finish { sync: None, result } => {
+                Self::answer(server, &p.tag, p.name, result);
+                1
+            }
+        }
+    }
+
+    /// One step of a job over at most `budget` messages: the budget used, and, once the
+    /// last message is done, the sync to run and the command's result.
+    #[allow(clippy::type_complexity)]
+    fn job_step(
+        &mut self,
+        server: &mut Server,
+        job: &mut Job,
+        budget: usize,
+    ) -> Result<(usize, Option<(Sync, Result<Done, SessionError>)>), SessionError> {
+        let user = self.user.clone().ok_or(SessionError::NotLoggedIn)?;
+        match job {
+            Job::Fetch(j) => {
+                let n = budget.min(STEP_CAP).min(j.pairs.len() - j.at);
+                self.fetch_chunk(server, &user, j, n)?;
+                j.at += n;
+                let done = (j.at == j.pairs.len()).then(|| {
+                    let result = if j.unknown_cte {
+                        Err(crate::store::StoreError::UnknownCte.into())
+                    } else if j.missing {
+                        // Only a store that cannot keep expunged messages gets here.
+                        Err(crate::store::StoreError::Expunged.into())
+                    } else {
+                        Ok(Done::Ok)
+                    };
+                    (Sync::after(j.uid, false), result)
+                });
+                Ok((n, done))
+            }
+            Job::Store(j) => {
+                let n = budget.min(STEP_CAP).min(j.pairs.len() - j.at);
+                self.store_chunk(server, &user, j, n)?;
+                j.at += n;
+                Ok((n, (j.at == j.pairs.len()).then(|| (Sync::after(j.uid, false), Ok(Done::Ok)))))
+            }
+            Job::Search(j) => {
+                let n = budget.min(STEP_CAP).min(j.candidates.len() - j.at);
+                self.search_chunk(&user, j, n)?;
+                j.at += n;
+                if j.at < j.candidates.len() {
+                    return Ok((n, None));
+                }
+                server.send_data(crate::types::Data::Search { ids: std::mem::take(&mut j.hits), modseq: None })?;
+                Ok((n, Some((Sync::after(j.uid, false), Ok(Done::Ok)))))
+            }
+        }
+    }
+}
