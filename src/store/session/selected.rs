@@ -168,8 +168,13 @@ impl Selected {
         }
     }
 
+    /// Whether the change at `pos` is this session's own, and if so whether its client
+    /// was sent it. The ranges are disjoint and ascending (each later store logs later), so
+    /// this is a binary search: a whole-mailbox STORE in thousands of steps stays O(log k)
+    /// a change.
     fn own_at(&self, pos: u64) -> Option<bool> {
-        self.own.iter().find(|o| o.log.contains(&pos)).map(|o| o.reported)
+        let k = self.own.partition_point(|o| o.log.end <= pos);
+        self.own.get(k).filter(|o| o.log.contains(&pos)).map(|o| o.reported)
     }
 
     /// The FLAGS items of a FETCH for `uid`.
