@@ -324,9 +324,10 @@ pub trait Backend: Send + Sync + 'static {
         uids: &[u32],
         to: &str,
     ) -> Result<CopyResult, StoreError>;
-    /// Expunges `\Deleted` messages (only those among `uids`, if given); returns the
-    /// expunged UIDs.
-    fn expunge(&self, user: &Self::User, name: &str, uids: Option<&[u32]>) -> Result<Vec<u32>, StoreError>;
+    /// Expunges `\Deleted` messages (only those among `uids`, if given), at most `max` of
+    /// them, the lowest UIDs first; returns the expunged UIDs. A caller that gets `max`
+    /// back calls again for the rest.
+    fn expunge(&self, user: &Self::User, name: &str, uids: Option<&[u32]>, max: usize) -> Result<Vec<u32>, StoreError>;
     /// The session has told its client of these expunges (or never had the messages in
     /// its view): their data may go once no session still sees them.
     fn release(&self, user: &Self::User, name: &str, session: SessionId, uids: &[u32]);

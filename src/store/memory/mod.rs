@@ -587,12 +587,12 @@ impl Backend for MemoryBackend {
         Ok(result)
     }
 
-    fn expunge(&self, user: &Self::User, name: &str, uids: Option<&[u32]>) -> Result<Vec<u32>, StoreError> {
+    fn expunge(&self, user: &Self::User, name: &str, uids: Option<&[u32]>, max: usize) -> Result<Vec<u32>, StoreError> {
         let data = self.selectable(user, name)?;
         let mut inner = lock(&data.inner);
         let doomed: Vec<u32> = match uids {
-            None => inner.deleted.iter().copied().collect(),
-            Some(set) => set.iter().copied().filter(|u| inner.deleted.contains(u)).collect(),
+            None => inner.deleted.iter().copied().take(max).collect(),
+            Some(set) => set.iter().copied().filter(|u| inner.deleted.contains(u)).take(max).collect(),
         };
         for uid in &doomed {
             inner.expunge_one(*uid);

@@ -3,8 +3,8 @@
 
 use std::num::NonZeroU32;
 
-use super::selected::{untagged_ok, Seq, Sync, Uid};
-use super::work::{FetchJob, Job, SearchJob, StoreJob};
+use super::selected::{untagged_ok, Seq, Uid};
+use super::work::{ExpungeJob, FetchJob, Job, SearchJob, StoreJob, TransferJob};
 use super::{Backend, Done, Session, SessionError};
 use crate::server::Server;
 use crate::store::fetch;
@@ -22,18 +22,13 @@ enum Transfer {
 }
 
 impl<B: Backend> Session<B> {
-    pub(super) fn selected_command(
-        &mut self,
-        server: &mut Server,
-        user: &B::User,
-        command: CommandBody,
-    ) -> Result<Done, SessionError> {
+    pub(super) fn selected_command(&mut self, command: CommandBody) -> Result<Done, SessionError> {
         if self.selected.is_none() {
             return Err(SessionError::NotSelected);
         }
         match command {
-            CommandBody::Expunge => self.expunge(user, None),
-            CommandBody::UidExpunge { set } => self.expunge(user, Some(&set)),
+            CommandBody::Expunge => self.expunge(None),
+            CommandBody::UidExpunge { set } => self.expunge(Some(&set)),
             CommandBody::Fetch { set, attributes, uid } => {
                 let mut atts = attributes.to_vec();
                 if uid && !atts.contains(&FetchAttribute::Uid) {
@@ -42,8 +37,8 @@ impl<B: Backend> Session<B> {
                 self.fetch(&set, uid, atts)
             }
             CommandBody::Store { set, kind, silent, flags, uid } => self.store(&set, uid, kind, silent, flags),
-            CommandBody::Copy { set, mailbox, uid } => self.transfer(server, user, &set, uid, &mailbox, Transfer::Copy),
-            CommandBody::Move { set, mailbox, uid } => self.transfer(server, user, &set, uid, &mailbox, Transfer::Move),
+            CommandBody::Copy { set, mailbox, uid } => self.transfer(&set, uid, &mailbox, Transfer::Copy),
+            CommandBody::Move { set, mailbox, uid } => self.transfer(&set, uid, &mailbox, Transfer::Move),
             CommandBody::Search { charset, criteria, uid } => self.search(charset.as_ref(), criteria, uid),
             other => Err(SessionError::Unsupported(other.name())),
         }
@@ -54,7 +49,7 @@ impl<B: Backend> Session<B> {
     }
 
     /// EXPUNGE or UID EXPUNGE (RFC 3501 §6.4.3, RFC 4315 §2.1).
-    fn expunge(&mut self, user: &B::User, set: Option<&SequenceSet>) -> Result<Done, SessionError> {
+    fn expunge(&mut self, set: Option<&SequenceSet>) -> Result<Done, SessionError> {
         let sel = self.sel()?;
         if sel.read_only {
             return Err(SessionError::ReadOnly);
@@ -63,10 +58,7 @@ impl<B: Backend> Session<B> {
             Some(set) => Some(sel.resolve(set, true)?.into_iter().map(|(_, u)| u.0).collect()),
             None => None,
         };
-        let name = sel.name.clone();
-        let r = self.backend.expunge(user, &name, uids.as_deref());
-        self.finish_sync = Some(Sync::after(set.is_some(), true));
-        r?;
+        self.new_job = Some(Job::Expunge(ExpungeJob { uids, at: 0 }));
         Ok(Done::Ok)
     }
 
@@ -183,8 +175,6 @@ impl<B: Backend> Session<B> {
     /// (RFC 2180 §4.4.2); pending EXPUNGEs are sent with the answer.
     fn transfer(
         &mut self,
-        server: &mut Server,
-        user: &B::User,
         set: &SequenceSet,
         uid: bool,
         mailbox: &Mailbox,
@@ -194,36 +184,49 @@ impl<B: Backend> Session<B> {
         if how == Transfer::Move && sel.read_only {
             return Err(SessionError::ReadOnly);
         }
-        let pairs = sel.resolve(set, uid)?;
-        let name = sel.name.clone();
-        let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
+        let uids: Vec<u32> = sel.resolve(set, uid)?.into_iter().map(|(_, u)| u.0).collect();
         let to = super::wire_name(mailbox).map_err(SessionError::target)?;
-        let r = match how {
-            Transfer::Copy => self.backend.copy(user, &name, self.id, &uids, &to),
-            Transfer::Move => self.backend.move_messages(user, &name, self.id, &uids, &to),
+        let done = crate::store::CopyResult { uid_validity: 0, source: Vec::new(), destination: Vec::new() };
+        self.new_job = Some(Job::Transfer(TransferJob { uids, at: 0, to, moving: how == Transfer::Move, uid, done }));
+        Ok(Done::Ok)
+    }
+
+    /// `n` messages of a COPY or MOVE from `job.at`, in one store call.
+    pub(super) fn transfer_chunk(
+        &mut self,
+        user: &B::User,
+        job: &mut TransferJob,
+        n: usize,
+    ) -> Result<(), SessionError> {
+        let name = &self.selected.as_ref().ok_or(SessionError::NotSelected)?.name;
+        let chunk = &job.uids[job.at..job.at + n];
+        let r = if job.moving {
+            self.backend.move_messages(user, name, self.id, chunk, &job.to)
+        } else {
+            self.backend.copy(user, name, self.id, chunk, &job.to)
         };
-        let result = match r {
-            Ok(result) => result,
-            Err(e) => {
-                self.finish_sync = Some(Sync::after(uid, true));
-                return Err(SessionError::target(e));
-            }
-        };
-        let code = copyuid(&result);
-        if how == Transfer::Move {
-            // RFC 6851 §4.3: COPYUID goes in an untagged OK before the EXPUNGEs.
-            if let Some(code) = code.clone() {
-                untagged_ok(server, code, "Moved")?;
-            }
-        }
-        self.finish_sync = Some(Sync::after(uid, true));
-        if result.source.len() < uids.len() && result.source.is_empty() {
+        let r = r.map_err(SessionError::target)?;
+        job.done.uid_validity = r.uid_validity;
+        job.done.source.extend(r.source);
+        job.done.destination.extend(r.destination);
+        Ok(())
+    }
+
+    /// The answer of a COPY or MOVE once every message is done: COPYUID (RFC 4315), in an
+    /// untagged OK before the EXPUNGEs for MOVE (RFC 6851 §4.3).
+    pub(super) fn transfer_done(&mut self, server: &mut Server, job: &TransferJob) -> Result<Done, SessionError> {
+        if job.done.source.is_empty() && !job.uids.is_empty() {
             return Err(crate::store::StoreError::Expunged.into());
         }
-        Ok(match (how, code) {
-            (Transfer::Copy, Some(code)) => Done::Code(code),
-            _ => Done::Ok,
-        })
+        let code = copyuid(&job.done);
+        match (job.moving, code) {
+            (true, Some(code)) => {
+                untagged_ok(server, code, "Moved")?;
+                Ok(Done::Ok)
+            }
+            (false, Some(code)) => Ok(Done::Code(code)),
+            (_, None) => Ok(Done::Ok),
+        }
     }
 
     /// SEARCH and UID SEARCH (RFC 3501 §6.4.4), over the messages in the client's view. A
@@ -281,12 +284,26 @@ impl<B: Backend> Session<B> {
     }
 }
 
-/// The COPYUID code of a COPY or MOVE (RFC 4315 §3); none when nothing was copied.
+/// The COPYUID code of a COPY or MOVE (RFC 4315 §3); none when nothing was copied. Runs
+/// of consecutive UIDs are written as ranges, on both sides alike.
 fn copyuid(c: &crate::store::CopyResult) -> Option<Code> {
-    let set = |v: &[u32]| {
-        let seqs =
-            v.iter().filter_map(|u| NonZeroU32::new(*u)).map(|u| Sequence::Single(SeqNumber::Value(u))).collect();
+    fn set(v: &[u32]) -> Option<SequenceSet> {
+        let mut seqs = Vec::new();
+        let mut k = 0;
+        while k < v.len() {
+            let mut j = k;
+            while j + 1 < v.len() && v[j + 1] == v[j].wrapping_add(1) {
+                j += 1;
+            }
+            let (lo, hi) = (NonZeroU32::new(v[k])?, NonZeroU32::new(v[j])?);
+            seqs.push(if k == j {
+                Sequence::Single(SeqNumber::Value(lo))
+            } else {
+                Sequence::Range(SeqNumber::Value(lo), SeqNumber::Value(hi))
+            });
+            k = j + 1;
+        }
         SequenceSet::new(seqs).ok()
-    };
+    }
     Some(Code::CopyUid { uid_validity: c.uid_validity, source: set(&c.source)?, destination: set(&c.destination)? })
 }

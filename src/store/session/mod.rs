@@ -315,7 +315,7 @@ impl<B: Backend> Session<B> {
                     // CLOSE expunges silently (RFC 3501 §6.4.2). If the store fails, the
                     // answer is NO and the mailbox stays selected, as the server machine
                     // keeps it on anything but OK.
-                    b.expunge(&user, &sel.name, None)?;
+                    b.expunge(&user, &sel.name, None, usize::MAX)?;
                 }
                 self.deselect();
                 Ok(Done::Ok)
@@ -324,7 +324,7 @@ impl<B: Backend> Session<B> {
                 self.deselect();
                 Ok(Done::Ok)
             }
-            other => self.selected_command(server, &user, other),
+            other => self.selected_command(other),
         }
     }
 

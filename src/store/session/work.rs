@@ -40,6 +40,40 @@ pub(super) enum Job {
     Fetch(FetchJob),
     Store(StoreJob),
     Search(SearchJob),
+    Expunge(ExpungeJob),
+    Transfer(TransferJob),
+}
+
+impl Job {
+    /// The sync after the job (RFC 3501 §7.4.1: no EXPUNGE during FETCH, STORE and
+    /// SEARCH by sequence number).
+    fn sync(&self) -> Sync {
+        match self {
+            Job::Fetch(j) => Sync::after(j.uid, false),
+            Job::Store(j) => Sync::after(j.uid, false),
+            Job::Search(j) => Sync::after(j.uid, false),
+            Job::Expunge(j) => Sync::after(j.uids.is_some(), true),
+            Job::Transfer(j) => Sync::after(j.uid, true),
+        }
+    }
+}
+
+/// EXPUNGE (`uids: None`, until the store has no `\Deleted` message left) or UID EXPUNGE.
+#[derive(Debug)]
+pub(super) struct ExpungeJob {
+    pub(super) uids: Option<Vec<u32>>,
+    pub(super) at: usize,
+}
+
+/// COPY or MOVE of `uids` to `to`.
+#[derive(Debug)]
+pub(super) struct TransferJob {
+    pub(super) uids: Vec<u32>,
+    pub(super) at: usize,
+    pub(super) to: String,
+    pub(super) moving: bool,
+    pub(super) uid: bool,
+    pub(super) done: crate::store::CopyResult,
 }
 
 /// FETCH over `pairs`.
@@ -142,7 +176,7 @@ impl<B: Backend> Session<B> {
                 let (used, done) = match self.job_step(server, &mut job, budget) {
                     Ok(r) => r,
                     Err(e) => {
-                        p.stage = Stage::Finish { sync: None, result: Err(e) };
+                        p.stage = Stage::Finish { sync: Some(job.sync()), result: Err(e) };
                         self.pending = Some(p);
                         return 1;
                     }
@@ -207,6 +241,32 @@ impl<B: Backend> Session<B> {
                 self.store_chunk(server, &user, j, n)?;
                 j.at += n;
                 Ok((n, (j.at == j.pairs.len()).then(|| (Sync::after(j.uid, false), Ok(Done::Ok)))))
+            }
+            Job::Expunge(j) => {
+                let n = budget.min(STEP_CAP);
+                let sync = Sync::after(j.uids.is_some(), true);
+                let name = self.selected.as_ref().ok_or(SessionError::NotSelected)?.name.clone();
+                match &j.uids {
+                    Some(uids) => {
+                        let n = n.min(uids.len() - j.at);
+                        self.backend.expunge(&user, &name, Some(&uids[j.at..j.at + n]), usize::MAX)?;
+                        j.at += n;
+                        Ok((n, (j.at == uids.len()).then_some((sync, Ok(Done::Ok)))))
+                    }
+                    None => {
+                        let gone = self.backend.expunge(&user, &name, None, n)?.len();
+                        Ok((gone, (gone < n).then_some((sync, Ok(Done::Ok)))))
+                    }
+                }
+            }
+            Job::Transfer(j) => {
+                let n = budget.min(STEP_CAP).min(j.uids.len() - j.at);
+                self.transfer_chunk(&user, j, n)?;
+                j.at += n;
+                if j.at < j.uids.len() {
+                    return Ok((n, None));
+                }
+                Ok((n, Some((Sync::after(j.uid, true), self.transfer_done(server, j)))))
             }
             Job::Search(j) => {
                 let n = budget.min(STEP_CAP).min(j.candidates.len() - j.at);
