@@ -89,7 +89,7 @@ async fn idler(
 }
 
 /// The server's VmRSS in MiB (0 without a PID).
-fn rss_mib(pid: Option<u32>) -> f64 {
+pub(crate) fn rss_mib(pid: Option<u32>) -> f64 {
     let Some(pid) = pid else { return 0.0 };
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kib = status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1));

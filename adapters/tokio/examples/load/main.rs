@@ -43,6 +43,19 @@
 //! `--max-p99-ms T` it also fails (exit 1) if a connection was refused, the server's VmRSS
 //! with every idler connected exceeds M MiB, or the p99 delivery latency exceeds T ms. The
 //! soft limit on open files is raised to the hard limit (and the hard one too as root).
+//!
+//! Big-mailbox modes (see `big.rs`), each first filling one mailbox with `--messages N`
+//! (default 1,000,000) tiny messages by pipelined APPEND with LITERAL+:
+//!
+//! - `--stall [--clients C] [--seconds S] [--max-p99-ms T]`: one client loops `STORE 1:*
+//!   +FLAGS.SILENT (\Flagged)` and `-FLAGS.SILENT` on the whole mailbox for S seconds while
+//!   C other clients (default 10), each logged in on its own connection, send a NOOP every
+//!   10 ms (latency counted from when it was due); prints the NOOP latency p50/p99/max and
+//!   the STORE durations, and fails (exit 1) if the NOOP p99 exceeds T ms.
+//! - `--fetch-rss --server-pid PID [--max-rss-growth-mib M]`: SELECT, `FETCH 1:* (FLAGS)`
+//!   and `UID SEARCH ALL` on the mailbox while a thread samples the server's VmRSS every
+//!   10 ms; prints the VmRSS after the fill and the peak during each command, and fails if
+//!   the peak exceeds the VmRSS after the fill by more than M MiB.
 
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
@@ -94,6 +107,10 @@ pub(crate) struct Config {
     max_rss_mib: Option<f64>,
     max_p99_ms: Option<f64>,
     shared: bool,
+    stall: bool,
+    fetch_rss: bool,
+    messages: usize,
+    max_rss_growth_mib: Option<f64>,
 }
 
 fn parse_args() -> Result<Config, String> {
@@ -113,11 +130,21 @@ fn parse_args() -> Result<Config, String> {
         max_rss_mib: None,
         max_p99_ms: None,
         shared: false,
+        stall: false,
+        fetch_rss: false,
+        messages: 1_000_000,
+        max_rss_growth_mib: None,
     };
+    let mut clients = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
-        if a == "--shared" {
-            c.shared = true;
+        match a.as_str() {
+            "--shared" => c.shared = true,
+            "--stall" => c.stall = true,
+            "--fetch-rss" => c.fetch_rss = true,
+            _ => {}
+        }
+        if matches!(a.as_str(), "--shared" | "--stall" | "--fetch-rss") {
             continue;
         }
         let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
@@ -127,7 +154,9 @@ fn parse_args() -> Result<Config, String> {
             "--addr" => c.addr = v,
             "--user" => c.user = v,
             "--pass" => c.pass = v,
-            "--clients" => c.clients = num(&v)? as usize,
+            "--clients" => clients = Some(num(&v)? as usize),
+            "--messages" => c.messages = num(&v)? as usize,
+            "--max-rss-growth-mib" => c.max_rss_growth_mib = Some(float(&v)?),
             "--seconds" => c.seconds = num(&v)?,
             "--threads" => c.threads = (num(&v)? as usize).max(1),
             "--driver" => c.driver = v.parse()?,
@@ -140,6 +169,7 @@ fn parse_args() -> Result<Config, String> {
             other => return Err(format!("unknown option {other}")),
         }
     }
+    c.clients = clients.unwrap_or(if c.stall { 10 } else { 1 });
     if c.shared && c.driver != Driver::Machine {
         return Err("--shared runs on --driver machine only".into());
     }
@@ -173,6 +203,7 @@ macro_rules! check {
     };
 }
 
+mod big;
 mod idle;
 
 pub(crate) fn message(client: usize, n: u64) -> Bytes {
@@ -417,7 +448,11 @@ fn main() {
         }
     };
     let result = rt.block_on(async {
-        if cfg.idle > 0 {
+        if cfg.stall {
+            big::run_stall(cfg.clone()).await
+        } else if cfg.fetch_rss {
+            big::run_fetch_rss(cfg.clone()).await
+        } else if cfg.idle > 0 {
             idle::run_idle(cfg.clone()).await
         } else if cfg.shared {
             shared::run_shared(cfg.clone()).await
