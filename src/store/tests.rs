@@ -483,3 +483,62 @@ fn session_ids_come_from_the_backend() {
     let other = backend();
     assert_eq!(Session::new(other).id(), super::SessionId(1), "ids are per backend, not per process");
 }
+
+/// Timings at 100k and 1M (run by hand: `cargo test --release --lib timings_by_size --
+/// --ignored --nocapture`); the benchmark of record is `benches/store.rs`.
+#[test]
+#[ignore]
+fn timings_by_size() {
+    let sizes: Vec<usize> = std::env::var("TIMINGS_SIZES")
+        .map(|v| v.split(',').map(|n| n.parse().unwrap()).collect())
+        .unwrap_or_else(|_| vec![100_000, 1_000_000]);
+    for n in sizes {
+        let b = Arc::new(MemoryBackend::new());
+        b.add_user("username", "password");
+        let user = b.login("username", "password").unwrap();
+        for _ in 0..n {
+            b.append(&user, "INBOX", &[], None, Bytes::from_static(MSG.as_bytes())).unwrap();
+        }
+        let (mut a, mut other) = (Conn::new(&b), Conn::new(&b));
+        a.pair.chunking = Chunking::Whole;
+        other.pair.chunking = Chunking::Whole;
+        let t = std::time::Instant::now();
+        select(&mut a, "INBOX");
+        let sel = t.elapsed();
+        select(&mut other, "INBOX");
+        let mut time = |c: &mut Conn, body: CommandBody| {
+            let t = std::time::Instant::now();
+            let (st, _) = c.run(body);
+            assert_eq!(st.kind, StatusKind::Ok, "{st:?}");
+            t.elapsed()
+        };
+        let silent = |set: &str, flag: Flag| CommandBody::Store {
+            set: set.parse().unwrap(),
+            kind: StoreKind::Add,
+            silent: true,
+            flags: vec![flag],
+            uid: false,
+        };
+        let store_all = time(&mut a, silent("1:*", Flag::Flagged));
+        let catch_up = time(&mut other, CommandBody::Noop);
+        let half = format!("1:{}", n / 2);
+        let fetch_flags = time(&mut a, fetch("1:*", vec![FetchAttribute::Flags], false));
+        let search = time(&mut a, CommandBody::Search { charset: None, criteria: vec![SearchKey::Flagged], uid: true });
+        let copy = time(
+            &mut a,
+            CommandBody::Copy { set: half.parse().unwrap(), mailbox: Mailbox::from_utf8("Trash").unwrap(), uid: false },
+        );
+        time(&mut a, silent(&half, Flag::Deleted));
+        let expunge = time(&mut a, CommandBody::Expunge);
+        let quarter = format!("1:{}", n / 4);
+        let moved = time(
+            &mut a,
+            CommandBody::Move { set: quarter.parse().unwrap(), mailbox: Mailbox::from_utf8("Trash").unwrap(), uid: false },
+        );
+        let catch_up2 = time(&mut other, CommandBody::Noop);
+        eprintln!(
+            "{n}: select {sel:?} store {store_all:?} catch-up {catch_up:?} fetch {fetch_flags:?} search {search:?} \
+             copy {copy:?} expunge {expunge:?} move {moved:?} catch-up {catch_up2:?}"
+        );
+    }
+}
