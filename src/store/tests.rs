@@ -506,7 +506,7 @@ fn timings_by_size() {
         select(&mut a, "INBOX");
         let sel = t.elapsed();
         select(&mut other, "INBOX");
-        let mut time = |c: &mut Conn, body: CommandBody| {
+        let time = |c: &mut Conn, body: CommandBody| {
             let t = std::time::Instant::now();
             let (st, _) = c.run(body);
             assert_eq!(st.kind, StatusKind::Ok, "{st:?}");
@@ -533,7 +533,11 @@ fn timings_by_size() {
         let quarter = format!("1:{}", n / 4);
         let moved = time(
             &mut a,
-            CommandBody::Move { set: quarter.parse().unwrap(), mailbox: Mailbox::from_utf8("Trash").unwrap(), uid: false },
+            CommandBody::Move {
+                set: quarter.parse().unwrap(),
+                mailbox: Mailbox::from_utf8("Trash").unwrap(),
+                uid: false,
+            },
         );
         let catch_up2 = time(&mut other, CommandBody::Noop);
         eprintln!(

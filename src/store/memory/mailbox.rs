@@ -2,16 +2,18 @@
 //! and its change log.
 //!
 //! Every operation costs O(k log n) for k messages touched in an n-message mailbox: the
-//! live UIDs are a B-tree set (ordered, O(log n) insert and remove, no shifting), and the
-//! sets STATUS, SELECT and EXPUNGE ask for are kept as indexes beside the messages (without
+//! messages are a vector indexed by UID and the live UIDs a bitmap (`index.rs`: O(1)
+//! lookup, insert and remove, ascending walks through adjacent memory), and the sets
+//! STATUS, SELECT and EXPUNGE ask for are kept as bitmaps beside the messages (without
 //! `\Seen`, with `\Deleted`, `\Recent` unclaimed, the claims of each session) with the
 //! total size, so none of them scans the mailbox.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use bytes::Bytes;
 
 use super::super::{Change, CopyResult, Notifier, SessionId};
+use super::index::{UidMap, UidSet};
 use crate::types::{DateTime, Flag, StoreKind};
 
 #[derive(Debug)]
@@ -46,19 +48,19 @@ pub(super) struct Inner {
     pub(super) uid_validity: u32,
     pub(super) uid_next: u32,
     /// The live UIDs.
-    pub(super) uids: BTreeSet<u32>,
-    pub(super) messages: HashMap<u32, Message>,
+    pub(super) uids: UidSet,
+    pub(super) messages: UidMap<Message>,
     /// Live UIDs without `\Seen`.
-    pub(super) unseen: BTreeSet<u32>,
+    pub(super) unseen: UidSet,
     /// Live UIDs with `\Deleted`.
-    pub(super) deleted: BTreeSet<u32>,
+    pub(super) deleted: UidSet,
     /// Live UIDs whose `\Recent` no session has claimed.
-    pub(super) unclaimed: BTreeSet<u32>,
+    pub(super) unclaimed: UidSet,
     /// The UIDs each session claimed.
     pub(super) claims: HashMap<SessionId, Vec<u32>>,
     /// Octets of the live messages.
     pub(super) size: u64,
-    pub(super) ghosts: HashMap<u32, Ghost>,
+    pub(super) ghosts: UidMap<Ghost>,
     pub(super) log: VecDeque<Logged>,
     /// Cursor of `log[0]`.
     pub(super) log_start: u64,
@@ -125,7 +127,10 @@ impl Inner {
         apply(&mut m.flags, kind, given);
         let after = m.flags.clone();
         let changed = before != after;
-        if changed {
+        if changed
+            && (before.contains(&Flag::Seen) != after.contains(&Flag::Seen)
+                || before.contains(&Flag::Deleted) != after.contains(&Flag::Deleted))
+        {
             self.index(uid, &after);
         }
         Some((after, changed))
@@ -175,7 +180,7 @@ impl Inner {
 
     /// Drops `session`'s hold on the ghosts `uids` (all of them if `None`).
     pub(super) fn release(&mut self, session: SessionId, uids: Option<&[u32]>) {
-        let drop_ghost = |ghosts: &mut HashMap<u32, Ghost>, uid: u32| {
+        let drop_ghost = |ghosts: &mut UidMap<Ghost>, uid: u32| {
             if let Some(g) = ghosts.get_mut(&uid) {
                 g.holders.retain(|h| *h != session);
                 if g.holders.is_empty() {
@@ -186,7 +191,7 @@ impl Inner {
         match uids {
             Some(uids) => uids.iter().for_each(|u| drop_ghost(&mut self.ghosts, *u)),
             None => {
-                let all: Vec<u32> = self.ghosts.keys().copied().collect();
+                let all: Vec<u32> = self.ghosts.iter().map(|(u, _)| u).collect();
                 all.into_iter().for_each(|u| drop_ghost(&mut self.ghosts, u));
             }
         }

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use bytes::Bytes;
 
+mod index;
 mod mailbox;
 use mailbox::{copy_within, insert, new_keywords, Inner, Logged};
 
@@ -175,14 +176,14 @@ impl MemoryBackend {
             inner: Mutex::new(Inner {
                 uid_validity: self.next_uid_validity.fetch_add(1, Ordering::Relaxed),
                 uid_next: 1,
-                uids: BTreeSet::new(),
-                messages: HashMap::new(),
-                unseen: BTreeSet::new(),
-                deleted: BTreeSet::new(),
-                unclaimed: BTreeSet::new(),
+                uids: Default::default(),
+                messages: Default::default(),
+                unseen: Default::default(),
+                deleted: Default::default(),
+                unclaimed: Default::default(),
                 claims: HashMap::new(),
                 size: 0,
-                ghosts: HashMap::new(),
+                ghosts: Default::default(),
                 log: VecDeque::new(),
                 log_start: 0,
                 cursors: HashMap::new(),
@@ -203,7 +204,7 @@ impl MemoryBackend {
             for m in lock(&u.state).mailboxes.values() {
                 let inner = lock(&m.inner);
                 out.0 += inner.ghosts.len();
-                out.1 += inner.ghosts.values().map(|g| g.message.body.len() as u64).sum::<u64>();
+                out.1 += inner.ghosts.iter().map(|(_, g)| g.message.body.len() as u64).sum::<u64>();
             }
         }
         out
@@ -305,7 +306,7 @@ impl Backend for MemoryBackend {
                 return Err(StoreError::Cannot("mailbox has inferior hierarchical names"));
             }
             inner.noselect = true;
-            let uids: Vec<u32> = inner.uids.iter().copied().collect();
+            let uids: Vec<u32> = inner.uids.iter().collect();
             for uid in uids {
                 inner.expunge_one(uid);
             }
@@ -339,7 +340,7 @@ impl Backend for MemoryBackend {
                 let inbox = st.mailboxes["INBOX"].clone();
                 let mut src = lock(&inbox.inner);
                 let mut dst = lock(&new.inner);
-                let uids: Vec<u32> = src.uids.iter().copied().collect();
+                let uids: Vec<u32> = src.uids.iter().collect();
                 for uid in uids {
                     if let Some(m) = src.messages.get(&uid) {
                         insert(&mut dst, &m.flags, m.internal_date, m.body.clone());
@@ -421,7 +422,7 @@ impl Backend for MemoryBackend {
     fn open(&self, user: &Self::User, name: &str, session: SessionId, read_only: bool) -> Result<Snapshot, StoreError> {
         let data = self.selectable(user, name)?;
         let mut inner = lock(&data.inner);
-        let unclaimed: Vec<u32> = inner.unclaimed.iter().copied().collect();
+        let unclaimed: Vec<u32> = inner.unclaimed.iter().collect();
         let recent: Vec<u32> = unclaimed.into_iter().filter(|uid| inner.claim(*uid, session, read_only)).collect();
         let cursor = inner.cursor();
         inner.cursors.insert(session, cursor);
@@ -430,8 +431,8 @@ impl Backend for MemoryBackend {
         Ok(Snapshot {
             uid_validity: inner.uid_validity,
             uid_next: inner.uid_next,
-            uids: inner.uids.iter().copied().collect(),
-            first_unseen: inner.unseen.first().copied(),
+            uids: inner.uids.iter().collect(),
+            first_unseen: inner.unseen.first(),
             recent,
             flags,
             cursor,
@@ -591,7 +592,7 @@ impl Backend for MemoryBackend {
         let data = self.selectable(user, name)?;
         let mut inner = lock(&data.inner);
         let doomed: Vec<u32> = match uids {
-            None => inner.deleted.iter().copied().take(max).collect(),
+            None => inner.deleted.iter().take(max).collect(),
             Some(set) => set.iter().copied().filter(|u| inner.deleted.contains(u)).take(max).collect(),
         };
         for uid in &doomed {
