@@ -106,7 +106,7 @@ async fn append_store_copy_expunge() {
         assert!(!stored[0].1.contains(&FlagFetch::Flag(Flag::Flagged)));
 
         let copied = c.copy("1:2", "Trash").await.unwrap().expect("COPYUID with UIDPLUS");
-        assert_eq!(copied.destination.to_string(), "1,2");
+        assert_eq!(copied.destination.to_string(), "1:2", "consecutive UIDs as a range");
         let st = c.status("Trash", &[StatusItem::Messages]).await.unwrap();
         assert_eq!(st, vec![(StatusItem::Messages, 2)]);
 
@@ -135,7 +135,7 @@ async fn move_round(srv_addr: std::net::SocketAddr, expect_move_cap: bool) {
     // Another message already marked \Deleted must survive a UIDPLUS fallback.
     c.store(1, StoreKind::Add, &[Flag::Deleted]).await.unwrap();
     let moved = c.r#move("2:3", "Trash").await.unwrap().expect("COPYUID");
-    assert_eq!(moved.destination.to_string(), "1,2");
+    assert_eq!(moved.destination.to_string(), "1:2", "consecutive UIDs as a range");
     assert_eq!(c.selected().unwrap().exists, 2);
     let left = c.uid_fetch("1:*", "UID").await.unwrap().collect().await.unwrap();
     assert_eq!(left.iter().map(|(_, i)| i.uid().unwrap()).collect::<Vec<_>>(), vec![1, 4]);
