@@ -114,6 +114,7 @@ impl<T> UidMap<T> {
             self.lead = 0;
         }
         let k = self.slot(uid).expect("at or above the base");
+        self.lead = self.lead.min(k);
         if k >= self.slots.len() {
             self.slots.resize_with(k + 1, || None);
         }
@@ -162,7 +163,14 @@ mod tests {
             let mut model: BTreeMap<u32, u32> = BTreeMap::new();
             let mut next = 1;
             for (add, at) in ops {
-                if add {
+                if add && at % 5 == 0 && at < next {
+                    // Anywhere below the highest, as kept expunged messages come.
+                    if !model.contains_key(&at) {
+                        map.insert(at, at * 10);
+                        set.insert(at);
+                        model.insert(at, at * 10);
+                    }
+                } else if add {
                     map.insert(next, next * 10);
                     set.insert(next);
                     model.insert(next, next * 10);
