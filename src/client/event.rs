@@ -39,11 +39,18 @@ pub enum Event {
         state: State,
     },
     /// Untagged data (always delivered, whatever command is running, including in IDLE).
-    Data(Data),
+    Data {
+        /// The data.
+        data: Data,
+        /// The command it answers, or `None` when it is unsolicited: a change in the
+        /// mailbox, another session's doing, or anything no running command asked for
+        /// (see the rules in the module `client::attribution`).
+        command: Option<CommandId>,
+    },
     /// An untagged OK, NO or BAD (not the greeting, not BYE).
     Status(StatusResponse),
-    /// FLAGS of a message changed while no FETCH or STORE was running: another session's
-    /// doing, or the server's.
+    /// FLAGS of a message changed in an unsolicited FETCH (one that answers no running
+    /// FETCH or STORE): another session's doing, or the server's.
     FlagsChanged {
         /// Message sequence number.
         seq: u32,

@@ -25,6 +25,7 @@
 //! assert!(matches!(client.poll_event(), Some(Event::CommandCompleted { id: done, .. }) if done == id));
 //! ```
 
+mod attribution;
 mod event;
 mod sasl;
 mod state;
@@ -45,6 +46,7 @@ use crate::types::{
     Capability, Code, Command, CommandBody, Continue, Data, FetchItem, IString, Response, SearchKey, Secret,
     StatusKind, StatusResponse, Tag,
 };
+use attribution::Collects;
 
 /// Identifies a command from [`Client::send`] to its completion event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -66,7 +68,8 @@ pub enum SearchCharset {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ClientOptions {
-    /// Tag prefix; tags are the prefix and a counter (`A1`, `A2`, ...). Default `"A"`.
+    /// Tag prefix; tags are the prefix and a counter (`A1`, `A2`, ...). Default `"A"`; one
+    /// with characters a tag may not hold (a space, `+`, `*`, ...) is replaced by `"A"`.
     pub tag_prefix: String,
     /// How long an IDLE may run before [`Event::IdleRefreshDue`]. Default 25 minutes:
     /// under the 30-minute autologout floor of RFC 3501 §5.4 and the 29 minutes RFC 2177
@@ -111,6 +114,8 @@ struct Pending {
     id: CommandId,
     tag: Tag,
     kind: Kind,
+    /// The untagged data it answers with.
+    collects: Collects,
     body: Option<CommandBody>,
     /// Fragments not yet transmitted (after a synchronising literal's wait).
     rest: VecDeque<Fragment>,
@@ -162,8 +167,12 @@ fn is_ascii_search(keys: &[SearchKey]) -> bool {
 }
 
 impl Client {
-    /// A client waiting for the server's greeting.
-    pub fn new(options: ClientOptions) -> Self {
+    /// A client waiting for the server's greeting. A [`ClientOptions::tag_prefix`] that
+    /// is not made of tag characters (RFC 3501 §9 `tag`) is replaced by `"A"`.
+    pub fn new(mut options: ClientOptions) -> Self {
+        if Tag::try_from(format!("{}1", options.tag_prefix)).is_err() {
+            options.tag_prefix = "A".into();
+        }
         let framer = Framer::new(Role::Client, options.framer.clone());
         Client {
             options,
@@ -304,13 +313,12 @@ impl Client {
         );
         let id = CommandId(self.next_id);
         self.next_id += 1;
-        let tag = Tag::try_from(format!("{}{}", self.options.tag_prefix, self.next_tag))
-            .unwrap_or_else(|_| Tag::try_from(format!("A{}", self.next_tag)).expect("valid tag"));
-        self.next_tag += 1;
+        let tag = self.next_tag();
         self.queued.push_back(Pending {
             id,
             tag,
             kind,
+            collects: Collects::of(&body),
             body: Some(body),
             rest: VecDeque::new(),
             uses_seq,
@@ -665,25 +673,32 @@ impl Client {
                     s.exists = s.exists.saturating_sub(1);
                 }
             }
-            Data::Fetch { seq, items } => {
-                let fetching = self.inflight.iter().any(|p| p.is_store_or_fetch);
-                if !fetching {
-                    let flags = items.iter().find_map(|i| match i {
-                        FetchItem::Flags(f) => Some(f.clone()),
-                        _ => None,
-                    });
-                    if let Some(flags) = flags {
-                        let uid = items.iter().find_map(|i| match i {
-                            FetchItem::Uid(u) => Some(*u),
-                            _ => None,
-                        });
-                        self.events.push_back(Event::FlagsChanged { seq: seq.get(), uid, flags });
-                    }
-                }
-            }
             _ => {}
         }
-        self.events.push_back(Event::Data(d));
+        let exists = self.selected.as_ref().map_or(0, |s| s.exists);
+        let command = self.inflight.iter_mut().find_map(|p| p.collects.takes(&d, exists).then_some(p.id));
+        if let (None, Data::Fetch { seq, items }) = (command, &d) {
+            let flags = items.iter().find_map(|i| match i {
+                FetchItem::Flags(f) => Some(f.clone()),
+                _ => None,
+            });
+            if let Some(flags) = flags {
+                let uid = items.iter().find_map(|i| match i {
+                    FetchItem::Uid(u) => Some(*u),
+                    _ => None,
+                });
+                self.events.push_back(Event::FlagsChanged { seq: seq.get(), uid, flags });
+            }
+        }
+        self.events.push_back(Event::Data { data: d, command });
+    }
+
+    /// The next tag: the configured prefix and a counter (the prefix was checked at
+    /// construction, see [`ClientOptions::tag_prefix`]).
+    fn next_tag(&mut self) -> Tag {
+        let n = self.next_tag;
+        self.next_tag += 1;
+        Tag::unvalidated(Bytes::from(format!("{}{n}", self.options.tag_prefix)))
     }
 
     /// The mailbox being selected (during SELECT/EXAMINE) or the selected one.
@@ -789,12 +804,12 @@ impl Client {
                 if status.kind == StatusKind::No && matches!(status.code, Some(Code::BadCharset(_))) =>
             {
                 // Retry once without CHARSET, under a new tag, for the same id.
-                let tag = Tag::try_from(format!("{}{}", self.options.tag_prefix, self.next_tag)).expect("valid tag");
-                self.next_tag += 1;
+                let tag = self.next_tag();
                 self.queued.push_front(Pending {
                     id: p.id,
                     tag,
                     kind: Kind::Search { retry: None },
+                    collects: Collects::Search,
                     body: Some(retry.clone()),
                     rest: VecDeque::new(),
                     uses_seq: p.uses_seq,

@@ -103,7 +103,7 @@ impl Conn {
         for e in events {
             match e {
                 client::Event::CommandCompleted { id, status } => done.push((id, status)),
-                client::Event::Data(d) => self.data(who, d, recent)?,
+                client::Event::Data { data, .. } => self.data(who, data, recent)?,
                 _ => {}
             }
         }

@@ -105,7 +105,7 @@ fn store(set: &str, kind: StoreKind, flags: Vec<Flag>) -> CommandBody {
 fn data(ev: &[client::Event]) -> Vec<Data> {
     ev.iter()
         .filter_map(|e| match e {
-            client::Event::Data(d) => Some(d.clone()),
+            client::Event::Data { data, .. } => Some(data.clone()),
             _ => None,
         })
         .collect()
@@ -141,7 +141,7 @@ fn append_while_other_idles_gives_exists() {
     let st = append(&mut a, "INBOX", MSG);
     assert!(matches!(st.code, Some(Code::AppendUid { .. })));
     assert!(bb.wake(), "the notifier woke B");
-    assert!(bb.pair.client_events.contains(&client::Event::Data(Data::Exists(2))));
+    assert!(bb.pair.client_events.iter().any(|e| matches!(e, client::Event::Data { data: Data::Exists(2), .. })));
     assert_eq!(bb.pair.client.selected().unwrap().exists, 2);
     bb.pair.client.idle_done(idle).unwrap();
     bb.drive();
@@ -397,7 +397,7 @@ fn noop_and_id_work_before_login() {
         });
         assert!(ok, "{:?}", pair.client_events);
     }
-    assert!(pair.client_events.iter().any(|e| matches!(e, client::Event::Data(Data::Id(Some(_))))));
+    assert!(pair.client_events.iter().any(|e| matches!(e, client::Event::Data { data: Data::Id(Some(_)), .. })));
 }
 
 #[test]

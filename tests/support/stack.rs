@@ -95,7 +95,7 @@ impl Conn {
         let mut done = false;
         for e in self.pair.client_events.drain(..) {
             match e {
-                Event::Data(d) => {
+                Event::Data { data: d, .. } => {
                     reply.data += 1;
                     match d {
                         Data::Expunge(_) => reply.expunges += 1,

@@ -197,14 +197,17 @@ impl Client {
         self.events.remove(k)
     }
 
-    /// Sends a command and waits for its completion; returns the untagged data that came
-    /// meanwhile (also kept in order as updates if unsolicited).
+    /// Sends a command and waits for its completion; returns the untagged data that
+    /// answers it (the client machine tells which: FETCH data for the FETCH that asked for
+    /// those messages, SEARCH for SEARCH, ...). Unsolicited data that came meanwhile is
+    /// kept, in order, for [`Client::updates`]; nothing is kept twice.
     pub fn run(&mut self, body: CommandBody) -> Result<Vec<Data>, Error> {
         let id = self.machine.send(body)?;
-        self.wait(id)
+        self.wait(id, false)
     }
 
-    fn wait(&mut self, id: CommandId) -> Result<Vec<Data>, Error> {
+    /// Waits for `id`; its answer, and, if `unsolicited`, the unsolicited data too (NOOP).
+    fn wait(&mut self, id: CommandId, unsolicited: bool) -> Result<Vec<Data>, Error> {
         let mut data = Vec::new();
         loop {
             while let Some(e) = self.events.pop_front() {
@@ -219,9 +222,8 @@ impl Client {
                         };
                     }
                     Event::CommandCancelled { id: done, .. } if done == id => return Err(Error::Closed),
-                    Event::Data(d) => {
-                        self.updates.push(Event::Data(d.clone()));
-                        data.push(d);
+                    Event::Data { data: d, command } if command == Some(id) || (unsolicited && command.is_none()) => {
+                        data.push(d)
                     }
                     other => self.updates.push(other),
                 }
@@ -240,20 +242,20 @@ impl Client {
     /// AUTHENTICATE with a built-in mechanism (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER).
     pub fn authenticate(&mut self, auth: Authenticator) -> Result<(), Error> {
         let id = self.machine.authenticate(auth)?;
-        self.wait(id).map(|_| ())
+        self.wait(id, false).map(|_| ())
     }
 
     /// Upgrades with STARTTLS, then refreshes the capabilities.
     pub fn starttls(&mut self, server_name: &str, config: Arc<rustls::ClientConfig>) -> Result<(), Error> {
         let id = self.machine.send(CommandBody::StartTls)?;
-        self.wait(id)?;
+        self.wait(id, false)?;
         let name = rustls::pki_types::ServerName::try_from(server_name.to_string())
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let conn = rustls::ClientConnection::new(config, name).map_err(|e| io::Error::other(e.to_string()))?;
         self.transport = Transport::Tls(Box::new(conn.into()));
         self.transport.send(&[], &mut self.stream)?;
         let id = self.machine.tls_established()?;
-        self.wait(id).map(|_| ())
+        self.wait(id, false).map(|_| ())
     }
 
     /// The server's capabilities (asked for if unknown).
@@ -366,9 +368,10 @@ impl Client {
         self.run(CommandBody::Expunge).map(|_| ())
     }
 
-    /// NOOP (collects updates).
+    /// NOOP: returns the unsolicited data that came with it (not kept for `updates`).
     pub fn noop(&mut self) -> Result<Vec<Data>, Error> {
-        self.run(CommandBody::Noop)
+        let id = self.machine.send(CommandBody::Noop)?;
+        self.wait(id, true)
     }
 
     /// IDLE until an update arrives or `timeout` passes, then DONE; returns the updates.
@@ -383,9 +386,8 @@ impl Client {
                     Event::CommandCompleted { id: d, status } if d == id => {
                         return if status.kind == StatusKind::Ok { Ok(got) } else { Err(Error::No(status)) };
                     }
-                    Event::Data(d) => {
-                        got.push(d.clone());
-                        self.updates.push(Event::Data(d));
+                    Event::Data { data: d, .. } => {
+                        got.push(d);
                         if !done_sent {
                             self.machine.idle_done(id)?;
                             done_sent = true;

@@ -237,7 +237,7 @@ impl Raw {
             self.flush().await?;
             while let Some(ev) = self.machine.poll_event() {
                 match ev {
-                    Event::Data(d) => data.push(d),
+                    Event::Data { data: d, .. } => data.push(d),
                     Event::CommandCompleted { id: done, status } if done == id => {
                         return match status.kind {
                             StatusKind::Ok => Ok((status, data)),

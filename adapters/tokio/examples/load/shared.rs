@@ -196,7 +196,7 @@ impl Session {
             self.raw.flush().await?;
             while let Some(ev) = self.raw.machine.poll_event() {
                 match ev {
-                    Event::Data(d) => {
+                    Event::Data { data: d, .. } => {
                         self.view.on_data(&d);
                         if seq_batch && matches!(d, imap_machine::types::Data::Expunge(_)) {
                             self.view.error("EXPUNGE during FETCH/STORE by sequence number", || format!("{d:?}"));

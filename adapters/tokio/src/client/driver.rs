@@ -40,7 +40,7 @@ pub(crate) enum FetchMsg {
 #[derive(Debug)]
 pub(crate) enum Request {
     Command { body: CommandBody, reply: Reply },
-    Fetch { body: CommandBody, tx: mpsc::Sender<FetchMsg>, filter_unsolicited: bool },
+    Fetch { body: CommandBody, tx: mpsc::Sender<FetchMsg> },
     Authenticate { auth: Authenticator, responder: Option<Responder>, reply: Reply },
     StartTls { name: ServerName<'static>, config: Arc<rustls::ClientConfig>, reply: Reply },
     Idle { reply: oneshot::Sender<Result<(), Error>> },
@@ -141,7 +141,6 @@ impl Request {
 
 struct FetchSink {
     tx: mpsc::Sender<FetchMsg>,
-    filter_unsolicited: bool,
 }
 
 /// A command between the machine's `send` and its completion.
@@ -466,10 +465,10 @@ impl Driver {
                     }
                 }
             }
-            Request::Fetch { body, tx, filter_unsolicited } => match self.machine.send(body) {
+            Request::Fetch { body, tx } => match self.machine.send(body) {
                 Ok(id) => {
                     let mut inf = Inflight::new(Class::Fetch, None);
-                    inf.fetch = Some(FetchSink { tx, filter_unsolicited });
+                    inf.fetch = Some(FetchSink { tx });
                     self.inflight.insert(id, inf);
                 }
                 Err(e) => self.deliver(&tx, FetchMsg::Done(Err(e.into()))),
@@ -571,7 +570,7 @@ impl Driver {
                 }
                 self.release_held();
             }
-            Event::Data(d) => self.data(d),
+            Event::Data { data, command } => self.data(data, command),
             Event::Status(s) => self.untagged_status(s),
             Event::FlagsChanged { .. } => {
                 // Reported from the FETCH data itself (see `data`), which also covers
@@ -708,80 +707,33 @@ impl Driver {
         }
     }
 
-    /// The oldest command of `class`.
-    fn oldest(&mut self, class: Class) -> Option<&mut Inflight> {
-        self.inflight.values_mut().find(|i| i.class == class)
-    }
-
-    /// Gives data to the oldest command of `class`, or to the updates when none runs.
-    fn collect(&mut self, class: Class, d: Data) {
-        match self.oldest(class) {
-            Some(inf) => inf.data.push(d),
-            None => self.updates.push(Update::Data(d)),
-        }
-    }
-
-    fn selecting(&self) -> bool {
-        self.inflight.values().any(|i| i.class == Class::Select)
-    }
-
-    fn data(&mut self, d: Data) {
-        match d {
-            Data::Fetch { seq, items } => self.fetch_data(seq.get(), items),
-            Data::List(_) => self.collect(Class::List, d),
-            Data::Lsub(_) => self.collect(Class::Lsub, d),
-            Data::Search { .. } => self.collect(Class::Search, d),
-            Data::Status { ref mailbox, .. } => {
-                let target = self
-                    .inflight
-                    .values()
-                    .position(|i| i.class == Class::Status && i.mailbox.as_ref() == Some(mailbox))
-                    .or_else(|| self.inflight.values().position(|i| i.class == Class::Status));
-                match target.and_then(|k| self.inflight.values_mut().nth(k)) {
-                    Some(inf) => inf.data.push(d),
-                    None => self.updates.push(Update::Data(d)),
-                }
-            }
-            Data::Expunge(n) => {
-                let own = self.inflight.values_mut().find(|i| matches!(i.class, Class::Expunge | Class::Move));
-                match own {
-                    Some(inf) => inf.data.push(d),
-                    None => self.updates.push(Update::Expunge(n.get())),
-                }
-            }
-            Data::Exists(n) if !self.selecting() => self.updates.push(Update::Exists(n)),
-            Data::Recent(n) if !self.selecting() => self.updates.push(Update::Recent(n)),
-            Data::Flags(f) if !self.selecting() => self.updates.push(Update::MailboxFlags(f)),
-            // Part of the SELECT answer; the machine keeps them in `SelectedMailbox`.
-            Data::Exists(_) | Data::Recent(_) | Data::Flags(_) => {}
-            Data::Capability(_) => {}
-            other => self.collect(Class::Generic, other),
-        }
-    }
-
-    fn fetch_data(&mut self, seq: u32, items: Vec<FetchItem>) {
+    /// Untagged data: to the command it answers (the client machine tells which), or to
+    /// the updates when it answers none.
+    fn data(&mut self, d: Data, command: Option<CommandId>) {
         use super::FetchItemsExt;
-        if let Some(inf) = self.oldest(Class::Fetch) {
-            match &inf.fetch {
-                None => {
-                    let seq = std::num::NonZeroU32::new(seq).expect("FETCH sequence numbers are non-zero");
-                    inf.data.push(Data::Fetch { seq, items });
-                    return;
+        if let Some(inf) = command.and_then(|id| self.inflight.get_mut(&id)) {
+            match (&inf.fetch, d) {
+                (Some(sink), Data::Fetch { seq, items }) => {
+                    let tx = sink.tx.clone();
+                    self.deliver(&tx, FetchMsg::Item(seq.get(), items));
                 }
-                Some(sink) => {
-                    // While a stream asks for more than flags, a FETCH of flags only is
-                    // another session's change (or this FETCH's own \Seen): an update.
-                    let flags_only = items.iter().all(|i| matches!(i, FetchItem::Flags(_) | FetchItem::Uid(_)));
-                    if !(sink.filter_unsolicited && flags_only) {
-                        let tx = sink.tx.clone();
-                        self.deliver(&tx, FetchMsg::Item(seq, items));
-                        return;
-                    }
+                (_, d) => inf.data.push(d),
+            }
+            return;
+        }
+        match d {
+            Data::Fetch { seq, items } => {
+                if let Some(flags) = items.flags() {
+                    self.updates.push(Update::Flags { seq: seq.get(), uid: items.uid(), flags: flags.to_vec() });
                 }
             }
-        }
-        if let Some(flags) = items.flags() {
-            self.updates.push(Update::Flags { seq, uid: items.uid(), flags: flags.to_vec() });
+            Data::Expunge(n) => self.updates.push(Update::Expunge(n.get())),
+            Data::Exists(n) => self.updates.push(Update::Exists(n)),
+            Data::Recent(n) => self.updates.push(Update::Recent(n)),
+            Data::Flags(f) => self.updates.push(Update::MailboxFlags(f)),
+            // The machine keeps the capabilities.
+            Data::Capability(_) => {}
+            other => self.updates.push(Update::Data(other)),
         }
     }
 

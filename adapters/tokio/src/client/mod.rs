@@ -180,15 +180,17 @@ pub struct IdleHandle<'a> {
 }
 
 impl IdleHandle<'_> {
-    /// The next update, waiting for it; `None` when the connection closed.
+    /// The next update that arrived since the IDLE began, waiting for it; `None` when
+    /// the connection closed. Updates queued before the IDLE (say, the EXISTS of the
+    /// caller's own APPEND) are not replayed here; [`Client::next_update`] still has them.
     pub async fn next_update(&mut self) -> Option<Update> {
-        self.client.next_update().await
+        self.client.next_channel_update().await
     }
 
-    /// The next update, or `Ok(None)` if none came within `timeout`; `Err` when the
-    /// connection closed.
+    /// The next update that arrived since the IDLE began, or `Ok(None)` if none came
+    /// within `timeout`; `Err` when the connection closed.
     pub async fn wait(&mut self, timeout: Duration) -> Result<Option<Update>, Error> {
-        match tokio::time::timeout(timeout, self.client.next_update()).await {
+        match tokio::time::timeout(timeout, self.client.next_channel_update()).await {
             Ok(Some(u)) => Ok(Some(u)),
             Ok(None) => Err(Error::Closed),
             Err(_) => Ok(None),
@@ -343,6 +345,7 @@ impl ClientBuilder {
         Ok(Client {
             requests: req_tx,
             updates: tokio::sync::Mutex::new(upd_rx),
+            earlier: std::sync::Mutex::new(std::collections::VecDeque::new()),
             overflow,
             shared,
             greeting,
@@ -369,6 +372,8 @@ fn istring(what: &str, s: &str) -> Result<IString, Error> {
 pub struct Client {
     requests: mpsc::Sender<Request>,
     updates: tokio::sync::Mutex<mpsc::Receiver<Update>>,
+    /// Updates that were queued when an IDLE began (see [`Client::idle`]).
+    earlier: std::sync::Mutex<std::collections::VecDeque<Update>>,
     overflow: Arc<AtomicBool>,
     shared: Arc<Mutex<Shared>>,
     greeting: StatusResponse,
@@ -444,6 +449,14 @@ impl Client {
 
     /// The next unsolicited update, waiting for it; `None` once the connection closed.
     pub async fn next_update(&self) -> Option<Update> {
+        if let Some(u) = self.earlier.lock().ok().and_then(|mut e| e.pop_front()) {
+            return Some(u);
+        }
+        self.next_channel_update().await
+    }
+
+    /// The next update from the driver, not counting those set aside when an IDLE began.
+    async fn next_channel_update(&self) -> Option<Update> {
         let mut rx = self.updates.lock().await;
         loop {
             match rx.try_recv() {
@@ -465,6 +478,9 @@ impl Client {
 
     /// An update if one is waiting, without waiting.
     pub fn try_next_update(&self) -> Option<Update> {
+        if let Some(u) = self.earlier.lock().ok().and_then(|mut e| e.pop_front()) {
+            return Some(u);
+        }
         let mut rx = self.updates.try_lock().ok()?;
         match rx.try_recv() {
             Ok(u) => Some(u),
@@ -650,11 +666,9 @@ impl Client {
         attributes: FetchAttributes,
         uid: bool,
     ) -> Result<FetchStream, Error> {
-        let attrs = attributes.to_vec();
-        let filter_unsolicited = attrs.iter().any(|a| !matches!(a, FetchAttribute::Flags | FetchAttribute::Uid));
         let (tx, rx) = mpsc::channel(self.fetch_buffer);
         let body = CommandBody::Fetch { set, attributes, uid };
-        self.requests.send(Request::Fetch { body, tx, filter_unsolicited }).await.map_err(|_| Error::Closed)?;
+        self.requests.send(Request::Fetch { body, tx }).await.map_err(|_| Error::Closed)?;
         Ok(FetchStream { rx, timeout: self.command_timeout, finished: false })
     }
 
@@ -888,6 +902,15 @@ impl Client {
     pub async fn idle(&self) -> Result<IdleHandle<'_>, Error> {
         if !self.has_capability(&Capability::Idle).await? {
             return Err(Error::Unsupported("IDLE"));
+        }
+        // What came before the IDLE is not "another session's change" during it: set it
+        // aside for `next_update`, so the handle reports only what arrives from now on.
+        {
+            let mut rx = self.updates.lock().await;
+            let mut earlier = self.earlier.lock().map_err(|_| Error::Closed)?;
+            while let Ok(u) = rx.try_recv() {
+                earlier.push_back(u);
+            }
         }
         let (tx, rx) = oneshot::channel();
         self.requests.send(Request::Idle { reply: tx }).await.map_err(|_| Error::Closed)?;

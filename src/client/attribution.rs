@@ -1,0 +1,189 @@
+//! Which command an untagged response answers (RFC 3501 §7: untagged data is not tied to
+//! a tag, so the client decides).
+//!
+//! A FETCH response answers the first in-flight FETCH or STORE (without `.SILENT`) whose set
+//! holds its message — by sequence number, or for a UID command by the UID it carries — and
+//! that has not had that message's answer yet; for a FETCH of more than flags it must carry
+//! an item other than FLAGS and UID, so a flag change that another session made (or the
+//! server's implicit `\Seen`, sent apart) is not taken for the answer. SEARCH, LIST, LSUB,
+//! STATUS (for its mailbox), CAPABILITY, NAMESPACE, ID and ENABLED answer the first
+//! in-flight command of their kind; EXPUNGE answers an EXPUNGE, UID EXPUNGE or MOVE; the
+//! mailbox data of a SELECT or EXAMINE answers it. Everything else is unsolicited.
+
+use crate::types::{CommandBody, Data, FetchAttribute, FetchItem, SeqNumber, Sequence, SequenceSet};
+
+/// What untagged data a command collects.
+#[derive(Clone, Debug)]
+pub(super) enum Collects {
+    /// Nothing: its untagged data is unsolicited.
+    Nothing,
+    /// FETCH responses for `set` (UIDs if `uid`); `flags_only`: the command asked for no
+    /// more than FLAGS and UID. `answered` marks the messages already answered.
+    Fetch { set: SequenceSet, uid: bool, flags_only: bool, answered: Answered },
+    /// SEARCH results.
+    Search,
+    /// LIST responses.
+    List,
+    /// LSUB responses.
+    Lsub,
+    /// The STATUS of this mailbox (wire name).
+    Status(Vec<u8>),
+    /// CAPABILITY.
+    Capability,
+    /// NAMESPACE.
+    Namespace,
+    /// ID.
+    Id,
+    /// ENABLED.
+    Enabled,
+    /// EXPUNGE responses.
+    Expunge,
+    /// The mailbox data of a SELECT or EXAMINE.
+    Select,
+}
+
+/// Messages already answered, as a bitmap by sequence number or UID (flat: 1 bit each).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Answered(Vec<u64>);
+
+impl Answered {
+    /// Marks `n`; whether it was new.
+    fn mark(&mut self, n: u32) -> bool {
+        let (w, bit) = ((n / 64) as usize, 1u64 << (n % 64));
+        if w >= self.0.len() {
+            self.0.resize(w + 1, 0);
+        }
+        let new = self.0[w] & bit == 0;
+        self.0[w] |= bit;
+        new
+    }
+}
+
+fn covers(set: &SequenceSet, n: u32, max: u32) -> bool {
+    // `*` alone (or as a range end) reaches past what the client knows: take it as open.
+    set.elements().iter().any(|s| match *s {
+        Sequence::Single(SeqNumber::Asterisk) => true,
+        Sequence::Single(SeqNumber::Value(v)) => v.get() == n,
+        Sequence::Range(a, b) => {
+            let lo = match (a, b) {
+                (SeqNumber::Value(x), SeqNumber::Value(y)) => x.get().min(y.get()),
+                (SeqNumber::Value(x), SeqNumber::Asterisk) | (SeqNumber::Asterisk, SeqNumber::Value(x)) => {
+                    x.get().min(max.max(1))
+                }
+                (SeqNumber::Asterisk, SeqNumber::Asterisk) => return true,
+            };
+            let hi = match (a, b) {
+                (SeqNumber::Value(x), SeqNumber::Value(y)) => x.get().max(y.get()),
+                _ => u32::MAX,
+            };
+            (lo..=hi).contains(&n)
+        }
+    })
+}
+
+impl Collects {
+    /// What `body` collects.
+    pub(super) fn of(body: &CommandBody) -> Collects {
+        match body {
+            CommandBody::Fetch { set, attributes, uid } => {
+                let atts = attributes.to_vec();
+                let flags_only = atts.iter().all(|a| matches!(a, FetchAttribute::Flags | FetchAttribute::Uid));
+                Collects::Fetch { set: set.clone(), uid: *uid, flags_only, answered: Answered::default() }
+            }
+            CommandBody::Store { set, silent: false, uid, .. } => {
+                Collects::Fetch { set: set.clone(), uid: *uid, flags_only: true, answered: Answered::default() }
+            }
+            CommandBody::Search { .. } => Collects::Search,
+            CommandBody::List { .. } => Collects::List,
+            CommandBody::Lsub { .. } => Collects::Lsub,
+            CommandBody::Status { mailbox, .. } => Collects::Status(mailbox.as_wire().to_vec()),
+            CommandBody::Capability => Collects::Capability,
+            CommandBody::Namespace => Collects::Namespace,
+            CommandBody::Id { .. } => Collects::Id,
+            CommandBody::Enable { .. } => Collects::Enabled,
+            CommandBody::Expunge | CommandBody::UidExpunge { .. } | CommandBody::Move { .. } => Collects::Expunge,
+            CommandBody::Select { .. } | CommandBody::Examine { .. } => Collects::Select,
+            _ => Collects::Nothing,
+        }
+    }
+
+    /// Whether `data` answers this command (and, for FETCH, marks its message answered).
+    /// `exists` is the client's message count, for `*` in sequence sets.
+    pub(super) fn takes(&mut self, data: &Data, exists: u32) -> bool {
+        match (self, data) {
+            (Collects::Fetch { set, uid, flags_only, answered }, Data::Fetch { seq, items }) => {
+                let key = if *uid {
+                    match items.iter().find_map(|i| if let FetchItem::Uid(u) = i { Some(*u) } else { None }) {
+                        Some(u) => u,
+                        None => return false,
+                    }
+                } else {
+                    seq.get()
+                };
+                if !covers(set, key, if *uid { u32::MAX } else { exists }) {
+                    return false;
+                }
+                let substantive =
+                    *flags_only || items.iter().any(|i| !matches!(i, FetchItem::Flags(_) | FetchItem::Uid(_)));
+                substantive && answered.mark(key)
+            }
+            (Collects::Search, Data::Search { .. })
+            | (Collects::List, Data::List(_))
+            | (Collects::Lsub, Data::Lsub(_))
+            | (Collects::Capability, Data::Capability(_))
+            | (Collects::Namespace, Data::Namespace { .. })
+            | (Collects::Id, Data::Id(_))
+            | (Collects::Enabled, Data::Enabled(_))
+            | (Collects::Expunge, Data::Expunge(_)) => true,
+            (Collects::Status(name), Data::Status { mailbox, .. }) => mailbox.as_wire() == name.as_slice(),
+            (Collects::Select, Data::Exists(_) | Data::Recent(_) | Data::Flags(_)) => true,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::num::NonZeroU32;
+
+    fn fetch(seq: u32, items: Vec<FetchItem>) -> Data {
+        Data::Fetch { seq: NonZeroU32::new(seq).unwrap(), items }
+    }
+
+    #[test]
+    fn fetch_answers_are_told_from_flag_changes() {
+        let body = CommandBody::Fetch {
+            set: "2".parse().unwrap(),
+            attributes: crate::types::FetchAttributes::List(vec![FetchAttribute::Envelope]),
+            uid: false,
+        };
+        let mut c = Collects::of(&body);
+        let flags = || vec![FetchItem::Flags(vec![])];
+        assert!(!c.takes(&fetch(1, flags()), 3), "another message's flag change");
+        assert!(!c.takes(&fetch(2, flags()), 3), "a flag change of the message itself");
+        let env = vec![FetchItem::Rfc822Size(42)];
+        assert!(c.takes(&fetch(2, env.clone()), 3));
+        assert!(!c.takes(&fetch(2, env), 3), "answered once");
+        // FETCH (FLAGS): the first FLAGS of each message in the set is the answer.
+        let body = CommandBody::Fetch {
+            set: "1:*".parse().unwrap(),
+            attributes: crate::types::FetchAttributes::List(vec![FetchAttribute::Flags]),
+            uid: false,
+        };
+        let mut c = Collects::of(&body);
+        assert!(c.takes(&fetch(1, flags()), 3));
+        assert!(c.takes(&fetch(3, flags()), 3));
+        assert!(!c.takes(&fetch(1, flags()), 3), "a later change of message 1 is unsolicited");
+        // UID FETCH: by the UID the response carries.
+        let body = CommandBody::Fetch {
+            set: "10:20".parse().unwrap(),
+            attributes: crate::types::FetchAttributes::List(vec![FetchAttribute::Uid, FetchAttribute::Flags]),
+            uid: true,
+        };
+        let mut c = Collects::of(&body);
+        assert!(c.takes(&fetch(1, vec![FetchItem::Uid(12), FetchItem::Flags(vec![])]), 3));
+        assert!(!c.takes(&fetch(2, vec![FetchItem::Uid(30), FetchItem::Flags(vec![])]), 3));
+        assert!(!c.takes(&fetch(3, flags()), 3), "no UID: not an answer to UID FETCH");
+    }
+}
