@@ -41,5 +41,6 @@ pub mod mime;
 pub mod mutf7;
 pub mod server;
 pub mod store;
+pub mod tap;
 pub mod testing;
 pub mod types;

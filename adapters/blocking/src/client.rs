@@ -15,7 +15,7 @@ use imap_machine::types::{
     Mailbox, SearchKey, Secret, SequenceSet, StatusKind, StatusResponse, StoreKind,
 };
 
-use crate::tap::Tap;
+use crate::tap::{Tap, TapSession};
 use crate::transport::Transport;
 
 /// Why a client call failed.
@@ -49,7 +49,7 @@ pub struct Client {
     machine: machine::Client,
     events: VecDeque<Event>,
     updates: Vec<Event>,
-    tap: Option<Tap>,
+    tap: Option<TapSession>,
     read_buf: Vec<u8>,
 }
 
@@ -138,7 +138,7 @@ impl Client {
 
     /// Logs traffic to a tap (credentials redacted).
     pub fn set_tap(&mut self, tap: Tap) {
-        self.tap = Some(tap);
+        self.tap = Some(tap.client_session());
     }
 
     /// Sets a read timeout on the socket (for command and IDLE timeouts).
@@ -161,9 +161,8 @@ impl Client {
         let mut out = BytesMut::new();
         self.machine.poll_transmit(&mut out);
         if !out.is_empty() {
-            if let Some(t) = &self.tap {
-                let in_auth = matches!(self.machine.state(), imap_machine::types::State::NotAuthenticated);
-                t.log('C', &out, in_auth && !out.starts_with(b"A"));
+            if let Some(t) = self.tap.as_mut() {
+                t.client(&out);
             }
             self.transport.send(&out, &mut self.stream)?;
         }
@@ -178,8 +177,8 @@ impl Client {
         } else {
             let raw = self.read_buf[..n].to_vec();
             let plain = self.transport.receive(&raw, &mut self.stream)?;
-            if let Some(t) = &self.tap {
-                t.log('S', &plain, false);
+            if let Some(t) = self.tap.as_mut() {
+                t.server(&plain);
             }
             self.machine.handle_input(&plain);
         }

@@ -12,7 +12,7 @@ use bytes::BytesMut;
 use imap_machine::server::{self as machine, Event, ServerOptions};
 use imap_machine::store::{Backend, Session};
 
-use crate::tap::Tap;
+use crate::tap::{Tap, TapSession};
 use crate::transport::Transport;
 
 /// Chunks (of up to 16 KiB) the reader thread may queue ahead of the connection thread.
@@ -134,7 +134,8 @@ impl<B: Backend> Server<B> {
         &mut self.options
     }
 
-    /// Logs traffic to a tap.
+    /// Logs traffic to a tap (credentials redacted; each line starts with `[n] `, the
+    /// connection's number).
     pub fn tap(mut self, tap: Tap) -> Self {
         self.tap = Some(tap);
         self
@@ -249,9 +250,10 @@ impl<B: Backend> Server<B> {
             }
         });
         let mut out = BytesMut::with_capacity(16 * 1024);
+        let mut tap = self.tap.as_ref().map(Tap::server_session);
         let result = (|| -> io::Result<()> {
             loop {
-                self.pump(&mut machine, &mut session, &mut transport, &mut stream, &mut out)?;
+                self.pump(&mut machine, &mut session, &mut transport, &mut stream, &mut out, &mut tap)?;
                 if machine.is_closed() {
                     return Ok(());
                 }
@@ -263,8 +265,8 @@ impl<B: Backend> Server<B> {
                 match wake {
                     Ok(Wake::Bytes(raw)) => {
                         let plain = transport.receive(&raw, &mut stream)?;
-                        if let Some(t) = &self.tap {
-                            t.log('C', &plain, false);
+                        if let Some(t) = tap.as_mut() {
+                            t.client(&plain);
                         }
                         machine.handle_input(&plain);
                     }
@@ -289,12 +291,17 @@ impl<B: Backend> Server<B> {
     }
 
     /// Writes `bytes` (if any) through the transport, logging them to the tap.
-    fn send(&self, bytes: &[u8], transport: &mut Transport, stream: &mut TcpStream) -> io::Result<()> {
+    fn send(
+        bytes: &[u8],
+        transport: &mut Transport,
+        stream: &mut TcpStream,
+        tap: &mut Option<TapSession>,
+    ) -> io::Result<()> {
         if bytes.is_empty() {
             return Ok(());
         }
-        if let Some(t) = &self.tap {
-            t.log('S', bytes, false);
+        if let Some(t) = tap.as_mut() {
+            t.server(bytes);
         }
         transport.send(bytes, stream)
     }
@@ -307,6 +314,7 @@ impl<B: Backend> Server<B> {
         transport: &mut Transport,
         stream: &mut TcpStream,
         out: &mut BytesMut,
+        tap: &mut Option<TapSession>,
     ) -> io::Result<()> {
         loop {
             // Small chunks are coalesced (one write for many responses); a large one — a
@@ -316,16 +324,16 @@ impl<B: Backend> Server<B> {
             while let Some(chunk) = machine.poll_transmit_bytes() {
                 let large = chunk.len() >= LARGE_CHUNK;
                 if large || out.len() + chunk.len() > COALESCE {
-                    self.send(out, transport, stream)?;
+                    Self::send(out, transport, stream, tap)?;
                     out.clear();
                 }
                 if large {
-                    self.send(&chunk, transport, stream)?;
+                    Self::send(&chunk, transport, stream, tap)?;
                 } else {
                     out.extend_from_slice(&chunk);
                 }
             }
-            self.send(out, transport, stream)?;
+            Self::send(out, transport, stream, tap)?;
             let Some(event) = machine.poll_event() else { return Ok(()) };
             match event {
                 Event::StartTls => {

@@ -1,12 +1,28 @@
-//! The debug tap: both directions as `C:` / `S:` lines, credentials redacted (the
-//! equivalent of go-imap's DebugWriter).
+//! The debug tap: both directions as `C:` / `S:` lines (the equivalent of go-imap's
+//! DebugWriter), with credentials redacted by the core's [`imap_machine::tap::Redactor`];
+//! this module only prints its lines.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use imap_machine::tap::Redactor;
+
+enum Sink {
+    Writer(Mutex<Box<dyn Write + Send>>),
+    Callback(Box<dyn Fn(&str) + Send + Sync>),
+}
+
 /// Where traffic is logged. Cheap to clone; shared by every connection.
+///
+/// The lines come from the core's [`imap_machine::tap::Redactor`], which the tokio
+/// adapter's tap uses too: the password of `LOGIN` and all `AUTHENTICATE` data show as
+/// `[REDACTED]`. On a server, each line starts with the connection's number (`[3] C: ...`).
 #[derive(Clone)]
-pub struct Tap(Arc<Mutex<Box<dyn Write + Send>>>);
+pub struct Tap {
+    sink: Arc<Sink>,
+    connections: Arc<AtomicU64>,
+}
 
 impl std::fmt::Debug for Tap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -15,43 +31,67 @@ impl std::fmt::Debug for Tap {
 }
 
 impl Tap {
-    /// A tap writing to `w`.
+    /// A tap writing lines (each ending in `\n`) to `w`.
     pub fn new(w: impl Write + Send + 'static) -> Self {
-        Tap(Arc::new(Mutex::new(Box::new(w))))
+        Self::with_sink(Sink::Writer(Mutex::new(Box::new(w))))
     }
 
-    /// Logs bytes of one direction (`'C'` or `'S'`), one line per line, redacting the
-    /// password of LOGIN and the lines of an AUTHENTICATE exchange.
-    pub fn log(&self, side: char, bytes: &[u8], in_auth: bool) {
-        let mut out = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            let text = String::from_utf8_lossy(line);
-            let shown = if side == 'C' { redact(&text, in_auth) } else { text.into_owned() };
-            let _ = writeln!(out, "{side}: {shown}");
+    /// A tap calling `f` with each line (without its line end).
+    pub fn from_fn(f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        Self::with_sink(Sink::Callback(Box::new(f)))
+    }
+
+    fn with_sink(sink: Sink) -> Self {
+        Tap { sink: Arc::new(sink), connections: Arc::new(AtomicU64::new(0)) }
+    }
+
+    fn emit(&self, line: &str) {
+        match &*self.sink {
+            Sink::Writer(w) => {
+                let mut w = w.lock().unwrap_or_else(|p| p.into_inner());
+                let _ = writeln!(w, "{line}");
+                let _ = w.flush();
+            }
+            Sink::Callback(f) => f(line),
         }
     }
-}
 
-fn redact(line: &str, in_auth: bool) -> String {
-    let words: Vec<&str> = line.splitn(4, ' ').collect();
-    match words.as_slice() {
-        [tag, cmd, user, _] if cmd.eq_ignore_ascii_case("LOGIN") => format!("{tag} {cmd} {user} [REDACTED]"),
-        [tag, cmd, mech, _] if cmd.eq_ignore_ascii_case("AUTHENTICATE") => format!("{tag} {cmd} {mech} [REDACTED]"),
-        _ if in_auth => "[REDACTED]".to_string(),
-        _ => line.to_string(),
+    /// The transcript of a client connection (lines without a prefix).
+    pub(crate) fn client_session(&self) -> TapSession {
+        TapSession { tap: self.clone(), label: String::new(), redactor: Redactor::new() }
+    }
+
+    /// The transcript of a server connection: lines start with `[n] `, `n` counting the
+    /// connections this tap has logged.
+    pub(crate) fn server_session(&self) -> TapSession {
+        let n = self.connections.fetch_add(1, Ordering::Relaxed) + 1;
+        TapSession { tap: self.clone(), label: format!("[{n}] "), redactor: Redactor::new() }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::redact;
+/// The transcript state of one connection: the core's [`Redactor`] and the line prefix.
+pub(crate) struct TapSession {
+    tap: Tap,
+    label: String,
+    redactor: Redactor,
+}
 
-    #[test]
-    fn redacts_credentials() {
-        assert_eq!(redact("a1 LOGIN joe secret", false), "a1 LOGIN joe [REDACTED]");
-        assert_eq!(redact("a1 AUTHENTICATE PLAIN AGpvZQBzZWNyZXQ=", false), "a1 AUTHENTICATE PLAIN [REDACTED]");
-        assert_eq!(redact("AGpvZQBzZWNyZXQ=", true), "[REDACTED]");
-        assert_eq!(redact("a2 SELECT INBOX", false), "a2 SELECT INBOX");
+impl TapSession {
+    /// Bytes the client sent.
+    pub(crate) fn client(&mut self, bytes: &[u8]) {
+        self.redactor.handle_client(bytes);
+        self.drain();
+    }
+
+    /// Bytes the server sent.
+    pub(crate) fn server(&mut self, bytes: &[u8]) {
+        self.redactor.handle_server(bytes);
+        self.drain();
+    }
+
+    fn drain(&mut self) {
+        while let Some(line) = self.redactor.poll_line() {
+            self.tap.emit(&format!("{}{line}", self.label));
+        }
     }
 }
