@@ -46,7 +46,7 @@ pub(crate) type Fetched = Vec<(u32, Vec<FetchItem>)>;
 /// One connection.
 pub(crate) enum Conn {
     Machine(Box<Raw>),
-    Tokio(Client),
+    Tokio(Box<Client>),
 }
 
 fn err(e: impl std::fmt::Display) -> String {
@@ -58,7 +58,7 @@ impl Conn {
     pub(crate) async fn connect(addr: &str, driver: Driver) -> Result<Conn, String> {
         match driver {
             Driver::Machine => Ok(Conn::Machine(Box::new(Raw::connect(addr).await?))),
-            Driver::Tokio => Client::connect(addr).await.map(Conn::Tokio).map_err(err),
+            Driver::Tokio => Client::connect(addr).await.map(|c| Conn::Tokio(Box::new(c))).map_err(err),
         }
     }
 
