@@ -165,10 +165,10 @@ mod tests {
             for (add, at) in ops {
                 if add && at % 5 == 0 && at < next {
                     // Anywhere below the highest, as kept expunged messages come.
-                    if !model.contains_key(&at) {
+                    if let std::collections::btree_map::Entry::Vacant(e) = model.entry(at) {
                         map.insert(at, at * 10);
                         set.insert(at);
-                        model.insert(at, at * 10);
+                        e.insert(at * 10);
                     }
                 } else if add {
                     map.insert(next, next * 10);
