@@ -36,6 +36,10 @@ server message as a response; each is re-encoded and parsed again to check the r
 trip. One line per message (`C ok ...`, `S ok ...`, or `C err OFFSET REASON`), then a
 summary.
 
+Inside AUTHENTICATE a client line is a SASL response when a server `+` asked for one; in a
+transcript with no S: lines, after AUTHENTICATE without an initial response. A line that
+cannot be a SASL response is parsed as a command.
+
 Exit status: 0 if every message parsed and round-tripped, 1 if not, 2 on a usage error or
 an unreadable FILE.
 ";

@@ -127,3 +127,18 @@ fn help_into_a_closed_pipe_ends_quietly() {
     }
 }
 
+#[test]
+fn decode_of_a_client_only_transcript_with_authenticate() {
+    let dir = std::env::temp_dir().join(format!("imapm-cli-test-auth-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("client.txt");
+    std::fs::write(
+        &file,
+        "C: a AUTHENTICATE PLAIN AGFsaWNlAHNlY3JldA==\nC: b SELECT INBOX\nC: c AUTHENTICATE PLAIN\nC: *\nC: d LOGOUT\n",
+    )
+    .expect("write transcript");
+    let o = imapm(&["decode", file.to_str().expect("utf-8 path")]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(stdout(&o).ends_with("5 messages, 5 parsed, 5 round-tripped, 0 errors\n"), "{}", stdout(&o));
+}
