@@ -8,32 +8,92 @@
 mod decode;
 mod serve;
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: imapm decode FILE | imapm serve [options]";
+const USAGE: &str = "usage: imapm decode FILE | imapm serve [options] | imapm --help | imapm --version";
+
+const HELP: &str = "\
+imapm: command-line tools for imap-machine
+
+usage:
+  imapm decode FILE       frame, parse and re-encode a C:/S: transcript
+  imapm serve [options]   a demo IMAP server on the in-memory store (127.0.0.1:1143)
+  imapm --help, -h        this text (also `imapm serve --help`, `imapm decode --help`)
+  imapm --version, -V     the version
+";
+
+const DECODE_HELP: &str = "\
+usage: imapm decode FILE
+
+Replays a transcript through the codec. Each line of FILE starts with `C: ` (client to
+server) or `S: ` (server to client); the rest of the line plus CRLF is bytes of that
+direction, literal payloads included. Lines starting with `#` are comments.
+
+Each direction is framed on its own, in file order. Every client message is parsed as a
+command (or, inside AUTHENTICATE and IDLE, as the SASL response or DONE it is), every
+server message as a response; each is re-encoded and parsed again to check the round
+trip. One line per message (`C ok ...`, `S ok ...`, or `C err OFFSET REASON`), then a
+summary.
+
+Inside AUTHENTICATE a client line is a SASL response when a server `+` asked for one; in a
+transcript with no S: lines, after AUTHENTICATE without an initial response. A line that
+cannot be a SASL response is parsed as a command.
+
+Exit status: 0 if every message parsed and round-tripped, 1 if not, 2 on a usage error or
+an unreadable FILE.
+";
+
+/// Writes `text` to stdout; a closed stdout is not an error.
+fn print(text: &str) -> ExitCode {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("imapm: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_help(arg: &str) -> bool {
+    matches!(arg, "--help" | "-h")
+}
+
+fn decode(path: &str) -> ExitCode {
+    let text = match std::fs::read(path) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("imapm: {path}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut out = io::stdout().lock();
+    let result = decode::run(&text, &mut out).and_then(|summary| out.flush().map(|()| summary));
+    match result {
+        Ok(summary) if summary.ok() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        // `imapm decode FILE | head`: the reader has all it wants.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("imapm: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("decode") if args.len() == 2 => match std::fs::read(&args[1]) {
-            Ok(text) => {
-                let mut out = std::io::stdout().lock();
-                match decode::run(&text, &mut out) {
-                    Ok(summary) if summary.ok() => ExitCode::SUCCESS,
-                    Ok(_) => ExitCode::FAILURE,
-                    Err(e) => {
-                        eprintln!("imapm: {e}");
-                        ExitCode::FAILURE
-                    }
-                }
-            }
-            Err(e) => {
-                eprintln!("imapm: {}: {e}", args[1]);
-                ExitCode::from(2)
-            }
-        },
-        Some("serve") => match serve::parse(&args[1..]) {
-            Ok(o) => match serve::run(o) {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        [h] if is_help(h) || *h == "help" => print(HELP),
+        ["--version" | "-V"] => print(&format!("imapm {}\n", env!("CARGO_PKG_VERSION"))),
+        ["decode", h] if is_help(h) => print(DECODE_HELP),
+        ["decode", path] => decode(path),
+        ["serve", rest @ ..] => match serve::parse(rest) {
+            Ok(serve::Parsed::Help) => print(serve::HELP),
+            Ok(serve::Parsed::Run(o)) => match serve::run(o) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("imapm serve: {e}");

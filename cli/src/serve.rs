@@ -31,9 +31,42 @@ pub(crate) struct ServeOptions {
 
 pub(crate) const USAGE: &str = "imapm serve [--listen ADDR] [--user NAME:PASS]... \
 [--tls-cert PEM --tls-key PEM [--tls-listen ADDR]] [--allow-insecure-auth] [--max-connections N (16384)] \
-[--threads N (one per core)] [--quiet] [--debug]";
+[--threads N (one per core)] [--quiet] [--debug] [--help]";
 
-pub(crate) fn parse(args: &[String]) -> Result<ServeOptions, String> {
+/// `imapm serve --help`.
+pub(crate) const HELP: &str = "\
+usage: imapm serve [options]
+
+A demo IMAP server on the in-memory store, with the demo user `username`, password
+`password`. One thread per core, each with its own listener; Ctrl-C says `* BYE` to
+every connection and exits.
+
+options:
+  --listen ADDR           where to listen (default 127.0.0.1:1143)
+  --user NAME:PASS        add a user (repeatable)
+  --tls-cert PEM          certificate chain for STARTTLS (with --tls-key)
+  --tls-key PEM           private key for STARTTLS (with --tls-cert)
+  --tls-listen ADDR       also listen for implicit TLS (IMAPS) on ADDR (needs --tls-cert)
+  --allow-insecure-auth   allow LOGIN and AUTHENTICATE without TLS even when TLS is
+                          configured (without TLS they are always allowed)
+  --max-connections N     at most N connections at once (default 16384; the open
+                          files limit is raised to fit)
+  --threads N             N server threads (default one per core)
+  --quiet                 no per-connection log lines
+  --debug                 log both directions on stderr, credentials redacted
+  --help, -h              this text
+";
+
+/// What the arguments of `imapm serve` ask for.
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    /// Run the server.
+    Run(ServeOptions),
+    /// Print [`HELP`].
+    Help,
+}
+
+pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
     let mut o = ServeOptions {
         listen: "127.0.0.1:1143".into(),
         tls_listen: None,
@@ -47,9 +80,10 @@ pub(crate) fn parse(args: &[String]) -> Result<ServeOptions, String> {
         threads: None,
     };
     let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = || it.next().cloned().ok_or_else(|| format!("{a} needs a value"));
-        match a.as_str() {
+    while let Some(&a) = it.next() {
+        let mut value = || it.next().map(|v| (*v).to_string()).ok_or_else(|| format!("{a} needs a value"));
+        match a {
+            "--help" | "-h" => return Ok(Parsed::Help),
             "--listen" => o.listen = value()?,
             "--tls-listen" => o.tls_listen = Some(value()?),
             "--tls-cert" => o.cert = Some(value()?.into()),
@@ -70,7 +104,7 @@ pub(crate) fn parse(args: &[String]) -> Result<ServeOptions, String> {
     if o.cert.is_some() != o.key.is_some() {
         return Err("--tls-cert and --tls-key go together".into());
     }
-    Ok(o)
+    Ok(Parsed::Run(o))
 }
 
 fn number(option: &str, v: &str) -> Result<usize, String> {

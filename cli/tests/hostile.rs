@@ -137,7 +137,7 @@ fn tls_files(dir: &std::path::Path) -> (String, String, std::sync::Arc<rustls::C
     let mut roots = rustls::RootCertStore::empty();
     roots.add(CertificateDer::from(key.cert.der().to_vec())).unwrap();
     let client =
-        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_root_certificates(roots)

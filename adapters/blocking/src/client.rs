@@ -101,11 +101,12 @@ impl Client {
     /// A rustls client configuration trusting the webpki roots.
     pub fn default_tls_config() -> Arc<rustls::ClientConfig> {
         let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-        let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        let config =
+            rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
+                .with_safe_default_protocol_versions()
+                .expect("aws-lc-rs supports the default versions")
+                .with_root_certificates(roots)
+                .with_no_client_auth();
         Arc::new(config)
     }
 

@@ -80,7 +80,7 @@ pub fn load_server_config(cert: &Path, key: &Path) -> io::Result<Arc<rustls::Ser
         .collect::<Result<_, _>>()
         .map_err(|e| invalid(&e))?;
     let key = PrivateKeyDer::from_pem_file(key).map_err(|e| invalid(&e))?;
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
         .with_safe_default_protocol_versions()
         .map_err(|e| invalid(&e))?
         .with_no_client_auth()

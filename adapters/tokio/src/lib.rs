@@ -1,5 +1,5 @@
 //! Async (tokio) adapters for [`imap_machine`]: an IMAP client and an IMAP server that
-//! drive the sans-I/O machines over tokio sockets, with TLS through tokio-rustls (ring).
+//! drive the sans-I/O machines over tokio sockets, with TLS through tokio-rustls (aws-lc-rs).
 //!
 //! - [`Client`]: `connect`, `connect_tls`, `starttls`, then typed async methods (`login`,
 //!   `list`, `select`, `fetch` as a stream, `search`, `store`, `copy`, `move` with a

@@ -1,4 +1,4 @@
-//! Helpers to build rustls configurations with the ring provider (the one this crate
+//! Helpers to build rustls configurations with the aws-lc-rs provider (the one this crate
 //! enables). Any `rustls` configuration works with the adapters; these cover the usual
 //! cases.
 
@@ -11,9 +11,9 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::Error;
 
-/// The ring crypto provider.
+/// The aws-lc-rs crypto provider (with the post-quantum X25519MLKEM768 key exchange).
 pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
 fn tls_err(e: impl std::fmt::Display) -> Error {
@@ -25,7 +25,7 @@ pub fn client_config() -> Arc<rustls::ClientConfig> {
     let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
     let config = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .expect("ring supports the default protocol versions")
+        .expect("aws-lc-rs supports the default protocol versions")
         .with_root_certificates(roots)
         .with_no_client_auth();
     Arc::new(config)
@@ -150,7 +150,7 @@ impl rustls::client::danger::ServerCertVerifier for Pinned {
 /// an end entity). The name is not checked — the pin is stronger.
 ///
 /// # Errors
-/// [`Error::Tls`] if the ring provider can't build the configuration.
+/// [`Error::Tls`] if the aws-lc-rs provider can't build the configuration.
 pub fn client_config_pinned(
     certs: impl IntoIterator<Item = CertificateDer<'static>>,
 ) -> Result<Arc<rustls::ClientConfig>, Error> {

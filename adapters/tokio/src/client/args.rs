@@ -46,8 +46,24 @@ impl IntoMailbox for &Mailbox {
     }
 }
 
-/// A sequence set argument: `"1:*"`, `"2,4:6"`, a number, a range, a list of numbers or
-/// a [`SequenceSet`].
+/// A sequence set argument: `"1:*"`, `"2,4:6"` (a `&str`, a `String` or a `&String`), a
+/// number, a range (`2..=5` is `2:5`, `100..` is `100:*`), a list of numbers or a
+/// [`SequenceSet`].
+///
+/// ```no_run
+/// # async fn f(client: &imap_machine_tokio::Client) -> Result<(), imap_machine_tokio::Error> {
+/// let set: String = format!("{}:{}", 1, 10);
+/// client.uid_fetch(&set, "(FLAGS)").await?;
+/// client.uid_fetch(set, "(FLAGS)").await?;
+/// client.uid_fetch("1:*", "(FLAGS)").await?;
+/// client.uid_fetch(7, "(FLAGS)").await?;
+/// client.uid_fetch(2..=5, "(FLAGS)").await?;
+/// client.uid_fetch(100.., "(FLAGS)").await?;
+/// client.uid_fetch(&[1, 3, 4][..], "(FLAGS)").await?;
+/// client.uid_fetch(&vec![1, 3, 4], "(FLAGS)").await?;
+/// # Ok(())
+/// # }
+/// ```
 pub trait IntoSequenceSet {
     /// The set.
     fn into_sequence_set(self) -> Result<SequenceSet, Error>;
@@ -56,6 +72,18 @@ pub trait IntoSequenceSet {
 impl IntoSequenceSet for &str {
     fn into_sequence_set(self) -> Result<SequenceSet, Error> {
         self.parse().map_err(|e| invalid("sequence set", e))
+    }
+}
+
+impl IntoSequenceSet for &String {
+    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+        self.as_str().into_sequence_set()
+    }
+}
+
+impl IntoSequenceSet for String {
+    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+        self.as_str().into_sequence_set()
     }
 }
 
@@ -85,6 +113,15 @@ impl IntoSequenceSet for std::ops::RangeInclusive<u32> {
     fn into_sequence_set(self) -> Result<SequenceSet, Error> {
         let (a, b) = (nz(*self.start())?, nz(*self.end())?);
         SequenceSet::new(vec![Sequence::Range(SeqNumber::Value(a), SeqNumber::Value(b))])
+            .map_err(|e| invalid("sequence set", e))
+    }
+}
+
+/// `a..` is `a:*`.
+impl IntoSequenceSet for std::ops::RangeFrom<u32> {
+    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+        let a = nz(self.start)?;
+        SequenceSet::new(vec![Sequence::Range(SeqNumber::Value(a), SeqNumber::Asterisk)])
             .map_err(|e| invalid("sequence set", e))
     }
 }
@@ -283,5 +320,40 @@ impl FetchItemsExt for [FetchItem] {
             FetchItem::BodySection { section: s, origin: None, data: Some(d) } if s == section => Some(d.as_bytes()),
             _ => None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(s: impl IntoSequenceSet) -> String {
+        s.into_sequence_set().expect("a valid set").to_string()
+    }
+
+    #[test]
+    fn sequence_set_arguments() {
+        let owned = String::from("2,4:6");
+        assert_eq!(set(&owned), "2,4:6");
+        assert_eq!(set(owned.clone()), "2,4:6");
+        assert_eq!(set(owned.as_str()), "2,4:6");
+        assert_eq!(set("1:*"), "1:*");
+        assert_eq!(set(7), "7");
+        assert_eq!(set(2..=5), "2:5");
+        assert_eq!(set(100..), "100:*");
+        assert_eq!(set(&[1, 3, 4][..]), "1,3:4");
+        assert_eq!(set(&vec![4, 3, 1]), "1,3:4");
+        let parsed: SequenceSet = "3:4".parse().expect("set");
+        assert_eq!(set(&parsed), "3:4");
+        assert_eq!(set(parsed), "3:4");
+    }
+
+    #[test]
+    fn invalid_sequence_set_arguments() {
+        assert!(String::from("1:x").into_sequence_set().is_err());
+        assert!((&String::new()).into_sequence_set().is_err());
+        assert!(0.into_sequence_set().is_err());
+        assert!((0..).into_sequence_set().is_err());
+        assert!((0..=3).into_sequence_set().is_err());
     }
 }
