@@ -70,3 +70,39 @@ async fn idle_reports_only_what_comes_after_it_began() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn body_of_a_partial_fetch() {
+    use imap_machine_tokio::FetchItemsExt;
+    let srv = server().await;
+    timed(async {
+        let a = login(srv.addr).await;
+        a.select("INBOX").await.unwrap();
+        let got = a.fetch(1, "BODY.PEEK[]<0.20>").await.unwrap().collect().await.unwrap();
+        let body = got[0].1.body().expect("the partial body");
+        assert_eq!(body, b"From: imap-machine <");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn argument_and_state_errors_come_at_once_and_name_the_argument() {
+    let srv = server().await;
+    timed(async {
+        let c = imap_machine_tokio::Client::connect(srv.addr).await.unwrap();
+        // Before login, FETCH fails like STORE does: at the call, not later in the stream.
+        assert!(c.fetch(1, "FLAGS").await.is_err());
+        assert!(c.store(1, imap_machine::types::StoreKind::Add, &[Flag::Seen]).await.is_err());
+        c.login("username", "password").await.unwrap();
+        c.select("INBOX").await.unwrap();
+        // A list without parentheses is the list the user meant.
+        let got = c.fetch("1:*", "ENVELOPE FLAGS").await.unwrap().collect().await.unwrap();
+        assert_eq!(got.len(), 1);
+        // A bad attribute is named in the user's own text.
+        let Err(e) = c.fetch(1, "(FLAGS ENVELOOPE)").await else { panic!("accepted") };
+        let e = e.to_string();
+        assert!(e.contains("(FLAGS ENVELOOPE)") && e.contains("character 8"), "{e}");
+        assert!(!e.contains("byte"), "{e}");
+    })
+    .await;
+}

@@ -319,7 +319,8 @@ async fn errors_are_typed() {
         let c = login(srv.addr).await;
         assert!(matches!(c.select("No/Such").await, Err(Error::No(_))));
         assert_eq!(c.state(), State::Authenticated);
-        assert!(matches!(c.fetch("1", "UID").await.unwrap().next().await, Some(Err(Error::Protocol(_)))));
+        // FETCH in the wrong state fails at the call, as every other command does.
+        assert!(matches!(c.fetch("1", "UID").await, Err(Error::Protocol(_))));
         assert!(matches!(c.fetch("x", "UID").await, Err(Error::InvalidArgument(_))));
         assert!(matches!(c.fetch("1", "(NOPE)").await, Err(Error::InvalidArgument(_))));
         c.create("Projects/2026").await.unwrap();

@@ -158,9 +158,16 @@ impl IntoSequenceSet for &Vec<u32> {
 
 /// Parses `rest` as the arguments of a command `verb`, through the core's command
 /// parser (so the text is exactly what a server would accept).
-fn parse_args(verb: &str, rest: &str) -> Result<CommandBody, Error> {
-    let line = Bytes::from(format!("x {verb} {rest}\r\n"));
-    parse_command(&line).map(|c| c.body).map_err(|e| invalid(verb, e))
+/// Parses `user` as the arguments of `verb` (after `fixed`, arguments the library adds);
+/// an error names the user's text and the character in it, not a line the library built.
+fn parse_args(verb: &str, what: &str, fixed: &str, user: &str) -> Result<CommandBody, Error> {
+    let prefix = format!("x {verb} {fixed}");
+    let line = Bytes::from(format!("{prefix}{user}\r\n"));
+    parse_command(&line).map(|c| c.body).map_err(|e| {
+        let at = e.offset.saturating_sub(prefix.len());
+        let why = if at >= user.len() { "it ends too early or has extra text".to_string() } else { e.kind.to_string() };
+        Error::InvalidArgument(format!("{what} {user:?}: at character {}: {why}", at + 1))
+    })
 }
 
 /// What FETCH asks for: `"(UID FLAGS BODY.PEEK[])"`, `"ALL"`, one attribute, a list,
@@ -172,7 +179,16 @@ pub trait IntoFetchAttributes {
 
 impl IntoFetchAttributes for &str {
     fn into_fetch_attributes(self) -> Result<FetchAttributes, Error> {
-        match parse_args("FETCH", &format!("1 {self}"))? {
+        // `"ENVELOPE FLAGS"` means the list `(ENVELOPE FLAGS)`.
+        let text = self.trim();
+        let listed;
+        let text = if text.contains(char::is_whitespace) && !text.starts_with('(') {
+            listed = format!("({text})");
+            listed.as_str()
+        } else {
+            text
+        };
+        match parse_args("FETCH", "fetch attributes", "1 ", text)? {
             CommandBody::Fetch { attributes, .. } => Ok(attributes),
             _ => Err(Error::InvalidArgument("fetch attributes".into())),
         }
@@ -214,7 +230,7 @@ pub trait IntoSearchCriteria {
 
 impl IntoSearchCriteria for &str {
     fn into_search_criteria(self) -> Result<Vec<SearchKey>, Error> {
-        match parse_args("SEARCH", self)? {
+        match parse_args("SEARCH", "search criteria", "", self)? {
             CommandBody::Search { criteria, .. } => Ok(criteria),
             _ => Err(Error::InvalidArgument("search criteria".into())),
         }
@@ -250,7 +266,8 @@ pub trait FetchItemsExt {
     fn size(&self) -> Option<u32>;
     /// `INTERNALDATE`
     fn internal_date(&self) -> Option<&DateTime>;
-    /// The whole message: `BODY[]` or `RFC822`.
+    /// The whole message (`BODY[]` or `RFC822`), or the part a partial fetch asked for
+    /// (`BODY[]<0.20>`).
     fn body(&self) -> Option<&[u8]>;
     /// `BODY[section]`
     fn section(&self, section: &Section) -> Option<&[u8]>;
@@ -317,7 +334,8 @@ impl FetchItemsExt for [FetchItem] {
 
     fn section(&self, section: &Section) -> Option<&[u8]> {
         self.iter().find_map(|i| match i {
-            FetchItem::BodySection { section: s, origin: None, data: Some(d) } if s == section => Some(d.as_bytes()),
+            // A partial fetch (`BODY[]<0.20>`) answers with its origin: the data is the same.
+            FetchItem::BodySection { section: s, data: Some(d), .. } if s == section => Some(d.as_bytes()),
             _ => None,
         })
     }

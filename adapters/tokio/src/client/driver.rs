@@ -40,7 +40,7 @@ pub(crate) enum FetchMsg {
 #[derive(Debug)]
 pub(crate) enum Request {
     Command { body: CommandBody, reply: Reply },
-    Fetch { body: CommandBody, tx: mpsc::Sender<FetchMsg> },
+    Fetch { body: CommandBody, tx: mpsc::Sender<FetchMsg>, sent: oneshot::Sender<Result<(), Error>> },
     Authenticate { auth: Authenticator, responder: Option<Responder>, reply: Reply },
     StartTls { name: ServerName<'static>, config: Arc<rustls::ClientConfig>, reply: Reply },
     Idle { reply: oneshot::Sender<Result<(), Error>> },
@@ -124,8 +124,8 @@ impl Request {
             Request::Command { reply, .. } | Request::Authenticate { reply, .. } | Request::StartTls { reply, .. } => {
                 let _ = reply.send(Err(e));
             }
-            Request::Fetch { tx, .. } => {
-                let _ = tx.try_send(FetchMsg::Done(Err(e)));
+            Request::Fetch { sent, .. } => {
+                let _ = sent.send(Err(e));
             }
             Request::Idle { reply } => {
                 let _ = reply.send(Err(e));
@@ -465,13 +465,17 @@ impl Driver {
                     }
                 }
             }
-            Request::Fetch { body, tx } => match self.machine.send(body) {
+            Request::Fetch { body, tx, sent } => match self.machine.send(body) {
                 Ok(id) => {
                     let mut inf = Inflight::new(Class::Fetch, None);
                     inf.fetch = Some(FetchSink { tx });
                     self.inflight.insert(id, inf);
+                    let _ = sent.send(Ok(()));
                 }
-                Err(e) => self.deliver(&tx, FetchMsg::Done(Err(e.into()))),
+                // Refused at once (wrong state, closed), as every other command is.
+                Err(e) => {
+                    let _ = sent.send(Err(e.into()));
+                }
             },
             Request::Authenticate { auth, responder, reply } => match self.machine.authenticate(auth) {
                 Ok(id) => {

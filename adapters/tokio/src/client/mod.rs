@@ -668,7 +668,9 @@ impl Client {
     ) -> Result<FetchStream, Error> {
         let (tx, rx) = mpsc::channel(self.fetch_buffer);
         let body = CommandBody::Fetch { set, attributes, uid };
-        self.requests.send(Request::Fetch { body, tx }).await.map_err(|_| Error::Closed)?;
+        let (sent, accepted) = oneshot::channel();
+        self.requests.send(Request::Fetch { body, tx, sent }).await.map_err(|_| Error::Closed)?;
+        self.wait(accepted).await??;
         Ok(FetchStream { rx, timeout: self.command_timeout, finished: false })
     }
 
