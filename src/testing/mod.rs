@@ -19,6 +19,9 @@
 //!     imap_machine::client::Event::CommandCompleted { id: done, .. } if *done == id)));
 //! ```
 
+#[cfg(any(test, feature = "proptest"))]
+pub mod conformance;
+
 use std::time::Instant;
 
 use bytes::BytesMut;

@@ -1,0 +1,499 @@
+//! A backend conformance suite: the multi-session model checks of a shared mailbox, from
+//! the clients' side, against any [`Backend`]. A backend's own tests call
+//! [`check_backend`]; the memory backend runs it (`store/model.rs`), and every later
+//! backend must too. Behind the `proptest` feature outside this crate's tests.
+//!
+//! 2–4 sessions, each a client machine and a server machine in a [`Pair`] with its own
+//! [`Session`], run random interleavings of APPEND, STORE (all six forms, with keywords, by
+//! sequence number and by UID), EXPUNGE, UID EXPUNGE, MOVE and COPY (into the mailbox itself
+//! and elsewhere), FETCH (with the implicit `\Seen`), SEARCH, NOOP and IDLE, with no NOOP
+//! between operations. Each client's view is built only from the untagged responses it
+//! received (EXISTS, EXPUNGE, FETCH UID/FLAGS, FLAGS) and checked after every step:
+//! - sequence numbers never shift without an EXPUNGE: EXISTS never shrinks the view, an
+//!   EXPUNGE or FETCH names a message in it, a UID once learnt for a message stays;
+//! - no keyword arrives in FETCH before `* FLAGS` listed it (RFC 3501 §7.2.6);
+//! - every command answers OK: in particular no `NO [EXPUNGEISSUED]` for a message the
+//!   client still sees (RFC 2180 §4.1.1, §4.2.1, §4.4.2);
+//! - no message is `\Recent` in two sessions (RFC 3501 §2.3.2).
+//!
+//! After a final NOOP in every session, each view equals a fresh `FETCH 1:* (UID FLAGS)`
+//! and every other session's view, and each message is `\Recent` in exactly one session.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use imap_machine::store::memory::MemoryBackend;
+//! use imap_machine::testing::conformance::{check_backend, Fixture};
+//! check_backend(8, || {
+//!     let backend = MemoryBackend::new();
+//!     backend.add_user("joe", "secret");
+//!     Fixture { backend: Arc::new(backend), username: "joe".into(), password: "secret".into() }
+//! });
+//! ```
+
+// The suite stands in for the embedder, which owns the clock.
+#![allow(clippy::disallowed_methods)]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+
+use crate::client::{self, ClientOptions, CommandId};
+use crate::store::{Backend, Session};
+use crate::testing::{Chunking, Pair};
+use crate::types::*;
+
+/// A fresh backend for one case, and the user whose INBOX (empty) the sessions share.
+#[derive(Debug)]
+pub struct Fixture<B: Backend> {
+    /// The backend.
+    pub backend: Arc<B>,
+    /// The user name.
+    pub username: String,
+    /// The password.
+    pub password: String,
+}
+
+/// Runs `cases` random cases against fresh fixtures from `make`, each whole, one byte at a
+/// time and in random chunks (which must tell every client the same), without a step
+/// budget or with steps of 1–3 messages. Panics with the smallest failing case.
+pub fn check_backend<B: Backend>(cases: u32, make: impl Fn() -> Fixture<B>) {
+    let mut runner = TestRunner::new(Config { cases, ..Config::default() });
+    let strategy =
+        (2usize..=4, proptest::collection::vec(op(), 1..40), any::<u64>(), prop_oneof![Just(0usize), 1usize..4]);
+    let result = runner.run(&strategy, |(n, ops, seed, step)| check_case(&make, n, &ops, seed, step));
+    if let Err(e) = result {
+        panic!("backend conformance: {e}");
+    }
+}
+
+/// One case under the three chunkings.
+pub fn check_case<B: Backend>(
+    make: &impl Fn() -> Fixture<B>,
+    n: usize,
+    ops: &[(usize, Op)],
+    seed: u64,
+    step: usize,
+) -> Result<(), TestCaseError> {
+    let whole =
+        run(&make(), n, ops, Chunking::Whole, step).map_err(|e| TestCaseError::fail(format!("step {step}: {e}")))?;
+    for chunking in [Chunking::OneByte, Chunking::Random(seed)] {
+        let other =
+            run(&make(), n, ops, chunking, step).map_err(|e| TestCaseError::fail(format!("{chunking:?}: {e}")))?;
+        if other != whole {
+            return Err(TestCaseError::fail(format!("{chunking:?} told the clients otherwise than whole")));
+        }
+    }
+    Ok(())
+}
+
+/// What one client knows of one message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Slot {
+    uid: Option<u32>,
+    /// The flags it was last told (without `\Recent`), sorted.
+    flags: Option<Vec<Flag>>,
+}
+
+struct Conn<B: Backend> {
+    pair: Pair,
+    session: Session<B>,
+    woken: Arc<AtomicBool>,
+    view: Vec<Slot>,
+    /// The flags of the last `* FLAGS`.
+    announced: Vec<Flag>,
+    idle: Option<CommandId>,
+    /// Events already folded into the view.
+    read: usize,
+}
+
+/// Violations, as text: a failing case shows every one.
+type Verdict = Result<(), String>;
+
+fn sorted(mut v: Vec<Flag>) -> Vec<Flag> {
+    v.sort_by_key(|f| f.to_string());
+    v.dedup();
+    v
+}
+
+impl<B: Backend> Conn<B> {
+    fn new(backend: &Arc<B>, chunking: Chunking, step: usize) -> Self {
+        let mut options = Session::server_options(&**backend);
+        options.allow_insecure_auth = true;
+        let mut pair = Pair::new(ClientOptions::default(), options, Instant::now());
+        pair.chunking = chunking;
+        let mut session = Session::new(backend.clone());
+        session.set_step(step);
+        let woken = Arc::new(AtomicBool::new(false));
+        let w = woken.clone();
+        session.set_notifier(Arc::new(move || w.store(true, Ordering::SeqCst)));
+        Conn { pair, session, woken, view: Vec::new(), announced: Vec::new(), idle: None, read: 0 }
+    }
+
+    /// Moves bytes both ways and lets the session work until it has nothing left, as an
+    /// adapter does (with a step budget, in several resumes).
+    fn drive(&mut self) {
+        loop {
+            let session = &mut self.session;
+            self.pair.drive_with(|server, event| session.handle(server, event));
+            if !self.session.has_work() {
+                break;
+            }
+            self.session.resume(&mut self.pair.server);
+        }
+    }
+
+    /// Folds new events into the view, checking each; returns the tagged completions.
+    fn absorb(
+        &mut self,
+        who: usize,
+        recent: &mut HashMap<u32, usize>,
+    ) -> Result<Vec<(CommandId, StatusResponse)>, String> {
+        let mut done = Vec::new();
+        let events: Vec<client::Event> = self.pair.client_events[self.read..].to_vec();
+        self.read = self.pair.client_events.len();
+        for e in events {
+            match e {
+                client::Event::CommandCompleted { id, status } => done.push((id, status)),
+                client::Event::Data { data, .. } => self.data(who, data, recent)?,
+                _ => {}
+            }
+        }
+        Ok(done)
+    }
+
+    fn data(&mut self, who: usize, d: Data, recent: &mut HashMap<u32, usize>) -> Verdict {
+        match d {
+            Data::Exists(n) => {
+                let n = n as usize;
+                if n < self.view.len() {
+                    return Err(format!("session {who}: EXISTS {n} below the {} messages it holds", self.view.len()));
+                }
+                self.view.resize(n, Slot::default());
+            }
+            Data::Expunge(seq) => {
+                let k = seq.get() as usize;
+                if k > self.view.len() {
+                    return Err(format!("session {who}: EXPUNGE {k} of {} messages", self.view.len()));
+                }
+                self.view.remove(k - 1);
+            }
+            Data::Flags(flags) => self.announced = flags,
+            Data::Fetch { seq, items } => {
+                let k = seq.get() as usize;
+                if k > self.view.len() {
+                    return Err(format!("session {who}: FETCH {k} of {} messages", self.view.len()));
+                }
+                let uid = items.iter().find_map(|i| if let FetchItem::Uid(u) = i { Some(*u) } else { None });
+                if let Some(u) = uid {
+                    match self.view[k - 1].uid {
+                        Some(known) if known != u => {
+                            return Err(format!("session {who}: message {k} was UID {known}, now told UID {u}"))
+                        }
+                        _ => self.view[k - 1].uid = Some(u),
+                    }
+                    let before = self.view[..k - 1].iter().rev().find_map(|s| s.uid);
+                    let after = self.view[k..].iter().find_map(|s| s.uid);
+                    if before.is_some_and(|b| b >= u) || after.is_some_and(|a| a <= u) {
+                        return Err(format!("session {who}: UID {u} at {k} out of order"));
+                    }
+                }
+                for i in &items {
+                    let FetchItem::Flags(ff) = i else { continue };
+                    let mut flags = Vec::new();
+                    for f in ff {
+                        match f {
+                            FlagFetch::Recent => {
+                                if let Some(u) = self.view[k - 1].uid {
+                                    let first = *recent.entry(u).or_insert(who);
+                                    if first != who {
+                                        return Err(format!("UID {u} \\Recent in sessions {first} and {who}"));
+                                    }
+                                }
+                            }
+                            FlagFetch::Flag(f) => {
+                                if matches!(f, Flag::Keyword(_)) && !self.announced.contains(f) {
+                                    return Err(format!("session {who}: keyword {f} in FETCH before FLAGS listed it"));
+                                }
+                                flags.push(f.clone());
+                            }
+                        }
+                    }
+                    self.view[k - 1].flags = Some(sorted(flags));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// One step of a session, as the strategy [`op`] draws it.
+#[derive(Clone, Debug)]
+///
+/// `at` picks messages in the session's view (modulo its size), `flags` a subset of
+/// `\Seen`, `\Flagged`, `\Deleted`, `$label1` and `work` (one bit each).
+#[allow(missing_docs)]
+pub enum Op {
+    /// APPEND to INBOX with these flags.
+    Append { flags: u8 },
+    /// STORE: `kind` 0 FLAGS, 1 +FLAGS, 2 -FLAGS; `n` messages.
+    Store { kind: u8, silent: bool, uid: bool, at: u16, n: u8, flags: u8 },
+    /// EXPUNGE, or UID EXPUNGE of up to three messages.
+    Expunge { uid: bool, at: u16 },
+    /// COPY or MOVE of up to two messages, into INBOX itself or Trash.
+    Transfer { copy: bool, into_self: bool, uid: bool, at: u16 },
+    /// FETCH (UID FLAGS, and BODY[] if `body`) of `1:*` or up to three messages.
+    Fetch { at: u16, all: bool, body: bool, uid: bool },
+    /// SEARCH KEYWORD work.
+    Search { uid: bool },
+    /// NOOP.
+    Noop,
+    /// IDLE until the session's next step.
+    Idle,
+}
+
+/// A step: which session (modulo the count) and what it does.
+pub fn op() -> impl Strategy<Value = (usize, Op)> {
+    let op = prop_oneof![
+        3 => any::<u8>().prop_map(|flags| Op::Append { flags }),
+        5 => (0u8..3, any::<bool>(), any::<bool>(), any::<u16>(), 1u8..4, any::<u8>())
+            .prop_map(|(kind, silent, uid, at, n, flags)| Op::Store { kind, silent, uid, at, n, flags }),
+        2 => (any::<bool>(), any::<u16>()).prop_map(|(uid, at)| Op::Expunge { uid, at }),
+        2 => (any::<bool>(), any::<bool>(), any::<bool>(), any::<u16>())
+            .prop_map(|(copy, into_self, uid, at)| Op::Transfer { copy, into_self, uid, at }),
+        3 => (any::<u16>(), any::<bool>(), any::<bool>(), any::<bool>())
+            .prop_map(|(at, all, body, uid)| Op::Fetch { at, all, body, uid }),
+        1 => any::<bool>().prop_map(|uid| Op::Search { uid }),
+        1 => Just(Op::Noop),
+        1 => Just(Op::Idle),
+    ];
+    (0usize..4, op)
+}
+
+/// The flags a bit pattern picks: three system flags and two keywords.
+fn flag_set(bits: u8) -> Vec<Flag> {
+    let all = [Flag::Seen, Flag::Flagged, Flag::Deleted, Flag::parse("$label1").unwrap(), Flag::parse("work").unwrap()];
+    all.into_iter().enumerate().filter(|(k, _)| bits & (1 << k) != 0).map(|(_, f)| f).collect()
+}
+
+fn set(v: &[u32]) -> SequenceSet {
+    v.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(",").parse().expect("a valid set")
+}
+
+/// One run of `ops` by `n` sessions on the fixture's backend, whose user must have an
+/// empty INBOX; returns what every client was told (to compare chunkings), or the first
+/// violation.
+pub fn run<B: Backend>(
+    fixture: &Fixture<B>,
+    n: usize,
+    ops: &[(usize, Op)],
+    chunking: Chunking,
+    step: usize,
+) -> Result<Vec<Vec<client::Event>>, String> {
+    let b = fixture.backend.clone();
+    let user = b.login(&fixture.username, &fixture.password).map_err(|e| format!("login: {e}"))?;
+    match b.create(&user, "Trash") {
+        Ok(()) | Err(crate::store::StoreError::AlreadyExists) => {}
+        Err(e) => return Err(format!("CREATE Trash: {e}")),
+    }
+    let mut conns: Vec<Conn<B>> = (0..n).map(|_| Conn::new(&b, chunking, step)).collect();
+    let mut recent: HashMap<u32, usize> = HashMap::new();
+    for (who, c) in conns.iter_mut().enumerate() {
+        for body in [
+            CommandBody::Login {
+                username: IString::try_from(fixture.username.clone()).map_err(|e| e.to_string())?,
+                password: Secret::new(IString::try_from(fixture.password.clone()).map_err(|e| e.to_string())?),
+            },
+            CommandBody::Select { mailbox: Mailbox::Inbox },
+        ] {
+            command(c, who, body, &mut recent)?;
+        }
+    }
+    let mut appended = 0;
+    for (who, op) in ops {
+        let who = who % n;
+        let c = &mut conns[who];
+        if let Some(id) = c.idle.take() {
+            c.pair.client.idle_done(id).map_err(|e| e.to_string())?;
+            c.drive();
+            expect_ok(c, who, id, &mut recent)?;
+        }
+        let len = c.view.len() as u32;
+        let pick = |c: &Conn<B>, at: u16, count: u8, uid: bool| -> Option<Vec<u32>> {
+            if len == 0 {
+                return None;
+            }
+            let out: Vec<u32> = (0..u32::from(count))
+                .map(|j| (u32::from(at) + j * 7) % len)
+                .map(|k| if uid { c.view[k as usize].uid.unwrap_or(0) } else { k + 1 })
+                .filter(|v| *v != 0)
+                .collect();
+            (!out.is_empty()).then(|| {
+                let mut out = out;
+                out.sort_unstable();
+                out.dedup();
+                out
+            })
+        };
+        let body = match op {
+            Op::Append { flags } => {
+                appended += 1;
+                let text =
+                    format!("From: s{who}@example.org\r\nSubject: message {appended}\r\n\r\nbody {appended}\r\n");
+                CommandBody::Append {
+                    mailbox: Mailbox::Inbox,
+                    flags: flag_set(*flags),
+                    date: None,
+                    message: Literal::new(Bytes::from(text)).expect("a literal"),
+                }
+            }
+            Op::Store { kind, silent, uid, at, n, flags } => {
+                let Some(targets) = pick(c, *at, *n, *uid) else { continue };
+                let kind = [StoreKind::Replace, StoreKind::Add, StoreKind::Remove][*kind as usize];
+                let flags = flag_set(*flags);
+                let body =
+                    CommandBody::Store { set: set(&targets), kind, silent: *silent, flags: flags.clone(), uid: *uid };
+                command(c, who, body, &mut recent)?;
+                if *silent {
+                    // The client applies what it asked for to what it knew.
+                    for t in &targets {
+                        let k =
+                            if *uid { c.view.iter().position(|s| s.uid == Some(*t)) } else { Some(*t as usize - 1) };
+                        if let Some(slot) = k.and_then(|k| c.view.get_mut(k)) {
+                            if let Some(known) = slot.flags.as_mut() {
+                                match kind {
+                                    StoreKind::Replace => *known = flags.clone(),
+                                    StoreKind::Add => known.extend(flags.iter().cloned()),
+                                    StoreKind::Remove => known.retain(|f| !flags.contains(f)),
+                                }
+                                *known = sorted(std::mem::take(known));
+                            }
+                        }
+                    }
+                }
+                wake_all(&mut conns, &mut recent)?;
+                continue;
+            }
+            Op::Expunge { uid: false, .. } => CommandBody::Expunge,
+            Op::Expunge { uid: true, at } => {
+                let Some(targets) = pick(c, *at, 3, true) else { continue };
+                CommandBody::UidExpunge { set: set(&targets) }
+            }
+            Op::Transfer { copy, into_self, uid, at } => {
+                let Some(targets) = pick(c, *at, 2, *uid) else { continue };
+                let mailbox = if *into_self { Mailbox::Inbox } else { Mailbox::from_utf8("Trash").expect("a name") };
+                if *copy {
+                    CommandBody::Copy { set: set(&targets), mailbox, uid: *uid }
+                } else {
+                    CommandBody::Move { set: set(&targets), mailbox, uid: *uid }
+                }
+            }
+            Op::Fetch { at, all, body, uid } => {
+                // `1:*` of an empty view is BAD: there is no message 1.
+                let targets = if *all && len > 0 { Some(vec![]) } else { pick(c, *at, 3, *uid) };
+                let Some(targets) = targets else { continue };
+                let set = if targets.is_empty() { SequenceSet::all() } else { set(&targets) };
+                let mut atts = vec![FetchAttribute::Uid, FetchAttribute::Flags];
+                if *body {
+                    atts.push(FetchAttribute::BodySection { peek: false, section: Section::default(), partial: None });
+                }
+                CommandBody::Fetch { set, attributes: FetchAttributes::List(atts), uid: *uid }
+            }
+            Op::Search { uid } => CommandBody::Search {
+                charset: None,
+                criteria: vec![SearchKey::Keyword(Atom::from_static("work"))],
+                uid: *uid,
+            },
+            Op::Noop => CommandBody::Noop,
+            Op::Idle => {
+                let id = c.pair.client.idle(c.pair.now).map_err(|e| e.to_string())?;
+                c.drive();
+                c.idle = Some(id);
+                c.absorb(who, &mut recent)?;
+                continue;
+            }
+        };
+        command(c, who, body, &mut recent)?;
+        wake_all(&mut conns, &mut recent)?;
+    }
+    // The end: every session hears everything, then its view must be the truth.
+    for (who, c) in conns.iter_mut().enumerate() {
+        if let Some(id) = c.idle.take() {
+            c.pair.client.idle_done(id).map_err(|e| e.to_string())?;
+            c.drive();
+            expect_ok(c, who, id, &mut recent)?;
+        }
+        command(c, who, CommandBody::Noop, &mut recent)?;
+    }
+    let mut views = Vec::new();
+    for (who, c) in conns.iter_mut().enumerate() {
+        let told = c.view.clone();
+        if !told.is_empty() {
+            let atts = FetchAttributes::List(vec![FetchAttribute::Uid, FetchAttribute::Flags]);
+            command(c, who, CommandBody::Fetch { set: SequenceSet::all(), attributes: atts, uid: false }, &mut recent)?;
+        }
+        let fresh = c.view.clone();
+        if fresh.iter().any(|s| s.uid.is_none() || s.flags.is_none()) {
+            return Err(format!("session {who}: FETCH 1:* left gaps: {fresh:?}"));
+        }
+        for (k, (t, f)) in told.iter().zip(&fresh).enumerate() {
+            if t.uid.is_some_and(|u| Some(u) != f.uid)
+                || t.flags.as_ref().is_some_and(|fl| Some(fl) != f.flags.as_ref())
+            {
+                return Err(format!("session {who}: message {} told {t:?}, truth {f:?}", k + 1));
+            }
+        }
+        views.push(fresh);
+    }
+    for (who, v) in views.iter().enumerate().skip(1) {
+        if *v != views[0] {
+            return Err(format!("sessions 0 and {who} disagree:\n{:?}\n{v:?}", views[0]));
+        }
+    }
+    for slot in &views[0] {
+        let u = slot.uid.expect("checked");
+        if !recent.contains_key(&u) {
+            return Err(format!("UID {u} \\Recent in no session"));
+        }
+    }
+    Ok(conns.into_iter().map(|c| c.pair.client_events).collect())
+}
+
+/// Sends a command, drives, folds the answer into the view; it must be OK.
+fn command<B: Backend>(
+    c: &mut Conn<B>,
+    who: usize,
+    body: CommandBody,
+    recent: &mut HashMap<u32, usize>,
+) -> Result<(), String> {
+    let what = format!("{body:?}");
+    let id = c.pair.client.send(body).map_err(|e| format!("{what}: {e}"))?;
+    c.drive();
+    expect_ok(c, who, id, recent).map_err(|e| format!("{what}: {e}"))
+}
+
+fn expect_ok<B: Backend>(c: &mut Conn<B>, who: usize, id: CommandId, recent: &mut HashMap<u32, usize>) -> Verdict {
+    let done = c.absorb(who, recent)?;
+    match done.iter().find(|(d, _)| *d == id) {
+        Some((_, st)) if st.kind == StatusKind::Ok => Ok(()),
+        Some((_, st)) => Err(format!("session {who}: answered {st:?}")),
+        None => Err(format!("session {who}: no answer")),
+    }
+}
+
+/// What an adapter does for a connection in IDLE when its notifier fires.
+fn wake_all<B: Backend>(conns: &mut [Conn<B>], recent: &mut HashMap<u32, usize>) -> Verdict {
+    for (who, c) in conns.iter_mut().enumerate() {
+        if c.woken.swap(false, Ordering::SeqCst) && c.idle.is_some() {
+            c.session.poll_updates(&mut c.pair.server);
+            c.drive();
+            c.absorb(who, recent)?;
+        }
+    }
+    Ok(())
+}
