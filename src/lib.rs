@@ -1,21 +1,57 @@
 //! # imap-machine
 //!
-//! A sans-I/O IMAP4rev1 library (RFC 3501, with the IMAP4rev2-era extensions listed in
-//! the README): a codec for every command and response, and — in later layers — client
-//! and server state machines and a mail-store engine. The core does no I/O, reads no
-//! clock and spawns nothing; adapters in separate crates drive sockets around it.
+//! A sans-I/O IMAP library (IMAP4rev1, RFC 3501, with the extensions listed in the
+//! README) for building clients and servers. The core does no I/O, reads no clock and
+//! spawns nothing: bytes and time go in, events and bytes come out. Adapters in separate
+//! crates (`imap-machine-tokio`, `imap-machine-blocking`) drive sockets and TLS around it;
+//! any other event loop can do the same (see the run-loop contract below).
 //!
-//! ## Layers
-//! - [`types`]: owned, validated protocol values, backed by [`bytes::Bytes`].
-//! - [`codec`]: the [`codec::Framer`] (bytes → whole messages), the parsers (messages →
-//!   values, zero-copy) and the encoder (values → the caller's buffer).
-//! - [`mutf7`]: modified UTF-7 for mailbox names.
+//! ## Modules
+//! - [`types`]: owned, validated protocol values backed by [`bytes::Bytes`]: tags,
+//!   strings, mailboxes, sequence sets, dates, commands, responses, envelopes, body
+//!   structures.
+//! - [`codec`]: the [`codec::Framer`] (bytes → whole messages, with limits), the parsers
+//!   (messages → values, zero-copy; strict for commands, lenient for responses) and the
+//!   encoder (values → the caller's buffer).
+//! - [`client`]: the client machine, [`client::Client`]: tags, pipelining, literals,
+//!   AUTHENTICATE, IDLE, STARTTLS, and which command each untagged response answers.
+//! - [`server`]: the server machine, [`server::Server`]: states, literals within limits,
+//!   AUTHENTICATE, IDLE, autologout; it asks its embedder to answer each command.
+//! - [`store`]: the mail-store engine behind a server: the [`store::Backend`] trait, the
+//!   per-connection [`store::Session`] (per-session sequence view, updates across
+//!   sessions, long commands in bounded steps) and the in-memory backend.
+//! - [`mime`]: message analysis: MIME tree, ENVELOPE, BODYSTRUCTURE, sections, BINARY,
+//!   RFC 2047/2231, SEARCH matching.
+//! - [`mutf7`]: modified UTF-7 for mailbox names (RFC 3501 §5.1.3).
+//! - [`tap`]: a debug log of both directions with every secret redacted.
+//! - [`testing`]: an in-memory client–server [`testing::Pair`] with a fake clock and
+//!   chunking; with the `proptest` feature, the backend conformance suite.
 //!
 //! ## The run-loop contract
-//! Every machine in this crate has the same shape. Feed it with `handle_*` calls, then
-//! drain its outputs — `poll_*` until each says there is nothing more — before waiting for
-//! more input. The [`codec::Framer`] follows it already: after
-//! [`codec::Framer::handle_input`], call [`codec::Framer::poll`] until it returns `None`.
+//! Every machine here ([`codec::Framer`], [`client::Client`], [`server::Server`]) has the
+//! same shape, and an embedder drives it the same way:
+//!
+//! 1. **Input.** Give it what arrived: `handle_input(bytes)` (any chunking: the same events
+//!    come out however the bytes are split), `handle_eof()` when the peer closed, and
+//!    `handle_timeout(now)` when the deadline of `poll_timeout()` has passed. `now` is
+//!    the embedder's clock; the machines never read one.
+//! 2. **Drain, in this order, after every `handle_*` call and every command sent:**
+//!    `poll_event()` until `None` (acting on each event may queue more output, e.g. a
+//!    store session answering a server's command), then `poll_transmit(buf)` (or
+//!    `poll_transmit_bytes()`) until there is nothing more, writing it to the socket.
+//! 3. **Wait** for the socket to be readable (and writable, while output is pending) or
+//!    for `poll_timeout()`, whichever comes first; then go to 1.
+//!
+//! A machine that meets a fatal error (an injection after STARTTLS, a framing error it
+//! cannot recover from, a closed connection) reports it once as a `ConnectionLost` event
+//! and stays in that state: every later call fails or does nothing, and the embedder
+//! closes the socket once the output is flushed. A server that says `* BYE` reports
+//! `Closed`. A store [`store::Session`] with a step budget adds one rule: while
+//! [`store::Session::has_work`], call [`store::Session::resume`] once the output has
+//! drained ([`server::Server::has_transmit`] is false), yielding to other connections in
+//! between.
+//!
+//! The framer follows the contract too:
 //!
 //! ```
 //! use imap_machine::codec::{parse_command, Framer, FramerEvent, FramerOptions, Role};

@@ -176,7 +176,7 @@ fn listeners(addr: &str, n: usize) -> std::io::Result<Vec<std::net::TcpListener>
 
 /// The server every thread runs (clones share the connection limit and the shutdown).
 fn server(o: &ServeOptions) -> std::io::Result<Server<MemoryBackend>> {
-    let backend = MemoryBackend::with_demo_data();
+    let backend = MemoryBackend::with_demo_data().with_clock(imap_machine_tokio::system_clock());
     for (n, p) in &o.users {
         backend.add_user(n, p);
     }

@@ -486,6 +486,7 @@ impl Client {
     }
 
     /// Buffers received bytes and processes every whole response in them.
+    /// See the [run-loop contract](crate#the-run-loop-contract).
     pub fn handle_input(&mut self, data: &[u8]) {
         if self.fatal.is_some() || data.is_empty() {
             return;
@@ -532,6 +533,7 @@ impl Client {
     }
 
     /// Tells the machine the time; call when [`Client::poll_timeout`]'s deadline passes.
+    /// See the [run-loop contract](crate#the-run-loop-contract).
     pub fn handle_timeout(&mut self, now: Instant) {
         for p in &mut self.inflight {
             if let Kind::Idle { accepted: true, deadline: Some(d), refresh_sent, done_requested: false } = &mut p.kind {
@@ -545,6 +547,7 @@ impl Client {
 
     /// The next deadline at which to call [`Client::handle_timeout`], if any. Call after
     /// draining events and transmits.
+    /// See the [run-loop contract](crate#the-run-loop-contract).
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.inflight.iter().find_map(|p| match p.kind {
             Kind::Idle { accepted: true, deadline, refresh_sent: false, done_requested: false } => deadline,
@@ -553,12 +556,14 @@ impl Client {
     }
 
     /// The next event. Call until `None` after every `handle_*` call and command.
+    /// See the [run-loop contract](crate#the-run-loop-contract).
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
 
     /// Appends the bytes to send to `buf`; returns how many. Call until it returns 0 after
     /// every `handle_*` call and command.
+    /// See the [run-loop contract](crate#the-run-loop-contract).
     pub fn poll_transmit(&mut self, buf: &mut BytesMut) -> usize {
         let mut n = 0;
         while let Some(b) = self.out.pop_front() {
@@ -571,6 +576,7 @@ impl Client {
     /// The next chunk to send as a zero-copy [`Bytes`] (a literal body is handed out as
     /// the caller's own buffer), for writers that do vectored I/O. Mixes freely with
     /// [`Client::poll_transmit`].
+    /// See the [run-loop contract](crate#the-run-loop-contract).
     pub fn poll_transmit_bytes(&mut self) -> Option<Bytes> {
         self.out.pop_front()
     }

@@ -331,6 +331,7 @@ impl Server {
     }
 
     /// Buffers received bytes and processes every whole command in them.
+    /// See the [run-loop contract](crate#the-run-loop-contract).
     pub fn handle_input(&mut self, data: &[u8]) {
         if self.fatal.is_some() || self.closed || data.is_empty() {
             return;
@@ -651,6 +652,7 @@ impl Server {
     /// "the receipt of ANY command ... should suffice to reset"), and at most twice that
     /// after it. Bytes that do not complete a command do not count, so a client trickling
     /// them (slowloris) goes like a silent one.
+    /// See the [run-loop contract](crate#the-run-loop-contract).
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.closed || self.fatal.is_some() || now < self.deadline {
             return;
@@ -664,17 +666,20 @@ impl Server {
     }
 
     /// The next deadline at which to call [`Server::handle_timeout`].
+    /// See the [run-loop contract](crate#the-run-loop-contract).
     pub fn poll_timeout(&self) -> Option<Instant> {
         (!self.closed && self.fatal.is_none()).then_some(self.deadline)
     }
 
     /// The next event. Call until `None` after every `handle_*` call and reply.
+    /// See the [run-loop contract](crate#the-run-loop-contract).
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
 
     /// Appends the bytes to send to `buf`; returns how many. Call until it returns 0
     /// after every `handle_*` call and reply.
+    /// See the [run-loop contract](crate#the-run-loop-contract).
     pub fn poll_transmit(&mut self, buf: &mut BytesMut) -> usize {
         let mut n = 0;
         while let Some(b) = self.out.pop_front() {
@@ -686,6 +691,7 @@ impl Server {
 
     /// The next chunk to send as a zero-copy [`Bytes`] (large literal bodies stay the
     /// embedder's own buffers), for vectored writes. Mixes freely with `poll_transmit`.
+    /// See the [run-loop contract](crate#the-run-loop-contract).
     pub fn poll_transmit_bytes(&mut self) -> Option<Bytes> {
         self.out.pop_front()
     }

@@ -60,3 +60,15 @@ pub use tap::DebugTap;
 
 /// The core crate, re-exported so that users of the adapters need one dependency.
 pub use imap_machine;
+
+/// The system clock as a store clock (whole seconds, UTC), for the INTERNALDATE of an
+/// APPEND without a date: `MemoryBackend::with_demo_data().with_clock(system_clock())`.
+/// The core reads no clock; an adapter may.
+pub fn system_clock() -> imap_machine::store::memory::Clock {
+    std::sync::Arc::new(|| {
+        let now = chrono::Utc::now().fixed_offset();
+        let now = chrono::Timelike::with_nanosecond(&now, 0).unwrap_or(now);
+        imap_machine::types::DateTime::new(now)
+            .unwrap_or_else(|_| imap_machine::types::DateTime::parse("01-Jan-1970 00:00:00 +0000").expect("valid"))
+    })
+}

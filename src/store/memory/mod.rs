@@ -74,24 +74,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The system clock, for APPEND without a date. The protocol machines never read a
-/// clock; a store may, for this one purpose.
-#[allow(clippy::disallowed_methods)]
-fn system_clock() -> DateTime {
-    let now = chrono::Utc::now().fixed_offset();
-    let now = now.with_nanosecond_zero();
-    DateTime::new(now).expect("the current date has a 4-digit year")
-}
-
-trait NoNanos {
-    fn with_nanosecond_zero(self) -> Self;
-}
-
-impl NoNanos for chrono::DateTime<chrono::FixedOffset> {
-    fn with_nanosecond_zero(self) -> Self {
-        use chrono::Timelike;
-        self.with_nanosecond(0).unwrap_or(self)
-    }
+/// The clock of a backend nobody gave one: the Unix epoch, always. The core reads no
+/// clock; the embedder passes one with [`MemoryBackend::with_clock`] (the adapters have
+/// `system_clock()`).
+fn no_clock() -> DateTime {
+    DateTime::parse("01-Jan-1970 00:00:00 +0000").expect("a valid date-time")
 }
 
 const WELCOME: &str = "From: imap-machine <postmaster@localhost>\r\n\
@@ -119,7 +106,7 @@ impl MemoryBackend {
             next_uid_validity: AtomicU32::new(1),
             next_session: AtomicU64::new(1),
             append_limit: None,
-            clock: Arc::new(system_clock),
+            clock: Arc::new(no_clock),
         }
     }
 
@@ -140,7 +127,10 @@ impl MemoryBackend {
         self
     }
 
-    /// Replaces the clock used for APPEND without a date (tests use a fixed one).
+    /// The clock for the INTERNALDATE of an APPEND without a date. Without one it is the
+    /// Unix epoch: the core reads no clock. A server sets the system's
+    /// (`imap_machine_tokio::system_clock()`, `imap_machine_blocking::system_clock()`);
+    /// tests set a fixed one.
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
