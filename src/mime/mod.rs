@@ -57,6 +57,7 @@ pub use binary::{decode_base64, decode_quoted_printable, BinaryError, TransferEn
 pub use charset::{
     decode_header, decode_utf7, search_charset, BadCharset, Charset, Decoder, UnknownCharset, SEARCH_CHARSETS,
 };
+mod envelope_text;
 pub use header::{Header, HeaderField};
 pub use params::decode_rfc2231;
 pub use part::{ParseOptions, Part};

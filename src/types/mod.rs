@@ -18,6 +18,7 @@ mod command;
 mod datetime;
 mod envelope;
 mod fetch;
+mod fetch_items;
 mod flag;
 mod mailbox;
 mod response;
@@ -39,6 +40,7 @@ pub(crate) use datetime::month_number;
 pub use datetime::{Date, DateTime};
 pub use envelope::{Address, Envelope};
 pub use fetch::{FetchAttribute, FetchAttributes, Macro, Partial, Section, SectionText};
+pub use fetch_items::FetchItems;
 pub use flag::Flag;
 pub use mailbox::{ListMailbox, Mailbox};
 pub use response::{

@@ -106,3 +106,23 @@ async fn argument_and_state_errors_come_at_once_and_name_the_argument() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn fetch_stream_is_a_futures_stream() {
+    use futures_core::Stream;
+    use imap_machine::types::FetchItems;
+    let srv = server().await;
+    timed(async {
+        let a = login(srv.addr).await;
+        a.append("INBOX", &[], None, message("second", "x")).await.unwrap();
+        a.select("INBOX").await.unwrap();
+        let mut s = a.fetch("1:*", "(UID ENVELOPE)").await.unwrap();
+        let mut subjects = Vec::new();
+        while let Some(m) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut s).poll_next(cx)).await {
+            let (_, items) = m.unwrap();
+            subjects.push(items.envelope().and_then(|e| e.subject_text()).unwrap_or_default());
+        }
+        assert_eq!(subjects, ["Welcome to imap-machine", "second"]);
+    })
+    .await;
+}

@@ -1,12 +1,11 @@
-//! Conversions for the arguments of the client's methods, and helpers on FETCH items.
+//! Conversions for the arguments of the client's methods.
 
 use std::num::NonZeroU32;
 
 use bytes::Bytes;
 use imap_machine::codec::parse_command;
 use imap_machine::types::{
-    BodyStructure, CommandBody, DateTime, Envelope, FetchAttribute, FetchAttributes, FetchItem, FlagFetch, Macro,
-    Mailbox, SearchKey, Section, SeqNumber, Sequence, SequenceSet,
+    CommandBody, FetchAttribute, FetchAttributes, Macro, Mailbox, SearchKey, SeqNumber, Sequence, SequenceSet,
 };
 
 use crate::Error;
@@ -249,95 +248,6 @@ impl IntoSearchCriteria for Vec<SearchKey> {
             return Err(Error::InvalidArgument("no search key".into()));
         }
         Ok(self)
-    }
-}
-
-/// Accessors on the items of one fetched message.
-pub trait FetchItemsExt {
-    /// `UID`
-    fn uid(&self) -> Option<u32>;
-    /// `FLAGS`
-    fn flags(&self) -> Option<&[FlagFetch]>;
-    /// `ENVELOPE`
-    fn envelope(&self) -> Option<&Envelope>;
-    /// `BODYSTRUCTURE` (or `BODY`)
-    fn body_structure(&self) -> Option<&BodyStructure>;
-    /// `RFC822.SIZE`
-    fn size(&self) -> Option<u32>;
-    /// `INTERNALDATE`
-    fn internal_date(&self) -> Option<&DateTime>;
-    /// The whole message (`BODY[]` or `RFC822`), or the part a partial fetch asked for
-    /// (`BODY[]<0.20>`).
-    fn body(&self) -> Option<&[u8]>;
-    /// `BODY[section]`
-    fn section(&self, section: &Section) -> Option<&[u8]>;
-}
-
-impl FetchItemsExt for [FetchItem] {
-    fn uid(&self) -> Option<u32> {
-        self.iter().find_map(|i| match i {
-            FetchItem::Uid(u) => Some(*u),
-            _ => None,
-        })
-    }
-
-    fn flags(&self) -> Option<&[FlagFetch]> {
-        self.iter().find_map(|i| match i {
-            FetchItem::Flags(f) => Some(f.as_slice()),
-            _ => None,
-        })
-    }
-
-    fn envelope(&self) -> Option<&Envelope> {
-        self.iter().find_map(|i| match i {
-            FetchItem::Envelope(e) => Some(&**e),
-            _ => None,
-        })
-    }
-
-    fn body_structure(&self) -> Option<&BodyStructure> {
-        self.iter()
-            .find_map(|i| match i {
-                FetchItem::BodyStructure(b) => Some(&**b),
-                _ => None,
-            })
-            .or_else(|| {
-                self.iter().find_map(|i| match i {
-                    FetchItem::Body(b) => Some(&**b),
-                    _ => None,
-                })
-            })
-    }
-
-    fn size(&self) -> Option<u32> {
-        self.iter().find_map(|i| match i {
-            FetchItem::Rfc822Size(n) => Some(*n),
-            _ => None,
-        })
-    }
-
-    fn internal_date(&self) -> Option<&DateTime> {
-        self.iter().find_map(|i| match i {
-            FetchItem::InternalDate(d) => Some(d),
-            _ => None,
-        })
-    }
-
-    fn body(&self) -> Option<&[u8]> {
-        self.section(&Section::default()).or_else(|| {
-            self.iter().find_map(|i| match i {
-                FetchItem::Rfc822(Some(s)) => Some(s.as_bytes()),
-                _ => None,
-            })
-        })
-    }
-
-    fn section(&self, section: &Section) -> Option<&[u8]> {
-        self.iter().find_map(|i| match i {
-            // A partial fetch (`BODY[]<0.20>`) answers with its origin: the data is the same.
-            FetchItem::BodySection { section: s, data: Some(d), .. } if s == section => Some(d.as_bytes()),
-            _ => None,
-        })
     }
 }
 

@@ -19,8 +19,11 @@ use tokio::net::{TcpStream, ToSocketAddrs};
 use tokio::sync::{mpsc, oneshot};
 use tokio_rustls::TlsConnector;
 
-pub use args::{FetchItemsExt, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet};
+pub use args::{IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet};
 use driver::{Done, Driver, FetchMsg, Request, Responder, Shared, UpdateTx};
+/// The core's accessors on a fetched message's items ([`imap_machine::types::FetchItems`]),
+/// under the name this crate gave them first.
+pub use imap_machine::types::FetchItems as FetchItemsExt;
 
 use crate::io::Stream;
 use crate::{DebugTap, Error};
@@ -120,6 +123,41 @@ pub struct FetchStream {
     rx: mpsc::Receiver<FetchMsg>,
     timeout: Option<Duration>,
     finished: bool,
+    /// The command timeout's timer while [`futures_core::Stream::poll_next`] waits.
+    deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl futures_core::Stream for FetchStream {
+    type Item = Result<(u32, Vec<FetchItem>), Error>;
+
+    /// The same messages as [`FetchStream::next`], for stream combinators.
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::future::Future;
+        use std::task::Poll;
+        let this = self.get_mut();
+        if this.finished {
+            return Poll::Ready(None);
+        }
+        match this.rx.poll_recv(cx) {
+            Poll::Ready(msg) => {
+                this.deadline = None;
+                Poll::Ready(this.item(msg))
+            }
+            Poll::Pending => {
+                if let Some(t) = this.timeout {
+                    let timer = this.deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep(t)));
+                    if timer.as_mut().poll(cx).is_ready() {
+                        this.deadline = None;
+                        return Poll::Ready(this.item(Some(FetchMsg::Done(Err(Error::Timeout)))));
+                    }
+                }
+                Poll::Pending
+            }
+        }
+    }
 }
 
 impl FetchStream {
@@ -135,6 +173,11 @@ impl FetchStream {
             Err(mpsc::error::TryRecvError::Disconnected) => None,
             Err(mpsc::error::TryRecvError::Empty) => self.recv().await,
         };
+        self.item(msg)
+    }
+
+    /// What a message from the driver means for the caller.
+    fn item(&mut self, msg: Option<FetchMsg>) -> Option<Result<(u32, Vec<FetchItem>), Error>> {
         match msg {
             Some(FetchMsg::Item(seq, items)) => Some(Ok((seq, items))),
             Some(FetchMsg::Done(r)) => {
@@ -671,7 +714,7 @@ impl Client {
         let (sent, accepted) = oneshot::channel();
         self.requests.send(Request::Fetch { body, tx, sent }).await.map_err(|_| Error::Closed)?;
         self.wait(accepted).await??;
-        Ok(FetchStream { rx, timeout: self.command_timeout, finished: false })
+        Ok(FetchStream { rx, timeout: self.command_timeout, finished: false, deadline: None })
     }
 
     /// `FETCH set attributes`: the messages as a stream, as they arrive.

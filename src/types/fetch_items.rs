@@ -1,0 +1,100 @@
+//! The items of one fetched message, read by what they are: the same accessors for every
+//! client (the tokio and blocking adapters, or an embedder of the client machine).
+
+use super::{BodyStructure, DateTime, Envelope, FetchItem, FlagFetch, Section};
+
+/// Accessors on the items of one fetched message (`* n FETCH (...)`), whatever order the
+/// server sent them in.
+///
+/// ```
+/// use imap_machine::types::{FetchItem, FetchItems};
+/// let items = vec![FetchItem::Uid(7), FetchItem::Rfc822Size(42)];
+/// assert_eq!((items.uid(), items.size(), items.envelope()), (Some(7), Some(42), None));
+/// ```
+pub trait FetchItems {
+    /// `UID`
+    fn uid(&self) -> Option<u32>;
+    /// `FLAGS`
+    fn flags(&self) -> Option<&[FlagFetch]>;
+    /// `ENVELOPE`
+    fn envelope(&self) -> Option<&Envelope>;
+    /// `BODYSTRUCTURE` (or `BODY`)
+    fn body_structure(&self) -> Option<&BodyStructure>;
+    /// `RFC822.SIZE`
+    fn size(&self) -> Option<u32>;
+    /// `INTERNALDATE`
+    fn internal_date(&self) -> Option<&DateTime>;
+    /// The whole message (`BODY[]` or `RFC822`), or the part a partial fetch asked for
+    /// (`BODY[]<0.20>`).
+    fn body(&self) -> Option<&[u8]>;
+    /// `BODY[section]`
+    fn section(&self, section: &Section) -> Option<&[u8]>;
+}
+
+impl FetchItems for [FetchItem] {
+    fn uid(&self) -> Option<u32> {
+        self.iter().find_map(|i| match i {
+            FetchItem::Uid(u) => Some(*u),
+            _ => None,
+        })
+    }
+
+    fn flags(&self) -> Option<&[FlagFetch]> {
+        self.iter().find_map(|i| match i {
+            FetchItem::Flags(f) => Some(f.as_slice()),
+            _ => None,
+        })
+    }
+
+    fn envelope(&self) -> Option<&Envelope> {
+        self.iter().find_map(|i| match i {
+            FetchItem::Envelope(e) => Some(&**e),
+            _ => None,
+        })
+    }
+
+    fn body_structure(&self) -> Option<&BodyStructure> {
+        self.iter()
+            .find_map(|i| match i {
+                FetchItem::BodyStructure(b) => Some(&**b),
+                _ => None,
+            })
+            .or_else(|| {
+                self.iter().find_map(|i| match i {
+                    FetchItem::Body(b) => Some(&**b),
+                    _ => None,
+                })
+            })
+    }
+
+    fn size(&self) -> Option<u32> {
+        self.iter().find_map(|i| match i {
+            FetchItem::Rfc822Size(n) => Some(*n),
+            _ => None,
+        })
+    }
+
+    fn internal_date(&self) -> Option<&DateTime> {
+        self.iter().find_map(|i| match i {
+            FetchItem::InternalDate(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    fn body(&self) -> Option<&[u8]> {
+        self.section(&Section::default()).or_else(|| {
+            self.iter().find_map(|i| match i {
+                FetchItem::Rfc822(Some(s)) => Some(s.as_bytes()),
+                _ => None,
+            })
+        })
+    }
+
+    fn section(&self, section: &Section) -> Option<&[u8]> {
+        self.iter().find_map(|i| match i {
+            // A partial fetch (`BODY[]<0.20>`) answers with its origin: the data is the same.
+            FetchItem::BodySection { section: s, data: Some(d), .. } if s == section => Some(d.as_bytes()),
+            _ => None,
+        })
+    }
+}
