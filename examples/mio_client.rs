@@ -51,6 +51,7 @@ fn parse_args() -> Result<Config, String> {
         pass: need(pass, "--pass")?,
         idle: Duration::from_secs(idle),
         idle_stop_after: None,
+        idle_refresh: None,
     })
 }
 

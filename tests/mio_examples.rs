@@ -2,7 +2,10 @@
 //! run through their loops, which this test includes with `#[path]`:
 //!
 //! - the mio client against the mio server: LOGIN, SELECT, FETCH, and an IDLE that sees
-//!   the EXISTS of an APPEND another connection makes meanwhile; then LOGOUT;
+//!   the EXISTS of an APPEND another connection makes meanwhile; then LOGOUT; a NO and a
+//!   refused connection are errors the caller sees;
+//! - the client's timer: a short IDLE refresh renews IDLE through `poll_timeout` and
+//!   `handle_timeout`;
 //! - the mio server under back-pressure: a client that asks for megabytes and does not
 //!   read holds only its own connection (partial writes, steps resumed as the output
 //!   drains), while another client is served in full; then the stalled one gets every
@@ -90,6 +93,7 @@ fn session_with_append(
         pass: pass.into(),
         idle: Duration::from_secs(30),
         idle_stop_after: Some(1),
+        idle_refresh: None,
     };
     let (tx, rx) = mpsc::channel::<()>();
     let (a, u, p) = (addr.to_string(), user.to_string(), pass.to_string());
@@ -140,6 +144,7 @@ fn mio_client_against_mio_server() {
         pass: "password".into(),
         idle: Duration::ZERO,
         idle_stop_after: None,
+        idle_refresh: None,
     };
     let report = session(&config, &mut |_| {}).expect("second session");
     assert_eq!(report.messages.len(), 2);
@@ -147,6 +152,27 @@ fn mio_client_against_mio_server() {
     let wrong = ClientConfig { pass: "wrong".into(), ..config };
     let e = session(&wrong, &mut |_| {}).expect_err("a wrong password fails");
     assert!(e.to_string().starts_with("LOGIN refused: NO"), "{e}");
+}
+
+#[test]
+fn mio_client_renews_idle_on_the_machine_timer() {
+    // The machine's IDLE refresh deadline, through `poll_timeout` → the poll's timeout →
+    // `handle_timeout`: DONE and a new IDLE every 0.6 s of a 2 s IDLE (four IDLE
+    // commands; at least two on a loaded machine).
+    let server = Running::start(4096);
+    let config = ClientConfig {
+        addr: server.addr(),
+        user: "username".into(),
+        pass: "password".into(),
+        idle: Duration::from_secs(2),
+        idle_stop_after: None,
+        idle_refresh: Some(Duration::from_millis(600)),
+    };
+    let mut idles = 0;
+    let started = Instant::now();
+    session(&config, &mut |line| idles += usize::from(matches!(line, Line::Idling))).expect("session");
+    assert!((2..=4).contains(&idles), "{idles} IDLE commands");
+    assert!(started.elapsed() >= Duration::from_secs(2) && started.elapsed() < Duration::from_secs(15));
 }
 
 #[test]
@@ -158,6 +184,7 @@ fn mio_client_reports_a_refused_connection() {
         pass: "p".into(),
         idle: Duration::ZERO,
         idle_stop_after: None,
+        idle_refresh: None,
     };
     let e = session(&config, &mut |_| {}).expect_err("nothing listens");
     assert!(matches!(e, ClientError::Io(_)), "{e}");
@@ -203,6 +230,7 @@ fn mio_server_serves_others_while_one_client_does_not_read() {
         pass: "password".into(),
         idle: Duration::ZERO,
         idle_stop_after: None,
+        idle_refresh: None,
     };
     let started = Instant::now();
     let report = session(&config, &mut |_| {}).expect("a session beside the stalled client");
@@ -249,8 +277,14 @@ fn mio_client_against_dovecot() {
     assert_eq!(report.messages.len(), 1, "{lines:#?}");
     assert!(report.messages[0].ends_with("| Tester <tester@example.org> | first"), "{lines:#?}");
     assert!(report.updates.iter().any(|u| u == "* 2 EXISTS"), "no EXISTS during IDLE: {lines:#?}");
-    let bad =
-        ClientConfig { addr, user: "alice".into(), pass: "wrong".into(), idle: Duration::ZERO, idle_stop_after: None };
+    let bad = ClientConfig {
+        addr,
+        user: "alice".into(),
+        pass: "wrong".into(),
+        idle: Duration::ZERO,
+        idle_stop_after: None,
+        idle_refresh: None,
+    };
     let e = session(&bad, &mut |_| {}).expect_err("a wrong password fails");
     assert!(e.to_string().starts_with("LOGIN refused: NO"), "{e}");
 }

@@ -90,6 +90,9 @@ pub(crate) struct Config {
     pub(crate) idle: Duration,
     /// End IDLE early once this many updates arrived (tests; the example leaves it off).
     pub(crate) idle_stop_after: Option<usize>,
+    /// How long one IDLE runs before DONE and a new IDLE; `None`: the machine's default
+    /// (25 minutes). Tests shorten it to see the timer work.
+    pub(crate) idle_refresh: Option<Duration>,
 }
 
 /// What the session saw.
@@ -119,7 +122,11 @@ pub(crate) enum Line<'a> {
 /// happens.
 pub(crate) fn session(config: &Config, print: &mut dyn FnMut(Line<'_>)) -> Result<Report, ClientError> {
     let mut report = Report::default();
-    let mut conn = Conn::connect(&config.addr)?;
+    let mut options = ClientOptions::default();
+    if let Some(refresh) = config.idle_refresh {
+        options.idle_refresh = refresh;
+    }
+    let mut conn = Conn::connect_with(&config.addr, options)?;
     print(Line::Info(&format!("connected to {}", config.addr)));
     conn.login(&config.user, &config.pass, &mut |u| print(Line::Update(u)))?;
     conn.run(CommandBody::Select { mailbox: Mailbox::Inbox }, &mut |u| print(Line::Update(u)))?;
@@ -173,9 +180,14 @@ pub(crate) struct Conn {
 impl Conn {
     /// Connects (trying each address `addr` resolves to) and waits for the greeting.
     pub(crate) fn connect(addr: &str) -> Result<Conn, ClientError> {
+        Conn::connect_with(addr, ClientOptions::default())
+    }
+
+    /// [`Conn::connect`] with the client machine's options.
+    pub(crate) fn connect_with(addr: &str, options: ClientOptions) -> Result<Conn, ClientError> {
         let mut last = None;
         for a in addr.to_socket_addrs()? {
-            match Conn::connect_to(a) {
+            match Conn::connect_to(a, options.clone()) {
                 Ok(c) => return Ok(c),
                 Err(e) => last = Some(e),
             }
@@ -183,7 +195,7 @@ impl Conn {
         Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to").into()))
     }
 
-    fn connect_to(addr: SocketAddr) -> Result<Conn, ClientError> {
+    fn connect_to(addr: SocketAddr, options: ClientOptions) -> Result<Conn, ClientError> {
         let poll = Poll::new()?;
         let mut stream = TcpStream::connect(addr)?;
         // Both interests for the whole connection: with edge triggering an event comes
@@ -193,7 +205,7 @@ impl Conn {
             poll,
             events: Events::with_capacity(8),
             stream,
-            machine: Client::new(ClientOptions::default()),
+            machine: Client::new(options),
             out: BytesMut::new(),
             buf: vec![0; 64 * 1024],
             queue: VecDeque::new(),
