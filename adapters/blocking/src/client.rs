@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use imap_machine::client::{self as machine, Authenticator, ClientOptions, CommandId, Event, SelectedMailbox};
 use imap_machine::types::{
-    Capability, Code, CommandBody, Data, FetchAttributes, FetchItem, Flag, IString, ListItem, ListMailbox, Literal,
-    Mailbox, SearchKey, Secret, SequenceSet, StatusKind, StatusResponse, StoreKind,
+    Capability, Code, CommandBody, Data, DateTime, FetchAttributes, FetchItem, Flag, IString, ListItem, ListMailbox,
+    Literal, Mailbox, SearchKey, Secret, SequenceSet, StatusItem, StatusKind, StatusResponse, StoreKind,
 };
 
 use crate::tap::{Tap, TapSession};
@@ -336,12 +336,20 @@ impl Client {
 
     /// APPEND; returns the new UID when the server has UIDPLUS.
     pub fn append(&mut self, mailbox: &str, flags: Vec<Flag>, message: Bytes) -> Result<Option<u32>, Error> {
-        let body = CommandBody::Append {
-            mailbox: Mailbox::from_utf8(mailbox)?,
-            flags,
-            date: None,
-            message: Literal::new(message)?,
-        };
+        self.append_dated(mailbox, flags, None, message)
+    }
+
+    /// APPEND with an INTERNALDATE (`None`: the server's time); returns the new UID when
+    /// the server has UIDPLUS.
+    pub fn append_dated(
+        &mut self,
+        mailbox: &str,
+        flags: Vec<Flag>,
+        date: Option<DateTime>,
+        message: Bytes,
+    ) -> Result<Option<u32>, Error> {
+        let body =
+            CommandBody::Append { mailbox: Mailbox::from_utf8(mailbox)?, flags, date, message: Literal::new(message)? };
         let id = self.machine.send(body)?;
         loop {
             while let Some(e) = self.events.pop_front() {
@@ -366,6 +374,48 @@ impl Client {
     /// EXPUNGE.
     pub fn expunge(&mut self) -> Result<(), Error> {
         self.run(CommandBody::Expunge).map(|_| ())
+    }
+
+    /// UID EXPUNGE (RFC 4315): expunges only the `\Deleted` messages among `set`.
+    pub fn uid_expunge(&mut self, set: &str) -> Result<(), Error> {
+        let set: SequenceSet = set.parse()?;
+        self.run(CommandBody::UidExpunge { set }).map(|_| ())
+    }
+
+    /// STATUS: the values of `items` for `mailbox`.
+    pub fn status(&mut self, mailbox: &str, items: &[StatusItem]) -> Result<Vec<(StatusItem, u64)>, Error> {
+        let data = self.run(CommandBody::Status { mailbox: Mailbox::from_utf8(mailbox)?, items: items.to_vec() })?;
+        Ok(data
+            .into_iter()
+            .find_map(|d| if let Data::Status { items, .. } = d { Some(items) } else { None })
+            .unwrap_or_default())
+    }
+
+    /// CREATE.
+    pub fn create(&mut self, mailbox: &str) -> Result<(), Error> {
+        self.run(CommandBody::Create { mailbox: Mailbox::from_utf8(mailbox)? }).map(|_| ())
+    }
+
+    /// DELETE.
+    pub fn delete(&mut self, mailbox: &str) -> Result<(), Error> {
+        self.run(CommandBody::Delete { mailbox: Mailbox::from_utf8(mailbox)? }).map(|_| ())
+    }
+
+    /// RENAME.
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<(), Error> {
+        self.run(CommandBody::Rename { from: Mailbox::from_utf8(from)?, to: Mailbox::from_utf8(to)? }).map(|_| ())
+    }
+
+    /// SUBSCRIBE or, with `false`, UNSUBSCRIBE.
+    pub fn subscribe(&mut self, mailbox: &str, subscribed: bool) -> Result<(), Error> {
+        let mailbox = Mailbox::from_utf8(mailbox)?;
+        let body = if subscribed { CommandBody::Subscribe { mailbox } } else { CommandBody::Unsubscribe { mailbox } };
+        self.run(body).map(|_| ())
+    }
+
+    /// CLOSE: expunges the `\Deleted` messages silently and leaves the mailbox.
+    pub fn close(&mut self) -> Result<(), Error> {
+        self.run(CommandBody::Close).map(|_| ())
     }
 
     /// NOOP: returns the unsolicited data that came with it (not kept for `updates`).

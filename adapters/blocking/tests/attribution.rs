@@ -66,3 +66,28 @@ fn fetched_messages_are_not_kept_as_updates() {
     let kept = a.updates();
     assert!(kept.is_empty(), "{} events kept", kept.len());
 }
+
+#[test]
+fn every_mailbox_command() {
+    use imap_machine::types::{DateTime, StatusItem};
+    let addr = start();
+    let mut a = client(&addr);
+    a.create("Projects/2026").unwrap();
+    a.rename("Projects/2026", "Projects/2027").unwrap();
+    a.subscribe("Projects/2027", true).unwrap();
+    let date = DateTime::parse("05-Dec-2026 10:00:00 +0100").unwrap();
+    assert_eq!(
+        a.append_dated("Projects/2027", vec![Flag::Deleted], Some(date), Bytes::from_static(MSG)).unwrap(),
+        Some(1)
+    );
+    let st = a.status("Projects/2027", &[StatusItem::Messages, StatusItem::Deleted]).unwrap();
+    assert_eq!(st, vec![(StatusItem::Messages, 1), (StatusItem::Deleted, 1)]);
+    a.select("Projects/2027").unwrap();
+    let got = a.fetch("1", FetchAttributes::List(vec![FetchAttribute::InternalDate]), false).unwrap();
+    assert!(matches!(&got[0].1[0], imap_machine::types::FetchItem::InternalDate(d) if *d == date), "{got:?}");
+    a.uid_expunge("1").unwrap();
+    a.close().unwrap();
+    a.subscribe("Projects/2027", false).unwrap();
+    a.delete("Projects/2027").unwrap();
+    assert!(a.status("Projects/2027", &[StatusItem::Messages]).is_err());
+}
