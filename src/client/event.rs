@@ -120,11 +120,32 @@ pub enum Event {
     ResponseDropped(FrameError),
     /// The connection ended cleanly after BYE or LOGOUT.
     ConnectionClosed,
-    /// A fatal error; the machine stays in it.
-    ConnectionLost(Error),
+    /// A fatal error; the machine stays in it (every later call fails with
+    /// [`Error::Lost`]).
+    ConnectionLost(ConnectionError),
 }
 
-/// Errors of the client machine.
+/// Why the connection is gone: fatal, and sticky (see the crate's run-loop contract). A
+/// misuse of the API is not a way to lose a connection, and does not type-check as one:
+///
+/// ```compile_fail
+/// use imap_machine::client::{Error, Event};
+/// let _ = Event::ConnectionLost(Error::NotIdling);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectionError {
+    /// Bytes arrived after the tagged OK to STARTTLS and before TLS started: a plaintext
+    /// injection attempt (the CVE-2011-0411 class).
+    #[error("bytes received after STARTTLS OK before TLS: possible injection")]
+    StartTlsInjection,
+    /// The server closed the connection while commands were pending or before LOGOUT.
+    #[error("connection closed unexpectedly")]
+    UnexpectedEof,
+}
+
+/// Errors of the client machine's calls: a call that is not valid now (API misuse), or a
+/// connection that is over.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -136,13 +157,9 @@ pub enum Error {
         /// The state.
         state: State,
     },
-    /// Bytes arrived after the tagged OK to STARTTLS and before TLS started: a plaintext
-    /// injection attempt (the CVE-2011-0411 class). Fatal.
-    #[error("bytes received after STARTTLS OK before TLS: possible injection")]
-    StartTlsInjection,
-    /// The server closed the connection while commands were pending or before LOGOUT.
-    #[error("connection closed unexpectedly")]
-    UnexpectedEof,
+    /// The connection was lost ([`Event::ConnectionLost`]).
+    #[error(transparent)]
+    Lost(#[from] ConnectionError),
     /// The connection is closed.
     #[error("connection closed")]
     Closed,

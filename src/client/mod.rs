@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
-pub use event::{Error, Event};
+pub use event::{ConnectionError, Error, Event};
 pub use sasl::Authenticator;
 pub use state::{SelectedMailbox, State};
 
@@ -146,7 +146,7 @@ pub struct Client {
     out: VecDeque<Bytes>,
     events: VecDeque<Event>,
     tls_pause: bool,
-    fatal: Option<Error>,
+    fatal: Option<ConnectionError>,
     closed: bool,
     encode_buf: BytesMut,
 }
@@ -219,7 +219,7 @@ impl Client {
 
     fn check_fatal(&self) -> Result<(), Error> {
         match &self.fatal {
-            Some(e) => Err(e.clone()),
+            Some(e) => Err(Error::Lost(e.clone())),
             None if self.closed => Err(Error::Closed),
             None => Ok(()),
         }
@@ -492,7 +492,7 @@ impl Client {
             return;
         }
         if self.tls_pause {
-            self.fail(Error::StartTlsInjection);
+            self.fail(ConnectionError::StartTlsInjection);
             return;
         }
         self.framer.handle_input(data);
@@ -512,7 +512,7 @@ impl Client {
                 return;
             }
             if self.tls_pause && self.framer.is_mid_message() {
-                self.fail(Error::StartTlsInjection);
+                self.fail(ConnectionError::StartTlsInjection);
                 return;
             }
         }
@@ -528,7 +528,7 @@ impl Client {
             self.closed = true;
             self.events.push_back(Event::ConnectionClosed);
         } else {
-            self.fail(Error::UnexpectedEof);
+            self.fail(ConnectionError::UnexpectedEof);
         }
     }
 
@@ -581,7 +581,7 @@ impl Client {
         self.out.pop_front()
     }
 
-    fn fail(&mut self, e: Error) {
+    fn fail(&mut self, e: ConnectionError) {
         if self.fatal.is_none() {
             self.fatal = Some(e.clone());
             self.out.clear();
@@ -843,7 +843,7 @@ impl Client {
             self.capabilities = None;
             self.events.push_back(Event::StartTlsReady { id: p.id });
             if self.framer.is_mid_message() || self.framer.buffered() > 0 {
-                self.fail(Error::StartTlsInjection);
+                self.fail(ConnectionError::StartTlsInjection);
             }
         }
     }

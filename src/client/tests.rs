@@ -417,8 +417,8 @@ fn sequence_commands_wait_for_expunging_ones() {
 fn sticky_fatal_error() {
     let mut c = greeted("IMAP4rev1");
     c.handle_eof();
-    assert_eq!(events(&mut c), vec![Event::ConnectionLost(Error::UnexpectedEof)]);
-    assert_eq!(c.send(CommandBody::Noop), Err(Error::UnexpectedEof));
+    assert_eq!(events(&mut c), vec![Event::ConnectionLost(ConnectionError::UnexpectedEof)]);
+    assert_eq!(c.send(CommandBody::Noop), Err(Error::Lost(ConnectionError::UnexpectedEof)));
     c.handle_input(b"* 1 EXISTS\r\n");
     assert!(events(&mut c).is_empty());
 }

@@ -372,7 +372,7 @@ fn pair_starttls_injection_from_the_network_is_refused_by_the_client() {
     }));
     p.client.send(CommandBody::StartTls).unwrap();
     p.drive_with(embedder);
-    assert!(p.client_events.contains(&client::Event::ConnectionLost(client::Error::StartTlsInjection)));
+    assert!(p.client_events.contains(&client::Event::ConnectionLost(client::ConnectionError::StartTlsInjection)));
 }
 
 #[test]

@@ -185,7 +185,7 @@ impl Client {
         }
         while let Some(e) = self.machine.poll_event() {
             if let Event::ConnectionLost(err) = &e {
-                return Err(Error::Protocol(err.clone()));
+                return Err(Error::Protocol(machine::Error::Lost(err.clone())));
             }
             self.events.push_back(e);
         }

@@ -415,8 +415,14 @@ fn server_closed_mid_stream_is_a_typed_error() {
     use imap_machine::types::{FetchAttribute, FetchAttributes, Section};
     use imap_machine_blocking::{Client, ClientError};
     let mem = Memory::start("server closed mid-stream");
-    let unexpected_eof =
-        |e: &ClientError| matches!(e, ClientError::Protocol(imap_machine::client::Error::UnexpectedEof));
+    let unexpected_eof = |e: &ClientError| {
+        matches!(
+            e,
+            ClientError::Protocol(imap_machine::client::Error::Lost(
+                imap_machine::client::ConnectionError::UnexpectedEof
+            ))
+        )
+    };
 
     // In the middle of the greeting.
     let addr = fake_server(|c| c.send(b"* OK [CAPABILITY IMAP4r"));

@@ -48,7 +48,13 @@ async fn starttls_injection_is_fatal() {
     tokio::time::timeout(T, async {
         let c = Client::connect(addr).await.unwrap();
         let r = c.starttls("localhost", tls::client_config()).await;
-        assert!(matches!(r, Err(Error::Protocol(MachineError::StartTlsInjection))), "{r:?}");
+        assert!(
+            matches!(
+                r,
+                Err(Error::Protocol(MachineError::Lost(imap_machine::client::ConnectionError::StartTlsInjection)))
+            ),
+            "{r:?}"
+        );
         assert!(c.noop().await.is_err());
     })
     .await

@@ -617,7 +617,8 @@ impl Driver {
             Event::MalformedResponse { raw, .. } => self.updates.push(Update::Malformed(raw)),
             Event::ConnectionClosed => self.finished = true,
             Event::ConnectionLost(e) => {
-                let eof = matches!(e, imap_machine::client::Error::UnexpectedEof);
+                let eof = matches!(e, imap_machine::client::ConnectionError::UnexpectedEof);
+                let e = imap_machine::client::Error::Lost(e);
                 if !eof {
                     self.lost = Some(e.into());
                 } else if self.lost.is_none() {
