@@ -30,6 +30,94 @@ pub(crate) fn month_number(m: &[u8]) -> Option<u32> {
     MONTHS.iter().position(|n| n.as_bytes().eq_ignore_ascii_case(m)).map(|i| i as u32 + 1)
 }
 
+/// Where and why a date or date-time did not parse: the byte offset, and what was expected
+/// there (`None`: the fields make no valid date).
+pub(crate) type DateError = (usize, Option<&'static str>);
+
+fn digits_at(s: &[u8], k: usize, n: usize) -> Result<(usize, u32), DateError> {
+    match s.get(k..k + n) {
+        Some(d) if d.iter().all(u8::is_ascii_digit) => {
+            Ok((k + n, d.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))))
+        }
+        _ => Err((k, Some("digit"))),
+    }
+}
+
+fn lit_at(s: &[u8], k: usize, b: u8, what: &'static str) -> Result<usize, DateError> {
+    if s.get(k) == Some(&b) {
+        Ok(k + 1)
+    } else {
+        Err((k, Some(what)))
+    }
+}
+
+/// `date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE`
+/// at the start of `s`: the bytes it takes and the value.
+///
+/// `date-day-fixed = (SP DIGIT) / 2DIGIT`; `time = 2DIGIT ":" 2DIGIT ":" 2DIGIT`;
+/// `zone = ("+" / "-") 4DIGIT`. A one-digit day without the padding space is accepted
+/// too, as several clients send it.
+pub(crate) fn date_time_prefix(s: &[u8]) -> Result<(usize, DateTime), DateError> {
+    let mut j = lit_at(s, 0, b'"', "date-time")?;
+    if s.get(j) == Some(&b' ') {
+        j += 1;
+    }
+    let n = super::chars::prefix_len(&s[j..], super::chars::DIGIT);
+    if n == 0 || n > 2 {
+        return Err((j, Some("date-day-fixed")));
+    }
+    let (j, day) = digits_at(s, j, n)?;
+    let j = lit_at(s, j, b'-', "-")?;
+    let Some(month) = s.get(j..j + 3).and_then(month_number) else { return Err((j, Some("month"))) };
+    let j = lit_at(s, j + 3, b'-', "-")?;
+    let (j, year) = digits_at(s, j, 4)?;
+    let j = lit_at(s, j, b' ', "SP")?;
+    let (j, h) = digits_at(s, j, 2)?;
+    let j = lit_at(s, j, b':', ":")?;
+    let (j, m) = digits_at(s, j, 2)?;
+    let j = lit_at(s, j, b':', ":")?;
+    let (j, sec) = digits_at(s, j, 2)?;
+    let j = lit_at(s, j, b' ', "SP")?;
+    let sign = match s.get(j) {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return Err((j, Some("zone"))),
+    };
+    let (j, zh) = digits_at(s, j + 1, 2)?;
+    let (j, zm) = digits_at(s, j, 2)?;
+    let j = lit_at(s, j, b'"', "DQUOTE")?;
+    if zh > 23 || zm > 59 {
+        return Err((0, None));
+    }
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day);
+    let time = NaiveTime::from_hms_opt(h, m, sec);
+    match date.zip(time).and_then(|(d, t)| DateTime::from_parts(d, t, sign * (zh * 60 + zm) as i32)) {
+        Some(dt) => Ok((j, dt)),
+        None => Err((0, None)),
+    }
+}
+
+/// `date = date-text / DQUOTE date-text DQUOTE` at the start of `s`, with
+/// `date-text = date-day "-" date-month "-" date-year` and `date-day = 1*2DIGIT`.
+pub(crate) fn date_prefix(s: &[u8]) -> Result<(usize, Date), DateError> {
+    let quoted = s.first() == Some(&b'"');
+    let j = usize::from(quoted);
+    let n = super::chars::prefix_len(&s[j..], super::chars::DIGIT).min(3);
+    if n == 0 || n > 2 {
+        return Err((j, Some("date-day")));
+    }
+    let (k, day) = digits_at(s, j, n)?;
+    let k = lit_at(s, k, b'-', "-")?;
+    let Some(month) = s.get(k..k + 3).and_then(month_number) else { return Err((k, Some("month"))) };
+    let k = lit_at(s, k + 3, b'-', "-")?;
+    let (k, year) = digits_at(s, k, 4)?;
+    let Some(d) = NaiveDate::from_ymd_opt(year as i32, month, day).and_then(|d| Date::new(d).ok()) else {
+        return Err((j, None));
+    };
+    let k = if quoted { lit_at(s, k, b'"', "DQUOTE")? } else { k };
+    Ok((k, d))
+}
+
 impl DateTime {
     /// Wraps a chrono value. Fails if the year is outside `0..=9999` (4DIGIT) or the
     /// offset has seconds (a zone is `("+" / "-") 4DIGIT`).
@@ -54,7 +142,10 @@ impl DateTime {
         quoted.push(b'"');
         quoted.extend_from_slice(s.as_bytes());
         quoted.push(b'"');
-        crate::codec::parse::parse_date_time(&quoted).ok_or(ValidationError::DateTime)
+        match date_time_prefix(&quoted) {
+            Ok((n, dt)) if n == quoted.len() => Ok(dt),
+            _ => Err(ValidationError::DateTime),
+        }
     }
 
     /// The chrono value.
@@ -75,7 +166,10 @@ impl Date {
 
     /// Parses `date-text`, `1-Feb-1994`.
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
-        crate::codec::parse::parse_date(s.as_bytes()).ok_or(ValidationError::Date)
+        match date_prefix(s.as_bytes()) {
+            Ok((n, d)) if n == s.len() => Ok(d),
+            _ => Err(ValidationError::Date),
+        }
     }
 
     /// The chrono value.

@@ -36,7 +36,7 @@ pub use body::{
 };
 pub use capability::{AuthMechanism, Capability};
 pub use command::{Command, CommandBody, Secret, StatusItem, StoreKind};
-pub(crate) use datetime::month_number;
+pub(crate) use datetime::{date_prefix, date_time_prefix, month_number};
 pub use datetime::{Date, DateTime};
 pub use envelope::{Address, Envelope};
 pub use fetch::{FetchAttribute, FetchAttributes, Macro, Partial, Section, SectionText};

@@ -4,13 +4,11 @@
 use std::num::NonZeroU32;
 
 use bytes::Bytes;
-use chrono::{NaiveDate, NaiveTime};
 
 use super::input::{expected, fail, In, PResult, ParseError, ParseErrorKind};
 use crate::types::chars::{self, ASTRING, ATOM, DIGIT, LIST, TAG, TEXT};
 use crate::types::{
-    month_number, Atom, Date, DateTime, Flag, IString, ListMailbox, Literal, Mailbox, NString, SeqNumber, Sequence,
-    SequenceSet, Tag,
+    Atom, Date, DateTime, Flag, IString, ListMailbox, Literal, Mailbox, NString, SeqNumber, Sequence, SequenceSet, Tag,
 };
 
 /// Reports the byte at `i` as unexpected, naming NUL and 8-bit bytes precisely.
@@ -352,52 +350,12 @@ pub(crate) fn sequence_set(i: In<'_>) -> PResult<'_, SequenceSet> {
     }
 }
 
-/// Exactly `n` digits as a number.
-#[inline]
-fn digits(i: In<'_>, n: usize) -> PResult<'_, u32> {
-    let s = i.as_slice();
-    if s.len() < n || !s[..n].iter().all(u8::is_ascii_digit) {
-        return unexpected(i, "digit");
-    }
-    let v = s[..n].iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
-    Ok((i.advance(n), v))
-}
-
-/// `date-month = "Jan" / "Feb" / "Mar" / "Apr" / "May" / "Jun" / "Jul" / "Aug" / "Sep" /
-/// "Oct" / "Nov" / "Dec"`
-fn date_month(i: In<'_>) -> PResult<'_, u32> {
-    let s = i.as_slice();
-    match s.get(..3).and_then(month_number) {
-        Some(m) => Ok((i.advance(3), m)),
-        None => unexpected(i, "month"),
-    }
-}
-
-/// `date-text = date-day "-" date-month "-" date-year` with `date-day = 1*2DIGIT`.
-fn date_text(i: In<'_>) -> PResult<'_, Date> {
-    let n = chars::prefix_len(i.as_slice(), DIGIT).min(3);
-    if n == 0 || n > 2 {
-        return unexpected(i, "date-day");
-    }
-    let (j, day) = digits(i, n)?;
-    let (j, ()) = byte(b'-', "-")(j)?;
-    let (j, month) = date_month(j)?;
-    let (j, ()) = byte(b'-', "-")(j)?;
-    let (j, year) = digits(j, 4)?;
-    match NaiveDate::from_ymd_opt(year as i32, month, day).and_then(|d| Date::new(d).ok()) {
-        Some(d) => Ok((j, d)),
-        None => fail(i, ParseErrorKind::Date),
-    }
-}
-
-/// `date = date-text / DQUOTE date-text DQUOTE`
+/// `date = date-text / DQUOTE date-text DQUOTE` (the grammar is [`crate::types::Date`]'s).
 pub(crate) fn date(i: In<'_>) -> PResult<'_, Date> {
-    if i.first() == Some(b'"') {
-        let (j, d) = date_text(i.advance(1))?;
-        let (j, ()) = byte(b'"', "DQUOTE")(j)?;
-        Ok((j, d))
-    } else {
-        date_text(i)
+    match crate::types::date_prefix(i.as_slice()) {
+        Ok((n, d)) => Ok((i.advance(n), d)),
+        Err((k, Some(what))) => fail(i.advance(k), unexpected_kind(i.as_slice(), k, what)),
+        Err((k, None)) => fail(i.advance(k), ParseErrorKind::Date),
     }
 }
 
@@ -424,55 +382,13 @@ pub(crate) fn unexpected_kind(s: &[u8], k: usize, what: &'static str) -> ParseEr
 }
 
 /// `date-time` (see [`date_time`]) over a plain slice, shared with the borrowed FETCH
-/// view: the bytes consumed and the value, or the offset and reason of the failure.
+/// view: the bytes consumed and the value, or the offset and reason of the failure. The
+/// grammar is [`crate::types::DateTime`]'s; this maps its failure to a parse error.
 pub(crate) fn date_time_slice(s: &[u8]) -> Result<(usize, DateTime), (usize, ParseErrorKind)> {
-    let miss = |k: usize, what: &'static str| (k, unexpected_kind(s, k, what));
-    let lit = |k: usize, b: u8, what: &'static str| if s.get(k) == Some(&b) { Ok(k + 1) } else { Err(miss(k, what)) };
-    let digits = |k: usize, n: usize| -> Result<(usize, u32), (usize, ParseErrorKind)> {
-        match s.get(k..k + n) {
-            Some(d) if d.iter().all(u8::is_ascii_digit) => {
-                Ok((k + n, d.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))))
-            }
-            _ => Err(miss(k, "digit")),
-        }
-    };
-    let mut j = lit(0, b'"', "date-time")?;
-    if s.get(j) == Some(&b' ') {
-        j += 1;
-    }
-    let n = chars::prefix_len(&s[j..], DIGIT);
-    if n == 0 || n > 2 {
-        return Err(miss(j, "date-day-fixed"));
-    }
-    let (j, day) = digits(j, n)?;
-    let j = lit(j, b'-', "-")?;
-    let Some(month) = s.get(j..j + 3).and_then(month_number) else { return Err(miss(j, "month")) };
-    let j = lit(j + 3, b'-', "-")?;
-    let (j, year) = digits(j, 4)?;
-    let j = lit(j, b' ', "SP")?;
-    let (j, h) = digits(j, 2)?;
-    let j = lit(j, b':', ":")?;
-    let (j, m) = digits(j, 2)?;
-    let j = lit(j, b':', ":")?;
-    let (j, sec) = digits(j, 2)?;
-    let j = lit(j, b' ', "SP")?;
-    let sign = match s.get(j) {
-        Some(b'+') => 1,
-        Some(b'-') => -1,
-        _ => return Err(miss(j, "zone")),
-    };
-    let (j, zh) = digits(j + 1, 2)?;
-    let (j, zm) = digits(j, 2)?;
-    let j = lit(j, b'"', "DQUOTE")?;
-    if zh > 23 || zm > 59 {
-        return Err((0, ParseErrorKind::Date));
-    }
-    let date = NaiveDate::from_ymd_opt(year as i32, month, day);
-    let time = NaiveTime::from_hms_opt(h, m, sec);
-    match date.zip(time).and_then(|(d, t)| DateTime::from_parts(d, t, sign * (zh * 60 + zm) as i32)) {
-        Some(dt) => Ok((j, dt)),
-        None => Err((0, ParseErrorKind::Date)),
-    }
+    crate::types::date_time_prefix(s).map_err(|(k, what)| match what {
+        Some(what) => (k, unexpected_kind(s, k, what)),
+        None => (k, ParseErrorKind::Date),
+    })
 }
 
 /// `base64 = *(4base64-char) [base64-terminal]`, decoded. Needs at least one character.

@@ -31,7 +31,7 @@ use bytes::Bytes;
 pub(crate) use input::In;
 pub use input::{ParseError, ParseErrorKind};
 
-use crate::types::{Command, Date, DateTime, Response, Secret, Tag};
+use crate::types::{Command, Response, Secret, Tag};
 
 /// Parses one framed command message (ending in CRLF).
 pub fn parse_command(message: &Bytes) -> Result<Command, ParseError> {
@@ -81,16 +81,4 @@ pub fn parse_authenticate_data(line: &Bytes) -> Result<AuthenticateData, ParseEr
 /// Parses the `DONE` line that ends IDLE (RFC 2177).
 pub fn parse_idle_done(line: &Bytes) -> Result<(), ParseError> {
     core::all_consuming(line, command::idle_done)
-}
-
-/// Parses a quoted `date-time`; used by [`DateTime::parse`].
-pub(crate) fn parse_date_time(quoted: &[u8]) -> Option<DateTime> {
-    let b = Bytes::copy_from_slice(quoted);
-    core::all_consuming(&b, core::date_time).ok()
-}
-
-/// Parses a `date`; used by [`Date::parse`].
-pub(crate) fn parse_date(text: &[u8]) -> Option<Date> {
-    let b = Bytes::copy_from_slice(text);
-    core::all_consuming(&b, core::date).ok()
 }
