@@ -126,3 +126,27 @@ async fn fetch_stream_is_a_futures_stream() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn concurrent_commands_get_their_own_answers() {
+    let srv = server().await;
+    timed(async {
+        let a = login(srv.addr).await;
+        for k in 0..4 {
+            a.append("INBOX", &[], None, message(&format!("m{k}"), "x")).await.unwrap();
+        }
+        a.select("INBOX").await.unwrap();
+        // Pipelined on one connection: the machine tells each answer's command.
+        let (x, y, s1, s2) = tokio::join!(
+            async { a.fetch("1:2", "(UID ENVELOPE)").await.unwrap().collect().await.unwrap() },
+            async { a.fetch("4:5", "(UID ENVELOPE)").await.unwrap().collect().await.unwrap() },
+            a.search("SUBJECT m1"),
+            a.search("SUBJECT m3"),
+        );
+        assert_eq!(x.iter().map(|(s, _)| *s).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(y.iter().map(|(s, _)| *s).collect::<Vec<_>>(), vec![4, 5]);
+        assert_eq!(s1.unwrap(), vec![3]);
+        assert_eq!(s2.unwrap(), vec![5]);
+    })
+    .await;
+}

@@ -96,13 +96,11 @@ impl Class {
         }
     }
 
-    /// Classes whose untagged data can't be told apart between two commands: one at a
-    /// time (others wait in the driver, in order).
+    /// Classes that run one at a time (others wait in the driver, in order). Since the
+    /// client machine says which command each untagged response answers, only SELECT and
+    /// EXAMINE are left: the mailbox they open is what every later answer refers to.
     fn exclusive(self) -> bool {
-        matches!(
-            self,
-            Class::List | Class::Lsub | Class::Search | Class::Fetch | Class::Select | Class::Expunge | Class::Move
-        )
+        matches!(self, Class::Select)
     }
 }
 
