@@ -29,6 +29,7 @@ mod attribution;
 mod event;
 mod sasl;
 mod state;
+mod view;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -38,6 +39,7 @@ use bytes::{Bytes, BytesMut};
 pub use event::{ConnectionError, Error, Event};
 pub use sasl::Authenticator;
 pub use state::{SelectedMailbox, State};
+pub use view::{MailboxView, MessageView, ViewError};
 
 use crate::codec::{
     encode_command, parse_response, EncodeOptions, Fragment, Framer, FramerEvent, FramerOptions, LiteralPolicy, Role,

@@ -109,6 +109,8 @@ struct Conn<B: Backend> {
     idle: Option<CommandId>,
     /// Events already folded into the view.
     read: usize,
+    /// The core's view tracker, fed the same data: it must agree with the view here.
+    tracker: client::MailboxView,
 }
 
 /// Violations, as text: a failing case shows every one.
@@ -131,7 +133,16 @@ impl<B: Backend> Conn<B> {
         let woken = Arc::new(AtomicBool::new(false));
         let w = woken.clone();
         session.set_notifier(Arc::new(move || w.store(true, Ordering::SeqCst)));
-        Conn { pair, session, woken, view: Vec::new(), announced: Vec::new(), idle: None, read: 0 }
+        Conn {
+            pair,
+            session,
+            woken,
+            view: Vec::new(),
+            announced: Vec::new(),
+            idle: None,
+            read: 0,
+            tracker: client::MailboxView::default(),
+        }
     }
 
     /// Moves bytes both ways and lets the session work until it has nothing left, as an
@@ -159,7 +170,10 @@ impl<B: Backend> Conn<B> {
         for e in events {
             match e {
                 client::Event::CommandCompleted { id, status } => done.push((id, status)),
-                client::Event::Data { data, .. } => self.data(who, data, recent)?,
+                client::Event::Data { data, .. } => {
+                    self.tracker.apply(&data).map_err(|e| format!("session {who}: view tracker: {e}"))?;
+                    self.data(who, data, recent)?
+                }
                 _ => {}
             }
         }
@@ -438,6 +452,11 @@ pub fn run<B: Backend>(
             command(c, who, CommandBody::Fetch { set: SequenceSet::all(), attributes: atts, uid: false }, &mut recent)?;
         }
         let fresh = c.view.clone();
+        let tracked: Vec<Slot> =
+            c.tracker.messages().iter().map(|m| Slot { uid: m.uid, flags: m.flags.clone().map(sorted) }).collect();
+        if tracked != fresh {
+            return Err(format!("session {who}: the core's view tracker disagrees:\n{tracked:?}\n{fresh:?}"));
+        }
         if fresh.iter().any(|s| s.uid.is_none() || s.flags.is_none()) {
             return Err(format!("session {who}: FETCH 1:* left gaps: {fresh:?}"));
         }

@@ -1,0 +1,206 @@
+//! A mailbox as the client was told it: sequence number → UID and flags, following
+//! EXISTS, EXPUNGE, FETCH (UID, FLAGS) and FLAGS (RFC 3501 §7.3.1, §7.4.1, §7.4.2,
+//! §7.2.6). Feed it every untagged [`Data`] of the selected mailbox, solicited or not;
+//! what it does not know (a message announced by EXISTS and never fetched) stays `None`.
+//!
+//! ```
+//! use std::num::NonZeroU32;
+//! use imap_machine::client::MailboxView;
+//! use imap_machine::types::{Data, FetchItem, Flag, FlagFetch};
+//! let mut v = MailboxView::default();
+//! v.apply(&Data::Exists(2)).unwrap();
+//! let one = NonZeroU32::new(1).unwrap();
+//! v.apply(&Data::Fetch { seq: one, items: vec![FetchItem::Uid(7), FetchItem::Flags(vec![FlagFetch::Flag(Flag::Seen)])] }).unwrap();
+//! v.apply(&Data::Expunge(NonZeroU32::new(2).unwrap())).unwrap();
+//! assert_eq!(v.len(), 1);
+//! assert_eq!(v.uid(1), Some(7));
+//! assert_eq!(v.flags(1), Some(&[Flag::Seen][..]));
+//! ```
+
+use crate::types::{Data, FetchItem, Flag, FlagFetch};
+
+/// One message as the client knows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MessageView {
+    /// Its UID, once a FETCH told it.
+    pub uid: Option<u32>,
+    /// Its flags (without `\Recent`), as the last FETCH FLAGS told them.
+    pub flags: Option<Vec<Flag>>,
+    /// Whether the last FETCH FLAGS had `\Recent`.
+    pub recent: bool,
+}
+
+/// What a server did that the RFC does not allow, as the view saw it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ViewError {
+    /// EXISTS below the number of messages already announced: sequence numbers would
+    /// shift without EXPUNGE (RFC 3501 §7.3.1).
+    #[error("EXISTS {exists} below the {held} messages announced")]
+    ExistsShrank {
+        /// The EXISTS.
+        exists: u32,
+        /// The messages held.
+        held: usize,
+    },
+    /// EXPUNGE or FETCH of a message number the client was never told of.
+    #[error("message {seq} of {held}")]
+    NoSuchMessage {
+        /// The number.
+        seq: u32,
+        /// The messages held.
+        held: usize,
+    },
+    /// A FETCH told another UID for a message whose UID was known.
+    #[error("message {seq} was UID {was}, now UID {now}")]
+    UidChanged {
+        /// The message.
+        seq: u32,
+        /// The UID known.
+        was: u32,
+        /// The UID told.
+        now: u32,
+    },
+    /// A keyword in FETCH FLAGS that no `* FLAGS` listed (RFC 3501 §7.2.6).
+    #[error("keyword {0} before FLAGS listed it")]
+    UnannouncedKeyword(Flag),
+}
+
+/// See the module docs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MailboxView {
+    messages: Vec<MessageView>,
+    /// The flags of the last `* FLAGS`.
+    announced: Option<Vec<Flag>>,
+}
+
+impl MailboxView {
+    /// Messages announced.
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// Whether no message is announced.
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// Message `seq` (1-based).
+    pub fn get(&self, seq: u32) -> Option<&MessageView> {
+        self.messages.get((seq as usize).checked_sub(1)?)
+    }
+
+    /// The UID of message `seq`, if known.
+    pub fn uid(&self, seq: u32) -> Option<u32> {
+        self.get(seq)?.uid
+    }
+
+    /// The flags of message `seq`, if known.
+    pub fn flags(&self, seq: u32) -> Option<&[Flag]> {
+        self.get(seq)?.flags.as_deref()
+    }
+
+    /// The sequence number of `uid`, if the view knows it.
+    pub fn seq_of(&self, uid: u32) -> Option<u32> {
+        self.messages.iter().position(|m| m.uid == Some(uid)).map(|k| k as u32 + 1)
+    }
+
+    /// Every message, in sequence order.
+    pub fn messages(&self) -> &[MessageView] {
+        &self.messages
+    }
+
+    /// Follows one untagged response. Anything else than EXISTS, EXPUNGE, FETCH and FLAGS
+    /// is ignored. A violation is reported and the view still follows the server.
+    pub fn apply(&mut self, data: &Data) -> Result<(), ViewError> {
+        match data {
+            Data::Exists(n) => {
+                let held = self.messages.len();
+                if (*n as usize) < held {
+                    return Err(ViewError::ExistsShrank { exists: *n, held });
+                }
+                self.messages.resize(*n as usize, MessageView::default());
+            }
+            Data::Expunge(seq) => {
+                let k = seq.get() as usize;
+                if k > self.messages.len() {
+                    return Err(ViewError::NoSuchMessage { seq: seq.get(), held: self.messages.len() });
+                }
+                self.messages.remove(k - 1);
+            }
+            Data::Flags(flags) => self.announced = Some(flags.clone()),
+            Data::Fetch { seq, items } => {
+                let held = self.messages.len();
+                let Some(m) = self.messages.get_mut(seq.get() as usize - 1) else {
+                    return Err(ViewError::NoSuchMessage { seq: seq.get(), held });
+                };
+                let mut problem = None;
+                for item in items {
+                    match item {
+                        FetchItem::Uid(u) => {
+                            if let Some(was) = m.uid.filter(|was| was != u) {
+                                problem = Some(ViewError::UidChanged { seq: seq.get(), was, now: *u });
+                            }
+                            m.uid = Some(*u);
+                        }
+                        FetchItem::Flags(ff) => {
+                            let mut flags = Vec::with_capacity(ff.len());
+                            m.recent = false;
+                            for f in ff {
+                                match f {
+                                    FlagFetch::Recent => m.recent = true,
+                                    FlagFetch::Flag(f) => {
+                                        let unannounced = matches!(f, Flag::Keyword(_))
+                                            && self.announced.as_ref().is_some_and(|a| !a.contains(f));
+                                        if unannounced && problem.is_none() {
+                                            problem = Some(ViewError::UnannouncedKeyword(f.clone()));
+                                        }
+                                        flags.push(f.clone());
+                                    }
+                                }
+                            }
+                            m.flags = Some(flags);
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(p) = problem {
+                    return Err(p);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::num::NonZeroU32;
+
+    fn n(x: u32) -> NonZeroU32 {
+        NonZeroU32::new(x).unwrap()
+    }
+
+    #[test]
+    fn violations_are_reported() {
+        let mut v = MailboxView::default();
+        v.apply(&Data::Flags(vec![Flag::Seen])).unwrap();
+        v.apply(&Data::Exists(3)).unwrap();
+        assert!(matches!(v.apply(&Data::Exists(2)), Err(ViewError::ExistsShrank { .. })));
+        v.apply(&Data::Fetch { seq: n(2), items: vec![FetchItem::Uid(5)] }).unwrap();
+        assert!(matches!(
+            v.apply(&Data::Fetch { seq: n(2), items: vec![FetchItem::Uid(6)] }),
+            Err(ViewError::UidChanged { seq: 2, was: 5, now: 6 })
+        ));
+        let kw = Flag::parse("$label").unwrap();
+        assert_eq!(
+            v.apply(&Data::Fetch { seq: n(1), items: vec![FetchItem::Flags(vec![FlagFetch::Flag(kw.clone())])] }),
+            Err(ViewError::UnannouncedKeyword(kw))
+        );
+        assert!(matches!(v.apply(&Data::Expunge(n(9))), Err(ViewError::NoSuchMessage { .. })));
+        v.apply(&Data::Expunge(n(1))).unwrap();
+        assert_eq!((v.len(), v.uid(1), v.seq_of(6)), (2, Some(6), Some(1)));
+    }
+}
