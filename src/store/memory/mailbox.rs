@@ -123,14 +123,23 @@ impl Inner {
     /// (`None` if the message is not live). Logs nothing.
     pub(super) fn store_one(&mut self, uid: u32, kind: StoreKind, given: &[Flag]) -> Option<(Vec<Flag>, bool)> {
         let m = self.messages.get_mut(&uid)?;
-        let before = m.flags.clone();
-        apply(&mut m.flags, kind, given);
+        let (seen, deleted) = (m.flags.contains(&Flag::Seen), m.flags.contains(&Flag::Deleted));
+        // Whether the flags changed, without a copy of them before: +FLAGS and -FLAGS
+        // change the list exactly when they change its length.
+        let changed = match kind {
+            StoreKind::Replace => {
+                let before = std::mem::take(&mut m.flags);
+                apply(&mut m.flags, kind, given);
+                before != m.flags
+            }
+            StoreKind::Add | StoreKind::Remove => {
+                let n = m.flags.len();
+                apply(&mut m.flags, kind, given);
+                n != m.flags.len()
+            }
+        };
         let after = m.flags.clone();
-        let changed = before != after;
-        if changed
-            && (before.contains(&Flag::Seen) != after.contains(&Flag::Seen)
-                || before.contains(&Flag::Deleted) != after.contains(&Flag::Deleted))
-        {
+        if changed && (seen != after.contains(&Flag::Seen) || deleted != after.contains(&Flag::Deleted)) {
             self.index(uid, &after);
         }
         Some((after, changed))
