@@ -25,8 +25,10 @@
 //! assert!(matches!(client.poll_event(), Some(Event::CommandCompleted { id: done, .. }) if done == id));
 //! ```
 
+mod args;
 mod attribution;
 mod event;
+mod results;
 mod sasl;
 mod state;
 mod view;
@@ -36,7 +38,9 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
+pub use args::{ArgError, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet};
 pub use event::{ConnectionError, Error, Event};
+pub use results::{AppendUid, CommandResponse, CopyUid, Update};
 pub use sasl::Authenticator;
 pub use state::{SelectedMailbox, State};
 pub use view::{MailboxView, MessageView, ViewError};

@@ -3,7 +3,7 @@
 //!
 //! `cargo run -p imap-machine-blocking --example client -- 127.0.0.1:1143 username password`
 
-use imap_machine::types::{FetchAttribute, FetchAttributes, FetchItem};
+use imap_machine::types::FetchItems;
 use imap_machine_blocking::Client;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,11 +30,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let from = mbox.exists.saturating_sub(3).max(1);
     if mbox.exists > 0 {
         println!("Last 4 messages:");
-        for (_, items) in
-            c.fetch(&format!("{from}:{}", mbox.exists), FetchAttributes::List(vec![FetchAttribute::Envelope]), false)?
-        {
-            if let Some(FetchItem::Envelope(e)) = items.first() {
-                println!("* {}", e.subject.as_ref().map(|s| s.to_text().into_owned()).unwrap_or_default());
+        for m in c.fetch(from..=mbox.exists, "ENVELOPE")? {
+            let (_, items) = m?;
+            if let Some(e) = items.envelope() {
+                println!("* {}", e.subject_text().unwrap_or_default());
             }
         }
     }

@@ -23,7 +23,10 @@ mod server;
 mod tap;
 mod transport;
 
-pub use client::{Client, Error as ClientError};
+pub use client::{
+    AppendUid, ArgError, Client, ClientBuilder, CommandResponse, CopyUid, Error as ClientError, Fetches, IdleHandle,
+    IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, Update,
+};
 pub use server::{Server, ShutdownHandle};
 pub use tap::Tap;
 pub use transport::{load_server_config, Transport};

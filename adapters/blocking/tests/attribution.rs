@@ -1,15 +1,13 @@
 //! The blocking client returns a command's own answer only, and keeps only unsolicited
-//! data for `updates()`: another session's flag change is an update, not a FETCH result,
-//! and fetched messages are not kept a second time.
+//! data for `try_next_update()`: another session's flag change is an update, not a FETCH
+//! result, and fetched messages are not kept a second time.
 
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use imap_machine::client::Event;
 use imap_machine::store::memory::MemoryBackend;
-use imap_machine::types::{Data, FetchAttribute, FetchAttributes, Flag, Section, StoreKind};
-use imap_machine_blocking::{Client, Server};
+use imap_machine::types::{Flag, StoreKind};
+use imap_machine_blocking::{Client, Server, Update};
 
 fn start() -> String {
     let backend = Arc::new(MemoryBackend::with_demo_data());
@@ -26,27 +24,31 @@ fn client(addr: &str) -> Client {
     c
 }
 
+fn drain(c: &mut Client) -> Vec<Update> {
+    std::iter::from_fn(|| c.try_next_update()).collect()
+}
+
 const MSG: &[u8] = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: two\r\n\r\nhello\r\n";
 
 #[test]
 fn fetch_returns_only_the_messages_asked_for() {
     let addr = start();
     let (mut a, mut b) = (client(&addr), client(&addr));
-    a.append("INBOX", vec![], Bytes::from_static(MSG)).unwrap();
+    a.append("INBOX", &[], None, MSG).unwrap();
     a.select("INBOX").unwrap();
     b.select("INBOX").unwrap();
-    b.store("1", StoreKind::Add, vec![Flag::Flagged], false).unwrap();
-    let got = a.fetch("2", FetchAttributes::List(vec![FetchAttribute::Envelope]), false).unwrap();
-    assert_eq!(got.iter().map(|(s, _)| *s).collect::<Vec<_>>(), vec![2], "{got:?}");
-    b.store("1", StoreKind::Remove, vec![Flag::Flagged], false).unwrap();
-    let got = a.fetch("2", FetchAttributes::List(vec![FetchAttribute::Flags]), false).unwrap();
-    assert_eq!(got.iter().map(|(s, _)| *s).collect::<Vec<_>>(), vec![2], "{got:?}");
-    let updates = a.updates();
-    let flag_changes = updates
-        .iter()
-        .filter(|e| matches!(e, Event::Data { data: Data::Fetch { seq, .. }, command: None } if seq.get() == 1))
-        .count();
+    b.store(1, StoreKind::Add, &[Flag::Flagged]).unwrap();
+    let got: Vec<u32> = a.fetch(2, "ENVELOPE").unwrap().map(|m| m.unwrap().0).collect();
+    assert_eq!(got, vec![2]);
+    b.store(1, StoreKind::Remove, &[Flag::Flagged]).unwrap();
+    let got: Vec<u32> = a.fetch("2", "FLAGS").unwrap().map(|m| m.unwrap().0).collect();
+    assert_eq!(got, vec![2]);
+    let updates = drain(&mut a);
+    let flag_changes = updates.iter().filter(|u| matches!(u, Update::Flags { seq: 1, .. })).count();
     assert!(flag_changes >= 1, "the other session's changes are updates: {updates:?}");
+    // The view followed both: message 1 is unflagged again, message 2 known by its FETCH.
+    assert_eq!(a.view().flags(1), Some(&[][..]));
+    assert_eq!(a.view().len(), 2);
 }
 
 #[test]
@@ -54,40 +56,55 @@ fn fetched_messages_are_not_kept_as_updates() {
     let addr = start();
     let mut a = client(&addr);
     for _ in 0..50 {
-        a.append("INBOX", vec![], Bytes::from_static(MSG)).unwrap();
+        a.append("INBOX", &[], None, MSG).unwrap();
     }
     a.select("INBOX").unwrap();
-    a.updates();
-    let body = FetchAttribute::BodySection { peek: true, section: Section::default(), partial: None };
+    drain(&mut a);
     for _ in 0..5 {
-        let got = a.fetch("1:*", FetchAttributes::List(vec![FetchAttribute::Uid, body.clone()]), true).unwrap();
-        assert_eq!(got.len(), 51);
+        let got = a.uid_fetch(1.., "(UID BODY.PEEK[])").unwrap().count();
+        assert_eq!(got, 51);
     }
-    let kept = a.updates();
-    assert!(kept.is_empty(), "{} events kept", kept.len());
+    let kept = drain(&mut a);
+    assert!(kept.is_empty(), "{} updates kept", kept.len());
+    assert_eq!(a.view().uid(51), Some(51));
+}
+
+#[test]
+fn a_fetch_dropped_halfway_does_not_leak_into_the_next_command() {
+    let addr = start();
+    let mut a = client(&addr);
+    for _ in 0..30 {
+        a.append("INBOX", &[], None, MSG).unwrap();
+    }
+    a.select("INBOX").unwrap();
+    let first = a.fetch("1:*", "(UID FLAGS)").unwrap().next().unwrap().unwrap();
+    assert_eq!(first.0, 1);
+    let got: Vec<u32> = a.fetch(7, "UID").unwrap().map(|m| m.unwrap().0).collect();
+    assert_eq!(got, vec![7]);
+    assert_eq!(a.search("ALL").unwrap().len(), 31);
+    assert!(drain(&mut a).iter().all(|u| !matches!(u, Update::Flags { .. })));
 }
 
 #[test]
 fn every_mailbox_command() {
-    use imap_machine::types::{DateTime, StatusItem};
+    use imap_machine::types::{DateTime, FetchItem, StatusItem};
     let addr = start();
     let mut a = client(&addr);
     a.create("Projects/2026").unwrap();
     a.rename("Projects/2026", "Projects/2027").unwrap();
-    a.subscribe("Projects/2027", true).unwrap();
+    a.subscribe("Projects/2027").unwrap();
     let date = DateTime::parse("05-Dec-2026 10:00:00 +0100").unwrap();
-    assert_eq!(
-        a.append_dated("Projects/2027", vec![Flag::Deleted], Some(date), Bytes::from_static(MSG)).unwrap(),
-        Some(1)
-    );
+    let appended = a.append("Projects/2027", &[Flag::Deleted], Some(date), MSG).unwrap();
+    assert_eq!(appended.map(|a| a.uid), Some(1));
     let st = a.status("Projects/2027", &[StatusItem::Messages, StatusItem::Deleted]).unwrap();
     assert_eq!(st, vec![(StatusItem::Messages, 1), (StatusItem::Deleted, 1)]);
     a.select("Projects/2027").unwrap();
-    let got = a.fetch("1", FetchAttributes::List(vec![FetchAttribute::InternalDate]), false).unwrap();
-    assert!(matches!(&got[0].1[0], imap_machine::types::FetchItem::InternalDate(d) if *d == date), "{got:?}");
-    a.uid_expunge("1").unwrap();
+    let got = a.fetch(1, "INTERNALDATE").unwrap().collect_all().unwrap();
+    assert!(matches!(&got[0].1[0], FetchItem::InternalDate(d) if *d == date), "{got:?}");
+    assert_eq!(a.uid_expunge(1).unwrap(), vec![1]);
     a.close().unwrap();
-    a.subscribe("Projects/2027", false).unwrap();
+    a.unsubscribe("Projects/2027").unwrap();
     a.delete("Projects/2027").unwrap();
     assert!(a.status("Projects/2027", &[StatusItem::Messages]).is_err());
+    a.logout().unwrap();
 }

@@ -49,7 +49,7 @@ fn store(c: &mut Client, known: &mut [Msg], seq: u32, flag: Flag) -> Result<(), 
     let data = c.run(body).map_err(e)?;
     let m = &mut known[seq as usize - 1];
     (m.2, m.3) = (m.2 || flag == Flag::Seen, m.3 || flag == Flag::Deleted);
-    let items = data.iter().find_map(|d| match d {
+    let items = data.data.iter().find_map(|d| match d {
         Data::Fetch { seq: s, items } if s.get() == seq => Some(items),
         _ => None,
     });
@@ -67,8 +67,8 @@ fn iteration(addr: &str, id: usize, mailbox: &str, known: &mut Vec<Msg>, n: &mut
     check!(sel.exists == count, "SELECT: EXISTS {} but expected {count}", sel.exists);
     let max_uid = known.iter().filter_map(|m| m.0).max().unwrap_or(0);
     check!(sel.uid_next.is_some_and(|u| u > max_uid), "SELECT: UIDNEXT {:?} not above {max_uid}", sel.uid_next);
-    let got = c.fetch("1:*", FetchAttributes::List(vec![FetchAttribute::Uid, FetchAttribute::Flags]), false);
-    let got = got.map_err(e)?;
+    let got = c.fetch("1:*", FetchAttributes::List(vec![FetchAttribute::Uid, FetchAttribute::Flags]));
+    let got = got.map_err(e)?.collect_all().map_err(e)?;
     check!(got.len() == count as usize, "FETCH 1:*: {} responses for {count}", got.len());
     for (seq, items) in &got {
         let m = known.get_mut((*seq as usize).wrapping_sub(1)).ok_or_else(|| format!("FETCH: bad seq {seq}"))?;
@@ -79,7 +79,7 @@ fn iteration(addr: &str, id: usize, mailbox: &str, known: &mut Vec<Msg>, n: &mut
     }
     check!(known.windows(2).all(|p| p[0].0 < p[1].0), "FETCH: UIDs do not increase");
     let peek = FetchAttribute::BodySection { peek: true, section: Section::default(), partial: None };
-    let got = c.fetch(&format!("{}:{count}", count - 1), FetchAttributes::List(vec![peek]), false).map_err(e)?;
+    let got = c.fetch(count - 1..=count, FetchAttributes::List(vec![peek])).map_err(e)?.collect_all().map_err(e)?;
     check!(got.len() == 2, "FETCH BODY: {} responses", got.len());
     for (seq, items) in &got {
         let body = items.iter().find_map(|i| match i {
@@ -91,14 +91,14 @@ fn iteration(addr: &str, id: usize, mailbox: &str, known: &mut Vec<Msg>, n: &mut
     store(&mut c, known, count, Flag::Seen)?;
     *n += 1;
     let msg = message(id, *n);
-    let uid = c.append(mailbox, vec![], msg.clone()).map_err(e)?;
+    let uid = c.append(mailbox, &[], None, msg.clone()).map_err(e)?.map(|a| a.uid);
     let max_uid = known.iter().filter_map(|m| m.0).max().unwrap_or(0);
     check!(uid.is_some_and(|u| u > max_uid), "APPEND: APPENDUID {uid:?} not above {max_uid}");
     known.push(Msg(uid, msg, false, false));
     store(&mut c, known, 1, Flag::Deleted)?;
     let data = c.run(CommandBody::Expunge).map_err(e)?;
     let gone: Vec<u32> =
-        data.iter().filter_map(|d| if let Data::Expunge(s) = d { Some(s.get()) } else { None }).collect();
+        data.data.iter().filter_map(|d| if let Data::Expunge(s) = d { Some(s.get()) } else { None }).collect();
     check!(gone == [1], "EXPUNGE: expunged {gone:?}, expected [1]");
     known.remove(0);
     check!(c.machine().selected().map(|s| s.exists) == Some(count), "EXISTS not tracked after EXPUNGE");
@@ -123,7 +123,7 @@ fn ten_clients_for_ten_seconds_verify_every_response() {
         setup.run(CommandBody::Create { mailbox: Mailbox::from_utf8(&mailbox).unwrap() }).unwrap();
         let mut known = Vec::new();
         for n in 1..=SEED {
-            let uid = setup.append(&mailbox, vec![], message(id, n)).unwrap();
+            let uid = setup.append(&mailbox, &[], None, message(id, n)).unwrap().map(|a| a.uid);
             known.push(Msg(uid, message(id, n), false, false));
         }
         let addr = addr.clone();

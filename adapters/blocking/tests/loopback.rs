@@ -8,7 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use imap_machine::store::memory::MemoryBackend;
 use imap_machine::types::{FetchAttribute, FetchAttributes, FetchItem, Flag, SearchKey, StoreKind};
-use imap_machine_blocking::{Client, Server};
+use imap_machine_blocking::{Client, Server, Update};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 fn start(server: Server<MemoryBackend>, tls: bool) -> String {
@@ -50,24 +50,28 @@ fn full_workflow_in_plaintext() {
     let names: Vec<_> =
         c.list("", "*").unwrap().into_iter().map(|i| i.mailbox.to_utf8().unwrap().into_owned()).collect();
     assert!(names.contains(&"INBOX".to_string()) && names.contains(&"Sent".to_string()));
-    let uid = c.append("INBOX", vec![Flag::Flagged], Bytes::from_static(MSG)).unwrap();
-    assert_eq!(uid, Some(2));
+    let uid = c.append("INBOX", &[Flag::Flagged], None, Bytes::from_static(MSG)).unwrap();
+    assert_eq!(uid.map(|a| a.uid), Some(2));
     let sel = c.select("INBOX").unwrap();
     assert_eq!(sel.exists, 2);
     let atts =
         FetchAttributes::List(vec![FetchAttribute::Envelope, FetchAttribute::BodyStructure, FetchAttribute::Flags]);
-    let got = c.fetch("1:*", atts, false).unwrap();
+    let got = c.fetch("1:*", atts).unwrap().collect_all().unwrap();
     assert_eq!(got.len(), 2);
     assert!(matches!(&got[1].1[0], FetchItem::Envelope(e) if e.subject.as_ref().unwrap().as_bytes() == b"loopback"));
-    assert_eq!(c.search(vec![SearchKey::Flagged], true).unwrap(), vec![2]);
-    c.store("1", StoreKind::Add, vec![Flag::Seen], false).unwrap();
-    c.copy("1", "Trash", false).unwrap();
-    c.move_messages("2", "Sent", true).unwrap();
-    assert_eq!(c.noop().unwrap().len(), 0);
-    assert_eq!(c.machine().selected().unwrap().exists, 1);
-    c.store("1", StoreKind::Add, vec![Flag::Deleted], false).unwrap();
-    c.expunge().unwrap();
-    assert_eq!(c.machine().selected().unwrap().exists, 0);
+    assert_eq!(c.uid_search(SearchKey::Flagged).unwrap(), vec![2]);
+    c.store(1, StoreKind::Add, &[Flag::Seen]).unwrap();
+    assert!(c.copy(1, "Trash").unwrap().is_some(), "COPYUID");
+    c.uid_move(2, "Sent").unwrap();
+    c.noop().unwrap();
+    let updates: Vec<_> = std::iter::from_fn(|| c.try_next_update()).collect();
+    assert!(updates.iter().all(|u| matches!(u, Update::Recent(_) | Update::Exists(_))), "{updates:?}");
+    assert_eq!(c.selected().unwrap().exists, 1);
+    assert_eq!(c.view().len(), 1);
+    c.store(1, StoreKind::Add, &[Flag::Deleted]).unwrap();
+    assert_eq!(c.expunge().unwrap(), vec![1]);
+    assert_eq!(c.selected().unwrap().exists, 0);
+    assert!(c.view().is_empty());
     c.logout().unwrap();
 }
 
@@ -83,12 +87,14 @@ fn idle_receives_another_connections_append() {
         std::thread::sleep(Duration::from_millis(300));
         let mut c = Client::connect(&addr2).unwrap();
         c.login("username", "password").unwrap();
-        c.append("INBOX", vec![], Bytes::from_static(MSG)).unwrap();
+        c.append("INBOX", &[], None, MSG).unwrap();
         c.logout().unwrap();
     });
-    let updates = watcher.idle(Duration::from_secs(10)).unwrap();
+    let mut idle = watcher.idle().unwrap();
+    let update = idle.wait(Duration::from_secs(10)).unwrap();
+    idle.done().unwrap();
     writer.join().unwrap();
-    assert!(updates.iter().any(|d| matches!(d, imap_machine::types::Data::Exists(2))), "{updates:?}");
+    assert_eq!(update, Some(imap_machine_blocking::Update::Exists(2)));
 }
 
 #[test]

@@ -50,7 +50,7 @@ fn mbsync_downloads_messages_byte_for_byte() {
     c.login("username", "password").unwrap();
     let body =
         Bytes::from("From: x@example.org\r\nSubject: caf\u{e9}\r\n\r\n".to_string() + &"z".repeat(3000) + "\r\n");
-    c.append("Sent", vec![Flag::Seen], body.clone()).unwrap();
+    c.append("Sent", &[Flag::Seen], None, body.clone()).unwrap();
     let run = || Command::new("mbsync").arg("-c").arg(dir.join("mbsyncrc")).arg("-a").output().unwrap();
     let out = run();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -71,7 +71,7 @@ fn mbsync_downloads_messages_byte_for_byte() {
     std::fs::write(&new, b"From: near@example.org\r\nSubject: upload\r\n\r\nx\r\n").unwrap();
     assert!(run().status.success());
     c.select("INBOX").unwrap();
-    assert_eq!(c.search(vec![SearchKey::Subject("upload".try_into().unwrap())], false).unwrap().len(), 1);
+    assert_eq!(c.search(SearchKey::Subject("upload".try_into().unwrap())).unwrap().len(), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -183,7 +183,7 @@ fn blocking_client_against_dovecot() {
     c.login("alice", "secret").unwrap();
     c.run(imap_machine::types::CommandBody::Create { mailbox: "Work".try_into().unwrap() }).unwrap();
     let msg = Bytes::from_static(b"From: a@example.org\r\nSubject: dovecot test\r\n\r\nhello\r\n");
-    let uid = c.append("INBOX", vec![], msg.clone()).unwrap();
+    let uid = c.append("INBOX", &[], None, msg.clone()).unwrap();
     assert!(uid.is_some(), "Dovecot has UIDPLUS");
     let sel = c.select("INBOX").unwrap();
     assert_eq!(sel.exists, 1);
@@ -192,15 +192,15 @@ fn blocking_client_against_dovecot() {
         FetchAttribute::BodyStructure,
         FetchAttribute::BodySection { peek: true, section: Default::default(), partial: None },
     ]);
-    let got = c.fetch("1", atts, false).unwrap();
+    let got = c.fetch(1, atts).unwrap().collect_all().unwrap();
     assert!(got[0]
         .1
         .iter()
         .any(|i| matches!(i, FetchItem::BodySection { data: Some(d), .. } if d.as_bytes() == &msg[..])));
-    assert_eq!(c.search(vec![SearchKey::Subject("dovecot".try_into().unwrap())], true).unwrap().len(), 1);
-    c.store("1", StoreKind::Add, vec![Flag::Flagged], false).unwrap();
-    c.copy("1", "Work", false).unwrap();
-    c.move_messages("1", "Trash", false).unwrap_or_else(|_| {
+    assert_eq!(c.uid_search(SearchKey::Subject("dovecot".try_into().unwrap())).unwrap().len(), 1);
+    c.store(1, StoreKind::Add, &[Flag::Flagged]).unwrap();
+    c.copy(1, "Work").unwrap();
+    c.r#move(1, "Trash").unwrap_or_else(|_| {
         // Trash is auto-created by the recipe; a NO here would be a client bug.
         panic!("MOVE failed")
     });

@@ -46,7 +46,7 @@ pub enum Error {
     Closed,
     /// An argument can't be sent (e.g. a NUL byte in a string, a bad sequence set).
     #[error("invalid argument: {0}")]
-    InvalidArgument(String),
+    InvalidArgument(#[from] imap_machine::client::ArgError),
     /// The server lacks a capability the call needs.
     #[error("the server does not support {0}")]
     Unsupported(&'static str),

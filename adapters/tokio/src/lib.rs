@@ -51,7 +51,7 @@ mod tap;
 pub mod tls;
 
 pub use client::{
-    AppendUid, Client, ClientBuilder, CommandResponse, CopyUid, FetchItemsExt, FetchStream, IdleHandle,
+    AppendUid, Client, ClientBuilder, CommandResponse, CopyUid, FetchItems, FetchStream, IdleHandle,
     IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, Update,
 };
 pub use error::Error;

@@ -73,7 +73,7 @@ async fn idle_reports_only_what_comes_after_it_began() {
 
 #[tokio::test]
 async fn body_of_a_partial_fetch() {
-    use imap_machine_tokio::FetchItemsExt;
+    use imap_machine_tokio::FetchItems;
     let srv = server().await;
     timed(async {
         let a = login(srv.addr).await;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::message;
 use imap_machine::types::{Capability, Flag, FlagFetch, Mailbox, StatusItem, StoreKind};
-use imap_machine_tokio::{tls, Client, FetchItemsExt, Update};
+use imap_machine_tokio::{tls, Client, FetchItems, Update};
 
 /// A Dovecot instance, stopped (by its PID file) when dropped.
 struct Dovecot {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::{login, message, server, server_with};
 use imap_machine::client::{Authenticator, ClientOptions};
 use imap_machine::types::{Capability, Flag, FlagFetch, Mailbox, State, StatusItem, StoreKind};
-use imap_machine_tokio::{Client, Error, FetchItemsExt, Update};
+use imap_machine_tokio::{Client, Error, FetchItems, Update};
 
 const T: Duration = Duration::from_secs(10);
 

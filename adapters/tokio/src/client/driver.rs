@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
-use imap_machine::client::{Authenticator, Client as Machine, CommandId, Event, SelectedMailbox};
+use imap_machine::client::{Authenticator, Client as Machine, CommandId, Event, MailboxView, SelectedMailbox};
 use imap_machine::types::{Capability, Code, CommandBody, Data, FetchItem, Mailbox, State, StatusKind, StatusResponse};
 use rustls_pki_types::ServerName;
 use tokio::io::AsyncWriteExt;
@@ -175,6 +175,8 @@ pub(crate) struct Shared {
     pub(crate) capabilities: Option<Vec<Capability>>,
     pub(crate) state: Option<State>,
     pub(crate) selected: Option<SelectedMailbox>,
+    /// The selected mailbox as the server told it, message by message.
+    pub(crate) view: MailboxView,
 }
 
 /// The unsolicited-update channel: bounded, never blocking the driver. When it is full,
@@ -448,6 +450,14 @@ impl Driver {
         match r {
             Request::Command { body, reply } => {
                 let class = Class::of(&body);
+                if matches!(body, CommandBody::Select { .. } | CommandBody::Examine { .. })
+                    || matches!(body, CommandBody::Close | CommandBody::Unselect)
+                {
+                    // What follows is about another mailbox, or none.
+                    if let Ok(mut s) = self.shared.lock() {
+                        s.view = MailboxView::default();
+                    }
+                }
                 let mailbox = match &body {
                     CommandBody::Status { mailbox, .. } => Some(mailbox.clone()),
                     _ => None,
@@ -572,7 +582,15 @@ impl Driver {
                 }
                 self.release_held();
             }
-            Event::Data { data, command } => self.data(data, command),
+            Event::Data { data, command } => {
+                if self.machine.selected().is_some() {
+                    let seen = self.shared.lock().map(|mut s| s.view.apply(&data));
+                    if let Ok(Err(violation)) = seen {
+                        self.updates.push(Update::Violation(violation));
+                    }
+                }
+                self.data(data, command)
+            }
             Event::Status(s) => self.untagged_status(s),
             Event::FlagsChanged { .. } => {
                 // Reported from the FETCH data itself (see `data`), which also covers
@@ -674,7 +692,7 @@ impl Driver {
         let r = r.map(|status| {
             self.done(
                 inf.class,
-                CommandResponse { status, data: std::mem::take(&mut inf.data), codes: std::mem::take(&mut inf.codes) },
+                CommandResponse::new(status, std::mem::take(&mut inf.data), std::mem::take(&mut inf.codes)),
             )
         });
         let _ = reply.send(r);
@@ -713,7 +731,6 @@ impl Driver {
     /// Untagged data: to the command it answers (the client machine tells which), or to
     /// the updates when it answers none.
     fn data(&mut self, d: Data, command: Option<CommandId>) {
-        use super::FetchItemsExt;
         if let Some(inf) = command.and_then(|id| self.inflight.get_mut(&id)) {
             match (&inf.fetch, d) {
                 (Some(sink), Data::Fetch { seq, items }) => {
@@ -724,27 +741,16 @@ impl Driver {
             }
             return;
         }
-        match d {
-            Data::Fetch { seq, items } => {
-                if let Some(flags) = items.flags() {
-                    self.updates.push(Update::Flags { seq: seq.get(), uid: items.uid(), flags: flags.to_vec() });
-                }
-            }
-            Data::Expunge(n) => self.updates.push(Update::Expunge(n.get())),
-            Data::Exists(n) => self.updates.push(Update::Exists(n)),
-            Data::Recent(n) => self.updates.push(Update::Recent(n)),
-            Data::Flags(f) => self.updates.push(Update::MailboxFlags(f)),
-            // The machine keeps the capabilities.
-            Data::Capability(_) => {}
-            other => self.updates.push(Update::Data(other)),
+        if let Some(u) = Update::from_data(d) {
+            self.updates.push(u);
         }
     }
 
     fn untagged_status(&mut self, s: StatusResponse) {
-        if s.kind != StatusKind::Ok || matches!(s.code, Some(Code::Alert)) {
-            self.updates.push(Update::Status(s));
-            return;
-        }
+        let s = match Update::from_status(s) {
+            Ok(u) => return self.updates.push(u),
+            Err(s) => s,
+        };
         let Some(code) = s.code else { return };
         let target = if matches!(code, Code::CopyUid { .. }) {
             self.inflight.values_mut().find(|i| i.class == Class::Move)

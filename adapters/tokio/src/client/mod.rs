@@ -1,6 +1,5 @@
 //! The tokio client: a handle ([`Client`]) and a driver task that owns the socket.
 
-mod args;
 mod driver;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,110 +7,26 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use imap_machine::client::{Authenticator, Client as Machine, ClientOptions, SelectedMailbox};
+use imap_machine::client::{ArgError, Authenticator, Client as Machine, ClientOptions, MailboxView, SelectedMailbox};
 use imap_machine::types::{
-    Capability, Code, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, FetchItem, Flag, FlagFetch,
-    IString, ListItem, ListMailbox, Literal, Mailbox, Secret, SeqNumber, Sequence, SequenceSet, State, StatusItem,
-    StatusResponse, StoreKind,
+    Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, FetchItem, Flag, FlagFetch, IString,
+    ListItem, ListMailbox, Literal, Mailbox, Secret, SequenceSet, State, StatusItem, StatusResponse, StoreKind,
 };
 use rustls_pki_types::ServerName;
 use tokio::net::{TcpStream, ToSocketAddrs};
 use tokio::sync::{mpsc, oneshot};
 use tokio_rustls::TlsConnector;
 
-pub use args::{IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet};
 use driver::{Done, Driver, FetchMsg, Request, Responder, Shared, UpdateTx};
-/// The core's accessors on a fetched message's items ([`imap_machine::types::FetchItems`]),
-/// under the name this crate gave them first.
-pub use imap_machine::types::FetchItems as FetchItemsExt;
+pub use imap_machine::client::{
+    AppendUid, CommandResponse, CopyUid, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, Update,
+};
+/// The core's accessors on a fetched message's items (`uid()`, `flags()`, `envelope()`,
+/// `body()`, `section()`, ...), re-exported so one `use` brings them.
+pub use imap_machine::types::FetchItems;
 
 use crate::io::Stream;
 use crate::{DebugTap, Error};
-
-/// Something the server told without being asked: another session's change to the
-/// selected mailbox, an alert, a BYE. Read them with [`Client::next_update`] (or an
-/// [`IdleHandle`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Update {
-    /// `* n EXISTS`: the mailbox now has `n` messages.
-    Exists(u32),
-    /// `* n RECENT`
-    Recent(u32),
-    /// `* n EXPUNGE`: message `n` is gone; later ones moved down by one.
-    Expunge(u32),
-    /// A message's flags changed.
-    Flags {
-        /// Sequence number.
-        seq: u32,
-        /// UID, if the server sent it.
-        uid: Option<u32>,
-        /// The new flags.
-        flags: Vec<FlagFetch>,
-    },
-    /// `* FLAGS (...)`: the flags defined in the mailbox changed.
-    MailboxFlags(Vec<Flag>),
-    /// UIDVALIDITY changed: every cached UID is void.
-    UidValidityChanged {
-        /// Before.
-        old: u32,
-        /// Now.
-        new: u32,
-    },
-    /// An untagged `NO`/`BAD`, or `OK [ALERT]`: show it to the user.
-    Status(StatusResponse),
-    /// `* BYE`: the server is closing the connection.
-    Bye(StatusResponse),
-    /// Other untagged data no command asked for.
-    Data(Data),
-    /// A response that did not parse (its raw bytes); the connection goes on.
-    Malformed(Bytes),
-    /// Updates were coming faster than they were read, and some were dropped: the
-    /// mailbox changed in ways not all reported. Resynchronise (NOOP, SEARCH, FETCH
-    /// FLAGS, or SELECT again); [`Client::selected`] stays exact.
-    MailboxChanged,
-}
-
-/// The tagged status of a command, and the untagged data attributed to it.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CommandResponse {
-    /// The tagged `OK`.
-    pub status: StatusResponse,
-    /// Untagged data that answered the command.
-    pub data: Vec<Data>,
-    /// Response codes of untagged `OK`s that came while it ran (e.g. COPYUID of MOVE).
-    pub codes: Vec<Code>,
-}
-
-/// What COPY or MOVE did, when the server has UIDPLUS (RFC 4315 `COPYUID`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CopyUid {
-    /// UIDVALIDITY of the destination.
-    pub uid_validity: u32,
-    /// The source UIDs.
-    pub source: SequenceSet,
-    /// The new UIDs in the destination, in the same order.
-    pub destination: SequenceSet,
-}
-
-/// Where an APPENDed message landed, when the server has UIDPLUS (`APPENDUID`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AppendUid {
-    /// UIDVALIDITY of the mailbox.
-    pub uid_validity: u32,
-    /// The message's UID.
-    pub uid: u32,
-}
-
-fn copy_uid(codes: &[Code], status: &StatusResponse) -> Option<CopyUid> {
-    codes.iter().chain(status.code.as_ref()).find_map(|c| match c {
-        Code::CopyUid { uid_validity, source, destination } => {
-            Some(CopyUid { uid_validity: *uid_validity, source: source.clone(), destination: destination.clone() })
-        }
-        _ => None,
-    })
-}
 
 /// The messages of a FETCH, as they arrive. Memory stays flat however many messages
 /// the FETCH returns: when the stream is not read, the driver stops reading the socket.
@@ -199,6 +114,12 @@ impl FetchStream {
             }
             None => self.rx.recv().await,
         }
+    }
+
+    /// Every message, once the FETCH completed (the blocking client's
+    /// `Fetches::collect_all`, for code written against both).
+    pub async fn collect_all(self) -> Result<Vec<(u32, Vec<FetchItem>)>, Error> {
+        self.collect().await
     }
 
     /// Every message, once the FETCH completed.
@@ -399,11 +320,11 @@ impl ClientBuilder {
 }
 
 fn server_name_of(name: &str) -> Result<ServerName<'static>, Error> {
-    ServerName::try_from(name.to_owned()).map_err(|e| Error::InvalidArgument(format!("server name: {e}")))
+    ServerName::try_from(name.to_owned()).map_err(|_| ArgError::ServerName(name.to_owned()).into())
 }
 
-fn istring(what: &str, s: &str) -> Result<IString, Error> {
-    IString::try_from(s).map_err(|e| Error::InvalidArgument(format!("{what}: {e}")))
+fn istring(what: &'static str, s: &str) -> Result<IString, Error> {
+    IString::try_from(s).map_err(|source| ArgError::Invalid { what, source }.into())
 }
 
 /// An IMAP client connection. Methods take `&self`: tasks sharing a client (through an
@@ -460,6 +381,17 @@ impl Client {
     /// EXPUNGE, even when updates were coalesced).
     pub fn selected(&self) -> Option<SelectedMailbox> {
         self.shared.lock().ok().and_then(|s| s.selected.clone())
+    }
+
+    /// Runs `f` on the selected mailbox as the server told it: sequence number to UID
+    /// and flags, following every EXISTS, EXPUNGE, FETCH and FLAGS, solicited or not
+    /// ([`MailboxView`]). It is empty when no mailbox is selected. A server that breaks the
+    /// RFC's rules for it shows up as [`Update::Violation`].
+    pub fn with_view<R>(&self, f: impl FnOnce(&MailboxView) -> R) -> R {
+        match self.shared.lock() {
+            Ok(s) => f(&s.view),
+            Err(_) => f(&MailboxView::default()),
+        }
     }
 
     /// The capabilities last announced, without asking the server.
@@ -599,7 +531,8 @@ impl Client {
         } else {
             reference.into_mailbox()?
         };
-        let pattern = ListMailbox::from_utf8(pattern).map_err(|e| Error::InvalidArgument(format!("pattern: {e}")))?;
+        let pattern =
+            ListMailbox::from_utf8(pattern).map_err(|source| ArgError::Invalid { what: "pattern", source })?;
         Ok((reference, pattern))
     }
 
@@ -640,7 +573,7 @@ impl Client {
         items: &[StatusItem],
     ) -> Result<Vec<(StatusItem, u64)>, Error> {
         if items.is_empty() {
-            return Err(Error::InvalidArgument("no status item".into()));
+            return Err(ArgError::Empty("status item").into());
         }
         let done = self.exec(CommandBody::Status { mailbox: mailbox.into_mailbox()?, items: items.to_vec() }).await?;
         Ok(done
@@ -721,7 +654,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn f(client: &imap_machine_tokio::Client) -> Result<(), imap_machine_tokio::Error> {
-    /// use imap_machine_tokio::FetchItemsExt;
+    /// use imap_machine_tokio::FetchItems;
     /// let mut messages = client.fetch("1:*", "(UID FLAGS BODY.PEEK[])").await?;
     /// while let Some(m) = messages.next().await {
     ///     let (seq, items) = m?;
@@ -816,7 +749,7 @@ impl Client {
 
     async fn copy_inner(&self, set: SequenceSet, mailbox: Mailbox, uid: bool) -> Result<Option<CopyUid>, Error> {
         let done = self.exec(CommandBody::Copy { set, mailbox, uid }).await?;
-        Ok(copy_uid(&done.response.codes, &done.response.status))
+        Ok(done.response.copy_uid())
     }
 
     /// `COPY set mailbox`; `COPYUID` when the server has UIDPLUS.
@@ -837,7 +770,7 @@ impl Client {
         let caps = self.capabilities().await?;
         if caps.contains(&Capability::Move) {
             let done = self.exec(CommandBody::Move { set, mailbox, uid }).await?;
-            return Ok(copy_uid(&done.response.codes, &done.response.status));
+            return Ok(done.response.copy_uid());
         }
         // No MOVE (RFC 6851 §3.3): COPY, STORE \Deleted, then UID EXPUNGE of exactly
         // those messages with UIDPLUS, or a plain EXPUNGE (which also removes any other
@@ -900,18 +833,10 @@ impl Client {
         let literal = match Literal::new(message.clone()) {
             Ok(l) => l,
             Err(_) if self.has_capability(&Capability::Binary).await? => Literal::binary(message),
-            Err(e) => return Err(Error::InvalidArgument(format!("message: {e}"))),
+            Err(source) => return Err(ArgError::Invalid { what: "message", source }.into()),
         };
         let done = self.exec(CommandBody::Append { mailbox, flags: flags.to_vec(), date, message: literal }).await?;
-        Ok(match &done.response.status.code {
-            Some(Code::AppendUid { uid_validity, uids }) => uids.elements().first().and_then(|s| match s {
-                Sequence::Single(SeqNumber::Value(n)) | Sequence::Range(SeqNumber::Value(n), _) => {
-                    Some(AppendUid { uid_validity: *uid_validity, uid: n.get() })
-                }
-                _ => None,
-            }),
-            _ => None,
-        })
+        Ok(done.response.append_uid())
     }
 
     fn expunged(done: Done) -> Vec<u32> {

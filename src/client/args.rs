@@ -1,46 +1,85 @@
-//! Conversions for the arguments of the client's methods.
+//! The arguments of the adapters' client methods, once for both: a sequence set from a
+//! range, a number, a list or text; a mailbox from a UTF-8 name; FETCH attributes and
+//! SEARCH criteria from their IMAP text (parsed by the server-side command parser, so the
+//! text is exactly what a server accepts). A bad argument is an [`ArgError`] that names the
+//! user's text, raised before anything is sent.
 
 use std::num::NonZeroU32;
 
 use bytes::Bytes;
-use imap_machine::codec::parse_command;
-use imap_machine::types::{
+
+use crate::codec::{parse_command, ParseErrorKind};
+use crate::types::{
     CommandBody, FetchAttribute, FetchAttributes, Macro, Mailbox, SearchKey, SeqNumber, Sequence, SequenceSet,
+    ValidationError,
 };
 
-use crate::Error;
+/// Why a client method's argument cannot be sent.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArgError {
+    /// A value is not valid for its place (a NUL in a string, a bad sequence set, ...).
+    #[error("{what}: {source}")]
+    Invalid {
+        /// Which argument.
+        what: &'static str,
+        /// Why.
+        source: ValidationError,
+    },
+    /// Text that is not what the IMAP grammar allows there.
+    #[error("{what} {input:?}: at character {at}: {}", reason.as_ref().map_or("it ends too early or has extra text".to_string(), ToString::to_string))]
+    Syntax {
+        /// Which argument.
+        what: &'static str,
+        /// The caller's text.
+        input: String,
+        /// The 1-based character in `input` where it went wrong.
+        at: usize,
+        /// What was wrong there (`None`: the text ends too early or goes on too long).
+        reason: Option<ParseErrorKind>,
+    },
+    /// Zero given as a message number or UID.
+    #[error("0 is not a message number")]
+    Zero,
+    /// An empty list where one item at least is needed.
+    #[error("no {0}")]
+    Empty(&'static str),
+    /// A TLS server name that is not a DNS name or an IP address.
+    #[error("not a valid server name: {0:?}")]
+    ServerName(String),
+}
 
-fn invalid(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::InvalidArgument(format!("{what}: {e}"))
+fn invalid(what: &'static str, source: ValidationError) -> ArgError {
+    ArgError::Invalid { what, source }
 }
 
 /// A mailbox argument: a UTF-8 name (`"INBOX"`, `"Entwürfe"`, encoded to modified UTF-7
 /// for the wire) or a [`Mailbox`] as LIST returned it.
 pub trait IntoMailbox {
     /// The mailbox.
-    fn into_mailbox(self) -> Result<Mailbox, Error>;
+    fn into_mailbox(self) -> Result<Mailbox, ArgError>;
 }
 
 impl IntoMailbox for &str {
-    fn into_mailbox(self) -> Result<Mailbox, Error> {
+    fn into_mailbox(self) -> Result<Mailbox, ArgError> {
         Mailbox::from_utf8(self).map_err(|e| invalid("mailbox", e))
     }
 }
 
 impl IntoMailbox for &String {
-    fn into_mailbox(self) -> Result<Mailbox, Error> {
+    fn into_mailbox(self) -> Result<Mailbox, ArgError> {
         self.as_str().into_mailbox()
     }
 }
 
 impl IntoMailbox for Mailbox {
-    fn into_mailbox(self) -> Result<Mailbox, Error> {
+    fn into_mailbox(self) -> Result<Mailbox, ArgError> {
         Ok(self)
     }
 }
 
 impl IntoMailbox for &Mailbox {
-    fn into_mailbox(self) -> Result<Mailbox, Error> {
+    fn into_mailbox(self) -> Result<Mailbox, ArgError> {
         Ok(self.clone())
     }
 }
@@ -49,67 +88,64 @@ impl IntoMailbox for &Mailbox {
 /// number, a range (`2..=5` is `2:5`, `100..` is `100:*`), a list of numbers or a
 /// [`SequenceSet`].
 ///
-/// ```no_run
-/// # async fn f(client: &imap_machine_tokio::Client) -> Result<(), imap_machine_tokio::Error> {
+/// ```
+/// use imap_machine::client::IntoSequenceSet;
 /// let set: String = format!("{}:{}", 1, 10);
-/// client.uid_fetch(&set, "(FLAGS)").await?;
-/// client.uid_fetch(set, "(FLAGS)").await?;
-/// client.uid_fetch("1:*", "(FLAGS)").await?;
-/// client.uid_fetch(7, "(FLAGS)").await?;
-/// client.uid_fetch(2..=5, "(FLAGS)").await?;
-/// client.uid_fetch(100.., "(FLAGS)").await?;
-/// client.uid_fetch(&[1, 3, 4][..], "(FLAGS)").await?;
-/// client.uid_fetch(&vec![1, 3, 4], "(FLAGS)").await?;
-/// # Ok(())
-/// # }
+/// assert_eq!((&set).into_sequence_set().unwrap().to_string(), "1:10");
+/// assert_eq!("1:*".into_sequence_set().unwrap().to_string(), "1:*");
+/// assert_eq!(7.into_sequence_set().unwrap().to_string(), "7");
+/// assert_eq!((2..=5).into_sequence_set().unwrap().to_string(), "2:5");
+/// assert_eq!((100..).into_sequence_set().unwrap().to_string(), "100:*");
+/// assert_eq!((&[1, 3, 4][..]).into_sequence_set().unwrap().to_string(), "1,3:4");
+/// assert_eq!((&vec![4, 3, 1]).into_sequence_set().unwrap().to_string(), "1,3:4");
 /// ```
 pub trait IntoSequenceSet {
     /// The set.
-    fn into_sequence_set(self) -> Result<SequenceSet, Error>;
+    fn into_sequence_set(self) -> Result<SequenceSet, ArgError>;
 }
 
 impl IntoSequenceSet for &str {
-    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+    fn into_sequence_set(self) -> Result<SequenceSet, ArgError> {
         self.parse().map_err(|e| invalid("sequence set", e))
     }
 }
 
 impl IntoSequenceSet for &String {
-    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+    fn into_sequence_set(self) -> Result<SequenceSet, ArgError> {
         self.as_str().into_sequence_set()
     }
 }
 
 impl IntoSequenceSet for String {
-    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+    fn into_sequence_set(self) -> Result<SequenceSet, ArgError> {
         self.as_str().into_sequence_set()
     }
 }
 
 impl IntoSequenceSet for SequenceSet {
-    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+    fn into_sequence_set(self) -> Result<SequenceSet, ArgError> {
         Ok(self)
     }
 }
 
 impl IntoSequenceSet for &SequenceSet {
-    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+    fn into_sequence_set(self) -> Result<SequenceSet, ArgError> {
         Ok(self.clone())
     }
 }
 
-fn nz(n: u32) -> Result<NonZeroU32, Error> {
-    NonZeroU32::new(n).ok_or_else(|| Error::InvalidArgument("0 is not a message number".into()))
+fn nz(n: u32) -> Result<NonZeroU32, ArgError> {
+    NonZeroU32::new(n).ok_or(ArgError::Zero)
 }
 
 impl IntoSequenceSet for u32 {
-    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+    fn into_sequence_set(self) -> Result<SequenceSet, ArgError> {
         Ok(SequenceSet::single(nz(self)?))
     }
 }
 
 impl IntoSequenceSet for std::ops::RangeInclusive<u32> {
-    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+    fn into_sequence_set(self) -> Result<SequenceSet, ArgError> {
         let (a, b) = (nz(*self.start())?, nz(*self.end())?);
         SequenceSet::new(vec![Sequence::Range(SeqNumber::Value(a), SeqNumber::Value(b))])
             .map_err(|e| invalid("sequence set", e))
@@ -118,7 +154,7 @@ impl IntoSequenceSet for std::ops::RangeInclusive<u32> {
 
 /// `a..` is `a:*`.
 impl IntoSequenceSet for std::ops::RangeFrom<u32> {
-    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+    fn into_sequence_set(self) -> Result<SequenceSet, ArgError> {
         let a = nz(self.start)?;
         SequenceSet::new(vec![Sequence::Range(SeqNumber::Value(a), SeqNumber::Asterisk)])
             .map_err(|e| invalid("sequence set", e))
@@ -126,7 +162,7 @@ impl IntoSequenceSet for std::ops::RangeFrom<u32> {
 }
 
 impl IntoSequenceSet for &[u32] {
-    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+    fn into_sequence_set(self) -> Result<SequenceSet, ArgError> {
         let mut v = self.to_vec();
         v.sort_unstable();
         v.dedup();
@@ -150,22 +186,20 @@ impl IntoSequenceSet for &[u32] {
 }
 
 impl IntoSequenceSet for &Vec<u32> {
-    fn into_sequence_set(self) -> Result<SequenceSet, Error> {
+    fn into_sequence_set(self) -> Result<SequenceSet, ArgError> {
         self.as_slice().into_sequence_set()
     }
 }
 
-/// Parses `rest` as the arguments of a command `verb`, through the core's command
-/// parser (so the text is exactly what a server would accept).
 /// Parses `user` as the arguments of `verb` (after `fixed`, arguments the library adds);
 /// an error names the user's text and the character in it, not a line the library built.
-fn parse_args(verb: &str, what: &str, fixed: &str, user: &str) -> Result<CommandBody, Error> {
+fn parse_args(verb: &str, what: &'static str, fixed: &str, user: &str) -> Result<CommandBody, ArgError> {
     let prefix = format!("x {verb} {fixed}");
     let line = Bytes::from(format!("{prefix}{user}\r\n"));
     parse_command(&line).map(|c| c.body).map_err(|e| {
         let at = e.offset.saturating_sub(prefix.len());
-        let why = if at >= user.len() { "it ends too early or has extra text".to_string() } else { e.kind.to_string() };
-        Error::InvalidArgument(format!("{what} {user:?}: at character {}: {why}", at + 1))
+        let reason = if at >= user.len() { None } else { Some(e.kind) };
+        ArgError::Syntax { what, input: user.to_string(), at: at + 1, reason }
     })
 }
 
@@ -173,11 +207,11 @@ fn parse_args(verb: &str, what: &str, fixed: &str, user: &str) -> Result<Command
 /// a [`Macro`] or [`FetchAttributes`].
 pub trait IntoFetchAttributes {
     /// The attributes.
-    fn into_fetch_attributes(self) -> Result<FetchAttributes, Error>;
+    fn into_fetch_attributes(self) -> Result<FetchAttributes, ArgError>;
 }
 
 impl IntoFetchAttributes for &str {
-    fn into_fetch_attributes(self) -> Result<FetchAttributes, Error> {
+    fn into_fetch_attributes(self) -> Result<FetchAttributes, ArgError> {
         // `"ENVELOPE FLAGS"` means the list `(ENVELOPE FLAGS)`.
         let text = self.trim();
         let listed;
@@ -189,33 +223,33 @@ impl IntoFetchAttributes for &str {
         };
         match parse_args("FETCH", "fetch attributes", "1 ", text)? {
             CommandBody::Fetch { attributes, .. } => Ok(attributes),
-            _ => Err(Error::InvalidArgument("fetch attributes".into())),
+            _ => Err(ArgError::Empty("fetch attribute")),
         }
     }
 }
 
 impl IntoFetchAttributes for FetchAttributes {
-    fn into_fetch_attributes(self) -> Result<FetchAttributes, Error> {
+    fn into_fetch_attributes(self) -> Result<FetchAttributes, ArgError> {
         Ok(self)
     }
 }
 
 impl IntoFetchAttributes for Macro {
-    fn into_fetch_attributes(self) -> Result<FetchAttributes, Error> {
+    fn into_fetch_attributes(self) -> Result<FetchAttributes, ArgError> {
         Ok(FetchAttributes::Macro(self))
     }
 }
 
 impl IntoFetchAttributes for FetchAttribute {
-    fn into_fetch_attributes(self) -> Result<FetchAttributes, Error> {
+    fn into_fetch_attributes(self) -> Result<FetchAttributes, ArgError> {
         Ok(FetchAttributes::List(vec![self]))
     }
 }
 
 impl IntoFetchAttributes for Vec<FetchAttribute> {
-    fn into_fetch_attributes(self) -> Result<FetchAttributes, Error> {
+    fn into_fetch_attributes(self) -> Result<FetchAttributes, ArgError> {
         if self.is_empty() {
-            return Err(Error::InvalidArgument("no fetch attribute".into()));
+            return Err(ArgError::Empty("fetch attribute"));
         }
         Ok(FetchAttributes::List(self))
     }
@@ -224,28 +258,28 @@ impl IntoFetchAttributes for Vec<FetchAttribute> {
 /// SEARCH criteria: `"UNSEEN FROM smith"`, one [`SearchKey`] or a list (all must match).
 pub trait IntoSearchCriteria {
     /// The keys, all of which must match.
-    fn into_search_criteria(self) -> Result<Vec<SearchKey>, Error>;
+    fn into_search_criteria(self) -> Result<Vec<SearchKey>, ArgError>;
 }
 
 impl IntoSearchCriteria for &str {
-    fn into_search_criteria(self) -> Result<Vec<SearchKey>, Error> {
+    fn into_search_criteria(self) -> Result<Vec<SearchKey>, ArgError> {
         match parse_args("SEARCH", "search criteria", "", self)? {
             CommandBody::Search { criteria, .. } => Ok(criteria),
-            _ => Err(Error::InvalidArgument("search criteria".into())),
+            _ => Err(ArgError::Empty("search key")),
         }
     }
 }
 
 impl IntoSearchCriteria for SearchKey {
-    fn into_search_criteria(self) -> Result<Vec<SearchKey>, Error> {
+    fn into_search_criteria(self) -> Result<Vec<SearchKey>, ArgError> {
         Ok(vec![self])
     }
 }
 
 impl IntoSearchCriteria for Vec<SearchKey> {
-    fn into_search_criteria(self) -> Result<Vec<SearchKey>, Error> {
+    fn into_search_criteria(self) -> Result<Vec<SearchKey>, ArgError> {
         if self.is_empty() {
-            return Err(Error::InvalidArgument("no search key".into()));
+            return Err(ArgError::Empty("search key"));
         }
         Ok(self)
     }

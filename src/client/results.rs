@@ -1,0 +1,183 @@
+//! What the adapters' client methods return, once for both: the unsolicited [`Update`]s,
+//! a command's [`CommandResponse`], and the UIDPLUS results [`CopyUid`] and
+//! [`AppendUid`] (RFC 4315 §3). The functions here turn what the machine attributed to a
+//! command into those results, so the blocking and the tokio client answer alike.
+
+use crate::types::{Code, Data, FetchItem, FetchItems, Flag, FlagFetch, SeqNumber, Sequence, SequenceSet};
+use crate::types::{StatusKind, StatusResponse};
+
+use super::view::ViewError;
+
+/// Something the server told without being asked: another session's change to the
+/// selected mailbox, an alert, a BYE.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Update {
+    /// `* n EXISTS`: the mailbox now has `n` messages.
+    Exists(u32),
+    /// `* n RECENT`
+    Recent(u32),
+    /// `* n EXPUNGE`: message `n` is gone; later ones moved down by one.
+    Expunge(u32),
+    /// A message's flags changed.
+    Flags {
+        /// Sequence number.
+        seq: u32,
+        /// UID, if the server sent it.
+        uid: Option<u32>,
+        /// The new flags.
+        flags: Vec<FlagFetch>,
+    },
+    /// `* FLAGS (...)`: the flags defined in the mailbox changed.
+    MailboxFlags(Vec<Flag>),
+    /// UIDVALIDITY changed: every cached UID is void.
+    UidValidityChanged {
+        /// Before.
+        old: u32,
+        /// Now.
+        new: u32,
+    },
+    /// An untagged `NO`/`BAD`, or `OK [ALERT]`: show it to the user.
+    Status(StatusResponse),
+    /// `* BYE`: the server is closing the connection.
+    Bye(StatusResponse),
+    /// Other untagged data no command asked for.
+    Data(Data),
+    /// A response that did not parse (its raw bytes); the connection goes on.
+    Malformed(bytes::Bytes),
+    /// Updates were coming faster than they were read, and some were dropped: the
+    /// mailbox changed in ways not all reported. Resynchronise (NOOP, SEARCH, FETCH
+    /// FLAGS, or SELECT again); the client's mailbox view stays exact.
+    MailboxChanged,
+    /// The server broke the RFC's rules for the selected mailbox (say, EXISTS shrank
+    /// without EXPUNGE), as the client's [`MailboxView`](super::MailboxView) saw it.
+    Violation(ViewError),
+}
+
+impl Update {
+    /// The update that unsolicited `data` is; `None` for what the machine keeps itself
+    /// (CAPABILITY) and for a FETCH without FLAGS (nothing changed that a client tracks).
+    pub fn from_data(data: Data) -> Option<Update> {
+        Some(match data {
+            Data::Fetch { seq, items } => {
+                let flags = items.flags()?.to_vec();
+                Update::Flags { seq: seq.get(), uid: items.uid(), flags }
+            }
+            Data::Expunge(n) => Update::Expunge(n.get()),
+            Data::Exists(n) => Update::Exists(n),
+            Data::Recent(n) => Update::Recent(n),
+            Data::Flags(f) => Update::MailboxFlags(f),
+            Data::Capability(_) => return None,
+            other => Update::Data(other),
+        })
+    }
+
+    /// The update an untagged status is, when it is one: `NO`, `BAD` and `OK [ALERT]`.
+    /// Other untagged `OK`s carry response codes for the running command.
+    pub fn from_status(status: StatusResponse) -> Result<Update, StatusResponse> {
+        if status.kind != StatusKind::Ok || matches!(status.code, Some(Code::Alert)) {
+            Ok(Update::Status(status))
+        } else {
+            Err(status)
+        }
+    }
+}
+
+/// The tagged status of a command, and the untagged data attributed to it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CommandResponse {
+    /// The tagged `OK`.
+    pub status: StatusResponse,
+    /// Untagged data that answered the command.
+    pub data: Vec<Data>,
+    /// Response codes of untagged `OK`s that came while it ran (e.g. COPYUID of MOVE).
+    pub codes: Vec<Code>,
+}
+
+impl CommandResponse {
+    /// A response from its parts.
+    pub fn new(status: StatusResponse, data: Vec<Data>, codes: Vec<Code>) -> CommandResponse {
+        CommandResponse { status, data, codes }
+    }
+
+    /// The `COPYUID` of a COPY or MOVE, tagged or untagged (RFC 4315 §3, RFC 6851 §4.3).
+    pub fn copy_uid(&self) -> Option<CopyUid> {
+        self.codes.iter().chain(self.status.code.as_ref()).find_map(|c| match c {
+            Code::CopyUid { uid_validity, source, destination } => {
+                Some(CopyUid { uid_validity: *uid_validity, source: source.clone(), destination: destination.clone() })
+            }
+            _ => None,
+        })
+    }
+
+    /// The `APPENDUID` of an APPEND (its first UID).
+    pub fn append_uid(&self) -> Option<AppendUid> {
+        match &self.status.code {
+            Some(Code::AppendUid { uid_validity, uids }) => uids.elements().first().and_then(|s| match s {
+                Sequence::Single(SeqNumber::Value(n)) | Sequence::Range(SeqNumber::Value(n), _) => {
+                    Some(AppendUid { uid_validity: *uid_validity, uid: n.get() })
+                }
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The `EXPUNGE` sequence numbers, in the order sent (each relative to the previous).
+    pub fn expunged(&self) -> Vec<u32> {
+        self.data.iter().filter_map(|d| if let Data::Expunge(n) = d { Some(n.get()) } else { None }).collect()
+    }
+
+    /// The numbers of every `SEARCH` response, ascending, without repeats.
+    pub fn search_ids(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = self
+            .data
+            .iter()
+            .flat_map(|d| if let Data::Search { ids, .. } = d { &ids[..] } else { &[] })
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Each FETCH's flags (sequence number, flags), as a STORE answers.
+    pub fn stored_flags(&self) -> Vec<(u32, Vec<FlagFetch>)> {
+        self.data
+            .iter()
+            .filter_map(|d| match d {
+                Data::Fetch { seq, items } => items.flags().map(|f| (seq.get(), f.to_vec())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The FETCH responses (sequence number, items).
+    pub fn into_fetches(self) -> impl Iterator<Item = (u32, Vec<FetchItem>)> {
+        self.data.into_iter().filter_map(|d| match d {
+            Data::Fetch { seq, items } => Some((seq.get(), items)),
+            _ => None,
+        })
+    }
+}
+
+/// What COPY or MOVE did, when the server has UIDPLUS (RFC 4315 `COPYUID`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CopyUid {
+    /// UIDVALIDITY of the destination.
+    pub uid_validity: u32,
+    /// The source UIDs.
+    pub source: SequenceSet,
+    /// The new UIDs in the destination, in the same order.
+    pub destination: SequenceSet,
+}
+
+/// Where an APPENDed message landed, when the server has UIDPLUS (`APPENDUID`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppendUid {
+    /// UIDVALIDITY of the mailbox.
+    pub uid_validity: u32,
+    /// The message's UID.
+    pub uid: u32,
+}
