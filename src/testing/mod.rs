@@ -21,6 +21,8 @@
 
 #[cfg(any(test, feature = "proptest"))]
 pub mod conformance;
+#[cfg(any(test, feature = "proptest"))]
+pub mod strategies;
 
 use std::time::Instant;
 

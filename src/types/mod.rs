@@ -28,7 +28,7 @@ mod state;
 mod string;
 
 #[cfg(test)]
-pub(crate) mod strategies;
+pub(crate) use crate::testing::strategies;
 
 pub use body::{
     BodyExtension, BodyFields, BodyStructure, Disposition, ExtensionTail, MultipartExtension, SinglePartExtension,

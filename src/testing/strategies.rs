@@ -1,4 +1,19 @@
-//! proptest strategies for every protocol value, shared by the round-trip tests.
+//! [proptest](https://docs.rs/proptest) strategies for every protocol value: commands,
+//! responses, FETCH items, sequence sets, mailboxes, flags, envelopes, body structures.
+//! They draw only values the codec can encode, and that parse back equal, so a property
+//! test of a client or a server can feed the machines anything a peer may send. This
+//! crate's own round-trip and chunking tests use them. Behind the `proptest` feature.
+//!
+//! ```
+//! use proptest::prelude::*;
+//! use imap_machine::codec::{encode_response, parse_response};
+//! use imap_machine::testing::strategies;
+//!
+//! proptest!(ProptestConfig::with_cases(16), |(r in strategies::response())| {
+//!     let wire = encode_response(&r, &mut bytes::BytesMut::new()).to_vec();
+//!     prop_assert_eq!(parse_response(&wire.into()).unwrap(), r);
+//! });
+//! ```
 
 use std::num::NonZeroU32;
 
@@ -7,8 +22,8 @@ use chrono::{NaiveDate, NaiveTime};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
-use super::chars::{self, ASTRING, ATOM, LIST, TAG};
-use super::*;
+use crate::types::chars::{self, ASTRING, ATOM, LIST, TAG};
+use crate::types::*;
 
 /// Non-empty byte strings drawn from one character class.
 pub(crate) fn class_bytes(mask: u8, max: usize) -> impl Strategy<Value = Bytes> {
@@ -16,17 +31,19 @@ pub(crate) fn class_bytes(mask: u8, max: usize) -> impl Strategy<Value = Bytes> 
     vec(proptest::sample::select(alphabet), 1..max).prop_map(Bytes::from)
 }
 
-pub(crate) fn tag() -> impl Strategy<Value = Tag> {
+/// Command tags.
+pub fn tag() -> impl Strategy<Value = Tag> {
     class_bytes(TAG, 10).prop_map(|b| Tag::try_from(b).unwrap())
 }
 
-pub(crate) fn atom() -> impl Strategy<Value = Atom> {
+/// Atoms.
+pub fn atom() -> impl Strategy<Value = Atom> {
     class_bytes(ATOM, 12).prop_map(|b| Atom::try_from(b).unwrap())
 }
 
 /// String content of every shape: atoms, text needing quotes, 8-bit and CRLF (literals),
 /// empty, and long.
-pub(crate) fn istring() -> impl Strategy<Value = IString> {
+pub fn istring() -> impl Strategy<Value = IString> {
     prop_oneof![
         class_bytes(ASTRING, 12),
         "[ -~]{0,20}".prop_map(Bytes::from),
@@ -37,11 +54,13 @@ pub(crate) fn istring() -> impl Strategy<Value = IString> {
     .prop_map(|b| IString::try_from(b).unwrap())
 }
 
-pub(crate) fn nstring() -> impl Strategy<Value = NString> {
+/// `nstring`: NIL or a string.
+pub fn nstring() -> impl Strategy<Value = NString> {
     proptest::option::of(istring())
 }
 
-pub(crate) fn mailbox() -> impl Strategy<Value = Mailbox> {
+/// Mailbox names, INBOX included.
+pub fn mailbox() -> impl Strategy<Value = Mailbox> {
     prop_oneof![
         Just(Mailbox::Inbox),
         Just(Mailbox::from_wire(IString::from_static("iNbOx"))),
@@ -50,14 +69,16 @@ pub(crate) fn mailbox() -> impl Strategy<Value = Mailbox> {
     ]
 }
 
-pub(crate) fn list_mailbox() -> impl Strategy<Value = ListMailbox> {
+/// LIST patterns, with `%` and `*`.
+pub fn list_mailbox() -> impl Strategy<Value = ListMailbox> {
     prop_oneof![
         class_bytes(LIST, 12).prop_map(|b| ListMailbox::from_wire(IString::try_from(b).unwrap())),
         istring().prop_map(ListMailbox::from_wire),
     ]
 }
 
-pub(crate) fn flag() -> impl Strategy<Value = Flag> {
+/// Flags: system flags and keywords.
+pub fn flag() -> impl Strategy<Value = Flag> {
     prop_oneof![
         Just(Flag::Answered),
         Just(Flag::Flagged),
@@ -73,11 +94,13 @@ pub(crate) fn flag() -> impl Strategy<Value = Flag> {
     ]
 }
 
-pub(crate) fn nz() -> impl Strategy<Value = NonZeroU32> {
+/// Non-zero numbers (message numbers and UIDs).
+pub fn nz() -> impl Strategy<Value = NonZeroU32> {
     prop_oneof![1u32..20, any::<u32>().prop_filter("non-zero", |n| *n != 0)].prop_map(|n| NonZeroU32::new(n).unwrap())
 }
 
-pub(crate) fn sequence_set() -> impl Strategy<Value = SequenceSet> {
+/// Sequence sets, with ranges and `*`.
+pub fn sequence_set() -> impl Strategy<Value = SequenceSet> {
     let num = prop_oneof![nz().prop_map(SeqNumber::Value), Just(SeqNumber::Asterisk)];
     let seq = prop_oneof![
         num.clone().prop_map(Sequence::Single),
@@ -86,19 +109,22 @@ pub(crate) fn sequence_set() -> impl Strategy<Value = SequenceSet> {
     vec(seq, 1..5).prop_map(|v| SequenceSet::new(v).unwrap())
 }
 
-pub(crate) fn date() -> impl Strategy<Value = Date> {
+/// SEARCH dates.
+pub fn date() -> impl Strategy<Value = Date> {
     (0i32..=9999, 1u32..=12, 1u32..=31)
         .prop_filter_map("valid day", |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
         .prop_map(|d| Date::new(d).unwrap())
 }
 
-pub(crate) fn date_time() -> impl Strategy<Value = DateTime> {
+/// INTERNALDATE date-times.
+pub fn date_time() -> impl Strategy<Value = DateTime> {
     (date(), 0u32..24, 0u32..60, 0u32..60, -1439i32..=1439).prop_filter_map("valid", |(d, h, m, s, z)| {
         DateTime::from_parts(d.as_chrono(), NaiveTime::from_hms_opt(h, m, s)?, z)
     })
 }
 
-pub(crate) fn section() -> impl Strategy<Value = Section> {
+/// BODY[] sections.
+pub fn section() -> impl Strategy<Value = Section> {
     let names = vec(istring(), 1..4);
     let part = vec(nz(), 0..4);
     (part, 0u8..6, names).prop_map(|(part, t, names)| {
@@ -115,11 +141,13 @@ pub(crate) fn section() -> impl Strategy<Value = Section> {
     })
 }
 
-pub(crate) fn partial() -> impl Strategy<Value = Option<Partial>> {
+/// Partial ranges (`<0.100>`) or none.
+pub fn partial() -> impl Strategy<Value = Option<Partial>> {
     proptest::option::of((any::<u32>(), nz()).prop_map(|(offset, length)| Partial { offset, length }))
 }
 
-pub(crate) fn fetch_attribute() -> impl Strategy<Value = FetchAttribute> {
+/// FETCH attributes.
+pub fn fetch_attribute() -> impl Strategy<Value = FetchAttribute> {
     use FetchAttribute::*;
     prop_oneof![
         prop_oneof![
@@ -144,14 +172,16 @@ pub(crate) fn fetch_attribute() -> impl Strategy<Value = FetchAttribute> {
     ]
 }
 
-pub(crate) fn fetch_attributes() -> impl Strategy<Value = FetchAttributes> {
+/// FETCH attribute lists and macros.
+pub fn fetch_attributes() -> impl Strategy<Value = FetchAttributes> {
     prop_oneof![
         prop_oneof![Just(Macro::All), Just(Macro::Fast), Just(Macro::Full)].prop_map(FetchAttributes::Macro),
         vec(fetch_attribute(), 1..5).prop_map(FetchAttributes::List),
     ]
 }
 
-pub(crate) fn search_key() -> impl Strategy<Value = SearchKey> {
+/// SEARCH keys, nested.
+pub fn search_key() -> impl Strategy<Value = SearchKey> {
     use SearchKey::*;
     let leaf = prop_oneof![
         prop_oneof![
@@ -200,11 +230,13 @@ pub(crate) fn search_key() -> impl Strategy<Value = SearchKey> {
     })
 }
 
-pub(crate) fn auth_mechanism() -> impl Strategy<Value = AuthMechanism> {
+/// SASL mechanism names.
+pub fn auth_mechanism() -> impl Strategy<Value = AuthMechanism> {
     atom().prop_map(AuthMechanism::from)
 }
 
-pub(crate) fn capability() -> impl Strategy<Value = Capability> {
+/// Capabilities.
+pub fn capability() -> impl Strategy<Value = Capability> {
     prop_oneof![
         atom().prop_map(Capability::from),
         Just(Capability::Imap4rev1),
@@ -216,7 +248,8 @@ pub(crate) fn capability() -> impl Strategy<Value = Capability> {
     ]
 }
 
-pub(crate) fn literal() -> impl Strategy<Value = Literal> {
+/// APPEND literals.
+pub fn literal() -> impl Strategy<Value = Literal> {
     prop_oneof![
         vec(1u8..=255, 0..64).prop_map(|v| Literal::new(v).unwrap()),
         vec(any::<u8>(), 0..64).prop_map(Literal::binary),
@@ -224,7 +257,8 @@ pub(crate) fn literal() -> impl Strategy<Value = Literal> {
     ]
 }
 
-pub(crate) fn command_body() -> impl Strategy<Value = CommandBody> {
+/// Command bodies of every kind.
+pub fn command_body() -> impl Strategy<Value = CommandBody> {
     use CommandBody::*;
     let status_items = vec(proptest::sample::select(StatusItem::ALL.iter().map(|(i, _)| *i).collect::<Vec<_>>()), 1..5);
     let store_kind = prop_oneof![Just(StoreKind::Replace), Just(StoreKind::Add), Just(StoreKind::Remove)];
@@ -275,7 +309,8 @@ pub(crate) fn command_body() -> impl Strategy<Value = CommandBody> {
     ]
 }
 
-pub(crate) fn command() -> impl Strategy<Value = Command> {
+/// Tagged commands.
+pub fn command() -> impl Strategy<Value = Command> {
     (tag(), command_body()).prop_map(|(tag, body)| Command { tag, body })
 }
 
@@ -285,7 +320,8 @@ fn looks_base64(t: &str) -> bool {
     !t.is_empty() && t.len() % 4 == 0 && t.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
 }
 
-pub(crate) fn text() -> impl Strategy<Value = Text> {
+/// Human-readable response text.
+pub fn text() -> impl Strategy<Value = Text> {
     "[A-Za-z][A-Za-z0-9 .,!()*%\\]\\-]{0,30}"
         .prop_filter("not base64", |t| !looks_base64(t))
         .prop_map(|t| Text::try_from(t.as_str()).unwrap())
@@ -337,7 +373,8 @@ const CODE_NAMES: &[&str] = &[
     "NONEXISTENT",
 ];
 
-pub(crate) fn code() -> impl Strategy<Value = Code> {
+/// Response codes.
+pub fn code() -> impl Strategy<Value = Code> {
     prop_oneof![
         prop_oneof![
             Just(Code::Alert),
@@ -419,7 +456,8 @@ fn namespaces() -> impl Strategy<Value = Option<Vec<NamespaceDescription>>> {
     proptest::option::of(vec(desc, 1..3))
 }
 
-pub(crate) fn address() -> impl Strategy<Value = Address> {
+/// Envelope addresses.
+pub fn address() -> impl Strategy<Value = Address> {
     (nstring(), nstring(), nstring(), nstring()).prop_map(|(name, adl, mailbox, host)| Address {
         name,
         adl,
@@ -428,7 +466,8 @@ pub(crate) fn address() -> impl Strategy<Value = Address> {
     })
 }
 
-pub(crate) fn envelope() -> impl Strategy<Value = Envelope> {
+/// Envelopes.
+pub fn envelope() -> impl Strategy<Value = Envelope> {
     let list = || vec(address(), 0..3);
     (nstring(), nstring(), list(), list(), list(), list(), list(), list(), nstring(), nstring()).prop_map(
         |(date, subject, from, sender, reply_to, to, cc, bcc, in_reply_to, message_id)| Envelope {
@@ -479,7 +518,8 @@ fn single_ext() -> impl Strategy<Value = Option<SinglePartExtension>> {
     proptest::option::of((nstring(), extension_tail()).prop_map(|(md5, tail)| SinglePartExtension { md5, tail }))
 }
 
-pub(crate) fn body_structure() -> impl Strategy<Value = BodyStructure> {
+/// BODYSTRUCTUREs, nested multiparts included.
+pub fn body_structure() -> impl Strategy<Value = BodyStructure> {
     let basic =
         (istring(), istring(), body_fields(), single_ext()).prop_map(|(media_type, subtype, fields, extension)| {
             BodyStructure::Single { media_type, subtype, fields, specific: SpecificFields::Basic, extension }
@@ -521,7 +561,8 @@ pub(crate) fn body_structure() -> impl Strategy<Value = BodyStructure> {
     })
 }
 
-pub(crate) fn fetch_item() -> impl Strategy<Value = FetchItem> {
+/// FETCH response items.
+pub fn fetch_item() -> impl Strategy<Value = FetchItem> {
     let flag_fetch = prop_oneof![flag().prop_map(FlagFetch::Flag), Just(FlagFetch::Recent)];
     let label = prop_oneof![
         atom().prop_map(|a| IString::try_from(format!("\\{a}")).unwrap()),
@@ -557,7 +598,8 @@ pub(crate) fn fetch_item() -> impl Strategy<Value = FetchItem> {
     ]
 }
 
-pub(crate) fn data() -> impl Strategy<Value = Data> {
+/// Untagged response data.
+pub fn data() -> impl Strategy<Value = Data> {
     let status_items =
         vec((proptest::sample::select(StatusItem::ALL.iter().map(|(i, _)| *i).collect::<Vec<_>>()), u63()), 0..4);
     prop_oneof![
@@ -587,7 +629,8 @@ pub(crate) fn data() -> impl Strategy<Value = Data> {
     ]
 }
 
-pub(crate) fn response() -> impl Strategy<Value = Response> {
+/// Responses of every kind: untagged, tagged, continuation.
+pub fn response() -> impl Strategy<Value = Response> {
     let status =
         |untagged: bool| {
             (status_kind(untagged), proptest::option::of(code()), text())
