@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use imap_machine::store::memory::MemoryBackend;
-use imap_machine::types::{Capability, DateTime, FetchItems, Flag, StatusItem, StoreKind};
+use imap_machine::types::{Capability, DateTime, Flag, StatusItem, StoreKind};
 
 fn server() -> String {
     let backend = Arc::new(MemoryBackend::with_demo_data());
@@ -42,9 +42,9 @@ macro_rules! scenario {
         let sel = c.select("Parity") $(.$aw)? .unwrap();
         out.push(format!("select: {} exists", sel.exists));
         let all = c.fetch(1..=3, "(UID FLAGS ENVELOPE)") $(.$aw)? .unwrap().collect_all() $(.$aw)? .unwrap();
-        for (seq, items) in &all {
-            let subject = items.envelope().and_then(|e| e.subject_text());
-            out.push(format!("fetch {seq}: uid {:?} flags {:?} subject {subject:?}", items.uid(), items.flags()));
+        for m in &all {
+            let subject = m.envelope().and_then(|e| e.subject_text());
+            out.push(format!("fetch {}: uid {:?} flags {:?} subject {subject:?}", m.seq(), m.uid(), m.flag_list()));
         }
         out.push(format!("store: {:?}", c.store(2, StoreKind::Add, &[Flag::Flagged]) $(.$aw)? .unwrap()));
         out.push(format!("uid search: {:?}", c.uid_search("FLAGGED") $(.$aw)? .unwrap()));

@@ -19,7 +19,8 @@ pub(super) enum Collects {
     Nothing,
     /// FETCH responses for `set` (UIDs if `uid`); `flags_only`: the command asked for no
     /// more than FLAGS and UID. `answered` marks the messages already answered.
-    Fetch { set: SequenceSet, uid: bool, flags_only: bool, answered: Answered },
+    /// `stream`: a FETCH (not a STORE), whose answers may stay in place.
+    Fetch { set: SequenceSet, uid: bool, flags_only: bool, answered: Answered, stream: bool },
     /// SEARCH results.
     Search,
     /// LIST responses.
@@ -88,11 +89,15 @@ impl Collects {
             CommandBody::Fetch { set, attributes, uid } => {
                 let atts = attributes.to_vec();
                 let flags_only = atts.iter().all(|a| matches!(a, FetchAttribute::Flags | FetchAttribute::Uid));
-                Collects::Fetch { set: set.clone(), uid: *uid, flags_only, answered: Answered::default() }
+                Collects::Fetch { set: set.clone(), uid: *uid, flags_only, answered: Answered::default(), stream: true }
             }
-            CommandBody::Store { set, silent: false, uid, .. } => {
-                Collects::Fetch { set: set.clone(), uid: *uid, flags_only: true, answered: Answered::default() }
-            }
+            CommandBody::Store { set, silent: false, uid, .. } => Collects::Fetch {
+                set: set.clone(),
+                uid: *uid,
+                flags_only: true,
+                answered: Answered::default(),
+                stream: false,
+            },
             CommandBody::Search { .. } => Collects::Search,
             CommandBody::List { .. } => Collects::List,
             CommandBody::Lsub { .. } => Collects::Lsub,
@@ -107,25 +112,26 @@ impl Collects {
         }
     }
 
+    /// Whether a FETCH response of message `seq` (with `uid`, and an item other than
+    /// FLAGS and UID if `substantive`) answers this command, marking it answered:
+    /// `Some(stream)` if so, `stream` telling a FETCH from a STORE.
+    pub(super) fn takes_fetch(&mut self, seq: u32, uid: Option<u32>, substantive: bool, exists: u32) -> Option<bool> {
+        let Collects::Fetch { set, uid: by_uid, flags_only, answered, stream } = self else { return None };
+        let key = if *by_uid { uid? } else { seq };
+        if !covers(set, key, if *by_uid { u32::MAX } else { exists }) {
+            return None;
+        }
+        ((*flags_only || substantive) && answered.mark(key)).then_some(*stream)
+    }
+
     /// Whether `data` answers this command (and, for FETCH, marks its message answered).
     /// `exists` is the client's message count, for `*` in sequence sets.
     pub(super) fn takes(&mut self, data: &Data, exists: u32) -> bool {
         match (self, data) {
-            (Collects::Fetch { set, uid, flags_only, answered }, Data::Fetch { seq, items }) => {
-                let key = if *uid {
-                    match items.iter().find_map(|i| if let FetchItem::Uid(u) = i { Some(*u) } else { None }) {
-                        Some(u) => u,
-                        None => return false,
-                    }
-                } else {
-                    seq.get()
-                };
-                if !covers(set, key, if *uid { u32::MAX } else { exists }) {
-                    return false;
-                }
-                let substantive =
-                    *flags_only || items.iter().any(|i| !matches!(i, FetchItem::Flags(_) | FetchItem::Uid(_)));
-                substantive && answered.mark(key)
+            (c @ Collects::Fetch { .. }, Data::Fetch { seq, items }) => {
+                let uid = items.iter().find_map(|i| if let FetchItem::Uid(u) = i { Some(*u) } else { None });
+                let substantive = items.iter().any(|i| !matches!(i, FetchItem::Flags(_) | FetchItem::Uid(_)));
+                c.takes_fetch(seq.get(), uid, substantive, exists).is_some()
             }
             (Collects::Search, Data::Search { .. })
             | (Collects::List, Data::List(_))

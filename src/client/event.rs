@@ -47,6 +47,16 @@ pub enum Event {
         /// (see the rules in the module `client::attribution`).
         command: Option<CommandId>,
     },
+    /// A FETCH response that answers the running FETCH `command`, read in place: only
+    /// with [`ClientOptions::fetch_messages`](super::ClientOptions::fetch_messages) (else
+    /// it comes as [`Event::Data`]). A STORE's answers and unsolicited FETCHes still come
+    /// as `Data`.
+    Fetch {
+        /// The response.
+        message: crate::codec::FetchMessage,
+        /// The FETCH it answers.
+        command: CommandId,
+    },
     /// An untagged OK, NO or BAD (not the greeting, not BYE).
     Status(StatusResponse),
     /// FLAGS of a message changed in an unsolicited FETCH (one that answers no running

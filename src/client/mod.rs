@@ -46,13 +46,21 @@ pub use state::{SelectedMailbox, State};
 pub use view::{MailboxView, MessageView, ViewError};
 
 use crate::codec::{
-    encode_command, parse_response, EncodeOptions, Fragment, Framer, FramerEvent, FramerOptions, LiteralPolicy, Role,
+    encode_command, parse_response, EncodeOptions, FetchItemView, FetchMessage, Fragment, Framer, FramerEvent,
+    FramerOptions, LiteralPolicy, Role,
 };
 use crate::types::{
     Capability, Code, Command, CommandBody, Continue, Data, FetchItem, IString, Response, SearchKey, Secret,
     StatusKind, StatusResponse, Tag,
 };
 use attribution::Collects;
+
+/// Whether a framed response is `* <number> FETCH `, the one shape read in place.
+fn is_fetch(raw: &[u8]) -> bool {
+    let Some(rest) = raw.strip_prefix(b"* ") else { return false };
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    digits > 0 && rest[digits..].len() >= 7 && rest[digits..digits + 7].eq_ignore_ascii_case(b" FETCH ")
+}
 
 /// Identifies a command from [`Client::send`] to its completion event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -86,6 +94,11 @@ pub struct ClientOptions {
     /// Framing limits for responses. Default: [`FramerOptions::default`] with
     /// `allow_bare_lf` on, because a client must survive broken servers.
     pub framer: FramerOptions,
+    /// Hand out the answers of a FETCH as [`Event::Fetch`] with a [`FetchMessage`]
+    /// (validated once, read in place, bodies zero-copy), instead of [`Event::Data`] with
+    /// owned items. Default `false`; the adapters turn it on, as a FETCH of 10,000
+    /// envelopes then builds no owned envelope the caller does not ask for.
+    pub fetch_messages: bool,
 }
 
 impl Default for ClientOptions {
@@ -95,6 +108,7 @@ impl Default for ClientOptions {
             idle_refresh: Duration::from_secs(25 * 60),
             search_charset: SearchCharset::Auto,
             framer: FramerOptions { allow_bare_lf: true, ..FramerOptions::default() },
+            fetch_messages: false,
         }
     }
 }
@@ -506,6 +520,13 @@ impl Client {
             match ev {
                 FramerEvent::Message(frame) => {
                     let raw = frame.into_bytes();
+                    if self.options.fetch_messages && self.greeted && is_fetch(&raw) {
+                        match FetchMessage::parse(raw) {
+                            Ok(m) => self.on_fetch_message(m),
+                            Err(e) => self.events.push_back(Event::MalformedResponse { raw: e.raw, error: e.error }),
+                        }
+                        continue;
+                    }
                     match parse_response(&raw) {
                         Ok(rsp) => self.on_response(rsp),
                         Err(e) => self.events.push_back(Event::MalformedResponse { raw: e.raw, error: e.error }),
@@ -689,6 +710,29 @@ impl Client {
         }
         let exists = self.selected.as_ref().map_or(0, |s| s.exists);
         let command = self.inflight.iter_mut().find_map(|p| p.collects.takes(&d, exists).then_some(p.id));
+        self.emit_data(d, command);
+    }
+
+    /// A FETCH response read in place ([`ClientOptions::fetch_messages`]): the answer of
+    /// a FETCH stays a [`FetchMessage`]; a STORE's answer and an unsolicited FETCH become
+    /// owned data, as without the option. The same attribution rules either way.
+    fn on_fetch_message(&mut self, m: FetchMessage) {
+        let exists = self.selected.as_ref().map_or(0, |s| s.exists);
+        let (seq, uid) = (m.seq(), m.uid());
+        let substantive = m.view().items().any(|i| !matches!(i, FetchItemView::Flags(_) | FetchItemView::Uid(_)));
+        let taker = self
+            .inflight
+            .iter_mut()
+            .find_map(|p| p.collects.takes_fetch(seq, uid, substantive, exists).map(|stream| (p.id, stream)));
+        match taker {
+            Some((id, true)) => self.events.push_back(Event::Fetch { message: m, command: id }),
+            Some((id, false)) => self.emit_data(m.into_data(), Some(id)),
+            None => self.emit_data(m.into_data(), None),
+        }
+    }
+
+    /// Queues `d` for `command` (and, when unsolicited, the flag change it carries).
+    fn emit_data(&mut self, d: Data, command: Option<CommandId>) {
         if let (None, Data::Fetch { seq, items }) = (command, &d) {
             let flags = items.iter().find_map(|i| match i {
                 FetchItem::Flags(f) => Some(f.clone()),

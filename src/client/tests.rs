@@ -596,3 +596,81 @@ fn xoauth2_and_oauthbearer_with_sasl_ir() {
         .unwrap();
     assert_eq!(out(&mut c), "A1 AUTHENTICATE EXTERNAL =\r\n");
 }
+
+/// A client (with `fetch_messages` as given) with INBOX selected (3 messages); the next
+/// tag is A2.
+fn selected_client(fetch_messages: bool) -> Client {
+    let mut c = Client::new(ClientOptions { fetch_messages, ..ClientOptions::default() });
+    c.handle_input(b"* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
+    c.send(CommandBody::Select { mailbox: Mailbox::Inbox }).unwrap();
+    c.poll_transmit(&mut BytesMut::new());
+    c.handle_input(b"* 3 EXISTS\r\nA1 OK [READ-WRITE] done\r\n");
+    while c.poll_event().is_some() {}
+    c
+}
+
+/// Events with every in-place FETCH turned back into the owned data it stands for.
+fn owned_events(c: &mut Client) -> Vec<Event> {
+    std::iter::from_fn(|| c.poll_event())
+        .map(|e| match e {
+            Event::Fetch { message, command } => Event::Data { data: message.into_data(), command: Some(command) },
+            e => e,
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    /// `fetch_messages` changes how a FETCH's answers are handed out, nothing else: the
+    /// same attribution, the same data, the same other events, however the bytes are cut.
+    #[test]
+    fn fetch_messages_give_the_same_answers(
+        fetches in proptest::collection::vec(crate::types::strategies::data(), 1..10),
+        set in crate::types::strategies::sequence_set(),
+        uid in any::<bool>(),
+        chunk in 1usize..64,
+    ) {
+        let mut wire = Vec::new();
+        for d in fetches.into_iter().filter(|d| matches!(d, Data::Fetch { .. })) {
+            wire.extend(crate::codec::encode_response(&crate::types::Response::Data(d), &mut BytesMut::new()).to_vec());
+        }
+        wire.extend_from_slice(b"* 2 FETCH (UID 7 FLAGS (\\Seen $Later))\r\nA2 OK done\r\n");
+        let run = |fetch_messages: bool| {
+            let mut c = selected_client(fetch_messages);
+            let attributes = crate::types::FetchAttributes::List(vec![crate::types::FetchAttribute::Envelope]);
+            c.send(CommandBody::Fetch { set: set.clone(), attributes, uid }).unwrap();
+            c.poll_transmit(&mut BytesMut::new());
+            let mut events = owned_events(&mut c);
+            for piece in wire.chunks(chunk) {
+                c.handle_input(piece);
+                events.extend(owned_events(&mut c));
+            }
+            events
+        };
+        let (owned, in_place) = (run(false), run(true));
+        prop_assert_eq!(owned, in_place);
+    }
+}
+
+#[test]
+fn fetch_messages_hand_out_answers_in_place() {
+    let mut c = selected_client(true);
+    let id = c.send(CommandBody::Fetch {
+        set: "1:2".parse().unwrap(),
+        attributes: IntoFetchAttributes::into_fetch_attributes("BODY.PEEK[]").unwrap(),
+        uid: false,
+    });
+    let id = id.unwrap();
+    c.poll_transmit(&mut BytesMut::new());
+    c.handle_input(
+        b"* 1 FETCH (BODY[] {5}\r\nhello)\r\n* 3 FETCH (FLAGS (\\Seen))\r\n* 2 FETCH (BODY[] NIL)\r\nA2 OK done\r\n",
+    );
+    let events: Vec<Event> = std::iter::from_fn(|| c.poll_event()).collect();
+    assert!(
+        matches!(&events[0], Event::Fetch { message, command } if *command == id && message.body().as_deref() == Some(&b"hello"[..]))
+    );
+    assert!(matches!(&events[1], Event::FlagsChanged { seq: 3, .. }), "{events:?}");
+    assert!(matches!(&events[2], Event::Data { command: None, .. }), "{events:?}");
+    assert!(matches!(&events[3], Event::Fetch { message, .. } if message.seq() == 2 && message.body().is_none()));
+    assert!(matches!(&events[4], Event::CommandCompleted { .. }));
+}

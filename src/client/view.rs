@@ -17,6 +17,7 @@
 //! assert_eq!(v.flags(1), Some(&[Flag::Seen][..]));
 //! ```
 
+use crate::codec::FetchMessage;
 use crate::types::{Data, FetchItem, Flag, FlagFetch};
 
 /// One message as the client knows it.
@@ -130,47 +131,66 @@ impl MailboxView {
             }
             Data::Flags(flags) => self.announced = Some(flags.clone()),
             Data::Fetch { seq, items } => {
-                let held = self.messages.len();
-                let Some(m) = self.messages.get_mut(seq.get() as usize - 1) else {
-                    return Err(ViewError::NoSuchMessage { seq: seq.get(), held });
-                };
-                let mut problem = None;
-                for item in items {
-                    match item {
-                        FetchItem::Uid(u) => {
-                            if let Some(was) = m.uid.filter(|was| was != u) {
-                                problem = Some(ViewError::UidChanged { seq: seq.get(), was, now: *u });
-                            }
-                            m.uid = Some(*u);
-                        }
-                        FetchItem::Flags(ff) => {
-                            let mut flags = Vec::with_capacity(ff.len());
-                            m.recent = false;
-                            for f in ff {
-                                match f {
-                                    FlagFetch::Recent => m.recent = true,
-                                    FlagFetch::Flag(f) => {
-                                        let unannounced = matches!(f, Flag::Keyword(_))
-                                            && self.announced.as_ref().is_some_and(|a| !a.contains(f));
-                                        if unannounced && problem.is_none() {
-                                            problem = Some(ViewError::UnannouncedKeyword(f.clone()));
-                                        }
-                                        flags.push(f.clone());
-                                    }
-                                }
-                            }
-                            m.flags = Some(flags);
-                        }
-                        _ => {}
-                    }
-                }
-                if let Some(p) = problem {
-                    return Err(p);
-                }
+                let uid = items.iter().find_map(|i| if let FetchItem::Uid(u) = i { Some(*u) } else { None });
+                let flags = items.iter().find_map(|i| if let FetchItem::Flags(f) = i { Some(f) } else { None });
+                return self.fetched(seq.get(), uid, flags.map(|f| f.iter().cloned()));
             }
             _ => {}
         }
         Ok(())
+    }
+
+    /// Follows a FETCH response read in place (what the adapters get with
+    /// [`ClientOptions::fetch_messages`](super::ClientOptions::fetch_messages)).
+    pub fn apply_fetch(&mut self, message: &FetchMessage) -> Result<(), ViewError> {
+        let flags = message.flags().map(|f| f.map(|f| f.to_flag_fetch()));
+        self.fetched(message.seq(), message.uid(), flags)
+    }
+
+    /// Message `seq` has `uid` and `flags`, as far as they were sent. A keyword is kept
+    /// as the `* FLAGS` list has it, or as a copy: never as a slice of a read buffer,
+    /// which it would keep alive.
+    fn fetched(
+        &mut self,
+        seq: u32,
+        uid: Option<u32>,
+        flags: Option<impl Iterator<Item = FlagFetch>>,
+    ) -> Result<(), ViewError> {
+        let held = self.messages.len();
+        let Some(m) = (seq as usize).checked_sub(1).and_then(|k| self.messages.get_mut(k)) else {
+            return Err(ViewError::NoSuchMessage { seq, held });
+        };
+        let mut problem = None;
+        if let Some(u) = uid {
+            if let Some(was) = m.uid.filter(|was| *was != u) {
+                problem = Some(ViewError::UidChanged { seq, was, now: u });
+            }
+            m.uid = Some(u);
+        }
+        if let Some(ff) = flags {
+            let mut flags = Vec::new();
+            m.recent = false;
+            for f in ff {
+                match f {
+                    FlagFetch::Recent => m.recent = true,
+                    FlagFetch::Flag(f @ Flag::Keyword(_)) => {
+                        let listed = self.announced.as_ref().and_then(|a| a.iter().find(|x| **x == f));
+                        match listed {
+                            Some(l) => flags.push(l.clone()),
+                            None => {
+                                if self.announced.is_some() && problem.is_none() {
+                                    problem = Some(ViewError::UnannouncedKeyword(f.clone()));
+                                }
+                                flags.push(f.detached());
+                            }
+                        }
+                    }
+                    FlagFetch::Flag(f) => flags.push(f),
+                }
+            }
+            m.flags = Some(flags);
+        }
+        problem.map_or(Ok(()), Err)
     }
 }
 

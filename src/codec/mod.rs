@@ -37,6 +37,6 @@ pub use parse::{
 };
 pub use view::{
     parse_fetch_view, AddressView, Addresses, BodyExtensionView, BodyParts, BodyStructureView, DispositionView,
-    EnvelopeView, Extensions, FetchItemView, FetchTape, FetchView, FlagView, Flags, Items, MultipartView, Params,
-    PartNumbers, SectionTextView, SectionView, SinglePartView, StrView, Strings, TailView,
+    EnvelopeView, Extensions, FetchItemView, FetchMessage, FetchTape, FetchView, FlagView, Flags, Items, MultipartView,
+    Params, PartNumbers, SectionTextView, SectionView, SinglePartView, StrView, Strings, TailView,
 };

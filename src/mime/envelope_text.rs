@@ -2,7 +2,23 @@
 //! words decoded (the values in [`Envelope`] stay as the server sent them).
 
 use super::charset::{decode_header, Decoder};
+use crate::codec::{AddressView, EnvelopeView};
 use crate::types::{Address, Envelope};
+
+impl EnvelopeView<'_> {
+    /// The subject as text, encoded words decoded, read in place (as
+    /// [`Envelope::subject_text`]).
+    pub fn subject_text(&self) -> Option<String> {
+        self.subject().map(|s| decode_header(&s.value(), &Decoder::default()))
+    }
+}
+
+impl AddressView<'_> {
+    /// The display name as text, encoded words decoded (as [`Address::display_name`]).
+    pub fn display_name(&self) -> Option<String> {
+        self.name().map(|s| decode_header(&s.value(), &Decoder::default()))
+    }
+}
 
 impl Envelope {
     /// The subject as text, encoded words decoded (RFC 2047; unknown charsets kept as

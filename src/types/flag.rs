@@ -40,6 +40,17 @@ pub enum Flag {
 }
 
 impl Flag {
+    /// The same flag owning its bytes: a keyword or extension parsed from a response is a
+    /// slice of the buffer it came in, which it keeps alive; this copies it out.
+    pub fn detached(&self) -> Flag {
+        let copy = |a: &Atom| Atom::lenient(Bytes::copy_from_slice(a.as_bytes()));
+        match self {
+            Flag::Keyword(a) => Flag::Keyword(copy(a)),
+            Flag::Extension(a) => Flag::Extension(copy(a)),
+            other => other.clone(),
+        }
+    }
+
     /// Parses one flag from its text (`\Seen`, `$Label`).
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
         Self::from_bytes(Bytes::copy_from_slice(s.as_bytes()))

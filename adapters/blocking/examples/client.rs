@@ -3,7 +3,6 @@
 //!
 //! `cargo run -p imap-machine-blocking --example client -- 127.0.0.1:1143 username password`
 
-use imap_machine::types::FetchItems;
 use imap_machine_blocking::Client;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -31,8 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if mbox.exists > 0 {
         println!("Last 4 messages:");
         for m in c.fetch(from..=mbox.exists, "ENVELOPE")? {
-            let (_, items) = m?;
-            if let Some(e) = items.envelope() {
+            if let Some(e) = m?.envelope() {
                 println!("* {}", e.subject_text().unwrap_or_default());
             }
         }

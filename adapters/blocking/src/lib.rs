@@ -27,6 +27,8 @@ pub use client::{
     AppendUid, ArgError, Client, ClientBuilder, CommandResponse, CopyUid, Error as ClientError, Fetches, IdleHandle,
     IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, Update,
 };
+/// One fetched message, read in place (the core's [`imap_machine::codec::FetchMessage`]).
+pub use imap_machine::codec::FetchMessage;
 pub use server::{Server, ShutdownHandle};
 pub use tap::Tap;
 pub use transport::{load_server_config, Transport};

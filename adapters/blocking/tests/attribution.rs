@@ -38,10 +38,10 @@ fn fetch_returns_only_the_messages_asked_for() {
     a.select("INBOX").unwrap();
     b.select("INBOX").unwrap();
     b.store(1, StoreKind::Add, &[Flag::Flagged]).unwrap();
-    let got: Vec<u32> = a.fetch(2, "ENVELOPE").unwrap().map(|m| m.unwrap().0).collect();
+    let got: Vec<u32> = a.fetch(2, "ENVELOPE").unwrap().map(|m| m.unwrap().seq()).collect();
     assert_eq!(got, vec![2]);
     b.store(1, StoreKind::Remove, &[Flag::Flagged]).unwrap();
-    let got: Vec<u32> = a.fetch("2", "FLAGS").unwrap().map(|m| m.unwrap().0).collect();
+    let got: Vec<u32> = a.fetch("2", "FLAGS").unwrap().map(|m| m.unwrap().seq()).collect();
     assert_eq!(got, vec![2]);
     let updates = drain(&mut a);
     let flag_changes = updates.iter().filter(|u| matches!(u, Update::Flags { seq: 1, .. })).count();
@@ -78,8 +78,8 @@ fn a_fetch_dropped_halfway_does_not_leak_into_the_next_command() {
     }
     a.select("INBOX").unwrap();
     let first = a.fetch("1:*", "(UID FLAGS)").unwrap().next().unwrap().unwrap();
-    assert_eq!(first.0, 1);
-    let got: Vec<u32> = a.fetch(7, "UID").unwrap().map(|m| m.unwrap().0).collect();
+    assert_eq!(first.seq(), 1);
+    let got: Vec<u32> = a.fetch(7, "UID").unwrap().map(|m| m.unwrap().seq()).collect();
     assert_eq!(got, vec![7]);
     assert_eq!(a.search("ALL").unwrap().len(), 31);
     assert!(drain(&mut a).iter().all(|u| !matches!(u, Update::Flags { .. })));
@@ -100,7 +100,8 @@ fn every_mailbox_command() {
     assert_eq!(st, vec![(StatusItem::Messages, 1), (StatusItem::Deleted, 1)]);
     a.select("Projects/2027").unwrap();
     let got = a.fetch(1, "INTERNALDATE").unwrap().collect_all().unwrap();
-    assert!(matches!(&got[0].1[0], FetchItem::InternalDate(d) if *d == date), "{got:?}");
+    assert_eq!(got[0].internal_date(), Some(date));
+    assert!(matches!(&got[0].items()[0], FetchItem::InternalDate(d) if *d == date), "{got:?}");
     assert_eq!(a.uid_expunge(1).unwrap(), vec![1]);
     a.close().unwrap();
     a.unsubscribe("Projects/2027").unwrap();

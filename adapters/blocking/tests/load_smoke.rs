@@ -68,7 +68,7 @@ fn iteration(addr: &str, id: usize, mailbox: &str, known: &mut Vec<Msg>, n: &mut
     let max_uid = known.iter().filter_map(|m| m.0).max().unwrap_or(0);
     check!(sel.uid_next.is_some_and(|u| u > max_uid), "SELECT: UIDNEXT {:?} not above {max_uid}", sel.uid_next);
     let got = c.fetch("1:*", FetchAttributes::List(vec![FetchAttribute::Uid, FetchAttribute::Flags]));
-    let got = got.map_err(e)?.collect_all().map_err(e)?;
+    let got: Vec<_> = got.map_err(e)?.collect_all().map_err(e)?.iter().map(|m| (m.seq(), m.items())).collect();
     check!(got.len() == count as usize, "FETCH 1:*: {} responses for {count}", got.len());
     for (seq, items) in &got {
         let m = known.get_mut((*seq as usize).wrapping_sub(1)).ok_or_else(|| format!("FETCH: bad seq {seq}"))?;
@@ -80,6 +80,7 @@ fn iteration(addr: &str, id: usize, mailbox: &str, known: &mut Vec<Msg>, n: &mut
     check!(known.windows(2).all(|p| p[0].0 < p[1].0), "FETCH: UIDs do not increase");
     let peek = FetchAttribute::BodySection { peek: true, section: Section::default(), partial: None };
     let got = c.fetch(count - 1..=count, FetchAttributes::List(vec![peek])).map_err(e)?.collect_all().map_err(e)?;
+    let got: Vec<_> = got.iter().map(|m| (m.seq(), m.items())).collect();
     check!(got.len() == 2, "FETCH BODY: {} responses", got.len());
     for (seq, items) in &got {
         let body = items.iter().find_map(|i| match i {

@@ -58,7 +58,10 @@ fn full_workflow_in_plaintext() {
         FetchAttributes::List(vec![FetchAttribute::Envelope, FetchAttribute::BodyStructure, FetchAttribute::Flags]);
     let got = c.fetch("1:*", atts).unwrap().collect_all().unwrap();
     assert_eq!(got.len(), 2);
-    assert!(matches!(&got[1].1[0], FetchItem::Envelope(e) if e.subject.as_ref().unwrap().as_bytes() == b"loopback"));
+    assert!(
+        matches!(&got[1].items()[0], FetchItem::Envelope(e) if e.subject.as_ref().unwrap().as_bytes() == b"loopback")
+    );
+    assert_eq!(got[1].envelope().and_then(|e| e.subject_text()).as_deref(), Some("loopback"));
     assert_eq!(c.uid_search(SearchKey::Flagged).unwrap(), vec![2]);
     c.store(1, StoreKind::Add, &[Flag::Seen]).unwrap();
     assert!(c.copy(1, "Trash").unwrap().is_some(), "COPYUID");

@@ -194,7 +194,7 @@ fn blocking_client_against_dovecot() {
     ]);
     let got = c.fetch(1, atts).unwrap().collect_all().unwrap();
     assert!(got[0]
-        .1
+        .items()
         .iter()
         .any(|i| matches!(i, FetchItem::BodySection { data: Some(d), .. } if d.as_bytes() == &msg[..])));
     assert_eq!(c.uid_search(SearchKey::Subject("dovecot".try_into().unwrap())).unwrap().len(), 1);

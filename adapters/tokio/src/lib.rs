@@ -30,8 +30,8 @@
 //! println!("{} messages", inbox.exists);
 //! let mut messages = client.fetch("1:*", "(UID ENVELOPE)").await?;
 //! while let Some(message) = messages.next().await {
-//!     let (seq, items) = message?;
-//!     println!("{seq}: {items:?}");
+//!     let m = message?;
+//!     println!("{}: UID {:?} {:?}", m.seq(), m.uid(), m.envelope().and_then(|e| e.subject_text()));
 //! }
 //! client.logout().await?;
 //! # Ok(())
@@ -51,7 +51,7 @@ mod tap;
 pub mod tls;
 
 pub use client::{
-    AppendUid, Client, ClientBuilder, CommandResponse, CopyUid, FetchItems, FetchStream, IdleHandle,
+    AppendUid, Client, ClientBuilder, CommandResponse, CopyUid, FetchItems, FetchMessage, FetchStream, IdleHandle,
     IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, Update,
 };
 pub use error::Error;

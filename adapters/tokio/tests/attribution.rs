@@ -30,7 +30,7 @@ async fn results_hold_only_the_messages_asked_for() {
             let kind = if k % 2 == 0 { StoreKind::Add } else { StoreKind::Remove };
             b.store(1, kind, &[Flag::Flagged]).await.unwrap();
             let got = a.fetch(2, *what).await.unwrap().collect().await.unwrap();
-            let seqs: Vec<u32> = got.iter().map(|(s, _)| *s).collect();
+            let seqs: Vec<u32> = got.iter().map(|m| m.seq()).collect();
             assert_eq!(seqs, vec![2], "FETCH 2 {what}");
         }
         b.store(1, StoreKind::Add, &[Flag::Seen]).await.unwrap();
@@ -73,14 +73,13 @@ async fn idle_reports_only_what_comes_after_it_began() {
 
 #[tokio::test]
 async fn body_of_a_partial_fetch() {
-    use imap_machine_tokio::FetchItems;
     let srv = server().await;
     timed(async {
         let a = login(srv.addr).await;
         a.select("INBOX").await.unwrap();
         let got = a.fetch(1, "BODY.PEEK[]<0.20>").await.unwrap().collect().await.unwrap();
-        let body = got[0].1.body().expect("the partial body");
-        assert_eq!(body, b"From: imap-machine <");
+        let body = got[0].body().expect("the partial body");
+        assert_eq!(&body[..], b"From: imap-machine <");
     })
     .await;
 }
@@ -110,7 +109,6 @@ async fn argument_and_state_errors_come_at_once_and_name_the_argument() {
 #[tokio::test]
 async fn fetch_stream_is_a_futures_stream() {
     use futures_core::Stream;
-    use imap_machine::types::FetchItems;
     let srv = server().await;
     timed(async {
         let a = login(srv.addr).await;
@@ -119,8 +117,8 @@ async fn fetch_stream_is_a_futures_stream() {
         let mut s = a.fetch("1:*", "(UID ENVELOPE)").await.unwrap();
         let mut subjects = Vec::new();
         while let Some(m) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut s).poll_next(cx)).await {
-            let (_, items) = m.unwrap();
-            subjects.push(items.envelope().and_then(|e| e.subject_text()).unwrap_or_default());
+            let m = m.unwrap();
+            subjects.push(m.envelope().and_then(|e| e.subject_text()).unwrap_or_default());
         }
         assert_eq!(subjects, ["Welcome to imap-machine", "second"]);
     })
@@ -143,8 +141,8 @@ async fn concurrent_commands_get_their_own_answers() {
             a.search("SUBJECT m1"),
             a.search("SUBJECT m3"),
         );
-        assert_eq!(x.iter().map(|(s, _)| *s).collect::<Vec<_>>(), vec![1, 2]);
-        assert_eq!(y.iter().map(|(s, _)| *s).collect::<Vec<_>>(), vec![4, 5]);
+        assert_eq!(x.iter().map(|m| m.seq()).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(y.iter().map(|m| m.seq()).collect::<Vec<_>>(), vec![4, 5]);
         assert_eq!(s1.unwrap(), vec![3]);
         assert_eq!(s2.unwrap(), vec![5]);
     })

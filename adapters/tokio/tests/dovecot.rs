@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::message;
 use imap_machine::types::{Capability, Flag, FlagFetch, Mailbox, StatusItem, StoreKind};
-use imap_machine_tokio::{tls, Client, FetchItems, Update};
+use imap_machine_tokio::{tls, Client, Update};
 
 /// A Dovecot instance, stopped (by its PID file) when dropped.
 struct Dovecot {
@@ -153,12 +153,12 @@ async fn dovecot_workflow_idle_tls_and_big_fetch() {
         assert!(inbox.uid_validity.is_some());
         let all = c.fetch("1:*", "(UID ENVELOPE BODYSTRUCTURE BODY[])").await.unwrap().collect().await.unwrap();
         assert_eq!(all.len(), 3);
-        for (k, (seq, items)) in all.iter().enumerate() {
-            assert_eq!(*seq as usize, k + 1);
-            let subject = items.envelope().unwrap().subject.as_ref().unwrap().to_text().into_owned();
+        for (k, m) in all.iter().enumerate() {
+            assert_eq!(m.seq() as usize, k + 1);
+            let subject = m.envelope().unwrap().subject_text().unwrap();
             assert_eq!(subject, format!("dove{k}"));
-            assert!(items.body_structure().is_some());
-            assert_eq!(items.body().unwrap(), &sent[k][..]);
+            assert!(m.body_structure().is_some());
+            assert_eq!(&m.body().unwrap()[..], &sent[k][..]);
         }
 
         // SEARCH
@@ -207,10 +207,10 @@ async fn dovecot_workflow_idle_tls_and_big_fetch() {
         let mut stream = c.fetch("1:*", "(UID RFC822.SIZE BODY.PEEK[])").await.unwrap();
         let (mut n, mut bytes, mut peak) = (0u32, 0usize, 0u64);
         while let Some(m) = stream.next().await {
-            let (seq, items) = m.unwrap();
+            let m = m.unwrap();
             n += 1;
-            assert_eq!(seq, n);
-            bytes += items.body().unwrap().len();
+            assert_eq!(m.seq(), n);
+            bytes += m.body().unwrap().len();
             if n % 500 == 0 {
                 peak = peak.max(rss_bytes());
             }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::{login, message, server, server_with};
 use imap_machine::client::{Authenticator, ClientOptions};
 use imap_machine::types::{Capability, Flag, FlagFetch, Mailbox, State, StatusItem, StoreKind};
-use imap_machine_tokio::{Client, Error, FetchItems, Update};
+use imap_machine_tokio::{Client, Error, Update};
 
 const T: Duration = Duration::from_secs(10);
 
@@ -44,12 +44,12 @@ async fn login_list_select_fetch_search_logout() {
 
         let all = c.fetch("1:*", "(UID FLAGS ENVELOPE BODY.PEEK[])").await.unwrap().collect().await.unwrap();
         assert_eq!(all.len(), 1);
-        let (seq, items) = &all[0];
-        assert_eq!(*seq, 1);
-        assert_eq!(items.uid(), Some(1));
-        let subject = items.envelope().unwrap().subject.as_ref().unwrap().to_text().into_owned();
+        let m = &all[0];
+        assert_eq!(m.seq(), 1);
+        assert_eq!(m.uid(), Some(1));
+        let subject = m.envelope().unwrap().subject_text().unwrap();
         assert_eq!(subject, "Welcome to imap-machine");
-        assert!(items.body().unwrap().starts_with(b"From:") || items.body().unwrap().len() > 10);
+        assert!(m.body().unwrap().starts_with(b"From:") || m.body().unwrap().len() > 10);
 
         assert_eq!(c.search("ALL").await.unwrap(), vec![1]);
         assert_eq!(c.uid_search("UNSEEN").await.unwrap(), vec![1]);
@@ -114,7 +114,7 @@ async fn append_store_copy_expunge() {
         assert_eq!(c.expunge().await.unwrap(), vec![1]);
         assert_eq!(c.selected().unwrap().exists, 1);
         let rest = c.uid_fetch("1:*", "UID").await.unwrap().collect().await.unwrap();
-        assert_eq!(rest.iter().map(|(_, i)| i.uid().unwrap()).collect::<Vec<_>>(), vec![2]);
+        assert_eq!(rest.iter().map(|m| m.uid().unwrap()).collect::<Vec<_>>(), vec![2]);
 
         c.store(1, StoreKind::Add, &[Flag::Deleted]).await.unwrap();
         assert_eq!(c.uid_expunge(2).await.unwrap(), vec![1]);
@@ -138,7 +138,7 @@ async fn move_round(srv_addr: std::net::SocketAddr, expect_move_cap: bool) {
     assert_eq!(moved.destination.to_string(), "1:2", "consecutive UIDs as a range");
     assert_eq!(c.selected().unwrap().exists, 2);
     let left = c.uid_fetch("1:*", "UID").await.unwrap().collect().await.unwrap();
-    assert_eq!(left.iter().map(|(_, i)| i.uid().unwrap()).collect::<Vec<_>>(), vec![1, 4]);
+    assert_eq!(left.iter().map(|m| m.uid().unwrap()).collect::<Vec<_>>(), vec![1, 4]);
     let moved = c.uid_move(4, "Drafts").await.unwrap().expect("COPYUID");
     assert_eq!(moved.source.to_string(), "4");
     assert_eq!(c.selected().unwrap().exists, 1);
@@ -269,10 +269,10 @@ async fn fetch_streams_many_messages_with_backpressure() {
         let mut n = 0;
         let mut last = 0;
         while let Some(m) = s.next().await {
-            let (seq, items) = m.unwrap();
-            assert_eq!(seq, last + 1);
-            last = seq;
-            assert!(items.body().is_some());
+            let m = m.unwrap();
+            assert_eq!(m.seq(), last + 1);
+            last = m.seq();
+            assert!(m.body().is_some());
             n += 1;
             if n % 50 == 0 {
                 tokio::time::sleep(Duration::from_millis(5)).await;
@@ -472,8 +472,8 @@ async fn append_larger_than_the_socket_buffer_with_a_pipelined_noop() {
         c.select("INBOX").await.unwrap();
         let got = c.uid_fetch(uid, "(BODY.PEEK[])").await.unwrap().collect().await.unwrap();
         assert_eq!(got.len(), 1);
-        assert_eq!(got[0].1.body().map(<[u8]>::len), Some(big.len()));
-        assert!(got[0].1.body() == Some(&big[..]), "the body came back changed");
+        assert_eq!(got[0].body().map(|b| b.len()), Some(big.len()));
+        assert!(got[0].body().as_deref() == Some(&big[..]), "the body came back changed");
     })
     .await;
 }

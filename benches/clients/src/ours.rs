@@ -1,9 +1,10 @@
 //! imap-machine's two clients: `imap_machine_tokio::Client` (on a current-thread runtime)
 //! and `imap_machine_blocking::Client`. Each logs in and selects outside the measurement,
 //! then runs the workload inside it, touching UID, flags and the subject (or the body) of
-//! every message through the core's `FetchItems` accessors.
+//! every message through the accessors of the message each client hands out (a
+//! `FetchMessage`, read in place).
 
-use imap_machine::types::{FetchItem, FetchItems};
+use imap_machine::codec::FetchMessage;
 
 use crate::{measure, Args, Error, Measured, Tally, Workload, ROUNDTRIPS};
 
@@ -12,19 +13,19 @@ const BODY: &str = "BODY.PEEK[]";
 const FLAGS: &str = "(UID FLAGS)";
 
 /// Counts one message of the envelope or bodies workload.
-fn add(tally: &mut Tally, workload: Workload, items: &[FetchItem]) {
+fn add(tally: &mut Tally, workload: Workload, m: &FetchMessage) {
     let bytes = match workload {
-        Workload::Bodies => items.body().map_or(0, <[u8]>::len),
-        _ => items.envelope().and_then(|e| e.subject.as_ref()).map_or(0, imap_machine::types::IString::len),
+        Workload::Bodies => m.body().map_or(0, |b| b.len()),
+        _ => m.envelope().and_then(|e| e.subject()).map_or(0, |s| s.value().len()),
     };
-    tally.add(items.uid(), items.flags().map_or(0, <[_]>::len), bytes);
+    tally.add(m.uid(), m.flags().map_or(0, Iterator::count), bytes);
 }
 
 /// Checks that `UID FETCH n` returned exactly message `n`.
-fn one(n: u32, messages: usize, items: Option<&[FetchItem]>) -> Result<(), Error> {
-    match items {
-        Some(items) if messages == 1 && items.uid() == Some(n) => Ok(()),
-        _ => Err(format!("UID FETCH {n}: {messages} messages, UID {:?}", items.and_then(FetchItems::uid)).into()),
+fn one(n: u32, messages: usize, m: Option<&FetchMessage>) -> Result<(), Error> {
+    match m {
+        Some(m) if messages == 1 && m.uid() == Some(n) => Ok(()),
+        _ => Err(format!("UID FETCH {n}: {messages} messages, UID {:?}", m.and_then(FetchMessage::uid)).into()),
     }
 }
 
@@ -49,19 +50,19 @@ pub fn tokio(args: &Args) -> Result<Measured, Error> {
                         let mut stream = client.uid_fetch(n, FLAGS).await?;
                         let (mut messages, mut last) = (0, None);
                         while let Some(m) = stream.next().await {
-                            let (_, items) = m?;
-                            tally.add(items.uid(), items.flags().map_or(0, <[_]>::len), 0);
+                            let m = m?;
+                            tally.add(m.uid(), m.flags().map_or(0, Iterator::count), 0);
                             messages += 1;
-                            last = Some(items);
+                            last = Some(m);
                         }
-                        one(n, messages, last.as_deref())?;
+                        one(n, messages, last.as_ref())?;
                     }
                     return Ok(tally);
                 }
             };
             let mut stream = client.uid_fetch(set, attributes).await?;
             while let Some(m) = stream.next().await {
-                add(&mut tally, workload, &m?.1);
+                add(&mut tally, workload, &m?);
             }
             Ok(tally)
         })
@@ -85,18 +86,18 @@ pub fn blocking(args: &Args) -> Result<Measured, Error> {
                 for n in 1..=ROUNDTRIPS {
                     let (mut messages, mut last) = (0, None);
                     for m in client.uid_fetch(n, FLAGS)? {
-                        let (_, items) = m?;
-                        tally.add(items.uid(), items.flags().map_or(0, <[_]>::len), 0);
+                        let m = m?;
+                        tally.add(m.uid(), m.flags().map_or(0, Iterator::count), 0);
                         messages += 1;
-                        last = Some(items);
+                        last = Some(m);
                     }
-                    one(n, messages, last.as_deref())?;
+                    one(n, messages, last.as_ref())?;
                 }
                 return Ok(tally);
             }
         };
         for m in client.uid_fetch(set, attributes)? {
-            add(&mut tally, workload, &m?.1);
+            add(&mut tally, workload, &m?);
         }
         Ok(tally)
     })?;

@@ -32,6 +32,23 @@ pub enum FlagView<'v> {
 }
 
 impl<'v> FlagView<'v> {
+    /// The owned flag; a keyword's or extension's bytes are copied, so the flag does not
+    /// keep the read buffer alive.
+    pub fn to_flag_fetch(&self) -> crate::types::FlagFetch {
+        use crate::types::{Atom, Flag, FlagFetch};
+        let atom = |s: &str| Atom::lenient(bytes::Bytes::copy_from_slice(s.as_bytes()));
+        FlagFetch::Flag(match *self {
+            FlagView::Seen => Flag::Seen,
+            FlagView::Answered => Flag::Answered,
+            FlagView::Flagged => Flag::Flagged,
+            FlagView::Deleted => Flag::Deleted,
+            FlagView::Draft => Flag::Draft,
+            FlagView::Recent => return FlagFetch::Recent,
+            FlagView::Keyword(k) => Flag::Keyword(atom(k)),
+            FlagView::Extension(e) => Flag::Extension(atom(e)),
+        })
+    }
+
     pub(super) fn at(c: At<'v>) -> Self {
         let raw = std::str::from_utf8(c.span()).unwrap_or_default();
         match c.node().aux {
@@ -179,6 +196,27 @@ impl<'v> SectionView<'v> {
     /// `section-part`; empty for the top level.
     pub fn part(&self) -> PartNumbers<'v> {
         PartNumbers(self.0.children())
+    }
+
+    /// Whether this is `section` (part numbers, text and header names byte for byte).
+    pub fn matches(&self, section: &crate::types::Section) -> bool {
+        use crate::types::SectionText;
+        if !self.part().eq(section.part.iter().copied()) {
+            return false;
+        }
+        let names = |view: Strings<'_>, list: &[crate::types::AString]| {
+            let view: Vec<_> = view.collect();
+            view.len() == list.len() && view.iter().zip(list).all(|(a, b)| a.value().as_ref() == b.as_bytes())
+        };
+        match (self.text(), &section.text) {
+            (None, None)
+            | (Some(SectionTextView::Header), Some(SectionText::Header))
+            | (Some(SectionTextView::Text), Some(SectionText::Text))
+            | (Some(SectionTextView::Mime), Some(SectionText::Mime)) => true,
+            (Some(SectionTextView::HeaderFields(v)), Some(SectionText::HeaderFields(l)))
+            | (Some(SectionTextView::HeaderFieldsNot(v)), Some(SectionText::HeaderFieldsNot(l))) => names(v, l),
+            _ => false,
+        }
     }
 
     /// `section-text`, if any.

@@ -31,6 +31,7 @@
 
 mod body;
 mod items;
+mod message;
 mod owned;
 mod scan;
 #[cfg(test)]
@@ -47,6 +48,7 @@ pub use body::{
 };
 use items::internal_date;
 pub use items::{AddressView, EnvelopeView, FetchItemView, FlagView, SectionTextView, SectionView};
+pub use message::FetchMessage;
 
 use crate::codec::parse::ParseError;
 use crate::types::{DateTime, Response};

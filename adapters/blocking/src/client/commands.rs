@@ -171,10 +171,9 @@ impl Client {
     ///
     /// ```no_run
     /// # fn f(client: &mut imap_machine_blocking::Client) -> Result<(), imap_machine_blocking::ClientError> {
-    /// use imap_machine::types::FetchItems;
     /// for m in client.fetch("1:*", "(UID FLAGS BODY.PEEK[])")? {
-    ///     let (seq, items) = m?;
-    ///     println!("{seq}: UID {:?}, {} bytes", items.uid(), items.body().map_or(0, |b| b.len()));
+    ///     let m = m?;
+    ///     println!("{}: UID {:?}, {} bytes", m.seq(), m.uid(), m.body().map_or(0, |b| b.len()));
     /// }
     /// # Ok(()) }
     /// ```
@@ -270,7 +269,7 @@ impl Client {
         } else {
             let mut uids = Vec::new();
             for m in self.fetch_inner(set, FetchAttributes::List(vec![FetchAttribute::Uid]), false)? {
-                uids.extend(imap_machine::types::FetchItems::uid(&m?.1[..]));
+                uids.extend(m?.uid());
             }
             if uids.is_empty() {
                 return Ok(None);

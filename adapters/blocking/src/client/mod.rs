@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use imap_machine::client::{self as machine, ClientOptions, CommandId, Event, MailboxView, SelectedMailbox};
+use imap_machine::codec::FetchMessage;
 use imap_machine::types::{Capability, Code, Data, State, StatusKind, StatusResponse};
 
 pub use imap_machine::client::{
@@ -178,7 +179,13 @@ impl ClientBuilder {
         let mut c = Client {
             stream,
             transport,
-            machine: machine::Client::new(self.options),
+            // FETCH answers in place: validated once, bodies zero-copy, nothing owned built
+            // that the caller does not ask for.
+            machine: machine::Client::new({
+                let mut options = self.options;
+                options.fetch_messages = true;
+                options
+            }),
             greeting: None,
             events: VecDeque::new(),
             updates: VecDeque::new(),
@@ -243,6 +250,8 @@ impl std::fmt::Debug for Client {
 enum Step {
     /// Untagged data attributed to a command.
     Data(CommandId, Data),
+    /// A FETCH response answering a FETCH, read in place.
+    Fetch(CommandId, FetchMessage),
     /// A response code of an untagged `OK` (COPYUID of MOVE, ...).
     Code(Code),
     /// A command finished.
@@ -500,6 +509,15 @@ impl Client {
                     }
                 }
             }
+            Event::Fetch { message, command } => {
+                if let Err(v) = self.view.apply_fetch(&message) {
+                    self.push_update(Update::Violation(v));
+                }
+                if self.abandoned(command, false) {
+                    return Ok(Step::Nothing);
+                }
+                Ok(Step::Fetch(command, message))
+            }
             Event::Status(s) => match Update::from_status(s) {
                 Ok(u) => {
                     self.push_update(u);
@@ -546,6 +564,7 @@ impl Client {
             let step = self.step().map_err(|e| if e.timed_out() { Error::Timeout } else { e })?;
             match step {
                 Step::Data(c, d) if c == id => data.push(d),
+                Step::Fetch(c, m) if c == id => data.push(m.into_data()),
                 Step::Code(code) => codes.push(code),
                 Step::Done(c, r) if c == id => return r.map(|status| CommandResponse::new(status, data, codes)),
                 Step::Other(Event::AuthChallenge { id: c, data }) if c == id => {

@@ -4,13 +4,16 @@
 use std::time::{Duration, Instant};
 
 use imap_machine::client::{CommandId, Event};
-use imap_machine::types::{Capability, Data, FetchItem};
+use imap_machine::codec::FetchMessage;
+use imap_machine::types::Capability;
 
 use super::{Client, Error, Step, Update};
 
 /// The messages of a FETCH, read from the socket as the iterator is consumed: memory
-/// stays flat however many messages the FETCH returns. Each item is `(sequence number,
-/// items)`; a failure (NO, BAD, timeout, connection lost) is the last item.
+/// stays flat however many messages the FETCH returns. Each item is a [`FetchMessage`]:
+/// validated once and read in place (`seq()`, `uid()`, `flags()`, `envelope()`, `body()`,
+/// `section()`, `size()`, `internal_date()`, or the owned `items()`), its body a zero-copy
+/// slice of what was read. A failure (NO, BAD, timeout, connection lost) is the last item.
 ///
 /// Dropping it before the end is fine: the rest of the answer is read and dropped by the
 /// next call.
@@ -28,13 +31,13 @@ impl<'a> Fetches<'a> {
     }
 
     /// Reads every message, once the FETCH completed.
-    pub fn collect_all(self) -> Result<Vec<(u32, Vec<FetchItem>)>, Error> {
+    pub fn collect_all(self) -> Result<Vec<FetchMessage>, Error> {
         self.collect()
     }
 }
 
 impl Iterator for Fetches<'_> {
-    type Item = Result<(u32, Vec<FetchItem>), Error>;
+    type Item = Result<FetchMessage, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.finished {
@@ -46,7 +49,7 @@ impl Iterator for Fetches<'_> {
                 }
             };
             match step {
-                Step::Data(c, Data::Fetch { seq, items }) if c == self.id => return Some(Ok((seq.get(), items))),
+                Step::Fetch(c, m) if c == self.id => return Some(Ok(m)),
                 Step::Done(c, r) if c == self.id => {
                     self.finished = true;
                     return r.err().map(Err);

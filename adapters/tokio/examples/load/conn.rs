@@ -94,7 +94,10 @@ impl Conn {
                 let (_, data) = r.exec(CommandBody::Fetch { set, attributes, uid: false }).await?;
                 Ok(fetched(data))
             }
-            Conn::Tokio(c) => async { c.fetch(set, attributes).await?.collect().await }.await.map_err(err),
+            Conn::Tokio(c) => async { c.fetch(set, attributes).await?.collect().await }
+                .await
+                .map(|all| all.iter().map(|m| (m.seq(), m.items())).collect())
+                .map_err(err),
         }
     }
 

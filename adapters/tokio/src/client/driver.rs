@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
 use imap_machine::client::{Authenticator, Client as Machine, CommandId, Event, MailboxView, SelectedMailbox};
-use imap_machine::types::{Capability, Code, CommandBody, Data, FetchItem, Mailbox, State, StatusKind, StatusResponse};
+use imap_machine::codec::FetchMessage;
+use imap_machine::types::{Capability, Code, CommandBody, Data, Mailbox, State, StatusKind, StatusResponse};
 use rustls_pki_types::ServerName;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, oneshot};
@@ -32,7 +33,7 @@ pub(crate) type Reply = oneshot::Sender<Result<Done, Error>>;
 /// One message of a FETCH stream.
 #[derive(Debug)]
 pub(crate) enum FetchMsg {
-    Item(u32, Vec<FetchItem>),
+    Item(FetchMessage),
     Done(Result<(), Error>),
 }
 
@@ -582,6 +583,21 @@ impl Driver {
                 }
                 self.release_held();
             }
+            Event::Fetch { message, command } => {
+                let seen = self.shared.lock().map(|mut s| s.view.apply_fetch(&message).err()).ok().flatten();
+                if let Some(violation) = seen {
+                    self.updates.push(Update::Violation(violation));
+                }
+                if let Some(inf) = self.inflight.get_mut(&command) {
+                    match &inf.fetch {
+                        Some(sink) => {
+                            let tx = sink.tx.clone();
+                            self.deliver(&tx, FetchMsg::Item(message));
+                        }
+                        None => inf.data.push(message.into_data()),
+                    }
+                }
+            }
             Event::Data { data, command } => {
                 if self.machine.selected().is_some() {
                     let seen = self.shared.lock().map(|mut s| s.view.apply(&data));
@@ -732,13 +748,7 @@ impl Driver {
     /// the updates when it answers none.
     fn data(&mut self, d: Data, command: Option<CommandId>) {
         if let Some(inf) = command.and_then(|id| self.inflight.get_mut(&id)) {
-            match (&inf.fetch, d) {
-                (Some(sink), Data::Fetch { seq, items }) => {
-                    let tx = sink.tx.clone();
-                    self.deliver(&tx, FetchMsg::Item(seq.get(), items));
-                }
-                (_, d) => inf.data.push(d),
-            }
+            inf.data.push(d);
             return;
         }
         if let Some(u) = Update::from_data(d) {

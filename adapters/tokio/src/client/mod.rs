@@ -9,8 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use imap_machine::client::{ArgError, Authenticator, Client as Machine, ClientOptions, MailboxView, SelectedMailbox};
 use imap_machine::types::{
-    Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, FetchItem, Flag, FlagFetch, IString,
-    ListItem, ListMailbox, Literal, Mailbox, Secret, SequenceSet, State, StatusItem, StatusResponse, StoreKind,
+    Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, Flag, FlagFetch, IString, ListItem,
+    ListMailbox, Literal, Mailbox, Secret, SequenceSet, State, StatusItem, StatusResponse, StoreKind,
 };
 use rustls_pki_types::ServerName;
 use tokio::net::{TcpStream, ToSocketAddrs};
@@ -21,6 +21,8 @@ use driver::{Done, Driver, FetchMsg, Request, Responder, Shared, UpdateTx};
 pub use imap_machine::client::{
     AppendUid, CommandResponse, CopyUid, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, Update,
 };
+/// One fetched message, read in place (the core's [`imap_machine::codec::FetchMessage`]).
+pub use imap_machine::codec::FetchMessage;
 /// The core's accessors on a fetched message's items (`uid()`, `flags()`, `envelope()`,
 /// `body()`, `section()`, ...), re-exported so one `use` brings them.
 pub use imap_machine::types::FetchItems;
@@ -43,7 +45,7 @@ pub struct FetchStream {
 }
 
 impl futures_core::Stream for FetchStream {
-    type Item = Result<(u32, Vec<FetchItem>), Error>;
+    type Item = Result<FetchMessage, Error>;
 
     /// The same messages as [`FetchStream::next`], for stream combinators.
     fn poll_next(
@@ -78,7 +80,7 @@ impl futures_core::Stream for FetchStream {
 impl FetchStream {
     /// The next message as `(sequence number, items)`; `Some(Err(_))` if the FETCH failed
     /// (NO, BAD, connection lost, or no message for the command timeout), then `None`.
-    pub async fn next(&mut self) -> Option<Result<(u32, Vec<FetchItem>), Error>> {
+    pub async fn next(&mut self) -> Option<Result<FetchMessage, Error>> {
         if self.finished {
             return None;
         }
@@ -92,9 +94,9 @@ impl FetchStream {
     }
 
     /// What a message from the driver means for the caller.
-    fn item(&mut self, msg: Option<FetchMsg>) -> Option<Result<(u32, Vec<FetchItem>), Error>> {
+    fn item(&mut self, msg: Option<FetchMsg>) -> Option<Result<FetchMessage, Error>> {
         match msg {
-            Some(FetchMsg::Item(seq, items)) => Some(Ok((seq, items))),
+            Some(FetchMsg::Item(m)) => Some(Ok(m)),
             Some(FetchMsg::Done(r)) => {
                 self.finished = true;
                 r.err().map(Err)
@@ -118,12 +120,12 @@ impl FetchStream {
 
     /// Every message, once the FETCH completed (the blocking client's
     /// `Fetches::collect_all`, for code written against both).
-    pub async fn collect_all(self) -> Result<Vec<(u32, Vec<FetchItem>)>, Error> {
+    pub async fn collect_all(self) -> Result<Vec<FetchMessage>, Error> {
         self.collect().await
     }
 
     /// Every message, once the FETCH completed.
-    pub async fn collect(mut self) -> Result<Vec<(u32, Vec<FetchItem>)>, Error> {
+    pub async fn collect(mut self) -> Result<Vec<FetchMessage>, Error> {
         let mut v = Vec::new();
         while let Some(m) = self.next().await {
             v.push(m?);
@@ -295,7 +297,13 @@ impl ClientBuilder {
         let shared = Arc::new(Mutex::new(Shared::default()));
         let (greet_tx, greet_rx) = oneshot::channel();
         let driver = Driver::new(
-            Machine::new(self.options.clone()),
+            Machine::new({
+                // FETCH answers in place: validated once, bodies zero-copy, nothing owned
+                // built that the caller does not ask for.
+                let mut options = self.options.clone();
+                options.fetch_messages = true;
+                options
+            }),
             stream,
             req_rx,
             UpdateTx::new(upd_tx, overflow.clone()),
@@ -654,11 +662,10 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn f(client: &imap_machine_tokio::Client) -> Result<(), imap_machine_tokio::Error> {
-    /// use imap_machine_tokio::FetchItems;
     /// let mut messages = client.fetch("1:*", "(UID FLAGS BODY.PEEK[])").await?;
     /// while let Some(m) = messages.next().await {
-    ///     let (seq, items) = m?;
-    ///     println!("{seq}: UID {:?}, {} bytes", items.uid(), items.body().map_or(0, |b| b.len()));
+    ///     let m = m?;
+    ///     println!("{}: UID {:?}, {} bytes", m.seq(), m.uid(), m.body().map_or(0, |b| b.len()));
     /// }
     /// # Ok(()) }
     /// ```
@@ -780,7 +787,7 @@ impl Client {
             (set, uid)
         } else {
             let messages = self.fetch_inner(set, FetchAttributes::List(vec![FetchAttribute::Uid]), false).await?;
-            let uids: Vec<u32> = messages.collect().await?.iter().filter_map(|(_, items)| items.uid()).collect();
+            let uids: Vec<u32> = messages.collect().await?.iter().filter_map(FetchMessage::uid).collect();
             if uids.is_empty() {
                 return Ok(None);
             }
