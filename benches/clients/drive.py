@@ -127,7 +127,7 @@ def main():
     p.add_argument("--label", required=True)
     p.add_argument("--rust-client", required=True)
     p.add_argument("--go-client")
-    p.add_argument("--impls", default="tokio,blocking,async-imap,go-imap")
+    p.add_argument("--impls", default="tokio,blocking,async-imap,go-imap,floor")
     p.add_argument("--workloads", default="envelope,bodies,roundtrip")
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--cpu", type=int, default=0)

@@ -6,6 +6,8 @@
 #   blocking    imap_machine_blocking::Client                            src/ours.rs
 #   async-imap  async-imap (crates.io, runtime-tokio, current-thread)    src/async_imap_client.rs
 #   go-imap     go-imap v1 client (Debian's golang-github-emersion-go-imap-dev)   go/main.go
+#   floor       not a client: reads the same answer into one buffer, parsing nothing   src/floor.rs
+#               (the kernel's copy and the read calls alone: no client can cost less)
 # on three workloads:
 #   envelope    UID FETCH 1:* (UID FLAGS ENVELOPE)   over 10,000 small messages
 #   bodies      UID FETCH 1:1000 BODY.PEEK[]         over 1,000 messages of ~50 KB
@@ -28,7 +30,7 @@
 #
 # Usage: benches/clients/run.sh          (from anywhere; ~3 minutes on 2 cores)
 # Env:   RUNS (default 5)   PHASES (default "replay dovecot")
-#        IMPLS (default tokio,blocking,async-imap,go-imap)
+#        IMPLS (default tokio,blocking,async-imap,go-imap,floor)
 #        SHARED (default <repo>/../shared)   DOVECOT_DIR (default /dev/shm/imap-machine-bench-clients)
 #        NICE (default 15: the nice level of the builds)
 # Needs: cargo, python3, taskset; Dovecot (apt-get install -y dovecot-imapd) for capturing
@@ -44,7 +46,7 @@ CAPTURE=$TARGET/capture
 RELEASE=$TARGET/release
 RUNS=${RUNS:-5}
 PHASES=${PHASES:-replay dovecot}
-IMPLS=${IMPLS:-tokio,blocking,async-imap,go-imap}
+IMPLS=${IMPLS:-tokio,blocking,async-imap,go-imap,floor}
 NICE=${NICE:-15}
 export DOVECOT_DIR=${DOVECOT_DIR:-/dev/shm/imap-machine-bench-clients}
 GOIMAP_SRC=/usr/share/gocode/src/github.com/emersion/go-imap
@@ -145,8 +147,8 @@ lockver() { grep -A1 "^name = \"$1\"$" "$HERE/Cargo.lock" | sed -n 's/^version =
   echo "- CPU: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$REPORT"
 
-drive() { # $1 = address, $2 = label, $3 = workloads
-  python3 "$HERE/drive.py" --addr "$1" --label "$2" --workloads "$3" --impls "$IMPLS" --runs "$RUNS" \
+drive() { # $1 = address, $2 = label, $3 = workloads, $4 = implementations (default $IMPLS)
+  python3 "$HERE/drive.py" --addr "$1" --label "$2" --workloads "$3" --impls "${4:-$IMPLS}" --runs "$RUNS" \
     --rust-client "$RELEASE/bench-client" ${GO_CLIENT:+--go-client "$GO_CLIENT"} --json "$JSON" | tee -a "$REPORT"
 }
 
@@ -166,7 +168,9 @@ fi
 # ---- 4. Dovecot phase ----------------------------------------------------------------------
 if has_phase dovecot; then
   if dovecot_start "$DOVECOT_STARTED"; then
-    drive "127.0.0.1:$DOVECOT_PORT" "Dovecot 2.3 on CPU 1 (realistic: server-bound)" envelope,bodies
+    # The floor measures the client side only against the replay server.
+    drive "127.0.0.1:$DOVECOT_PORT" "Dovecot 2.3 on CPU 1 (realistic: server-bound)" envelope,bodies \
+      "$(echo ",$IMPLS," | sed 's/,floor,/,/; s/^,//; s/,$//')"
   else
     echo "!!!!!!!! no Dovecot: the Dovecot phase is SKIPPED" >&2
   fi

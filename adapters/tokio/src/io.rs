@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 pub(crate) const HIGH_WATER: usize = 1 << 20;
 
 /// Size of one read.
-pub(crate) const READ_CHUNK: usize = 16 * 1024;
+pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
 /// A connection's transport.
 #[derive(Debug)]

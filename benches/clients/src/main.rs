@@ -1,7 +1,7 @@
 //! The client side of the client benchmark (see `run.sh`).
 //!
 //! ```text
-//! bench-client --impl {tokio,blocking,async-imap} --workload {envelope,bodies,roundtrip}
+//! bench-client --impl {tokio,blocking,async-imap,floor} --workload {envelope,bodies,roundtrip}
 //!              --addr 127.0.0.1:PORT --user U --pass P --mailbox M
 //! ```
 //!
@@ -12,6 +12,7 @@
 //! messages (UIDs 1..=N, each once).
 
 mod async_imap_client;
+mod floor;
 mod ours;
 
 use std::process::ExitCode;
@@ -107,7 +108,7 @@ pub fn measure(f: impl FnOnce() -> Result<Tally, Error>) -> Result<Measured, Err
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: bench-client --impl {{tokio,blocking,async-imap}} --workload {{envelope,bodies,roundtrip}} \
+        "usage: bench-client --impl {{tokio,blocking,async-imap,floor}} --workload {{envelope,bodies,roundtrip}} \
          --addr HOST:PORT --user U --pass P --mailbox M"
     );
     ExitCode::from(2)
@@ -144,6 +145,7 @@ fn main() -> ExitCode {
         "tokio" => ours::tokio(&args),
         "blocking" => ours::blocking(&args),
         "async-imap" => async_imap_client::run(&args),
+        "floor" => floor::run(&args),
         _ => return usage(),
     };
     let m = match result {

@@ -75,7 +75,7 @@ pub(crate) fn quoted_l(i: In<'_>) -> PResult<'_, IString> {
     }
     let body = i.advance(1);
     let s = body.as_slice();
-    let Some(k) = s.iter().position(|&b| QUOTED_STOP[b as usize]) else {
+    let Some(k) = quoted_stop(s) else {
         return fail(body.advance(s.len()), ParseErrorKind::Incomplete);
     };
     match s[k] {
@@ -88,16 +88,30 @@ pub(crate) fn quoted_l(i: In<'_>) -> PResult<'_, IString> {
     }
 }
 
-/// Bytes that end the plain run of a quoted string: `"`, `\`, CR, LF and NUL.
-pub(crate) static QUOTED_STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t[b'\r' as usize] = true;
-    t[b'\n' as usize] = true;
-    t[0] = true;
-    t
-};
+/// Where the plain run of a quoted string ends: the first `"`, `\`, CR, LF or NUL.
+/// Eight bytes at a time (SWAR): subjects and addresses are most of an ENVELOPE, too
+/// short for vector scans to pay off, and this is the client's hottest loop.
+#[inline]
+pub(crate) fn quoted_stop(s: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // High bit set in each byte of `v` equal to `b`; the lowest one is exact.
+    #[inline(always)]
+    fn eq(v: u64, b: u8) -> u64 {
+        let x = v ^ (LO * u64::from(b));
+        x.wrapping_sub(LO) & !x & HI
+    }
+    let mut k = 0;
+    while let Some(chunk) = s.get(k..k + 8) {
+        let v = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        let m = eq(v, b'"') | eq(v, b'\\') | eq(v, b'\r') | eq(v, b'\n') | eq(v, 0);
+        if m != 0 {
+            return Some(k + (m.trailing_zeros() / 8) as usize);
+        }
+        k += 8;
+    }
+    s[k..].iter().position(|b| matches!(b, b'"' | b'\\' | b'\r' | b'\n' | 0)).map(|p| k + p)
+}
 
 /// The rest of a quoted string from its first backslash at `k`: the content is copied.
 fn quoted_escaped(body: In<'_>, mut k: usize) -> PResult<'_, IString> {
@@ -261,4 +275,19 @@ pub(crate) fn raw_value(i: In<'_>, depth: usize) -> PResult<'_, In<'_>> {
     };
     let len = end.offset() - start.offset();
     Ok((end, start.split(len).1))
+}
+
+#[cfg(test)]
+mod quoted_stop_tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The vectorised scan stops where a byte loop over the five stop bytes does.
+        #[test]
+        fn quoted_stop_is_the_first_stop_byte(s in proptest::collection::vec(
+            prop_oneof![Just(b'"'), Just(b'\\'), Just(b'\r'), Just(b'\n'), Just(0u8), b'a'..=b'z', any::<u8>()], 0..80)) {
+            let naive = s.iter().position(|b| matches!(b, b'"' | b'\\' | b'\r' | b'\n' | 0));
+            prop_assert_eq!(super::quoted_stop(&s), naive);
+        }
+    }
 }

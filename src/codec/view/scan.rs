@@ -9,7 +9,7 @@
 use super::{Kind, Node, Str, FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_EXTENSION, FLAG_FLAGGED};
 use super::{FLAG_KEYWORD, FLAG_RECENT, FLAG_SEEN};
 use crate::codec::parse::core::{date_time_slice, quoted_chars_error, unexpected_kind};
-use crate::codec::parse::lenient::QUOTED_STOP;
+use crate::codec::parse::lenient::quoted_stop;
 use crate::codec::parse::message::other_item_name_len;
 use crate::codec::parse::{ParseError, ParseErrorKind};
 use crate::types::chars::{self, ASTRING, ATOM, DIGIT};
@@ -202,7 +202,7 @@ impl<'a, 't> Scan<'a, 't> {
         let mut k = start;
         let mut kind = Kind::Quoted;
         loop {
-            let Some(n) = s[k..].iter().position(|&b| QUOTED_STOP[usize::from(b)]) else {
+            let Some(n) = quoted_stop(&s[k..]) else {
                 return self.err(s.len(), ParseErrorKind::Incomplete);
             };
             k += n;

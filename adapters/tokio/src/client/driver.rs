@@ -2,7 +2,7 @@
 //! [`super::Client`] handle's requests.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,19 +33,40 @@ pub(crate) type Reply = oneshot::Sender<Result<Done, Error>>;
 /// One message of a FETCH stream.
 #[derive(Debug)]
 pub(crate) enum FetchMsg {
-    Item(FetchMessage),
+    /// The messages of one read (one channel send and one wake-up for all of them).
+    Batch(Vec<FetchMessage>),
     Done(Result<(), Error>),
 }
 
 /// A request from the handle.
 #[derive(Debug)]
 pub(crate) enum Request {
-    Command { body: CommandBody, reply: Reply },
-    Fetch { body: CommandBody, tx: mpsc::Sender<FetchMsg>, sent: oneshot::Sender<Result<(), Error>> },
-    Authenticate { auth: Authenticator, responder: Option<Responder>, reply: Reply },
-    StartTls { name: ServerName<'static>, config: Arc<rustls::ClientConfig>, reply: Reply },
-    Idle { reply: oneshot::Sender<Result<(), Error>> },
-    IdleDone { reply: Option<oneshot::Sender<Result<(), Error>>> },
+    Command {
+        body: CommandBody,
+        reply: Reply,
+    },
+    Fetch {
+        body: CommandBody,
+        tx: mpsc::Sender<FetchMsg>,
+        progress: Arc<Progress>,
+        sent: oneshot::Sender<Result<(), Error>>,
+    },
+    Authenticate {
+        auth: Authenticator,
+        responder: Option<Responder>,
+        reply: Reply,
+    },
+    StartTls {
+        name: ServerName<'static>,
+        config: Arc<rustls::ClientConfig>,
+        reply: Reply,
+    },
+    Idle {
+        reply: oneshot::Sender<Result<(), Error>>,
+    },
+    IdleDone {
+        reply: Option<oneshot::Sender<Result<(), Error>>>,
+    },
 }
 
 /// Answers the server's challenges to a custom SASL mechanism: the decoded challenge in,
@@ -138,8 +159,24 @@ impl Request {
     }
 }
 
+/// How far the caller got through a FETCH stream: the driver reads the socket again only
+/// when the caller finished all but `fetch_buffer - 1` of the batches sent (so the read
+/// buffer the finished messages were slices of is free again, not reallocated).
+#[derive(Debug, Default)]
+pub(crate) struct Progress {
+    /// Batches the caller went through (or all of them, once the stream is dropped).
+    pub(crate) finished: AtomicUsize,
+    /// Wakes the driver when `finished` moves.
+    pub(crate) notify: tokio::sync::Notify,
+}
+
 struct FetchSink {
     tx: mpsc::Sender<FetchMsg>,
+    progress: Arc<Progress>,
+    /// Batches sent.
+    sent: usize,
+    /// Messages of the current read, sent together when its events are processed.
+    batch: Vec<FetchMessage>,
 }
 
 /// A command between the machine's `send` and its completion.
@@ -237,6 +274,8 @@ enum Wake {
     Io(std::io::Result<IoEvent>),
     Request(Option<Request>),
     Permit(Result<mpsc::OwnedPermit<FetchMsg>, mpsc::error::SendError<()>>),
+    /// A FETCH stream's caller finished a batch (or dropped the stream).
+    CaughtUp,
     Timer,
 }
 
@@ -307,7 +346,14 @@ impl Driver {
                 break;
             }
             let front = self.spill.front().map(|(tx, _)| tx.clone());
-            let can_read = self.spill.is_empty() && self.out.len() < HIGH_WATER && !self.eof && !self.finished;
+            // A FETCH stream whose caller is `fetch_buffer` batches behind: wait for it.
+            let behind = self.inflight.values().filter_map(|i| i.fetch.as_ref()).find_map(|s| {
+                let finished = s.progress.finished.load(Ordering::Acquire);
+                let behind = s.sent.saturating_sub(finished) >= s.tx.max_capacity() && !s.tx.is_closed();
+                behind.then(|| s.progress.clone())
+            });
+            let can_read =
+                self.spill.is_empty() && behind.is_none() && self.out.len() < HIGH_WATER && !self.eof && !self.finished;
             let deadline = self.machine.poll_timeout();
             let (out, dirty): (&[u8], bool) = if self.finished { (&[], false) } else { (&self.out, self.dirty) };
             let (tap, machine) = (&mut self.tap, &mut self.machine);
@@ -321,10 +367,12 @@ impl Driver {
                 r = io_step(&mut self.stream, out, dirty, can_read, &mut on_read) => Wake::Io(r),
                 r = self.requests.recv(), if !self.requests_closed => Wake::Request(r),
                 p = async { front.expect("checked").reserve_owned().await }, if front.is_some() => Wake::Permit(p),
+                () = async { behind.expect("checked").notify.notified().await }, if behind.is_some() => Wake::CaughtUp,
                 () = sleep_until(deadline) => Wake::Timer,
             };
             // Only a write, a flush or a freed FETCH slot leave the machine as it was.
-            self.stale |= !matches!(wake, Wake::Io(Ok(IoEvent::Wrote(_) | IoEvent::Flushed)) | Wake::Permit(_));
+            self.stale |=
+                !matches!(wake, Wake::Io(Ok(IoEvent::Wrote(_) | IoEvent::Flushed)) | Wake::Permit(_) | Wake::CaughtUp);
             match wake {
                 Wake::Io(Ok(IoEvent::Read(0))) => {
                     self.eof = true;
@@ -360,6 +408,7 @@ impl Driver {
                         self.spill.retain(|(tx, _)| !tx.same_channel(&gone));
                     }
                 }
+                Wake::CaughtUp => {}
                 Wake::Timer => self.machine.handle_timeout(now()),
             }
         }
@@ -474,10 +523,10 @@ impl Driver {
                     }
                 }
             }
-            Request::Fetch { body, tx, sent } => match self.machine.send(body) {
+            Request::Fetch { body, tx, progress, sent } => match self.machine.send(body) {
                 Ok(id) => {
                     let mut inf = Inflight::new(Class::Fetch, None);
-                    inf.fetch = Some(FetchSink { tx });
+                    inf.fetch = Some(FetchSink { tx, progress, sent: 0, batch: Vec::new() });
                     self.inflight.insert(id, inf);
                     let _ = sent.send(Ok(()));
                 }
@@ -565,6 +614,21 @@ impl Driver {
         while let Some(ev) = self.machine.poll_event() {
             self.event(ev);
         }
+        self.flush_batches();
+    }
+
+    /// Sends each FETCH stream the messages this read brought.
+    fn flush_batches(&mut self) {
+        let mut ready = Vec::new();
+        for inf in self.inflight.values_mut() {
+            if let Some(sink) = inf.fetch.as_mut().filter(|s| !s.batch.is_empty()) {
+                sink.sent += 1;
+                ready.push((sink.tx.clone(), std::mem::take(&mut sink.batch)));
+            }
+        }
+        for (tx, batch) in ready {
+            self.deliver(&tx, FetchMsg::Batch(batch));
+        }
     }
 
     fn event(&mut self, ev: Event) {
@@ -589,11 +653,8 @@ impl Driver {
                     self.updates.push(Update::Violation(violation));
                 }
                 if let Some(inf) = self.inflight.get_mut(&command) {
-                    match &inf.fetch {
-                        Some(sink) => {
-                            let tx = sink.tx.clone();
-                            self.deliver(&tx, FetchMsg::Item(message));
-                        }
+                    match &mut inf.fetch {
+                        Some(sink) => sink.batch.push(message),
                         None => inf.data.push(message.into_data()),
                     }
                 }
@@ -699,6 +760,9 @@ impl Driver {
 
     fn finish(&mut self, mut inf: Inflight, r: Result<StatusResponse, Error>) {
         if let Some(sink) = inf.fetch.take() {
+            if !sink.batch.is_empty() {
+                self.deliver(&sink.tx, FetchMsg::Batch(sink.batch));
+            }
             self.deliver(&sink.tx, FetchMsg::Done(r.map(|_| ())));
             return;
         }

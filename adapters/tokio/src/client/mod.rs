@@ -17,7 +17,7 @@ use tokio::net::{TcpStream, ToSocketAddrs};
 use tokio::sync::{mpsc, oneshot};
 use tokio_rustls::TlsConnector;
 
-use driver::{Done, Driver, FetchMsg, Request, Responder, Shared, UpdateTx};
+use driver::{Done, Driver, FetchMsg, Progress, Request, Responder, Shared, UpdateTx};
 pub use imap_machine::client::{
     AppendUid, CommandResponse, CopyUid, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, Update,
 };
@@ -38,6 +38,11 @@ use crate::{DebugTap, Error};
 #[derive(Debug)]
 pub struct FetchStream {
     rx: mpsc::Receiver<FetchMsg>,
+    /// The rest of the batch (one socket read's messages) last received.
+    ready: std::vec::IntoIter<FetchMessage>,
+    /// Whether `ready` holds a batch not yet reported finished.
+    holding: bool,
+    progress: Arc<Progress>,
     timeout: Option<Duration>,
     finished: bool,
     /// The command timeout's timer while [`futures_core::Stream::poll_next`] waits.
@@ -55,6 +60,10 @@ impl futures_core::Stream for FetchStream {
         use std::future::Future;
         use std::task::Poll;
         let this = self.get_mut();
+        if let Some(m) = this.ready.next() {
+            return Poll::Ready(Some(Ok(m)));
+        }
+        this.batch_done();
         if this.finished {
             return Poll::Ready(None);
         }
@@ -77,10 +86,21 @@ impl futures_core::Stream for FetchStream {
     }
 }
 
+impl Drop for FetchStream {
+    fn drop(&mut self) {
+        // The driver may be waiting for this caller: it reads again (and drops the rest).
+        self.progress.notify.notify_one();
+    }
+}
+
 impl FetchStream {
-    /// The next message as `(sequence number, items)`; `Some(Err(_))` if the FETCH failed
+    /// The next message; `Some(Err(_))` if the FETCH failed
     /// (NO, BAD, connection lost, or no message for the command timeout), then `None`.
     pub async fn next(&mut self) -> Option<Result<FetchMessage, Error>> {
+        if let Some(m) = self.ready.next() {
+            return Some(Ok(m));
+        }
+        self.batch_done();
         if self.finished {
             return None;
         }
@@ -93,10 +113,24 @@ impl FetchStream {
         self.item(msg)
     }
 
+    /// The caller is back for more: the messages of the last batch are done with, and the
+    /// driver may read the socket again.
+    fn batch_done(&mut self) {
+        if std::mem::take(&mut self.holding) {
+            self.progress.finished.fetch_add(1, Ordering::AcqRel);
+            self.progress.notify.notify_one();
+        }
+    }
+
     /// What a message from the driver means for the caller.
     fn item(&mut self, msg: Option<FetchMsg>) -> Option<Result<FetchMessage, Error>> {
         match msg {
-            Some(FetchMsg::Item(m)) => Some(Ok(m)),
+            Some(FetchMsg::Batch(batch)) => {
+                // The driver sends no empty batch.
+                self.ready = batch.into_iter();
+                self.holding = true;
+                self.ready.next().map(Ok)
+            }
             Some(FetchMsg::Done(r)) => {
                 self.finished = true;
                 r.err().map(Err)
@@ -200,7 +234,7 @@ impl Default for ClientBuilder {
             command_timeout: Some(Duration::from_secs(120)),
             handshake_timeout: Duration::from_secs(30),
             update_capacity: 256,
-            fetch_buffer: 64,
+            fetch_buffer: 1,
             tap: None,
         }
     }
@@ -242,8 +276,10 @@ impl ClientBuilder {
         self
     }
 
-    /// How many fetched messages wait unread in a [`FetchStream`] before the driver
-    /// stops reading the socket (default 64).
+    /// How many batches of fetched messages (each the messages of one socket read, at
+    /// most 64 KiB) the driver reads ahead of the caller of a [`FetchStream`] (default 1:
+    /// it reads the next batch once the caller is through the last, so the read buffer
+    /// the caller's finished messages were slices of is reused, not reallocated).
     pub fn fetch_buffer(mut self, n: usize) -> Self {
         self.fetch_buffer = n.max(1);
         self
@@ -653,9 +689,19 @@ impl Client {
         let (tx, rx) = mpsc::channel(self.fetch_buffer);
         let body = CommandBody::Fetch { set, attributes, uid };
         let (sent, accepted) = oneshot::channel();
-        self.requests.send(Request::Fetch { body, tx, sent }).await.map_err(|_| Error::Closed)?;
+        let progress = Arc::new(Progress::default());
+        let request = Request::Fetch { body, tx, progress: progress.clone(), sent };
+        self.requests.send(request).await.map_err(|_| Error::Closed)?;
         self.wait(accepted).await??;
-        Ok(FetchStream { rx, timeout: self.command_timeout, finished: false, deadline: None })
+        Ok(FetchStream {
+            rx,
+            ready: Vec::new().into_iter(),
+            holding: false,
+            progress,
+            timeout: self.command_timeout,
+            finished: false,
+            deadline: None,
+        })
     }
 
     /// `FETCH set attributes`: the messages as a stream, as they arrive.
