@@ -95,22 +95,35 @@ pub(crate) fn quoted_l(i: In<'_>) -> PResult<'_, IString> {
 pub(crate) fn quoted_stop(s: &[u8]) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    // High bit set in each byte of `v` equal to `b`; the lowest one is exact.
+    // High bit set in each byte of `v` equal to `b` (below `b` for `below`); in both,
+    // the lowest flagged byte is exact (higher ones may be false alarms).
     #[inline(always)]
     fn eq(v: u64, b: u8) -> u64 {
         let x = v ^ (LO * u64::from(b));
         x.wrapping_sub(LO) & !x & HI
     }
+    #[inline(always)]
+    fn below(v: u64, b: u8) -> u64 {
+        v.wrapping_sub(LO * u64::from(b)) & !v & HI
+    }
+    let stop = |b: &u8| matches!(b, b'"' | b'\\' | b'\r' | b'\n' | 0);
     let mut k = 0;
     while let Some(chunk) = s.get(k..k + 8) {
         let v = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        let m = eq(v, b'"') | eq(v, b'\\') | eq(v, b'\r') | eq(v, b'\n') | eq(v, 0);
+        // CR, LF and NUL are all below 0x0E: one test for the three, then a look at the
+        // byte (a TAB or another control byte is no stop, and the scan goes on past it).
+        let m = eq(v, b'"') | eq(v, b'\\') | below(v, 0x0e);
         if m != 0 {
-            return Some(k + (m.trailing_zeros() / 8) as usize);
+            let at = k + (m.trailing_zeros() / 8) as usize;
+            if stop(&s[at]) {
+                return Some(at);
+            }
+            k = at + 1;
+            continue;
         }
         k += 8;
     }
-    s[k..].iter().position(|b| matches!(b, b'"' | b'\\' | b'\r' | b'\n' | 0)).map(|p| k + p)
+    s[k..].iter().position(stop).map(|p| k + p)
 }
 
 /// The rest of a quoted string from its first backslash at `k`: the content is copied.
@@ -285,7 +298,7 @@ mod quoted_stop_tests {
         /// The vectorised scan stops where a byte loop over the five stop bytes does.
         #[test]
         fn quoted_stop_is_the_first_stop_byte(s in proptest::collection::vec(
-            prop_oneof![Just(b'"'), Just(b'\\'), Just(b'\r'), Just(b'\n'), Just(0u8), b'a'..=b'z', any::<u8>()], 0..80)) {
+            prop_oneof![Just(b'"'), Just(b'\\'), Just(b'\r'), Just(b'\n'), Just(0u8), Just(b'\t'), 1u8..0x10, b'a'..=b'z', any::<u8>()], 0..80)) {
             let naive = s.iter().position(|b| matches!(b, b'"' | b'\\' | b'\r' | b'\n' | 0));
             prop_assert_eq!(super::quoted_stop(&s), naive);
         }
