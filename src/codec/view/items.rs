@@ -35,9 +35,14 @@ impl<'v> FlagView<'v> {
     /// The owned flag; a keyword's or extension's bytes are copied, so the flag does not
     /// keep the read buffer alive.
     pub fn to_flag_fetch(&self) -> crate::types::FlagFetch {
-        use crate::types::{Atom, Flag, FlagFetch};
-        let atom = |s: &str| Atom::lenient(bytes::Bytes::copy_from_slice(s.as_bytes()));
-        FlagFetch::Flag(match *self {
+        self.to_flag_fetch_with(|s| crate::types::Atom::lenient(bytes::Bytes::copy_from_slice(s.as_bytes())))
+    }
+
+    /// The owned flag, a keyword's or extension's atom made by `atom` (from the text as
+    /// sent; the extension without its backslash).
+    pub(super) fn to_flag_fetch_with(self, atom: impl Fn(&'v str) -> crate::types::Atom) -> crate::types::FlagFetch {
+        use crate::types::{Flag, FlagFetch};
+        FlagFetch::Flag(match self {
             FlagView::Seen => Flag::Seen,
             FlagView::Answered => Flag::Answered,
             FlagView::Flagged => Flag::Flagged,

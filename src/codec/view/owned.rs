@@ -9,7 +9,7 @@ use super::body::{BodyExtensionView, BodyStructureView, Params, TailView};
 use super::{At, EnvelopeView, FetchItemView, FlagView, PartNumbers, SectionTextView, StrView, Strings};
 use crate::types::{
     Address, Atom, BodyExtension, BodyFields, BodyStructure, Data, Disposition, Envelope, ExtensionTail, FetchItem,
-    Flag, FlagFetch, IString, MultipartExtension, NString, Response, Section, SectionText, SinglePartExtension,
+    FlagFetch, IString, MultipartExtension, NString, Response, Section, SectionText, SinglePartExtension,
     SpecificFields,
 };
 
@@ -52,16 +52,7 @@ impl Owner<'_> {
     }
 
     fn flag(&self, f: FlagView<'_>) -> FlagFetch {
-        FlagFetch::Flag(match f {
-            FlagView::Seen => Flag::Seen,
-            FlagView::Answered => Flag::Answered,
-            FlagView::Flagged => Flag::Flagged,
-            FlagView::Deleted => Flag::Deleted,
-            FlagView::Draft => Flag::Draft,
-            FlagView::Recent => return FlagFetch::Recent,
-            FlagView::Keyword(k) => Flag::Keyword(Atom::lenient(self.raw(k.as_bytes()))),
-            FlagView::Extension(e) => Flag::Extension(Atom::lenient(self.raw(e.as_bytes()))),
-        })
+        f.to_flag_fetch_with(|s| Atom::lenient(self.raw(s.as_bytes())))
     }
 
     fn envelope(&self, e: EnvelopeView<'_>) -> Envelope {
