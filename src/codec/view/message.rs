@@ -13,7 +13,7 @@ use crate::codec::parse::MalformedResponse;
 use crate::types::{BodyStructure, Data, DateTime, FetchItem, FlagFetch, Response, Section};
 
 /// A validated `* n FETCH (...)` response that owns its bytes (zero-copy: a slice of the
-/// read buffer) and its tape. See the [module docs](self).
+/// read buffer) and its tape: validated once, then read in place.
 ///
 /// ```
 /// use bytes::Bytes;
