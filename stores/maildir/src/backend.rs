@@ -1,0 +1,411 @@
+//! The [`Backend`] implementation: mailbox-level operations (LIST, CREATE, DELETE,
+//! RENAME, subscriptions) on the directories, message-level ones on the opened
+//! mailbox's index (`mailbox.rs`, `sync.rs`), with the memory backend's semantics.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use imap_machine::store::{
+    Backend, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId, Snapshot,
+    StoreError, StoreOutcome, Stored,
+};
+use imap_machine::types::{DateTime, Flag, StoreKind};
+
+use crate::error::MaildirError;
+use crate::fsutil::{time_of, write_new};
+use crate::mailbox::{storable, Logged, Mailbox};
+use crate::names::{self, dir_of, is_inferior, DELIMITER};
+use crate::sync::{make_maildir, Incoming};
+use crate::{lock, subscriptions, MaildirBackend, UserData};
+
+impl Mailbox {
+    /// [`Mailbox::refresh`], waking the watchers if others changed something.
+    fn refresh_and_wake(&mut self) -> Result<(), MaildirError> {
+        if self.refresh()? {
+            self.wake();
+        }
+        Ok(())
+    }
+}
+
+impl MaildirBackend {
+    fn existing(&self, user: &UserData) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        names::scan(&user.root).map_err(|e| self.fail(MaildirError::io("list", &user.root)(e)))
+    }
+
+    /// Marks the loaded index of `name` gone and drops it: sessions that have it open
+    /// get `NoSuchMailbox`, as after the memory backend's DELETE or RENAME.
+    fn evict(st: &mut crate::UserState, name: &str) {
+        if let Some(h) = st.mailboxes.remove(name) {
+            lock(&h).gone = true;
+        }
+    }
+
+    /// RENAME INBOX (RFC 3501 §6.3.5): its messages move to the new mailbox, INBOX stays.
+    fn rename_inbox(&self, user: &Arc<UserData>, to: &str) -> Result<(), StoreError> {
+        self.create(user, to)?;
+        let uids: Vec<u32> = self.with(user, "INBOX", |m| Ok(m.messages.keys().copied().collect()))?;
+        if !uids.is_empty() {
+            self.move_messages(user, "INBOX", SessionId(u64::MAX), &uids, to)?;
+        }
+        Ok(())
+    }
+}
+
+impl Backend for MaildirBackend {
+    type User = Arc<UserData>;
+
+    fn login(&self, username: &str, password: &str) -> Result<Self::User, StoreError> {
+        let ok = {
+            let passwords = self.passwords.read().unwrap_or_else(|p| p.into_inner());
+            passwords.get(username).is_some_and(|p| p == password)
+        };
+        if !ok {
+            return Err(StoreError::AuthenticationFailed);
+        }
+        let user = lock(&self.users)
+            .entry(username.to_string())
+            .or_insert_with(|| {
+                Arc::new(UserData {
+                    name: username.to_string(),
+                    root: self.root.join(username),
+                    state: Default::default(),
+                })
+            })
+            .clone();
+        self.prepare(&user).map_err(|e| self.fail(e))?;
+        Ok(user)
+    }
+
+    fn list(&self, user: &Self::User) -> Result<Vec<MailboxInfo>, StoreError> {
+        Ok(names::list(&self.existing(user)?))
+    }
+
+    fn create(&self, user: &Self::User, name: &str) -> Result<(), StoreError> {
+        let name = name.strip_suffix(DELIMITER).unwrap_or(name);
+        if name.eq_ignore_ascii_case("INBOX") {
+            return Err(StoreError::AlreadyExists);
+        }
+        if !names::valid(name) {
+            return Err(StoreError::InvalidName);
+        }
+        let _st = lock(&user.state);
+        let dir = dir_of(&user.root, name);
+        if dir.is_dir() {
+            return Err(StoreError::AlreadyExists);
+        }
+        // Superior names are created too (RFC 3501 §6.3.3), as real mailboxes.
+        for sup in names::superiors(name) {
+            let d = dir_of(&user.root, sup);
+            if !d.is_dir() {
+                make_maildir(&d).map_err(|e| self.fail(e))?;
+            }
+        }
+        make_maildir(&dir).map_err(|e| self.fail(e))
+    }
+
+    fn delete(&self, user: &Self::User, name: &str) -> Result<(), StoreError> {
+        if name.eq_ignore_ascii_case("INBOX") {
+            return Err(StoreError::Cannot("INBOX cannot be deleted"));
+        }
+        let existing = self.existing(user)?;
+        let mut st = lock(&user.state);
+        if !existing.contains(name) {
+            // A superior without a directory is \Noselect already (RFC 3501 §6.3.4).
+            return Err(if existing.iter().any(|n| is_inferior(n, name)) {
+                StoreError::Cannot("mailbox has inferior hierarchical names")
+            } else {
+                StoreError::NoSuchMailbox
+            });
+        }
+        Self::evict(&mut st, name);
+        // Out of sight in one step (into INBOX's tmp/), then removed. With inferiors,
+        // the name stays as their \Noselect superior.
+        let dir = dir_of(&user.root, name);
+        let trash = user.root.join("tmp").join(format!("deleted.{}", self.namer.unique(0)));
+        std::fs::rename(&dir, &trash).map_err(|e| self.fail(MaildirError::io("rename", &dir)(e)))?;
+        std::fs::remove_dir_all(&trash).map_err(|e| self.fail(MaildirError::io("remove", &trash)(e)))
+    }
+
+    fn rename(&self, user: &Self::User, from: &str, to: &str) -> Result<(), StoreError> {
+        let to = to.strip_suffix(DELIMITER).unwrap_or(to);
+        if !names::valid(to) {
+            return Err(StoreError::InvalidName);
+        }
+        let existing = self.existing(user)?;
+        let from_exists = from == "INBOX" || existing.iter().any(|n| n == from || is_inferior(n, from));
+        if !from_exists {
+            return Err(StoreError::NoSuchMailbox);
+        }
+        if to.eq_ignore_ascii_case("INBOX") || existing.iter().any(|n| n == to || is_inferior(n, to)) {
+            return Err(StoreError::AlreadyExists);
+        }
+        if is_inferior(to, from) {
+            return Err(StoreError::Cannot("cannot rename a mailbox into its own inferior"));
+        }
+        if from == "INBOX" {
+            return self.rename_inbox(user, to);
+        }
+        let mut st = lock(&user.state);
+        for old in existing.iter().filter(|n| *n == from || is_inferior(n, from)) {
+            let new = format!("{to}{}", &old[from.len()..]);
+            Self::evict(&mut st, old);
+            let (a, b) = (dir_of(&user.root, old), dir_of(&user.root, &new));
+            std::fs::rename(&a, &b).map_err(|e| self.fail(MaildirError::io("rename", a)(e)))?;
+        }
+        for sup in names::superiors(to) {
+            let d = dir_of(&user.root, sup);
+            if !d.is_dir() {
+                make_maildir(&d).map_err(|e| self.fail(e))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn subscribe(&self, user: &Self::User, name: &str, subscribed: bool) -> Result<(), StoreError> {
+        subscriptions::set(&user.root, name, subscribed, self.fsync).map_err(|e| self.fail(e))
+    }
+
+    fn subscriptions(&self, user: &Self::User) -> Result<Vec<String>, StoreError> {
+        Ok(subscriptions::read(&user.root).map_err(|e| self.fail(e))?.into_iter().collect())
+    }
+
+    fn status(&self, user: &Self::User, name: &str) -> Result<MailboxStatus, StoreError> {
+        self.with(user, name, |m| {
+            m.refresh_and_wake()?;
+            Ok(m.status())
+        })
+    }
+
+    fn append(
+        &self,
+        user: &Self::User,
+        name: &str,
+        flags: &[Flag],
+        date: Option<DateTime>,
+        body: Bytes,
+    ) -> Result<(u32, u32), StoreError> {
+        if self.append_limit.is_some_and(|l| body.len() as u64 > u64::from(l)) {
+            return Err(StoreError::TooBig);
+        }
+        let flags = storable(flags);
+        self.with(user, name, |m| {
+            m.refresh_and_wake()?;
+            m.ensure_keywords(&flags)?;
+            let base = self.namer.unique(body.len() as u64);
+            let tmp = m.dir.join("tmp").join(&base);
+            if let Err(e) = write_new(&tmp, &body, date.as_ref().map(time_of), self.fsync) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+            let uids = m.deliver(vec![Incoming { tmp, base, flags, size: body.len() as u64 }])?;
+            m.wake();
+            Ok((m.uid_validity, uids[0]))
+        })
+    }
+
+    fn new_session(&self) -> SessionId {
+        SessionId(self.next_session.fetch_add(1, Ordering::Relaxed))
+    }
+
+    fn open(&self, user: &Self::User, name: &str, session: SessionId, read_only: bool) -> Result<Snapshot, StoreError> {
+        self.with(user, name, |m| {
+            m.refresh_and_wake()?;
+            Ok(m.open(session, read_only))
+        })
+    }
+
+    fn close(&self, user: &Self::User, name: &str, session: SessionId) {
+        if let Some(h) = self.loaded(user, name) {
+            lock(&h).close(session);
+        }
+    }
+
+    fn changes(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        cursor: u64,
+        read_only: bool,
+        max: usize,
+    ) -> Result<ChangeBatch, StoreError> {
+        let batch = self.with(user, name, |m| {
+            if !m.cursors.contains_key(&session) {
+                // Another incarnation of the name (deleted and created again, renamed).
+                return Ok(None);
+            }
+            m.refresh_and_wake()?;
+            let start = cursor.max(m.log_start);
+            let from = (start - m.log_start) as usize;
+            let to = m.log.len().min(from.saturating_add(max.max(1)));
+            let changes: Vec<_> = m.log.range(from..to).map(|e| m.read(session, e)).collect();
+            let mut recent = Vec::new();
+            for c in &changes {
+                if let imap_machine::store::Change::Appended { uid } = c {
+                    if m.claim(*uid, session, read_only) {
+                        recent.push(*uid);
+                    }
+                }
+            }
+            let new = start + changes.len() as u64;
+            m.cursors.insert(session, new);
+            m.trim();
+            Ok(Some(ChangeBatch { start, changes, cursor: new, recent }))
+        })?;
+        batch.ok_or(StoreError::NoSuchMailbox)
+    }
+
+    fn fetch(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uids: &[u32],
+    ) -> Result<Vec<Option<MessageData>>, StoreError> {
+        self.with(user, name, |m| {
+            let mut out = Vec::with_capacity(uids.len());
+            for &uid in uids {
+                let data = if let Some(flags) = m.messages.get(&uid).map(|msg| msg.flags.clone()) {
+                    m.read_message(uid)?.map(|(body, internal_date)| MessageData { uid, flags, internal_date, body })
+                } else {
+                    m.ghosts.get(&uid).filter(|g| g.holders.contains(&session)).and_then(|g| {
+                        g.data.as_ref().map(|(body, date)| MessageData {
+                            uid,
+                            flags: g.flags.clone(),
+                            internal_date: *date,
+                            body: body.clone(),
+                        })
+                    })
+                };
+                out.push(data);
+            }
+            Ok(out)
+        })
+    }
+
+    fn store(
+        &self,
+        user: &Self::User,
+        name: &str,
+        uids: &[u32],
+        kind: StoreKind,
+        flags: &[Flag],
+    ) -> Result<StoreOutcome, StoreError> {
+        let given = storable(flags);
+        self.with(user, name, |m| {
+            m.refresh_and_wake()?;
+            let first = m.cursor();
+            if kind != StoreKind::Remove {
+                m.ensure_keywords(&given)?;
+            }
+            let mut out = Vec::with_capacity(uids.len());
+            for &uid in uids {
+                out.push(match m.store_one(uid, kind, &given)? {
+                    None => Stored::Expunged,
+                    Some((after, true)) => {
+                        m.record(Logged::Flags(uid));
+                        Stored::Changed(after)
+                    }
+                    Some((after, false)) => Stored::Unchanged(after),
+                });
+            }
+            let log = first..m.cursor();
+            if !log.is_empty() {
+                m.wake();
+            }
+            Ok(StoreOutcome { flags: out, log })
+        })
+    }
+
+    fn copy(
+        &self,
+        user: &Self::User,
+        from: &str,
+        session: SessionId,
+        uids: &[u32],
+        to: &str,
+    ) -> Result<CopyResult, StoreError> {
+        let src = self.handle(user, from)?;
+        let dst = self.handle(user, to)?;
+        let target = dir_of(&user.root, to);
+        // Staged into the destination's tmp/ under the source's lock, delivered under the
+        // destination's: one mailbox lock at a time.
+        let mut source = Vec::new();
+        let mut staged = Vec::new();
+        let staging = {
+            let s = lock(&src);
+            uids.iter().try_for_each(|&uid| {
+                if let Some(inc) = s.stage(uid, session, &target, &self.namer)? {
+                    source.push(uid);
+                    staged.push(inc);
+                }
+                Ok::<(), MaildirError>(())
+            })
+        };
+        let cleanup = |staged: &[Incoming]| staged.iter().for_each(|i| drop(std::fs::remove_file(&i.tmp)));
+        if let Err(e) = staging {
+            cleanup(&staged);
+            return Err(self.fail(e));
+        }
+        let all: Vec<Flag> = staged.iter().flat_map(|i| i.flags.iter().cloned()).collect();
+        let mut d = lock(&dst);
+        if let Err(e) = d.ensure_keywords(&all) {
+            cleanup(&staged);
+            return Err(self.fail(e));
+        }
+        let destination = d.deliver(staged).map_err(|e| self.fail(e))?;
+        d.wake();
+        Ok(CopyResult { uid_validity: d.uid_validity, source, destination })
+    }
+
+    fn move_messages(
+        &self,
+        user: &Self::User,
+        from: &str,
+        session: SessionId,
+        uids: &[u32],
+        to: &str,
+    ) -> Result<CopyResult, StoreError> {
+        let result = self.copy(user, from, session, uids, to)?;
+        self.with(user, from, |s| {
+            for uid in &result.source {
+                s.expunge_one(*uid)?;
+            }
+            s.wake();
+            Ok(())
+        })?;
+        Ok(result)
+    }
+
+    fn expunge(&self, user: &Self::User, name: &str, uids: Option<&[u32]>, max: usize) -> Result<Vec<u32>, StoreError> {
+        self.with(user, name, |m| {
+            m.refresh_and_wake()?;
+            let doomed = m.doomed(uids, max);
+            for uid in &doomed {
+                m.expunge_one(*uid)?;
+            }
+            if !doomed.is_empty() {
+                m.wake();
+            }
+            Ok(doomed)
+        })
+    }
+
+    fn release(&self, user: &Self::User, name: &str, session: SessionId, uids: &[u32]) {
+        if let Some(h) = self.loaded(user, name) {
+            lock(&h).release(session, Some(uids));
+        }
+    }
+
+    fn watch(&self, user: &Self::User, name: &str, session: SessionId, notifier: Notifier) {
+        if let Ok(h) = self.handle(user, name) {
+            lock(&h).watchers.insert(session, notifier);
+        }
+    }
+
+    fn append_limit(&self) -> Option<u32> {
+        self.append_limit
+    }
+}

@@ -1,0 +1,129 @@
+//! Dovecot's dot-locks: `<file>.lock`, created with `O_EXCL`, and at the same time the
+//! temporary file of the new contents of `<file>`, which replace the old ones by renaming
+//! the lock over them (Dovecot's `file_dotlock_replace`). Dovecot locks `dovecot-uidlist`,
+//! `dovecot-keywords` and `subscriptions` this way, so holding the lock keeps a running
+//! Dovecot from assigning UIDs or rewriting those files meanwhile.
+//!
+//! A lock file whose mtime is older than [`STALE_AFTER`] is left over by a crashed
+//! process and is broken (Dovecot's stale timeout for `dovecot-uidlist.lock` is two
+//! minutes too). We hold a lock only for a few file operations.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::error::{MaildirError, Result};
+use crate::fsutil::fsync_dir;
+
+/// A lock untouched for this long belongs to a dead process.
+pub(crate) const STALE_AFTER: Duration = Duration::from_secs(120);
+/// How long to wait for a lock before failing (beyond the stale time, so that a stale
+/// lock is always broken rather than failed on).
+const WAIT_AT_MOST: Duration = Duration::from_secs(150);
+
+/// A held dot-lock on `target`. Dropped without [`DotLock::replace`], it is removed and
+/// `target` stays as it was.
+#[derive(Debug)]
+pub(crate) struct DotLock {
+    target: PathBuf,
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl DotLock {
+    /// Takes the lock of `target`, waiting while another process holds it.
+    pub(crate) fn acquire(target: &Path) -> Result<DotLock> {
+        let mut path = target.as_os_str().to_owned();
+        path.push(".lock");
+        let path = PathBuf::from(path);
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(file) => return Ok(DotLock { target: target.to_path_buf(), path, file: Some(file) }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let age = std::fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| SystemTime::now().duration_since(t).ok());
+                    if age.is_some_and(|a| a > STALE_AFTER) {
+                        // Another waiter may break it at the same moment: both removals
+                        // are fine, as neither holds it.
+                        let _ = std::fs::remove_file(&path);
+                        continue;
+                    }
+                    if start.elapsed() > WAIT_AT_MOST {
+                        return Err(MaildirError::LockTimeout(path));
+                    }
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(100));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    // No directory to lock in: the mailbox was deleted or renamed.
+                    return Err(MaildirError::Gone(target.parent().unwrap_or(target).to_path_buf()));
+                }
+                Err(e) => return Err(MaildirError::io("create", &path)(e)),
+            }
+        }
+    }
+
+    /// Replaces the locked file with `contents` (written to the lock file, synced if
+    /// `fsync`, renamed over the target) and releases the lock.
+    pub(crate) fn replace(mut self, contents: &[u8], fsync: bool) -> Result<()> {
+        let mut file = self.file.take().expect("held until replaced");
+        file.write_all(contents).map_err(MaildirError::io("write", &self.path))?;
+        if fsync {
+            file.sync_all().map_err(MaildirError::io("fsync", &self.path))?;
+        }
+        drop(file);
+        std::fs::rename(&self.path, &self.target).map_err(MaildirError::io("rename", &self.path))?;
+        // Renamed away: nothing to remove on drop.
+        self.path.clear();
+        if fsync {
+            if let Some(dir) = self.target.parent() {
+                fsync_dir(dir)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for DotLock {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excludes_and_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dovecot-uidlist");
+        let lock = DotLock::acquire(&target).unwrap();
+        assert!(dir.path().join("dovecot-uidlist.lock").exists());
+        lock.replace(b"3 V1 N1\n", false).unwrap();
+        assert!(!dir.path().join("dovecot-uidlist.lock").exists());
+        assert_eq!(std::fs::read(&target).unwrap(), b"3 V1 N1\n");
+        // Dropped without replacing: released, target unchanged.
+        drop(DotLock::acquire(&target).unwrap());
+        assert!(!dir.path().join("dovecot-uidlist.lock").exists());
+        assert_eq!(std::fs::read(&target).unwrap(), b"3 V1 N1\n");
+    }
+
+    #[test]
+    fn breaks_stale_locks() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dovecot-uidlist");
+        let stale = File::create(dir.path().join("dovecot-uidlist.lock")).unwrap();
+        stale.set_modified(SystemTime::now() - STALE_AFTER * 2).unwrap();
+        drop(stale);
+        let lock = DotLock::acquire(&target).unwrap();
+        drop(lock);
+    }
+}

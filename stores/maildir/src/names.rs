@@ -1,0 +1,127 @@
+//! Mailbox names and the Maildir++ layout, as Dovecot's `LAYOUT=maildir++` has it: the
+//! user's root directory is INBOX, every other mailbox is a directory `.<name>` beside
+//! INBOX's `cur/`, `new/` and `tmp/`, with `.` for the hierarchy (`Sub/Folder` on the wire
+//! is `.Sub.Folder` on disk). Names stay modified UTF-7, as Dovecot stores them.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use imap_machine::store::MailboxInfo;
+use imap_machine::types::ListAttribute;
+
+/// The hierarchy delimiter on the wire.
+pub const DELIMITER: char = '/';
+
+/// The directory of mailbox `name` under the user root.
+pub(crate) fn dir_of(root: &Path, name: &str) -> PathBuf {
+    if name == "INBOX" {
+        root.to_path_buf()
+    } else {
+        root.join(format!(".{}", name.replace(DELIMITER, ".")))
+    }
+}
+
+/// Whether `name` can be a Maildir++ mailbox: the core's rules (no empty level, no
+/// wildcard, valid modified UTF-7) and no `.` (the on-disk delimiter) or control
+/// character.
+pub(crate) fn valid(name: &str) -> bool {
+    !name.is_empty()
+        && name.split(DELIMITER).all(|level| !level.is_empty())
+        && !name.contains(['*', '%', '.', '\\'])
+        && !name.chars().any(char::is_control)
+        && imap_machine::mutf7::decode(name.as_bytes()).is_ok()
+}
+
+/// Whether `name` is below `of` in the hierarchy.
+pub(crate) fn is_inferior(name: &str, of: &str) -> bool {
+    name.len() > of.len() && name.starts_with(of) && name[of.len()..].starts_with(DELIMITER)
+}
+
+/// The superiors of `name`, outermost first (`a`, `a/b` for `a/b/c`).
+pub(crate) fn superiors(name: &str) -> impl Iterator<Item = &str> {
+    name.match_indices(DELIMITER).map(move |(k, _)| &name[..k])
+}
+
+/// The names of the mailbox directories under `root` (INBOX not included).
+pub(crate) fn scan(root: &Path) -> std::io::Result<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(root)? {
+        let entry = entry?;
+        let Some(file) = entry.file_name().to_str().map(str::to_string) else { continue };
+        let Some(rest) = file.strip_prefix('.') else { continue };
+        if rest.is_empty() || rest.starts_with('.') || !entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            continue;
+        }
+        let name = rest.replace('.', "/");
+        if valid(&name) && name != "INBOX" {
+            out.insert(name);
+        }
+    }
+    Ok(out)
+}
+
+/// The SPECIAL-USE attribute of a name, as Dovecot's default configuration gives them.
+pub(crate) fn special_use(name: &str) -> Option<ListAttribute> {
+    Some(match name {
+        "Sent" => ListAttribute::Sent,
+        "Drafts" => ListAttribute::Drafts,
+        "Trash" => ListAttribute::Trash,
+        "Junk" => ListAttribute::Junk,
+        "Archive" => ListAttribute::Archive,
+        _ => return None,
+    })
+}
+
+/// LIST's view of the mailboxes `existing` (INBOX included or not): each with
+/// `\HasChildren` or `\HasNoChildren`, and the superiors that have no directory of their
+/// own as `\Noselect` (Maildir++ has `.a.b` without `.a`).
+pub(crate) fn list(existing: &BTreeSet<String>) -> Vec<MailboxInfo> {
+    let mut all: BTreeSet<&str> = existing.iter().map(String::as_str).collect();
+    all.insert("INBOX");
+    let implied: BTreeSet<&str> = existing.iter().flat_map(|n| superiors(n)).filter(|s| !all.contains(s)).collect();
+    let names: BTreeSet<&str> = all.union(&implied).copied().collect();
+    names
+        .iter()
+        .map(|name| {
+            let mut attributes = Vec::new();
+            if implied.contains(name) {
+                attributes.push(ListAttribute::NoSelect);
+            }
+            let children = names.iter().any(|n| is_inferior(n, name));
+            attributes.push(if children { ListAttribute::HasChildren } else { ListAttribute::HasNoChildren });
+            if let Some(s) = special_use(name) {
+                attributes.push(s);
+            }
+            MailboxInfo { name: name.to_string(), attributes }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout() {
+        let root = Path::new("/m");
+        assert_eq!(dir_of(root, "INBOX"), Path::new("/m"));
+        assert_eq!(dir_of(root, "Sub/Folder"), Path::new("/m/.Sub.Folder"));
+        assert!(valid("Sub/Folder"));
+        assert!(valid("Entw&APw-rfe"));
+        assert!(!valid("a.b"));
+        assert!(!valid("a//b"));
+        assert!(!valid("/a"));
+        assert!(!valid("a&"));
+        assert_eq!(superiors("a/b/c").collect::<Vec<_>>(), ["a", "a/b"]);
+    }
+
+    #[test]
+    fn implied_superiors_are_noselect() {
+        let existing: BTreeSet<String> = ["a/b".to_string(), "Trash".to_string()].into();
+        let l = list(&existing);
+        let names: Vec<&str> = l.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["INBOX", "Trash", "a", "a/b"]);
+        assert_eq!(l[2].attributes, [ListAttribute::NoSelect, ListAttribute::HasChildren]);
+        assert_eq!(l[1].attributes, [ListAttribute::HasNoChildren, ListAttribute::Trash]);
+    }
+}
