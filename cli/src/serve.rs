@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use imap_machine::store::memory::MemoryBackend;
+use imap_machine::store::Backend;
+use imap_machine_maildir::MaildirBackend;
 use imap_machine_tokio::{tls, DebugTap, Server};
 use tokio::net::TcpListener;
 
@@ -27,11 +29,30 @@ pub(crate) struct ServeOptions {
     quiet: bool,
     max_connections: usize,
     threads: Option<usize>,
+    store: Store,
+}
+
+/// Where mail is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Store {
+    /// In memory, with the demo data (the default).
+    Memory,
+    /// Maildir++ under this directory, a user's at `PATH/<user>/`, created at first login.
+    Maildir(PathBuf),
+}
+
+impl Store {
+    fn describe(&self) -> String {
+        match self {
+            Store::Memory => "in-memory store".into(),
+            Store::Maildir(p) => format!("Maildir store in {}", p.display()),
+        }
+    }
 }
 
 pub(crate) const USAGE: &str = "imapm serve [--listen ADDR] [--user NAME:PASS]... \
 [--tls-cert PEM --tls-key PEM [--tls-listen ADDR]] [--allow-insecure-auth] [--max-connections N (16384)] \
-[--threads N (one per core)] [--quiet] [--debug] [--help]";
+[--threads N (one per core)] [--store memory|maildir:PATH] [--quiet] [--debug] [--help]";
 
 /// `imapm serve --help`.
 pub(crate) const HELP: &str = "\
@@ -52,6 +73,10 @@ options:
   --max-connections N     at most N connections at once (default 16384; the open
                           files limit is raised to fit)
   --threads N             N server threads (default one per core)
+  --store memory          keep mail in memory, with demo data (the default)
+  --store maildir:PATH    keep mail in Maildir++ under PATH, user NAME's in PATH/NAME/
+                          (created at first login; Dovecot-compatible: uidlist,
+                          keywords, flags in file names)
   --quiet                 no per-connection log lines
   --debug                 log both directions on stderr, credentials redacted
   --help, -h              this text
@@ -78,6 +103,7 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
         quiet: false,
         max_connections: DEFAULT_MAX_CONNECTIONS,
         threads: None,
+        store: Store::Memory,
     };
     let mut it = args.iter();
     while let Some(&a) = it.next() {
@@ -93,6 +119,14 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
             "--quiet" => o.quiet = true,
             "--max-connections" => o.max_connections = number(a, &value()?)?,
             "--threads" => o.threads = Some(number(a, &value()?)?),
+            "--store" => {
+                let v = value()?;
+                o.store = match v.split_once(':') {
+                    None if v == "memory" => Store::Memory,
+                    Some(("maildir", path)) if !path.is_empty() => Store::Maildir(path.into()),
+                    _ => return Err(format!("--store takes memory or maildir:PATH, not {v:?}")),
+                };
+            }
             "--user" => {
                 let v = value()?;
                 let (n, p) = v.split_once(':').ok_or("--user takes NAME:PASS")?;
@@ -127,10 +161,50 @@ fn raise_fd_limit(max_connections: usize) -> Option<u64> {
 }
 
 pub(crate) fn run(o: ServeOptions) -> std::io::Result<()> {
+    match o.store.clone() {
+        Store::Memory => {
+            let backend = MemoryBackend::with_demo_data().with_clock(imap_machine_tokio::system_clock());
+            for (n, p) in &o.users {
+                backend.add_user(n, p);
+            }
+            run_with(o, backend)
+        }
+        Store::Maildir(path) => {
+            std::fs::create_dir_all(&path)?;
+            let backend = MaildirBackend::new(path);
+            let users: Vec<_> = if o.users.is_empty() {
+                vec![("username".to_string(), "password".to_string())]
+            } else {
+                o.users.clone()
+            };
+            for (n, p) in &users {
+                backend.add_user(n, p).map_err(std::io::Error::other)?;
+            }
+            let backend = Arc::new(backend);
+            // Mail other processes (Dovecot, mbsync, another imapm) change reaches
+            // sessions in IDLE within a second.
+            let weak = Arc::downgrade(&backend);
+            std::thread::Builder::new().name("imapm-maildir-poll".into()).spawn(move || {
+                while let Some(b) = weak.upgrade() {
+                    b.poll();
+                    drop(b);
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
+            })?;
+            run_shared(o, backend)
+        }
+    }
+}
+
+fn run_with<B: Backend>(o: ServeOptions, backend: B) -> std::io::Result<()> {
+    run_shared(o, Arc::new(backend))
+}
+
+fn run_shared<B: Backend>(o: ServeOptions, backend: Arc<B>) -> std::io::Result<()> {
     let fds = raise_fd_limit(o.max_connections);
     let threads = o.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let listeners = listeners(&o.listen, threads)?;
-    let server = server(&o)?;
+    let server = server(&o, backend)?;
     let main = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     // One single-threaded runtime per thread, each accepting on its own listener (the
     // kernel spreads connections over them, SO_REUSEPORT): a connection stays on the thread
@@ -175,21 +249,15 @@ fn listeners(addr: &str, n: usize) -> std::io::Result<Vec<std::net::TcpListener>
 }
 
 /// The server every thread runs (clones share the connection limit and the shutdown).
-fn server(o: &ServeOptions) -> std::io::Result<Server<MemoryBackend>> {
-    let backend = MemoryBackend::with_demo_data().with_clock(imap_machine_tokio::system_clock());
-    for (n, p) in &o.users {
-        backend.add_user(n, p);
-    }
+fn server<B: Backend>(o: &ServeOptions, backend: Arc<B>) -> std::io::Result<Server<B>> {
     let tls = match (&o.cert, &o.key) {
         (Some(c), Some(k)) => Some(tls::server_config_from_pem_files(c, k).map_err(std::io::Error::other)?),
         _ => None,
     };
     // Without TLS this is a loopback demo: allow plaintext LOGIN so any client works.
     let insecure = o.insecure || tls.is_none();
-    let mut server = Server::new(Arc::new(backend))
-        .allow_insecure_auth(insecure)
-        .max_connections(o.max_connections)
-        .log_connections(!o.quiet);
+    let mut server =
+        Server::new(backend).allow_insecure_auth(insecure).max_connections(o.max_connections).log_connections(!o.quiet);
     if o.debug {
         server = server.debug_tap(DebugTap::stderr());
     }
@@ -200,9 +268,9 @@ fn server(o: &ServeOptions) -> std::io::Result<Server<MemoryBackend>> {
 }
 
 /// The first thread: the banner, implicit TLS if asked, Ctrl-C, and its share of IMAP.
-async fn serve(
+async fn serve<B: Backend>(
     o: &ServeOptions,
-    server: Server<MemoryBackend>,
+    server: Server<B>,
     listener: std::net::TcpListener,
     threads: usize,
     fds: Option<u64>,
@@ -216,11 +284,18 @@ async fn serve(
         tokio::spawn(async move { s.serve_tls(listener).await });
     }
     let starttls = if tls { ", STARTTLS" } else { "" };
+    // The demo user exists on the memory store, and on Maildir when no --user is given.
+    let demo = o.store == Store::Memory || o.users.is_empty();
+    let mut users: Vec<String> = o.users.iter().map(|(n, _)| format!("user `{n}`")).collect();
+    if demo {
+        users.insert(0, "user `username`, password `password`".into());
+    }
     eprintln!(
-        "imapm: IMAP on {}{starttls}; in-memory store; user `username`, password `password`{}; \
+        "imapm: IMAP on {}{starttls}; {}; {}; \
          {threads} thread(s); at most {} connections (open files limit {}); Ctrl-C stops",
         listener.local_addr()?,
-        o.users.iter().map(|(n, _)| format!(", user `{n}`")).collect::<String>(),
+        o.store.describe(),
+        users.join(", "),
         o.max_connections,
         fds.map_or("unknown".into(), |n| n.to_string()),
     );

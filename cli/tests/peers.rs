@@ -19,3 +19,17 @@ fn imaplib_curl_and_mbsync_against_imapm_serve() {
         (s, port)
     });
 }
+
+/// The same clients (mbsync's round trip included) against `imapm serve --store maildir:`.
+#[test]
+fn imaplib_curl_and_mbsync_against_the_maildir_store() {
+    let root = std::env::temp_dir().join(format!("imapm-peers-maildir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let store = format!("maildir:{}", root.display());
+    verify_clients(|| {
+        let s = serve(&["--quiet", "--store", &store]);
+        let port = s.addr.port();
+        (s, port)
+    });
+    let _ = std::fs::remove_dir_all(&root);
+}

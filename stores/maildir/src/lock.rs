@@ -4,9 +4,12 @@
 //! `dovecot-keywords` and `subscriptions` this way, so holding the lock keeps a running
 //! Dovecot from assigning UIDs or rewriting those files meanwhile.
 //!
-//! A lock file whose mtime is older than [`STALE_AFTER`] is left over by a crashed
-//! process and is broken (Dovecot's stale timeout for `dovecot-uidlist.lock` is two
-//! minutes too). We hold a lock only for a few file operations.
+//! While we hold a dot-lock we also hold an OS lock (`flock`) on it, which the kernel
+//! drops when the process dies. So a dot-lock nobody holds that way was left by a crashed
+//! `imapm` (or is Dovecot's, which does not `flock`): it is broken once untouched for
+//! [`ORPHAN_AFTER`], and any lock once untouched for [`STALE_AFTER`] (Dovecot's stale
+//! timeout for `dovecot-uidlist.lock`). After `kill -9` the store is usable again within
+//! seconds, not minutes. We hold a lock only for a few file operations.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -18,6 +21,9 @@ use crate::fsutil::fsync_dir;
 
 /// A lock untouched for this long belongs to a dead process.
 pub(crate) const STALE_AFTER: Duration = Duration::from_secs(120);
+/// A lock no live process holds with `flock`, untouched for this long, belongs to a
+/// crashed process (Dovecot holds its own for milliseconds).
+pub(crate) const ORPHAN_AFTER: Duration = Duration::from_secs(5);
 /// How long to wait for a lock before failing (beyond the stale time, so that a stale
 /// lock is always broken rather than failed on).
 const WAIT_AT_MOST: Duration = Duration::from_secs(150);
@@ -41,13 +47,20 @@ impl DotLock {
         let mut pause = Duration::from_millis(2);
         loop {
             match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(file) => return Ok(DotLock { target: target.to_path_buf(), path, file: Some(file) }),
+                Ok(file) => {
+                    // Released by the kernel if this process dies holding it.
+                    let _ = file.try_lock();
+                    return Ok(DotLock { target: target.to_path_buf(), path, file: Some(file) });
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     let age = std::fs::metadata(&path)
                         .and_then(|m| m.modified())
                         .ok()
                         .and_then(|t| SystemTime::now().duration_since(t).ok());
-                    if age.is_some_and(|a| a > STALE_AFTER) {
+                    // Whether a live process holds it (with `flock`): we probe by taking
+                    // the OS lock ourselves, which fails while its holder lives.
+                    let orphan = || File::open(&path).is_ok_and(|f| f.try_lock().is_ok());
+                    if age.is_some_and(|a| a > STALE_AFTER || (a > ORPHAN_AFTER && orphan())) {
                         // Another waiter may break it at the same moment: both removals
                         // are fine, as neither holds it.
                         let _ = std::fs::remove_file(&path);
@@ -125,5 +138,30 @@ mod tests {
         drop(stale);
         let lock = DotLock::acquire(&target).unwrap();
         drop(lock);
+    }
+
+    #[test]
+    fn breaks_a_crashed_holders_lock_within_seconds() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dovecot-uidlist");
+        // Left by a process that died: no OS lock on it, 10 s old.
+        let orphan = File::create(dir.path().join("dovecot-uidlist.lock")).unwrap();
+        orphan.set_modified(SystemTime::now() - ORPHAN_AFTER * 2).unwrap();
+        drop(orphan);
+        let started = Instant::now();
+        drop(DotLock::acquire(&target).unwrap());
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_live_holders_lock_is_not_broken() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dovecot-uidlist");
+        let held = DotLock::acquire(&target).unwrap();
+        // Old, but its holder (this open file, with its OS lock) lives.
+        held.file.as_ref().unwrap().set_modified(SystemTime::now() - ORPHAN_AFTER * 2).unwrap();
+        let probe = File::open(dir.path().join("dovecot-uidlist.lock")).unwrap();
+        assert!(probe.try_lock().is_err(), "the holder's OS lock is seen");
+        drop(held);
     }
 }

@@ -14,7 +14,7 @@ use super::peers_env::{missing, shared};
 /// A running Dovecot, stopped on drop.
 pub(crate) struct Dovecot {
     pid: String,
-    dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// Its IMAP port on 127.0.0.1.
     pub(crate) port: u16,
 }
