@@ -20,6 +20,7 @@ pub(crate) fn items(
             FetchAttribute::Uid => FetchItem::Uid(msg.uid),
             FetchAttribute::Flags => FetchItem::Flags(super::session_flags(&msg.flags, recent)),
             FetchAttribute::InternalDate => FetchItem::InternalDate(msg.internal_date),
+            FetchAttribute::Rfc822Size => FetchItem::Rfc822Size(msg.size),
             other => {
                 let m = parsed.get_or_insert_with(|| Message::parse(msg.body.clone()));
                 match m.fetch(other)? {
@@ -31,6 +32,15 @@ pub(crate) fn items(
         out.push(item);
     }
     Ok(out)
+}
+
+/// Whether FETCH `a` reads the message itself, not only what the store keeps beside it
+/// (UID, flags, INTERNALDATE, RFC822.SIZE).
+pub(crate) fn needs_body(a: &FetchAttribute) -> bool {
+    !matches!(
+        a,
+        FetchAttribute::Uid | FetchAttribute::Flags | FetchAttribute::InternalDate | FetchAttribute::Rfc822Size
+    )
 }
 
 /// What SEARCH needs besides the message.
@@ -82,6 +92,6 @@ pub(crate) fn matches(msg: &MessageData, keys: &[SearchKey], input: &SearchInput
     ctx.max_seq = input.max_seq;
     ctx.max_uid = input.max_uid;
     ctx.charset = input.decoder;
-    ctx.size = Some(msg.body.len() as u32);
+    ctx.size = Some(msg.size);
     keys.iter().all(|key| mime::matches(&m, key, &ctx))
 }

@@ -179,8 +179,18 @@ pub struct MessageData {
     pub flags: Vec<Flag>,
     /// INTERNALDATE.
     pub internal_date: DateTime,
-    /// The whole RFC 5322 message.
+    /// RFC822.SIZE: the length of `body` as [`Backend::fetch`] returns it (also from
+    /// [`Backend::fetch_meta`], which leaves `body` empty).
+    pub size: u32,
+    /// The whole RFC 5322 message (empty from [`Backend::fetch_meta`]).
     pub body: Bytes,
+}
+
+impl MessageData {
+    /// A message with its body; `size` is the body's length.
+    pub fn new(uid: u32, flags: Vec<Flag>, internal_date: DateTime, body: Bytes) -> MessageData {
+        MessageData { uid, flags, internal_date, size: body.len() as u32, body }
+    }
 }
 
 /// A change in a mailbox's log.
@@ -295,6 +305,24 @@ pub trait Backend: Send + Sync + 'static {
         session: SessionId,
         uids: &[u32],
     ) -> Result<Vec<Option<MessageData>>, StoreError>;
+    /// [`Backend::fetch`] without the bodies: `body` is empty, the rest as `fetch` gives
+    /// it. The session calls it for FETCH items and SEARCH keys that read only the UID,
+    /// flags, INTERNALDATE and RFC822.SIZE (`FETCH 1:* (FLAGS)`, `SEARCH UNSEEN`), so a
+    /// store on disk answers from its index without reading a message. The default calls
+    /// `fetch` and drops the bodies.
+    fn fetch_meta(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uids: &[u32],
+    ) -> Result<Vec<Option<MessageData>>, StoreError> {
+        let mut all = self.fetch(user, name, session, uids)?;
+        for m in all.iter_mut().flatten() {
+            m.body = Bytes::new();
+        }
+        Ok(all)
+    }
     /// Changes flags of the messages that still exist; expunged ones are left alone.
     fn store(
         &self,

@@ -485,12 +485,9 @@ impl Backend for MemoryBackend {
         Ok(uids
             .iter()
             .map(|uid| {
-                inner.visible(session, *uid).map(|m| MessageData {
-                    uid: *uid,
-                    flags: m.flags.clone(),
-                    internal_date: m.internal_date,
-                    body: m.body.clone(),
-                })
+                inner
+                    .visible(session, *uid)
+                    .map(|m| MessageData::new(*uid, m.flags.clone(), m.internal_date, m.body.clone()))
             })
             .collect())
     }

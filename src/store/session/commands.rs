@@ -83,7 +83,11 @@ impl<B: Backend> Session<B> {
         let atts = &job.atts;
         let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
         let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
-        let mut data = self.backend.fetch(user, &sel.name, self.id, &uids)?;
+        let mut data = if atts.iter().any(fetch::needs_body) {
+            self.backend.fetch(user, &sel.name, self.id, &uids)?
+        } else {
+            self.backend.fetch_meta(user, &sel.name, self.id, &uids)?
+        };
         let mut unseen: Vec<usize> = Vec::new();
         if !sel.read_only && atts.iter().any(FetchAttribute::sets_seen) {
             unseen =
@@ -265,7 +269,11 @@ impl<B: Backend> Session<B> {
         let sel = self.selected.as_ref().ok_or(SessionError::NotSelected)?;
         let pairs = &job.candidates[job.at..job.at + n];
         let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
-        let data = self.backend.fetch(user, &sel.name, self.id, &uids)?;
+        let data = if job.criteria.iter().any(fetch::needs_message) {
+            self.backend.fetch(user, &sel.name, self.id, &uids)?
+        } else {
+            self.backend.fetch_meta(user, &sel.name, self.id, &uids)?
+        };
         for ((seq, u), msg) in pairs.iter().zip(data) {
             let Some(msg) = msg else { continue };
             let recent = sel.is_recent(*u);

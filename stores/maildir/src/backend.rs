@@ -123,7 +123,7 @@ impl Backend for MaildirBackend {
         // Out of sight in one step (into INBOX's tmp/), then removed. With inferiors,
         // the name stays as their \Noselect superior.
         let dir = dir_of(&user.root, name);
-        let trash = user.root.join("tmp").join(format!("deleted.{}", self.namer.unique(0)));
+        let trash = user.root.join("tmp").join(format!("deleted.{}", self.namer.unique(0, 0)));
         std::fs::rename(&dir, &trash).map_err(|e| self.fail(MaildirError::io("rename", &dir)(e)))?;
         std::fs::remove_dir_all(&trash).map_err(|e| self.fail(MaildirError::io("remove", &trash)(e)))
     }
@@ -193,13 +193,14 @@ impl Backend for MaildirBackend {
         self.with(user, name, |m| {
             m.refresh_and_wake()?;
             m.ensure_keywords(&flags)?;
-            let base = self.namer.unique(body.len() as u64);
+            let base = self.namer.unique(body.len() as u64, crate::fsutil::crlf_len(&body));
             let tmp = m.dir.join("tmp").join(&base);
             if let Err(e) = write_new(&tmp, &body, date.as_ref().map(time_of), self.fsync) {
                 let _ = std::fs::remove_file(&tmp);
                 return Err(e);
             }
-            let uids = m.deliver(vec![Incoming { tmp, base, flags, size: body.len() as u64 }])?;
+            let size = crate::fsutil::crlf_len(&body);
+            let uids = m.deliver(vec![Incoming { tmp, base, flags, size }])?;
             m.wake();
             Ok((m.uid_validity, uids[0]))
         })
@@ -268,14 +269,46 @@ impl Backend for MaildirBackend {
             let mut out = Vec::with_capacity(uids.len());
             for &uid in uids {
                 let data = if let Some(flags) = m.messages.get(&uid).map(|msg| msg.flags.clone()) {
-                    m.read_message(uid)?.map(|(body, internal_date)| MessageData { uid, flags, internal_date, body })
+                    m.read_message(uid)?.map(|(body, internal_date)| MessageData::new(uid, flags, internal_date, body))
+                } else {
+                    m.ghosts.get(&uid).filter(|g| g.holders.contains(&session)).and_then(|g| {
+                        g.data.as_ref().map(|(body, date)| MessageData::new(uid, g.flags.clone(), *date, body.clone()))
+                    })
+                };
+                out.push(data);
+            }
+            Ok(out)
+        })
+    }
+
+    /// From the index and a `stat` per message: no message is read (but one without `W=`
+    /// in its name, whose CRLF size is not known otherwise).
+    fn fetch_meta(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uids: &[u32],
+    ) -> Result<Vec<Option<MessageData>>, StoreError> {
+        self.with(user, name, |m| {
+            let mut out = Vec::with_capacity(uids.len());
+            for &uid in uids {
+                let data = if let Some(flags) = m.messages.get(&uid).map(|msg| msg.flags.clone()) {
+                    m.read_meta(uid)?.map(|(size, internal_date)| MessageData {
+                        uid,
+                        flags,
+                        internal_date,
+                        size,
+                        body: Bytes::new(),
+                    })
                 } else {
                     m.ghosts.get(&uid).filter(|g| g.holders.contains(&session)).and_then(|g| {
                         g.data.as_ref().map(|(body, date)| MessageData {
                             uid,
                             flags: g.flags.clone(),
                             internal_date: *date,
-                            body: body.clone(),
+                            size: body.len() as u32,
+                            body: Bytes::new(),
                         })
                     })
                 };

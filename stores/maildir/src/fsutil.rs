@@ -65,6 +65,13 @@ pub(crate) fn now() -> (u64, u32) {
 
 /// A message as IMAP wants it: a file with bare LF line ends only (as mbsync, procmail or
 /// Dovecot's LDA may write) gets CRLF; a file with any CRLF is returned as it is.
+/// The length of `data` as [`to_crlf`] serves it.
+pub(crate) fn crlf_len(data: &[u8]) -> u64 {
+    let has_crlf = data.windows(2).any(|w| w == b"\r\n");
+    let lf = if has_crlf { 0 } else { data.iter().filter(|b| **b == b'\n').count() };
+    (data.len() + lf) as u64
+}
+
 pub(crate) fn to_crlf(data: Vec<u8>) -> Bytes {
     let has_crlf = data.windows(2).any(|w| w == b"\r\n");
     if has_crlf || !data.contains(&b'\n') {
@@ -118,10 +125,13 @@ impl Namer {
     }
 
     /// A base name no other file of this host has.
-    pub(crate) fn unique(&self, size: u64) -> String {
+    /// A new unique base name, with the file's size on disk (`S=`) and the size it is
+    /// served with, CRLF line ends (`W=`, RFC822.SIZE), as Dovecot names its files: so the
+    /// size is known without reading the file.
+    pub(crate) fn unique(&self, size: u64, virtual_size: u64) -> String {
         let (secs, micros) = now();
         let q = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        format!("{secs}.M{micros}P{}Q{q}.{},S={size}", std::process::id(), self.host)
+        format!("{secs}.M{micros}P{}Q{q}.{},S={size},W={virtual_size}", std::process::id(), self.host)
     }
 }
 
@@ -134,6 +144,9 @@ mod tests {
         assert_eq!(&to_crlf(b"a\nb\n".to_vec())[..], b"a\r\nb\r\n");
         assert_eq!(&to_crlf(b"a\r\nb\n".to_vec())[..], b"a\r\nb\n");
         assert_eq!(&to_crlf(b"abc".to_vec())[..], b"abc");
+        for d in [&b"a\nb\n"[..], b"a\r\nb\n", b"abc", b""] {
+            assert_eq!(crlf_len(d), to_crlf(d.to_vec()).len() as u64);
+        }
     }
 
     #[test]

@@ -81,6 +81,7 @@ pub(crate) struct Incoming {
     pub(crate) tmp: PathBuf,
     pub(crate) base: String,
     pub(crate) flags: Vec<Flag>,
+    /// RFC822.SIZE: as served, CRLF line ends.
     pub(crate) size: u64,
 }
 
@@ -415,6 +416,20 @@ impl Mailbox {
         Ok(Some((to_crlf(data), date_of(mtime))))
     }
 
+    /// What FETCH needs of a live message besides its body: RFC822.SIZE (from the `W=`
+    /// of its name, else from reading it: a foreign file's line ends are not known) and
+    /// INTERNALDATE (its mtime). `None` if the file is gone.
+    pub(crate) fn read_meta(&self, uid: u32) -> Result<Option<(u32, DateTime)>> {
+        let Some(m) = self.messages.get(&uid) else { return Ok(None) };
+        if !m.base.split(',').any(|f| f.starts_with("W=")) {
+            return Ok(self.read_message(uid)?.map(|(body, date)| (body.len() as u32, date)));
+        }
+        let Some(file) = self.open_message(m)? else { return Ok(None) };
+        let path = self.path_of(m);
+        let mtime = file.metadata().and_then(|meta| meta.modified()).map_err(MaildirError::io("stat", &path))?;
+        Ok(Some((m.size as u32, date_of(mtime))))
+    }
+
     /// Renames a live message's file for new flags (into `cur/`); `false` if the file is
     /// gone.
     fn set_flags(&mut self, uid: u32, flags: Vec<Flag>) -> Result<bool> {
@@ -486,8 +501,6 @@ impl Mailbox {
     /// [`Mailbox::deliver`] there. `None` if the session does not see it.
     pub(crate) fn stage(&self, uid: u32, session: SessionId, target: &Path, namer: &Namer) -> Result<Option<Incoming>> {
         if let Some(m) = self.messages.get(&uid) {
-            let base = namer.unique(m.size);
-            let tmp = target.join("tmp").join(&base);
             let from = match self.path_of(m) {
                 p if p.exists() => p,
                 _ => match self.locate(&m.base)? {
@@ -495,6 +508,9 @@ impl Mailbox {
                     None => return Ok(None),
                 },
             };
+            let disk = std::fs::metadata(&from).map_or(m.size, |meta| meta.len());
+            let base = namer.unique(disk, m.size);
+            let tmp = target.join("tmp").join(&base);
             if std::fs::hard_link(&from, &tmp).is_err() {
                 let data = std::fs::read(&from).map_err(MaildirError::io("read", &from))?;
                 let mtime = std::fs::metadata(&from).and_then(|m| m.modified()).ok();
@@ -504,7 +520,7 @@ impl Mailbox {
         }
         let Some(g) = self.ghosts.get(&uid).filter(|g| g.holders.contains(&session)) else { return Ok(None) };
         let Some((body, date)) = &g.data else { return Ok(None) };
-        let base = namer.unique(body.len() as u64);
+        let base = namer.unique(body.len() as u64, body.len() as u64);
         let tmp = target.join("tmp").join(&base);
         write_new(&tmp, body, Some(time_of(date)), self.fsync)?;
         Ok(Some(Incoming { tmp, base, flags: g.flags.clone(), size: body.len() as u64 }))

@@ -290,3 +290,43 @@ fn another_process_changes_are_seen_in_order_and_wake_watchers() {
     let Change::Flags { uid, flags } = &batch.changes[0] else { panic!("{batch:?}") };
     assert_eq!((*uid, sorted(flags.clone())), (u2, sorted(vec![kw("later"), Flag::Seen])));
 }
+
+/// FETCH of UID, FLAGS, INTERNALDATE and RFC822.SIZE reads no message: `fetch_meta`
+/// answers from the index (the `W=` size in the file name) and a `stat`, the same as
+/// `fetch` does; a file whose bytes change under it still reports its recorded size.
+#[test]
+fn metadata_without_reading_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let (b, user) = backend(dir.path());
+    let date = DateTime::parse("05-Dec-2026 10:00:00 +0000").unwrap();
+    let lf_only = Bytes::from_static(b"Subject: lf\n\nbare LF\n");
+    for body in [msg(1), msg(2), lf_only] {
+        b.append(&user, "INBOX", &[Flag::Seen], Some(date), body).unwrap();
+    }
+    let s = b.new_session();
+    let snap = b.open(&user, "INBOX", s, true).unwrap();
+    let full = b.fetch(&user, "INBOX", s, &snap.uids).unwrap();
+    let meta = b.fetch_meta(&user, "INBOX", s, &snap.uids).unwrap();
+    for (f, m) in full.iter().zip(&meta) {
+        let (f, m) = (f.as_ref().unwrap(), m.as_ref().unwrap());
+        assert!(m.body.is_empty());
+        assert_eq!((m.uid, &m.flags, m.internal_date, m.size), (f.uid, &f.flags, f.internal_date, f.body.len() as u32));
+    }
+    // The bare-LF message is served with CRLF: its size counts the CRs.
+    assert_eq!(meta[2].as_ref().unwrap().size, b"Subject: lf\r\n\r\nbare LF\r\n".len() as u32);
+    // Not read: cut message 1 down on disk; the metadata still has the recorded size.
+    let cur = dir.path().join("joe/cur");
+    let new = dir.path().join("joe/new");
+    let file = std::fs::read_dir(&cur)
+        .unwrap()
+        .chain(std::fs::read_dir(&new).unwrap())
+        .map(|e| e.unwrap().path())
+        .find(|p| std::fs::read(p).unwrap().ends_with(b"body 1\r\n"))
+        .unwrap();
+    let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
+    std::fs::write(&file, b"cut").unwrap();
+    std::fs::File::options().write(true).open(&file).unwrap().set_modified(mtime).unwrap();
+    let meta = b.fetch_meta(&user, "INBOX", s, &snap.uids[..1]).unwrap();
+    assert_eq!(meta[0].as_ref().unwrap().size, msg(1).len() as u32);
+    b.close(&user, "INBOX", s);
+}
