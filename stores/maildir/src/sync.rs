@@ -424,9 +424,16 @@ impl Mailbox {
         if !m.base.split(',').any(|f| f.starts_with("W=")) {
             return Ok(self.read_message(uid)?.map(|(body, date)| (body.len() as u32, date)));
         }
-        let Some(file) = self.open_message(m)? else { return Ok(None) };
-        let path = self.path_of(m);
-        let mtime = file.metadata().and_then(|meta| meta.modified()).map_err(MaildirError::io("stat", &path))?;
+        // One stat, not an open: the file may have moved (another process renamed it).
+        let meta = match std::fs::metadata(self.path_of(m)) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.locate(&m.base)? {
+                Some(p) => std::fs::metadata(&p).map_err(MaildirError::io("stat", &p))?,
+                None => return Ok(None),
+            },
+            Err(e) => return Err(MaildirError::io("stat", self.path_of(m))(e)),
+        };
+        let mtime = meta.modified().map_err(MaildirError::io("stat", self.path_of(m)))?;
         Ok(Some((m.size as u32, date_of(mtime))))
     }
 
