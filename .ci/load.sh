@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # CI's load checks against `imapm serve` (the tokio server on the memory backend), 127.0.0.1
 # only: 10 s at 10 clients with every response verified (and 5 s more through the tokio
-# adapter's Client; and a run into whose mailbox another client APPENDs must fail), 10 s at
-# 10 clients sharing one mailbox with every response checked against the RFCs, then
+# adapter's Client, and 5 s on the Maildir store, `--store maildir:`; and a run into whose
+# mailbox another client APPENDs must fail), 10 s at 10 clients sharing one mailbox with every response checked against the RFCs, then
 # 10,000 connections in IDLE
 # that must all see each of 5 APPENDs, with the server's VmRSS under 200 MiB and the p99
 # delivery latency under 1 s; then the big-mailbox checks of .ci/big.sh (1,000,000
@@ -29,6 +29,16 @@ wait_port $PORT
 echo "-- 10 clients, 5 s, through the tokio adapter's Client"
 "$T/examples/load" --addr 127.0.0.1:$PORT --user bench --pass bench --clients 10 --seconds 5 --driver tokio \
   --mailbox-prefix tokio | grep -E '^(summary|total)'
+
+echo "-- 10 clients, 5 s, on the Maildir store (imapm serve --store maildir:)"
+MD=$(mktemp -d)
+"$T/imapm" serve --listen 127.0.0.1:$((PORT + 7)) --user bench:bench --quiet --store "maildir:$MD" &
+md_pid=$!
+pids+=($md_pid)
+wait_port $((PORT + 7))
+"$T/examples/load" --addr 127.0.0.1:$((PORT + 7)) --user bench --pass bench --clients 10 --seconds 5 | grep -E '^(summary|total)'
+kill $md_pid 2>/dev/null || true
+rm -rf "$MD"
 
 echo "-- 10 clients in one shared mailbox, 10 s"
 "$T/examples/load" --addr 127.0.0.1:$PORT --user bench --pass bench --clients 10 --seconds 10 --shared \
