@@ -62,8 +62,10 @@ impl ShutdownHandle {
 /// # }
 /// ```
 ///
-/// Backend calls are synchronous and run on the connection's task; a backend that
-/// blocks for long (a slow disk) should be used from a multi-threaded runtime.
+/// Backend calls are synchronous. By default they run on the connection's task, which
+/// suits a store in memory; a store that does I/O (Maildir, a database) should run them
+/// on tokio's blocking pool with [`Server::blocking_store`], so that one slow call never
+/// holds up the other connections on the thread.
 ///
 /// Clones share the backend, the connection limit and the shutdown, so one server can run
 /// thread-per-core: a clone on each thread's single-threaded runtime, each serving its own
@@ -82,6 +84,7 @@ pub struct Server<B: Backend> {
     grace: Duration,
     ids: Arc<AtomicU64>,
     log: bool,
+    blocking_store: bool,
 }
 
 impl<B: Backend> Clone for Server<B> {
@@ -98,6 +101,7 @@ impl<B: Backend> Clone for Server<B> {
             grace: self.grace,
             ids: self.ids.clone(),
             log: self.log,
+            blocking_store: self.blocking_store,
         }
     }
 }
@@ -115,6 +119,7 @@ impl<B: Backend> std::fmt::Debug for Server<B> {
 /// What every connection task needs.
 struct Ctx<B: Backend> {
     backend: Arc<B>,
+    blocking_store: bool,
     options: ServerOptions,
     tls: Option<Arc<rustls::ServerConfig>>,
     tap: Option<DebugTap>,
@@ -141,6 +146,7 @@ impl<B: Backend> Server<B> {
             grace: Duration::from_secs(10),
             ids: Arc::new(AtomicU64::new(1)),
             log: false,
+            blocking_store: false,
         }
     }
 
@@ -223,6 +229,16 @@ impl<B: Backend> Server<B> {
         self
     }
 
+    /// Runs every store call (each command's session work, the updates after another
+    /// session's change, each step of a long command) on tokio's blocking pool
+    /// (`spawn_blocking`) instead of the connection's task (default off: a store in
+    /// memory answers faster than the hand-over costs). For a store that reads disks or a
+    /// database: a call that waits never delays another connection's NOOP.
+    pub fn blocking_store(mut self, on: bool) -> Self {
+        self.blocking_store = on;
+        self
+    }
+
     /// A handle that stops [`Server::serve`] and [`Server::serve_tls`] gracefully.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
         self.shutdown.clone()
@@ -255,6 +271,7 @@ impl<B: Backend> Server<B> {
     fn ctx(&self) -> Ctx<B> {
         Ctx {
             backend: self.backend.clone(),
+            blocking_store: self.blocking_store,
             options: self.options.clone(),
             tls: self.tls.clone(),
             tap: self.tap.clone(),
@@ -422,6 +439,34 @@ impl Outbox {
 /// millisecond of work on the memory store.
 const STEP: usize = 4096;
 
+/// What the session does with the store next (then it handles the machine's events).
+#[derive(Clone, Copy, Debug)]
+enum StoreWork {
+    /// Handle the machine's events.
+    Events,
+    /// Another session changed the mailbox: tell the client (then the events).
+    Updates,
+    /// The next step of a long command (then the events).
+    Resume,
+}
+
+impl StoreWork {
+    /// Does the work; whether a STARTTLS was accepted (the handshake comes next).
+    fn run<B: Backend>(self, machine: &mut Machine, session: &mut Session<B>) -> bool {
+        match self {
+            StoreWork::Events => {}
+            StoreWork::Updates => session.poll_updates(machine),
+            StoreWork::Resume => session.resume(machine),
+        }
+        let mut starttls = false;
+        while let Some(event) = machine.poll_event() {
+            starttls |= matches!(event, Event::StartTls);
+            session.handle(machine, event);
+        }
+        starttls
+    }
+}
+
 /// One connection: the server machine and a store session, until the connection ends.
 async fn connection<B: Backend>(
     ctx: Ctx<B>,
@@ -448,12 +493,22 @@ async fn connection<B: Backend>(
     if stopping {
         machine.shutdown("Server shutting down");
     }
+    let mut pending = StoreWork::Events;
     loop {
-        let mut starttls = false;
-        while let Some(event) = machine.poll_event() {
-            starttls |= matches!(event, Event::StartTls);
-            session.handle(&mut machine, event);
-        }
+        let starttls;
+        (machine, session, starttls) = if ctx.blocking_store {
+            let work = pending;
+            tokio::task::spawn_blocking(move || {
+                let starttls = work.run(&mut machine, &mut session);
+                (machine, session, starttls)
+            })
+            .await
+            .expect("a store call panicked")
+        } else {
+            let starttls = pending.run(&mut machine, &mut session);
+            (machine, session, starttls)
+        };
+        pending = StoreWork::Events;
         if starttls || machine.is_closed() {
             // Everything goes out first: `OK Begin TLS` in plaintext before the handshake,
             // or the last responses before the close.
@@ -511,9 +566,9 @@ async fn connection<B: Backend>(
                 Ok(IoEvent::Flushed) => dirty = false,
             },
             () = sleep_until(deadline) => machine.handle_timeout(now()),
-            () = notify.notified() => session.poll_updates(&mut machine),
+            () = notify.notified() => pending = StoreWork::Updates,
             // Yields to the other connections on this thread between steps.
-            () = tokio::task::yield_now(), if work => session.resume(&mut machine),
+            () = tokio::task::yield_now(), if work => pending = StoreWork::Resume,
             _ = stop.changed(), if !stopping => {
                 stopping = true;
                 machine.shutdown("Server shutting down");
