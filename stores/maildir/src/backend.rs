@@ -268,7 +268,7 @@ impl Backend for MaildirBackend {
         self.with(user, name, |m| {
             let mut out = Vec::with_capacity(uids.len());
             for &uid in uids {
-                let data = if let Some(flags) = m.messages.get(&uid).map(|msg| msg.flags.clone()) {
+                let data = if let Some(flags) = m.messages.get(&uid).map(|msg| msg.flags(&m.keywords)) {
                     m.read_message(uid)?.map(|(body, internal_date)| MessageData::new(uid, flags, internal_date, body))
                 } else {
                     m.ghosts.get(&uid).filter(|g| g.holders.contains(&session)).and_then(|g| {
@@ -293,7 +293,7 @@ impl Backend for MaildirBackend {
         self.with(user, name, |m| {
             let mut out = Vec::with_capacity(uids.len());
             for &uid in uids {
-                let data = if let Some(flags) = m.messages.get(&uid).map(|msg| msg.flags.clone()) {
+                let data = if let Some(flags) = m.messages.get(&uid).map(|msg| msg.flags(&m.keywords)) {
                     m.read_meta(uid)?.map(|(size, internal_date)| MessageData {
                         uid,
                         flags,

@@ -12,25 +12,278 @@ use imap_machine::types::{DateTime, Flag, StoreKind};
 
 use crate::sync::Stamp;
 
-/// A live message: its file and what the index knows of it.
-#[derive(Debug)]
+/// A live message: its file and what the index knows of it. Kept small (32 bytes and
+/// the file name): a mailbox may hold hundreds of thousands. The flags are a bit set over
+/// the mailbox's keyword table when that gives them back exactly as they were set (same
+/// order, same spelling); what is rarely there (a list of flags the bits cannot hold,
+/// info letters without an IMAP meaning, `dovecot-uidlist` extension fields, a size
+/// above 4 GiB) is in a box of its own.
 pub(crate) struct Message {
-    /// The file name without its info part (the key of `dovecot-uidlist`).
-    pub(crate) base: String,
-    /// In `new/` (else `cur/`).
-    pub(crate) in_new: bool,
-    /// The file name as it is now.
-    pub(crate) name: String,
-    /// Its flags (without `\Recent`).
-    pub(crate) flags: Vec<Flag>,
+    /// The file name as it is now; up to its first `:` it is the base, the key of
+    /// `dovecot-uidlist`.
+    name: Box<str>,
+    rare: Option<Box<Rare>>,
+    /// The flags (see [`pack`]) and [`IN_NEW`].
+    bits: u32,
+    /// RFC822.SIZE, or `u32::MAX` when it is in `rare`.
+    size: u32,
+}
+
+/// What few messages have (see [`Message`]).
+#[derive(Debug, Default)]
+struct Rare {
+    /// The flags when the bits cannot hold them as they are.
+    flags: Option<Vec<Flag>>,
     /// Info letters without an IMAP meaning, kept through renames.
-    pub(crate) extra: String,
-    /// RFC822.SIZE.
-    pub(crate) size: u64,
+    extra: Box<str>,
     /// The extension fields of its `dovecot-uidlist` record.
-    pub(crate) ext: String,
-    /// `Some(None)`: recent, not yet claimed by a session; `Some(Some(s))`: recent to `s`.
-    pub(crate) recent: Option<Option<SessionId>>,
+    ext: Box<str>,
+    /// RFC822.SIZE when it does not fit `Message::size`.
+    size: u64,
+}
+
+impl Rare {
+    fn is_empty(&self) -> bool {
+        self.flags.is_none() && self.extra.is_empty() && self.ext.is_empty() && self.size == 0
+    }
+}
+
+/// The file is in `new/` (else `cur/`).
+const IN_NEW: u32 = 1 << 31;
+/// The system flags' bits are 0 to 4, in the order of their info letters (`D` `F` `R`
+/// `S` `T`); the keyword of letter `a` + k is bit 5 + k.
+const KEYWORD_SHIFT: u32 = 5;
+const KEYWORD_BITS: u32 = ((1 << crate::keywords::MAX_KEYWORDS) - 1) << KEYWORD_SHIFT;
+
+/// The bit of a system flag.
+fn system_bit(flag: &Flag) -> Option<u32> {
+    Some(match flag {
+        Flag::Draft => 1,
+        Flag::Flagged => 1 << 1,
+        Flag::Answered => 1 << 2,
+        Flag::Seen => 1 << 3,
+        Flag::Deleted => 1 << 4,
+        Flag::Keyword(_) | Flag::Extension(_) => return None,
+    })
+}
+
+/// Whether two flags are the same to the letter (keywords compare case-insensitively,
+/// but are shown as they were given).
+fn identical(a: &Flag, b: &Flag) -> bool {
+    match (a, b) {
+        (Flag::Keyword(x), Flag::Keyword(y)) | (Flag::Extension(x), Flag::Extension(y)) => x.as_bytes() == y.as_bytes(),
+        _ => a == b,
+    }
+}
+
+/// Whether two keyword tables are the same to the letter.
+fn same_table(a: &[Option<Flag>], b: &[Option<Flag>]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| match (x, y) {
+            (Some(x), Some(y)) => identical(x, y),
+            (x, y) => x.is_none() && y.is_none(),
+        })
+}
+
+/// The flags as bits over `keywords`, if [`unpack`] gives the very same list back: each
+/// flag a system flag or a keyword spelled as in the table, in bit order.
+fn pack(flags: &[Flag], keywords: &[Option<Flag>]) -> Option<u32> {
+    let mut bits = 0u32;
+    for f in flags {
+        let bit = match f {
+            Flag::Keyword(_) => {
+                let k = keywords.iter().position(|k| k.as_ref() == Some(f))?;
+                if k >= crate::keywords::MAX_KEYWORDS || !keywords[k].as_ref().is_some_and(|k| identical(k, f)) {
+                    return None;
+                }
+                1 << (KEYWORD_SHIFT + k as u32)
+            }
+            Flag::Extension(_) => return None,
+            system => system_bit(system)?,
+        };
+        // Ascending (which also rules out a flag twice).
+        if bit <= bits {
+            return None;
+        }
+        bits |= bit;
+    }
+    Some(bits)
+}
+
+/// The flags of the bits over `keywords`.
+fn unpack(bits: u32, keywords: &[Option<Flag>]) -> Vec<Flag> {
+    let bits = bits & !IN_NEW;
+    let mut out = Vec::with_capacity(bits.count_ones() as usize);
+    for f in [Flag::Draft, Flag::Flagged, Flag::Answered, Flag::Seen, Flag::Deleted] {
+        if system_bit(&f).is_some_and(|bit| bits & bit != 0) {
+            out.push(f);
+        }
+    }
+    let mut kw = (bits & KEYWORD_BITS) >> KEYWORD_SHIFT;
+    while kw != 0 {
+        let k = kw.trailing_zeros() as usize;
+        kw &= kw - 1;
+        if let Some(Some(f)) = keywords.get(k) {
+            out.push(f.clone());
+        }
+    }
+    out
+}
+
+impl Message {
+    /// A message of the index: its file (`name`, in `new/` or `cur/`), flags (read with
+    /// `keywords`), info letters kept as they are, size and `dovecot-uidlist` extension
+    /// fields.
+    pub(crate) fn new(
+        name: String,
+        in_new: bool,
+        flags: Vec<Flag>,
+        extra: String,
+        size: u64,
+        ext: String,
+        keywords: &[Option<Flag>],
+    ) -> Message {
+        let mut m = Message { name: name.into_boxed_str(), rare: None, bits: 0, size: 0 };
+        m.set_file(None, in_new);
+        m.set_flags(flags, keywords);
+        m.set_extra(extra);
+        m.set_size(size);
+        if !ext.is_empty() {
+            m.rare_mut().ext = ext.into_boxed_str();
+        }
+        m
+    }
+
+    fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Default::default)
+    }
+
+    /// Drops the box of rare things when nothing is in it.
+    fn tidy(&mut self) {
+        if self.rare.as_ref().is_some_and(|r| r.is_empty()) {
+            self.rare = None;
+        }
+    }
+
+    /// The file name without its info part (the key of `dovecot-uidlist`).
+    pub(crate) fn base(&self) -> &str {
+        crate::keywords::split(&self.name).0
+    }
+
+    /// The file name as it is now.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// In `new/` (else `cur/`).
+    pub(crate) fn in_new(&self) -> bool {
+        self.bits & IN_NEW != 0
+    }
+
+    /// RFC822.SIZE.
+    pub(crate) fn size(&self) -> u64 {
+        match self.size {
+            u32::MAX => self.rare.as_ref().map_or(0, |r| r.size),
+            s => u64::from(s),
+        }
+    }
+
+    fn set_size(&mut self, size: u64) {
+        match u32::try_from(size) {
+            Ok(s) if s != u32::MAX => {
+                self.size = s;
+                if let Some(r) = self.rare.as_mut() {
+                    r.size = 0;
+                }
+                self.tidy();
+            }
+            _ => {
+                self.size = u32::MAX;
+                self.rare_mut().size = size;
+            }
+        }
+    }
+
+    /// Info letters without an IMAP meaning, kept through renames.
+    pub(crate) fn extra(&self) -> &str {
+        self.rare.as_ref().map_or("", |r| &r.extra)
+    }
+
+    pub(crate) fn set_extra(&mut self, extra: String) {
+        if extra.is_empty() && self.rare.is_none() {
+            return;
+        }
+        self.rare_mut().extra = extra.into_boxed_str();
+        self.tidy();
+    }
+
+    /// The extension fields of its `dovecot-uidlist` record.
+    pub(crate) fn ext(&self) -> &str {
+        self.rare.as_ref().map_or("", |r| &r.ext)
+    }
+
+    /// The file is now `name` (if given), in `new/` or `cur/`.
+    pub(crate) fn set_file(&mut self, name: Option<String>, in_new: bool) {
+        if let Some(name) = name {
+            self.name = name.into_boxed_str();
+        }
+        self.bits = if in_new { self.bits | IN_NEW } else { self.bits & !IN_NEW };
+    }
+
+    /// Its flags (without `\Recent`), `keywords` being the mailbox's table.
+    pub(crate) fn flags(&self, keywords: &[Option<Flag>]) -> Vec<Flag> {
+        match self.rare.as_ref().and_then(|r| r.flags.as_ref()) {
+            Some(flags) => flags.clone(),
+            None => unpack(self.bits, keywords),
+        }
+    }
+
+    /// Whether it has the system flag `flag`.
+    pub(crate) fn has(&self, flag: &Flag) -> bool {
+        match self.rare.as_ref().and_then(|r| r.flags.as_ref()) {
+            Some(flags) => flags.contains(flag),
+            None => system_bit(flag).is_some_and(|bit| self.bits & bit != 0),
+        }
+    }
+
+    pub(crate) fn set_flags(&mut self, flags: Vec<Flag>, keywords: &[Option<Flag>]) {
+        let in_new = self.bits & IN_NEW;
+        match pack(&flags, keywords) {
+            Some(bits) => {
+                self.bits = bits | in_new;
+                if let Some(r) = self.rare.as_mut() {
+                    r.flags = None;
+                }
+                self.tidy();
+            }
+            None => {
+                self.bits = in_new;
+                self.rare_mut().flags = Some(flags);
+            }
+        }
+    }
+
+    /// The keyword table changed from `old` to `new`: the same flags, as bits over `new`
+    /// where they can be.
+    fn rekey(&mut self, old: &[Option<Flag>], new: &[Option<Flag>]) {
+        let flags = match self.rare.as_mut().and_then(|r| r.flags.take()) {
+            Some(flags) => flags,
+            None if self.bits & KEYWORD_BITS == 0 => return,
+            None => unpack(self.bits, old),
+        };
+        self.set_flags(flags, new);
+    }
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Message")
+            .field("name", &self.name)
+            .field("bits", &format_args!("{:#x}", self.bits))
+            .field("size", &self.size())
+            .field("rare", &self.rare)
+            .finish()
+    }
 }
 
 /// An expunged message that sessions still see: kept until every session in `holders`
@@ -67,7 +320,6 @@ pub(crate) struct Mailbox {
     pub(crate) guid: String,
     pub(crate) header_ext: Vec<String>,
     pub(crate) messages: BTreeMap<u32, Message>,
-    pub(crate) by_base: HashMap<String, u32>,
     /// Live UIDs whose `\Recent` no session has claimed.
     pub(crate) unclaimed: BTreeSet<u32>,
     pub(crate) claims: HashMap<SessionId, Vec<u32>>,
@@ -77,7 +329,8 @@ pub(crate) struct Mailbox {
     pub(crate) log_start: u64,
     pub(crate) cursors: HashMap<SessionId, u64>,
     pub(crate) watchers: HashMap<SessionId, Notifier>,
-    /// The keywords of `dovecot-keywords`, by letter.
+    /// The keywords of `dovecot-keywords`, by letter (change them with
+    /// [`Mailbox::set_keywords`]: the messages' flags are bits over them).
     pub(crate) keywords: Vec<Option<Flag>>,
     /// What the directories looked like at the last scan.
     pub(crate) stamp: Option<Stamp>,
@@ -108,7 +361,6 @@ impl Mailbox {
             guid: String::new(),
             header_ext: Vec::new(),
             messages: BTreeMap::new(),
-            by_base: HashMap::new(),
             unclaimed: BTreeSet::new(),
             claims: HashMap::new(),
             ghosts: BTreeMap::new(),
@@ -124,7 +376,7 @@ impl Mailbox {
 
     /// The path of a live message's file.
     pub(crate) fn path_of(&self, m: &Message) -> PathBuf {
-        self.dir.join(if m.in_new { "new" } else { "cur" }).join(&m.name)
+        self.dir.join(if m.in_new() { "new" } else { "cur" }).join(m.name())
     }
 
     pub(crate) fn cursor(&self) -> u64 {
@@ -144,33 +396,64 @@ impl Mailbox {
         }
     }
 
-    /// Forgets the log (after the first scan: what was there is not news).
+    /// Forgets the log (after the first scan: what was there is not news), and the
+    /// memory it took.
     pub(crate) fn forget_log(&mut self) {
         self.log_start = self.cursor();
-        self.log.clear();
+        self.log = VecDeque::new();
     }
 
-    /// Adds a live message under `uid` and logs it.
-    pub(crate) fn add(&mut self, uid: u32, message: Message) {
-        if message.recent == Some(None) {
+    /// Replaces the keyword table; returns the old one.
+    pub(crate) fn set_keywords(&mut self, keywords: Vec<Option<Flag>>) -> Vec<Option<Flag>> {
+        let old = std::mem::replace(&mut self.keywords, keywords);
+        if !same_table(&old, &self.keywords) {
+            for m in self.messages.values_mut() {
+                m.rekey(&old, &self.keywords);
+            }
+        }
+        old
+    }
+
+    /// Adds a live message under `uid` and logs it; `recent`: not yet claimed by a
+    /// session.
+    pub(crate) fn add(&mut self, uid: u32, message: Message, recent: bool) {
+        if recent {
             self.unclaimed.insert(uid);
         }
-        self.by_base.insert(message.base.clone(), uid);
         self.messages.insert(uid, message);
         self.uid_next = self.uid_next.max(uid.saturating_add(1));
         self.record(Logged::Appended(uid));
+    }
+
+    /// [`Mailbox::add`] for each of `added` (UID, message, `\Recent`), in order.
+    pub(crate) fn add_all(&mut self, added: Vec<(u32, Message, bool)>) {
+        if !self.messages.is_empty() || added.len() < 2 {
+            for (uid, message, recent) in added {
+                self.add(uid, message, recent);
+            }
+            return;
+        }
+        // Into an empty index (the first scan) in one go: a map built at once has full
+        // nodes, one filled key by key about half full ones.
+        for (uid, _, recent) in &added {
+            if *recent {
+                self.unclaimed.insert(*uid);
+            }
+            self.uid_next = self.uid_next.max(uid.saturating_add(1));
+            self.record(Logged::Appended(*uid));
+        }
+        self.messages = added.into_iter().map(|(uid, message, _)| (uid, message)).collect();
     }
 
     /// Removes a live message from the index, logs the expunge, and keeps `data` for the
     /// sessions that have the mailbox open. The file is the caller's business.
     pub(crate) fn forget(&mut self, uid: u32, data: Option<(Bytes, DateTime)>) -> Option<Message> {
         let message = self.messages.remove(&uid)?;
-        self.by_base.remove(&message.base);
         self.unclaimed.remove(&uid);
         self.record(Logged::Expunged(uid));
         let holders: Vec<SessionId> = self.cursors.keys().copied().collect();
         if !holders.is_empty() {
-            self.ghosts.insert(uid, Ghost { flags: message.flags.clone(), data, holders });
+            self.ghosts.insert(uid, Ghost { flags: message.flags(&self.keywords), data, holders });
         }
         Some(message)
     }
@@ -192,9 +475,6 @@ impl Mailbox {
         }
         if !read_only {
             self.unclaimed.remove(&uid);
-            if let Some(m) = self.messages.get_mut(&uid) {
-                m.recent = Some(Some(session));
-            }
             self.claims.entry(session).or_default().push(uid);
             // Claimed mail leaves new/, as Dovecot moves it.
             self.leave_new(uid);
@@ -204,11 +484,7 @@ impl Mailbox {
 
     /// The session is gone: the messages it claimed are no longer `\Recent` to anyone.
     pub(crate) fn drop_claims(&mut self, session: SessionId) {
-        for uid in self.claims.remove(&session).unwrap_or_default() {
-            if let Some(m) = self.messages.get_mut(&uid).filter(|m| m.recent == Some(Some(session))) {
-                m.recent = None;
-            }
-        }
+        self.claims.remove(&session);
     }
 
     /// Drops `session`'s hold on the ghosts `uids` (all of them if `None`).
@@ -237,11 +513,11 @@ impl Mailbox {
     }
 
     /// The flags of a message as `session` sees it: live, or a ghost it still holds.
-    pub(crate) fn visible_flags(&self, session: SessionId, uid: u32) -> Option<&Vec<Flag>> {
+    pub(crate) fn visible_flags(&self, session: SessionId, uid: u32) -> Option<Vec<Flag>> {
         self.messages
             .get(&uid)
-            .map(|m| &m.flags)
-            .or_else(|| self.ghosts.get(&uid).filter(|g| g.holders.contains(&session)).map(|g| &g.flags))
+            .map(|m| m.flags(&self.keywords))
+            .or_else(|| self.ghosts.get(&uid).filter(|g| g.holders.contains(&session)).map(|g| g.flags.clone()))
     }
 
     /// A logged change as `session` reads it now.
@@ -251,7 +527,7 @@ impl Mailbox {
             Logged::Expunged(uid) => Change::Expunged { uid: *uid },
             Logged::Keyword(flag) => Change::Keyword { flag: flag.clone() },
             Logged::Flags(uid) => {
-                let flags = self.visible_flags(session, *uid).cloned().unwrap_or_default();
+                let flags = self.visible_flags(session, *uid).unwrap_or_default();
                 Change::Flags { uid: *uid, flags }
             }
         }
@@ -280,7 +556,7 @@ impl Mailbox {
             uid_validity: self.uid_validity,
             uid_next: self.uid_next,
             uids: self.messages.keys().copied().collect(),
-            first_unseen: self.messages.iter().find(|(_, m)| !m.flags.contains(&Flag::Seen)).map(|(u, _)| *u),
+            first_unseen: self.messages.iter().find(|(_, m)| !m.has(&Flag::Seen)).map(|(u, _)| *u),
             recent,
             flags: self.flags(),
             cursor,
@@ -289,14 +565,14 @@ impl Mailbox {
 
     /// STATUS (after a refresh).
     pub(crate) fn status(&self) -> MailboxStatus {
-        let count = |f: &Flag, has: bool| self.messages.values().filter(|m| m.flags.contains(f) == has).count() as u32;
+        let count = |f: &Flag, has: bool| self.messages.values().filter(|m| m.has(f) == has).count() as u32;
         MailboxStatus {
             messages: self.messages.len() as u32,
             recent: self.unclaimed.len() as u32,
             uid_next: self.uid_next,
             uid_validity: self.uid_validity,
             unseen: count(&Flag::Seen, false),
-            size: self.messages.values().map(|m| m.size).sum(),
+            size: self.messages.values().map(Message::size).sum(),
             deleted: count(&Flag::Deleted, true),
         }
     }
@@ -304,7 +580,7 @@ impl Mailbox {
     /// The live messages with `\Deleted` (among `uids` if given), lowest first, at most
     /// `max`.
     pub(crate) fn doomed(&self, uids: Option<&[u32]>, max: usize) -> Vec<u32> {
-        let deleted = |uid: &u32| self.messages.get(uid).is_some_and(|m| m.flags.contains(&Flag::Deleted));
+        let deleted = |uid: &u32| self.messages.get(uid).is_some_and(|m| m.has(&Flag::Deleted));
         match uids {
             None => self.messages.keys().copied().filter(deleted).take(max).collect(),
             Some(set) => {
@@ -350,4 +626,88 @@ pub(crate) fn storable(flags: &[Flag]) -> Vec<Flag> {
 /// Whether two flag lists hold the same flags.
 pub(crate) fn same_flags(a: &[Flag], b: &[Flag]) -> bool {
     a.len() == b.len() && a.iter().all(|f| b.contains(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kw(s: &str) -> Flag {
+        Flag::parse(s).unwrap()
+    }
+
+    /// The same flags, in the same order, spelled the same.
+    fn shown(flags: &[Flag]) -> Vec<String> {
+        flags.iter().map(ToString::to_string).collect()
+    }
+
+    fn message(flags: Vec<Flag>, keywords: &[Option<Flag>]) -> Message {
+        Message::new("1.M1P1.host,S=10:2,".into(), false, flags, String::new(), 10, String::new(), keywords)
+    }
+
+    #[test]
+    fn a_message_is_small() {
+        assert_eq!(std::mem::size_of::<Message>(), 32);
+    }
+
+    #[test]
+    fn flags_come_back_as_they_were_given() {
+        let keywords = vec![Some(kw("$Label1")), None, Some(kw("work")), Some(kw("WORK"))];
+        let cases: Vec<Vec<Flag>> = vec![
+            vec![],
+            vec![Flag::Seen],
+            vec![Flag::Draft, Flag::Flagged, Flag::Answered, Flag::Seen, Flag::Deleted, kw("$Label1"), kw("work")],
+            // Not in bit order, spelled otherwise than in the table, not in the table, twice.
+            vec![Flag::Seen, Flag::Flagged],
+            vec![kw("$label1")],
+            vec![kw("WORK")],
+            vec![kw("other"), Flag::Seen],
+            vec![Flag::Extension(imap_machine::types::Atom::from_static("X"))],
+        ];
+        for flags in cases {
+            let m = message(flags.clone(), &keywords);
+            assert_eq!(shown(&m.flags(&keywords)), shown(&flags));
+            for f in [Flag::Seen, Flag::Deleted, Flag::Flagged] {
+                assert_eq!(m.has(&f), flags.contains(&f));
+            }
+        }
+        // The usual ones need no box.
+        assert!(message(vec![Flag::Flagged, Flag::Seen, kw("work")], &keywords).rare.is_none());
+        assert!(message(vec![Flag::Seen, Flag::Flagged], &keywords).rare.is_some());
+    }
+
+    #[test]
+    fn flags_survive_a_new_keyword_table() {
+        let old = vec![Some(kw("a1")), Some(kw("b2")), Some(kw("c3"))];
+        let new = vec![Some(kw("c3")), None, Some(kw("A1"))];
+        let mut mb = Mailbox::empty(Path::new("/nonexistent"), PathBuf::from("/nonexistent/x"), false);
+        mb.set_keywords(old.clone());
+        let given =
+            [vec![Flag::Seen, kw("a1"), kw("c3")], vec![kw("b2")], vec![Flag::Deleted], vec![kw("c3"), kw("a1")]];
+        for (k, flags) in given.iter().enumerate() {
+            mb.add(k as u32 + 1, message(flags.clone(), &old), false);
+        }
+        mb.set_keywords(new.clone());
+        for (k, flags) in given.iter().enumerate() {
+            assert_eq!(shown(&mb.messages[&(k as u32 + 1)].flags(&new)), shown(flags));
+        }
+    }
+
+    #[test]
+    fn rare_fields() {
+        let mut m =
+            Message::new("1.M1P1.host:2,PS".into(), false, vec![Flag::Seen], "P".into(), 5 << 32, "W12 GX".into(), &[]);
+        assert_eq!(
+            (m.base(), m.name(), m.extra(), m.ext(), m.size()),
+            ("1.M1P1.host", "1.M1P1.host:2,PS", "P", "W12 GX", 5 << 32)
+        );
+        m.set_file(Some("1.M1P1.host:2,".into()), true);
+        m.set_extra(String::new());
+        m.set_flags(vec![], &[]);
+        assert!(m.in_new());
+        assert_eq!((m.base(), m.extra(), m.ext(), m.size()), ("1.M1P1.host", "", "W12 GX", 5 << 32));
+        let m = Message::new("b".into(), true, vec![], String::new(), u64::from(u32::MAX) - 1, String::new(), &[]);
+        assert!(m.rare.is_none() && m.in_new() && m.base() == "b");
+        assert_eq!(m.size(), u64::from(u32::MAX) - 1);
+    }
 }

@@ -10,8 +10,10 @@
 //! are expunged, renamed ones change flags, new ones get the UID `dovecot-uidlist` gives
 //! them or, under its lock, the next one.
 
-use std::collections::HashMap;
+use std::borrow::Borrow;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
+use std::hash::{Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -68,11 +70,38 @@ impl Stamp {
     }
 }
 
-/// A file found in `new/` or `cur/`.
+/// A file found in `new/` or `cur/`. In a set it is its base name (so that the set is
+/// one allocation per file: the name, which the index keeps).
 #[derive(Debug)]
 pub(crate) struct Found {
     in_new: bool,
     name: String,
+}
+
+impl Found {
+    fn base(&self) -> &str {
+        split(&self.name).0
+    }
+}
+
+impl Borrow<str> for Found {
+    fn borrow(&self) -> &str {
+        self.base()
+    }
+}
+
+impl PartialEq for Found {
+    fn eq(&self, other: &Self) -> bool {
+        self.base() == other.base()
+    }
+}
+
+impl Eq for Found {}
+
+impl Hash for Found {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.base().hash(state);
+    }
 }
 
 /// A message written to a `tmp/`, to be delivered with [`Mailbox::deliver`].
@@ -86,8 +115,8 @@ pub(crate) struct Incoming {
 }
 
 /// The files of `new/` and `cur/` by base name (`cur/` wins if a crash left both).
-fn list_files(dir: &Path) -> Result<HashMap<String, Found>> {
-    let mut out = HashMap::new();
+fn list_files(dir: &Path) -> Result<HashSet<Found>> {
+    let mut out = HashSet::new();
     for (sub, in_new) in [("new", true), ("cur", false)] {
         let path = dir.join(sub);
         let entries = match std::fs::read_dir(&path) {
@@ -101,8 +130,7 @@ fn list_files(dir: &Path) -> Result<HashMap<String, Found>> {
             if name.starts_with('.') {
                 continue;
             }
-            let base = split(&name).0.to_string();
-            out.insert(base, Found { in_new, name });
+            out.replace(Found { in_new, name });
         }
     }
     Ok(out)
@@ -202,45 +230,44 @@ impl Mailbox {
         Ok(self.cursor() != before)
     }
 
-    /// A message of the index for a file found on disk.
-    fn found(&self, base: String, f: Found, ext: String) -> Message {
+    /// A message of the index for a file found on disk, and whether it is `\Recent`.
+    fn found(&self, f: Found, ext: String) -> (Message, bool) {
         let (flags, extra) = flags_of(split(&f.name).1, &self.keywords);
         let sub = if f.in_new { "new" } else { "cur" };
-        let size = keywords::size_of(&base)
+        let size = keywords::size_of(f.base())
             .or_else(|| std::fs::metadata(self.dir.join(sub).join(&f.name)).ok().map(|m| m.len()))
             .unwrap_or(0);
         // At the first scan, mail in new/ is what no client has seen yet; after it, any
         // mail another process adds is new to this one.
-        let recent = (f.in_new || self.loaded).then_some(None);
-        Message { base, in_new: f.in_new, name: f.name, flags, extra, size, ext, recent }
+        let recent = f.in_new || self.loaded;
+        (Message::new(f.name, f.in_new, flags, extra, size, ext, &self.keywords), recent)
     }
 
     /// Compares the disk with the index: logs keywords, expunges and flag changes others
     /// made, adds the new files `dovecot-uidlist` has UIDs for, and returns those without
     /// one, in name order. Reads `dovecot-uidlist` if `force` or if it may matter.
-    fn rescan(&mut self, stamp: Stamp, force: bool) -> Result<Vec<(String, Found)>> {
+    fn rescan(&mut self, stamp: Stamp, force: bool) -> Result<Vec<Found>> {
         // What an unsettled stamp says is not to be trusted.
         let old = self.stamp.take().filter(|o| o.settled);
         if force || old.as_ref().map(|o| &o.keywords) != Some(&stamp.keywords) {
-            let known = std::mem::replace(&mut self.keywords, keywords::read(&self.dir)?);
+            let known = self.set_keywords(keywords::read(&self.dir)?);
             self.announce(&known);
         }
         let mut files = list_files(&self.dir)?;
         let vanished: Vec<u32> =
-            self.messages.iter().filter(|(_, m)| !files.contains_key(&m.base)).map(|(u, _)| *u).collect();
+            self.messages.iter().filter(|(_, m)| !files.contains(m.base())).map(|(u, _)| *u).collect();
         for uid in vanished {
             self.forget(uid, None);
         }
         let mut changed = Vec::new();
         for (uid, m) in self.messages.iter_mut() {
-            let Some(f) = files.remove(&m.base) else { continue };
-            if f.name != m.name || f.in_new != m.in_new {
+            let Some(f) = files.take(m.base()) else { continue };
+            if *f.name != *m.name() || f.in_new != m.in_new() {
                 let (flags, extra) = flags_of(split(&f.name).1, &self.keywords);
-                m.name = f.name;
-                m.in_new = f.in_new;
-                m.extra = extra;
-                if !same_flags(&flags, &m.flags) {
-                    m.flags = flags;
+                m.set_file(Some(f.name), f.in_new);
+                m.set_extra(extra);
+                if !same_flags(&flags, &m.flags(&self.keywords)) {
+                    m.set_flags(flags, &self.keywords);
                     changed.push(*uid);
                 }
             }
@@ -248,10 +275,12 @@ impl Mailbox {
         for uid in changed {
             self.record(crate::mailbox::Logged::Flags(uid));
         }
-        let mut unknown: Vec<(String, Found)> = files.into_iter().collect();
+        let mut unknown: Vec<Found> = files.into_iter().collect();
         let uidlist_changed = old.as_ref().map(|o| &o.uidlist) != Some(&stamp.uidlist);
+        let mut added = Vec::new();
         if force || uidlist_changed || !unknown.is_empty() || self.uid_validity == 0 {
-            if let Some(list) = Uidlist::read(&self.dir)? {
+            if let Some(text) = Uidlist::read(&self.dir)? {
+                let list = Uidlist::parse(&text, &self.dir.join("dovecot-uidlist"))?;
                 if self.uid_validity != 0 && list.uid_validity != self.uid_validity {
                     return Err(MaildirError::UidValidityChanged(self.dir.clone()));
                 }
@@ -259,24 +288,30 @@ impl Mailbox {
                 self.uid_next = self.uid_next.max(list.next_uid);
                 self.guid = list.guid.clone();
                 self.header_ext = list.header_ext.clone();
-                let by_base: HashMap<&str, &Record> = list.records.iter().map(|r| (r.base.as_str(), r)).collect();
-                let mut known = Vec::new();
+                let by_base: HashMap<&str, &Record> = list.records.iter().map(|r| (r.base, r)).collect();
+                let mut known = Vec::with_capacity(unknown.len());
                 let mut rest = Vec::new();
-                for (base, f) in unknown {
-                    match by_base.get(base.as_str()) {
-                        Some(r) if !self.messages.contains_key(&r.uid) => known.push((r.uid, r.ext.clone(), base, f)),
-                        _ => rest.push((base, f)),
+                for f in unknown {
+                    match by_base.get(f.base()) {
+                        Some(r) if !self.messages.contains_key(&r.uid) => known.push((r.uid, r.ext, f)),
+                        _ => rest.push(f),
                     }
                 }
                 unknown = rest;
                 known.sort_unstable_by_key(|k| k.0);
-                for (uid, ext, base, f) in known {
-                    let m = self.found(base, f, ext);
-                    self.add(uid, m);
-                }
+                added = known
+                    .into_iter()
+                    .map(|(uid, ext, f)| {
+                        let (m, recent) = self.found(f, ext.to_string());
+                        (uid, m, recent)
+                    })
+                    .collect();
             }
         }
-        unknown.sort_by(|a, b| a.0.cmp(&b.0));
+        // Indexed once the list's text is freed: the index takes that memory again (a
+        // first scan of a large mailbox would otherwise leave it a hole).
+        self.add_all(added);
+        unknown.sort_by(|a, b| a.base().cmp(b.base()));
         self.stamp = Some(stamp);
         Ok(unknown)
     }
@@ -304,11 +339,16 @@ impl Mailbox {
         if self.guid.is_empty() {
             self.guid = new_guid();
         }
-        for (base, f) in pending {
-            let uid = self.uid_next;
-            let m = self.found(base, f, String::new());
-            self.add(uid, m);
-        }
+        // The next UIDs (the last one again and again past the end, as `add` has it).
+        let uids = std::iter::successors(Some(self.uid_next), |uid| Some(uid.saturating_add(1)));
+        let added = uids
+            .zip(pending)
+            .map(|(uid, f)| {
+                let (m, recent) = self.found(f, String::new());
+                (uid, m, recent)
+            })
+            .collect();
+        self.add_all(added);
         let mut placed = Vec::new();
         let mut failure = None;
         for inc in incoming {
@@ -329,11 +369,7 @@ impl Mailbox {
             next_uid: self.uid_next,
             guid: self.guid.clone(),
             header_ext: self.header_ext.clone(),
-            records: self
-                .messages
-                .iter()
-                .map(|(uid, m)| Record { uid: *uid, ext: m.ext.clone(), base: m.base.clone() })
-                .collect(),
+            records: self.messages.iter().map(|(uid, m)| Record { uid: *uid, ext: m.ext(), base: m.base() }).collect(),
         };
         lock.replace(list.render().as_bytes(), self.fsync)?;
         failure.map_or(Ok(placed), Err)
@@ -347,17 +383,8 @@ impl Mailbox {
         let to = self.dir.join(if in_new { "new" } else { "cur" }).join(&name);
         std::fs::rename(&inc.tmp, &to).map_err(MaildirError::io("rename", &inc.tmp))?;
         let uid = self.uid_next;
-        let m = Message {
-            base: inc.base.clone(),
-            in_new,
-            name,
-            flags: inc.flags.clone(),
-            extra: String::new(),
-            size: inc.size,
-            ext: String::new(),
-            recent: Some(None),
-        };
-        self.add(uid, m);
+        let m = Message::new(name, in_new, inc.flags.clone(), String::new(), inc.size, String::new(), &self.keywords);
+        self.add(uid, m, true);
         Ok(uid)
     }
 
@@ -369,7 +396,7 @@ impl Mailbox {
             return Ok(());
         }
         let lock = DotLock::acquire(&self.dir.join("dovecot-keywords"))?;
-        let known = std::mem::replace(&mut self.keywords, keywords::read(&self.dir)?);
+        let known = self.set_keywords(keywords::read(&self.dir)?);
         self.announce(&known);
         let mut list = self.keywords.clone();
         for f in flags {
@@ -381,16 +408,14 @@ impl Mailbox {
             }
         }
         lock.replace(keywords::render(&list).as_bytes(), self.fsync)?;
-        let known = std::mem::replace(&mut self.keywords, list);
+        let known = self.set_keywords(list);
         self.announce(&known);
         Ok(())
     }
 
     /// Where the file of `base` is now, if anywhere (after another process renamed it).
     fn locate(&self, base: &str) -> Result<Option<PathBuf>> {
-        Ok(list_files(&self.dir)?
-            .remove(base)
-            .map(|f| self.dir.join(if f.in_new { "new" } else { "cur" }).join(f.name)))
+        Ok(list_files(&self.dir)?.take(base).map(|f| self.dir.join(if f.in_new { "new" } else { "cur" }).join(f.name)))
     }
 
     /// Opens the file of a live message, wherever it is now.
@@ -398,7 +423,7 @@ impl Mailbox {
         if let Some(f) = open_at(&self.path_of(m))? {
             return Ok(Some(f));
         }
-        match self.locate(&m.base)? {
+        match self.locate(m.base())? {
             Some(p) => open_at(&p),
             None => Ok(None),
         }
@@ -411,7 +436,7 @@ impl Mailbox {
         let Some(mut file) = self.open_message(m)? else { return Ok(None) };
         let path = self.path_of(m);
         let mtime = file.metadata().and_then(|meta| meta.modified()).map_err(MaildirError::io("stat", &path))?;
-        let mut data = Vec::with_capacity(m.size as usize);
+        let mut data = Vec::with_capacity(m.size() as usize);
         file.read_to_end(&mut data).map_err(MaildirError::io("read", &path))?;
         Ok(Some((to_crlf(data), date_of(mtime))))
     }
@@ -421,34 +446,34 @@ impl Mailbox {
     /// INTERNALDATE (its mtime). `None` if the file is gone.
     pub(crate) fn read_meta(&self, uid: u32) -> Result<Option<(u32, DateTime)>> {
         let Some(m) = self.messages.get(&uid) else { return Ok(None) };
-        if !m.base.split(',').any(|f| f.starts_with("W=")) {
+        if !m.base().split(',').any(|f| f.starts_with("W=")) {
             return Ok(self.read_message(uid)?.map(|(body, date)| (body.len() as u32, date)));
         }
         // One stat, not an open: the file may have moved (another process renamed it).
         let meta = match std::fs::metadata(self.path_of(m)) {
             Ok(meta) => meta,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.locate(&m.base)? {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.locate(m.base())? {
                 Some(p) => std::fs::metadata(&p).map_err(MaildirError::io("stat", &p))?,
                 None => return Ok(None),
             },
             Err(e) => return Err(MaildirError::io("stat", self.path_of(m))(e)),
         };
         let mtime = meta.modified().map_err(MaildirError::io("stat", self.path_of(m)))?;
-        Ok(Some((m.size as u32, date_of(mtime))))
+        Ok(Some((m.size() as u32, date_of(mtime))))
     }
 
     /// Renames a live message's file for new flags (into `cur/`); `false` if the file is
     /// gone.
     fn set_flags(&mut self, uid: u32, flags: Vec<Flag>) -> Result<bool> {
         let Some(m) = self.messages.get(&uid) else { return Ok(false) };
-        let letters = keywords::letters(&flags, &m.extra, &self.keywords)?;
-        let name = file_name(&m.base, &letters);
+        let letters = keywords::letters(&flags, m.extra(), &self.keywords)?;
+        let name = file_name(m.base(), &letters);
         let from = self.path_of(m);
         let to = self.dir.join("cur").join(&name);
         if from != to {
             match std::fs::rename(&from, &to) {
                 Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.locate(&m.base)? {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.locate(m.base())? {
                     Some(now) => std::fs::rename(&now, &to).map_err(MaildirError::io("rename", now))?,
                     None => return Ok(false),
                 },
@@ -456,9 +481,8 @@ impl Mailbox {
             }
         }
         let m = self.messages.get_mut(&uid).expect("checked");
-        m.name = name;
-        m.in_new = false;
-        m.flags = flags;
+        m.set_file(Some(name), false);
+        m.set_flags(flags, &self.keywords);
         Ok(true)
     }
 
@@ -466,10 +490,11 @@ impl Mailbox {
     /// the message is not live). Logs nothing.
     pub(crate) fn store_one(&mut self, uid: u32, kind: StoreKind, given: &[Flag]) -> Result<Option<(Vec<Flag>, bool)>> {
         let Some(m) = self.messages.get(&uid) else { return Ok(None) };
-        let mut flags = m.flags.clone();
+        let before = m.flags(&self.keywords);
+        let mut flags = before.clone();
         apply(&mut flags, kind, given);
-        if same_flags(&flags, &m.flags) {
-            return Ok(Some((m.flags.clone(), false)));
+        if same_flags(&flags, &before) {
+            return Ok(Some((before, false)));
         }
         if !self.set_flags(uid, flags.clone())? {
             return Ok(None);
@@ -479,7 +504,7 @@ impl Mailbox {
 
     /// A claimed message leaves `new/` for `cur/` (failures leave it where it is).
     pub(crate) fn leave_new(&mut self, uid: u32) {
-        if let Some(flags) = self.messages.get(&uid).filter(|m| m.in_new).map(|m| m.flags.clone()) {
+        if let Some(flags) = self.messages.get(&uid).filter(|m| m.in_new()).map(|m| m.flags(&self.keywords)) {
             let _ = self.set_flags(uid, flags);
         }
     }
@@ -493,7 +518,7 @@ impl Mailbox {
         match std::fs::remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(now) = self.locate(&m.base)? {
+                if let Some(now) = self.locate(m.base())? {
                     std::fs::remove_file(&now).map_err(MaildirError::io("unlink", now))?;
                 }
             }
@@ -510,20 +535,20 @@ impl Mailbox {
         if let Some(m) = self.messages.get(&uid) {
             let from = match self.path_of(m) {
                 p if p.exists() => p,
-                _ => match self.locate(&m.base)? {
+                _ => match self.locate(m.base())? {
                     Some(p) => p,
                     None => return Ok(None),
                 },
             };
-            let disk = std::fs::metadata(&from).map_or(m.size, |meta| meta.len());
-            let base = namer.unique(disk, m.size);
+            let disk = std::fs::metadata(&from).map_or(m.size(), |meta| meta.len());
+            let base = namer.unique(disk, m.size());
             let tmp = target.join("tmp").join(&base);
             if std::fs::hard_link(&from, &tmp).is_err() {
                 let data = std::fs::read(&from).map_err(MaildirError::io("read", &from))?;
                 let mtime = std::fs::metadata(&from).and_then(|m| m.modified()).ok();
                 write_new(&tmp, &data, mtime, self.fsync)?;
             }
-            return Ok(Some(Incoming { tmp, base, flags: m.flags.clone(), size: m.size }));
+            return Ok(Some(Incoming { tmp, base, flags: m.flags(&self.keywords), size: m.size() }));
         }
         let Some(g) = self.ghosts.get(&uid).filter(|g| g.holders.contains(&session)) else { return Ok(None) };
         let Some((body, date)) = &g.data else { return Ok(None) };

@@ -20,19 +20,20 @@ use std::path::Path;
 
 use crate::error::{MaildirError, Result};
 
-/// One message of the list.
+/// One message of the list (borrowing the text it was read from, or the index it is
+/// written from: no allocation per message).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Record {
+pub(crate) struct Record<'a> {
     pub(crate) uid: u32,
     /// The extension fields as read (`W2481 GDEADBEEF`), or empty.
-    pub(crate) ext: String,
+    pub(crate) ext: &'a str,
     /// The file name up to (without) its `:` info part.
-    pub(crate) base: String,
+    pub(crate) base: &'a str,
 }
 
 /// A parsed `dovecot-uidlist`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Uidlist {
+pub(crate) struct Uidlist<'a> {
     pub(crate) uid_validity: u32,
     /// The next UID: at least one above every record's.
     pub(crate) next_uid: u32,
@@ -41,7 +42,7 @@ pub(crate) struct Uidlist {
     /// Other header fields, kept as they are.
     pub(crate) header_ext: Vec<String>,
     /// Ascending by UID.
-    pub(crate) records: Vec<Record>,
+    pub(crate) records: Vec<Record<'a>>,
 }
 
 /// A fresh 128-bit GUID in hex (from the standard library's randomly keyed hasher:
@@ -60,18 +61,19 @@ pub(crate) fn new_guid() -> String {
     out
 }
 
-impl Uidlist {
+impl<'a> Uidlist<'a> {
     /// Parses the file's text. Records that do not parse, or whose UID does not ascend,
     /// are skipped (Dovecot would rebuild them from the directory; so do we, as new
     /// mail).
-    pub(crate) fn parse(text: &str, path: &Path) -> Result<Uidlist> {
+    pub(crate) fn parse(text: &'a str, path: &Path) -> Result<Uidlist<'a>> {
         let bad = |line: usize| MaildirError::BadUidlist { path: path.to_path_buf(), line };
         let mut lines = text.lines();
         let header = lines.next().ok_or_else(|| bad(1))?;
         let mut fields = header.split_ascii_whitespace();
         let version: u32 = fields.next().and_then(|v| v.parse().ok()).ok_or_else(|| bad(1))?;
-        let mut list =
-            Uidlist { uid_validity: 0, next_uid: 1, guid: String::new(), header_ext: Vec::new(), records: Vec::new() };
+        // One record a line, in one allocation.
+        let records = Vec::with_capacity(text.bytes().filter(|b| *b == b'\n').count());
+        let mut list = Uidlist { uid_validity: 0, next_uid: 1, guid: String::new(), header_ext: Vec::new(), records };
         if version == 1 {
             list.uid_validity = fields.next().and_then(|v| v.parse().ok()).ok_or_else(|| bad(1))?;
             list.next_uid = fields.next().and_then(|v| v.parse().ok()).ok_or_else(|| bad(1))?;
@@ -108,7 +110,7 @@ impl Uidlist {
             if uid == 0 || base.is_empty() || list.records.last().is_some_and(|r| r.uid >= uid) {
                 continue;
             }
-            list.records.push(Record { uid, ext: ext.to_string(), base: base.to_string() });
+            list.records.push(Record { uid, ext, base });
         }
         if let Some(last) = list.records.last() {
             list.next_uid = list.next_uid.max(last.uid.saturating_add(1));
@@ -116,13 +118,12 @@ impl Uidlist {
         Ok(list)
     }
 
-    /// Reads the list of a mailbox directory; `Ok(None)` if there is none yet.
-    pub(crate) fn read(dir: &Path) -> Result<Option<Uidlist>> {
+    /// Reads the text of the list of a mailbox directory (for [`Uidlist::parse`]);
+    /// `Ok(None)` if there is none yet.
+    pub(crate) fn read(dir: &Path) -> Result<Option<String>> {
         let path = dir.join("dovecot-uidlist");
-        match crate::fsutil::read_optional(&path)? {
-            None => Ok(None),
-            Some(data) => Uidlist::parse(&String::from_utf8_lossy(&data), &path).map(Some),
-        }
+        Ok(crate::fsutil::read_optional(&path)?
+            .map(|data| String::from_utf8(data).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())))
     }
 
     /// The version 3 text.
@@ -137,10 +138,10 @@ impl Uidlist {
             out.push_str(&r.uid.to_string());
             if !r.ext.is_empty() {
                 out.push(' ');
-                out.push_str(&r.ext);
+                out.push_str(r.ext);
             }
             out.push_str(" :");
-            out.push_str(&r.base);
+            out.push_str(r.base);
             out.push('\n');
         }
         out
@@ -174,7 +175,8 @@ garbage line\n\
         assert_eq!(list.records[3].base, "1276533075.M2P3632.kurkku");
         assert_eq!(list.records[0].base, "1276528487.M364837P9451.kurkku,S=1355");
         // Written back: the same header and the extension fields kept.
-        let again = Uidlist::parse(&list.render(), Path::new("x")).unwrap();
+        let text = list.render();
+        let again = Uidlist::parse(&text, Path::new("x")).unwrap();
         assert_eq!(again, list);
         assert!(list.render().contains("25017 W2481 :1276533073.M242911P3632.kurkku,S=2437\n"));
     }
