@@ -265,20 +265,7 @@ impl Backend for MaildirBackend {
         session: SessionId,
         uids: &[u32],
     ) -> Result<Vec<Option<MessageData>>, StoreError> {
-        self.with(user, name, |m| {
-            let mut out = Vec::with_capacity(uids.len());
-            for &uid in uids {
-                let data = if let Some(flags) = m.messages.get(&uid).map(|msg| msg.flags(&m.keywords)) {
-                    m.read_message(uid)?.map(|(body, internal_date)| MessageData::new(uid, flags, internal_date, body))
-                } else {
-                    m.ghosts.get(&uid).filter(|g| g.holders.contains(&session)).and_then(|g| {
-                        g.data.as_ref().map(|(body, date)| MessageData::new(uid, g.flags.clone(), *date, body.clone()))
-                    })
-                };
-                out.push(data);
-            }
-            Ok(out)
-        })
+        self.messages(user, name, session, uids, true)
     }
 
     /// From the index and a `stat` per message: no message is read (but one without `W=`
@@ -290,32 +277,7 @@ impl Backend for MaildirBackend {
         session: SessionId,
         uids: &[u32],
     ) -> Result<Vec<Option<MessageData>>, StoreError> {
-        self.with(user, name, |m| {
-            let mut out = Vec::with_capacity(uids.len());
-            for &uid in uids {
-                let data = if let Some(flags) = m.messages.get(&uid).map(|msg| msg.flags(&m.keywords)) {
-                    m.read_meta(uid)?.map(|(size, internal_date)| MessageData {
-                        uid,
-                        flags,
-                        internal_date,
-                        size,
-                        body: Bytes::new(),
-                    })
-                } else {
-                    m.ghosts.get(&uid).filter(|g| g.holders.contains(&session)).and_then(|g| {
-                        g.data.as_ref().map(|(body, date)| MessageData {
-                            uid,
-                            flags: g.flags.clone(),
-                            internal_date: *date,
-                            size: body.len() as u32,
-                            body: Bytes::new(),
-                        })
-                    })
-                };
-                out.push(data);
-            }
-            Ok(out)
-        })
+        self.messages(user, name, session, uids, false)
     }
 
     fn store(
@@ -440,5 +402,49 @@ impl Backend for MaildirBackend {
 
     fn append_limit(&self) -> Option<u32> {
         self.append_limit
+    }
+}
+
+impl MaildirBackend {
+    /// What `fetch` (`with_body`) and `fetch_meta` answer: a live message from its file
+    /// (read whole, or only its size and date), an expunged one the session still sees
+    /// from the copy kept for it.
+    fn messages(
+        &self,
+        user: &<Self as Backend>::User,
+        name: &str,
+        session: SessionId,
+        uids: &[u32],
+        with_body: bool,
+    ) -> Result<Vec<Option<MessageData>>, StoreError> {
+        self.with(user, name, |m| {
+            let mut out = Vec::with_capacity(uids.len());
+            for &uid in uids {
+                let data = if let Some(flags) = m.messages.get(&uid).map(|msg| msg.flags(&m.keywords)) {
+                    if with_body {
+                        m.read_message(uid)?.map(|(body, date)| MessageData::new(uid, flags, date, body))
+                    } else {
+                        m.read_meta(uid)?.map(|(size, internal_date)| MessageData {
+                            uid,
+                            flags,
+                            internal_date,
+                            size,
+                            body: Bytes::new(),
+                        })
+                    }
+                } else {
+                    m.ghosts.get(&uid).filter(|g| g.holders.contains(&session)).and_then(|g| {
+                        let (body, date) = g.data.as_ref()?;
+                        let mut data = MessageData::new(uid, g.flags.clone(), *date, body.clone());
+                        if !with_body {
+                            data.body = Bytes::new();
+                        }
+                        Some(data)
+                    })
+                };
+                out.push(data);
+            }
+            Ok(out)
+        })
     }
 }
