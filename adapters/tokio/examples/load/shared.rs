@@ -102,6 +102,10 @@ struct Session {
     mailbox: String,
     appended: u64,
     lat: Vec<Vec<u32>>,
+    /// Where in the batch's log the command completing next began: the server runs
+    /// pipelined commands in order, so what came before the previous completion is not
+    /// its answer.
+    window: usize,
 }
 
 /// The final `FETCH 1:* (UID FLAGS)`: UID and flags per message, in sequence order.
@@ -157,6 +161,7 @@ impl Session {
             mailbox: mailbox.to_string(),
             appended: 0,
             lat: vec![Vec::new(); OPS.len()],
+            window: 0,
         };
         let (_, data) =
             s.raw.exec(CommandBody::Select { mailbox: mailbox.into_mailbox().map_err(|e| e.to_string())? }).await?;
@@ -192,6 +197,7 @@ impl Session {
     async fn run(&mut self, mut batch: Vec<Pending>, seq_batch: bool) -> Result<usize, String> {
         let t0 = Instant::now();
         let total = batch.len();
+        self.window = self.view.log.len();
         while !batch.is_empty() {
             self.raw.flush().await?;
             while let Some(ev) = self.raw.machine.poll_event() {
@@ -207,6 +213,7 @@ impl Session {
                         let p = batch.swap_remove(k);
                         self.lat[p.op].push(u32::try_from(t0.elapsed().as_micros()).unwrap_or(u32::MAX));
                         self.complete(p, &status);
+                        self.window = self.view.log.len();
                     }
                     Event::CommandCancelled { id, .. } => {
                         batch.retain(|p| p.id != id);
@@ -331,6 +338,20 @@ impl Session {
             return;
         }
         let reflects = |got: &[Flag]| reflects(kind, flags, got);
+        // The flags held when the STORE ran: the last told before its window, which may be
+        // newer than those held when it was sent (an earlier command in the pipeline, such
+        // as NOOP, may report another session's change that makes ours change nothing).
+        let held = self.view.log[..self.window.min(self.view.log.len())]
+            .iter()
+            .rev()
+            .find_map(|s| match s {
+                Seen::Fetch { uid: Some(u), flags: Some(f), .. } if *u == uid => Some(f.clone()),
+                _ => None,
+            })
+            .or_else(|| before.clone());
+        if by_uid && held != before {
+            self.view.checked("UID STORE whose flags an earlier command in the batch updated");
+        }
         let told: Vec<(Vec<Flag>, bool)> = self
             .view
             .log
@@ -349,7 +370,7 @@ impl Session {
             // Dovecot and imapm omit it). One that must have changed something, from the
             // flags this client held and with no other STORE on the UID, must answer: a
             // change another session made meanwhile would be reported in this batch too.
-            let must_change = before.is_some_and(|f| !reflects(&f));
+            let must_change = held.as_ref().is_some_and(|f| !reflects(f));
             if alone && must_change && !self.view.shared.doomed(uid) {
                 self.view.error("STORE result FETCH missing", || format!("UID {uid} seq {seq}: {}", what()));
             }
@@ -357,7 +378,7 @@ impl Session {
         }
         // Our result carries UID (RFC 3501 §6.4.8); a FETCH without it may be another
         // command's report of another session's change, when ours changed nothing.
-        let must_change = alone && before.as_ref().is_some_and(|f| !reflects(f)) && !self.view.shared.doomed(uid);
+        let must_change = alone && held.as_ref().is_some_and(|f| !reflects(f)) && !self.view.shared.doomed(uid);
         if by_uid && must_change && !told.iter().any(|(_, has_uid)| *has_uid) {
             self.view.error("UID STORE answer without UID", || format!("UID {uid}"));
         }
