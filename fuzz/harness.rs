@@ -113,6 +113,9 @@ enum Seen {
     Message(bytes::Bytes, Vec<std::ops::Range<usize>>),
     Announced(u32, bool),
     Error(FrameErrorKind),
+    Offered(u64, bool, bool),
+    /// A streamed literal's payload, its chunks merged.
+    Streamed(Vec<u8>),
 }
 
 fn seen(e: &FramerEvent) -> Seen {
@@ -120,11 +123,15 @@ fn seen(e: &FramerEvent) -> Seen {
         FramerEvent::Message(f) => Seen::Message(f.bytes().clone(), f.literals().to_vec()),
         FramerEvent::LiteralAnnounced { length, binary } => Seen::Announced(*length, *binary),
         FramerEvent::Error(e) => Seen::Error(e.kind.clone()),
+        FramerEvent::LiteralOffered { length, binary, sync } => Seen::Offered(*length, *binary, *sync),
+        FramerEvent::LiteralChunk(b) => Seen::Streamed(b.to_vec()),
+        FramerEvent::LiteralEnd => Seen::Streamed(Vec::new()),
     }
 }
 
 /// `framer`: config byte (bit 0 role, bit 1 default limits, bit 2 bare LF allowed, bit 3
-/// reject every synchronising literal, bits 4-7 chunk seed), then bytes. Checks the
+/// reject every synchronising literal, bits 4-6 chunk seed, bit 7 offer literals over 3
+/// bytes and stream, buffer or refuse each by its length modulo 3), then bytes. Checks the
 /// documented bound on `buffered()`, the shape of every event, and that cutting the input
 /// differently gives the same events.
 pub(crate) fn framer(data: &[u8]) {
@@ -139,6 +146,10 @@ pub(crate) fn framer(data: &[u8]) {
         o
     };
     let reject = role == Role::Server && cfg & 8 != 0;
+    let mut opts = opts;
+    if cfg & 0x80 != 0 {
+        opts.offer_literals_over = Some(3);
+    }
     let run = |chunks: &mut dyn Iterator<Item = &[u8]>| -> Vec<Seen> {
         let mut f = Framer::new(role, opts.clone());
         let mut out = Vec::new();
@@ -146,6 +157,27 @@ pub(crate) fn framer(data: &[u8]) {
             f.handle_input(chunk);
             while let Some(e) = f.poll() {
                 match &e {
+                    FramerEvent::LiteralOffered { length, .. } => {
+                        assert!(*length > 3, "offered only over the threshold");
+                        match length % 3 {
+                            0 => assert!(f.stream_literal().is_some()),
+                            1 => assert!(f.buffer_literal()),
+                            _ => assert!(f.reject_literal().is_some()),
+                        }
+                    }
+                    FramerEvent::LiteralChunk(b) => {
+                        assert!(!b.is_empty() && b.len() <= chunk.len(), "a chunk is some of the input");
+                        if let Some(Seen::Streamed(p)) = out.last_mut() {
+                            p.extend_from_slice(b);
+                            continue;
+                        }
+                    }
+                    FramerEvent::LiteralEnd => {
+                        if matches!(out.last(), Some(Seen::Streamed(_))) {
+                            out.push(Seen::Message(bytes::Bytes::from_static(b"END"), Vec::new()));
+                            continue;
+                        }
+                    }
                     FramerEvent::Message(m) => {
                         let b = m.bytes();
                         assert!(b.ends_with(b"\n"), "a message ends in LF: {b:?}");
@@ -180,7 +212,7 @@ pub(crate) fn framer(data: &[u8]) {
         }
         out
     };
-    let chunked = run(&mut Chunks::new(input, cfg >> 4, 64));
+    let chunked = run(&mut Chunks::new(input, (cfg >> 4) & 7, 64));
     if !reject {
         let whole = run(&mut std::iter::once(input));
         assert_eq!(whole, chunked, "chunking changed the events");
@@ -217,6 +249,7 @@ fn assert_one_message(role: Role, wire: &[u8]) {
             FramerEvent::Message(m) => messages.push(m),
             FramerEvent::LiteralAnnounced { .. } => {}
             FramerEvent::Error(e) => panic!("encoded output does not frame: {e} in {:?}", Bytes::copy_from_slice(wire)),
+            e => unreachable!("nothing is offered: {e:?}"),
         }
     }
     assert_eq!(messages.len(), 1, "encoded output is {} messages: {:?}", messages.len(), Bytes::copy_from_slice(wire));
@@ -421,7 +454,10 @@ impl ResponseChecker {
                         panic!("the server sent an invalid response: {e}");
                     }
                 }
-                FramerEvent::LiteralAnnounced { .. } => unreachable!("a client's framer never waits"),
+                FramerEvent::LiteralAnnounced { .. }
+                | FramerEvent::LiteralOffered { .. }
+                | FramerEvent::LiteralChunk(_)
+                | FramerEvent::LiteralEnd => unreachable!("a client's framer never waits"),
                 FramerEvent::Error(e) => panic!("the server's output does not frame: {e}"),
             }
         }
@@ -462,6 +498,9 @@ pub(crate) fn server_session(data: &[u8]) {
         options.framer.max_line_len = 200;
         options.framer.max_literal_len = 300;
         options.framer.max_message_len = 600;
+        // Streamed APPEND on short messages too, with a limit to hit.
+        options.stream_appends_over = Some(16);
+        options.max_append_len = 400;
     }
     let mut watcher = (cfg & 4 != 0).then(|| {
         let mut server = Server::new(ServerOptions::clone(&options), now);

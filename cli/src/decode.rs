@@ -224,7 +224,11 @@ pub(crate) fn run<W: Write>(text: &[u8], out: &mut W) -> io::Result<Summary> {
             match (is_client, event) {
                 (true, FramerEvent::Message(f)) => d.client_message(f.into_bytes())?,
                 (false, FramerEvent::Message(f)) => d.server_message(f.into_bytes())?,
-                (_, FramerEvent::LiteralAnnounced { .. }) => {}
+                // No literal is offered: `offer_literals_over` stays off here.
+                (_, FramerEvent::LiteralAnnounced { .. })
+                | (_, FramerEvent::LiteralOffered { .. })
+                | (_, FramerEvent::LiteralChunk(_))
+                | (_, FramerEvent::LiteralEnd) => {}
                 (side, FramerEvent::Error(e)) => {
                     d.summary.messages += 1;
                     d.error(if side { 'C' } else { 'S' }, 0, &e.kind.to_string())?;

@@ -30,6 +30,7 @@ pub(crate) struct ServeOptions {
     max_connections: usize,
     threads: Option<usize>,
     store: Store,
+    max_append: Option<u32>,
 }
 
 /// Where mail is kept.
@@ -52,7 +53,7 @@ impl Store {
 
 pub(crate) const USAGE: &str = "imapm serve [--listen ADDR] [--user NAME:PASS]... \
 [--tls-cert PEM --tls-key PEM [--tls-listen ADDR]] [--allow-insecure-auth] [--max-connections N (16384)] \
-[--threads N (one per core)] [--store memory|maildir:PATH] [--quiet] [--debug] [--help]";
+[--threads N (one per core)] [--store memory|maildir:PATH] [--max-append BYTES (67108864)] [--quiet] [--debug] [--help]";
 
 /// `imapm serve --help`.
 pub(crate) const HELP: &str = "\
@@ -77,6 +78,10 @@ options:
   --store maildir:PATH    keep mail in Maildir++ under PATH, user NAME's in PATH/NAME/
                           (created at first login; Dovecot-compatible: uidlist,
                           keywords, flags in file names)
+  --max-append BYTES      the largest message APPEND takes, announced as APPENDLIMIT
+                          (default 64 MiB; at most 4294967295). Messages over 64 KiB
+                          are streamed to the store as they arrive: on Maildir a long
+                          message costs disk, not memory
   --quiet                 no per-connection log lines
   --debug                 log both directions on stderr, credentials redacted
   --help, -h              this text
@@ -104,6 +109,7 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
         max_connections: DEFAULT_MAX_CONNECTIONS,
         threads: None,
         store: Store::Memory,
+        max_append: None,
     };
     let mut it = args.iter();
     while let Some(&a) = it.next() {
@@ -119,6 +125,11 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
             "--quiet" => o.quiet = true,
             "--max-connections" => o.max_connections = number(a, &value()?)?,
             "--threads" => o.threads = Some(number(a, &value()?)?),
+            "--max-append" => {
+                let v = value()?;
+                let n = v.parse::<u32>().ok().filter(|n| *n > 0);
+                o.max_append = Some(n.ok_or_else(|| format!("--max-append takes 1 to 4294967295 bytes, not {v:?}"))?);
+            }
             "--store" => {
                 let v = value()?;
                 o.store = match v.split_once(':') {
@@ -163,7 +174,10 @@ fn raise_fd_limit(max_connections: usize) -> Option<u64> {
 pub(crate) fn run(o: ServeOptions) -> std::io::Result<()> {
     match o.store.clone() {
         Store::Memory => {
-            let backend = MemoryBackend::with_demo_data().with_clock(imap_machine_tokio::system_clock());
+            let mut backend = MemoryBackend::with_demo_data().with_clock(imap_machine_tokio::system_clock());
+            if let Some(limit) = o.max_append {
+                backend = backend.with_append_limit(limit);
+            }
             for (n, p) in &o.users {
                 backend.add_user(n, p);
             }
@@ -171,7 +185,10 @@ pub(crate) fn run(o: ServeOptions) -> std::io::Result<()> {
         }
         Store::Maildir(path) => {
             std::fs::create_dir_all(&path)?;
-            let backend = MaildirBackend::new(path);
+            let mut backend = MaildirBackend::new(path);
+            if let Some(limit) = o.max_append {
+                backend = backend.with_append_limit(limit);
+            }
             let users: Vec<_> = if o.users.is_empty() {
                 vec![("username".to_string(), "password".to_string())]
             } else {

@@ -533,7 +533,12 @@ impl Client {
                     }
                 }
                 FramerEvent::Error(e) => self.events.push_back(Event::ResponseDropped(e)),
-                FramerEvent::LiteralAnnounced { .. } => {}
+                // Not in the client role, and the client offers no literal
+                // (`offer_literals_over` stays `None`).
+                FramerEvent::LiteralAnnounced { .. }
+                | FramerEvent::LiteralOffered { .. }
+                | FramerEvent::LiteralChunk(_)
+                | FramerEvent::LiteralEnd => {}
             }
             if self.fatal.is_some() {
                 return;

@@ -447,6 +447,9 @@ impl Scripted {
         while let Some(e) = self.framer.poll() {
             match e {
                 FramerEvent::LiteralAnnounced { .. } => self.out.extend_from_slice(b"+ go\r\n"),
+                FramerEvent::LiteralOffered { .. } | FramerEvent::LiteralChunk(_) | FramerEvent::LiteralEnd => {
+                    unreachable!("no literal is offered")
+                }
                 FramerEvent::Message(m) => {
                     if let Some(tag) = self.idle.take() {
                         assert_eq!(m.bytes().as_ref(), b"DONE\r\n");

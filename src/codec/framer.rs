@@ -10,6 +10,12 @@
 //! count, never scanned. An announced length allocates nothing: `{4294967295}` costs no
 //! memory until bytes arrive, and then only up to the limits in [`FramerOptions`].
 //!
+//! A server that stores large messages as they arrive sets
+//! [`FramerOptions::offer_literals_over`]: a longer literal is then *offered*
+//! ([`FramerEvent::LiteralOffered`]) and the framer waits until its caller decides. Streamed
+//! ([`Framer::stream_literal`]), the payload comes out as [`FramerEvent::LiteralChunk`]s as
+//! it arrives, never held whole, and what follows the literal frames as a new message.
+//!
 //! ```
 //! use imap_machine::codec::{Framer, FramerEvent, FramerOptions, Role};
 //!
@@ -57,6 +63,11 @@ pub struct FramerOptions {
     /// bare LF is how request-smuggling tricks start. A client talking to a broken server
     /// may turn it on.
     pub allow_bare_lf: bool,
+    /// Offer every literal longer than this to the caller instead of buffering it
+    /// ([`FramerEvent::LiteralOffered`]), whatever its length: the caller streams it,
+    /// buffers it within the limits above, or refuses it. Default `None`: every literal is
+    /// buffered within the limits.
+    pub offer_literals_over: Option<u64>,
 }
 
 impl Default for FramerOptions {
@@ -66,6 +77,7 @@ impl Default for FramerOptions {
             max_literal_len: 64 * 1024 * 1024,
             max_message_len: 80 * 1024 * 1024,
             allow_bare_lf: false,
+            offer_literals_over: None,
         }
     }
 }
@@ -154,6 +166,24 @@ pub enum FramerEvent {
     },
     /// A message was dropped; framing goes on with the next one.
     Error(FrameError),
+    /// A literal longer than [`FramerOptions::offer_literals_over`] was announced. The
+    /// framer waits (no more events) until the caller calls [`Framer::stream_literal`],
+    /// [`Framer::buffer_literal`] or [`Framer::reject_literal`]; the message so far is
+    /// [`Framer::partial_message`].
+    LiteralOffered {
+        /// Announced length.
+        length: u64,
+        /// `~{n}` (RFC 3516).
+        binary: bool,
+        /// `{n}`: the client waits for `+` before it sends the payload (a server must
+        /// answer it); `false` for `{n+}` (RFC 7888), whose payload follows at once.
+        sync: bool,
+    },
+    /// The next bytes of a streamed literal ([`Framer::stream_literal`]), as they arrived.
+    LiteralChunk(Bytes),
+    /// The streamed literal is complete. What follows it frames as a new message (for a
+    /// command, the rest of its line: usually just CRLF).
+    LiteralEnd,
 }
 
 /// A parsed `{n}` / `{n+}` / `~{n}` at the end of a line.
@@ -196,6 +226,11 @@ enum State {
     SkipLine { tail: [u8; TAIL], tail_len: usize },
     /// Discarding a poisoned message's literal.
     SkipLiteral { remaining: u64 },
+    /// A literal was offered; waiting for the caller's decision. The announcing line ends
+    /// with the LF at `lf`.
+    Offered { ann: Announcement, lf: usize },
+    /// Handing out a streamed literal's payload, of which `remaining` bytes are to come.
+    Stream { remaining: u64 },
 }
 
 /// The framer (see the module docs).
@@ -211,8 +246,11 @@ pub struct Framer {
     /// How far the current line has been scanned for LF.
     scan: usize,
     literals: Vec<Range<usize>>,
-    /// Why the message being skipped was poisoned, and its head.
+    /// Why the message being skipped was poisoned, and its head (`None`: skipped without
+    /// an event, after [`Framer::reject_literal`]).
     poison: Option<FrameError>,
+    /// An offered literal to buffer ([`Framer::buffer_literal`]): its announcement and LF.
+    resume: Option<(Announcement, usize)>,
 }
 
 impl Framer {
@@ -227,6 +265,7 @@ impl Framer {
             scan: 0,
             literals: Vec::new(),
             poison: None,
+            resume: None,
         }
     }
 
@@ -259,15 +298,49 @@ impl Framer {
         &self.buf[..end]
     }
 
-    /// Drops the message whose synchronising literal was just announced, because the
-    /// server refuses it; the client will not send the payload. Returns the partial
-    /// message (for its tag), or `None` if no literal is pending.
+    /// Drops the message whose synchronising literal was just announced (or offered),
+    /// because the server refuses it; the client will not send the payload. For an offered
+    /// non-synchronising literal, which the client sends anyway, the payload and the rest
+    /// of the message are skipped without an event. Returns the partial message (for its
+    /// tag), or `None` if no literal is pending.
     pub fn reject_literal(&mut self) -> Option<Bytes> {
+        if let State::Offered { ann, lf } = self.state {
+            let partial = self.buf.split_to(lf + 1).freeze();
+            self.reset();
+            if !ann.sync {
+                self.state = State::SkipLiteral { remaining: ann.length };
+                self.poison = None;
+            }
+            return Some(partial);
+        }
         let State::Literal { .. } = self.state else { return None };
         let start = self.literals.pop()?.start;
         let partial = self.buf.split_to(start).freeze();
         self.reset();
         Some(partial)
+    }
+
+    /// Streams the offered literal: returns the message up to it (its lines and the
+    /// literals before it), then hands out its payload as [`FramerEvent::LiteralChunk`]s
+    /// and [`FramerEvent::LiteralEnd`]. `None` if no literal is offered. A server answers
+    /// `+` to a synchronising one.
+    pub fn stream_literal(&mut self) -> Option<Bytes> {
+        let State::Offered { ann, lf } = self.state else { return None };
+        let head = self.buf.split_to(lf + 1).freeze();
+        self.reset();
+        self.state = State::Stream { remaining: ann.length };
+        Some(head)
+    }
+
+    /// Buffers the offered literal as any other, within the limits; past one the message is
+    /// dropped with [`FramerEvent::Error`] as usual. Returns whether a literal was offered.
+    /// A server answers `+` to a synchronising one that is within the limits, which the
+    /// next [`Framer::poll`] then reports as [`FramerEvent::LiteralAnnounced`].
+    pub fn buffer_literal(&mut self) -> bool {
+        let State::Offered { ann, lf } = self.state else { return false };
+        self.state = State::Line;
+        self.resume = Some((ann, lf));
+        true
     }
 
     fn reset(&mut self) {
@@ -291,9 +364,10 @@ impl Framer {
         self.poison = Some(FrameError { kind, head });
     }
 
-    fn poisoned_end(&mut self) -> FramerEvent {
+    /// The end of a skipped message: its error, or nothing if it was refused by the caller.
+    fn poisoned_end(&mut self) -> Option<FramerEvent> {
         self.reset();
-        FramerEvent::Error(self.poison.take().expect("poisoned"))
+        self.poison.take().map(FramerEvent::Error)
     }
 
     fn check_announcement(&self, ann: Announcement, after_line: usize) -> Option<FrameErrorKind> {
@@ -327,35 +401,57 @@ impl Framer {
         }
     }
 
+    /// Scans the current line to its LF. `Ok(Some)`: it announces a literal, to take in
+    /// now. `Ok(None)`: the state changed (poisoned), poll again. `Err(event)`: return
+    /// `event` (`None`: more input needed; a whole message; an offered literal).
+    #[allow(clippy::type_complexity)]
+    fn line(&mut self) -> Result<Option<(Announcement, usize)>, Option<FramerEvent>> {
+        let Some(k) = memchr::memchr(b'\n', &self.buf[self.scan..]) else {
+            self.scan = self.buf.len();
+            if let Some(kind) = self.overflow(self.scan) {
+                self.poison(kind, self.scan);
+                return Ok(None);
+            }
+            return Err(None);
+        };
+        let lf = self.scan + k;
+        if let Some(kind) = self.overflow(lf + 1) {
+            self.poison(kind, lf);
+            return Ok(None);
+        }
+        let has_cr = lf > self.line_start && self.buf[lf - 1] == b'\r';
+        if !has_cr && !self.options.allow_bare_lf {
+            self.poison(FrameErrorKind::BareLf, lf);
+            return Ok(None);
+        }
+        let content_end = if has_cr { lf - 1 } else { lf };
+        let Some(ann) = announcement(&self.buf[self.line_start..content_end]) else {
+            let bytes = self.buf.split_to(lf + 1).freeze();
+            let literals = std::mem::take(&mut self.literals);
+            self.reset();
+            return Err(Some(FramerEvent::Message(Frame { bytes, literals })));
+        };
+        if self.options.offer_literals_over.is_some_and(|t| ann.length > t) {
+            self.scan = lf + 1;
+            self.state = State::Offered { ann, lf };
+            let Announcement { length, binary, sync } = ann;
+            return Err(Some(FramerEvent::LiteralOffered { length, binary, sync }));
+        }
+        Ok(Some((ann, lf)))
+    }
+
     /// The next event, or `None` when more input is needed.
     pub fn poll(&mut self) -> Option<FramerEvent> {
         loop {
             match self.state {
                 State::Line => {
-                    let Some(k) = memchr::memchr(b'\n', &self.buf[self.scan..]) else {
-                        self.scan = self.buf.len();
-                        if let Some(kind) = self.overflow(self.scan) {
-                            self.poison(kind, self.scan);
-                            continue;
-                        }
-                        return None;
-                    };
-                    let lf = self.scan + k;
-                    if let Some(kind) = self.overflow(lf + 1) {
-                        self.poison(kind, lf);
-                        continue;
-                    }
-                    let has_cr = lf > self.line_start && self.buf[lf - 1] == b'\r';
-                    if !has_cr && !self.options.allow_bare_lf {
-                        self.poison(FrameErrorKind::BareLf, lf);
-                        continue;
-                    }
-                    let content_end = if has_cr { lf - 1 } else { lf };
-                    let Some(ann) = announcement(&self.buf[self.line_start..content_end]) else {
-                        let bytes = self.buf.split_to(lf + 1).freeze();
-                        let literals = std::mem::take(&mut self.literals);
-                        self.reset();
-                        return Some(FramerEvent::Message(Frame { bytes, literals }));
+                    let (ann, lf) = match self.resume.take() {
+                        Some(r) => r,
+                        None => match self.line() {
+                            Ok(Some(found)) => found,
+                            Ok(None) => continue,
+                            Err(event) => return event,
+                        },
                     };
                     let start = lf + 1;
                     let wait = self.role == Role::Server && ann.sync;
@@ -366,7 +462,10 @@ impl Framer {
                         // the message ends with this line.
                         if wait {
                             self.buf.advance(1);
-                            return Some(self.poisoned_end());
+                            match self.poisoned_end() {
+                                Some(e) => return Some(e),
+                                None => continue,
+                            }
                         }
                         continue;
                     }
@@ -401,7 +500,10 @@ impl Framer {
                         Some(ann) if !(self.role == Role::Server && ann.sync) => {
                             self.state = State::SkipLiteral { remaining: ann.length };
                         }
-                        _ => return Some(self.poisoned_end()),
+                        _ => match self.poisoned_end() {
+                            Some(e) => return Some(e),
+                            None => continue,
+                        },
                     }
                 }
                 State::SkipLiteral { remaining } => {
@@ -412,6 +514,19 @@ impl Framer {
                         return None;
                     }
                     self.state = State::SkipLine { tail: [0; TAIL], tail_len: 0 };
+                }
+                State::Offered { .. } => return None,
+                State::Stream { remaining } => {
+                    if remaining == 0 {
+                        self.reset();
+                        return Some(FramerEvent::LiteralEnd);
+                    }
+                    if self.buf.is_empty() {
+                        return None;
+                    }
+                    let n = remaining.min(self.buf.len() as u64) as usize;
+                    self.state = State::Stream { remaining: remaining - n as u64 };
+                    return Some(FramerEvent::LiteralChunk(self.buf.split_to(n).freeze()));
                 }
             }
         }

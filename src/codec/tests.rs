@@ -22,6 +22,9 @@ pub(crate) fn round_trip_command(cmd: &Command, policy: LiteralPolicy, chunk: us
                 FramerEvent::Message(f) => frames.push(f),
                 FramerEvent::LiteralAnnounced { .. } => {}
                 FramerEvent::Error(e) => return Err(format!("frame error {e}")),
+                FramerEvent::LiteralOffered { .. } | FramerEvent::LiteralChunk(_) | FramerEvent::LiteralEnd => {
+                    return Err("no literal is offered".into())
+                }
             }
         }
     }

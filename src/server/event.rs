@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use crate::types::{AuthMechanism, CommandBody, Secret, Tag};
+use crate::types::{AuthMechanism, CommandBody, DateTime, Flag, Mailbox, Secret, Tag};
 
 /// Something the server machine reports; drain with [`super::Server::poll_event`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +42,42 @@ pub enum Event {
         /// The decoded client data (`None`: the mechanism started without an initial
         /// response).
         data: Option<Secret<Bytes>>,
+    },
+    /// An APPEND whose message is streamed ([`super::ServerOptions::stream_appends_over`]):
+    /// check the destination, then either [`super::Server::accept_append`] (the message
+    /// follows as [`Event::AppendChunk`]s and [`Event::AppendEnded`]) or complete the tag
+    /// to refuse it (e.g. `NO [TRYCREATE]`, RFC 3501 §6.3.11).
+    AppendStarted {
+        /// The command's tag.
+        tag: Tag,
+        /// Destination.
+        mailbox: Mailbox,
+        /// Flags to set; may be empty.
+        flags: Vec<Flag>,
+        /// Internal date to set.
+        date: Option<DateTime>,
+        /// The message's announced length.
+        length: u64,
+        /// Sent as `~{n}` (RFC 3516 literal8).
+        binary: bool,
+    },
+    /// The next bytes of a streamed APPEND's message, as they arrived.
+    AppendChunk {
+        /// The APPEND tag.
+        tag: Tag,
+        /// The bytes.
+        data: Bytes,
+    },
+    /// The streamed APPEND's message is complete: store it and complete the tag.
+    AppendEnded {
+        /// The APPEND tag.
+        tag: Tag,
+    },
+    /// The streamed APPEND was malformed after its message (the machine answered BAD):
+    /// drop what was received.
+    AppendAborted {
+        /// The APPEND tag.
+        tag: Tag,
     },
     /// IDLE started (`+ idling` was sent). Push updates with [`super::Server::send`];
     /// they go straight out.

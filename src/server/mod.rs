@@ -23,6 +23,7 @@
 //! assert_eq!(server.state(), State::NotAuthenticated);
 //! ```
 
+mod append;
 mod event;
 
 use std::collections::VecDeque;
@@ -30,6 +31,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
+pub use append::HOLD_WHILE_OFFERED;
 pub use event::{Error, Event};
 
 use crate::codec::{
@@ -83,6 +85,16 @@ pub struct ServerOptions {
     /// Capabilities the embedder implements (e.g. MOVE, UIDPLUS, NAMESPACE), added to
     /// the computed ones.
     pub extra_capabilities: Vec<Capability>,
+    /// Stream the message literal of an APPEND longer than this to the embedder in chunks
+    /// as it arrives ([`Event::AppendStarted`]), instead of buffering it whole. Default
+    /// `None`: every APPEND arrives whole in [`Event::CommandReceived`], within the
+    /// framer's limits. `store::Session::server_options` turns it on.
+    pub stream_appends_over: Option<u64>,
+    /// The longest message a streamed APPEND may carry; a longer one is refused with
+    /// `NO [TOOBIG]` before the client sends it (RFC 7889). Default 64 MiB, the framer's
+    /// literal limit: a limit on what a mailbox takes, no longer on memory, since a
+    /// streamed message is never held whole. Raise it for a store on disk.
+    pub max_append_len: u64,
 }
 
 impl Default for ServerOptions {
@@ -98,6 +110,8 @@ impl Default for ServerOptions {
             allow_insecure_auth: false,
             auth_mechanisms: vec![AuthMechanism::Plain, AuthMechanism::Login],
             extra_capabilities: Vec::new(),
+            stream_appends_over: None,
+            max_append_len: 64 * 1024 * 1024,
         }
     }
 }
@@ -147,6 +161,10 @@ pub struct Server {
     fatal: Option<Error>,
     closed: bool,
     scratch: BytesMut,
+    /// A literal the framer offered, to decide ([`ServerOptions::stream_appends_over`]).
+    offer: Option<append::Offer>,
+    /// The APPEND whose message is streamed.
+    streaming: Option<append::Streaming>,
 }
 
 fn text(s: &str) -> Text {
@@ -157,7 +175,7 @@ impl Server {
     /// A connection that has just been accepted at `now`; the greeting is queued.
     pub fn new(mut options: ServerOptions, now: Instant) -> Self {
         options.autologout = options.autologout.max(Duration::from_secs(30 * 60));
-        let framer = Framer::new(Role::Server, options.framer.clone());
+        let framer = Framer::new(Role::Server, append::framer_options(&options));
         let mut s = Server {
             tls_active: options.tls_active,
             framer,
@@ -175,6 +193,8 @@ impl Server {
             fatal: None,
             closed: false,
             scratch: BytesMut::new(),
+            offer: None,
+            streaming: None,
             options,
         };
         let (kind, code) = match s.options.greeting {
@@ -274,6 +294,7 @@ impl Server {
             return Err(Error::UnknownTag);
         };
         let (_, transition) = self.pending.remove(pos);
+        self.complete_streaming(tag);
         let ok = kind == StatusKind::Ok;
         let mut code = code;
         match transition {
@@ -346,8 +367,14 @@ impl Server {
 
     fn pump_framer(&mut self) {
         while !self.closed && !self.tls_pause {
+            if self.decide_offer() {
+                continue;
+            }
             let Some(ev) = self.framer.poll() else { break };
             match ev {
+                FramerEvent::LiteralOffered { length, binary, sync } => self.offered(length, binary, sync),
+                FramerEvent::LiteralChunk(data) => self.append_chunk(data),
+                FramerEvent::LiteralEnd => self.literal_end(),
                 // Within the limits (the framer checked): the client may send it. Answered
                 // at once even while commands are held, or the client would wait forever.
                 FramerEvent::LiteralAnnounced { .. } => {
@@ -355,24 +382,28 @@ impl Server {
                 }
                 FramerEvent::Error(e) => {
                     self.active_since_deadline = true;
-                    self.frame_error(e)
+                    if self.append_tail(None).is_err() {
+                        self.frame_error(e)
+                    }
                 }
                 FramerEvent::Message(m) => {
                     // Autologout counts whole commands, not bytes: a client trickling a
                     // byte at a time (slowloris) is as idle as a silent one.
                     self.active_since_deadline = true;
+                    let Err(Some(m)) = self.append_tail(Some(m.into_bytes())) else { continue };
                     if self.holding() {
-                        self.held.push_back(m.into_bytes());
+                        self.held.push_back(m);
                     } else {
-                        self.message(m.into_bytes());
+                        self.message(m);
                     }
                 }
             }
         }
         if self.tls_pause {
             // Anything pipelined after STARTTLS is dropped unread (injection defence).
-            self.framer = Framer::new(Role::Server, self.options.framer.clone());
+            self.framer = Framer::new(Role::Server, append::framer_options(&self.options));
             self.held.clear();
+            self.offer = None;
         }
     }
 

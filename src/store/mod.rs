@@ -43,10 +43,10 @@ mod transcripts;
 
 use std::sync::Arc;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use session::flag_fetch as session_flags;
-pub use session::{Session, SessionError};
+pub use session::{Session, SessionError, STREAM_APPENDS_OVER};
 
 use crate::types::{DateTime, Flag, ListAttribute, StoreKind};
 
@@ -237,6 +237,46 @@ pub struct CopyResult {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionId(pub u64);
 
+/// Where the bytes of a streamed APPEND go ([`Backend::append_begin`]). Dropped without
+/// [`AppendSink::commit`] (the client went away, the command failed), it abandons the
+/// message and leaves nothing behind.
+pub trait AppendSink: Send {
+    /// The next bytes of the message, in order.
+    fn write(&mut self, data: &[u8]) -> Result<(), StoreError>;
+    /// The whole message arrived: stores it; returns UIDVALIDITY and the new UID.
+    fn commit(self: Box<Self>) -> Result<(u32, u32), StoreError>;
+}
+
+/// What [`Backend::append_begin`]'s default reserves up front: the announced length is the
+/// client's word, so memory grows with the bytes that arrive.
+const COLLECT_AHEAD: u64 = 1 << 20;
+
+/// The default [`AppendSink`]: the message in memory, then [`Backend::append`].
+struct Collect<B: Backend> {
+    backend: Arc<B>,
+    user: B::User,
+    name: String,
+    flags: Vec<Flag>,
+    date: Option<DateTime>,
+    data: BytesMut,
+}
+
+impl<B: Backend> AppendSink for Collect<B> {
+    fn write(&mut self, data: &[u8]) -> Result<(), StoreError> {
+        let total = self.data.len() as u64 + data.len() as u64;
+        if self.backend.append_limit().is_some_and(|l| total > u64::from(l)) {
+            return Err(StoreError::TooBig);
+        }
+        self.data.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn commit(self: Box<Self>) -> Result<(u32, u32), StoreError> {
+        let Collect { backend, user, name, flags, date, data } = *self;
+        backend.append(&user, &name, &flags, date, data.freeze())
+    }
+}
+
 /// A mail store. Synchronous: adapters decide where it runs (a blocking thread pool for
 /// a persistent store). Names are wire names; `INBOX` is always spelled so.
 ///
@@ -273,6 +313,31 @@ pub trait Backend: Send + Sync + 'static {
         date: Option<DateTime>,
         body: Bytes,
     ) -> Result<(u32, u32), StoreError>;
+    /// Starts a streamed APPEND (RFC 3501 §6.3.11) of a message of `length` bytes to
+    /// `name`: checks the mailbox (`NoSuchMailbox` is answered `NO [TRYCREATE]` before the
+    /// client sends the message) and the limit, and returns where the message's bytes go
+    /// as they arrive. The default collects them in memory, then calls
+    /// [`Backend::append`]; a store on disk writes them to a temporary file instead, so a
+    /// message of any size costs it no memory.
+    fn append_begin(
+        self: Arc<Self>,
+        user: &Self::User,
+        name: &str,
+        flags: &[Flag],
+        date: Option<DateTime>,
+        length: u64,
+    ) -> Result<Box<dyn AppendSink>, StoreError>
+    where
+        Self: Sized,
+    {
+        if self.append_limit().is_some_and(|l| length > u64::from(l)) {
+            return Err(StoreError::TooBig);
+        }
+        self.status(user, name)?;
+        let data = BytesMut::with_capacity(length.min(COLLECT_AHEAD) as usize);
+        let (user, name, flags) = (user.clone(), name.to_string(), flags.to_vec());
+        Ok(Box::new(Collect { backend: self, user, name, flags, date, data }))
+    }
     /// A new session id, unique within this backend for its lifetime.
     fn new_session(&self) -> SessionId;
     /// Opens a mailbox for a session; claims `\Recent` unless `read_only`.

@@ -546,3 +546,77 @@ fn timings_by_size() {
         );
     }
 }
+
+/// A message of `n` bytes: a header, then lines of digits.
+fn big_message(n: usize) -> Bytes {
+    let mut m = b"From: a@b\r\nSubject: big\r\n\r\n".to_vec();
+    let mut k = 0u64;
+    while m.len() < n {
+        m.extend_from_slice(format!("{k:078}\r\n").as_bytes());
+        k += 1;
+    }
+    m.truncate(n);
+    Bytes::from(m)
+}
+
+#[test]
+fn a_long_append_is_streamed_to_the_store() {
+    let b = backend();
+    let mut a = Conn::new(&b);
+    let body = big_message(300_000);
+    let id = a
+        .pair
+        .client
+        .send(CommandBody::Append {
+            mailbox: Mailbox::Inbox,
+            flags: vec![Flag::Seen],
+            date: None,
+            message: Literal::new(body.clone()).unwrap(),
+        })
+        .unwrap();
+    let (mut chunks, mut whole) = (0, 0);
+    let session = &mut a.session;
+    a.pair.drive_with(|server, event| {
+        match &event {
+            crate::server::Event::AppendChunk { .. } => chunks += 1,
+            crate::server::Event::CommandReceived { command: CommandBody::Append { .. }, .. } => whole += 1,
+            _ => {}
+        }
+        session.handle(server, event)
+    });
+    let st = a.status(id);
+    assert_eq!(st.kind, StatusKind::Ok, "{st:?}");
+    assert!(matches!(st.code, Some(Code::AppendUid { .. })), "{st:?}");
+    assert!(chunks > 1 && whole == 0, "streamed in {chunks} chunks, never whole");
+    select(&mut a, "INBOX");
+    let peek = FetchAttribute::BodySection { peek: true, section: Section::default(), partial: None };
+    let (_, ev) = a.run(fetch("2", vec![peek], false));
+    let got = data(&ev)
+        .into_iter()
+        .find_map(|d| match d {
+            Data::Fetch { items, .. } => items.into_iter().find_map(|i| match i {
+                FetchItem::BodySection { data, .. } => data,
+                _ => None,
+            }),
+            _ => None,
+        })
+        .expect("BODY[]");
+    assert_eq!(got.as_bytes(), &body[..]);
+}
+
+#[test]
+fn a_long_append_is_refused_before_it_is_sent() {
+    let b = Arc::new(MemoryBackend::with_demo_data().with_append_limit(200_000));
+    let mut a = Conn::new(&b);
+    for (mailbox, n, code) in [("nosuch", 100_000, Code::TryCreate), ("INBOX", 250_000, Code::TooBig)] {
+        let message = Literal::new(big_message(n)).unwrap();
+        let (st, _) = a.run(CommandBody::Append {
+            mailbox: Mailbox::from_utf8(mailbox).unwrap(),
+            flags: vec![],
+            date: None,
+            message,
+        });
+        assert_eq!((st.kind, st.code), (StatusKind::No, Some(code)));
+    }
+    assert_eq!(b.status(&b.login("username", "password").unwrap(), "INBOX").unwrap().messages, 1);
+}

@@ -544,7 +544,8 @@ async fn connection<B: Backend>(
             continue;
         }
         out.fill(&mut machine, tap.as_mut(), HIGH_WATER);
-        let can_read = out.len() < HIGH_WATER;
+        // Not while a streamed APPEND's literal waits to be accepted and enough of it came.
+        let can_read = out.len() < HIGH_WATER && machine.wants_input();
         // The next step of a long command once its output so far has drained: its
         // responses are produced as the socket takes them, never built whole.
         let work = session.has_work() && !machine.has_transmit() && out.len() < HIGH_WATER / 2;

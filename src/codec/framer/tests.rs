@@ -183,8 +183,149 @@ fn summary(ev: &[FramerEvent]) -> Vec<String> {
             FramerEvent::Message(f) => format!("M {:?} {:?}", f.bytes(), f.literals()),
             FramerEvent::LiteralAnnounced { length, binary } => format!("A {length} {binary}"),
             FramerEvent::Error(e) => format!("E {:?}", e.kind),
+            FramerEvent::LiteralOffered { length, binary, sync } => format!("O {length} {binary} {sync}"),
+            FramerEvent::LiteralChunk(b) => format!("C {b:?}"),
+            FramerEvent::LiteralEnd => "END".into(),
         })
         .collect()
+}
+
+/// Frames `chunks` with literals over `over` offered, deciding each offer with `decide`
+/// (0 stream, 1 buffer, 2 reject); consecutive chunks of a streamed literal are merged, so
+/// that the result does not depend on how the input was split.
+fn offered(chunks: &[&[u8]], over: u64, decide: &mut dyn FnMut() -> u8) -> Vec<String> {
+    let opts = FramerOptions { offer_literals_over: Some(over), ..FramerOptions::default() };
+    let mut f = Framer::new(Role::Server, opts);
+    let mut out: Vec<String> = Vec::new();
+    let mut payload: Option<Vec<u8>> = None;
+    for c in chunks {
+        f.handle_input(c);
+        while let Some(e) = f.poll() {
+            match e {
+                FramerEvent::LiteralOffered { .. } => {
+                    out.extend(summary(std::slice::from_ref(&e)));
+                    match decide() {
+                        0 => {
+                            let head = f.stream_literal().expect("offered");
+                            out.push(format!("S {head:?}"));
+                            payload = Some(Vec::new());
+                        }
+                        1 => assert!(f.buffer_literal()),
+                        _ => {
+                            let head = f.reject_literal().expect("offered");
+                            out.push(format!("R {head:?}"));
+                        }
+                    }
+                }
+                FramerEvent::LiteralChunk(b) => payload.as_mut().expect("streaming").extend_from_slice(&b),
+                FramerEvent::LiteralEnd => {
+                    out.push(format!("P {:?}", Bytes::from(payload.take().expect("streaming"))));
+                    out.push("END".into());
+                }
+                e => out.extend(summary(&[e])),
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn offered_literals_stream_buffer_or_are_refused() {
+    let input: &[u8] = b"a APPEND x {14}\r\nhello\r\nworld\r\n\r\nb NOOP\r\nc APPEND y {3}\r\nabc\r\n";
+    // Streamed: the head, the payload, then the rest of the line as a message.
+    let got = offered(&[input], 10, &mut || 0);
+    assert_eq!(
+        got,
+        [
+            "O 14 false true",
+            "S b\"a APPEND x {14}\\r\\n\"",
+            "P b\"hello\\r\\nworld\\r\\n\"",
+            "END",
+            "M b\"\\r\\n\" []",
+            "M b\"b NOOP\\r\\n\" []",
+            "A 3 false",
+            "M b\"c APPEND y {3}\\r\\nabc\\r\\n\" [16..19]",
+        ]
+    );
+    // Buffered: exactly as if never offered.
+    let plain = events(Role::Server, FramerOptions::default(), &[input]);
+    let mut expect = vec!["O 14 false true".to_string()];
+    expect.extend(summary(&plain));
+    assert_eq!(offered(&[input], 10, &mut || 1), expect);
+    // Refused: a synchronising literal is never sent, so what follows is the next command.
+    let sync: &[u8] = b"a APPEND x {12}\r\nb NOOP\r\n";
+    assert_eq!(
+        offered(&[sync], 10, &mut || 2),
+        ["O 12 false true", "R b\"a APPEND x {12}\\r\\n\"", "M b\"b NOOP\\r\\n\" []"]
+    );
+    // A non-synchronising one comes anyway: skipped with the rest of its message, silently.
+    let nonsync: &[u8] = b"a APPEND x {12+}\r\nhello\r\n{3}\r\n\r\nb NOOP\r\n";
+    assert_eq!(
+        offered(&[nonsync], 10, &mut || 2),
+        ["O 12 false false", "R b\"a APPEND x {12+}\\r\\n\"", "M b\"b NOOP\\r\\n\" []"]
+    );
+}
+
+#[test]
+fn an_offered_literal_may_pass_every_buffering_limit() {
+    let opts = FramerOptions {
+        max_literal_len: 10,
+        max_message_len: 30,
+        offer_literals_over: Some(5),
+        ..FramerOptions::default()
+    };
+    let mut f = Framer::new(Role::Server, opts);
+    f.handle_input(b"a APPEND x {4294967295}\r\n");
+    assert_eq!(f.poll(), Some(FramerEvent::LiteralOffered { length: u64::from(u32::MAX), binary: false, sync: true }));
+    assert_eq!(f.poll(), None, "waits for the decision");
+    assert!(f.stream_literal().is_some());
+    let chunk = vec![b'x'; 100_000];
+    let mut got = 0u64;
+    for _ in 0..50 {
+        f.handle_input(&chunk);
+        while let Some(e) = f.poll() {
+            let FramerEvent::LiteralChunk(b) = e else { panic!("{e:?}") };
+            got += b.len() as u64;
+        }
+        assert!(f.buffered() <= chunk.len(), "one input chunk at most");
+    }
+    assert_eq!(got, 5_000_000);
+    // Buffered instead, it breaks the literal limit like any other.
+    let opts = FramerOptions { max_literal_len: 10, offer_literals_over: Some(5), ..FramerOptions::default() };
+    let mut f = Framer::new(Role::Server, opts);
+    f.handle_input(b"a LOGIN {11}\r\n");
+    assert!(matches!(f.poll(), Some(FramerEvent::LiteralOffered { length: 11, .. })));
+    assert!(f.buffer_literal());
+    assert!(matches!(
+        f.poll(),
+        Some(FramerEvent::Error(FrameError { kind: FrameErrorKind::LiteralTooLong { .. }, .. }))
+    ));
+}
+
+proptest! {
+    /// Streaming, buffering or refusing offered literals gives the same result however
+    /// the input is split.
+    #[test]
+    fn offered_literals_are_chunking_invariant(
+        input in proptest::collection::vec(imapish(), 0..12).prop_map(|v| v.concat()),
+        cuts in proptest::collection::vec(1usize..9, 1..40),
+        decisions in proptest::collection::vec(0u8..3, 1..16),
+        over in 0u64..4,
+    ) {
+        let decide = |k: &mut usize| { let d = decisions[*k % decisions.len()]; *k += 1; d };
+        let mut k = 0;
+        let whole = offered(&[&input], over, &mut || decide(&mut k));
+        let mut pieces = Vec::new();
+        let mut rest = &input[..];
+        for c in cuts.iter().cycle() {
+            if rest.is_empty() { break; }
+            let n = (*c).min(rest.len());
+            pieces.push(&rest[..n]);
+            rest = &rest[n..];
+        }
+        let mut k = 0;
+        prop_assert_eq!(offered(&pieces, over, &mut || decide(&mut k)), whole);
+    }
 }
 
 fn imapish() -> impl Strategy<Value = Vec<u8>> {

@@ -4,6 +4,7 @@
 //! turns that into the one tagged answer the command gets. The selected mailbox's view
 //! and its sync are in `selected`, the commands on it in `commands`, LIST/LSUB in `list`.
 
+mod append;
 mod commands;
 mod error;
 mod list;
@@ -25,6 +26,10 @@ use crate::types::{
     StatusItem, StatusKind, Tag,
 };
 
+/// APPENDs with a longer message are streamed to [`Backend::append_begin`]'s sink as the
+/// message arrives (the server machine buffers shorter ones whole).
+pub const STREAM_APPENDS_OVER: u64 = 64 * 1024;
+
 /// One connection's engine (see the module docs of [`crate::store`]).
 pub struct Session<B: Backend> {
     backend: Arc<B>,
@@ -43,6 +48,8 @@ pub struct Session<B: Backend> {
     finish_sync: Option<Sync>,
     /// What waits for the pending command.
     waiting: work::Waiting,
+    /// The streamed APPEND in progress.
+    upload: Option<append::Upload>,
 }
 
 impl<B: Backend> std::fmt::Debug for Session<B> {
@@ -85,6 +92,7 @@ impl<B: Backend> Session<B> {
             new_job: None,
             finish_sync: None,
             waiting: work::Waiting::default(),
+            upload: None,
         }
     }
 
@@ -108,10 +116,20 @@ impl<B: Backend> Session<B> {
             Capability::SpecialUse,
             Capability::Binary,
         ];
+        let defaults = ServerOptions::default();
+        // Messages are streamed to the store, never held whole: the limit is the store's
+        // policy, announced as APPENDLIMIT (RFC 7889) when it has one; without one, the
+        // machine's default applies.
         if let Some(limit) = backend.append_limit() {
             caps.push(Capability::AppendLimit(Some(limit)));
         }
-        ServerOptions { extra_capabilities: caps, ..ServerOptions::default() }
+        let limit = backend.append_limit().map_or(defaults.max_append_len, u64::from);
+        ServerOptions {
+            extra_capabilities: caps,
+            stream_appends_over: Some(STREAM_APPENDS_OVER),
+            max_append_len: limit,
+            ..defaults
+        }
     }
 
     /// The notifier that wakes this connection when its selected mailbox changes (for
@@ -133,6 +151,7 @@ impl<B: Backend> Session<B> {
 
     /// The connection ended: releases the mailbox (and its `\Recent`).
     pub fn close(&mut self) {
+        self.upload = None;
         self.deselect();
     }
 
@@ -194,6 +213,12 @@ impl<B: Backend> Session<B> {
                 };
                 self.pending = Some(work::Pending { tag, name, stage });
             }
+            Event::AppendStarted { tag, mailbox, flags, date, length, .. } => {
+                self.append_started(server, tag, &mailbox, &flags, date, length);
+            }
+            Event::AppendChunk { tag, data } => self.append_chunk(server, &tag, &data),
+            Event::AppendEnded { tag } => self.append_ended(tag),
+            Event::AppendAborted { .. } => self.append_aborted(),
             Event::Closed | Event::ConnectionLost(_) => self.close(),
             _ => {}
         }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use imap_machine::store::{
-    Backend, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId, Snapshot,
-    StoreError, StoreOutcome, Stored,
+    AppendSink, Backend, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId,
+    Snapshot, StoreError, StoreOutcome, Stored,
 };
 use imap_machine::types::{DateTime, Flag, StoreKind};
 
@@ -21,7 +21,7 @@ use crate::{lock, subscriptions, MaildirBackend, UserData};
 
 impl Mailbox {
     /// [`Mailbox::refresh`], waking the watchers if others changed something.
-    fn refresh_and_wake(&mut self) -> Result<(), MaildirError> {
+    pub(crate) fn refresh_and_wake(&mut self) -> Result<(), MaildirError> {
         if self.refresh()? {
             self.wake();
         }
@@ -204,6 +204,27 @@ impl Backend for MaildirBackend {
             m.wake();
             Ok((m.uid_validity, uids[0]))
         })
+    }
+
+    /// Writes the message to a file in `tmp/` as it arrives ([`crate::append`]).
+    fn append_begin(
+        self: Arc<Self>,
+        user: &Self::User,
+        name: &str,
+        flags: &[Flag],
+        date: Option<DateTime>,
+        length: u64,
+    ) -> Result<Box<dyn AppendSink>, StoreError> {
+        if self.append_limit.is_some_and(|l| length > u64::from(l)) {
+            return Err(StoreError::TooBig);
+        }
+        let dir = self.with(user, name, |m| {
+            m.refresh_and_wake()?;
+            Ok(m.dir.clone())
+        })?;
+        let upload = crate::append::Upload::create(self.clone(), user.clone(), name, storable(flags), date, &dir)
+            .map_err(|e| self.fail(e))?;
+        Ok(Box::new(upload))
     }
 
     fn new_session(&self) -> SessionId {

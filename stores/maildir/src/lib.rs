@@ -78,6 +78,7 @@
 //! at the next rewrite); a session that still sees an expunged message keeps a copy in
 //! memory until it has told its client.
 
+mod append;
 mod backend;
 mod error;
 mod fsutil;
