@@ -60,33 +60,13 @@ pub(crate) fn search_decoder(charset: Option<&IString>) -> Result<&'static encod
     }
 }
 
-/// Whether evaluating `key` reads the message itself (headers, body, sent date), rather
-/// than only what the store keeps beside it (flags, UID, sequence number, size, date).
-pub(crate) fn needs_message(key: &SearchKey) -> bool {
-    use SearchKey as K;
-    match key {
-        K::Bcc(_)
-        | K::Body(_)
-        | K::Cc(_)
-        | K::From(_)
-        | K::Header(..)
-        | K::SentBefore(_)
-        | K::SentOn(_)
-        | K::SentSince(_)
-        | K::Subject(_)
-        | K::Text(_)
-        | K::To(_) => true,
-        K::Not(k) => needs_message(k),
-        K::Or(a, b) => needs_message(a) || needs_message(b),
-        K::And(keys) => keys.iter().any(needs_message),
-        _ => false,
-    }
-}
-
 /// Whether the message matches every key. The message is parsed only if a key needs it.
 pub(crate) fn matches(msg: &MessageData, keys: &[SearchKey], input: &SearchInput<'_>) -> bool {
-    let m =
-        if keys.iter().any(needs_message) { Message::parse(msg.body.clone()) } else { Message::parse(Bytes::new()) };
+    let m = if keys.iter().any(super::search::needs_message) {
+        Message::parse(msg.body.clone())
+    } else {
+        Message::parse(Bytes::new())
+    };
     let mut ctx = mime::SearchContext::new(input.seq, msg.uid, msg.internal_date).with_flags(&msg.flags);
     ctx.recent = input.recent;
     ctx.max_seq = input.max_seq;

@@ -35,6 +35,9 @@ mod fetch;
 pub mod memory;
 #[cfg(test)]
 mod model;
+pub mod search;
+#[cfg(test)]
+mod search_tests;
 mod session;
 #[cfg(test)]
 mod tests;
@@ -45,6 +48,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
+pub use search::{search_by_fetching, SearchQuery};
 use session::flag_fetch as session_flags;
 pub use session::{Session, SessionError, STREAM_APPENDS_OVER};
 
@@ -387,6 +391,28 @@ pub trait Backend: Send + Sync + 'static {
             m.body = Bytes::new();
         }
         Ok(all)
+    }
+    /// SEARCH (RFC 3501 §6.4.4): the UIDs among `query.uids` of the messages that match
+    /// every key of `query.criteria`, ascending (in the session's sequence order). A
+    /// message gone from the store (and not kept for this session, see
+    /// [`Backend::fetch`]) does not match.
+    ///
+    /// The session calls it for the messages of its view, after narrowing them by the
+    /// top-level sequence and UID sets, in steps of at most its step budget; it passes
+    /// their sequence numbers and which of them are `\Recent` for it. The default is
+    /// [`search_by_fetching`]: the session's matcher over [`Backend::fetch_meta`] (or
+    /// [`Backend::fetch`] when a key reads the message). A store with an index overrides
+    /// it to answer criteria that need no message text from the index
+    /// ([`SearchQuery::needs_message`], [`SearchQuery::matches_meta`]), and calls
+    /// [`search_by_fetching`] for the rest.
+    fn search(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        query: &SearchQuery<'_>,
+    ) -> Result<Vec<u32>, StoreError> {
+        search_by_fetching(self, user, name, session, query)
     }
     /// Changes flags of the messages that still exist; expunged ones are left alone.
     fn store(

@@ -8,7 +8,7 @@ use super::work::{ExpungeJob, FetchJob, Job, SearchJob, StoreJob, TransferJob};
 use super::{Backend, Done, Session, SessionError};
 use crate::server::Server;
 use crate::store::fetch;
-use crate::store::Stored;
+use crate::store::{SearchQuery, Stored};
 use crate::types::{
     Code, CommandBody, FetchAttribute, FetchItem, Flag, IString, Mailbox, SearchKey, SeqNumber, Sequence, SequenceSet,
     StoreKind,
@@ -235,10 +235,11 @@ impl<B: Backend> Session<B> {
 
     /// SEARCH and UID SEARCH (RFC 3501 §6.4.4), over the messages in the client's view. A
     /// top-level sequence set or UID set narrows the candidates first, so `SEARCH 1:10`
-    /// reads ten messages, not the mailbox; a message is parsed only for the keys that
-    /// read it.
+    /// asks the store about ten messages, not the mailbox. The store answers
+    /// ([`Backend::search`]): from its index where it can, else by the matcher, which
+    /// parses a message only for the keys that read it.
     fn search(&mut self, charset: Option<&IString>, criteria: Vec<SearchKey>, uid: bool) -> Result<Done, SessionError> {
-        let decoder = fetch::search_decoder(charset)?;
+        let charset = fetch::search_decoder(charset)?;
         let sel = self.selected.as_ref().ok_or(SessionError::NotSelected)?;
         let max_seq = sel.len() as u32;
         let max_uid = sel.messages().last().map_or(0, |(_, u)| u.0);
@@ -259,32 +260,32 @@ impl<B: Backend> Session<B> {
             });
         }
         let candidates = candidates.unwrap_or_else(|| sel.messages().collect());
-        let job = SearchJob { candidates, at: 0, uid, criteria, decoder, max_seq, max_uid, hits: Vec::new() };
+        let job = SearchJob { candidates, at: 0, uid, criteria, charset, max_seq, max_uid, hits: Vec::new() };
         self.new_job = Some(Job::Search(job));
         Ok(Done::Ok)
     }
 
-    /// `n` candidates of a SEARCH from `job.at`, read from the store in one call.
+    /// `n` candidates of a SEARCH from `job.at`, answered by the store in one call
+    /// ([`Backend::search`]).
     pub(super) fn search_chunk(&mut self, user: &B::User, job: &mut SearchJob, n: usize) -> Result<(), SessionError> {
         let sel = self.selected.as_ref().ok_or(SessionError::NotSelected)?;
         let pairs = &job.candidates[job.at..job.at + n];
         let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
-        let data = if job.criteria.iter().any(fetch::needs_message) {
-            self.backend.fetch(user, &sel.name, self.id, &uids)?
-        } else {
-            self.backend.fetch_meta(user, &sel.name, self.id, &uids)?
-        };
-        for ((seq, u), msg) in pairs.iter().zip(data) {
-            let Some(msg) = msg else { continue };
-            let recent = sel.is_recent(*u);
-            let ctx = fetch::SearchInput {
-                seq: seq.0.get(),
-                max_seq: job.max_seq,
-                max_uid: job.max_uid,
-                recent,
-                decoder: &job.decoder,
-            };
-            if fetch::matches(&msg, &job.criteria, &ctx) {
+        let seqs: Vec<u32> = pairs.iter().map(|(s, _)| s.0.get()).collect();
+        let recent: Vec<u32> = pairs.iter().filter(|(_, u)| sel.is_recent(*u)).map(|(_, u)| u.0).collect();
+        let mut query = SearchQuery::new(&uids, &job.criteria);
+        query.seqs = Some(&seqs);
+        query.max_seq = job.max_seq;
+        query.max_uid = job.max_uid;
+        query.recent = &recent;
+        query.charset = job.charset;
+        let mut found = self.backend.search(user, &sel.name, self.id, &query)?;
+        // Ascending as the trait asks; a store's slip must not cost a hit or invent one.
+        found.sort_unstable();
+        let mut found = found.into_iter().peekable();
+        for (seq, u) in pairs {
+            while found.next_if(|f| *f < u.0).is_some() {}
+            if found.next_if_eq(&u.0).is_some() {
                 job.hits.push(if job.uid { u.0 } else { seq.0.get() });
             }
         }

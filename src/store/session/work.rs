@@ -105,7 +105,7 @@ pub(super) struct SearchJob {
     pub(super) at: usize,
     pub(super) uid: bool,
     pub(super) criteria: Vec<SearchKey>,
-    pub(super) decoder: &'static encoding_rs::Encoding,
+    pub(super) charset: &'static encoding_rs::Encoding,
     pub(super) max_seq: u32,
     pub(super) max_uid: u32,
     pub(super) hits: Vec<u32>,

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use imap_machine::store::{
-    AppendSink, Backend, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId,
-    Snapshot, StoreError, StoreOutcome, Stored,
+    search_by_fetching, AppendSink, Backend, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData,
+    Notifier, SearchQuery, SessionId, Snapshot, StoreError, StoreOutcome, Stored,
 };
 use imap_machine::types::{DateTime, Flag, StoreKind};
 
@@ -299,6 +299,22 @@ impl Backend for MaildirBackend {
         uids: &[u32],
     ) -> Result<Vec<Option<MessageData>>, StoreError> {
         self.messages(user, name, session, uids, false)
+    }
+
+    /// Criteria that need no message text from the index (no message file is opened;
+    /// only BEFORE, ON and SINCE `stat` one), the others by the matcher over the
+    /// messages read (see `search.rs`).
+    fn search(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        query: &SearchQuery<'_>,
+    ) -> Result<Vec<u32>, StoreError> {
+        if query.needs_message() {
+            return search_by_fetching(self, user, name, session, query);
+        }
+        self.with(user, name, |m| m.search_index(session, query))
     }
 
     fn store(

@@ -77,6 +77,9 @@
 //! changes rename the file; EXPUNGE unlinks it (and its line leaves `dovecot-uidlist`
 //! at the next rewrite); a session that still sees an expunged message keeps a copy in
 //! memory until it has told its client.
+//!
+//! SEARCH answers from the index what needs no message text (flags, keywords, UID and
+//! sequence sets, sizes; dates from a `stat`), and reads the messages for the rest.
 
 mod append;
 mod backend;
@@ -86,6 +89,7 @@ mod keywords;
 mod lock;
 mod mailbox;
 mod names;
+mod search;
 mod subscriptions;
 mod sync;
 mod uidlist;

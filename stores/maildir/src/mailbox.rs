@@ -246,6 +246,30 @@ impl Message {
         }
     }
 
+    /// Whether it has `flag`, a system flag or a keyword (compared as [`Flag`]'s `==`
+    /// does: keywords case-insensitively), `keywords` being the mailbox's table: what
+    /// `flags(keywords).contains(flag)` says, without building the list.
+    pub(crate) fn has_flag(&self, flag: &Flag, keywords: &[Option<Flag>]) -> bool {
+        if let Some(flags) = self.rare.as_ref().and_then(|r| r.flags.as_ref()) {
+            return flags.contains(flag);
+        }
+        match flag {
+            Flag::Keyword(_) => {
+                let mut kw = (self.bits & KEYWORD_BITS) >> KEYWORD_SHIFT;
+                while kw != 0 {
+                    let k = kw.trailing_zeros() as usize;
+                    kw &= kw - 1;
+                    if keywords.get(k).is_some_and(|f| f.as_ref() == Some(flag)) {
+                        return true;
+                    }
+                }
+                false
+            }
+            Flag::Extension(_) => false,
+            system => self.has(system),
+        }
+    }
+
     pub(crate) fn set_flags(&mut self, flags: Vec<Flag>, keywords: &[Option<Flag>]) {
         let in_new = self.bits & IN_NEW;
         match pack(&flags, keywords) {
@@ -669,6 +693,9 @@ mod tests {
             assert_eq!(shown(&m.flags(&keywords)), shown(&flags));
             for f in [Flag::Seen, Flag::Deleted, Flag::Flagged] {
                 assert_eq!(m.has(&f), flags.contains(&f));
+            }
+            for f in [Flag::Seen, Flag::Draft, kw("work"), kw("WORK"), kw("$label1"), kw("other")] {
+                assert_eq!(m.has_flag(&f, &keywords), flags.contains(&f), "{f} in {}", shown(&flags).join(" "));
             }
         }
         // The usual ones need no box.

@@ -178,6 +178,25 @@ pub(crate) fn next_uid_validity(root: &Path, fsync: bool) -> Result<u32> {
     Ok(next)
 }
 
+/// Whether the name of a message's file says its RFC822.SIZE (`W=`, the size with CRLF
+/// line ends), so that the index has it without reading the file.
+pub(crate) fn has_virtual_size(m: &Message) -> bool {
+    m.base().split(',').any(|f| f.starts_with("W="))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Message files this thread opened or `stat`ed (for tests that show a SEARCH
+    /// answered from the index touches none).
+    pub(crate) static MESSAGE_IO: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts an open or `stat` of a message file (in tests).
+fn message_io() {
+    #[cfg(test)]
+    MESSAGE_IO.with(|n| n.set(n.get() + 1));
+}
+
 fn open_at(path: &Path) -> Result<Option<File>> {
     match File::open(path) {
         Ok(f) => Ok(Some(f)),
@@ -420,6 +439,7 @@ impl Mailbox {
 
     /// Opens the file of a live message, wherever it is now.
     fn open_message(&self, m: &Message) -> Result<Option<File>> {
+        message_io();
         if let Some(f) = open_at(&self.path_of(m))? {
             return Ok(Some(f));
         }
@@ -446,10 +466,17 @@ impl Mailbox {
     /// INTERNALDATE (its mtime). `None` if the file is gone.
     pub(crate) fn read_meta(&self, uid: u32) -> Result<Option<(u32, DateTime)>> {
         let Some(m) = self.messages.get(&uid) else { return Ok(None) };
-        if !m.base().split(',').any(|f| f.starts_with("W=")) {
+        if !has_virtual_size(m) {
             return Ok(self.read_message(uid)?.map(|(body, date)| (body.len() as u32, date)));
         }
-        // One stat, not an open: the file may have moved (another process renamed it).
+        Ok(self.internal_date(uid)?.map(|date| (m.size() as u32, date)))
+    }
+
+    /// INTERNALDATE of a live message (its file's mtime), from one `stat`, not an open:
+    /// the file may have moved (another process renamed it). `None` if the file is gone.
+    pub(crate) fn internal_date(&self, uid: u32) -> Result<Option<DateTime>> {
+        let Some(m) = self.messages.get(&uid) else { return Ok(None) };
+        message_io();
         let meta = match std::fs::metadata(self.path_of(m)) {
             Ok(meta) => meta,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => match self.locate(m.base())? {
@@ -459,7 +486,7 @@ impl Mailbox {
             Err(e) => return Err(MaildirError::io("stat", self.path_of(m))(e)),
         };
         let mtime = meta.modified().map_err(MaildirError::io("stat", self.path_of(m)))?;
-        Ok(Some((m.size() as u32, date_of(mtime))))
+        Ok(Some(date_of(mtime)))
     }
 
     /// Renames a live message's file for new flags (into `cur/`); `false` if the file is
