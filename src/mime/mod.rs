@@ -65,6 +65,12 @@ pub use search::{matches, parse_date, SearchContext};
 
 use crate::types::{BodyStructure, Envelope, FetchAttribute, FetchItem, IString, Partial, Section};
 
+#[cfg(test)]
+thread_local! {
+    /// Messages parsed on this thread (tests count them: a cached parse is not redone).
+    pub(crate) static PARSES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// A parsed message: its bytes (in CRLF form) and its MIME tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
@@ -81,6 +87,8 @@ impl Message {
 
     /// Parses a message with explicit limits.
     pub fn parse_with(raw: Bytes, options: &ParseOptions) -> Message {
+        #[cfg(test)]
+        PARSES.with(|n| n.set(n.get() + 1));
         let raw = to_crlf(raw);
         let root = part::parse_tree(&raw, options);
         Message { raw, root }

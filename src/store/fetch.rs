@@ -16,12 +16,15 @@ pub(crate) fn items(
     let mut parsed: Option<Message> = None;
     let mut out = Vec::with_capacity(atts.len());
     for a in atts {
-        let item = match a {
-            FetchAttribute::Uid => FetchItem::Uid(msg.uid),
-            FetchAttribute::Flags => FetchItem::Flags(super::session_flags(&msg.flags, recent)),
-            FetchAttribute::InternalDate => FetchItem::InternalDate(msg.internal_date),
-            FetchAttribute::Rfc822Size => FetchItem::Rfc822Size(msg.size),
-            other => {
+        let item = match (a, msg.parsed.as_deref()) {
+            (FetchAttribute::Uid, _) => FetchItem::Uid(msg.uid),
+            (FetchAttribute::Flags, _) => FetchItem::Flags(super::session_flags(&msg.flags, recent)),
+            (FetchAttribute::InternalDate, _) => FetchItem::InternalDate(msg.internal_date),
+            (FetchAttribute::Rfc822Size, _) => FetchItem::Rfc822Size(msg.size),
+            (FetchAttribute::Envelope, Some(p)) => FetchItem::Envelope(Box::new(p.envelope.clone())),
+            (FetchAttribute::Body, Some(p)) => FetchItem::Body(Box::new(p.body.clone())),
+            (FetchAttribute::BodyStructure, Some(p)) => FetchItem::BodyStructure(Box::new(p.body_structure.clone())),
+            (other, _) => {
                 let m = parsed.get_or_insert_with(|| Message::parse(msg.body.clone()));
                 match m.fetch(other)? {
                     Some(item) => item,
@@ -32,6 +35,12 @@ pub(crate) fn items(
         out.push(item);
     }
     Ok(out)
+}
+
+/// Whether FETCH `a` is answered from a store's cached parse ([`super::ParsedMessage`]):
+/// ENVELOPE, BODY, BODYSTRUCTURE.
+pub(crate) fn from_parse(a: &FetchAttribute) -> bool {
+    matches!(a, FetchAttribute::Envelope | FetchAttribute::Body | FetchAttribute::BodyStructure)
 }
 
 /// Whether FETCH `a` reads the message itself, not only what the store keeps beside it

@@ -35,6 +35,7 @@ mod fetch;
 pub mod memory;
 #[cfg(test)]
 mod model;
+pub mod parsed;
 pub mod search;
 #[cfg(test)]
 mod search_tests;
@@ -48,6 +49,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
+pub use parsed::ParsedMessage;
 pub use search::{search_by_fetching, SearchQuery};
 use session::flag_fetch as session_flags;
 pub use session::{Session, SessionError, STREAM_APPENDS_OVER};
@@ -188,12 +190,22 @@ pub struct MessageData {
     pub size: u32,
     /// The whole RFC 5322 message (empty from [`Backend::fetch_meta`]).
     pub body: Bytes,
+    /// The parse the store keeps (ENVELOPE, BODY, BODYSTRUCTURE), if it keeps one: the
+    /// session then answers those items from it, from [`Backend::fetch_meta`], without
+    /// the body. `None`: the session parses the body.
+    pub parsed: Option<Arc<ParsedMessage>>,
 }
 
 impl MessageData {
-    /// A message with its body; `size` is the body's length.
+    /// A message with its body; `size` is the body's length; no cached parse.
     pub fn new(uid: u32, flags: Vec<Flag>, internal_date: DateTime, body: Bytes) -> MessageData {
-        MessageData { uid, flags, internal_date, size: body.len() as u32, body }
+        MessageData { uid, flags, internal_date, size: body.len() as u32, body, parsed: None }
+    }
+
+    /// With the store's cached parse.
+    pub fn with_parsed(mut self, parsed: Arc<ParsedMessage>) -> MessageData {
+        self.parsed = Some(parsed);
+        self
     }
 }
 

@@ -620,3 +620,41 @@ fn a_long_append_is_refused_before_it_is_sent() {
     }
     assert_eq!(b.status(&b.login("username", "password").unwrap(), "INBOX").unwrap().messages, 1);
 }
+
+#[test]
+fn envelope_and_bodystructure_come_from_the_parse_made_at_append() {
+    let b = backend();
+    let mut a = Conn::new(&b);
+    let parses = || crate::mime::PARSES.with(|n| n.get());
+    let before = parses();
+    let multipart = "From: a@b\r\nSubject: two parts\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n\
+                     --x\r\nContent-Type: text/plain\r\n\r\none\r\n--x\r\nContent-Type: text/html\r\n\r\n<p>two</p>\r\n--x--\r\n";
+    assert_eq!(append(&mut a, "INBOX", multipart).kind, StatusKind::Ok);
+    assert_eq!(parses() - before, 1, "parsed once, at APPEND");
+    // COPY shares the parse.
+    let (st, _) = a.run(CommandBody::Select { mailbox: Mailbox::Inbox });
+    assert_eq!(st.kind, StatusKind::Ok);
+    let (st, _) = a.run(CommandBody::Copy { set: "2".parse().unwrap(), mailbox: Mailbox::Inbox, uid: false });
+    assert_eq!(st.kind, StatusKind::Ok);
+    let before = parses();
+    let atts = vec![FetchAttribute::Envelope, FetchAttribute::BodyStructure, FetchAttribute::Body];
+    let (st, ev) = a.run(fetch("2:3", atts.clone(), false));
+    assert_eq!(st.kind, StatusKind::Ok);
+    assert_eq!(parses(), before, "FETCH ENVELOPE BODYSTRUCTURE BODY parses nothing");
+    // The same items as a parse of the message gives.
+    let m = crate::mime::Message::parse(Bytes::from_static(multipart.as_bytes()));
+    let want: Vec<FetchItem> = atts.iter().map(|a| m.fetch(a).unwrap().unwrap()).collect();
+    let fetched: Vec<Vec<FetchItem>> = data(&ev)
+        .into_iter()
+        .filter_map(|d| match d {
+            Data::Fetch { items, .. } => Some(items),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fetched, [want.clone(), want]);
+    // An item that needs the text still reads (and parses) the message.
+    let text = FetchAttribute::BodySection { peek: true, section: Section::default(), partial: None };
+    let before = parses();
+    a.run(fetch("2", vec![FetchAttribute::BodyStructure, text], false));
+    assert_eq!(parses(), before + 1);
+}

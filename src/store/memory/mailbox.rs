@@ -9,10 +9,11 @@
 //! total size, so none of them scans the mailbox.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::super::{Change, CopyResult, Notifier, SessionId};
+use super::super::{Change, CopyResult, Notifier, ParsedMessage, SessionId};
 use super::index::{UidMap, UidSet};
 use crate::types::{DateTime, Flag, StoreKind};
 
@@ -21,6 +22,8 @@ pub(super) struct Message {
     pub(super) flags: Vec<Flag>,
     pub(super) internal_date: DateTime,
     pub(super) body: Bytes,
+    /// Its parse, made at APPEND and shared by its copies.
+    pub(super) parsed: Arc<ParsedMessage>,
     /// `Some(None)`: recent, not yet claimed by a session; `Some(Some(s))`: recent to `s`.
     pub(super) recent: Option<Option<SessionId>>,
 }
@@ -259,8 +262,8 @@ pub(super) fn copy_within(inner: &mut Inner, session: SessionId, uids: &[u32]) -
     let mut result = CopyResult { uid_validity: inner.uid_validity, source: Vec::new(), destination: Vec::new() };
     for uid in uids {
         let Some(m) = inner.visible(session, *uid) else { continue };
-        let (flags, date, body) = (m.flags.clone(), m.internal_date, m.body.clone());
-        let new = insert(inner, &flags, date, body);
+        let (flags, date, body, parsed) = (m.flags.clone(), m.internal_date, m.body.clone(), m.parsed.clone());
+        let new = insert(inner, &flags, date, body, Some(parsed));
         result.source.push(*uid);
         result.destination.push(new);
     }
@@ -277,14 +280,22 @@ pub(super) fn new_keywords(inner: &mut Inner, flags: &[Flag]) {
     }
 }
 
-/// Inserts a message into `inner` with the next UID.
-pub(super) fn insert(inner: &mut Inner, flags: &[Flag], internal_date: DateTime, body: Bytes) -> u32 {
+/// Inserts a message into `inner` with the next UID; parses it unless `parsed` is given (a
+/// copy of a stored message).
+pub(super) fn insert(
+    inner: &mut Inner,
+    flags: &[Flag],
+    internal_date: DateTime,
+    body: Bytes,
+    parsed: Option<Arc<ParsedMessage>>,
+) -> u32 {
+    let parsed = parsed.unwrap_or_else(|| Arc::new(ParsedMessage::of(&body)));
     let uid = inner.uid_next;
     inner.uid_next += 1;
     let mut fl = Vec::with_capacity(flags.len());
     apply(&mut fl, StoreKind::Replace, flags);
     new_keywords(inner, &fl);
-    inner.add(uid, Message { flags: fl, internal_date, body, recent: Some(None) });
+    inner.add(uid, Message { flags: fl, internal_date, body, parsed, recent: Some(None) });
     inner.record(Logged::Appended(uid));
     uid
 }

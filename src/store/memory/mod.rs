@@ -22,8 +22,8 @@ mod mailbox;
 use mailbox::{copy_within, insert, new_keywords, Inner, Logged};
 
 use super::{
-    Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId, Snapshot,
-    StoreError, StoreOutcome, Stored,
+    Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, ParsedMessage,
+    SessionId, Snapshot, StoreError, StoreOutcome, Stored,
 };
 use crate::types::{DateTime, Flag, ListAttribute, StoreKind};
 
@@ -333,7 +333,7 @@ impl Backend for MemoryBackend {
                 let uids: Vec<u32> = src.uids.iter().collect();
                 for uid in uids {
                     if let Some(m) = src.messages.get(&uid) {
-                        insert(&mut dst, &m.flags, m.internal_date, m.body.clone());
+                        insert(&mut dst, &m.flags, m.internal_date, m.body.clone(), Some(m.parsed.clone()));
                     }
                     src.expunge_one(uid);
                 }
@@ -400,7 +400,7 @@ impl Backend for MemoryBackend {
         let data = self.selectable(user, name)?;
         let date = date.unwrap_or_else(|| (self.clock)());
         let mut inner = lock(&data.inner);
-        let uid = insert(&mut inner, flags, date, body);
+        let uid = insert(&mut inner, flags, date, body, None);
         inner.wake();
         Ok((inner.uid_validity, uid))
     }
@@ -485,9 +485,10 @@ impl Backend for MemoryBackend {
         Ok(uids
             .iter()
             .map(|uid| {
-                inner
-                    .visible(session, *uid)
-                    .map(|m| MessageData::new(*uid, m.flags.clone(), m.internal_date, m.body.clone()))
+                inner.visible(session, *uid).map(|m| {
+                    MessageData::new(*uid, m.flags.clone(), m.internal_date, m.body.clone())
+                        .with_parsed(m.parsed.clone())
+                })
             })
             .collect())
     }
@@ -540,16 +541,20 @@ impl Backend for MemoryBackend {
             s.wake();
             return Ok(result);
         }
-        let picked: Vec<(u32, Vec<Flag>, DateTime, Bytes)> = {
+        type Picked = (u32, Vec<Flag>, DateTime, Bytes, Arc<ParsedMessage>);
+        let picked: Vec<Picked> = {
             let s = lock(&src.inner);
             uids.iter()
-                .filter_map(|u| s.visible(session, *u).map(|m| (*u, m.flags.clone(), m.internal_date, m.body.clone())))
+                .filter_map(|u| {
+                    s.visible(session, *u)
+                        .map(|m| (*u, m.flags.clone(), m.internal_date, m.body.clone(), m.parsed.clone()))
+                })
                 .collect()
         };
         let mut d = lock(&dst.inner);
         let mut result = CopyResult { uid_validity: d.uid_validity, source: Vec::new(), destination: Vec::new() };
-        for (uid, flags, date, body) in picked {
-            let new = insert(&mut d, &flags, date, body);
+        for (uid, flags, date, body, parsed) in picked {
+            let new = insert(&mut d, &flags, date, body, Some(parsed));
             result.source.push(uid);
             result.destination.push(new);
         }

@@ -83,10 +83,17 @@ impl<B: Backend> Session<B> {
         let atts = &job.atts;
         let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
         let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
-        let mut data = if atts.iter().any(fetch::needs_body) {
-            self.backend.fetch(user, &sel.name, self.id, &uids)?
+        let mut data = if atts.iter().all(|a| !fetch::needs_body(a) || fetch::from_parse(a)) {
+            let meta = self.backend.fetch_meta(user, &sel.name, self.id, &uids)?;
+            // A store without a cached parse: the messages themselves, to parse.
+            let parse = atts.iter().any(fetch::needs_body) && meta.iter().flatten().any(|m| m.parsed.is_none());
+            if parse {
+                self.backend.fetch(user, &sel.name, self.id, &uids)?
+            } else {
+                meta
+            }
         } else {
-            self.backend.fetch_meta(user, &sel.name, self.id, &uids)?
+            self.backend.fetch(user, &sel.name, self.id, &uids)?
         };
         let mut unseen: Vec<usize> = Vec::new();
         if !sel.read_only && atts.iter().any(FetchAttribute::sets_seen) {

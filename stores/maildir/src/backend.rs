@@ -467,6 +467,7 @@ impl MaildirBackend {
                             internal_date,
                             size,
                             body: Bytes::new(),
+                            parsed: None,
                         })
                     }
                 } else {
