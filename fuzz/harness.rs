@@ -398,6 +398,7 @@ pub(crate) fn client_machine(data: &[u8]) {
     });
     // Not ASCII: sent with CHARSET UTF-8; retried without on NO [BADCHARSET].
     let _ = c.send(CommandBody::Search {
+        ret: None,
         charset: None,
         criteria: vec![SearchKey::Subject(AString::try_from("café").expect("valid"))],
         uid: false,

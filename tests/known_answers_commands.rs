@@ -21,8 +21,8 @@ use imap_machine::codec::{
 };
 use imap_machine::types::{
     Atom, AuthMechanism, Capability as Cap, Command, CommandBody, Date, DateTime, FetchAttribute, FetchAttributes,
-    Flag, IString, ListMailbox, Literal, Macro, Mailbox, Partial, SearchKey, Secret, Section, SectionText, SequenceSet,
-    StatusItem, StoreKind, Tag,
+    Flag, IString, ListMailbox, Literal, Macro, Mailbox, Partial, SearchKey, SearchReturn, Secret, Section,
+    SectionText, SequenceSet, StatusItem, StoreKind, Tag,
 };
 
 const S6: &str = include_str!("transcripts/rfc3501-s6-commands.txt");
@@ -134,7 +134,12 @@ fn append(m: &str, fl: &[&str], date: Option<&str>, message: Literal) -> Command
 }
 
 fn search(charset: Option<&str>, criteria: Vec<SearchKey>, uid: bool) -> CommandBody {
-    CommandBody::Search { charset: charset.map(istr), criteria, uid }
+    CommandBody::Search { ret: None, charset: charset.map(istr), criteria, uid }
+}
+
+/// An extended SEARCH (RFC 4731): `RETURN (ret)`.
+fn esearch(ret: &[SearchReturn], criteria: Vec<SearchKey>, uid: bool) -> CommandBody {
+    CommandBody::Search { ret: Some(ret.to_vec()), charset: None, criteria, uid }
 }
 
 fn fetch(set: &str, attributes: Vec<FetchAttribute>, uid: bool) -> CommandBody {
@@ -691,6 +696,42 @@ fn rows_ext() -> Vec<Row> {
             ),
         ),
         enc(b"c29 uid copy 1:5 inbox\r\n", c("c29", copy("1:5", "INBOX", true)), b"c29 UID COPY 1:5 INBOX\r\n"),
+        // ESEARCH (RFC 4731 §3.1 examples); RETURN precedes CHARSET.
+        enc(
+            b"A282 SEARCH RETURN (MIN COUNT) FLAGGED SINCE 1-Feb-1994 NOT FROM \"Smith\"\r\n",
+            c(
+                "A282",
+                esearch(
+                    &[SearchReturn::Min, SearchReturn::Count],
+                    vec![K::Flagged, K::Since(date("1-Feb-1994")), not(K::From(istr("Smith")))],
+                    false,
+                ),
+            ),
+            b"A282 SEARCH RETURN (MIN COUNT) FLAGGED SINCE 1-Feb-1994 NOT FROM Smith\r\n",
+        ),
+        same(b"A283 SEARCH RETURN () FLAGGED\r\n", c("A283", esearch(&[], vec![K::Flagged], false))),
+        same(b"A284 SEARCH RETURN (MIN) UNSEEN\r\n", c("A284", esearch(&[SearchReturn::Min], vec![K::Unseen], false))),
+        same(
+            b"A285 UID SEARCH RETURN (MIN MAX) 1:5000\r\n",
+            c("A285", esearch(&[SearchReturn::Min, SearchReturn::Max], vec![K::SequenceSet(seq("1:5000"))], true)),
+        ),
+        enc(
+            b"A286 search return (count all) deleted\r\n",
+            c("A286", esearch(&[SearchReturn::Count, SearchReturn::All], vec![K::Deleted], false)),
+            b"A286 SEARCH RETURN (COUNT ALL) DELETED\r\n",
+        ),
+        same(
+            b"A287 SEARCH RETURN (ALL) CHARSET UTF-8 SUBJECT x\r\n",
+            c(
+                "A287",
+                CommandBody::Search {
+                    ret: Some(vec![SearchReturn::All]),
+                    charset: Some(istr("UTF-8")),
+                    criteria: vec![K::Subject(istr("x"))],
+                    uid: false,
+                },
+            ),
+        ),
     ]
 }
 

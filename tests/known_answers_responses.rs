@@ -25,8 +25,9 @@ use bytes::{Bytes, BytesMut};
 use imap_machine::codec::{encode_response, parse_response, Framer, FramerEvent, FramerOptions, Role};
 use imap_machine::types::{
     Address, Atom, BodyFields, BodyStructure, Capability, Code, Continue, Data, DateTime, Envelope, ExtensionTail,
-    FetchItem, Flag, FlagFetch, FlagPerm, IString, ListAttribute as LA, ListItem, Mailbox, NString, Response, Section,
-    SectionText, SinglePartExtension, SpecificFields, StatusItem, StatusKind, StatusResponse, Tag, Text,
+    FetchItem, Flag, FlagFetch, FlagPerm, IString, ListAttribute as LA, ListItem, Mailbox, NString, Response,
+    SearchResult, Section, SectionText, SequenceSet, SinglePartExtension, SpecificFields, StatusItem, StatusKind,
+    StatusResponse, Tag, Text,
 };
 
 const S6: &str = include_str!("transcripts/rfc3501-s6-commands.txt");
@@ -1021,4 +1022,43 @@ fn d_dovecot_capture() {
     let at = data.as_ptr() as usize;
     assert!(start <= at && at + data.len() <= end, "BODY[TEXT]<0> data was copied out of the frame");
     assert_eq!(&frame[at - start..at - start + data.len()], body_text);
+}
+
+// ---------------------------------------------------------------------------------------
+// (e) ESEARCH (RFC 4731 §3.1 and the CONDSTORE examples of §3.2)
+// ---------------------------------------------------------------------------------------
+
+fn esearch(tag: &str, uid: bool, results: Vec<SearchResult>) -> Response {
+    data(Data::ESearch { tag: Some(IString::try_from(tag).unwrap()), uid, results })
+}
+
+#[test]
+fn e_rfc4731_esearch() {
+    use SearchResult as R;
+    let set = |s: &str| s.parse::<SequenceSet>().unwrap();
+    let rows = vec![
+        same(l("* ESEARCH (TAG \"A282\") MIN 2 COUNT 3"), esearch("A282", false, vec![R::Min(2), R::Count(3)])),
+        same(l("* ESEARCH (TAG \"A283\") ALL 2,10:11"), esearch("A283", false, vec![R::All(set("2,10:11"))])),
+        same(l("* ESEARCH (TAG \"A284\") MIN 4"), esearch("A284", false, vec![R::Min(4)])),
+        same(l("* ESEARCH (TAG \"A285\") UID MIN 7 MAX 3800"), esearch("A285", true, vec![R::Min(7), R::Max(3800)])),
+        same(l("* ESEARCH (TAG \"A286\") COUNT 15"), esearch("A286", false, vec![R::Count(15)])),
+        same(
+            l("* ESEARCH (TAG \"a4\") MIN 2 COUNT 10 MODSEQ 917162500"),
+            esearch("a4", false, vec![R::Min(2), R::Count(10), R::ModSeq(917162500)]),
+        ),
+        // No match: COUNT alone; no correlator (allowed, RFC 4731 §3.1).
+        same(l("* ESEARCH (TAG \"x\") COUNT 0"), esearch("x", false, vec![R::Count(0)])),
+        same(l("* ESEARCH UID"), data(Data::ESearch { tag: None, uid: true, results: vec![] })),
+        enc(
+            l("* esearch (tag \"A9\") uid all 1:3"),
+            esearch("A9", true, vec![R::All(set("1:3"))]),
+            l("* ESEARCH (TAG \"A9\") UID ALL 1:3"),
+        ),
+    ];
+    let counts = check("(e)", &rows);
+    assert_eq!(counts.same + counts.canonical, rows.len());
+    // Return data this crate does not know keeps the response raw, not an error.
+    let raw = Bytes::from(l("* ESEARCH (TAG \"a\") PARTIAL (1:10 1,3)"));
+    let parsed = imap_machine::codec::parse_response(&raw).unwrap();
+    assert!(matches!(parsed, Response::Data(Data::Other { .. })), "{parsed:?}");
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use imap_machine::store::memory::MemoryBackend;
-use imap_machine::types::{Capability, DateTime, Flag, StatusItem, StoreKind};
+use imap_machine::types::{Capability, DateTime, Flag, SearchReturn, StatusItem, StoreKind};
 
 fn server() -> String {
     let backend = Arc::new(MemoryBackend::with_demo_data());
@@ -49,6 +49,11 @@ macro_rules! scenario {
         out.push(format!("store: {:?}", c.store(2, StoreKind::Add, &[Flag::Flagged]) $(.$aw)? .unwrap()));
         out.push(format!("uid search: {:?}", c.uid_search("FLAGGED") $(.$aw)? .unwrap()));
         out.push(format!("search: {:?}", c.search(vec![imap_machine::types::SearchKey::Seen]) $(.$aw)? .unwrap()));
+        let ret = [SearchReturn::Min, SearchReturn::Max, SearchReturn::Count, SearchReturn::All];
+        let e = c.esearch("ALL", &ret) $(.$aw)? .unwrap();
+        out.push(format!("esearch: {:?} {:?} {:?} {:?}", e.min, e.max, e.count, e.numbers()));
+        let e = c.uid_esearch("UNSEEN", &[SearchReturn::Count]) $(.$aw)? .unwrap();
+        out.push(format!("uid esearch: uid {} count {:?} min {:?}", e.uid, e.count, e.min));
 
         // Another session's change is an update, and the view follows it.
         let mut other = $connect(1) $(.$aw)?;
@@ -135,6 +140,8 @@ fn both_clients_give_the_same_answers() {
         "select: 3 exists",
         "subject Some(\"café\")",
         "uid search: [2]",
+        "esearch: Some(1) Some(3) Some(3) [1, 2, 3]",
+        "uid esearch: uid true count Some(2) min None",
         "idle, own append before: None",
         "idle, other's append: Some(Exists(5))",
         "bad set: invalid argument: sequence set",

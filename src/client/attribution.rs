@@ -133,7 +133,7 @@ impl Collects {
                 let substantive = items.iter().any(|i| !matches!(i, FetchItem::Flags(_) | FetchItem::Uid(_)));
                 c.takes_fetch(seq.get(), uid, substantive, exists).is_some()
             }
-            (Collects::Search, Data::Search { .. })
+            (Collects::Search, Data::Search { .. } | Data::ESearch { tag: None, .. })
             | (Collects::List, Data::List(_))
             | (Collects::Lsub, Data::Lsub(_))
             | (Collects::Capability, Data::Capability(_))

@@ -40,7 +40,7 @@ use bytes::{Bytes, BytesMut};
 
 pub use args::{ArgError, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet};
 pub use event::{ConnectionError, Error, Event};
-pub use results::{AppendUid, CommandResponse, CopyUid, Update};
+pub use results::{AppendUid, CommandResponse, CopyUid, ESearch, Update};
 pub use sasl::Authenticator;
 pub use state::{SelectedMailbox, State};
 pub use view::{MailboxView, MessageView, ViewError};
@@ -714,7 +714,13 @@ impl Client {
             _ => {}
         }
         let exists = self.selected.as_ref().map_or(0, |s| s.exists);
-        let command = self.inflight.iter_mut().find_map(|p| p.collects.takes(&d, exists).then_some(p.id));
+        let command = match &d {
+            // ESEARCH names its command (RFC 4731 §3.1, `search-correlator`).
+            Data::ESearch { tag: Some(t), .. } => {
+                self.inflight.iter().find(|p| p.tag.as_bytes() == t.as_bytes()).map(|p| p.id)
+            }
+            _ => self.inflight.iter_mut().find_map(|p| p.collects.takes(&d, exists).then_some(p.id)),
+        };
         self.emit_data(d, command);
     }
 

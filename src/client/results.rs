@@ -3,10 +3,38 @@
 //! [`AppendUid`] (RFC 4315 §3). The functions here turn what the machine attributed to a
 //! command into those results, so the blocking and the tokio client answer alike.
 
-use crate::types::{Code, Data, FetchItem, FetchItems, Flag, FlagFetch, SeqNumber, Sequence, SequenceSet};
+use crate::types::{
+    Code, Data, FetchItem, FetchItems, Flag, FlagFetch, SearchResult, SeqNumber, Sequence, SequenceSet,
+};
 use crate::types::{StatusKind, StatusResponse};
 
 use super::view::ViewError;
+
+/// The answer of an extended SEARCH (RFC 4731 §3.1): what was asked of MIN, MAX, COUNT
+/// and ALL. MIN, MAX and ALL are `None` when nothing matched.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ESearch {
+    /// The numbers are UIDs (`UID SEARCH`).
+    pub uid: bool,
+    /// The lowest match.
+    pub min: Option<u32>,
+    /// The highest match.
+    pub max: Option<u32>,
+    /// How many match.
+    pub count: Option<u32>,
+    /// Every match.
+    pub all: Option<SequenceSet>,
+    /// The highest mod-sequence of the matches (RFC 7162).
+    pub modseq: Option<u64>,
+}
+
+impl ESearch {
+    /// Every match of `ALL`, ascending (empty if ALL was not asked or nothing matched).
+    pub fn numbers(&self) -> Vec<u32> {
+        self.all.as_ref().map_or_else(Vec::new, |s| s.resolve(u32::MAX).into_iter().flatten().collect())
+    }
+}
 
 /// Something the server told without being asked: another session's change to the
 /// selected mailbox, an alert, a BYE.
@@ -140,6 +168,27 @@ impl CommandResponse {
         ids.sort_unstable();
         ids.dedup();
         ids
+    }
+
+    /// The answer of an extended SEARCH (`RETURN (...)`, RFC 4731): its ESEARCH results
+    /// merged; `None` if the server sent no ESEARCH (it answered a plain SEARCH).
+    pub fn esearch(&self) -> Option<ESearch> {
+        let mut out: Option<ESearch> = None;
+        for d in &self.data {
+            let Data::ESearch { uid, results, .. } = d else { continue };
+            let e = out.get_or_insert_with(ESearch::default);
+            e.uid |= *uid;
+            for r in results {
+                match r {
+                    SearchResult::Min(n) => e.min = Some(*n),
+                    SearchResult::Max(n) => e.max = Some(*n),
+                    SearchResult::Count(n) => e.count = Some(*n),
+                    SearchResult::All(s) => e.all = Some(s.clone()),
+                    SearchResult::ModSeq(n) => e.modseq = Some(*n),
+                }
+            }
+        }
+        out
     }
 
     /// Each FETCH's flags (sequence number, flags), as a STORE answers.

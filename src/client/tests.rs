@@ -357,6 +357,7 @@ fn search_charset_utf8_and_badcharset_retry() {
     out(&mut c);
     events(&mut c);
     let search = |s: &'static str| CommandBody::Search {
+        ret: None,
         charset: None,
         criteria: vec![SearchKey::Subject(IString::from_static(s))],
         uid: false,

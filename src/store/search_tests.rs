@@ -69,7 +69,7 @@ impl<B: Backend> Conn<B> {
 
     /// The ids of SEARCH (or UID SEARCH) `criteria`.
     fn search(&mut self, criteria: Vec<SearchKey>, uid: bool) -> Vec<u32> {
-        let (st, data) = self.run(CommandBody::Search { charset: None, criteria, uid });
+        let (st, data) = self.run(CommandBody::Search { ret: None, charset: None, criteria, uid });
         assert_eq!(st, StatusKind::Ok);
         let found: Vec<Vec<u32>> = data
             .into_iter()

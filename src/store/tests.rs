@@ -349,6 +349,7 @@ fn list_lsub_search_and_errors() {
     assert!(matches!(&data(&ev)[0], Data::List(i) if i.delimiter == Some('/')));
     select(&mut a, "INBOX");
     let (_, ev) = a.run(CommandBody::Search {
+        ret: None,
         charset: None,
         criteria: vec![SearchKey::Subject(IString::from_static("welcome"))],
         uid: true,
@@ -356,7 +357,8 @@ fn list_lsub_search_and_errors() {
     assert!(data(&ev).contains(&Data::Search { ids: vec![1], modseq: None }));
     // Non-ASCII text, so the client can't fall back to a search without CHARSET.
     let criteria = vec![SearchKey::Subject(IString::from_static("caf\u{e9}"))];
-    let (st, _) = a.run(CommandBody::Search { charset: Some(IString::from_static("X-NOPE")), criteria, uid: false });
+    let (st, _) =
+        a.run(CommandBody::Search { ret: None, charset: Some(IString::from_static("X-NOPE")), criteria, uid: false });
     assert!(matches!(st.code, Some(Code::BadCharset(_))), "{st:?}");
     let (st, _) = a.run(CommandBody::Select { mailbox: Mailbox::from_utf8("Nope").unwrap() });
     assert_eq!(st.code, Some(Code::Rfc5530(Rfc5530Code::NonExistent)));
@@ -419,6 +421,7 @@ fn search_from_comment_form() {
     select(&mut a, "INBOX");
     for needle in ["user@domain.org", "Real Name", "domain"] {
         let (_, ev) = a.run(CommandBody::Search {
+            ret: None,
             charset: None,
             criteria: vec![SearchKey::From(IString::try_from(needle.to_string()).unwrap())],
             uid: true,
@@ -523,7 +526,10 @@ fn timings_by_size() {
         let catch_up = time(&mut other, CommandBody::Noop);
         let half = format!("1:{}", n / 2);
         let fetch_flags = time(&mut a, fetch("1:*", vec![FetchAttribute::Flags], false));
-        let search = time(&mut a, CommandBody::Search { charset: None, criteria: vec![SearchKey::Flagged], uid: true });
+        let search = time(
+            &mut a,
+            CommandBody::Search { ret: None, charset: None, criteria: vec![SearchKey::Flagged], uid: true },
+        );
         let copy = time(
             &mut a,
             CommandBody::Copy { set: half.parse().unwrap(), mailbox: Mailbox::from_utf8("Trash").unwrap(), uid: false },

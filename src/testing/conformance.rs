@@ -419,6 +419,7 @@ pub fn run<B: Backend>(
                 CommandBody::Fetch { set, attributes: FetchAttributes::List(atts), uid: *uid }
             }
             Op::Search { uid } => CommandBody::Search {
+                ret: None,
                 charset: None,
                 criteria: vec![SearchKey::Keyword(Atom::from_static("work"))],
                 uid: *uid,

@@ -180,6 +180,23 @@ pub fn fetch_attributes() -> impl Strategy<Value = FetchAttributes> {
     ]
 }
 
+/// `RETURN (...)` options of an extended SEARCH (RFC 4731), or none; each at most once.
+pub fn search_return() -> impl Strategy<Value = Option<Vec<SearchReturn>>> {
+    let all = [SearchReturn::Min, SearchReturn::Max, SearchReturn::All, SearchReturn::Count];
+    proptest::option::of(proptest::sample::subsequence(all.to_vec(), 0..=4).prop_shuffle())
+}
+
+/// One `search-return-data` of an ESEARCH response (RFC 4731).
+pub fn search_result() -> impl Strategy<Value = SearchResult> {
+    prop_oneof![
+        nz().prop_map(|n| SearchResult::Min(n.get())),
+        nz().prop_map(|n| SearchResult::Max(n.get())),
+        sequence_set().prop_map(SearchResult::All),
+        any::<u32>().prop_map(SearchResult::Count),
+        u63().prop_map(SearchResult::ModSeq),
+    ]
+}
+
 /// SEARCH keys, nested.
 pub fn search_key() -> impl Strategy<Value = SearchKey> {
     use SearchKey::*;
@@ -293,8 +310,8 @@ pub fn command_body() -> impl Strategy<Value = CommandBody> {
         (mailbox(), vec(flag(), 0..4), proptest::option::of(date_time()), literal())
             .prop_map(|(mailbox, flags, date, message)| Append { mailbox, flags, date, message }),
         sequence_set().prop_map(|set| UidExpunge { set }),
-        (proptest::option::of(istring()), vec(search_key(), 1..4), any::<bool>())
-            .prop_map(|(charset, criteria, uid)| Search { charset, criteria, uid }),
+        (search_return(), proptest::option::of(istring()), vec(search_key(), 1..4), any::<bool>())
+            .prop_map(|(ret, charset, criteria, uid)| Search { ret, charset, criteria, uid }),
         (sequence_set(), fetch_attributes(), any::<bool>()).prop_map(|(set, attributes, uid)| Fetch {
             set,
             attributes,
@@ -609,6 +626,8 @@ pub fn data() -> impl Strategy<Value = Data> {
         list_item().prop_map(Data::Lsub),
         (mailbox(), status_items).prop_map(|(mailbox, items)| Data::Status { mailbox, items }),
         (vec(any::<u32>(), 0..5), proptest::option::of(u63())).prop_map(|(ids, modseq)| Data::Search { ids, modseq }),
+        (proptest::option::of(istring()), any::<bool>(), vec(search_result(), 0..5))
+            .prop_map(|(tag, uid, results)| Data::ESearch { tag, uid, results }),
         vec(flag(), 0..4).prop_map(Data::Flags),
         any::<u32>().prop_map(Data::Exists),
         any::<u32>().prop_map(Data::Recent),

@@ -14,7 +14,7 @@ use bytes::Bytes;
 
 use super::{
     AString, AuthMechanism, Capability, DateTime, FetchAttributes, Flag, IString, ListMailbox, Literal, Mailbox,
-    NString, SearchKey, SequenceSet, Tag,
+    NString, SearchKey, SearchReturn, SequenceSet, Tag,
 };
 
 /// A tagged command: `command = tag SP (command-any / command-auth / command-nonauth /
@@ -223,8 +223,12 @@ pub enum CommandBody {
     },
     /// `UNSELECT` (RFC 3691)
     Unselect,
-    /// `[UID] SEARCH [CHARSET astring] search-key *(SP search-key)` (§6.4.4)
+    /// `[UID] SEARCH [RETURN (...)] [CHARSET astring] search-key *(SP search-key)`
+    /// (§6.4.4; RETURN from RFC 4731)
     Search {
+        /// `RETURN (...)` (RFC 4731 §3.1): answer with `ESEARCH`. `Some(vec![])` is
+        /// `RETURN ()`, which means `ALL`.
+        ret: Option<Vec<SearchReturn>>,
         /// `CHARSET` argument.
         charset: Option<AString>,
         /// Keys that must all match; never empty.

@@ -15,8 +15,8 @@ use std::num::NonZeroU32;
 use bytes::Bytes;
 
 use super::{
-    AString, Atom, BodyStructure, Capability, DateTime, Envelope, Flag, IString, Mailbox, NString, Section,
-    SequenceSet, StatusItem, Tag, ValidationError,
+    AString, Atom, BodyStructure, Capability, DateTime, Envelope, Flag, IString, Mailbox, NString, SearchResult,
+    Section, SequenceSet, StatusItem, Tag, ValidationError,
 };
 
 /// A response line (with its literals): `response-data`, `response-tagged`,
@@ -398,6 +398,17 @@ pub enum Data {
         ids: Vec<u32>,
         /// Highest mod-sequence of the matches (CONDSTORE).
         modseq: Option<u64>,
+    },
+    /// `esearch-response = "ESEARCH" [search-correlator] [SP "UID"] *(SP
+    /// search-return-data)` (RFC 4731 §3.1), with `search-correlator = SP "(" "TAG" SP
+    /// tag-string ")"`.
+    ESearch {
+        /// The tag of the command it answers.
+        tag: Option<IString>,
+        /// The numbers are UIDs.
+        uid: bool,
+        /// The results, in the order sent.
+        results: Vec<SearchResult>,
     },
     /// `"FLAGS" SP flag-list`
     Flags(Vec<Flag>),

@@ -92,3 +92,44 @@ pub enum SearchKey {
     /// `"(" search-key *(SP search-key) ")"`: all must match; never empty.
     And(Vec<SearchKey>),
 }
+
+/// `search-return-opt` (RFC 4731 §3.1): what an extended SEARCH (`SEARCH RETURN (...)`)
+/// returns in its `ESEARCH` response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SearchReturn {
+    /// `MIN`: the lowest matching number.
+    Min,
+    /// `MAX`: the highest matching number.
+    Max,
+    /// `ALL`: every match, as a sequence set.
+    All,
+    /// `COUNT`: how many match.
+    Count,
+}
+
+impl SearchReturn {
+    /// The option's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchReturn::Min => "MIN",
+            SearchReturn::Max => "MAX",
+            SearchReturn::All => "ALL",
+            SearchReturn::Count => "COUNT",
+        }
+    }
+}
+
+/// `search-return-data` (RFC 4731 §3.1): one result of an `ESEARCH` response.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SearchResult {
+    /// `MIN nz-number`
+    Min(u32),
+    /// `MAX nz-number`
+    Max(u32),
+    /// `ALL sequence-set`
+    All(SequenceSet),
+    /// `COUNT number`
+    Count(u32),
+    /// `MODSEQ mod-sequence-value` (RFC 7162 §3.1.5)
+    ModSeq(u64),
+}

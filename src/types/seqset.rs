@@ -82,6 +82,27 @@ impl SequenceSet {
         SequenceSet(vec![Sequence::Single(SeqNumber::Value(n))])
     }
 
+    /// The set of `numbers`, in their order, runs of consecutive ones written as ranges
+    /// (`1,2,3,7` is `1:3,7`); `None` if there are none, or a 0 among them.
+    pub fn from_numbers(numbers: &[u32]) -> Option<Self> {
+        let mut out = Vec::new();
+        let mut k = 0;
+        while k < numbers.len() {
+            let mut j = k;
+            while j + 1 < numbers.len() && numbers[j + 1] == numbers[j].wrapping_add(1) {
+                j += 1;
+            }
+            let (lo, hi) = (NonZeroU32::new(numbers[k])?, NonZeroU32::new(numbers[j])?);
+            out.push(if k == j {
+                Sequence::Single(SeqNumber::Value(lo))
+            } else {
+                Sequence::Range(SeqNumber::Value(lo), SeqNumber::Value(hi))
+            });
+            k = j + 1;
+        }
+        SequenceSet::new(out).ok()
+    }
+
     /// `1:*`, every message.
     pub fn all() -> Self {
         SequenceSet(vec![Sequence::Range(SeqNumber::Value(NonZeroU32::MIN), SeqNumber::Asterisk)])

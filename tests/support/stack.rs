@@ -160,7 +160,7 @@ pub fn move_(s: &str, to: &str) -> CommandBody {
 
 /// `[UID] SEARCH <key>`.
 pub fn search(key: SearchKey, uid: bool) -> CommandBody {
-    CommandBody::Search { charset: None, criteria: vec![key], uid }
+    CommandBody::Search { ret: None, charset: None, criteria: vec![key], uid }
 }
 
 fn mailbox(name: &str) -> Mailbox {

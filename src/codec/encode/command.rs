@@ -124,8 +124,18 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
             w.raw(b"UID EXPUNGE ");
             w.display(set);
         }
-        Search { charset, criteria, .. } => {
+        Search { ret, charset, criteria, .. } => {
             w.raw(b.name().as_bytes());
+            if let Some(ret) = ret {
+                w.raw(b" RETURN (");
+                for (k, r) in ret.iter().enumerate() {
+                    if k > 0 {
+                        w.sp();
+                    }
+                    w.raw(r.as_str().as_bytes());
+                }
+                w.byte(b')');
+            }
             if let Some(cs) = charset {
                 w.raw(b" CHARSET ");
                 w.astring(cs);

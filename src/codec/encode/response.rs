@@ -249,6 +249,41 @@ fn data(w: &mut Writer<'_>, d: &Data) {
             }
             w.byte(b')');
         }
+        Data::ESearch { tag, uid, results } => {
+            w.raw(b"ESEARCH");
+            if let Some(t) = tag {
+                w.raw(b" (TAG ");
+                w.string(t);
+                w.byte(b')');
+            }
+            if *uid {
+                w.raw(b" UID");
+            }
+            for r in results {
+                match r {
+                    crate::types::SearchResult::Min(n) => {
+                        w.raw(b" MIN ");
+                        w.number(*n);
+                    }
+                    crate::types::SearchResult::Max(n) => {
+                        w.raw(b" MAX ");
+                        w.number(*n);
+                    }
+                    crate::types::SearchResult::Count(n) => {
+                        w.raw(b" COUNT ");
+                        w.number(*n);
+                    }
+                    crate::types::SearchResult::ModSeq(n) => {
+                        w.raw(b" MODSEQ ");
+                        w.number(*n);
+                    }
+                    crate::types::SearchResult::All(set) => {
+                        w.raw(b" ALL ");
+                        w.display(set);
+                    }
+                }
+            }
+        }
         Data::Search { ids, modseq } => {
             w.raw(b"SEARCH");
             for id in ids {

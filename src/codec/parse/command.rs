@@ -186,8 +186,10 @@ fn append(i: In<'_>) -> PResult<'_, CommandBody> {
     Ok((i, CommandBody::Append { mailbox, flags, date, message }))
 }
 
-/// `search = "SEARCH" [SP "CHARSET" SP astring] 1*(SP search-key)`
+/// `search = "SEARCH" [search-return-opts] [SP "CHARSET" SP astring] 1*(SP search-key)`
+/// (RFC 3501, RFC 4731 §3.1)
 fn search(i: In<'_>, uid: bool) -> PResult<'_, CommandBody> {
+    let (i, ret) = super::search::search_return_opts(i)?;
     let (mut i, ()) = sp(i)?;
     let mut charset = None;
     if let Ok((j, ())) = keyword(i, "CHARSET ") {
@@ -202,7 +204,7 @@ fn search(i: In<'_>, uid: bool) -> PResult<'_, CommandBody> {
         if j.first() == Some(b' ') {
             i = j.advance(1);
         } else {
-            return Ok((j, CommandBody::Search { charset, criteria, uid }));
+            return Ok((j, CommandBody::Search { ret, charset, criteria, uid }));
         }
     }
 }

@@ -427,6 +427,11 @@ fn untagged(i: In<'_>) -> PResult<'_, Response> {
         (j, Data::Flags(flags))
     } else if eq("SEARCH") {
         search(rest)?
+    } else if eq("ESEARCH") {
+        match super::search::esearch(rest) {
+            Ok(found) => found,
+            Err(_) => return other(None, Atom::unvalidated(name.to_bytes()), rest),
+        }
     } else if eq("STATUS") {
         status(rest)?
     } else if eq("NAMESPACE") {

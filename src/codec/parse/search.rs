@@ -2,8 +2,9 @@
 
 use super::core::{astring, atom, date, number, sequence_set, sp, take_class, unexpected};
 use super::input::{fail, In, PResult, ParseErrorKind};
-use crate::types::chars::ATOM;
-use crate::types::SearchKey;
+use super::lenient::{number64_l, number_l, string_l};
+use crate::types::chars::{self, ATOM};
+use crate::types::{Data, SearchKey, SearchResult, SearchReturn};
 
 /// How deep `NOT`, `OR` and parentheses may nest before the parser refuses: bounds the
 /// stack a hostile command can make the parser use.
@@ -115,4 +116,73 @@ fn search_key_depth(i: In<'_>, depth: usize) -> PResult<'_, SearchKey> {
         _ => return fail(i, ParseErrorKind::Expected("search-key")),
     };
     Ok((rest, key))
+}
+
+/// `search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)]
+/// ")"` (RFC 4731 §3.1), after `SEARCH`; `search-return-opt = "MIN" / "MAX" / "ALL" /
+/// "COUNT"`. The input starts at the SP; returns `None` if there is no RETURN.
+pub(crate) fn search_return_opts(i: In<'_>) -> PResult<'_, Option<Vec<SearchReturn>>> {
+    let Ok((mut i, ())) = super::core::keyword(i, " RETURN (") else { return Ok((i, None)) };
+    let mut out = Vec::new();
+    loop {
+        if i.first() == Some(b')') {
+            return Ok((i.advance(1), Some(out)));
+        }
+        if !out.is_empty() {
+            i = sp(i)?.0;
+        }
+        let (j, name) = take_class(i, ATOM, "search-return-opt")?;
+        let opt = match name.as_slice().to_ascii_uppercase().as_slice() {
+            b"MIN" => SearchReturn::Min,
+            b"MAX" => SearchReturn::Max,
+            b"ALL" => SearchReturn::All,
+            b"COUNT" => SearchReturn::Count,
+            _ => return unexpected(i, "MIN, MAX, ALL or COUNT"),
+        };
+        if !out.contains(&opt) {
+            out.push(opt);
+        }
+        i = j;
+    }
+}
+
+/// `esearch-response = "ESEARCH" [search-correlator] [SP "UID"] *(SP
+/// search-return-data)`, `search-correlator = SP "(" "TAG" SP tag-string ")"`,
+/// `search-return-data = "MIN" SP nz-number / "MAX" SP nz-number / "ALL" SP
+/// sequence-set / "COUNT" SP number / "MODSEQ" SP mod-sequence-value` (RFC 4731 §3.1,
+/// RFC 7162 §3.1.5). The input follows `ESEARCH`. Unknown return data fails (the caller
+/// keeps the response raw).
+pub(crate) fn esearch(i: In<'_>) -> PResult<'_, Data> {
+    let mut tag = None;
+    let mut uid = false;
+    let mut results = Vec::new();
+    let mut i = i;
+    if let Ok((j, ())) = super::core::keyword(i, " (TAG ") {
+        let (j, t) = string_l(j)?;
+        let (j, _) = super::core::byte(b')', ")")(j)?;
+        tag = Some(t);
+        i = j;
+    }
+    if let Ok((j, ())) = super::core::keyword(i, " UID") {
+        if !matches!(j.first(), Some(c) if chars::is(c, ATOM)) {
+            uid = true;
+            i = j;
+        }
+    }
+    while i.first() == Some(b' ') {
+        let (j, name) = take_class(i.advance(1), ATOM, "search-return-data")?;
+        let (j, ()) = sp(j)?;
+        let name = name.as_slice().to_ascii_uppercase();
+        let (j, r) = match name.as_slice() {
+            b"MIN" => number_l(j).map(|(j, n)| (j, SearchResult::Min(n)))?,
+            b"MAX" => number_l(j).map(|(j, n)| (j, SearchResult::Max(n)))?,
+            b"COUNT" => number_l(j).map(|(j, n)| (j, SearchResult::Count(n)))?,
+            b"MODSEQ" => number64_l(j).map(|(j, n)| (j, SearchResult::ModSeq(n)))?,
+            b"ALL" => sequence_set(j).map(|(j, s)| (j, SearchResult::All(s)))?,
+            _ => return unexpected(i, "search-return-data"),
+        };
+        results.push(r);
+        i = j;
+    }
+    Ok((i, Data::ESearch { tag, uid, results }))
 }

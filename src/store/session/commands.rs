@@ -1,8 +1,6 @@
 //! The commands on the selected mailbox: FETCH, STORE, COPY, MOVE, EXPUNGE, UID EXPUNGE
 //! and SEARCH, each with the sync RFC 3501 §7.4.1 allows around it.
 
-use std::num::NonZeroU32;
-
 use super::selected::{untagged_ok, Seq, Uid};
 use super::work::{ExpungeJob, FetchJob, Job, SearchJob, StoreJob, TransferJob};
 use super::{Backend, Done, Session, SessionError};
@@ -10,7 +8,7 @@ use crate::server::Server;
 use crate::store::fetch;
 use crate::store::{SearchQuery, Stored};
 use crate::types::{
-    Code, CommandBody, FetchAttribute, FetchItem, Flag, IString, Mailbox, SearchKey, SeqNumber, Sequence, SequenceSet,
+    Code, CommandBody, FetchAttribute, FetchItem, Flag, IString, Mailbox, SearchKey, SearchReturn, SequenceSet,
     StoreKind,
 };
 
@@ -39,7 +37,7 @@ impl<B: Backend> Session<B> {
             CommandBody::Store { set, kind, silent, flags, uid } => self.store(&set, uid, kind, silent, flags),
             CommandBody::Copy { set, mailbox, uid } => self.transfer(&set, uid, &mailbox, Transfer::Copy),
             CommandBody::Move { set, mailbox, uid } => self.transfer(&set, uid, &mailbox, Transfer::Move),
-            CommandBody::Search { charset, criteria, uid } => self.search(charset.as_ref(), criteria, uid),
+            CommandBody::Search { ret, charset, criteria, uid } => self.search(charset.as_ref(), criteria, uid, ret),
             other => Err(SessionError::Unsupported(other.name())),
         }
     }
@@ -245,7 +243,13 @@ impl<B: Backend> Session<B> {
     /// asks the store about ten messages, not the mailbox. The store answers
     /// ([`Backend::search`]): from its index where it can, else by the matcher, which
     /// parses a message only for the keys that read it.
-    fn search(&mut self, charset: Option<&IString>, criteria: Vec<SearchKey>, uid: bool) -> Result<Done, SessionError> {
+    fn search(
+        &mut self,
+        charset: Option<&IString>,
+        criteria: Vec<SearchKey>,
+        uid: bool,
+        ret: Option<Vec<SearchReturn>>,
+    ) -> Result<Done, SessionError> {
         let charset = fetch::search_decoder(charset)?;
         let sel = self.selected.as_ref().ok_or(SessionError::NotSelected)?;
         let max_seq = sel.len() as u32;
@@ -267,7 +271,7 @@ impl<B: Backend> Session<B> {
             });
         }
         let candidates = candidates.unwrap_or_else(|| sel.messages().collect());
-        let job = SearchJob { candidates, at: 0, uid, criteria, charset, max_seq, max_uid, hits: Vec::new() };
+        let job = SearchJob { candidates, at: 0, uid, criteria, charset, max_seq, max_uid, hits: Vec::new(), ret };
         self.new_job = Some(Job::Search(job));
         Ok(Done::Ok)
     }
@@ -303,23 +307,6 @@ impl<B: Backend> Session<B> {
 /// The COPYUID code of a COPY or MOVE (RFC 4315 §3); none when nothing was copied. Runs
 /// of consecutive UIDs are written as ranges, on both sides alike.
 fn copyuid(c: &crate::store::CopyResult) -> Option<Code> {
-    fn set(v: &[u32]) -> Option<SequenceSet> {
-        let mut seqs = Vec::new();
-        let mut k = 0;
-        while k < v.len() {
-            let mut j = k;
-            while j + 1 < v.len() && v[j + 1] == v[j].wrapping_add(1) {
-                j += 1;
-            }
-            let (lo, hi) = (NonZeroU32::new(v[k])?, NonZeroU32::new(v[j])?);
-            seqs.push(if k == j {
-                Sequence::Single(SeqNumber::Value(lo))
-            } else {
-                Sequence::Range(SeqNumber::Value(lo), SeqNumber::Value(hi))
-            });
-            k = j + 1;
-        }
-        SequenceSet::new(seqs).ok()
-    }
+    let set = SequenceSet::from_numbers;
     Some(Code::CopyUid { uid_validity: c.uid_validity, source: set(&c.source)?, destination: set(&c.destination)? })
 }

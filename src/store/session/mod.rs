@@ -115,6 +115,7 @@ impl<B: Backend> Session<B> {
             Capability::Children,
             Capability::SpecialUse,
             Capability::Binary,
+            Capability::ESearch,
         ];
         let defaults = ServerOptions::default();
         // Messages are streamed to the store, never held whole: the limit is the store's

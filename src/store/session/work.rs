@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use super::selected::{Seq, Sync, Uid, STEP_CAP};
 use super::{Backend, Done, Session, SessionError};
 use crate::server::{Event, Server};
-use crate::types::{FetchAttribute, Flag, SearchKey, StoreKind, Tag};
+use crate::types::{FetchAttribute, Flag, SearchKey, SearchResult, SearchReturn, SequenceSet, StoreKind, Tag};
 
 /// A command between its start and its tagged answer.
 #[derive(Debug)]
@@ -109,6 +109,8 @@ pub(super) struct SearchJob {
     pub(super) max_seq: u32,
     pub(super) max_uid: u32,
     pub(super) hits: Vec<u32>,
+    /// `RETURN (...)`: answer with ESEARCH (RFC 4731).
+    pub(super) ret: Option<Vec<SearchReturn>>,
 }
 
 /// Events that arrived while a command was pending, and whether IDLE updates are due.
@@ -173,7 +175,7 @@ impl<B: Backend> Session<B> {
     fn step_pending(&mut self, server: &mut Server, mut p: Pending, budget: usize) -> usize {
         match p.stage {
             Stage::Job(mut job) => {
-                let (used, done) = match self.job_step(server, &mut job, budget) {
+                let (used, done) = match self.job_step(server, &p.tag, &mut job, budget) {
                     Ok(r) => r,
                     Err(e) => {
                         p.stage = Stage::Finish { sync: Some(job.sync()), result: Err(e) };
@@ -214,6 +216,7 @@ impl<B: Backend> Session<B> {
     fn job_step(
         &mut self,
         server: &mut Server,
+        tag: &Tag,
         job: &mut Job,
         budget: usize,
     ) -> Result<(usize, Option<(Sync, Result<Done, SessionError>)>), SessionError> {
@@ -275,9 +278,35 @@ impl<B: Backend> Session<B> {
                 if j.at < j.candidates.len() {
                     return Ok((n, None));
                 }
-                server.send_data(crate::types::Data::Search { ids: std::mem::take(&mut j.hits), modseq: None })?;
+                let hits = std::mem::take(&mut j.hits);
+                server.send_data(match &j.ret {
+                    None => crate::types::Data::Search { ids: hits, modseq: None },
+                    Some(ret) => esearch(tag, j.uid, ret, &hits),
+                })?;
                 Ok((n, Some((Sync::after(j.uid, false), Ok(Done::Ok)))))
             }
         }
     }
+}
+
+/// The ESEARCH answer (RFC 4731 §3.1) to `SEARCH RETURN (ret)` with these hits (ascending):
+/// MIN, MAX and ALL only when something matched, COUNT always; `RETURN ()` is `ALL`;
+/// in the order Dovecot sends them (MIN, MAX, ALL, COUNT).
+fn esearch(tag: &Tag, uid: bool, ret: &[SearchReturn], hits: &[u32]) -> crate::types::Data {
+    let ret = if ret.is_empty() { &[SearchReturn::All][..] } else { ret };
+    let mut results = Vec::with_capacity(ret.len());
+    // In Dovecot's order.
+    for r in [SearchReturn::Min, SearchReturn::Max, SearchReturn::All, SearchReturn::Count] {
+        if !ret.contains(&r) {
+            continue;
+        }
+        results.extend(match r {
+            SearchReturn::Min => hits.first().map(|n| SearchResult::Min(*n)),
+            SearchReturn::Max => hits.last().map(|n| SearchResult::Max(*n)),
+            SearchReturn::Count => Some(SearchResult::Count(hits.len() as u32)),
+            SearchReturn::All => SequenceSet::from_numbers(hits).map(SearchResult::All),
+        });
+    }
+    let tag = crate::types::IString::unvalidated(bytes::Bytes::copy_from_slice(tag.as_bytes()));
+    crate::types::Data::ESearch { tag: Some(tag), uid, results }
 }

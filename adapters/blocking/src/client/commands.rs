@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use imap_machine::client::{Authenticator, SelectedMailbox};
+use imap_machine::client::{Authenticator, ESearch, SelectedMailbox};
 use imap_machine::types::{
     Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, Flag, FlagFetch, IString, ListItem,
-    ListMailbox, Literal, Mailbox, Secret, SequenceSet, StatusItem, StoreKind,
+    ListMailbox, Literal, Mailbox, SearchReturn, Secret, SequenceSet, StatusItem, StoreKind,
 };
 
 use super::{
@@ -195,8 +195,30 @@ impl Client {
     }
 
     fn search_inner(&mut self, criteria: impl IntoSearchCriteria, uid: bool) -> Result<Vec<u32>, Error> {
-        let body = CommandBody::Search { charset: None, criteria: criteria.into_search_criteria()?, uid };
+        let body = CommandBody::Search { ret: None, charset: None, criteria: criteria.into_search_criteria()?, uid };
         Ok(self.run(body)?.search_ids())
+    }
+
+    fn esearch_inner(
+        &mut self,
+        criteria: impl IntoSearchCriteria,
+        ret: &[SearchReturn],
+        uid: bool,
+    ) -> Result<ESearch, Error> {
+        let criteria = criteria.into_search_criteria()?;
+        let body = CommandBody::Search { ret: Some(ret.to_vec()), charset: None, criteria, uid };
+        Ok(self.run(body)?.esearch().unwrap_or_default())
+    }
+
+    /// `SEARCH RETURN (ret) criteria` (RFC 4731, ESEARCH): only MIN, MAX, COUNT and ALL
+    /// as asked (`&[]` means ALL), without the list of every match.
+    pub fn esearch(&mut self, criteria: impl IntoSearchCriteria, ret: &[SearchReturn]) -> Result<ESearch, Error> {
+        self.esearch_inner(criteria, ret, false)
+    }
+
+    /// `UID SEARCH RETURN (ret) criteria`: like [`Client::esearch`], in UIDs.
+    pub fn uid_esearch(&mut self, criteria: impl IntoSearchCriteria, ret: &[SearchReturn]) -> Result<ESearch, Error> {
+        self.esearch_inner(criteria, ret, true)
     }
 
     /// `SEARCH criteria`: matching sequence numbers, ascending.

@@ -7,10 +7,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use imap_machine::client::{ArgError, Authenticator, Client as Machine, ClientOptions, MailboxView, SelectedMailbox};
+use imap_machine::client::{
+    ArgError, Authenticator, Client as Machine, ClientOptions, ESearch, MailboxView, SelectedMailbox,
+};
 use imap_machine::types::{
     Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, Flag, FlagFetch, IString, ListItem,
-    ListMailbox, Literal, Mailbox, Secret, SequenceSet, State, StatusItem, StatusResponse, StoreKind,
+    ListMailbox, Literal, Mailbox, SearchReturn, Secret, SequenceSet, State, StatusItem, StatusResponse, StoreKind,
 };
 use rustls_pki_types::ServerName;
 use tokio::net::{TcpStream, ToSocketAddrs};
@@ -733,7 +735,7 @@ impl Client {
     }
 
     async fn search_inner(&self, criteria: impl IntoSearchCriteria, uid: bool) -> Result<Vec<u32>, Error> {
-        let body = CommandBody::Search { charset: None, criteria: criteria.into_search_criteria()?, uid };
+        let body = CommandBody::Search { ret: None, charset: None, criteria: criteria.into_search_criteria()?, uid };
         let done = self.exec(body).await?;
         let mut ids: Vec<u32> = done
             .response
@@ -747,6 +749,28 @@ impl Client {
         ids.sort_unstable();
         ids.dedup();
         Ok(ids)
+    }
+
+    async fn esearch_inner(
+        &self,
+        criteria: impl IntoSearchCriteria,
+        ret: &[SearchReturn],
+        uid: bool,
+    ) -> Result<ESearch, Error> {
+        let criteria = criteria.into_search_criteria()?;
+        let body = CommandBody::Search { ret: Some(ret.to_vec()), charset: None, criteria, uid };
+        Ok(self.exec(body).await?.response.esearch().unwrap_or_default())
+    }
+
+    /// `SEARCH RETURN (ret) criteria` (RFC 4731, ESEARCH): only MIN, MAX, COUNT and ALL
+    /// as asked (`&[]` means ALL), without the list of every match.
+    pub async fn esearch(&self, criteria: impl IntoSearchCriteria, ret: &[SearchReturn]) -> Result<ESearch, Error> {
+        self.esearch_inner(criteria, ret, false).await
+    }
+
+    /// `UID SEARCH RETURN (ret) criteria`: like [`Client::esearch`], in UIDs.
+    pub async fn uid_esearch(&self, criteria: impl IntoSearchCriteria, ret: &[SearchReturn]) -> Result<ESearch, Error> {
+        self.esearch_inner(criteria, ret, true).await
     }
 
     /// `SEARCH criteria`: matching sequence numbers, ascending.

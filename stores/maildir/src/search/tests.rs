@@ -78,7 +78,7 @@ impl Conn {
     }
 
     fn search(&mut self, criteria: Vec<SearchKey>, uid: bool) -> Vec<u32> {
-        let (st, data) = self.run(CommandBody::Search { charset: None, criteria, uid });
+        let (st, data) = self.run(CommandBody::Search { ret: None, charset: None, criteria, uid });
         assert_eq!(st, StatusKind::Ok);
         data.into_iter()
             .find_map(|d| match d {
