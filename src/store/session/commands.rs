@@ -7,7 +7,7 @@ use super::selected::{untagged_ok, Seq, Uid};
 use super::work::{ExpungeJob, FetchJob, Job, SearchJob, StoreJob, TransferJob};
 use super::{Backend, Done, Session, SessionError};
 use crate::server::Server;
-use crate::store::fetch;
+use crate::store::{fetch, partial};
 use crate::store::{SearchQuery, Stored};
 use crate::types::{
     Code, CommandBody, FetchAttribute, FetchItem, Flag, IString, Mailbox, SearchKey, SeqNumber, Sequence, SequenceSet,
@@ -83,10 +83,16 @@ impl<B: Backend> Session<B> {
         let atts = &job.atts;
         let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
         let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
-        let mut data = if atts.iter().any(fetch::needs_body) {
+        // Partials of the whole text only (`BODY.PEEK[]<0.1024>`): the store reads ranges.
+        let partials = partial::whole_partials(atts);
+        let mut data = if partials.is_none() && atts.iter().any(fetch::needs_body) {
             self.backend.fetch(user, &sel.name, self.id, &uids)?
         } else {
             self.backend.fetch_meta(user, &sel.name, self.id, &uids)?
+        };
+        let mut ranges = match &partials {
+            Some(p) => partial::read_ranges(&*self.backend, user, &sel.name, self.id, p, &mut data)?,
+            None => Vec::new(),
         };
         let mut unseen: Vec<usize> = Vec::new();
         if !sel.read_only && atts.iter().any(FetchAttribute::sets_seen) {
@@ -105,12 +111,16 @@ impl<B: Backend> Session<B> {
                 }
             }
         }
-        for (((seq, uid), msg), seen_changed) in pairs.iter().zip(data).zip(seen_changed) {
+        for (k, (((seq, uid), msg), seen_changed)) in pairs.iter().zip(data).zip(seen_changed).enumerate() {
             let Some(msg) = msg else {
                 job.missing = true;
                 continue;
             };
-            let mut items = match fetch::items(&msg, atts, sel.is_recent(*uid)) {
+            let made = match ranges.get_mut(k) {
+                Some(read) => partial::ranged_items(&msg, atts, sel.is_recent(*uid), std::mem::take(read)),
+                None => fetch::items(&msg, atts, sel.is_recent(*uid)),
+            };
+            let mut items = match made {
                 Ok(items) => items,
                 Err(_) => {
                     job.unknown_cte = true;
