@@ -301,6 +301,19 @@ impl Backend for MaildirBackend {
         self.messages(user, name, session, uids, false)
     }
 
+    /// Only the range from a file served as it is (a seek and a read); a bare-LF file,
+    /// served with CRLF, is read whole and the converted text cut (see `range.rs`).
+    fn fetch_range(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uid: u32,
+        range: std::ops::Range<u64>,
+    ) -> Result<Option<Bytes>, StoreError> {
+        self.with(user, name, |m| m.read_range(session, uid, range))
+    }
+
     /// Criteria that need no message text from the index (no message file is opened;
     /// only BEFORE, ON and SINCE `stat` one), the others by the matcher over the
     /// messages read (see `search.rs`).
