@@ -206,7 +206,7 @@ impl Backend for MaildirBackend {
         })
     }
 
-    /// Writes the message to a file in `tmp/` as it arrives ([`crate::append`]).
+    /// Writes the message to a file in `tmp/` as it arrives (see `append.rs`).
     fn append_begin(
         self: Arc<Self>,
         user: &Self::User,
