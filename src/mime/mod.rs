@@ -62,6 +62,7 @@ pub use header::{Header, HeaderField};
 pub use params::decode_rfc2231;
 pub use part::{ParseOptions, Part};
 pub use search::{matches, parse_date, SearchContext};
+pub(crate) use section::without_nul;
 
 use crate::types::{BodyStructure, Envelope, FetchAttribute, FetchItem, IString, Partial, Section};
 
@@ -181,7 +182,7 @@ impl Message {
 }
 
 /// Adds a CR before every bare LF; returns the input itself when there is none.
-fn to_crlf(raw: Bytes) -> Bytes {
+pub(crate) fn to_crlf(raw: Bytes) -> Bytes {
     let bare = memchr::memchr_iter(b'\n', &raw).filter(|&i| i == 0 || raw[i - 1] != b'\r').count();
     if bare == 0 {
         return raw;

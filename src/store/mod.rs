@@ -36,6 +36,9 @@ pub mod memory;
 #[cfg(test)]
 mod model;
 pub mod parsed;
+mod partial;
+#[cfg(test)]
+mod partial_tests;
 pub mod search;
 #[cfg(test)]
 mod search_tests;
@@ -207,6 +210,16 @@ impl MessageData {
         self.parsed = Some(parsed);
         self
     }
+}
+
+/// The octets `range` of `text`, clamped to its end (empty past it), without copying: what
+/// a partial (`<origin.octets>`, RFC 3501 §6.4.5) of the whole text is, for
+/// [`Backend::fetch_range`].
+pub fn slice_range(text: &Bytes, range: std::ops::Range<u64>) -> Bytes {
+    let len = text.len() as u64;
+    let start = range.start.min(len);
+    let end = range.end.clamp(start, len);
+    text.slice(start as usize..end as usize)
 }
 
 /// A change in a mailbox's log.
@@ -403,6 +416,29 @@ pub trait Backend: Send + Sync + 'static {
             m.body = Bytes::new();
         }
         Ok(all)
+    }
+    /// The octets `range` of one message's text, as `BODY[]<origin.octets>` (RFC 3501
+    /// §6.4.5 partial) reads them: the message in CRLF form (a bare LF in the body
+    /// [`Backend::fetch`] gives reads as CRLF, as [`crate::mime::Message`] has it), the
+    /// range clamped to its end, so a range past the end is empty. `None` where `fetch`
+    /// gives `None`: the message is gone and not kept for this session (RFC 2180 §4.1.1).
+    ///
+    /// The session calls it after [`Backend::fetch_meta`] for a FETCH whose only items that
+    /// read the message are partials of its whole text (`BODY.PEEK[]<0.1024>`), one call
+    /// per message and partial, so a store on disk reads the range and not the message.
+    /// The default calls `fetch` for the one UID and slices its body without copying it.
+    fn fetch_range(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uid: u32,
+        range: std::ops::Range<u64>,
+    ) -> Result<Option<Bytes>, StoreError> {
+        let Some(m) = self.fetch(user, name, session, &[uid])?.into_iter().next().flatten() else {
+            return Ok(None);
+        };
+        Ok(Some(slice_range(&crate::mime::to_crlf(m.body), range)))
     }
     /// SEARCH (RFC 3501 §6.4.4): the UIDs among `query.uids` of the messages that match
     /// every key of `query.criteria`, ascending (in the session's sequence order). A

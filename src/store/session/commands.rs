@@ -5,7 +5,7 @@ use super::selected::{untagged_ok, Seq, Uid};
 use super::work::{ExpungeJob, FetchJob, Job, SearchJob, StoreJob, TransferJob};
 use super::{Backend, Done, Session, SessionError};
 use crate::server::Server;
-use crate::store::fetch;
+use crate::store::{fetch, partial};
 use crate::store::{SearchQuery, Stored};
 use crate::types::{
     Code, CommandBody, FetchAttribute, FetchItem, Flag, IString, Mailbox, SearchKey, SearchReturn, SequenceSet,
@@ -81,7 +81,11 @@ impl<B: Backend> Session<B> {
         let atts = &job.atts;
         let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
         let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
-        let mut data = if atts.iter().all(|a| !fetch::needs_body(a) || fetch::from_parse(a)) {
+        // Partials of the whole text only (`BODY.PEEK[]<0.1024>`): the store reads ranges.
+        let partials = partial::whole_partials(atts);
+        let mut data = if partials.is_some() {
+            self.backend.fetch_meta(user, &sel.name, self.id, &uids)?
+        } else if atts.iter().all(|a| !fetch::needs_body(a) || fetch::from_parse(a)) {
             let meta = self.backend.fetch_meta(user, &sel.name, self.id, &uids)?;
             // A store without a cached parse: the messages themselves, to parse.
             let parse = atts.iter().any(fetch::needs_body) && meta.iter().flatten().any(|m| m.parsed.is_none());
@@ -92,6 +96,10 @@ impl<B: Backend> Session<B> {
             }
         } else {
             self.backend.fetch(user, &sel.name, self.id, &uids)?
+        };
+        let mut ranges = match &partials {
+            Some(p) => partial::read_ranges(&*self.backend, user, &sel.name, self.id, p, &mut data)?,
+            None => Vec::new(),
         };
         let mut unseen: Vec<usize> = Vec::new();
         if !sel.read_only && atts.iter().any(FetchAttribute::sets_seen) {
@@ -110,12 +118,16 @@ impl<B: Backend> Session<B> {
                 }
             }
         }
-        for (((seq, uid), msg), seen_changed) in pairs.iter().zip(data).zip(seen_changed) {
+        for (k, (((seq, uid), msg), seen_changed)) in pairs.iter().zip(data).zip(seen_changed).enumerate() {
             let Some(msg) = msg else {
                 job.missing = true;
                 continue;
             };
-            let mut items = match fetch::items(&msg, atts, sel.is_recent(*uid)) {
+            let made = match ranges.get_mut(k) {
+                Some(read) => partial::ranged_items(&msg, atts, sel.is_recent(*uid), std::mem::take(read)),
+                None => fetch::items(&msg, atts, sel.is_recent(*uid)),
+            };
+            let mut items = match made {
                 Ok(items) => items,
                 Err(_) => {
                     job.unknown_cte = true;

@@ -206,7 +206,7 @@ impl Backend for MaildirBackend {
         })
     }
 
-    /// Writes the message to a file in `tmp/` as it arrives ([`crate::append`]).
+    /// Writes the message to a file in `tmp/` as it arrives (see `append.rs`).
     fn append_begin(
         self: Arc<Self>,
         user: &Self::User,
@@ -299,6 +299,19 @@ impl Backend for MaildirBackend {
         uids: &[u32],
     ) -> Result<Vec<Option<MessageData>>, StoreError> {
         self.messages(user, name, session, uids, false)
+    }
+
+    /// Only the range from a file served as it is (a seek and a read); a bare-LF file,
+    /// served with CRLF, is read whole and the converted text cut (see `range.rs`).
+    fn fetch_range(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uid: u32,
+        range: std::ops::Range<u64>,
+    ) -> Result<Option<Bytes>, StoreError> {
+        self.with(user, name, |m| m.read_range(session, uid, range))
     }
 
     /// Criteria that need no message text from the index (no message file is opened;

@@ -123,9 +123,12 @@ pub(crate) fn file_name(base: &str, letters: &str) -> String {
 /// The size a base name states: `W=` (with CRLF line ends, what IMAP counts) before `S=`
 /// (the file's size).
 pub(crate) fn size_of(base: &str) -> Option<u64> {
-    let field =
-        |key: &str| base.split(',').skip(1).find_map(|f| f.strip_prefix(key)).and_then(|v| v.parse::<u64>().ok());
-    field("W=").or_else(|| field("S="))
+    size_field(base, "W=").or_else(|| size_field(base, "S="))
+}
+
+/// The number a base name states after `key` (`"S="` or `"W="`), if any.
+pub(crate) fn size_field(base: &str, key: &str) -> Option<u64> {
+    base.split(',').skip(1).find_map(|f| f.strip_prefix(key)).and_then(|v| v.parse::<u64>().ok())
 }
 
 #[cfg(test)]

@@ -197,6 +197,21 @@ fn message_io() {
     MESSAGE_IO.with(|n| n.set(n.get() + 1));
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Octets this thread read from message files (for tests that show a partial FETCH
+    /// reads its range, not the message).
+    pub(crate) static MESSAGE_READ: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts `n` octets read from a message file (in tests).
+pub(crate) fn message_read(n: usize) {
+    #[cfg(test)]
+    MESSAGE_READ.with(|c| c.set(c.get() + n as u64));
+    #[cfg(not(test))]
+    let _ = n;
+}
+
 fn open_at(path: &Path) -> Result<Option<File>> {
     match File::open(path) {
         Ok(f) => Ok(Some(f)),
@@ -438,7 +453,7 @@ impl Mailbox {
     }
 
     /// Opens the file of a live message, wherever it is now.
-    fn open_message(&self, m: &Message) -> Result<Option<File>> {
+    pub(crate) fn open_message(&self, m: &Message) -> Result<Option<File>> {
         message_io();
         if let Some(f) = open_at(&self.path_of(m))? {
             return Ok(Some(f));
@@ -458,6 +473,7 @@ impl Mailbox {
         let mtime = file.metadata().and_then(|meta| meta.modified()).map_err(MaildirError::io("stat", &path))?;
         let mut data = Vec::with_capacity(m.size() as usize);
         file.read_to_end(&mut data).map_err(MaildirError::io("read", &path))?;
+        message_read(data.len());
         Ok(Some((to_crlf(data), date_of(mtime))))
     }
 
