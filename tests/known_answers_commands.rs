@@ -711,6 +711,13 @@ fn rows_ext() -> Vec<Row> {
         ),
         same(b"A283 SEARCH RETURN () FLAGGED\r\n", c("A283", esearch(&[], vec![K::Flagged], false))),
         same(b"A284 SEARCH RETURN (MIN) UNSEEN\r\n", c("A284", esearch(&[SearchReturn::Min], vec![K::Unseen], false))),
+        // WITHIN (RFC 5032 §4 example).
+        same(b"a1 SEARCH UNSEEN YOUNGER 259200\r\n", c("a1", search(None, vec![K::Unseen, K::Younger(259200)], false))),
+        enc(
+            b"a2 uid search older 60 not younger 1\r\n",
+            c("a2", search(None, vec![K::Older(60), not(K::Younger(1))], true)),
+            b"a2 UID SEARCH OLDER 60 NOT YOUNGER 1\r\n",
+        ),
         same(
             b"A285 UID SEARCH RETURN (MIN MAX) 1:5000\r\n",
             c("A285", esearch(&[SearchReturn::Min, SearchReturn::Max], vec![K::SequenceSet(seq("1:5000"))], true)),
@@ -774,6 +781,9 @@ fn rows_bad() -> Vec<(&'static [u8], Want, usize)> {
         bad(b"a NOOP x\r\n", Expected, 6),
         bad(b"a RENAME a\r\n", Expected, 10),
         bad(b"a ENABLE\r\n", Expected, 8),
+        // OLDER and YOUNGER take an nz-number (RFC 5032 §3).
+        bad(b"a SEARCH OLDER 0\r\n", Kind(E::Zero), 15),
+        bad(b"a SEARCH YOUNGER\r\n", Expected, 16),
         // Unbalanced parentheses.
         bad(b"a FETCH 1 (FLAGS\r\n", Expected, 16),
         bad(b"a FETCH 1 FLAGS)\r\n", Expected, 15),

@@ -61,6 +61,7 @@ mod envelope_text;
 pub use header::{Header, HeaderField};
 pub use params::decode_rfc2231;
 pub use part::{ParseOptions, Part};
+pub(crate) use search::within;
 pub use search::{matches, parse_date, SearchContext};
 pub(crate) use section::without_nul;
 

@@ -54,6 +54,9 @@ pub struct SearchContext<'a> {
     pub charset: &'static Encoding,
     /// How header text is decoded.
     pub decoder: Decoder,
+    /// The server's current time, for OLDER and YOUNGER (RFC 5032); `None`: no clock,
+    /// and they match nothing.
+    pub now: Option<DateTime>,
 }
 
 impl<'a> SearchContext<'a> {
@@ -71,6 +74,7 @@ impl<'a> SearchContext<'a> {
             max_uid: uid,
             charset: encoding_rs::UTF_8,
             decoder: Decoder::default(),
+            now: None,
         }
     }
 
@@ -78,6 +82,20 @@ impl<'a> SearchContext<'a> {
     pub fn with_flags(mut self, flags: &'a [Flag]) -> Self {
         self.flags = flags;
         self
+    }
+}
+
+/// OLDER (`older`) or YOUNGER `seconds` (RFC 5032 §2): the target is `now` less the
+/// interval; OLDER matches an INTERNALDATE at or before it, YOUNGER one at or after it, to
+/// the second. Without a clock nothing matches.
+pub(crate) fn within(older: bool, seconds: u32, date: &DateTime, now: Option<&DateTime>) -> bool {
+    let Some(now) = now else { return false };
+    let target = now.as_chrono().timestamp() - i64::from(seconds);
+    let t = date.as_chrono().timestamp();
+    if older {
+        t <= target
+    } else {
+        t >= target
     }
 }
 
@@ -149,6 +167,8 @@ fn eval(message: &Message, key: &SearchKey, ctx: &SearchContext<'_>, texts: &mut
         K::SentBefore(d) => sent_day(message, ctx) < d.as_chrono(),
         K::SentOn(d) => sent_day(message, ctx) == d.as_chrono(),
         K::SentSince(d) => sent_day(message, ctx) >= d.as_chrono(),
+        K::Older(n) => within(true, *n, &ctx.internal_date, ctx.now.as_ref()),
+        K::Younger(n) => within(false, *n, &ctx.internal_date, ctx.now.as_ref()),
         K::Larger(n) => ctx.size.unwrap_or(message.size()) > *n,
         K::Smaller(n) => ctx.size.unwrap_or(message.size()) < *n,
         K::From(s) => header_contains(message, "From", &needle(ctx, s), &ctx.decoder),

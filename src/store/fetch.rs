@@ -59,6 +59,8 @@ pub(crate) struct SearchInput<'a> {
     pub(crate) max_uid: u32,
     pub(crate) recent: bool,
     pub(crate) decoder: &'a &'static encoding_rs::Encoding,
+    /// The server's now, for OLDER and YOUNGER.
+    pub(crate) now: Option<crate::types::DateTime>,
 }
 
 /// The charset of a SEARCH's strings; an unknown one is `NO [BADCHARSET (...)]`.
@@ -82,5 +84,6 @@ pub(crate) fn matches(msg: &MessageData, keys: &[SearchKey], input: &SearchInput
     ctx.max_uid = input.max_uid;
     ctx.charset = input.decoder;
     ctx.size = Some(msg.size);
+    ctx.now = input.now;
     keys.iter().all(|key| mime::matches(&m, key, &ctx))
 }

@@ -500,6 +500,12 @@ pub trait Backend: Send + Sync + 'static {
     fn release(&self, user: &Self::User, name: &str, session: SessionId, uids: &[u32]);
     /// Registers a notifier called after every change to `name`.
     fn watch(&self, user: &Self::User, name: &str, session: SessionId, notifier: Notifier);
+    /// The store's current time, for SEARCH OLDER and YOUNGER (RFC 5032): the clock it
+    /// stamps INTERNALDATE with. `None` (the default): the store has no clock, WITHIN is
+    /// not announced, and those keys match nothing. The core reads no clock itself.
+    fn now(&self) -> Option<DateTime> {
+        None
+    }
     /// The largest message APPEND takes (APPENDLIMIT), if any.
     fn append_limit(&self) -> Option<u32> {
         None

@@ -60,6 +60,9 @@ pub struct SearchQuery<'a> {
     pub recent: &'a [u32],
     /// The charset of the key strings (SEARCH CHARSET; UTF-8 without one).
     pub charset: &'static Encoding,
+    /// The server's current time, for OLDER and YOUNGER (RFC 5032), from
+    /// [`Backend::now`]; `None`: they match nothing.
+    pub now: Option<DateTime>,
 }
 
 impl<'a> SearchQuery<'a> {
@@ -74,6 +77,7 @@ impl<'a> SearchQuery<'a> {
             max_uid: uids.last().copied().unwrap_or(0),
             recent: &[],
             charset: encoding_rs::UTF_8,
+            now: None,
         }
     }
 
@@ -135,6 +139,8 @@ impl<'a> SearchQuery<'a> {
             K::Before(d) => day_of(&meta.internal_date()?) < d.as_chrono(),
             K::On(d) => day_of(&meta.internal_date()?) == d.as_chrono(),
             K::Since(d) => day_of(&meta.internal_date()?) >= d.as_chrono(),
+            K::Older(n) => crate::mime::within(true, *n, &meta.internal_date()?, self.now.as_ref()),
+            K::Younger(n) => crate::mime::within(false, *n, &meta.internal_date()?, self.now.as_ref()),
             K::Larger(n) => meta.size()? > *n,
             K::Smaller(n) => meta.size()? < *n,
             K::Uid(set) => set.contains(one.uid, self.max_uid),
@@ -232,6 +238,8 @@ pub fn needs_message(key: &SearchKey) -> bool {
         | K::Since(_)
         | K::Larger(_)
         | K::Smaller(_)
+        | K::Older(_)
+        | K::Younger(_)
         | K::Uid(_)
         | K::SequenceSet(_) => false,
     }
@@ -263,6 +271,7 @@ pub fn search_by_fetching<B: Backend + ?Sized>(
             max_uid: query.max_uid,
             recent: query.is_recent(*uid),
             decoder: &query.charset,
+            now: query.now,
         };
         if fetch::matches(&msg, query.criteria, &input) {
             hits.push(*uid);

@@ -505,6 +505,7 @@ proptest! {
                 max_uid: query.max_uid,
                 recent: query.is_recent(m.uid),
                 decoder: &query.charset,
+                now: query.now,
             };
             let expected = fetch::matches(m, &criteria, &input);
             prop_assert_eq!(query.matches_meta(k, &mut Meta(m)), Ok(expected), "message {}", k);

@@ -664,3 +664,39 @@ fn envelope_and_bodystructure_come_from_the_parse_made_at_append() {
     a.run(fetch("2", vec![FetchAttribute::BodyStructure, text], false));
     assert_eq!(parses(), before + 1);
 }
+
+#[test]
+fn within_older_and_younger_count_from_the_stores_clock() {
+    // RFC 5032 §2: the target is now less the interval; OLDER matches at or before it,
+    // YOUNGER at or after it, to the second.
+    let now = DateTime::parse("05-Dec-2026 12:00:00 +0000").unwrap();
+    let b = Arc::new(MemoryBackend::with_demo_data().with_clock(Arc::new(move || now)));
+    let mut a = Conn::new(&b);
+    assert!(a.pair.client.has_capability(&Capability::Within));
+    for date in ["05-Dec-2026 11:59:50 +0000", "05-Dec-2026 12:00:00 +0100", "02-Dec-2026 12:00:00 +0000"] {
+        let (st, _) = a.run(CommandBody::Append {
+            mailbox: Mailbox::Inbox,
+            flags: vec![],
+            date: Some(DateTime::parse(date).unwrap()),
+            message: Literal::new(Bytes::from_static(MSG.as_bytes())).unwrap(),
+        });
+        assert_eq!(st.kind, StatusKind::Ok);
+    }
+    select(&mut a, "INBOX");
+    let mut search = |key: SearchKey| {
+        let (st, ev) = a.run(CommandBody::Search {
+            ret: None,
+            charset: None,
+            criteria: vec![SearchKey::Not(Box::new(SearchKey::Uid("1".parse().unwrap()))), key],
+            uid: true,
+        });
+        assert_eq!(st.kind, StatusKind::Ok);
+        data(&ev).into_iter().find_map(|d| if let Data::Search { ids, .. } = d { Some(ids) } else { None }).unwrap()
+    };
+    // UID 2: 10 s old; UID 3: exactly one hour old (12:00 +0100); UID 4: three days old.
+    assert_eq!(search(SearchKey::Younger(3600)), [2, 3]);
+    assert_eq!(search(SearchKey::Older(3600)), [3, 4]);
+    assert_eq!(search(SearchKey::Younger(9)), Vec::<u32>::new());
+    assert_eq!(search(SearchKey::Younger(10)), [2]);
+    assert_eq!(search(SearchKey::Older(259_200)), [4]);
+}

@@ -234,6 +234,8 @@ pub fn search_key() -> impl Strategy<Value = SearchKey> {
         atom().prop_map(Keyword),
         atom().prop_map(Unkeyword),
         any::<u32>().prop_map(Larger),
+        nz().prop_map(|n| Older(n.get())),
+        nz().prop_map(|n| Younger(n.get())),
         any::<u32>().prop_map(Smaller),
         sequence_set().prop_map(Uid),
         sequence_set().prop_map(SequenceSet),

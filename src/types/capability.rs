@@ -132,6 +132,8 @@ capabilities! {
     QResync = "QRESYNC",
     /// `ESEARCH` (RFC 4731)
     ESearch = "ESEARCH",
+    /// `WITHIN` (RFC 5032)
+    Within = "WITHIN",
     /// `SPECIAL-USE` (RFC 6154)
     SpecialUse = "SPECIAL-USE",
     /// `LIST-EXTENDED` (RFC 5258)

@@ -87,6 +87,12 @@ pub enum SearchKey {
     Unkeyword(Atom),
     /// `UNSEEN`
     Unseen,
+    /// `OLDER nz-number` (RFC 5032): INTERNALDATE at least this many seconds before the
+    /// server's now.
+    Older(u32),
+    /// `YOUNGER nz-number` (RFC 5032): INTERNALDATE at most this many seconds before the
+    /// server's now.
+    Younger(u32),
     /// A bare `sequence-set` of message sequence numbers.
     SequenceSet(SequenceSet),
     /// `"(" search-key *(SP search-key) ")"`: all must match; never empty.

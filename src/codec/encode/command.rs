@@ -350,6 +350,8 @@ fn search_key(w: &mut Writer<'_>, k: &SearchKey) {
         Unkeyword(a) => with!(b"UNKEYWORD", raw, a.as_bytes()),
         Larger(n) => with!(b"LARGER", number, *n),
         Smaller(n) => with!(b"SMALLER", number, *n),
+        Older(n) => with!(b"OLDER", number, *n),
+        Younger(n) => with!(b"YOUNGER", number, *n),
         Uid(set) => with!(b"UID", display, set),
         Header(name, value) => {
             with!(b"HEADER", astring, name);

@@ -1,6 +1,6 @@
 //! SEARCH keys (RFC 3501 §6.4.4, §9 `search-key`).
 
-use super::core::{astring, atom, date, number, sequence_set, sp, take_class, unexpected};
+use super::core::{astring, atom, date, number, nz_number, sequence_set, sp, take_class, unexpected};
 use super::input::{fail, In, PResult, ParseErrorKind};
 use super::lenient::{number64_l, number_l, string_l};
 use crate::types::chars::{self, ATOM};
@@ -18,7 +18,8 @@ pub(crate) const MAX_SEARCH_DEPTH: usize = 64;
 /// "HEADER" SP header-fld-name SP astring / "LARGER" SP number / "NOT" SP search-key /
 /// "OR" SP search-key SP search-key / "SENTBEFORE" SP date / "SENTON" SP date /
 /// "SENTSINCE" SP date / "SMALLER" SP number / "UID" SP sequence-set / "UNDRAFT" /
-/// sequence-set / "(" search-key *(SP search-key) ")"`
+/// sequence-set / "(" search-key *(SP search-key) ")"`, and RFC 5032's `search-key =/
+/// ("OLDER" / "YOUNGER") SP nz-number`
 pub(crate) fn search_key(i: In<'_>) -> PResult<'_, SearchKey> {
     search_key_depth(i, 0)
 }
@@ -87,6 +88,7 @@ fn search_key_depth(i: In<'_>, depth: usize) -> PResult<'_, SearchKey> {
         4 if eq("SEEN") => Seen,
         4 if eq("TEXT") => return arg!(astring, Text),
         5 if eq("DRAFT") => Draft,
+        5 if eq("OLDER") => return arg!(nz_number_u32, Older),
         5 if eq("SINCE") => return arg!(date, Since),
         6 if eq("BEFORE") => return arg!(date, Before),
         6 if eq("LARGER") => return arg!(number, Larger),
@@ -106,6 +108,7 @@ fn search_key_depth(i: In<'_>, depth: usize) -> PResult<'_, SearchKey> {
         7 if eq("SMALLER") => return arg!(number, Smaller),
         7 if eq("SUBJECT") => return arg!(astring, Subject),
         7 if eq("UNDRAFT") => Undraft,
+        7 if eq("YOUNGER") => return arg!(nz_number_u32, Younger),
         8 if eq("ANSWERED") => Answered,
         9 if eq("UNDELETED") => Undeleted,
         9 if eq("UNFLAGGED") => Unflagged,
@@ -185,4 +188,9 @@ pub(crate) fn esearch(i: In<'_>) -> PResult<'_, Data> {
         i = j;
     }
     Ok((i, Data::ESearch { tag, uid, results }))
+}
+
+/// `nz-number`, as a plain `u32`.
+fn nz_number_u32(i: In<'_>) -> PResult<'_, u32> {
+    nz_number(i).map(|(i, n)| (i, n.get()))
 }

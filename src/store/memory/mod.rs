@@ -611,6 +611,11 @@ impl Backend for MemoryBackend {
     fn append_limit(&self) -> Option<u32> {
         self.append_limit
     }
+
+    /// The clock of [`MemoryBackend::with_clock`] (the Unix epoch without one).
+    fn now(&self) -> Option<DateTime> {
+        Some((self.clock)())
+    }
 }
 
 impl UserData {

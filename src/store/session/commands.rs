@@ -283,7 +283,9 @@ impl<B: Backend> Session<B> {
             });
         }
         let candidates = candidates.unwrap_or_else(|| sel.messages().collect());
-        let job = SearchJob { candidates, at: 0, uid, criteria, charset, max_seq, max_uid, hits: Vec::new(), ret };
+        let now = self.backend.now();
+        let hits = Vec::new();
+        let job = SearchJob { candidates, at: 0, uid, criteria, charset, max_seq, max_uid, hits, ret, now };
         self.new_job = Some(Job::Search(job));
         Ok(Done::Ok)
     }
@@ -302,6 +304,7 @@ impl<B: Backend> Session<B> {
         query.max_uid = job.max_uid;
         query.recent = &recent;
         query.charset = job.charset;
+        query.now = job.now;
         let mut found = self.backend.search(user, &sel.name, self.id, &query)?;
         // Ascending as the trait asks; a store's slip must not cost a hit or invent one.
         found.sort_unstable();

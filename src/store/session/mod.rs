@@ -121,6 +121,9 @@ impl<B: Backend> Session<B> {
         // Messages are streamed to the store, never held whole: the limit is the store's
         // policy, announced as APPENDLIMIT (RFC 7889) when it has one; without one, the
         // machine's default applies.
+        if backend.now().is_some() {
+            caps.push(Capability::Within);
+        }
         if let Some(limit) = backend.append_limit() {
             caps.push(Capability::AppendLimit(Some(limit)));
         }

@@ -111,6 +111,8 @@ pub(super) struct SearchJob {
     pub(super) hits: Vec<u32>,
     /// `RETURN (...)`: answer with ESEARCH (RFC 4731).
     pub(super) ret: Option<Vec<SearchReturn>>,
+    /// The store's time when the command began, for OLDER and YOUNGER (RFC 5032).
+    pub(super) now: Option<crate::types::DateTime>,
 }
 
 /// Events that arrived while a command was pending, and whether IDLE updates are due.

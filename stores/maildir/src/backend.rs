@@ -453,6 +453,11 @@ impl Backend for MaildirBackend {
     fn append_limit(&self) -> Option<u32> {
         self.append_limit
     }
+
+    /// The system clock, which also stamps INTERNALDATE (a file's mtime).
+    fn now(&self) -> Option<DateTime> {
+        Some(crate::fsutil::date_of(std::time::SystemTime::now()))
+    }
 }
 
 impl MaildirBackend {

@@ -267,3 +267,31 @@ fn a_foreign_file_is_read_for_its_size() {
         check(&[(1, 10, 0, true)], &[key], 0, 0).unwrap();
     }
 }
+
+#[test]
+fn within_counts_from_the_system_clock() {
+    // RFC 5032: INTERNALDATE (the file's mtime) against now less the interval.
+    let (_dir, b, joe) = backend();
+    let now = b.now().expect("the Maildir store has a clock");
+    let secs = now.as_chrono().timestamp();
+    for age in [30i64, 7200, 300_000] {
+        let t = chrono::DateTime::from_timestamp(secs - age, 0).unwrap().fixed_offset();
+        let date = DateTime::new(t).unwrap();
+        b.append(&joe, "INBOX", &[], Some(date), Bytes::from_static(b"Subject: x\r\n\r\nhi\r\n")).unwrap();
+    }
+    let session = b.new_session();
+    b.open(&joe, "INBOX", session, true).unwrap();
+    let uids = [1, 2, 3];
+    let run = |key: SearchKey| {
+        let criteria = [key];
+        let mut q = SearchQuery::new(&uids, &criteria);
+        q.now = b.now();
+        b.search(&joe, "INBOX", session, &q).unwrap()
+    };
+    assert_eq!(run(SearchKey::Younger(3600)), [1]);
+    assert_eq!(run(SearchKey::Older(3600)), [2, 3]);
+    assert_eq!(run(SearchKey::Older(259_200)), [3]);
+    // Without a time from the store, nothing matches.
+    let criteria = [SearchKey::Older(1)];
+    assert!(b.search(&joe, "INBOX", session, &SearchQuery::new(&uids, &criteria)).unwrap().is_empty());
+}
