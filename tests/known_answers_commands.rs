@@ -711,6 +711,41 @@ fn rows_ext() -> Vec<Row> {
         ),
         same(b"A283 SEARCH RETURN () FLAGGED\r\n", c("A283", esearch(&[], vec![K::Flagged], false))),
         same(b"A284 SEARCH RETURN (MIN) UNSEEN\r\n", c("A284", esearch(&[SearchReturn::Min], vec![K::Unseen], false))),
+        // SEARCHRES (RFC 5182 §2.5 examples): SAVE, and `$` for a sequence set.
+        same(
+            b"A282 SEARCH RETURN (SAVE) FLAGGED SINCE 1-Feb-1994\r\n",
+            c("A282", esearch(&[SearchReturn::Save], vec![K::Flagged, K::Since(date("1-Feb-1994"))], false)),
+        ),
+        same(
+            b"A283 FETCH $ (UID INTERNALDATE FLAGS RFC822.HEADER)\r\n",
+            c(
+                "A283",
+                fetch("$", vec![F::Uid, F::InternalDate, F::Flags, F::Rfc822Header], false),
+            ),
+        ),
+        same(
+            b"A301 UID SEARCH UID $ SMALLER 4096\r\n",
+            c("A301", search(None, vec![K::Uid(SequenceSet::saved()), K::Smaller(4096)], true)),
+        ),
+        same(
+            b"P283 SEARCH (OR $ 1,3000:3021) TEXT Y\r\n",
+            c(
+                "P283",
+                search(
+                    None,
+                    vec![K::And(vec![or(K::SequenceSet(SequenceSet::saved()), K::SequenceSet(seq("1,3000:3021")))]), K::Text(istr("Y"))],
+                    false,
+                ),
+            ),
+        ),
+        same(b"E283 COPY $ \"Other Messages\"\r\n", c("E283", copy("$", "Other Messages", false))),
+        same(
+            b"C285 SEARCH RETURN (MAX SAVE MIN) SINCE 12-Feb-2006\r\n",
+            c(
+                "C285",
+                esearch(&[SearchReturn::Max, SearchReturn::Save, SearchReturn::Min], vec![K::Since(date("12-Feb-2006"))], false),
+            ),
+        ),
         // WITHIN (RFC 5032 §4 example).
         same(b"a1 SEARCH UNSEEN YOUNGER 259200\r\n", c("a1", search(None, vec![K::Unseen, K::Younger(259200)], false))),
         enc(

@@ -61,6 +61,10 @@ impl Answered {
 }
 
 fn covers(set: &SequenceSet, n: u32, max: u32) -> bool {
+    // `$` (RFC 5182): the server's saved result, which the client does not know: any.
+    if set.is_saved() {
+        return true;
+    }
     // `*` alone (or as a range end) reaches past what the client knows: take it as open.
     set.elements().iter().any(|s| match *s {
         Sequence::Single(SeqNumber::Asterisk) => true,

@@ -182,8 +182,8 @@ pub fn fetch_attributes() -> impl Strategy<Value = FetchAttributes> {
 
 /// `RETURN (...)` options of an extended SEARCH (RFC 4731), or none; each at most once.
 pub fn search_return() -> impl Strategy<Value = Option<Vec<SearchReturn>>> {
-    let all = [SearchReturn::Min, SearchReturn::Max, SearchReturn::All, SearchReturn::Count];
-    proptest::option::of(proptest::sample::subsequence(all.to_vec(), 0..=4).prop_shuffle())
+    let all = [SearchReturn::Min, SearchReturn::Max, SearchReturn::All, SearchReturn::Count, SearchReturn::Save];
+    proptest::option::of(proptest::sample::subsequence(all.to_vec(), 0..=5).prop_shuffle())
 }
 
 /// One `search-return-data` of an ESEARCH response (RFC 4731).

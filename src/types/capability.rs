@@ -132,6 +132,8 @@ capabilities! {
     QResync = "QRESYNC",
     /// `ESEARCH` (RFC 4731)
     ESearch = "ESEARCH",
+    /// `SEARCHRES` (RFC 5182)
+    SearchRes = "SEARCHRES",
     /// `WITHIN` (RFC 5032)
     Within = "WITHIN",
     /// `SPECIAL-USE` (RFC 6154)

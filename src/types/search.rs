@@ -111,6 +111,8 @@ pub enum SearchReturn {
     All,
     /// `COUNT`: how many match.
     Count,
+    /// `SAVE` (RFC 5182 §2.1): keep the result as `$` for later commands.
+    Save,
 }
 
 impl SearchReturn {
@@ -121,6 +123,7 @@ impl SearchReturn {
             SearchReturn::Max => "MAX",
             SearchReturn::All => "ALL",
             SearchReturn::Count => "COUNT",
+            SearchReturn::Save => "SAVE",
         }
     }
 }

@@ -63,7 +63,9 @@ impl Sequence {
     }
 }
 
-/// `sequence-set = (seq-number / seq-range) *("," sequence-set)`: never empty.
+/// `sequence-set = (seq-number / seq-range) *("," sequence-set)`: never empty; or RFC
+/// 5182's `seq-last-command = "$"`, the result a `SEARCH RETURN (SAVE)` saved
+/// ([`SequenceSet::saved`]), which only the server that saved it can resolve.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SequenceSet(Vec<Sequence>);
 
@@ -75,6 +77,22 @@ impl SequenceSet {
         } else {
             Ok(SequenceSet(elements))
         }
+    }
+
+    /// `$` (RFC 5182 §2.1): the saved search result. It has no elements: [`resolve`],
+    /// [`iter`] and [`contains`] see nothing in it; a server resolves it from what it
+    /// saved.
+    ///
+    /// [`resolve`]: SequenceSet::resolve
+    /// [`iter`]: SequenceSet::iter
+    /// [`contains`]: SequenceSet::contains
+    pub fn saved() -> Self {
+        SequenceSet(Vec::new())
+    }
+
+    /// Whether this is `$`, the saved search result (RFC 5182).
+    pub fn is_saved(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// The set holding one number.
@@ -186,6 +204,9 @@ impl fmt::Display for SeqNumber {
 
 impl fmt::Display for SequenceSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_saved() {
+            return f.write_str("$");
+        }
         for (i, s) in self.0.iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
@@ -202,6 +223,9 @@ impl fmt::Display for SequenceSet {
 impl FromStr for SequenceSet {
     type Err = ValidationError;
     fn from_str(s: &str) -> Result<Self, ValidationError> {
+        if s == "$" {
+            return Ok(SequenceSet::saved());
+        }
         let num = |t: &str| -> Result<SeqNumber, ValidationError> {
             if t == "*" {
                 return Ok(SeqNumber::Asterisk);

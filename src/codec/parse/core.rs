@@ -329,8 +329,13 @@ fn seq_number(i: In<'_>) -> PResult<'_, SeqNumber> {
 }
 
 /// `sequence-set = (seq-number / seq-range) *("," sequence-set)` with
-/// `seq-range = seq-number ":" seq-number`.
+/// `seq-range = seq-number ":" seq-number`, and RFC 5182's `sequence-set =/
+/// seq-last-command` (`$`).
 pub(crate) fn sequence_set(i: In<'_>) -> PResult<'_, SequenceSet> {
+    if i.first() == Some(b'$') {
+        // RFC 5182 §3: `sequence-set =/ seq-last-command`, `seq-last-command = "$"`.
+        return Ok((i.advance(1), SequenceSet::saved()));
+    }
     let mut out = Vec::new();
     let mut i = i;
     loop {

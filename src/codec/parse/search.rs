@@ -18,8 +18,8 @@ pub(crate) const MAX_SEARCH_DEPTH: usize = 64;
 /// "HEADER" SP header-fld-name SP astring / "LARGER" SP number / "NOT" SP search-key /
 /// "OR" SP search-key SP search-key / "SENTBEFORE" SP date / "SENTON" SP date /
 /// "SENTSINCE" SP date / "SMALLER" SP number / "UID" SP sequence-set / "UNDRAFT" /
-/// sequence-set / "(" search-key *(SP search-key) ")"`, and RFC 5032's `search-key =/
-/// ("OLDER" / "YOUNGER") SP nz-number`
+/// sequence-set / "(" search-key *(SP search-key) ")"`, RFC 5032's `search-key =/
+/// ("OLDER" / "YOUNGER") SP nz-number`, and RFC 5182's `$` as a sequence set
 pub(crate) fn search_key(i: In<'_>) -> PResult<'_, SearchKey> {
     search_key_depth(i, 0)
 }
@@ -46,7 +46,7 @@ fn search_key_depth(i: In<'_>, depth: usize) -> PResult<'_, SearchKey> {
                 }
             }
         }
-        Some(b'0'..=b'9' | b'*') => {
+        Some(b'0'..=b'9' | b'*' | b'$') => {
             let (j, s) = sequence_set(i)?;
             return Ok((j, SequenceSet(s)));
         }
@@ -123,7 +123,7 @@ fn search_key_depth(i: In<'_>, depth: usize) -> PResult<'_, SearchKey> {
 
 /// `search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)]
 /// ")"` (RFC 4731 §3.1), after `SEARCH`; `search-return-opt = "MIN" / "MAX" / "ALL" /
-/// "COUNT"`. The input starts at the SP; returns `None` if there is no RETURN.
+/// "COUNT" / "SAVE"` (RFC 5182 §3). The input starts at the SP; returns `None` if there is no RETURN.
 pub(crate) fn search_return_opts(i: In<'_>) -> PResult<'_, Option<Vec<SearchReturn>>> {
     let Ok((mut i, ())) = super::core::keyword(i, " RETURN (") else { return Ok((i, None)) };
     let mut out = Vec::new();
@@ -140,7 +140,8 @@ pub(crate) fn search_return_opts(i: In<'_>) -> PResult<'_, Option<Vec<SearchRetu
             b"MAX" => SearchReturn::Max,
             b"ALL" => SearchReturn::All,
             b"COUNT" => SearchReturn::Count,
-            _ => return unexpected(i, "MIN, MAX, ALL or COUNT"),
+            b"SAVE" => SearchReturn::Save,
+            _ => return unexpected(i, "MIN, MAX, ALL, COUNT or SAVE"),
         };
         if !out.contains(&opt) {
             out.push(opt);

@@ -262,6 +262,15 @@ impl<B: Backend> Session<B> {
         uid: bool,
         ret: Option<Vec<SearchReturn>>,
     ) -> Result<Done, SessionError> {
+        let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
+        // `$` (RFC 5182) stands for the saved UIDs; a SAVE search replaces them, and one
+        // that fails leaves them empty.
+        let saved = SequenceSet::from_numbers(&sel.saved_messages().iter().map(|(_, u)| u.0).collect::<Vec<_>>());
+        let criteria: Vec<SearchKey> = criteria.into_iter().map(|k| with_saved(k, saved.as_ref())).collect();
+        let save = ret.as_ref().is_some_and(|r| r.contains(&SearchReturn::Save));
+        if save {
+            sel.saved.clear();
+        }
         let charset = fetch::search_decoder(charset)?;
         let sel = self.selected.as_ref().ok_or(SessionError::NotSelected)?;
         let max_seq = sel.len() as u32;
@@ -284,8 +293,8 @@ impl<B: Backend> Session<B> {
         }
         let candidates = candidates.unwrap_or_else(|| sel.messages().collect());
         let now = self.backend.now();
-        let hits = Vec::new();
-        let job = SearchJob { candidates, at: 0, uid, criteria, charset, max_seq, max_uid, hits, ret, now };
+        let (hits, hit_uids) = (Vec::new(), save.then(Vec::new));
+        let job = SearchJob { candidates, at: 0, uid, criteria, charset, max_seq, max_uid, hits, hit_uids, ret, now };
         self.new_job = Some(Job::Search(job));
         Ok(Done::Ok)
     }
@@ -313,9 +322,27 @@ impl<B: Backend> Session<B> {
             while found.next_if(|f| *f < u.0).is_some() {}
             if found.next_if_eq(&u.0).is_some() {
                 job.hits.push(if job.uid { u.0 } else { seq.0.get() });
+                if let Some(h) = job.hit_uids.as_mut() {
+                    h.push(u.0);
+                }
             }
         }
         Ok(())
+    }
+}
+
+/// `key` with `$` (RFC 5182) as the UID set it stands for (`saved`; `None`: nothing is
+/// saved, and `$` matches nothing).
+fn with_saved(key: SearchKey, saved: Option<&SequenceSet>) -> SearchKey {
+    match key {
+        SearchKey::SequenceSet(s) | SearchKey::Uid(s) if s.is_saved() => match saved {
+            Some(set) => SearchKey::Uid(set.clone()),
+            None => SearchKey::Not(Box::new(SearchKey::All)),
+        },
+        SearchKey::Not(k) => SearchKey::Not(Box::new(with_saved(*k, saved))),
+        SearchKey::Or(a, b) => SearchKey::Or(Box::new(with_saved(*a, saved)), Box::new(with_saved(*b, saved))),
+        SearchKey::And(keys) => SearchKey::And(keys.into_iter().map(|k| with_saved(k, saved)).collect()),
+        k => k,
     }
 }
 

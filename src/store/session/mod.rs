@@ -116,6 +116,7 @@ impl<B: Backend> Session<B> {
             Capability::SpecialUse,
             Capability::Binary,
             Capability::ESearch,
+            Capability::SearchRes,
         ];
         let defaults = ServerOptions::default();
         // Messages are streamed to the store, never held whole: the limit is the store's

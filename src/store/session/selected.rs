@@ -96,6 +96,9 @@ pub(super) struct Selected {
     reported_recent: usize,
     /// The flags of the last `* FLAGS` this client was sent.
     announced: Vec<Flag>,
+    /// `$`, the result the last `SEARCH RETURN (SAVE)` saved (RFC 5182), as UIDs,
+    /// ascending: a message expunged from the view leaves it.
+    pub(super) saved: Vec<Uid>,
 }
 
 impl Selected {
@@ -112,6 +115,7 @@ impl Selected {
             own: Vec::new(),
             cursor: snap.cursor,
             announced: snap.flags,
+            saved: Vec::new(),
         }
     }
 
@@ -136,6 +140,9 @@ impl Selected {
     /// The (seq, UID) pairs of a set, by sequence number or by UID, ascending. A sequence
     /// number past the view is `BAD`; UIDs not in the view are skipped (RFC 3501 §6.4.8).
     pub(super) fn resolve(&self, set: &SequenceSet, uid: bool) -> Result<Vec<(Seq, Uid)>, SessionError> {
+        if set.is_saved() {
+            return Ok(self.saved_messages());
+        }
         let mut out = Vec::new();
         if uid {
             let max = self.view.last().map_or(0, |u| u.0);
@@ -157,8 +164,16 @@ impl Selected {
     /// The messages of a sequence set in SEARCH, where numbers past the end match nothing
     /// (RFC 3501 §6.4.4 has no error for them).
     pub(super) fn resolve_clamped(&self, set: &SequenceSet) -> Vec<(Seq, Uid)> {
+        if set.is_saved() {
+            return self.saved_messages();
+        }
         let max = self.view.len() as u32;
         set.resolve(max).into_iter().flat_map(|r| self.view.by_seq(*r.start(), *r.end())).collect()
+    }
+
+    /// The messages of `$` still in the view (RFC 5182 §2.1), in sequence order.
+    pub(super) fn saved_messages(&self) -> Vec<(Seq, Uid)> {
+        self.saved.iter().filter_map(|u| self.seq_of(*u).map(|s| (s, *u))).collect()
     }
 
     /// Remembers flag changes this session made at `log`.

@@ -109,6 +109,8 @@ pub(super) struct SearchJob {
     pub(super) max_seq: u32,
     pub(super) max_uid: u32,
     pub(super) hits: Vec<u32>,
+    /// The UIDs of the hits, when `RETURN (SAVE)` keeps them as `$` (RFC 5182).
+    pub(super) hit_uids: Option<Vec<u32>>,
     /// `RETURN (...)`: answer with ESEARCH (RFC 4731).
     pub(super) ret: Option<Vec<SearchReturn>>,
     /// The store's time when the command began, for OLDER and YOUNGER (RFC 5032).
@@ -281,14 +283,39 @@ impl<B: Backend> Session<B> {
                     return Ok((n, None));
                 }
                 let hits = std::mem::take(&mut j.hits);
-                server.send_data(match &j.ret {
-                    None => crate::types::Data::Search { ids: hits, modseq: None },
-                    Some(ret) => esearch(tag, j.uid, ret, &hits),
-                })?;
+                if let (Some(uids), Some(ret), Some(sel)) = (j.hit_uids.take(), &j.ret, self.selected.as_mut()) {
+                    sel.saved = saved_result(ret, uids).into_iter().map(Uid).collect();
+                }
+                let answer = match &j.ret {
+                    None => Some(crate::types::Data::Search { ids: hits, modseq: None }),
+                    // RETURN (SAVE) alone answers nothing (RFC 5182 §2.4).
+                    Some(ret) if ret.iter().all(|r| *r == SearchReturn::Save) && !ret.is_empty() => None,
+                    Some(ret) => Some(esearch(tag, j.uid, ret, &hits)),
+                };
+                if let Some(answer) = answer {
+                    server.send_data(answer)?;
+                }
                 Ok((n, Some((Sync::after(j.uid, false), Ok(Done::Ok)))))
             }
         }
     }
+}
+
+/// What `RETURN (... SAVE ...)` keeps as `$` of the hits (UIDs, ascending), RFC 5182
+/// §2.4: all of them, unless MIN or MAX come without ALL or COUNT, then only those.
+fn saved_result(ret: &[SearchReturn], uids: Vec<u32>) -> Vec<u32> {
+    let has = |r| ret.contains(&r);
+    if has(SearchReturn::All) || has(SearchReturn::Count) || !(has(SearchReturn::Min) || has(SearchReturn::Max)) {
+        return uids;
+    }
+    let mut out: Vec<u32> = Vec::new();
+    if has(SearchReturn::Min) {
+        out.extend(uids.first());
+    }
+    if has(SearchReturn::Max) {
+        out.extend(uids.last().filter(|u| !out.contains(u)));
+    }
+    out
 }
 
 /// The ESEARCH answer (RFC 4731 §3.1) to `SEARCH RETURN (ret)` with these hits (ascending):
@@ -303,6 +330,7 @@ fn esearch(tag: &Tag, uid: bool, ret: &[SearchReturn], hits: &[u32]) -> crate::t
             continue;
         }
         results.extend(match r {
+            SearchReturn::Save => None,
             SearchReturn::Min => hits.first().map(|n| SearchResult::Min(*n)),
             SearchReturn::Max => hits.last().map(|n| SearchResult::Max(*n)),
             SearchReturn::Count => Some(SearchResult::Count(hits.len() as u32)),
