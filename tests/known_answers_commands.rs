@@ -21,8 +21,8 @@ use imap_machine::codec::{
 };
 use imap_machine::types::{
     Atom, AuthMechanism, Capability as Cap, Command, CommandBody, Date, DateTime, FetchAttribute, FetchAttributes,
-    Flag, IString, ListMailbox, Literal, Macro, Mailbox, Partial, SearchKey, SearchReturn, Secret, Section,
-    SectionText, SequenceSet, StatusItem, StoreKind, Tag,
+    Flag, IString, ListAttribute as LA, ListMailbox, Literal, Macro, Mailbox, Partial, SearchKey, SearchReturn, Secret,
+    Section, SectionText, SequenceSet, StatusItem, StoreKind, Tag,
 };
 
 const S6: &str = include_str!("transcripts/rfc3501-s6-commands.txt");
@@ -106,7 +106,7 @@ fn examine(m: &str) -> CommandBody {
 }
 
 fn create(m: &str) -> CommandBody {
-    CommandBody::Create { mailbox: mbx(m) }
+    CommandBody::Create { mailbox: mbx(m), special_use: vec![] }
 }
 
 fn delete(m: &str) -> CommandBody {
@@ -746,6 +746,13 @@ fn rows_ext() -> Vec<Row> {
                 esearch(&[SearchReturn::Max, SearchReturn::Save, SearchReturn::Min], vec![K::Since(date("12-Feb-2006"))], false),
             ),
         ),
+        // CREATE-SPECIAL-USE (RFC 6154 §5.3 example).
+        same(
+            b"t2 CREATE MySpecial (USE (\\Drafts \\Sent))\r\n",
+            c("t2", Create { mailbox: mbx("MySpecial"), special_use: vec![LA::Drafts, LA::Sent] }),
+        ),
+        same(b"t3 CREATE Everything (USE (\\All))\r\n", c("t3", Create { mailbox: mbx("Everything"), special_use: vec![LA::All] })),
+        enc(b"t4 create x (use ())\r\n", c("t4", Create { mailbox: mbx("x"), special_use: vec![] }), b"t4 CREATE x\r\n"),
         // WITHIN (RFC 5032 §4 example).
         same(b"a1 SEARCH UNSEEN YOUNGER 259200\r\n", c("a1", search(None, vec![K::Unseen, K::Younger(259200)], false))),
         enc(

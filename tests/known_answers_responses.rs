@@ -1055,6 +1055,12 @@ fn e_rfc4731_esearch() {
             l("* ESEARCH (TAG \"A9\") UID ALL 1:3"),
         ),
     ];
+    // CREATE-SPECIAL-USE's refusal (RFC 6154 §5.3).
+    let mut rows = rows;
+    rows.push(same(
+        l("t3 NO [USEATTR] \\All not supported"),
+        status(Some("t3"), StatusKind::No, Some(Code::UseAttr), "\\All not supported"),
+    ));
     let counts = check("(e)", &rows);
     assert_eq!(counts.same + counts.canonical, rows.len());
     // Return data this crate does not know keeps the response raw, not an error.

@@ -85,6 +85,9 @@ pub enum StoreError {
     /// A message is bigger than the APPENDLIMIT (`[TOOBIG]`).
     #[error("message too big")]
     TooBig,
+    /// A special-use attribute the store does not support (`[USEATTR]`, RFC 6154 §3).
+    #[error("special-use attribute not supported")]
+    UseAttr,
     /// The messages were expunged meanwhile (`[EXPUNGEISSUED]`).
     #[error("some messages were expunged")]
     Expunged,
@@ -323,6 +326,16 @@ pub trait Backend: Send + Sync + 'static {
     fn list(&self, user: &Self::User) -> Result<Vec<MailboxInfo>, StoreError>;
     /// Creates a mailbox, and its missing superiors (RFC 3501 §6.3.3).
     fn create(&self, user: &Self::User, name: &str) -> Result<(), StoreError>;
+    /// Creates a mailbox with special-use attributes (RFC 6154 §3, CREATE-SPECIAL-USE),
+    /// which LIST then shows. The default creates it only without any, else fails with
+    /// [`StoreError::UseAttr`] (`NO [USEATTR]`).
+    fn create_special_use(&self, user: &Self::User, name: &str, uses: &[ListAttribute]) -> Result<(), StoreError> {
+        if uses.is_empty() {
+            self.create(user, name)
+        } else {
+            Err(StoreError::UseAttr)
+        }
+    }
     /// Deletes a mailbox (RFC 3501 §6.3.4).
     fn delete(&self, user: &Self::User, name: &str) -> Result<(), StoreError>;
     /// Renames a mailbox and its inferiors; renaming INBOX moves its messages (§6.3.5).

@@ -260,7 +260,10 @@ fn star_resolves_against_this_sessions_view() {
 fn delete_and_recreate_changes_uidvalidity() {
     let b = backend();
     let mut a = Conn::new(&b);
-    assert_eq!(a.run(CommandBody::Create { mailbox: Mailbox::from_utf8("work/2026").unwrap() }).0.kind, StatusKind::Ok);
+    assert_eq!(
+        a.run(CommandBody::Create { mailbox: Mailbox::from_utf8("work/2026").unwrap(), special_use: vec![] }).0.kind,
+        StatusKind::Ok
+    );
     let status = |a: &mut Conn| {
         let (_, ev) = a.run(CommandBody::Status {
             mailbox: Mailbox::from_utf8("work/2026").unwrap(),
@@ -274,14 +277,14 @@ fn delete_and_recreate_changes_uidvalidity() {
     let v1 = status(&mut a).unwrap();
     assert_eq!(a.run(CommandBody::Delete { mailbox: Mailbox::from_utf8("work/2026").unwrap() }).0.kind, StatusKind::Ok);
     assert_eq!(status(&mut a), None);
-    a.run(CommandBody::Create { mailbox: Mailbox::from_utf8("work/2026").unwrap() });
+    a.run(CommandBody::Create { mailbox: Mailbox::from_utf8("work/2026").unwrap(), special_use: vec![] });
     let v2 = status(&mut a).unwrap();
     assert_ne!(v1, v2);
     // "work" was created as a superior; deleting it while it has children makes it \Noselect.
     assert_eq!(a.run(CommandBody::Delete { mailbox: Mailbox::from_utf8("work").unwrap() }).0.kind, StatusKind::Ok);
     let st = a.run(CommandBody::Delete { mailbox: Mailbox::from_utf8("work").unwrap() }).0;
     assert_eq!((st.kind, st.code), (StatusKind::No, Some(Code::Rfc5530(Rfc5530Code::Cannot))));
-    let st = a.run(CommandBody::Create { mailbox: Mailbox::from_utf8("Sent").unwrap() }).0;
+    let st = a.run(CommandBody::Create { mailbox: Mailbox::from_utf8("Sent").unwrap(), special_use: vec![] }).0;
     assert_eq!(st.code, Some(Code::Rfc5530(Rfc5530Code::AlreadyExists)));
 }
 
@@ -465,12 +468,12 @@ fn expunged_data_comes_back_when_every_view_dropped_it() {
 fn a_selected_mailbox_deleted_by_another_session_ends_with_bye() {
     let b = backend();
     let (mut a, mut bb) = (Conn::new(&b), Conn::new(&b));
-    a.run(CommandBody::Create { mailbox: Mailbox::from_utf8("work").unwrap() });
+    a.run(CommandBody::Create { mailbox: Mailbox::from_utf8("work").unwrap(), special_use: vec![] });
     select(&mut a, "work");
     let st = bb.run(CommandBody::Delete { mailbox: Mailbox::from_utf8("work").unwrap() }).0;
     assert_eq!(st.kind, StatusKind::Ok);
     // Created again under the same name: a new mailbox, which A's view is not of.
-    bb.run(CommandBody::Create { mailbox: Mailbox::from_utf8("work").unwrap() });
+    bb.run(CommandBody::Create { mailbox: Mailbox::from_utf8("work").unwrap(), special_use: vec![] });
     a.pair.client.send(CommandBody::Noop).unwrap();
     a.drive();
     let bye = a.pair.client_events.iter().any(|e| matches!(e, client::Event::Bye { .. }));

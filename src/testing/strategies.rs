@@ -197,6 +197,13 @@ pub fn search_result() -> impl Strategy<Value = SearchResult> {
     ]
 }
 
+/// One of RFC 6154's special-use attributes.
+pub fn special_use() -> impl Strategy<Value = ListAttribute> {
+    proptest::sample::select(
+        ListAttribute::NAMED.iter().map(|(a, _)| a.clone()).filter(ListAttribute::is_special_use).collect::<Vec<_>>(),
+    )
+}
+
 /// SEARCH keys, nested.
 pub fn search_key() -> impl Strategy<Value = SearchKey> {
     use SearchKey::*;
@@ -301,7 +308,7 @@ pub fn command_body() -> impl Strategy<Value = CommandBody> {
         (istring(), istring()).prop_map(|(username, p)| Login { username, password: Secret::new(p) }),
         mailbox().prop_map(|mailbox| Select { mailbox }),
         mailbox().prop_map(|mailbox| Examine { mailbox }),
-        mailbox().prop_map(|mailbox| Create { mailbox }),
+        (mailbox(), vec(special_use(), 0..3)).prop_map(|(mailbox, special_use)| Create { mailbox, special_use }),
         mailbox().prop_map(|mailbox| Delete { mailbox }),
         (mailbox(), mailbox()).prop_map(|(from, to)| Rename { from, to }),
         mailbox().prop_map(|mailbox| Subscribe { mailbox }),

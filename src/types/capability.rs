@@ -138,6 +138,8 @@ capabilities! {
     Within = "WITHIN",
     /// `SPECIAL-USE` (RFC 6154)
     SpecialUse = "SPECIAL-USE",
+    /// `CREATE-SPECIAL-USE` (RFC 6154 §3)
+    CreateSpecialUse = "CREATE-SPECIAL-USE",
     /// `LIST-EXTENDED` (RFC 5258)
     ListExtended = "LIST-EXTENDED",
     /// `LIST-STATUS` (RFC 5819)

@@ -13,8 +13,8 @@ use std::fmt;
 use bytes::Bytes;
 
 use super::{
-    AString, AuthMechanism, Capability, DateTime, FetchAttributes, Flag, IString, ListMailbox, Literal, Mailbox,
-    NString, SearchKey, SearchReturn, SequenceSet, Tag,
+    AString, AuthMechanism, Capability, DateTime, FetchAttributes, Flag, IString, ListAttribute, ListMailbox, Literal,
+    Mailbox, NString, SearchKey, SearchReturn, SequenceSet, Tag,
 };
 
 /// A tagged command: `command = tag SP (command-any / command-auth / command-nonauth /
@@ -155,6 +155,9 @@ pub enum CommandBody {
     Create {
         /// The mailbox.
         mailbox: Mailbox,
+        /// `(USE (...))` (RFC 6154 §3, CREATE-SPECIAL-USE): the special uses to give it;
+        /// empty without.
+        special_use: Vec<ListAttribute>,
     },
     /// `DELETE mailbox` (§6.3.4)
     Delete {

@@ -198,6 +198,8 @@ pub enum Code {
     UidNotSticky,
     /// `TOOBIG` (RFC 7889)
     TooBig,
+    /// `USEATTR` (RFC 6154 §6): a special-use attribute the server does not support.
+    UseAttr,
     /// `HIGHESTMODSEQ SP mod-sequence-value` (RFC 7162)
     HighestModSeq(u64),
     /// `NOMODSEQ` (RFC 7162)
@@ -327,6 +329,20 @@ pub enum ListAttribute {
 }
 
 impl ListAttribute {
+    /// Whether this is one of RFC 6154 §2's special uses (`\\All` to `\\Trash`).
+    pub fn is_special_use(&self) -> bool {
+        matches!(
+            self,
+            ListAttribute::All
+                | ListAttribute::Archive
+                | ListAttribute::Drafts
+                | ListAttribute::Flagged
+                | ListAttribute::Junk
+                | ListAttribute::Sent
+                | ListAttribute::Trash
+        )
+    }
+
     /// Every named attribute with its wire spelling.
     pub const NAMED: [(ListAttribute, &'static str); 16] = [
         (ListAttribute::NoInferiors, "\\Noinferiors"),

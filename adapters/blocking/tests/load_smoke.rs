@@ -121,7 +121,7 @@ fn ten_clients_for_ten_seconds_verify_every_response() {
     let mut handles = Vec::new();
     for id in 0..CLIENTS {
         let mailbox = format!("load-{id}");
-        setup.run(CommandBody::Create { mailbox: Mailbox::from_utf8(&mailbox).unwrap() }).unwrap();
+        setup.run(CommandBody::Create { mailbox: Mailbox::from_utf8(&mailbox).unwrap(), special_use: vec![] }).unwrap();
         let mut known = Vec::new();
         for n in 1..=SEED {
             let uid = setup.append(&mailbox, &[], None, message(id, n)).unwrap().map(|a| a.uid);

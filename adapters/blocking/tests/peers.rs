@@ -181,7 +181,8 @@ fn blocking_client_against_dovecot() {
     let mut c = Client::connect("127.0.0.1:14451").unwrap();
     c.starttls("localhost", tls.clone()).unwrap();
     c.login("alice", "secret").unwrap();
-    c.run(imap_machine::types::CommandBody::Create { mailbox: "Work".try_into().unwrap() }).unwrap();
+    c.run(imap_machine::types::CommandBody::Create { mailbox: "Work".try_into().unwrap(), special_use: vec![] })
+        .unwrap();
     let msg = Bytes::from_static(b"From: a@example.org\r\nSubject: dovecot test\r\n\r\nhello\r\n");
     let uid = c.append("INBOX", &[], None, msg.clone()).unwrap();
     assert!(uid.is_some(), "Dovecot has UIDPLUS");

@@ -72,13 +72,26 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
         }
         Select { mailbox: m }
         | Examine { mailbox: m }
-        | Create { mailbox: m }
         | Delete { mailbox: m }
         | Subscribe { mailbox: m }
         | Unsubscribe { mailbox: m } => {
             w.raw(b.name().as_bytes());
             w.sp();
             mailbox(w, m);
+        }
+        Create { mailbox: m, special_use } => {
+            w.raw(b"CREATE ");
+            mailbox(w, m);
+            if !special_use.is_empty() {
+                w.raw(b" (USE (");
+                for (k, a) in special_use.iter().enumerate() {
+                    if k > 0 {
+                        w.sp();
+                    }
+                    super::response::list_attribute(w, a);
+                }
+                w.raw(b"))");
+            }
         }
         Rename { from, to } => {
             w.raw(b"RENAME ");

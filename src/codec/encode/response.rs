@@ -137,6 +137,7 @@ fn code(w: &mut Writer<'_>, c: &Code) {
         }
         Code::UidNotSticky => w.raw(b"UIDNOTSTICKY"),
         Code::TooBig => w.raw(b"TOOBIG"),
+        Code::UseAttr => w.raw(b"USEATTR"),
         Code::HighestModSeq(n) => {
             w.raw(b"HIGHESTMODSEQ ");
             w.number(*n);
@@ -171,22 +172,27 @@ fn mailbox(w: &mut Writer<'_>, m: &Mailbox) {
     }
 }
 
+/// `mbx-list-flags` item: `"\\" atom`.
+pub(crate) fn list_attribute(w: &mut Writer<'_>, a: &crate::types::ListAttribute) {
+    match a {
+        crate::types::ListAttribute::Extension(atom) => {
+            w.byte(b'\\');
+            w.raw(atom.as_bytes());
+        }
+        named => {
+            let name = crate::types::ListAttribute::NAMED.iter().find(|(x, _)| x == named).map(|(_, n)| *n);
+            w.raw(name.expect("named attribute").as_bytes());
+        }
+    }
+}
+
 fn list_item(w: &mut Writer<'_>, item: &ListItem) {
     w.byte(b'(');
     for (n, a) in item.attributes.iter().enumerate() {
         if n > 0 {
             w.sp();
         }
-        match a {
-            crate::types::ListAttribute::Extension(atom) => {
-                w.byte(b'\\');
-                w.raw(atom.as_bytes());
-            }
-            named => {
-                let name = crate::types::ListAttribute::NAMED.iter().find(|(x, _)| x == named).map(|(_, n)| *n);
-                w.raw(name.expect("named attribute").as_bytes());
-            }
-        }
+        list_attribute(w, a);
     }
     w.raw(b") ");
     delimiter(w, item.delimiter);

@@ -54,7 +54,7 @@ fn command_body(i: In<'_>) -> PResult<'_, CommandBody> {
         5 if eq("STORE") => store(rest, false),
         6 if eq("LOGOUT") => Ok((rest, Logout)),
         6 if eq("SELECT") => one_mailbox!(Select),
-        6 if eq("CREATE") => one_mailbox!(Create),
+        6 if eq("CREATE") => create(rest),
         6 if eq("DELETE") => one_mailbox!(Delete),
         6 if eq("RENAME") => {
             let (j, ()) = sp(rest)?;
@@ -184,6 +184,27 @@ fn append(i: In<'_>) -> PResult<'_, CommandBody> {
     }
     let (i, message) = literal(i, true)?;
     Ok((i, CommandBody::Append { mailbox, flags, date, message }))
+}
+
+/// `create = "CREATE" SP mailbox [create-params]` (RFC 3501, RFC 4466 §2.2) with the one
+/// `create-param` we know, RFC 6154 §6's `"USE" SP "(" [use-attr *(SP use-attr)] ")"`.
+fn create(i: In<'_>) -> PResult<'_, CommandBody> {
+    let (i, ()) = sp(i)?;
+    let (i, mailbox) = mailbox(i)?;
+    let Ok((mut i, ())) = keyword(i, " (USE (") else {
+        return Ok((i, CommandBody::Create { mailbox, special_use: Vec::new() }));
+    };
+    let mut special_use = Vec::new();
+    while i.first() != Some(b')') {
+        if !special_use.is_empty() {
+            i = sp(i)?.0;
+        }
+        let (j, a) = super::response::list_attribute(i)?;
+        special_use.push(a);
+        i = j;
+    }
+    let (i, _) = byte(b')', ")")(i.advance(1))?;
+    Ok((i, CommandBody::Create { mailbox, special_use }))
 }
 
 /// `search = "SEARCH" [search-return-opts] [SP "CHARSET" SP astring] 1*(SP search-key)`

@@ -167,6 +167,9 @@ fn known_code<'a>(name: &str, i: In<'a>) -> PResult<'a, Code> {
     if eq("TOOBIG") {
         return bare(Code::TooBig);
     }
+    if eq("USEATTR") {
+        return bare(Code::UseAttr);
+    }
     if eq("NOMODSEQ") {
         return bare(Code::NoModSeq);
     }
@@ -278,7 +281,7 @@ fn delimiter(i: In<'_>) -> PResult<'_, Option<char>> {
 }
 
 /// `mbx-list-flags` items: `"\" atom` (or a bare atom).
-fn list_attribute(i: In<'_>) -> PResult<'_, ListAttribute> {
+pub(crate) fn list_attribute(i: In<'_>) -> PResult<'_, ListAttribute> {
     let (rest, f) = flag_l(i)?;
     let (backslash, atom) = match f {
         crate::types::Flag::Extension(a) => (true, a),

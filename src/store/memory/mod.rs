@@ -35,7 +35,7 @@ pub type Clock = Arc<dyn Fn() -> DateTime + Send + Sync>;
 
 #[derive(Debug)]
 struct MailboxData {
-    special_use: Option<ListAttribute>,
+    special_use: Vec<ListAttribute>,
     inner: Mutex<Inner>,
 }
 
@@ -153,14 +153,14 @@ impl MemoryBackend {
             ("Trash", Some(ListAttribute::Trash)),
         ] {
             if !st.mailboxes.contains_key(mbox) {
-                let data = self.new_mailbox(special);
+                let data = self.new_mailbox(special.into_iter().collect());
                 st.mailboxes.insert(mbox.into(), data);
                 st.subscriptions.insert(mbox.into());
             }
         }
     }
 
-    fn new_mailbox(&self, special_use: Option<ListAttribute>) -> Arc<MailboxData> {
+    fn new_mailbox(&self, special_use: Vec<ListAttribute>) -> Arc<MailboxData> {
         Arc::new(MailboxData {
             special_use,
             inner: Mutex::new(Inner {
@@ -249,15 +249,22 @@ impl Backend for MemoryBackend {
                 }
                 let children = names.iter().any(|n| is_inferior(n, name));
                 attributes.push(if children { ListAttribute::HasChildren } else { ListAttribute::HasNoChildren });
-                if let Some(s) = &data.special_use {
-                    attributes.push(s.clone());
-                }
+                attributes.extend(data.special_use.iter().cloned());
                 MailboxInfo { name: name.clone(), attributes }
             })
             .collect())
     }
 
     fn create(&self, user: &Self::User, name: &str) -> Result<(), StoreError> {
+        self.create_special_use(user, name, &[])
+    }
+
+    /// The special uses of RFC 6154 §2 but `\All` (no mailbox here holds every message: as
+    /// in the RFC's example, `NO [USEATTR]`), kept with the mailbox (RENAME keeps them).
+    fn create_special_use(&self, user: &Self::User, name: &str, uses: &[ListAttribute]) -> Result<(), StoreError> {
+        if !uses.iter().all(|a| a.is_special_use() && *a != ListAttribute::All) {
+            return Err(StoreError::UseAttr);
+        }
         let name = name.strip_suffix(DELIMITER).unwrap_or(name);
         if !valid_name(name) {
             return Err(StoreError::InvalidName);
@@ -271,12 +278,14 @@ impl Backend for MemoryBackend {
         while let Some(k) = name[at..].find(DELIMITER) {
             let sup = &name[..at + k];
             if !st.mailboxes.contains_key(sup) {
-                let data = self.new_mailbox(None);
+                let data = self.new_mailbox(Vec::new());
                 st.mailboxes.insert(sup.to_string(), data);
             }
             at += k + 1;
         }
-        let data = self.new_mailbox(None);
+        let mut uses = uses.to_vec();
+        uses.dedup();
+        let data = self.new_mailbox(uses);
         st.mailboxes.insert(name.to_string(), data);
         Ok(())
     }
@@ -325,7 +334,7 @@ impl Backend for MemoryBackend {
         }
         if from == "INBOX" {
             // §6.3.5: INBOX's messages move to the new name; INBOX stays, empty.
-            let new = self.new_mailbox(None);
+            let new = self.new_mailbox(Vec::new());
             {
                 let inbox = st.mailboxes["INBOX"].clone();
                 let mut src = lock(&inbox.inner);
@@ -351,7 +360,7 @@ impl Backend for MemoryBackend {
         let mut at = 0;
         while let Some(k) = to[at..].find(DELIMITER) {
             let sup = to[..at + k].to_string();
-            st.mailboxes.entry(sup).or_insert_with(|| self.new_mailbox(None));
+            st.mailboxes.entry(sup).or_insert_with(|| self.new_mailbox(Vec::new()));
             at += k + 1;
         }
         Ok(())

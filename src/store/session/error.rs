@@ -105,6 +105,7 @@ fn store_code(e: &StoreError) -> Code {
         StoreError::AlreadyExists => Code::Rfc5530(Rfc5530Code::AlreadyExists),
         StoreError::Cannot(_) | StoreError::InvalidName => Code::Rfc5530(Rfc5530Code::Cannot),
         StoreError::TooBig => Code::TooBig,
+        StoreError::UseAttr => Code::UseAttr,
         StoreError::Expunged => Code::Rfc5530(Rfc5530Code::ExpungeIssued),
         StoreError::UnknownCte => Code::Other { name: Atom::from_static("UNKNOWN-CTE"), value: None },
     }

@@ -114,6 +114,7 @@ impl<B: Backend> Session<B> {
             Capability::UidPlus,
             Capability::Children,
             Capability::SpecialUse,
+            Capability::CreateSpecialUse,
             Capability::Binary,
             Capability::ESearch,
             Capability::SearchRes,
@@ -263,8 +264,8 @@ impl<B: Backend> Session<B> {
             }
             CommandBody::Select { mailbox } => self.select(server, &user, &mailbox, false),
             CommandBody::Examine { mailbox } => self.select(server, &user, &mailbox, true),
-            CommandBody::Create { mailbox } => {
-                b.create(&user, &wire_name(&mailbox)?)?;
+            CommandBody::Create { mailbox, special_use } => {
+                b.create_special_use(&user, &wire_name(&mailbox)?, &special_use)?;
                 Ok(Done::Ok)
             }
             CommandBody::Delete { mailbox } => {

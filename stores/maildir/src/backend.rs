@@ -10,7 +10,7 @@ use imap_machine::store::{
     search_by_fetching, AppendSink, Backend, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData,
     Notifier, SearchQuery, SessionId, Snapshot, StoreError, StoreOutcome, Stored,
 };
-use imap_machine::types::{DateTime, Flag, StoreKind};
+use imap_machine::types::{DateTime, Flag, ListAttribute, StoreKind};
 
 use crate::error::MaildirError;
 use crate::fsutil::{time_of, write_new};
@@ -79,10 +79,20 @@ impl Backend for MaildirBackend {
     }
 
     fn list(&self, user: &Self::User) -> Result<Vec<MailboxInfo>, StoreError> {
-        Ok(names::list(&self.existing(user)?))
+        Ok(names::list(&user.root, &self.existing(user)?))
     }
 
     fn create(&self, user: &Self::User, name: &str) -> Result<(), StoreError> {
+        self.create_special_use(user, name, &[])
+    }
+
+    /// The special uses but `\All` (RFC 6154 §2; no Maildir folder holds every message)
+    /// go to a file in the new mailbox's directory (`imapm-special-use`), written before
+    /// the directory appears in LIST.
+    fn create_special_use(&self, user: &Self::User, name: &str, uses: &[ListAttribute]) -> Result<(), StoreError> {
+        if !uses.iter().all(|a| a.is_special_use() && *a != ListAttribute::All) {
+            return Err(StoreError::UseAttr);
+        }
         let name = name.strip_suffix(DELIMITER).unwrap_or(name);
         if name.eq_ignore_ascii_case("INBOX") {
             return Err(StoreError::AlreadyExists);
@@ -102,7 +112,19 @@ impl Backend for MaildirBackend {
                 make_maildir(&d).map_err(|e| self.fail(e))?;
             }
         }
-        make_maildir(&dir).map_err(|e| self.fail(e))
+        if uses.is_empty() {
+            return make_maildir(&dir).map_err(|e| self.fail(e));
+        }
+        // Staged under a temporary name, so that no LIST sees the mailbox without them.
+        let staged = user.root.join("tmp").join(format!("create.{}", self.namer.unique(0, 0)));
+        make_maildir(&staged).map_err(|e| self.fail(e))?;
+        let file = staged.join(names::SPECIAL_USE_FILE);
+        crate::fsutil::write_new(&file, names::special_use_text(uses).as_bytes(), None, self.fsync)
+            .and_then(|()| std::fs::rename(&staged, &dir).map_err(crate::error::MaildirError::io("rename", &staged)))
+            .map_err(|e| {
+                let _ = std::fs::remove_dir_all(&staged);
+                self.fail(e)
+            })
     }
 
     fn delete(&self, user: &Self::User, name: &str) -> Result<(), StoreError> {

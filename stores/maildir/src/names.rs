@@ -60,6 +60,37 @@ pub(crate) fn scan(root: &Path) -> std::io::Result<BTreeSet<String>> {
     Ok(out)
 }
 
+/// The file in a mailbox's directory that keeps the special uses CREATE gave it (RFC 6154
+/// §3): the attributes, one a line (`\\Sent`). It moves with the directory on RENAME and
+/// goes with it on DELETE; Dovecot ignores it.
+pub(crate) const SPECIAL_USE_FILE: &str = "imapm-special-use";
+
+/// The special uses of the mailbox at `dir`: those kept in [`SPECIAL_USE_FILE`], else the
+/// one its name has in Dovecot's default configuration.
+pub(crate) fn special_uses(dir: &Path, name: &str) -> Vec<ListAttribute> {
+    match std::fs::read_to_string(dir.join(SPECIAL_USE_FILE)) {
+        Ok(text) => text
+            .lines()
+            .filter_map(|l| ListAttribute::NAMED.iter().find(|(_, n)| n.eq_ignore_ascii_case(l.trim())))
+            .map(|(a, _)| a.clone())
+            .filter(ListAttribute::is_special_use)
+            .collect(),
+        Err(_) => special_use(name).into_iter().collect(),
+    }
+}
+
+/// The text of [`SPECIAL_USE_FILE`] for `uses`.
+pub(crate) fn special_use_text(uses: &[ListAttribute]) -> String {
+    let mut out = String::new();
+    for a in uses {
+        if let Some((_, n)) = ListAttribute::NAMED.iter().find(|(x, _)| x == a) {
+            out.push_str(n);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// The SPECIAL-USE attribute of a name, as Dovecot's default configuration gives them.
 pub(crate) fn special_use(name: &str) -> Option<ListAttribute> {
     Some(match name {
@@ -75,7 +106,7 @@ pub(crate) fn special_use(name: &str) -> Option<ListAttribute> {
 /// LIST's view of the mailboxes `existing` (INBOX included or not): each with
 /// `\HasChildren` or `\HasNoChildren`, and the superiors that have no directory of their
 /// own as `\Noselect` (Maildir++ has `.a.b` without `.a`).
-pub(crate) fn list(existing: &BTreeSet<String>) -> Vec<MailboxInfo> {
+pub(crate) fn list(root: &Path, existing: &BTreeSet<String>) -> Vec<MailboxInfo> {
     let mut all: BTreeSet<&str> = existing.iter().map(String::as_str).collect();
     all.insert("INBOX");
     let implied: BTreeSet<&str> = existing.iter().flat_map(|n| superiors(n)).filter(|s| !all.contains(s)).collect();
@@ -89,8 +120,8 @@ pub(crate) fn list(existing: &BTreeSet<String>) -> Vec<MailboxInfo> {
             }
             let children = names.iter().any(|n| is_inferior(n, name));
             attributes.push(if children { ListAttribute::HasChildren } else { ListAttribute::HasNoChildren });
-            if let Some(s) = special_use(name) {
-                attributes.push(s);
+            if !implied.contains(name) {
+                attributes.extend(special_uses(&dir_of(root, name), name));
             }
             MailboxInfo { name: name.to_string(), attributes }
         })
@@ -118,7 +149,7 @@ mod tests {
     #[test]
     fn implied_superiors_are_noselect() {
         let existing: BTreeSet<String> = ["a/b".to_string(), "Trash".to_string()].into();
-        let l = list(&existing);
+        let l = list(Path::new("/nonexistent"), &existing);
         let names: Vec<&str> = l.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["INBOX", "Trash", "a", "a/b"]);
         assert_eq!(l[2].attributes, [ListAttribute::NoSelect, ListAttribute::HasChildren]);

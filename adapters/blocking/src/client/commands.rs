@@ -5,8 +5,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use imap_machine::client::{Authenticator, ESearch, SelectedMailbox};
 use imap_machine::types::{
-    Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, Flag, FlagFetch, IString, ListItem,
-    ListMailbox, Literal, Mailbox, SearchReturn, Secret, SequenceSet, StatusItem, StoreKind,
+    Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, Flag, FlagFetch, IString, ListAttribute,
+    ListItem, ListMailbox, Literal, Mailbox, SearchReturn, Secret, SequenceSet, StatusItem, StoreKind,
 };
 
 use super::{
@@ -127,7 +127,13 @@ impl Client {
 
     /// `CREATE`
     pub fn create(&mut self, mailbox: impl IntoMailbox) -> Result<(), Error> {
-        self.exec(CommandBody::Create { mailbox: mailbox.into_mailbox()? })
+        self.exec(CommandBody::Create { mailbox: mailbox.into_mailbox()?, special_use: vec![] })
+    }
+
+    /// `CREATE mailbox (USE (uses))` (RFC 6154 §3, CREATE-SPECIAL-USE): a mailbox with
+    /// special uses; a server that does not take one answers `NO [USEATTR]`.
+    pub fn create_special_use(&mut self, mailbox: impl IntoMailbox, uses: &[ListAttribute]) -> Result<(), Error> {
+        self.exec(CommandBody::Create { mailbox: mailbox.into_mailbox()?, special_use: uses.to_vec() })
     }
 
     /// `DELETE`

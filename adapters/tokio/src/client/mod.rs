@@ -11,8 +11,9 @@ use imap_machine::client::{
     ArgError, Authenticator, Client as Machine, ClientOptions, ESearch, MailboxView, SelectedMailbox,
 };
 use imap_machine::types::{
-    Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, Flag, FlagFetch, IString, ListItem,
-    ListMailbox, Literal, Mailbox, SearchReturn, Secret, SequenceSet, State, StatusItem, StatusResponse, StoreKind,
+    Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, Flag, FlagFetch, IString, ListAttribute,
+    ListItem, ListMailbox, Literal, Mailbox, SearchReturn, Secret, SequenceSet, State, StatusItem, StatusResponse,
+    StoreKind,
 };
 use rustls_pki_types::ServerName;
 use tokio::net::{TcpStream, ToSocketAddrs};
@@ -649,7 +650,14 @@ impl Client {
 
     /// `CREATE`
     pub async fn create(&self, mailbox: impl IntoMailbox) -> Result<(), Error> {
-        self.exec(CommandBody::Create { mailbox: mailbox.into_mailbox()? }).await.map(|_| ())
+        self.exec(CommandBody::Create { mailbox: mailbox.into_mailbox()?, special_use: vec![] }).await.map(|_| ())
+    }
+
+    /// `CREATE mailbox (USE (uses))` (RFC 6154 §3, CREATE-SPECIAL-USE): a mailbox with
+    /// special uses; a server that does not take one answers `NO [USEATTR]`.
+    pub async fn create_special_use(&self, mailbox: impl IntoMailbox, uses: &[ListAttribute]) -> Result<(), Error> {
+        let body = CommandBody::Create { mailbox: mailbox.into_mailbox()?, special_use: uses.to_vec() };
+        self.exec(body).await.map(|_| ())
     }
 
     /// `DELETE`
