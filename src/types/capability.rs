@@ -132,6 +132,10 @@ capabilities! {
     QResync = "QRESYNC",
     /// `ESEARCH` (RFC 4731)
     ESearch = "ESEARCH",
+    /// `UNAUTHENTICATE` (RFC 8437 §2)
+    Unauthenticate = "UNAUTHENTICATE",
+    /// `STATUS=SIZE` (RFC 8438 §2): the `SIZE` status item.
+    StatusSize = "STATUS=SIZE",
     /// `SPECIAL-USE` (RFC 6154)
     SpecialUse = "SPECIAL-USE",
     /// `LIST-EXTENDED` (RFC 5258)
