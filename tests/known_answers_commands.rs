@@ -781,6 +781,19 @@ fn rows_ext() -> Vec<Row> {
                 },
             ),
         ),
+        // UNAUTHENTICATE (RFC 8437 §6: `command-auth =/ "UNAUTHENTICATE"`), no arguments.
+        same(b"c30 UNAUTHENTICATE\r\n", c("c30", Unauthenticate)),
+        enc(b"c31 unauthenticate\r\n", c("c31", Unauthenticate), b"c31 UNAUTHENTICATE\r\n"),
+        // STATUS=SIZE (the RFC 8438 §3 example).
+        same(
+            b"A01 STATUS frop (MESSAGES SIZE UIDNEXT)\r\n",
+            c("A01", status("frop", &[StatusItem::Messages, StatusItem::Size, StatusItem::UidNext])),
+        ),
+        enc(
+            b"A02 status frop (size)\r\n",
+            c("A02", status("frop", &[StatusItem::Size])),
+            b"A02 STATUS frop (SIZE)\r\n",
+        ),
     ]
 }
 
@@ -821,6 +834,7 @@ fn rows_bad() -> Vec<(&'static [u8], Want, usize)> {
         bad(b"a SELECT a b\r\n", Expected, 10),
         bad(b"a LOGIN x\r\n", Expected, 9),
         bad(b"a NOOP x\r\n", Expected, 6),
+        bad(b"a UNAUTHENTICATE x\r\n", Expected, 16),
         bad(b"a RENAME a\r\n", Expected, 10),
         bad(b"a ENABLE\r\n", Expected, 8),
         // OLDER and YOUNGER take an nz-number (RFC 5032 §3).

@@ -1068,3 +1068,53 @@ fn e_rfc4731_esearch() {
     let parsed = imap_machine::codec::parse_response(&raw).unwrap();
     assert!(matches!(parsed, Response::Data(Data::Other { .. })), "{parsed:?}");
 }
+
+// ---------------------------------------------------------------------------------------
+// (f) UNAUTHENTICATE (RFC 8437) and STATUS=SIZE (RFC 8438 §3 examples)
+// ---------------------------------------------------------------------------------------
+
+fn status_data(m: &str, items: &[(StatusItem, u64)]) -> Response {
+    data(Data::Status { mailbox: mbx(m), items: items.to_vec() })
+}
+
+#[test]
+fn f_rfc8437_unauthenticate_and_rfc8438_status_size() {
+    use StatusItem::{Messages, Size, UidNext};
+    let typed = vec![Capability::Imap4rev1, Capability::Unauthenticate, Capability::StatusSize];
+    let rows = vec![
+        same(
+            l("* STATUS frop (MESSAGES 8 SIZE 44421 UIDNEXT 242344)"),
+            status_data("frop", &[(Messages, 8), (Size, 44421), (UidNext, 242344)]),
+        ),
+        same(l("A01 OK STATUS completed"), ok("A01", None, "STATUS completed")),
+        // The LIST-STATUS example's quoted names are written as atoms.
+        enc(
+            l("* STATUS \"INBOX\" (MESSAGES 17 SIZE 16234)"),
+            status_data("INBOX", &[(Messages, 17), (Size, 16234)]),
+            l("* STATUS INBOX (MESSAGES 17 SIZE 16234)"),
+        ),
+        enc(
+            l("* STATUS \"frop\" (MESSAGES 8 SIZE 44421)"),
+            status_data("frop", &[(Messages, 8), (Size, 44421)]),
+            l("* STATUS frop (MESSAGES 8 SIZE 44421)"),
+        ),
+        // `number64`: 63 bits, and no more (RFC 8438 §4).
+        same(l("* STATUS big (SIZE 9223372036854775807)"), status_data("big", &[(Size, i64::MAX as u64)])),
+        fails(l("* STATUS big (SIZE 9223372036854775808)")),
+        // The capabilities, typed (RFC 8437 §6, RFC 8438 §4).
+        same(l("* CAPABILITY IMAP4rev1 UNAUTHENTICATE STATUS=SIZE"), data(Data::Capability(typed.clone()))),
+        enc(
+            l("* capability imap4rev1 unauthenticate status=size"),
+            data(Data::Capability(typed.clone())),
+            l("* CAPABILITY IMAP4rev1 UNAUTHENTICATE STATUS=SIZE"),
+        ),
+        // UNAUTHENTICATE's results (RFC 8437 §3): OK, or BAD in the wrong state.
+        same(
+            l("a1 OK [CAPABILITY IMAP4rev1 UNAUTHENTICATE STATUS=SIZE] UNAUTHENTICATE completed"),
+            ok("a1", Some(Code::Capability(typed)), "UNAUTHENTICATE completed"),
+        ),
+        same(l("a2 BAD UNAUTHENTICATE not allowed"), bad("a2", None, "UNAUTHENTICATE not allowed")),
+    ];
+    let counts = check("(f)", &rows);
+    assert_eq!((counts.same + counts.canonical, counts.fail), (rows.len() - 1, 1));
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use imap_machine::store::memory::MemoryBackend;
-use imap_machine::types::{Capability, DateTime, Flag, SearchReturn, StatusItem, StoreKind};
+use imap_machine::types::{AuthMechanism, Capability, DateTime, Flag, SearchReturn, StatusItem, StoreKind};
 
 fn server() -> String {
     let backend = Arc::new(MemoryBackend::with_demo_data());
@@ -98,6 +98,20 @@ macro_rules! scenario {
         c.unsubscribe("Parity2") $(.$aw)? .unwrap();
         c.delete("Parity2") $(.$aw)? .unwrap();
         out.push(format!("lsub: {}", c.lsub("", "Parity*") $(.$aw)? .unwrap().len()));
+
+        // STATUS=SIZE (RFC 8438): the sum of the messages' RFC822.SIZE.
+        let st = c.status("INBOX", &[StatusItem::Messages, StatusItem::Size]) $(.$aw)? .unwrap();
+        c.examine("INBOX") $(.$aw)? .unwrap();
+        let fetched = c.fetch("1:*", "RFC822.SIZE") $(.$aw)? .unwrap().collect_all() $(.$aw)? .unwrap();
+        let sum: u64 = fetched.iter().map(|m| u64::from(m.size().unwrap())).sum();
+        out.push(format!("status size: {st:?}, fetched sum {sum}"));
+        // UNAUTHENTICATE (RFC 8437): out of the mailbox, back before login, and in again.
+        c.unauthenticate() $(.$aw)? .unwrap();
+        let plain = c.has_capability(&Capability::Auth(AuthMechanism::Plain)) $(.$aw)? .unwrap();
+        out.push(format!("unauthenticated: AUTH=PLAIN {plain}"));
+        out.push(format!("list before login: {}", c.list("", "*") $(.$aw)? .map(|_| ()).unwrap_err()));
+        c.login("username", "password") $(.$aw)? .unwrap();
+        out.push(format!("logged in again: {} exists", c.select("INBOX") $(.$aw)? .unwrap().exists));
         c.logout() $(.$aw)? .unwrap();
         out
     }};
@@ -145,6 +159,10 @@ fn both_clients_give_the_same_answers() {
         "idle, own append before: None",
         "idle, other's append: Some(Exists(5))",
         "bad set: invalid argument: sequence set",
+        "status size: [(Messages, 3), (Size, 535)], fetched sum 535",
+        "unauthenticated: AUTH=PLAIN true",
+        "list before login: LIST is not allowed in the NotAuthenticated state",
+        "logged in again: 3 exists",
     ] {
         assert!(text.contains(expected), "{expected:?} in\n{text}");
     }

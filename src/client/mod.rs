@@ -122,6 +122,7 @@ enum Kind {
     Authenticate { auth: Authenticator, step: usize, ir_sent: bool },
     Select { mailbox: crate::types::Mailbox, read_only: bool },
     Deselect,
+    Unauthenticate,
     Logout,
     StartTls,
     Idle { accepted: bool, done_requested: bool, deadline: Option<Instant>, refresh_sent: bool },
@@ -253,6 +254,7 @@ impl Client {
                 Kind::Login | Kind::Authenticate { .. } => State::Authenticated,
                 Kind::Select { .. } => State::Selected,
                 Kind::Deselect => State::Authenticated,
+                Kind::Unauthenticate => State::NotAuthenticated,
                 Kind::Logout => State::Logout,
                 _ => s,
             };
@@ -270,6 +272,7 @@ impl Client {
             CommandBody::Select { mailbox } => Kind::Select { mailbox: mailbox.clone(), read_only: false },
             CommandBody::Examine { mailbox } => Kind::Select { mailbox: mailbox.clone(), read_only: true },
             CommandBody::Close | CommandBody::Unselect => Kind::Deselect,
+            CommandBody::Unauthenticate => Kind::Unauthenticate,
             CommandBody::Logout => Kind::Logout,
             CommandBody::StartTls => Kind::StartTls,
             CommandBody::Idle => {
@@ -327,6 +330,7 @@ impl Client {
                 | C::Examine { .. }
                 | C::Close
                 | C::Unselect
+                | C::Unauthenticate
                 | C::Logout
                 | C::Idle
                 | C::Enable { .. }
@@ -865,6 +869,15 @@ impl Client {
             Kind::Deselect if ok => {
                 self.state = State::Authenticated;
                 self.selected = None;
+            }
+            // RFC 8437 §3: no mailbox, and the capabilities may differ before login
+            // (unless the OK carries them).
+            Kind::Unauthenticate if ok => {
+                self.state = State::NotAuthenticated;
+                self.selected = None;
+                if !matches!(status.code, Some(Code::Capability(_))) {
+                    self.capabilities = None;
+                }
             }
             Kind::Logout => self.state = State::Logout,
             Kind::Search { retry: Some(retry) }

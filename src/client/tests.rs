@@ -329,6 +329,35 @@ fn capabilities_after_login() {
 }
 
 #[test]
+fn unauthenticate_clears_the_mailbox_and_allows_login_again() {
+    let mut c = selected_client(false);
+    c.send(CommandBody::Unauthenticate).unwrap();
+    // Pipelined: LOGIN is judged against the state UNAUTHENTICATE leads to (RFC 8437 §3),
+    // and waits for it (a barrier).
+    c.send(CommandBody::Login {
+        username: IString::from_static("b"),
+        password: Secret::new(IString::from_static("c")),
+    })
+    .unwrap();
+    assert_eq!(out(&mut c), "A2 UNAUTHENTICATE\r\n");
+    c.handle_input(b"A2 OK done\r\n");
+    assert_eq!(c.state(), State::NotAuthenticated);
+    assert!(c.selected().is_none() && c.capabilities().is_none());
+    assert_eq!(out(&mut c), "A3 LOGIN b c\r\n");
+    c.handle_input(b"A3 OK done\r\n");
+    assert_eq!(c.state(), State::Authenticated);
+    // Capabilities in the OK are kept.
+    c.send(CommandBody::Unauthenticate).unwrap();
+    c.handle_input(b"A4 OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] done\r\n");
+    assert!(c.has_capability(&Capability::Auth(crate::types::AuthMechanism::Plain)));
+    let mut c = greeted("IMAP4rev1");
+    assert_eq!(
+        c.send(CommandBody::Unauthenticate),
+        Err(Error::WrongState { command: "UNAUTHENTICATE", state: State::NotAuthenticated })
+    );
+}
+
+#[test]
 fn uidvalidity_change_is_an_event() {
     let mut c = greeted("IMAP4rev1");
     c.send(CommandBody::Login {

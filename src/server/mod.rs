@@ -134,6 +134,8 @@ enum Transition {
     Authenticate,
     Select,
     Deselect,
+    /// UNAUTHENTICATE (RFC 8437 §3): back to the not authenticated state.
+    Unauthenticate,
     Idle,
 }
 
@@ -285,7 +287,8 @@ impl Server {
     /// Completes the command `tag` with its tagged status; exactly once per tag. The
     /// state follows: an OK to LOGIN/AUTHENTICATE logs in (the OK gets a CAPABILITY code
     /// unless it has a code), an OK to SELECT/EXAMINE selects, any other answer to them
-    /// leaves no mailbox selected, an OK to CLOSE/UNSELECT deselects.
+    /// leaves no mailbox selected, an OK to CLOSE/UNSELECT deselects, an OK to
+    /// UNAUTHENTICATE returns to the not authenticated state (RFC 8437 §3).
     pub fn complete(&mut self, tag: &Tag, kind: StatusKind, code: Option<Code>, t: &str) -> Result<(), Error> {
         if self.closed {
             return Err(Error::Closed);
@@ -309,6 +312,7 @@ impl Server {
             }
             Transition::Select => self.state = if ok { State::Selected } else { State::Authenticated },
             Transition::Deselect if ok => self.state = State::Authenticated,
+            Transition::Unauthenticate if ok => self.state = State::NotAuthenticated,
             Transition::Idle => self.idle = None,
             _ => {}
         }
@@ -413,10 +417,12 @@ impl Server {
         if let Some(a) = &self.auth {
             return a.with_embedder;
         }
-        self.pending
-            .iter()
-            .any(|(_, t)| matches!(t, Transition::Authenticate | Transition::Select | Transition::Deselect))
-            || self.idle.as_ref().is_some_and(|(_, done)| *done)
+        self.pending.iter().any(|(_, t)| {
+            matches!(
+                t,
+                Transition::Authenticate | Transition::Select | Transition::Deselect | Transition::Unauthenticate
+            )
+        }) || self.idle.as_ref().is_some_and(|(_, done)| *done)
     }
 
     fn release_held(&mut self) {
@@ -587,6 +593,7 @@ impl Server {
                 let transition = match command {
                     CommandBody::Select { .. } | CommandBody::Examine { .. } => Transition::Select,
                     CommandBody::Close | CommandBody::Unselect => Transition::Deselect,
+                    CommandBody::Unauthenticate => Transition::Unauthenticate,
                     _ => Transition::None,
                 };
                 self.pending.push((tag.clone(), transition));

@@ -237,6 +237,39 @@ fn pipelined_commands_after_login_wait_for_it() {
 }
 
 #[test]
+fn unauthenticate_returns_to_not_authenticated_and_holds_what_follows() {
+    let mut s = Server::new(insecure(), Instant::now());
+    run(&mut s, b"");
+    // RFC 8437 §3: only in the authenticated and selected states.
+    assert_eq!(
+        run(&mut s, b"a0 UNAUTHENTICATE\r\n"),
+        "a0 BAD UNAUTHENTICATE not allowed in the NotAuthenticated state\r\n"
+    );
+    run(&mut s, b"a1 LOGIN joe secret\r\na2 SELECT INBOX\r\n");
+    assert_eq!(s.state(), State::Selected);
+    s.handle_input(b"a3 UNAUTHENTICATE\r\na4 LOGIN ann secret\r\na5 SELECT INBOX\r\n");
+    let Some(Event::CommandReceived { tag, command: CommandBody::Unauthenticate }) = s.poll_event() else { panic!() };
+    assert_eq!(s.poll_event(), None, "LOGIN is held until UNAUTHENTICATE completes");
+    s.complete(&tag, StatusKind::Ok, None, "UNAUTHENTICATE completed").unwrap();
+    assert_eq!(s.state(), State::NotAuthenticated);
+    assert!(s.capabilities().contains(&Capability::Auth(AuthMechanism::Plain)), "not-authenticated capabilities");
+    let Some(Event::Credentials { tag, username, .. }) = s.poll_event() else { panic!() };
+    assert_eq!(username, "ann");
+    assert_eq!(s.poll_event(), None, "SELECT is held until LOGIN completes");
+    s.complete(&tag, StatusKind::Ok, None, "Logged in").unwrap();
+    assert!(matches!(s.poll_event(), Some(Event::CommandReceived { command: CommandBody::Select { .. }, .. })));
+    // A refused UNAUTHENTICATE (the embedder's choice) leaves the state as it was.
+    let mut s = Server::new(insecure(), Instant::now());
+    run(&mut s, b"a1 LOGIN joe secret\r\n");
+    s.handle_input(b"a2 UNAUTHENTICATE\r\n");
+    let Some(Event::CommandReceived { tag, .. }) = s.poll_event() else { panic!() };
+    s.complete(&tag, StatusKind::Bad, None, "no").unwrap();
+    assert_eq!(s.state(), State::Authenticated);
+    let out = run(&mut s, b"a3 LOGIN joe secret\r\n");
+    assert_eq!(out, "a2 BAD no\r\na3 BAD LOGIN not allowed in the Authenticated state\r\n");
+}
+
+#[test]
 fn autologout_floor_is_thirty_minutes() {
     let now = Instant::now();
     let s = Server::new(ServerOptions { autologout: Duration::from_secs(5), ..ServerOptions::default() }, now);

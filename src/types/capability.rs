@@ -136,6 +136,10 @@ capabilities! {
     SearchRes = "SEARCHRES",
     /// `WITHIN` (RFC 5032)
     Within = "WITHIN",
+    /// `UNAUTHENTICATE` (RFC 8437 §2)
+    Unauthenticate = "UNAUTHENTICATE",
+    /// `STATUS=SIZE` (RFC 8438 §2): the `SIZE` status item.
+    StatusSize = "STATUS=SIZE",
     /// `SPECIAL-USE` (RFC 6154)
     SpecialUse = "SPECIAL-USE",
     /// `CREATE-SPECIAL-USE` (RFC 6154 §3)

@@ -226,6 +226,9 @@ pub enum CommandBody {
     },
     /// `UNSELECT` (RFC 3691)
     Unselect,
+    /// `UNAUTHENTICATE` (RFC 8437 §2): back to the not authenticated state, valid in the
+    /// authenticated and selected states.
+    Unauthenticate,
     /// `[UID] SEARCH [RETURN (...)] [CHARSET astring] search-key *(SP search-key)`
     /// (§6.4.4; RETURN from RFC 4731)
     Search {
@@ -317,7 +320,8 @@ impl CommandBody {
             | Append { .. }
             | Idle
             | Enable { .. }
-            | Namespace => matches!(state, State::Authenticated | State::Selected),
+            | Namespace
+            | Unauthenticate => matches!(state, State::Authenticated | State::Selected),
             _ => state == State::Selected,
         }
     }
@@ -348,6 +352,7 @@ impl CommandBody {
             Expunge => "EXPUNGE",
             UidExpunge { .. } => "UID EXPUNGE",
             Unselect => "UNSELECT",
+            Unauthenticate => "UNAUTHENTICATE",
             Search { uid: false, .. } => "SEARCH",
             Search { uid: true, .. } => "UID SEARCH",
             Fetch { uid: false, .. } => "FETCH",

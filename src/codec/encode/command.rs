@@ -49,9 +49,8 @@ pub(crate) fn flag_list(w: &mut Writer<'_>, flags: &[Flag]) {
 fn body(w: &mut Writer<'_>, b: &CommandBody) {
     use CommandBody::*;
     match b {
-        Capability | Noop | Logout | StartTls | Check | Close | Expunge | Unselect | Idle | Namespace => {
-            w.raw(b.name().as_bytes())
-        }
+        Capability | Noop | Logout | StartTls | Check | Close | Expunge | Unselect | Unauthenticate | Idle
+        | Namespace => w.raw(b.name().as_bytes()),
         Authenticate { mechanism, initial_response } => {
             w.raw(b"AUTHENTICATE ");
             w.raw(mechanism.as_str().as_bytes());

@@ -76,6 +76,7 @@ fn command_body(i: In<'_>) -> PResult<'_, CommandBody> {
         10 if eq("CAPABILITY") => Ok((rest, Capability)),
         11 if eq("UNSUBSCRIBE") => one_mailbox!(Unsubscribe),
         12 if eq("AUTHENTICATE") => authenticate(rest),
+        14 if eq("UNAUTHENTICATE") => Ok((rest, Unauthenticate)),
         _ => fail(i, ParseErrorKind::UnknownCommand),
     }
 }

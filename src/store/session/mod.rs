@@ -118,6 +118,8 @@ impl<B: Backend> Session<B> {
             Capability::Binary,
             Capability::ESearch,
             Capability::SearchRes,
+            Capability::Unauthenticate,
+            Capability::StatusSize,
         ];
         let defaults = ServerOptions::default();
         // Messages are streamed to the store, never held whole: the limit is the store's
@@ -159,6 +161,16 @@ impl<B: Backend> Session<B> {
     pub fn close(&mut self) {
         self.upload = None;
         self.deselect();
+    }
+
+    /// UNAUTHENTICATE (RFC 8437 §3): the selected mailbox is released as CLOSE or the
+    /// connection's end releases it (its `\Recent` and its hold on expunged messages,
+    /// with no expunge), and the user is forgotten, so the session can log in again. It
+    /// never fails: RFC 8437 forbids a NO.
+    fn unauthenticate(&mut self) {
+        self.deselect();
+        self.user = None;
+        self.idling = false;
     }
 
     fn deselect(&mut self) {
@@ -244,6 +256,10 @@ impl<B: Backend> Session<B> {
     }
 
     fn command(&mut self, server: &mut Server, command: CommandBody) -> Result<Done, SessionError> {
+        if let CommandBody::Unauthenticate = command {
+            self.unauthenticate();
+            return Ok(Done::Ok);
+        }
         let Some(user) = self.user.clone() else {
             // Before login (or on a PREAUTH connection without a store user) only the
             // any-state commands reach us; NOOP and ID work, the rest has no store.

@@ -196,6 +196,7 @@ impl Backend for MaildirBackend {
     fn status(&self, user: &Self::User, name: &str) -> Result<MailboxStatus, StoreError> {
         self.with(user, name, |m| {
             m.refresh_and_wake()?;
+            m.learn_sizes()?;
             Ok(m.status())
         })
     }

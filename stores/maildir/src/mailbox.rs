@@ -360,6 +360,9 @@ pub(crate) struct Mailbox {
     pub(crate) stamp: Option<Stamp>,
     /// Past the first scan.
     pub(crate) loaded: bool,
+    /// RFC822.SIZE of the live messages whose file name does not say it (no `W=`), read
+    /// once for STATUS SIZE ([`Mailbox::learn_sizes`]).
+    pub(crate) read_sizes: HashMap<u32, u64>,
 }
 
 impl std::fmt::Debug for Mailbox {
@@ -395,6 +398,7 @@ impl Mailbox {
             keywords: Vec::new(),
             stamp: None,
             loaded: false,
+            read_sizes: HashMap::new(),
         }
     }
 
@@ -587,7 +591,8 @@ impl Mailbox {
         }
     }
 
-    /// STATUS (after a refresh).
+    /// STATUS (after a refresh and [`Mailbox::learn_sizes`]): SIZE is the sum of the
+    /// RFC822.SIZE FETCH reports (RFC 8438 §3).
     pub(crate) fn status(&self) -> MailboxStatus {
         let count = |f: &Flag, has: bool| self.messages.values().filter(|m| m.has(f) == has).count() as u32;
         MailboxStatus {
@@ -596,7 +601,7 @@ impl Mailbox {
             uid_next: self.uid_next,
             uid_validity: self.uid_validity,
             unseen: count(&Flag::Seen, false),
-            size: self.messages.values().map(Message::size).sum(),
+            size: self.messages.iter().map(|(uid, m)| self.read_sizes.get(uid).copied().unwrap_or(m.size())).sum(),
             deleted: count(&Flag::Deleted, true),
         }
     }

@@ -477,6 +477,26 @@ impl Mailbox {
         Ok(Some((to_crlf(data), date_of(mtime))))
     }
 
+    /// Reads, once, the RFC822.SIZE of every live message whose name does not say it (no
+    /// `W=`: a foreign file, whose line ends may be bare LFs, served as CRLF). STATUS SIZE
+    /// must be at least the sum of the RFC822.SIZE FETCH reports (RFC 8438 §3), and FETCH
+    /// reads such a file for its size too.
+    pub(crate) fn learn_sizes(&mut self) -> Result<()> {
+        self.read_sizes.retain(|uid, _| self.messages.contains_key(uid));
+        let unknown: Vec<u32> = self
+            .messages
+            .iter()
+            .filter(|(uid, m)| !has_virtual_size(m) && !self.read_sizes.contains_key(uid))
+            .map(|(uid, _)| *uid)
+            .collect();
+        for uid in unknown {
+            if let Some((body, _)) = self.read_message(uid)? {
+                self.read_sizes.insert(uid, body.len() as u64);
+            }
+        }
+        Ok(())
+    }
+
     /// What FETCH needs of a live message besides its body: RFC822.SIZE (from the `W=`
     /// of its name, else from reading it: a foreign file's line ends are not known) and
     /// INTERNALDATE (its mtime). `None` if the file is gone.

@@ -166,6 +166,13 @@ impl Client {
         self.exec(CommandBody::Unselect)
     }
 
+    /// `UNAUTHENTICATE` (RFC 8437 §3): back to the not authenticated state, with no
+    /// mailbox selected (nothing expunged); [`Client::login`] works again, even as
+    /// another user. The capabilities are asked again when next needed.
+    pub fn unauthenticate(&mut self) -> Result<(), Error> {
+        self.exec(CommandBody::Unauthenticate)
+    }
+
     fn fetch_inner(&mut self, set: SequenceSet, attributes: FetchAttributes, uid: bool) -> Result<Fetches<'_>, Error> {
         let id = self.machine.send(CommandBody::Fetch { set, attributes, uid })?;
         self.flush()?;

@@ -591,6 +591,7 @@ impl Client {
                 | imap_machine::types::CommandBody::Examine { .. }
                 | imap_machine::types::CommandBody::Close
                 | imap_machine::types::CommandBody::Unselect
+                | imap_machine::types::CommandBody::Unauthenticate
         );
         let id = self.machine.send(body)?;
         if starts_over {

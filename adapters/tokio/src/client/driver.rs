@@ -501,7 +501,7 @@ impl Driver {
             Request::Command { body, reply } => {
                 let class = Class::of(&body);
                 if matches!(body, CommandBody::Select { .. } | CommandBody::Examine { .. })
-                    || matches!(body, CommandBody::Close | CommandBody::Unselect)
+                    || matches!(body, CommandBody::Close | CommandBody::Unselect | CommandBody::Unauthenticate)
                 {
                     // What follows is about another mailbox, or none.
                     if let Ok(mut s) = self.shared.lock() {

@@ -690,6 +690,13 @@ impl Client {
         self.exec(CommandBody::Unselect).await.map(|_| ())
     }
 
+    /// `UNAUTHENTICATE` (RFC 8437 §3): back to the not authenticated state, with no
+    /// mailbox selected (nothing expunged); [`Client::login`] works again, even as
+    /// another user. The capabilities are asked again when next needed.
+    pub async fn unauthenticate(&self) -> Result<(), Error> {
+        self.exec(CommandBody::Unauthenticate).await.map(|_| ())
+    }
+
     async fn fetch_inner(
         &self,
         set: SequenceSet,
