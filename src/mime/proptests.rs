@@ -160,3 +160,17 @@ proptest! {
         prop_assert_eq!(m.root().raw().len(), m.as_bytes().len());
     }
 }
+
+proptest! {
+    /// The store's cached parse ([`crate::store::ParsedMessage`]), kept in wire form,
+    /// reads back exactly what a parse of the message gives.
+    #[test]
+    fn the_cached_parse_reads_back_exactly(raw in message_bytes()) {
+        let raw = Bytes::from(raw);
+        let m = Message::parse(raw.clone());
+        let p = crate::store::ParsedMessage::of(&raw);
+        prop_assert_eq!(p.envelope(), Some(m.envelope()));
+        prop_assert_eq!(p.body_structure(true), Some(m.body_structure(true)));
+        prop_assert_eq!(p.body_structure(false), Some(m.body_structure(false)));
+    }
+}

@@ -14,17 +14,31 @@ pub(crate) fn items(
     recent: bool,
 ) -> Result<Vec<FetchItem>, mime::BinaryError> {
     let mut parsed: Option<Message> = None;
+    // The store's cached parse, read back once for this message if an item needs it.
+    let mut cached: Option<Vec<FetchItem>> = None;
     let mut out = Vec::with_capacity(atts.len());
     for a in atts {
-        let item = match (a, msg.parsed.as_deref()) {
-            (FetchAttribute::Uid, _) => FetchItem::Uid(msg.uid),
-            (FetchAttribute::Flags, _) => FetchItem::Flags(super::session_flags(&msg.flags, recent)),
-            (FetchAttribute::InternalDate, _) => FetchItem::InternalDate(msg.internal_date),
-            (FetchAttribute::Rfc822Size, _) => FetchItem::Rfc822Size(msg.size),
-            (FetchAttribute::Envelope, Some(p)) => FetchItem::Envelope(Box::new(p.envelope.clone())),
-            (FetchAttribute::Body, Some(p)) => FetchItem::Body(Box::new(p.body.clone())),
-            (FetchAttribute::BodyStructure, Some(p)) => FetchItem::BodyStructure(Box::new(p.body_structure.clone())),
-            (other, _) => {
+        if let (true, Some(p)) = (from_parse(a), msg.parsed.as_deref()) {
+            let kept = cached.get_or_insert_with(|| p.items());
+            let found = kept.iter().find(|i| {
+                matches!(
+                    (a, i),
+                    (FetchAttribute::Envelope, FetchItem::Envelope(_))
+                        | (FetchAttribute::Body, FetchItem::Body(_))
+                        | (FetchAttribute::BodyStructure, FetchItem::BodyStructure(_))
+                )
+            });
+            if let Some(item) = found {
+                out.push(item.clone());
+                continue;
+            }
+        }
+        let item = match a {
+            FetchAttribute::Uid => FetchItem::Uid(msg.uid),
+            FetchAttribute::Flags => FetchItem::Flags(super::session_flags(&msg.flags, recent)),
+            FetchAttribute::InternalDate => FetchItem::InternalDate(msg.internal_date),
+            FetchAttribute::Rfc822Size => FetchItem::Rfc822Size(msg.size),
+            other => {
                 let m = parsed.get_or_insert_with(|| Message::parse(msg.body.clone()));
                 match m.fetch(other)? {
                     Some(item) => item,

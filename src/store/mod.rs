@@ -475,6 +475,18 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<Vec<u32>, StoreError> {
         search_by_fetching(self, user, name, session, query)
     }
+    /// [`Backend::fetch_meta`] with the store's cached parse ([`MessageData::parsed`]),
+    /// for FETCH of ENVELOPE, BODY and BODYSTRUCTURE without the bodies. The default is
+    /// `fetch_meta` (no cached parse: the session then fetches and parses the messages).
+    fn fetch_parsed(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uids: &[u32],
+    ) -> Result<Vec<Option<MessageData>>, StoreError> {
+        self.fetch_meta(user, name, session, uids)
+    }
     /// Changes flags of the messages that still exist; expunged ones are left alone.
     fn store(
         &self,

@@ -703,3 +703,39 @@ fn within_older_and_younger_count_from_the_stores_clock() {
     assert_eq!(search(SearchKey::Younger(10)), [2]);
     assert_eq!(search(SearchKey::Older(259_200)), [4]);
 }
+
+#[test]
+fn binary_append_keeps_every_octet() {
+    // RFC 3516 §4.3: APPEND takes `~{n}` (literal8); the message may hold NUL. Short and
+    // long (streamed) ones alike.
+    let b = backend();
+    let mut a = Conn::new(&b);
+    let mut short = b"Subject: bin\r\nContent-Transfer-Encoding: binary\r\n\r\n\x00\x01\xff\r\n".to_vec();
+    let mut long = short.clone();
+    long.extend(std::iter::repeat_n(0u8, 200_000));
+    for body in [std::mem::take(&mut short), std::mem::take(&mut long)] {
+        let (st, _) = a.run(CommandBody::Append {
+            mailbox: Mailbox::Inbox,
+            flags: vec![],
+            date: None,
+            message: Literal::binary(Bytes::from(body.clone())),
+        });
+        assert_eq!(st.kind, StatusKind::Ok, "{st:?}");
+        let Some(Code::AppendUid { uids, .. }) = st.code else { panic!("{st:?}") };
+        select(&mut a, "INBOX");
+        let uid = uids.to_string();
+        let bin = FetchAttribute::Binary { peek: true, part: vec![], partial: None };
+        let (_, ev) = a.run(CommandBody::Fetch {
+            set: uid.parse().unwrap(),
+            attributes: FetchAttributes::List(vec![bin, FetchAttribute::Rfc822Size]),
+            uid: true,
+        });
+        let items = data(&ev)
+            .into_iter()
+            .find_map(|d| if let Data::Fetch { items, .. } = d { Some(items) } else { None })
+            .unwrap();
+        assert!(items.contains(&FetchItem::Rfc822Size(body.len() as u32)), "{items:?}");
+        let got = items.iter().find_map(|i| if let FetchItem::Binary { data, .. } = i { data.clone() } else { None });
+        assert_eq!(got.as_deref(), Some(&body[..]), "every octet back, NUL included");
+    }
+}

@@ -502,6 +502,56 @@ impl Backend for MemoryBackend {
             .collect())
     }
 
+    /// Without touching the bodies (their reference counts are other cache lines).
+    fn fetch_meta(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uids: &[u32],
+    ) -> Result<Vec<Option<MessageData>>, StoreError> {
+        let data = self.mailbox(user, name)?;
+        let inner = lock(&data.inner);
+        Ok(uids
+            .iter()
+            .map(|uid| {
+                inner.visible(session, *uid).map(|m| MessageData {
+                    uid: *uid,
+                    flags: m.flags.clone(),
+                    internal_date: m.internal_date,
+                    size: m.body.len() as u32,
+                    body: Bytes::new(),
+                    parsed: None,
+                })
+            })
+            .collect())
+    }
+
+    /// With the parse made at APPEND.
+    fn fetch_parsed(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uids: &[u32],
+    ) -> Result<Vec<Option<MessageData>>, StoreError> {
+        let data = self.mailbox(user, name)?;
+        let inner = lock(&data.inner);
+        Ok(uids
+            .iter()
+            .map(|uid| {
+                inner.visible(session, *uid).map(|m| MessageData {
+                    uid: *uid,
+                    flags: m.flags.clone(),
+                    internal_date: m.internal_date,
+                    size: m.body.len() as u32,
+                    body: Bytes::new(),
+                    parsed: Some(m.parsed.clone()),
+                })
+            })
+            .collect())
+    }
+
     fn store(
         &self,
         user: &Self::User,

@@ -83,13 +83,12 @@ impl<B: Backend> Session<B> {
         let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
         // Partials of the whole text only (`BODY.PEEK[]<0.1024>`): the store reads ranges.
         let partials = partial::whole_partials(atts);
-        let mut data = if partials.is_some() {
+        let mut data = if partials.is_some() || !atts.iter().any(fetch::needs_body) {
             self.backend.fetch_meta(user, &sel.name, self.id, &uids)?
         } else if atts.iter().all(|a| !fetch::needs_body(a) || fetch::from_parse(a)) {
-            let meta = self.backend.fetch_meta(user, &sel.name, self.id, &uids)?;
+            let meta = self.backend.fetch_parsed(user, &sel.name, self.id, &uids)?;
             // A store without a cached parse: the messages themselves, to parse.
-            let parse = atts.iter().any(fetch::needs_body) && meta.iter().flatten().any(|m| m.parsed.is_none());
-            if parse {
+            if meta.iter().flatten().any(|m| m.parsed.is_none()) {
                 self.backend.fetch(user, &sel.name, self.id, &uids)?
             } else {
                 meta
