@@ -28,6 +28,7 @@ def run(binary, port, n=20000):
             for _ in batch:
                 while not f.readline().startswith(b'a'): pass
             batch=[]
+    cmd('s','SELECT box')
     out=[]
     for att in ['(FLAGS)','(ENVELOPE)','(BODYSTRUCTURE)','(ENVELOPE BODYSTRUCTURE)']:
         best=1e9
