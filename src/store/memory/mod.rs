@@ -99,6 +99,33 @@ impl Default for MemoryBackend {
 }
 
 impl MemoryBackend {
+    /// What `fetch` (`Some(true)`: with the body and the parse), `fetch_parsed`
+    /// (`Some(false)`: the parse, no body) and `fetch_meta` (`None`: neither) answer.
+    fn messages(
+        &self,
+        user: &UserData,
+        name: &str,
+        session: SessionId,
+        uids: &[u32],
+        with: Option<bool>,
+    ) -> Result<Vec<Option<MessageData>>, StoreError> {
+        let data = self.mailbox(user, name)?;
+        let inner = lock(&data.inner);
+        Ok(uids
+            .iter()
+            .map(|uid| {
+                inner.visible(session, *uid).map(|m| MessageData {
+                    uid: *uid,
+                    flags: m.flags.clone(),
+                    internal_date: m.internal_date,
+                    size: m.body.len() as u32,
+                    body: if with == Some(true) { m.body.clone() } else { Bytes::new() },
+                    parsed: with.map(|_| m.parsed.clone()),
+                })
+            })
+            .collect())
+    }
+
     /// An empty backend without users.
     pub fn new() -> Self {
         MemoryBackend {
@@ -489,17 +516,7 @@ impl Backend for MemoryBackend {
         session: SessionId,
         uids: &[u32],
     ) -> Result<Vec<Option<MessageData>>, StoreError> {
-        let data = self.mailbox(user, name)?;
-        let inner = lock(&data.inner);
-        Ok(uids
-            .iter()
-            .map(|uid| {
-                inner.visible(session, *uid).map(|m| {
-                    MessageData::new(*uid, m.flags.clone(), m.internal_date, m.body.clone())
-                        .with_parsed(m.parsed.clone())
-                })
-            })
-            .collect())
+        self.messages(user, name, session, uids, Some(true))
     }
 
     /// Without touching the bodies (their reference counts are other cache lines).
@@ -510,21 +527,7 @@ impl Backend for MemoryBackend {
         session: SessionId,
         uids: &[u32],
     ) -> Result<Vec<Option<MessageData>>, StoreError> {
-        let data = self.mailbox(user, name)?;
-        let inner = lock(&data.inner);
-        Ok(uids
-            .iter()
-            .map(|uid| {
-                inner.visible(session, *uid).map(|m| MessageData {
-                    uid: *uid,
-                    flags: m.flags.clone(),
-                    internal_date: m.internal_date,
-                    size: m.body.len() as u32,
-                    body: Bytes::new(),
-                    parsed: None,
-                })
-            })
-            .collect())
+        self.messages(user, name, session, uids, None)
     }
 
     /// With the parse made at APPEND.
@@ -535,21 +538,7 @@ impl Backend for MemoryBackend {
         session: SessionId,
         uids: &[u32],
     ) -> Result<Vec<Option<MessageData>>, StoreError> {
-        let data = self.mailbox(user, name)?;
-        let inner = lock(&data.inner);
-        Ok(uids
-            .iter()
-            .map(|uid| {
-                inner.visible(session, *uid).map(|m| MessageData {
-                    uid: *uid,
-                    flags: m.flags.clone(),
-                    internal_date: m.internal_date,
-                    size: m.body.len() as u32,
-                    body: Bytes::new(),
-                    parsed: Some(m.parsed.clone()),
-                })
-            })
-            .collect())
+        self.messages(user, name, session, uids, Some(false))
     }
 
     fn store(
