@@ -12,9 +12,13 @@
 
 use bytes::{Bytes, BytesMut};
 
-use crate::codec::{encode_response, parse_response};
+use crate::codec::{encode_response, parse_response, Fragment};
 use crate::mime::Message;
 use crate::types::{BodyStructure, Data, Envelope, FetchAttribute, FetchItem, Response};
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<BytesMut> = std::cell::Cell::new(BytesMut::new());
+}
 
 /// A message's cached parse ([`crate::store::MessageData::parsed`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,8 +41,25 @@ impl ParsedMessage {
             .filter_map(|a| m.fetch(a).ok().flatten())
             .collect();
         let rsp = Response::Data(Data::Fetch { seq: std::num::NonZeroU32::MIN, items });
-        let mut out = BytesMut::new();
-        let wire = Bytes::from(encode_response(&rsp, &mut out).to_vec());
+        // Encoded in a buffer the thread keeps, then copied once at its exact size: one
+        // allocation that stays, none that comes and goes.
+        let wire = SCRATCH.with(|cell| {
+            let mut out = cell.take();
+            out.clear();
+            let encoded = encode_response(&rsp, &mut out);
+            let parts = encoded.fragments();
+            let bytes = |f: &Fragment| match f {
+                Fragment::Line(b) | Fragment::Literal { data: b, .. } => b.clone(),
+            };
+            let total = parts.iter().map(|f| bytes(f).len()).sum();
+            let mut exact = Vec::with_capacity(total);
+            for f in parts {
+                exact.extend_from_slice(&bytes(f));
+            }
+            drop(encoded);
+            cell.set(out);
+            Bytes::from(exact)
+        });
         let header_len = u32::try_from(m.root().header_bytes().len()).unwrap_or(u32::MAX);
         ParsedMessage { wire, header_len }
     }
