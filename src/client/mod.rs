@@ -170,6 +170,8 @@ pub struct Client {
     fatal: Option<ConnectionError>,
     closed: bool,
     encode_buf: BytesMut,
+    /// What the server said ENABLE turned on (RFC 5161 `* ENABLED`).
+    enabled: Vec<Capability>,
 }
 
 fn is_ascii_search(keys: &[SearchKey]) -> bool {
@@ -214,6 +216,7 @@ impl Client {
             fatal: None,
             closed: false,
             encode_buf: BytesMut::new(),
+            enabled: Vec::new(),
         }
     }
 
@@ -231,6 +234,19 @@ impl Client {
     /// Whether the server announced `cap`.
     pub fn has_capability(&self, cap: &Capability) -> bool {
         self.capabilities.as_ref().is_some_and(|c| c.contains(cap))
+    }
+
+    /// Whether the server reported `cap` enabled (`* ENABLED`, RFC 5161), for example
+    /// [`Capability::Imap4rev2`] after `ENABLE IMAP4rev2`. UNAUTHENTICATE forgets it.
+    pub fn is_enabled(&self, cap: &Capability) -> bool {
+        self.enabled.contains(cap)
+    }
+
+    /// Whether mailbox names are UTF-8 on the wire: IMAP4rev2 or UTF8=ACCEPT is enabled
+    /// (RFC 9051 §5.1, RFC 6855 §3). The machine translates them both ways, so
+    /// [`crate::types::Mailbox`] values stay in modified UTF-7 either way.
+    pub fn utf8_names(&self) -> bool {
+        self.is_enabled(&Capability::Imap4rev2) || self.is_enabled(&Capability::Utf8Accept)
     }
 
     /// The selected mailbox, as far as the server has told.
@@ -299,7 +315,10 @@ impl Client {
             return Err(Error::WrongState { command: body.name(), state });
         }
         if let CommandBody::Search { charset, criteria, .. } = &mut body {
+            // RFC 6855 §3: no CHARSET after ENABLE UTF8=ACCEPT; the strings are UTF-8.
+            let utf8 = self.is_enabled(&Capability::Utf8Accept);
             match &self.options.search_charset {
+                _ if utf8 => *charset = None,
                 SearchCharset::Always(cs) if charset.is_none() => *charset = Some(cs.clone()),
                 SearchCharset::Auto if charset.is_none() && !is_ascii_search(criteria) => {
                     *charset = Some(IString::from_static("UTF-8"));
@@ -479,7 +498,8 @@ impl Client {
                 LiteralPolicy::Sync
             };
             let cmd = Command::new(p.tag.clone(), body);
-            let encoded = encode_command(&cmd, &EncodeOptions::with_literal_policy(policy), &mut self.encode_buf);
+            let options = EncodeOptions::with_literal_policy(policy).with_utf8(self.utf8_names());
+            let encoded = encode_command(&cmd, &options, &mut self.encode_buf);
             p.rest = encoded.into_fragments().into();
             p.body = Some(cmd.body);
             let waits = matches!(p.kind, Kind::Authenticate { .. } | Kind::Idle { .. });
@@ -692,9 +712,19 @@ impl Client {
         }
     }
 
-    fn on_data(&mut self, d: Data) {
+    fn on_data(&mut self, mut d: Data) {
+        if self.utf8_names() {
+            d.map_mailboxes(&mut crate::types::Mailbox::from_utf8_peer);
+        }
         match &d {
             Data::Capability(caps) => self.set_capabilities(caps.clone()),
+            Data::Enabled(caps) => {
+                for c in caps {
+                    if !self.enabled.contains(c) {
+                        self.enabled.push(c.clone());
+                    }
+                }
+            }
             Data::Exists(n) => {
                 if let Some(s) = self.selecting_or_selected() {
                     s.exists = *n;
@@ -875,6 +905,7 @@ impl Client {
             Kind::Unauthenticate if ok => {
                 self.state = State::NotAuthenticated;
                 self.selected = None;
+                self.enabled.clear();
                 if !matches!(status.code, Some(Code::Capability(_))) {
                     self.capabilities = None;
                 }

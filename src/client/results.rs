@@ -152,12 +152,19 @@ impl CommandResponse {
         }
     }
 
+    /// What `* ENABLED` said the command turned on (RFC 5161 §3.2).
+    pub fn enabled(&self) -> Vec<crate::types::Capability> {
+        self.data.iter().flat_map(|d| if let Data::Enabled(c) = d { &c[..] } else { &[] }).cloned().collect()
+    }
+
     /// The `EXPUNGE` sequence numbers, in the order sent (each relative to the previous).
     pub fn expunged(&self) -> Vec<u32> {
         self.data.iter().filter_map(|d| if let Data::Expunge(n) = d { Some(n.get()) } else { None }).collect()
     }
 
-    /// The numbers of every `SEARCH` response, ascending, without repeats.
+    /// The numbers of every `SEARCH` response, ascending, without repeats; or, from a
+    /// server in IMAP4rev2 mode, which answers SEARCH with ESEARCH (RFC 9051 §6.4.4), the
+    /// numbers of its ALL.
     pub fn search_ids(&self) -> Vec<u32> {
         let mut ids: Vec<u32> = self
             .data
@@ -165,6 +172,9 @@ impl CommandResponse {
             .flat_map(|d| if let Data::Search { ids, .. } = d { &ids[..] } else { &[] })
             .copied()
             .collect();
+        if let Some(e) = self.esearch() {
+            ids.extend(e.numbers());
+        }
         ids.sort_unstable();
         ids.dedup();
         ids

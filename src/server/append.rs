@@ -128,6 +128,7 @@ impl Server {
         self.bad_streak = 0;
         self.pending.push((tag.clone(), Transition::None));
         self.streaming = Some(Streaming { tag: tag.clone(), sync: offer.sync, stage: Stage::Offered, discard: false });
+        let mailbox = if self.utf8 { mailbox.from_utf8_peer() } else { mailbox };
         self.events.push_back(Event::AppendStarted {
             tag,
             mailbox,

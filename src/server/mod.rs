@@ -35,12 +35,12 @@ pub use append::HOLD_WHILE_OFFERED;
 pub use event::{Error, Event};
 
 use crate::codec::{
-    encode_response, parse_authenticate_data, parse_command, parse_idle_done, parse_tag_prefix, AuthenticateData,
+    encode_response_with, parse_authenticate_data, parse_command, parse_idle_done, parse_tag_prefix, AuthenticateData,
     Fragment, FrameError, FrameErrorKind, Framer, FramerEvent, FramerOptions, Role,
 };
 use crate::types::{
-    AuthMechanism, Capability, Code, Command, CommandBody, Continue, Data, Response, Rfc5530Code, Secret, State,
-    StatusKind, StatusResponse, Tag, Text,
+    AuthMechanism, Capability, Code, Command, CommandBody, Continue, Data, ListMailbox, Mailbox, Response, Rfc5530Code,
+    Secret, State, StatusKind, StatusResponse, Tag, Text,
 };
 
 /// The greeting a connection starts with.
@@ -137,6 +137,9 @@ enum Transition {
     /// UNAUTHENTICATE (RFC 8437 §3): back to the not authenticated state.
     Unauthenticate,
     Idle,
+    /// ENABLE (RFC 5161): later commands are read in the mode it may turn on
+    /// ([`Server::set_utf8`]), so they wait for its answer.
+    Enable,
 }
 
 /// The server machine (see the module docs).
@@ -167,6 +170,8 @@ pub struct Server {
     offer: Option<append::Offer>,
     /// The APPEND whose message is streamed.
     streaming: Option<append::Streaming>,
+    /// UTF-8 mailbox names and quoted strings ([`Server::set_utf8`]).
+    utf8: bool,
 }
 
 fn text(s: &str) -> Text {
@@ -197,6 +202,7 @@ impl Server {
             scratch: BytesMut::new(),
             offer: None,
             streaming: None,
+            utf8: false,
             options,
         };
         let (kind, code) = match s.options.greeting {
@@ -222,7 +228,12 @@ impl Server {
 
     /// The capabilities for the current state and transport.
     pub fn capabilities(&self) -> Vec<Capability> {
-        let mut caps = vec![Capability::Imap4rev1, Capability::LiteralPlus, Capability::SaslIr, Capability::Idle];
+        let mut caps = vec![Capability::Imap4rev1];
+        // IMAP4rev2 (RFC 9051 Appendix A) is the embedder's to serve; it goes beside rev1.
+        if self.options.extra_capabilities.contains(&Capability::Imap4rev2) {
+            caps.push(Capability::Imap4rev2);
+        }
+        caps.extend([Capability::LiteralPlus, Capability::SaslIr, Capability::Idle]);
         let secure = self.tls_active || self.options.allow_insecure_auth;
         if self.state == State::NotAuthenticated {
             if self.options.starttls_available && !self.tls_active {
@@ -242,8 +253,22 @@ impl Server {
         caps
     }
 
+    /// Turns UTF-8 on the wire on or off, as the embedder's ENABLE of IMAP4rev2 or
+    /// UTF8=ACCEPT decides (RFC 9051 §5.1, RFC 6855 §3): from then on the mailbox names
+    /// of commands are read as UTF-8 and reported in modified UTF-7 (the form
+    /// [`crate::types::Mailbox`] keeps), and responses write names in UTF-8 and may quote
+    /// UTF-8 strings. UNAUTHENTICATE turns it off (RFC 8437 §3).
+    pub fn set_utf8(&mut self, on: bool) {
+        self.utf8 = on;
+    }
+
+    /// Whether UTF-8 is on the wire ([`Server::set_utf8`]).
+    pub fn utf8(&self) -> bool {
+        self.utf8
+    }
+
     fn emit(&mut self, rsp: &Response) {
-        for f in encode_response(rsp, &mut self.scratch).into_fragments() {
+        for f in encode_response_with(rsp, self.utf8, &mut self.scratch).into_fragments() {
             match f {
                 Fragment::Line(b) | Fragment::Literal { data: b, .. } => self.out.push_back(b),
             }
@@ -312,7 +337,10 @@ impl Server {
             }
             Transition::Select => self.state = if ok { State::Selected } else { State::Authenticated },
             Transition::Deselect if ok => self.state = State::Authenticated,
-            Transition::Unauthenticate if ok => self.state = State::NotAuthenticated,
+            Transition::Unauthenticate if ok => {
+                self.state = State::NotAuthenticated;
+                self.utf8 = false;
+            }
             Transition::Idle => self.idle = None,
             _ => {}
         }
@@ -420,7 +448,11 @@ impl Server {
         self.pending.iter().any(|(_, t)| {
             matches!(
                 t,
-                Transition::Authenticate | Transition::Select | Transition::Deselect | Transition::Unauthenticate
+                Transition::Authenticate
+                    | Transition::Select
+                    | Transition::Deselect
+                    | Transition::Unauthenticate
+                    | Transition::Enable
             )
         }) || self.idle.as_ref().is_some_and(|(_, done)| *done)
     }
@@ -502,7 +534,10 @@ impl Server {
     }
 
     fn command(&mut self, cmd: Command) {
-        let Command { tag, body } = cmd;
+        let Command { tag, mut body } = cmd;
+        if self.utf8 {
+            body.map_mailboxes(&mut Mailbox::from_utf8_peer, &mut ListMailbox::from_utf8_peer);
+        }
         if !body.allowed_in(self.state) {
             let reason = format!("{} not allowed in the {:?} state", body.name(), self.state);
             self.tagged(&tag, StatusKind::Bad, None, &reason);
@@ -594,6 +629,7 @@ impl Server {
                     CommandBody::Select { .. } | CommandBody::Examine { .. } => Transition::Select,
                     CommandBody::Close | CommandBody::Unselect => Transition::Deselect,
                     CommandBody::Unauthenticate => Transition::Unauthenticate,
+                    CommandBody::Enable { .. } => Transition::Enable,
                     _ => Transition::None,
                 };
                 self.pending.push((tag.clone(), transition));

@@ -299,6 +299,35 @@ pub enum CommandBody {
 }
 
 impl CommandBody {
+    /// Every mailbox name and LIST pattern the command carries, in place: how a server
+    /// reads the names of a client that speaks UTF-8 names ([`Mailbox::from_utf8_peer`]).
+    pub fn map_mailboxes(&mut self, f: &mut dyn FnMut(Mailbox) -> Mailbox, g: &mut dyn FnMut(ListMailbox) -> ListMailbox) {
+        use CommandBody::*;
+        let mut one = |m: &mut Mailbox| *m = f(std::mem::replace(m, Mailbox::Inbox));
+        match self {
+            Select { mailbox }
+            | Examine { mailbox }
+            | Create { mailbox, .. }
+            | Delete { mailbox }
+            | Subscribe { mailbox }
+            | Unsubscribe { mailbox }
+            | Status { mailbox, .. }
+            | Append { mailbox, .. }
+            | Copy { mailbox, .. }
+            | Move { mailbox, .. } => one(mailbox),
+            Rename { from, to } => {
+                one(from);
+                one(to);
+            }
+            List { reference, pattern } | Lsub { reference, pattern } => {
+                one(reference);
+                let p = std::mem::replace(pattern, ListMailbox::from_wire(IString::from_static("")));
+                *pattern = g(p);
+            }
+            _ => {}
+        }
+    }
+
     /// Whether the command is valid in `state` (RFC 3501 §6: "any state", "not
     /// authenticated", "authenticated" and "selected" commands).
     pub fn allowed_in(&self, state: super::State) -> bool {

@@ -66,6 +66,19 @@ impl Mailbox {
     pub fn is_inbox(&self) -> bool {
         matches!(self, Mailbox::Inbox)
     }
+
+    /// This value, read as a name from a peer that speaks UTF-8 names (after `ENABLE
+    /// IMAP4rev2` or `UTF8=ACCEPT`, RFC 9051 §5.1, RFC 6855 §3), in the canonical modified
+    /// UTF-7 form. A name that is not UTF-8 stays as it came, to be refused by name.
+    pub fn from_utf8_peer(self) -> Self {
+        match self {
+            Mailbox::Other(s) => match std::str::from_utf8(s.as_bytes()) {
+                Ok(text) => Self::from_utf8(text).unwrap_or(Mailbox::Other(s)),
+                Err(_) => Mailbox::Other(s),
+            },
+            inbox => inbox,
+        }
+    }
 }
 
 impl fmt::Debug for Mailbox {
@@ -110,6 +123,15 @@ impl ListMailbox {
     /// The pattern as an [`IString`].
     pub fn as_istring(&self) -> &IString {
         &self.0
+    }
+
+    /// A pattern from a peer that speaks UTF-8 names, in modified UTF-7 (as
+    /// [`Mailbox::from_utf8_peer`]).
+    pub fn from_utf8_peer(self) -> Self {
+        match std::str::from_utf8(self.0.as_bytes()) {
+            Ok(text) => Self::from_utf8(text).unwrap_or(self),
+            Err(_) => self,
+        }
     }
 }
 

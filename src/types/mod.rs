@@ -50,7 +50,7 @@ pub use response::{
 pub use search::{SearchKey, SearchResult, SearchReturn};
 pub use seqset::{SeqNumber, Sequence, SequenceSet};
 pub use state::State;
-pub(crate) use string::{quoted_needs_no_escape, string_form};
+pub(crate) use string::{quoted_needs_no_escape, string_form, MAX_QUOTED_LEN};
 pub use string::{AString, Atom, IString, Literal, LiteralMode, NString, StringForm, StringPosition, Tag};
 
 /// Why a value can't be built: it would not be valid on the wire.

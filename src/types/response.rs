@@ -465,6 +465,19 @@ pub enum Data {
     },
 }
 
+impl Data {
+    /// Every mailbox name the data carries, in place: how a client reads the names of a
+    /// server that speaks UTF-8 names ([`Mailbox::from_utf8_peer`]).
+    pub fn map_mailboxes(&mut self, f: &mut dyn FnMut(Mailbox) -> Mailbox) {
+        let mut one = |m: &mut Mailbox| *m = f(std::mem::replace(m, Mailbox::Inbox));
+        match self {
+            Data::List(item) | Data::Lsub(item) => one(&mut item.mailbox),
+            Data::Status { mailbox, .. } => one(mailbox),
+            _ => {}
+        }
+    }
+}
+
 /// `msg-att-dynamic / msg-att-static`: one item of a FETCH response.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

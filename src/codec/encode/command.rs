@@ -12,7 +12,7 @@ use crate::types::{
 
 /// Encodes `cmd` into `out` and returns the fragments to send in order.
 pub fn encode_command(cmd: &Command, options: &EncodeOptions, out: &mut BytesMut) -> Encoded {
-    let mut w = Writer::new(out, options.literal_policy);
+    let mut w = Writer::new(out, options);
     w.raw(cmd.tag.as_bytes());
     w.sp();
     body(&mut w, &cmd.body);
@@ -21,13 +21,17 @@ pub fn encode_command(cmd: &Command, options: &EncodeOptions, out: &mut BytesMut
 }
 
 fn mailbox(w: &mut Writer<'_>, m: &Mailbox) {
-    match m {
-        Mailbox::Inbox => w.raw(b"INBOX"),
-        Mailbox::Other(s) => w.astring(s),
-    }
+    w.mailbox(m);
 }
 
 fn list_mailbox(w: &mut Writer<'_>, m: &ListMailbox) {
+    if w.utf8() {
+        if let Ok(std::borrow::Cow::Owned(text)) = crate::mutf7::decode(m.as_wire()) {
+            if let Ok(utf8) = crate::types::IString::try_from(bytes::Bytes::from(text)) {
+                return w.string(&utf8);
+            }
+        }
+    }
     if chars::all(m.as_wire(), LIST) {
         w.raw(m.as_wire());
     } else {

@@ -30,7 +30,7 @@ mod response;
 use bytes::{BufMut, Bytes, BytesMut};
 
 pub use command::encode_command;
-pub use response::encode_response;
+pub use response::{encode_response, encode_response_with};
 
 use crate::types::{quoted_needs_no_escape, string_form, IString, StringForm, StringPosition};
 
@@ -70,13 +70,31 @@ pub struct EncodeOptions {
     /// Which literal forms may be used. Default [`LiteralPolicy::Sync`], the only form
     /// every server accepts.
     pub literal_policy: LiteralPolicy,
+    /// UTF-8 on the wire, after `ENABLE IMAP4rev2` or `ENABLE UTF8=ACCEPT` (RFC 9051
+    /// §5.1, RFC 6855 §3): mailbox names are written in UTF-8, not modified UTF-7, and a
+    /// UTF-8 string may be quoted instead of sent as a literal. Default off: an IMAP4rev1
+    /// peer must never see either (RFC 9051 Appendix A).
+    pub utf8: bool,
 }
 
 impl EncodeOptions {
     /// Options with the given literal policy.
     pub fn with_literal_policy(policy: LiteralPolicy) -> Self {
-        EncodeOptions { literal_policy: policy }
+        EncodeOptions { literal_policy: policy, utf8: false }
     }
+
+    /// These options with UTF-8 on the wire or not ([`EncodeOptions::utf8`]).
+    pub fn with_utf8(self, utf8: bool) -> Self {
+        EncodeOptions { utf8, ..self }
+    }
+}
+
+/// Whether `s` may go as a UTF-8 quoted string (RFC 9051 §4.3, RFC 6855 §3): short
+/// enough, TEXT-CHARs or 8-bit, and well-formed UTF-8.
+fn utf8_quotable(s: &[u8]) -> bool {
+    s.len() <= crate::types::MAX_QUOTED_LEN
+        && s.iter().all(|&b| b >= 0x80 || crate::types::chars::is(b, crate::types::chars::TEXT))
+        && std::str::from_utf8(s).is_ok()
 }
 
 /// Literals up to this size are copied inline when no wait is needed; larger ones become
@@ -118,17 +136,20 @@ pub(crate) struct Writer<'a> {
     fragments: Vec<Fragment>,
     /// `None` for a server's output, where literals never wait.
     policy: Option<LiteralPolicy>,
+    /// [`EncodeOptions::utf8`].
+    utf8: bool,
 }
 
 impl<'a> Writer<'a> {
     /// A writer for a client's commands.
-    pub(crate) fn new(out: &'a mut BytesMut, policy: LiteralPolicy) -> Self {
-        Writer { out, fragments: Vec::new(), policy: Some(policy) }
+    pub(crate) fn new(out: &'a mut BytesMut, options: &EncodeOptions) -> Self {
+        Writer { out, fragments: Vec::new(), policy: Some(options.literal_policy), utf8: options.utf8 }
     }
 
-    /// A writer for a server's responses: `{n}` literals that follow at once.
-    pub(crate) fn for_response(out: &'a mut BytesMut) -> Self {
-        Writer { out, fragments: Vec::new(), policy: None }
+    /// A writer for a server's responses: `{n}` literals that follow at once; `utf8` as
+    /// [`EncodeOptions::utf8`].
+    pub(crate) fn for_response(out: &'a mut BytesMut, utf8: bool) -> Self {
+        Writer { out, fragments: Vec::new(), policy: None, utf8 }
     }
 
     /// Ends the output: the pending bytes become the last line fragment.
@@ -222,8 +243,30 @@ impl<'a> Writer<'a> {
         match string_form(s.as_bytes(), position) {
             StringForm::Atom => self.raw(s.as_bytes()),
             StringForm::Quoted => self.quoted(s.as_bytes()),
+            StringForm::Literal if self.utf8 && utf8_quotable(s.as_bytes()) => self.quoted(s.as_bytes()),
             StringForm::Literal => self.literal(&s.to_bytes(), false),
         }
+    }
+
+    /// `mailbox = "INBOX" / astring`: in UTF-8 when [`EncodeOptions::utf8`] is on and the
+    /// name is well-formed modified UTF-7, else as its wire bytes.
+    pub(crate) fn mailbox(&mut self, m: &crate::types::Mailbox) {
+        match m {
+            crate::types::Mailbox::Inbox => self.raw(b"INBOX"),
+            crate::types::Mailbox::Other(s) if self.utf8 => match crate::mutf7::decode(s.as_bytes()) {
+                Ok(std::borrow::Cow::Owned(text)) => match IString::try_from(Bytes::from(text)) {
+                    Ok(utf8) => self.astring(&utf8),
+                    Err(_) => self.astring(s),
+                },
+                _ => self.astring(s),
+            },
+            crate::types::Mailbox::Other(s) => self.astring(s),
+        }
+    }
+
+    /// Whether names are UTF-8 on the wire ([`EncodeOptions::utf8`]).
+    pub(crate) fn utf8(&self) -> bool {
+        self.utf8
     }
 
     /// `astring`

@@ -15,7 +15,13 @@ use crate::types::{
 /// Encodes `rsp` into `out` and returns the fragments to send in order. Literals up to
 /// 4 KiB are copied inline; larger payloads are their own zero-copy fragments.
 pub fn encode_response(rsp: &Response, out: &mut BytesMut) -> Encoded {
-    let mut w = Writer::for_response(out);
+    encode_response_with(rsp, false, out)
+}
+
+/// [`encode_response`] for a client that enabled UTF-8 (IMAP4rev2 or UTF8=ACCEPT): mailbox
+/// names in UTF-8 and UTF-8 strings quoted ([`super::EncodeOptions::utf8`]).
+pub fn encode_response_with(rsp: &Response, utf8: bool, out: &mut BytesMut) -> Encoded {
+    let mut w = Writer::for_response(out, utf8);
     response(&mut w, rsp);
     w.finish()
 }
@@ -166,10 +172,7 @@ fn delimiter(w: &mut Writer<'_>, d: Option<char>) {
 }
 
 fn mailbox(w: &mut Writer<'_>, m: &Mailbox) {
-    match m {
-        Mailbox::Inbox => w.raw(b"INBOX"),
-        Mailbox::Other(s) => w.astring(s),
-    }
+    w.mailbox(m);
 }
 
 /// `mbx-list-flags` item: `"\\" atom`.

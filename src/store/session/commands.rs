@@ -37,7 +37,15 @@ impl<B: Backend> Session<B> {
             CommandBody::Store { set, kind, silent, flags, uid } => self.store(&set, uid, kind, silent, flags),
             CommandBody::Copy { set, mailbox, uid } => self.transfer(&set, uid, &mailbox, Transfer::Copy),
             CommandBody::Move { set, mailbox, uid } => self.transfer(&set, uid, &mailbox, Transfer::Move),
-            CommandBody::Search { ret, charset, criteria, uid } => self.search(charset.as_ref(), criteria, uid, ret),
+            CommandBody::Search { ret, charset, criteria, uid } => {
+                if charset.is_some() && self.enabled.utf8 {
+                    return Err(SessionError::CharsetAfterUtf8);
+                }
+                // IMAP4rev2 answers every SEARCH with ESEARCH (RFC 9051 §6.4.4, Appendix
+                // E item 4): no RETURN is `RETURN ()`, which is ALL.
+                let ret = if self.enabled.rev2 { Some(ret.unwrap_or_default()) } else { ret };
+                self.search(charset.as_ref(), criteria, uid, ret)
+            }
             other => Err(SessionError::Unsupported(other.name())),
         }
     }

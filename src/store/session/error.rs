@@ -40,6 +40,10 @@ pub enum SessionError {
     /// SEARCH with a charset the server does not know (`NO [BADCHARSET (...)]`).
     #[error("Unsupported charset")]
     BadCharset(Code),
+    /// SEARCH with CHARSET after `ENABLE UTF8=ACCEPT` (`BAD`, RFC 6855 §3: the labels
+    /// conflict).
+    #[error("SEARCH CHARSET is not allowed after ENABLE UTF8=ACCEPT")]
+    CharsetAfterUtf8,
     /// A command the store session does not serve (`BAD`).
     #[error("{0} not supported")]
     Unsupported(&'static str),
@@ -68,7 +72,10 @@ impl SessionError {
         match self {
             SessionError::Store(e) => no(store_code(e)),
             SessionError::TryCreate => no(Code::TryCreate),
-            SessionError::NotSelected | SessionError::BadSequence | SessionError::Unsupported(_) => {
+            SessionError::NotSelected
+            | SessionError::BadSequence
+            | SessionError::CharsetAfterUtf8
+            | SessionError::Unsupported(_) => {
                 Some((StatusKind::Bad, None))
             }
             SessionError::ReadOnly | SessionError::UnsupportedMechanism | SessionError::NotLoggedIn => {

@@ -6,6 +6,7 @@
 
 mod append;
 mod commands;
+mod enable;
 mod error;
 mod list;
 mod selected;
@@ -22,7 +23,8 @@ use selected::{permanent_flags, untagged_ok, Selected, Sync};
 use super::{Backend, Change, Notifier, SessionId, StoreError};
 use crate::server::{Event, Server, ServerOptions};
 use crate::types::{
-    Capability, Code, CommandBody, Data, Flag, FlagFetch, IString, Mailbox, NString, NamespaceDescription, SequenceSet,
+    Capability, Code, CommandBody, Data, Flag, FlagFetch, IString, ListItem, Mailbox, NString, NamespaceDescription,
+    SequenceSet,
     StatusItem, StatusKind, Tag,
 };
 
@@ -50,6 +52,8 @@ pub struct Session<B: Backend> {
     waiting: work::Waiting,
     /// The streamed APPEND in progress.
     upload: Option<append::Upload>,
+    /// What ENABLE turned on (RFC 5161): IMAP4rev2, UTF8=ACCEPT.
+    enabled: enable::Enabled,
 }
 
 impl<B: Backend> std::fmt::Debug for Session<B> {
@@ -93,6 +97,7 @@ impl<B: Backend> Session<B> {
             finish_sync: None,
             waiting: work::Waiting::default(),
             upload: None,
+            enabled: enable::Enabled::default(),
         }
     }
 
@@ -106,6 +111,7 @@ impl<B: Backend> Session<B> {
     /// and these.
     pub fn server_options(backend: &B) -> ServerOptions {
         let mut caps = vec![
+            Capability::Imap4rev2,
             Capability::Namespace,
             Capability::Id,
             Capability::Enable,
@@ -171,6 +177,8 @@ impl<B: Backend> Session<B> {
         self.deselect();
         self.user = None;
         self.idling = false;
+        // RFC 8437 §3: what ENABLE turned on ceases to be enabled.
+        self.enabled = enable::Enabled::default();
     }
 
     fn deselect(&mut self) {
@@ -351,12 +359,7 @@ impl<B: Backend> Session<B> {
                 server.send_data(Data::Id(Some(Self::id_params())))?;
                 Ok(Done::Ok)
             }
-            CommandBody::Enable { .. } => {
-                // No ENABLE-able extension is served yet: RFC 5161 says answer with an
-                // empty ENABLED.
-                server.send_data(Data::Enabled(Vec::new()))?;
-                Ok(Done::Ok)
-            }
+            CommandBody::Enable { capabilities } => self.enable(server, capabilities),
             CommandBody::Close => {
                 if let Some(sel) = self.selected.as_ref().filter(|s| !s.read_only) {
                     // CLOSE expunges silently (RFC 3501 §6.4.2). If the store fails, the
@@ -385,6 +388,10 @@ impl<B: Backend> Session<B> {
 
     /// SELECT or EXAMINE (RFC 3501 §6.3.1, §6.3.2). EXAMINE sees the messages no
     /// session has claimed as `\Recent` and claims none of them (RFC 3501 §2.3.2).
+    ///
+    /// After `ENABLE IMAP4rev2` the answer is RFC 9051's (§6.3.2, Appendix E items 9–12):
+    /// `* OK [CLOSED]` when a mailbox was selected, an untagged LIST of the mailbox, and
+    /// no RECENT response or UNSEEN code.
     fn select(
         &mut self,
         server: &mut Server,
@@ -392,6 +399,13 @@ impl<B: Backend> Session<B> {
         mailbox: &Mailbox,
         read_only: bool,
     ) -> Result<Done, SessionError> {
+        let rev2 = self.enabled.rev2;
+        if rev2 && self.selected.is_some() {
+            // Before anything else (RFC 9051 §6.3.2): responses after it are the new
+            // mailbox's.
+            self.deselect();
+            untagged_ok(server, Code::Closed, "Previous mailbox closed")?;
+        }
         self.deselect();
         let name = wire_name(mailbox)?;
         let snap = self.backend.open(user, &name, self.id, read_only)?;
@@ -404,13 +418,25 @@ impl<B: Backend> Session<B> {
         let exists = snap.uids.len() as u32;
         let (validity, next) = (snap.uid_validity, snap.uid_next);
         // The view first: if sending fails, the mailbox is still released on close.
-        self.selected = Some(Selected::new(name, read_only, snap));
+        let mut sel = Selected::new(name.clone(), read_only, snap);
+        sel.rev2 = rev2;
+        self.selected = Some(sel);
         server.send_data(Data::Flags(flags.clone()))?;
         server.send_data(Data::Exists(exists))?;
-        server.send_data(Data::Recent(recent as u32))?;
-        if let Some(k) = first_unseen {
-            let u = k as u32 + 1;
-            untagged_ok(server, Code::Unseen(u), &format!("Message {u} is first unseen"))?;
+        if rev2 {
+            let item = ListItem {
+                attributes: Vec::new(),
+                delimiter: Some('/'),
+                mailbox: mailbox.clone(),
+                extended: None,
+            };
+            server.send_data(Data::List(item))?;
+        } else {
+            server.send_data(Data::Recent(recent as u32))?;
+            if let Some(k) = first_unseen {
+                let u = k as u32 + 1;
+                untagged_ok(server, Code::Unseen(u), &format!("Message {u} is first unseen"))?;
+            }
         }
         let text = if read_only { "No permanent flags permitted" } else { "Flags permitted" };
         untagged_ok(server, Code::PermanentFlags(permanent_flags(&flags, read_only)), text)?;

@@ -99,6 +99,9 @@ pub(super) struct Selected {
     /// `$`, the result the last `SEARCH RETURN (SAVE)` saved (RFC 5182), as UIDs,
     /// ascending: a message expunged from the view leaves it.
     pub(super) saved: Vec<Uid>,
+    /// The session enabled IMAP4rev2: no `\Recent` and no RECENT response (RFC 9051
+    /// Appendix E item 12), and UID in every unsolicited FETCH (item 21).
+    pub(super) rev2: bool,
 }
 
 impl Selected {
@@ -116,6 +119,7 @@ impl Selected {
             cursor: snap.cursor,
             announced: snap.flags,
             saved: Vec::new(),
+            rev2: false,
         }
     }
 
@@ -130,7 +134,7 @@ impl Selected {
     }
 
     pub(super) fn is_recent(&self, uid: Uid) -> bool {
-        self.recent.contains(&uid)
+        !self.rev2 && self.recent.contains(&uid)
     }
 
     fn seq_of(&self, uid: Uid) -> Option<Seq> {
@@ -194,7 +198,7 @@ impl Selected {
 
     /// The FLAGS items of a FETCH for `uid`.
     pub(super) fn flag_fetch(&self, flags: &[Flag], uid: Uid) -> Vec<FlagFetch> {
-        super::flag_fetch(flags, self.recent.contains(&uid))
+        super::flag_fetch(flags, self.is_recent(uid))
     }
 
     /// Sends `* FLAGS` and `* OK [PERMANENTFLAGS]` first if `flags` holds a keyword the
@@ -364,7 +368,7 @@ impl<B: Backend> Session<B> {
                         sel.report_exists(server)?;
                     }
                     let mut items = Vec::with_capacity(2);
-                    if mode == Sync::Uid {
+                    if mode == Sync::Uid || sel.rev2 {
                         items.push(FetchItem::Uid(uid.0));
                     }
                     items.push(FetchItem::Flags(sel.flag_fetch(&flags, uid)));
@@ -390,7 +394,7 @@ impl<B: Backend> Session<B> {
             self.backend.release(user, &sel.name, self.id, &release);
         }
         sel.report_exists(server)?;
-        if sel.recent.len() != sel.reported_recent {
+        if !sel.rev2 && sel.recent.len() != sel.reported_recent {
             sel.reported_recent = sel.recent.len();
             server.send_data(Data::Recent(sel.recent.len() as u32))?;
         }

@@ -166,6 +166,24 @@ impl Client {
         self.exec(CommandBody::Unselect)
     }
 
+    /// `ENABLE caps` (RFC 5161): turns on the extensions the server serves behind ENABLE;
+    /// returns those the server said it turned on (`* ENABLED`). The machine follows what
+    /// they change, for example UTF-8 mailbox names after IMAP4rev2 or UTF8=ACCEPT.
+    pub fn enable(&mut self, caps: &[Capability]) -> Result<Vec<Capability>, Error> {
+        Ok(self.run(CommandBody::Enable { capabilities: caps.to_vec() })?.enabled())
+    }
+
+    /// `ENABLE IMAP4rev2` when the server offers IMAP4rev2 (RFC 9051 Appendix A); returns
+    /// whether the session now follows IMAP4rev2. Every method works either way: SEARCH
+    /// answered with ESEARCH still returns its numbers, and mailbox names stay
+    /// [`imap_machine::types::Mailbox`] values in modified UTF-7.
+    pub fn enable_imap4rev2(&mut self) -> Result<bool, Error> {
+        if !self.has_capability(&Capability::Imap4rev2)? {
+            return Ok(false);
+        }
+        Ok(self.enable(&[Capability::Imap4rev2])?.contains(&Capability::Imap4rev2))
+    }
+
     /// `UNAUTHENTICATE` (RFC 8437 §3): back to the not authenticated state, with no
     /// mailbox selected (nothing expunged); [`Client::login`] works again, even as
     /// another user. The capabilities are asked again when next needed.

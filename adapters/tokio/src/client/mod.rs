@@ -690,6 +690,24 @@ impl Client {
         self.exec(CommandBody::Unselect).await.map(|_| ())
     }
 
+    /// `ENABLE caps` (RFC 5161): turns on the extensions the server serves behind ENABLE;
+    /// returns those the server said it turned on (`* ENABLED`). The machine follows what
+    /// they change, for example UTF-8 mailbox names after IMAP4rev2 or UTF8=ACCEPT.
+    pub async fn enable(&self, caps: &[Capability]) -> Result<Vec<Capability>, Error> {
+        Ok(self.exec(CommandBody::Enable { capabilities: caps.to_vec() }).await?.response.enabled())
+    }
+
+    /// `ENABLE IMAP4rev2` when the server offers IMAP4rev2 (RFC 9051 Appendix A); returns
+    /// whether the session now follows IMAP4rev2. Every method works either way: SEARCH
+    /// answered with ESEARCH still returns its numbers, and mailbox names stay
+    /// [`imap_machine::types::Mailbox`] values in modified UTF-7.
+    pub async fn enable_imap4rev2(&self) -> Result<bool, Error> {
+        if !self.has_capability(&Capability::Imap4rev2).await? {
+            return Ok(false);
+        }
+        Ok(self.enable(&[Capability::Imap4rev2]).await?.contains(&Capability::Imap4rev2))
+    }
+
     /// `UNAUTHENTICATE` (RFC 8437 §3): back to the not authenticated state, with no
     /// mailbox selected (nothing expunged); [`Client::login`] works again, even as
     /// another user. The capabilities are asked again when next needed.
@@ -751,19 +769,7 @@ impl Client {
 
     async fn search_inner(&self, criteria: impl IntoSearchCriteria, uid: bool) -> Result<Vec<u32>, Error> {
         let body = CommandBody::Search { ret: None, charset: None, criteria: criteria.into_search_criteria()?, uid };
-        let done = self.exec(body).await?;
-        let mut ids: Vec<u32> = done
-            .response
-            .data
-            .into_iter()
-            .flat_map(|d| match d {
-                Data::Search { ids, .. } => ids,
-                _ => Vec::new(),
-            })
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        Ok(ids)
+        Ok(self.exec(body).await?.response.search_ids())
     }
 
     async fn esearch_inner(
