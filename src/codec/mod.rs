@@ -29,7 +29,9 @@ pub mod view;
 #[cfg(test)]
 mod tests;
 
-pub use encode::{encode_command, encode_response, encode_response_with, EncodeOptions, Encoded, Fragment, LiteralPolicy};
+pub use encode::{
+    encode_command, encode_response, encode_response_with, EncodeOptions, Encoded, Fragment, LiteralPolicy,
+};
 pub use framer::{Frame, FrameError, FrameErrorKind, Framer, FramerEvent, FramerOptions, Role};
 pub use parse::{
     parse_authenticate_data, parse_command, parse_idle_done, parse_response, parse_tag_prefix, AuthenticateData,

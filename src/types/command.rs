@@ -301,7 +301,11 @@ pub enum CommandBody {
 impl CommandBody {
     /// Every mailbox name and LIST pattern the command carries, in place: how a server
     /// reads the names of a client that speaks UTF-8 names ([`Mailbox::from_utf8_peer`]).
-    pub fn map_mailboxes(&mut self, f: &mut dyn FnMut(Mailbox) -> Mailbox, g: &mut dyn FnMut(ListMailbox) -> ListMailbox) {
+    pub fn map_mailboxes(
+        &mut self,
+        f: &mut dyn FnMut(Mailbox) -> Mailbox,
+        g: &mut dyn FnMut(ListMailbox) -> ListMailbox,
+    ) {
         use CommandBody::*;
         let mut one = |m: &mut Mailbox| *m = f(std::mem::replace(m, Mailbox::Inbox));
         match self {

@@ -75,9 +75,7 @@ impl SessionError {
             SessionError::NotSelected
             | SessionError::BadSequence
             | SessionError::CharsetAfterUtf8
-            | SessionError::Unsupported(_) => {
-                Some((StatusKind::Bad, None))
-            }
+            | SessionError::Unsupported(_) => Some((StatusKind::Bad, None)),
             SessionError::ReadOnly | SessionError::UnsupportedMechanism | SessionError::NotLoggedIn => {
                 Some((StatusKind::No, None))
             }

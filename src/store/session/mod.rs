@@ -24,8 +24,7 @@ use super::{Backend, Change, Notifier, SessionId, StoreError};
 use crate::server::{Event, Server, ServerOptions};
 use crate::types::{
     Capability, Code, CommandBody, Data, Flag, FlagFetch, IString, ListItem, Mailbox, NString, NamespaceDescription,
-    SequenceSet,
-    StatusItem, StatusKind, Tag,
+    SequenceSet, StatusItem, StatusKind, Tag,
 };
 
 /// APPENDs with a longer message are streamed to [`Backend::append_begin`]'s sink as the
@@ -424,12 +423,8 @@ impl<B: Backend> Session<B> {
         server.send_data(Data::Flags(flags.clone()))?;
         server.send_data(Data::Exists(exists))?;
         if rev2 {
-            let item = ListItem {
-                attributes: Vec::new(),
-                delimiter: Some('/'),
-                mailbox: mailbox.clone(),
-                extended: None,
-            };
+            let item =
+                ListItem { attributes: Vec::new(), delimiter: Some('/'), mailbox: mailbox.clone(), extended: None };
             server.send_data(Data::List(item))?;
         } else {
             server.send_data(Data::Recent(recent as u32))?;
