@@ -92,6 +92,18 @@ fn responses_both_ways() {
 }
 
 #[test]
+fn empty_resp_text_parses() {
+    // Appendix E item 23: resp-text may be empty, with or without a code.
+    for wire in ["a1 OK\r\n", "a1 OK [READ-WRITE]\r\n", "* OK\r\n"] {
+        let Ok(Response::Status { status, .. }) = parse_response(&Bytes::from_static(wire.as_bytes())) else {
+            panic!("{wire:?}")
+        };
+        assert_eq!(status.kind, StatusKind::Ok);
+        assert!(status.text.as_bytes().is_empty(), "{wire:?}");
+    }
+}
+
+#[test]
 fn utf8_names_are_modified_utf7_values_and_encode_back() {
     // What the client machine does with a UTF-8 name: the modified UTF-7 value...
     let Response::Data(Data::List(item)) =
