@@ -4,7 +4,7 @@
 //! command into those results, so the blocking and the tokio client answer alike.
 
 use crate::types::{
-    Code, Data, FetchItem, FetchItems, Flag, FlagFetch, SearchResult, SeqNumber, Sequence, SequenceSet,
+    Code, Data, FetchItem, FetchItems, Flag, FlagFetch, PartialRange, SearchResult, SeqNumber, Sequence, SequenceSet,
 };
 use crate::types::{StatusKind, StatusResponse};
 
@@ -27,6 +27,13 @@ pub struct ESearch {
     pub all: Option<SequenceSet>,
     /// The highest mod-sequence of the matches (RFC 7162).
     pub modseq: Option<u64>,
+    /// `PARTIAL` (RFC 5267 §4.4, RFC 9394): the range asked for and the matches in it
+    /// (`None` when none is).
+    pub partial: Option<(PartialRange, Option<SequenceSet>)>,
+    /// `ADDTO` (RFC 5267 §4.3.3): matches to insert, each set at its position.
+    pub add_to: Vec<(u32, SequenceSet)>,
+    /// `REMOVEFROM` (RFC 5267 §4.3.4): matches to remove, each set at its position.
+    pub remove_from: Vec<(u32, SequenceSet)>,
 }
 
 impl ESearch {
@@ -195,6 +202,9 @@ impl CommandResponse {
                     SearchResult::Count(n) => e.count = Some(*n),
                     SearchResult::All(s) => e.all = Some(s.clone()),
                     SearchResult::ModSeq(n) => e.modseq = Some(*n),
+                    SearchResult::Partial { range, results } => e.partial = Some((*range, results.clone())),
+                    SearchResult::AddTo(v) => e.add_to.extend(v.iter().cloned()),
+                    SearchResult::RemoveFrom(v) => e.remove_from.extend(v.iter().cloned()),
                 }
             }
         }

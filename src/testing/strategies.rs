@@ -182,8 +182,39 @@ pub fn fetch_attributes() -> impl Strategy<Value = FetchAttributes> {
 
 /// `RETURN (...)` options of an extended SEARCH (RFC 4731), or none; each at most once.
 pub fn search_return() -> impl Strategy<Value = Option<Vec<SearchReturn>>> {
-    let all = [SearchReturn::Min, SearchReturn::Max, SearchReturn::All, SearchReturn::Count, SearchReturn::Save];
-    proptest::option::of(proptest::sample::subsequence(all.to_vec(), 0..=5).prop_shuffle())
+    let all = [
+        SearchReturn::Min,
+        SearchReturn::Max,
+        SearchReturn::All,
+        SearchReturn::Count,
+        SearchReturn::Save,
+        SearchReturn::Context,
+        SearchReturn::Update,
+    ];
+    let opts = (proptest::sample::subsequence(all.to_vec(), 0..=7), proptest::option::of(partial_range()));
+    proptest::option::of(
+        opts.prop_map(|(mut v, p)| {
+            v.extend(p.map(SearchReturn::Partial));
+            v
+        })
+        .prop_shuffle(),
+    )
+}
+
+/// A `partial-range` (RFC 9394): from the first or from the last result.
+pub fn partial_range() -> impl Strategy<Value = crate::types::PartialRange> {
+    (nz(), nz(), any::<bool>()).prop_map(|(a, b, last)| {
+        if last {
+            crate::types::PartialRange::Last(a, b)
+        } else {
+            crate::types::PartialRange::First(a, b)
+        }
+    })
+}
+
+/// A search correlator or CANCELUPDATE argument: a tag as a string.
+fn tag_string() -> impl Strategy<Value = IString> {
+    tag().prop_map(|t| IString::unvalidated(Bytes::copy_from_slice(t.as_bytes())))
 }
 
 /// One `search-return-data` of an ESEARCH response (RFC 4731).
@@ -194,6 +225,10 @@ pub fn search_result() -> impl Strategy<Value = SearchResult> {
         sequence_set().prop_map(SearchResult::All),
         any::<u32>().prop_map(SearchResult::Count),
         u63().prop_map(SearchResult::ModSeq),
+        (partial_range(), proptest::option::of(sequence_set()))
+            .prop_map(|(range, results)| SearchResult::Partial { range, results }),
+        vec((any::<u32>(), sequence_set()), 1..3).prop_map(SearchResult::AddTo),
+        vec((any::<u32>(), sequence_set()), 1..3).prop_map(SearchResult::RemoveFrom),
     ]
 }
 
@@ -334,6 +369,7 @@ pub fn command_body() -> impl Strategy<Value = CommandBody> {
         (sequence_set(), mailbox(), any::<bool>()).prop_map(|(set, mailbox, uid)| Copy { set, mailbox, uid }),
         (sequence_set(), mailbox(), any::<bool>()).prop_map(|(set, mailbox, uid)| Move { set, mailbox, uid }),
         vec(capability(), 1..4).prop_map(|capabilities| Enable { capabilities }),
+        vec(tag_string(), 1..3).prop_map(|tags| CancelUpdate { tags }),
         proptest::option::of(vec((istring(), nstring()), 0..4)).prop_map(|parameters| Id { parameters }),
     ]
 }
@@ -419,6 +455,7 @@ pub fn code() -> impl Strategy<Value = Code> {
                 .prop_map(Code::Rfc5530),
         ],
         vec(istring(), 0..3).prop_map(Code::BadCharset),
+        tag_string().prop_map(Code::NoUpdate),
         vec(capability(), 0..4).prop_map(Code::Capability),
         vec(prop_oneof![flag().prop_map(FlagPerm::Flag), Just(FlagPerm::Wildcard)], 0..4)
             .prop_map(Code::PermanentFlags),

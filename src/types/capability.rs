@@ -144,6 +144,10 @@ capabilities! {
     SpecialUse = "SPECIAL-USE",
     /// `CREATE-SPECIAL-USE` (RFC 6154 §3)
     CreateSpecialUse = "CREATE-SPECIAL-USE",
+    /// `CONTEXT=SEARCH` (RFC 5267 §4)
+    ContextSearch = "CONTEXT=SEARCH",
+    /// `PARTIAL` (RFC 9394)
+    Partial = "PARTIAL",
     /// `LIST-EXTENDED` (RFC 5258)
     ListExtended = "LIST-EXTENDED",
     /// `LIST-STATUS` (RFC 5819)

@@ -284,6 +284,12 @@ pub enum CommandBody {
     },
     /// `IDLE` (RFC 2177); the client ends it with `DONE`.
     Idle,
+    /// `CANCELUPDATE 1*(SP quoted)` (RFC 5267 §4.3.5): stop reporting changes to the
+    /// results of the searches with these tags.
+    CancelUpdate {
+        /// The searches' tags; never empty.
+        tags: Vec<IString>,
+    },
     /// `ENABLE 1*(SP capability)` (RFC 5161)
     Enable {
         /// Extensions to enable; never empty.
@@ -397,6 +403,7 @@ impl CommandBody {
             Move { uid: false, .. } => "MOVE",
             Move { uid: true, .. } => "UID MOVE",
             Idle => "IDLE",
+            CancelUpdate { .. } => "CANCELUPDATE",
             Enable { .. } => "ENABLE",
             Namespace => "NAMESPACE",
             Id { .. } => "ID",

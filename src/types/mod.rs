@@ -47,7 +47,7 @@ pub use response::{
     Code, Continue, Data, FetchItem, FlagFetch, FlagPerm, ListAttribute, ListItem, NamespaceDescription, Response,
     Rfc5530Code, StatusKind, StatusResponse, Text,
 };
-pub use search::{SearchKey, SearchResult, SearchReturn};
+pub use search::{PartialRange, SearchKey, SearchResult, SearchReturn};
 pub use seqset::{SeqNumber, Sequence, SequenceSet};
 pub use state::State;
 pub(crate) use string::{quoted_needs_no_escape, string_form, MAX_QUOTED_LEN};

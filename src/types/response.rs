@@ -206,6 +206,9 @@ pub enum Code {
     NoModSeq,
     /// `CLOSED` (RFC 7162)
     Closed,
+    /// `NOUPDATE "tag"` (RFC 5267 §4.3.1): the server will not keep the search `tag`
+    /// up to date.
+    NoUpdate(IString),
     /// One of the RFC 5530 codes without arguments.
     Rfc5530(Rfc5530Code),
     /// Any other code: `atom [SP 1*<any TEXT-CHAR except "]">]`, kept raw.

@@ -12,6 +12,8 @@
 //! assert!(matches!(key, SearchKey::Or(..)));
 //! ```
 
+use std::num::NonZeroU32;
+
 use super::{AString, Atom, Date, SequenceSet};
 
 /// `search-key` (RFC 3501 §9). String arguments are `astring`s in the command's CHARSET.
@@ -113,10 +115,18 @@ pub enum SearchReturn {
     Count,
     /// `SAVE` (RFC 5182 §2.1): keep the result as `$` for later commands.
     Save,
+    /// `CONTEXT` (RFC 5267 §4.2): a hint that the criteria will be used again.
+    Context,
+    /// `UPDATE` (RFC 5267 §4.3): report later changes of the result as `ADDTO` and
+    /// `REMOVEFROM`, until the mailbox is closed or `CANCELUPDATE`.
+    Update,
+    /// `PARTIAL partial-range` (RFC 5267 §4.4, RFC 9394 §3): only the results at these
+    /// positions, in mailbox order.
+    Partial(PartialRange),
 }
 
 impl SearchReturn {
-    /// The option's name on the wire.
+    /// The option's name on the wire (`PARTIAL` without its range).
     pub fn as_str(self) -> &'static str {
         match self {
             SearchReturn::Min => "MIN",
@@ -124,6 +134,50 @@ impl SearchReturn {
             SearchReturn::All => "ALL",
             SearchReturn::Count => "COUNT",
             SearchReturn::Save => "SAVE",
+            SearchReturn::Context => "CONTEXT",
+            SearchReturn::Update => "UPDATE",
+            SearchReturn::Partial(_) => "PARTIAL",
+        }
+    }
+}
+
+/// `partial-range = partial-range-first / partial-range-last` (RFC 9394 §4): positions
+/// of SEARCH results in mailbox order, 1 being the first. `a:b` counts from the first
+/// result, `-a:-b` from the last (RFC 9394 §3.1); either end may come first (`500:400`
+/// is `400:500`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PartialRange {
+    /// `nz-number ":" nz-number`: counted from the first result.
+    First(NonZeroU32, NonZeroU32),
+    /// `"-" nz-number ":-" nz-number`: counted from the last result (`-1` is the last).
+    Last(NonZeroU32, NonZeroU32),
+}
+
+impl PartialRange {
+    /// The 0-based positions this range selects out of `n` results (empty if none).
+    pub fn select(self, n: usize) -> std::ops::Range<usize> {
+        let span = |a: NonZeroU32, b: NonZeroU32| {
+            let (lo, hi) = (a.min(b).get() as usize, a.max(b).get() as usize);
+            (lo, hi)
+        };
+        match self {
+            PartialRange::First(a, b) => {
+                let (lo, hi) = span(a, b);
+                (lo - 1).min(n)..hi.min(n)
+            }
+            PartialRange::Last(a, b) => {
+                let (lo, hi) = span(a, b);
+                n.saturating_sub(hi)..n.saturating_sub(lo - 1)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for PartialRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PartialRange::First(a, b) => write!(f, "{a}:{b}"),
+            PartialRange::Last(a, b) => write!(f, "-{a}:-{b}"),
         }
     }
 }
@@ -141,4 +195,18 @@ pub enum SearchResult {
     Count(u32),
     /// `MODSEQ mod-sequence-value` (RFC 7162 §3.1.5)
     ModSeq(u64),
+    /// `PARTIAL (partial-range partial-results)` (RFC 5267 §4.4, RFC 9394 §3.1): the
+    /// range asked for and the results in it; `None` for `NIL`, when none is.
+    Partial {
+        /// The range the command asked for.
+        range: PartialRange,
+        /// The results at those positions.
+        results: Option<SequenceSet>,
+    },
+    /// `ADDTO (context-position sequence-set ...)` (RFC 5267 §4.3.3): results to insert,
+    /// each set at its position (0: in mailbox order).
+    AddTo(Vec<(u32, SequenceSet)>),
+    /// `REMOVEFROM (context-position sequence-set ...)` (RFC 5267 §4.3.4): results to
+    /// remove, each set at its position (0: wherever they are).
+    RemoveFrom(Vec<(u32, SequenceSet)>),
 }

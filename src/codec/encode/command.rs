@@ -67,6 +67,13 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
                 }
             }
         }
+        CancelUpdate { tags } => {
+            w.raw(b"CANCELUPDATE");
+            for t in tags {
+                w.sp();
+                w.string_at(t, crate::types::StringPosition::String);
+            }
+        }
         Login { username, password } => {
             w.raw(b"LOGIN ");
             w.astring(username);
@@ -149,6 +156,10 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
                         w.sp();
                     }
                     w.raw(r.as_str().as_bytes());
+                    if let crate::types::SearchReturn::Partial(range) = r {
+                        w.sp();
+                        w.display(range);
+                    }
                 }
                 w.byte(b')');
             }

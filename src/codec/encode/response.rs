@@ -150,6 +150,10 @@ fn code(w: &mut Writer<'_>, c: &Code) {
         }
         Code::NoModSeq => w.raw(b"NOMODSEQ"),
         Code::Closed => w.raw(b"CLOSED"),
+        Code::NoUpdate(t) => {
+            w.raw(b"NOUPDATE ");
+            w.quoted(t.as_bytes());
+        }
         Code::Rfc5530(c) => w.raw(c.as_str().as_bytes()),
         Code::Other { name, value } => {
             w.raw(name.as_bytes());
@@ -169,6 +173,20 @@ fn delimiter(w: &mut Writer<'_>, d: Option<char>) {
             w.quoted(c.encode_utf8(&mut buf).as_bytes());
         }
     }
+}
+
+/// `ret-data-addto` / `ret-data-removefrom` (RFC 5267 §5) after `head`.
+fn context_updates(w: &mut Writer<'_>, head: &[u8], v: &[(u32, crate::types::SequenceSet)]) {
+    w.raw(head);
+    for (k, (pos, set)) in v.iter().enumerate() {
+        if k > 0 {
+            w.sp();
+        }
+        w.number(*pos);
+        w.sp();
+        w.display(set);
+    }
+    w.byte(b')');
 }
 
 fn mailbox(w: &mut Writer<'_>, m: &Mailbox) {
@@ -290,6 +308,18 @@ fn data(w: &mut Writer<'_>, d: &Data) {
                         w.raw(b" ALL ");
                         w.display(set);
                     }
+                    crate::types::SearchResult::Partial { range, results } => {
+                        w.raw(b" PARTIAL (");
+                        w.display(range);
+                        w.sp();
+                        match results {
+                            Some(set) => w.display(set),
+                            None => w.raw(b"NIL"),
+                        }
+                        w.byte(b')');
+                    }
+                    crate::types::SearchResult::AddTo(v) => context_updates(w, b" ADDTO (", v),
+                    crate::types::SearchResult::RemoveFrom(v) => context_updates(w, b" REMOVEFROM (", v),
                 }
             }
         }

@@ -76,6 +76,7 @@ fn command_body(i: In<'_>) -> PResult<'_, CommandBody> {
         10 if eq("CAPABILITY") => Ok((rest, Capability)),
         11 if eq("UNSUBSCRIBE") => one_mailbox!(Unsubscribe),
         12 if eq("AUTHENTICATE") => authenticate(rest),
+        12 if eq("CANCELUPDATE") => cancel_update(rest),
         14 if eq("UNAUTHENTICATE") => Ok((rest, Unauthenticate)),
         _ => fail(i, ParseErrorKind::UnknownCommand),
     }
@@ -281,6 +282,21 @@ fn copy_move(i: In<'_>, is_move: bool, uid: bool) -> PResult<'_, CommandBody> {
     let (i, mailbox) = mailbox(i)?;
     let body = if is_move { CommandBody::Move { set, mailbox, uid } } else { CommandBody::Copy { set, mailbox, uid } };
     Ok((i, body))
+}
+
+/// `"CANCELUPDATE" 1*(SP quoted)` (RFC 5267 §5, a `command-select`).
+fn cancel_update(i: In<'_>) -> PResult<'_, CommandBody> {
+    let mut i = i;
+    let mut tags = Vec::new();
+    loop {
+        let (j, ()) = sp(i)?;
+        let (j, t) = super::core::quoted(j)?;
+        tags.push(t);
+        if j.first() != Some(b' ') {
+            return Ok((j, CommandBody::CancelUpdate { tags }));
+        }
+        i = j;
+    }
 }
 
 /// `enable = "ENABLE" 1*(SP capability)` (RFC 5161)

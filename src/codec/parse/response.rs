@@ -223,6 +223,10 @@ fn known_code<'a>(name: &str, i: In<'a>) -> PResult<'a, Code> {
         }
     }
     let (j, ()) = sp(i)?;
+    if eq("NOUPDATE") {
+        // `"NOUPDATE" SP quoted` (RFC 5267 §5).
+        return crate::codec::parse::core::quoted(j).map(|(j, t)| (j, Code::NoUpdate(t)));
+    }
     if eq("UIDNEXT") {
         return number_l(j).map(|(j, n)| (j, Code::UidNext(n)));
     }

@@ -4,7 +4,7 @@ use super::core::{astring, atom, date, number, nz_number, sequence_set, sp, take
 use super::input::{fail, In, PResult, ParseErrorKind};
 use super::lenient::{number64_l, number_l, string_l};
 use crate::types::chars::{self, ATOM};
-use crate::types::{Data, SearchKey, SearchResult, SearchReturn};
+use crate::types::{Data, PartialRange, SearchKey, SearchResult, SearchReturn, SequenceSet};
 
 /// How deep `NOT`, `OR` and parentheses may nest before the parser refuses: bounds the
 /// stack a hostile command can make the parser use.
@@ -123,7 +123,9 @@ fn search_key_depth(i: In<'_>, depth: usize) -> PResult<'_, SearchKey> {
 
 /// `search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP search-return-opt)]
 /// ")"` (RFC 4731 §3.1), after `SEARCH`; `search-return-opt = "MIN" / "MAX" / "ALL" /
-/// "COUNT" / "SAVE"` (RFC 5182 §3). The input starts at the SP; returns `None` if there is no RETURN.
+/// "COUNT" / "SAVE"` (RFC 5182 §3) `/ "CONTEXT" / "UPDATE" / "PARTIAL" SP partial-range`
+/// (RFC 5267 §5, RFC 9394 §4). The input starts at the SP; returns `None` if there is no
+/// RETURN.
 pub(crate) fn search_return_opts(i: In<'_>) -> PResult<'_, Option<Vec<SearchReturn>>> {
     let Ok((mut i, ())) = super::core::keyword(i, " RETURN (") else { return Ok((i, None)) };
     let mut out = Vec::new();
@@ -141,7 +143,17 @@ pub(crate) fn search_return_opts(i: In<'_>) -> PResult<'_, Option<Vec<SearchRetu
             b"ALL" => SearchReturn::All,
             b"COUNT" => SearchReturn::Count,
             b"SAVE" => SearchReturn::Save,
-            _ => return unexpected(i, "MIN, MAX, ALL, COUNT or SAVE"),
+            b"CONTEXT" => SearchReturn::Context,
+            b"UPDATE" => SearchReturn::Update,
+            b"PARTIAL" => {
+                let (k, range) = partial_range(sp(j)?.0)?;
+                if !out.contains(&SearchReturn::Partial(range)) {
+                    out.push(SearchReturn::Partial(range));
+                }
+                i = k;
+                continue;
+            }
+            _ => return unexpected(i, "MIN, MAX, ALL, COUNT, SAVE, CONTEXT, UPDATE or PARTIAL"),
         };
         if !out.contains(&opt) {
             out.push(opt);
@@ -150,11 +162,59 @@ pub(crate) fn search_return_opts(i: In<'_>) -> PResult<'_, Option<Vec<SearchRetu
     }
 }
 
+/// `partial-range = partial-range-first / partial-range-last`, `partial-range-first =
+/// nz-number ":" nz-number`, `partial-range-last = MINUS nz-number ":" MINUS nz-number`
+/// (RFC 9394 §4; RFC 5267 §5 has the first form).
+pub(crate) fn partial_range(i: In<'_>) -> PResult<'_, PartialRange> {
+    let last = i.first() == Some(b'-');
+    let (j, a) = nz_number(if last { i.advance(1) } else { i })?;
+    let (j, ()) = super::core::byte(b':', ":")(j)?;
+    if last {
+        let (j, ()) = super::core::byte(b'-', "-")(j)?;
+        let (j, b) = nz_number(j)?;
+        return Ok((j, PartialRange::Last(a, b)));
+    }
+    let (j, b) = nz_number(j)?;
+    Ok((j, PartialRange::First(a, b)))
+}
+
+/// `ret-data-addto = "ADDTO" SP "(" context-position SP sequence-set *(SP
+/// context-position SP sequence-set) ")"` (and `ret-data-removefrom` alike, RFC 5267 §5),
+/// from the `(`.
+fn context_updates(i: In<'_>) -> PResult<'_, Vec<(u32, SequenceSet)>> {
+    let (mut i, ()) = super::core::byte(b'(', "(")(i)?;
+    let mut out = Vec::new();
+    loop {
+        let (j, pos) = number(i)?;
+        let (j, set) = sequence_set(sp(j)?.0)?;
+        out.push((pos, set));
+        match j.first() {
+            Some(b')') => return Ok((j.advance(1), out)),
+            _ => i = sp(j)?.0,
+        }
+    }
+}
+
+/// `ret-data-partial = "PARTIAL" SP "(" partial-range SP partial-results ")"`,
+/// `partial-results = sequence-set / "NIL"` (RFC 9394 §4), from the `(`.
+fn partial_data(i: In<'_>) -> PResult<'_, SearchResult> {
+    let (i, ()) = super::core::byte(b'(', "(")(i)?;
+    let (i, range) = partial_range(i)?;
+    let (i, ()) = sp(i)?;
+    let (i, results) = match super::core::keyword(i, "NIL") {
+        Ok((j, ())) => (j, None),
+        Err(_) => sequence_set(i).map(|(j, s)| (j, Some(s)))?,
+    };
+    let (i, ()) = super::core::byte(b')', ")")(i)?;
+    Ok((i, SearchResult::Partial { range, results }))
+}
+
 /// `esearch-response = "ESEARCH" [search-correlator] [SP "UID"] *(SP
 /// search-return-data)`, `search-correlator = SP "(" "TAG" SP tag-string ")"`,
 /// `search-return-data = "MIN" SP nz-number / "MAX" SP nz-number / "ALL" SP
 /// sequence-set / "COUNT" SP number / "MODSEQ" SP mod-sequence-value` (RFC 4731 §3.1,
-/// RFC 7162 §3.1.5). The input follows `ESEARCH`. Unknown return data fails (the caller
+/// RFC 7162 §3.1.5) `/ ret-data-partial / ret-data-addto / ret-data-removefrom` (RFC 5267
+/// §5, RFC 9394 §4). The input follows `ESEARCH`. Unknown return data fails (the caller
 /// keeps the response raw).
 pub(crate) fn esearch(i: In<'_>) -> PResult<'_, Data> {
     let mut tag = None;
@@ -183,6 +243,9 @@ pub(crate) fn esearch(i: In<'_>) -> PResult<'_, Data> {
             b"COUNT" => number_l(j).map(|(j, n)| (j, SearchResult::Count(n)))?,
             b"MODSEQ" => number64_l(j).map(|(j, n)| (j, SearchResult::ModSeq(n)))?,
             b"ALL" => sequence_set(j).map(|(j, s)| (j, SearchResult::All(s)))?,
+            b"PARTIAL" => partial_data(j)?,
+            b"ADDTO" => context_updates(j).map(|(j, v)| (j, SearchResult::AddTo(v)))?,
+            b"REMOVEFROM" => context_updates(j).map(|(j, v)| (j, SearchResult::RemoveFrom(v)))?,
             _ => return unexpected(i, "search-return-data"),
         };
         results.push(r);

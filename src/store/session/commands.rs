@@ -1,6 +1,7 @@
 //! The commands on the selected mailbox: FETCH, STORE, COPY, MOVE, EXPUNGE, UID EXPUNGE
 //! and SEARCH, each with the sync RFC 3501 §7.4.1 allows around it.
 
+use super::context;
 use super::selected::{untagged_ok, Seq, Uid};
 use super::work::{ExpungeJob, FetchJob, Job, SearchJob, StoreJob, TransferJob};
 use super::{Backend, Done, Session, SessionError};
@@ -37,6 +38,7 @@ impl<B: Backend> Session<B> {
             CommandBody::Store { set, kind, silent, flags, uid } => self.store(&set, uid, kind, silent, flags),
             CommandBody::Copy { set, mailbox, uid } => self.transfer(&set, uid, &mailbox, Transfer::Copy),
             CommandBody::Move { set, mailbox, uid } => self.transfer(&set, uid, &mailbox, Transfer::Move),
+            CommandBody::CancelUpdate { tags } => self.cancel_update(&tags),
             CommandBody::Search { ret, charset, criteria, uid } => {
                 if charset.is_some() && self.enabled.utf8 {
                     return Err(SessionError::CharsetAfterUtf8);
@@ -269,6 +271,17 @@ impl<B: Backend> Session<B> {
         uid: bool,
         ret: Option<Vec<SearchReturn>>,
     ) -> Result<Done, SessionError> {
+        let r = ret.as_deref().unwrap_or(&[]);
+        let has_partial = r.iter().any(|o| matches!(o, SearchReturn::Partial(_)));
+        if has_partial && r.contains(&SearchReturn::All) || r.iter().filter(|o| matches!(o, SearchReturn::Partial(_))).count() > 1 {
+            // RFC 5267 §4.4: one PARTIAL or one ALL, not both.
+            return Err(SessionError::BadReturn("PARTIAL with ALL, or two PARTIALs"));
+        }
+        let update = r.contains(&SearchReturn::Update);
+        if update && self.current_tag.as_ref().is_some_and(|t| self.context_tag_in_use(t)) {
+            // RFC 5267 §4.3: a tag already naming an updating search.
+            return Err(SessionError::BadReturn("Tag reuse"));
+        }
         let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
         // `$` (RFC 5182) stands for the saved UIDs; a SAVE search replaces them, and one
         // that fails leaves them empty.
@@ -300,8 +313,10 @@ impl<B: Backend> Session<B> {
         }
         let candidates = candidates.unwrap_or_else(|| sel.messages().collect());
         let now = self.backend.now();
-        let (hits, hit_uids) = (Vec::new(), save.then(Vec::new));
-        let job = SearchJob { candidates, at: 0, uid, criteria, charset, max_seq, max_uid, hits, hit_uids, ret, now };
+        let (hits, hit_uids) = (Vec::new(), (save || update).then(Vec::new));
+        let context = update.then(|| criteria.iter().map(|k| context::pin_sequence_numbers(k, sel)).collect());
+        let job =
+            SearchJob { candidates, at: 0, uid, criteria, charset, max_seq, max_uid, hits, hit_uids, ret, now, context };
         self.new_job = Some(Job::Search(job));
         Ok(Done::Ok)
     }

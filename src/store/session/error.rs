@@ -44,6 +44,10 @@ pub enum SessionError {
     /// conflict).
     #[error("SEARCH CHARSET is not allowed after ENABLE UTF8=ACCEPT")]
     CharsetAfterUtf8,
+    /// A RETURN list the RFCs forbid (`BAD`): PARTIAL with ALL (RFC 5267 §4.4), UPDATE
+    /// under a tag that names an updating search (§4.3).
+    #[error("{0}")]
+    BadReturn(&'static str),
     /// A command the store session does not serve (`BAD`).
     #[error("{0} not supported")]
     Unsupported(&'static str),
@@ -75,6 +79,7 @@ impl SessionError {
             SessionError::NotSelected
             | SessionError::BadSequence
             | SessionError::CharsetAfterUtf8
+            | SessionError::BadReturn(_)
             | SessionError::Unsupported(_) => Some((StatusKind::Bad, None)),
             SessionError::ReadOnly | SessionError::UnsupportedMechanism | SessionError::NotLoggedIn => {
                 Some((StatusKind::No, None))

@@ -6,6 +6,7 @@
 
 mod append;
 mod commands;
+mod context;
 mod enable;
 mod error;
 mod list;
@@ -53,6 +54,8 @@ pub struct Session<B: Backend> {
     upload: Option<append::Upload>,
     /// What ENABLE turned on (RFC 5161): IMAP4rev2, UTF8=ACCEPT.
     enabled: enable::Enabled,
+    /// The tag of the command being started (for the searches that keep a context).
+    current_tag: Option<Tag>,
 }
 
 impl<B: Backend> std::fmt::Debug for Session<B> {
@@ -97,6 +100,7 @@ impl<B: Backend> Session<B> {
             waiting: work::Waiting::default(),
             upload: None,
             enabled: enable::Enabled::default(),
+            current_tag: None,
         }
     }
 
@@ -125,6 +129,7 @@ impl<B: Backend> Session<B> {
             Capability::SearchRes,
             Capability::Unauthenticate,
             Capability::StatusSize,
+            Capability::ContextSearch,
         ];
         let defaults = ServerOptions::default();
         // Messages are streamed to the store, never held whole: the limit is the store's
@@ -231,7 +236,9 @@ impl<B: Backend> Session<B> {
             Event::CommandReceived { tag, command } => {
                 let name = command.name();
                 self.finish_sync = None;
+                self.current_tag = Some(tag.clone());
                 let r = self.command(server, command);
+                self.current_tag = None;
                 let stage = match (r, self.new_job.take()) {
                     (Ok(Done::Ok), Some(job)) => work::Stage::Job(job),
                     (r, _) => work::Stage::Finish { sync: self.finish_sync.take(), result: r },

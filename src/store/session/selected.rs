@@ -102,6 +102,8 @@ pub(super) struct Selected {
     /// The session enabled IMAP4rev2: no `\Recent` and no RECENT response (RFC 9051
     /// Appendix E item 12), and UID in every unsolicited FETCH (item 21).
     pub(super) rev2: bool,
+    /// The searches that report changes of their result (RFC 5267 §4.3).
+    pub(super) contexts: Vec<super::context::SearchContext>,
 }
 
 impl Selected {
@@ -120,6 +122,7 @@ impl Selected {
             announced: snap.flags,
             saved: Vec::new(),
             rev2: false,
+            contexts: Vec::new(),
         }
     }
 
@@ -137,8 +140,13 @@ impl Selected {
         !self.rev2 && self.recent.contains(&uid)
     }
 
-    fn seq_of(&self, uid: Uid) -> Option<Seq> {
+    pub(super) fn seq_of(&self, uid: Uid) -> Option<Seq> {
         self.view.seq_of(uid)
+    }
+
+    /// Whether `uid` is expunged in the store and still in the view, its EXPUNGE due.
+    pub(super) fn is_pending_expunge(&self, uid: Uid) -> bool {
+        self.pending_expunge.contains(&uid)
     }
 
     /// The (seq, UID) pairs of a set, by sequence number or by UID, ascending. A sequence
@@ -244,6 +252,9 @@ impl Selected {
 
     /// Sends EXPUNGE for a message in the view and drops it.
     fn expunge(&mut self, server: &mut Server, uid: Uid) -> Result<(), SessionError> {
+        if let Some(seq) = self.seq_of(uid).filter(|s| s.index() < self.reported_exists) {
+            super::context::before_expunge(&mut self.contexts, server, seq, uid)?;
+        }
         let Some(seq) = self.view.remove(uid) else { return Ok(()) };
         self.recent.remove(&uid);
         if seq.index() < self.reported_exists {
@@ -325,9 +336,15 @@ impl<B: Backend> Session<B> {
             _ => None,
         });
         sel.announce(server, keywords)?;
+        // The messages whose search results may change (RFC 5267 §4.3).
+        let mut touched: Vec<u32> = Vec::new();
         for (k, c) in batch.changes.iter().enumerate() {
             match c {
+                super::Change::Appended { uid } if !sel.contexts.is_empty() => touched.push(*uid),
                 super::Change::Flags { uid, .. } => {
+                    if !sel.contexts.is_empty() {
+                        touched.push(*uid);
+                    }
                     last_flags.insert(*uid, k);
                     if sel.own_at(batch.start + k as u64).is_none() {
                         foreign.insert(*uid);
@@ -398,6 +415,7 @@ impl<B: Backend> Session<B> {
             sel.reported_recent = sel.recent.len();
             server.send_data(Data::Recent(sel.recent.len() as u32))?;
         }
+        self.update_contexts(server, &touched)?;
         Ok((read, read < max))
     }
 }

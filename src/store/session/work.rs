@@ -12,6 +12,7 @@
 
 use std::collections::VecDeque;
 
+use super::context;
 use super::selected::{Seq, Sync, Uid, STEP_CAP};
 use super::{Backend, Done, Session, SessionError};
 use crate::server::{Event, Server};
@@ -109,8 +110,12 @@ pub(super) struct SearchJob {
     pub(super) max_seq: u32,
     pub(super) max_uid: u32,
     pub(super) hits: Vec<u32>,
-    /// The UIDs of the hits, when `RETURN (SAVE)` keeps them as `$` (RFC 5182).
+    /// The UIDs of the hits, when `RETURN (SAVE)` keeps them as `$` (RFC 5182) or
+    /// `RETURN (UPDATE)` keeps them in a context (RFC 5267).
     pub(super) hit_uids: Option<Vec<u32>>,
+    /// `RETURN (UPDATE)`: the criteria with sequence numbers pinned to UIDs, for the
+    /// context the search leaves (RFC 5267 §4.3).
+    pub(super) context: Option<Vec<SearchKey>>,
     /// `RETURN (...)`: answer with ESEARCH (RFC 4731).
     pub(super) ret: Option<Vec<SearchReturn>>,
     /// The store's time when the command began, for OLDER and YOUNGER (RFC 5032).
@@ -283,13 +288,22 @@ impl<B: Backend> Session<B> {
                     return Ok((n, None));
                 }
                 let hits = std::mem::take(&mut j.hits);
-                if let (Some(uids), Some(ret), Some(sel)) = (j.hit_uids.take(), &j.ret, self.selected.as_mut()) {
+                let uids = j.hit_uids.take();
+                if let (Some(criteria), Some(uids), Some(sel)) = (j.context.take(), &uids, self.selected.as_mut()) {
+                    if sel.contexts.len() < context::MAX_CONTEXTS {
+                        sel.contexts.push(context::SearchContext::new(tag.clone(), j.uid, criteria, j.charset, uids));
+                    } else {
+                        context::refuse(server, tag)?;
+                    }
+                }
+                let save = j.ret.as_ref().is_some_and(|r| r.contains(&SearchReturn::Save));
+                if let (true, Some(uids), Some(ret), Some(sel)) = (save, uids, &j.ret, self.selected.as_mut()) {
                     sel.saved = saved_result(ret, uids).into_iter().map(Uid).collect();
                 }
                 let answer = match &j.ret {
                     None => Some(crate::types::Data::Search { ids: hits, modseq: None }),
                     // RETURN (SAVE) alone answers nothing (RFC 5182 §2.4).
-                    Some(ret) if ret.iter().all(|r| *r == SearchReturn::Save) && !ret.is_empty() => None,
+                    Some(ret) if only_save(ret) => None,
                     Some(ret) => Some(esearch(tag, j.uid, ret, &hits)),
                 };
                 if let Some(answer) = answer {
@@ -301,20 +315,44 @@ impl<B: Backend> Session<B> {
     }
 }
 
+/// The result options of a RETURN list: what it asks to be told (CONTEXT and UPDATE ask
+/// nothing of this answer, RFC 5267 §4).
+fn result_options(ret: &[SearchReturn]) -> impl Iterator<Item = SearchReturn> + '_ {
+    ret.iter().copied().filter(|r| !matches!(r, SearchReturn::Context | SearchReturn::Update))
+}
+
+/// `RETURN (SAVE)`, with CONTEXT or UPDATE at most: no ESEARCH (RFC 5182 §2.4).
+fn only_save(ret: &[SearchReturn]) -> bool {
+    let mut opts = result_options(ret).peekable();
+    opts.peek().is_some() && opts.all(|r| r == SearchReturn::Save)
+}
+
+/// The PARTIAL range of a RETURN list, if any.
+fn partial(ret: &[SearchReturn]) -> Option<crate::types::PartialRange> {
+    ret.iter().find_map(|r| if let SearchReturn::Partial(p) = r { Some(*p) } else { None })
+}
+
 /// What `RETURN (... SAVE ...)` keeps as `$` of the hits (UIDs, ascending), RFC 5182
-/// §2.4: all of them, unless MIN or MAX come without ALL or COUNT, then only those.
+/// §2.4 and RFC 9394 §3.2 (Table 1): all of them with ALL or COUNT (or no MIN, MAX or
+/// PARTIAL); else the PARTIAL range's and the MIN and MAX message.
 fn saved_result(ret: &[SearchReturn], uids: Vec<u32>) -> Vec<u32> {
     let has = |r| ret.contains(&r);
-    if has(SearchReturn::All) || has(SearchReturn::Count) || !(has(SearchReturn::Min) || has(SearchReturn::Max)) {
+    let part = partial(ret);
+    if has(SearchReturn::All)
+        || has(SearchReturn::Count)
+        || !(has(SearchReturn::Min) || has(SearchReturn::Max) || part.is_some())
+    {
         return uids;
     }
-    let mut out: Vec<u32> = Vec::new();
+    let mut out: Vec<u32> = part.map(|p| uids[p.select(uids.len())].to_vec()).unwrap_or_default();
     if has(SearchReturn::Min) {
         out.extend(uids.first());
     }
     if has(SearchReturn::Max) {
         out.extend(uids.last().filter(|u| !out.contains(u)));
     }
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
@@ -322,19 +360,27 @@ fn saved_result(ret: &[SearchReturn], uids: Vec<u32>) -> Vec<u32> {
 /// MIN, MAX and ALL only when something matched, COUNT always; `RETURN ()` is `ALL`;
 /// in the order Dovecot sends them (MIN, MAX, ALL, COUNT).
 fn esearch(tag: &Tag, uid: bool, ret: &[SearchReturn], hits: &[u32]) -> crate::types::Data {
-    let ret = if ret.is_empty() { &[SearchReturn::All][..] } else { ret };
+    // `RETURN ()`, or CONTEXT and UPDATE alone, is ALL (RFC 4731 §3.1, RFC 5267 §4).
+    let asked: Vec<SearchReturn> = result_options(ret).collect();
+    let ret = if asked.is_empty() { &[SearchReturn::All][..] } else { &asked[..] };
     let mut results = Vec::with_capacity(ret.len());
-    // In Dovecot's order.
-    for r in [SearchReturn::Min, SearchReturn::Max, SearchReturn::All, SearchReturn::Count] {
+    // In Dovecot's order, PARTIAL where ALL goes.
+    let part = partial(ret).map(SearchReturn::Partial);
+    for r in [SearchReturn::Min, SearchReturn::Max, SearchReturn::All].into_iter().chain(part).chain([SearchReturn::Count])
+    {
         if !ret.contains(&r) {
             continue;
         }
         results.extend(match r {
-            SearchReturn::Save => None,
+            SearchReturn::Save | SearchReturn::Context | SearchReturn::Update => None,
             SearchReturn::Min => hits.first().map(|n| SearchResult::Min(*n)),
             SearchReturn::Max => hits.last().map(|n| SearchResult::Max(*n)),
             SearchReturn::Count => Some(SearchResult::Count(hits.len() as u32)),
             SearchReturn::All => SequenceSet::from_numbers(hits).map(SearchResult::All),
+            SearchReturn::Partial(range) => {
+                let results = SequenceSet::from_numbers(&hits[range.select(hits.len())]);
+                Some(SearchResult::Partial { range, results })
+            }
         });
     }
     let tag = crate::types::IString::unvalidated(bytes::Bytes::copy_from_slice(tag.as_bytes()));
