@@ -14,10 +14,16 @@
 //! - no keyword arrives in FETCH before `* FLAGS` listed it (RFC 3501 §7.2.6);
 //! - every command answers OK: in particular no `NO [EXPUNGEISSUED]` for a message the
 //!   client still sees (RFC 2180 §4.1.1, §4.2.1, §4.4.2);
-//! - no message is `\Recent` in two sessions (RFC 3501 §2.3.2).
+//! - no message is `\Recent` in two sessions (RFC 3501 §2.3.2);
+//! - each session keeps two CONTEXT=SEARCH contexts (RFC 5267 §4.3), `UID SEARCH RETURN
+//!   (UPDATE) KEYWORD work` and `SEARCH RETURN (UPDATE) FLAGGED`, whose results it builds
+//!   only from the ADDTO and REMOVEFROM it is told: an ADDTO never adds a member, a
+//!   REMOVEFROM never removes a stranger, and no member is expunged without a REMOVEFROM
+//!   first (§4.3.4).
 //!
 //! After a final NOOP in every session, each view equals a fresh `FETCH 1:* (UID FLAGS)`
-//! and every other session's view, and each message is `\Recent` in exactly one session.
+//! and every other session's view, each message is `\Recent` in exactly one session, and
+//! each context's result equals a fresh SEARCH with its criteria.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -97,6 +103,8 @@ struct Slot {
     uid: Option<u32>,
     /// The flags it was last told (without `\Recent`), sorted.
     flags: Option<Vec<Flag>>,
+    /// In the result of the `SEARCH RETURN (UPDATE) FLAGGED` context, as told.
+    flagged: bool,
 }
 
 struct Conn<B: Backend> {
@@ -111,6 +119,13 @@ struct Conn<B: Backend> {
     read: usize,
     /// The core's view tracker, fed the same data: it must agree with the view here.
     tracker: client::MailboxView,
+    /// The result of the `UID SEARCH RETURN (UPDATE) KEYWORD work` context, as told.
+    work: std::collections::BTreeSet<u32>,
+    /// The correlators of the two contexts (UID, sequence numbers), learnt from their
+    /// first answers.
+    contexts: [Option<IString>; 2],
+    /// The numbers of the last `* SEARCH`.
+    last_search: Vec<u32>,
 }
 
 /// Violations, as text: a failing case shows every one.
@@ -142,7 +157,56 @@ impl<B: Backend> Conn<B> {
             idle: None,
             read: 0,
             tracker: client::MailboxView::default(),
+            work: std::collections::BTreeSet::new(),
+            contexts: [None, None],
+            last_search: Vec::new(),
         }
+    }
+
+    /// An ESEARCH of one of the two contexts: its first answer, or an update.
+    fn context_data(&mut self, who: usize, tag: IString, uid: bool, results: Vec<SearchResult>) -> Verdict {
+        let slot = &mut self.contexts[usize::from(!uid)];
+        match slot {
+            None => *slot = Some(tag),
+            Some(t) if *t != tag => return Ok(()),
+            Some(_) => {}
+        }
+        let len = self.view.len() as u32;
+        for r in results {
+            let (add, pairs) = match r {
+                SearchResult::All(set) => (true, vec![(0, set)]),
+                SearchResult::AddTo(v) => (true, v),
+                SearchResult::RemoveFrom(v) => (false, v),
+                _ => continue,
+            };
+            for (pos, set) in pairs {
+                if pos != 0 {
+                    return Err(format!("session {who}: context position {pos} in a SEARCH context"));
+                }
+                for n in set.resolve(u32::MAX).into_iter().flatten() {
+                    let changed = if uid {
+                        if add {
+                            self.work.insert(n)
+                        } else {
+                            self.work.remove(&n)
+                        }
+                    } else {
+                        if n == 0 || n > len {
+                            return Err(format!("session {who}: context names message {n} of {len}"));
+                        }
+                        let member = &mut self.view[n as usize - 1].flagged;
+                        let changed = *member != add;
+                        *member = add;
+                        changed
+                    };
+                    if !changed {
+                        let what = if add { "ADDTO of a member" } else { "REMOVEFROM of a stranger" };
+                        return Err(format!("session {who}: {what}: {n} (UID context: {uid})"));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Moves bytes both ways and lets the session work until it has nothing left, as an
@@ -194,9 +258,14 @@ impl<B: Backend> Conn<B> {
                 if k > self.view.len() {
                     return Err(format!("session {who}: EXPUNGE {k} of {} messages", self.view.len()));
                 }
-                self.view.remove(k - 1);
+                let gone = self.view.remove(k - 1);
+                if gone.flagged || gone.uid.is_some_and(|u| self.work.contains(&u)) {
+                    return Err(format!("session {who}: EXPUNGE {k} of a context member without REMOVEFROM"));
+                }
             }
             Data::Flags(flags) => self.announced = flags,
+            Data::ESearch { tag: Some(tag), uid, results } => self.context_data(who, tag, uid, results)?,
+            Data::Search { ids, .. } => self.last_search = ids,
             Data::Fetch { seq, items } => {
                 let k = seq.get() as usize;
                 if k > self.view.len() {
@@ -324,6 +393,18 @@ pub fn run<B: Backend>(
                 password: Secret::new(IString::try_from(fixture.password.clone()).map_err(|e| e.to_string())?),
             },
             CommandBody::Select { mailbox: Mailbox::Inbox },
+            CommandBody::Search {
+                ret: Some(vec![SearchReturn::Update]),
+                charset: None,
+                criteria: vec![SearchKey::Keyword(Atom::from_static("work"))],
+                uid: true,
+            },
+            CommandBody::Search {
+                ret: Some(vec![SearchReturn::Update]),
+                charset: None,
+                criteria: vec![SearchKey::Flagged],
+                uid: false,
+            },
         ] {
             command(c, who, body, &mut recent)?;
         }
@@ -453,9 +534,14 @@ pub fn run<B: Backend>(
             command(c, who, CommandBody::Fetch { set: SequenceSet::all(), attributes: atts, uid: false }, &mut recent)?;
         }
         let fresh = c.view.clone();
-        let tracked: Vec<Slot> =
-            c.tracker.messages().iter().map(|m| Slot { uid: m.uid, flags: m.flags.clone().map(sorted) }).collect();
-        if tracked != fresh {
+        let tracked: Vec<Slot> = c
+            .tracker
+            .messages()
+            .iter()
+            .map(|m| Slot { uid: m.uid, flags: m.flags.clone().map(sorted), flagged: false })
+            .collect();
+        let unmarked: Vec<Slot> = fresh.iter().map(|s| Slot { flagged: false, ..s.clone() }).collect();
+        if tracked != unmarked {
             return Err(format!("session {who}: the core's view tracker disagrees:\n{tracked:?}\n{fresh:?}"));
         }
         if fresh.iter().any(|s| s.uid.is_none() || s.flags.is_none()) {
@@ -469,6 +555,18 @@ pub fn run<B: Backend>(
             }
         }
         views.push(fresh);
+        let work = vec![SearchKey::Keyword(Atom::from_static("work"))];
+        command(c, who, CommandBody::Search { ret: None, charset: None, criteria: work, uid: true }, &mut recent)?;
+        let told: Vec<u32> = c.work.iter().copied().collect();
+        if c.last_search != told {
+            return Err(format!("session {who}: UID context told {told:?}, truth {:?}", c.last_search));
+        }
+        let flagged = vec![SearchKey::Flagged];
+        command(c, who, CommandBody::Search { ret: None, charset: None, criteria: flagged, uid: false }, &mut recent)?;
+        let told: Vec<u32> = (1..).zip(&c.view).filter(|(_, s)| s.flagged).map(|(k, _)| k).collect();
+        if c.last_search != told {
+            return Err(format!("session {who}: FLAGGED context told {told:?}, truth {:?}", c.last_search));
+        }
     }
     for (who, v) in views.iter().enumerate().skip(1) {
         if *v != views[0] {

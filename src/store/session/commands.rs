@@ -273,7 +273,9 @@ impl<B: Backend> Session<B> {
     ) -> Result<Done, SessionError> {
         let r = ret.as_deref().unwrap_or(&[]);
         let has_partial = r.iter().any(|o| matches!(o, SearchReturn::Partial(_)));
-        if has_partial && r.contains(&SearchReturn::All) || r.iter().filter(|o| matches!(o, SearchReturn::Partial(_))).count() > 1 {
+        if has_partial && r.contains(&SearchReturn::All)
+            || r.iter().filter(|o| matches!(o, SearchReturn::Partial(_))).count() > 1
+        {
             // RFC 5267 §4.4: one PARTIAL or one ALL, not both.
             return Err(SessionError::BadReturn("PARTIAL with ALL, or two PARTIALs"));
         }
@@ -315,8 +317,20 @@ impl<B: Backend> Session<B> {
         let now = self.backend.now();
         let (hits, hit_uids) = (Vec::new(), (save || update).then(Vec::new));
         let context = update.then(|| criteria.iter().map(|k| context::pin_sequence_numbers(k, sel)).collect());
-        let job =
-            SearchJob { candidates, at: 0, uid, criteria, charset, max_seq, max_uid, hits, hit_uids, ret, now, context };
+        let job = SearchJob {
+            candidates,
+            at: 0,
+            uid,
+            criteria,
+            charset,
+            max_seq,
+            max_uid,
+            hits,
+            hit_uids,
+            ret,
+            now,
+            context,
+        };
         self.new_job = Some(Job::Search(job));
         Ok(Done::Ok)
     }

@@ -111,7 +111,10 @@ pub(super) fn before_expunge(
 pub(super) fn refuse(server: &mut Server, tag: &Tag) -> Result<(), SessionError> {
     let code = Code::NoUpdate(IString::unvalidated(bytes::Bytes::copy_from_slice(tag.as_bytes())));
     let text = Text::try_from("Too many updating contexts").expect("static text");
-    server.send(&crate::types::Response::Status { tag: None, status: StatusResponse::new(StatusKind::No, Some(code), text) })?;
+    server.send(&crate::types::Response::Status {
+        tag: None,
+        status: StatusResponse::new(StatusKind::No, Some(code), text),
+    })?;
     Ok(())
 }
 
@@ -123,8 +126,10 @@ impl<B: Backend> Session<B> {
         if sel.contexts.is_empty() || touched.is_empty() {
             return Ok(());
         }
-        let mut pairs: Vec<(Seq, Uid)> =
-            touched.iter().filter_map(|&u| sel.seq_of(Uid(u)).filter(|_| !sel.is_pending_expunge(Uid(u))).map(|s| (s, Uid(u)))).collect();
+        let mut pairs: Vec<(Seq, Uid)> = touched
+            .iter()
+            .filter_map(|&u| sel.seq_of(Uid(u)).filter(|_| !sel.is_pending_expunge(Uid(u))).map(|s| (s, Uid(u))))
+            .collect();
         pairs.sort_unstable();
         pairs.dedup();
         if pairs.is_empty() {

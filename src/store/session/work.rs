@@ -366,7 +366,8 @@ fn esearch(tag: &Tag, uid: bool, ret: &[SearchReturn], hits: &[u32]) -> crate::t
     let mut results = Vec::with_capacity(ret.len());
     // In Dovecot's order, PARTIAL where ALL goes.
     let part = partial(ret).map(SearchReturn::Partial);
-    for r in [SearchReturn::Min, SearchReturn::Max, SearchReturn::All].into_iter().chain(part).chain([SearchReturn::Count])
+    for r in
+        [SearchReturn::Min, SearchReturn::Max, SearchReturn::All].into_iter().chain(part).chain([SearchReturn::Count])
     {
         if !ret.contains(&r) {
             continue;
