@@ -1,6 +1,8 @@
 //! Shared helpers of the loopback tests: a server on 127.0.0.1 and a test certificate.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod dovecot;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
