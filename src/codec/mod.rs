@@ -32,7 +32,8 @@ mod tests;
 pub use encode::{encode_command, encode_response, EncodeOptions, Encoded, Fragment, LiteralPolicy};
 pub use framer::{Frame, FrameError, FrameErrorKind, Framer, FramerEvent, FramerOptions, Role};
 pub use parse::{
-    parse_authenticate_data, parse_command, parse_idle_done, parse_response, parse_tag_prefix, AuthenticateData,
+    parse_authenticate_data, parse_command, parse_idle_done, parse_raw_command, parse_response, parse_tag_prefix,
+    AuthenticateData,
     MalformedResponse, ParseError, ParseErrorKind,
 };
 pub use view::{
