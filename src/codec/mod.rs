@@ -27,6 +27,8 @@ pub mod parse;
 pub mod view;
 
 #[cfg(test)]
+mod raw_tests;
+#[cfg(test)]
 mod tests;
 
 pub use encode::{encode_command, encode_response, EncodeOptions, Encoded, Fragment, LiteralPolicy};

@@ -45,6 +45,7 @@ pub use fetch_items::FetchItems;
 pub use flag::Flag;
 pub use mailbox::{ListMailbox, Mailbox};
 pub use raw::{RawArg, RawCommand, RawCommandError};
+pub(crate) use response::ends_like_literal;
 pub use response::{
     Code, Continue, Data, FetchItem, FlagFetch, FlagPerm, ListAttribute, ListItem, NamespaceDescription, Response,
     Rfc5530Code, StatusKind, StatusResponse, Text,
