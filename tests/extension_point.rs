@@ -16,7 +16,7 @@ use std::time::Instant;
 use imap_machine::client::{ClientOptions, CommandId, Event};
 use imap_machine::server::{ExtensionCommand, ServerOptions};
 use imap_machine::store::memory::MemoryBackend;
-use imap_machine::store::{CommandHandler, ExtensionContext, Extensions, Reply, Session};
+use imap_machine::store::{Backend, CommandHandler, ExtensionContext, Extensions, Reply, Session};
 use imap_machine::testing::{Chunking, Pair};
 use imap_machine::types::{
     CommandBody, Data, IString, Literal, LiteralMode, Mailbox, RawArg, RawCommand, Secret, State, StatusKind,

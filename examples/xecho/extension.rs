@@ -12,20 +12,20 @@ use imap_machine::store::{Backend, CommandHandler, ExtensionContext, Extensions,
 use imap_machine::types::{Atom, Capability, CommandBody, Data, RawCommand, RawCommandError, State};
 
 /// The command name, which is also the capability and the name of the untagged answer.
-pub const NAME: &str = "XECHO";
+pub(crate) const NAME: &str = "XECHO";
 
 /// The capability a server with XECHO advertises.
-pub fn capability() -> Capability {
+pub(crate) fn capability() -> Capability {
     Capability::from(Atom::from_static(NAME))
 }
 
 /// `XECHO args` (one line of text; empty for none), ready for `Client::send`.
-pub fn command(args: &str) -> Result<CommandBody, RawCommandError> {
+pub(crate) fn command(args: &str) -> Result<CommandBody, RawCommandError> {
     Ok(CommandBody::Raw(RawCommand::new(NAME)?.text(args.as_bytes().to_vec())?))
 }
 
 /// The echoed text among a command's untagged data.
-pub fn echoed<'a>(data: impl IntoIterator<Item = &'a Data>) -> Option<String> {
+pub(crate) fn echoed<'a>(data: impl IntoIterator<Item = &'a Data>) -> Option<String> {
     data.into_iter().find_map(|d| match d {
         Data::Other { name, rest, .. } if name.eq_ignore_case(NAME) => {
             Some(rest.as_ref().map(|r| String::from_utf8_lossy(r).into_owned()).unwrap_or_default())
@@ -35,7 +35,7 @@ pub fn echoed<'a>(data: impl IntoIterator<Item = &'a Data>) -> Option<String> {
 }
 
 /// The server side: echoes the arguments back as `* XECHO args`.
-pub struct XEcho;
+pub(crate) struct XEcho;
 
 impl<B: Backend> CommandHandler<B> for XEcho {
     fn command(&self) -> ExtensionCommand {
@@ -55,6 +55,6 @@ impl<B: Backend> CommandHandler<B> for XEcho {
 }
 
 /// Adds XECHO to a store session's registry.
-pub fn register<B: Backend>(extensions: &mut Extensions<B>) {
+pub(crate) fn register<B: Backend>(extensions: &mut Extensions<B>) {
     extensions.register(XEcho);
 }

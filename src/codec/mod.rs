@@ -35,8 +35,7 @@ pub use encode::{encode_command, encode_response, EncodeOptions, Encoded, Fragme
 pub use framer::{Frame, FrameError, FrameErrorKind, Framer, FramerEvent, FramerOptions, Role};
 pub use parse::{
     parse_authenticate_data, parse_command, parse_idle_done, parse_raw_command, parse_response, parse_tag_prefix,
-    AuthenticateData,
-    MalformedResponse, ParseError, ParseErrorKind,
+    AuthenticateData, MalformedResponse, ParseError, ParseErrorKind,
 };
 pub use view::{
     parse_fetch_view, AddressView, Addresses, BodyExtensionView, BodyParts, BodyStructureView, DispositionView,

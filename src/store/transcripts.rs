@@ -61,7 +61,9 @@ struct Echo;
 impl CommandHandler<MemoryBackend> for Echo {
     fn command(&self) -> ExtensionCommand {
         let states = [State::NotAuthenticated, State::Authenticated, State::Selected];
-        ExtensionCommand::new("XECHO", &states).expect("atom").with_capability(Capability::from(Atom::from_static("XECHO")))
+        ExtensionCommand::new("XECHO", &states)
+            .expect("atom")
+            .with_capability(Capability::from(Atom::from_static("XECHO")))
     }
 
     fn handle(&self, cx: &mut ExtensionContext<'_, MemoryBackend>, command: &RawCommand) -> Reply {

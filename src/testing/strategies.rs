@@ -685,7 +685,8 @@ fn raw_text() -> impl Strategy<Value = Bytes> {
     let tricky: Vec<u8> = b"a {}~+05\"()\\ *\x80\xff".to_vec();
     prop_oneof![
         vec(proptest::sample::select(tricky), 1..12).prop_map(Bytes::from),
-        vec(any::<u8>().prop_filter("no CR, LF, NUL", |b| !matches!(b, b'\r' | b'\n' | 0)), 1..24).prop_map(Bytes::from),
+        vec(any::<u8>().prop_filter("no CR, LF, NUL", |b| !matches!(b, b'\r' | b'\n' | 0)), 1..24)
+            .prop_map(Bytes::from),
     ]
 }
 

@@ -30,7 +30,9 @@ fn raw_commands_through_the_extension_point() {
     c.login("username", "password").unwrap();
     // The handler's BAD, and an unregistered command's BAD, are errors.
     let literal = RawCommand::new("XECHO").unwrap().literal(Literal::new("x").unwrap(), None).unwrap();
-    assert!(matches!(c.raw(literal), Err(ClientError::Bad(s)) if s.text.to_text() == "XECHO takes one line, no literal"));
+    assert!(
+        matches!(c.raw(literal), Err(ClientError::Bad(s)) if s.text.to_text() == "XECHO takes one line, no literal")
+    );
     assert!(matches!(c.raw(RawCommand::new("XNOPE").unwrap()), Err(ClientError::Bad(_))));
     c.noop().unwrap();
     c.logout().unwrap();

@@ -32,7 +32,9 @@ async fn raw_commands_through_the_extension_point() {
         c.login("username", "password").await.unwrap();
         // The handler's BAD, and an unregistered command's BAD, are errors.
         let literal = RawCommand::new("XECHO").unwrap().literal(Literal::new("x").unwrap(), None).unwrap();
-        assert!(matches!(c.raw(literal).await, Err(Error::Bad(s)) if s.text.to_text() == "XECHO takes one line, no literal"));
+        assert!(
+            matches!(c.raw(literal).await, Err(Error::Bad(s)) if s.text.to_text() == "XECHO takes one line, no literal")
+        );
         assert!(matches!(c.raw(RawCommand::new("XNOPE").unwrap()).await, Err(Error::Bad(_))));
         c.noop().await.unwrap();
         c.logout().await.unwrap();

@@ -6,8 +6,8 @@ use bytes::BytesMut;
 use super::{EncodeOptions, Encoded, Writer};
 use crate::types::chars::{self, LIST};
 use crate::types::{
-    Command, CommandBody, FetchAttribute, FetchAttributes, Flag, ListMailbox, Macro, Mailbox, Partial, RawArg, RawCommand,
-    SearchKey, Section, SectionText, StoreKind,
+    Command, CommandBody, FetchAttribute, FetchAttributes, Flag, ListMailbox, Macro, Mailbox, Partial, RawArg,
+    RawCommand, SearchKey, Section, SectionText, StoreKind,
 };
 
 /// Encodes `cmd` into `out` and returns the fragments to send in order.
