@@ -67,6 +67,26 @@
 //! }
 //! assert_eq!(names, ["NOOP", "LOGOUT"]);
 //! ```
+//!
+//! ## Adding commands (the extension point)
+//! Commands this crate does not ship (an IMAP extension's, or an `X` command of RFC 3501
+//! §9 `x-command`) travel raw: a [`types::RawCommand`] is a name and its arguments as
+//! text and literal pieces, each literal with its announcement (`{n}`, `{n+}`, `~{n}`),
+//! so it encodes back byte for byte ([`codec::parse_raw_command`]).
+//! - Client: send [`types::CommandBody::Raw`]; the untagged data named after the command
+//!   (or after a name declared with [`types::RawCommand::answered_by`]) is attributed to
+//!   it in [`client::Event::Data`]; the adapters' `raw` methods return it with the tagged
+//!   status.
+//! - Server machine: register the name, its states and its capabilities in
+//!   [`server::ServerOptions::extensions`]; it then arrives as a raw command in
+//!   [`server::Event::CommandReceived`], and is advertised. An unregistered unknown
+//!   command is still answered `BAD`.
+//! - Store session: a [`store::CommandHandler`] per name in a [`store::Extensions`]
+//!   registry ([`store::Session::set_extensions`]) runs with an
+//!   [`store::ExtensionContext`] (user, selected mailbox, backend), sends untagged
+//!   responses, typed or raw, and answers with a [`store::Reply`] (OK, NO or BAD).
+//!
+//! `examples/xecho.rs` adds an `XECHO` command to both sides from outside the crate.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

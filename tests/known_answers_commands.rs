@@ -16,13 +16,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use bytes::{Bytes, BytesMut};
 use imap_machine::codec::{
-    encode_command, parse_authenticate_data, parse_command, AuthenticateData, EncodeOptions, FrameErrorKind, Framer,
-    FramerEvent, FramerOptions, ParseErrorKind, Role,
+    encode_command, parse_authenticate_data, parse_command, parse_raw_command, AuthenticateData, EncodeOptions,
+    FrameErrorKind, Framer, FramerEvent, FramerOptions, ParseErrorKind, Role,
 };
 use imap_machine::types::{
     Atom, AuthMechanism, Capability as Cap, Command, CommandBody, Date, DateTime, FetchAttribute, FetchAttributes,
-    Flag, IString, ListAttribute as LA, ListMailbox, Literal, Macro, Mailbox, Partial, SearchKey, SearchReturn, Secret,
-    Section, SectionText, SequenceSet, StatusItem, StoreKind, Tag,
+    Flag, IString, ListAttribute as LA, ListMailbox, Literal, LiteralMode, Macro, Mailbox, Partial, RawCommand,
+    RawCommandError, SearchKey, SearchReturn, Secret, Section, SectionText, SequenceSet, StatusItem, StoreKind, Tag,
 };
 
 const S6: &str = include_str!("transcripts/rfc3501-s6-commands.txt");
@@ -951,4 +951,118 @@ fn d_framer_literal_too_long() {
         other => panic!("expected a message, got {other:?}"),
     }
     assert!(!framer.is_mid_message());
+}
+
+// ---------------------------------------------------------------------------------------
+// (e) Raw commands: the extension point. `parse_raw_command` parses any command to its
+// name and its argument pieces; `encode_command` writes them back byte for byte, each
+// literal with the announcement it came with. `parse_command` still refuses the names it
+// does not know.
+// ---------------------------------------------------------------------------------------
+
+fn raw(name: &str) -> RawCommand {
+    RawCommand::new(name).unwrap()
+}
+
+fn lit(data: &'static [u8], mode: LiteralMode) -> (Literal, Option<LiteralMode>) {
+    (Literal::new(Bytes::from_static(data)).unwrap(), Some(mode))
+}
+
+fn r(wire: &'static [u8], cmd: Command) -> (&'static [u8], Command) {
+    (wire, cmd)
+}
+
+fn rows_raw() -> Vec<(&'static [u8], Command)> {
+    let sync = LiteralMode::Sync;
+    let plus = LiteralMode::NonSync;
+    let with = |r: RawCommand, (l, m): (Literal, Option<LiteralMode>)| r.literal(l, m).unwrap();
+    vec![
+        r(b"a1 XAPPLEPUSHSERVICE\r\n", c("a1", CommandBody::Raw(raw("XAPPLEPUSHSERVICE")))),
+        r(
+            b"a2 XAPPLEPUSHSERVICE aps-version 2 aps-account-id 0715A26B-CA09-4730-A419-793000CA982E aps-device-token 2918390218931890821908309283098109381029309829018310983092892829 aps-subtopic com.apple.mobilemail mailboxes (INBOX Notes)\r\n",
+            c(
+                "a2",
+                CommandBody::Raw(raw("XAPPLEPUSHSERVICE").text("aps-version 2 aps-account-id 0715A26B-CA09-4730-A419-793000CA982E aps-device-token 2918390218931890821908309283098109381029309829018310983092892829 aps-subtopic com.apple.mobilemail mailboxes (INBOX Notes)").unwrap()),
+            ),
+        ),
+        r(b"t XECHO hello  \"two  spaces\" (x)\r\n", c("t", CommandBody::Raw(raw("XECHO").text("hello  \"two  spaces\" (x)").unwrap()))),
+        r(b"t xecho lower case\r\n", c("t", CommandBody::Raw(raw("xecho").text("lower case").unwrap()))),
+        r(
+            b"a3 XSTORE {5}\r\nhello\r\n",
+            c("a3", CommandBody::Raw(with(raw("XSTORE"), lit(b"hello", sync)))),
+        ),
+        r(
+            b"a4 XSTORE x {2+}\r\nab y {0}\r\n z\r\n",
+            c(
+                "a4",
+                CommandBody::Raw(
+                    with(with(raw("XSTORE").text("x ").unwrap(), lit(b"ab", plus)).text(" y ").unwrap(), lit(b"", sync))
+                        .text(" z")
+                        .unwrap(),
+                ),
+            ),
+        ),
+        r(
+            b"a5 XBIN ~{3}\r\n\0\r\n{1+}\r\n}\r\n",
+            c(
+                "a5",
+                CommandBody::Raw(
+                    raw("XBIN")
+                        .literal(Literal::binary(Bytes::from_static(b"\0\r\n")), Some(sync))
+                        .unwrap()
+                        .literal(Literal::new(Bytes::from_static(b"}")).unwrap(), Some(plus))
+                        .unwrap(),
+                ),
+            ),
+        ),
+        // A known name parses raw too: a proxy can pass any command through.
+        r(b"a6 NOOP\r\n", c("a6", CommandBody::Raw(raw("NOOP")))),
+        r(b"a7 SELECT INBOX (CONDSTORE)\r\n", c("a7", CommandBody::Raw(raw("SELECT").text("INBOX (CONDSTORE)").unwrap()))),
+        r(b"a8 X-GM-EXT-1\r\n", c("a8", CommandBody::Raw(raw("X-GM-EXT-1")))),
+    ]
+}
+
+#[test]
+fn e_raw_commands() {
+    for (wire, expected) in rows_raw() {
+        let name = first_line(wire);
+        let bytes = Bytes::from_static(wire);
+        assert_eq!(parse_raw_command(&bytes).unwrap(), expected, "{name}: wire -> value");
+        assert_eq!(encode(&expected), wire, "{name}: value -> wire");
+        let CommandBody::Raw(r) = &expected.body else { unreachable!() };
+        if !matches!(r.name().as_str(), "NOOP" | "SELECT") {
+            let e = parse_command(&bytes).unwrap_err();
+            assert_eq!(e.kind, ParseErrorKind::UnknownCommand, "{name}: parse_command is unchanged");
+        }
+    }
+    // A literal without a fixed announcement follows the encoder's policy.
+    let free = CommandBody::Raw(raw("XPUT").literal(Literal::new(Bytes::from_static(b"abc")).unwrap(), None).unwrap());
+    assert_eq!(encode(&c("a1", free.clone())), b"a1 XPUT {3}\r\nabc\r\n");
+    let plus = EncodeOptions::with_literal_policy(imap_machine::codec::LiteralPolicy::NonSync);
+    assert_eq!(encode_command(&c("a1", free), &plus, &mut BytesMut::new()).to_vec(), b"a1 XPUT {3+}\r\nabc\r\n");
+}
+
+#[test]
+fn e_raw_commands_bad_input() {
+    let cases: &[(&[u8], usize, ParseErrorKind)] = &[
+        (b"a1 XECHO \r\n", 9, ParseErrorKind::Expected("arguments after SP")),
+        (b"a1 XECHO {05}\r\nhello\r\n", 9, ParseErrorKind::Expected("a literal length without leading zeros")),
+        (b"a1 XECHO a\0b\r\n", 10, ParseErrorKind::Nul),
+        (b"a1 XECHO {3}\r\na\0b\r\n", 15, ParseErrorKind::Nul),
+        (b"a1 XECHO {9}\r\nab\r\n", 18, ParseErrorKind::Incomplete),
+        (b"a1 XECHO a\r\nb\r\n", 10, ParseErrorKind::Expected("literal announcement before CRLF")),
+        (b"a1 XECHO a\nb\r\n", 10, ParseErrorKind::BareLf),
+        (b"a1 (ECHO\r\n", 3, ParseErrorKind::Expected("command name")),
+    ];
+    for (wire, offset, kind) in cases {
+        let e = parse_raw_command(&Bytes::from_static(wire)).unwrap_err();
+        assert_eq!((e.offset, &e.kind), (*offset, kind), "{}", String::from_utf8_lossy(wire));
+    }
+    // What could not frame as one command can't be built.
+    assert_eq!(RawCommand::new("X ECHO").unwrap_err(), RawCommandError::Name);
+    assert_eq!(raw("XECHO").text("a\r\nb").unwrap_err(), RawCommandError::Text);
+    assert_eq!(raw("XECHO").text("a {5}").unwrap_err(), RawCommandError::EndsLikeLiteral);
+    assert_eq!(raw("XECHO").text("a {5").unwrap().text("+}").unwrap_err(), RawCommandError::EndsLikeLiteral);
+    let l = Literal::new(Bytes::from_static(b"x")).unwrap();
+    assert_eq!(raw("XECHO").text("~").unwrap().literal(l, None).unwrap_err(), RawCommandError::TildeBeforeLiteral);
 }

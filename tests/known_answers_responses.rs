@@ -1064,7 +1064,8 @@ fn e_rfc4731_esearch() {
     let counts = check("(e)", &rows);
     assert_eq!(counts.same + counts.canonical, rows.len());
     // Return data this crate does not know keeps the response raw, not an error.
-    let raw = Bytes::from(l("* ESEARCH (TAG \"a\") PARTIAL (1:10 1,3)"));
+    // (RELEVANCY, RFC 6203; PARTIAL is known since CONTEXT=SEARCH.)
+    let raw = Bytes::from(l("* ESEARCH (TAG \"a\") RELEVANCY (4 99)"));
     let parsed = imap_machine::codec::parse_response(&raw).unwrap();
     assert!(matches!(parsed, Response::Data(Data::Other { .. })), "{parsed:?}");
 }

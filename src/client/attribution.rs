@@ -8,7 +8,9 @@
 //! server's implicit `\Seen`, sent apart) is not taken for the answer. SEARCH, LIST, LSUB,
 //! STATUS (for its mailbox), CAPABILITY, NAMESPACE, ID and ENABLED answer the first
 //! in-flight command of their kind; EXPUNGE answers an EXPUNGE, UID EXPUNGE or MOVE; the
-//! mailbox data of a SELECT or EXAMINE answers it. Everything else is unsolicited.
+//! mailbox data of a SELECT or EXAMINE answers it. A raw command (the extension point,
+//! [`CommandBody::Raw`]) takes the untagged data named after it or after a name it
+//! declared ([`crate::types::RawCommand::answered_by`]). Everything else is unsolicited.
 
 use crate::types::{CommandBody, Data, FetchAttribute, FetchItem, SeqNumber, Sequence, SequenceSet};
 
@@ -41,6 +43,31 @@ pub(super) enum Collects {
     Expunge,
     /// The mailbox data of a SELECT or EXAMINE.
     Select,
+    /// Untagged data of these names (a raw command's own and the declared ones).
+    Named(Vec<crate::types::Atom>),
+}
+
+/// The name untagged data carries on the wire (`* [n] NAME ...`).
+fn data_name(data: &Data) -> &str {
+    match data {
+        Data::Capability(_) => "CAPABILITY",
+        Data::List(_) => "LIST",
+        Data::Lsub(_) => "LSUB",
+        Data::Status { .. } => "STATUS",
+        Data::Search { .. } => "SEARCH",
+        Data::ESearch { .. } => "ESEARCH",
+        Data::Flags(_) => "FLAGS",
+        Data::Exists(_) => "EXISTS",
+        Data::Recent(_) => "RECENT",
+        Data::Expunge(_) => "EXPUNGE",
+        Data::Fetch { .. } => "FETCH",
+        Data::Enabled(_) => "ENABLED",
+        Data::Namespace { .. } => "NAMESPACE",
+        Data::Id(_) => "ID",
+        Data::Other { name, .. } => name.as_str(),
+        #[allow(unreachable_patterns)]
+        _ => "",
+    }
 }
 
 /// Messages already answered, as a bitmap by sequence number or UID (flat: 1 bit each).
@@ -112,6 +139,9 @@ impl Collects {
             CommandBody::Enable { .. } => Collects::Enabled,
             CommandBody::Expunge | CommandBody::UidExpunge { .. } | CommandBody::Move { .. } => Collects::Expunge,
             CommandBody::Select { .. } | CommandBody::Examine { .. } => Collects::Select,
+            CommandBody::Raw(raw) => {
+                Collects::Named(std::iter::once(raw.name()).chain(raw.answers()).cloned().collect())
+            }
             _ => Collects::Nothing,
         }
     }
@@ -147,6 +177,10 @@ impl Collects {
             | (Collects::Expunge, Data::Expunge(_)) => true,
             (Collects::Status(name), Data::Status { mailbox, .. }) => mailbox.as_wire() == name.as_slice(),
             (Collects::Select, Data::Exists(_) | Data::Recent(_) | Data::Flags(_)) => true,
+            (Collects::Named(names), d) => {
+                let name = data_name(d);
+                names.iter().any(|n| n.as_str().eq_ignore_ascii_case(name))
+            }
             _ => false,
         }
     }

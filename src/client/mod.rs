@@ -353,6 +353,8 @@ impl Client {
                 | C::Logout
                 | C::Idle
                 | C::Enable { .. }
+                // What an extension command does to the connection is unknown: alone.
+                | C::Raw(_)
         );
         let id = CommandId(self.next_id);
         self.next_id += 1;

@@ -27,6 +27,8 @@ pub mod parse;
 pub mod view;
 
 #[cfg(test)]
+mod raw_tests;
+#[cfg(test)]
 mod tests;
 
 pub use encode::{
@@ -34,8 +36,8 @@ pub use encode::{
 };
 pub use framer::{Frame, FrameError, FrameErrorKind, Framer, FramerEvent, FramerOptions, Role};
 pub use parse::{
-    parse_authenticate_data, parse_command, parse_idle_done, parse_response, parse_tag_prefix, AuthenticateData,
-    MalformedResponse, ParseError, ParseErrorKind,
+    parse_authenticate_data, parse_command, parse_idle_done, parse_raw_command, parse_response, parse_tag_prefix,
+    AuthenticateData, MalformedResponse, ParseError, ParseErrorKind,
 };
 pub use view::{
     parse_fetch_view, AddressView, Addresses, BodyExtensionView, BodyParts, BodyStructureView, DispositionView,

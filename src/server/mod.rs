@@ -25,6 +25,7 @@
 
 mod append;
 mod event;
+mod extension;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -33,6 +34,7 @@ use bytes::{Bytes, BytesMut};
 
 pub use append::HOLD_WHILE_OFFERED;
 pub use event::{Error, Event};
+pub use extension::ExtensionCommand;
 
 use crate::codec::{
     encode_response_with, parse_authenticate_data, parse_command, parse_idle_done, parse_tag_prefix, AuthenticateData,
@@ -95,6 +97,11 @@ pub struct ServerOptions {
     /// literal limit: a limit on what a mailbox takes, no longer on memory, since a
     /// streamed message is never held whole. Raise it for a store on disk.
     pub max_append_len: u64,
+    /// Commands the embedder adds (the extension point): a registered name this crate
+    /// does not parse arrives as [`CommandBody::Raw`] in the states it is registered for,
+    /// and its capabilities are advertised. Default none: every unknown command gets
+    /// `BAD unknown command`.
+    pub extensions: Vec<ExtensionCommand>,
 }
 
 impl Default for ServerOptions {
@@ -112,6 +119,7 @@ impl Default for ServerOptions {
             extra_capabilities: Vec::new(),
             stream_appends_over: None,
             max_append_len: 64 * 1024 * 1024,
+            extensions: Vec::new(),
         }
     }
 }
@@ -245,7 +253,7 @@ impl Server {
                 caps.push(Capability::LoginDisabled);
             }
         }
-        for c in &self.options.extra_capabilities {
+        for c in self.options.extra_capabilities.iter().chain(self.extension_capabilities()) {
             if !caps.contains(c) {
                 caps.push(c.clone());
             }
@@ -514,7 +522,13 @@ impl Server {
             }
             return;
         }
-        let cmd = match parse_command(&msg) {
+        let parsed = match parse_command(&msg) {
+            Err(e) if e.kind == crate::codec::ParseErrorKind::UnknownCommand => {
+                self.extension_command(&msg).unwrap_or(Err(e))
+            }
+            parsed => parsed,
+        };
+        let cmd = match parsed {
             Ok(cmd) => cmd,
             Err(e) => {
                 let reason = e.to_string();
@@ -538,8 +552,12 @@ impl Server {
         if self.utf8 {
             body.map_mailboxes(&mut Mailbox::from_utf8_peer, &mut ListMailbox::from_utf8_peer);
         }
-        if !body.allowed_in(self.state) {
-            let reason = format!("{} not allowed in the {:?} state", body.name(), self.state);
+        if !self.allowed_now(&body) {
+            let name = match &body {
+                CommandBody::Raw(raw) => raw.name().as_str(),
+                other => other.name(),
+            };
+            let reason = format!("{name} not allowed in the {:?} state", self.state);
             self.tagged(&tag, StatusKind::Bad, None, &reason);
             return;
         }

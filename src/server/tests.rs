@@ -52,6 +52,15 @@ pub(crate) fn embedder(server: &mut Server, event: Event) {
                         .unwrap();
                     server.complete(&tag, StatusKind::Ok, None, "FETCH completed").unwrap();
                 }
+                // A registered extension command (`#! options extension=...`): echoed.
+                CommandBody::Raw(raw) => {
+                    let rest = match raw.text_args() {
+                        Some(t) => (!t.is_empty()).then(|| Bytes::copy_from_slice(t)),
+                        None => Some(Bytes::from(format!("{} pieces", raw.args().len()))),
+                    };
+                    server.send_data(Data::Other { number: None, name: raw.name().clone(), rest }).unwrap();
+                    server.complete(&tag, StatusKind::Ok, None, &format!("{} completed", raw.name())).unwrap();
+                }
                 _ => server.complete(&tag, StatusKind::Ok, None, &format!("{name} completed")).unwrap(),
             }
         }
@@ -101,6 +110,22 @@ fn replay(name: &str, text: &str, how: Chunking) -> Vec<String> {
                         "starttls" => options.starttls_available = true,
                         "preauth" => options.greeting = Greeting::PreAuth,
                         w if w.starts_with("max-literal=") => options.framer.max_literal_len = w[12..].parse().unwrap(),
+                        // `extension=NAME/nas`: a command valid in the Not authenticated,
+                        // Authenticated and Selected states given, advertised as NAME.
+                        w if w.starts_with("extension=") => {
+                            let (ext, states) = w[10..].split_once('/').unwrap();
+                            let states: Vec<State> = states
+                                .chars()
+                                .map(|c| match c {
+                                    'n' => State::NotAuthenticated,
+                                    'a' => State::Authenticated,
+                                    's' => State::Selected,
+                                    other => panic!("{name}: unknown state {other}"),
+                                })
+                                .collect();
+                            let cap = Capability::from(crate::types::Atom::from_static(ext.to_string().leak()));
+                            options.extensions.push(ExtensionCommand::new(ext, &states).unwrap().with_capability(cap));
+                        }
                         other => panic!("{name}: unknown option {other}"),
                     }
                 }
@@ -157,7 +182,7 @@ fn replay(name: &str, text: &str, how: Chunking) -> Vec<String> {
 }
 
 fn transcripts() -> Vec<(String, String)> {
-    crate::testing::transcripts("server", 11)
+    crate::testing::transcripts("server", 13)
 }
 
 #[test]

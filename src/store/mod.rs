@@ -55,7 +55,9 @@ use bytes::{Bytes, BytesMut};
 pub use parsed::ParsedMessage;
 pub use search::{search_by_fetching, SearchQuery};
 use session::flag_fetch as session_flags;
-pub use session::{Session, SessionError, STREAM_APPENDS_OVER};
+pub use session::{
+    CommandHandler, ExtensionContext, ExtensionError, Extensions, Reply, Session, SessionError, STREAM_APPENDS_OVER,
+};
 
 use crate::types::{DateTime, Flag, ListAttribute, StoreKind};
 

@@ -9,7 +9,8 @@
 //! sent that line next); connections open on first use, and their greetings are not
 //! checked. Directives: `#! wake X` (the notifier fired: the adapter lets the session push
 //! updates, as during IDLE), `#! empty` (first line: a backend whose only user,
-//! `username`/`password`, has empty mailboxes, instead of the demo data). Each transcript
+//! `username`/`password`, has empty mailboxes, instead of the demo data), `#! extensions`
+//! (first lines: the sessions serve the test extension commands `XECHO` and `XWHO`). Each transcript
 //! runs whole, one byte at a time and in random chunks; every connection's bytes must
 //! equal its `S:` lines, in order, with nothing left over.
 
@@ -21,10 +22,10 @@ use bytes::BytesMut;
 use proptest::prelude::*;
 
 use super::memory::MemoryBackend;
-use super::Session;
-use crate::server::Server;
+use super::{Backend, CommandHandler, ExtensionContext, Extensions, Reply, Session};
+use crate::server::{ExtensionCommand, Server};
 use crate::testing::Chunking;
-use crate::types::DateTime;
+use crate::types::{Atom, Capability, Code, DateTime, RawCommand, Rfc5530Code, State};
 
 struct Conn {
     server: Server,
@@ -54,17 +55,67 @@ fn backend(empty: bool) -> Arc<MemoryBackend> {
     }
 }
 
+/// `XECHO [args]`, answered by `* XECHO [args]` in every state.
+struct Echo;
+
+impl CommandHandler<MemoryBackend> for Echo {
+    fn command(&self) -> ExtensionCommand {
+        let states = [State::NotAuthenticated, State::Authenticated, State::Selected];
+        ExtensionCommand::new("XECHO", &states)
+            .expect("atom")
+            .with_capability(Capability::from(Atom::from_static("XECHO")))
+    }
+
+    fn handle(&self, cx: &mut ExtensionContext<'_, MemoryBackend>, command: &RawCommand) -> Reply {
+        let Some(args) = command.text_args() else { return Reply::bad("XECHO takes no literal") };
+        match cx.send_raw("XECHO", args) {
+            Ok(()) => Reply::ok("XECHO completed"),
+            Err(e) => Reply::bad(e.to_string()),
+        }
+    }
+}
+
+/// `XWHO`: the selected mailbox and its message count from the backend, or NO.
+struct Who;
+
+impl CommandHandler<MemoryBackend> for Who {
+    fn command(&self) -> ExtensionCommand {
+        ExtensionCommand::new("XWHO", &[State::Authenticated, State::Selected]).expect("atom")
+    }
+
+    fn handle(&self, cx: &mut ExtensionContext<'_, MemoryBackend>, _: &RawCommand) -> Reply {
+        let (Some(user), Some(mailbox)) = (cx.user().cloned(), cx.mailbox().map(str::to_string)) else {
+            return Reply::no("No mailbox selected").with_code(Code::Rfc5530(Rfc5530Code::Cannot));
+        };
+        let Ok(status) = cx.backend().status(&user, &mailbox) else { return Reply::no("Gone") };
+        match cx.send_raw("XWHO", format!("{mailbox} {}", status.messages).as_bytes()) {
+            Ok(()) => Reply::ok("XWHO completed"),
+            Err(e) => Reply::bad(e.to_string()),
+        }
+    }
+}
+
 /// Runs one transcript.
 fn replay(name: &str, text: &str, how: Chunking) {
     let empty = text.lines().any(|l| l.trim() == "#! empty");
+    let extensions = text.lines().any(|l| l.trim() == "#! extensions").then(|| {
+        let mut e = Extensions::new();
+        e.register(Echo).register(Who);
+        Arc::new(e)
+    });
     let b = backend(empty);
     let mut conns: BTreeMap<String, Conn> = BTreeMap::new();
     let open = |b: &Arc<MemoryBackend>| {
         let mut options = Session::server_options(&**b);
         options.allow_insecure_auth = true;
+        let mut session = Session::new(b.clone());
+        if let Some(e) = &extensions {
+            options = e.server_options(options);
+            session.set_extensions(e.clone());
+        }
         let mut c = Conn {
             server: Server::new(options, Instant::now()),
-            session: Session::new(b.clone()),
+            session,
             out: BytesMut::new(),
             expected: String::new(),
             rng: 0,
@@ -99,7 +150,7 @@ fn replay(name: &str, text: &str, how: Chunking) {
                     c.drive();
                     record(&mut actual, x, c);
                 }
-                ["empty"] => {}
+                ["empty"] | ["extensions"] => {}
                 _ => panic!("{name}:{}: unknown directive {d}", n + 1),
             }
             continue;
@@ -140,7 +191,7 @@ fn replay(name: &str, text: &str, how: Chunking) {
 }
 
 fn transcripts() -> Vec<(String, String)> {
-    crate::testing::transcripts("store", 13)
+    crate::testing::transcripts("store", 17)
 }
 
 #[test]

@@ -713,3 +713,41 @@ pub fn response() -> impl Strategy<Value = Response> {
         vec(any::<u8>(), 1..40).prop_map(|v| Response::Continue(Continue::Base64(Bytes::from(v)))),
     ]
 }
+
+// ---- raw commands (the extension point) ----
+
+/// Raw argument text: bytes but CR, LF and NUL, biased towards what looks like literal
+/// announcements (`{5}`, `~`, `+`).
+fn raw_text() -> impl Strategy<Value = Bytes> {
+    let tricky: Vec<u8> = b"a {}~+05\"()\\ *\x80\xff".to_vec();
+    prop_oneof![
+        vec(proptest::sample::select(tricky), 1..12).prop_map(Bytes::from),
+        vec(any::<u8>().prop_filter("no CR, LF, NUL", |b| !matches!(b, b'\r' | b'\n' | 0)), 1..24)
+            .prop_map(Bytes::from),
+    ]
+}
+
+/// Raw commands: an atom name and up to six pieces of text and literals, each literal
+/// with a fixed announcement (`{n}`, `{n+}`, `~{n}`), as a parse gives them. Pieces the
+/// builder refuses (text that would end like a literal announcement) are left out.
+pub fn raw_command() -> impl Strategy<Value = RawCommand> {
+    let mode = prop_oneof![Just(LiteralMode::Sync), Just(LiteralMode::NonSync)];
+    let piece = prop_oneof![
+        raw_text().prop_map(Ok),
+        (vec(1u8..=255, 0..40), mode.clone()).prop_map(|(v, m)| Err((Literal::new(v).unwrap(), m))),
+        (vec(any::<u8>(), 0..40), mode).prop_map(|(v, m)| Err((Literal::binary(v), m))),
+    ];
+    (atom(), vec(piece, 0..6)).prop_map(|(name, pieces)| {
+        let mut raw = RawCommand::new(name.as_str()).unwrap();
+        for p in pieces {
+            let next = match p {
+                Ok(text) => raw.clone().text(text),
+                Err((literal, mode)) => raw.clone().literal(literal, Some(mode)),
+            };
+            if let Ok(r) = next {
+                raw = r;
+            }
+        }
+        raw
+    })
+}

@@ -14,7 +14,7 @@ use bytes::Bytes;
 
 use super::{
     AString, AuthMechanism, Capability, DateTime, FetchAttributes, Flag, IString, ListAttribute, ListMailbox, Literal,
-    Mailbox, NString, SearchKey, SearchReturn, SequenceSet, Tag,
+    Mailbox, NString, RawCommand, SearchKey, SearchReturn, SequenceSet, Tag,
 };
 
 /// A tagged command: `command = tag SP (command-any / command-auth / command-nonauth /
@@ -302,6 +302,10 @@ pub enum CommandBody {
         /// Field/value pairs, or `None` for `NIL`.
         parameters: Option<Vec<(IString, NString)>>,
     },
+    /// A command this crate does not ship, kept raw: the extension point (see
+    /// [`RawCommand`] and the crate docs). The client sends it as it is; the server
+    /// machine parses an unknown name to it only when the name is registered.
+    Raw(RawCommand),
 }
 
 impl CommandBody {
@@ -344,7 +348,8 @@ impl CommandBody {
         use super::State;
         use CommandBody::*;
         match self {
-            Capability | Noop | Logout | Id { .. } => state != State::Logout,
+            // The server machine checks a raw command against its registration instead.
+            Capability | Noop | Logout | Id { .. } | Raw(_) => state != State::Logout,
             StartTls | Login { .. } | Authenticate { .. } => state == State::NotAuthenticated,
             Select { .. }
             | Examine { .. }
@@ -365,7 +370,8 @@ impl CommandBody {
         }
     }
 
-    /// The command name as written on the wire (`UID FETCH` for UID variants).
+    /// The command name as written on the wire (`UID FETCH` for UID variants); `RAW` for
+    /// [`CommandBody::Raw`], whose own name is [`RawCommand::name`].
     pub fn name(&self) -> &'static str {
         use CommandBody::*;
         match self {
@@ -407,6 +413,7 @@ impl CommandBody {
             Enable { .. } => "ENABLE",
             Namespace => "NAMESPACE",
             Id { .. } => "ID",
+            Raw(_) => "RAW",
         }
     }
 }

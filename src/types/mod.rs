@@ -21,6 +21,7 @@ mod fetch;
 mod fetch_items;
 mod flag;
 mod mailbox;
+mod raw;
 mod response;
 mod search;
 mod seqset;
@@ -43,6 +44,8 @@ pub use fetch::{FetchAttribute, FetchAttributes, Macro, Partial, Section, Sectio
 pub use fetch_items::FetchItems;
 pub use flag::Flag;
 pub use mailbox::{ListMailbox, Mailbox};
+pub use raw::{RawArg, RawCommand, RawCommandError};
+pub(crate) use response::ends_like_literal;
 pub use response::{
     Code, Continue, Data, FetchItem, FlagFetch, FlagPerm, ListAttribute, ListItem, NamespaceDescription, Response,
     Rfc5530Code, StatusKind, StatusResponse, Text,

@@ -139,7 +139,7 @@ impl TryFrom<Bytes> for Text {
 
 /// Whether a line ending in these bytes would announce a literal (`{5}`, `{5+}`): such text
 /// would make the peer wait for bytes that never come.
-fn ends_like_literal(b: &[u8]) -> bool {
+pub(crate) fn ends_like_literal(b: &[u8]) -> bool {
     let Some(body) = b.strip_suffix(b"}") else { return false };
     let body = body.strip_suffix(b"+").unwrap_or(body);
     let digits = body.iter().rev().take_while(|c| c.is_ascii_digit()).count();

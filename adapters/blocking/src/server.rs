@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use imap_machine::server::{self as machine, Event, ServerOptions};
-use imap_machine::store::{Backend, Session};
+use imap_machine::store::{Backend, Extensions, Session};
 
 use crate::tap::{Tap, TapSession};
 use crate::transport::Transport;
@@ -70,6 +70,7 @@ pub struct Server<B: Backend> {
     tap: Option<Tap>,
     log: bool,
     shutdown: Arc<ShutdownState>,
+    extensions: Option<Arc<Extensions<B>>>,
 }
 
 impl<B: Backend> std::fmt::Debug for Server<B> {
@@ -89,6 +90,7 @@ impl<B: Backend> Clone for Server<B> {
             tap: self.tap.clone(),
             log: self.log,
             shutdown: self.shutdown.clone(),
+            extensions: self.extensions.clone(),
         }
     }
 }
@@ -106,6 +108,7 @@ impl<B: Backend> Server<B> {
             tap: None,
             log: false,
             shutdown: Arc::default(),
+            extensions: None,
         }
     }
 
@@ -126,6 +129,16 @@ impl<B: Backend> Server<B> {
     /// The most connections at once (default 1000); more are answered `* BYE`.
     pub fn max_connections(mut self, n: usize) -> Self {
         self.max_connections = n;
+        self
+    }
+
+    /// Serves the extension commands of `extensions` (the core's extension point,
+    /// `imap_machine::store::Extensions`): every connection's session runs their handlers,
+    /// and the server machine parses and advertises them. Unregistered unknown commands
+    /// still get `BAD`.
+    pub fn extensions(mut self, extensions: Arc<Extensions<B>>) -> Self {
+        self.options = extensions.server_options(std::mem::take(&mut self.options));
+        self.extensions = Some(extensions);
         self
     }
 
@@ -217,6 +230,9 @@ impl<B: Backend> Server<B> {
         }
         let mut machine = machine::Server::new(options, Instant::now());
         let mut session = Session::new(self.backend.clone());
+        if let Some(e) = &self.extensions {
+            session.set_extensions(e.clone());
+        }
         // Bounded: a client that sends faster than we answer is held back by TCP (the
         // reader blocks), so memory stays bounded. The notifier never blocks (it runs on
         // another session's thread): it sets a flag and nudges the channel if there is room.

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::{Buf, Bytes, BytesMut};
 use imap_machine::codec::FramerOptions;
 use imap_machine::server::{Event, Greeting, Server as Machine, ServerOptions};
-use imap_machine::store::{Backend, Session};
+use imap_machine::store::{Backend, Extensions, Session};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify, Semaphore};
@@ -85,6 +85,7 @@ pub struct Server<B: Backend> {
     ids: Arc<AtomicU64>,
     log: bool,
     blocking_store: bool,
+    extensions: Option<Arc<Extensions<B>>>,
 }
 
 impl<B: Backend> Clone for Server<B> {
@@ -102,6 +103,7 @@ impl<B: Backend> Clone for Server<B> {
             ids: self.ids.clone(),
             log: self.log,
             blocking_store: self.blocking_store,
+            extensions: self.extensions.clone(),
         }
     }
 }
@@ -125,6 +127,7 @@ struct Ctx<B: Backend> {
     tap: Option<DebugTap>,
     handshake_timeout: Duration,
     write_timeout: Duration,
+    extensions: Option<Arc<Extensions<B>>>,
 }
 
 impl<B: Backend> Server<B> {
@@ -147,6 +150,7 @@ impl<B: Backend> Server<B> {
             ids: Arc::new(AtomicU64::new(1)),
             log: false,
             blocking_store: false,
+            extensions: None,
         }
     }
 
@@ -189,6 +193,16 @@ impl<B: Backend> Server<B> {
     /// fields (`tls_active`, `starttls_available`) are set per connection.
     pub fn options(mut self, options: ServerOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Serves the extension commands of `extensions` (the core's extension point,
+    /// `imap_machine::store::Extensions`): every connection's session runs their handlers,
+    /// and the server machine parses and advertises them. Unregistered unknown commands
+    /// still get `BAD`.
+    pub fn extensions(mut self, extensions: Arc<Extensions<B>>) -> Self {
+        self.options = extensions.server_options(std::mem::take(&mut self.options));
+        self.extensions = Some(extensions);
         self
     }
 
@@ -277,6 +291,7 @@ impl<B: Backend> Server<B> {
             tap: self.tap.clone(),
             handshake_timeout: self.handshake_timeout,
             write_timeout: self.write_timeout,
+            extensions: self.extensions.clone(),
         }
     }
 
@@ -480,6 +495,9 @@ async fn connection<B: Backend>(
     options.starttls_available = ctx.tls.is_some() && !tls_active;
     let mut machine = Machine::new(options, now());
     let mut session = Session::new(ctx.backend.clone());
+    if let Some(e) = &ctx.extensions {
+        session.set_extensions(e.clone());
+    }
     // Long commands in steps, so that one connection's command over a million messages
     // never holds the thread the other connections on it need (see `resume` below).
     session.set_step(STEP);

@@ -6,8 +6,8 @@ use bytes::BytesMut;
 use super::{EncodeOptions, Encoded, Writer};
 use crate::types::chars::{self, LIST};
 use crate::types::{
-    Command, CommandBody, FetchAttribute, FetchAttributes, Flag, ListMailbox, Macro, Mailbox, Partial, SearchKey,
-    Section, SectionText, StoreKind,
+    Command, CommandBody, FetchAttribute, FetchAttributes, Flag, ListMailbox, Macro, Mailbox, Partial, RawArg,
+    RawCommand, SearchKey, Section, SectionText, StoreKind,
 };
 
 /// Encodes `cmd` into `out` and returns the fragments to send in order.
@@ -18,6 +18,21 @@ pub fn encode_command(cmd: &Command, options: &EncodeOptions, out: &mut BytesMut
     body(&mut w, &cmd.body);
     w.crlf();
     w.finish()
+}
+
+/// `atom [SP raw-args]` (see `codec::parse::raw`): each literal with the announcement it
+/// came with, so a parsed raw command encodes back byte for byte.
+fn raw_command(w: &mut Writer<'_>, raw: &RawCommand) {
+    w.raw(raw.name().as_str().as_bytes());
+    if !raw.args().is_empty() {
+        w.sp();
+    }
+    for arg in raw.args() {
+        match arg {
+            RawArg::Text(t) => w.raw(t),
+            RawArg::Literal { literal, mode } => w.literal_as(literal.data(), literal.is_binary(), *mode),
+        }
+    }
 }
 
 fn mailbox(w: &mut Writer<'_>, m: &Mailbox) {
@@ -210,6 +225,7 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
                 w.display(c);
             }
         }
+        Raw(raw) => raw_command(w, raw),
         Id { parameters } => {
             w.raw(b"ID ");
             id_params(w, parameters);

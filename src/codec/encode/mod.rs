@@ -215,10 +215,17 @@ impl<'a> Writer<'a> {
 
     /// A literal announcement and payload.
     pub(crate) fn literal(&mut self, data: &Bytes, binary: bool) {
-        let non_sync = match self.policy {
-            None | Some(LiteralPolicy::Sync) => false,
-            Some(LiteralPolicy::NonSync) => true,
-            Some(LiteralPolicy::NonSyncUpTo4096) => data.len() <= 4096,
+        self.literal_as(data, binary, None);
+    }
+
+    /// A literal announced as `mode` says (a raw command's literal keeps its form), or as
+    /// the policy allows when `None`.
+    pub(crate) fn literal_as(&mut self, data: &Bytes, binary: bool, mode: Option<crate::types::LiteralMode>) {
+        let non_sync = match (mode, self.policy) {
+            (Some(m), _) => m == crate::types::LiteralMode::NonSync,
+            (None, None | Some(LiteralPolicy::Sync)) => false,
+            (None, Some(LiteralPolicy::NonSync)) => true,
+            (None, Some(LiteralPolicy::NonSyncUpTo4096)) => data.len() <= 4096,
         };
         let wait = !non_sync && self.policy.is_some();
         if binary {

@@ -23,6 +23,7 @@ pub(crate) mod lenient;
 pub(crate) mod message;
 #[cfg(test)]
 mod quirks;
+mod raw;
 mod response;
 mod search;
 
@@ -36,6 +37,29 @@ use crate::types::{Command, Response, Secret, Tag};
 /// Parses one framed command message (ending in CRLF).
 pub fn parse_command(message: &Bytes) -> Result<Command, ParseError> {
     core::all_consuming(message, command::command)
+}
+
+/// Parses one framed command message as a raw command, whatever its name: the tag, the
+/// name, and the arguments as text and literal pieces ([`crate::types::RawCommand`]).
+/// The server machine uses it for the extension commands registered in
+/// [`ServerOptions::extensions`](crate::server::ServerOptions::extensions) (which
+/// [`parse_command`] refuses as unknown); a proxy can use it to pass any command through.
+/// It encodes back byte for byte.
+///
+/// ```
+/// use bytes::{Bytes, BytesMut};
+/// use imap_machine::codec::{encode_command, parse_raw_command, EncodeOptions};
+/// use imap_machine::types::CommandBody;
+/// let wire = Bytes::from_static(b"a1 XECHO hi {2+}\r\nyo there\r\n");
+/// let cmd = parse_raw_command(&wire).unwrap();
+/// let CommandBody::Raw(raw) = &cmd.body else { panic!() };
+/// assert_eq!(raw.name().as_str(), "XECHO");
+/// assert_eq!(raw.args().len(), 3);
+/// let mut buf = BytesMut::new();
+/// assert_eq!(encode_command(&cmd, &EncodeOptions::default(), &mut buf).to_vec(), &wire[..]);
+/// ```
+pub fn parse_raw_command(message: &Bytes) -> Result<Command, ParseError> {
+    core::all_consuming(message, raw::raw_command)
 }
 
 /// A response that did not parse: the error and the raw message, so nothing is lost.

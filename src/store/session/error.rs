@@ -12,6 +12,8 @@ pub(super) enum Done {
     Ok,
     /// `tag OK [code] NAME completed` (READ-WRITE, APPENDUID, COPYUID, ...).
     Code(Code),
+    /// An extension command's own answer (see `extension`).
+    Reply(super::extension::Reply),
 }
 
 /// Why a command failed. Each maps to one tagged answer ([`SessionError::answer`]): `BAD`

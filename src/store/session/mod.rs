@@ -9,6 +9,7 @@ mod commands;
 mod context;
 mod enable;
 mod error;
+mod extension;
 mod list;
 mod selected;
 mod view;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 
 use error::Done;
 pub use error::SessionError;
+pub use extension::{CommandHandler, ExtensionContext, ExtensionError, Extensions, Reply};
 use selected::{permanent_flags, untagged_ok, Selected, Sync};
 
 use super::{Backend, Change, Notifier, SessionId, StoreError};
@@ -56,6 +58,8 @@ pub struct Session<B: Backend> {
     enabled: enable::Enabled,
     /// The tag of the command being started (for the searches that keep a context).
     current_tag: Option<Tag>,
+    /// The extension commands served ([`Session::set_extensions`]).
+    extensions: Option<Arc<Extensions<B>>>,
 }
 
 impl<B: Backend> std::fmt::Debug for Session<B> {
@@ -101,6 +105,7 @@ impl<B: Backend> Session<B> {
             upload: None,
             enabled: enable::Enabled::default(),
             current_tag: None,
+            extensions: None,
         }
     }
 
@@ -262,6 +267,10 @@ impl<B: Backend> Session<B> {
         let _closed = match r {
             Ok(Done::Ok) => server.complete(tag, StatusKind::Ok, None, &format!("{name} completed")),
             Ok(Done::Code(code)) => server.complete(tag, StatusKind::Ok, Some(code), &format!("{name} completed")),
+            Ok(Done::Reply(r)) => {
+                let kind = if matches!(r.kind, StatusKind::Ok | StatusKind::No) { r.kind } else { StatusKind::Bad };
+                server.complete(tag, kind, r.code, &r.text)
+            }
             Err(e) => match e.answer() {
                 Some((kind, code)) => server.complete(tag, kind, code, &e.text()),
                 None => Ok(()),
@@ -270,6 +279,9 @@ impl<B: Backend> Session<B> {
     }
 
     fn command(&mut self, server: &mut Server, command: CommandBody) -> Result<Done, SessionError> {
+        if let CommandBody::Raw(raw) = &command {
+            return Ok(self.raw_command(server, raw));
+        }
         if let CommandBody::Unauthenticate = command {
             self.unauthenticate();
             return Ok(Done::Ok);

@@ -10,6 +10,7 @@
 //! every message-level change is followed in a [`MailboxView`] ([`Client::view`]).
 
 mod commands;
+mod raw;
 mod stream;
 
 use std::collections::VecDeque;

@@ -1,6 +1,7 @@
 //! The tokio client: a handle ([`Client`]) and a driver task that owns the socket.
 
 mod driver;
+mod raw;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
