@@ -13,7 +13,7 @@ use std::fmt;
 use bytes::Bytes;
 
 use super::{
-    AString, AuthMechanism, Capability, DateTime, FetchAttributes, Flag, IString, ListAttribute, ListMailbox, Literal,
+    AString, AppendMessage, AuthMechanism, Capability, DateTime, FetchAttributes, Flag, IString, ListAttribute, ListMailbox, Literal,
     Mailbox, NString, SearchKey, SearchReturn, SequenceSet, Tag,
 };
 
@@ -213,6 +213,15 @@ pub enum CommandBody {
         /// The message.
         message: Literal,
     },
+    /// `APPEND mailbox 1*append-message` with more than one message (MULTIAPPEND, RFC 3502
+    /// §6) or a message built with `CATENATE` (RFC 4469 §3). Never empty. The parser gives
+    /// [`CommandBody::Append`] for one message given whole.
+    MultiAppend {
+        /// Destination.
+        mailbox: Mailbox,
+        /// The messages, in order.
+        messages: Vec<AppendMessage>,
+    },
     /// `CHECK` (§6.4.1)
     Check,
     /// `CLOSE` (§6.4.2)
@@ -318,6 +327,7 @@ impl CommandBody {
             | Lsub { .. }
             | Status { .. }
             | Append { .. }
+            | MultiAppend { .. }
             | Idle
             | Enable { .. }
             | Namespace
@@ -346,7 +356,7 @@ impl CommandBody {
             List { .. } => "LIST",
             Lsub { .. } => "LSUB",
             Status { .. } => "STATUS",
-            Append { .. } => "APPEND",
+            Append { .. } | MultiAppend { .. } => "APPEND",
             Check => "CHECK",
             Close => "CLOSE",
             Expunge => "EXPUNGE",
