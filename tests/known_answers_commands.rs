@@ -20,9 +20,9 @@ use imap_machine::codec::{
     FramerEvent, FramerOptions, ParseErrorKind, Role,
 };
 use imap_machine::types::{
-    AppendData, AppendMessage, Atom, AuthMechanism, CatPart, Capability as Cap, Command, CommandBody, Date, DateTime, FetchAttribute, FetchAttributes,
-    Flag, IString, ListAttribute as LA, ListMailbox, Literal, Macro, Mailbox, Partial, SearchKey, SearchReturn, Secret,
-    Section, SectionText, SequenceSet, StatusItem, StoreKind, Tag,
+    AppendData, AppendMessage, Atom, AuthMechanism, Capability as Cap, CatPart, Command, CommandBody, Date, DateTime,
+    FetchAttribute, FetchAttributes, Flag, IString, ListAttribute as LA, ListMailbox, Literal, Macro, Mailbox, Partial,
+    SearchKey, SearchReturn, Secret, Section, SectionText, SequenceSet, StatusItem, StoreKind, Tag,
 };
 
 const S6: &str = include_str!("transcripts/rfc3501-s6-commands.txt");
@@ -954,7 +954,10 @@ fn rows_append() -> Vec<Row> {
             ]),
         ),
         // RFC 3502 §6, the refused ones: one message each, the plain APPEND.
-        same(b"A005 APPEND test (\\Flagged) {5}\r\nhello\r\n", c("A005", append("test", &["\\Flagged"], None, lit(b"hello")))),
+        same(
+            b"A005 APPEND test (\\Flagged) {5}\r\nhello\r\n",
+            c("A005", append("test", &["\\Flagged"], None, lit(b"hello"))),
+        ),
         // Without flags and dates, a literal8 among them (RFC 3516), LITERAL+ re-encoded.
         enc(
             b"m1 APPEND INBOX {1+}\r\na ~{2+}\r\nb\0 (\\Draft) {1+}\r\nc\r\n",
@@ -977,7 +980,13 @@ fn rows_append() -> Vec<Row> {
         // A CATENATE message after a plain one, lower case, a URL as a literal.
         enc(
             b"m2 append INBOX {1}\r\na catenate (text {2}\r\nhi url {3}\r\n/;x)\r\n",
-            c("m2", multi("INBOX", vec![msg(&[], None, L(lit(b"a"))), msg(&[], None, Catenate(vec![Text(lit(b"hi")), url("/;x")]))])),
+            c(
+                "m2",
+                multi(
+                    "INBOX",
+                    vec![msg(&[], None, L(lit(b"a"))), msg(&[], None, Catenate(vec![Text(lit(b"hi")), url("/;x")]))],
+                ),
+            ),
             b"m2 APPEND INBOX {1}\r\na CATENATE (TEXT {2}\r\nhi URL /;x)\r\n",
         ),
     ]

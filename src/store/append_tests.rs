@@ -83,7 +83,10 @@ fn a_refused_message_refuses_the_whole_multiappend() {
         // The second long message is over the limit: the machine refuses its literal.
         (vec![message(vec![], big_message(100_000)), message(vec![], big_message(300_000))], Code::TooBig),
         // A long message, then a CATENATE whose URL does not resolve, given whole after it.
-        (vec![message(vec![], big_message(100_000)), small(), bad_url.clone()], Code::BadUrl("/INBOX;UIDVALIDITY=1/;UID=77".into())),
+        (
+            vec![message(vec![], big_message(100_000)), small(), bad_url.clone()],
+            Code::BadUrl("/INBOX;UIDVALIDITY=1/;UID=77".into()),
+        ),
         // Whole messages only, the last one refused.
         (vec![small(), small(), bad_url], Code::BadUrl("/INBOX;UIDVALIDITY=1/;UID=77".into())),
     ];

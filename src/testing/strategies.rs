@@ -298,8 +298,11 @@ fn cat_url() -> impl Strategy<Value = IString> {
 pub fn append_message() -> impl Strategy<Value = AppendMessage> {
     let part = prop_oneof![literal().prop_map(CatPart::Text), cat_url().prop_map(CatPart::Url)];
     let data = prop_oneof![literal().prop_map(AppendData::Literal), vec(part, 1..4).prop_map(AppendData::Catenate)];
-    (vec(flag(), 0..3), proptest::option::of(date_time()), data)
-        .prop_map(|(flags, date, data)| AppendMessage { flags, date, data })
+    (vec(flag(), 0..3), proptest::option::of(date_time()), data).prop_map(|(flags, date, data)| AppendMessage {
+        flags,
+        date,
+        data,
+    })
 }
 
 /// `CommandBody::MultiAppend` in its canonical shapes: several messages, or one built

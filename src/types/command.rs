@@ -13,8 +13,8 @@ use std::fmt;
 use bytes::Bytes;
 
 use super::{
-    AString, AppendMessage, AuthMechanism, Capability, DateTime, FetchAttributes, Flag, IString, ListAttribute, ListMailbox, Literal,
-    Mailbox, NString, SearchKey, SearchReturn, SequenceSet, Tag,
+    AString, AppendMessage, AuthMechanism, Capability, DateTime, FetchAttributes, Flag, IString, ListAttribute,
+    ListMailbox, Literal, Mailbox, NString, SearchKey, SearchReturn, SequenceSet, Tag,
 };
 
 /// A tagged command: `command = tag SP (command-any / command-auth / command-nonauth /

@@ -6,8 +6,8 @@ use bytes::BytesMut;
 use super::{EncodeOptions, Encoded, Writer};
 use crate::types::chars::{self, LIST};
 use crate::types::{
-    AppendData, CatPart, Command, CommandBody, DateTime, FetchAttribute, FetchAttributes, Flag, ListMailbox, Macro, Mailbox, Partial, SearchKey,
-    Section, SectionText, StoreKind,
+    AppendData, CatPart, Command, CommandBody, DateTime, FetchAttribute, FetchAttributes, Flag, ListMailbox, Macro,
+    Mailbox, Partial, SearchKey, Section, SectionText, StoreKind,
 };
 
 /// Encodes `cmd` into `out` and returns the fragments to send in order.

@@ -3,8 +3,8 @@
 use bytes::Bytes;
 
 use super::core::{
-    astring, atom, base64, byte, crlf, flag, flag_list, keyword, list_mailbox, mailbox, nil,
-    nstring, sequence_set, sp, string, tag, take_class, unexpected,
+    astring, atom, base64, byte, crlf, flag, flag_list, keyword, list_mailbox, mailbox, nil, nstring, sequence_set, sp,
+    string, tag, take_class, unexpected,
 };
 use super::fetch::fetch_attributes;
 use super::input::{fail, In, PResult, ParseErrorKind};

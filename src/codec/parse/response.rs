@@ -147,7 +147,8 @@ fn resp_text_code(i: In<'_>) -> PResult<'_, Code> {
 /// `url-resp-text = 1*(%x01-09 / %x0B-0C / %x0E-5B / %x5D-FE)`.
 fn badurl_response_code(i: In<'_>) -> PResult<'_, Code> {
     let (i, ()) = sp(i)?;
-    let n = i.as_slice().iter().position(|&b| matches!(b, b']' | b'\r' | b'\n' | 0 | 0xff)).unwrap_or(i.as_slice().len());
+    let n =
+        i.as_slice().iter().position(|&b| matches!(b, b']' | b'\r' | b'\n' | 0 | 0xff)).unwrap_or(i.as_slice().len());
     if n == 0 {
         return unexpected(i, "url-resp-text");
     }

@@ -86,7 +86,9 @@ fn message_url(url: &str) -> Option<MessageUrl> {
     }
     if let Some(p) = next.and_then(|s| param(s, "PARTIAL")) {
         partial = Some(match p.split_once('.') {
-            Some((o, l)) if !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit()) => (o.parse().ok()?, Some(nz_number(l)?)),
+            Some((o, l)) if !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit()) => {
+                (o.parse().ok()?, Some(nz_number(l)?))
+            }
             None if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (p.parse().ok()?, None),
             _ => return None,
         });
@@ -181,7 +183,10 @@ mod tests {
             }
         );
         let u = message_url("/a%20b/;uid=3/;SECTION=HEADER.FIELDS%20(TO)/;PARTIAL=2.5").unwrap();
-        assert_eq!((u.mailbox.as_str(), u.uid_validity, u.section.as_deref()), ("a b", None, Some("HEADER.FIELDS (TO)")));
+        assert_eq!(
+            (u.mailbox.as_str(), u.uid_validity, u.section.as_deref()),
+            ("a b", None, Some("HEADER.FIELDS (TO)"))
+        );
         assert_eq!(u.partial, Some((2, Some(5))));
         assert_eq!(message_url("/INBOX/;UID=7").map(|u| u.uid), Some(7));
         for bad in [

@@ -82,9 +82,7 @@ impl SessionError {
             SessionError::ReadOnly
             | SessionError::UnsupportedMechanism
             | SessionError::NotLoggedIn
-            | SessionError::EmptyMessage => {
-                Some((StatusKind::No, None))
-            }
+            | SessionError::EmptyMessage => Some((StatusKind::No, None)),
             SessionError::BadCharset(code) => no(code.clone()),
             SessionError::MailboxLost | SessionError::Closed(_) => None,
         }

@@ -194,8 +194,9 @@ impl AppendTransaction for Transaction {
             return Err(StoreError::TooBig);
         }
         self.finish_current()?;
-        let upload = Upload::create(self.backend.clone(), self.user.clone(), &self.name, storable(flags), date, &self.dir)
-            .map_err(|e| self.backend.fail(e))?;
+        let upload =
+            Upload::create(self.backend.clone(), self.user.clone(), &self.name, storable(flags), date, &self.dir)
+                .map_err(|e| self.backend.fail(e))?;
         self.current = Some(upload);
         Ok(())
     }

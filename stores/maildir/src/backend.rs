@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use imap_machine::store::{
-    search_by_fetching, AppendSink, AppendTransaction, Backend, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData,
-    Notifier, SearchQuery, SessionId, Snapshot, StoreError, StoreOutcome, Stored,
+    search_by_fetching, AppendSink, AppendTransaction, Backend, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus,
+    MessageData, Notifier, SearchQuery, SessionId, Snapshot, StoreError, StoreOutcome, Stored,
 };
 use imap_machine::types::{DateTime, Flag, ListAttribute, StoreKind};
 
