@@ -588,7 +588,7 @@ proptest! {
 
 #[test]
 fn multiappend_sends_each_synchronising_literal_after_its_continuation() {
-    use crate::types::{AppendData, AppendMessage, CatPart};
+    use crate::types::{AppendData, AppendMessage, CatPart, Flag, Literal};
     let lit = |b: &'static [u8]| Literal::new(b).unwrap();
     let messages = vec![
         AppendMessage::literal(lit(b"one")),

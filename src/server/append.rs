@@ -3,13 +3,20 @@
 //! With [`ServerOptions::stream_appends_over`] set, the framer offers every literal longer
 //! than that ([`crate::codec::FramerEvent::LiteralOffered`]). When the message so far is an APPEND
 //! whose message literal this is (RFC 3501 §6.3.11, `append = "APPEND" SP mailbox
-//! [SP flag-list] [SP date-time] SP literal`), the machine reports
+//! [SP flag-list] [SP date-time] SP literal`, or any message literal of `append = "APPEND"
+//! SP mailbox 1*append-message`, RFC 3502 §6), the machine reports
 //! [`Event::AppendStarted`] and waits for the embedder, which checks the mailbox first:
 //! [`Server::accept_append`] sends `+` for a synchronising literal and lets the payload
 //! through as [`Event::AppendChunk`]s, then [`Event::AppendEnded`]; completing the tag
 //! instead refuses it (`NO [TRYCREATE]`), and the client never sends a synchronising
 //! literal's payload (a non-synchronising one, RFC 7888, is skipped unread). Any other
 //! literal is buffered as usual, within the framer's limits.
+//!
+//! MULTIAPPEND (RFC 3502): after a streamed message literal, the rest of the command is
+//! framed as a new message. Whole messages in it come with [`Event::AppendEnded`]
+//! (`after`); a further long message literal is offered again and reported as
+//! [`Event::AppendNext`] (with the whole messages before it), to accept or refuse like the
+//! first. A long literal inside `CATENATE (...)` is buffered, within the framer's limits.
 //!
 //! The message limit is [`ServerOptions::max_append_len`], not a memory bound: the machine
 //! holds one input chunk at a time. A longer APPEND is refused with `NO [TOOBIG]` (RFC
