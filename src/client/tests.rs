@@ -603,7 +603,13 @@ fn multiappend_sends_each_synchronising_literal_after_its_continuation() {
     ];
     let body = CommandBody::MultiAppend { mailbox: Mailbox::Inbox, messages };
     // Without LITERAL+: one literal at a time, each after its `+`.
-    let mut c = greeted("IMAP4rev1");
+    let preauth = |caps: &str| {
+        let mut c = Client::new(ClientOptions::default());
+        c.handle_input(format!("* PREAUTH [CAPABILITY {caps}] hi\r\n").as_bytes());
+        events(&mut c);
+        c
+    };
+    let mut c = preauth("IMAP4rev1");
     c.send(body.clone()).unwrap();
     assert_eq!(out(&mut c), "A1 APPEND INBOX {3}\r\n");
     c.handle_input(b"+ go\r\n");
@@ -621,7 +627,7 @@ fn multiappend_sends_each_synchronising_literal_after_its_continuation() {
     };
     assert_eq!(uids, Some(Code::AppendUid { uid_validity: 7, uids: "3:4".parse().unwrap() }));
     // With LITERAL+: all at once.
-    let mut c = greeted("IMAP4rev1 LITERAL+");
+    let mut c = preauth("IMAP4rev1 LITERAL+");
     c.send(body).unwrap();
     assert_eq!(out(&mut c), "A1 APPEND INBOX {3+}\r\none (\\Seen) CATENATE (URL /INBOX/;UID=1 TEXT {3+}\r\ntwo)\r\n");
 }
