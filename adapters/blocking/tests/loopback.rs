@@ -146,7 +146,7 @@ fn graceful_shutdown_says_bye_and_stops_accepting() {
 
 #[test]
 fn multiappend_and_catenate() {
-    use imap_machine::types::{AppendData, AppendMessage, CatPart, Code, FetchItems, IString, Literal};
+    use imap_machine::types::{AppendData, AppendMessage, CatPart, Code, IString, Literal};
     let backend = Arc::new(MemoryBackend::with_demo_data());
     let addr = start(Server::new(backend).allow_insecure_auth(true), false);
     let mut c = Client::connect(&addr).unwrap();

@@ -14,13 +14,12 @@ use std::time::Duration;
 
 use common::message;
 use imap_machine::types::{AppendData, AppendMessage, CatPart, Code, Flag, IString, Literal};
-use imap_machine_tokio::{Client, Error, FetchItems};
+use imap_machine_tokio::{Client, Error};
 
 /// A Dovecot instance, stopped (by its PID file) when dropped.
 struct Dovecot {
     dir: PathBuf,
     port: u16,
-    imaps_port: u16,
 }
 
 fn workspace_root() -> PathBuf {
@@ -40,7 +39,7 @@ impl Dovecot {
         }
         let dir = std::env::temp_dir().join(format!("imap-machine-tokio-{name}"));
         let script = workspace_root().join("../shared/peers/start-dovecot.sh");
-        let stop = Dovecot { dir: dir.clone(), port, imaps_port };
+        let stop = Dovecot { dir: dir.clone(), port };
         // A previous run killed hard may have left one behind.
         stop.stop();
         let mut cmd = Command::new("bash");
