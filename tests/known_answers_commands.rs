@@ -20,9 +20,10 @@ use imap_machine::codec::{
     FrameErrorKind, Framer, FramerEvent, FramerOptions, ParseErrorKind, Role,
 };
 use imap_machine::types::{
-    Atom, AuthMechanism, Capability as Cap, Command, CommandBody, Date, DateTime, FetchAttribute, FetchAttributes,
-    Flag, IString, ListAttribute as LA, ListMailbox, Literal, LiteralMode, Macro, Mailbox, Partial, RawCommand,
-    RawCommandError, SearchKey, SearchReturn, Secret, Section, SectionText, SequenceSet, StatusItem, StoreKind, Tag,
+    AppendData, AppendMessage, Atom, AuthMechanism, Capability as Cap, CatPart, Command, CommandBody, Date, DateTime,
+    FetchAttribute, FetchAttributes, Flag, IString, ListAttribute as LA, ListMailbox, Literal, LiteralMode, Macro,
+    Mailbox, Partial, RawCommand, RawCommandError, SearchKey, SearchReturn, Secret, Section, SectionText, SequenceSet,
+    StatusItem, StoreKind, Tag,
 };
 
 const S6: &str = include_str!("transcripts/rfc3501-s6-commands.txt");
@@ -809,6 +810,207 @@ fn c_extension_commands() {
 }
 
 // ---------------------------------------------------------------------------------------
+// (c2) MULTIAPPEND (RFC 3502 §6) and CATENATE (RFC 4469 Appendix A)
+// ---------------------------------------------------------------------------------------
+
+const M3502_1: &[u8] = b"Date: Mon, 7 Feb 1994 21:52:25 -0800 (PST)\r\n\
+From: Fred Foobar <foobar@Blurdybloop.example.COM>\r\n\
+Subject: afternoon meeting\r\n\
+To: mooch@owatagu.example.net\r\n\
+Message-Id: <B27397-0100000@Blurdybloop.example.COM>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\
+\r\n\
+Hello Joe, do you think we can meet at 3:30 tomorrow?\r\n";
+
+const M3502_2: &[u8] = b"Date: Mon, 7 Feb 1994 22:43:04 -0800 (PST)\r\n\
+From: Joe Mooch <mooch@OWaTaGu.example.net>\r\n\
+Subject: Re: afternoon meeting\r\n\
+To: foobar@blurdybloop.example.com\r\n\
+Message-Id: <a0434793874930@OWaTaGu.example.net>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\
+\r\n\
+3:30 is fine with me.\r\n";
+
+const B4469_1: &[u8] = b"\r\n--------------030308070208000400050907\r\n";
+const B4469_1_END: &[u8] = b"\r\n--------------030308070208000400050907--\r\n";
+const B4469_3: &[u8] = b"\r\n--------------030308070208000400050903\r\n";
+const T4469_3: &[u8] = b"\r\n--------------030308070208000400050903\r\n\
+Content-type: text/plain; charset=\"us-ascii\"\r\n\
+Content-transfer-encoding: 7bit\r\n\
+\r\n\
+This body part contained a Power Point presentation that was\r\n\
+deleted upon your request.\r\n\
+--------------030308070208000400050903--\r\n";
+
+fn lit(b: &'static [u8]) -> Literal {
+    Literal::new(b).unwrap()
+}
+
+fn msg(fl: &[&str], date: Option<&str>, data: AppendData) -> AppendMessage {
+    AppendMessage { flags: flags(fl), date: date.map(date_time), data }
+}
+
+fn multi(m: &str, messages: Vec<AppendMessage>) -> CommandBody {
+    CommandBody::MultiAppend { mailbox: mbx(m), messages }
+}
+
+fn url(u: &str) -> CatPart {
+    CatPart::Url(istr(u))
+}
+
+fn rows_append() -> Vec<Row> {
+    use AppendData::{Catenate, Literal as L};
+    use CatPart::Text;
+    let drafts = "/Drafts;UIDVALIDITY=385759045/;UID=20";
+    let drafts21 = "/Drafts;UIDVALIDITY=385759045/;UID=21";
+    // RFC 4469 example 1, one line; the URLs are all ASTRING-CHARs, so the canonical
+    // encoding writes them bare.
+    let ex1 = |quote: bool| {
+        let q = if quote { "\"" } else { "" };
+        cat(&[
+            format!("A003 APPEND Drafts (\\Seen \\Draft $MDNSent) CATENATE (URL {q}{drafts}/;section=HEADER{q} TEXT {{42}}\r\n").as_bytes(),
+            B4469_1,
+            format!(" URL {q}{drafts}/;section=1.MIME{q} URL {q}{drafts}/;section=1{q} TEXT {{42}}\r\n").as_bytes(),
+            B4469_1,
+            format!(" URL {q}/Drafts;UIDVALIDITY=385759045/;UID=30{q} TEXT {{44}}\r\n").as_bytes(),
+            B4469_1_END,
+            b")\r\n",
+        ])
+    };
+    let ex1_value = c(
+        "A003",
+        multi(
+            "Drafts",
+            vec![msg(
+                &["\\Seen", "\\Draft", "$MDNSent"],
+                None,
+                Catenate(vec![
+                    url(&format!("{drafts}/;section=HEADER")),
+                    Text(lit(B4469_1)),
+                    url(&format!("{drafts}/;section=1.MIME")),
+                    url(&format!("{drafts}/;section=1")),
+                    Text(lit(B4469_1)),
+                    url("/Drafts;UIDVALIDITY=385759045/;UID=30"),
+                    Text(lit(B4469_1_END)),
+                ]),
+            )],
+        ),
+    );
+    let ex3 = |quote: bool| {
+        let q = if quote { "\"" } else { "" };
+        cat(&[
+            format!("A003 APPEND Drafts (\\Seen \\Draft $MDNSent) CATENATE (URL {q}{drafts21}/;section=HEADER{q} TEXT {{42}}\r\n").as_bytes(),
+            B4469_3,
+            format!(" URL {q}{drafts21}/;section=1.MIME{q} URL {q}{drafts21}/;section=1{q} TEXT {{255}}\r\n").as_bytes(),
+            T4469_3,
+            b")\r\n",
+        ])
+    };
+    let ex3_value = c(
+        "A003",
+        multi(
+            "Drafts",
+            vec![msg(
+                &["\\Seen", "\\Draft", "$MDNSent"],
+                None,
+                Catenate(vec![
+                    url(&format!("{drafts21}/;section=HEADER")),
+                    Text(lit(B4469_3)),
+                    url(&format!("{drafts21}/;section=1.MIME")),
+                    url(&format!("{drafts21}/;section=1")),
+                    Text(lit(T4469_3)),
+                ]),
+            )],
+        ),
+    );
+    vec![
+        // RFC 3502 §6: two messages, the second with a date.
+        // The canonical date-time writes the day with two digits.
+        enc(
+            cat(&[
+                b"A003 APPEND saved-messages (\\Seen) {329}\r\n",
+                M3502_1,
+                b" (\\Seen) \" 7-Feb-1994 22:43:04 -0800\" {295}\r\n",
+                M3502_2,
+                b"\r\n",
+            ]),
+            c(
+                "A003",
+                multi(
+                    "saved-messages",
+                    vec![
+                        msg(&["\\Seen"], None, L(lit(M3502_1))),
+                        msg(&["\\Seen"], Some(" 7-Feb-1994 22:43:04 -0800"), L(lit(M3502_2))),
+                    ],
+                ),
+            ),
+            cat(&[
+                b"A003 APPEND saved-messages (\\Seen) {329}\r\n",
+                M3502_1,
+                b" (\\Seen) \"07-Feb-1994 22:43:04 -0800\" {295}\r\n",
+                M3502_2,
+                b"\r\n",
+            ]),
+        ),
+        // RFC 3502 §6, the refused ones: one message each, the plain APPEND.
+        same(
+            b"A005 APPEND test (\\Flagged) {5}\r\nhello\r\n",
+            c("A005", append("test", &["\\Flagged"], None, lit(b"hello"))),
+        ),
+        // Without flags and dates, a literal8 among them (RFC 3516), LITERAL+ re-encoded.
+        enc(
+            b"m1 APPEND INBOX {1+}\r\na ~{2+}\r\nb\0 (\\Draft) {1+}\r\nc\r\n",
+            c(
+                "m1",
+                multi(
+                    "INBOX",
+                    vec![
+                        msg(&[], None, L(lit(b"a"))),
+                        msg(&[], None, L(Literal::binary(&b"b\0"[..]))),
+                        msg(&["\\Draft"], None, L(lit(b"c"))),
+                    ],
+                ),
+            ),
+            b"m1 APPEND INBOX {1}\r\na ~{2}\r\nb\0 (\\Draft) {1}\r\nc\r\n",
+        ),
+        // RFC 4469 example 1 (URLs quoted on the wire) and example 3.
+        enc(ex1(true), ex1_value, ex1(false)),
+        enc(ex3(true), ex3_value, ex3(false)),
+        // A CATENATE message after a plain one, lower case, a URL as a literal.
+        enc(
+            b"m2 append INBOX {1}\r\na catenate (text {2}\r\nhi url {3}\r\n/;x)\r\n",
+            c(
+                "m2",
+                multi(
+                    "INBOX",
+                    vec![msg(&[], None, L(lit(b"a"))), msg(&[], None, Catenate(vec![Text(lit(b"hi")), url("/;x")]))],
+                ),
+            ),
+            b"m2 APPEND INBOX {1}\r\na CATENATE (TEXT {2}\r\nhi URL /;x)\r\n",
+        ),
+    ]
+}
+
+#[test]
+fn c2_multiappend_catenate() {
+    let rows = rows_append();
+    let exact = check("(c2)", &rows);
+    assert_eq!(exact, rows.len());
+    // Malformed extended APPENDs fail (never panic).
+    for bad in [
+        &b"m APPEND INBOX CATENATE ()\r\n"[..],
+        b"m APPEND INBOX CATENATE (TEXT x)\r\n",
+        b"m APPEND INBOX {1}\r\na CATENATE (URL)\r\n",
+        b"m APPEND INBOX {1}\r\na (\\Seen)\r\n",
+        b"m APPEND INBOX {1}\r\na \r\n",
+    ] {
+        assert!(parse_command(&Bytes::from_static(bad)).is_err(), "{:?}", String::from_utf8_lossy(bad));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // (d) Bad input
 // ---------------------------------------------------------------------------------------
 
@@ -964,7 +1166,7 @@ fn raw(name: &str) -> RawCommand {
     RawCommand::new(name).unwrap()
 }
 
-fn lit(data: &'static [u8], mode: LiteralMode) -> (Literal, Option<LiteralMode>) {
+fn raw_lit(data: &'static [u8], mode: LiteralMode) -> (Literal, Option<LiteralMode>) {
     (Literal::new(Bytes::from_static(data)).unwrap(), Some(mode))
 }
 
@@ -989,14 +1191,14 @@ fn rows_raw() -> Vec<(&'static [u8], Command)> {
         r(b"t xecho lower case\r\n", c("t", CommandBody::Raw(raw("xecho").text("lower case").unwrap()))),
         r(
             b"a3 XSTORE {5}\r\nhello\r\n",
-            c("a3", CommandBody::Raw(with(raw("XSTORE"), lit(b"hello", sync)))),
+            c("a3", CommandBody::Raw(with(raw("XSTORE"), raw_lit(b"hello", sync)))),
         ),
         r(
             b"a4 XSTORE x {2+}\r\nab y {0}\r\n z\r\n",
             c(
                 "a4",
                 CommandBody::Raw(
-                    with(with(raw("XSTORE").text("x ").unwrap(), lit(b"ab", plus)).text(" y ").unwrap(), lit(b"", sync))
+                    with(with(raw("XSTORE").text("x ").unwrap(), raw_lit(b"ab", plus)).text(" y ").unwrap(), raw_lit(b"", sync))
                         .text(" z")
                         .unwrap(),
                 ),

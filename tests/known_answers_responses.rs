@@ -1119,3 +1119,56 @@ fn f_rfc8437_unauthenticate_and_rfc8438_status_size() {
     let counts = check("(f)", &rows);
     assert_eq!((counts.same + counts.canonical, counts.fail), (rows.len() - 1, 1));
 }
+
+// ---------------------------------------------------------------------------------------
+// (g) MULTIAPPEND (RFC 3502 §6) and CATENATE (RFC 4469 §4 and Appendix A)
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn g_rfc3502_multiappend_rfc4469_catenate() {
+    let set = |s: &str| s.parse::<SequenceSet>().unwrap();
+    let typed = vec![Capability::Imap4rev1, Capability::MultiAppend, Capability::Catenate];
+    let rows = vec![
+        same(l("A003 OK APPEND completed"), ok("A003", None, "APPEND completed")),
+        same(
+            l("A004 NO [TRYCREATE] No such mailbox as bogusname"),
+            status(Some("A004"), StatusKind::No, Some(Code::TryCreate), "No such mailbox as bogusname"),
+        ),
+        same(
+            l("A005 NO APPEND failed: Disk quota exceeded"),
+            status(Some("A005"), StatusKind::No, None, "APPEND failed: Disk quota exceeded"),
+        ),
+        // RFC 4469 example 2, and APPENDUID with a set for several messages (RFC 4315 §3).
+        same(
+            l("A003 OK [APPENDUID 385759045 45] append Completed"),
+            ok("A003", Some(Code::AppendUid { uid_validity: 385759045, uids: set("45") }), "append Completed"),
+        ),
+        same(
+            l("A003 OK [APPENDUID 38505 3955:3957] APPEND completed"),
+            ok("A003", Some(Code::AppendUid { uid_validity: 38505, uids: set("3955:3957") }), "APPEND completed"),
+        ),
+        // RFC 4469 example 4 (on one line): the URL is kept as sent, quotes and all.
+        same(
+            l("A003 NO [BADURL \"/INBOX;UIDVALIDITY=785799047/;UID=113330;section=1.5.9\"] CATENATE append has failed, one message expunged"),
+            status(
+                Some("A003"),
+                StatusKind::No,
+                Some(Code::BadUrl(Bytes::from_static(b"\"/INBOX;UIDVALIDITY=785799047/;UID=113330;section=1.5.9\""))),
+                "CATENATE append has failed, one message expunged",
+            ),
+        ),
+        same(
+            l("a NO [BADURL /INBOX;UIDVALIDITY=1/;UID=9] No such message"),
+            status(
+                Some("a"),
+                StatusKind::No,
+                Some(Code::BadUrl(Bytes::from_static(b"/INBOX;UIDVALIDITY=1/;UID=9"))),
+                "No such message",
+            ),
+        ),
+        same(l("a NO [TOOBIG] Too big"), status(Some("a"), StatusKind::No, Some(Code::TooBig), "Too big")),
+        same(l("* CAPABILITY IMAP4rev1 MULTIAPPEND CATENATE"), data(Data::Capability(typed))),
+    ];
+    let counts = check("(g)", &rows);
+    assert_eq!(counts.same + counts.canonical, rows.len());
+}

@@ -190,3 +190,35 @@ fn refusals_come_before_the_message() {
     drop(s);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+#[test]
+fn a_multiappend_of_two_long_messages_streams_both_to_disk() {
+    // Two messages of 64 MiB in one MULTIAPPEND (RFC 3502): each goes to tmp/ as it
+    // arrives, both are delivered at the end; the server holds neither.
+    let size: u64 = 64 << 20;
+    let root = fresh_dir("multi");
+    let store = format!("maildir:{}", root.display());
+    let limit = (size + (1 << 20)).to_string();
+    let s = serve(&["--quiet", "--store", &store, "--max-append", &limit]);
+    let inbox = root.join("username");
+    let mut c = Raw::login(s.addr.port());
+    c.send(format!("a APPEND INBOX (\\Seen) {{{size}}}\r\n").as_bytes());
+    assert!(c.line().starts_with("+ "), "first continuation");
+    write_message(&mut c, size);
+    c.send(format!(" {{{size}}}\r\n").as_bytes());
+    assert!(c.line().starts_with("+ "), "second continuation");
+    // Nothing delivered before the command ends: the first message waits in tmp/.
+    assert!(files(&inbox, "cur").is_empty() && files(&inbox, "new").is_empty());
+    write_message(&mut c, size);
+    c.send(b"\r\n");
+    let done = c.until("a ");
+    let last = done.last().unwrap();
+    assert!(last.starts_with("a OK [APPENDUID ") && last.contains(" 1:2] "), "{done:?}");
+    let peak = s.status_kib("VmHWM");
+    eprintln!("MULTIAPPEND of 2 x {size} bytes: server peak RSS {peak} KiB");
+    assert!(peak < 48 * 1024, "peak RSS {peak} KiB during a MULTIAPPEND of 2 x {size} bytes");
+    assert_eq!((files(&inbox, "cur").len(), files(&inbox, "new").len()), (1, 1));
+    assert!(files(&inbox, "tmp").is_empty());
+    drop(s);
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -40,7 +40,7 @@ use bytes::{Bytes, BytesMut};
 
 pub use args::{ArgError, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet};
 pub use event::{ConnectionError, Error, Event};
-pub use results::{AppendUid, CommandResponse, CopyUid, ESearch, Update};
+pub use results::{AppendUid, AppendUids, CommandResponse, CopyUid, ESearch, Update};
 pub use sasl::Authenticator;
 pub use state::{SelectedMailbox, State};
 pub use view::{MailboxView, MessageView, ViewError};

@@ -164,6 +164,17 @@ impl CommandResponse {
         self.data.iter().flat_map(|d| if let Data::Enabled(c) = d { &c[..] } else { &[] }).cloned().collect()
     }
 
+    /// The whole `APPENDUID` of an APPEND of several messages (MULTIAPPEND, RFC 3502; RFC
+    /// 4315 §3 `append-uid = uid-set`): the UIDs in the order of the messages.
+    pub fn append_uids(&self) -> Option<AppendUids> {
+        match &self.status.code {
+            Some(Code::AppendUid { uid_validity, uids }) => {
+                Some(AppendUids { uid_validity: *uid_validity, uids: uids.clone() })
+            }
+            _ => None,
+        }
+    }
+
     /// The `EXPUNGE` sequence numbers, in the order sent (each relative to the previous).
     pub fn expunged(&self) -> Vec<u32> {
         self.data.iter().filter_map(|d| if let Data::Expunge(n) = d { Some(n.get()) } else { None }).collect()
@@ -240,6 +251,16 @@ pub struct CopyUid {
     pub source: SequenceSet,
     /// The new UIDs in the destination, in the same order.
     pub destination: SequenceSet,
+}
+
+/// Where the messages of a MULTIAPPEND landed, when the server has UIDPLUS (`APPENDUID`
+/// with a `uid-set`, RFC 4315 §3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppendUids {
+    /// UIDVALIDITY of the mailbox.
+    pub uid_validity: u32,
+    /// The new UIDs, in the order of the messages (ranges for consecutive ones).
+    pub uids: SequenceSet,
 }
 
 /// Where an APPENDed message landed, when the server has UIDPLUS (`APPENDUID`).

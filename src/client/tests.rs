@@ -514,6 +514,8 @@ fn arbitrary_client_command() -> impl Strategy<Value = CommandBody> {
             date: None,
             message
         }),
+        (s::mailbox(), proptest::collection::vec(s::append_message(), 2..4))
+            .prop_map(|(mailbox, messages)| CommandBody::MultiAppend { mailbox, messages }),
         (s::sequence_set(), s::fetch_attributes(), any::<bool>())
             .prop_map(|(set, attributes, uid)| CommandBody::Fetch { set, attributes, uid }),
         (s::sequence_set(), s::mailbox(), any::<bool>()).prop_map(|(set, mailbox, uid)| CommandBody::Copy {
@@ -582,6 +584,52 @@ proptest! {
         }
         prop_assert_eq!(done.len(), ids.len());
     }
+}
+
+#[test]
+fn multiappend_sends_each_synchronising_literal_after_its_continuation() {
+    use crate::types::{AppendData, AppendMessage, CatPart, Flag, Literal};
+    let lit = |b: &'static [u8]| Literal::new(b).unwrap();
+    let messages = vec![
+        AppendMessage::literal(lit(b"one")),
+        AppendMessage {
+            flags: vec![Flag::Seen],
+            date: None,
+            data: AppendData::Catenate(vec![
+                CatPart::Url(IString::from_static("/INBOX/;UID=1")),
+                CatPart::Text(lit(b"two")),
+            ]),
+        },
+    ];
+    let body = CommandBody::MultiAppend { mailbox: Mailbox::Inbox, messages };
+    // Without LITERAL+: one literal at a time, each after its `+`.
+    let preauth = |caps: &str| {
+        let mut c = Client::new(ClientOptions::default());
+        c.handle_input(format!("* PREAUTH [CAPABILITY {caps}] hi\r\n").as_bytes());
+        events(&mut c);
+        c
+    };
+    let mut c = preauth("IMAP4rev1");
+    c.send(body.clone()).unwrap();
+    assert_eq!(out(&mut c), "A1 APPEND INBOX {3}\r\n");
+    c.handle_input(b"+ go\r\n");
+    assert_eq!(out(&mut c), "one (\\Seen) CATENATE (URL /INBOX/;UID=1 TEXT {3}\r\n");
+    assert_eq!(out(&mut c), "", "waits for the second +");
+    c.handle_input(b"+ go\r\n");
+    assert_eq!(out(&mut c), "two)\r\n");
+    c.handle_input(b"A1 OK [APPENDUID 7 3:4] done\r\n");
+    let uids = loop {
+        match c.poll_event() {
+            Some(Event::CommandCompleted { status, .. }) => break status.code,
+            Some(_) => {}
+            None => panic!("no completion"),
+        }
+    };
+    assert_eq!(uids, Some(Code::AppendUid { uid_validity: 7, uids: "3:4".parse().unwrap() }));
+    // With LITERAL+: all at once.
+    let mut c = preauth("IMAP4rev1 LITERAL+");
+    c.send(body).unwrap();
+    assert_eq!(out(&mut c), "A1 APPEND INBOX {3+}\r\none (\\Seen) CATENATE (URL /INBOX/;UID=1 TEXT {3+}\r\ntwo)\r\n");
 }
 
 #[test]

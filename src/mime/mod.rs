@@ -41,7 +41,7 @@ mod lexer;
 mod params;
 mod part;
 mod search;
-mod section;
+pub(crate) mod section;
 mod structure;
 
 #[cfg(test)]

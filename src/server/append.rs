@@ -3,13 +3,20 @@
 //! With [`ServerOptions::stream_appends_over`] set, the framer offers every literal longer
 //! than that ([`crate::codec::FramerEvent::LiteralOffered`]). When the message so far is an APPEND
 //! whose message literal this is (RFC 3501 §6.3.11, `append = "APPEND" SP mailbox
-//! [SP flag-list] [SP date-time] SP literal`), the machine reports
+//! [SP flag-list] [SP date-time] SP literal`, or any message literal of `append = "APPEND"
+//! SP mailbox 1*append-message`, RFC 3502 §6), the machine reports
 //! [`Event::AppendStarted`] and waits for the embedder, which checks the mailbox first:
 //! [`Server::accept_append`] sends `+` for a synchronising literal and lets the payload
 //! through as [`Event::AppendChunk`]s, then [`Event::AppendEnded`]; completing the tag
 //! instead refuses it (`NO [TRYCREATE]`), and the client never sends a synchronising
 //! literal's payload (a non-synchronising one, RFC 7888, is skipped unread). Any other
 //! literal is buffered as usual, within the framer's limits.
+//!
+//! MULTIAPPEND (RFC 3502): after a streamed message literal, the rest of the command is
+//! framed as a new message. Whole messages in it come with [`Event::AppendEnded`]
+//! (`after`); a further long message literal is offered again and reported as
+//! [`Event::AppendNext`] (with the whole messages before it), to accept or refuse like the
+//! first. A long literal inside `CATENATE (...)` is buffered, within the framer's limits.
 //!
 //! The message limit is [`ServerOptions::max_append_len`], not a memory bound: the machine
 //! holds one input chunk at a time. A longer APPEND is refused with `NO [TOOBIG]` (RFC
@@ -18,8 +25,11 @@
 use bytes::{Bytes, BytesMut};
 
 use super::{Event, Server, ServerOptions, Transition};
+use crate::codec::parse::parse_append_rest;
 use crate::codec::parse_command;
-use crate::types::{Code, Command, CommandBody, Continue, Response, State, StatusKind, Tag};
+use crate::types::{
+    AppendData, AppendMessage, Code, CommandBody, Continue, DateTime, Flag, Mailbox, Response, State, StatusKind, Tag,
+};
 
 /// How much of an offered literal's input the machine holds while it is decided
 /// ([`Server::wants_input`]).
@@ -54,15 +64,46 @@ pub(super) struct Offer {
     sync: bool,
 }
 
-/// The APPEND command a message so far starts, if its last literal is the message
-/// literal: the head up to that literal with an empty literal in its place, parsed.
-fn append_head(head: &[u8]) -> Option<Command> {
+/// The head of an offered literal with an empty literal in its place, parsed by `parse`.
+fn with_placeholder<T>(head: &[u8], parse: impl FnOnce(&Bytes) -> Option<T>) -> Option<T> {
     let open = memchr::memrchr(b'{', head)?;
     let mut whole = BytesMut::with_capacity(open + 8);
     whole.extend_from_slice(&head[..open]);
     whole.extend_from_slice(b"{0}\r\n\r\n");
-    let cmd = parse_command(&whole.freeze()).ok()?;
-    matches!(cmd.body, CommandBody::Append { .. }).then_some(cmd)
+    parse(&whole.freeze())
+}
+
+/// The last message of a parsed APPEND, if it is the message literal (not a CATENATE
+/// part): its flags and date.
+fn streamed_last(messages: &mut Vec<AppendMessage>) -> Option<(Vec<Flag>, Option<DateTime>)> {
+    let last = messages.pop()?;
+    matches!(last.data, AppendData::Literal(_)).then_some((last.flags, last.date))
+}
+
+/// What the command so far says when its last literal is a message literal of an APPEND
+/// (`append = "APPEND" SP mailbox 1*append-message`, RFC 3502 §6): the tag, mailbox,
+/// the messages given whole before it, and its flags and date.
+#[allow(clippy::type_complexity)]
+fn append_head(head: &[u8]) -> Option<(Tag, Mailbox, Vec<AppendMessage>, Vec<Flag>, Option<DateTime>)> {
+    let cmd = with_placeholder(head, |b| parse_command(b).ok())?;
+    match cmd.body {
+        CommandBody::Append { mailbox, flags, date, .. } => Some((cmd.tag, mailbox, Vec::new(), flags, date)),
+        CommandBody::MultiAppend { mailbox, mut messages } => {
+            let (flags, date) = streamed_last(&mut messages)?;
+            Some((cmd.tag, mailbox, messages, flags, date))
+        }
+        _ => None,
+    }
+}
+
+/// The same for the rest of a command after a streamed message literal
+/// (`*append-message`): the messages given whole, and the next streamed one's flags and
+/// date.
+#[allow(clippy::type_complexity)]
+fn append_more(head: &[u8]) -> Option<(Vec<AppendMessage>, Vec<Flag>, Option<DateTime>)> {
+    let mut messages = with_placeholder(head, |b| parse_append_rest(b).ok())?;
+    let (flags, date) = streamed_last(&mut messages)?;
+    Some((messages, flags, date))
 }
 
 impl Server {
@@ -89,15 +130,24 @@ impl Server {
     /// them, in order). Returns whether one was decided.
     pub(super) fn decide_offer(&mut self) -> bool {
         let Some(offer) = self.offer else { return false };
-        if self.holding() || self.streaming.is_some() {
+        if self.holding() {
             return false;
+        }
+        match self.streaming.as_ref().map(|s| s.stage) {
+            None => {}
+            Some(Stage::Tail) => {
+                self.offer = None;
+                self.decide_next(offer);
+                return true;
+            }
+            Some(_) => return false,
         }
         self.offer = None;
         let command = match (&self.auth, &self.idle) {
             (None, None) => append_head(self.framer.partial_message()),
             _ => None,
         };
-        let Some(Command { tag, body: CommandBody::Append { mailbox, flags, date, .. } }) = command else {
+        let Some((tag, mailbox, before, flags, date)) = command else {
             // Any other literal: buffered within the limits, as if never offered.
             self.framer.buffer_literal();
             return true;
@@ -132,12 +182,53 @@ impl Server {
         self.events.push_back(Event::AppendStarted {
             tag,
             mailbox,
+            before,
             flags,
             date,
             length: offer.length,
             binary: offer.binary,
         });
         true
+    }
+
+    /// A literal offered after a streamed message literal, within the same APPEND: the
+    /// next streamed message (MULTIAPPEND, RFC 3502), announced as [`Event::AppendNext`];
+    /// any other literal of the command (a CATENATE part) is buffered.
+    fn decide_next(&mut self, offer: Offer) {
+        let Some(s) = self.streaming.as_mut() else { return };
+        if s.discard {
+            // The command was answered already: the rest of it is skipped.
+            self.streaming = None;
+            self.framer.reject_literal();
+            return;
+        }
+        let Some((before, flags, date)) = append_more(self.framer.partial_message()) else {
+            // A CATENATE TEXT part, or input the end of the command will show is bad.
+            self.framer.buffer_literal();
+            return;
+        };
+        let tag = s.tag.clone();
+        if offer.length > self.options.max_append_len {
+            // The whole command is refused: nothing of it is kept (RFC 3502 §6.3.11).
+            let limit = self.options.max_append_len;
+            self.streaming = None;
+            self.framer.reject_literal();
+            self.pending.retain(|(p, _)| *p != tag);
+            self.events.push_back(Event::AppendAborted { tag: tag.clone() });
+            let why = format!("Message of {} bytes exceeds the limit of {limit}", offer.length);
+            self.tagged(&tag, StatusKind::No, Some(Code::TooBig), &why);
+            return;
+        }
+        s.stage = Stage::Offered;
+        s.sync = offer.sync;
+        self.events.push_back(Event::AppendNext {
+            tag,
+            before,
+            flags,
+            date,
+            length: offer.length,
+            binary: offer.binary,
+        });
     }
 
     /// Lets the message of a streamed APPEND ([`Event::AppendStarted`]) come: answers `+`
@@ -184,25 +275,30 @@ impl Server {
         }
     }
 
-    /// The message after a streamed literal: the rest of the APPEND line, which must be
-    /// empty (MULTIAPPEND, RFC 3502, is not offered). `Err(m)`: no APPEND waits for its
-    /// tail, `m` is a message as any other.
+    /// The message after a streamed literal: the rest of the APPEND command, CRLF or more
+    /// messages given whole (`*append-message CRLF`, MULTIAPPEND, RFC 3502). `Err(m)`: no
+    /// APPEND waits for its tail, `m` is a message as any other.
     pub(super) fn append_tail(&mut self, m: Option<Bytes>) -> Result<(), Option<Bytes>> {
         if !self.streaming.as_ref().is_some_and(|s| s.stage == Stage::Tail) {
             return Err(m);
         }
         let Some(s) = self.streaming.take() else { return Err(m) };
-        let ok = matches!(m.as_deref(), Some(b"\r\n"))
-            || (self.options.framer.allow_bare_lf && matches!(m.as_deref(), Some(b"\n")));
         if s.discard {
             return Ok(());
         }
-        if ok {
-            self.events.push_back(Event::AppendEnded { tag: s.tag });
+        let after = match m.as_ref() {
+            Some(m) if m.as_ref() == b"\r\n" || (self.options.framer.allow_bare_lf && m.as_ref() == b"\n") => {
+                Some(Vec::new())
+            }
+            Some(m) => parse_append_rest(m).ok(),
+            None => None,
+        };
+        if let Some(after) = after {
+            self.events.push_back(Event::AppendEnded { tag: s.tag, after });
         } else {
             self.events.push_back(Event::AppendAborted { tag: s.tag.clone() });
             self.pending.retain(|(p, _)| *p != s.tag);
-            self.tagged(&s.tag, StatusKind::Bad, None, "Expected CRLF after the message literal");
+            self.tagged(&s.tag, StatusKind::Bad, None, "Expected messages or CRLF after the message literal");
             self.bad_input();
         }
         Ok(())

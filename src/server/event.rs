@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use crate::types::{AuthMechanism, CommandBody, DateTime, Flag, Mailbox, Secret, Tag};
+use crate::types::{AppendMessage, AuthMechanism, CommandBody, DateTime, Flag, Mailbox, Secret, Tag};
 
 /// Something the server machine reports; drain with [`super::Server::poll_event`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,11 +47,37 @@ pub enum Event {
     /// check the destination, then either [`super::Server::accept_append`] (the message
     /// follows as [`Event::AppendChunk`]s and [`Event::AppendEnded`]) or complete the tag
     /// to refuse it (e.g. `NO [TRYCREATE]`, RFC 3501 §6.3.11).
+    ///
+    /// With MULTIAPPEND (RFC 3502) the command may hold further messages: each streamed
+    /// one is announced by [`Event::AppendNext`], and the ones given whole come in
+    /// `before` of the streamed message they precede, or in [`Event::AppendEnded`]'s
+    /// `after`. Refusing any of them refuses the command: nothing of it may be kept
+    /// (RFC 3502 §6.3.11).
     AppendStarted {
         /// The command's tag.
         tag: Tag,
         /// Destination.
         mailbox: Mailbox,
+        /// The messages of the command given whole before this one (usually none).
+        before: Vec<AppendMessage>,
+        /// Flags to set; may be empty.
+        flags: Vec<Flag>,
+        /// Internal date to set.
+        date: Option<DateTime>,
+        /// The message's announced length.
+        length: u64,
+        /// Sent as `~{n}` (RFC 3516 literal8).
+        binary: bool,
+    },
+    /// The streamed message of an APPEND is complete and another streamed one follows
+    /// (MULTIAPPEND, RFC 3502): stage it like the first, then
+    /// [`super::Server::accept_append`] again, or complete the tag to refuse the command
+    /// (the machine refuses the announced literal).
+    AppendNext {
+        /// The APPEND tag.
+        tag: Tag,
+        /// The messages given whole between the previous streamed one and this one.
+        before: Vec<AppendMessage>,
         /// Flags to set; may be empty.
         flags: Vec<Flag>,
         /// Internal date to set.
@@ -68,10 +94,13 @@ pub enum Event {
         /// The bytes.
         data: Bytes,
     },
-    /// The streamed APPEND's message is complete: store it and complete the tag.
+    /// The streamed APPEND's command is complete: store its messages and complete the
+    /// tag.
     AppendEnded {
         /// The APPEND tag.
         tag: Tag,
+        /// The messages given whole after the last streamed one (MULTIAPPEND).
+        after: Vec<AppendMessage>,
     },
     /// The streamed APPEND was malformed after its message (the machine answered BAD):
     /// drop what was received.

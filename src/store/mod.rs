@@ -31,6 +31,7 @@
 //! assert_eq!(pair.client.selected().unwrap().exists, 1);
 //! ```
 
+mod append;
 mod fetch;
 pub mod memory;
 #[cfg(test)]
@@ -52,6 +53,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 
+pub use append::{AppendTransaction, NewMessage};
 pub use parsed::ParsedMessage;
 pub use search::{search_by_fetching, SearchQuery};
 use session::flag_fetch as session_flags;
@@ -381,6 +383,48 @@ pub trait Backend: Send + Sync + 'static {
         let data = BytesMut::with_capacity(length.min(COLLECT_AHEAD) as usize);
         let (user, name, flags) = (user.clone(), name.to_string(), flags.to_vec());
         Ok(Box::new(Collect { backend: self, user, name, flags, date, data }))
+    }
+    /// Appends several messages at once, all or nothing (MULTIAPPEND, RFC 3502 §6.3.11):
+    /// returns UIDVALIDITY and the new UIDs, in order. The default checks every message
+    /// against the limit, then calls [`Backend::append`] for each: all or nothing only as
+    /// far as `append` does not fail half-way, and other sessions may see the messages
+    /// arrive one by one. A store that can do better overrides it (the memory store
+    /// inserts them under one lock).
+    fn append_all(
+        &self,
+        user: &Self::User,
+        name: &str,
+        messages: Vec<NewMessage>,
+    ) -> Result<(u32, Vec<u32>), StoreError> {
+        if self.append_limit().is_some_and(|l| messages.iter().any(|m| m.body.len() as u64 > u64::from(l))) {
+            return Err(StoreError::TooBig);
+        }
+        let mut validity = self.status(user, name)?.uid_validity;
+        let mut uids = Vec::with_capacity(messages.len());
+        for m in messages {
+            let (v, uid) = self.append(user, name, &m.flags, m.date, m.body)?;
+            validity = v;
+            uids.push(uid);
+        }
+        Ok((validity, uids))
+    }
+    /// Starts an APPEND whose messages (one or more, RFC 3502) are staged as they arrive
+    /// and stored together by [`AppendTransaction::commit`]; checks the mailbox first
+    /// (`NoSuchMailbox` is answered `NO [TRYCREATE]` before the client sends a message).
+    /// The default collects the messages in memory, then calls [`Backend::append_all`]; a
+    /// store on disk writes them to temporary files instead, so messages of any size cost
+    /// it no memory.
+    fn append_transaction(
+        self: Arc<Self>,
+        user: &Self::User,
+        name: &str,
+    ) -> Result<Box<dyn AppendTransaction>, StoreError>
+    where
+        Self: Sized,
+    {
+        self.status(user, name)?;
+        let (user, name) = (user.clone(), name.to_string());
+        Ok(Box::new(append::Collect { backend: self, user, name, done: Vec::new(), current: None }))
     }
     /// A new session id, unique within this backend for its lifetime.
     fn new_session(&self) -> SessionId;

@@ -739,3 +739,6 @@ fn binary_append_keeps_every_octet() {
         assert_eq!(got.as_deref(), Some(&body[..]), "every octet back, NUL included");
     }
 }
+
+#[path = "append_tests.rs"]
+mod append_tests;

@@ -320,6 +320,34 @@ pub fn literal() -> impl Strategy<Value = Literal> {
     ]
 }
 
+/// IMAP URLs of CATENATE parts (RFC 4469 §3), in the forms a client writes: bare, or
+/// needing quotes or a literal.
+fn cat_url() -> impl Strategy<Value = IString> {
+    prop_oneof![
+        (1u32..5, 1u32..100).prop_map(|(v, u)| IString::try_from(format!("/INBOX;UIDVALIDITY={v}/;UID={u}")).unwrap()),
+        istring(),
+    ]
+}
+
+/// The messages of an extended APPEND (RFC 3502, RFC 4469).
+pub fn append_message() -> impl Strategy<Value = AppendMessage> {
+    let part = prop_oneof![literal().prop_map(CatPart::Text), cat_url().prop_map(CatPart::Url)];
+    let data = prop_oneof![literal().prop_map(AppendData::Literal), vec(part, 1..4).prop_map(AppendData::Catenate)];
+    (vec(flag(), 0..3), proptest::option::of(date_time()), data).prop_map(|(flags, date, data)| AppendMessage {
+        flags,
+        date,
+        data,
+    })
+}
+
+/// `CommandBody::MultiAppend` in its canonical shapes: several messages, or one built
+/// with CATENATE (one message given whole parses as `CommandBody::Append`).
+fn multi_append() -> impl Strategy<Value = CommandBody> {
+    (mailbox(), vec(append_message(), 1..4))
+        .prop_filter("not a plain APPEND", |(_, m)| m.len() > 1 || matches!(m[0].data, AppendData::Catenate(_)))
+        .prop_map(|(mailbox, messages)| CommandBody::MultiAppend { mailbox, messages })
+}
+
 /// Command bodies of every kind.
 pub fn command_body() -> impl Strategy<Value = CommandBody> {
     use CommandBody::*;
@@ -356,6 +384,7 @@ pub fn command_body() -> impl Strategy<Value = CommandBody> {
         (mailbox(), status_items).prop_map(|(mailbox, items)| Status { mailbox, items }),
         (mailbox(), vec(flag(), 0..4), proptest::option::of(date_time()), literal())
             .prop_map(|(mailbox, flags, date, message)| Append { mailbox, flags, date, message }),
+        multi_append(),
         sequence_set().prop_map(|set| UidExpunge { set }),
         (search_return(), proptest::option::of(istring()), vec(search_key(), 1..4), any::<bool>())
             .prop_map(|(ret, charset, criteria, uid)| Search { ret, charset, criteria, uid }),
@@ -416,6 +445,7 @@ const CODE_NAMES: &[&str] = &[
     "COPYUID",
     "UIDNOTSTICKY",
     "TOOBIG",
+    "BADURL",
     "HIGHESTMODSEQ",
     "NOMODSEQ",
     "CLOSED",
@@ -449,6 +479,7 @@ pub fn code() -> impl Strategy<Value = Code> {
             Just(Code::TryCreate),
             Just(Code::UidNotSticky),
             Just(Code::TooBig),
+            "[!-Z^-~][ -Z^-~]{0,30}".prop_map(|u| Code::BadUrl(Bytes::from(u))),
             Just(Code::NoModSeq),
             Just(Code::Closed),
             proptest::sample::select(Rfc5530Code::ALL.iter().map(|(c, _)| *c).collect::<Vec<_>>())

@@ -162,6 +162,8 @@ capabilities! {
     LoginReferrals = "LOGIN-REFERRALS",
     /// `MULTIAPPEND` (RFC 3502)
     MultiAppend = "MULTIAPPEND",
+    /// `CATENATE` (RFC 4469)
+    Catenate = "CATENATE",
 }
 
 impl From<Atom> for Capability {

@@ -13,8 +13,8 @@ use std::fmt;
 use bytes::Bytes;
 
 use super::{
-    AString, AuthMechanism, Capability, DateTime, FetchAttributes, Flag, IString, ListAttribute, ListMailbox, Literal,
-    Mailbox, NString, RawCommand, SearchKey, SearchReturn, SequenceSet, Tag,
+    AString, AppendMessage, AuthMechanism, Capability, DateTime, FetchAttributes, Flag, IString, ListAttribute,
+    ListMailbox, Literal, Mailbox, NString, RawCommand, SearchKey, SearchReturn, SequenceSet, Tag,
 };
 
 /// A tagged command: `command = tag SP (command-any / command-auth / command-nonauth /
@@ -213,6 +213,15 @@ pub enum CommandBody {
         /// The message.
         message: Literal,
     },
+    /// `APPEND mailbox 1*append-message` with more than one message (MULTIAPPEND, RFC 3502
+    /// §6) or a message built with `CATENATE` (RFC 4469 §3). Never empty. The parser gives
+    /// [`CommandBody::Append`] for one message given whole.
+    MultiAppend {
+        /// Destination.
+        mailbox: Mailbox,
+        /// The messages, in order.
+        messages: Vec<AppendMessage>,
+    },
     /// `CHECK` (§6.4.1)
     Check,
     /// `CLOSE` (§6.4.2)
@@ -327,6 +336,7 @@ impl CommandBody {
             | Unsubscribe { mailbox }
             | Status { mailbox, .. }
             | Append { mailbox, .. }
+            | MultiAppend { mailbox, .. }
             | Copy { mailbox, .. }
             | Move { mailbox, .. } => one(mailbox),
             Rename { from, to } => {
@@ -362,6 +372,7 @@ impl CommandBody {
             | Lsub { .. }
             | Status { .. }
             | Append { .. }
+            | MultiAppend { .. }
             | Idle
             | Enable { .. }
             | Namespace
@@ -391,7 +402,7 @@ impl CommandBody {
             List { .. } => "LIST",
             Lsub { .. } => "LSUB",
             Status { .. } => "STATUS",
-            Append { .. } => "APPEND",
+            Append { .. } | MultiAppend { .. } => "APPEND",
             Check => "CHECK",
             Close => "CLOSE",
             Expunge => "EXPUNGE",

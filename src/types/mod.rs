@@ -12,6 +12,7 @@
 
 pub(crate) mod chars;
 
+mod append;
 mod body;
 mod capability;
 mod command;
@@ -31,6 +32,7 @@ mod string;
 #[cfg(test)]
 pub(crate) use crate::testing::strategies;
 
+pub use append::{AppendData, AppendMessage, CatPart};
 pub use body::{
     BodyExtension, BodyFields, BodyStructure, Disposition, ExtensionTail, MultipartExtension, SinglePartExtension,
     SpecificFields,

@@ -198,6 +198,9 @@ pub enum Code {
     UidNotSticky,
     /// `TOOBIG` (RFC 7889)
     TooBig,
+    /// `BADURL SP url-resp-text` (RFC 4469 §4.1): the first URL of a CATENATE APPEND that
+    /// failed; `url-resp-text = 1*(TEXT-CHAR except "]")`, kept as sent.
+    BadUrl(Bytes),
     /// `USEATTR` (RFC 6154 §6): a special-use attribute the server does not support.
     UseAttr,
     /// `HIGHESTMODSEQ SP mod-sequence-value` (RFC 7162)

@@ -143,3 +143,42 @@ fn graceful_shutdown_says_bye_and_stops_accepting() {
     assert!(c.noop().is_err(), "the session was ended");
     assert!(Client::connect(addr).is_err(), "no more connections are accepted");
 }
+
+#[test]
+fn multiappend_and_catenate() {
+    use imap_machine::types::{AppendData, AppendMessage, CatPart, Code, IString, Literal};
+    let backend = Arc::new(MemoryBackend::with_demo_data());
+    let addr = start(Server::new(backend).allow_insecure_auth(true), false);
+    let mut c = Client::connect(&addr).unwrap();
+    c.login("username", "password").unwrap();
+    let whole = |b: &'static [u8]| AppendMessage::literal(Literal::new(b).unwrap());
+    let mut long = MSG.to_vec();
+    long.resize(200_000, b'x');
+    let messages = vec![whole(MSG), AppendMessage::literal(Literal::new(long.clone()).unwrap()), whole(MSG)];
+    let uids = c.multiappend("INBOX", messages).unwrap().expect("APPENDUID");
+    assert_eq!(uids.uids, "2:4".parse().unwrap());
+    let v = uids.uid_validity;
+    let parts = vec![
+        CatPart::Url(IString::try_from(format!("/INBOX;UIDVALIDITY={v}/;UID=2/;SECTION=HEADER")).unwrap()),
+        CatPart::Text(Literal::new(&b"new body\r\n"[..]).unwrap()),
+    ];
+    let uid = c.catenate("INBOX", &[Flag::Seen], None, parts).unwrap().expect("APPENDUID");
+    assert_eq!((uid.uid_validity, uid.uid), (v, 5));
+    c.select("INBOX").unwrap();
+    let got = c.uid_fetch("3:5", "BODY.PEEK[]").unwrap().collect_all().unwrap();
+    let bodies: Vec<Vec<u8>> = got.iter().map(|m| m.body().unwrap().to_vec()).collect();
+    assert_eq!(bodies[0], long);
+    assert_eq!(bodies[2], b"From: a@example.org\r\nTo: b@example.org\r\nSubject: loopback\r\n\r\nnew body\r\n");
+    let bad = AppendMessage {
+        flags: vec![],
+        date: None,
+        data: AppendData::Catenate(vec![CatPart::Url(IString::from_static("/INBOX;UIDVALIDITY=1/;UID=999"))]),
+    };
+    match c.multiappend("INBOX", vec![whole(MSG), bad]) {
+        Err(imap_machine_blocking::ClientError::No(st)) => {
+            assert_eq!(st.code, Some(Code::BadUrl(Bytes::from_static(b"/INBOX;UIDVALIDITY=1/;UID=999"))))
+        }
+        other => panic!("expected NO [BADURL], got {other:?}"),
+    }
+    c.noop().unwrap();
+}

@@ -51,8 +51,8 @@ mod tap;
 pub mod tls;
 
 pub use client::{
-    AppendUid, Client, ClientBuilder, CommandResponse, CopyUid, FetchItems, FetchMessage, FetchStream, IdleHandle,
-    IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, Update,
+    AppendUid, AppendUids, Client, ClientBuilder, CommandResponse, CopyUid, FetchItems, FetchMessage, FetchStream,
+    IdleHandle, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, Update,
 };
 pub use error::Error;
 pub use server::{Server, ShutdownHandle};

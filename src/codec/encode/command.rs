@@ -6,8 +6,8 @@ use bytes::BytesMut;
 use super::{EncodeOptions, Encoded, Writer};
 use crate::types::chars::{self, LIST};
 use crate::types::{
-    Command, CommandBody, FetchAttribute, FetchAttributes, Flag, ListMailbox, Macro, Mailbox, Partial, RawArg,
-    RawCommand, SearchKey, Section, SectionText, StoreKind,
+    AppendData, CatPart, Command, CommandBody, DateTime, FetchAttribute, FetchAttributes, Flag, ListMailbox, Macro,
+    Mailbox, Partial, RawArg, RawCommand, SearchKey, Section, SectionText, StoreKind,
 };
 
 /// Encodes `cmd` into `out` and returns the fragments to send in order.
@@ -63,6 +63,20 @@ pub(crate) fn flag_list(w: &mut Writer<'_>, flags: &[Flag]) {
         w.display(f);
     }
     w.byte(b')');
+}
+
+/// `[SP flag-list] [SP date-time] SP` of an `append-message` (RFC 3502 §6), up to its data.
+fn append_head(w: &mut Writer<'_>, flags: &[Flag], date: Option<&DateTime>) {
+    if !flags.is_empty() {
+        w.sp();
+        flag_list(w, flags);
+    }
+    if let Some(d) = date {
+        w.raw(b" \"");
+        w.display(d);
+        w.byte(b'"');
+    }
+    w.sp();
 }
 
 fn body(w: &mut Writer<'_>, b: &CommandBody) {
@@ -146,17 +160,37 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
         Append { mailbox: m, flags, date, message } => {
             w.raw(b"APPEND ");
             mailbox(w, m);
-            if !flags.is_empty() {
-                w.sp();
-                flag_list(w, flags);
-            }
-            if let Some(d) = date {
-                w.raw(b" \"");
-                w.display(d);
-                w.byte(b'"');
-            }
-            w.sp();
+            append_head(w, flags, date.as_ref());
             w.literal(message.data(), message.is_binary());
+        }
+        MultiAppend { mailbox: m, messages } => {
+            w.raw(b"APPEND ");
+            mailbox(w, m);
+            for msg in messages {
+                append_head(w, &msg.flags, msg.date.as_ref());
+                match &msg.data {
+                    AppendData::Literal(l) => w.literal(l.data(), l.is_binary()),
+                    AppendData::Catenate(parts) => {
+                        w.raw(b"CATENATE (");
+                        for (k, part) in parts.iter().enumerate() {
+                            if k > 0 {
+                                w.sp();
+                            }
+                            match part {
+                                CatPart::Text(l) => {
+                                    w.raw(b"TEXT ");
+                                    w.literal(l.data(), l.is_binary());
+                                }
+                                CatPart::Url(u) => {
+                                    w.raw(b"URL ");
+                                    w.astring(u);
+                                }
+                            }
+                        }
+                        w.byte(b')');
+                    }
+                }
+            }
         }
         UidExpunge { set } => {
             w.raw(b"UID EXPUNGE ");

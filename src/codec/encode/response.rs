@@ -144,6 +144,10 @@ fn code(w: &mut Writer<'_>, c: &Code) {
         Code::UidNotSticky => w.raw(b"UIDNOTSTICKY"),
         Code::TooBig => w.raw(b"TOOBIG"),
         Code::UseAttr => w.raw(b"USEATTR"),
+        Code::BadUrl(url) => {
+            w.raw(b"BADURL ");
+            w.raw(url);
+        }
         Code::HighestModSeq(n) => {
             w.raw(b"HIGHESTMODSEQ ");
             w.number(*n);

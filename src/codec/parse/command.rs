@@ -3,8 +3,8 @@
 use bytes::Bytes;
 
 use super::core::{
-    astring, atom, base64, byte, crlf, date_time, flag, flag_list, keyword, list_mailbox, literal, mailbox, nil,
-    nstring, sequence_set, sp, string, tag, take_class, unexpected,
+    astring, atom, base64, byte, crlf, flag, flag_list, keyword, list_mailbox, mailbox, nil, nstring, sequence_set, sp,
+    string, tag, take_class, unexpected,
 };
 use super::fetch::fetch_attributes;
 use super::input::{fail, In, PResult, ParseErrorKind};
@@ -64,7 +64,7 @@ fn command_body(i: In<'_>) -> PResult<'_, CommandBody> {
             Ok((j, Rename { from, to }))
         }
         6 if eq("STATUS") => status(rest),
-        6 if eq("APPEND") => append(rest),
+        6 if eq("APPEND") => super::append::append(rest),
         6 if eq("SEARCH") => search(rest, false),
         6 if eq("ENABLE") => enable(rest),
         7 if eq("EXAMINE") => one_mailbox!(Examine),
@@ -164,28 +164,6 @@ fn status(i: In<'_>) -> PResult<'_, CommandBody> {
             _ => return unexpected(j, "SP or )"),
         }
     }
-}
-
-/// `append = "APPEND" SP mailbox [SP flag-list] [SP date-time] SP literal`, where the
-/// literal may be `{n+}` (RFC 7888) or `~{n}` (RFC 3516).
-fn append(i: In<'_>) -> PResult<'_, CommandBody> {
-    let (i, ()) = sp(i)?;
-    let (i, mailbox) = mailbox(i)?;
-    let (mut i, ()) = sp(i)?;
-    let mut flags = Vec::new();
-    if i.first() == Some(b'(') {
-        let (j, f) = flag_list(i)?;
-        flags = f;
-        i = sp(j)?.0;
-    }
-    let mut date = None;
-    if i.first() == Some(b'"') {
-        let (j, d) = date_time(i)?;
-        date = Some(d);
-        i = sp(j)?.0;
-    }
-    let (i, message) = literal(i, true)?;
-    Ok((i, CommandBody::Append { mailbox, flags, date, message }))
 }
 
 /// `create = "CREATE" SP mailbox [create-params]` (RFC 3501, RFC 4466 §2.2) with the one

@@ -14,6 +14,7 @@
 //! assert_eq!(err.to_string(), "at byte 9: expected SP");
 //! ```
 
+mod append;
 pub(crate) mod body;
 mod command;
 pub(crate) mod core;
@@ -60,6 +61,16 @@ pub fn parse_command(message: &Bytes) -> Result<Command, ParseError> {
 /// ```
 pub fn parse_raw_command(message: &Bytes) -> Result<Command, ParseError> {
     core::all_consuming(message, raw::raw_command)
+}
+
+/// Parses what follows a streamed message literal of an APPEND up to the end of the
+/// command: `*append-message CRLF` (RFC 3502 §6), without the tag and mailbox.
+pub(crate) fn parse_append_rest(message: &Bytes) -> Result<Vec<crate::types::AppendMessage>, ParseError> {
+    core::all_consuming(message, |i| {
+        let (i, messages) = append::append_messages(i)?;
+        let (i, ()) = core::crlf(i)?;
+        Ok((i, messages))
+    })
 }
 
 /// A response that did not parse: the error and the raw message, so nothing is lost.

@@ -4,7 +4,7 @@
 use base64::Engine;
 use bytes::Bytes;
 
-use super::core::{byte, keyword, nil, sequence_set, tag};
+use super::core::{byte, keyword, nil, sequence_set, tag, unexpected};
 use super::input::{fail, In, PResult, ParseErrorKind};
 use super::lenient::{
     astring_l, atom_l, atom_window, flag_l, line_end, list_end, nstring_l, number64_l, number_l, sp, spaces, string_l,
@@ -143,6 +143,19 @@ fn resp_text_code(i: In<'_>) -> PResult<'_, Code> {
     Ok((j, Code::Other { name, value }))
 }
 
+/// `badurl-response-code = "BADURL" SP url-resp-text` (RFC 4469 §5), after the name;
+/// `url-resp-text = 1*(%x01-09 / %x0B-0C / %x0E-5B / %x5D-FE)`.
+fn badurl_response_code(i: In<'_>) -> PResult<'_, Code> {
+    let (i, ()) = sp(i)?;
+    let n =
+        i.as_slice().iter().position(|&b| matches!(b, b']' | b'\r' | b'\n' | 0 | 0xff)).unwrap_or(i.as_slice().len());
+    if n == 0 {
+        return unexpected(i, "url-resp-text");
+    }
+    let (j, url) = i.split(n);
+    Ok((j, Code::BadUrl(url.to_bytes())))
+}
+
 fn known_code<'a>(name: &str, i: In<'a>) -> PResult<'a, Code> {
     let eq = |w: &str| name.eq_ignore_ascii_case(w);
     let bare = |c: Code| Ok((i, c));
@@ -178,6 +191,9 @@ fn known_code<'a>(name: &str, i: In<'a>) -> PResult<'a, Code> {
     }
     if let Some((c, _)) = Rfc5530Code::ALL.iter().find(|(_, n)| eq(n)) {
         return bare(Code::Rfc5530(*c));
+    }
+    if eq("BADURL") {
+        return badurl_response_code(i);
     }
     if eq("CAPABILITY") {
         let (j, caps) = capabilities(i)?;

@@ -441,6 +441,29 @@ impl Backend for MemoryBackend {
         Ok((inner.uid_validity, uid))
     }
 
+    /// Every message inserted under one lock: other sessions see all of them or none.
+    fn append_all(
+        &self,
+        user: &Self::User,
+        name: &str,
+        messages: Vec<crate::store::NewMessage>,
+    ) -> Result<(u32, Vec<u32>), StoreError> {
+        if self.append_limit.is_some_and(|l| messages.iter().any(|m| m.body.len() as u64 > u64::from(l))) {
+            return Err(StoreError::TooBig);
+        }
+        let data = self.selectable(user, name)?;
+        let mut inner = lock(&data.inner);
+        let uids = messages
+            .into_iter()
+            .map(|m| {
+                let date = m.date.unwrap_or_else(|| (self.clock)());
+                insert(&mut inner, &m.flags, date, m.body, None)
+            })
+            .collect();
+        inner.wake();
+        Ok((inner.uid_validity, uids))
+    }
+
     fn new_session(&self) -> SessionId {
         SessionId(self.next_session.fetch_add(1, Ordering::Relaxed))
     }

@@ -36,6 +36,13 @@ pub enum SessionError {
     /// §9 `seq-number`).
     #[error("Invalid message sequence number")]
     BadSequence,
+    /// A CATENATE URL that does not resolve (`NO [BADURL url]`, RFC 4469 §4.1).
+    #[error("Cannot fetch the URL's data")]
+    BadUrl(bytes::Bytes),
+    /// A zero-length message in an APPEND of several (`NO`, RFC 3502 §6.3.11): the client
+    /// cancels the APPEND so.
+    #[error("Empty message, APPEND cancelled")]
+    EmptyMessage,
     /// A change in a mailbox opened with EXAMINE (`NO`).
     #[error("Mailbox is read-only")]
     ReadOnly,
@@ -83,9 +90,11 @@ impl SessionError {
             | SessionError::CharsetAfterUtf8
             | SessionError::BadReturn(_)
             | SessionError::Unsupported(_) => Some((StatusKind::Bad, None)),
-            SessionError::ReadOnly | SessionError::UnsupportedMechanism | SessionError::NotLoggedIn => {
-                Some((StatusKind::No, None))
-            }
+            SessionError::BadUrl(url) => no(Code::BadUrl(url_resp_text(url))),
+            SessionError::ReadOnly
+            | SessionError::UnsupportedMechanism
+            | SessionError::NotLoggedIn
+            | SessionError::EmptyMessage => Some((StatusKind::No, None)),
             SessionError::BadCharset(code) => no(code.clone()),
             SessionError::MailboxLost | SessionError::Closed(_) => None,
         }
@@ -120,5 +129,16 @@ fn store_code(e: &StoreError) -> Code {
         StoreError::UseAttr => Code::UseAttr,
         StoreError::Expunged => Code::Rfc5530(Rfc5530Code::ExpungeIssued),
         StoreError::UnknownCte => Code::Other { name: Atom::from_static("UNKNOWN-CTE"), value: None },
+    }
+}
+
+/// `url-resp-text = 1*(TEXT-CHAR except "]")` (RFC 4469 §5) of a URL the client sent: the
+/// bytes it may not hold are left out.
+fn url_resp_text(url: &[u8]) -> bytes::Bytes {
+    let kept: Vec<u8> = url.iter().copied().filter(|&b| !matches!(b, 0 | b'\r' | b'\n' | b']' | 0x80..)).collect();
+    if kept.is_empty() {
+        bytes::Bytes::from_static(b"-")
+    } else {
+        bytes::Bytes::from(kept)
     }
 }

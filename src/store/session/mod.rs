@@ -5,6 +5,7 @@
 //! and its sync are in `selected`, the commands on it in `commands`, LIST/LSUB in `list`.
 
 mod append;
+mod catenate;
 mod commands;
 mod context;
 mod enable;
@@ -134,6 +135,8 @@ impl<B: Backend> Session<B> {
             Capability::SearchRes,
             Capability::Unauthenticate,
             Capability::StatusSize,
+            Capability::MultiAppend,
+            Capability::Catenate,
             Capability::ContextSearch,
         ];
         let defaults = ServerOptions::default();
@@ -250,11 +253,16 @@ impl<B: Backend> Session<B> {
                 };
                 self.pending = Some(work::Pending { tag, name, stage });
             }
-            Event::AppendStarted { tag, mailbox, flags, date, length, .. } => {
-                self.append_started(server, tag, &mailbox, &flags, date, length);
+            Event::AppendStarted { tag, mailbox, before, flags, date, length, .. } => {
+                let next = append::Streamed { flags: &flags, date, length };
+                self.append_started(server, tag, &mailbox, before, next);
+            }
+            Event::AppendNext { tag, before, flags, date, length, .. } => {
+                let next = append::Streamed { flags: &flags, date, length };
+                self.append_next(server, tag, before, next);
             }
             Event::AppendChunk { tag, data } => self.append_chunk(server, &tag, &data),
-            Event::AppendEnded { tag } => self.append_ended(tag),
+            Event::AppendEnded { tag, after } => self.append_ended(tag, after),
             Event::AppendAborted { .. } => self.append_aborted(),
             Event::Closed | Event::ConnectionLost(_) => self.close(),
             _ => {}
@@ -364,6 +372,7 @@ impl<B: Backend> Session<B> {
                 let set = SequenceSet::single(NonZeroU32::new(uid).ok_or(StoreError::Cannot("UID 0"))?);
                 Ok(Done::Code(Code::AppendUid { uid_validity: validity, uids: set }))
             }
+            CommandBody::MultiAppend { mailbox, messages } => self.multi_append(&user, &mailbox, messages),
             CommandBody::Namespace => {
                 let personal = Some(vec![NamespaceDescription {
                     prefix: IString::from_static(""),

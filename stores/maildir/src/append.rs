@@ -1,5 +1,6 @@
 //! Streamed APPEND: the message goes to a file in the mailbox's `tmp/` as it arrives, so
-//! a message of any size costs no memory. At commit the file is synced and delivered
+//! a message of any size costs no memory. The messages of one MULTIAPPEND (RFC 3502) stay
+//! there until the last one arrived, then are delivered together, or removed. At commit the file is synced and delivered
 //! like any other ([`crate::sync`]: renamed into `new/` or `cur/`, then the UID is
 //! committed). Dropped before that (the client went away, the command failed), the file
 //! is removed; after a crash, `tmp/` is cleaned when the mailbox is next opened.
@@ -9,11 +10,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use imap_machine::store::{AppendSink, StoreError};
+use imap_machine::store::{AppendSink, AppendTransaction, StoreError};
 use imap_machine::types::{DateTime, Flag};
 
 use crate::error::MaildirError;
 use crate::fsutil::time_of;
+use crate::mailbox::storable;
 use crate::sync::Incoming;
 use crate::{MaildirBackend, UserData};
 
@@ -84,7 +86,35 @@ impl AppendSink for Upload {
         Ok(())
     }
 
-    fn commit(mut self: Box<Self>) -> Result<(u32, u32), StoreError> {
+    fn commit(self: Box<Self>) -> Result<(u32, u32), StoreError> {
+        let (backend, user, name) = (self.backend.clone(), self.user.clone(), self.name.clone());
+        let staged = self.finish()?;
+        let (validity, uids) = deliver(&backend, &user, &name, vec![staged])?;
+        Ok((validity, uids[0]))
+    }
+}
+
+/// A message written whole to `tmp/` and synced, waiting to be delivered; dropped
+/// undelivered, its file is removed.
+pub(crate) struct Staged {
+    path: Option<PathBuf>,
+    written: u64,
+    size: u64,
+    flags: Vec<Flag>,
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(path) = self.path.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+impl Upload {
+    /// The whole message arrived: sets its mtime (INTERNALDATE) and syncs it, leaving it
+    /// in `tmp/`.
+    fn finish(mut self) -> Result<Staged, StoreError> {
         let Some((file, path)) = self.file.take() else { return Err(StoreError::Cannot("message already stored")) };
         let synced = (|| {
             if let Some(d) = &self.date {
@@ -96,26 +126,92 @@ impl AppendSink for Upload {
             Ok(())
         })();
         drop(file);
-        if let Err(e) = synced {
-            let _ = std::fs::remove_file(&path);
-            return Err(self.fail(e));
-        }
         let size = if self.has_crlf { self.written } else { self.written + self.lf };
-        let base = self.backend.namer.unique(self.written, size);
-        let flags = std::mem::take(&mut self.flags);
-        let backend = self.backend.clone();
-        let tmp = path.clone();
-        let delivered = backend.with(&self.user, &self.name, |m| {
-            m.refresh_and_wake()?;
-            m.ensure_keywords(&flags)?;
-            let uids = m.deliver(vec![Incoming { tmp, base, flags, size }])?;
-            m.wake();
-            Ok((m.uid_validity, uids[0]))
-        });
-        if delivered.is_err() {
-            let _ = std::fs::remove_file(&path);
+        let staged = Staged { path: Some(path), written: self.written, size, flags: std::mem::take(&mut self.flags) };
+        synced.map_err(|e| self.fail(e))?;
+        Ok(staged)
+    }
+}
+
+/// Delivers staged messages together, in order, under the mailbox's lock (one
+/// `dovecot-uidlist` update): UIDVALIDITY and their UIDs.
+fn deliver(
+    backend: &Arc<MaildirBackend>,
+    user: &Arc<UserData>,
+    name: &str,
+    mut staged: Vec<Staged>,
+) -> Result<(u32, Vec<u32>), StoreError> {
+    let mut flags: Vec<Flag> = Vec::new();
+    let incoming: Vec<Incoming> = staged
+        .iter_mut()
+        .filter_map(|s| {
+            let tmp = s.path.take()?;
+            flags.extend(s.flags.iter().cloned());
+            let base = backend.namer.unique(s.written, s.size);
+            Some(Incoming { tmp, base, flags: std::mem::take(&mut s.flags), size: s.size })
+        })
+        .collect();
+    let paths: Vec<PathBuf> = incoming.iter().map(|i| i.tmp.clone()).collect();
+    let delivered = backend.with(user, name, |m| {
+        m.refresh_and_wake()?;
+        m.ensure_keywords(&flags)?;
+        let uids = m.deliver(incoming)?;
+        m.wake();
+        Ok((m.uid_validity, uids))
+    });
+    if delivered.is_err() {
+        for p in paths {
+            let _ = std::fs::remove_file(p);
         }
-        delivered
+    }
+    delivered
+}
+
+/// The messages of one APPEND ([`imap_machine::store::Backend::append_transaction`]):
+/// each written to its own file in `tmp/` as it arrives, all delivered together at
+/// commit; dropped before, every file is removed and the mailbox never changed.
+pub(crate) struct Transaction {
+    pub(crate) backend: Arc<MaildirBackend>,
+    pub(crate) user: Arc<UserData>,
+    pub(crate) name: String,
+    pub(crate) dir: PathBuf,
+    pub(crate) staged: Vec<Staged>,
+    pub(crate) current: Option<Upload>,
+}
+
+impl Transaction {
+    fn finish_current(&mut self) -> Result<(), StoreError> {
+        if let Some(u) = self.current.take() {
+            self.staged.push(u.finish()?);
+        }
+        Ok(())
+    }
+}
+
+impl AppendTransaction for Transaction {
+    fn begin(&mut self, flags: &[Flag], date: Option<DateTime>, length: u64) -> Result<(), StoreError> {
+        if self.backend.append_limit.is_some_and(|l| length > u64::from(l)) {
+            return Err(StoreError::TooBig);
+        }
+        self.finish_current()?;
+        let upload =
+            Upload::create(self.backend.clone(), self.user.clone(), &self.name, storable(flags), date, &self.dir)
+                .map_err(|e| self.backend.fail(e))?;
+        self.current = Some(upload);
+        Ok(())
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<(), StoreError> {
+        match self.current.as_mut() {
+            Some(u) => u.write(data),
+            None => Err(StoreError::Cannot("no message begun")),
+        }
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<(u32, Vec<u32>), StoreError> {
+        self.finish_current()?;
+        let staged = std::mem::take(&mut self.staged);
+        deliver(&self.backend, &self.user, &self.name, staged)
     }
 }
 

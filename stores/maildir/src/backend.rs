@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use imap_machine::store::{
-    search_by_fetching, AppendSink, Backend, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData,
-    Notifier, SearchQuery, SessionId, Snapshot, StoreError, StoreOutcome, Stored,
+    search_by_fetching, AppendSink, AppendTransaction, Backend, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus,
+    MessageData, Notifier, SearchQuery, SessionId, Snapshot, StoreError, StoreOutcome, Stored,
 };
 use imap_machine::types::{DateTime, Flag, ListAttribute, StoreKind};
 
@@ -248,6 +248,26 @@ impl Backend for MaildirBackend {
         let upload = crate::append::Upload::create(self.clone(), user.clone(), name, storable(flags), date, &dir)
             .map_err(|e| self.fail(e))?;
         Ok(Box::new(upload))
+    }
+
+    /// Each message to its own file in `tmp/`, all delivered at commit (see `append.rs`).
+    fn append_transaction(
+        self: Arc<Self>,
+        user: &Self::User,
+        name: &str,
+    ) -> Result<Box<dyn AppendTransaction>, StoreError> {
+        let dir = self.with(user, name, |m| {
+            m.refresh_and_wake()?;
+            Ok(m.dir.clone())
+        })?;
+        Ok(Box::new(crate::append::Transaction {
+            backend: self.clone(),
+            user: user.clone(),
+            name: name.to_string(),
+            dir,
+            staged: Vec::new(),
+            current: None,
+        }))
     }
 
     fn new_session(&self) -> SessionId {

@@ -9,6 +9,7 @@
 //! waits, bounded, for [`Client::try_next_update`] and [`Client::next_update`], and
 //! every message-level change is followed in a [`MailboxView`] ([`Client::view`]).
 
+mod append;
 mod commands;
 mod raw;
 mod stream;
@@ -25,7 +26,7 @@ use imap_machine::codec::FetchMessage;
 use imap_machine::types::{Capability, Code, Data, State, StatusKind, StatusResponse};
 
 pub use imap_machine::client::{
-    AppendUid, ArgError, CommandResponse, CopyUid, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria,
+    AppendUid, AppendUids, ArgError, CommandResponse, CopyUid, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria,
     IntoSequenceSet, Update,
 };
 pub use stream::{Fetches, IdleHandle};

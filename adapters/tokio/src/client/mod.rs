@@ -1,5 +1,6 @@
 //! The tokio client: a handle ([`Client`]) and a driver task that owns the socket.
 
+mod append;
 mod driver;
 mod raw;
 
@@ -23,7 +24,8 @@ use tokio_rustls::TlsConnector;
 
 use driver::{Done, Driver, FetchMsg, Progress, Request, Responder, Shared, UpdateTx};
 pub use imap_machine::client::{
-    AppendUid, CommandResponse, CopyUid, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, Update,
+    AppendUid, AppendUids, CommandResponse, CopyUid, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria,
+    IntoSequenceSet, Update,
 };
 /// One fetched message, read in place (the core's [`imap_machine::codec::FetchMessage`]).
 pub use imap_machine::codec::FetchMessage;

@@ -1,0 +1,209 @@
+//! CATENATE (RFC 4469): a message built from literal text and IMAP URLs (RFC 5092) that
+//! point at messages of the logged-in user on this server.
+//!
+//! RFC 4469 §3 takes URLs relative to `imap://user@server/`, so the form a client sends is
+//! the absolute path `/mailbox[;UIDVALIDITY=n]/;UID=n[/;SECTION=s][/;PARTIAL=o[.l]]`
+//! (RFC 5092 §6 `imessagepart`, parameter names in any case). Anything else (another
+//! scheme or server, a search URL, a UIDVALIDITY that is not the mailbox's, a UID that
+//! is gone, a section that does not exist) fails with `NO [BADURL url]` (RFC 4469 §4.1),
+//! and nothing is appended.
+
+use bytes::{Bytes, BytesMut};
+
+use super::{Session, SessionError};
+use crate::mime::Message;
+use crate::store::{Backend, StoreError};
+use crate::types::{CatPart, CommandBody, FetchAttribute, FetchAttributes, FetchItem, IString};
+
+/// A message or part URL of this server (RFC 5092 §6 `imessagepart`), decoded.
+#[derive(Debug, PartialEq, Eq)]
+struct MessageUrl {
+    /// The mailbox's wire name (modified UTF-7), percent-decoded.
+    mailbox: String,
+    uid_validity: Option<u32>,
+    uid: u32,
+    /// `enc-section`, percent-decoded (`1.MIME`, `HEADER.FIELDS (TO)`).
+    section: Option<String>,
+    /// `partial-range = number ["." nz-number]`
+    partial: Option<(u32, Option<u32>)>,
+}
+
+/// Decodes `pct-encoded` (RFC 3986 §2.1); `None` if malformed or not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut k = 0;
+    while k < b.len() {
+        if b[k] == b'%' {
+            let hex = std::str::from_utf8(b.get(k + 1..k + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            k += 3;
+        } else {
+            out.push(b[k]);
+            k += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// `nz-number`
+fn nz_number(s: &str) -> Option<u32> {
+    if s.is_empty() || s.starts_with('0') || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// The value of `;NAME=value` in `segment`, the name in any case.
+fn param<'a>(segment: &'a str, name: &str) -> Option<&'a str> {
+    let rest = segment.strip_prefix(';')?;
+    let (n, v) = rest.split_once('=')?;
+    n.eq_ignore_ascii_case(name).then_some(v)
+}
+
+/// `"/" imessagepart` with `imessagepart = imailbox-ref iuid [isection] [ipartial]`,
+/// `imailbox-ref = enc-mailbox [";UIDVALIDITY=" nz-number]`, `iuid = "/;UID=" nz-number`,
+/// `isection = "/;SECTION=" enc-section`, `ipartial = "/;PARTIAL=" partial-range`
+/// (RFC 5092 §11, the absolute-path form RFC 4469 §3 takes).
+fn message_url(url: &str) -> Option<MessageUrl> {
+    let path = url.strip_prefix('/').filter(|p| !p.starts_with('/'))?;
+    let mut segments = path.split('/');
+    let first = segments.next()?;
+    let (mailbox, uid_validity) = match first.split_once(';') {
+        Some((m, v)) => (m, Some(nz_number(param(&format!(";{v}"), "UIDVALIDITY")?)?)),
+        None => (first, None),
+    };
+    if mailbox.is_empty() {
+        return None;
+    }
+    let uid = nz_number(param(segments.next()?, "UID")?)?;
+    let mut section = None;
+    let mut partial = None;
+    let mut next = segments.next();
+    if let Some(s) = next.and_then(|s| param(s, "SECTION")) {
+        section = Some(percent_decode(s)?);
+        next = segments.next();
+    }
+    if let Some(p) = next.and_then(|s| param(s, "PARTIAL")) {
+        partial = Some(match p.split_once('.') {
+            Some((o, l)) if !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit()) => {
+                (o.parse().ok()?, Some(nz_number(l)?))
+            }
+            None if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (p.parse().ok()?, None),
+            _ => return None,
+        });
+        next = segments.next();
+    }
+    if next.is_some() {
+        return None;
+    }
+    Some(MessageUrl { mailbox: percent_decode(mailbox)?, uid_validity, uid, section, partial })
+}
+
+/// `BODY.PEEK[section]` for a URL's section, parsed with the codec's grammar.
+fn section_attribute(section: &str) -> Option<FetchAttribute> {
+    let line = Bytes::from(format!("x FETCH 1 BODY.PEEK[{section}]\r\n"));
+    match crate::codec::parse_command(&line).ok()?.body {
+        CommandBody::Fetch { attributes: FetchAttributes::List(mut a), .. } if a.len() == 1 => a.pop(),
+        _ => None,
+    }
+}
+
+impl<B: Backend> Session<B> {
+    /// The message a CATENATE list makes (RFC 4469 §3), at most `limit` bytes
+    /// (`NO [TOOBIG]`, §4.2). The first URL that does not resolve fails it with
+    /// `NO [BADURL url]`.
+    pub(super) fn catenate(&self, user: &B::User, parts: &[CatPart], limit: u64) -> Result<Bytes, SessionError> {
+        let mut out = BytesMut::new();
+        for part in parts {
+            let data = match part {
+                CatPart::Text(t) => t.data().clone(),
+                CatPart::Url(url) => self.resolve_url(user, url).ok_or_else(|| SessionError::BadUrl(url.to_bytes()))?,
+            };
+            if out.len() as u64 + data.len() as u64 > limit {
+                return Err(StoreError::TooBig.into());
+            }
+            out.extend_from_slice(&data);
+        }
+        Ok(out.freeze())
+    }
+
+    /// The octets a URL points to, as `FETCH BODY.PEEK[section]<partial>` gives them.
+    fn resolve_url(&self, user: &B::User, url: &IString) -> Option<Bytes> {
+        let u = message_url(std::str::from_utf8(url.as_bytes()).ok()?)?;
+        let name = if u.mailbox.eq_ignore_ascii_case("INBOX") { "INBOX".to_string() } else { u.mailbox.clone() };
+        crate::mutf7::decode(name.as_bytes()).ok()?;
+        let status = self.backend.status(user, &name).ok()?;
+        if u.uid_validity.is_some_and(|v| v != status.uid_validity) {
+            return None;
+        }
+        let msg = self.backend.fetch(user, &name, self.id, &[u.uid]).ok()?.into_iter().next()??;
+        let data = match &u.section {
+            None => msg.body,
+            Some(s) => {
+                let attribute = section_attribute(s)?;
+                let message = Message::parse(msg.body);
+                // A part that is not there is an empty string to FETCH, but no part to
+                // catenate.
+                if let FetchAttribute::BodySection { section, .. } = &attribute {
+                    crate::mime::section::find_part(message.root(), &section.part)?;
+                }
+                match message.fetch(&attribute).ok()?? {
+                    FetchItem::BodySection { data, .. } => data?.to_bytes(),
+                    _ => return None,
+                }
+            }
+        };
+        Some(match u.partial {
+            None => data,
+            Some((offset, length)) => {
+                let start = (offset as usize).min(data.len());
+                let end = length.map_or(data.len(), |l| start.saturating_add(l as usize).min(data.len()));
+                data.slice(start..end)
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_urls() {
+        let u = message_url("/Drafts;UIDVALIDITY=385759045/;UID=20/;section=1.MIME").unwrap();
+        assert_eq!(
+            u,
+            MessageUrl {
+                mailbox: "Drafts".into(),
+                uid_validity: Some(385759045),
+                uid: 20,
+                section: Some("1.MIME".into()),
+                partial: None
+            }
+        );
+        let u = message_url("/a%20b/;uid=3/;SECTION=HEADER.FIELDS%20(TO)/;PARTIAL=2.5").unwrap();
+        assert_eq!(
+            (u.mailbox.as_str(), u.uid_validity, u.section.as_deref()),
+            ("a b", None, Some("HEADER.FIELDS (TO)"))
+        );
+        assert_eq!(u.partial, Some((2, Some(5))));
+        assert_eq!(message_url("/INBOX/;UID=7").map(|u| u.uid), Some(7));
+        for bad in [
+            "imap://joe@example.com/INBOX/;UID=1",
+            "//example.com/INBOX/;UID=1",
+            "/INBOX",
+            "/INBOX/;UID=0",
+            "/INBOX;UIDVALIDITY=x/;UID=1",
+            "/INBOX/;UID=1/;SECTION=%zz",
+            "/INBOX/;UID=1/extra",
+            "/INBOX?SUBJECT%20x",
+            "/;UID=1",
+        ] {
+            assert_eq!(message_url(bad), None, "{bad}");
+        }
+        assert!(section_attribute("1.MIME").is_some());
+        assert!(section_attribute("HEADER.FIELDS (TO)").is_some());
+        assert!(section_attribute("1]x").is_none());
+    }
+}
