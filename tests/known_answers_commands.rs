@@ -118,7 +118,7 @@ fn rename(from: &str, to: &str) -> CommandBody {
 }
 
 fn list(reference: &str, pattern: &str) -> CommandBody {
-    CommandBody::List { reference: mbx(reference), pattern: pat(pattern) }
+    CommandBody::list(mbx(reference), pat(pattern))
 }
 
 fn lsub(reference: &str, pattern: &str) -> CommandBody {
@@ -666,17 +666,17 @@ fn rows_ext() -> Vec<Row> {
         // LIST with quoted modified UTF-7 names: quotes go where no quoting is needed.
         enc(
             b"c24 LIST \"\" \"Entw&APw-rfe/%\"\r\n",
-            c("c24", List { reference: mbx(""), pattern: ListMailbox::from_utf8("Entw\u{fc}rfe/%").unwrap() }),
+            c("c24", CommandBody::list(mbx(""), ListMailbox::from_utf8("Entw\u{fc}rfe/%").unwrap())),
             b"c24 LIST \"\" Entw&APw-rfe/%\r\n",
         ),
         enc(
             b"c25 LIST \"&ZeVnLIqe-\" \"Gel&APY-schte Elemente\"\r\n",
             c(
                 "c25",
-                List {
-                    reference: Mailbox::from_utf8("\u{65e5}\u{672c}\u{8a9e}").unwrap(),
-                    pattern: ListMailbox::from_utf8("Gel\u{f6}schte Elemente").unwrap(),
-                },
+                CommandBody::list(
+                    Mailbox::from_utf8("\u{65e5}\u{672c}\u{8a9e}").unwrap(),
+                    ListMailbox::from_utf8("Gel\u{f6}schte Elemente").unwrap(),
+                ),
             ),
             b"c25 LIST &ZeVnLIqe- \"Gel&APY-schte Elemente\"\r\n",
         ),

@@ -176,7 +176,7 @@ fn search(ids: &[u32]) -> Response {
 }
 
 fn list_item(attributes: &[LA], delimiter: char, mailbox: &str) -> ListItem {
-    ListItem { attributes: attributes.to_vec(), delimiter: Some(delimiter), mailbox: mbx(mailbox), extended: None }
+    ListItem { attributes: attributes.to_vec(), delimiter: Some(delimiter), mailbox: mbx(mailbox), extended: vec![] }
 }
 
 fn list(attributes: &[LA], delimiter: char, mailbox: &str) -> Response {
@@ -727,7 +727,7 @@ fn rows_s6() -> Vec<Row> {
                 attributes: vec![],
                 delimiter: Some('.'),
                 mailbox: Mailbox::Inbox,
-                extended: None,
+                extended: vec![],
             })),
         ),
         same(l(r#"* LIST () "." INBOX.bar"#), list(&[], '.', "INBOX.bar")),

@@ -20,6 +20,7 @@ mod envelope;
 mod fetch;
 mod fetch_items;
 mod flag;
+mod list;
 mod mailbox;
 mod response;
 mod search;
@@ -42,6 +43,7 @@ pub use envelope::{Address, Envelope};
 pub use fetch::{FetchAttribute, FetchAttributes, Macro, Partial, Section, SectionText};
 pub use fetch_items::FetchItems;
 pub use flag::Flag;
+pub use list::{ListExtendedItem, ListOptionExtension, ListOptions, ListReturnOption, ListSelectOption};
 pub use mailbox::{ListMailbox, Mailbox};
 pub use response::{
     Code, Continue, Data, FetchItem, FlagFetch, FlagPerm, ListAttribute, ListItem, NamespaceDescription, Response,

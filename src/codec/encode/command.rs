@@ -20,14 +20,14 @@ pub fn encode_command(cmd: &Command, options: &EncodeOptions, out: &mut BytesMut
     w.finish()
 }
 
-fn mailbox(w: &mut Writer<'_>, m: &Mailbox) {
+pub(super) fn mailbox(w: &mut Writer<'_>, m: &Mailbox) {
     match m {
         Mailbox::Inbox => w.raw(b"INBOX"),
         Mailbox::Other(s) => w.astring(s),
     }
 }
 
-fn list_mailbox(w: &mut Writer<'_>, m: &ListMailbox) {
+pub(super) fn list_mailbox(w: &mut Writer<'_>, m: &ListMailbox) {
     if chars::all(m.as_wire(), LIST) {
         w.raw(m.as_wire());
     } else {
@@ -98,8 +98,9 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
             w.sp();
             mailbox(w, to);
         }
-        List { reference, pattern } | Lsub { reference, pattern } => {
-            w.raw(b.name().as_bytes());
+        List { reference, patterns, options } => super::list::list(w, reference, patterns, options.as_ref()),
+        Lsub { reference, pattern } => {
+            w.raw(b"LSUB");
             w.sp();
             mailbox(w, reference);
             w.sp();

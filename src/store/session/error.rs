@@ -43,6 +43,10 @@ pub enum SessionError {
     /// A command the store session does not serve (`BAD`).
     #[error("{0} not supported")]
     Unsupported(&'static str),
+    /// A command whose arguments are wrong together (`BAD`): an extended LIST with an
+    /// unknown option or RECURSIVEMATCH alone (RFC 5258 §3).
+    #[error("{0}")]
+    BadArguments(&'static str),
     /// A relayed SASL mechanism, which the store does not check (`NO`).
     #[error("Unsupported mechanism")]
     UnsupportedMechanism,
@@ -68,9 +72,10 @@ impl SessionError {
         match self {
             SessionError::Store(e) => no(store_code(e)),
             SessionError::TryCreate => no(Code::TryCreate),
-            SessionError::NotSelected | SessionError::BadSequence | SessionError::Unsupported(_) => {
-                Some((StatusKind::Bad, None))
-            }
+            SessionError::NotSelected
+            | SessionError::BadSequence
+            | SessionError::Unsupported(_)
+            | SessionError::BadArguments(_) => Some((StatusKind::Bad, None)),
             SessionError::ReadOnly | SessionError::UnsupportedMechanism | SessionError::NotLoggedIn => {
                 Some((StatusKind::No, None))
             }

@@ -23,7 +23,7 @@ use super::{Backend, Change, Notifier, SessionId, StoreError};
 use crate::server::{Event, Server, ServerOptions};
 use crate::types::{
     Capability, Code, CommandBody, Data, Flag, FlagFetch, IString, Mailbox, NString, NamespaceDescription, SequenceSet,
-    StatusItem, StatusKind, Tag,
+    StatusKind, Tag,
 };
 
 /// APPENDs with a longer message are streamed to [`Backend::append_begin`]'s sink as the
@@ -120,6 +120,8 @@ impl<B: Backend> Session<B> {
             Capability::SearchRes,
             Capability::Unauthenticate,
             Capability::StatusSize,
+            Capability::ListExtended,
+            Capability::ListStatus,
         ];
         let defaults = ServerOptions::default();
         // Messages are streamed to the store, never held whole: the limit is the store's
@@ -300,8 +302,14 @@ impl<B: Backend> Session<B> {
                 b.subscribe(&user, &wire_name(&mailbox)?, false)?;
                 Ok(Done::Ok)
             }
-            CommandBody::List { reference, pattern } => {
-                self.list(server, &user, &reference, &pattern, false)?;
+            CommandBody::List { reference, patterns, options } => {
+                match (options, &patterns[..]) {
+                    (None, [pattern]) => self.list(server, &user, &reference, pattern, false)?,
+                    (options, _) => {
+                        let options = options.unwrap_or_default();
+                        self.list_extended(server, &user, &reference, &patterns, &options)?;
+                    }
+                }
                 Ok(Done::Ok)
             }
             CommandBody::Lsub { reference, pattern } => {
@@ -310,22 +318,7 @@ impl<B: Backend> Session<B> {
             }
             CommandBody::Status { mailbox, items } => {
                 let st = b.status(&user, &wire_name(&mailbox)?)?;
-                let items = items
-                    .iter()
-                    .filter_map(|i| {
-                        let v = match i {
-                            StatusItem::Messages => u64::from(st.messages),
-                            StatusItem::Recent => u64::from(st.recent),
-                            StatusItem::UidNext => u64::from(st.uid_next),
-                            StatusItem::UidValidity => u64::from(st.uid_validity),
-                            StatusItem::Unseen => u64::from(st.unseen),
-                            StatusItem::Size => st.size,
-                            StatusItem::Deleted => u64::from(st.deleted),
-                            StatusItem::AppendLimit | StatusItem::HighestModSeq => return None,
-                        };
-                        Some((*i, v))
-                    })
-                    .collect();
+                let items = list::status_values(&st, &items);
                 server.send_data(Data::Status { mailbox, items })?;
                 self.finish_sync = Some(Sync::Full);
                 Ok(Done::Ok)

@@ -10,6 +10,7 @@
 //! every message-level change is followed in a [`MailboxView`] ([`Client::view`]).
 
 mod commands;
+mod list;
 mod stream;
 
 use std::collections::VecDeque;
@@ -25,7 +26,7 @@ use imap_machine::types::{Capability, Code, Data, State, StatusKind, StatusRespo
 
 pub use imap_machine::client::{
     AppendUid, ArgError, CommandResponse, CopyUid, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria,
-    IntoSequenceSet, Update,
+    IntoSequenceSet, ListEntry, Update,
 };
 pub use stream::{Fetches, IdleHandle};
 

@@ -1,6 +1,7 @@
 //! The tokio client: a handle ([`Client`]) and a driver task that owns the socket.
 
 mod driver;
+mod list;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,7 +23,8 @@ use tokio_rustls::TlsConnector;
 
 use driver::{Done, Driver, FetchMsg, Progress, Request, Responder, Shared, UpdateTx};
 pub use imap_machine::client::{
-    AppendUid, CommandResponse, CopyUid, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, Update,
+    AppendUid, CommandResponse, CopyUid, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet,
+    ListEntry, Update,
 };
 /// One fetched message, read in place (the core's [`imap_machine::codec::FetchMessage`]).
 pub use imap_machine::codec::FetchMessage;
@@ -586,7 +588,7 @@ impl Client {
     /// `LIST reference pattern` (`list("", "*")` for every mailbox).
     pub async fn list(&self, reference: &str, pattern: &str) -> Result<Vec<ListItem>, Error> {
         let (reference, pattern) = Self::list_args(reference, pattern)?;
-        let done = self.exec(CommandBody::List { reference, pattern }).await?;
+        let done = self.exec(CommandBody::list(reference, pattern)).await?;
         Ok(done
             .response
             .data
