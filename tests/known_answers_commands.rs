@@ -9,7 +9,8 @@
 //!
 //! Groups: (a) every command line of the RFC 3501 §6 examples, (b) every client line of
 //! the RFC 3501 §8 sample session, (c) extension commands, (d) bad input that must give
-//! an error (never a panic), including a framer limit.
+//! an error (never a panic), including a framer limit, (e) the extended LIST of RFC 5258,
+//! RFC 5819 and RFC 6154.
 
 use std::num::NonZeroU32;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -21,9 +22,9 @@ use imap_machine::codec::{
 };
 use imap_machine::types::{
     AppendData, AppendMessage, Atom, AuthMechanism, Capability as Cap, CatPart, Command, CommandBody, Date, DateTime,
-    FetchAttribute, FetchAttributes, Flag, IString, ListAttribute as LA, ListMailbox, Literal, LiteralMode, Macro,
-    Mailbox, Partial, RawCommand, RawCommandError, SearchKey, SearchReturn, Secret, Section, SectionText, SequenceSet,
-    StatusItem, StoreKind, Tag,
+    FetchAttribute, FetchAttributes, Flag, IString, ListAttribute as LA, ListMailbox, ListOptionExtension, ListOptions,
+    ListReturnOption as LRet, ListSelectOption as LSel, Literal, LiteralMode, Macro, Mailbox, Partial, RawCommand,
+    RawCommandError, SearchKey, SearchReturn, Secret, Section, SectionText, SequenceSet, StatusItem, StoreKind, Tag,
 };
 
 const S6: &str = include_str!("transcripts/rfc3501-s6-commands.txt");
@@ -119,7 +120,7 @@ fn rename(from: &str, to: &str) -> CommandBody {
 }
 
 fn list(reference: &str, pattern: &str) -> CommandBody {
-    CommandBody::List { reference: mbx(reference), pattern: pat(pattern) }
+    CommandBody::list(mbx(reference), pat(pattern))
 }
 
 fn lsub(reference: &str, pattern: &str) -> CommandBody {
@@ -667,17 +668,17 @@ fn rows_ext() -> Vec<Row> {
         // LIST with quoted modified UTF-7 names: quotes go where no quoting is needed.
         enc(
             b"c24 LIST \"\" \"Entw&APw-rfe/%\"\r\n",
-            c("c24", List { reference: mbx(""), pattern: ListMailbox::from_utf8("Entw\u{fc}rfe/%").unwrap() }),
+            c("c24", CommandBody::list(mbx(""), ListMailbox::from_utf8("Entw\u{fc}rfe/%").unwrap())),
             b"c24 LIST \"\" Entw&APw-rfe/%\r\n",
         ),
         enc(
             b"c25 LIST \"&ZeVnLIqe-\" \"Gel&APY-schte Elemente\"\r\n",
             c(
                 "c25",
-                List {
-                    reference: Mailbox::from_utf8("\u{65e5}\u{672c}\u{8a9e}").unwrap(),
-                    pattern: ListMailbox::from_utf8("Gel\u{f6}schte Elemente").unwrap(),
-                },
+                CommandBody::list(
+                    Mailbox::from_utf8("\u{65e5}\u{672c}\u{8a9e}").unwrap(),
+                    ListMailbox::from_utf8("Gel\u{f6}schte Elemente").unwrap(),
+                ),
             ),
             b"c25 LIST &ZeVnLIqe- \"Gel&APY-schte Elemente\"\r\n",
         ),
@@ -1267,4 +1268,153 @@ fn e_raw_commands_bad_input() {
     assert_eq!(raw("XECHO").text("a {5").unwrap().text("+}").unwrap_err(), RawCommandError::EndsLikeLiteral);
     let l = Literal::new(Bytes::from_static(b"x")).unwrap();
     assert_eq!(raw("XECHO").text("~").unwrap().literal(l, None).unwrap_err(), RawCommandError::TildeBeforeLiteral);
+}
+
+// (e) LIST-EXTENDED (RFC 5258 §5), LIST-STATUS (RFC 5819 §5), SPECIAL-USE (RFC 6154 §5.1)
+// ---------------------------------------------------------------------------------------
+
+/// An extended LIST.
+fn xlist(select: &[LSel], reference: &str, patterns: &[&str], returns: Vec<LRet>) -> CommandBody {
+    CommandBody::List {
+        reference: mbx(reference),
+        patterns: patterns.iter().map(|p| pat(p)).collect(),
+        options: Some(ListOptions { selection: select.to_vec(), returns }),
+    }
+}
+
+fn rows_list_extended() -> Vec<Row> {
+    use LRet::{Children, SpecialUse as RSpecialUse, Status, Subscribed as RSubscribed};
+    use LSel::{RecursiveMatch, Remote, SpecialUse, Subscribed};
+    use StatusItem::{Messages, Unseen};
+    let plain_several = |ps: &[&str]| CommandBody::List {
+        reference: mbx(""),
+        patterns: ps.iter().map(|p| pat(p)).collect(),
+        options: None,
+    };
+    vec![
+        // §5 example 1: the plain form is unchanged.
+        enc(b"A01 LIST \"\" \"*\"\r\n", c("A01", list("", "*")), b"A01 LIST \"\" *\r\n"),
+        enc(
+            b"A02 LIST (SUBSCRIBED) \"\" \"*\"\r\n",
+            c("A02", xlist(&[Subscribed], "", &["*"], vec![])),
+            b"A02 LIST (SUBSCRIBED) \"\" *\r\n",
+        ),
+        // `()` before return options is written only when there are none.
+        enc(
+            b"A03 LIST () \"\" \"%\" RETURN (CHILDREN)\r\n",
+            c("A03", xlist(&[], "", &["%"], vec![Children])),
+            b"A03 LIST \"\" % RETURN (CHILDREN)\r\n",
+        ),
+        enc(
+            b"A04 LIST (REMOTE) \"\" \"%\" RETURN (CHILDREN)\r\n",
+            c("A04", xlist(&[Remote], "", &["%"], vec![Children])),
+            b"A04 LIST (REMOTE) \"\" % RETURN (CHILDREN)\r\n",
+        ),
+        enc(
+            b"A05 LIST (REMOTE SUBSCRIBED) \"\" \"*\"\r\n",
+            c("A05", xlist(&[Remote, Subscribed], "", &["*"], vec![])),
+            b"A05 LIST (REMOTE SUBSCRIBED) \"\" *\r\n",
+        ),
+        enc(
+            b"A06 LIST (REMOTE) \"\" \"*\" RETURN (SUBSCRIBED)\r\n",
+            c("A06", xlist(&[Remote], "", &["*"], vec![RSubscribed])),
+            b"A06 LIST (REMOTE) \"\" * RETURN (SUBSCRIBED)\r\n",
+        ),
+        // Example 7: several patterns, without options.
+        enc(
+            b"BBB LIST \"\" (\"INBOX\" \"Drafts\" \"Sent/%\")\r\n",
+            c("BBB", plain_several(&["INBOX", "Drafts", "Sent/%"])),
+            b"BBB LIST \"\" (INBOX Drafts Sent/%)\r\n",
+        ),
+        enc(
+            b"CA3 LIST \"\" \"%\" RETURN (CHILDREN)\r\n",
+            c("CA3", xlist(&[], "", &["%"], vec![Children])),
+            b"CA3 LIST \"\" % RETURN (CHILDREN)\r\n",
+        ),
+        enc(
+            b"C04 LIST (SUBSCRIBED RECURSIVEMATCH) \"\" \"%\" RETURN (CHILDREN)\r\n",
+            c("C04", xlist(&[Subscribed, RecursiveMatch], "", &["%"], vec![Children])),
+            b"C04 LIST (SUBSCRIBED RECURSIVEMATCH) \"\" % RETURN (CHILDREN)\r\n",
+        ),
+        enc(
+            b"D03 LIST (RECURSIVEMATCH SUBSCRIBED) \"\" \"*2\"\r\n",
+            c("D03", xlist(&[RecursiveMatch, Subscribed], "", &["*2"], vec![])),
+            b"D03 LIST (RECURSIVEMATCH SUBSCRIBED) \"\" *2\r\n",
+        ),
+        // Example 10.
+        enc(
+            b"a1 LIST \"\" (\"foo\" \"foo/*\")\r\n",
+            c("a1", plain_several(&["foo", "foo/*"])),
+            b"a1 LIST \"\" (foo foo/*)\r\n",
+        ),
+        same(
+            b"a3 LIST (SUBSCRIBED RECURSIVEMATCH) \"\" foo RETURN (CHILDREN)\r\n",
+            c("a3", xlist(&[Subscribed, RecursiveMatch], "", &["foo"], vec![Children])),
+        ),
+        // Example 11.
+        same(b"a1 LIST (REMOTE) \"\" *\r\n", c("a1", xlist(&[Remote], "", &["*"], vec![]))),
+        same(b"a2 LIST () \"\" %\r\n", c("a2", xlist(&[], "", &["%"], vec![]))),
+        same(b"a3.1 LIST \"\" (% music/rock)\r\n", c("a3.1", plain_several(&["%", "music/rock"]))),
+        // RFC 5819 §5; A02's missing SP after `)` is an erratum of the RFC, written here
+        // with it.
+        same(
+            b"A01 LIST \"\" % RETURN (STATUS (MESSAGES UNSEEN))\r\n",
+            c("A01", xlist(&[], "", &["%"], vec![Status(vec![Messages, Unseen])])),
+        ),
+        same(
+            b"A02 LIST (SUBSCRIBED RECURSIVEMATCH) \"\" % RETURN (STATUS (MESSAGES))\r\n",
+            c("A02", xlist(&[Subscribed, RecursiveMatch], "", &["%"], vec![Status(vec![Messages])])),
+        ),
+        // RFC 6154 §5.1.
+        enc(
+            b"t2 LIST \"\" \"%\" RETURN (SPECIAL-USE)\r\n",
+            c("t2", xlist(&[], "", &["%"], vec![RSpecialUse])),
+            b"t2 LIST \"\" % RETURN (SPECIAL-USE)\r\n",
+        ),
+        enc(
+            b"t3 LIST (SPECIAL-USE) \"\" \"*\"\r\n",
+            c("t3", xlist(&[SpecialUse], "", &["*"], vec![])),
+            b"t3 LIST (SPECIAL-USE) \"\" *\r\n",
+        ),
+        // Lower case, several return options, an option extension with its value kept.
+        enc(
+            b"x1 list (subscribed x-foo (1 \"a b\")) \"\" % return (children status (uidnext) x-bar)\r\n",
+            c(
+                "x1",
+                xlist(
+                    &[
+                        Subscribed,
+                        LSel::Extension(ListOptionExtension {
+                            name: atom("x-foo"),
+                            value: Some(Bytes::from_static(b"(1 \"a b\")")),
+                        }),
+                    ],
+                    "",
+                    &["%"],
+                    vec![
+                        Children,
+                        Status(vec![StatusItem::UidNext]),
+                        LRet::Extension(ListOptionExtension { name: atom("x-bar"), value: None }),
+                    ],
+                ),
+            ),
+            b"x1 LIST (SUBSCRIBED x-foo (1 \"a b\")) \"\" % RETURN (CHILDREN STATUS (UIDNEXT) x-bar)\r\n",
+        ),
+    ]
+}
+
+#[test]
+fn e_list_extended() {
+    let rows = rows_list_extended();
+    assert_eq!(check("(e)", &rows), rows.len());
+    // Bad forms: an empty pattern list, an empty or unknown STATUS list, no SP after `(`.
+    for wire in [
+        &b"e1 LIST \"\" ()\r\n"[..],
+        b"e2 LIST \"\" % RETURN (STATUS ())\r\n",
+        b"e3 LIST \"\" % RETURN (STATUS (FOO))\r\n",
+        b"e4 LIST (SUBSCRIBED)\"\" %\r\n",
+        b"e5 LIST \"\" % RETURN CHILDREN\r\n",
+    ] {
+        assert!(parse_command(&Bytes::from_static(wire)).is_err(), "{:?}", String::from_utf8_lossy(wire));
+    }
 }

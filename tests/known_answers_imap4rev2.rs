@@ -32,7 +32,7 @@ fn untagged_ok(code: Code, text: &str) -> Response {
 /// (wire, value, UTF-8 on the wire)
 fn responses() -> Vec<(&'static str, Response, bool)> {
     let list = |mailbox| {
-        Response::Data(Data::List(ListItem { attributes: vec![], delimiter: Some('/'), mailbox, extended: None }))
+        Response::Data(Data::List(ListItem { attributes: vec![], delimiter: Some('/'), mailbox, extended: vec![] }))
     };
     vec![
         // RFC 9051 §6.3.1 (ENABLE): the example of IMAP4rev2.
@@ -144,10 +144,10 @@ fn commands() -> Vec<(&'static str, Command, bool)> {
             "A2 LIST \"\" \"Entwü*\"\r\n",
             cmd(
                 "A2",
-                CommandBody::List {
-                    reference: Mailbox::Other(IString::from_static("")),
-                    pattern: ListMailbox::from_wire(IString::from_static("Entwü*")),
-                },
+                CommandBody::list(
+                    Mailbox::Other(IString::from_static("")),
+                    ListMailbox::from_wire(IString::from_static("Entwü*")),
+                ),
             ),
             true,
         ),

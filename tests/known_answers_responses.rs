@@ -25,9 +25,9 @@ use bytes::{Bytes, BytesMut};
 use imap_machine::codec::{encode_response, parse_response, Framer, FramerEvent, FramerOptions, Role};
 use imap_machine::types::{
     Address, Atom, BodyFields, BodyStructure, Capability, Code, Continue, Data, DateTime, Envelope, ExtensionTail,
-    FetchItem, Flag, FlagFetch, FlagPerm, IString, ListAttribute as LA, ListItem, Mailbox, NString, Response,
-    SearchResult, Section, SectionText, SequenceSet, SinglePartExtension, SpecificFields, StatusItem, StatusKind,
-    StatusResponse, Tag, Text,
+    FetchItem, Flag, FlagFetch, FlagPerm, IString, ListAttribute as LA, ListExtendedItem, ListItem, Mailbox, NString,
+    Response, SearchResult, Section, SectionText, SequenceSet, SinglePartExtension, SpecificFields, StatusItem,
+    StatusKind, StatusResponse, Tag, Text,
 };
 
 const S6: &str = include_str!("transcripts/rfc3501-s6-commands.txt");
@@ -176,7 +176,7 @@ fn search(ids: &[u32]) -> Response {
 }
 
 fn list_item(attributes: &[LA], delimiter: char, mailbox: &str) -> ListItem {
-    ListItem { attributes: attributes.to_vec(), delimiter: Some(delimiter), mailbox: mbx(mailbox), extended: None }
+    ListItem { attributes: attributes.to_vec(), delimiter: Some(delimiter), mailbox: mbx(mailbox), extended: vec![] }
 }
 
 fn list(attributes: &[LA], delimiter: char, mailbox: &str) -> Response {
@@ -727,7 +727,7 @@ fn rows_s6() -> Vec<Row> {
                 attributes: vec![],
                 delimiter: Some('.'),
                 mailbox: Mailbox::Inbox,
-                extended: None,
+                extended: vec![],
             })),
         ),
         same(l(r#"* LIST () "." INBOX.bar"#), list(&[], '.', "INBOX.bar")),
@@ -1168,6 +1168,108 @@ fn g_rfc3502_multiappend_rfc4469_catenate() {
         ),
         same(l("a NO [TOOBIG] Too big"), status(Some("a"), StatusKind::No, Some(Code::TooBig), "Too big")),
         same(l("* CAPABILITY IMAP4rev1 MULTIAPPEND CATENATE"), data(Data::Capability(typed))),
+    ];
+    let counts = check("(g)", &rows);
+    assert_eq!(counts.same + counts.canonical, rows.len());
+}
+
+// (g) LIST-EXTENDED (RFC 5258 §5), LIST-STATUS (RFC 5819 §5), OLDNAME (RFC 9051 §6.3.9.7)
+// ---------------------------------------------------------------------------------------
+
+fn xlist(attributes: &[LA], delimiter: char, mailbox: &str, extended: Vec<ListExtendedItem>) -> Response {
+    data(Data::List(ListItem { extended, ..list_item(attributes, delimiter, mailbox) }))
+}
+
+fn childinfo() -> Vec<ListExtendedItem> {
+    vec![ListExtendedItem::ChildInfo(vec![atom("SUBSCRIBED")])]
+}
+
+#[test]
+fn g_rfc5258_list_extended() {
+    use StatusItem::{Messages, Unseen};
+    let rows = vec![
+        enc(
+            l("* LIST (\\Marked \\NoInferiors \\Subscribed) \"/\" \"inbox\""),
+            list(&[LA::Marked, LA::NoInferiors, LA::Subscribed], '/', "inbox"),
+            l("* LIST (\\Marked \\Noinferiors \\Subscribed) \"/\" INBOX"),
+        ),
+        enc(
+            l("* LIST (\\Subscribed \\NonExistent) \"/\" \"Fruit/Peach\""),
+            list(&[LA::Subscribed, LA::NonExistent], '/', "Fruit/Peach"),
+            l("* LIST (\\Subscribed \\NonExistent) \"/\" Fruit/Peach"),
+        ),
+        enc(
+            l("* LIST (\\HasChildren \\Remote) \"/\" \"Meat\""),
+            list(&[LA::HasChildren, LA::Remote], '/', "Meat"),
+            l("* LIST (\\HasChildren \\Remote) \"/\" Meat"),
+        ),
+        // CHILDINFO: the RFC quotes the tag, Dovecot does not (the canonical form).
+        enc(
+            l("* LIST () \"/\" \"Foo\" (\"CHILDINFO\" (\"SUBSCRIBED\"))"),
+            xlist(&[], '/', "Foo", childinfo()),
+            l("* LIST () \"/\" Foo (CHILDINFO (\"SUBSCRIBED\"))"),
+        ),
+        enc(
+            l("* LIST (\\Subscribed \\HasChildren) \"/\" \"Foo\" (\"CHILDINFO\" (\"SUBSCRIBED\"))"),
+            xlist(&[LA::Subscribed, LA::HasChildren], '/', "Foo", childinfo()),
+            l("* LIST (\\Subscribed \\HasChildren) \"/\" Foo (CHILDINFO (\"SUBSCRIBED\"))"),
+        ),
+        enc(
+            l("* LIST (\\NonExistent) \"/\" \"qux2\" (\"CHILDINFO\" (\"SUBSCRIBED\"))"),
+            xlist(&[LA::NonExistent], '/', "qux2", childinfo()),
+            l("* LIST (\\NonExistent) \"/\" qux2 (CHILDINFO (\"SUBSCRIBED\"))"),
+        ),
+        enc(
+            l("* LIST (\\HasNoChildren) \"/\" foo (\"CHILDINFO\" (\"SUBSCRIBED\"))"),
+            xlist(&[LA::HasNoChildren], '/', "foo", childinfo()),
+            l("* LIST (\\HasNoChildren) \"/\" foo (CHILDINFO (\"SUBSCRIBED\"))"),
+        ),
+        same(
+            l("* LIST (\\NonExistent \\HasChildren) \"/\" music"),
+            list(&[LA::NonExistent, LA::HasChildren], '/', "music"),
+        ),
+        same(l("* LIST (\\Remote) \"/\" also/jazz"), list(&[LA::Remote], '/', "also/jazz")),
+        // Dovecot's form.
+        same(
+            l("* LIST (\\NonExistent \\HasChildren) \"/\" Fruit (CHILDINFO (\"SUBSCRIBED\"))"),
+            xlist(&[LA::NonExistent, LA::HasChildren], '/', "Fruit", childinfo()),
+        ),
+        // RFC 5819 §5 (its double space between fields is accepted, as any run of spaces).
+        enc(l("* LIST () \".\"  \"INBOX\""), list(&[], '.', "INBOX"), l("* LIST () \".\" INBOX")),
+        enc(
+            l("* STATUS \"INBOX\" (MESSAGES 17 UNSEEN 16)"),
+            data(Data::Status { mailbox: mbx("INBOX"), items: vec![(Messages, 17), (Unseen, 16)] }),
+            l("* STATUS INBOX (MESSAGES 17 UNSEEN 16)"),
+        ),
+        enc(
+            l("* LIST (\\NoSelect) \".\" \"bar\""),
+            list(&[LA::NoSelect], '.', "bar"),
+            l("* LIST (\\Noselect) \".\" bar"),
+        ),
+        enc(
+            l("* LIST () \".\" \"foo\" (CHILDINFO (\"SUBSCRIBED\"))"),
+            xlist(&[], '.', "foo", childinfo()),
+            l("* LIST () \".\" foo (CHILDINFO (\"SUBSCRIBED\"))"),
+        ),
+        // RFC 9051 §6.3.9.7.
+        enc(
+            l("* LIST () \"/\" \"Normalized\" (\"OLDNAME\" (\"NonNormalized\"))"),
+            xlist(&[], '/', "Normalized", vec![ListExtendedItem::OldName(mbx("NonNormalized"))]),
+            l("* LIST () \"/\" Normalized (OLDNAME (\"NonNormalized\"))"),
+        ),
+        // Items this crate does not know: the tag (an astring) and the raw value.
+        same(
+            l("* LIST () \"/\" x (X-THING (1 (2 \"three\")) \"tag two\" abc)"),
+            xlist(
+                &[],
+                '/',
+                "x",
+                vec![
+                    ListExtendedItem::Other { tag: istr("X-THING"), value: Bytes::from_static(b"(1 (2 \"three\"))") },
+                    ListExtendedItem::Other { tag: istr("tag two"), value: Bytes::from_static(b"abc") },
+                ],
+            ),
+        ),
     ];
     let counts = check("(g)", &rows);
     assert_eq!(counts.same + counts.canonical, rows.len());

@@ -5,14 +5,15 @@
 //! holds its message — by sequence number, or for a UID command by the UID it carries — and
 //! that has not had that message's answer yet; for a FETCH of more than flags it must carry
 //! an item other than FLAGS and UID, so a flag change that another session made (or the
-//! server's implicit `\Seen`, sent apart) is not taken for the answer. SEARCH, LIST, LSUB,
+//! server's implicit `\Seen`, sent apart) is not taken for the answer. A LIST with the
+//! STATUS return option (RFC 5819) also takes the STATUS of each mailbox it listed. SEARCH, LIST, LSUB,
 //! STATUS (for its mailbox), CAPABILITY, NAMESPACE, ID and ENABLED answer the first
 //! in-flight command of their kind; EXPUNGE answers an EXPUNGE, UID EXPUNGE or MOVE; the
 //! mailbox data of a SELECT or EXAMINE answers it. A raw command (the extension point,
 //! [`CommandBody::Raw`]) takes the untagged data named after it or after a name it
 //! declared ([`crate::types::RawCommand::answered_by`]). Everything else is unsolicited.
 
-use crate::types::{CommandBody, Data, FetchAttribute, FetchItem, SeqNumber, Sequence, SequenceSet};
+use crate::types::{CommandBody, Data, FetchAttribute, FetchItem, Mailbox, SeqNumber, Sequence, SequenceSet};
 
 /// What untagged data a command collects.
 #[derive(Clone, Debug)]
@@ -25,8 +26,14 @@ pub(super) enum Collects {
     Fetch { set: SequenceSet, uid: bool, flags_only: bool, answered: Answered, stream: bool },
     /// SEARCH results.
     Search,
-    /// LIST responses.
-    List,
+    /// LIST responses; with the STATUS return option (RFC 5819 §2, `status`), also the
+    /// STATUS of each mailbox it has listed.
+    List {
+        /// The command asked for STATUS.
+        status: bool,
+        /// The mailboxes listed so far (when `status`).
+        listed: Vec<Mailbox>,
+    },
     /// LSUB responses.
     Lsub,
     /// The STATUS of this mailbox (wire name).
@@ -130,7 +137,10 @@ impl Collects {
                 stream: false,
             },
             CommandBody::Search { .. } => Collects::Search,
-            CommandBody::List { .. } => Collects::List,
+            CommandBody::List { options, .. } => Collects::List {
+                status: options.as_ref().is_some_and(|o| o.status_items().is_some()),
+                listed: Vec::new(),
+            },
             CommandBody::Lsub { .. } => Collects::Lsub,
             CommandBody::Status { mailbox, .. } => Collects::Status(mailbox.as_wire().to_vec()),
             CommandBody::Capability => Collects::Capability,
@@ -168,13 +178,19 @@ impl Collects {
                 c.takes_fetch(seq.get(), uid, substantive, exists).is_some()
             }
             (Collects::Search, Data::Search { .. } | Data::ESearch { tag: None, .. })
-            | (Collects::List, Data::List(_))
             | (Collects::Lsub, Data::Lsub(_))
             | (Collects::Capability, Data::Capability(_))
             | (Collects::Namespace, Data::Namespace { .. })
             | (Collects::Id, Data::Id(_))
             | (Collects::Enabled, Data::Enabled(_))
             | (Collects::Expunge, Data::Expunge(_)) => true,
+            (Collects::List { status, listed }, Data::List(item)) => {
+                if *status {
+                    listed.push(item.mailbox.clone());
+                }
+                true
+            }
+            (Collects::List { status: true, listed }, Data::Status { mailbox, .. }) => listed.contains(mailbox),
             (Collects::Status(name), Data::Status { mailbox, .. }) => mailbox.as_wire() == name.as_slice(),
             (Collects::Select, Data::Exists(_) | Data::Recent(_) | Data::Flags(_)) => true,
             (Collects::Named(names), d) => {
@@ -190,6 +206,32 @@ impl Collects {
 mod tests {
     use super::*;
     use std::num::NonZeroU32;
+
+    #[test]
+    fn list_status_takes_the_status_of_listed_mailboxes() {
+        use crate::types::{IString, ListItem, ListMailbox, ListOptions, ListReturnOption, StatusItem};
+        let mbx = |s: &'static str| Mailbox::from_wire(IString::from_static(s));
+        let list = |s: &'static str| {
+            Data::List(ListItem { attributes: vec![], delimiter: Some('/'), mailbox: mbx(s), extended: vec![] })
+        };
+        let status = |s: &'static str| Data::Status { mailbox: mbx(s), items: vec![(StatusItem::Messages, 1)] };
+        let options =
+            ListOptions { selection: vec![], returns: vec![ListReturnOption::Status(vec![StatusItem::Messages])] };
+        let body = CommandBody::List {
+            reference: mbx(""),
+            patterns: vec![ListMailbox::try_from("*").unwrap()],
+            options: Some(options),
+        };
+        let mut c = Collects::of(&body);
+        assert!(!c.takes(&status("a"), 0), "not listed yet");
+        assert!(c.takes(&list("a"), 0));
+        assert!(c.takes(&status("a"), 0));
+        assert!(!c.takes(&status("b"), 0));
+        // Without the STATUS return option, STATUS is not the LIST's.
+        let mut c = Collects::of(&CommandBody::list(mbx(""), ListMailbox::try_from("*").unwrap()));
+        assert!(c.takes(&list("a"), 0));
+        assert!(!c.takes(&status("a"), 0));
+    }
 
     fn fetch(seq: u32, items: Vec<FetchItem>) -> Data {
         Data::Fetch { seq: NonZeroU32::new(seq).unwrap(), items }

@@ -28,6 +28,7 @@
 mod args;
 mod attribution;
 mod event;
+mod list;
 mod results;
 mod sasl;
 mod state;
@@ -40,6 +41,7 @@ use bytes::{Bytes, BytesMut};
 
 pub use args::{ArgError, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet};
 pub use event::{ConnectionError, Error, Event};
+pub use list::{list_entries, list_extended_command, ListEntry};
 pub use results::{AppendUid, AppendUids, CommandResponse, CopyUid, ESearch, Update};
 pub use sasl::Authenticator;
 pub use state::{SelectedMailbox, State};

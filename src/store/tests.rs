@@ -333,10 +333,7 @@ fn copy_and_move_with_copyuid() {
 fn list_lsub_search_and_errors() {
     let b = backend();
     let mut a = Conn::new(&b);
-    let (_, ev) = a.run(CommandBody::List {
-        reference: Mailbox::from_utf8("").unwrap(),
-        pattern: ListMailbox::from_utf8("*").unwrap(),
-    });
+    let (_, ev) = a.run(CommandBody::list(Mailbox::from_utf8("").unwrap(), ListMailbox::from_utf8("*").unwrap()));
     let names: Vec<String> = data(&ev)
         .into_iter()
         .filter_map(|d| match d {
@@ -345,10 +342,7 @@ fn list_lsub_search_and_errors() {
         })
         .collect();
     assert_eq!(names, ["Drafts", "INBOX", "Sent", "Trash"]);
-    let (_, ev) = a.run(CommandBody::List {
-        reference: Mailbox::from_utf8("").unwrap(),
-        pattern: ListMailbox::from_utf8("").unwrap(),
-    });
+    let (_, ev) = a.run(CommandBody::list(Mailbox::from_utf8("").unwrap(), ListMailbox::from_utf8("").unwrap()));
     assert!(matches!(&data(&ev)[0], Data::List(i) if i.delimiter == Some('/')));
     select(&mut a, "INBOX");
     let (_, ev) = a.run(CommandBody::Search {

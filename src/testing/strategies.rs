@@ -379,7 +379,8 @@ pub fn command_body() -> impl Strategy<Value = CommandBody> {
         (mailbox(), mailbox()).prop_map(|(from, to)| Rename { from, to }),
         mailbox().prop_map(|mailbox| Subscribe { mailbox }),
         mailbox().prop_map(|mailbox| Unsubscribe { mailbox }),
-        (mailbox(), list_mailbox()).prop_map(|(reference, pattern)| List { reference, pattern }),
+        (mailbox(), vec(list_mailbox(), 1..4), proptest::option::of(list_options()))
+            .prop_map(|(reference, patterns, options)| List { reference, patterns, options }),
         (mailbox(), list_mailbox()).prop_map(|(reference, pattern)| Lsub { reference, pattern }),
         (mailbox(), status_items).prop_map(|(mailbox, items)| Status { mailbox, items }),
         (mailbox(), vec(flag(), 0..4), proptest::option::of(date_time()), literal())
@@ -527,19 +528,49 @@ fn list_attribute() -> impl Strategy<Value = ListAttribute> {
     ]
 }
 
+/// An atom other than the named options (an `option-extension` tag).
+fn option_extension() -> impl Strategy<Value = ListOptionExtension> {
+    let value = proptest::option::of(prop_oneof![Just("(a)"), Just("(\"x y\" (1 2))"), Just("(FOO BAR)")]);
+    (atom(), value).prop_map(|(a, v)| ListOptionExtension {
+        name: Atom::try_from(Bytes::from(format!("X-{a}"))).expect("atom"),
+        value: v.map(|s: &'static str| Bytes::from_static(s.as_bytes())),
+    })
+}
+
+/// Extended LIST options (RFC 5258, RFC 5819, RFC 6154).
+pub fn list_options() -> impl Strategy<Value = ListOptions> {
+    let select = prop_oneof![
+        proptest::sample::select(ListSelectOption::NAMED.iter().map(|(o, _)| o.clone()).collect::<Vec<_>>()),
+        option_extension().prop_map(ListSelectOption::Extension),
+    ];
+    let items = vec(proptest::sample::select(StatusItem::ALL.iter().map(|(i, _)| *i).collect::<Vec<_>>()), 1..4);
+    let ret = prop_oneof![
+        proptest::sample::select(ListReturnOption::NAMED.iter().map(|(o, _)| o.clone()).collect::<Vec<_>>()),
+        items.prop_map(ListReturnOption::Status),
+        option_extension().prop_map(ListReturnOption::Extension),
+    ];
+    (vec(select, 0..4), vec(ret, 0..4)).prop_map(|(selection, returns)| ListOptions { selection, returns })
+}
+
+/// `mbox-list-extended-item`s.
+fn list_extended_item() -> impl Strategy<Value = ListExtendedItem> {
+    prop_oneof![
+        vec(atom(), 1..3).prop_map(ListExtendedItem::ChildInfo),
+        mailbox().prop_map(ListExtendedItem::OldName),
+        (istring(), prop_oneof![Just("x"), Just("(1 (2 \"three\"))"), Just("\"q\"")]).prop_filter_map(
+            "not a typed tag",
+            |(tag, v)| {
+                let t = tag.as_bytes();
+                (!t.eq_ignore_ascii_case(b"CHILDINFO") && !t.eq_ignore_ascii_case(b"OLDNAME"))
+                    .then(|| ListExtendedItem::Other { tag, value: Bytes::from_static(v.as_bytes()) })
+            }
+        ),
+    ]
+}
+
 fn list_item() -> impl Strategy<Value = ListItem> {
-    (
-        vec(list_attribute(), 0..4),
-        delimiter(),
-        mailbox(),
-        proptest::option::of(prop_oneof![Just("(\"CHILDINFO\" (\"SUBSCRIBED\"))"), Just("(\"OLDNAME\" (\"x\"))")]),
-    )
-        .prop_map(|(attributes, delimiter, mailbox, ext)| ListItem {
-            attributes,
-            delimiter,
-            mailbox,
-            extended: ext.map(|s: &'static str| Bytes::from_static(s.as_bytes())),
-        })
+    (vec(list_attribute(), 0..4), delimiter(), mailbox(), vec(list_extended_item(), 0..3))
+        .prop_map(|(attributes, delimiter, mailbox, extended)| ListItem { attributes, delimiter, mailbox, extended })
 }
 
 fn namespaces() -> impl Strategy<Value = Option<Vec<NamespaceDescription>>> {

@@ -14,7 +14,7 @@ use bytes::Bytes;
 
 use super::{
     AString, AppendMessage, AuthMechanism, Capability, DateTime, FetchAttributes, Flag, IString, ListAttribute,
-    ListMailbox, Literal, Mailbox, NString, RawCommand, SearchKey, SearchReturn, SequenceSet, Tag,
+    ListMailbox, ListOptions, Literal, Mailbox, NString, RawCommand, SearchKey, SearchReturn, SequenceSet, Tag,
 };
 
 /// A tagged command: `command = tag SP (command-any / command-auth / command-nonauth /
@@ -181,12 +181,17 @@ pub enum CommandBody {
         /// The mailbox.
         mailbox: Mailbox,
     },
-    /// `LIST mailbox list-mailbox` (§6.3.8)
+    /// `list = "LIST" [SP list-select-opts] SP mailbox SP mbox-or-pat [SP
+    /// list-return-opts]` (§6.3.8; RFC 5258 §3, RFC 9051 §6.3.9). A plain RFC 3501 LIST
+    /// is one pattern and `options: None` ([`CommandBody::list`]).
     List {
         /// Reference name.
         reference: Mailbox,
-        /// Pattern with wildcards.
-        pattern: ListMailbox,
+        /// `mbox-or-pat = list-mailbox / patterns`: patterns with wildcards; never empty.
+        /// More than one is written `(p1 p2)` (RFC 5258 §3).
+        patterns: Vec<ListMailbox>,
+        /// Selection and return options (RFC 5258 §3); `None` for the RFC 3501 form.
+        options: Option<ListOptions>,
     },
     /// `LSUB mailbox list-mailbox` (§6.3.9)
     Lsub {
@@ -343,13 +348,25 @@ impl CommandBody {
                 one(from);
                 one(to);
             }
-            List { reference, pattern } | Lsub { reference, pattern } => {
+            List { reference, patterns, .. } => {
+                one(reference);
+                for pattern in patterns {
+                    let p = std::mem::replace(pattern, ListMailbox::from_wire(IString::from_static("")));
+                    *pattern = g(p);
+                }
+            }
+            Lsub { reference, pattern } => {
                 one(reference);
                 let p = std::mem::replace(pattern, ListMailbox::from_wire(IString::from_static("")));
                 *pattern = g(p);
             }
             _ => {}
         }
+    }
+
+    /// A plain `LIST reference pattern` (RFC 3501 §6.3.8).
+    pub fn list(reference: Mailbox, pattern: ListMailbox) -> CommandBody {
+        CommandBody::List { reference, patterns: vec![pattern], options: None }
     }
 
     /// Whether the command is valid in `state` (RFC 3501 §6: "any state", "not

@@ -381,8 +381,10 @@ pub struct ListItem {
     pub delimiter: Option<char>,
     /// The mailbox.
     pub mailbox: Mailbox,
-    /// `mbox-list-extended` (RFC 5258), kept raw without the leading SP.
-    pub extended: Option<Bytes>,
+    /// `mbox-list-extended = "(" [mbox-list-extended-item *(SP
+    /// mbox-list-extended-item)] ")"` (RFC 5258 §6): `CHILDINFO`, `OLDNAME` and others;
+    /// empty when absent.
+    pub extended: Vec<super::ListExtendedItem>,
 }
 
 /// One namespace: `"(" string SP (DQUOTE QUOTED-CHAR DQUOTE / nil) *(Namespace-Response-

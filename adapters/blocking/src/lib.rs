@@ -25,7 +25,7 @@ mod transport;
 
 pub use client::{
     AppendUid, AppendUids, ArgError, Client, ClientBuilder, CommandResponse, CopyUid, Error as ClientError, Fetches,
-    IdleHandle, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, Update,
+    IdleHandle, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, ListEntry, Update,
 };
 /// One fetched message, read in place (the core's [`imap_machine::codec::FetchMessage`]).
 pub use imap_machine::codec::FetchMessage;

@@ -52,7 +52,7 @@ pub mod tls;
 
 pub use client::{
     AppendUid, AppendUids, Client, ClientBuilder, CommandResponse, CopyUid, FetchItems, FetchMessage, FetchStream,
-    IdleHandle, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, Update,
+    IdleHandle, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, ListEntry, Update,
 };
 pub use error::Error;
 pub use server::{Server, ShutdownHandle};

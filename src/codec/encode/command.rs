@@ -35,11 +35,11 @@ fn raw_command(w: &mut Writer<'_>, raw: &RawCommand) {
     }
 }
 
-fn mailbox(w: &mut Writer<'_>, m: &Mailbox) {
+pub(super) fn mailbox(w: &mut Writer<'_>, m: &Mailbox) {
     w.mailbox(m);
 }
 
-fn list_mailbox(w: &mut Writer<'_>, m: &ListMailbox) {
+pub(super) fn list_mailbox(w: &mut Writer<'_>, m: &ListMailbox) {
     if w.utf8() {
         if let Ok(std::borrow::Cow::Owned(text)) = crate::mutf7::decode(m.as_wire()) {
             if let Ok(utf8) = crate::types::IString::try_from(bytes::Bytes::from(text)) {
@@ -138,8 +138,9 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
             w.sp();
             mailbox(w, to);
         }
-        List { reference, pattern } | Lsub { reference, pattern } => {
-            w.raw(b.name().as_bytes());
+        List { reference, patterns, options } => super::list::list(w, reference, patterns, options.as_ref()),
+        Lsub { reference, pattern } => {
+            w.raw(b"LSUB");
             w.sp();
             mailbox(w, reference);
             w.sp();

@@ -25,6 +25,7 @@
 
 mod body;
 mod command;
+mod list;
 mod response;
 
 use bytes::{BufMut, Bytes, BytesMut};

@@ -223,10 +223,7 @@ fn list_item(w: &mut Writer<'_>, item: &ListItem) {
     delimiter(w, item.delimiter);
     w.sp();
     mailbox(w, &item.mailbox);
-    if let Some(ext) = &item.extended {
-        w.sp();
-        w.raw(ext);
-    }
+    super::list::mbox_list_extended(w, &item.extended);
 }
 
 fn namespace(w: &mut Writer<'_>, ns: &Option<Vec<NamespaceDescription>>) {

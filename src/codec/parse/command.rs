@@ -3,8 +3,8 @@
 use bytes::Bytes;
 
 use super::core::{
-    astring, atom, base64, byte, crlf, flag, flag_list, keyword, list_mailbox, mailbox, nil, nstring, sequence_set, sp,
-    string, tag, take_class, unexpected,
+    astring, atom, base64, byte, crlf, flag, flag_list, keyword, mailbox, nil, nstring, sequence_set, sp, string, tag,
+    take_class, unexpected,
 };
 use super::fetch::fetch_attributes;
 use super::input::{fail, In, PResult, ParseErrorKind};
@@ -42,8 +42,8 @@ fn command_body(i: In<'_>) -> PResult<'_, CommandBody> {
         2 if eq("ID") => id(rest),
         3 if eq("UID") => uid(rest),
         4 if eq("NOOP") => Ok((rest, Noop)),
-        4 if eq("LIST") => list(rest, true),
-        4 if eq("LSUB") => list(rest, false),
+        4 if eq("LIST") => super::list::list(rest, true),
+        4 if eq("LSUB") => super::list::list(rest, false),
         4 if eq("IDLE") => Ok((rest, Idle)),
         4 if eq("COPY") => copy_move(rest, false, false),
         4 if eq("MOVE") => copy_move(rest, true, false),
@@ -132,17 +132,6 @@ fn authenticate(i: In<'_>) -> PResult<'_, CommandBody> {
         base64(i)?
     };
     Ok((i, CommandBody::Authenticate { mechanism, initial_response: Some(Secret::new(data)) }))
-}
-
-/// `list = "LIST" SP mailbox SP list-mailbox`, `lsub = "LSUB" SP mailbox SP list-mailbox`
-fn list(i: In<'_>, is_list: bool) -> PResult<'_, CommandBody> {
-    let (i, ()) = sp(i)?;
-    let (i, reference) = mailbox(i)?;
-    let (i, ()) = sp(i)?;
-    let (i, pattern) = list_mailbox(i)?;
-    let body =
-        if is_list { CommandBody::List { reference, pattern } } else { CommandBody::Lsub { reference, pattern } };
-    Ok((i, body))
 }
 
 /// `status = "STATUS" SP mailbox SP "(" status-att *(SP status-att) ")"`

@@ -21,6 +21,7 @@ pub(crate) mod core;
 mod fetch;
 mod input;
 pub(crate) mod lenient;
+mod list;
 pub(crate) mod message;
 #[cfg(test)]
 mod quirks;

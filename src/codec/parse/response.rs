@@ -347,10 +347,11 @@ fn mailbox_list(i: In<'_>) -> PResult<'_, ListItem> {
     let (i, name) = astring_l(i)?;
     let mailbox = Mailbox::from_wire(name);
     let j = spaces(i);
-    let n = line_len(j);
-    let extended = (n > 0 && j.offset() > i.offset()).then(|| j.split(n).1.to_bytes());
-    let i = if extended.is_some() { j.advance(n) } else { i };
-    Ok((i, ListItem { attributes, delimiter, mailbox, extended }))
+    if j.offset() > i.offset() && j.first() == Some(b'(') {
+        let (j, extended) = super::list::mbox_list_extended(j)?;
+        return Ok((j, ListItem { attributes, delimiter, mailbox, extended }));
+    }
+    Ok((i, ListItem { attributes, delimiter, mailbox, extended: Vec::new() }))
 }
 
 /// `namespace = nil / "(" 1*namespace-descr ")"` (RFC 2342)

@@ -60,6 +60,10 @@ pub enum SessionError {
     /// A command the store session does not serve (`BAD`).
     #[error("{0} not supported")]
     Unsupported(&'static str),
+    /// A command whose arguments are wrong together (`BAD`): an extended LIST with an
+    /// unknown option or RECURSIVEMATCH alone (RFC 5258 §3).
+    #[error("{0}")]
+    BadArguments(&'static str),
     /// A relayed SASL mechanism, which the store does not check (`NO`).
     #[error("Unsupported mechanism")]
     UnsupportedMechanism,
@@ -89,6 +93,7 @@ impl SessionError {
             | SessionError::BadSequence
             | SessionError::CharsetAfterUtf8
             | SessionError::BadReturn(_)
+            | SessionError::BadArguments(_)
             | SessionError::Unsupported(_) => Some((StatusKind::Bad, None)),
             SessionError::BadUrl(url) => no(Code::BadUrl(url_resp_text(url))),
             SessionError::ReadOnly

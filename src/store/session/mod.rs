@@ -28,7 +28,7 @@ use super::{Backend, Change, Notifier, SessionId, StoreError};
 use crate::server::{Event, Server, ServerOptions};
 use crate::types::{
     Capability, Code, CommandBody, Data, Flag, FlagFetch, IString, ListItem, Mailbox, NString, NamespaceDescription,
-    SequenceSet, StatusItem, StatusKind, Tag,
+    SequenceSet, StatusKind, Tag,
 };
 
 /// APPENDs with a longer message are streamed to [`Backend::append_begin`]'s sink as the
@@ -137,6 +137,8 @@ impl<B: Backend> Session<B> {
             Capability::StatusSize,
             Capability::MultiAppend,
             Capability::Catenate,
+            Capability::ListExtended,
+            Capability::ListStatus,
             Capability::ContextSearch,
         ];
         let defaults = ServerOptions::default();
@@ -334,8 +336,14 @@ impl<B: Backend> Session<B> {
                 b.subscribe(&user, &wire_name(&mailbox)?, false)?;
                 Ok(Done::Ok)
             }
-            CommandBody::List { reference, pattern } => {
-                self.list(server, &user, &reference, &pattern, false)?;
+            CommandBody::List { reference, patterns, options } => {
+                match (options, &patterns[..]) {
+                    (None, [pattern]) => self.list(server, &user, &reference, pattern, false)?,
+                    (options, _) => {
+                        let options = options.unwrap_or_default();
+                        self.list_extended(server, &user, &reference, &patterns, &options)?;
+                    }
+                }
                 Ok(Done::Ok)
             }
             CommandBody::Lsub { reference, pattern } => {
@@ -344,22 +352,7 @@ impl<B: Backend> Session<B> {
             }
             CommandBody::Status { mailbox, items } => {
                 let st = b.status(&user, &wire_name(&mailbox)?)?;
-                let items = items
-                    .iter()
-                    .filter_map(|i| {
-                        let v = match i {
-                            StatusItem::Messages => u64::from(st.messages),
-                            StatusItem::Recent => u64::from(st.recent),
-                            StatusItem::UidNext => u64::from(st.uid_next),
-                            StatusItem::UidValidity => u64::from(st.uid_validity),
-                            StatusItem::Unseen => u64::from(st.unseen),
-                            StatusItem::Size => st.size,
-                            StatusItem::Deleted => u64::from(st.deleted),
-                            StatusItem::AppendLimit | StatusItem::HighestModSeq => return None,
-                        };
-                        Some((*i, v))
-                    })
-                    .collect();
+                let items = list::status_values(&st, &items);
                 server.send_data(Data::Status { mailbox, items })?;
                 self.finish_sync = Some(Sync::Full);
                 Ok(Done::Ok)
@@ -451,8 +444,12 @@ impl<B: Backend> Session<B> {
         server.send_data(Data::Flags(flags.clone()))?;
         server.send_data(Data::Exists(exists))?;
         if rev2 {
-            let item =
-                ListItem { attributes: Vec::new(), delimiter: Some('/'), mailbox: mailbox.clone(), extended: None };
+            let item = ListItem {
+                attributes: Vec::new(),
+                delimiter: Some('/'),
+                mailbox: mailbox.clone(),
+                extended: Vec::new(),
+            };
             server.send_data(Data::List(item))?;
         } else {
             server.send_data(Data::Recent(recent as u32))?;

@@ -89,7 +89,7 @@ impl Client {
     /// `LIST reference pattern` (`list("", "*")` for every mailbox).
     pub fn list(&mut self, reference: &str, pattern: &str) -> Result<Vec<ListItem>, Error> {
         let (reference, pattern) = list_args(reference, pattern)?;
-        let done = self.run(CommandBody::List { reference, pattern })?;
+        let done = self.run(CommandBody::list(reference, pattern))?;
         Ok(done.data.into_iter().filter_map(|d| if let Data::List(i) = d { Some(i) } else { None }).collect())
     }
 

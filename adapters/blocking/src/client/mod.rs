@@ -11,6 +11,7 @@
 
 mod append;
 mod commands;
+mod list;
 mod raw;
 mod stream;
 
@@ -27,7 +28,7 @@ use imap_machine::types::{Capability, Code, Data, State, StatusKind, StatusRespo
 
 pub use imap_machine::client::{
     AppendUid, AppendUids, ArgError, CommandResponse, CopyUid, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria,
-    IntoSequenceSet, Update,
+    IntoSequenceSet, ListEntry, Update,
 };
 pub use stream::{Fetches, IdleHandle};
 

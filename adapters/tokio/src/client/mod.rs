@@ -2,6 +2,7 @@
 
 mod append;
 mod driver;
+mod list;
 mod raw;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,7 +26,7 @@ use tokio_rustls::TlsConnector;
 use driver::{Done, Driver, FetchMsg, Progress, Request, Responder, Shared, UpdateTx};
 pub use imap_machine::client::{
     AppendUid, AppendUids, CommandResponse, CopyUid, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria,
-    IntoSequenceSet, Update,
+    IntoSequenceSet, ListEntry, Update,
 };
 /// One fetched message, read in place (the core's [`imap_machine::codec::FetchMessage`]).
 pub use imap_machine::codec::FetchMessage;
@@ -589,7 +590,7 @@ impl Client {
     /// `LIST reference pattern` (`list("", "*")` for every mailbox).
     pub async fn list(&self, reference: &str, pattern: &str) -> Result<Vec<ListItem>, Error> {
         let (reference, pattern) = Self::list_args(reference, pattern)?;
-        let done = self.exec(CommandBody::List { reference, pattern }).await?;
+        let done = self.exec(CommandBody::list(reference, pattern)).await?;
         Ok(done
             .response
             .data

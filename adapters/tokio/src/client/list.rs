@@ -1,0 +1,38 @@
+//! The extended LIST of RFC 5258 (LIST-EXTENDED), with RFC 5819's STATUS return option
+//! (LIST-STATUS) and RFC 6154's SPECIAL-USE options.
+
+use imap_machine::client::{list_entries, list_extended_command, ListEntry};
+use imap_machine::types::ListOptions;
+
+use super::Client;
+use crate::Error;
+
+impl Client {
+    /// `LIST (selection) reference (patterns) RETURN (returns)` (RFC 5258 §3): each name
+    /// listed, in the server's order, with its attributes, extended items (`CHILDINFO`)
+    /// and, when `options` ask for STATUS (RFC 5819), its STATUS. `reference` is `""` for
+    /// none; patterns are UTF-8.
+    ///
+    /// ```no_run
+    /// # async fn f(c: &imap_machine_tokio::Client) -> Result<(), imap_machine_tokio::Error> {
+    /// use imap_machine::types::{ListOptions, ListReturnOption, ListSelectOption, StatusItem};
+    /// let options = ListOptions {
+    ///     selection: vec![ListSelectOption::Subscribed],
+    ///     returns: vec![ListReturnOption::Status(vec![StatusItem::Messages, StatusItem::Unseen])],
+    /// };
+    /// for e in c.list_extended("", &["*"], options).await? {
+    ///     println!("{:?} {:?}", e.item.mailbox, e.status);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn list_extended(
+        &self,
+        reference: &str,
+        patterns: &[&str],
+        options: ListOptions,
+    ) -> Result<Vec<ListEntry>, Error> {
+        let body = list_extended_command(reference, patterns, options)?;
+        let done = self.exec(body).await?;
+        Ok(list_entries(done.response.data))
+    }
+}
