@@ -21,6 +21,7 @@ mod fetch;
 mod fetch_items;
 mod flag;
 mod mailbox;
+mod objectid;
 mod response;
 mod search;
 mod seqset;
@@ -43,6 +44,7 @@ pub use fetch::{FetchAttribute, FetchAttributes, Macro, Partial, Section, Sectio
 pub use fetch_items::FetchItems;
 pub use flag::Flag;
 pub use mailbox::{ListMailbox, Mailbox};
+pub use objectid::{ObjectId, MAX_OBJECT_ID_LEN};
 pub use response::{
     Code, Continue, Data, FetchItem, FlagFetch, FlagPerm, ListAttribute, ListItem, NamespaceDescription, Response,
     Rfc5530Code, StatusKind, StatusResponse, Text,
@@ -85,6 +87,9 @@ pub enum ValidationError {
     /// literal announcement (`{5}`).
     #[error("not valid response text")]
     Text,
+    /// An object identifier must be 1 to 255 letters, digits, `_` or `-` (RFC 8474 §7).
+    #[error("not a valid object identifier")]
+    ObjectId,
 }
 
 /// Text from the wire as UTF-8: as is when it is UTF-8, else decoded as Windows-1252 (the

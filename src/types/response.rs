@@ -15,7 +15,7 @@ use std::num::NonZeroU32;
 use bytes::Bytes;
 
 use super::{
-    AString, Atom, BodyStructure, Capability, DateTime, Envelope, Flag, IString, Mailbox, NString, SearchResult,
+    AString, Atom, BodyStructure, Capability, DateTime, Envelope, Flag, IString, Mailbox, NString, ObjectId, SearchResult,
     Section, SequenceSet, StatusItem, Tag, ValidationError,
 };
 
@@ -206,6 +206,8 @@ pub enum Code {
     NoModSeq,
     /// `CLOSED` (RFC 7162)
     Closed,
+    /// `MAILBOXID SP "(" objectid ")"` (RFC 8474 §4.1): on CREATE and SELECT/EXAMINE.
+    MailboxId(ObjectId),
     /// One of the RFC 5530 codes without arguments.
     Rfc5530(Rfc5530Code),
     /// Any other code: `atom [SP 1*<any TEXT-CHAR except "]">]`, kept raw.
@@ -407,6 +409,8 @@ pub enum Data {
         mailbox: Mailbox,
         /// Item values.
         items: Vec<(StatusItem, u64)>,
+        /// `"MAILBOXID" SP "(" objectid ")"` (RFC 8474 §4.2), sent after the other items.
+        mailbox_id: Option<ObjectId>,
     },
     /// `"SEARCH" *(SP nz-number)`, with RFC 7162's `(MODSEQ n)`.
     Search {
@@ -516,6 +520,15 @@ pub enum FetchItem {
     },
     /// `"MODSEQ" SP "(" mod-sequence-value ")"` (RFC 7162)
     ModSeq(u64),
+    /// `"SAVEDATE" SP (date-time / nil)` (RFC 8514 §5); `None` for NIL (the mailbox
+    /// keeps no save dates).
+    SaveDate(Option<DateTime>),
+    /// `"PREVIEW" SP nstring` (RFC 8970 §6); NIL: not at hand (a `LAZY` fetch).
+    Preview(NString),
+    /// `"EMAILID" SP "(" objectid ")"` (RFC 8474 §7)
+    EmailId(ObjectId),
+    /// `"THREADID" SP ("(" objectid ")" / nil)` (RFC 8474 §7); `None`: no thread.
+    ThreadId(Option<ObjectId>),
     /// `X-GM-MSGID` (Gmail)
     GmailMessageId(u64),
     /// `X-GM-THRID` (Gmail)

@@ -120,7 +120,12 @@ impl<B: Backend> Session<B> {
             Capability::SearchRes,
             Capability::Unauthenticate,
             Capability::StatusSize,
+            Capability::SaveDate,
+            Capability::Preview,
         ];
+        if backend.object_ids() {
+            caps.push(Capability::ObjectId);
+        }
         let defaults = ServerOptions::default();
         // Messages are streamed to the store, never held whole: the limit is the store's
         // policy, announced as APPENDLIMIT (RFC 7889) when it has one; without one, the
@@ -281,8 +286,13 @@ impl<B: Backend> Session<B> {
             CommandBody::Select { mailbox } => self.select(server, &user, &mailbox, false),
             CommandBody::Examine { mailbox } => self.select(server, &user, &mailbox, true),
             CommandBody::Create { mailbox, special_use } => {
-                b.create_special_use(&user, &wire_name(&mailbox)?, &special_use)?;
-                Ok(Done::Ok)
+                let name = wire_name(&mailbox)?;
+                b.create_special_use(&user, &name, &special_use)?;
+                // RFC 8474 §4.1: the new mailbox's MAILBOXID in the tagged OK.
+                match b.object_ids().then(|| b.mailbox_id(&user, &name)).transpose()?.flatten() {
+                    Some(id) => Ok(Done::Code(Code::MailboxId(id))),
+                    None => Ok(Done::Ok),
+                }
             }
             CommandBody::Delete { mailbox } => {
                 b.delete(&user, &wire_name(&mailbox)?)?;
@@ -309,7 +319,13 @@ impl<B: Backend> Session<B> {
                 Ok(Done::Ok)
             }
             CommandBody::Status { mailbox, items } => {
-                let st = b.status(&user, &wire_name(&mailbox)?)?;
+                let name = wire_name(&mailbox)?;
+                let st = b.status(&user, &name)?;
+                let mailbox_id = if items.contains(&StatusItem::MailboxId) && b.object_ids() {
+                    b.mailbox_id(&user, &name)?
+                } else {
+                    None
+                };
                 let items = items
                     .iter()
                     .filter_map(|i| {
@@ -321,12 +337,14 @@ impl<B: Backend> Session<B> {
                             StatusItem::Unseen => u64::from(st.unseen),
                             StatusItem::Size => st.size,
                             StatusItem::Deleted => u64::from(st.deleted),
-                            StatusItem::AppendLimit | StatusItem::HighestModSeq => return None,
+                            StatusItem::AppendLimit | StatusItem::HighestModSeq | StatusItem::MailboxId => {
+                                return None
+                            }
                         };
                         Some((*i, v))
                     })
                     .collect();
-                server.send_data(Data::Status { mailbox, items })?;
+                server.send_data(Data::Status { mailbox, items, mailbox_id })?;
                 self.finish_sync = Some(Sync::Full);
                 Ok(Done::Ok)
             }
@@ -395,6 +413,7 @@ impl<B: Backend> Session<B> {
         self.deselect();
         let name = wire_name(mailbox)?;
         let snap = self.backend.open(user, &name, self.id, read_only)?;
+        let mailbox_id = if self.backend.object_ids() { self.backend.mailbox_id(user, &name)? } else { None };
         if let Some(n) = &self.notifier {
             self.backend.watch(user, &name, self.id, n.clone());
         }
@@ -416,6 +435,10 @@ impl<B: Backend> Session<B> {
         untagged_ok(server, Code::PermanentFlags(permanent_flags(&flags, read_only)), text)?;
         untagged_ok(server, Code::UidValidity(validity), "UIDs valid")?;
         untagged_ok(server, Code::UidNext(next), "Predicted next UID")?;
+        // RFC 8474 §4.1: SELECT and EXAMINE tell the MAILBOXID.
+        if let Some(id) = mailbox_id {
+            untagged_ok(server, Code::MailboxId(id), "Ok")?;
+        }
         Ok(Done::Code(if read_only { Code::ReadOnly } else { Code::ReadWrite }))
     }
 }
