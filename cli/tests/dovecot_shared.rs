@@ -170,9 +170,9 @@ fn normalise(r: Response) -> Option<String> {
             sort_debug(&mut l.attributes);
             Response::Data(Data::Lsub(l))
         }
-        Response::Data(Data::Status { mailbox, mut items }) => {
+        Response::Data(Data::Status { mailbox, mut items, mailbox_id }) => {
             sort_debug(&mut items);
-            Response::Data(Data::Status { mailbox, items })
+            Response::Data(Data::Status { mailbox, items, mailbox_id })
         }
         other => other,
     };
