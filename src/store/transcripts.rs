@@ -140,7 +140,7 @@ fn replay(name: &str, text: &str, how: Chunking) {
 }
 
 fn transcripts() -> Vec<(String, String)> {
-    crate::testing::transcripts("store", 13)
+    crate::testing::transcripts("store", 18)
 }
 
 #[test]

@@ -57,7 +57,7 @@ fn status_size_is_the_sum_of_rfc822_sizes_and_unauthenticate_releases_the_mailbo
 
     let mut a = Conn::open(&b);
     let caps = "IMAP4rev1 LITERAL+ SASL-IR IDLE NAMESPACE ID ENABLE UNSELECT MOVE UIDPLUS CHILDREN SPECIAL-USE \
-                CREATE-SPECIAL-USE BINARY ESEARCH SEARCHRES UNAUTHENTICATE STATUS=SIZE WITHIN";
+                CREATE-SPECIAL-USE BINARY ESEARCH SEARCHRES UNAUTHENTICATE STATUS=SIZE SAVEDATE PREVIEW OBJECTID WITHIN";
     assert_eq!(a.say("a1 LOGIN joe secret"), format!("a1 OK [CAPABILITY {caps}] Logged in\r\n"));
     // 20 + 23 octets appended, and the delivered file's 15 served as 18 (CRLF).
     assert_eq!(
