@@ -108,7 +108,7 @@ impl AppendSink for Upload {
         let delivered = backend.with(&self.user, &self.name, |m| {
             m.refresh_and_wake()?;
             m.ensure_keywords(&flags)?;
-            let uids = m.deliver(vec![Incoming { tmp, base, flags, size }])?;
+            let uids = m.deliver(vec![Incoming { tmp, base, flags, size, ext: String::new() }])?;
             m.wake();
             Ok((m.uid_validity, uids[0]))
         });
