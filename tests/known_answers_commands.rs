@@ -977,7 +977,10 @@ fn g_savedate_preview_objectid() {
             c("6", status("foo", &[StatusItem::MailboxId])),
             "6 STATUS foo (MAILBOXID)\r\n",
         ),
-        same("6 STATUS foo (MESSAGES MAILBOXID)\r\n", c("6", status("foo", &[StatusItem::Messages, StatusItem::MailboxId]))),
+        same(
+            "6 STATUS foo (MESSAGES MAILBOXID)\r\n",
+            c("6", status("foo", &[StatusItem::Messages, StatusItem::MailboxId])),
+        ),
         enc(
             "22 fetch 1:* (emailid threadid)\r\n",
             c("22", fetch("1:*", vec![F::EmailId, F::ThreadId], false)),
@@ -1000,7 +1003,11 @@ fn g_savedate_preview_objectid() {
             "B1 FETCH 1:4 (ENVELOPE PREVIEW (LAZY))\r\n",
             c("B1", fetch("1:4", vec![F::Envelope, lazy.clone()], false)),
         ),
-        enc("B2 FETCH 3:4 (PREVIEW)\r\n", c("B2", fetch("3:4", vec![preview.clone()], false)), "B2 FETCH 3:4 PREVIEW\r\n"),
+        enc(
+            "B2 FETCH 3:4 (PREVIEW)\r\n",
+            c("B2", fetch("3:4", vec![preview.clone()], false)),
+            "B2 FETCH 3:4 PREVIEW\r\n",
+        ),
         same("C3 FETCH $ (UID PREVIEW (LAZY))\r\n", c("C3", fetch("$", vec![F::Uid, lazy.clone()], false))),
         enc("C4 UID FETCH 23 (PREVIEW)\r\n", c("C4", fetch("23", vec![preview], true)), "C4 UID FETCH 23 PREVIEW\r\n"),
         enc("a FETCH 1 preview (lazy lazy)\r\n", c("a", fetch("1", vec![lazy], false)), "a FETCH 1 PREVIEW (LAZY)\r\n"),

@@ -1181,21 +1181,14 @@ fn g_savedate_preview_objectid() {
         ),
         same(l("* 2 FETCH (PREVIEW \"\" UID 2)"), fetch(2, vec![I::Preview(ns("")), I::Uid(2)])),
         same(l("* 9 FETCH (UID 23 PREVIEW NIL)"), fetch(9, vec![I::Uid(23), I::Preview(None)])),
-        same(
-            l("* 5 FETCH (UID 13 PREVIEW \"Preview!\")"),
-            fetch(5, vec![I::Uid(13), I::Preview(ns("Preview!"))]),
-        ),
+        same(l("* 5 FETCH (UID 13 PREVIEW \"Preview!\")"), fetch(5, vec![I::Uid(13), I::Preview(ns("Preview!"))])),
         same(l("* CAPABILITY IMAP4rev1 PREVIEW SEARCHRES"), capability(&["IMAP4rev1", "PREVIEW", "SEARCHRES"])),
         // RFC 8514 §5: SAVEDATE as a date-time, or NIL where the mailbox keeps none.
         same(
             l("* 1 FETCH (UID 4 SAVEDATE \"06-Jan-2019 09:14:52 +0100\")"),
             fetch(1, vec![I::Uid(4), I::SaveDate(Some(DateTime::parse("06-Jan-2019 09:14:52 +0100").unwrap()))]),
         ),
-        enc(
-            l("* 2 FETCH (savedate nil)"),
-            fetch(2, vec![I::SaveDate(None)]),
-            l("* 2 FETCH (SAVEDATE NIL)"),
-        ),
+        enc(l("* 2 FETCH (savedate nil)"), fetch(2, vec![I::SaveDate(None)]), l("* 2 FETCH (SAVEDATE NIL)")),
         same(l("* CAPABILITY IMAP4rev1 SAVEDATE"), capability(&["IMAP4rev1", "SAVEDATE"])),
         // Not an object id: outside the base64url set, empty, unbracketed.
         fails(l("* 1 FETCH (EMAILID (M.1))")),

@@ -54,11 +54,11 @@ use std::num::NonZeroU32;
 
 use bytes::Bytes;
 
-pub use preview::{preview, PREVIEW_MAX_CHARS};
 pub use binary::{decode_base64, decode_quoted_printable, BinaryError, TransferEncoding};
 pub use charset::{
     decode_header, decode_utf7, search_charset, BadCharset, Charset, Decoder, UnknownCharset, SEARCH_CHARSETS,
 };
+pub use preview::{preview, PREVIEW_MAX_CHARS};
 mod envelope_text;
 pub use header::{Header, HeaderField};
 pub use params::decode_rfc2231;

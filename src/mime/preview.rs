@@ -186,7 +186,8 @@ mod tests {
     fn transfer_encodings_and_charsets() {
         let qp = "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nCaf=E9 cr=\r\n=E8me\r\n";
         assert_eq!(of(qp), "Café crème");
-        let b64 = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\nSGVsbG8g4piD\r\n";
+        let b64 =
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\nSGVsbG8g4piD\r\n";
         assert_eq!(of(b64), "Hello ☃");
         // Undeclared 8-bit: UTF-8 when it is.
         assert_eq!(of("Subject: a\r\n\r\nna\u{ef}ve\r\n"), "na\u{ef}ve");

@@ -15,8 +15,8 @@ use std::num::NonZeroU32;
 use bytes::Bytes;
 
 use super::{
-    AString, Atom, BodyStructure, Capability, DateTime, Envelope, Flag, IString, Mailbox, NString, ObjectId, SearchResult,
-    Section, SequenceSet, StatusItem, Tag, ValidationError,
+    AString, Atom, BodyStructure, Capability, DateTime, Envelope, Flag, IString, Mailbox, NString, ObjectId,
+    SearchResult, Section, SequenceSet, StatusItem, Tag, ValidationError,
 };
 
 /// A response line (with its literals): `response-data`, `response-tagged`,

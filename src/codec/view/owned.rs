@@ -8,9 +8,8 @@ use bytes::Bytes;
 use super::body::{BodyExtensionView, BodyStructureView, Params, TailView};
 use super::{At, EnvelopeView, FetchItemView, FlagView, PartNumbers, SectionTextView, StrView, Strings};
 use crate::types::{
-    ObjectId,
     Address, Atom, BodyExtension, BodyFields, BodyStructure, Data, Disposition, Envelope, ExtensionTail, FetchItem,
-    FlagFetch, IString, MultipartExtension, NString, Response, Section, SectionText, SinglePartExtension,
+    FlagFetch, IString, MultipartExtension, NString, ObjectId, Response, Section, SectionText, SinglePartExtension,
     SpecificFields,
 };
 
@@ -175,7 +174,9 @@ impl Owner<'_> {
             FetchItemView::SaveDate(d) => FetchItem::SaveDate(d),
             FetchItemView::Preview(p) => FetchItem::Preview(self.nstring(p)),
             FetchItemView::EmailId(id) => FetchItem::EmailId(ObjectId::unvalidated(self.raw(id.as_bytes()))),
-            FetchItemView::ThreadId(id) => FetchItem::ThreadId(id.map(|id| ObjectId::unvalidated(self.raw(id.as_bytes())))),
+            FetchItemView::ThreadId(id) => {
+                FetchItem::ThreadId(id.map(|id| ObjectId::unvalidated(self.raw(id.as_bytes()))))
+            }
             FetchItemView::ModSeq(n) => FetchItem::ModSeq(n),
             FetchItemView::GmailMessageId(n) => FetchItem::GmailMessageId(n),
             FetchItemView::GmailThreadId(n) => FetchItem::GmailThreadId(n),

@@ -337,9 +337,7 @@ impl<B: Backend> Session<B> {
                             StatusItem::Unseen => u64::from(st.unseen),
                             StatusItem::Size => st.size,
                             StatusItem::Deleted => u64::from(st.deleted),
-                            StatusItem::AppendLimit | StatusItem::HighestModSeq | StatusItem::MailboxId => {
-                                return None
-                            }
+                            StatusItem::AppendLimit | StatusItem::HighestModSeq | StatusItem::MailboxId => return None,
                         };
                         Some((*i, v))
                     })

@@ -29,16 +29,15 @@ pub(crate) fn save_date(base: &str) -> Option<DateTime> {
 /// The EMAILID of a message: the `G` field of its `dovecot-uidlist` record when that is an
 /// object id, else `M` and a hash of its base name.
 pub(crate) fn email_id(base: &str, ext: &str) -> ObjectId {
-    let guid = ext.split_ascii_whitespace().find_map(|f| f.strip_prefix('G')).filter(|g| ObjectId::is_valid(g.as_bytes()));
+    let guid =
+        ext.split_ascii_whitespace().find_map(|f| f.strip_prefix('G')).filter(|g| ObjectId::is_valid(g.as_bytes()));
     if let Some(g) = guid {
         if let Ok(id) = ObjectId::try_from(g) {
             return id;
         }
     }
     // FNV-1a, twice with different bases: stable across runs and platforms.
-    let fnv = |seed: u64| {
-        base.bytes().fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
-    };
+    let fnv = |seed: u64| base.bytes().fold(seed, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3));
     let id = format!("M{:016x}{:08x}", fnv(0xcbf2_9ce4_8422_2325), fnv(0x8422_2325_cbf2_9ce4) as u32);
     ObjectId::try_from(id).expect("hex digits")
 }
@@ -73,7 +72,10 @@ mod tests {
 
     #[test]
     fn email_id_from_the_guid_or_the_name() {
-        assert_eq!(email_id("1.M1P1.h", "W12 G3085f01b7f11094c501100008c4a11c1").as_str(), "3085f01b7f11094c501100008c4a11c1");
+        assert_eq!(
+            email_id("1.M1P1.h", "W12 G3085f01b7f11094c501100008c4a11c1").as_str(),
+            "3085f01b7f11094c501100008c4a11c1"
+        );
         let a = email_id("1.M1P1.h", "W12");
         assert_eq!(a, email_id("1.M1P1.h", ""));
         assert_ne!(a, email_id("1.M2P1.h", ""));
