@@ -1418,3 +1418,98 @@ fn e_list_extended() {
         assert!(parse_command(&Bytes::from_static(wire)).is_err(), "{:?}", String::from_utf8_lossy(wire));
     }
 }
+
+// (g) SAVEDATE (RFC 8514 §4, from its ABNF: the RFC has no wire examples), PREVIEW (RFC
+// 8970 §3 examples) and OBJECTID (RFC 8474 §4-§6 examples)
+// ---------------------------------------------------------------------------------------
+
+fn oid(s: &str) -> imap_machine::types::ObjectId {
+    imap_machine::types::ObjectId::try_from(s).unwrap()
+}
+
+#[test]
+fn g_savedate_preview_objectid() {
+    use FetchAttribute as F;
+    use SearchKey as K;
+    let lazy = F::Preview { lazy: true };
+    let preview = F::Preview { lazy: false };
+    let rows = vec![
+        // RFC 8474 §4.1, §4.2, §5, §6.
+        enc("3 create foo\r\n", c("3", create("foo")), "3 CREATE foo\r\n"),
+        enc("27 select \"foo\"\r\n", c("27", select("foo")), "27 SELECT foo\r\n"),
+        enc(
+            "6 status foo (mailboxid)\r\n",
+            c("6", status("foo", &[StatusItem::MailboxId])),
+            "6 STATUS foo (MAILBOXID)\r\n",
+        ),
+        same(
+            "6 STATUS foo (MESSAGES MAILBOXID)\r\n",
+            c("6", status("foo", &[StatusItem::Messages, StatusItem::MailboxId])),
+        ),
+        enc(
+            "22 fetch 1:* (emailid threadid)\r\n",
+            c("22", fetch("1:*", vec![F::EmailId, F::ThreadId], false)),
+            "22 FETCH 1:* (EMAILID THREADID)\r\n",
+        ),
+        enc(
+            "27 search emailid M6d99ac3275bb4e\r\n",
+            c("27", search(None, vec![K::EmailId(oid("M6d99ac3275bb4e"))], false)),
+            "27 SEARCH EMAILID M6d99ac3275bb4e\r\n",
+        ),
+        enc(
+            "28 search threadid T64b478a75b7ea9\r\n",
+            c("28", search(None, vec![K::ThreadId(oid("T64b478a75b7ea9"))], false)),
+            "28 SEARCH THREADID T64b478a75b7ea9\r\n",
+        ),
+        // RFC 8970 §3.
+        enc("A1 FETCH 1 (PREVIEW)\r\n", c("A1", fetch("1", vec![preview.clone()], false)), "A1 FETCH 1 PREVIEW\r\n"),
+        same("A2 FETCH 1 (RFC822.SIZE PREVIEW)\r\n", c("A2", fetch("1", vec![F::Rfc822Size, preview.clone()], false))),
+        same(
+            "B1 FETCH 1:4 (ENVELOPE PREVIEW (LAZY))\r\n",
+            c("B1", fetch("1:4", vec![F::Envelope, lazy.clone()], false)),
+        ),
+        enc(
+            "B2 FETCH 3:4 (PREVIEW)\r\n",
+            c("B2", fetch("3:4", vec![preview.clone()], false)),
+            "B2 FETCH 3:4 PREVIEW\r\n",
+        ),
+        same("C3 FETCH $ (UID PREVIEW (LAZY))\r\n", c("C3", fetch("$", vec![F::Uid, lazy.clone()], false))),
+        enc("C4 UID FETCH 23 (PREVIEW)\r\n", c("C4", fetch("23", vec![preview], true)), "C4 UID FETCH 23 PREVIEW\r\n"),
+        enc("a FETCH 1 preview (lazy lazy)\r\n", c("a", fetch("1", vec![lazy], false)), "a FETCH 1 PREVIEW (LAZY)\r\n"),
+        // RFC 8514 §4.2, §4.3.
+        same("a FETCH 1:* (UID SAVEDATE)\r\n", c("a", fetch("1:*", vec![F::Uid, F::SaveDate], false))),
+        same(
+            "b SEARCH SAVEDBEFORE 1-Feb-2019 SAVEDON 2-Feb-2019 SAVEDSINCE 3-Feb-2019\r\n",
+            c(
+                "b",
+                search(
+                    None,
+                    vec![
+                        K::SavedBefore(date("1-Feb-2019")),
+                        K::SavedOn(date("2-Feb-2019")),
+                        K::SavedSince(date("3-Feb-2019")),
+                    ],
+                    false,
+                ),
+            ),
+        ),
+        enc(
+            "c uid search not savedatesupported\r\n",
+            c("c", search(None, vec![K::Not(Box::new(K::SaveDateSupported))], true)),
+            "c UID SEARCH NOT SAVEDATESUPPORTED\r\n",
+        ),
+    ];
+    assert_eq!(check("(g)", &rows), rows.len());
+    // Bad input: an unknown preview modifier, an object id with a character outside the
+    // base64url set, one that is too long, a missing argument.
+    let long = format!("a SEARCH EMAILID {}\r\n", "x".repeat(256));
+    for wire in [
+        &b"a FETCH 1 (PREVIEW (FUZZY))\r\n"[..],
+        b"a SEARCH EMAILID a.b\r\n",
+        b"a SEARCH THREADID\r\n",
+        b"a SEARCH SAVEDON 31-Feb\r\n",
+        long.as_bytes(),
+    ] {
+        assert!(parse_command(&Bytes::copy_from_slice(wire)).is_err(), "{:?}", String::from_utf8_lossy(wire));
+    }
+}

@@ -69,7 +69,11 @@ fn responses() -> Vec<(&'static str, Response, bool)> {
         ("* LIST () \"/\" \"Entwürfe\"\r\n", list(utf8_name("Entwürfe")), true),
         (
             "* STATUS \"Entwürfe\" (MESSAGES 0)\r\n",
-            Response::Data(Data::Status { mailbox: utf8_name("Entwürfe"), items: vec![(StatusItem::Messages, 0)] }),
+            Response::Data(Data::Status {
+                mailbox: utf8_name("Entwürfe"),
+                items: vec![(StatusItem::Messages, 0)],
+                mailbox_id: None,
+            }),
             true,
         ),
         // Appendix E item 24: UTF-8 in the human-readable text.

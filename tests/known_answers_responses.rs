@@ -442,6 +442,7 @@ fn rows_s7() -> Vec<Row> {
             data(Data::Status {
                 mailbox: mbx("blurdybloop"),
                 items: vec![(StatusItem::Messages, 231), (StatusItem::UidNext, 44292)],
+                mailbox_id: None,
             }),
         ),
         // 7.2.5 SEARCH
@@ -766,6 +767,7 @@ fn rows_s6() -> Vec<Row> {
             data(Data::Status {
                 mailbox: mbx("blurdybloop"),
                 items: vec![(StatusItem::Messages, 231), (StatusItem::UidNext, 44292)],
+                mailbox_id: None,
             }),
         ),
         same(l("A042 OK STATUS completed"), ok("A042", None, "STATUS completed")),
@@ -1075,7 +1077,7 @@ fn e_rfc4731_esearch() {
 // ---------------------------------------------------------------------------------------
 
 fn status_data(m: &str, items: &[(StatusItem, u64)]) -> Response {
-    data(Data::Status { mailbox: mbx(m), items: items.to_vec() })
+    data(Data::Status { mailbox: mbx(m), items: items.to_vec(), mailbox_id: None })
 }
 
 #[test]
@@ -1238,7 +1240,7 @@ fn g_rfc5258_list_extended() {
         enc(l("* LIST () \".\"  \"INBOX\""), list(&[], '.', "INBOX"), l("* LIST () \".\" INBOX")),
         enc(
             l("* STATUS \"INBOX\" (MESSAGES 17 UNSEEN 16)"),
-            data(Data::Status { mailbox: mbx("INBOX"), items: vec![(Messages, 17), (Unseen, 16)] }),
+            data(Data::Status { mailbox: mbx("INBOX"), items: vec![(Messages, 17), (Unseen, 16)], mailbox_id: None }),
             l("* STATUS INBOX (MESSAGES 17 UNSEEN 16)"),
         ),
         enc(
@@ -1273,4 +1275,82 @@ fn g_rfc5258_list_extended() {
     ];
     let counts = check("(g)", &rows);
     assert_eq!(counts.same + counts.canonical, rows.len());
+}
+
+// (g) SAVEDATE (RFC 8514 §5 ABNF: the RFC has no wire examples), PREVIEW (RFC 8970 §3
+// examples) and OBJECTID (RFC 8474 §4-§6 examples)
+// ---------------------------------------------------------------------------------------
+
+fn oid(s: &str) -> imap_machine::types::ObjectId {
+    imap_machine::types::ObjectId::try_from(s).unwrap()
+}
+
+#[test]
+fn g_savedate_preview_objectid() {
+    use FetchItem as I;
+    let id = |s: &str| Some(oid(s));
+    let status_id = |m: &str, s: &str| data(Data::Status { mailbox: mbx(m), items: vec![], mailbox_id: id(s) });
+    let rows = vec![
+        // RFC 8474 §4.1: CREATE and SELECT.
+        same(
+            l("3 OK [MAILBOXID (F2212ea87-6097-4256-9d51-71338625)] Completed"),
+            ok("3", Some(Code::MailboxId(oid("F2212ea87-6097-4256-9d51-71338625"))), "Completed"),
+        ),
+        same(
+            l("* OK [MAILBOXID (F2212ea87-6097-4256-9d51-71338625)] Ok"),
+            untagged_ok(Some(Code::MailboxId(oid("F2212ea87-6097-4256-9d51-71338625"))), "Ok"),
+        ),
+        // §4.2: STATUS, also after other items and in LIST-STATUS.
+        same(
+            l("* STATUS foo (MAILBOXID (F2212ea87-6097-4256-9d51-71338625))"),
+            status_id("foo", "F2212ea87-6097-4256-9d51-71338625"),
+        ),
+        same(
+            l("* STATUS INBOX (MAILBOXID (Ff8e3ead4-9389-4aff-adb1-d8d89efd8cbf))"),
+            status_id("INBOX", "Ff8e3ead4-9389-4aff-adb1-d8d89efd8cbf"),
+        ),
+        enc(
+            l("* STATUS bar (MAILBOXID (F1) MESSAGES 3)"),
+            data(Data::Status { mailbox: mbx("bar"), items: vec![(StatusItem::Messages, 3)], mailbox_id: id("F1") }),
+            l("* STATUS bar (MESSAGES 3 MAILBOXID (F1))"),
+        ),
+        // §5.1, §5.2: FETCH EMAILID and THREADID, NIL when threads are not kept.
+        same(
+            l("* 1 FETCH (EMAILID (M6d99ac3275bb4e) THREADID (T64b478a75b7ea9))"),
+            fetch(1, vec![I::EmailId(oid("M6d99ac3275bb4e")), I::ThreadId(id("T64b478a75b7ea9"))]),
+        ),
+        same(
+            l("* 3 FETCH (EMAILID (M5fdc09b49ea703) THREADID (T11863d02dd95b5))"),
+            fetch(3, vec![I::EmailId(oid("M5fdc09b49ea703")), I::ThreadId(id("T11863d02dd95b5"))]),
+        ),
+        same(
+            l("* 2 FETCH (EMAILID (M00000002) THREADID NIL)"),
+            fetch(2, vec![I::EmailId(oid("M00000002")), I::ThreadId(None)]),
+        ),
+        same(l("* CAPABILITY IMAP4rev1 OBJECTID"), capability(&["IMAP4rev1", "OBJECTID"])),
+        // RFC 8970 §3: PREVIEW as a quoted string, a literal, empty and NIL.
+        same(l("* 1 FETCH (PREVIEW \"Preview text!\")"), fetch(1, vec![I::Preview(ns("Preview text!"))])),
+        same(
+            cat(&[b"* 3 FETCH (PREVIEW {30}\r\n", b"Message data from message 3.\r\n", b")\r\n"]),
+            fetch(3, vec![I::Preview(ns("Message data from message 3.\r\n"))]),
+        ),
+        same(l("* 2 FETCH (PREVIEW \"\" UID 2)"), fetch(2, vec![I::Preview(ns("")), I::Uid(2)])),
+        same(l("* 9 FETCH (UID 23 PREVIEW NIL)"), fetch(9, vec![I::Uid(23), I::Preview(None)])),
+        same(l("* 5 FETCH (UID 13 PREVIEW \"Preview!\")"), fetch(5, vec![I::Uid(13), I::Preview(ns("Preview!"))])),
+        same(l("* CAPABILITY IMAP4rev1 PREVIEW SEARCHRES"), capability(&["IMAP4rev1", "PREVIEW", "SEARCHRES"])),
+        // RFC 8514 §5: SAVEDATE as a date-time, or NIL where the mailbox keeps none.
+        same(
+            l("* 1 FETCH (UID 4 SAVEDATE \"06-Jan-2019 09:14:52 +0100\")"),
+            fetch(1, vec![I::Uid(4), I::SaveDate(Some(DateTime::parse("06-Jan-2019 09:14:52 +0100").unwrap()))]),
+        ),
+        enc(l("* 2 FETCH (savedate nil)"), fetch(2, vec![I::SaveDate(None)]), l("* 2 FETCH (SAVEDATE NIL)")),
+        same(l("* CAPABILITY IMAP4rev1 SAVEDATE"), capability(&["IMAP4rev1", "SAVEDATE"])),
+        // Not an object id: outside the base64url set, empty, unbracketed.
+        fails(l("* 1 FETCH (EMAILID (M.1))")),
+        fails(l("* 1 FETCH (EMAILID ())")),
+        fails(l("* 1 FETCH (EMAILID M1)")),
+        fails(l("* 1 FETCH (SAVEDATE \"junk\")")),
+    ];
+    let counts = check("(g)", &rows);
+    assert_eq!((counts.same + counts.canonical, counts.fail), (rows.len() - 4, 4));
 }

@@ -118,6 +118,8 @@ fn normalise_code(code: Code) -> Option<Code> {
         // (these scripts don't, but a Dovecot configured otherwise would); `imapm serve`
         // does not serve CONDSTORE.
         Code::HighestModSeq(_) | Code::NoModSeq => return None,
+        // OBJECTID (RFC 8474): Dovecot 2.3 does not serve it; `imapm serve` does.
+        Code::MailboxId(_) => return None,
         // UIDVALIDITY is any value the server picks.
         Code::UidValidity(_) => Code::UidValidity(1),
         Code::AppendUid { uids, .. } => Code::AppendUid { uid_validity: 1, uids },
@@ -170,9 +172,9 @@ fn normalise(r: Response) -> Option<String> {
             sort_debug(&mut l.attributes);
             Response::Data(Data::Lsub(l))
         }
-        Response::Data(Data::Status { mailbox, mut items }) => {
+        Response::Data(Data::Status { mailbox, mut items, mailbox_id }) => {
             sort_debug(&mut items);
-            Response::Data(Data::Status { mailbox, items })
+            Response::Data(Data::Status { mailbox, items, mailbox_id })
         }
         other => other,
     };

@@ -214,7 +214,11 @@ mod tests {
         let list = |s: &'static str| {
             Data::List(ListItem { attributes: vec![], delimiter: Some('/'), mailbox: mbx(s), extended: vec![] })
         };
-        let status = |s: &'static str| Data::Status { mailbox: mbx(s), items: vec![(StatusItem::Messages, 1)] };
+        let status = |s: &'static str| Data::Status {
+            mailbox: mbx(s),
+            items: vec![(StatusItem::Messages, 1)],
+            mailbox_id: None,
+        };
         let options =
             ListOptions { selection: vec![], returns: vec![ListReturnOption::Status(vec![StatusItem::Messages])] };
         let body = CommandBody::List {

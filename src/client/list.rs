@@ -47,7 +47,7 @@ pub fn list_entries(data: Vec<Data>) -> Vec<ListEntry> {
     for d in data {
         match d {
             Data::List(item) => out.push(ListEntry { item, status: None }),
-            Data::Status { mailbox, items } => {
+            Data::Status { mailbox, items, .. } => {
                 if let Some(e) = out.iter_mut().rev().find(|e| e.item.mailbox == mailbox) {
                     e.status.get_or_insert_with(Vec::new).extend(items);
                 }

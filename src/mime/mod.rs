@@ -40,6 +40,7 @@ mod header;
 mod lexer;
 mod params;
 mod part;
+mod preview;
 mod search;
 pub(crate) mod section;
 mod structure;
@@ -57,6 +58,7 @@ pub use binary::{decode_base64, decode_quoted_printable, BinaryError, TransferEn
 pub use charset::{
     decode_header, decode_utf7, search_charset, BadCharset, Charset, Decoder, UnknownCharset, SEARCH_CHARSETS,
 };
+pub use preview::{preview, PREVIEW_MAX_CHARS};
 mod envelope_text;
 pub use header::{Header, HeaderField};
 pub use params::decode_rfc2231;
@@ -152,12 +154,20 @@ impl Message {
     }
 
     /// The FETCH response item for one attribute, for the attributes that the message
-    /// content decides. `Ok(None)` for FLAGS, INTERNALDATE and UID, which the mailbox
-    /// knows; `Err` only for BINARY of an unknown transfer encoding.
+    /// content decides. `Ok(None)` for FLAGS, INTERNALDATE, UID, SAVEDATE, EMAILID and
+    /// THREADID, which the mailbox knows; `Err` only for BINARY of an unknown transfer encoding.
     pub fn fetch(&self, attribute: &FetchAttribute) -> Result<Option<FetchItem>, BinaryError> {
         let s = |b: Bytes| Some(IString::unvalidated(section::without_nul(b)));
         Ok(Some(match attribute {
-            FetchAttribute::Flags | FetchAttribute::InternalDate | FetchAttribute::Uid => return Ok(None),
+            FetchAttribute::Flags
+            | FetchAttribute::InternalDate
+            | FetchAttribute::Uid
+            | FetchAttribute::SaveDate
+            | FetchAttribute::EmailId
+            | FetchAttribute::ThreadId => return Ok(None),
+            FetchAttribute::Preview { .. } => {
+                FetchItem::Preview(Some(IString::unvalidated(Bytes::from(preview::preview(self)))))
+            }
             FetchAttribute::Envelope => FetchItem::Envelope(Box::new(self.envelope())),
             FetchAttribute::Body => FetchItem::Body(Box::new(self.body_structure(false))),
             FetchAttribute::BodyStructure => FetchItem::BodyStructure(Box::new(self.body_structure(true))),

@@ -57,6 +57,11 @@ pub struct SearchContext<'a> {
     /// The server's current time, for OLDER and YOUNGER (RFC 5032); `None`: no clock,
     /// and they match nothing.
     pub now: Option<DateTime>,
+    /// The save date (RFC 8514 §3); `None`: the mailbox keeps none, and the SAVED* keys
+    /// read the internal date instead, SAVEDATESUPPORTED matches nothing.
+    pub save_date: Option<DateTime>,
+    /// The EMAILID (RFC 8474 §5.1), if the store gives one.
+    pub email_id: Option<crate::types::ObjectId>,
 }
 
 impl<'a> SearchContext<'a> {
@@ -75,6 +80,8 @@ impl<'a> SearchContext<'a> {
             charset: encoding_rs::UTF_8,
             decoder: Decoder::default(),
             now: None,
+            save_date: None,
+            email_id: None,
         }
     }
 
@@ -129,6 +136,12 @@ fn internal_day(ctx: &SearchContext<'_>) -> NaiveDate {
     ctx.internal_date.as_chrono().date_naive()
 }
 
+/// The day of the save date, disregarding time and zone (RFC 8514 §4.3); the internal
+/// date's when the mailbox keeps no save dates.
+fn saved_day(ctx: &SearchContext<'_>) -> NaiveDate {
+    ctx.save_date.as_ref().unwrap_or(&ctx.internal_date).as_chrono().date_naive()
+}
+
 /// The day of the Date header, disregarding time and zone; the internal date when the
 /// header is missing or unreadable.
 fn sent_day(message: &Message, ctx: &SearchContext<'_>) -> NaiveDate {
@@ -167,6 +180,13 @@ fn eval(message: &Message, key: &SearchKey, ctx: &SearchContext<'_>, texts: &mut
         K::SentBefore(d) => sent_day(message, ctx) < d.as_chrono(),
         K::SentOn(d) => sent_day(message, ctx) == d.as_chrono(),
         K::SentSince(d) => sent_day(message, ctx) >= d.as_chrono(),
+        K::SavedBefore(d) => saved_day(ctx) < d.as_chrono(),
+        K::SavedOn(d) => saved_day(ctx) == d.as_chrono(),
+        K::SavedSince(d) => saved_day(ctx) >= d.as_chrono(),
+        K::SaveDateSupported => ctx.save_date.is_some(),
+        K::EmailId(id) => ctx.email_id.as_ref() == Some(id),
+        // Threads are not computed: THREADID is NIL, and no message is in a thread.
+        K::ThreadId(_) => false,
         K::Older(n) => within(true, *n, &ctx.internal_date, ctx.now.as_ref()),
         K::Younger(n) => within(false, *n, &ctx.internal_date, ctx.now.as_ref()),
         K::Larger(n) => ctx.size.unwrap_or(message.size()) > *n,

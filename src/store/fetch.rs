@@ -38,6 +38,18 @@ pub(crate) fn items(
             FetchAttribute::Flags => FetchItem::Flags(super::session_flags(&msg.flags, recent)),
             FetchAttribute::InternalDate => FetchItem::InternalDate(msg.internal_date),
             FetchAttribute::Rfc822Size => FetchItem::Rfc822Size(msg.size),
+            FetchAttribute::SaveDate => FetchItem::SaveDate(msg.save_date),
+            FetchAttribute::EmailId => match &msg.email_id {
+                Some(id) => FetchItem::EmailId(id.clone()),
+                // A store without ids (OBJECTID is then not announced) has none to give.
+                None => continue,
+            },
+            // Threads are not computed (RFC 8474 §5.2 allows NIL).
+            FetchAttribute::ThreadId => FetchItem::ThreadId(None),
+            FetchAttribute::Preview { .. } => {
+                let m = parsed.get_or_insert_with(|| Message::parse(msg.body.clone()));
+                FetchItem::Preview(Some(IString::unvalidated(Bytes::from(mime::preview(m)))))
+            }
             other => {
                 let m = parsed.get_or_insert_with(|| Message::parse(msg.body.clone()));
                 match m.fetch(other)? {
@@ -58,11 +70,17 @@ pub(crate) fn from_parse(a: &FetchAttribute) -> bool {
 }
 
 /// Whether FETCH `a` reads the message itself, not only what the store keeps beside it
-/// (UID, flags, INTERNALDATE, RFC822.SIZE).
+/// (UID, flags, INTERNALDATE, RFC822.SIZE, the save date and the object ids).
 pub(crate) fn needs_body(a: &FetchAttribute) -> bool {
     !matches!(
         a,
-        FetchAttribute::Uid | FetchAttribute::Flags | FetchAttribute::InternalDate | FetchAttribute::Rfc822Size
+        FetchAttribute::Uid
+            | FetchAttribute::Flags
+            | FetchAttribute::InternalDate
+            | FetchAttribute::Rfc822Size
+            | FetchAttribute::SaveDate
+            | FetchAttribute::EmailId
+            | FetchAttribute::ThreadId
     )
 }
 
@@ -99,5 +117,7 @@ pub(crate) fn matches(msg: &MessageData, keys: &[SearchKey], input: &SearchInput
     ctx.charset = input.decoder;
     ctx.size = Some(msg.size);
     ctx.now = input.now;
+    ctx.save_date = msg.save_date;
+    ctx.email_id = msg.email_id.clone();
     keys.iter().all(|key| mime::matches(&m, key, &ctx))
 }

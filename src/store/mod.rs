@@ -61,7 +61,7 @@ pub use session::{
     CommandHandler, ExtensionContext, ExtensionError, Extensions, Reply, Session, SessionError, STREAM_APPENDS_OVER,
 };
 
-use crate::types::{DateTime, Flag, ListAttribute, StoreKind};
+use crate::types::{DateTime, Flag, ListAttribute, ObjectId, StoreKind};
 
 /// A callback that wakes a connection when a mailbox it watches changes (the adapter
 /// supplies it: a tokio `Notify`, a channel send, a thread unpark). It must not block.
@@ -204,12 +204,34 @@ pub struct MessageData {
     /// session then answers those items from it, from [`Backend::fetch_meta`], without
     /// the body. `None`: the session parses the body.
     pub parsed: Option<Arc<ParsedMessage>>,
+    /// When the message was saved in this mailbox (APPEND, COPY, MOVE; RFC 8514 §3), by
+    /// the store's clock. `None`: the store keeps no save dates (FETCH SAVEDATE is NIL).
+    pub save_date: Option<DateTime>,
+    /// The EMAILID (RFC 8474 §5.1): the same for every copy of the message, kept across
+    /// restarts. `None`: the store gives no ids.
+    pub email_id: Option<ObjectId>,
 }
 
 impl MessageData {
     /// A message with its body; `size` is the body's length; no cached parse.
     pub fn new(uid: u32, flags: Vec<Flag>, internal_date: DateTime, body: Bytes) -> MessageData {
-        MessageData { uid, flags, internal_date, size: body.len() as u32, body, parsed: None }
+        MessageData {
+            uid,
+            flags,
+            internal_date,
+            size: body.len() as u32,
+            body,
+            parsed: None,
+            save_date: None,
+            email_id: None,
+        }
+    }
+
+    /// With its save date (RFC 8514) and EMAILID (RFC 8474).
+    pub fn with_ids(mut self, save_date: Option<DateTime>, email_id: Option<ObjectId>) -> MessageData {
+        self.save_date = save_date;
+        self.email_id = email_id;
+        self
     }
 
     /// With the store's cached parse.
@@ -576,6 +598,19 @@ pub trait Backend: Send + Sync + 'static {
     /// not announced, and those keys match nothing. The core reads no clock itself.
     fn now(&self) -> Option<DateTime> {
         None
+    }
+    /// The MAILBOXID of a mailbox (RFC 8474 §4): unique to it, kept across RENAME and
+    /// restarts, never given to another mailbox. `Ok(None)` (the default): the store
+    /// gives no ids; OBJECTID is announced only when [`Backend::object_ids`] is true.
+    fn mailbox_id(&self, user: &Self::User, name: &str) -> Result<Option<ObjectId>, StoreError> {
+        let _ = (user, name);
+        Ok(None)
+    }
+    /// Whether the store gives object ids (RFC 8474): a MAILBOXID for every mailbox and an
+    /// EMAILID for every message ([`MessageData::email_id`]). Then OBJECTID is announced.
+    /// THREADID is always NIL: the core computes no threads.
+    fn object_ids(&self) -> bool {
+        false
     }
     /// The largest message APPEND takes (APPENDLIMIT), if any.
     fn append_limit(&self) -> Option<u32> {

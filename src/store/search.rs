@@ -139,6 +139,12 @@ impl<'a> SearchQuery<'a> {
             K::Before(d) => day_of(&meta.internal_date()?) < d.as_chrono(),
             K::On(d) => day_of(&meta.internal_date()?) == d.as_chrono(),
             K::Since(d) => day_of(&meta.internal_date()?) >= d.as_chrono(),
+            K::SavedBefore(d) => day_of(&saved(meta)?) < d.as_chrono(),
+            K::SavedOn(d) => day_of(&saved(meta)?) == d.as_chrono(),
+            K::SavedSince(d) => day_of(&saved(meta)?) >= d.as_chrono(),
+            K::SaveDateSupported => meta.save_date()?.is_some(),
+            K::EmailId(id) => meta.email_id()?.as_ref() == Some(id),
+            K::ThreadId(_) => false,
             K::Older(n) => crate::mime::within(true, *n, &meta.internal_date()?, self.now.as_ref()),
             K::Younger(n) => crate::mime::within(false, *n, &meta.internal_date()?, self.now.as_ref()),
             K::Larger(n) => meta.size()? > *n,
@@ -170,6 +176,15 @@ impl<'a> SearchQuery<'a> {
     }
 }
 
+/// The save date of a message, or its INTERNALDATE where the store keeps none (RFC 8514
+/// §4.3, as the matcher has it).
+fn saved<M: MessageMeta>(meta: &mut M) -> Result<DateTime, M::Error> {
+    match meta.save_date()? {
+        Some(d) => Ok(d),
+        None => meta.internal_date(),
+    }
+}
+
 /// The message [`SearchQuery::matches_meta`] is at.
 struct One {
     seq: u32,
@@ -195,6 +210,14 @@ pub trait MessageMeta {
     fn size(&mut self) -> Result<u32, Self::Error>;
     /// INTERNALDATE.
     fn internal_date(&mut self) -> Result<DateTime, Self::Error>;
+    /// The save date (RFC 8514), `None` if the store keeps none (the default).
+    fn save_date(&mut self) -> Result<Option<DateTime>, Self::Error> {
+        Ok(None)
+    }
+    /// The EMAILID (RFC 8474), `None` if the store gives none (the default).
+    fn email_id(&mut self) -> Result<Option<crate::types::ObjectId>, Self::Error> {
+        Ok(None)
+    }
 }
 
 /// Whether evaluating `key` reads the message itself (its header, body or sent date),
@@ -240,6 +263,12 @@ pub fn needs_message(key: &SearchKey) -> bool {
         | K::Smaller(_)
         | K::Older(_)
         | K::Younger(_)
+        | K::SavedBefore(_)
+        | K::SavedOn(_)
+        | K::SavedSince(_)
+        | K::SaveDateSupported
+        | K::EmailId(_)
+        | K::ThreadId(_)
         | K::Uid(_)
         | K::SequenceSet(_) => false,
     }

@@ -191,7 +191,7 @@ fn replay(name: &str, text: &str, how: Chunking) {
 }
 
 fn transcripts() -> Vec<(String, String)> {
-    crate::testing::transcripts("store", 17)
+    crate::testing::transcripts("store", 25)
 }
 
 #[test]

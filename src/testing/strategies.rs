@@ -169,6 +169,15 @@ pub fn fetch_attribute() -> impl Strategy<Value = FetchAttribute> {
         }),
         (any::<bool>(), vec(nz(), 0..3), partial()).prop_map(|(peek, part, partial)| Binary { peek, part, partial }),
         vec(nz(), 0..3).prop_map(|part| BinarySize { part }),
+        prop_oneof![Just(SaveDate), Just(EmailId), Just(ThreadId), any::<bool>().prop_map(|lazy| Preview { lazy })],
+    ]
+}
+
+/// Object identifiers (RFC 8474): short, and the longest allowed.
+pub fn object_id() -> impl Strategy<Value = ObjectId> {
+    prop_oneof![
+        "[A-Za-z0-9_-]{1,24}".prop_map(|s| ObjectId::try_from(s).unwrap()),
+        Just(ObjectId::try_from("M".repeat(255).as_str()).unwrap()),
     ]
 }
 
@@ -281,6 +290,14 @@ pub fn search_key() -> impl Strategy<Value = SearchKey> {
         any::<u32>().prop_map(Smaller),
         sequence_set().prop_map(Uid),
         sequence_set().prop_map(SequenceSet),
+        prop_oneof![
+            date().prop_map(SavedBefore),
+            date().prop_map(SavedOn),
+            date().prop_map(SavedSince),
+            Just(SaveDateSupported),
+            object_id().prop_map(EmailId),
+            object_id().prop_map(ThreadId),
+        ],
     ];
     leaf.prop_recursive(4, 24, 4, |inner| {
         prop_oneof![
@@ -305,6 +322,9 @@ pub fn capability() -> impl Strategy<Value = Capability> {
         Just(Capability::LiteralPlus),
         Just(Capability::Unauthenticate),
         Just(Capability::StatusSize),
+        Just(Capability::SaveDate),
+        Just(Capability::Preview),
+        Just(Capability::ObjectId),
         any::<u32>().prop_map(|n| Capability::AppendLimit(Some(n))),
         Just(Capability::AppendLimit(None)),
         auth_mechanism().prop_map(Capability::Auth),
@@ -495,6 +515,7 @@ pub fn code() -> impl Strategy<Value = Code> {
         any::<u32>().prop_map(Code::UidValidity),
         any::<u32>().prop_map(Code::Unseen),
         u63().prop_map(Code::HighestModSeq),
+        object_id().prop_map(Code::MailboxId),
         (any::<u32>(), sequence_set()).prop_map(|(uid_validity, uids)| Code::AppendUid { uid_validity, uids }),
         (any::<u32>(), sequence_set(), sequence_set()).prop_map(|(uid_validity, source, destination)| Code::CopyUid {
             uid_validity,
@@ -720,6 +741,10 @@ pub fn fetch_item() -> impl Strategy<Value = FetchItem> {
         u63().prop_map(FetchItem::GmailMessageId),
         u63().prop_map(FetchItem::GmailThreadId),
         vec(label, 0..3).prop_map(FetchItem::GmailLabels),
+        proptest::option::of(date_time()).prop_map(FetchItem::SaveDate),
+        nstring().prop_map(FetchItem::Preview),
+        object_id().prop_map(FetchItem::EmailId),
+        proptest::option::of(object_id()).prop_map(FetchItem::ThreadId),
         ("X-[A-FH-Z0-9.]{1,8}", prop_oneof![Just("(a \"b c\" (d))"), Just("12"), Just("\"x\""), Just("NIL")]).prop_map(
             |(name, value)| FetchItem::Other { name: Bytes::from(name), value: Bytes::from_static(value.as_bytes()) }
         ),
@@ -728,14 +753,16 @@ pub fn fetch_item() -> impl Strategy<Value = FetchItem> {
 
 /// Untagged response data.
 pub fn data() -> impl Strategy<Value = Data> {
-    let status_items =
-        vec((proptest::sample::select(StatusItem::ALL.iter().map(|(i, _)| *i).collect::<Vec<_>>()), u63()), 0..4);
+    // MAILBOXID's value is an object id, carried apart from the numbers.
+    let numeric = StatusItem::ALL.iter().map(|(i, _)| *i).filter(|i| *i != StatusItem::MailboxId).collect::<Vec<_>>();
+    let status_items = vec((proptest::sample::select(numeric), u63()), 0..4);
     prop_oneof![
         vec(capability(), 0..5).prop_map(Data::Capability),
         vec(capability(), 0..3).prop_map(Data::Enabled),
         list_item().prop_map(Data::List),
         list_item().prop_map(Data::Lsub),
-        (mailbox(), status_items).prop_map(|(mailbox, items)| Data::Status { mailbox, items }),
+        (mailbox(), status_items, proptest::option::of(object_id()))
+            .prop_map(|(mailbox, items, mailbox_id)| Data::Status { mailbox, items, mailbox_id }),
         (vec(any::<u32>(), 0..5), proptest::option::of(u63())).prop_map(|(ids, modseq)| Data::Search { ids, modseq }),
         (proptest::option::of(istring()), any::<bool>(), vec(search_result(), 0..5))
             .prop_map(|(tag, uid, results)| Data::ESearch { tag, uid, results }),

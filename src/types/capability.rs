@@ -140,6 +140,12 @@ capabilities! {
     Unauthenticate = "UNAUTHENTICATE",
     /// `STATUS=SIZE` (RFC 8438 §2): the `SIZE` status item.
     StatusSize = "STATUS=SIZE",
+    /// `SAVEDATE` (RFC 8514)
+    SaveDate = "SAVEDATE",
+    /// `PREVIEW` (RFC 8970)
+    Preview = "PREVIEW",
+    /// `OBJECTID` (RFC 8474)
+    ObjectId = "OBJECTID",
     /// `SPECIAL-USE` (RFC 6154)
     SpecialUse = "SPECIAL-USE",
     /// `CREATE-SPECIAL-USE` (RFC 6154 §3)

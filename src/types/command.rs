@@ -88,11 +88,14 @@ pub enum StatusItem {
     Size,
     /// `DELETED` (RFC 9051)
     Deleted,
+    /// `MAILBOXID` (RFC 8474 §4.2); its value is an object id, carried in
+    /// [`Data::Status`](crate::types::Data::Status)'s `mailbox_id`, never in `items`.
+    MailboxId,
 }
 
 impl StatusItem {
     /// Every item with its wire name.
-    pub const ALL: [(StatusItem, &'static str); 9] = [
+    pub const ALL: [(StatusItem, &'static str); 10] = [
         (StatusItem::Messages, "MESSAGES"),
         (StatusItem::Recent, "RECENT"),
         (StatusItem::UidNext, "UIDNEXT"),
@@ -102,6 +105,7 @@ impl StatusItem {
         (StatusItem::HighestModSeq, "HIGHESTMODSEQ"),
         (StatusItem::Size, "SIZE"),
         (StatusItem::Deleted, "DELETED"),
+        (StatusItem::MailboxId, "MAILBOXID"),
     ];
 
     /// The wire name.

@@ -1,4 +1,5 @@
-//! FETCH attributes (RFC 3501 §6.4.5, RFC 3516 BINARY).
+//! FETCH attributes (RFC 3501 §6.4.5, RFC 3516 BINARY, RFC 8514 SAVEDATE, RFC 8970 PREVIEW,
+//! RFC 8474 OBJECTID).
 //!
 //! ```
 //! use imap_machine::types::{FetchAttribute, Macro, Section, SectionText};
@@ -63,6 +64,18 @@ pub enum FetchAttribute {
         /// `section-part`, possibly empty.
         part: Vec<NonZeroU32>,
     },
+    /// `"SAVEDATE"` (RFC 8514 §4.2): when the message was saved in this mailbox.
+    SaveDate,
+    /// `"PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"]` with `preview-mod = "LAZY"`
+    /// (RFC 8970 §3.2): a plain-text snippet of the message.
+    Preview {
+        /// `(LAZY)`: the server may answer NIL when the preview is not at hand.
+        lazy: bool,
+    },
+    /// `"EMAILID"` (RFC 8474 §5.1)
+    EmailId,
+    /// `"THREADID"` (RFC 8474 §5.2)
+    ThreadId,
 }
 
 impl FetchAttribute {

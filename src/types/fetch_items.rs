@@ -1,7 +1,7 @@
 //! The items of one fetched message, read by what they are: the same accessors for every
 //! client (the tokio and blocking adapters, or an embedder of the client machine).
 
-use super::{BodyStructure, DateTime, Envelope, FetchItem, FlagFetch, Section};
+use super::{BodyStructure, DateTime, Envelope, FetchItem, FlagFetch, ObjectId, Section};
 
 /// Accessors on the items of one fetched message (`* n FETCH (...)`), whatever order the
 /// server sent them in.
@@ -29,6 +29,14 @@ pub trait FetchItems {
     fn body(&self) -> Option<&[u8]>;
     /// `BODY[section]`
     fn section(&self, section: &Section) -> Option<&[u8]>;
+    /// `SAVEDATE` (RFC 8514): `Some(None)` when the server answered NIL.
+    fn save_date(&self) -> Option<Option<&DateTime>>;
+    /// `PREVIEW` (RFC 8970): `Some(None)` when the server answered NIL.
+    fn preview(&self) -> Option<Option<&[u8]>>;
+    /// `EMAILID` (RFC 8474)
+    fn email_id(&self) -> Option<&ObjectId>;
+    /// `THREADID` (RFC 8474): `Some(None)` when the server answered NIL.
+    fn thread_id(&self) -> Option<Option<&ObjectId>>;
 }
 
 impl FetchItems for [FetchItem] {
@@ -94,6 +102,34 @@ impl FetchItems for [FetchItem] {
         self.iter().find_map(|i| match i {
             // A partial fetch (`BODY[]<0.20>`) answers with its origin: the data is the same.
             FetchItem::BodySection { section: s, data: Some(d), .. } if s == section => Some(d.as_bytes()),
+            _ => None,
+        })
+    }
+
+    fn save_date(&self) -> Option<Option<&DateTime>> {
+        self.iter().find_map(|i| match i {
+            FetchItem::SaveDate(d) => Some(d.as_ref()),
+            _ => None,
+        })
+    }
+
+    fn preview(&self) -> Option<Option<&[u8]>> {
+        self.iter().find_map(|i| match i {
+            FetchItem::Preview(p) => Some(p.as_ref().map(|s| s.as_bytes())),
+            _ => None,
+        })
+    }
+
+    fn email_id(&self) -> Option<&ObjectId> {
+        self.iter().find_map(|i| match i {
+            FetchItem::EmailId(id) => Some(id),
+            _ => None,
+        })
+    }
+
+    fn thread_id(&self) -> Option<Option<&ObjectId>> {
+        self.iter().find_map(|i| match i {
+            FetchItem::ThreadId(id) => Some(id.as_ref()),
             _ => None,
         })
     }

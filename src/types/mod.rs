@@ -23,6 +23,7 @@ mod fetch_items;
 mod flag;
 mod list;
 mod mailbox;
+mod objectid;
 mod raw;
 mod response;
 mod search;
@@ -48,6 +49,7 @@ pub use fetch_items::FetchItems;
 pub use flag::Flag;
 pub use list::{ListExtendedItem, ListOptionExtension, ListOptions, ListReturnOption, ListSelectOption};
 pub use mailbox::{ListMailbox, Mailbox};
+pub use objectid::{ObjectId, MAX_OBJECT_ID_LEN};
 pub use raw::{RawArg, RawCommand, RawCommandError};
 pub(crate) use response::ends_like_literal;
 pub use response::{
@@ -92,6 +94,9 @@ pub enum ValidationError {
     /// literal announcement (`{5}`).
     #[error("not valid response text")]
     Text,
+    /// An object identifier must be 1 to 255 letters, digits, `_` or `-` (RFC 8474 §7).
+    #[error("not a valid object identifier")]
+    ObjectId,
 }
 
 /// Text from the wire as UTF-8: as is when it is UTF-8, else decoded as Windows-1252 (the

@@ -15,8 +15,8 @@ use std::num::NonZeroU32;
 use bytes::Bytes;
 
 use super::{
-    AString, Atom, BodyStructure, Capability, DateTime, Envelope, Flag, IString, Mailbox, NString, SearchResult,
-    Section, SequenceSet, StatusItem, Tag, ValidationError,
+    AString, Atom, BodyStructure, Capability, DateTime, Envelope, Flag, IString, Mailbox, NString, ObjectId,
+    SearchResult, Section, SequenceSet, StatusItem, Tag, ValidationError,
 };
 
 /// A response line (with its literals): `response-data`, `response-tagged`,
@@ -212,6 +212,8 @@ pub enum Code {
     /// `NOUPDATE "tag"` (RFC 5267 §4.3.1): the server will not keep the search `tag`
     /// up to date.
     NoUpdate(IString),
+    /// `MAILBOXID SP "(" objectid ")"` (RFC 8474 §4.1): on CREATE and SELECT/EXAMINE.
+    MailboxId(ObjectId),
     /// One of the RFC 5530 codes without arguments.
     Rfc5530(Rfc5530Code),
     /// Any other code: `atom [SP 1*<any TEXT-CHAR except "]">]`, kept raw.
@@ -415,6 +417,8 @@ pub enum Data {
         mailbox: Mailbox,
         /// Item values.
         items: Vec<(StatusItem, u64)>,
+        /// `"MAILBOXID" SP "(" objectid ")"` (RFC 8474 §4.2), sent after the other items.
+        mailbox_id: Option<ObjectId>,
     },
     /// `"SEARCH" *(SP nz-number)`, with RFC 7162's `(MODSEQ n)`.
     Search {
@@ -537,6 +541,15 @@ pub enum FetchItem {
     },
     /// `"MODSEQ" SP "(" mod-sequence-value ")"` (RFC 7162)
     ModSeq(u64),
+    /// `"SAVEDATE" SP (date-time / nil)` (RFC 8514 §5); `None` for NIL (the mailbox
+    /// keeps no save dates).
+    SaveDate(Option<DateTime>),
+    /// `"PREVIEW" SP nstring` (RFC 8970 §6); NIL: not at hand (a `LAZY` fetch).
+    Preview(NString),
+    /// `"EMAILID" SP "(" objectid ")"` (RFC 8474 §7)
+    EmailId(ObjectId),
+    /// `"THREADID" SP ("(" objectid ")" / nil)` (RFC 8474 §7); `None`: no thread.
+    ThreadId(Option<ObjectId>),
     /// `X-GM-MSGID` (Gmail)
     GmailMessageId(u64),
     /// `X-GM-THRID` (Gmail)

@@ -14,7 +14,7 @@
 
 use std::num::NonZeroU32;
 
-use super::{AString, Atom, Date, SequenceSet};
+use super::{AString, Atom, Date, ObjectId, SequenceSet};
 
 /// `search-key` (RFC 3501 §9). String arguments are `astring`s in the command's CHARSET.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -95,6 +95,18 @@ pub enum SearchKey {
     /// `YOUNGER nz-number` (RFC 5032): INTERNALDATE at most this many seconds before the
     /// server's now.
     Younger(u32),
+    /// `SAVEDBEFORE date` (RFC 8514 §4.3): save date before the day.
+    SavedBefore(Date),
+    /// `SAVEDON date` (RFC 8514 §4.3): save date on the day.
+    SavedOn(Date),
+    /// `SAVEDSINCE date` (RFC 8514 §4.3): save date on or after the day.
+    SavedSince(Date),
+    /// `SAVEDATESUPPORTED` (RFC 8514 §4.3): every message, if the mailbox keeps save dates.
+    SaveDateSupported,
+    /// `EMAILID objectid` (RFC 8474 §6)
+    EmailId(ObjectId),
+    /// `THREADID objectid` (RFC 8474 §6)
+    ThreadId(ObjectId),
     /// A bare `sequence-set` of message sequence numbers.
     SequenceSet(SequenceSet),
     /// `"(" search-key *(SP search-key) ")"`: all must match; never empty.

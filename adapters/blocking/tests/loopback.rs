@@ -182,3 +182,38 @@ fn multiappend_and_catenate() {
     }
     c.noop().unwrap();
 }
+
+/// SAVEDATE, PREVIEW and OBJECTID come back typed: the same EMAILID for a copy, THREADID
+/// NIL.
+#[test]
+fn savedate_preview_objectid_typed() {
+    use imap_machine::types::Capability;
+    let backend = Arc::new(MemoryBackend::with_demo_data());
+    let addr = start(Server::new(backend).allow_insecure_auth(true), false);
+    let mut c = Client::connect(&addr).unwrap();
+    c.login("username", "password").unwrap();
+    let caps = c.capabilities().unwrap();
+    for cap in [Capability::SaveDate, Capability::Preview, Capability::ObjectId] {
+        assert!(caps.contains(&cap), "{cap:?}");
+    }
+    c.append("INBOX", &[], None, Bytes::from_static(MSG)).unwrap();
+    c.select("INBOX").unwrap();
+    let atts = FetchAttributes::List(vec![
+        FetchAttribute::Uid,
+        FetchAttribute::SaveDate,
+        FetchAttribute::Preview { lazy: true },
+        FetchAttribute::EmailId,
+        FetchAttribute::ThreadId,
+    ]);
+    let got = c.fetch(2, atts).unwrap().collect_all().unwrap();
+    let m = &got[0];
+    assert!(m.save_date().unwrap().is_some());
+    assert_eq!(m.preview().unwrap().unwrap().as_ref(), b"hello");
+    let id = m.email_id().unwrap();
+    assert_eq!(m.thread_id(), Some(None));
+    c.copy(2, "Trash").unwrap();
+    c.select("Trash").unwrap();
+    let copy = c.fetch(1, FetchAttributes::List(vec![FetchAttribute::EmailId])).unwrap().collect_all().unwrap();
+    assert_eq!(copy[0].email_id(), Some(id));
+    c.logout().unwrap();
+}

@@ -477,3 +477,32 @@ async fn append_larger_than_the_socket_buffer_with_a_pipelined_noop() {
     })
     .await;
 }
+
+/// SAVEDATE, PREVIEW and OBJECTID come back typed: the same EMAILID for a copy, THREADID
+/// NIL, and the MAILBOXID that STATUS reports.
+#[tokio::test]
+async fn savedate_preview_objectid_typed() {
+    let srv = server().await;
+    timed(async {
+        let c = Client::connect(srv.addr).await.unwrap();
+        c.login("username", "password").await.unwrap();
+        let caps = c.capabilities().await.unwrap();
+        for cap in [Capability::SaveDate, Capability::Preview, Capability::ObjectId] {
+            assert!(caps.contains(&cap), "{cap:?}");
+        }
+        c.select("INBOX").await.unwrap();
+        let got = c.fetch(1, "(UID SAVEDATE PREVIEW EMAILID THREADID)").await.unwrap().collect().await.unwrap();
+        let m = &got[0];
+        assert!(m.save_date().unwrap().is_some());
+        let preview = m.preview().unwrap().unwrap();
+        assert!(!preview.is_empty() && preview.len() <= 800, "{preview:?}");
+        let id = m.email_id().unwrap();
+        assert_eq!(m.thread_id(), Some(None));
+        c.copy(1, "Trash").await.unwrap();
+        c.select("Trash").await.unwrap();
+        let copy = c.fetch(1, "(EMAILID)").await.unwrap().collect().await.unwrap();
+        assert_eq!(copy[0].email_id(), Some(id));
+        c.logout().await.unwrap();
+    })
+    .await;
+}

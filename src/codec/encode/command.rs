@@ -365,6 +365,11 @@ fn fetch_attribute(w: &mut Writer<'_>, a: &FetchAttribute) {
             section_part(w, part);
             w.byte(b']');
         }
+        SaveDate => w.raw(b"SAVEDATE"),
+        Preview { lazy: false } => w.raw(b"PREVIEW"),
+        Preview { lazy: true } => w.raw(b"PREVIEW (LAZY)"),
+        EmailId => w.raw(b"EMAILID"),
+        ThreadId => w.raw(b"THREADID"),
     }
 }
 
@@ -430,6 +435,12 @@ fn search_key(w: &mut Writer<'_>, k: &SearchKey) {
         Smaller(n) => with!(b"SMALLER", number, *n),
         Older(n) => with!(b"OLDER", number, *n),
         Younger(n) => with!(b"YOUNGER", number, *n),
+        SavedBefore(d) => with!(b"SAVEDBEFORE", display, d),
+        SavedOn(d) => with!(b"SAVEDON", display, d),
+        SavedSince(d) => with!(b"SAVEDSINCE", display, d),
+        SaveDateSupported => w.raw(b"SAVEDATESUPPORTED"),
+        EmailId(id) => with!(b"EMAILID", raw, id.as_bytes()),
+        ThreadId(id) => with!(b"THREADID", raw, id.as_bytes()),
         Uid(set) => with!(b"UID", display, set),
         Header(name, value) => {
             with!(b"HEADER", astring, name);

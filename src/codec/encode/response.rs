@@ -158,6 +158,11 @@ fn code(w: &mut Writer<'_>, c: &Code) {
             w.raw(b"NOUPDATE ");
             w.quoted(t.as_bytes());
         }
+        Code::MailboxId(id) => {
+            w.raw(b"MAILBOXID (");
+            w.raw(id.as_bytes());
+            w.byte(b')');
+        }
         Code::Rfc5530(c) => w.raw(c.as_str().as_bytes()),
         Code::Other { name, value } => {
             w.raw(name.as_bytes());
@@ -263,7 +268,7 @@ fn data(w: &mut Writer<'_>, d: &Data) {
             w.raw(b"LSUB ");
             list_item(w, item);
         }
-        Data::Status { mailbox: m, items } => {
+        Data::Status { mailbox: m, items, mailbox_id } => {
             w.raw(b"STATUS ");
             mailbox(w, m);
             w.raw(b" (");
@@ -274,6 +279,14 @@ fn data(w: &mut Writer<'_>, d: &Data) {
                 w.raw(item.as_str().as_bytes());
                 w.sp();
                 w.number(*v);
+            }
+            if let Some(id) = mailbox_id {
+                if !items.is_empty() {
+                    w.sp();
+                }
+                w.raw(b"MAILBOXID (");
+                w.raw(id.as_bytes());
+                w.byte(b')');
             }
             w.byte(b')');
         }
@@ -479,6 +492,31 @@ fn fetch_item(w: &mut Writer<'_>, item: &FetchItem) {
             w.number(*n);
             w.byte(b')');
         }
+        FetchItem::SaveDate(d) => match d {
+            Some(d) => {
+                w.raw(b"SAVEDATE \"");
+                w.display(d);
+                w.byte(b'"');
+            }
+            None => w.raw(b"SAVEDATE NIL"),
+        },
+        FetchItem::Preview(p) => {
+            w.raw(b"PREVIEW ");
+            w.nstring(p.as_ref());
+        }
+        FetchItem::EmailId(id) => {
+            w.raw(b"EMAILID (");
+            w.raw(id.as_bytes());
+            w.byte(b')');
+        }
+        FetchItem::ThreadId(id) => match id {
+            Some(id) => {
+                w.raw(b"THREADID (");
+                w.raw(id.as_bytes());
+                w.byte(b')');
+            }
+            None => w.raw(b"THREADID NIL"),
+        },
         FetchItem::GmailMessageId(n) => {
             w.raw(b"X-GM-MSGID ");
             w.number(*n);

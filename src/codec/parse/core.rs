@@ -8,7 +8,8 @@ use bytes::Bytes;
 use super::input::{expected, fail, In, PResult, ParseError, ParseErrorKind};
 use crate::types::chars::{self, ASTRING, ATOM, DIGIT, LIST, TAG, TEXT};
 use crate::types::{
-    Atom, Date, DateTime, Flag, IString, ListMailbox, Literal, Mailbox, NString, SeqNumber, Sequence, SequenceSet, Tag,
+    Atom, Date, DateTime, Flag, IString, ListMailbox, Literal, Mailbox, NString, ObjectId, SeqNumber, Sequence,
+    SequenceSet, Tag,
 };
 
 /// Reports the byte at `i` as unexpected, naming NUL and 8-bit bytes precisely.
@@ -110,6 +111,27 @@ pub(crate) fn nz_number(i: In<'_>) -> PResult<'_, NonZeroU32> {
 pub(crate) fn atom(i: In<'_>) -> PResult<'_, Atom> {
     let (rest, a) = take_class(i, ATOM, "atom")?;
     Ok((rest, Atom::unvalidated(a.to_bytes())))
+}
+
+/// `objectid = 1*255(ALPHA / DIGIT / "_" / "-")` (RFC 8474 §7).
+pub(crate) fn objectid(i: In<'_>) -> PResult<'_, ObjectId> {
+    let n = i.as_slice().iter().take_while(|&&b| ObjectId::is_char(b)).count();
+    if n == 0 {
+        return unexpected(i, "objectid");
+    }
+    if n > crate::types::MAX_OBJECT_ID_LEN {
+        return fail(i, ParseErrorKind::Expected("objectid of at most 255 characters"));
+    }
+    let (rest, id) = i.split(n);
+    Ok((rest, ObjectId::unvalidated(id.to_bytes())))
+}
+
+/// `"(" objectid ")"`, the value of `EMAILID`, `THREADID` and `MAILBOXID` (RFC 8474 §7).
+pub(crate) fn objectid_paren(i: In<'_>) -> PResult<'_, ObjectId> {
+    let (i, ()) = byte(b'(', "(")(i)?;
+    let (i, id) = objectid(i)?;
+    let (i, ()) = byte(b')', ")")(i)?;
+    Ok((i, id))
 }
 
 /// `tag = 1*<any ASTRING-CHAR except "+">`

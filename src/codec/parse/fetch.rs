@@ -107,8 +107,10 @@ fn partial(i: In<'_>) -> PResult<'_, Option<Partial>> {
 
 /// `fetch-att = "ENVELOPE" / "FLAGS" / "INTERNALDATE" / "RFC822" [".HEADER" / ".SIZE" /
 /// ".TEXT"] / "BODY" ["STRUCTURE"] / "UID" / "BODY" section ["<" number "." nz-number ">"] /
-/// "BODY.PEEK" section ["<" number "." nz-number ">"]` and RFC 3516's
-/// `"BINARY" [".PEEK"] section-binary [partial] / "BINARY.SIZE" section-binary`.
+/// "BODY.PEEK" section ["<" number "." nz-number ">"]`, RFC 3516's
+/// `"BINARY" [".PEEK"] section-binary [partial] / "BINARY.SIZE" section-binary`, RFC 8514's
+/// `"SAVEDATE"`, RFC 8970's `"PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"]` and
+/// RFC 8474's `"EMAILID" / "THREADID"`.
 pub(crate) fn fetch_att(i: In<'_>) -> PResult<'_, FetchAttribute> {
     use FetchAttribute::*;
     // Attribute names are atoms up to "[" (which is an ATOM-CHAR, so stop there).
@@ -138,6 +140,14 @@ pub(crate) fn fetch_att(i: In<'_>) -> PResult<'_, FetchAttribute> {
         BodyStructure
     } else if eq("UID") {
         Uid
+    } else if eq("SAVEDATE") {
+        SaveDate
+    } else if eq("EMAILID") {
+        EmailId
+    } else if eq("THREADID") {
+        ThreadId
+    } else if eq("PREVIEW") {
+        return preview_mods(rest);
     } else if eq("BODY") || eq("BODY.PEEK") {
         let peek = name.len() == 9;
         if rest.first() != Some(b'[') {
@@ -161,6 +171,20 @@ pub(crate) fn fetch_att(i: In<'_>) -> PResult<'_, FetchAttribute> {
         return fail(i, ParseErrorKind::Expected("fetch-att"));
     };
     Ok((rest, simple))
+}
+
+/// `[SP "(" preview-mod *(SP preview-mod) ")"]` after `PREVIEW`, with `preview-mod =
+/// "LAZY"` (RFC 8970 §6).
+fn preview_mods(i: In<'_>) -> PResult<'_, FetchAttribute> {
+    let Ok((mut i, ())) = keyword(i, " (") else { return Ok((i, FetchAttribute::Preview { lazy: false })) };
+    loop {
+        let (j, ()) = keyword(i, "LAZY")?;
+        match j.first() {
+            Some(b' ') => i = j.advance(1),
+            Some(b')') => return Ok((j.advance(1), FetchAttribute::Preview { lazy: true })),
+            _ => return unexpected(j, "SP or )"),
+        }
+    }
 }
 
 /// `("ALL" / "FULL" / "FAST" / fetch-att / "(" fetch-att *(SP fetch-att) ")")`

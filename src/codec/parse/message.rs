@@ -1,10 +1,10 @@
-//! FETCH response items (RFC 3501 §7.4.2 `msg-att`, RFC 3516, RFC 7162, Gmail), parsed
-//! leniently.
+//! FETCH response items (RFC 3501 §7.4.2 `msg-att`, RFC 3516, RFC 7162, RFC 8514
+//! `SAVEDATE`, RFC 8970 `PREVIEW`, RFC 8474 `EMAILID`/`THREADID`, Gmail), parsed leniently.
 
 use std::num::NonZeroU32;
 
 use super::body::{body, envelope};
-use super::core::{byte, date_time, literal, nz_number, unexpected};
+use super::core::{byte, date_time, literal, nil, nz_number, objectid_paren, unexpected};
 use super::fetch::{section, section_binary};
 use super::input::{In, PResult};
 use super::lenient::{astring_l, flag_l, list_end, nstring_l, number64_l, number_l, raw_value, sp, spaces};
@@ -78,7 +78,9 @@ fn gmail_labels(i: In<'_>) -> PResult<'_, Vec<IString>> {
     }
 }
 
-/// `msg-att-dynamic / msg-att-static` with the extension items.
+/// `msg-att-dynamic / msg-att-static` with the extension items, among them
+/// `"SAVEDATE" SP (date-time / nil)` (RFC 8514), `"PREVIEW" SP nstring` (RFC 8970),
+/// `"EMAILID" SP "(" objectid ")"` and `"THREADID" SP ("(" objectid ")" / nil)` (RFC 8474).
 pub(crate) fn msg_att_item(i: In<'_>) -> PResult<'_, FetchItem> {
     let s = i.as_slice();
     let n = s.iter().position(|&b| b == b'[' || !chars::is(b, ATOM)).unwrap_or(s.len());
@@ -126,6 +128,16 @@ pub(crate) fn msg_att_item(i: In<'_>) -> PResult<'_, FetchItem> {
         4 if eq("BODY") => body(j).map(|(j, b)| (j, FetchItem::Body(Box::new(b))))?,
         5 if eq("FLAGS") => flag_fetch_list(j).map(|(j, f)| (j, FetchItem::Flags(f)))?,
         6 if eq("RFC822") => nstring_l(j).map(|(j, s)| (j, FetchItem::Rfc822(s)))?,
+        7 if eq("PREVIEW") => nstring_l(j).map(|(j, s)| (j, FetchItem::Preview(s)))?,
+        7 if eq("EMAILID") => objectid_paren(j).map(|(j, id)| (j, FetchItem::EmailId(id)))?,
+        8 if eq("SAVEDATE") => match nil(j) {
+            Ok((j, ())) => (j, FetchItem::SaveDate(None)),
+            Err(_) => date_time(j).map(|(j, d)| (j, FetchItem::SaveDate(Some(d))))?,
+        },
+        8 if eq("THREADID") => match nil(j) {
+            Ok((j, ())) => (j, FetchItem::ThreadId(None)),
+            Err(_) => objectid_paren(j).map(|(j, id)| (j, FetchItem::ThreadId(Some(id))))?,
+        },
         6 if eq("MODSEQ") => {
             let (j, ()) = byte(b'(', "(")(j)?;
             let (j, n) = number64_l(spaces(j))?;

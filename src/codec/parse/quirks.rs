@@ -74,7 +74,8 @@ fn trailing_space() {
         rsp,
         Response::Data(Data::Status {
             mailbox: Mailbox::from_utf8("x").unwrap(),
-            items: vec![(StatusItem::Messages, 1)]
+            items: vec![(StatusItem::Messages, 1)],
+            mailbox_id: None,
         })
     );
     assert_eq!(strict(&rsp), b"* STATUS x (MESSAGES 1)\r\n");
@@ -89,7 +90,10 @@ fn trailing_space() {
 fn empty_status() {
     // 163.com
     let rsp = parse(b"* STATUS x ()\r\n");
-    assert_eq!(rsp, Response::Data(Data::Status { mailbox: Mailbox::from_utf8("x").unwrap(), items: vec![] }));
+    assert_eq!(
+        rsp,
+        Response::Data(Data::Status { mailbox: Mailbox::from_utf8("x").unwrap(), items: vec![], mailbox_id: None })
+    );
     assert_eq!(strict(&rsp), b"* STATUS x ()\r\n");
 }
 

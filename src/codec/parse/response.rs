@@ -4,7 +4,7 @@
 use base64::Engine;
 use bytes::Bytes;
 
-use super::core::{byte, keyword, nil, sequence_set, tag, unexpected};
+use super::core::{byte, keyword, nil, objectid_paren, sequence_set, tag, unexpected};
 use super::input::{fail, In, PResult, ParseErrorKind};
 use super::lenient::{
     astring_l, atom_l, atom_window, flag_l, line_end, list_end, nstring_l, number64_l, number_l, sp, spaces, string_l,
@@ -254,6 +254,9 @@ fn known_code<'a>(name: &str, i: In<'a>) -> PResult<'a, Code> {
     }
     if eq("HIGHESTMODSEQ") {
         return number64_l(j).map(|(j, n)| (j, Code::HighestModSeq(n)));
+    }
+    if eq("MAILBOXID") {
+        return objectid_paren(j).map(|(j, id)| (j, Code::MailboxId(id)));
     }
     if eq("APPENDUID") {
         let (j, uid_validity) = number_l(j)?;
@@ -516,7 +519,8 @@ fn search(i: In<'_>) -> PResult<'_, Data> {
     Ok((i, Data::Search { ids, modseq }))
 }
 
-/// `"STATUS" SP mailbox SP "(" [status-att-list] ")"` with quirk `empty-status` (`()`).
+/// `"STATUS" SP mailbox SP "(" [status-att-list] ")"` with quirk `empty-status` (`()`),
+/// and RFC 8474's `status-att-val =/ "MAILBOXID" SP "(" objectid ")"`.
 fn status(i: In<'_>) -> PResult<'_, Data> {
     let (i, ()) = sp(i)?;
     let (i, name) = astring_l(i)?;
@@ -525,8 +529,9 @@ fn status(i: In<'_>) -> PResult<'_, Data> {
     let (i, ()) = byte(b'(', "(")(i)?;
     let mut i = spaces(i);
     let mut items = Vec::new();
+    let mut mailbox_id = None;
     if i.first() == Some(b')') {
-        return Ok((i.advance(1), Data::Status { mailbox, items }));
+        return Ok((i.advance(1), Data::Status { mailbox, items, mailbox_id }));
     }
     loop {
         let (j, word) = atom_l(i)?;
@@ -534,11 +539,18 @@ fn status(i: In<'_>) -> PResult<'_, Data> {
             return fail(i, ParseErrorKind::Expected("status-att"));
         };
         let (j, ()) = sp(j)?;
-        let (j, n) = number64_l(j)?;
-        items.push((item, n));
+        let j = if item == StatusItem::MailboxId {
+            let (j, id) = objectid_paren(j)?;
+            mailbox_id = Some(id);
+            j
+        } else {
+            let (j, n) = number64_l(j)?;
+            items.push((item, n));
+            j
+        };
         let (j, end) = list_end(j)?;
         if end {
-            return Ok((j, Data::Status { mailbox, items }));
+            return Ok((j, Data::Status { mailbox, items, mailbox_id }));
         }
         i = j;
     }

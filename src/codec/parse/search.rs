@@ -1,6 +1,6 @@
 //! SEARCH keys (RFC 3501 §6.4.4, §9 `search-key`).
 
-use super::core::{astring, atom, date, number, nz_number, sequence_set, sp, take_class, unexpected};
+use super::core::{astring, atom, date, number, nz_number, objectid, sequence_set, sp, take_class, unexpected};
 use super::input::{fail, In, PResult, ParseErrorKind};
 use super::lenient::{number64_l, number_l, string_l};
 use crate::types::chars::{self, ATOM};
@@ -19,7 +19,10 @@ pub(crate) const MAX_SEARCH_DEPTH: usize = 64;
 /// "OR" SP search-key SP search-key / "SENTBEFORE" SP date / "SENTON" SP date /
 /// "SENTSINCE" SP date / "SMALLER" SP number / "UID" SP sequence-set / "UNDRAFT" /
 /// sequence-set / "(" search-key *(SP search-key) ")"`, RFC 5032's `search-key =/
-/// ("OLDER" / "YOUNGER") SP nz-number`, and RFC 5182's `$` as a sequence set
+/// ("OLDER" / "YOUNGER") SP nz-number`, RFC 5182's `$` as a sequence set, RFC 8514's
+/// `search-key =/ "SAVEDBEFORE" SP date / "SAVEDON" SP date / "SAVEDSINCE" SP date /
+/// "SAVEDATESUPPORTED"` and RFC 8474's `search-key =/ "EMAILID" SP objectid / "THREADID" SP
+/// objectid`
 pub(crate) fn search_key(i: In<'_>) -> PResult<'_, SearchKey> {
     search_key_depth(i, 0)
 }
@@ -102,6 +105,8 @@ fn search_key_depth(i: In<'_>, depth: usize) -> PResult<'_, SearchKey> {
             let (j, value) = astring(j)?;
             return Ok((j, Header(name, value)));
         }
+        7 if eq("SAVEDON") => return arg!(date, SavedOn),
+        7 if eq("EMAILID") => return arg!(objectid, EmailId),
         7 if eq("DELETED") => Deleted,
         7 if eq("FLAGGED") => Flagged,
         7 if eq("KEYWORD") => return arg!(atom, Keyword),
@@ -110,12 +115,16 @@ fn search_key_depth(i: In<'_>, depth: usize) -> PResult<'_, SearchKey> {
         7 if eq("UNDRAFT") => Undraft,
         7 if eq("YOUNGER") => return arg!(nz_number_u32, Younger),
         8 if eq("ANSWERED") => Answered,
+        8 if eq("THREADID") => return arg!(objectid, ThreadId),
         9 if eq("UNDELETED") => Undeleted,
         9 if eq("UNFLAGGED") => Unflagged,
         9 if eq("UNKEYWORD") => return arg!(atom, Unkeyword),
         9 if eq("SENTSINCE") => return arg!(date, SentSince),
         10 if eq("UNANSWERED") => Unanswered,
         10 if eq("SENTBEFORE") => return arg!(date, SentBefore),
+        10 if eq("SAVEDSINCE") => return arg!(date, SavedSince),
+        11 if eq("SAVEDBEFORE") => return arg!(date, SavedBefore),
+        17 if eq("SAVEDATESUPPORTED") => SaveDateSupported,
         _ => return fail(i, ParseErrorKind::Expected("search-key")),
     };
     Ok((rest, key))

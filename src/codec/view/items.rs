@@ -121,6 +121,14 @@ pub enum FetchItemView<'v> {
     },
     /// `MODSEQ (n)` (RFC 7162)
     ModSeq(u64),
+    /// `SAVEDATE (date-time / NIL)` (RFC 8514); `None` for NIL.
+    SaveDate(Option<DateTime>),
+    /// `PREVIEW nstring` (RFC 8970); `None` for NIL.
+    Preview(Option<StrView<'v>>),
+    /// `EMAILID (objectid)` (RFC 8474)
+    EmailId(&'v str),
+    /// `THREADID ((objectid) / NIL)` (RFC 8474); `None` for NIL.
+    ThreadId(Option<&'v str>),
     /// `X-GM-MSGID n` (Gmail)
     GmailMessageId(u64),
     /// `X-GM-THRID n` (Gmail)
@@ -160,6 +168,13 @@ impl<'v> FetchItemView<'v> {
                 FetchItemView::Binary { part: PartNumbers(c.children()), origin, data }
             }
             Kind::BinarySize => FetchItemView::BinarySize { part: PartNumbers(c.children()), size: n.a },
+            Kind::SaveDate if n.aux == super::SAVEDATE_NIL => FetchItemView::SaveDate(None),
+            Kind::SaveDate => FetchItemView::SaveDate(Some(internal_date(c))),
+            Kind::Preview => FetchItemView::Preview(c.child(0).nstring()),
+            // Object ids are ASCII (the scanner checks).
+            Kind::EmailId => FetchItemView::EmailId(std::str::from_utf8(c.span()).unwrap_or_default()),
+            Kind::ThreadId if n.aux == 1 => FetchItemView::ThreadId(None),
+            Kind::ThreadId => FetchItemView::ThreadId(Some(std::str::from_utf8(c.span()).unwrap_or_default())),
             Kind::ModSeq => FetchItemView::ModSeq(c.wide()),
             Kind::GmailMessageId => FetchItemView::GmailMessageId(c.wide()),
             Kind::GmailThreadId => FetchItemView::GmailThreadId(c.wide()),

@@ -10,7 +10,7 @@ use bytes::Bytes;
 
 use super::{scan, EnvelopeView, FetchItemView, FetchView, Flags, Kind, Node, StrView};
 use crate::codec::parse::MalformedResponse;
-use crate::types::{BodyStructure, Data, DateTime, FetchItem, FlagFetch, Response, Section};
+use crate::types::{BodyStructure, Data, DateTime, FetchItem, FlagFetch, ObjectId, Response, Section};
 
 /// A validated `* n FETCH (...)` response that owns its bytes (zero-copy: a slice of the
 /// read buffer) and its tape: validated once, then read in place.
@@ -134,6 +134,41 @@ impl FetchMessage {
     pub fn section(&self, section: &Section) -> Option<Bytes> {
         self.view().items().find_map(|i| match i {
             FetchItemView::BodySection { section: s, data: Some(d), .. } if s.matches(section) => Some(self.bytes(d)),
+            _ => None,
+        })
+    }
+
+    /// The first `SAVEDATE` (RFC 8514): `Some(None)` when the server answered NIL (the
+    /// mailbox keeps no save dates).
+    pub fn save_date(&self) -> Option<Option<DateTime>> {
+        self.view().items().find_map(|i| match i {
+            FetchItemView::SaveDate(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    /// The first `PREVIEW` (RFC 8970), zero-copy: `Some(None)` when the server answered
+    /// NIL (not at hand, for `PREVIEW (LAZY)`).
+    pub fn preview(&self) -> Option<Option<Bytes>> {
+        self.view().items().find_map(|i| match i {
+            FetchItemView::Preview(p) => Some(p.map(|s| self.bytes(s))),
+            _ => None,
+        })
+    }
+
+    /// The first `EMAILID` (RFC 8474).
+    pub fn email_id(&self) -> Option<ObjectId> {
+        self.view().items().find_map(|i| match i {
+            FetchItemView::EmailId(id) => Some(ObjectId::unvalidated(self.raw.slice_ref(id.as_bytes()))),
+            _ => None,
+        })
+    }
+
+    /// The first `THREADID` (RFC 8474): `Some(None)` when the server answered NIL (it keeps
+    /// no threads).
+    pub fn thread_id(&self) -> Option<Option<ObjectId>> {
+        self.view().items().find_map(|i| match i {
+            FetchItemView::ThreadId(id) => Some(id.map(|id| ObjectId::unvalidated(self.raw.slice_ref(id.as_bytes())))),
             _ => None,
         })
     }

@@ -93,6 +93,14 @@ enum Kind {
     GmailThreadId,
     /// Children: string nodes.
     GmailLabels,
+    /// Like [`Kind::InternalDate`]; `aux` [`SAVEDATE_NIL`] for NIL (RFC 8514).
+    SaveDate,
+    /// Child: the nstring (RFC 8970).
+    Preview,
+    /// `a..b`: the object id (RFC 8474).
+    EmailId,
+    /// `a..b`: the object id; `aux` 1 for NIL (RFC 8474).
+    ThreadId,
     /// `a..b`: the name; child: one [`Kind::Raw`] with the value.
     Other,
     /// `a..b`: an unknown item's value, as sent.
@@ -171,6 +179,9 @@ const TEXT_FIELDS: u16 = 2;
 const TEXT_FIELDS_NOT: u16 = 3;
 const TEXT_TEXT: u16 = 4;
 const TEXT_MIME: u16 = 5;
+
+/// The `aux` of a `SAVEDATE NIL` node (no zone is this large).
+const SAVEDATE_NIL: u16 = u16::MAX;
 
 /// Added to a zone's minutes (at most ±23:59) to store it in a `u16`.
 const ZONE_BIAS: i32 = 1440;

@@ -9,7 +9,7 @@ use super::body::{BodyExtensionView, BodyStructureView, Params, TailView};
 use super::{At, EnvelopeView, FetchItemView, FlagView, PartNumbers, SectionTextView, StrView, Strings};
 use crate::types::{
     Address, Atom, BodyExtension, BodyFields, BodyStructure, Data, Disposition, Envelope, ExtensionTail, FetchItem,
-    FlagFetch, IString, MultipartExtension, NString, Response, Section, SectionText, SinglePartExtension,
+    FlagFetch, IString, MultipartExtension, NString, ObjectId, Response, Section, SectionText, SinglePartExtension,
     SpecificFields,
 };
 
@@ -171,6 +171,12 @@ impl Owner<'_> {
                 FetchItem::Binary { part: Self::parts(part), origin, data: data.map(|d| self.bytes(d)) }
             }
             FetchItemView::BinarySize { part, size } => FetchItem::BinarySize { part: Self::parts(part), size },
+            FetchItemView::SaveDate(d) => FetchItem::SaveDate(d),
+            FetchItemView::Preview(p) => FetchItem::Preview(self.nstring(p)),
+            FetchItemView::EmailId(id) => FetchItem::EmailId(ObjectId::unvalidated(self.raw(id.as_bytes()))),
+            FetchItemView::ThreadId(id) => {
+                FetchItem::ThreadId(id.map(|id| ObjectId::unvalidated(self.raw(id.as_bytes()))))
+            }
             FetchItemView::ModSeq(n) => FetchItem::ModSeq(n),
             FetchItemView::GmailMessageId(n) => FetchItem::GmailMessageId(n),
             FetchItemView::GmailThreadId(n) => FetchItem::GmailThreadId(n),

@@ -7,7 +7,7 @@
 //! tests in `tests.rs` hold the two to the same accept/reject decision and the same values.
 
 use super::{Kind, Node, Str, FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_EXTENSION, FLAG_FLAGGED};
-use super::{FLAG_KEYWORD, FLAG_RECENT, FLAG_SEEN};
+use super::{FLAG_KEYWORD, FLAG_RECENT, FLAG_SEEN, SAVEDATE_NIL};
 use crate::codec::parse::core::{date_time_slice, quoted_chars_error, unexpected_kind};
 use crate::codec::parse::lenient::quoted_stop;
 use crate::codec::parse::message::other_item_name_len;
@@ -509,20 +509,62 @@ impl<'a, 't> Scan<'a, 't> {
             }
             11 if eq("RFC822.TEXT") => self.wrapped(Kind::Rfc822Text, j, Self::nstring_l),
             11 if eq("X-GM-LABELS") => self.wrapped(Kind::GmailLabels, j, Self::gmail_labels),
-            12 if eq("INTERNALDATE") => match date_time_slice(&self.s[j..]) {
-                Ok((n, dt)) => {
-                    let c = dt.as_chrono();
-                    let ts = c.timestamp();
-                    let zone = c.offset().local_minus_utc() / 60;
-                    self.leaf(Kind::InternalDate, (zone + super::ZONE_BIAS) as u16, ts as u32, (ts >> 32) as u32);
-                    Ok(j + n)
+            12 if eq("INTERNALDATE") => self.date_time_leaf(Kind::InternalDate, j),
+            7 if eq("PREVIEW") => self.wrapped(Kind::Preview, j, Self::nstring_l),
+            7 if eq("EMAILID") => {
+                let (j, (a, b)) = self.objectid_paren(j)?;
+                self.leaf(Kind::EmailId, 0, a, b);
+                Ok(j)
+            }
+            8 if eq("THREADID") => {
+                if let Ok(k) = self.keyword(j, "NIL") {
+                    self.leaf(Kind::ThreadId, 1, 0, 0);
+                    return Ok(k);
                 }
-                Err((k, kind)) => self.err(j + k, kind),
-            },
+                let (j, (a, b)) = self.objectid_paren(j)?;
+                self.leaf(Kind::ThreadId, 0, a, b);
+                Ok(j)
+            }
+            8 if eq("SAVEDATE") => {
+                if let Ok(k) = self.keyword(j, "NIL") {
+                    self.leaf(Kind::SaveDate, SAVEDATE_NIL, 0, 0);
+                    return Ok(k);
+                }
+                self.date_time_leaf(Kind::SaveDate, j)
+            }
             13 if eq("RFC822.HEADER") => self.wrapped(Kind::Rfc822Header, j, Self::nstring_l),
             13 if eq("BODYSTRUCTURE") => self.wrapped(Kind::BodyStructure, j, |p, j| p.body(j, 0)),
             _ => self.other(at),
         }
+    }
+
+    /// A `date-time` as a `kind` leaf: `a` + `b` << 32 the seconds, `aux` the zone.
+    fn date_time_leaf(&mut self, kind: Kind, j: usize) -> R {
+        match date_time_slice(&self.s[j..]) {
+            Ok((n, dt)) => {
+                let c = dt.as_chrono();
+                let ts = c.timestamp();
+                let zone = c.offset().local_minus_utc() / 60;
+                self.leaf(kind, (zone + super::ZONE_BIAS) as u16, ts as u32, (ts >> 32) as u32);
+                Ok(j + n)
+            }
+            Err((k, kind)) => self.err(j + k, kind),
+        }
+    }
+
+    /// `"(" objectid ")"` with `objectid = 1*255(ALPHA / DIGIT / "_" / "-")` (RFC 8474
+    /// §7): the identifier's span.
+    fn objectid_paren(&self, at: usize) -> R<(usize, (u32, u32))> {
+        let start = self.byte(at, b'(', "(")?;
+        let n = self.s[start..].iter().take_while(|&&b| crate::types::ObjectId::is_char(b)).count();
+        if n == 0 {
+            return self.unexpected(start, "objectid");
+        }
+        if n > crate::types::MAX_OBJECT_ID_LEN {
+            return self.err(start, ParseErrorKind::Expected("objectid of at most 255 characters"));
+        }
+        let j = self.byte(start + n, b')', ")")?;
+        Ok((j, (start as u32, (start + n) as u32)))
     }
 
     /// An item node around what `f` parses.

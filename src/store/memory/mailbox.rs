@@ -15,7 +15,7 @@ use bytes::Bytes;
 
 use super::super::{Change, CopyResult, Notifier, ParsedMessage, SessionId};
 use super::index::{UidMap, UidSet};
-use crate::types::{DateTime, Flag, StoreKind};
+use crate::types::{DateTime, Flag, ObjectId, StoreKind};
 
 #[derive(Debug)]
 pub(super) struct Message {
@@ -26,6 +26,16 @@ pub(super) struct Message {
     pub(super) parsed: Arc<ParsedMessage>,
     /// `Some(None)`: recent, not yet claimed by a session; `Some(Some(s))`: recent to `s`.
     pub(super) recent: Option<Option<SessionId>>,
+    /// When it was saved in this mailbox, and its EMAILID (RFC 8514, RFC 8474).
+    pub(super) ids: Saved,
+}
+
+/// A message's save date (RFC 8514 §3) and EMAILID (RFC 8474 §5.1), which its copies
+/// share.
+#[derive(Clone, Debug)]
+pub(super) struct Saved {
+    pub(super) date: DateTime,
+    pub(super) email_id: ObjectId,
 }
 
 /// An expunged message that sessions still see (RFC 2180 §4.1.1): kept until every
@@ -49,6 +59,8 @@ pub(super) enum Logged {
 
 pub(super) struct Inner {
     pub(super) uid_validity: u32,
+    /// MAILBOXID (RFC 8474 §4): moves with the mailbox on RENAME.
+    pub(super) id: ObjectId,
     pub(super) uid_next: u32,
     /// The live UIDs.
     pub(super) uids: UidSet,
@@ -258,12 +270,14 @@ pub(super) fn apply(flags: &mut Vec<Flag>, kind: StoreKind, given: &[Flag]) {
 }
 
 /// COPY (or the copy step of MOVE) within one mailbox: each message again, with a new UID.
-pub(super) fn copy_within(inner: &mut Inner, session: SessionId, uids: &[u32]) -> CopyResult {
+/// The copies are saved `now` and keep their EMAILID.
+pub(super) fn copy_within(inner: &mut Inner, session: SessionId, uids: &[u32], now: DateTime) -> CopyResult {
     let mut result = CopyResult { uid_validity: inner.uid_validity, source: Vec::new(), destination: Vec::new() };
     for uid in uids {
         let Some(m) = inner.visible(session, *uid) else { continue };
         let (flags, date, body, parsed) = (m.flags.clone(), m.internal_date, m.body.clone(), m.parsed.clone());
-        let new = insert(inner, &flags, date, body, Some(parsed));
+        let ids = Saved { date: now, email_id: m.ids.email_id.clone() };
+        let new = insert(inner, &flags, date, body, Some(parsed), ids);
         result.source.push(*uid);
         result.destination.push(new);
     }
@@ -288,6 +302,7 @@ pub(super) fn insert(
     internal_date: DateTime,
     body: Bytes,
     parsed: Option<Arc<ParsedMessage>>,
+    ids: Saved,
 ) -> u32 {
     let parsed = parsed.unwrap_or_else(|| Arc::new(ParsedMessage::of(&body)));
     let uid = inner.uid_next;
@@ -295,7 +310,7 @@ pub(super) fn insert(
     let mut fl = Vec::with_capacity(flags.len());
     apply(&mut fl, StoreKind::Replace, flags);
     new_keywords(inner, &fl);
-    inner.add(uid, Message { flags: fl, internal_date, body, parsed, recent: Some(None) });
+    inner.add(uid, Message { flags: fl, internal_date, body, parsed, recent: Some(None), ids });
     inner.record(Logged::Appended(uid));
     uid
 }

@@ -19,13 +19,13 @@ use bytes::Bytes;
 
 mod index;
 mod mailbox;
-use mailbox::{copy_within, insert, new_keywords, Inner, Logged};
+use mailbox::{copy_within, insert, new_keywords, Inner, Logged, Saved};
 
 use super::{
     Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, ParsedMessage,
     SessionId, Snapshot, StoreError, StoreOutcome, Stored,
 };
-use crate::types::{DateTime, Flag, ListAttribute, StoreKind};
+use crate::types::{DateTime, Flag, ListAttribute, ObjectId, StoreKind};
 
 /// The hierarchy delimiter.
 pub const DELIMITER: char = '/';
@@ -57,6 +57,8 @@ pub struct UserData {
 pub struct MemoryBackend {
     users: RwLock<HashMap<String, Arc<UserData>>>,
     next_uid_validity: AtomicU32,
+    /// The number in the next EMAILID (`M1`, `M2`, ...).
+    next_email_id: AtomicU64,
     next_session: AtomicU64,
     append_limit: Option<u32>,
     clock: Clock,
@@ -121,6 +123,8 @@ impl MemoryBackend {
                     size: m.body.len() as u32,
                     body: if with == Some(true) { m.body.clone() } else { Bytes::new() },
                     parsed: with.map(|_| m.parsed.clone()),
+                    save_date: Some(m.ids.date),
+                    email_id: Some(m.ids.email_id.clone()),
                 })
             })
             .collect())
@@ -131,6 +135,7 @@ impl MemoryBackend {
         MemoryBackend {
             users: RwLock::new(HashMap::new()),
             next_uid_validity: AtomicU32::new(1),
+            next_email_id: AtomicU64::new(1),
             next_session: AtomicU64::new(1),
             append_limit: None,
             clock: Arc::new(no_clock),
@@ -163,6 +168,13 @@ impl MemoryBackend {
         self
     }
 
+    /// A new message's save date (the clock's now) and EMAILID (`M` and a number no other
+    /// message of this backend had).
+    fn new_ids(&self) -> Saved {
+        let n = self.next_email_id.fetch_add(1, Ordering::Relaxed);
+        Saved { date: (self.clock)(), email_id: ObjectId::try_from(format!("M{n}")).expect("letters and digits") }
+    }
+
     /// Adds a user (or resets its password) with INBOX, Sent, Drafts and Trash.
     pub fn add_user(&self, name: &str, password: &str) {
         let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
@@ -188,10 +200,13 @@ impl MemoryBackend {
     }
 
     fn new_mailbox(&self, special_use: Vec<ListAttribute>) -> Arc<MailboxData> {
+        let uid_validity = self.next_uid_validity.fetch_add(1, Ordering::Relaxed);
         Arc::new(MailboxData {
             special_use,
             inner: Mutex::new(Inner {
-                uid_validity: self.next_uid_validity.fetch_add(1, Ordering::Relaxed),
+                uid_validity,
+                // Unique to this incarnation of the name, as UIDVALIDITY is.
+                id: ObjectId::try_from(format!("F{uid_validity}")).expect("letters and digits"),
                 uid_next: 1,
                 uids: Default::default(),
                 messages: Default::default(),
@@ -369,7 +384,9 @@ impl Backend for MemoryBackend {
                 let uids: Vec<u32> = src.uids.iter().collect();
                 for uid in uids {
                     if let Some(m) = src.messages.get(&uid) {
-                        insert(&mut dst, &m.flags, m.internal_date, m.body.clone(), Some(m.parsed.clone()));
+                        // Moved, not saved anew: the save date stays.
+                        let ids = m.ids.clone();
+                        insert(&mut dst, &m.flags, m.internal_date, m.body.clone(), Some(m.parsed.clone()), ids);
                     }
                     src.expunge_one(uid);
                 }
@@ -436,7 +453,7 @@ impl Backend for MemoryBackend {
         let data = self.selectable(user, name)?;
         let date = date.unwrap_or_else(|| (self.clock)());
         let mut inner = lock(&data.inner);
-        let uid = insert(&mut inner, flags, date, body, None);
+        let uid = insert(&mut inner, flags, date, body, None, self.new_ids());
         inner.wake();
         Ok((inner.uid_validity, uid))
     }
@@ -457,7 +474,7 @@ impl Backend for MemoryBackend {
             .into_iter()
             .map(|m| {
                 let date = m.date.unwrap_or_else(|| (self.clock)());
-                insert(&mut inner, &m.flags, date, m.body, None)
+                insert(&mut inner, &m.flags, date, m.body, None, self.new_ids())
             })
             .collect();
         inner.wake();
@@ -608,24 +625,26 @@ impl Backend for MemoryBackend {
         let dst = self.selectable(user, to)?;
         if Arc::ptr_eq(&src, &dst) {
             let mut s = lock(&src.inner);
-            let result = copy_within(&mut s, session, uids);
+            let result = copy_within(&mut s, session, uids, (self.clock)());
             s.wake();
             return Ok(result);
         }
-        type Picked = (u32, Vec<Flag>, DateTime, Bytes, Arc<ParsedMessage>);
+        type Picked = (u32, Vec<Flag>, DateTime, Bytes, Arc<ParsedMessage>, ObjectId);
         let picked: Vec<Picked> = {
             let s = lock(&src.inner);
             uids.iter()
                 .filter_map(|u| {
-                    s.visible(session, *u)
-                        .map(|m| (*u, m.flags.clone(), m.internal_date, m.body.clone(), m.parsed.clone()))
+                    s.visible(session, *u).map(|m| {
+                        (*u, m.flags.clone(), m.internal_date, m.body.clone(), m.parsed.clone(), m.ids.email_id.clone())
+                    })
                 })
                 .collect()
         };
+        let now = (self.clock)();
         let mut d = lock(&dst.inner);
         let mut result = CopyResult { uid_validity: d.uid_validity, source: Vec::new(), destination: Vec::new() };
-        for (uid, flags, date, body, parsed) in picked {
-            let new = insert(&mut d, &flags, date, body, Some(parsed));
+        for (uid, flags, date, body, parsed, email_id) in picked {
+            let new = insert(&mut d, &flags, date, body, Some(parsed), Saved { date: now, email_id });
             result.source.push(uid);
             result.destination.push(new);
         }
@@ -686,6 +705,15 @@ impl Backend for MemoryBackend {
     /// The clock of [`MemoryBackend::with_clock`] (the Unix epoch without one).
     fn now(&self) -> Option<DateTime> {
         Some((self.clock)())
+    }
+
+    fn mailbox_id(&self, user: &Self::User, name: &str) -> Result<Option<ObjectId>, StoreError> {
+        Ok(Some(lock(&self.mailbox(user, name)?.inner).id.clone()))
+    }
+
+    /// Every mailbox has a MAILBOXID and every message an EMAILID; threads are not kept.
+    fn object_ids(&self) -> bool {
+        true
     }
 }
 

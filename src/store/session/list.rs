@@ -109,7 +109,7 @@ pub(super) fn status_values(st: &MailboxStatus, items: &[StatusItem]) -> Vec<(St
                 StatusItem::Unseen => u64::from(st.unseen),
                 StatusItem::Size => st.size,
                 StatusItem::Deleted => u64::from(st.deleted),
-                StatusItem::AppendLimit | StatusItem::HighestModSeq => return None,
+                StatusItem::AppendLimit | StatusItem::HighestModSeq | StatusItem::MailboxId => return None,
             };
             Some((*i, v))
         })
@@ -298,7 +298,7 @@ impl<B: Backend> Session<B> {
                 // A mailbox gone since the listing gets no STATUS (RFC 5819 §2 asks for
                 // one per selectable mailbox listed; this one no longer is).
                 if let Ok(st) = self.backend.status(user, &super::wire_name(&mailbox)?) {
-                    server.send_data(Data::Status { mailbox, items: status_values(&st, items) })?;
+                    server.send_data(Data::Status { mailbox, items: status_values(&st, items), mailbox_id: None })?;
                 }
             }
         }

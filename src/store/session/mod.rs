@@ -140,7 +140,12 @@ impl<B: Backend> Session<B> {
             Capability::ListExtended,
             Capability::ListStatus,
             Capability::ContextSearch,
+            Capability::SaveDate,
+            Capability::Preview,
         ];
+        if backend.object_ids() {
+            caps.push(Capability::ObjectId);
+        }
         let defaults = ServerOptions::default();
         // Messages are streamed to the store, never held whole: the limit is the store's
         // policy, announced as APPENDLIMIT (RFC 7889) when it has one; without one, the
@@ -317,8 +322,13 @@ impl<B: Backend> Session<B> {
             CommandBody::Select { mailbox } => self.select(server, &user, &mailbox, false),
             CommandBody::Examine { mailbox } => self.select(server, &user, &mailbox, true),
             CommandBody::Create { mailbox, special_use } => {
-                b.create_special_use(&user, &wire_name(&mailbox)?, &special_use)?;
-                Ok(Done::Ok)
+                let name = wire_name(&mailbox)?;
+                b.create_special_use(&user, &name, &special_use)?;
+                // RFC 8474 §4.1: the new mailbox's MAILBOXID in the tagged OK.
+                match b.object_ids().then(|| b.mailbox_id(&user, &name)).transpose()?.flatten() {
+                    Some(id) => Ok(Done::Code(Code::MailboxId(id))),
+                    None => Ok(Done::Ok),
+                }
             }
             CommandBody::Delete { mailbox } => {
                 b.delete(&user, &wire_name(&mailbox)?)?;
@@ -351,9 +361,15 @@ impl<B: Backend> Session<B> {
                 Ok(Done::Ok)
             }
             CommandBody::Status { mailbox, items } => {
-                let st = b.status(&user, &wire_name(&mailbox)?)?;
+                let name = wire_name(&mailbox)?;
+                let st = b.status(&user, &name)?;
+                let mailbox_id = if items.contains(&crate::types::StatusItem::MailboxId) && b.object_ids() {
+                    b.mailbox_id(&user, &name)?
+                } else {
+                    None
+                };
                 let items = list::status_values(&st, &items);
-                server.send_data(Data::Status { mailbox, items })?;
+                server.send_data(Data::Status { mailbox, items, mailbox_id })?;
                 self.finish_sync = Some(Sync::Full);
                 Ok(Done::Ok)
             }
@@ -429,6 +445,7 @@ impl<B: Backend> Session<B> {
         self.deselect();
         let name = wire_name(mailbox)?;
         let snap = self.backend.open(user, &name, self.id, read_only)?;
+        let mailbox_id = if self.backend.object_ids() { self.backend.mailbox_id(user, &name)? } else { None };
         if let Some(n) = &self.notifier {
             self.backend.watch(user, &name, self.id, n.clone());
         }
@@ -462,6 +479,10 @@ impl<B: Backend> Session<B> {
         untagged_ok(server, Code::PermanentFlags(permanent_flags(&flags, read_only)), text)?;
         untagged_ok(server, Code::UidValidity(validity), "UIDs valid")?;
         untagged_ok(server, Code::UidNext(next), "Predicted next UID")?;
+        // RFC 8474 §4.1: SELECT and EXAMINE tell the MAILBOXID.
+        if let Some(id) = mailbox_id {
+            untagged_ok(server, Code::MailboxId(id), "Ok")?;
+        }
         Ok(Done::Code(if read_only { Code::ReadOnly } else { Code::ReadWrite }))
     }
 }

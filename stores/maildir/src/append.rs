@@ -148,7 +148,7 @@ fn deliver(
             let tmp = s.path.take()?;
             flags.extend(s.flags.iter().cloned());
             let base = backend.namer.unique(s.written, s.size);
-            Some(Incoming { tmp, base, flags: std::mem::take(&mut s.flags), size: s.size })
+            Some(Incoming { tmp, base, flags: std::mem::take(&mut s.flags), size: s.size, ext: String::new() })
         })
         .collect();
     let paths: Vec<PathBuf> = incoming.iter().map(|i| i.tmp.clone()).collect();

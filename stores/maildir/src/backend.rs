@@ -10,7 +10,7 @@ use imap_machine::store::{
     search_by_fetching, AppendSink, AppendTransaction, Backend, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus,
     MessageData, Notifier, SearchQuery, SessionId, Snapshot, StoreError, StoreOutcome, Stored,
 };
-use imap_machine::types::{DateTime, Flag, ListAttribute, StoreKind};
+use imap_machine::types::{DateTime, Flag, ListAttribute, ObjectId, StoreKind};
 
 use crate::error::MaildirError;
 use crate::fsutil::{time_of, write_new};
@@ -223,7 +223,7 @@ impl Backend for MaildirBackend {
                 return Err(e);
             }
             let size = crate::fsutil::crlf_len(&body);
-            let uids = m.deliver(vec![Incoming { tmp, base, flags, size }])?;
+            let uids = m.deliver(vec![Incoming { tmp, base, flags, size, ext: String::new() }])?;
             m.wake();
             Ok((m.uid_validity, uids[0]))
         })
@@ -497,6 +497,17 @@ impl Backend for MaildirBackend {
         self.append_limit
     }
 
+    /// The mailbox GUID of `dovecot-uidlist` (see the `objectid` module).
+    fn mailbox_id(&self, user: &Self::User, name: &str) -> Result<Option<ObjectId>, StoreError> {
+        self.with(user, name, |m| Ok(crate::objectid::mailbox_id(&m.mailbox_guid()?)))
+    }
+
+    /// Save dates and EMAILIDs from the file names and `dovecot-uidlist`, MAILBOXIDs from its
+    /// header: all kept across restarts.
+    fn object_ids(&self) -> bool {
+        true
+    }
+
     /// The system clock, which also stamps INTERNALDATE (a file's mtime).
     fn now(&self) -> Option<DateTime> {
         Some(crate::fsutil::date_of(std::time::SystemTime::now()))
@@ -529,12 +540,19 @@ impl MaildirBackend {
                             size,
                             body: Bytes::new(),
                             parsed: None,
+                            save_date: None,
+                            email_id: None,
                         })
                     }
+                    .map(|d| match m.messages.get(&uid) {
+                        Some(msg) => d.with_ids(msg.save_date(), Some(msg.email_id())),
+                        None => d,
+                    })
                 } else {
                     m.ghosts.get(&uid).filter(|g| g.holders.contains(&session)).and_then(|g| {
                         let (body, date) = g.data.as_ref()?;
-                        let mut data = MessageData::new(uid, g.flags.clone(), *date, body.clone());
+                        let mut data = MessageData::new(uid, g.flags.clone(), *date, body.clone())
+                            .with_ids(g.ids.0, Some(g.ids.1.clone()));
                         if !with_body {
                             data.body = Bytes::new();
                         }

@@ -89,6 +89,7 @@ mod keywords;
 mod lock;
 mod mailbox;
 mod names;
+mod objectid;
 mod range;
 mod search;
 mod subscriptions;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use imap_machine::store::{Change, MailboxStatus, Notifier, SessionId, Snapshot};
-use imap_machine::types::{DateTime, Flag, StoreKind};
+use imap_machine::types::{DateTime, Flag, ObjectId, StoreKind};
 
 use crate::sync::Stamp;
 
@@ -316,6 +316,8 @@ impl std::fmt::Debug for Message {
 #[derive(Debug)]
 pub(crate) struct Ghost {
     pub(crate) flags: Vec<Flag>,
+    /// Its save date and EMAILID, as they were.
+    pub(crate) ids: (Option<DateTime>, ObjectId),
     pub(crate) data: Option<(Bytes, DateTime)>,
     pub(crate) holders: Vec<SessionId>,
 }
@@ -481,7 +483,8 @@ impl Mailbox {
         self.record(Logged::Expunged(uid));
         let holders: Vec<SessionId> = self.cursors.keys().copied().collect();
         if !holders.is_empty() {
-            self.ghosts.insert(uid, Ghost { flags: message.flags(&self.keywords), data, holders });
+            let ids = (message.save_date(), message.email_id());
+            self.ghosts.insert(uid, Ghost { flags: message.flags(&self.keywords), ids, data, holders });
         }
         Some(message)
     }

@@ -8,7 +8,7 @@
 
 use imap_machine::store::search::MessageMeta;
 use imap_machine::store::{SearchQuery, SessionId};
-use imap_machine::types::{DateTime, Flag};
+use imap_machine::types::{DateTime, Flag, ObjectId};
 
 use crate::error::MaildirError;
 use crate::mailbox::{Ghost, Mailbox, Message};
@@ -33,7 +33,7 @@ enum Indexed<'a> {
     /// A live message; its size (when its name has none) and date, once looked up.
     Live { mailbox: &'a Mailbox, uid: u32, message: &'a Message, size: Option<u32>, date: Option<DateTime> },
     /// An expunged message the session still sees, with the copy kept for it.
-    Ghost { flags: &'a [Flag], size: u32, date: DateTime },
+    Ghost { flags: &'a [Flag], size: u32, date: DateTime, ids: &'a (Option<DateTime>, ObjectId) },
 }
 
 impl MessageMeta for Indexed<'_> {
@@ -59,6 +59,20 @@ impl MessageMeta for Indexed<'_> {
             }
             Indexed::Ghost { size, .. } => Ok(*size),
         }
+    }
+
+    fn save_date(&mut self) -> Result<Option<DateTime>, Miss> {
+        Ok(match self {
+            Indexed::Live { message, .. } => message.save_date(),
+            Indexed::Ghost { ids, .. } => ids.0,
+        })
+    }
+
+    fn email_id(&mut self) -> Result<Option<ObjectId>, Miss> {
+        Ok(Some(match self {
+            Indexed::Live { message, .. } => message.email_id(),
+            Indexed::Ghost { ids, .. } => ids.1.clone(),
+        }))
     }
 
     fn internal_date(&mut self) -> Result<DateTime, Miss> {
@@ -101,7 +115,7 @@ impl Mailbox {
 /// An expunged message as `session` still sees it, if it does and its copy was kept.
 fn kept(g: &Ghost, session: SessionId) -> Option<Indexed<'_>> {
     let (body, date) = g.data.as_ref().filter(|_| g.holders.contains(&session))?;
-    Some(Indexed::Ghost { flags: &g.flags, size: body.len() as u32, date: *date })
+    Some(Indexed::Ghost { flags: &g.flags, size: body.len() as u32, date: *date, ids: &g.ids })
 }
 
 #[cfg(test)]

@@ -112,6 +112,8 @@ pub(crate) struct Incoming {
     pub(crate) flags: Vec<Flag>,
     /// RFC822.SIZE: as served, CRLF line ends.
     pub(crate) size: u64,
+    /// The `dovecot-uidlist` extension fields of its record: a copy's `G` (its EMAILID).
+    pub(crate) ext: String,
 }
 
 /// The files of `new/` and `cur/` by base name (`cur/` wins if a crash left both).
@@ -362,6 +364,15 @@ impl Mailbox {
         result
     }
 
+    /// The mailbox GUID (its MAILBOXID, RFC 8474 §4), written to `dovecot-uidlist` first
+    /// if the mailbox has none yet (a new mailbox, a version 1 list).
+    pub(crate) fn mailbox_guid(&mut self) -> Result<String> {
+        if self.guid.is_empty() || self.uid_validity == 0 {
+            self.deliver(Vec::new())?;
+        }
+        Ok(self.guid.clone())
+    }
+
     fn deliver_locked<'a>(&mut self, incoming: impl Iterator<Item = &'a Incoming>) -> Result<Vec<u32>> {
         let lock = DotLock::acquire(&self.dir.join("dovecot-uidlist"))?;
         let stamp = Stamp::read(&self.dir)?;
@@ -417,7 +428,7 @@ impl Mailbox {
         let to = self.dir.join(if in_new { "new" } else { "cur" }).join(&name);
         std::fs::rename(&inc.tmp, &to).map_err(MaildirError::io("rename", &inc.tmp))?;
         let uid = self.uid_next;
-        let m = Message::new(name, in_new, inc.flags.clone(), String::new(), inc.size, String::new(), &self.keywords);
+        let m = Message::new(name, in_new, inc.flags.clone(), String::new(), inc.size, inc.ext.clone(), &self.keywords);
         self.add(uid, m, true);
         Ok(uid)
     }
@@ -611,13 +622,16 @@ impl Mailbox {
                 let mtime = std::fs::metadata(&from).and_then(|m| m.modified()).ok();
                 write_new(&tmp, &data, mtime, self.fsync)?;
             }
-            return Ok(Some(Incoming { tmp, base, flags: m.flags(&self.keywords), size: m.size() }));
+            // The copy has the source's EMAILID (RFC 8474 §5.1).
+            let ext = format!("G{}", m.email_id());
+            return Ok(Some(Incoming { tmp, base, flags: m.flags(&self.keywords), size: m.size(), ext }));
         }
         let Some(g) = self.ghosts.get(&uid).filter(|g| g.holders.contains(&session)) else { return Ok(None) };
         let Some((body, date)) = &g.data else { return Ok(None) };
         let base = namer.unique(body.len() as u64, body.len() as u64);
         let tmp = target.join("tmp").join(&base);
         write_new(&tmp, body, Some(time_of(date)), self.fsync)?;
-        Ok(Some(Incoming { tmp, base, flags: g.flags.clone(), size: body.len() as u64 }))
+        let ext = format!("G{}", g.ids.1);
+        Ok(Some(Incoming { tmp, base, flags: g.flags.clone(), size: body.len() as u64, ext }))
     }
 }

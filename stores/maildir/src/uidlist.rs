@@ -37,7 +37,7 @@ pub(crate) struct Uidlist<'a> {
     pub(crate) uid_validity: u32,
     /// The next UID: at least one above every record's.
     pub(crate) next_uid: u32,
-    /// The mailbox GUID, 32 hex digits.
+    /// The mailbox GUID, 32 hex digits; empty if the file has none yet.
     pub(crate) guid: String,
     /// Other header fields, kept as they are.
     pub(crate) header_ext: Vec<String>,
@@ -91,9 +91,8 @@ impl<'a> Uidlist<'a> {
         if list.uid_validity == 0 {
             return Err(bad(1));
         }
-        if list.guid.is_empty() {
-            list.guid = new_guid();
-        }
+        // A list without a GUID (version 1) gets one when it is next written; the mailbox
+        // keeps it from then on (its MAILBOXID).
         for line in lines {
             let record = if version == 1 {
                 line.split_once(' ').map(|(uid, name)| (uid, "", name))

@@ -56,9 +56,8 @@ fn status_size_is_the_sum_of_rfc822_sizes_and_unauthenticate_releases_the_mailbo
     std::fs::rename(inbox.join("tmp/100.M1P9.mx"), inbox.join("new/100.M1P9.mx")).unwrap();
 
     let mut a = Conn::open(&b);
-    let caps =
-        "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR IDLE NAMESPACE ID ENABLE UNSELECT MOVE UIDPLUS CHILDREN SPECIAL-USE \
-                CREATE-SPECIAL-USE BINARY ESEARCH SEARCHRES UNAUTHENTICATE STATUS=SIZE MULTIAPPEND CATENATE LIST-EXTENDED LIST-STATUS CONTEXT=SEARCH WITHIN";
+    let caps = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR IDLE NAMESPACE ID ENABLE UNSELECT MOVE UIDPLUS CHILDREN SPECIAL-USE \
+                CREATE-SPECIAL-USE BINARY ESEARCH SEARCHRES UNAUTHENTICATE STATUS=SIZE MULTIAPPEND CATENATE LIST-EXTENDED LIST-STATUS CONTEXT=SEARCH SAVEDATE PREVIEW OBJECTID WITHIN";
     assert_eq!(a.say("a1 LOGIN joe secret"), format!("a1 OK [CAPABILITY {caps}] Logged in\r\n"));
     // 20 + 23 octets appended, and the delivered file's 15 served as 18 (CRLF).
     assert_eq!(
