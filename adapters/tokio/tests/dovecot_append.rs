@@ -8,75 +8,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use common::dovecot::Dovecot;
+
 use std::time::Duration;
 
 use common::message;
 use imap_machine::types::{AppendData, AppendMessage, CatPart, Code, Flag, IString, Literal};
 use imap_machine_tokio::{Client, Error};
-
-/// A Dovecot instance, stopped (by its PID file) when dropped.
-struct Dovecot {
-    dir: PathBuf,
-    port: u16,
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-impl Dovecot {
-    /// Starts Dovecot, or returns `None` (SKIP) when it is not installed outside CI.
-    fn start(name: &str, port: u16, imaps_port: u16, ssl: bool, capability: Option<&str>) -> Option<Dovecot> {
-        if !Path::new("/usr/sbin/dovecot").exists() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "/usr/sbin/dovecot is missing: CI must run `apt-get install -y dovecot-imapd`"
-            );
-            eprintln!("\n*** SKIP {name}: /usr/sbin/dovecot is not installed (apt-get install -y dovecot-imapd) ***\n");
-            return None;
-        }
-        let dir = std::env::temp_dir().join(format!("imap-machine-tokio-{name}"));
-        let script = workspace_root().join("../shared/peers/start-dovecot.sh");
-        let stop = Dovecot { dir: dir.clone(), port };
-        // A previous run killed hard may have left one behind.
-        stop.stop();
-        let mut cmd = Command::new("bash");
-        cmd.arg(&script)
-            .env("DOVECOT_DIR", &dir)
-            .env("DOVECOT_PORT", port.to_string())
-            .env("DOVECOT_IMAPS_PORT", imaps_port.to_string())
-            .env("DOVECOT_SSL", if ssl { "1" } else { "0" });
-        if let Some(c) = capability {
-            cmd.env("DOVECOT_IMAP_CAPABILITY", c);
-        }
-        let out = cmd.output().unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
-        assert!(
-            out.status.success(),
-            "start-dovecot.sh failed: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Some(stop)
-    }
-
-    fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-
-    fn stop(&self) {
-        let script = workspace_root().join("../shared/peers/stop-dovecot.sh");
-        let _ = Command::new("bash").arg(script).env("DOVECOT_DIR", &self.dir).output();
-    }
-}
-
-impl Drop for Dovecot {
-    fn drop(&mut self) {
-        self.stop();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 async fn alice(d: &Dovecot) -> Client {
     let c = Client::connect(d.addr()).await.unwrap();

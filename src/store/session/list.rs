@@ -297,8 +297,15 @@ impl<B: Backend> Session<B> {
             if let (Some(items), true) = (ask.status, listed.selectable) {
                 // A mailbox gone since the listing gets no STATUS (RFC 5819 §2 asks for
                 // one per selectable mailbox listed; this one no longer is).
-                if let Ok(st) = self.backend.status(user, &super::wire_name(&mailbox)?) {
-                    server.send_data(Data::Status { mailbox, items: status_values(&st, items), mailbox_id: None })?;
+                let name = super::wire_name(&mailbox)?;
+                if let Ok(st) = self.backend.status(user, &name) {
+                    // MAILBOXID (RFC 8474 §4.2) as the STATUS command answers it.
+                    let mailbox_id = if items.contains(&StatusItem::MailboxId) && self.backend.object_ids() {
+                        self.backend.mailbox_id(user, &name).ok().flatten()
+                    } else {
+                        None
+                    };
+                    server.send_data(Data::Status { mailbox, items: status_values(&st, items), mailbox_id })?;
                 }
             }
         }
