@@ -379,7 +379,7 @@ pub(crate) fn client_machine(data: &[u8]) {
         let password = Secret::new(AString::try_from(Bytes::from_static(b"p\r\nw")).expect("valid literal string"));
         let _ = c.send(CommandBody::Login { username: AString::from_static("joe"), password });
     }
-    let _ = c.send(CommandBody::Select { mailbox: Mailbox::Inbox });
+    let _ = c.send(CommandBody::select(Mailbox::Inbox));
     let _ = c.send(CommandBody::Fetch {
         set: SequenceSet::all(),
         attributes: FetchAttributes::List(vec![
@@ -388,8 +388,10 @@ pub(crate) fn client_machine(data: &[u8]) {
             FetchAttribute::BodySection { peek: true, section: Section::default(), partial: None },
         ]),
         uid: false,
+        modifiers: vec![],
     });
     let _ = c.send(CommandBody::Store {
+        unchanged_since: None,
         set: SequenceSet::all(),
         kind: StoreKind::Add,
         silent: false,

@@ -141,7 +141,7 @@ fn declared_answers_literals_and_context() {
     // Valid in the selected state only: the server machine says BAD first.
     let (_, kind, text, _) = s.run(CommandBody::Raw(xsize()));
     assert_eq!((kind, text.as_str()), (StatusKind::Bad, "XSIZE not allowed in the Authenticated state"));
-    assert_eq!(s.run(CommandBody::Select { mailbox: Mailbox::Inbox }).1, StatusKind::Ok);
+    assert_eq!(s.run(CommandBody::select(Mailbox::Inbox)).1, StatusKind::Ok);
     // Its answer has another name: undeclared, it is unsolicited ...
     let from = s.pair.client_events.len();
     let (_, kind, _, data) = s.run(CommandBody::Raw(xsize()));

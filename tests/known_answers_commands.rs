@@ -100,11 +100,11 @@ fn authenticate(mechanism: &str, ir: Option<&'static [u8]>) -> CommandBody {
 }
 
 fn select(m: &str) -> CommandBody {
-    CommandBody::Select { mailbox: mbx(m) }
+    CommandBody::select(mbx(m))
 }
 
 fn examine(m: &str) -> CommandBody {
-    CommandBody::Examine { mailbox: mbx(m) }
+    CommandBody::examine(mbx(m))
 }
 
 fn create(m: &str) -> CommandBody {
@@ -145,11 +145,11 @@ fn esearch(ret: &[SearchReturn], criteria: Vec<SearchKey>, uid: bool) -> Command
 }
 
 fn fetch(set: &str, attributes: Vec<FetchAttribute>, uid: bool) -> CommandBody {
-    CommandBody::Fetch { set: seq(set), attributes: FetchAttributes::List(attributes), uid }
+    CommandBody::Fetch { set: seq(set), attributes: FetchAttributes::List(attributes), uid, modifiers: vec![] }
 }
 
 fn fetch_macro(set: &str, m: Macro, uid: bool) -> CommandBody {
-    CommandBody::Fetch { set: seq(set), attributes: FetchAttributes::Macro(m), uid }
+    CommandBody::Fetch { set: seq(set), attributes: FetchAttributes::Macro(m), uid, modifiers: vec![] }
 }
 
 /// `BODY[...]` / `BODY.PEEK[...]` with an optional `<offset.length>`.
@@ -162,7 +162,7 @@ fn body_section(peek: bool, part: &[u32], text: Option<SectionText>, partial: Op
 }
 
 fn store(set: &str, kind: StoreKind, silent: bool, fl: &[&str], uid: bool) -> CommandBody {
-    CommandBody::Store { set: seq(set), kind, silent, flags: flags(fl), uid }
+    CommandBody::Store { unchanged_since: None, set: seq(set), kind, silent, flags: flags(fl), uid }
 }
 
 fn copy(set: &str, m: &str, uid: bool) -> CommandBody {
@@ -332,7 +332,7 @@ fn rows_s6() -> Vec<Row> {
         // 6.2.3 LOGIN
         same(b"a001 LOGIN SMITH SESAME\r\n", c("a001", login("SMITH", "SESAME"))),
         // 6.3.1 SELECT
-        same(b"A142 SELECT INBOX\r\n", c("A142", Select { mailbox: Mailbox::Inbox })),
+        same(b"A142 SELECT INBOX\r\n", c("A142", CommandBody::select(Mailbox::Inbox))),
         // 6.3.2 EXAMINE
         same(b"A932 EXAMINE blurdybloop\r\n", c("A932", examine("blurdybloop"))),
         // 6.3.3 CREATE
@@ -491,7 +491,7 @@ fn rows_s8() -> Vec<Row> {
     use CommandBody::*;
     vec![
         enc(b"a001 login mrc secret\r\n", c("a001", login("mrc", "secret")), b"a001 LOGIN mrc secret\r\n"),
-        enc(b"a002 select inbox\r\n", c("a002", Select { mailbox: Mailbox::Inbox }), b"a002 SELECT INBOX\r\n"),
+        enc(b"a002 select inbox\r\n", c("a002", CommandBody::select(Mailbox::Inbox)), b"a002 SELECT INBOX\r\n"),
         enc(b"a003 fetch 12 full\r\n", c("a003", fetch_macro("12", Macro::Full, false)), b"a003 FETCH 12 FULL\r\n"),
         enc(
             b"a004 fetch 12 body[header]\r\n",

@@ -7,8 +7,8 @@ use std::num::NonZeroU32;
 use bytes::{Bytes, BytesMut};
 use imap_machine::codec::{encode_command, encode_response, parse_command, parse_response, EncodeOptions};
 use imap_machine::types::{
-    Atom, Code, Command, CommandBody, Data, IString, PartialRange, Response, SearchKey as K, SearchResult,
-    SearchReturn as R, SequenceSet, StatusKind, StatusResponse, Tag, Text,
+    Atom, Code, Command, CommandBody, Data, FetchAttribute, FetchAttributes, FetchModifier, IString, PartialRange,
+    Response, SearchKey as K, SearchResult, SearchReturn as R, SequenceSet, StatusKind, StatusResponse, Tag, Text,
 };
 
 fn nz(n: u32) -> NonZeroU32 {
@@ -23,6 +23,19 @@ fn search(tag: &str, ret: Vec<R>, criteria: Vec<K>, uid: bool) -> Command {
     Command::new(
         Tag::try_from(tag.to_string()).unwrap(),
         CommandBody::Search { ret: Some(ret), charset: None, criteria, uid },
+    )
+}
+
+/// `UID FETCH 25900:26600 (UID FLAGS) (PARTIAL range)`, RFC 9394 §3.3's examples.
+fn partial_fetch(tag: &str, range: PartialRange) -> Command {
+    Command::new(
+        Tag::try_from(tag.to_string()).unwrap(),
+        CommandBody::Fetch {
+            set: set("25900:26600"),
+            attributes: FetchAttributes::List(vec![FetchAttribute::Uid, FetchAttribute::Flags]),
+            uid: true,
+            modifiers: vec![FetchModifier::Partial(range)],
+        },
     )
 }
 
@@ -70,6 +83,15 @@ fn commands() -> Vec<(&'static str, Command)> {
                 vec![K::Undeleted, K::Unkeyword(Atom::from_static("$Junk"))],
                 true,
             ),
+        ),
+        // RFC 9394 §3.3: the PARTIAL FETCH modifier, from the last and from the first.
+        (
+            "10 UID FETCH 25900:26600 (UID FLAGS) (PARTIAL -1:-3)\r\n",
+            partial_fetch("10", PartialRange::Last(nz(1), nz(3))),
+        ),
+        (
+            "11 UID FETCH 25900:26600 (UID FLAGS) (PARTIAL 1:5)\r\n",
+            partial_fetch("11", PartialRange::First(nz(1), nz(5))),
         ),
         // §4.3.5
         (
@@ -173,6 +195,19 @@ fn responses_both_ways() {
         assert_eq!(parse_response(&Bytes::from_static(wire.as_bytes())).as_ref().ok(), Some(&value), "parse {wire:?}");
         let out = encode_response(&value, &mut BytesMut::new()).to_vec();
         assert_eq!(String::from_utf8_lossy(&out), wire, "encode {value:?}");
+    }
+}
+
+#[test]
+fn malformed_fetch_modifiers_are_errors() {
+    for bad in [
+        "a UID FETCH 1:* FLAGS (PARTIAL 0:5)\r\n",
+        "a UID FETCH 1:* FLAGS (PARTIAL -1:5)\r\n",
+        "a UID FETCH 1:* FLAGS ()\r\n",
+        "a UID FETCH 1:* FLAGS (PARTIAL 1:5\r\n",
+        "a UID FETCH 1:* FLAGS (UNKNOWNMOD 5)\r\n",
+    ] {
+        assert!(parse_command(&Bytes::from_static(bad.as_bytes())).is_err(), "{bad:?}");
     }
 }
 

@@ -143,7 +143,7 @@ fn commands() -> Vec<(&'static str, Command, bool)> {
             cmd("t3", CommandBody::Enable { capabilities: vec![Capability::Utf8Accept] }),
             false,
         ),
-        ("A1 SELECT \"Entwürfe\"\r\n", cmd("A1", CommandBody::Select { mailbox: utf8_name("Entwürfe") }), true),
+        ("A1 SELECT \"Entwürfe\"\r\n", cmd("A1", CommandBody::select(utf8_name("Entwürfe"))), true),
         (
             "A2 LIST \"\" \"Entwü*\"\r\n",
             cmd(
@@ -168,7 +168,7 @@ fn commands_both_ways() {
         assert_eq!(String::from_utf8_lossy(&encoded), wire, "encode {value:?}");
     }
     // The client machine's value of a UTF-8 name is modified UTF-7; it goes out as UTF-8.
-    let select = Command::new(tag("A1"), CommandBody::Select { mailbox: Mailbox::from_utf8("Entwürfe").unwrap() });
+    let select = Command::new(tag("A1"), CommandBody::select(Mailbox::from_utf8("Entwürfe").unwrap()));
     let out = encode_command(&select, &EncodeOptions::default().with_utf8(true), &mut BytesMut::new()).to_vec();
     assert_eq!(out, "A1 SELECT \"Entwürfe\"\r\n".as_bytes());
     let out = encode_command(&select, &EncodeOptions::default(), &mut BytesMut::new()).to_vec();

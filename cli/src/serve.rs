@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use imap_machine::store::memory::MemoryBackend;
 use imap_machine::store::Backend;
+use imap_machine::types::Capability;
 use imap_machine_maildir::MaildirBackend;
 use imap_machine_tokio::{tls, DebugTap, Server};
 use tokio::net::TcpListener;
@@ -31,6 +32,8 @@ pub(crate) struct ServeOptions {
     threads: Option<usize>,
     store: Store,
     max_append: Option<u32>,
+    /// Leave UTF8=ACCEPT out, so messages with 8-bit headers are taken from any client.
+    legacy_8bit: bool,
 }
 
 /// Where mail is kept.
@@ -53,7 +56,7 @@ impl Store {
 
 pub(crate) const USAGE: &str = "imapm serve [--listen ADDR] [--user NAME:PASS]... \
 [--tls-cert PEM --tls-key PEM [--tls-listen ADDR]] [--allow-insecure-auth] [--max-connections N (16384)] \
-[--threads N (one per core)] [--store memory|maildir:PATH] [--max-append BYTES (67108864)] [--quiet] [--debug] [--help]";
+[--threads N (one per core)] [--store memory|maildir:PATH] [--max-append BYTES (67108864)] [--legacy-8bit] [--quiet] [--debug] [--help]";
 
 /// `imapm serve --help`.
 pub(crate) const HELP: &str = "\
@@ -82,6 +85,10 @@ options:
                           (default 64 MiB; at most 4294967295). Messages over 64 KiB
                           are streamed to the store as they arrive: on Maildir a long
                           message costs disk, not memory
+  --legacy-8bit           do not advertise UTF8=ACCEPT, and so take messages with 8-bit
+                          header fields from clients that do not enable it (RFC 6855
+                          §4 has a server that advertises it refuse them), as Dovecot
+                          2.3 does: for legacy clients such as mbsync copying old mail
   --quiet                 no per-connection log lines
   --debug                 log both directions on stderr, credentials redacted
   --help, -h              this text
@@ -110,6 +117,7 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
         threads: None,
         store: Store::Memory,
         max_append: None,
+        legacy_8bit: false,
     };
     let mut it = args.iter();
     while let Some(&a) = it.next() {
@@ -123,6 +131,7 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
             "--allow-insecure-auth" => o.insecure = true,
             "--debug" => o.debug = true,
             "--quiet" => o.quiet = true,
+            "--legacy-8bit" => o.legacy_8bit = true,
             "--max-connections" => o.max_connections = number(a, &value()?)?,
             "--threads" => o.threads = Some(number(a, &value()?)?),
             "--max-append" => {
@@ -277,6 +286,9 @@ fn server<B: Backend>(o: &ServeOptions, backend: Arc<B>) -> std::io::Result<Serv
         Server::new(backend).allow_insecure_auth(insecure).max_connections(o.max_connections).log_connections(!o.quiet);
     if o.debug {
         server = server.debug_tap(DebugTap::stderr());
+    }
+    if o.legacy_8bit {
+        server.options_mut().extra_capabilities.retain(|c| *c != Capability::Utf8Accept);
     }
     if let Some(tls) = tls {
         server = server.tls(tls);

@@ -1,7 +1,8 @@
 //! Third-party clients against `imapm serve` itself (the tokio server, the demo's memory
-//! backend), started as a child process on 127.0.0.1: python imaplib, curl and mbsync, via
-//! `../shared/peers/verify-clients.sh`. A missing tool is a loud skip on a developer
-//! machine and a failure in CI (`CI` set), where `.ci/run` installs them.
+//! backend), started as a child process on 127.0.0.1: python imaplib, curl, mbsync,
+//! imapflow and node-imap, via `../shared/peers/verify-clients.sh`. A missing tool is a
+//! loud skip on a developer machine and a failure in CI (`CI` set), where `.ci/run`
+//! installs them.
 
 mod support;
 
@@ -9,7 +10,7 @@ use support::serve::serve;
 
 #[path = "../../adapters/blocking/tests/support/peers_env.rs"]
 mod peers_env;
-use peers_env::verify_clients;
+use peers_env::{node_peers, verify_clients, verify_peers};
 
 #[test]
 fn imaplib_curl_and_mbsync_against_imapm_serve() {
@@ -32,4 +33,12 @@ fn imaplib_curl_and_mbsync_against_the_maildir_store() {
         (s, port)
     });
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// imapflow (which enables UTF8=ACCEPT when offered) and node-imap against `imapm serve`.
+#[test]
+fn imapflow_and_node_imap_against_imapm_serve() {
+    let Some(dir) = node_peers() else { return };
+    let s = serve(&["--quiet"]);
+    verify_peers(s.addr.port(), "imapflow,nodeimap", &[("NODE_DIR", &dir)]);
 }

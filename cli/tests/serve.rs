@@ -65,6 +65,23 @@ fn a_session_on_the_demo_store() {
 }
 
 #[test]
+fn legacy_8bit_leaves_utf8_accept_out_and_takes_8bit_headers() {
+    // A message with a UTF-8 header field, as a legacy client sends it (no ENABLE).
+    let append = "APPEND INBOX {25+}\r\nSubject: Grüße\r\n\r\nhello";
+    for (flag, advertised, answer) in [(None, true, "a NO [CANNOT]"), (Some("--legacy-8bit"), false, "a OK [APPENDUID")]
+    {
+        let mut args = vec!["--quiet"];
+        args.extend(flag);
+        let s = serve(&args);
+        let mut c = Conn::open(s.addr);
+        let login = c.run("l", "LOGIN username password");
+        assert_eq!(login.last().unwrap().contains(" UTF8=ACCEPT "), advertised, "{login:?}");
+        let got = c.run("a", append);
+        assert!(got.last().unwrap().starts_with(answer), "{flag:?}: {got:?}");
+    }
+}
+
+#[test]
 fn updates_reach_another_connection_in_idle() {
     let s = serve(&["--quiet"]);
     let mut idler = Conn::open(s.addr);

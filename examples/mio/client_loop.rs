@@ -129,7 +129,7 @@ pub(crate) fn session(config: &Config, print: &mut dyn FnMut(Line<'_>)) -> Resul
     let mut conn = Conn::connect_with(&config.addr, options)?;
     print(Line::Info(&format!("connected to {}", config.addr)));
     conn.login(&config.user, &config.pass, &mut |u| print(Line::Update(u)))?;
-    conn.run(CommandBody::Select { mailbox: Mailbox::Inbox }, &mut |u| print(Line::Update(u)))?;
+    conn.run(CommandBody::select(Mailbox::Inbox), &mut |u| print(Line::Update(u)))?;
     let exists = conn.machine.selected().map_or(0, |s| s.exists);
     print(Line::Info(&format!("INBOX: {exists} messages")));
     if exists > 0 {
@@ -141,6 +141,7 @@ pub(crate) fn session(config: &Config, print: &mut dyn FnMut(Line<'_>)) -> Resul
                 FetchAttribute::Envelope,
             ]),
             uid: false,
+            modifiers: vec![],
         };
         for d in conn.run(fetch, &mut |u| print(Line::Update(u)))? {
             if let Data::Fetch { seq, items } = d {

@@ -67,6 +67,7 @@ fn data_name(data: &Data) -> &str {
         Data::Exists(_) => "EXISTS",
         Data::Recent(_) => "RECENT",
         Data::Expunge(_) => "EXPUNGE",
+        Data::Vanished { .. } => "VANISHED",
         Data::Fetch { .. } => "FETCH",
         Data::Enabled(_) => "ENABLED",
         Data::Namespace { .. } => "NAMESPACE",
@@ -124,7 +125,7 @@ impl Collects {
     /// What `body` collects.
     pub(super) fn of(body: &CommandBody) -> Collects {
         match body {
-            CommandBody::Fetch { set, attributes, uid } => {
+            CommandBody::Fetch { set, attributes, uid, .. } => {
                 let atts = attributes.to_vec();
                 let flags_only = atts.iter().all(|a| matches!(a, FetchAttribute::Flags | FetchAttribute::Uid));
                 Collects::Fetch { set: set.clone(), uid: *uid, flags_only, answered: Answered::default(), stream: true }
@@ -183,7 +184,10 @@ impl Collects {
             | (Collects::Namespace, Data::Namespace { .. })
             | (Collects::Id, Data::Id(_))
             | (Collects::Enabled, Data::Enabled(_))
-            | (Collects::Expunge, Data::Expunge(_)) => true,
+            | (Collects::Expunge, Data::Expunge(_) | Data::Vanished { earlier: false, .. }) => true,
+            // RFC 7162 §3.2.10.1: VANISHED (EARLIER) answers a UID FETCH (VANISHED) or a
+            // SELECT/EXAMINE (QRESYNC).
+            (Collects::Fetch { uid: true, .. } | Collects::Select, Data::Vanished { earlier: true, .. }) => true,
             (Collects::List { status, listed }, Data::List(item)) => {
                 if *status {
                     listed.push(item.mailbox.clone());
@@ -247,6 +251,7 @@ mod tests {
             set: "2".parse().unwrap(),
             attributes: crate::types::FetchAttributes::List(vec![FetchAttribute::Envelope]),
             uid: false,
+            modifiers: vec![],
         };
         let mut c = Collects::of(&body);
         let flags = || vec![FetchItem::Flags(vec![])];
@@ -260,6 +265,7 @@ mod tests {
             set: "1:*".parse().unwrap(),
             attributes: crate::types::FetchAttributes::List(vec![FetchAttribute::Flags]),
             uid: false,
+            modifiers: vec![],
         };
         let mut c = Collects::of(&body);
         assert!(c.takes(&fetch(1, flags()), 3));
@@ -270,6 +276,7 @@ mod tests {
             set: "10:20".parse().unwrap(),
             attributes: crate::types::FetchAttributes::List(vec![FetchAttribute::Uid, FetchAttribute::Flags]),
             uid: true,
+            modifiers: vec![],
         };
         let mut c = Collects::of(&body);
         assert!(c.takes(&fetch(1, vec![FetchItem::Uid(12), FetchItem::Flags(vec![])]), 3));

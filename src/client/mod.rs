@@ -287,8 +287,8 @@ impl Client {
         let kind = match &body {
             CommandBody::Capability => Kind::Capability,
             CommandBody::Login { .. } => Kind::Login,
-            CommandBody::Select { mailbox } => Kind::Select { mailbox: mailbox.clone(), read_only: false },
-            CommandBody::Examine { mailbox } => Kind::Select { mailbox: mailbox.clone(), read_only: true },
+            CommandBody::Select { mailbox, .. } => Kind::Select { mailbox: mailbox.clone(), read_only: false },
+            CommandBody::Examine { mailbox, .. } => Kind::Select { mailbox: mailbox.clone(), read_only: true },
             CommandBody::Close | CommandBody::Unselect => Kind::Deselect,
             CommandBody::Unauthenticate => Kind::Unauthenticate,
             CommandBody::Logout => Kind::Logout,
@@ -747,6 +747,14 @@ impl Client {
             Data::Expunge(_) => {
                 if let Some(s) = self.selected.as_mut() {
                     s.exists = s.exists.saturating_sub(1);
+                }
+            }
+            // RFC 7162 §3.2.10.2: each UID of a VANISHED without EARLIER is one message
+            // fewer; VANISHED (EARLIER) tells of messages already gone.
+            Data::Vanished { earlier: false, uids } => {
+                if let Some(s) = self.selected.as_mut() {
+                    let n = u32::try_from(view::uid_count(uids)).unwrap_or(u32::MAX);
+                    s.exists = s.exists.saturating_sub(n);
                 }
             }
             _ => {}

@@ -280,6 +280,7 @@ fn wrong_state_is_refused_locally() {
         set: "1".parse().unwrap(),
         attributes: crate::types::FetchAttributes::Macro(crate::types::Macro::Fast),
         uid: false,
+        modifiers: vec![],
     });
     assert_eq!(err, Err(Error::WrongState { command: "FETCH", state: State::NotAuthenticated }));
     assert_eq!(out(&mut c), "");
@@ -289,7 +290,7 @@ fn wrong_state_is_refused_locally() {
         password: Secret::new(IString::from_static("b")),
     })
     .unwrap();
-    c.send(CommandBody::Select { mailbox: Mailbox::Inbox }).unwrap();
+    c.send(CommandBody::select(Mailbox::Inbox)).unwrap();
     assert_eq!(out(&mut c), "A1 LOGIN a b\r\n", "SELECT waits for LOGIN (a barrier)");
     c.handle_input(b"A1 NO bad password\r\n");
     let ev = events(&mut c);
@@ -366,7 +367,7 @@ fn uidvalidity_change_is_an_event() {
     })
     .unwrap();
     c.handle_input(b"A1 OK done\r\n");
-    c.send(CommandBody::Select { mailbox: Mailbox::Inbox }).unwrap();
+    c.send(CommandBody::select(Mailbox::Inbox)).unwrap();
     c.handle_input(b"* OK [UIDVALIDITY 5] x\r\nA2 OK [READ-WRITE] done\r\n* OK [UIDVALIDITY 6] changed\r\n");
     assert!(events(&mut c).contains(&Event::UidValidityChanged { old: 5, new: 6 }));
     assert_eq!(c.selected().unwrap().uid_validity, Some(6));
@@ -381,7 +382,7 @@ fn search_charset_utf8_and_badcharset_retry() {
     })
     .unwrap();
     c.handle_input(b"A1 OK done\r\n");
-    c.send(CommandBody::Select { mailbox: Mailbox::Inbox }).unwrap();
+    c.send(CommandBody::select(Mailbox::Inbox)).unwrap();
     c.handle_input(b"A2 OK done\r\n");
     out(&mut c);
     events(&mut c);
@@ -405,7 +406,7 @@ fn search_charset_utf8_and_badcharset_retry() {
     };
     let mut c2 = Client::new(opts);
     c2.handle_input(b"* PREAUTH hi\r\n");
-    c2.send(CommandBody::Select { mailbox: Mailbox::Inbox }).unwrap();
+    c2.send(CommandBody::select(Mailbox::Inbox)).unwrap();
     c2.handle_input(b"A1 OK done\r\n");
     out(&mut c2);
     let id = c2.send(search("cafe")).unwrap();
@@ -428,7 +429,7 @@ fn sequence_commands_wait_for_expunging_ones() {
     })
     .unwrap();
     c.handle_input(b"A1 OK done\r\n");
-    c.send(CommandBody::Select { mailbox: Mailbox::Inbox }).unwrap();
+    c.send(CommandBody::select(Mailbox::Inbox)).unwrap();
     c.handle_input(b"A2 OK done\r\n");
     out(&mut c);
     c.send(CommandBody::Expunge).unwrap();
@@ -436,6 +437,7 @@ fn sequence_commands_wait_for_expunging_ones() {
         set: "1".parse().unwrap(),
         attributes: crate::types::FetchAttributes::List(vec![crate::types::FetchAttribute::Flags]),
         uid: false,
+        modifiers: vec![],
     };
     c.send(fetch).unwrap();
     assert_eq!(out(&mut c), "A3 EXPUNGE\r\n", "FETCH by sequence number waits for EXPUNGE");
@@ -507,7 +509,7 @@ fn arbitrary_client_command() -> impl Strategy<Value = CommandBody> {
         Just(CommandBody::Noop),
         Just(CommandBody::Check),
         Just(CommandBody::Idle),
-        s::mailbox().prop_map(|mailbox| CommandBody::Select { mailbox }),
+        s::mailbox().prop_map(CommandBody::select),
         (s::mailbox(), s::literal()).prop_map(|(mailbox, message)| CommandBody::Append {
             mailbox,
             flags: vec![],
@@ -517,7 +519,7 @@ fn arbitrary_client_command() -> impl Strategy<Value = CommandBody> {
         (s::mailbox(), proptest::collection::vec(s::append_message(), 2..4))
             .prop_map(|(mailbox, messages)| CommandBody::MultiAppend { mailbox, messages }),
         (s::sequence_set(), s::fetch_attributes(), any::<bool>())
-            .prop_map(|(set, attributes, uid)| CommandBody::Fetch { set, attributes, uid }),
+            .prop_map(|(set, attributes, uid)| CommandBody::Fetch { set, attributes, uid, modifiers: vec![] }),
         (s::sequence_set(), s::mailbox(), any::<bool>()).prop_map(|(set, mailbox, uid)| CommandBody::Copy {
             set,
             mailbox,
@@ -683,7 +685,7 @@ fn xoauth2_and_oauthbearer_with_sasl_ir() {
 fn selected_client(fetch_messages: bool) -> Client {
     let mut c = Client::new(ClientOptions { fetch_messages, ..ClientOptions::default() });
     c.handle_input(b"* PREAUTH [CAPABILITY IMAP4rev1] hi\r\n");
-    c.send(CommandBody::Select { mailbox: Mailbox::Inbox }).unwrap();
+    c.send(CommandBody::select(Mailbox::Inbox)).unwrap();
     c.poll_transmit(&mut BytesMut::new());
     c.handle_input(b"* 3 EXISTS\r\nA1 OK [READ-WRITE] done\r\n");
     while c.poll_event().is_some() {}
@@ -719,7 +721,7 @@ proptest! {
         let run = |fetch_messages: bool| {
             let mut c = selected_client(fetch_messages);
             let attributes = crate::types::FetchAttributes::List(vec![crate::types::FetchAttribute::Envelope]);
-            c.send(CommandBody::Fetch { set: set.clone(), attributes, uid }).unwrap();
+            c.send(CommandBody::Fetch { set: set.clone(), attributes, uid, modifiers: vec![] }).unwrap();
             c.poll_transmit(&mut BytesMut::new());
             let mut events = owned_events(&mut c);
             for piece in wire.chunks(chunk) {
@@ -740,6 +742,7 @@ fn fetch_messages_hand_out_answers_in_place() {
         set: "1:2".parse().unwrap(),
         attributes: IntoFetchAttributes::into_fetch_attributes("BODY.PEEK[]").unwrap(),
         uid: false,
+        modifiers: vec![],
     });
     let id = id.unwrap();
     c.poll_transmit(&mut BytesMut::new());
@@ -754,4 +757,35 @@ fn fetch_messages_hand_out_answers_in_place() {
     assert!(matches!(&events[2], Event::Data { command: None, .. }), "{events:?}");
     assert!(matches!(&events[3], Event::Fetch { message, .. } if message.seq() == 2 && message.body().is_none()));
     assert!(matches!(&events[4], Event::CommandCompleted { .. }));
+}
+
+/// RFC 7162 §3.2.10: `VANISHED` counts a message fewer per UID and is EXPUNGE's answer;
+/// `VANISHED (EARLIER)` answers a UID FETCH (VANISHED) and changes no count.
+#[test]
+fn vanished_shrinks_the_mailbox_and_earlier_does_not() {
+    let mut c = selected_client(false);
+    let fetch = c
+        .send(CommandBody::Fetch {
+            set: "1:*".parse().unwrap(),
+            attributes: crate::types::FetchAttributes::List(vec![crate::types::FetchAttribute::Flags]),
+            uid: true,
+            modifiers: vec![crate::types::FetchModifier::ChangedSince(5), crate::types::FetchModifier::Vanished],
+        })
+        .unwrap();
+    assert_eq!(out(&mut c), "A2 UID FETCH 1:* FLAGS (CHANGEDSINCE 5 VANISHED)\r\n");
+    c.handle_input(b"* VANISHED (EARLIER) 1:9\r\nA2 OK done\r\n");
+    let ev = events(&mut c);
+    assert!(ev.iter().any(
+        |e| matches!(e, Event::Data { data: Data::Vanished { earlier: true, .. }, command: Some(id) } if *id == fetch)
+    ));
+    assert_eq!(c.selected().unwrap().exists, 3);
+    let expunge = c.send(CommandBody::Expunge).unwrap();
+    out(&mut c);
+    c.handle_input(b"* VANISHED 4,6\r\nA3 OK done\r\n");
+    let ev = events(&mut c);
+    assert!(ev.iter().any(|e| matches!(e, Event::Data { data: Data::Vanished { earlier: false, .. }, command: Some(id) } if *id == expunge)));
+    assert_eq!(c.selected().unwrap().exists, 1);
+    c.handle_input(b"* VANISHED 8\r\n");
+    events(&mut c);
+    assert_eq!(c.selected().unwrap().exists, 0);
 }

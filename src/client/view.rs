@@ -1,6 +1,6 @@
 //! A mailbox as the client was told it: sequence number → UID and flags, following
 //! EXISTS, EXPUNGE, FETCH (UID, FLAGS) and FLAGS (RFC 3501 §7.3.1, §7.4.1, §7.4.2,
-//! §7.2.6). Feed it every untagged [`Data`] of the selected mailbox, solicited or not;
+//! §7.2.6), and VANISHED (RFC 7162 §3.2.10). Feed it every untagged [`Data`] of the selected mailbox, solicited or not;
 //! what it does not know (a message announced by EXISTS and never fetched) stays `None`.
 //!
 //! ```
@@ -65,6 +65,20 @@ pub enum ViewError {
     /// A keyword in FETCH FLAGS that no `* FLAGS` listed (RFC 3501 §7.2.6).
     #[error("keyword {0} before FLAGS listed it")]
     UnannouncedKeyword(Flag),
+    /// A `VANISHED` (without EARLIER) named UIDs of no message the view holds: either the
+    /// server named messages the client was never told of (RFC 7162 §3.2.10.2 forbids
+    /// it), or the view never learnt their UIDs. The known ones are removed; sequence
+    /// numbers after an unknown one may be off from then on.
+    #[error("VANISHED named {missing} UIDs the view does not hold")]
+    VanishedUnknown {
+        /// How many of the UIDs matched no message.
+        missing: u64,
+    },
+}
+
+/// How many UIDs a `known-uids` set names (`*` as the largest UID).
+pub(crate) fn uid_count(uids: &crate::types::SequenceSet) -> u64 {
+    uids.resolve(u32::MAX).into_iter().map(|r| u64::from(r.end() - r.start()) + 1).sum()
 }
 
 /// See the module docs.
@@ -111,8 +125,10 @@ impl MailboxView {
         &self.messages
     }
 
-    /// Follows one untagged response. Anything else than EXISTS, EXPUNGE, FETCH and FLAGS
-    /// is ignored. A violation is reported and the view still follows the server.
+    /// Follows one untagged response. Anything else than EXISTS, EXPUNGE, FETCH, FLAGS and
+    /// VANISHED is ignored. A violation is reported and the view still follows the server.
+    /// `VANISHED` (RFC 7162 §3.2.10.2) removes the messages of those UIDs as EXPUNGE
+    /// would; `VANISHED (EARLIER)` tells of messages already gone and changes nothing.
     pub fn apply(&mut self, data: &Data) -> Result<(), ViewError> {
         match data {
             Data::Exists(n) => {
@@ -128,6 +144,14 @@ impl MailboxView {
                     return Err(ViewError::NoSuchMessage { seq: seq.get(), held: self.messages.len() });
                 }
                 self.messages.remove(k - 1);
+            }
+            Data::Vanished { earlier: false, uids } => {
+                let before = self.messages.len();
+                self.messages.retain(|m| !m.uid.is_some_and(|u| uids.contains(u, u32::MAX)));
+                let missing = uid_count(uids).saturating_sub((before - self.messages.len()) as u64);
+                if missing > 0 {
+                    return Err(ViewError::VanishedUnknown { missing });
+                }
             }
             Data::Flags(flags) => self.announced = Some(flags.clone()),
             Data::Fetch { seq, items } => {
@@ -222,5 +246,25 @@ mod tests {
         assert!(matches!(v.apply(&Data::Expunge(n(9))), Err(ViewError::NoSuchMessage { .. })));
         v.apply(&Data::Expunge(n(1))).unwrap();
         assert_eq!((v.len(), v.uid(1), v.seq_of(6)), (2, Some(6), Some(1)));
+    }
+
+    fn vanished(earlier: bool, uids: &str) -> Data {
+        Data::Vanished { earlier, uids: uids.parse().unwrap() }
+    }
+
+    #[test]
+    fn vanished_removes_by_uid_and_earlier_does_not() {
+        let mut v = MailboxView::default();
+        v.apply(&Data::Exists(5)).unwrap();
+        for (seq, uid) in [(1, 10), (2, 20), (3, 30), (4, 40), (5, 50)] {
+            v.apply(&Data::Fetch { seq: n(seq), items: vec![FetchItem::Uid(uid)] }).unwrap();
+        }
+        v.apply(&vanished(true, "10:30")).unwrap();
+        assert_eq!(v.len(), 5, "EARLIER: already gone, nothing shifts");
+        v.apply(&vanished(false, "20,40")).unwrap();
+        assert_eq!(v.messages().iter().map(|m| m.uid).collect::<Vec<_>>(), vec![Some(10), Some(30), Some(50)]);
+        assert_eq!((v.seq_of(30), v.seq_of(50)), (Some(2), Some(3)), "later messages move down");
+        assert_eq!(v.apply(&vanished(false, "50:51")), Err(ViewError::VanishedUnknown { missing: 1 }));
+        assert_eq!(v.len(), 2);
     }
 }

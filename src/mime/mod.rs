@@ -154,8 +154,8 @@ impl Message {
     }
 
     /// The FETCH response item for one attribute, for the attributes that the message
-    /// content decides. `Ok(None)` for FLAGS, INTERNALDATE, UID, SAVEDATE, EMAILID and
-    /// THREADID, which the mailbox knows; `Err` only for BINARY of an unknown transfer encoding.
+    /// content decides. `Ok(None)` for FLAGS, INTERNALDATE, UID, SAVEDATE, EMAILID,
+    /// THREADID and MODSEQ, which the mailbox knows; `Err` only for BINARY of an unknown transfer encoding.
     pub fn fetch(&self, attribute: &FetchAttribute) -> Result<Option<FetchItem>, BinaryError> {
         let s = |b: Bytes| Some(IString::unvalidated(section::without_nul(b)));
         Ok(Some(match attribute {
@@ -164,7 +164,8 @@ impl Message {
             | FetchAttribute::Uid
             | FetchAttribute::SaveDate
             | FetchAttribute::EmailId
-            | FetchAttribute::ThreadId => return Ok(None),
+            | FetchAttribute::ThreadId
+            | FetchAttribute::ModSeq => return Ok(None),
             FetchAttribute::Preview { .. } => {
                 FetchItem::Preview(Some(IString::unvalidated(Bytes::from(preview::preview(self)))))
             }

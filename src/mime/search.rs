@@ -187,6 +187,8 @@ fn eval(message: &Message, key: &SearchKey, ctx: &SearchContext<'_>, texts: &mut
         K::EmailId(id) => ctx.email_id.as_ref() == Some(id),
         // Threads are not computed: THREADID is NIL, and no message is in a thread.
         K::ThreadId(_) => false,
+        // No mod-sequences are kept yet: the store session refuses MODSEQ before searching.
+        K::ModSeq { .. } => false,
         K::Older(n) => within(true, *n, &ctx.internal_date, ctx.now.as_ref()),
         K::Younger(n) => within(false, *n, &ctx.internal_date, ctx.now.as_ref()),
         K::Larger(n) => ctx.size.unwrap_or(message.size()) > *n,

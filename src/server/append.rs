@@ -44,6 +44,8 @@ pub(super) struct Streaming {
     /// The embedder completed the tag early (an error while storing): the rest of the
     /// payload is skipped and no more events are reported.
     discard: bool,
+    /// The literal is a `utf8-literal`'s (RFC 6855 §4): its `)` opens the tail.
+    utf8: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,32 +67,50 @@ pub(super) struct Offer {
 }
 
 /// The head of an offered literal with an empty literal in its place, parsed by `parse`.
+/// The literal of a `utf8-literal` (`UTF8 (~{n}`, RFC 6855 §4) gets its `)` too.
 fn with_placeholder<T>(head: &[u8], parse: impl FnOnce(&Bytes) -> Option<T>) -> Option<T> {
     let open = memchr::memrchr(b'{', head)?;
-    let mut whole = BytesMut::with_capacity(open + 8);
+    let before = head[..open].strip_suffix(b"~").unwrap_or(&head[..open]);
+    let utf8 = before.len() >= 6 && before[before.len() - 6..].eq_ignore_ascii_case(b"UTF8 (");
+    let mut whole = BytesMut::with_capacity(open + 9);
     whole.extend_from_slice(&head[..open]);
-    whole.extend_from_slice(b"{0}\r\n\r\n");
+    whole.extend_from_slice(if utf8 { b"{0}\r\n)\r\n" } else { b"{0}\r\n\r\n" });
     parse(&whole.freeze())
 }
 
 /// The last message of a parsed APPEND, if it is the message literal (not a CATENATE
-/// part): its flags and date.
-fn streamed_last(messages: &mut Vec<AppendMessage>) -> Option<(Vec<Flag>, Option<DateTime>)> {
+/// part): its flags and date, and whether it is a `utf8-literal`.
+fn streamed_last(messages: &mut Vec<AppendMessage>) -> Option<(Vec<Flag>, Option<DateTime>, bool)> {
     let last = messages.pop()?;
-    matches!(last.data, AppendData::Literal(_)).then_some((last.flags, last.date))
+    let utf8 = match last.data {
+        AppendData::Literal(_) => false,
+        AppendData::Utf8(_) => true,
+        AppendData::Catenate(_) => return None,
+    };
+    Some((last.flags, last.date, utf8))
+}
+
+/// The rest of the command after a streamed literal, without the `)` that closes a
+/// `utf8-literal`; `None` if that `)` is missing.
+fn after_literal(rest: &[u8], utf8: bool) -> Option<&[u8]> {
+    if utf8 {
+        rest.strip_prefix(b")")
+    } else {
+        Some(rest)
+    }
 }
 
 /// What the command so far says when its last literal is a message literal of an APPEND
 /// (`append = "APPEND" SP mailbox 1*append-message`, RFC 3502 §6): the tag, mailbox,
 /// the messages given whole before it, and its flags and date.
 #[allow(clippy::type_complexity)]
-fn append_head(head: &[u8]) -> Option<(Tag, Mailbox, Vec<AppendMessage>, Vec<Flag>, Option<DateTime>)> {
+fn append_head(head: &[u8]) -> Option<(Tag, Mailbox, Vec<AppendMessage>, (Vec<Flag>, Option<DateTime>, bool))> {
     let cmd = with_placeholder(head, |b| parse_command(b).ok())?;
     match cmd.body {
-        CommandBody::Append { mailbox, flags, date, .. } => Some((cmd.tag, mailbox, Vec::new(), flags, date)),
+        CommandBody::Append { mailbox, flags, date, .. } => Some((cmd.tag, mailbox, Vec::new(), (flags, date, false))),
         CommandBody::MultiAppend { mailbox, mut messages } => {
-            let (flags, date) = streamed_last(&mut messages)?;
-            Some((cmd.tag, mailbox, messages, flags, date))
+            let next = streamed_last(&mut messages)?;
+            Some((cmd.tag, mailbox, messages, next))
         }
         _ => None,
     }
@@ -98,12 +118,14 @@ fn append_head(head: &[u8]) -> Option<(Tag, Mailbox, Vec<AppendMessage>, Vec<Fla
 
 /// The same for the rest of a command after a streamed message literal
 /// (`*append-message`): the messages given whole, and the next streamed one's flags and
-/// date.
+/// date (and whether it is a `utf8-literal`). `utf8`: the previous one was, and its `)`
+/// opens `head`.
 #[allow(clippy::type_complexity)]
-fn append_more(head: &[u8]) -> Option<(Vec<AppendMessage>, Vec<Flag>, Option<DateTime>)> {
+fn append_more(head: &[u8], utf8: bool) -> Option<(Vec<AppendMessage>, (Vec<Flag>, Option<DateTime>, bool))> {
+    let head = after_literal(head, utf8)?;
     let mut messages = with_placeholder(head, |b| parse_append_rest(b).ok())?;
-    let (flags, date) = streamed_last(&mut messages)?;
-    Some((messages, flags, date))
+    let next = streamed_last(&mut messages)?;
+    Some((messages, next))
 }
 
 impl Server {
@@ -147,7 +169,7 @@ impl Server {
             (None, None) => append_head(self.framer.partial_message()),
             _ => None,
         };
-        let Some((tag, mailbox, before, flags, date)) = command else {
+        let Some((tag, mailbox, before, (flags, date, utf8))) = command else {
             // Any other literal: buffered within the limits, as if never offered.
             self.framer.buffer_literal();
             return true;
@@ -177,7 +199,8 @@ impl Server {
         }
         self.bad_streak = 0;
         self.pending.push((tag.clone(), Transition::None));
-        self.streaming = Some(Streaming { tag: tag.clone(), sync: offer.sync, stage: Stage::Offered, discard: false });
+        self.streaming =
+            Some(Streaming { tag: tag.clone(), sync: offer.sync, stage: Stage::Offered, discard: false, utf8 });
         let mailbox = if self.utf8 { mailbox.from_utf8_peer() } else { mailbox };
         self.events.push_back(Event::AppendStarted {
             tag,
@@ -187,6 +210,7 @@ impl Server {
             date,
             length: offer.length,
             binary: offer.binary,
+            utf8,
         });
         true
     }
@@ -202,7 +226,7 @@ impl Server {
             self.framer.reject_literal();
             return;
         }
-        let Some((before, flags, date)) = append_more(self.framer.partial_message()) else {
+        let Some((before, (flags, date, utf8))) = append_more(self.framer.partial_message(), s.utf8) else {
             // A CATENATE TEXT part, or input the end of the command will show is bad.
             self.framer.buffer_literal();
             return;
@@ -221,6 +245,7 @@ impl Server {
         }
         s.stage = Stage::Offered;
         s.sync = offer.sync;
+        s.utf8 = utf8;
         self.events.push_back(Event::AppendNext {
             tag,
             before,
@@ -228,6 +253,7 @@ impl Server {
             date,
             length: offer.length,
             binary: offer.binary,
+            utf8,
         });
     }
 
@@ -286,11 +312,12 @@ impl Server {
         if s.discard {
             return Ok(());
         }
-        let after = match m.as_ref() {
+        let rest = m.as_ref().and_then(|m| Some(m.slice_ref(after_literal(m, s.utf8)?)));
+        let after = match rest {
             Some(m) if m.as_ref() == b"\r\n" || (self.options.framer.allow_bare_lf && m.as_ref() == b"\n") => {
                 Some(Vec::new())
             }
-            Some(m) => parse_append_rest(m).ok(),
+            Some(m) => parse_append_rest(&m).ok(),
             None => None,
         };
         if let Some(after) = after {

@@ -68,6 +68,8 @@ pub enum Event {
         length: u64,
         /// Sent as `~{n}` (RFC 3516 literal8).
         binary: bool,
+        /// Sent as `UTF8 (~{n})` (RFC 6855 §4): its header fields may hold UTF-8.
+        utf8: bool,
     },
     /// The streamed message of an APPEND is complete and another streamed one follows
     /// (MULTIAPPEND, RFC 3502): stage it like the first, then
@@ -86,6 +88,8 @@ pub enum Event {
         length: u64,
         /// Sent as `~{n}` (RFC 3516 literal8).
         binary: bool,
+        /// Sent as `UTF8 (~{n})` (RFC 6855 §4): its header fields may hold UTF-8.
+        utf8: bool,
     },
     /// The next bytes of a streamed APPEND's message, as they arrived.
     AppendChunk {

@@ -261,6 +261,14 @@ impl Server {
         caps
     }
 
+    /// Whether the embedder serves `cap`: it is among [`ServerOptions::extra_capabilities`]
+    /// or a registered extension's. A session uses it to follow what it advertises (RFC
+    /// 6855 §4 obliges a server advertising `UTF8=ACCEPT` to refuse 8-bit headers from a
+    /// client that did not enable it).
+    pub fn serves(&self, cap: &Capability) -> bool {
+        self.options.extra_capabilities.iter().chain(self.extension_capabilities()).any(|c| c == cap)
+    }
+
     /// Turns UTF-8 on the wire on or off, as the embedder's ENABLE of IMAP4rev2 or
     /// UTF8=ACCEPT decides (RFC 9051 §5.1, RFC 6855 §3): from then on the mailbox names
     /// of commands are read as UTF-8 and reported in modified UTF-7 (the form

@@ -32,7 +32,7 @@ pub(crate) fn embedder(server: &mut Server, event: Event) {
         Event::CommandReceived { tag, command } => {
             let name = command.name();
             match command {
-                CommandBody::Select { mailbox } | CommandBody::Examine { mailbox } => {
+                CommandBody::Select { mailbox, .. } | CommandBody::Examine { mailbox, .. } => {
                     if mailbox.as_wire() == b"nosuch" {
                         let code = Some(Code::Rfc5530(Rfc5530Code::NonExistent));
                         server.complete(&tag, StatusKind::No, code, "No such mailbox").unwrap();
@@ -350,7 +350,7 @@ fn pair_login_select_fetch() {
                 password: Secret::new(IString::from_static("secret")),
             })
             .unwrap();
-        let select = p.client.send(CommandBody::Select { mailbox: Mailbox::Inbox }).unwrap();
+        let select = p.client.send(CommandBody::select(Mailbox::Inbox)).unwrap();
         p.drive_with(embedder);
         assert_eq!(completed(&p, login).unwrap().kind, StatusKind::Ok);
         assert_eq!(completed(&p, select).unwrap().kind, StatusKind::Ok);
@@ -363,6 +363,7 @@ fn pair_login_select_fetch() {
                 set: "1".parse().unwrap(),
                 attributes: crate::types::FetchAttributes::Macro(crate::types::Macro::Fast),
                 uid: false,
+                modifiers: vec![],
             })
             .unwrap();
         p.drive_with(embedder);
@@ -397,7 +398,7 @@ fn pair_idle_with_pushed_update() {
                 password: Secret::new(IString::from_static("secret")),
             })
             .unwrap();
-        p.client.send(CommandBody::Select { mailbox: Mailbox::Inbox }).unwrap();
+        p.client.send(CommandBody::select(Mailbox::Inbox)).unwrap();
         p.drive_with(embedder);
         let idle = p.client.idle(p.now).unwrap();
         p.drive_with(embedder);

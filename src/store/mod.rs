@@ -25,7 +25,7 @@
 //!     username: IString::from_static("username"),
 //!     password: Secret::new(IString::from_static("password")),
 //! }).unwrap();
-//! pair.client.send(CommandBody::Select { mailbox: Mailbox::Inbox }).unwrap();
+//! pair.client.send(CommandBody::select(Mailbox::Inbox)).unwrap();
 //! pair.drive_with(|server, event| session.handle(server, event));
 //! assert_eq!(pair.client.state(), State::Selected);
 //! assert_eq!(pair.client.selected().unwrap().exists, 1);
@@ -51,7 +51,7 @@ mod transcripts;
 
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 pub use append::{AppendTransaction, NewMessage};
 pub use parsed::ParsedMessage;
@@ -127,6 +127,9 @@ pub struct MailboxStatus {
     pub size: u64,
     /// Messages with `\Deleted`.
     pub deleted: u32,
+    /// HIGHESTMODSEQ (RFC 7162 §3.1.1): the highest mod-sequence of any change to the
+    /// mailbox; 0 when the store keeps none ([`Backend::mod_seqs`]).
+    pub highest_modseq: u64,
 }
 
 /// A mailbox opened by SELECT or EXAMINE, as one session sees it at that moment.
@@ -148,6 +151,8 @@ pub struct Snapshot {
     pub flags: Vec<Flag>,
     /// The position in the change log this snapshot is current to.
     pub cursor: u64,
+    /// HIGHESTMODSEQ at that moment (RFC 7162 §3.1.2.1); 0 without mod-sequences.
+    pub highest_modseq: u64,
 }
 
 /// The changes a session has not read yet, from [`Backend::changes`].
@@ -210,6 +215,9 @@ pub struct MessageData {
     /// The EMAILID (RFC 8474 §5.1): the same for every copy of the message, kept across
     /// restarts. `None`: the store gives no ids.
     pub email_id: Option<ObjectId>,
+    /// Its mod-sequence (RFC 7162 §3.1.3: of its last flag change, or of its arrival);
+    /// 0 when the store keeps none.
+    pub modseq: u64,
 }
 
 impl MessageData {
@@ -224,7 +232,14 @@ impl MessageData {
             parsed: None,
             save_date: None,
             email_id: None,
+            modseq: 0,
         }
+    }
+
+    /// With its mod-sequence (RFC 7162).
+    pub fn with_modseq(mut self, modseq: u64) -> MessageData {
+        self.modseq = modseq;
+        self
     }
 
     /// With its save date (RFC 8514) and EMAILID (RFC 8474).
@@ -265,6 +280,8 @@ pub enum Change {
         uid: u32,
         /// Its flags when the change was read (see [`Backend::changes`]).
         flags: Vec<Flag>,
+        /// Its mod-sequence when the change was read (RFC 7162 §3.1.3); 0 without.
+        modseq: u64,
     },
     /// A message was expunged.
     Expunged {
@@ -277,6 +294,18 @@ pub enum Change {
         /// The keyword.
         flag: Flag,
     },
+}
+
+/// The UIDs expunged from a mailbox after a mod-sequence ([`Backend::vanished`]), for
+/// QRESYNC's `VANISHED (EARLIER)` (RFC 7162 §3.2.5.1, §3.2.6).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Vanished {
+    /// The expunged UIDs, ascending.
+    pub uids: Vec<u32>,
+    /// Whether the store still remembers every expunge after the mod-sequence asked.
+    /// `false`: some were forgotten (the store keeps a bounded number), and every UID the
+    /// client knows that is not in the mailbox must be taken as vanished too.
+    pub complete: bool,
 }
 
 /// What COPY and MOVE did (for COPYUID, RFC 4315).
@@ -294,46 +323,6 @@ pub struct CopyResult {
 /// expunged messages it still sees). Handed out by [`Backend::new_session`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionId(pub u64);
-
-/// Where the bytes of a streamed APPEND go ([`Backend::append_begin`]). Dropped without
-/// [`AppendSink::commit`] (the client went away, the command failed), it abandons the
-/// message and leaves nothing behind.
-pub trait AppendSink: Send {
-    /// The next bytes of the message, in order.
-    fn write(&mut self, data: &[u8]) -> Result<(), StoreError>;
-    /// The whole message arrived: stores it; returns UIDVALIDITY and the new UID.
-    fn commit(self: Box<Self>) -> Result<(u32, u32), StoreError>;
-}
-
-/// What [`Backend::append_begin`]'s default reserves up front: the announced length is the
-/// client's word, so memory grows with the bytes that arrive.
-const COLLECT_AHEAD: u64 = 1 << 20;
-
-/// The default [`AppendSink`]: the message in memory, then [`Backend::append`].
-struct Collect<B: Backend> {
-    backend: Arc<B>,
-    user: B::User,
-    name: String,
-    flags: Vec<Flag>,
-    date: Option<DateTime>,
-    data: BytesMut,
-}
-
-impl<B: Backend> AppendSink for Collect<B> {
-    fn write(&mut self, data: &[u8]) -> Result<(), StoreError> {
-        let total = self.data.len() as u64 + data.len() as u64;
-        if self.backend.append_limit().is_some_and(|l| total > u64::from(l)) {
-            return Err(StoreError::TooBig);
-        }
-        self.data.extend_from_slice(data);
-        Ok(())
-    }
-
-    fn commit(self: Box<Self>) -> Result<(u32, u32), StoreError> {
-        let Collect { backend, user, name, flags, date, data } = *self;
-        backend.append(&user, &name, &flags, date, data.freeze())
-    }
-}
 
 /// A mail store. Synchronous: adapters decide where it runs (a blocking thread pool for
 /// a persistent store). Names are wire names; `INBOX` is always spelled so.
@@ -381,31 +370,6 @@ pub trait Backend: Send + Sync + 'static {
         date: Option<DateTime>,
         body: Bytes,
     ) -> Result<(u32, u32), StoreError>;
-    /// Starts a streamed APPEND (RFC 3501 §6.3.11) of a message of `length` bytes to
-    /// `name`: checks the mailbox (`NoSuchMailbox` is answered `NO [TRYCREATE]` before the
-    /// client sends the message) and the limit, and returns where the message's bytes go
-    /// as they arrive. The default collects them in memory, then calls
-    /// [`Backend::append`]; a store on disk writes them to a temporary file instead, so a
-    /// message of any size costs it no memory.
-    fn append_begin(
-        self: Arc<Self>,
-        user: &Self::User,
-        name: &str,
-        flags: &[Flag],
-        date: Option<DateTime>,
-        length: u64,
-    ) -> Result<Box<dyn AppendSink>, StoreError>
-    where
-        Self: Sized,
-    {
-        if self.append_limit().is_some_and(|l| length > u64::from(l)) {
-            return Err(StoreError::TooBig);
-        }
-        self.status(user, name)?;
-        let data = BytesMut::with_capacity(length.min(COLLECT_AHEAD) as usize);
-        let (user, name, flags) = (user.clone(), name.to_string(), flags.to_vec());
-        Ok(Box::new(Collect { backend: self, user, name, flags, date, data }))
-    }
     /// Appends several messages at once, all or nothing (MULTIAPPEND, RFC 3502 §6.3.11):
     /// returns UIDVALIDITY and the new UIDs, in order. The default checks every message
     /// against the limit, then calls [`Backend::append`] for each: all or nothing only as
@@ -615,5 +579,18 @@ pub trait Backend: Send + Sync + 'static {
     /// The largest message APPEND takes (APPENDLIMIT), if any.
     fn append_limit(&self) -> Option<u32> {
         None
+    }
+    /// Whether the store keeps mod-sequences (RFC 7162 §3.1): every message has one
+    /// ([`MessageData::modseq`]), every mailbox a HIGHESTMODSEQ that grows with every flag
+    /// change, arrival and expunge ([`MailboxStatus::highest_modseq`]), and
+    /// [`Backend::vanished`] answers. The default: no.
+    fn mod_seqs(&self) -> bool {
+        false
+    }
+    /// The UIDs expunged from `name` after mod-sequence `since` (RFC 7162 §3.2.5.1). The
+    /// default, for a store without mod-sequences: [`StoreError::Cannot`].
+    fn vanished(&self, user: &Self::User, name: &str, since: u64) -> Result<Vanished, StoreError> {
+        let _ = (user, name, since);
+        Err(StoreError::Cannot("the store keeps no mod-sequences"))
     }
 }

@@ -189,7 +189,7 @@ impl Conn {
             password: Secret::new(IString::from_static("password")),
         };
         assert_eq!(c.run(login).0, StatusKind::Ok);
-        assert_eq!(c.run(CommandBody::Select { mailbox: Mailbox::Inbox }).0, StatusKind::Ok);
+        assert_eq!(c.run(CommandBody::select(Mailbox::Inbox)).0, StatusKind::Ok);
         c
     }
 
@@ -219,8 +219,12 @@ impl Conn {
 
     /// FETCH `set` `atts`: its untagged responses as they came on the wire.
     fn fetch(&mut self, set: &str, atts: Vec<FetchAttribute>) -> (Vec<Data>, String) {
-        let body =
-            CommandBody::Fetch { set: set.parse().unwrap(), attributes: FetchAttributes::List(atts), uid: false };
+        let body = CommandBody::Fetch {
+            set: set.parse().unwrap(),
+            attributes: FetchAttributes::List(atts),
+            uid: false,
+            modifiers: vec![],
+        };
         let (st, data) = self.run(body);
         assert_eq!(st, StatusKind::Ok);
         let wire = String::from_utf8_lossy(&self.wire.borrow()).into_owned();
@@ -369,6 +373,7 @@ fn expunged_messages_still_seen_and_steps() {
     let b = backend();
     let (mut a, mut other) = (Conn::new(&b), Conn::new(&b));
     let deleted = CommandBody::Store {
+        unchanged_since: None,
         set: "2".parse().unwrap(),
         kind: StoreKind::Add,
         silent: true,

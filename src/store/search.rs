@@ -145,6 +145,8 @@ impl<'a> SearchQuery<'a> {
             K::SaveDateSupported => meta.save_date()?.is_some(),
             K::EmailId(id) => meta.email_id()?.as_ref() == Some(id),
             K::ThreadId(_) => false,
+            // No mod-sequences are kept yet: the session refuses MODSEQ before searching.
+            K::ModSeq { .. } => false,
             K::Older(n) => crate::mime::within(true, *n, &meta.internal_date()?, self.now.as_ref()),
             K::Younger(n) => crate::mime::within(false, *n, &meta.internal_date()?, self.now.as_ref()),
             K::Larger(n) => meta.size()? > *n,
@@ -269,6 +271,7 @@ pub fn needs_message(key: &SearchKey) -> bool {
         | K::SaveDateSupported
         | K::EmailId(_)
         | K::ThreadId(_)
+        | K::ModSeq { .. }
         | K::Uid(_)
         | K::SequenceSet(_) => false,
     }

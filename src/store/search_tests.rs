@@ -63,7 +63,7 @@ impl<B: Backend> Conn<B> {
     }
 
     fn select(&mut self) {
-        let (st, _) = self.run(CommandBody::Select { mailbox: Mailbox::Inbox });
+        let (st, _) = self.run(CommandBody::select(Mailbox::Inbox));
         assert_eq!(st, StatusKind::Ok);
     }
 
@@ -249,6 +249,7 @@ fn the_session_answers_what_the_store_searched() {
     }
     // Another session expunges UID 2; A is not told during SEARCH (RFC 3501 §7.4.1).
     other.run(CommandBody::Store {
+        unchanged_since: None,
         set: set("2"),
         kind: StoreKind::Add,
         silent: true,

@@ -24,8 +24,14 @@ struct Conn {
 
 impl Conn {
     fn new(backend: &Arc<MemoryBackend>) -> Conn {
+        Conn::with_options(backend, |_| {})
+    }
+
+    /// A connection whose server options `change` adjusts first.
+    fn with_options(backend: &Arc<MemoryBackend>, change: impl FnOnce(&mut crate::server::ServerOptions)) -> Conn {
         let mut options = Session::server_options(&**backend);
         options.allow_insecure_auth = true;
+        change(&mut options);
         let mut pair = Pair::new(ClientOptions::default(), options, Instant::now());
         pair.chunking = Chunking::Random(3);
         let mut session = Session::new(backend.clone());
@@ -79,7 +85,7 @@ impl Conn {
 }
 
 fn select(c: &mut Conn, name: &str) -> Vec<client::Event> {
-    let (st, ev) = c.run(CommandBody::Select { mailbox: Mailbox::from_utf8(name).unwrap() });
+    let (st, ev) = c.run(CommandBody::select(Mailbox::from_utf8(name).unwrap()));
     assert_eq!(st.kind, StatusKind::Ok, "{st:?}");
     ev
 }
@@ -95,11 +101,11 @@ fn append(c: &mut Conn, name: &str, body: &'static str) -> StatusResponse {
 }
 
 fn fetch(set: &str, atts: Vec<FetchAttribute>, uid: bool) -> CommandBody {
-    CommandBody::Fetch { set: set.parse().unwrap(), attributes: FetchAttributes::List(atts), uid }
+    CommandBody::Fetch { set: set.parse().unwrap(), attributes: FetchAttributes::List(atts), uid, modifiers: vec![] }
 }
 
 fn store(set: &str, kind: StoreKind, flags: Vec<Flag>) -> CommandBody {
-    CommandBody::Store { set: set.parse().unwrap(), kind, silent: false, flags, uid: false }
+    CommandBody::Store { unchanged_since: None, set: set.parse().unwrap(), kind, silent: false, flags, uid: false }
 }
 
 fn data(ev: &[client::Event]) -> Vec<Data> {
@@ -357,7 +363,7 @@ fn list_lsub_search_and_errors() {
     let (st, _) =
         a.run(CommandBody::Search { ret: None, charset: Some(IString::from_static("X-NOPE")), criteria, uid: false });
     assert!(matches!(st.code, Some(Code::BadCharset(_))), "{st:?}");
-    let (st, _) = a.run(CommandBody::Select { mailbox: Mailbox::from_utf8("Nope").unwrap() });
+    let (st, _) = a.run(CommandBody::select(Mailbox::from_utf8("Nope").unwrap()));
     assert_eq!(st.code, Some(Code::Rfc5530(Rfc5530Code::NonExistent)));
     assert_eq!(a.pair.client.state(), State::Authenticated, "a failed SELECT deselects");
 }
@@ -513,6 +519,7 @@ fn timings_by_size() {
             t.elapsed()
         };
         let silent = |set: &str, flag: Flag| CommandBody::Store {
+            unchanged_since: None,
             set: set.parse().unwrap(),
             kind: StoreKind::Add,
             silent: true,
@@ -635,7 +642,7 @@ fn envelope_and_bodystructure_come_from_the_parse_made_at_append() {
     assert_eq!(append(&mut a, "INBOX", multipart).kind, StatusKind::Ok);
     assert_eq!(parses() - before, 1, "parsed once, at APPEND");
     // COPY shares the parse.
-    let (st, _) = a.run(CommandBody::Select { mailbox: Mailbox::Inbox });
+    let (st, _) = a.run(CommandBody::select(Mailbox::Inbox));
     assert_eq!(st.kind, StatusKind::Ok);
     let (st, _) = a.run(CommandBody::Copy { set: "2".parse().unwrap(), mailbox: Mailbox::Inbox, uid: false });
     assert_eq!(st.kind, StatusKind::Ok);
@@ -723,6 +730,7 @@ fn binary_append_keeps_every_octet() {
             set: uid.parse().unwrap(),
             attributes: FetchAttributes::List(vec![bin, FetchAttribute::Rfc822Size]),
             uid: true,
+            modifiers: vec![],
         });
         let items = data(&ev)
             .into_iter()

@@ -408,7 +408,7 @@ pub fn run<B: Backend>(
                 username: IString::try_from(fixture.username.clone()).map_err(|e| e.to_string())?,
                 password: Secret::new(IString::try_from(fixture.password.clone()).map_err(|e| e.to_string())?),
             },
-            CommandBody::Select { mailbox: Mailbox::Inbox },
+            CommandBody::select(Mailbox::Inbox),
             CommandBody::Search {
                 ret: Some(vec![SearchReturn::Update]),
                 charset: None,
@@ -467,8 +467,14 @@ pub fn run<B: Backend>(
                 let Some(targets) = pick(c, *at, *n, *uid) else { continue };
                 let kind = [StoreKind::Replace, StoreKind::Add, StoreKind::Remove][*kind as usize];
                 let flags = flag_set(*flags);
-                let body =
-                    CommandBody::Store { set: set(&targets), kind, silent: *silent, flags: flags.clone(), uid: *uid };
+                let body = CommandBody::Store {
+                    set: set(&targets),
+                    unchanged_since: None,
+                    kind,
+                    silent: *silent,
+                    flags: flags.clone(),
+                    uid: *uid,
+                };
                 command(c, who, body, &mut recent)?;
                 if *silent {
                     // The client applies what it asked for to what it knew.
@@ -513,7 +519,7 @@ pub fn run<B: Backend>(
                 if *body {
                     atts.push(FetchAttribute::BodySection { peek: false, section: Section::default(), partial: None });
                 }
-                CommandBody::Fetch { set, attributes: FetchAttributes::List(atts), uid: *uid }
+                CommandBody::Fetch { set, attributes: FetchAttributes::List(atts), uid: *uid, modifiers: vec![] }
             }
             Op::Search { uid } => CommandBody::Search {
                 ret: None,
@@ -547,7 +553,12 @@ pub fn run<B: Backend>(
         let told = c.view.clone();
         if !told.is_empty() {
             let atts = FetchAttributes::List(vec![FetchAttribute::Uid, FetchAttribute::Flags]);
-            command(c, who, CommandBody::Fetch { set: SequenceSet::all(), attributes: atts, uid: false }, &mut recent)?;
+            command(
+                c,
+                who,
+                CommandBody::Fetch { set: SequenceSet::all(), attributes: atts, uid: false, modifiers: vec![] },
+                &mut recent,
+            )?;
         }
         let fresh = c.view.clone();
         let tracked: Vec<Slot> = c

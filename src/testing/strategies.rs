@@ -25,6 +25,11 @@ use proptest::prelude::*;
 use crate::types::chars::{self, ASTRING, ATOM, LIST, TAG};
 use crate::types::*;
 
+mod code;
+mod condstore;
+pub use code::code;
+pub use condstore::{fetch_modifiers, mod_seq, modseq_entry, qresync, select_params};
+
 /// Non-empty byte strings drawn from one character class.
 pub(crate) fn class_bytes(mask: u8, max: usize) -> impl Strategy<Value = Bytes> {
     let alphabet: Vec<u8> = (0u8..=255).filter(|b| chars::is(*b, mask)).collect();
@@ -169,7 +174,13 @@ pub fn fetch_attribute() -> impl Strategy<Value = FetchAttribute> {
         }),
         (any::<bool>(), vec(nz(), 0..3), partial()).prop_map(|(peek, part, partial)| Binary { peek, part, partial }),
         vec(nz(), 0..3).prop_map(|part| BinarySize { part }),
-        prop_oneof![Just(SaveDate), Just(EmailId), Just(ThreadId), any::<bool>().prop_map(|lazy| Preview { lazy })],
+        prop_oneof![
+            Just(SaveDate),
+            Just(EmailId),
+            Just(ThreadId),
+            Just(ModSeq),
+            any::<bool>().prop_map(|lazy| Preview { lazy })
+        ],
     ]
 }
 
@@ -223,7 +234,7 @@ pub fn partial_range() -> impl Strategy<Value = crate::types::PartialRange> {
 
 /// A search correlator or CANCELUPDATE argument: a tag as a string.
 fn tag_string() -> impl Strategy<Value = IString> {
-    tag().prop_map(|t| IString::unvalidated(Bytes::copy_from_slice(t.as_bytes())))
+    tag().prop_map(|t| t.to_tag_string())
 }
 
 /// One `search-return-data` of an ESEARCH response (RFC 4731).
@@ -298,6 +309,7 @@ pub fn search_key() -> impl Strategy<Value = SearchKey> {
             object_id().prop_map(EmailId),
             object_id().prop_map(ThreadId),
         ],
+        (proptest::option::of(modseq_entry()), mod_seq()).prop_map(|(entry, modseq)| ModSeq { entry, modseq }),
     ];
     leaf.prop_recursive(4, 24, 4, |inner| {
         prop_oneof![
@@ -351,8 +363,17 @@ fn cat_url() -> impl Strategy<Value = IString> {
 
 /// The messages of an extended APPEND (RFC 3502, RFC 4469).
 pub fn append_message() -> impl Strategy<Value = AppendMessage> {
-    let part = prop_oneof![literal().prop_map(CatPart::Text), cat_url().prop_map(CatPart::Url)];
-    let data = prop_oneof![literal().prop_map(AppendData::Literal), vec(part, 1..4).prop_map(AppendData::Catenate)];
+    let utf8 = || vec(any::<u8>(), 0..64).prop_map(Bytes::from);
+    let part = prop_oneof![
+        literal().prop_map(CatPart::Text),
+        cat_url().prop_map(CatPart::Url),
+        utf8().prop_map(CatPart::Utf8)
+    ];
+    let data = prop_oneof![
+        literal().prop_map(AppendData::Literal),
+        vec(part, 1..4).prop_map(AppendData::Catenate),
+        utf8().prop_map(AppendData::Utf8),
+    ];
     (vec(flag(), 0..3), proptest::option::of(date_time()), data).prop_map(|(flags, date, data)| AppendMessage {
         flags,
         date,
@@ -361,10 +382,10 @@ pub fn append_message() -> impl Strategy<Value = AppendMessage> {
 }
 
 /// `CommandBody::MultiAppend` in its canonical shapes: several messages, or one built
-/// with CATENATE (one message given whole parses as `CommandBody::Append`).
+/// with CATENATE or sent as UTF8 (one message given whole parses as `CommandBody::Append`).
 fn multi_append() -> impl Strategy<Value = CommandBody> {
     (mailbox(), vec(append_message(), 1..4))
-        .prop_filter("not a plain APPEND", |(_, m)| m.len() > 1 || matches!(m[0].data, AppendData::Catenate(_)))
+        .prop_filter("not a plain APPEND", |(_, m)| m.len() > 1 || !matches!(m[0].data, AppendData::Literal(_)))
         .prop_map(|(mailbox, messages)| CommandBody::MultiAppend { mailbox, messages })
 }
 
@@ -392,8 +413,8 @@ pub fn command_body() -> impl Strategy<Value = CommandBody> {
             initial_response: ir.map(|v| Secret::new(Bytes::from(v)))
         }),
         (istring(), istring()).prop_map(|(username, p)| Login { username, password: Secret::new(p) }),
-        mailbox().prop_map(|mailbox| Select { mailbox }),
-        mailbox().prop_map(|mailbox| Examine { mailbox }),
+        (mailbox(), select_params()).prop_map(|(mailbox, params)| Select { mailbox, params }),
+        (mailbox(), select_params()).prop_map(|(mailbox, params)| Examine { mailbox, params }),
         (mailbox(), vec(special_use(), 0..3)).prop_map(|(mailbox, special_use)| Create { mailbox, special_use }),
         mailbox().prop_map(|mailbox| Delete { mailbox }),
         (mailbox(), mailbox()).prop_map(|(from, to)| Rename { from, to }),
@@ -409,13 +430,17 @@ pub fn command_body() -> impl Strategy<Value = CommandBody> {
         sequence_set().prop_map(|set| UidExpunge { set }),
         (search_return(), proptest::option::of(istring()), vec(search_key(), 1..4), any::<bool>())
             .prop_map(|(ret, charset, criteria, uid)| Search { ret, charset, criteria, uid }),
-        (sequence_set(), fetch_attributes(), any::<bool>()).prop_map(|(set, attributes, uid)| Fetch {
-            set,
-            attributes,
-            uid
-        }),
-        (sequence_set(), store_kind, any::<bool>(), vec(flag(), 0..4), any::<bool>())
-            .prop_map(|(set, kind, silent, flags, uid)| Store { set, kind, silent, flags, uid }),
+        (sequence_set(), fetch_attributes(), any::<bool>(), fetch_modifiers())
+            .prop_map(|(set, attributes, uid, modifiers)| Fetch { set, attributes, uid, modifiers }),
+        (sequence_set(), proptest::option::of(mod_seq()), store_kind, any::<bool>(), vec(flag(), 0..4), any::<bool>())
+            .prop_map(|(set, unchanged_since, kind, silent, flags, uid)| Store {
+                set,
+                unchanged_since,
+                kind,
+                silent,
+                flags,
+                uid
+            }),
         (sequence_set(), mailbox(), any::<bool>()).prop_map(|(set, mailbox, uid)| Copy { set, mailbox, uid }),
         (sequence_set(), mailbox(), any::<bool>()).prop_map(|(set, mailbox, uid)| Move { set, mailbox, uid }),
         vec(capability(), 1..4).prop_map(|capabilities| Enable { capabilities }),
@@ -448,83 +473,6 @@ fn u63() -> impl Strategy<Value = u64> {
 
 fn not_named(names: &'static [&'static str]) -> impl Strategy<Value = Atom> {
     atom().prop_filter("not a known name", move |a| !names.iter().any(|n| a.eq_ignore_case(n)))
-}
-
-const CODE_NAMES: &[&str] = &[
-    "ALERT",
-    "BADCHARSET",
-    "CAPABILITY",
-    "PARSE",
-    "PERMANENTFLAGS",
-    "READ-ONLY",
-    "READ-WRITE",
-    "TRYCREATE",
-    "UIDNEXT",
-    "UIDVALIDITY",
-    "UNSEEN",
-    "APPENDUID",
-    "COPYUID",
-    "UIDNOTSTICKY",
-    "TOOBIG",
-    "BADURL",
-    "HIGHESTMODSEQ",
-    "NOMODSEQ",
-    "CLOSED",
-    "UNAVAILABLE",
-    "AUTHENTICATIONFAILED",
-    "AUTHORIZATIONFAILED",
-    "EXPIRED",
-    "PRIVACYREQUIRED",
-    "CONTACTADMIN",
-    "NOPERM",
-    "INUSE",
-    "EXPUNGEISSUED",
-    "CORRUPTION",
-    "SERVERBUG",
-    "CLIENTBUG",
-    "CANNOT",
-    "LIMIT",
-    "OVERQUOTA",
-    "ALREADYEXISTS",
-    "NONEXISTENT",
-];
-
-/// Response codes.
-pub fn code() -> impl Strategy<Value = Code> {
-    prop_oneof![
-        prop_oneof![
-            Just(Code::Alert),
-            Just(Code::Parse),
-            Just(Code::ReadOnly),
-            Just(Code::ReadWrite),
-            Just(Code::TryCreate),
-            Just(Code::UidNotSticky),
-            Just(Code::TooBig),
-            "[!-Z^-~][ -Z^-~]{0,30}".prop_map(|u| Code::BadUrl(Bytes::from(u))),
-            Just(Code::NoModSeq),
-            Just(Code::Closed),
-            proptest::sample::select(Rfc5530Code::ALL.iter().map(|(c, _)| *c).collect::<Vec<_>>())
-                .prop_map(Code::Rfc5530),
-        ],
-        vec(istring(), 0..3).prop_map(Code::BadCharset),
-        tag_string().prop_map(Code::NoUpdate),
-        vec(capability(), 0..4).prop_map(Code::Capability),
-        vec(prop_oneof![flag().prop_map(FlagPerm::Flag), Just(FlagPerm::Wildcard)], 0..4)
-            .prop_map(Code::PermanentFlags),
-        any::<u32>().prop_map(Code::UidNext),
-        any::<u32>().prop_map(Code::UidValidity),
-        any::<u32>().prop_map(Code::Unseen),
-        u63().prop_map(Code::HighestModSeq),
-        object_id().prop_map(Code::MailboxId),
-        (any::<u32>(), sequence_set()).prop_map(|(uid_validity, uids)| Code::AppendUid { uid_validity, uids }),
-        (any::<u32>(), sequence_set(), sequence_set()).prop_map(|(uid_validity, source, destination)| Code::CopyUid {
-            uid_validity,
-            source,
-            destination
-        }),
-        (not_named(CODE_NAMES), proptest::option::of("[ -\\\\^-~]{0,12}"))
-            .prop_map(|(name, value)| Code::Other { name, value: value.map(Bytes::from) }),
-    ]
 }
 
 fn status_kind(untagged: bool) -> impl Strategy<Value = StatusKind> {
@@ -770,6 +718,7 @@ pub fn data() -> impl Strategy<Value = Data> {
         any::<u32>().prop_map(Data::Exists),
         any::<u32>().prop_map(Data::Recent),
         nz().prop_map(Data::Expunge),
+        (any::<bool>(), sequence_set()).prop_map(|(earlier, uids)| Data::Vanished { earlier, uids }),
         (nz(), vec(fetch_item(), 1..4)).prop_map(|(seq, items)| Data::Fetch { seq, items }),
         (namespaces(), namespaces(), namespaces()).prop_map(|(personal, other, shared)| Data::Namespace {
             personal,

@@ -2,9 +2,7 @@
 //!
 //! ```
 //! use imap_machine::types::{Command, CommandBody, Mailbox, Tag};
-//! let cmd = Command::new(Tag::try_from("A142").unwrap(), CommandBody::Select {
-//!     mailbox: Mailbox::Inbox,
-//! });
+//! let cmd = Command::new(Tag::try_from("A142").unwrap(), CommandBody::select(Mailbox::Inbox));
 //! assert_eq!(cmd.body.name(), "SELECT");
 //! ```
 
@@ -13,8 +11,9 @@ use std::fmt;
 use bytes::Bytes;
 
 use super::{
-    AString, AppendMessage, AuthMechanism, Capability, DateTime, FetchAttributes, Flag, IString, ListAttribute,
-    ListMailbox, ListOptions, Literal, Mailbox, NString, RawCommand, SearchKey, SearchReturn, SequenceSet, Tag,
+    AString, AppendMessage, AuthMechanism, Capability, DateTime, FetchAttributes, FetchModifier, Flag, IString,
+    ListAttribute, ListMailbox, ListOptions, Literal, Mailbox, NString, RawCommand, SearchKey, SearchReturn,
+    SelectParam, SequenceSet, Tag,
 };
 
 /// A tagged command: `command = tag SP (command-any / command-auth / command-nonauth /
@@ -145,15 +144,22 @@ pub enum CommandBody {
         /// `password = astring`
         password: Secret<AString>,
     },
-    /// `SELECT mailbox` (§6.3.1)
+    /// `select = "SELECT" SP mailbox [select-params]` (§6.3.1, RFC 4466 §2.1, RFC 7162
+    /// §3.1.8, §3.2.5); [`CommandBody::select`] builds one without parameters.
     Select {
         /// The mailbox.
         mailbox: Mailbox,
+        /// `select-params = SP "(" select-param *(SP select-param) ")"`: `CONDSTORE`,
+        /// `QRESYNC (...)`; empty without.
+        params: Vec<SelectParam>,
     },
-    /// `EXAMINE mailbox` (§6.3.2)
+    /// `examine = "EXAMINE" SP mailbox [select-params]` (§6.3.2, RFC 4466 §2.1, RFC 7162);
+    /// [`CommandBody::examine`] builds one without parameters.
     Examine {
         /// The mailbox.
         mailbox: Mailbox,
+        /// `select-params`, as for [`CommandBody::Select`]; empty without.
+        params: Vec<SelectParam>,
     },
     /// `CREATE mailbox` (§6.3.3)
     Create {
@@ -260,7 +266,8 @@ pub enum CommandBody {
         /// `UID SEARCH`.
         uid: bool,
     },
-    /// `[UID] FETCH sequence-set (fetch-att ...)` (§6.4.5)
+    /// `[UID] FETCH sequence-set (fetch-att ...) [fetch-modifiers]` (§6.4.5, RFC 4466
+    /// §2.4)
     Fetch {
         /// Messages.
         set: SequenceSet,
@@ -268,11 +275,19 @@ pub enum CommandBody {
         attributes: FetchAttributes,
         /// `UID FETCH`.
         uid: bool,
+        /// `fetch-modifiers = SP "(" fetch-modifier *(SP fetch-modifier) ")"`; empty
+        /// without.
+        modifiers: Vec<FetchModifier>,
     },
-    /// `[UID] STORE sequence-set store-att-flags` (§6.4.6)
+    /// `[UID] STORE sequence-set [store-modifiers] SP store-att-flags` (§6.4.6, RFC 4466
+    /// §2.5)
     Store {
         /// Messages.
         set: SequenceSet,
+        /// `store-modifier =/ "UNCHANGEDSINCE" SP mod-sequence-valzer` (RFC 7162 §3.2):
+        /// change only the messages whose mod-sequence is at most this; the others are
+        /// reported in `[MODIFIED ...]`.
+        unchanged_since: Option<u64>,
         /// Replace, add or remove.
         kind: StoreKind,
         /// `.SILENT`: no untagged FETCH in reply.
@@ -337,8 +352,8 @@ impl CommandBody {
         use CommandBody::*;
         let mut one = |m: &mut Mailbox| *m = f(std::mem::replace(m, Mailbox::Inbox));
         match self {
-            Select { mailbox }
-            | Examine { mailbox }
+            Select { mailbox, .. }
+            | Examine { mailbox, .. }
             | Create { mailbox, .. }
             | Delete { mailbox }
             | Subscribe { mailbox }
@@ -366,6 +381,16 @@ impl CommandBody {
             }
             _ => {}
         }
+    }
+
+    /// A plain `SELECT mailbox` (RFC 3501 §6.3.1), without parameters.
+    pub fn select(mailbox: Mailbox) -> CommandBody {
+        CommandBody::Select { mailbox, params: Vec::new() }
+    }
+
+    /// A plain `EXAMINE mailbox` (RFC 3501 §6.3.2), without parameters.
+    pub fn examine(mailbox: Mailbox) -> CommandBody {
+        CommandBody::Examine { mailbox, params: Vec::new() }
     }
 
     /// A plain `LIST reference pattern` (RFC 3501 §6.3.8).

@@ -1,5 +1,5 @@
 //! FETCH attributes (RFC 3501 §6.4.5, RFC 3516 BINARY, RFC 8514 SAVEDATE, RFC 8970 PREVIEW,
-//! RFC 8474 OBJECTID).
+//! RFC 8474 OBJECTID, RFC 7162 CONDSTORE).
 //!
 //! ```
 //! use imap_machine::types::{FetchAttribute, Macro, Section, SectionText};
@@ -74,6 +74,8 @@ pub enum FetchAttribute {
     },
     /// `"EMAILID"` (RFC 8474 §5.1)
     EmailId,
+    /// `fetch-mod-sequence = "MODSEQ"` (RFC 7162 §3.1.4): the message's mod-sequence.
+    ModSeq,
     /// `"THREADID"` (RFC 8474 §5.2)
     ThreadId,
 }
@@ -145,6 +147,21 @@ impl Macro {
             Macro::Full => vec![Flags, InternalDate, Rfc822Size, Envelope, Body],
         }
     }
+}
+
+/// `fetch-modifier` (RFC 4466 §2.4): how a FETCH command is carried out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FetchModifier {
+    /// `modifier-partial = "PARTIAL" SP partial-range` (RFC 9394 §3.3, UID FETCH only):
+    /// only the messages at these positions among those the set names, in UID order.
+    Partial(super::PartialRange),
+    /// `chgsince-fetch-mod = "CHANGEDSINCE" SP mod-sequence-value` (RFC 7162 §3.1.4.1):
+    /// only the messages whose mod-sequence is greater; implies the `MODSEQ` attribute.
+    ChangedSince(u64),
+    /// `rexpunges-fetch-mod = "VANISHED"` (RFC 7162 §3.2.6, UID FETCH with CHANGEDSINCE
+    /// only): also report the UIDs expunged since, in a `VANISHED (EARLIER)` response.
+    Vanished,
 }
 
 /// What a FETCH command asks for: a macro, or one or more attributes. A single attribute

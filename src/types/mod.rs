@@ -16,6 +16,7 @@ mod append;
 mod body;
 mod capability;
 mod command;
+mod condstore;
 mod datetime;
 mod envelope;
 mod fetch;
@@ -41,10 +42,11 @@ pub use body::{
 };
 pub use capability::{AuthMechanism, Capability};
 pub use command::{Command, CommandBody, Secret, StatusItem, StoreKind};
+pub use condstore::{EntryType, ModSeqEntry, QResync, SelectParam, SeqMatch};
 pub(crate) use datetime::{date_prefix, date_time_prefix, month_number};
 pub use datetime::{Date, DateTime};
 pub use envelope::{Address, Envelope};
-pub use fetch::{FetchAttribute, FetchAttributes, Macro, Partial, Section, SectionText};
+pub use fetch::{FetchAttribute, FetchAttributes, FetchModifier, Macro, Partial, Section, SectionText};
 pub use fetch_items::FetchItems;
 pub use flag::Flag;
 pub use list::{ListExtendedItem, ListOptionExtension, ListOptions, ListReturnOption, ListSelectOption};
@@ -97,6 +99,10 @@ pub enum ValidationError {
     /// An object identifier must be 1 to 255 letters, digits, `_` or `-` (RFC 8474 §7).
     #[error("not a valid object identifier")]
     ObjectId,
+    /// A `SEARCH MODSEQ` entry name must be `/flags/` and a flag (RFC 7162 §7
+    /// `entry-flag-name`).
+    #[error("not a valid entry name")]
+    EntryName,
 }
 
 /// Text from the wire as UTF-8: as is when it is UTF-8, else decoded as Windows-1252 (the

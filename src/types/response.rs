@@ -207,8 +207,11 @@ pub enum Code {
     HighestModSeq(u64),
     /// `NOMODSEQ` (RFC 7162)
     NoModSeq,
-    /// `CLOSED` (RFC 7162)
+    /// `CLOSED` (RFC 7162 §3.2.11): the previously selected mailbox is now closed.
     Closed,
+    /// `"MODIFIED" SP sequence-set` (RFC 7162 §3.1.3): the messages a conditional STORE
+    /// left alone (numbers, or UIDs for UID STORE).
+    Modified(SequenceSet),
     /// `NOUPDATE "tag"` (RFC 5267 §4.3.1): the server will not keep the search `tag`
     /// up to date.
     NoUpdate(IString),
@@ -452,6 +455,16 @@ pub enum Data {
         seq: NonZeroU32,
         /// The items, in order; never empty.
         items: Vec<FetchItem>,
+    },
+    /// `expunged-resp = "VANISHED" [SP "(EARLIER)"] SP known-uids` (RFC 7162 §3.2.10):
+    /// UIDs expunged from the selected mailbox.
+    Vanished {
+        /// `(EARLIER)`: an answer to a UID FETCH VANISHED or SELECT QRESYNC about
+        /// messages expunged before; it does not change the message count. Without it,
+        /// it is what `EXPUNGE` is for a client that enabled QRESYNC.
+        earlier: bool,
+        /// `known-uids`: the expunged UIDs.
+        uids: SequenceSet,
     },
     /// `"ENABLED" *(SP capability)` (RFC 5161)
     Enabled(Vec<Capability>),

@@ -14,7 +14,7 @@
 
 use std::num::NonZeroU32;
 
-use super::{AString, Atom, Date, ObjectId, SequenceSet};
+use super::{AString, Atom, Date, ModSeqEntry, ObjectId, SequenceSet};
 
 /// `search-key` (RFC 3501 §9). String arguments are `astring`s in the command's CHARSET.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -107,6 +107,15 @@ pub enum SearchKey {
     EmailId(ObjectId),
     /// `THREADID objectid` (RFC 8474 §6)
     ThreadId(ObjectId),
+    /// `search-modsequence = "MODSEQ" [search-modseq-ext] SP mod-sequence-valzer`
+    /// (RFC 7162 §3.1.5): messages whose mod-sequence (or that of one flag's metadata
+    /// item) is at least `modseq`.
+    ModSeq {
+        /// `search-modseq-ext = SP entry-name SP entry-type-req`: the flag to look at.
+        entry: Option<ModSeqEntry>,
+        /// `mod-sequence-valzer`
+        modseq: u64,
+    },
     /// A bare `sequence-set` of message sequence numbers.
     SequenceSet(SequenceSet),
     /// `"(" search-key *(SP search-key) ")"`: all must match; never empty.

@@ -84,6 +84,13 @@ impl Tag {
         debug_assert!(chars::all(&b, TAG));
         Tag(b)
     }
+
+    /// The tag as a string: the correlator of ESEARCH (`search-correlator = SP "(" "TAG"
+    /// SP tag-string ")"`, RFC 4731 §3) and the value of `[NOUPDATE]` (RFC 5267 §4.3). A
+    /// tag's characters are all allowed in a string.
+    pub fn to_tag_string(&self) -> IString {
+        IString::unvalidated(self.0.clone())
+    }
 }
 
 impl TryFrom<Bytes> for Tag {

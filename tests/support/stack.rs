@@ -133,19 +133,19 @@ pub fn set(s: &str) -> SequenceSet {
 
 /// `SELECT INBOX`.
 pub fn select() -> CommandBody {
-    CommandBody::Select { mailbox: Mailbox::Inbox }
+    CommandBody::select(Mailbox::Inbox)
 }
 
 /// `FETCH 1:* (FLAGS)`.
 pub fn fetch_flags() -> CommandBody {
     let attributes = FetchAttributes::List(vec![FetchAttribute::Flags]);
-    CommandBody::Fetch { set: set("1:*"), attributes, uid: false }
+    CommandBody::Fetch { set: set("1:*"), attributes, uid: false, modifiers: vec![] }
 }
 
 /// `STORE <s> +FLAGS[.SILENT] (flag)` (or `-FLAGS` when `add` is false).
 pub fn store(s: &str, add: bool, silent: bool, flag: Flag) -> CommandBody {
     let kind = if add { StoreKind::Add } else { StoreKind::Remove };
-    CommandBody::Store { set: set(s), kind, silent, flags: vec![flag], uid: false }
+    CommandBody::Store { unchanged_since: None, set: set(s), kind, silent, flags: vec![flag], uid: false }
 }
 
 /// `COPY <s> <to>`.

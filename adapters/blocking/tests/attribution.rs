@@ -2,21 +2,12 @@
 //! data for `try_next_update()`: another session's flag change is an update, not a FETCH
 //! result, and fetched messages are not kept a second time.
 
-use std::net::TcpListener;
-use std::sync::Arc;
-
-use imap_machine::store::memory::MemoryBackend;
 use imap_machine::types::{Flag, StoreKind};
-use imap_machine_blocking::{Client, Server, Update};
+use imap_machine_blocking::{Client, Update};
 
-fn start() -> String {
-    let backend = Arc::new(MemoryBackend::with_demo_data());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let server = Server::new(backend).allow_insecure_auth(true);
-    std::thread::spawn(move || server.serve(listener));
-    addr
-}
+#[path = "support/demo.rs"]
+mod demo;
+use demo::demo_server;
 
 fn client(addr: &str) -> Client {
     let mut c = Client::connect(addr).unwrap();
@@ -32,7 +23,7 @@ const MSG: &[u8] = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: two\r\
 
 #[test]
 fn fetch_returns_only_the_messages_asked_for() {
-    let addr = start();
+    let addr = demo_server();
     let (mut a, mut b) = (client(&addr), client(&addr));
     a.append("INBOX", &[], None, MSG).unwrap();
     a.select("INBOX").unwrap();
@@ -53,7 +44,7 @@ fn fetch_returns_only_the_messages_asked_for() {
 
 #[test]
 fn fetched_messages_are_not_kept_as_updates() {
-    let addr = start();
+    let addr = demo_server();
     let mut a = client(&addr);
     for _ in 0..50 {
         a.append("INBOX", &[], None, MSG).unwrap();
@@ -71,7 +62,7 @@ fn fetched_messages_are_not_kept_as_updates() {
 
 #[test]
 fn a_fetch_dropped_halfway_does_not_leak_into_the_next_command() {
-    let addr = start();
+    let addr = demo_server();
     let mut a = client(&addr);
     for _ in 0..30 {
         a.append("INBOX", &[], None, MSG).unwrap();
@@ -88,7 +79,7 @@ fn a_fetch_dropped_halfway_does_not_leak_into_the_next_command() {
 #[test]
 fn every_mailbox_command() {
     use imap_machine::types::{DateTime, FetchItem, StatusItem};
-    let addr = start();
+    let addr = demo_server();
     let mut a = client(&addr);
     a.create("Projects/2026").unwrap();
     a.rename("Projects/2026", "Projects/2027").unwrap();

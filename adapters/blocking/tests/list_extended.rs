@@ -1,22 +1,18 @@
 //! `list_extended` (RFC 5258 LIST-EXTENDED, RFC 5819 LIST-STATUS) of the blocking client
 //! against the blocking server on the memory backend, over 127.0.0.1.
 
-use std::net::TcpListener;
-use std::sync::Arc;
-
-use imap_machine::store::memory::MemoryBackend;
 use imap_machine::types::{
     Atom, ListAttribute as LA, ListOptions, ListReturnOption as Ret, ListSelectOption as Sel, StatusItem,
 };
-use imap_machine_blocking::{Client, Server};
+use imap_machine_blocking::Client;
+
+#[path = "support/demo.rs"]
+mod demo;
+use demo::demo_server;
 
 #[test]
 fn list_extended_on_the_blocking_client() {
-    let backend = Arc::new(MemoryBackend::with_demo_data());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let server = Server::new(backend).allow_insecure_auth(true);
-    std::thread::spawn(move || server.serve(listener));
+    let addr = demo_server();
     let mut c = Client::connect(&addr).unwrap();
     c.login("username", "password").unwrap();
     c.create("a/b").unwrap();

@@ -45,7 +45,14 @@ fn e(err: impl std::fmt::Display) -> String {
 }
 fn store(c: &mut Client, known: &mut [Msg], seq: u32, flag: Flag) -> Result<(), String> {
     let set = seq.to_string().parse().map_err(e)?;
-    let body = CommandBody::Store { set, kind: StoreKind::Add, silent: false, flags: vec![flag.clone()], uid: false };
+    let body = CommandBody::Store {
+        unchanged_since: None,
+        set,
+        kind: StoreKind::Add,
+        silent: false,
+        flags: vec![flag.clone()],
+        uid: false,
+    };
     let data = c.run(body).map_err(e)?;
     let m = &mut known[seq as usize - 1];
     (m.2, m.3) = (m.2 || flag == Flag::Seen, m.3 || flag == Flag::Deleted);

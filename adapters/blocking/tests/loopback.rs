@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use imap_machine::store::memory::MemoryBackend;
-use imap_machine::types::{FetchAttribute, FetchAttributes, FetchItem, Flag, SearchKey, StoreKind};
+use imap_machine::types::{FetchAttribute, FetchAttributes, FetchItem, Flag, PartialRange, SearchKey, StoreKind};
 use imap_machine_blocking::{Client, Server, Update};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
@@ -215,5 +215,27 @@ fn savedate_preview_objectid_typed() {
     c.select("Trash").unwrap();
     let copy = c.fetch(1, FetchAttributes::List(vec![FetchAttribute::EmailId])).unwrap().collect_all().unwrap();
     assert_eq!(copy[0].email_id(), Some(id));
+    c.logout().unwrap();
+}
+
+#[test]
+fn uid_fetch_partial_pages_through_a_set() {
+    // RFC 9394 §3.3: positions among the set's messages, from the first or the last.
+    let backend = Arc::new(MemoryBackend::with_demo_data());
+    let addr = start(Server::new(backend).allow_insecure_auth(true), false);
+    let mut c = Client::connect(&addr).unwrap();
+    c.login("username", "password").unwrap();
+    for _ in 0..4 {
+        c.append("INBOX", &[], None, Bytes::from_static(MSG)).unwrap();
+    }
+    c.select("INBOX").unwrap();
+    let nz = |n| std::num::NonZeroU32::new(n).unwrap();
+    let mut page = |range| -> Vec<u32> {
+        let got = c.uid_fetch_partial("1:*", "FLAGS", range).unwrap().collect_all().unwrap();
+        got.iter().map(|m| m.uid().unwrap()).collect()
+    };
+    assert_eq!(page(PartialRange::First(nz(2), nz(3))), vec![2, 3]);
+    assert_eq!(page(PartialRange::Last(nz(1), nz(2))), vec![4, 5]);
+    assert_eq!(page(PartialRange::First(nz(7), nz(9))), Vec::<u32>::new());
     c.logout().unwrap();
 }

@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use imap_machine::store::memory::MemoryBackend;
-use imap_machine::types::{FetchAttribute, FetchAttributes, FetchItem, Flag, SearchKey, StoreKind};
+use imap_machine::types::{Capability, FetchAttribute, FetchAttributes, FetchItem, Flag, SearchKey, StoreKind};
 use imap_machine_blocking::{Client, Server};
 
 #[path = "support/peers_env.rs"]
 mod peers_env;
-use peers_env::{have, missing, shared, verify_clients};
+use peers_env::{have, missing, node_peers, shared, verify_clients, verify_peers};
 
 fn our_server() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -45,9 +45,11 @@ fn mbsync_downloads_messages_byte_for_byte() {
         d = dir.display()
     );
     std::fs::write(dir.join("mbsyncrc"), rc).unwrap();
-    // Put a message with 8-bit text and a long line on the server first.
+    // Put a message with 8-bit text and a long line on the server first (a UTF-8 header
+    // field: UTF8=ACCEPT enabled first, RFC 6855 §4).
     let mut c = Client::connect(("127.0.0.1", port)).unwrap();
     c.login("username", "password").unwrap();
+    assert_eq!(c.enable(&[Capability::Utf8Accept]).unwrap(), vec![Capability::Utf8Accept]);
     let body =
         Bytes::from("From: x@example.org\r\nSubject: caf\u{e9}\r\n\r\n".to_string() + &"z".repeat(3000) + "\r\n");
     c.append("Sent", &[Flag::Seen], None, body.clone()).unwrap();
@@ -217,32 +219,12 @@ fn blocking_client_against_dovecot() {
 
 /// Runs `verify-clients.sh` for `peers` against our server with extra environment.
 fn verify(peers: &str, env: &[(&str, &Path)]) {
-    let port = our_server();
-    let mut cmd = Command::new("bash");
-    cmd.arg(shared().join("verify-clients.sh")).args([port.to_string().as_str(), "username", "password"]);
-    cmd.env("PEERS", peers);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    println!("{text}");
-    let n = peers.split(',').count();
-    assert!(out.status.success() && text.contains(&format!("{n} passed, 0 failed")), "{text}");
+    verify_peers(our_server(), peers, env);
 }
 
 #[test]
 fn imapflow_and_node_imap_against_our_server() {
-    if !have("npm") && missing("npm") {
-        return;
-    }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nodepeers");
-    if !dir.join("node_modules/imapflow").exists() {
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::copy(shared().join("package.json"), dir.join("package.json")).unwrap();
-        let st = Command::new("npm").args(["install", "--no-audit", "--no-fund"]).current_dir(&dir).status().unwrap();
-        assert!(st.success(), "npm install imapflow node-imap");
-    }
+    let Some(dir) = node_peers() else { return };
     verify("imapflow,nodeimap", &[("NODE_DIR", &dir)]);
 }
 

@@ -1,7 +1,7 @@
 //! Encoding of commands (the inverse of `codec::parse::command`).
 
 use base64::Engine;
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 use super::{EncodeOptions, Encoded, Writer};
 use crate::types::chars::{self, LIST};
@@ -65,6 +65,13 @@ pub(crate) fn flag_list(w: &mut Writer<'_>, flags: &[Flag]) {
     w.byte(b')');
 }
 
+/// `utf8-literal = "UTF8" SP "(" literal8 ")"` (RFC 6855 §4).
+fn utf8_literal(w: &mut Writer<'_>, message: &Bytes) {
+    w.raw(b"UTF8 (");
+    w.literal(message, true);
+    w.byte(b')');
+}
+
 /// `[SP flag-list] [SP date-time] SP` of an `append-message` (RFC 3502 §6), up to its data.
 fn append_head(w: &mut Writer<'_>, flags: &[Flag], date: Option<&DateTime>) {
     if !flags.is_empty() {
@@ -109,11 +116,13 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
             w.sp();
             w.astring(password.expose());
         }
-        Select { mailbox: m }
-        | Examine { mailbox: m }
-        | Delete { mailbox: m }
-        | Subscribe { mailbox: m }
-        | Unsubscribe { mailbox: m } => {
+        Select { mailbox: m, params } | Examine { mailbox: m, params } => {
+            w.raw(b.name().as_bytes());
+            w.sp();
+            mailbox(w, m);
+            super::condstore::select_params(w, params);
+        }
+        Delete { mailbox: m } | Subscribe { mailbox: m } | Unsubscribe { mailbox: m } => {
             w.raw(b.name().as_bytes());
             w.sp();
             mailbox(w, m);
@@ -171,6 +180,7 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
                 append_head(w, &msg.flags, msg.date.as_ref());
                 match &msg.data {
                     AppendData::Literal(l) => w.literal(l.data(), l.is_binary()),
+                    AppendData::Utf8(m) => utf8_literal(w, m),
                     AppendData::Catenate(parts) => {
                         w.raw(b"CATENATE (");
                         for (k, part) in parts.iter().enumerate() {
@@ -186,6 +196,7 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
                                     w.raw(b"URL ");
                                     w.astring(u);
                                 }
+                                CatPart::Utf8(m) => utf8_literal(w, m),
                             }
                         }
                         w.byte(b')');
@@ -222,17 +233,19 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
                 search_key(w, key);
             }
         }
-        Fetch { set, attributes, .. } => {
+        Fetch { set, attributes, modifiers, .. } => {
             w.raw(b.name().as_bytes());
             w.sp();
             w.display(set);
             w.sp();
             fetch_attributes(w, attributes);
+            super::condstore::fetch_modifiers(w, modifiers);
         }
-        Store { set, kind, silent, flags, .. } => {
+        Store { set, unchanged_since, kind, silent, flags, .. } => {
             w.raw(b.name().as_bytes());
             w.sp();
             w.display(set);
+            super::condstore::store_modifiers(w, *unchanged_since);
             w.sp();
             match kind {
                 StoreKind::Replace => {}
@@ -370,6 +383,7 @@ fn fetch_attribute(w: &mut Writer<'_>, a: &FetchAttribute) {
         Preview { lazy: true } => w.raw(b"PREVIEW (LAZY)"),
         EmailId => w.raw(b"EMAILID"),
         ThreadId => w.raw(b"THREADID"),
+        ModSeq => w.raw(b"MODSEQ"),
     }
 }
 
@@ -457,6 +471,7 @@ fn search_key(w: &mut Writer<'_>, k: &SearchKey) {
             w.sp();
             search_key(w, b);
         }
+        ModSeq { entry, modseq } => super::condstore::search_modsequence(w, entry.as_ref(), *modseq),
         SequenceSet(set) => w.display(set),
         And(keys) => {
             w.byte(b'(');

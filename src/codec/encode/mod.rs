@@ -25,6 +25,7 @@
 
 mod body;
 mod command;
+mod condstore;
 mod list;
 mod response;
 

@@ -154,6 +154,7 @@ fn code(w: &mut Writer<'_>, c: &Code) {
         }
         Code::NoModSeq => w.raw(b"NOMODSEQ"),
         Code::Closed => w.raw(b"CLOSED"),
+        Code::Modified(set) => super::condstore::modified(w, set),
         Code::NoUpdate(t) => {
             w.raw(b"NOUPDATE ");
             w.quoted(t.as_bytes());
@@ -384,6 +385,7 @@ fn data(w: &mut Writer<'_>, d: &Data) {
             w.sp();
             namespace(w, shared);
         }
+        Data::Vanished { earlier, uids } => super::condstore::expunged_resp(w, *earlier, uids),
         Data::Id(params) => {
             w.raw(b"ID ");
             id_params(w, params);

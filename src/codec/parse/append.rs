@@ -1,6 +1,8 @@
 //! APPEND (RFC 3501 §6.3.11) with MULTIAPPEND (RFC 3502 §6) and CATENATE (RFC 4469 §5).
 
-use super::core::{astring, date_time, flag_list, keyword, literal, mailbox, sp, unexpected};
+use bytes::Bytes;
+
+use super::core::{astring, date_time, flag_list, keyword, literal, mailbox, paren_list, sp, unexpected};
 use super::input::{In, PResult};
 use crate::types::{AppendData, AppendMessage, CatPart, CommandBody};
 
@@ -53,28 +55,38 @@ pub(crate) fn append_message(i: In<'_>) -> PResult<'_, AppendMessage> {
     Ok((i, AppendMessage { flags, date, data }))
 }
 
-/// `append-data = literal / literal8 / "CATENATE" SP "(" cat-part *(SP cat-part) ")"`
-/// (RFC 4466 §2.1, RFC 3516 §4.4, RFC 4469 §5).
+/// `append-data = literal / literal8 / "CATENATE" SP "(" cat-part *(SP cat-part) ")" /
+/// utf8-literal` (RFC 4466 §2.1, RFC 3516 §4.4, RFC 4469 §5, RFC 6855 §4).
 fn append_data(i: In<'_>) -> PResult<'_, AppendData> {
-    let Ok((mut i, ())) = keyword(i, "CATENATE (") else {
+    if let Ok((j, message)) = utf8_literal(i) {
+        return Ok((j, AppendData::Utf8(message)));
+    }
+    let Ok((i, ())) = keyword(i, "CATENATE ") else {
         let (i, message) = literal(i, true)?;
         return Ok((i, AppendData::Literal(message)));
     };
-    let mut parts = Vec::new();
-    loop {
-        let (j, part) = cat_part(i)?;
-        parts.push(part);
-        match j.first() {
-            Some(b' ') => i = j.advance(1),
-            Some(b')') => return Ok((j.advance(1), AppendData::Catenate(parts))),
-            _ => return unexpected(j, "SP or )"),
-        }
-    }
+    let (i, parts) = paren_list(i, false, cat_part)?;
+    Ok((i, AppendData::Catenate(parts)))
 }
 
-/// `cat-part = text-literal / url`, `text-literal = "TEXT" SP literal`, `url = "URL" SP
-/// astring` (RFC 4469 §5; the literal may be a `literal8`, RFC 3516).
+/// `utf8-literal = "UTF8" SP "(" literal8 ")"` (RFC 6855 §4). A plain `literal` inside
+/// is taken too (its octets are the same).
+fn utf8_literal(i: In<'_>) -> PResult<'_, Bytes> {
+    let (i, ()) = keyword(i, "UTF8 (")?;
+    let (i, message) = literal(i, true)?;
+    if i.first() != Some(b')') {
+        return unexpected(i, ")");
+    }
+    Ok((i.advance(1), message.data().clone()))
+}
+
+/// `cat-part = text-literal / url / utf8-literal`, `text-literal = "TEXT" SP literal`,
+/// `url = "URL" SP astring` (RFC 4469 §5; the literal may be a `literal8`, RFC 3516;
+/// RFC 6855 §4).
 fn cat_part(i: In<'_>) -> PResult<'_, CatPart> {
+    if let Ok((j, text)) = utf8_literal(i) {
+        return Ok((j, CatPart::Utf8(text)));
+    }
     if let Ok((j, ())) = keyword(i, "TEXT ") {
         let (j, text) = literal(j, true)?;
         return Ok((j, CatPart::Text(text)));

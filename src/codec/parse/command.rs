@@ -10,7 +10,7 @@ use super::fetch::fetch_attributes;
 use super::input::{fail, In, PResult, ParseErrorKind};
 use super::search::search_key;
 use crate::types::chars::ATOM;
-use crate::types::{AuthMechanism, Capability, Command, CommandBody, Secret, StatusItem, StoreKind};
+use crate::types::{AuthMechanism, Capability, Command, CommandBody, FetchModifier, Secret, StatusItem, StoreKind};
 
 /// `command = tag SP (command-any / command-auth / command-nonauth / command-select) CRLF`
 pub(crate) fn command(i: In<'_>) -> PResult<'_, Command> {
@@ -38,6 +38,15 @@ fn command_body(i: In<'_>) -> PResult<'_, CommandBody> {
             Ok((j, $v { mailbox }))
         }};
     }
+    // `select = "SELECT" SP mailbox [select-params]`, `examine` alike (RFC 4466 §2.1).
+    macro_rules! select {
+        ($v:ident) => {{
+            let (j, ()) = sp(rest)?;
+            let (j, mailbox) = mailbox(j)?;
+            let (j, params) = super::condstore::select_params(j)?;
+            Ok((j, $v { mailbox, params }))
+        }};
+    }
     match n.len() {
         2 if eq("ID") => id(rest),
         3 if eq("UID") => uid(rest),
@@ -53,7 +62,7 @@ fn command_body(i: In<'_>) -> PResult<'_, CommandBody> {
         5 if eq("FETCH") => fetch(rest, false),
         5 if eq("STORE") => store(rest, false),
         6 if eq("LOGOUT") => Ok((rest, Logout)),
-        6 if eq("SELECT") => one_mailbox!(Select),
+        6 if eq("SELECT") => select!(Select),
         6 if eq("CREATE") => create(rest),
         6 if eq("DELETE") => one_mailbox!(Delete),
         6 if eq("RENAME") => {
@@ -67,7 +76,7 @@ fn command_body(i: In<'_>) -> PResult<'_, CommandBody> {
         6 if eq("APPEND") => super::append::append(rest),
         6 if eq("SEARCH") => search(rest, false),
         6 if eq("ENABLE") => enable(rest),
-        7 if eq("EXAMINE") => one_mailbox!(Examine),
+        7 if eq("EXAMINE") => select!(Examine),
         7 if eq("EXPUNGE") => Ok((rest, Expunge)),
         8 if eq("STARTTLS") => Ok((rest, StartTls)),
         8 if eq("UNSELECT") => Ok((rest, Unselect)),
@@ -200,20 +209,55 @@ fn search(i: In<'_>, uid: bool) -> PResult<'_, CommandBody> {
 }
 
 /// `fetch = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" / fetch-att / "("
-/// fetch-att *(SP fetch-att) ")")`
+/// fetch-att *(SP fetch-att) ")") [fetch-modifiers]` (RFC 4466 §2.4)
 fn fetch(i: In<'_>, uid: bool) -> PResult<'_, CommandBody> {
     let (i, ()) = sp(i)?;
     let (i, set) = sequence_set(i)?;
     let (i, ()) = sp(i)?;
     let (i, attributes) = fetch_attributes(i)?;
-    Ok((i, CommandBody::Fetch { set, attributes, uid }))
+    let (i, modifiers) = if i.first() == Some(b' ') { fetch_modifiers(i)? } else { (i, Vec::new()) };
+    Ok((i, CommandBody::Fetch { set, attributes, uid, modifiers }))
 }
 
-/// `store = "STORE" SP sequence-set SP store-att-flags` with
-/// `store-att-flags = (["+" / "-"] "FLAGS" [".SILENT"]) SP (flag-list / (flag *(SP flag)))`
+/// `fetch-modifiers = SP "(" fetch-modifier *(SP fetch-modifier) ")"`, `fetch-modifier =
+/// modifier-partial / chgsince-fetch-mod / rexpunges-fetch-mod` (RFC 4466 §2.4; RFC 9394
+/// §4: `modifier-partial = "PARTIAL" SP partial-range`; RFC 7162 §7: `chgsince-fetch-mod
+/// = "CHANGEDSINCE" SP mod-sequence-value`, `rexpunges-fetch-mod = "VANISHED"`). A
+/// repeated modifier is kept (the server decides). Other modifiers are not parsed (a
+/// server without them answers BAD).
+fn fetch_modifiers(i: In<'_>) -> PResult<'_, Vec<FetchModifier>> {
+    let (mut i, ()) = keyword(i, " (")?;
+    let mut out: Vec<FetchModifier> = Vec::new();
+    loop {
+        let (j, name) = take_class(i, ATOM, "fetch-modifier")?;
+        let n = name.as_slice();
+        let (j, m) = if n.eq_ignore_ascii_case(b"PARTIAL") {
+            let (j, range) = super::search::partial_range(sp(j)?.0)?;
+            (j, FetchModifier::Partial(range))
+        } else if n.eq_ignore_ascii_case(b"CHANGEDSINCE") {
+            let (j, n) = super::condstore::mod_sequence_value(sp(j)?.0)?;
+            (j, FetchModifier::ChangedSince(n))
+        } else if n.eq_ignore_ascii_case(b"VANISHED") {
+            (j, FetchModifier::Vanished)
+        } else {
+            return fail(i, ParseErrorKind::Expected("PARTIAL, CHANGEDSINCE or VANISHED"));
+        };
+        out.push(m);
+        match j.first() {
+            Some(b' ') => i = j.advance(1),
+            Some(b')') => return Ok((j.advance(1), out)),
+            _ => return unexpected(j, "SP or )"),
+        }
+    }
+}
+
+/// `store = "STORE" SP sequence-set [store-modifiers] SP store-att-flags` (RFC 4466
+/// §2.5) with `store-att-flags = (["+" / "-"] "FLAGS" [".SILENT"]) SP (flag-list / (flag
+/// *(SP flag)))`
 fn store(i: In<'_>, uid: bool) -> PResult<'_, CommandBody> {
     let (i, ()) = sp(i)?;
     let (i, set) = sequence_set(i)?;
+    let (i, unchanged_since) = super::condstore::store_modifiers(i)?;
     let (i, ()) = sp(i)?;
     let (i, kind) = match i.first() {
         Some(b'+') => (i.advance(1), StoreKind::Add),
@@ -238,7 +282,7 @@ fn store(i: In<'_>, uid: bool) -> PResult<'_, CommandBody> {
         }
         (i, flags)
     };
-    Ok((i, CommandBody::Store { set, kind, silent, flags, uid }))
+    Ok((i, CommandBody::Store { set, unchanged_since, kind, silent, flags, uid }))
 }
 
 /// `copy = "COPY" SP sequence-set SP mailbox`, `move = "MOVE" SP sequence-set SP mailbox`

@@ -27,6 +27,29 @@ pub(crate) fn byte(b: u8, what: &'static str) -> impl Fn(In<'_>) -> PResult<'_, 
     move |i| if i.first() == Some(b) { Ok((i.advance(1), ())) } else { unexpected(i, what) }
 }
 
+/// `"(" item *(SP item) ")"`, or with `empty` `"(" [item *(SP item)] ")"`: the
+/// parenthesised lists of the grammar (RFC 5234 §3.6 repetition), from the `(`.
+pub(crate) fn paren_list<'a, T>(
+    i: In<'a>,
+    empty: bool,
+    mut item: impl FnMut(In<'a>) -> PResult<'a, T>,
+) -> PResult<'a, Vec<T>> {
+    let (mut i, ()) = byte(b'(', "(")(i)?;
+    let mut out = Vec::new();
+    if empty && i.first() == Some(b')') {
+        return Ok((i.advance(1), out));
+    }
+    loop {
+        let (j, v) = item(i)?;
+        out.push(v);
+        match j.first() {
+            Some(b' ') => i = j.advance(1),
+            Some(b')') => return Ok((j.advance(1), out)),
+            _ => return unexpected(j, "SP or )"),
+        }
+    }
+}
+
 /// `SP = %x20`
 #[inline]
 pub(crate) fn sp(i: In<'_>) -> PResult<'_, ()> {

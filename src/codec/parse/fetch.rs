@@ -109,8 +109,8 @@ fn partial(i: In<'_>) -> PResult<'_, Option<Partial>> {
 /// ".TEXT"] / "BODY" ["STRUCTURE"] / "UID" / "BODY" section ["<" number "." nz-number ">"] /
 /// "BODY.PEEK" section ["<" number "." nz-number ">"]`, RFC 3516's
 /// `"BINARY" [".PEEK"] section-binary [partial] / "BINARY.SIZE" section-binary`, RFC 8514's
-/// `"SAVEDATE"`, RFC 8970's `"PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"]` and
-/// RFC 8474's `"EMAILID" / "THREADID"`.
+/// `"SAVEDATE"`, RFC 8970's `"PREVIEW" [SP "(" preview-mod *(SP preview-mod) ")"]`,
+/// RFC 8474's `"EMAILID" / "THREADID"` and RFC 7162's `fetch-mod-sequence = "MODSEQ"`.
 pub(crate) fn fetch_att(i: In<'_>) -> PResult<'_, FetchAttribute> {
     use FetchAttribute::*;
     // Attribute names are atoms up to "[" (which is an ATOM-CHAR, so stop there).
@@ -146,6 +146,8 @@ pub(crate) fn fetch_att(i: In<'_>) -> PResult<'_, FetchAttribute> {
         EmailId
     } else if eq("THREADID") {
         ThreadId
+    } else if eq("MODSEQ") {
+        ModSeq
     } else if eq("PREVIEW") {
         return preview_mods(rest);
     } else if eq("BODY") || eq("BODY.PEEK") {
@@ -174,9 +176,14 @@ pub(crate) fn fetch_att(i: In<'_>) -> PResult<'_, FetchAttribute> {
 }
 
 /// `[SP "(" preview-mod *(SP preview-mod) ")"]` after `PREVIEW`, with `preview-mod =
-/// "LAZY"` (RFC 8970 §6).
+/// "LAZY"` (RFC 8970 §6). A `(` that does not open with `LAZY` is not a preview-mod
+/// list: after a lone `PREVIEW` attribute it is the command's `fetch-modifiers`.
 fn preview_mods(i: In<'_>) -> PResult<'_, FetchAttribute> {
-    let Ok((mut i, ())) = keyword(i, " (") else { return Ok((i, FetchAttribute::Preview { lazy: false })) };
+    let plain = Ok((i, FetchAttribute::Preview { lazy: false }));
+    let Ok((mut i, ())) = keyword(i, " (") else { return plain };
+    if keyword(i, "LAZY").is_err() {
+        return plain;
+    }
     loop {
         let (j, ()) = keyword(i, "LAZY")?;
         match j.first() {

@@ -2,7 +2,7 @@
 //! RFC 5258 §6 (LIST-EXTENDED), RFC 5819 §4 (LIST-STATUS), RFC 6154 §6 (SPECIAL-USE) and
 //! RFC 9051 §9.
 
-use super::core::{atom, byte, keyword, list_mailbox, mailbox, sp, take_class, unexpected};
+use super::core::{atom, byte, keyword, list_mailbox, mailbox, paren_list, sp, take_class};
 use super::input::{fail, In, PResult, ParseErrorKind};
 use super::lenient::{astring_l, list_end, raw_value, spaces};
 use crate::types::chars::ATOM;
@@ -53,38 +53,14 @@ fn mbox_or_pat(i: In<'_>) -> PResult<'_, Vec<crate::types::ListMailbox>> {
         let (i, p) = list_mailbox(i)?;
         return Ok((i, vec![p]));
     }
-    let mut i = i.advance(1);
-    let mut patterns = Vec::new();
-    loop {
-        let (j, p) = list_mailbox(i)?;
-        patterns.push(p);
-        match j.first() {
-            Some(b' ') => i = j.advance(1),
-            Some(b')') => return Ok((j.advance(1), patterns)),
-            _ => return unexpected(j, "SP or )"),
-        }
-    }
+    paren_list(i, false, list_mailbox)
 }
 
 /// `list-select-opts = "(" [list-select-opt *(SP list-select-opt)] ")"`: the RFC 5258 §6
 /// rule's constraint (a base option beside RECURSIVEMATCH) is the server's to check
 /// (RFC 5258 §3: BAD), so any sequence parses here.
 fn list_select_opts(i: In<'_>) -> PResult<'_, Vec<ListSelectOption>> {
-    let (i, ()) = byte(b'(', "(")(i)?;
-    let mut options = Vec::new();
-    if i.first() == Some(b')') {
-        return Ok((i.advance(1), options));
-    }
-    let mut i = i;
-    loop {
-        let (j, o) = list_select_opt(i)?;
-        options.push(o);
-        match j.first() {
-            Some(b' ') => i = j.advance(1),
-            Some(b')') => return Ok((j.advance(1), options)),
-            _ => return unexpected(j, "SP or )"),
-        }
-    }
+    paren_list(i, true, list_select_opt)
 }
 
 /// `list-select-opt = list-select-base-opt / list-select-independent-opt /
@@ -116,21 +92,7 @@ fn option_extension(i: In<'_>, name: Atom) -> PResult<'_, ListOptionExtension> {
 fn list_return_opts(i: In<'_>) -> PResult<'_, Vec<ListReturnOption>> {
     let (i, ()) = keyword(i, "RETURN")?;
     let (i, ()) = sp(i)?;
-    let (i, ()) = byte(b'(', "(")(i)?;
-    let mut options = Vec::new();
-    if i.first() == Some(b')') {
-        return Ok((i.advance(1), options));
-    }
-    let mut i = i;
-    loop {
-        let (j, o) = return_option(i)?;
-        options.push(o);
-        match j.first() {
-            Some(b' ') => i = j.advance(1),
-            Some(b')') => return Ok((j.advance(1), options)),
-            _ => return unexpected(j, "SP or )"),
-        }
-    }
+    paren_list(i, true, return_option)
 }
 
 /// `return-option = "SUBSCRIBED" / "CHILDREN" / status-option / option-extension`
@@ -152,20 +114,13 @@ fn return_option(i: In<'_>) -> PResult<'_, ListReturnOption> {
 /// `status-option = "STATUS" SP "(" status-att *(SP status-att) ")"` (RFC 5819 §4),
 /// after `"STATUS" SP`.
 fn status_option_items(i: In<'_>) -> PResult<'_, Vec<StatusItem>> {
-    let (mut i, ()) = byte(b'(', "(")(i)?;
-    let mut items = Vec::new();
-    loop {
+    paren_list(i, false, |i| {
         let (j, word) = take_class(i, ATOM, "status-att")?;
         match StatusItem::from_name(word.as_slice()) {
-            Some(item) => items.push(item),
-            None => return fail(i, ParseErrorKind::Expected("status-att")),
+            Some(item) => Ok((j, item)),
+            None => fail(i, ParseErrorKind::Expected("status-att")),
         }
-        match j.first() {
-            Some(b' ') => i = j.advance(1),
-            Some(b')') => return Ok((j.advance(1), items)),
-            _ => return unexpected(j, "SP or )"),
-        }
-    }
+    })
 }
 
 /// `mbox-list-extended = "(" [mbox-list-extended-item *(SP mbox-list-extended-item)]

@@ -17,6 +17,7 @@
 mod append;
 pub(crate) mod body;
 mod command;
+mod condstore;
 pub(crate) mod core;
 mod fetch;
 mod input;

@@ -111,7 +111,8 @@ fn resp_cond(i: In<'_>, untagged: bool) -> PResult<'_, StatusResponse> {
 /// capability-data / "PARSE" / "PERMANENTFLAGS" SP "(" [flag-perm *(SP flag-perm)] ")" /
 /// "READ-ONLY" / "READ-WRITE" / "TRYCREATE" / "UIDNEXT" SP nz-number / "UIDVALIDITY" SP
 /// nz-number / "UNSEEN" SP nz-number / atom [SP 1*<any TEXT-CHAR except "]">]` and the
-/// codes of RFC 4315, 5530, 7162 and 7889. A known code whose arguments don't parse is
+/// codes of RFC 4315, 5530, 7162 (`HIGHESTMODSEQ`, `NOMODSEQ`, `"MODIFIED" SP
+/// sequence-set`, `CLOSED`) and 7889. A known code whose arguments don't parse is
 /// kept raw as [`Code::Other`]; for PERMANENTFLAGS and BADCHARSET, whose arguments may
 /// hold a `]`, only if the raw form ends where a code ends: at a `]` followed by a space or
 /// the line end.
@@ -254,6 +255,10 @@ fn known_code<'a>(name: &str, i: In<'a>) -> PResult<'a, Code> {
     }
     if eq("HIGHESTMODSEQ") {
         return number64_l(j).map(|(j, n)| (j, Code::HighestModSeq(n)));
+    }
+    if eq("MODIFIED") {
+        // `"MODIFIED" SP sequence-set` (RFC 7162 §7).
+        return sequence_set(j).map(|(j, set)| (j, Code::Modified(set)));
     }
     if eq("MAILBOXID") {
         return objectid_paren(j).map(|(j, id)| (j, Code::MailboxId(id)));
@@ -469,6 +474,11 @@ fn untagged(i: In<'_>) -> PResult<'_, Response> {
         let (j, ()) = sp(j)?;
         let (j, shared) = namespace(j)?;
         (j, Data::Namespace { personal, other, shared })
+    } else if eq("VANISHED") {
+        match super::condstore::expunged_resp(rest) {
+            Ok(found) => found,
+            Err(_) => return other(None, Atom::unvalidated(name.to_bytes()), rest),
+        }
     } else if eq("ID") {
         let (j, ()) = sp(rest)?;
         let (j, params) = id_params(j)?;

@@ -21,8 +21,8 @@ pub(crate) const MAX_SEARCH_DEPTH: usize = 64;
 /// sequence-set / "(" search-key *(SP search-key) ")"`, RFC 5032's `search-key =/
 /// ("OLDER" / "YOUNGER") SP nz-number`, RFC 5182's `$` as a sequence set, RFC 8514's
 /// `search-key =/ "SAVEDBEFORE" SP date / "SAVEDON" SP date / "SAVEDSINCE" SP date /
-/// "SAVEDATESUPPORTED"` and RFC 8474's `search-key =/ "EMAILID" SP objectid / "THREADID" SP
-/// objectid`
+/// "SAVEDATESUPPORTED"`, RFC 8474's `search-key =/ "EMAILID" SP objectid / "THREADID" SP
+/// objectid` and RFC 7162's `search-key =/ search-modsequence`
 pub(crate) fn search_key(i: In<'_>) -> PResult<'_, SearchKey> {
     search_key_depth(i, 0)
 }
@@ -98,6 +98,7 @@ fn search_key_depth(i: In<'_>, depth: usize) -> PResult<'_, SearchKey> {
         6 if eq("RECENT") => Recent,
         6 if eq("SENTON") => return arg!(date, SentOn),
         6 if eq("UNSEEN") => Unseen,
+        6 if eq("MODSEQ") => return super::condstore::search_modsequence(rest),
         6 if eq("HEADER") => {
             let (j, ()) = sp(rest)?;
             let (j, name) = astring(j)?;

@@ -50,6 +50,11 @@ fn run(s: &mut Server, input: &[u8], chunks: &[usize]) -> (String, Vec<String>) 
                         s.accept_append(&tag).unwrap();
                     }
                 }
+                Event::AppendNext { tag, length, utf8, .. } => {
+                    log.push(format!("data {}", String::from_utf8_lossy(&std::mem::take(&mut data))));
+                    log.push(format!("next {length} utf8={utf8}"));
+                    s.accept_append(&tag).unwrap();
+                }
                 Event::AppendChunk { data: d, .. } => data.extend_from_slice(&d),
                 Event::AppendEnded { tag, .. } => {
                     log.push(format!("data {}", String::from_utf8_lossy(&std::mem::take(&mut data))));
@@ -145,14 +150,46 @@ fn an_early_answer_skips_the_rest() {
     assert!(out.ends_with("a NO [OVERQUOTA] Over quota\r\nb OK done\r\n"), "{out}");
 }
 
+#[test]
+fn a_utf8_literal_streams_and_its_paren_closes_it() {
+    // RFC 6855 §4: `UTF8 (~{n}` ... `)`; the `)` comes after the streamed payload.
+    let mut s = server();
+    s.handle_input(b"a APPEND INBOX UTF8 (~{10}\r\n");
+    let Some(Event::AppendStarted { tag, binary: true, utf8: true, .. }) = s.poll_event() else { panic!() };
+    s.accept_append(&tag).unwrap();
+    let (out, log) = run(&mut s, "Grüße 12)\r\nb NOOP\r\n".as_bytes(), &[3]);
+    assert_eq!(log, ["data Grüße 12", "command NOOP"]);
+    assert_eq!(out, "+ Ready for literal data\r\na OK APPEND completed\r\nb OK done\r\n");
+    // Two streamed messages, UTF8 then plain, then UTF8 again, in one MULTIAPPEND.
+    let input = b"a APPEND INBOX UTF8 (~{10}\r\n0123456789) {9}\r\nabcdefghi UTF8 (~{9}\r\n987654321)\r\n";
+    let (out, log) = run(&mut server(), input, &[4]);
+    assert_eq!(
+        log,
+        [
+            "start INBOX 10",
+            "data 0123456789",
+            "next 9 utf8=false",
+            "data abcdefghi",
+            "next 9 utf8=true",
+            "data 987654321"
+        ]
+    );
+    assert!(out.ends_with("a OK APPEND completed\r\n"), "{out}");
+    // Without the `)`: BAD, and the message is dropped.
+    let (out, log) = run(&mut server(), b"a APPEND INBOX UTF8 (~{10}\r\n0123456789\r\nb NOOP\r\n", &[]);
+    assert_eq!(log, ["start INBOX 10", "aborted after 10", "command NOOP"]);
+    assert!(out.contains("a BAD "), "{out}");
+}
+
 proptest! {
     /// The same events and output however the input is split.
     #[test]
     fn streamed_appends_are_chunking_invariant(chunks in proptest::collection::vec(1usize..12, 1..20)) {
         let input: &[u8] = b"a APPEND INBOX {12}\r\nhello world!\r\nb APPEND nosuch {9+}\r\n123456789\r\n\
-            c APPEND INBOX ~{10}\r\n\0\x01\x02\x03\x04\x05\x06\x07\x08\x09\r\nd APPEND INBOX {9}\r\nabcdefghi bad\r\ne NOOP\r\n";
+            c APPEND INBOX ~{10}\r\n\0\x01\x02\x03\x04\x05\x06\x07\x08\x09\r\nd APPEND INBOX {9}\r\nabcdefghi bad\r\ne NOOP\r\n\
+            f APPEND INBOX UTF8 (~{9}\r\n123456789) (\\Seen) UTF8 (~{9}\r\nabcdefghi)\r\n";
         let whole = run(&mut server(), input, &[]);
-        prop_assert_eq!(whole.1.len(), 8);
+        prop_assert_eq!(whole.1.len(), 12);
         prop_assert_eq!(run(&mut server(), input, &chunks), whole);
     }
 }

@@ -15,6 +15,7 @@ use bytes::Bytes;
 
 use super::super::{Change, CopyResult, Notifier, ParsedMessage, SessionId};
 use super::index::{UidMap, UidSet};
+use super::modseq::Tombstones;
 use crate::types::{DateTime, Flag, ObjectId, StoreKind};
 
 #[derive(Debug)]
@@ -28,6 +29,8 @@ pub(super) struct Message {
     pub(super) recent: Option<Option<SessionId>>,
     /// When it was saved in this mailbox, and its EMAILID (RFC 8514, RFC 8474).
     pub(super) ids: Saved,
+    /// Its mod-sequence (RFC 7162 §3.1.3).
+    pub(super) modseq: u64,
 }
 
 /// A message's save date (RFC 8514 §3) and EMAILID (RFC 8474 §5.1), which its copies
@@ -83,6 +86,10 @@ pub(super) struct Inner {
     pub(super) watchers: HashMap<SessionId, Notifier>,
     pub(super) keywords: Vec<Flag>,
     pub(super) noselect: bool,
+    /// HIGHESTMODSEQ (RFC 7162 §3.1.1); starts at 1.
+    pub(super) highest_modseq: u64,
+    /// Expunged UIDs and their mod-sequences, for VANISHED (EARLIER).
+    pub(super) tombstones: Tombstones,
 }
 
 impl std::fmt::Debug for Inner {
@@ -134,9 +141,27 @@ impl Inner {
         }
     }
 
+    /// The mod-sequence the next change takes (RFC 7162 §3.1): one above the highest.
+    /// The change that uses it makes it the highest ([`Inner::took`]).
+    pub(super) fn next_modseq(&self) -> u64 {
+        self.highest_modseq + 1
+    }
+
+    /// A change took `modseq` (from [`Inner::next_modseq`]).
+    pub(super) fn took(&mut self, modseq: u64) {
+        self.highest_modseq = self.highest_modseq.max(modseq);
+    }
+
     /// Applies a STORE to one live message: its new flags, and whether they changed
-    /// (`None` if the message is not live). Logs nothing.
-    pub(super) fn store_one(&mut self, uid: u32, kind: StoreKind, given: &[Flag]) -> Option<(Vec<Flag>, bool)> {
+    /// (`None` if the message is not live); a change gives the message `modseq`. Logs
+    /// nothing.
+    pub(super) fn store_one(
+        &mut self,
+        uid: u32,
+        kind: StoreKind,
+        given: &[Flag],
+        modseq: u64,
+    ) -> Option<(Vec<Flag>, bool)> {
         let m = self.messages.get_mut(&uid)?;
         let (seen, deleted) = (m.flags.contains(&Flag::Seen), m.flags.contains(&Flag::Deleted));
         // Whether the flags changed, without a copy of them before: +FLAGS and -FLAGS
@@ -154,6 +179,9 @@ impl Inner {
             }
         };
         let after = m.flags.clone();
+        if changed {
+            m.modseq = modseq;
+        }
         if changed && (seen != after.contains(&Flag::Seen) || deleted != after.contains(&Flag::Deleted)) {
             self.index(uid, &after);
         }
@@ -185,10 +213,13 @@ impl Inner {
         }
     }
 
-    /// Removes a live message, logs the expunge, and keeps its data for the sessions that
-    /// have the mailbox open.
-    pub(super) fn expunge_one(&mut self, uid: u32) {
+    /// Removes a live message, logs the expunge, keeps its data for the sessions that
+    /// have the mailbox open, and its tombstone at `modseq` (from [`Inner::next_modseq`];
+    /// every expunge of one call shares it).
+    pub(super) fn expunge_one(&mut self, uid: u32, modseq: u64) {
         if let Some(message) = self.messages.remove(&uid) {
+            self.tombstones.push(modseq, uid);
+            self.took(modseq);
             self.uids.remove(&uid);
             self.unseen.remove(&uid);
             self.deleted.remove(&uid);
@@ -228,8 +259,9 @@ impl Inner {
             Logged::Expunged(uid) => Change::Expunged { uid: *uid },
             Logged::Keyword(flag) => Change::Keyword { flag: flag.clone() },
             Logged::Flags(uid) => {
-                let flags = self.visible(session, *uid).map(|m| m.flags.clone()).unwrap_or_default();
-                Change::Flags { uid: *uid, flags }
+                let m = self.visible(session, *uid);
+                let flags = m.map(|m| m.flags.clone()).unwrap_or_default();
+                Change::Flags { uid: *uid, flags, modseq: m.map_or(0, |m| m.modseq) }
             }
         }
     }
@@ -310,7 +342,9 @@ pub(super) fn insert(
     let mut fl = Vec::with_capacity(flags.len());
     apply(&mut fl, StoreKind::Replace, flags);
     new_keywords(inner, &fl);
-    inner.add(uid, Message { flags: fl, internal_date, body, parsed, recent: Some(None), ids });
+    let modseq = inner.next_modseq();
+    inner.took(modseq);
+    inner.add(uid, Message { flags: fl, internal_date, body, parsed, recent: Some(None), ids, modseq });
     inner.record(Logged::Appended(uid));
     uid
 }

@@ -19,11 +19,13 @@ use bytes::Bytes;
 
 mod index;
 mod mailbox;
+mod modseq;
 use mailbox::{copy_within, insert, new_keywords, Inner, Logged, Saved};
+pub use modseq::TOMBSTONES;
 
 use super::{
     Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, ParsedMessage,
-    SessionId, Snapshot, StoreError, StoreOutcome, Stored,
+    SessionId, Snapshot, StoreError, StoreOutcome, Stored, Vanished,
 };
 use crate::types::{DateTime, Flag, ListAttribute, ObjectId, StoreKind};
 
@@ -125,6 +127,7 @@ impl MemoryBackend {
                     parsed: with.map(|_| m.parsed.clone()),
                     save_date: Some(m.ids.date),
                     email_id: Some(m.ids.email_id.clone()),
+                    modseq: m.modseq,
                 })
             })
             .collect())
@@ -222,6 +225,8 @@ impl MemoryBackend {
                 watchers: HashMap::new(),
                 keywords: Vec::new(),
                 noselect: false,
+                highest_modseq: 1,
+                tombstones: Default::default(),
             }),
         })
     }
@@ -348,8 +353,9 @@ impl Backend for MemoryBackend {
             }
             inner.noselect = true;
             let uids: Vec<u32> = inner.uids.iter().collect();
+            let modseq = inner.next_modseq();
             for uid in uids {
-                inner.expunge_one(uid);
+                inner.expunge_one(uid, modseq);
             }
             inner.wake();
             return Ok(());
@@ -382,13 +388,14 @@ impl Backend for MemoryBackend {
                 let mut src = lock(&inbox.inner);
                 let mut dst = lock(&new.inner);
                 let uids: Vec<u32> = src.uids.iter().collect();
+                let modseq = src.next_modseq();
                 for uid in uids {
                     if let Some(m) = src.messages.get(&uid) {
                         // Moved, not saved anew: the save date stays.
                         let ids = m.ids.clone();
                         insert(&mut dst, &m.flags, m.internal_date, m.body.clone(), Some(m.parsed.clone()), ids);
                     }
-                    src.expunge_one(uid);
+                    src.expunge_one(uid, modseq);
                 }
                 src.wake();
             }
@@ -435,6 +442,7 @@ impl Backend for MemoryBackend {
             unseen: inner.unseen.len() as u32,
             size: inner.size,
             deleted: inner.deleted.len() as u32,
+            highest_modseq: inner.highest_modseq,
         };
         Ok(s)
     }
@@ -502,6 +510,7 @@ impl Backend for MemoryBackend {
             recent,
             flags,
             cursor,
+            highest_modseq: inner.highest_modseq,
         })
     }
 
@@ -596,8 +605,9 @@ impl Backend for MemoryBackend {
         if kind != StoreKind::Remove {
             new_keywords(&mut inner, flags);
         }
+        let modseq = inner.next_modseq();
         for uid in uids {
-            out.push(match inner.store_one(*uid, kind, flags) {
+            out.push(match inner.store_one(*uid, kind, flags, modseq) {
                 None => Stored::Expunged,
                 Some((after, true)) => {
                     inner.record(Logged::Flags(*uid));
@@ -607,6 +617,9 @@ impl Backend for MemoryBackend {
             });
         }
         let log = first..inner.cursor();
+        if out.iter().any(|s| matches!(s, Stored::Changed(_))) {
+            inner.took(modseq);
+        }
         if !log.is_empty() {
             inner.wake();
         }
@@ -663,8 +676,9 @@ impl Backend for MemoryBackend {
         let result = self.copy(user, from, session, uids, to)?;
         let src = self.selectable(user, from)?;
         let mut s = lock(&src.inner);
+        let modseq = s.next_modseq();
         for uid in &result.source {
-            s.expunge_one(*uid);
+            s.expunge_one(*uid, modseq);
         }
         s.wake();
         Ok(result)
@@ -677,8 +691,9 @@ impl Backend for MemoryBackend {
             None => inner.deleted.iter().take(max).collect(),
             Some(set) => set.iter().copied().filter(|u| inner.deleted.contains(u)).take(max).collect(),
         };
+        let modseq = inner.next_modseq();
         for uid in &doomed {
-            inner.expunge_one(*uid);
+            inner.expunge_one(*uid, modseq);
         }
         if !doomed.is_empty() {
             inner.wake();
@@ -700,6 +715,16 @@ impl Backend for MemoryBackend {
 
     fn append_limit(&self) -> Option<u32> {
         self.append_limit
+    }
+
+    fn mod_seqs(&self) -> bool {
+        true
+    }
+
+    fn vanished(&self, user: &Self::User, name: &str, since: u64) -> Result<Vanished, StoreError> {
+        let data = self.selectable(user, name)?;
+        let inner = lock(&data.inner);
+        Ok(inner.tombstones.since(since))
     }
 
     /// The clock of [`MemoryBackend::with_clock`] (the Unix epoch without one).

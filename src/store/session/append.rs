@@ -5,18 +5,66 @@
 //! command ends: if any message fails, none is kept (RFC 3502 §6.3.11). A streamed
 //! message ([`crate::server::ServerOptions::stream_appends_over`]) goes to the
 //! transaction as it arrives, never held whole by the session.
+//!
+//! UTF-8 headers (RFC 6855 §4): while the server advertises `UTF8=ACCEPT`, a client that
+//! enabled neither it nor IMAP4rev2 (whose APPEND takes internationalized headers, RFC
+//! 9051 §6.3.12) gets `NO [CANNOT]` for a message with an 8-bit octet in its header
+//! fields, whether given whole, built with CATENATE or streamed. An embedder that serves
+//! legacy clients copying such mail (as mbsync 1.4 does) leaves `UTF8=ACCEPT` out of
+//! [`crate::server::ServerOptions::extra_capabilities`]: then every message is taken, as
+//! Dovecot 2.3 (which does not advertise it) does.
 
 use super::error::Done;
 use super::selected::Sync;
 use super::{wire_name, work, Session, SessionError};
 use crate::server::Server;
 use crate::store::{AppendTransaction, Backend, StoreError};
-use crate::types::{AppendData, AppendMessage, Code, DateTime, Flag, Mailbox, SequenceSet, Tag};
+use crate::types::{AppendData, AppendMessage, Capability, Code, DateTime, Flag, Mailbox, SequenceSet, Tag};
 
 /// The APPEND whose messages are arriving.
 pub(super) struct Upload {
     tag: Tag,
     tx: Box<dyn AppendTransaction>,
+    /// The streamed message's header, checked for 8-bit octets as it arrives; `None`
+    /// when they are allowed.
+    scan: Option<HeaderScan>,
+}
+
+/// Looks for an 8-bit octet in a message's header section (up to the first empty line,
+/// RFC 5322 §2.1), fed in pieces as they arrive.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct HeaderScan {
+    /// The empty line was seen: the rest is the body.
+    done: bool,
+    /// The current line holds something besides CR.
+    text: bool,
+}
+
+impl HeaderScan {
+    /// Feeds the next octets; `true` if the header holds an 8-bit octet.
+    pub(crate) fn eight_bit(&mut self, data: &[u8]) -> bool {
+        if self.done {
+            return false;
+        }
+        for &b in data {
+            match b {
+                b'\n' if !self.text => {
+                    self.done = true;
+                    return false;
+                }
+                b'\n' => self.text = false,
+                b'\r' => {}
+                0x80.. => return true,
+                _ => self.text = true,
+            }
+        }
+        false
+    }
+}
+
+/// Whether a whole message has an 8-bit octet in its header section.
+pub(crate) fn eight_bit_header(message: &[u8]) -> bool {
+    HeaderScan::default().eight_bit(message)
 }
 
 impl std::fmt::Debug for Upload {
@@ -39,14 +87,31 @@ impl<B: Backend> Session<B> {
         self.backend.append_limit().map_or(u64::from(u32::MAX), u64::from)
     }
 
-    /// Puts a message given whole (a literal, or CATENATE parts) into the transaction.
-    fn stage(&self, tx: &mut dyn AppendTransaction, user: &B::User, m: AppendMessage) -> Result<(), SessionError> {
+    /// Whether messages with 8-bit header octets are refused (RFC 6855 §4, see the module
+    /// docs).
+    pub(super) fn checks_8bit(&self, server: &Server) -> bool {
+        !self.enabled.utf8 && !self.enabled.rev2 && server.serves(&Capability::Utf8Accept)
+    }
+
+    /// Puts a message given whole (a literal, UTF8 or CATENATE parts) into the
+    /// transaction; `check`: refuse 8-bit header octets.
+    fn stage(
+        &self,
+        tx: &mut dyn AppendTransaction,
+        user: &B::User,
+        m: AppendMessage,
+        check: bool,
+    ) -> Result<(), SessionError> {
         let data = match m.data {
             AppendData::Literal(l) => l.data().clone(),
+            AppendData::Utf8(data) => data,
             AppendData::Catenate(parts) => self.catenate(user, &parts, self.append_max())?,
         };
         if data.is_empty() {
             return Err(SessionError::EmptyMessage);
+        }
+        if check && eight_bit_header(&data) {
+            return Err(SessionError::EightBitHeaders);
         }
         tx.begin(&m.flags, m.date, data.len() as u64)?;
         tx.write(&data)?;
@@ -63,15 +128,17 @@ impl<B: Backend> Session<B> {
     /// `APPEND` of several messages or with CATENATE, received whole.
     pub(super) fn multi_append(
         &mut self,
+        server: &Server,
         user: &B::User,
         mailbox: &Mailbox,
         messages: Vec<AppendMessage>,
     ) -> Result<Done, SessionError> {
         self.finish_sync = Some(Sync::Full);
+        let check = self.checks_8bit(server);
         let name = wire_name(mailbox).map_err(SessionError::target)?;
         let mut tx = self.backend.clone().append_transaction(user, &name).map_err(SessionError::target)?;
         for m in messages {
-            self.stage(&mut *tx, user, m)?;
+            self.stage(&mut *tx, user, m, check)?;
         }
         Self::commit(tx)
     }
@@ -87,12 +154,13 @@ impl<B: Backend> Session<B> {
         before: Vec<AppendMessage>,
         next: Streamed<'_>,
     ) {
+        let check = self.checks_8bit(server);
         let begin = || -> Result<Box<dyn AppendTransaction>, SessionError> {
             let user = self.user.as_ref().ok_or(SessionError::NotLoggedIn)?;
             let name = wire_name(mailbox).map_err(SessionError::target)?;
             let mut tx = self.backend.clone().append_transaction(user, &name).map_err(SessionError::target)?;
             for m in before {
-                self.stage(&mut *tx, user, m)?;
+                self.stage(&mut *tx, user, m, check)?;
             }
             tx.begin(next.flags, next.date, next.length)?;
             Ok(tx)
@@ -101,7 +169,8 @@ impl<B: Backend> Session<B> {
             Ok(tx) => {
                 // An error here means the connection is closed: the transaction is dropped.
                 if server.accept_append(&tag).is_ok() {
-                    self.upload = Some(Upload { tag, tx });
+                    let scan = check.then(HeaderScan::default);
+                    self.upload = Some(Upload { tag, tx, scan });
                 }
             }
             Err(e) => Self::answer(server, &tag, "APPEND", Err(e)),
@@ -119,10 +188,11 @@ impl<B: Backend> Session<B> {
         next: Streamed<'_>,
     ) {
         let Some(mut upload) = self.upload.take().filter(|u| u.tag == tag) else { return };
+        let check = upload.scan.is_some();
         let step = || -> Result<(), SessionError> {
             let user = self.user.as_ref().ok_or(SessionError::NotLoggedIn)?;
             for m in before {
-                self.stage(&mut *upload.tx, user, m)?;
+                self.stage(&mut *upload.tx, user, m, check)?;
             }
             upload.tx.begin(next.flags, next.date, next.length)?;
             Ok(())
@@ -130,6 +200,7 @@ impl<B: Backend> Session<B> {
         match step() {
             Ok(()) => {
                 if server.accept_append(&tag).is_ok() {
+                    upload.scan = check.then(HeaderScan::default);
                     self.upload = Some(upload);
                 }
             }
@@ -141,9 +212,14 @@ impl<B: Backend> Session<B> {
     /// store error answers at once; the machine skips the rest of the command.
     pub(super) fn append_chunk(&mut self, server: &mut Server, tag: &Tag, data: &[u8]) {
         let Some(upload) = self.upload.as_mut().filter(|u| u.tag == *tag) else { return };
-        if let Err(e) = upload.tx.write(data) {
+        let r = if upload.scan.as_mut().is_some_and(|s| s.eight_bit(data)) {
+            Err(SessionError::EightBitHeaders)
+        } else {
+            upload.tx.write(data).map_err(SessionError::target)
+        };
+        if let Err(e) = r {
             self.upload = None;
-            Self::answer(server, tag, "APPEND", Err(SessionError::target(e)));
+            Self::answer(server, tag, "APPEND", Err(e));
         }
     }
 
@@ -152,10 +228,11 @@ impl<B: Backend> Session<B> {
     /// follows the sync, as for a whole APPEND.
     pub(super) fn append_ended(&mut self, tag: Tag, after: Vec<AppendMessage>) {
         let Some(mut upload) = self.upload.take().filter(|u| u.tag == tag) else { return };
+        let check = upload.scan.is_some();
         let result = (|| {
             let user = self.user.as_ref().ok_or(SessionError::NotLoggedIn)?;
             for m in after {
-                self.stage(&mut *upload.tx, user, m)?;
+                self.stage(&mut *upload.tx, user, m, check)?;
             }
             Self::commit(upload.tx)
         })();

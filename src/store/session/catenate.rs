@@ -18,7 +18,8 @@ use crate::types::{CatPart, CommandBody, FetchAttribute, FetchAttributes, FetchI
 /// A message or part URL of this server (RFC 5092 §6 `imessagepart`), decoded.
 #[derive(Debug, PartialEq, Eq)]
 struct MessageUrl {
-    /// The mailbox's wire name (modified UTF-7), percent-decoded.
+    /// The mailbox's wire name (modified UTF-7): the URL carries it percent-encoded UTF-8
+    /// (RFC 5092 §3.2 `enc-mailbox`, as RFC 2192 did).
     mailbox: String,
     uid_validity: Option<u32>,
     uid: u32,
@@ -64,11 +65,20 @@ fn param<'a>(segment: &'a str, name: &str) -> Option<&'a str> {
 /// `"/" imessagepart` with `imessagepart = imailbox-ref iuid [isection] [ipartial]`,
 /// `imailbox-ref = enc-mailbox [";UIDVALIDITY=" nz-number]`, `iuid = "/;UID=" nz-number`,
 /// `isection = "/;SECTION=" enc-section`, `ipartial = "/;PARTIAL=" partial-range`
-/// (RFC 5092 §11, the absolute-path form RFC 4469 §3 takes).
-fn message_url(url: &str) -> Option<MessageUrl> {
+/// (RFC 5092 §11, the absolute-path form RFC 4469 §3 takes). In the selected state the
+/// base is the selected mailbox (RFC 4469 §3): a URL that starts at `iuid` (`;UID=n...`)
+/// names one of its messages; `selected` is its wire name.
+fn message_url(url: &str, selected: Option<&str>) -> Option<MessageUrl> {
+    if let (Some(name), true) = (selected, url.starts_with(';')) {
+        let mut u = message_url(&format!("/x/{url}"), None)?;
+        u.mailbox = name.to_string();
+        return Some(u);
+    }
     let path = url.strip_prefix('/').filter(|p| !p.starts_with('/'))?;
-    let mut segments = path.split('/');
-    let first = segments.next()?;
+    // `enc-mailbox` may hold the hierarchy delimiter; `iuid` starts the first "/;".
+    let cut = path.find("/;")?;
+    let first = &path[..cut];
+    let mut segments = path[cut + 1..].split('/');
     let (mailbox, uid_validity) = match first.split_once(';') {
         Some((m, v)) => (m, Some(nz_number(param(&format!(";{v}"), "UIDVALIDITY")?)?)),
         None => (first, None),
@@ -97,7 +107,8 @@ fn message_url(url: &str) -> Option<MessageUrl> {
     if next.is_some() {
         return None;
     }
-    Some(MessageUrl { mailbox: percent_decode(mailbox)?, uid_validity, uid, section, partial })
+    let mailbox = crate::mutf7::encode(&percent_decode(mailbox)?).into_owned();
+    Some(MessageUrl { mailbox, uid_validity, uid, section, partial })
 }
 
 /// `BODY.PEEK[section]` for a URL's section, parsed with the codec's grammar.
@@ -118,6 +129,7 @@ impl<B: Backend> Session<B> {
         for part in parts {
             let data = match part {
                 CatPart::Text(t) => t.data().clone(),
+                CatPart::Utf8(t) => t.clone(),
                 CatPart::Url(url) => self.resolve_url(user, url).ok_or_else(|| SessionError::BadUrl(url.to_bytes()))?,
             };
             if out.len() as u64 + data.len() as u64 > limit {
@@ -130,7 +142,8 @@ impl<B: Backend> Session<B> {
 
     /// The octets a URL points to, as `FETCH BODY.PEEK[section]<partial>` gives them.
     fn resolve_url(&self, user: &B::User, url: &IString) -> Option<Bytes> {
-        let u = message_url(std::str::from_utf8(url.as_bytes()).ok()?)?;
+        let selected = self.selected.as_ref().map(|s| s.name.as_str());
+        let u = message_url(std::str::from_utf8(url.as_bytes()).ok()?, selected)?;
         let name = if u.mailbox.eq_ignore_ascii_case("INBOX") { "INBOX".to_string() } else { u.mailbox.clone() };
         crate::mutf7::decode(name.as_bytes()).ok()?;
         let status = self.backend.status(user, &name).ok()?;
@@ -171,7 +184,7 @@ mod tests {
 
     #[test]
     fn message_urls() {
-        let u = message_url("/Drafts;UIDVALIDITY=385759045/;UID=20/;section=1.MIME").unwrap();
+        let u = message_url("/Drafts;UIDVALIDITY=385759045/;UID=20/;section=1.MIME", None).unwrap();
         assert_eq!(
             u,
             MessageUrl {
@@ -182,13 +195,20 @@ mod tests {
                 partial: None
             }
         );
-        let u = message_url("/a%20b/;uid=3/;SECTION=HEADER.FIELDS%20(TO)/;PARTIAL=2.5").unwrap();
+        let u = message_url("/a%20b/;uid=3/;SECTION=HEADER.FIELDS%20(TO)/;PARTIAL=2.5", None).unwrap();
         assert_eq!(
             (u.mailbox.as_str(), u.uid_validity, u.section.as_deref()),
             ("a b", None, Some("HEADER.FIELDS (TO)"))
         );
         assert_eq!(u.partial, Some((2, Some(5))));
-        assert_eq!(message_url("/INBOX/;UID=7").map(|u| u.uid), Some(7));
+        assert_eq!(message_url("/INBOX/;UID=7", None).map(|u| u.uid), Some(7));
+        // Relative to the selected mailbox (RFC 4469 §3), which keeps its wire name.
+        let u = message_url(";UID=4/;SECTION=1", Some("Entw&APw-rfe")).unwrap();
+        assert_eq!((u.mailbox.as_str(), u.uid, u.section.as_deref()), ("Entw&APw-rfe", 4, Some("1")));
+        assert_eq!(message_url(";UID=4", None), None, "no base without a selected mailbox");
+        // The name is UTF-8, percent-encoded; the store's is modified UTF-7.
+        let u = message_url("/Entw%C3%BCrfe/R%26D/;UID=1", None).unwrap();
+        assert_eq!(u.mailbox, "Entw&APw-rfe/R&-D");
         for bad in [
             "imap://joe@example.com/INBOX/;UID=1",
             "//example.com/INBOX/;UID=1",
@@ -200,7 +220,7 @@ mod tests {
             "/INBOX?SUBJECT%20x",
             "/;UID=1",
         ] {
-            assert_eq!(message_url(bad), None, "{bad}");
+            assert_eq!(message_url(bad, None), None, "{bad}");
         }
         assert!(section_attribute("1.MIME").is_some());
         assert!(section_attribute("HEADER.FIELDS (TO)").is_some());

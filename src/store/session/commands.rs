@@ -9,9 +9,25 @@ use crate::server::Server;
 use crate::store::{fetch, partial};
 use crate::store::{SearchQuery, Stored};
 use crate::types::{
-    Code, CommandBody, FetchAttribute, FetchItem, Flag, IString, Mailbox, SearchKey, SearchReturn, SequenceSet,
-    StoreKind,
+    Code, CommandBody, FetchAttribute, FetchItem, FetchModifier, Flag, IString, Mailbox, PartialRange, SearchKey,
+    SearchReturn, SequenceSet, StoreKind,
 };
+
+/// The BAD text for the CONDSTORE and QRESYNC forms (RFC 7162), which this session does
+/// not serve yet: a server that does not advertise CONDSTORE treats them as syntax errors
+/// (RFC 7162 §3.1).
+pub(super) const NO_CONDSTORE: &str = "CONDSTORE is not supported";
+
+/// Whether a SEARCH key uses `MODSEQ` (RFC 7162 §3.1.5), anywhere in it.
+fn uses_modseq(key: &SearchKey) -> bool {
+    match key {
+        SearchKey::ModSeq { .. } => true,
+        SearchKey::Not(k) => uses_modseq(k),
+        SearchKey::Or(a, b) => uses_modseq(a) || uses_modseq(b),
+        SearchKey::And(keys) => keys.iter().any(uses_modseq),
+        _ => false,
+    }
+}
 
 /// COPY or MOVE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,18 +44,35 @@ impl<B: Backend> Session<B> {
         match command {
             CommandBody::Expunge => self.expunge(None),
             CommandBody::UidExpunge { set } => self.expunge(Some(&set)),
-            CommandBody::Fetch { set, attributes, uid } => {
+            CommandBody::Fetch { set, attributes, uid, modifiers } => {
                 let mut atts = attributes.to_vec();
+                let condstore =
+                    |m: &FetchModifier| matches!(m, FetchModifier::ChangedSince(_) | FetchModifier::Vanished);
+                if atts.contains(&FetchAttribute::ModSeq) || modifiers.iter().any(condstore) {
+                    return Err(SessionError::BadArguments(NO_CONDSTORE));
+                }
                 if uid && !atts.contains(&FetchAttribute::Uid) {
                     atts.insert(0, FetchAttribute::Uid);
                 }
-                self.fetch(&set, uid, atts)
+                let partial = match modifiers[..] {
+                    [] => None,
+                    [FetchModifier::Partial(range)] if uid => Some(range),
+                    [_] => return Err(SessionError::BadArguments("PARTIAL is a UID FETCH modifier (RFC 9394 §3.3)")),
+                    _ => return Err(SessionError::BadArguments("One PARTIAL at most")),
+                };
+                self.fetch(&set, uid, atts, partial)
             }
-            CommandBody::Store { set, kind, silent, flags, uid } => self.store(&set, uid, kind, silent, flags),
+            CommandBody::Store { unchanged_since: Some(_), .. } => Err(SessionError::BadArguments(NO_CONDSTORE)),
+            CommandBody::Store { set, unchanged_since: None, kind, silent, flags, uid } => {
+                self.store(&set, uid, kind, silent, flags)
+            }
             CommandBody::Copy { set, mailbox, uid } => self.transfer(&set, uid, &mailbox, Transfer::Copy),
             CommandBody::Move { set, mailbox, uid } => self.transfer(&set, uid, &mailbox, Transfer::Move),
             CommandBody::CancelUpdate { tags } => self.cancel_update(&tags),
             CommandBody::Search { ret, charset, criteria, uid } => {
+                if criteria.iter().any(uses_modseq) {
+                    return Err(SessionError::BadArguments(NO_CONDSTORE));
+                }
                 if charset.is_some() && self.enabled.utf8 {
                     return Err(SessionError::CharsetAfterUtf8);
                 }
@@ -72,9 +105,21 @@ impl<B: Backend> Session<B> {
 
     /// FETCH and UID FETCH (RFC 3501 §6.4.5), as a job over the set. A message another
     /// session expunged, that this client was not told of yet, is answered with its data
-    /// (RFC 2180 §4.1.1).
-    fn fetch(&mut self, set: &SequenceSet, uid: bool, atts: Vec<FetchAttribute>) -> Result<Done, SessionError> {
-        let pairs = self.sel()?.resolve(set, uid)?;
+    /// (RFC 2180 §4.1.1). With `partial` (RFC 9394 §3.3), only the messages at those
+    /// positions among the set's, in UID order.
+    fn fetch(
+        &mut self,
+        set: &SequenceSet,
+        uid: bool,
+        atts: Vec<FetchAttribute>,
+        partial: Option<PartialRange>,
+    ) -> Result<Done, SessionError> {
+        let mut pairs = self.sel()?.resolve(set, uid)?;
+        if let Some(range) = partial {
+            let keep = range.select(pairs.len());
+            pairs.truncate(keep.end);
+            pairs.drain(..keep.start);
+        }
         self.new_job = Some(Job::Fetch(FetchJob { pairs, at: 0, atts, uid, missing: false, unknown_cte: false }));
         Ok(Done::Ok)
     }

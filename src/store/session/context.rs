@@ -71,7 +71,7 @@ impl SearchContext {
     }
 
     fn correlator(&self) -> IString {
-        IString::unvalidated(bytes::Bytes::copy_from_slice(self.tag.as_bytes()))
+        self.tag.to_tag_string()
     }
 
     fn number(&self, seq: Seq, uid: Uid) -> u32 {
@@ -109,7 +109,7 @@ pub(super) fn before_expunge(
 /// The untagged `NO [NOUPDATE "tag"]` of a search whose UPDATE is refused (RFC 5267
 /// §4.3.1).
 pub(super) fn refuse(server: &mut Server, tag: &Tag) -> Result<(), SessionError> {
-    let code = Code::NoUpdate(IString::unvalidated(bytes::Bytes::copy_from_slice(tag.as_bytes())));
+    let code = Code::NoUpdate(tag.to_tag_string());
     let text = Text::try_from("Too many updating contexts").expect("static text");
     server.send(&crate::types::Response::Status {
         tag: None,

@@ -35,6 +35,10 @@ impl<B: Backend> Session<B> {
     pub(super) fn enable(&mut self, server: &mut Server, asked: Vec<Capability>) -> Result<Done, SessionError> {
         let mut newly = Vec::new();
         for c in asked {
+            // Only what the server advertises (RFC 5161 §3.1).
+            if !server.serves(&c) {
+                continue;
+            }
             let flag = match c {
                 Capability::Imap4rev2 => &mut self.enabled.rev2,
                 Capability::Utf8Accept => &mut self.enabled.utf8,

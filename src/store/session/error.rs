@@ -43,6 +43,11 @@ pub enum SessionError {
     /// cancels the APPEND so.
     #[error("Empty message, APPEND cancelled")]
     EmptyMessage,
+    /// An APPEND whose message has an 8-bit octet in its header fields, from a client
+    /// that did not `ENABLE UTF8=ACCEPT` (or IMAP4rev2) while the server advertises
+    /// UTF8=ACCEPT (`NO [CANNOT]`, RFC 6855 §4; the code as for UTF8=ONLY, §6).
+    #[error("8-bit header fields need ENABLE UTF8=ACCEPT (RFC 6855)")]
+    EightBitHeaders,
     /// A change in a mailbox opened with EXAMINE (`NO`).
     #[error("Mailbox is read-only")]
     ReadOnly,
@@ -101,6 +106,7 @@ impl SessionError {
             | SessionError::NotLoggedIn
             | SessionError::EmptyMessage => Some((StatusKind::No, None)),
             SessionError::BadCharset(code) => no(code.clone()),
+            SessionError::EightBitHeaders => no(Code::Rfc5530(Rfc5530Code::Cannot)),
             SessionError::MailboxLost | SessionError::Closed(_) => None,
         }
     }

@@ -19,6 +19,8 @@ mod work;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
+#[cfg(test)]
+pub(crate) use append::{eight_bit_header, HeaderScan};
 use error::Done;
 pub use error::SessionError;
 pub use extension::{CommandHandler, ExtensionContext, ExtensionError, Extensions, Reply};
@@ -31,7 +33,7 @@ use crate::types::{
     SequenceSet, StatusKind, Tag,
 };
 
-/// APPENDs with a longer message are streamed to [`Backend::append_begin`]'s sink as the
+/// APPENDs with a longer message are streamed to [`Backend::append_transaction`] as the
 /// message arrives (the server machine buffers shorter ones whole).
 pub const STREAM_APPENDS_OVER: u64 = 64 * 1024;
 
@@ -140,8 +142,10 @@ impl<B: Backend> Session<B> {
             Capability::ListExtended,
             Capability::ListStatus,
             Capability::ContextSearch,
+            Capability::Partial,
             Capability::SaveDate,
             Capability::Preview,
+            Capability::Utf8Accept,
         ];
         if backend.object_ids() {
             caps.push(Capability::ObjectId);
@@ -319,8 +323,14 @@ impl<B: Backend> Session<B> {
                 self.finish_sync = Some(Sync::Full);
                 Ok(Done::Ok)
             }
-            CommandBody::Select { mailbox } => self.select(server, &user, &mailbox, false),
-            CommandBody::Examine { mailbox } => self.select(server, &user, &mailbox, true),
+            CommandBody::Select { params, .. } | CommandBody::Examine { params, .. } if !params.is_empty() => {
+                // CONDSTORE and QRESYNC are not served (yet): BAD, and like any failed
+                // SELECT, no mailbox stays selected (the server machine records the same).
+                self.deselect();
+                Err(SessionError::BadArguments(commands::NO_CONDSTORE))
+            }
+            CommandBody::Select { mailbox, .. } => self.select(server, &user, &mailbox, false),
+            CommandBody::Examine { mailbox, .. } => self.select(server, &user, &mailbox, true),
             CommandBody::Create { mailbox, special_use } => {
                 let name = wire_name(&mailbox)?;
                 b.create_special_use(&user, &name, &special_use)?;
@@ -375,13 +385,16 @@ impl<B: Backend> Session<B> {
             }
             CommandBody::Append { mailbox, flags, date, message } => {
                 let name = wire_name(&mailbox).map_err(SessionError::target)?;
+                if self.checks_8bit(server) && append::eight_bit_header(message.data()) {
+                    return Err(SessionError::EightBitHeaders);
+                }
                 let r = b.append(&user, &name, &flags, date, message.data().clone());
                 self.finish_sync = Some(Sync::Full);
                 let (validity, uid) = r.map_err(SessionError::target)?;
                 let set = SequenceSet::single(NonZeroU32::new(uid).ok_or(StoreError::Cannot("UID 0"))?);
                 Ok(Done::Code(Code::AppendUid { uid_validity: validity, uids: set }))
             }
-            CommandBody::MultiAppend { mailbox, messages } => self.multi_append(&user, &mailbox, messages),
+            CommandBody::MultiAppend { mailbox, messages } => self.multi_append(server, &user, &mailbox, messages),
             CommandBody::Namespace => {
                 let personal = Some(vec![NamespaceDescription {
                     prefix: IString::from_static(""),

@@ -364,7 +364,7 @@ impl<B: Backend> Session<B> {
                         sel.view.push(uid);
                     }
                 }
-                super::Change::Flags { uid, flags } => {
+                super::Change::Flags { uid, flags, .. } => {
                     if last_flags.get(&uid) != Some(&k) {
                         continue; // a later change in this batch says more
                     }

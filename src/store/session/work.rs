@@ -384,6 +384,5 @@ fn esearch(tag: &Tag, uid: bool, ret: &[SearchReturn], hits: &[u32]) -> crate::t
             }
         });
     }
-    let tag = crate::types::IString::unvalidated(bytes::Bytes::copy_from_slice(tag.as_bytes()));
-    crate::types::Data::ESearch { tag: Some(tag), uid, results }
+    crate::types::Data::ESearch { tag: Some(tag.to_tag_string()), uid, results }
 }

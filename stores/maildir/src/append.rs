@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use imap_machine::store::{AppendSink, AppendTransaction, StoreError};
+use imap_machine::store::{AppendTransaction, StoreError};
 use imap_machine::types::{DateTime, Flag};
 
 use crate::error::MaildirError;
@@ -19,11 +19,9 @@ use crate::mailbox::storable;
 use crate::sync::Incoming;
 use crate::{MaildirBackend, UserData};
 
-/// A message being written to `tmp/` ([`imap_machine::store::Backend::append_begin`]).
+/// A message being written to `tmp/` (one message of a [`Transaction`]).
 pub(crate) struct Upload {
     backend: Arc<MaildirBackend>,
-    user: Arc<UserData>,
-    name: String,
     flags: Vec<Flag>,
     date: Option<DateTime>,
     /// The file and its path, until it is delivered.
@@ -39,8 +37,6 @@ impl Upload {
     /// Creates the file in `dir/tmp/`.
     pub(crate) fn create(
         backend: Arc<MaildirBackend>,
-        user: Arc<UserData>,
-        name: &str,
         flags: Vec<Flag>,
         date: Option<DateTime>,
         dir: &Path,
@@ -50,8 +46,6 @@ impl Upload {
             OpenOptions::new().write(true).create_new(true).open(&path).map_err(MaildirError::io("create", &path))?;
         Ok(Upload {
             backend,
-            user,
-            name: name.to_string(),
             flags,
             date,
             file: Some((file, path)),
@@ -67,7 +61,8 @@ impl Upload {
     }
 }
 
-impl AppendSink for Upload {
+impl Upload {
+    /// The next bytes of the message, in order.
     fn write(&mut self, data: &[u8]) -> Result<(), StoreError> {
         let Some((file, path)) = self.file.as_mut() else { return Err(StoreError::Cannot("message already stored")) };
         self.written += data.len() as u64;
@@ -84,13 +79,6 @@ impl AppendSink for Upload {
         }
         self.last_cr = data.last() == Some(&b'\r');
         Ok(())
-    }
-
-    fn commit(self: Box<Self>) -> Result<(u32, u32), StoreError> {
-        let (backend, user, name) = (self.backend.clone(), self.user.clone(), self.name.clone());
-        let staged = self.finish()?;
-        let (validity, uids) = deliver(&backend, &user, &name, vec![staged])?;
-        Ok((validity, uids[0]))
     }
 }
 
@@ -195,8 +183,7 @@ impl AppendTransaction for Transaction {
         }
         self.finish_current()?;
         let upload =
-            Upload::create(self.backend.clone(), self.user.clone(), &self.name, storable(flags), date, &self.dir)
-                .map_err(|e| self.backend.fail(e))?;
+            Upload::create(self.backend.clone(), storable(flags), date, &self.dir).map_err(|e| self.backend.fail(e))?;
         self.current = Some(upload);
         Ok(())
     }

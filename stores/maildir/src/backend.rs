@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use imap_machine::store::{
-    search_by_fetching, AppendSink, AppendTransaction, Backend, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus,
-    MessageData, Notifier, SearchQuery, SessionId, Snapshot, StoreError, StoreOutcome, Stored,
+    search_by_fetching, AppendTransaction, Backend, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData,
+    Notifier, SearchQuery, SessionId, Snapshot, StoreError, StoreOutcome, Stored,
 };
 use imap_machine::types::{DateTime, Flag, ListAttribute, ObjectId, StoreKind};
 
@@ -227,27 +227,6 @@ impl Backend for MaildirBackend {
             m.wake();
             Ok((m.uid_validity, uids[0]))
         })
-    }
-
-    /// Writes the message to a file in `tmp/` as it arrives (see `append.rs`).
-    fn append_begin(
-        self: Arc<Self>,
-        user: &Self::User,
-        name: &str,
-        flags: &[Flag],
-        date: Option<DateTime>,
-        length: u64,
-    ) -> Result<Box<dyn AppendSink>, StoreError> {
-        if self.append_limit.is_some_and(|l| length > u64::from(l)) {
-            return Err(StoreError::TooBig);
-        }
-        let dir = self.with(user, name, |m| {
-            m.refresh_and_wake()?;
-            Ok(m.dir.clone())
-        })?;
-        let upload = crate::append::Upload::create(self.clone(), user.clone(), name, storable(flags), date, &dir)
-            .map_err(|e| self.fail(e))?;
-        Ok(Box::new(upload))
     }
 
     /// Each message to its own file in `tmp/`, all delivered at commit (see `append.rs`).
@@ -542,6 +521,7 @@ impl MaildirBackend {
                             parsed: None,
                             save_date: None,
                             email_id: None,
+                            modseq: 0,
                         })
                     }
                     .map(|d| match m.messages.get(&uid) {

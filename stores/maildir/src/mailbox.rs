@@ -559,7 +559,7 @@ impl Mailbox {
             Logged::Keyword(flag) => Change::Keyword { flag: flag.clone() },
             Logged::Flags(uid) => {
                 let flags = self.visible_flags(session, *uid).unwrap_or_default();
-                Change::Flags { uid: *uid, flags }
+                Change::Flags { uid: *uid, flags, modseq: 0 }
             }
         }
     }
@@ -591,6 +591,8 @@ impl Mailbox {
             recent,
             flags: self.flags(),
             cursor,
+            // Mod-sequences are not kept on Maildir yet (no CONDSTORE).
+            highest_modseq: 0,
         }
     }
 
@@ -606,6 +608,7 @@ impl Mailbox {
             unseen: count(&Flag::Seen, false),
             size: self.messages.iter().map(|(uid, m)| self.read_sizes.get(uid).copied().unwrap_or(m.size())).sum(),
             deleted: count(&Flag::Deleted, true),
+            highest_modseq: 0,
         }
     }
 

@@ -144,11 +144,12 @@ mod tests {
             password: Secret::new(IString::from_static("secret")),
         };
         run(&mut pair, &mut session, login);
-        run(&mut pair, &mut session, CommandBody::Select { mailbox: Mailbox::Inbox });
+        run(&mut pair, &mut session, CommandBody::select(Mailbox::Inbox));
         let fetch = |atts| CommandBody::Fetch {
             set: uid.to_string().parse().unwrap(),
             attributes: FetchAttributes::List(atts),
             uid: true,
+            modifiers: vec![],
         };
         let section = |data: &[Data]| -> Vec<u8> {
             data.iter()

@@ -160,7 +160,7 @@ fn mail_other_processes_deliver_change_and_remove() {
     std::fs::rename(inbox.join("cur/100.M1P9.mx:2,"), inbox.join("cur/100.M1P9.mx:2,FS")).unwrap();
     let batch = b.changes(&joe, "INBOX", s, batch.cursor, false, 100).unwrap();
     assert_eq!(batch.changes.len(), 1);
-    let Change::Flags { uid: 1, flags } = &batch.changes[0] else { panic!("{batch:?}") };
+    let Change::Flags { uid: 1, flags, .. } = &batch.changes[0] else { panic!("{batch:?}") };
     assert_eq!(sorted(flags.clone()), [Flag::Flagged, Flag::Seen]);
     // Our STORE renames the file it was renamed to.
     b.store(&joe, "INBOX", &[1], StoreKind::Add, &[Flag::Deleted]).unwrap();
@@ -290,7 +290,7 @@ fn another_process_changes_are_seen_in_order_and_wake_watchers() {
     a.store(&ja, "INBOX", &[u2], StoreKind::Add, &[Flag::Seen]).unwrap();
     let batch = b.changes(&jb, "INBOX", sb, snap_b.cursor, true, 100).unwrap();
     assert_eq!(batch.changes.len(), 1);
-    let Change::Flags { uid, flags } = &batch.changes[0] else { panic!("{batch:?}") };
+    let Change::Flags { uid, flags, .. } = &batch.changes[0] else { panic!("{batch:?}") };
     assert_eq!((*uid, sorted(flags.clone())), (u2, sorted(vec![kw("later"), Flag::Seen])));
 }
 

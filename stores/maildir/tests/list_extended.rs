@@ -1,46 +1,13 @@
-// Tests stand in for the embedder, which owns the clock.
-#![allow(clippy::disallowed_methods)]
-
 //! The extended LIST (RFC 5258) and LIST-STATUS (RFC 5819) on a Maildir, through the
 //! server machine and the store session: Maildir++'s superiors without a folder of their
 //! own are `\NonExistent` and get no STATUS.
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use bytes::BytesMut;
-use imap_machine::server::Server;
-use imap_machine::store::Session;
 use imap_machine_maildir::MaildirBackend;
 
-/// One connection: a server machine and its session.
-struct Conn {
-    server: Server,
-    session: Session<MaildirBackend>,
-}
-
-impl Conn {
-    fn open(b: &Arc<MaildirBackend>) -> Self {
-        let mut options = Session::server_options(&**b);
-        options.allow_insecure_auth = true;
-        let mut c = Conn { server: Server::new(options, Instant::now()), session: Session::new(b.clone()) };
-        c.say(""); // the greeting
-        c
-    }
-
-    /// Sends `line` (CRLF added unless empty) and returns what the connection is sent.
-    fn say(&mut self, line: &str) -> String {
-        if !line.is_empty() {
-            self.server.handle_input(format!("{line}\r\n").as_bytes());
-        }
-        while let Some(e) = self.server.poll_event() {
-            self.session.handle(&mut self.server, e);
-        }
-        let mut out = BytesMut::new();
-        self.server.poll_transmit(&mut out);
-        String::from_utf8(out.to_vec()).unwrap()
-    }
-}
+mod common;
+use common::Conn;
 
 #[test]
 fn list_extended_and_list_status_on_maildir() {

@@ -1,6 +1,3 @@
-// Tests stand in for the embedder, which owns the clock.
-#![allow(clippy::disallowed_methods)]
-
 //! MULTIAPPEND (RFC 3502) and CATENATE (RFC 4469) on a Maildir, through the server machine
 //! and the store session: the messages of one APPEND stay in `tmp/` until the last one
 //! arrived and are delivered together; a refused or abandoned command leaves no file in
@@ -8,40 +5,12 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
 
-use bytes::BytesMut;
-use imap_machine::server::Server;
-use imap_machine::store::{Backend, Session};
+use imap_machine::store::Backend;
 use imap_machine_maildir::MaildirBackend;
 
-struct Conn {
-    server: Server,
-    session: Session<MaildirBackend>,
-}
-
-impl Conn {
-    fn open(b: &Arc<MaildirBackend>) -> Self {
-        let mut options = Session::server_options(&**b);
-        options.allow_insecure_auth = true;
-        let mut c = Conn { server: Server::new(options, Instant::now()), session: Session::new(b.clone()) };
-        c.send(b"");
-        c
-    }
-
-    /// Sends raw bytes and returns what the connection is sent.
-    fn send(&mut self, bytes: &[u8]) -> String {
-        if !bytes.is_empty() {
-            self.server.handle_input(bytes);
-        }
-        while let Some(e) = self.server.poll_event() {
-            self.session.handle(&mut self.server, e);
-        }
-        let mut out = BytesMut::new();
-        self.server.poll_transmit(&mut out);
-        String::from_utf8(out.to_vec()).unwrap()
-    }
-}
+mod common;
+use common::Conn;
 
 /// A message of `n` bytes, long enough to be streamed when over 64 KiB.
 fn long(n: usize) -> Vec<u8> {

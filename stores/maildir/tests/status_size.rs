@@ -1,45 +1,14 @@
-// Tests stand in for the embedder, which owns the clock.
-#![allow(clippy::disallowed_methods)]
-
 //! STATUS=SIZE (RFC 8438) and UNAUTHENTICATE (RFC 8437) on a Maildir, through the server
 //! machine and the store session, checked against the exact bytes each connection is sent.
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use bytes::{Bytes, BytesMut};
-use imap_machine::server::Server;
-use imap_machine::store::{Backend, Session};
+use bytes::Bytes;
+use imap_machine::store::Backend;
 use imap_machine_maildir::MaildirBackend;
 
-/// One connection: a server machine and its session.
-struct Conn {
-    server: Server,
-    session: Session<MaildirBackend>,
-}
-
-impl Conn {
-    fn open(b: &Arc<MaildirBackend>) -> Self {
-        let mut options = Session::server_options(&**b);
-        options.allow_insecure_auth = true;
-        let mut c = Conn { server: Server::new(options, Instant::now()), session: Session::new(b.clone()) };
-        c.say(""); // the greeting
-        c
-    }
-
-    /// Sends `line` (CRLF added unless empty) and returns what the connection is sent.
-    fn say(&mut self, line: &str) -> String {
-        if !line.is_empty() {
-            self.server.handle_input(format!("{line}\r\n").as_bytes());
-        }
-        while let Some(e) = self.server.poll_event() {
-            self.session.handle(&mut self.server, e);
-        }
-        let mut out = BytesMut::new();
-        self.server.poll_transmit(&mut out);
-        String::from_utf8(out.to_vec()).unwrap()
-    }
-}
+mod common;
+use common::Conn;
 
 #[test]
 fn status_size_is_the_sum_of_rfc822_sizes_and_unauthenticate_releases_the_mailbox() {
@@ -57,7 +26,7 @@ fn status_size_is_the_sum_of_rfc822_sizes_and_unauthenticate_releases_the_mailbo
 
     let mut a = Conn::open(&b);
     let caps = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR IDLE NAMESPACE ID ENABLE UNSELECT MOVE UIDPLUS CHILDREN SPECIAL-USE \
-                CREATE-SPECIAL-USE BINARY ESEARCH SEARCHRES UNAUTHENTICATE STATUS=SIZE MULTIAPPEND CATENATE LIST-EXTENDED LIST-STATUS CONTEXT=SEARCH SAVEDATE PREVIEW OBJECTID WITHIN";
+                CREATE-SPECIAL-USE BINARY ESEARCH SEARCHRES UNAUTHENTICATE STATUS=SIZE MULTIAPPEND CATENATE LIST-EXTENDED LIST-STATUS CONTEXT=SEARCH PARTIAL SAVEDATE PREVIEW UTF8=ACCEPT OBJECTID WITHIN";
     assert_eq!(a.say("a1 LOGIN joe secret"), format!("a1 OK [CAPABILITY {caps}] Logged in\r\n"));
     // 20 + 23 octets appended, and the delivered file's 15 served as 18 (CRLF).
     assert_eq!(

@@ -1,22 +1,9 @@
 //! MULTIAPPEND (RFC 3502) and CATENATE (RFC 4469): the tokio client's methods, one for
 //! one.
 
-use imap_machine::types::{AppendData, AppendMessage, Capability, CatPart, CommandBody, DateTime, Flag, Mailbox};
+use imap_machine::types::{AppendData, AppendMessage, Capability, CatPart, CommandBody, DateTime, Flag};
 
 use super::{AppendUid, AppendUids, ArgError, Client, Error, IntoMailbox};
-
-/// The command for these messages: a plain APPEND for one message given whole.
-fn append_body(mailbox: Mailbox, mut messages: Vec<AppendMessage>) -> Result<CommandBody, ArgError> {
-    match messages.len() {
-        0 => Err(ArgError::Empty("messages")),
-        1 if matches!(messages[0].data, AppendData::Literal(_)) => {
-            let AppendMessage { flags, date, data } = messages.remove(0);
-            let AppendData::Literal(message) = data else { unreachable!("checked above") };
-            Ok(CommandBody::Append { mailbox, flags, date, message })
-        }
-        _ => Ok(CommandBody::MultiAppend { mailbox, messages }),
-    }
-}
 
 impl Client {
     /// `APPEND mailbox message...` (MULTIAPPEND, RFC 3502): every message at once, all or
@@ -30,15 +17,13 @@ impl Client {
         messages: Vec<AppendMessage>,
     ) -> Result<Option<AppendUids>, Error> {
         let mailbox = mailbox.into_mailbox()?;
-        if messages.len() > 1 && !self.has_capability(&Capability::MultiAppend)? {
-            return Err(Error::Unsupported("MULTIAPPEND"));
+        for (cap, name) in AppendMessage::required_capabilities(&messages) {
+            if !self.has_capability(&cap)? {
+                return Err(Error::Unsupported(name));
+            }
         }
-        if messages.iter().any(|m| matches!(m.data, AppendData::Catenate(_)))
-            && !self.has_capability(&Capability::Catenate)?
-        {
-            return Err(Error::Unsupported("CATENATE"));
-        }
-        Ok(self.run(append_body(mailbox, messages)?)?.append_uids())
+        let body = CommandBody::append_of(mailbox, messages).ok_or(ArgError::Empty("messages"))?;
+        Ok(self.run(body)?.append_uids())
     }
 
     /// `APPEND mailbox (flags) date CATENATE (part...)` (RFC 4469): one message made of

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use imap_machine::client::{Authenticator, ESearch, SelectedMailbox};
 use imap_machine::types::{
-    Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, Flag, FlagFetch, IString, ListAttribute,
-    ListItem, ListMailbox, Literal, Mailbox, SearchReturn, Secret, SequenceSet, StatusItem, StoreKind,
+    Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, FetchModifier, Flag, FlagFetch, IString,
+    ListAttribute, ListItem, ListMailbox, Literal, Mailbox, PartialRange, SearchReturn, Secret, SequenceSet,
+    StatusItem, StoreKind,
 };
 
 use super::{
@@ -115,13 +116,13 @@ impl Client {
 
     /// `SELECT`: opens a mailbox read-write; returns what the server told about it.
     pub fn select(&mut self, mailbox: impl IntoMailbox) -> Result<SelectedMailbox, Error> {
-        self.exec(CommandBody::Select { mailbox: mailbox.into_mailbox()? })?;
+        self.exec(CommandBody::select(mailbox.into_mailbox()?))?;
         self.selected().ok_or(Error::Closed)
     }
 
     /// `EXAMINE`: opens a mailbox read-only.
     pub fn examine(&mut self, mailbox: impl IntoMailbox) -> Result<SelectedMailbox, Error> {
-        self.exec(CommandBody::Examine { mailbox: mailbox.into_mailbox()? })?;
+        self.exec(CommandBody::examine(mailbox.into_mailbox()?))?;
         self.selected().ok_or(Error::Closed)
     }
 
@@ -191,8 +192,14 @@ impl Client {
         self.exec(CommandBody::Unauthenticate)
     }
 
-    fn fetch_inner(&mut self, set: SequenceSet, attributes: FetchAttributes, uid: bool) -> Result<Fetches<'_>, Error> {
-        let id = self.machine.send(CommandBody::Fetch { set, attributes, uid })?;
+    fn fetch_inner(
+        &mut self,
+        set: SequenceSet,
+        attributes: FetchAttributes,
+        uid: bool,
+        modifiers: Vec<FetchModifier>,
+    ) -> Result<Fetches<'_>, Error> {
+        let id = self.machine.send(CommandBody::Fetch { set, attributes, uid, modifiers })?;
         self.flush()?;
         Ok(Fetches::new(self, id))
     }
@@ -213,7 +220,7 @@ impl Client {
         set: impl IntoSequenceSet,
         attributes: impl IntoFetchAttributes,
     ) -> Result<Fetches<'_>, Error> {
-        self.fetch_inner(set.into_sequence_set()?, attributes.into_fetch_attributes()?, false)
+        self.fetch_inner(set.into_sequence_set()?, attributes.into_fetch_attributes()?, false, vec![])
     }
 
     /// `UID FETCH set attributes`: like [`Client::fetch`], by UID.
@@ -222,7 +229,23 @@ impl Client {
         set: impl IntoSequenceSet,
         attributes: impl IntoFetchAttributes,
     ) -> Result<Fetches<'_>, Error> {
-        self.fetch_inner(set.into_sequence_set()?, attributes.into_fetch_attributes()?, true)
+        self.fetch_inner(set.into_sequence_set()?, attributes.into_fetch_attributes()?, true, vec![])
+    }
+
+    /// `UID FETCH set attributes (PARTIAL range)` (RFC 9394 §3.3): like
+    /// [`Client::uid_fetch`], only the messages at `range`'s positions among those `set`
+    /// names, in UID order. Fails with [`Error::Unsupported`] when the server lacks PARTIAL.
+    pub fn uid_fetch_partial(
+        &mut self,
+        set: impl IntoSequenceSet,
+        attributes: impl IntoFetchAttributes,
+        range: PartialRange,
+    ) -> Result<Fetches<'_>, Error> {
+        if !self.has_capability(&Capability::Partial)? {
+            return Err(Error::Unsupported("PARTIAL"));
+        }
+        let modifiers = vec![FetchModifier::Partial(range)];
+        self.fetch_inner(set.into_sequence_set()?, attributes.into_fetch_attributes()?, true, modifiers)
     }
 
     fn search_inner(&mut self, criteria: impl IntoSearchCriteria, uid: bool) -> Result<Vec<u32>, Error> {
@@ -269,7 +292,7 @@ impl Client {
         flags: &[Flag],
         uid: bool,
     ) -> Result<Vec<(u32, Vec<FlagFetch>)>, Error> {
-        let body = CommandBody::Store { set, kind, silent: false, flags: flags.to_vec(), uid };
+        let body = CommandBody::Store { unchanged_since: None, set, kind, silent: false, flags: flags.to_vec(), uid };
         Ok(self.run(body)?.stored_flags())
     }
 
@@ -321,7 +344,7 @@ impl Client {
             (set, uid)
         } else {
             let mut uids = Vec::new();
-            for m in self.fetch_inner(set, FetchAttributes::List(vec![FetchAttribute::Uid]), false)? {
+            for m in self.fetch_inner(set, FetchAttributes::List(vec![FetchAttribute::Uid]), false, vec![])? {
                 uids.extend(m?.uid());
             }
             if uids.is_empty() {
@@ -331,6 +354,7 @@ impl Client {
         };
         let copied = self.copy_inner(set.clone(), mailbox, uid)?;
         let body = CommandBody::Store {
+            unchanged_since: None,
             set: set.clone(),
             kind: StoreKind::Add,
             silent: true,

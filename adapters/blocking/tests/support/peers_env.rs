@@ -57,3 +57,35 @@ pub(crate) fn verify_clients<G>(start: impl FnOnce() -> (G, u16)) {
     assert!(out.status.success(), "peer checks failed:\n{text}");
     assert!(text.contains(&format!("{} passed, 0 failed", peers.len())), "{text}");
 }
+
+/// A directory with imapflow and node-imap installed from the shared `package.json`
+/// (npm, once per target directory); `None` after a loud skip when npm is missing.
+pub(crate) fn node_peers() -> Option<PathBuf> {
+    if !have("npm") && missing("npm") {
+        return None;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("nodepeers");
+    if !dir.join("node_modules/imapflow").exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(shared().join("package.json"), dir.join("package.json")).unwrap();
+        let st = Command::new("npm").args(["install", "--no-audit", "--no-fund"]).current_dir(&dir).status().unwrap();
+        assert!(st.success(), "npm install imapflow node-imap");
+    }
+    Some(dir)
+}
+
+/// `verify-clients.sh` for `peers` (comma-separated) against 127.0.0.1:`port`, with extra
+/// environment; every peer must pass.
+pub(crate) fn verify_peers(port: u16, peers: &str, env: &[(&str, &Path)]) {
+    let mut cmd = Command::new("bash");
+    cmd.arg(shared().join("verify-clients.sh")).args([port.to_string().as_str(), "username", "password"]);
+    cmd.env("PEERS", peers);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    println!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    let n = peers.split(',').count();
+    assert!(out.status.success() && text.contains(&format!("{n} passed, 0 failed")), "{text}");
+}

@@ -76,7 +76,7 @@ impl Conn {
     pub(crate) async fn select(&mut self, mailbox: &str) -> Result<SelectedMailbox, String> {
         match self {
             Conn::Machine(r) => {
-                r.exec(CommandBody::Select { mailbox: mailbox.into_mailbox().map_err(err)? }).await?;
+                r.exec(CommandBody::select(mailbox.into_mailbox().map_err(err)?)).await?;
                 r.machine.selected().cloned().ok_or_else(|| "SELECT: no mailbox selected".into())
             }
             Conn::Tokio(c) => c.select(mailbox).await.map_err(err),
@@ -91,7 +91,7 @@ impl Conn {
         match self {
             Conn::Machine(r) => {
                 let set = set.into_sequence_set().map_err(err)?;
-                let (_, data) = r.exec(CommandBody::Fetch { set, attributes, uid: false }).await?;
+                let (_, data) = r.exec(CommandBody::Fetch { set, attributes, uid: false, modifiers: vec![] }).await?;
                 Ok(fetched(data))
             }
             Conn::Tokio(c) => async { c.fetch(set, attributes).await?.collect().await }
@@ -106,8 +106,14 @@ impl Conn {
         match self {
             Conn::Machine(r) => {
                 let set = seq.into_sequence_set().map_err(err)?;
-                let body =
-                    CommandBody::Store { set, kind: StoreKind::Add, silent: false, flags: vec![flag], uid: false };
+                let body = CommandBody::Store {
+                    unchanged_since: None,
+                    set,
+                    kind: StoreKind::Add,
+                    silent: false,
+                    flags: vec![flag],
+                    uid: false,
+                };
                 let (_, data) = r.exec(body).await?;
                 let flags = |(seq, items): (u32, Vec<FetchItem>)| {
                     items.into_iter().find_map(|i| if let FetchItem::Flags(f) = i { Some((seq, f)) } else { None })

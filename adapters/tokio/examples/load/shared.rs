@@ -163,8 +163,7 @@ impl Session {
             lat: vec![Vec::new(); OPS.len()],
             window: 0,
         };
-        let (_, data) =
-            s.raw.exec(CommandBody::Select { mailbox: mailbox.into_mailbox().map_err(|e| e.to_string())? }).await?;
+        let (_, data) = s.raw.exec(CommandBody::select(mailbox.into_mailbox().map_err(|e| e.to_string())?)).await?;
         for d in &data {
             s.view.on_data(d);
         }
@@ -449,7 +448,12 @@ impl Session {
             }),
         };
         let silent = self.rng.chance(20);
-        (CommandBody::Store { set, kind, silent, flags: flags.clone(), uid }, kind, silent, flags)
+        (
+            CommandBody::Store { unchanged_since: None, set, kind, silent, flags: flags.clone(), uid },
+            kind,
+            silent,
+            flags,
+        )
     }
 
     fn fetch_attributes(&mut self, uid: bool) -> (FetchAttributes, bool) {
@@ -506,7 +510,7 @@ impl Session {
                 }
                 seqs.sort_unstable();
                 let (attributes, only_flags) = self.fetch_attributes(false);
-                let body = CommandBody::Fetch { set: set_of(&seqs), attributes, uid: false };
+                let body = CommandBody::Fetch { set: set_of(&seqs), attributes, uid: false, modifiers: vec![] };
                 self.send(&mut batch, 0, body, Expect::Fetch { seqs, only_flags })?;
             }
         }
@@ -567,7 +571,12 @@ impl Session {
                     let uids: Vec<u32> = ks.iter().filter_map(|k| self.view.msgs[*k].uid).collect();
                     (set_of(&uids), uids)
                 };
-                self.send(&mut batch, 1, CommandBody::Fetch { set, attributes, uid: true }, Expect::UidFetch { uids })?;
+                self.send(
+                    &mut batch,
+                    1,
+                    CommandBody::Fetch { set, attributes, uid: true, modifiers: vec![] },
+                    Expect::UidFetch { uids },
+                )?;
             } else if r < delete {
                 let n = 1 + self.rng.below(3);
                 let ks = self.pick_known(n, &mut used);
@@ -578,6 +587,7 @@ impl Session {
                 let flags = vec![Flag::Deleted];
                 let silent = self.rng.chance(30);
                 let body = CommandBody::Store {
+                    unchanged_since: None,
                     set: set_of(&uids),
                     kind: StoreKind::Add,
                     silent,
@@ -613,7 +623,7 @@ impl Session {
         let held = self.view.msgs.len() as u32;
         let mut batch = Vec::new();
         let attributes = FetchAttributes::List(vec![FetchAttribute::Uid, FetchAttribute::Flags]);
-        let body = CommandBody::Fetch { set: SequenceSet::all(), attributes, uid: false };
+        let body = CommandBody::Fetch { set: SequenceSet::all(), attributes, uid: false, modifiers: vec![] };
         self.send(&mut batch, 0, body, Expect::Fetch { seqs: (1..=held).collect(), only_flags: false })?;
         self.run(batch, true).await.map(drop)
     }

@@ -7,35 +7,6 @@ use imap_machine::types::{AppendData, AppendMessage, Capability, CatPart, Comman
 use super::{AppendUid, AppendUids, Client, IntoMailbox};
 use crate::Error;
 
-/// The command for these messages: a plain APPEND for one message given whole.
-pub(crate) fn append_body(
-    mailbox: imap_machine::types::Mailbox,
-    mut messages: Vec<AppendMessage>,
-) -> Result<CommandBody, ArgError> {
-    match messages.len() {
-        0 => Err(ArgError::Empty("messages")),
-        1 if matches!(messages[0].data, AppendData::Literal(_)) => {
-            let AppendMessage { flags, date, data } = messages.remove(0);
-            let AppendData::Literal(message) = data else { unreachable!("checked above") };
-            Ok(CommandBody::Append { mailbox, flags, date, message })
-        }
-        _ => Ok(CommandBody::MultiAppend { mailbox, messages }),
-    }
-}
-
-/// The capabilities these messages need: MULTIAPPEND for more than one, CATENATE for a
-/// message built from parts.
-pub(crate) fn needs(messages: &[AppendMessage]) -> Vec<(Capability, &'static str)> {
-    let mut caps = Vec::new();
-    if messages.len() > 1 {
-        caps.push((Capability::MultiAppend, "MULTIAPPEND"));
-    }
-    if messages.iter().any(|m| matches!(m.data, AppendData::Catenate(_))) {
-        caps.push((Capability::Catenate, "CATENATE"));
-    }
-    caps
-}
-
 impl Client {
     /// `APPEND mailbox message...` (MULTIAPPEND, RFC 3502): every message at once, all or
     /// nothing; the server's `APPENDUID` (UIDPLUS) gives their UIDs in order. Each
@@ -48,12 +19,13 @@ impl Client {
         messages: Vec<AppendMessage>,
     ) -> Result<Option<AppendUids>, Error> {
         let mailbox = mailbox.into_mailbox()?;
-        for (cap, name) in needs(&messages) {
+        for (cap, name) in AppendMessage::required_capabilities(&messages) {
             if !self.has_capability(&cap).await? {
                 return Err(Error::Unsupported(name));
             }
         }
-        let done = self.exec(append_body(mailbox, messages)?).await?;
+        let body = CommandBody::append_of(mailbox, messages).ok_or(ArgError::Empty("messages"))?;
+        let done = self.exec(body).await?;
         Ok(done.response.append_uids())
     }
 

@@ -14,9 +14,9 @@ use imap_machine::client::{
     ArgError, Authenticator, Client as Machine, ClientOptions, ESearch, MailboxView, SelectedMailbox,
 };
 use imap_machine::types::{
-    Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, Flag, FlagFetch, IString, ListAttribute,
-    ListItem, ListMailbox, Literal, Mailbox, SearchReturn, Secret, SequenceSet, State, StatusItem, StatusResponse,
-    StoreKind,
+    Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, FetchModifier, Flag, FlagFetch, IString,
+    ListAttribute, ListItem, ListMailbox, Literal, Mailbox, PartialRange, SearchReturn, Secret, SequenceSet, State,
+    StatusItem, StatusResponse, StoreKind,
 };
 use rustls_pki_types::ServerName;
 use tokio::net::{TcpStream, ToSocketAddrs};
@@ -644,12 +644,12 @@ impl Client {
 
     /// `SELECT`: opens a mailbox read-write; returns what the server told about it.
     pub async fn select(&self, mailbox: impl IntoMailbox) -> Result<SelectedMailbox, Error> {
-        self.select_like(CommandBody::Select { mailbox: mailbox.into_mailbox()? }).await
+        self.select_like(CommandBody::select(mailbox.into_mailbox()?)).await
     }
 
     /// `EXAMINE`: opens a mailbox read-only.
     pub async fn examine(&self, mailbox: impl IntoMailbox) -> Result<SelectedMailbox, Error> {
-        self.select_like(CommandBody::Examine { mailbox: mailbox.into_mailbox()? }).await
+        self.select_like(CommandBody::examine(mailbox.into_mailbox()?)).await
     }
 
     /// `CREATE`
@@ -724,9 +724,10 @@ impl Client {
         set: SequenceSet,
         attributes: FetchAttributes,
         uid: bool,
+        modifiers: Vec<FetchModifier>,
     ) -> Result<FetchStream, Error> {
         let (tx, rx) = mpsc::channel(self.fetch_buffer);
-        let body = CommandBody::Fetch { set, attributes, uid };
+        let body = CommandBody::Fetch { set, attributes, uid, modifiers };
         let (sent, accepted) = oneshot::channel();
         let progress = Arc::new(Progress::default());
         let request = Request::Fetch { body, tx, progress: progress.clone(), sent };
@@ -759,7 +760,7 @@ impl Client {
         set: impl IntoSequenceSet,
         attributes: impl IntoFetchAttributes,
     ) -> Result<FetchStream, Error> {
-        self.fetch_inner(set.into_sequence_set()?, attributes.into_fetch_attributes()?, false).await
+        self.fetch_inner(set.into_sequence_set()?, attributes.into_fetch_attributes()?, false, vec![]).await
     }
 
     /// `UID FETCH set attributes`: like [`Client::fetch`], by UID.
@@ -768,7 +769,24 @@ impl Client {
         set: impl IntoSequenceSet,
         attributes: impl IntoFetchAttributes,
     ) -> Result<FetchStream, Error> {
-        self.fetch_inner(set.into_sequence_set()?, attributes.into_fetch_attributes()?, true).await
+        self.fetch_inner(set.into_sequence_set()?, attributes.into_fetch_attributes()?, true, vec![]).await
+    }
+
+    /// `UID FETCH set attributes (PARTIAL range)` (RFC 9394 §3.3): only the messages at
+    /// `range`'s positions among those `set` names, in UID order (`PartialRange::Last`
+    /// counts from the last), for paging through a set of unknown size. Fails with
+    /// [`Error::Unsupported`] when the server lacks PARTIAL.
+    pub async fn uid_fetch_partial(
+        &self,
+        set: impl IntoSequenceSet,
+        attributes: impl IntoFetchAttributes,
+        range: PartialRange,
+    ) -> Result<FetchStream, Error> {
+        if !self.has_capability(&Capability::Partial).await? {
+            return Err(Error::Unsupported("PARTIAL"));
+        }
+        let modifiers = vec![FetchModifier::Partial(range)];
+        self.fetch_inner(set.into_sequence_set()?, attributes.into_fetch_attributes()?, true, modifiers).await
     }
 
     async fn search_inner(&self, criteria: impl IntoSearchCriteria, uid: bool) -> Result<Vec<u32>, Error> {
@@ -815,7 +833,7 @@ impl Client {
         flags: &[Flag],
         uid: bool,
     ) -> Result<Vec<(u32, Vec<FlagFetch>)>, Error> {
-        let body = CommandBody::Store { set, kind, silent: false, flags: flags.to_vec(), uid };
+        let body = CommandBody::Store { unchanged_since: None, set, kind, silent: false, flags: flags.to_vec(), uid };
         let done = self.exec(body).await?;
         Ok(done
             .response
@@ -881,7 +899,8 @@ impl Client {
         let (set, uid) = if uid || !uidplus {
             (set, uid)
         } else {
-            let messages = self.fetch_inner(set, FetchAttributes::List(vec![FetchAttribute::Uid]), false).await?;
+            let messages =
+                self.fetch_inner(set, FetchAttributes::List(vec![FetchAttribute::Uid]), false, vec![]).await?;
             let uids: Vec<u32> = messages.collect().await?.iter().filter_map(FetchMessage::uid).collect();
             if uids.is_empty() {
                 return Ok(None);
@@ -890,6 +909,7 @@ impl Client {
         };
         let copied = self.copy_inner(set.clone(), mailbox, uid).await?;
         let body = CommandBody::Store {
+            unchanged_since: None,
             set: set.clone(),
             kind: StoreKind::Add,
             silent: true,

@@ -56,7 +56,7 @@ impl Conn {
             password: Secret::new(IString::from_static("secret")),
         };
         assert_eq!(c.run(login).0, StatusKind::Ok);
-        assert_eq!(c.run(CommandBody::Select { mailbox: Mailbox::Inbox }).0, StatusKind::Ok);
+        assert_eq!(c.run(CommandBody::select(Mailbox::Inbox)).0, StatusKind::Ok);
         c
     }
 
