@@ -62,6 +62,8 @@ pub struct SearchContext<'a> {
     pub save_date: Option<DateTime>,
     /// The EMAILID (RFC 8474 §5.1), if the store gives one.
     pub email_id: Option<crate::types::ObjectId>,
+    /// Its mod-sequence (RFC 7162 §3.1.3), for `MODSEQ`; 0 without.
+    pub modseq: u64,
 }
 
 impl<'a> SearchContext<'a> {
@@ -82,6 +84,7 @@ impl<'a> SearchContext<'a> {
             now: None,
             save_date: None,
             email_id: None,
+            modseq: 0,
         }
     }
 
@@ -188,7 +191,8 @@ fn eval(message: &Message, key: &SearchKey, ctx: &SearchContext<'_>, texts: &mut
         // Threads are not computed: THREADID is NIL, and no message is in a thread.
         K::ThreadId(_) => false,
         // No mod-sequences are kept yet: the store session refuses MODSEQ before searching.
-        K::ModSeq { .. } => false,
+        // One mod-sequence a message, whatever entry is named (RFC 7162 §3.1.5).
+        K::ModSeq { modseq, .. } => ctx.modseq >= *modseq,
         K::Older(n) => within(true, *n, &ctx.internal_date, ctx.now.as_ref()),
         K::Younger(n) => within(false, *n, &ctx.internal_date, ctx.now.as_ref()),
         K::Larger(n) => ctx.size.unwrap_or(message.size()) > *n,

@@ -39,6 +39,7 @@ pub(crate) fn items(
             FetchAttribute::InternalDate => FetchItem::InternalDate(msg.internal_date),
             FetchAttribute::Rfc822Size => FetchItem::Rfc822Size(msg.size),
             FetchAttribute::SaveDate => FetchItem::SaveDate(msg.save_date),
+            FetchAttribute::ModSeq => FetchItem::ModSeq(msg.modseq),
             FetchAttribute::EmailId => match &msg.email_id {
                 Some(id) => FetchItem::EmailId(id.clone()),
                 // A store without ids (OBJECTID is then not announced) has none to give.
@@ -79,6 +80,7 @@ pub(crate) fn needs_body(a: &FetchAttribute) -> bool {
             | FetchAttribute::InternalDate
             | FetchAttribute::Rfc822Size
             | FetchAttribute::SaveDate
+            | FetchAttribute::ModSeq
             | FetchAttribute::EmailId
             | FetchAttribute::ThreadId
     )
@@ -119,5 +121,6 @@ pub(crate) fn matches(msg: &MessageData, keys: &[SearchKey], input: &SearchInput
     ctx.now = input.now;
     ctx.save_date = msg.save_date;
     ctx.email_id = msg.email_id.clone();
+    ctx.modseq = msg.modseq;
     keys.iter().all(|key| mime::matches(&m, key, &ctx))
 }

@@ -167,6 +167,11 @@ pub struct ChangeBatch {
     /// Appended UIDs this session sees as `\Recent`: claimed by it, or, read-only, not
     /// claimed by any session yet.
     pub recent: Vec<u32>,
+    /// The mailbox's HIGHESTMODSEQ as of `cursor` (RFC 7162 §3.1.1), when the store
+    /// knows it: it keeps mod-sequences and the batch reached the end of its log. The
+    /// session tells it to a client as `[HIGHESTMODSEQ]` only when every change up to
+    /// `cursor` was reported.
+    pub highest_modseq: Option<u64>,
 }
 
 /// What [`Backend::store`] did to one message.
@@ -179,6 +184,9 @@ pub enum Stored {
     /// It is expunged (a message the session still sees is left unchanged, RFC 2180
     /// §4.2.1).
     Expunged,
+    /// Left unchanged: its mod-sequence is above the `UNCHANGEDSINCE` of
+    /// [`Backend::store_unchanged_since`] (RFC 7162 §3.1.3); it goes in `[MODIFIED]`.
+    Modified,
 }
 
 /// What [`Backend::store`] did.
@@ -189,6 +197,9 @@ pub struct StoreOutcome {
     /// The log positions of the [`Change::Flags`] this call recorded: the session's own
     /// changes, which it must not report again as if another session had made them.
     pub log: std::ops::Range<u64>,
+    /// For each UID asked, its mod-sequence after the call (RFC 7162 §3.1.3; 0 where it
+    /// is expunged); empty from a store without mod-sequences ([`Backend::mod_seqs`]).
+    pub modseqs: Vec<u64>,
 }
 
 /// One message as FETCH needs it.
@@ -528,6 +539,23 @@ pub trait Backend: Send + Sync + 'static {
         kind: StoreKind,
         flags: &[Flag],
     ) -> Result<StoreOutcome, StoreError>;
+    /// [`Backend::store`] under `STORE ... (UNCHANGEDSINCE n)` (RFC 7162 §3.1.3): a
+    /// message whose mod-sequence is above `unchanged_since` is left alone and reported
+    /// [`Stored::Modified`]; the others are changed as `store` changes them, all under
+    /// one lock, so no change of another session slips between the test and the write.
+    /// The default, for a store without mod-sequences: [`StoreError::Cannot`].
+    fn store_unchanged_since(
+        &self,
+        user: &Self::User,
+        name: &str,
+        uids: &[u32],
+        kind: StoreKind,
+        flags: &[Flag],
+        unchanged_since: u64,
+    ) -> Result<StoreOutcome, StoreError> {
+        let _ = (user, name, uids, kind, flags, unchanged_since);
+        Err(StoreError::Cannot("the store keeps no mod-sequences"))
+    }
     /// Copies messages to another mailbox (or the same one), expunged messages the
     /// session still sees included (RFC 2180 §4.4.2).
     fn copy(

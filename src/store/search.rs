@@ -145,8 +145,9 @@ impl<'a> SearchQuery<'a> {
             K::SaveDateSupported => meta.save_date()?.is_some(),
             K::EmailId(id) => meta.email_id()?.as_ref() == Some(id),
             K::ThreadId(_) => false,
-            // No mod-sequences are kept yet: the session refuses MODSEQ before searching.
-            K::ModSeq { .. } => false,
+            // One mod-sequence a message: the entry names no separate item (RFC 7162
+            // §3.1.5 lets a server without per-flag mod-sequences use the message's).
+            K::ModSeq { modseq, .. } => meta.modseq()? >= *modseq,
             K::Older(n) => crate::mime::within(true, *n, &meta.internal_date()?, self.now.as_ref()),
             K::Younger(n) => crate::mime::within(false, *n, &meta.internal_date()?, self.now.as_ref()),
             K::Larger(n) => meta.size()? > *n,
@@ -219,6 +220,10 @@ pub trait MessageMeta {
     /// The EMAILID (RFC 8474), `None` if the store gives none (the default).
     fn email_id(&mut self) -> Result<Option<crate::types::ObjectId>, Self::Error> {
         Ok(None)
+    }
+    /// Its mod-sequence (RFC 7162 §3.1.3), 0 if the store keeps none (the default).
+    fn modseq(&mut self) -> Result<u64, Self::Error> {
+        Ok(0)
     }
 }
 

@@ -258,6 +258,53 @@ impl MemoryBackend {
         }
         Ok(m)
     }
+
+    /// STORE, under `UNCHANGEDSINCE` when given (RFC 7162 §3.1.3): one mod-sequence for
+    /// every message the call changes.
+    fn store_if(
+        &self,
+        user: &Arc<UserData>,
+        name: &str,
+        uids: &[u32],
+        kind: StoreKind,
+        flags: &[Flag],
+        unchanged_since: Option<u64>,
+    ) -> Result<StoreOutcome, StoreError> {
+        let data = self.selectable(user, name)?;
+        let mut inner = lock(&data.inner);
+        let first = inner.cursor();
+        let mut out = Vec::with_capacity(uids.len());
+        let mut modseqs = Vec::with_capacity(uids.len());
+        if kind != StoreKind::Remove {
+            new_keywords(&mut inner, flags);
+        }
+        let modseq = inner.next_modseq();
+        for uid in uids {
+            let now = inner.messages.get(uid).map(|m| m.modseq);
+            if unchanged_since.zip(now).is_some_and(|(since, now)| now > since) {
+                out.push(Stored::Modified);
+                modseqs.push(now.unwrap_or(0));
+                continue;
+            }
+            out.push(match inner.store_one(*uid, kind, flags, modseq) {
+                None => Stored::Expunged,
+                Some((after, true)) => {
+                    inner.record(Logged::Flags(*uid));
+                    Stored::Changed(after)
+                }
+                Some((after, false)) => Stored::Unchanged(after),
+            });
+            modseqs.push(inner.messages.get(uid).map_or(0, |m| m.modseq));
+        }
+        let log = first..inner.cursor();
+        if out.iter().any(|s| matches!(s, Stored::Changed(_))) {
+            inner.took(modseq);
+        }
+        if !log.is_empty() {
+            inner.wake();
+        }
+        Ok(StoreOutcome { flags: out, log, modseqs })
+    }
 }
 
 fn valid_name(name: &str) -> bool {
@@ -555,7 +602,8 @@ impl Backend for MemoryBackend {
         let new = start + changes.len() as u64;
         inner.cursors.insert(session, new);
         inner.trim();
-        Ok(ChangeBatch { start, changes, cursor: new, recent })
+        let highest_modseq = (new == inner.cursor()).then_some(inner.highest_modseq);
+        Ok(ChangeBatch { start, changes, cursor: new, recent, highest_modseq })
     }
 
     fn fetch(
@@ -598,32 +646,19 @@ impl Backend for MemoryBackend {
         kind: StoreKind,
         flags: &[Flag],
     ) -> Result<StoreOutcome, StoreError> {
-        let data = self.selectable(user, name)?;
-        let mut inner = lock(&data.inner);
-        let first = inner.cursor();
-        let mut out = Vec::with_capacity(uids.len());
-        if kind != StoreKind::Remove {
-            new_keywords(&mut inner, flags);
-        }
-        let modseq = inner.next_modseq();
-        for uid in uids {
-            out.push(match inner.store_one(*uid, kind, flags, modseq) {
-                None => Stored::Expunged,
-                Some((after, true)) => {
-                    inner.record(Logged::Flags(*uid));
-                    Stored::Changed(after)
-                }
-                Some((after, false)) => Stored::Unchanged(after),
-            });
-        }
-        let log = first..inner.cursor();
-        if out.iter().any(|s| matches!(s, Stored::Changed(_))) {
-            inner.took(modseq);
-        }
-        if !log.is_empty() {
-            inner.wake();
-        }
-        Ok(StoreOutcome { flags: out, log })
+        self.store_if(user, name, uids, kind, flags, None)
+    }
+
+    fn store_unchanged_since(
+        &self,
+        user: &Self::User,
+        name: &str,
+        uids: &[u32],
+        kind: StoreKind,
+        flags: &[Flag],
+        unchanged_since: u64,
+    ) -> Result<StoreOutcome, StoreError> {
+        self.store_if(user, name, uids, kind, flags, Some(unchanged_since))
     }
 
     fn copy(

@@ -13,11 +13,6 @@ use crate::types::{
     SearchReturn, SequenceSet, StoreKind,
 };
 
-/// The BAD text for the CONDSTORE and QRESYNC forms (RFC 7162), which this session does
-/// not serve yet: a server that does not advertise CONDSTORE treats them as syntax errors
-/// (RFC 7162 §3.1).
-pub(super) const NO_CONDSTORE: &str = "CONDSTORE is not supported";
-
 /// Whether a SEARCH key uses `MODSEQ` (RFC 7162 §3.1.5), anywhere in it.
 fn uses_modseq(key: &SearchKey) -> bool {
     match key {
@@ -37,7 +32,7 @@ enum Transfer {
 }
 
 impl<B: Backend> Session<B> {
-    pub(super) fn selected_command(&mut self, command: CommandBody) -> Result<Done, SessionError> {
+    pub(super) fn selected_command(&mut self, server: &mut Server, command: CommandBody) -> Result<Done, SessionError> {
         if self.selected.is_none() {
             return Err(SessionError::NotSelected);
         }
@@ -46,32 +41,52 @@ impl<B: Backend> Session<B> {
             CommandBody::UidExpunge { set } => self.expunge(Some(&set)),
             CommandBody::Fetch { set, attributes, uid, modifiers } => {
                 let mut atts = attributes.to_vec();
-                let condstore =
-                    |m: &FetchModifier| matches!(m, FetchModifier::ChangedSince(_) | FetchModifier::Vanished);
-                if atts.contains(&FetchAttribute::ModSeq) || modifiers.iter().any(condstore) {
-                    return Err(SessionError::BadArguments(NO_CONDSTORE));
+                let m = FetchModifiers::new(&modifiers, uid, self.enabled.qresync)?;
+                if atts.contains(&FetchAttribute::ModSeq) || m.changed_since.is_some() {
+                    self.modseq_command(server)?;
+                    // CHANGEDSINCE implies MODSEQ (RFC 7162 §3.1.4.1), after the rest.
+                    if !atts.contains(&FetchAttribute::ModSeq) {
+                        atts.push(FetchAttribute::ModSeq);
+                    }
+                    // After QRESYNC, a FETCH with MODSEQ tells the UID (RFC 7162 §3.2.4).
+                    if self.enabled.qresync && !atts.contains(&FetchAttribute::Uid) {
+                        atts.insert(0, FetchAttribute::Uid);
+                    }
                 }
                 if uid && !atts.contains(&FetchAttribute::Uid) {
                     atts.insert(0, FetchAttribute::Uid);
                 }
-                let partial = match modifiers[..] {
-                    [] => None,
-                    [FetchModifier::Partial(range)] if uid => Some(range),
-                    [_] => return Err(SessionError::BadArguments("PARTIAL is a UID FETCH modifier (RFC 9394 §3.3)")),
-                    _ => return Err(SessionError::BadArguments("One PARTIAL at most")),
-                };
-                self.fetch(&set, uid, atts, partial)
+                if let (true, Some(since)) = (m.vanished, m.changed_since) {
+                    let user = self.user.clone().ok_or(SessionError::NotLoggedIn)?;
+                    let name = self.sel()?.name.clone();
+                    let next = self.backend.status(&user, &name)?.uid_next;
+                    self.vanished_earlier(server, &user, &set, since, next)?;
+                }
+                self.fetch(&set, uid, atts, m.partial, m.changed_since)
             }
-            CommandBody::Store { unchanged_since: Some(_), .. } => Err(SessionError::BadArguments(NO_CONDSTORE)),
-            CommandBody::Store { set, unchanged_since: None, kind, silent, flags, uid } => {
-                self.store(&set, uid, kind, silent, flags)
+            CommandBody::Store { set, unchanged_since, kind, silent, flags, uid } => {
+                if unchanged_since.is_some() {
+                    self.modseq_command(server)?;
+                }
+                let job = StoreJob {
+                    pairs: Vec::new(),
+                    at: 0,
+                    uid,
+                    kind,
+                    silent,
+                    flags,
+                    unchanged_since,
+                    modified: Vec::new(),
+                };
+                self.store(&set, job)
             }
             CommandBody::Copy { set, mailbox, uid } => self.transfer(&set, uid, &mailbox, Transfer::Copy),
             CommandBody::Move { set, mailbox, uid } => self.transfer(&set, uid, &mailbox, Transfer::Move),
             CommandBody::CancelUpdate { tags } => self.cancel_update(&tags),
             CommandBody::Search { ret, charset, criteria, uid } => {
-                if criteria.iter().any(uses_modseq) {
-                    return Err(SessionError::BadArguments(NO_CONDSTORE));
+                let modseq = criteria.iter().any(uses_modseq);
+                if modseq {
+                    self.modseq_command(server)?;
                 }
                 if charset.is_some() && self.enabled.utf8 {
                     return Err(SessionError::CharsetAfterUtf8);
@@ -79,7 +94,7 @@ impl<B: Backend> Session<B> {
                 // IMAP4rev2 answers every SEARCH with ESEARCH (RFC 9051 §6.4.4, Appendix
                 // E item 4): no RETURN is `RETURN ()`, which is ALL.
                 let ret = if self.enabled.rev2 { Some(ret.unwrap_or_default()) } else { ret };
-                self.search(charset.as_ref(), criteria, uid, ret)
+                self.search(charset.as_ref(), criteria, uid, ret, modseq)
             }
             other => Err(SessionError::Unsupported(other.name())),
         }
@@ -107,12 +122,16 @@ impl<B: Backend> Session<B> {
     /// session expunged, that this client was not told of yet, is answered with its data
     /// (RFC 2180 §4.1.1). With `partial` (RFC 9394 §3.3), only the messages at those
     /// positions among the set's, in UID order.
+    ///
+    /// With `changed_since` (RFC 7162 §3.1.4.1), only the messages whose mod-sequence is
+    /// above it.
     fn fetch(
         &mut self,
         set: &SequenceSet,
         uid: bool,
         atts: Vec<FetchAttribute>,
         partial: Option<PartialRange>,
+        changed_since: Option<u64>,
     ) -> Result<Done, SessionError> {
         let mut pairs = self.sel()?.resolve(set, uid)?;
         if let Some(range) = partial {
@@ -120,7 +139,27 @@ impl<B: Backend> Session<B> {
             pairs.truncate(keep.end);
             pairs.drain(..keep.start);
         }
-        self.new_job = Some(Job::Fetch(FetchJob { pairs, at: 0, atts, uid, missing: false, unknown_cte: false }));
+        let job = FetchJob { pairs, at: 0, atts, uid, missing: false, unknown_cte: false, changed_since, code: None };
+        self.new_job = Some(Job::Fetch(job));
+        Ok(Done::Ok)
+    }
+
+    /// The FETCH of a `SELECT (QRESYNC ...)` (RFC 7162 §3.2.5): `UID FETCH known (FLAGS)
+    /// (CHANGEDSINCE since)`, answered with the SELECT's `code`.
+    pub(super) fn resync_fetch(&mut self, known: &SequenceSet, since: u64, code: Code) -> Result<Done, SessionError> {
+        let pairs = self.sel()?.resolve(known, true)?;
+        let atts = vec![FetchAttribute::Uid, FetchAttribute::Flags, FetchAttribute::ModSeq];
+        let job = FetchJob {
+            pairs,
+            at: 0,
+            atts,
+            uid: true,
+            missing: false,
+            unknown_cte: false,
+            changed_since: Some(since),
+            code: Some(code),
+        };
+        self.new_job = Some(Job::Fetch(job));
         Ok(Done::Ok)
     }
 
@@ -132,9 +171,22 @@ impl<B: Backend> Session<B> {
         job: &mut FetchJob,
         n: usize,
     ) -> Result<(), SessionError> {
-        let pairs = &job.pairs[job.at..job.at + n];
+        let mut pairs = &job.pairs[job.at..job.at + n];
         let atts = &job.atts;
         let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
+        let changed: Vec<(Seq, Uid)>;
+        if let Some(since) = job.changed_since {
+            // CHANGEDSINCE: the index says which messages changed; only those are read.
+            let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
+            let meta = self.backend.fetch_meta(user, &sel.name, self.id, &uids)?;
+            changed = pairs
+                .iter()
+                .zip(meta)
+                .filter(|(_, m)| m.as_ref().is_some_and(|m| m.modseq > since))
+                .map(|(p, _)| *p)
+                .collect();
+            pairs = &changed;
+        }
         let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
         // Partials of the whole text only (`BODY.PEEK[]<0.1024>`): the store reads ranges.
         let partials = partial::whole_partials(atts);
@@ -165,9 +217,11 @@ impl<B: Backend> Session<B> {
             let seen_uids: Vec<u32> = unseen.iter().map(|k| uids[*k]).collect();
             let outcome = self.backend.store(user, &sel.name, &seen_uids, StoreKind::Add, &[Flag::Seen])?;
             sel.own_changes(outcome.log, true);
-            for (k, stored) in unseen.into_iter().zip(outcome.flags) {
+            let modseqs = outcome.modseqs.into_iter().map(Some).chain(std::iter::repeat(None));
+            for ((k, stored), modseq) in unseen.into_iter().zip(outcome.flags).zip(modseqs) {
                 if let (Stored::Changed(flags), Some(m)) = (stored, data[k].as_mut()) {
                     m.flags = flags;
+                    m.modseq = modseq.unwrap_or(m.modseq);
                     seen_changed[k] = true;
                 }
             }
@@ -191,6 +245,15 @@ impl<B: Backend> Session<B> {
             if seen_changed && !atts.contains(&FetchAttribute::Flags) {
                 items.push(FetchItem::Flags(sel.flag_fetch(&msg.flags, *uid)));
             }
+            if seen_changed && sel.condstore && sel.modseqs {
+                // The implicit `\Seen` changed its mod-sequence (RFC 7162 §3.2.4).
+                if !atts.contains(&FetchAttribute::ModSeq) {
+                    items.push(FetchItem::ModSeq(msg.modseq));
+                }
+                if sel.qresync && !atts.contains(&FetchAttribute::Uid) {
+                    items.insert(0, FetchItem::Uid(msg.uid));
+                }
+            }
             sel.send_fetch(server, *seq, items)?;
         }
         Ok(())
@@ -201,19 +264,17 @@ impl<B: Backend> Session<B> {
     /// had them gets none, as in Dovecot. A message another session expunged is left
     /// alone and the command is answered OK (RFC 2180 §4.2.1). Changes of other sessions
     /// follow, reported once.
-    fn store(
-        &mut self,
-        set: &SequenceSet,
-        uid: bool,
-        kind: StoreKind,
-        silent: bool,
-        flags: Vec<Flag>,
-    ) -> Result<Done, SessionError> {
+    ///
+    /// Once CONDSTORE is on, each changed message's FETCH carries its MODSEQ, even
+    /// `.SILENT` (RFC 7162 §3.1.3), and one that already had the flags gets none, as in
+    /// Dovecot. Under `UNCHANGEDSINCE`, a message changed since is left alone and listed in
+    /// the tagged `[MODIFIED]`.
+    fn store(&mut self, set: &SequenceSet, mut job: StoreJob) -> Result<Done, SessionError> {
         if self.sel()?.read_only {
             return Err(SessionError::ReadOnly);
         }
-        let pairs = self.sel()?.resolve(set, uid)?;
-        self.new_job = Some(Job::Store(StoreJob { pairs, at: 0, uid, kind, silent, flags }));
+        job.pairs = self.sel()?.resolve(set, job.uid)?;
+        self.new_job = Some(Job::Store(job));
         Ok(Done::Ok)
     }
 
@@ -222,24 +283,42 @@ impl<B: Backend> Session<B> {
         &mut self,
         server: &mut Server,
         user: &B::User,
-        job: &StoreJob,
+        job: &mut StoreJob,
         n: usize,
     ) -> Result<(), SessionError> {
         let pairs = &job.pairs[job.at..job.at + n];
         let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
         let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
-        let outcome = self.backend.store(user, &sel.name, &uids, job.kind, &job.flags)?;
+        let outcome = match job.unchanged_since {
+            Some(since) => self.backend.store_unchanged_since(user, &sel.name, &uids, job.kind, &job.flags, since)?,
+            None => self.backend.store(user, &sel.name, &uids, job.kind, &job.flags)?,
+        };
         sel.own_changes(outcome.log, !job.silent);
-        if !job.silent {
-            for ((seq, u), stored) in pairs.iter().zip(outcome.flags) {
-                let Stored::Changed(flags) = stored else { continue };
-                let mut items = Vec::with_capacity(2);
-                if job.uid {
-                    items.push(FetchItem::Uid(u.0));
+        let modseq = sel.condstore && sel.modseqs;
+        let modseqs = outcome.modseqs.into_iter().chain(std::iter::repeat(0));
+        for (((seq, u), stored), m) in pairs.iter().zip(outcome.flags).zip(modseqs) {
+            let flags = match stored {
+                Stored::Changed(flags) => flags,
+                Stored::Modified => {
+                    job.modified.push(if job.uid { u.0 } else { seq.0.get() });
+                    continue;
                 }
-                items.push(FetchItem::Flags(sel.flag_fetch(&flags, *u)));
-                sel.send_fetch(server, *seq, items)?;
+                Stored::Unchanged(_) | Stored::Expunged => continue,
+            };
+            if job.silent && !modseq {
+                continue;
             }
+            let mut items = Vec::with_capacity(3);
+            if job.uid || (modseq && sel.qresync) {
+                items.push(FetchItem::Uid(u.0));
+            }
+            if modseq {
+                items.push(FetchItem::ModSeq(m));
+            }
+            if !job.silent {
+                items.push(FetchItem::Flags(sel.flag_fetch(&flags, *u)));
+            }
+            sel.send_fetch(server, *seq, items)?;
         }
         Ok(())
     }
@@ -315,6 +394,7 @@ impl<B: Backend> Session<B> {
         criteria: Vec<SearchKey>,
         uid: bool,
         ret: Option<Vec<SearchReturn>>,
+        modseq: bool,
     ) -> Result<Done, SessionError> {
         let r = ret.as_deref().unwrap_or(&[]);
         let has_partial = r.iter().any(|o| matches!(o, SearchReturn::Partial(_)));
@@ -375,6 +455,7 @@ impl<B: Backend> Session<B> {
             ret,
             now,
             context,
+            modseq: modseq.then_some(0),
         };
         self.new_job = Some(Job::Search(job));
         Ok(Done::Ok)
@@ -398,6 +479,11 @@ impl<B: Backend> Session<B> {
         let mut found = self.backend.search(user, &sel.name, self.id, &query)?;
         // Ascending as the trait asks; a store's slip must not cost a hit or invent one.
         found.sort_unstable();
+        if let (Some(highest), false) = (job.modseq.as_mut(), found.is_empty()) {
+            // `(MODSEQ n)`: the highest mod-sequence of the hits (RFC 7162 §3.1.5).
+            let meta = self.backend.fetch_meta(user, &sel.name, self.id, &found)?;
+            *highest = meta.iter().flatten().map(|m| m.modseq).fold(*highest, u64::max);
+        }
         let mut found = found.into_iter().peekable();
         for (seq, u) in pairs {
             while found.next_if(|f| *f < u.0).is_some() {}
@@ -409,6 +495,43 @@ impl<B: Backend> Session<B> {
             }
         }
         Ok(())
+    }
+}
+
+/// The modifiers of a FETCH (RFC 4466 §2.4): CHANGEDSINCE and VANISHED (RFC 7162
+/// §3.1.4.1, §3.2.6), PARTIAL (RFC 9394 §3.3).
+struct FetchModifiers {
+    changed_since: Option<u64>,
+    vanished: bool,
+    partial: Option<PartialRange>,
+}
+
+impl FetchModifiers {
+    /// Checks them: each at most once, VANISHED and PARTIAL in UID FETCH only, VANISHED
+    /// after `ENABLE QRESYNC` and with CHANGEDSINCE; BAD otherwise.
+    fn new(modifiers: &[FetchModifier], uid: bool, qresync: bool) -> Result<FetchModifiers, SessionError> {
+        let mut m = FetchModifiers { changed_since: None, vanished: false, partial: None };
+        for modifier in modifiers {
+            let twice = match *modifier {
+                FetchModifier::ChangedSince(n) => m.changed_since.replace(n).is_some(),
+                FetchModifier::Vanished if !uid => {
+                    return Err(SessionError::BadArguments("VANISHED is a UID FETCH modifier (RFC 7162 §3.2.6)"));
+                }
+                FetchModifier::Vanished if !qresync => return Err(SessionError::BadArguments("QRESYNC not enabled")),
+                FetchModifier::Vanished => std::mem::replace(&mut m.vanished, true),
+                FetchModifier::Partial(_) if !uid => {
+                    return Err(SessionError::BadArguments("PARTIAL is a UID FETCH modifier (RFC 9394 §3.3)"));
+                }
+                FetchModifier::Partial(r) => m.partial.replace(r).is_some(),
+            };
+            if twice {
+                return Err(SessionError::BadArguments("Modifier given twice"));
+            }
+        }
+        if m.vanished && m.changed_since.is_none() {
+            return Err(SessionError::BadArguments("VANISHED needs CHANGEDSINCE (RFC 7162 §3.2.6)"));
+        }
+        Ok(m)
     }
 }
 

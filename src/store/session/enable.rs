@@ -19,6 +19,11 @@ pub(super) struct Enabled {
     pub(super) rev2: bool,
     /// `ENABLE UTF8=ACCEPT`: UTF-8 names and headers; SEARCH CHARSET is refused.
     pub(super) utf8: bool,
+    /// A CONDSTORE enabling command was issued (RFC 7162 §3.1): MODSEQ in unsolicited
+    /// FETCH, HIGHESTMODSEQ on SELECT.
+    pub(super) condstore: bool,
+    /// `ENABLE QRESYNC` (RFC 7162 §3.2.3), which implies CONDSTORE.
+    pub(super) qresync: bool,
 }
 
 impl Enabled {
@@ -42,6 +47,8 @@ impl<B: Backend> Session<B> {
             let flag = match c {
                 Capability::Imap4rev2 => &mut self.enabled.rev2,
                 Capability::Utf8Accept => &mut self.enabled.utf8,
+                Capability::CondStore => &mut self.enabled.condstore,
+                Capability::QResync => &mut self.enabled.qresync,
                 _ => continue,
             };
             if !*flag {
@@ -49,9 +56,15 @@ impl<B: Backend> Session<B> {
                 newly.push(c);
             }
         }
-        let rev2 = self.enabled.rev2;
+        if self.enabled.qresync || newly.contains(&Capability::CondStore) {
+            // QRESYNC implies CONDSTORE (RFC 7162 §3.2.3); HIGHESTMODSEQ goes first, as
+            // Dovecot sends it.
+            self.condstore_on(server)?;
+        }
+        let (rev2, qresync) = (self.enabled.rev2, self.enabled.qresync);
         if let Some(sel) = self.selected.as_mut() {
             sel.rev2 = rev2;
+            sel.qresync = qresync;
         }
         server.set_utf8(self.enabled.utf8_names());
         server.send_data(Data::Enabled(newly))?;

@@ -7,6 +7,7 @@
 mod append;
 mod catenate;
 mod commands;
+mod condstore;
 mod context;
 mod enable;
 mod error;
@@ -149,6 +150,10 @@ impl<B: Backend> Session<B> {
         ];
         if backend.object_ids() {
             caps.push(Capability::ObjectId);
+        }
+        if backend.mod_seqs() {
+            caps.push(Capability::CondStore);
+            caps.push(Capability::QResync);
         }
         let defaults = ServerOptions::default();
         // Messages are streamed to the store, never held whole: the limit is the store's
@@ -323,14 +328,8 @@ impl<B: Backend> Session<B> {
                 self.finish_sync = Some(Sync::Full);
                 Ok(Done::Ok)
             }
-            CommandBody::Select { params, .. } | CommandBody::Examine { params, .. } if !params.is_empty() => {
-                // CONDSTORE and QRESYNC are not served (yet): BAD, and like any failed
-                // SELECT, no mailbox stays selected (the server machine records the same).
-                self.deselect();
-                Err(SessionError::BadArguments(commands::NO_CONDSTORE))
-            }
-            CommandBody::Select { mailbox, .. } => self.select(server, &user, &mailbox, false),
-            CommandBody::Examine { mailbox, .. } => self.select(server, &user, &mailbox, true),
+            CommandBody::Select { mailbox, params } => self.select(server, &user, &mailbox, params, false),
+            CommandBody::Examine { mailbox, params } => self.select(server, &user, &mailbox, params, true),
             CommandBody::Create { mailbox, special_use } => {
                 let name = wire_name(&mailbox)?;
                 b.create_special_use(&user, &name, &special_use)?;
@@ -378,6 +377,10 @@ impl<B: Backend> Session<B> {
                 } else {
                     None
                 };
+                if items.contains(&crate::types::StatusItem::HighestModSeq) {
+                    // A CONDSTORE enabling command (RFC 7162 §3.1).
+                    self.condstore_on(server)?;
+                }
                 let items = list::status_values(&st, &items);
                 server.send_data(Data::Status { mailbox, items, mailbox_id })?;
                 self.finish_sync = Some(Sync::Full);
@@ -423,7 +426,7 @@ impl<B: Backend> Session<B> {
                 self.deselect();
                 Ok(Done::Ok)
             }
-            other => self.selected_command(other),
+            other => self.selected_command(server, other),
         }
     }
 
@@ -439,23 +442,33 @@ impl<B: Backend> Session<B> {
     /// session has claimed as `\Recent` and claims none of them (RFC 3501 §2.3.2).
     ///
     /// After `ENABLE IMAP4rev2` the answer is RFC 9051's (§6.3.2, Appendix E items 9–12):
-    /// `* OK [CLOSED]` when a mailbox was selected, an untagged LIST of the mailbox, and
-    /// no RECENT response or UNSEEN code.
+    /// an untagged LIST of the mailbox, and no RECENT response or UNSEEN code.
+    /// `* OK [CLOSED]` goes first when a mailbox was selected, after IMAP4rev2 or when
+    /// CONDSTORE is served (RFC 7162 §3.2.11). With `(CONDSTORE)` or after a CONDSTORE
+    /// enabling command, `[HIGHESTMODSEQ]` or `[NOMODSEQ]` follows UIDNEXT (RFC 7162
+    /// §3.1.2); with `(QRESYNC (...))`, what changed since the client's state follows, as
+    /// `UID FETCH known-uids (FLAGS) (CHANGEDSINCE modseq VANISHED)` answers it (§3.2.5).
     fn select(
         &mut self,
         server: &mut Server,
         user: &B::User,
         mailbox: &Mailbox,
+        params: Vec<crate::types::SelectParam>,
         read_only: bool,
     ) -> Result<Done, SessionError> {
         let rev2 = self.enabled.rev2;
-        if rev2 && self.selected.is_some() {
-            // Before anything else (RFC 9051 §6.3.2): responses after it are the new
-            // mailbox's.
+        if (rev2 || server.serves(&Capability::CondStore)) && self.selected.is_some() {
+            // Before anything else (RFC 9051 §6.3.2, RFC 7162 §3.2.11): responses after
+            // it are the new mailbox's.
             self.deselect();
             untagged_ok(server, Code::Closed, "Previous mailbox closed")?;
         }
+        // A failed SELECT leaves no mailbox selected (the server machine records the same).
         self.deselect();
+        let ask = condstore::SelectAsk::new(params, self.enabled.qresync)?;
+        if ask.condstore {
+            self.condstore_on(server)?;
+        }
         let name = wire_name(mailbox)?;
         let snap = self.backend.open(user, &name, self.id, read_only)?;
         let mailbox_id = if self.backend.object_ids() { self.backend.mailbox_id(user, &name)? } else { None };
@@ -466,10 +479,14 @@ impl<B: Backend> Session<B> {
         let recent = snap.recent.len();
         let flags = snap.flags.clone();
         let exists = snap.uids.len() as u32;
-        let (validity, next) = (snap.uid_validity, snap.uid_next);
+        let (validity, next, highest) = (snap.uid_validity, snap.uid_next, snap.highest_modseq);
         // The view first: if sending fails, the mailbox is still released on close.
         let mut sel = Selected::new(name.clone(), read_only, snap);
         sel.rev2 = rev2;
+        sel.condstore = self.enabled.condstore;
+        sel.qresync = self.enabled.qresync;
+        sel.modseqs = self.backend.mod_seqs();
+        let (condstore, modseqs) = (sel.condstore, sel.modseqs);
         self.selected = Some(sel);
         server.send_data(Data::Flags(flags.clone()))?;
         server.send_data(Data::Exists(exists))?;
@@ -492,11 +509,26 @@ impl<B: Backend> Session<B> {
         untagged_ok(server, Code::PermanentFlags(permanent_flags(&flags, read_only)), text)?;
         untagged_ok(server, Code::UidValidity(validity), "UIDs valid")?;
         untagged_ok(server, Code::UidNext(next), "Predicted next UID")?;
+        match (condstore, modseqs) {
+            (true, true) => untagged_ok(server, Code::HighestModSeq(highest), "Highest")?,
+            (true, false) => untagged_ok(server, Code::NoModSeq, "No mod-sequences in this mailbox")?,
+            _ => {}
+        }
         // RFC 8474 §4.1: SELECT and EXAMINE tell the MAILBOXID.
         if let Some(id) = mailbox_id {
             untagged_ok(server, Code::MailboxId(id), "Ok")?;
         }
-        Ok(Done::Code(if read_only { Code::ReadOnly } else { Code::ReadWrite }))
+        let code = if read_only { Code::ReadOnly } else { Code::ReadWrite };
+        match ask.qresync {
+            // RFC 7162 §3.2.5: another UIDVALIDITY, or no mod-sequences: nothing to resync.
+            Some(q) if modseqs && q.uid_validity.get() == validity => {
+                // No list is `1:<UIDNEXT - 1>`.
+                let known = q.known_uids.unwrap_or_else(SequenceSet::all);
+                self.vanished_earlier(server, user, &known, q.mod_seq, next)?;
+                self.resync_fetch(&known, q.mod_seq, code)
+            }
+            _ => Ok(Done::Code(code)),
+        }
     }
 }
 

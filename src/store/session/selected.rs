@@ -104,6 +104,24 @@ pub(super) struct Selected {
     pub(super) rev2: bool,
     /// The searches that report changes of their result (RFC 5267 §4.3).
     pub(super) contexts: Vec<super::context::SearchContext>,
+    /// The session issued a CONDSTORE enabling command (RFC 7162 §3.1): MODSEQ in every
+    /// unsolicited FETCH, when the mailbox keeps mod-sequences.
+    pub(super) condstore: bool,
+    /// The session enabled QRESYNC (RFC 7162 §3.2.4): UID in every unsolicited FETCH,
+    /// VANISHED instead of EXPUNGE.
+    pub(super) qresync: bool,
+    /// The store keeps mod-sequences for this mailbox (else `[NOMODSEQ]`).
+    pub(super) modseqs: bool,
+    /// The HIGHESTMODSEQ the client may be told: the mailbox's, as of the last sync that
+    /// reported every change up to it (RFC 7162 §3.2, §6).
+    pub(super) highest_modseq: u64,
+    /// Whether this command sent VANISHED (so its tagged OK tells HIGHESTMODSEQ, as
+    /// Dovecot does), and whether it sent a MODSEQ (so a delayed expunge needs an
+    /// `OK [HIGHESTMODSEQ]` below it, RFC 7162 §3.2).
+    pub(super) told_vanished: bool,
+    pub(super) told_modseq: bool,
+    /// Expunged UIDs whose `VANISHED` is due, sent before the next FETCH or EXISTS.
+    vanished: Vec<u32>,
 }
 
 impl Selected {
@@ -123,7 +141,19 @@ impl Selected {
             saved: Vec::new(),
             rev2: false,
             contexts: Vec::new(),
+            condstore: false,
+            qresync: false,
+            modseqs: false,
+            highest_modseq: snap.highest_modseq,
+            told_vanished: false,
+            told_modseq: false,
+            vanished: Vec::new(),
         }
+    }
+
+    /// The UIDs the view holds in `lo..=hi`, ascending.
+    pub(super) fn uids_between(&self, lo: u32, hi: u32) -> impl Iterator<Item = u32> + '_ {
+        self.view.by_uid(lo, hi).map(|(_, u)| u.0)
     }
 
     /// Every message in the view, in sequence order.
@@ -142,6 +172,11 @@ impl Selected {
 
     pub(super) fn seq_of(&self, uid: Uid) -> Option<Seq> {
         self.view.seq_of(uid)
+    }
+
+    /// Whether an expunge waits to be told (RFC 3501 §7.4.1 forbids it now).
+    pub(super) fn has_pending_expunges(&self) -> bool {
+        !self.pending_expunge.is_empty()
     }
 
     /// Whether `uid` is expunged in the store and still in the view, its EXPUNGE due.
@@ -246,7 +281,21 @@ impl Selected {
                 _ => None,
             });
         self.announce(server, keywords)?;
+        self.flush_vanished(server)?;
+        if items.iter().any(|i| matches!(i, FetchItem::ModSeq(_))) {
+            self.told_modseq = true;
+        }
         server.send_data(Data::Fetch { seq: seq.0, items })?;
+        Ok(())
+    }
+
+    /// Sends the due `VANISHED` (RFC 7162 §3.2.10), one set for a run of expunges.
+    pub(super) fn flush_vanished(&mut self, server: &mut Server) -> Result<(), SessionError> {
+        if let Some(uids) = SequenceSet::from_numbers(&self.vanished) {
+            self.vanished.clear();
+            self.told_vanished = true;
+            server.send_data(Data::Vanished { earlier: false, uids })?;
+        }
         Ok(())
     }
 
@@ -259,13 +308,20 @@ impl Selected {
         self.recent.remove(&uid);
         if seq.index() < self.reported_exists {
             self.reported_exists -= 1;
-            server.send_data(Data::Expunge(seq.0))?;
+            if self.qresync && self.modseqs {
+                // A run of these goes out as one VANISHED, before anything that
+                // numbers messages.
+                self.vanished.push(uid.0);
+            } else {
+                server.send_data(Data::Expunge(seq.0))?;
+            }
         }
         Ok(())
     }
 
     /// Sends EXISTS if the view grew past what the client was told.
     fn report_exists(&mut self, server: &mut Server) -> Result<(), SessionError> {
+        self.flush_vanished(server)?;
         if self.view.len() > self.reported_exists {
             self.reported_exists = self.view.len();
             server.send_data(Data::Exists(self.view.len() as u32))?;
@@ -364,7 +420,7 @@ impl<B: Backend> Session<B> {
                         sel.view.push(uid);
                     }
                 }
-                super::Change::Flags { uid, flags, .. } => {
+                super::Change::Flags { uid, flags, modseq } => {
                     if last_flags.get(&uid) != Some(&k) {
                         continue; // a later change in this batch says more
                     }
@@ -384,9 +440,13 @@ impl<B: Backend> Session<B> {
                     if seq.index() >= sel.reported_exists {
                         sel.report_exists(server)?;
                     }
-                    let mut items = Vec::with_capacity(2);
-                    if mode == Sync::Uid || sel.rev2 {
+                    let mut items = Vec::with_capacity(3);
+                    if mode == Sync::Uid || sel.rev2 || sel.qresync {
                         items.push(FetchItem::Uid(uid.0));
+                    }
+                    // RFC 7162 §3.1: MODSEQ once CONDSTORE is on; before FLAGS, as Dovecot.
+                    if sel.condstore && sel.modseqs {
+                        items.push(FetchItem::ModSeq(modseq));
                     }
                     items.push(FetchItem::Flags(sel.flag_fetch(&flags, uid)));
                     sel.send_fetch(server, seq, items)?;
@@ -411,6 +471,10 @@ impl<B: Backend> Session<B> {
             self.backend.release(user, &sel.name, self.id, &release);
         }
         sel.report_exists(server)?;
+        // Every change up to the cursor is now told, unless an expunge waits.
+        if let Some(h) = batch.highest_modseq.filter(|_| sel.pending_expunge.is_empty()) {
+            sel.highest_modseq = h;
+        }
         if !sel.rev2 && sel.recent.len() != sel.reported_recent {
             sel.reported_recent = sel.recent.len();
             server.send_data(Data::Recent(sel.recent.len() as u32))?;

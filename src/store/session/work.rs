@@ -86,6 +86,10 @@ pub(super) struct FetchJob {
     pub(super) uid: bool,
     pub(super) missing: bool,
     pub(super) unknown_cte: bool,
+    /// `CHANGEDSINCE` (RFC 7162 §3.1.4.1): only messages changed after it.
+    pub(super) changed_since: Option<u64>,
+    /// The code of the tagged OK (a `SELECT (QRESYNC ...)`'s READ-WRITE).
+    pub(super) code: Option<crate::types::Code>,
 }
 
 /// STORE over `pairs`.
@@ -97,6 +101,10 @@ pub(super) struct StoreJob {
     pub(super) kind: StoreKind,
     pub(super) silent: bool,
     pub(super) flags: Vec<Flag>,
+    /// `UNCHANGEDSINCE` (RFC 7162 §3.1.3).
+    pub(super) unchanged_since: Option<u64>,
+    /// The messages that failed it (numbers or UIDs), for `[MODIFIED]`.
+    pub(super) modified: Vec<u32>,
 }
 
 /// SEARCH over `candidates`.
@@ -120,6 +128,8 @@ pub(super) struct SearchJob {
     pub(super) ret: Option<Vec<SearchReturn>>,
     /// The store's time when the command began, for OLDER and YOUNGER (RFC 5032).
     pub(super) now: Option<crate::types::DateTime>,
+    /// A `MODSEQ` key: the highest mod-sequence of the hits so far (RFC 7162 §3.1.5).
+    pub(super) modseq: Option<u64>,
 }
 
 /// Events that arrived while a command was pending, and whether IDLE updates are due.
@@ -201,6 +211,7 @@ impl<B: Backend> Session<B> {
             }
             Stage::Finish { sync: Some(mode), result } => match self.sync_step(server, mode, budget) {
                 Ok((used, true)) => {
+                    let result = self.finish_modseq(server, result);
                     Self::answer(server, &p.tag, p.name, result);
                     used.max(1)
                 }
@@ -213,6 +224,7 @@ impl<B: Backend> Session<B> {
                 Err(_) => 1,
             },
             Stage::Finish { sync: None, result } => {
+                let result = self.finish_modseq(server, result);
                 Self::answer(server, &p.tag, p.name, result);
                 1
             }
@@ -242,7 +254,7 @@ impl<B: Backend> Session<B> {
                         // Only a store that cannot keep expunged messages gets here.
                         Err(crate::store::StoreError::Expunged.into())
                     } else {
-                        Ok(Done::Ok)
+                        Ok(j.code.take().map_or(Done::Ok, Done::Code))
                     };
                     (Sync::after(j.uid, false), result)
                 });
@@ -252,7 +264,14 @@ impl<B: Backend> Session<B> {
                 let n = budget.min(STEP_CAP).min(j.pairs.len() - j.at);
                 self.store_chunk(server, &user, j, n)?;
                 j.at += n;
-                Ok((n, (j.at == j.pairs.len()).then(|| (Sync::after(j.uid, false), Ok(Done::Ok)))))
+                let done = (j.at == j.pairs.len()).then(|| {
+                    let result = match SequenceSet::from_numbers(&j.modified) {
+                        Some(set) => Done::Code(crate::types::Code::Modified(set)),
+                        None => Done::Ok,
+                    };
+                    (Sync::after(j.uid, false), Ok(result))
+                });
+                Ok((n, done))
             }
             Job::Expunge(j) => {
                 let n = budget.min(STEP_CAP);
@@ -301,10 +320,13 @@ impl<B: Backend> Session<B> {
                     sel.saved = saved_result(ret, uids).into_iter().map(Uid).collect();
                 }
                 let answer = match &j.ret {
-                    None => Some(crate::types::Data::Search { ids: hits, modseq: None }),
+                    // `(MODSEQ n)` only when something matched (RFC 7162 §3.1.5).
+                    None => {
+                        Some(crate::types::Data::Search { modseq: j.modseq.filter(|_| !hits.is_empty()), ids: hits })
+                    }
                     // RETURN (SAVE) alone answers nothing (RFC 5182 §2.4).
                     Some(ret) if only_save(ret) => None,
-                    Some(ret) => Some(esearch(tag, j.uid, ret, &hits)),
+                    Some(ret) => Some(esearch(tag, j.uid, ret, &hits, j.modseq)),
                 };
                 if let Some(answer) = answer {
                     server.send_data(answer)?;
@@ -359,7 +381,10 @@ fn saved_result(ret: &[SearchReturn], uids: Vec<u32>) -> Vec<u32> {
 /// The ESEARCH answer (RFC 4731 §3.1) to `SEARCH RETURN (ret)` with these hits (ascending):
 /// MIN, MAX and ALL only when something matched, COUNT always; `RETURN ()` is `ALL`;
 /// in the order Dovecot sends them (MIN, MAX, ALL, COUNT).
-fn esearch(tag: &Tag, uid: bool, ret: &[SearchReturn], hits: &[u32]) -> crate::types::Data {
+///
+/// After a `MODSEQ` key, `MODSEQ` (the hits' highest) goes last, as Dovecot sends it
+/// (RFC 7162 §3.1.5), when something matched.
+fn esearch(tag: &Tag, uid: bool, ret: &[SearchReturn], hits: &[u32], modseq: Option<u64>) -> crate::types::Data {
     // `RETURN ()`, or CONTEXT and UPDATE alone, is ALL (RFC 4731 §3.1, RFC 5267 §4).
     let asked: Vec<SearchReturn> = result_options(ret).collect();
     let ret = if asked.is_empty() { &[SearchReturn::All][..] } else { &asked[..] };
@@ -383,6 +408,9 @@ fn esearch(tag: &Tag, uid: bool, ret: &[SearchReturn], hits: &[u32]) -> crate::t
                 Some(SearchResult::Partial { range, results })
             }
         });
+    }
+    if let (Some(m), false) = (modseq, hits.is_empty()) {
+        results.push(SearchResult::ModSeq(m));
     }
     crate::types::Data::ESearch { tag: Some(tag.to_tag_string()), uid, results }
 }

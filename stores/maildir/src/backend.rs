@@ -296,7 +296,7 @@ impl Backend for MaildirBackend {
             let new = start + changes.len() as u64;
             m.cursors.insert(session, new);
             m.trim();
-            Ok(Some(ChangeBatch { start, changes, cursor: new, recent }))
+            Ok(Some(ChangeBatch { start, changes, cursor: new, recent, highest_modseq: None }))
         })?;
         batch.ok_or(StoreError::NoSuchMailbox)
     }
@@ -382,7 +382,7 @@ impl Backend for MaildirBackend {
             if !log.is_empty() {
                 m.wake();
             }
-            Ok(StoreOutcome { flags: out, log })
+            Ok(StoreOutcome { flags: out, log, modseqs: Vec::new() })
         })
     }
 
