@@ -50,6 +50,9 @@ pub(super) enum Collects {
     Expunge,
     /// The mailbox data of a SELECT or EXAMINE.
     Select,
+    /// The same with QRESYNC (RFC 7162 §3.2.5), and the FETCH responses that tell what
+    /// changed since the client's state.
+    Resync,
     /// Untagged data of these names (a raw command's own and the declared ones).
     Named(Vec<crate::types::Atom>),
 }
@@ -149,6 +152,11 @@ impl Collects {
             CommandBody::Id { .. } => Collects::Id,
             CommandBody::Enable { .. } => Collects::Enabled,
             CommandBody::Expunge | CommandBody::UidExpunge { .. } | CommandBody::Move { .. } => Collects::Expunge,
+            CommandBody::Select { params, .. } | CommandBody::Examine { params, .. }
+                if params.iter().any(|p| matches!(p, crate::types::SelectParam::QResync(_))) =>
+            {
+                Collects::Resync
+            }
             CommandBody::Select { .. } | CommandBody::Examine { .. } => Collects::Select,
             CommandBody::Raw(raw) => {
                 Collects::Named(std::iter::once(raw.name()).chain(raw.answers()).cloned().collect())
@@ -161,6 +169,10 @@ impl Collects {
     /// FLAGS and UID if `substantive`) answers this command, marking it answered:
     /// `Some(stream)` if so, `stream` telling a FETCH from a STORE.
     pub(super) fn takes_fetch(&mut self, seq: u32, uid: Option<u32>, substantive: bool, exists: u32) -> Option<bool> {
+        if matches!(self, Collects::Resync) {
+            // Owned data, as a SELECT's answer.
+            return Some(false);
+        }
         let Collects::Fetch { set, uid: by_uid, flags_only, answered, stream } = self else { return None };
         let key = if *by_uid { uid? } else { seq };
         if !covers(set, key, if *by_uid { u32::MAX } else { exists }) {
@@ -173,7 +185,7 @@ impl Collects {
     /// `exists` is the client's message count, for `*` in sequence sets.
     pub(super) fn takes(&mut self, data: &Data, exists: u32) -> bool {
         match (self, data) {
-            (c @ Collects::Fetch { .. }, Data::Fetch { seq, items }) => {
+            (c @ (Collects::Fetch { .. } | Collects::Resync), Data::Fetch { seq, items }) => {
                 let uid = items.iter().find_map(|i| if let FetchItem::Uid(u) = i { Some(*u) } else { None });
                 let substantive = items.iter().any(|i| !matches!(i, FetchItem::Flags(_) | FetchItem::Uid(_)));
                 c.takes_fetch(seq.get(), uid, substantive, exists).is_some()
@@ -187,7 +199,10 @@ impl Collects {
             | (Collects::Expunge, Data::Expunge(_) | Data::Vanished { earlier: false, .. }) => true,
             // RFC 7162 §3.2.10.1: VANISHED (EARLIER) answers a UID FETCH (VANISHED) or a
             // SELECT/EXAMINE (QRESYNC).
-            (Collects::Fetch { uid: true, .. } | Collects::Select, Data::Vanished { earlier: true, .. }) => true,
+            (
+                Collects::Fetch { uid: true, .. } | Collects::Select | Collects::Resync,
+                Data::Vanished { earlier: true, .. },
+            ) => true,
             (Collects::List { status, listed }, Data::List(item)) => {
                 if *status {
                     listed.push(item.mailbox.clone());
@@ -196,7 +211,7 @@ impl Collects {
             }
             (Collects::List { status: true, listed }, Data::Status { mailbox, .. }) => listed.contains(mailbox),
             (Collects::Status(name), Data::Status { mailbox, .. }) => mailbox.as_wire() == name.as_slice(),
-            (Collects::Select, Data::Exists(_) | Data::Recent(_) | Data::Flags(_)) => true,
+            (Collects::Select | Collects::Resync, Data::Exists(_) | Data::Recent(_) | Data::Flags(_)) => true,
             (Collects::Named(names), d) => {
                 let name = data_name(d);
                 names.iter().any(|n| n.as_str().eq_ignore_ascii_case(name))

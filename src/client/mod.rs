@@ -30,6 +30,7 @@ mod attribution;
 mod event;
 mod list;
 mod results;
+mod resync;
 mod sasl;
 mod state;
 mod view;
@@ -43,6 +44,7 @@ pub use args::{ArgError, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, I
 pub use event::{ConnectionError, Error, Event};
 pub use list::{list_entries, list_extended_command, ListEntry};
 pub use results::{AppendUid, AppendUids, CommandResponse, CopyUid, ESearch, Update};
+pub use resync::{Changes, MessageChange, Resync, ResyncMethod, Resyncer, SyncState};
 pub use sasl::Authenticator;
 pub use state::{SelectedMailbox, State};
 pub use view::{MailboxView, MessageView, ViewError};
@@ -174,6 +176,10 @@ pub struct Client {
     encode_buf: BytesMut,
     /// What the server said ENABLE turned on (RFC 5161 `* ENABLED`).
     enabled: Vec<Capability>,
+    /// The highest MODSEQ in FETCH responses since the last tagged response, and whether
+    /// a HIGHESTMODSEQ code came meanwhile (RFC 7162 §6: it wins, even if lower).
+    modseq_seen: Option<u64>,
+    modseq_code: bool,
 }
 
 fn is_ascii_search(keys: &[SearchKey]) -> bool {
@@ -219,12 +225,19 @@ impl Client {
             closed: false,
             encode_buf: BytesMut::new(),
             enabled: Vec::new(),
+            modseq_seen: None,
+            modseq_code: false,
         }
     }
 
     /// The connection state (RFC 3501 §3).
     pub fn state(&self) -> State {
         self.state
+    }
+
+    /// What the server said ENABLE turned on in this session (RFC 5161 `* ENABLED`).
+    pub fn enabled(&self) -> &[Capability] {
+        &self.enabled
     }
 
     /// The capabilities the server last announced, or `None` if unknown (not yet sent,
@@ -673,7 +686,10 @@ impl Client {
             Code::UidNext(n) => sel.uid_next = Some(*n),
             Code::Unseen(n) => sel.unseen = Some(*n),
             Code::PermanentFlags(f) => sel.permanent_flags = f.clone(),
-            Code::HighestModSeq(n) => sel.highest_modseq = Some(*n),
+            Code::HighestModSeq(n) => {
+                sel.highest_modseq = Some(*n);
+                self.modseq_code = true;
+            }
             Code::ReadOnly => sel.read_only = true,
             Code::ReadWrite => sel.read_only = false,
             _ => {}
@@ -739,6 +755,11 @@ impl Client {
                     s.recent = *n;
                 }
             }
+            Data::Fetch { items, .. } => {
+                if let Some(m) = items.iter().find_map(|i| if let FetchItem::ModSeq(m) = i { Some(*m) } else { None }) {
+                    self.saw_modseq(m);
+                }
+            }
             Data::Flags(f) => {
                 if let Some(s) = self.selecting_or_selected() {
                     s.flags = f.clone();
@@ -774,6 +795,9 @@ impl Client {
     /// a FETCH stays a [`FetchMessage`]; a STORE's answer and an unsolicited FETCH become
     /// owned data, as without the option. The same attribution rules either way.
     fn on_fetch_message(&mut self, m: FetchMessage) {
+        if let Some(modseq) = m.modseq() {
+            self.saw_modseq(modseq);
+        }
         let exists = self.selected.as_ref().map_or(0, |s| s.exists);
         let (seq, uid) = (m.seq(), m.uid());
         let substantive = m.view().items().any(|i| !matches!(i, FetchItemView::Flags(_) | FetchItemView::Uid(_)));
@@ -786,6 +810,11 @@ impl Client {
             Some((id, false)) => self.emit_data(m.into_data(), Some(id)),
             None => self.emit_data(m.into_data(), None),
         }
+    }
+
+    /// A FETCH told a MODSEQ (RFC 7162 §6).
+    fn saw_modseq(&mut self, modseq: u64) {
+        self.modseq_seen = Some(self.modseq_seen.map_or(modseq, |m| m.max(modseq)));
     }
 
     /// Queues `d` for `command` (and, when unsolicited, the flag change it carries).
@@ -871,6 +900,14 @@ impl Client {
     fn on_tagged(&mut self, tag: Tag, status: StatusResponse) {
         if let Some(c) = &status.code {
             self.on_code(c);
+        }
+        // RFC 7162 §6: at a tagged response, the highest MODSEQ told since the last one
+        // raises HIGHESTMODSEQ, unless a HIGHESTMODSEQ code said otherwise.
+        let (seen, code) = (self.modseq_seen.take(), std::mem::take(&mut self.modseq_code));
+        if let (Some(m), false, Some(sel)) = (seen, code, self.selected.as_mut()) {
+            if let Some(h) = sel.highest_modseq.as_mut().filter(|h| **h < m) {
+                *h = m;
+            }
         }
         let Some(idx) = self.inflight.iter().position(|p| p.tag == tag) else {
             self.events.push_back(Event::UnknownTag { tag, status });

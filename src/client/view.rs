@@ -29,6 +29,8 @@ pub struct MessageView {
     pub flags: Option<Vec<Flag>>,
     /// Whether the last FETCH FLAGS had `\Recent`.
     pub recent: bool,
+    /// Its mod-sequence, as the last FETCH with MODSEQ told it (RFC 7162 §3.1.4.1).
+    pub modseq: Option<u64>,
 }
 
 /// What a server did that the RFC does not allow, as the view saw it.
@@ -157,7 +159,8 @@ impl MailboxView {
             Data::Fetch { seq, items } => {
                 let uid = items.iter().find_map(|i| if let FetchItem::Uid(u) = i { Some(*u) } else { None });
                 let flags = items.iter().find_map(|i| if let FetchItem::Flags(f) = i { Some(f) } else { None });
-                return self.fetched(seq.get(), uid, flags.map(|f| f.iter().cloned()));
+                let modseq = items.iter().find_map(|i| if let FetchItem::ModSeq(m) = i { Some(*m) } else { None });
+                return self.fetched(seq.get(), uid, modseq, flags.map(|f| f.iter().cloned()));
             }
             _ => {}
         }
@@ -168,7 +171,7 @@ impl MailboxView {
     /// [`ClientOptions::fetch_messages`](super::ClientOptions::fetch_messages)).
     pub fn apply_fetch(&mut self, message: &FetchMessage) -> Result<(), ViewError> {
         let flags = message.flags().map(|f| f.map(|f| f.to_flag_fetch()));
-        self.fetched(message.seq(), message.uid(), flags)
+        self.fetched(message.seq(), message.uid(), message.modseq(), flags)
     }
 
     /// Message `seq` has `uid` and `flags`, as far as they were sent. A keyword is kept
@@ -178,12 +181,16 @@ impl MailboxView {
         &mut self,
         seq: u32,
         uid: Option<u32>,
+        modseq: Option<u64>,
         flags: Option<impl Iterator<Item = FlagFetch>>,
     ) -> Result<(), ViewError> {
         let held = self.messages.len();
         let Some(m) = (seq as usize).checked_sub(1).and_then(|k| self.messages.get_mut(k)) else {
             return Err(ViewError::NoSuchMessage { seq, held });
         };
+        if modseq.is_some() {
+            m.modseq = modseq;
+        }
         let mut problem = None;
         if let Some(u) = uid {
             if let Some(was) = m.uid.filter(|was| *was != u) {

@@ -81,6 +81,11 @@ impl FetchMessage {
         self.view().rfc822_size()
     }
 
+    /// The first `MODSEQ` (RFC 7162 §3.1.4.1).
+    pub fn modseq(&self) -> Option<u64> {
+        self.view().modseq()
+    }
+
     /// The first `INTERNALDATE`.
     pub fn internal_date(&self) -> Option<DateTime> {
         self.view().internal_date()

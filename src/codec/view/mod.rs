@@ -491,6 +491,11 @@ impl<'a> FetchView<'a> {
         self.find(Kind::Rfc822Size).map(|c| c.node().a)
     }
 
+    /// The first `MODSEQ` (RFC 7162 §3.1.4.1).
+    pub fn modseq(&self) -> Option<u64> {
+        self.find(Kind::ModSeq).map(At::wide)
+    }
+
     /// The first `INTERNALDATE`.
     pub fn internal_date(&self) -> Option<DateTime> {
         self.find(Kind::InternalDate).map(internal_date)

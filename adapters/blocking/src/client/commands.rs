@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use imap_machine::client::{Authenticator, ESearch, SelectedMailbox};
+use imap_machine::client::{Authenticator, ESearch, Resync, Resyncer, SelectedMailbox, SyncState};
 use imap_machine::types::{
     Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, FetchModifier, Flag, FlagFetch, IString,
     ListAttribute, ListItem, ListMailbox, Literal, Mailbox, PartialRange, SearchReturn, Secret, SequenceSet,
@@ -183,6 +183,23 @@ impl Client {
             return Ok(false);
         }
         Ok(self.enable(&[Capability::Imap4rev2])?.contains(&Capability::Imap4rev2))
+    }
+
+    /// Selects `mailbox` and tells what changed since `saved` (see
+    /// [`imap_machine::client::Resyncer`]): new and changed messages with their flags and
+    /// mod-sequences, vanished UIDs, and the state to save, or
+    /// [`Resync::StartOver`] when UIDVALIDITY changed. It uses QRESYNC when the server
+    /// offers it (one round trip after ENABLE), else CONDSTORE, else compares every
+    /// message's flags, so the caller writes one code path.
+    pub fn resync(&mut self, mailbox: impl IntoMailbox, saved: &SyncState) -> Result<Resync, Error> {
+        let caps = self.capabilities()?;
+        let enabled = self.machine.enabled().to_vec();
+        let mut r = Resyncer::new(mailbox.into_mailbox()?, saved.clone(), &caps, &enabled);
+        while let Some(command) = r.next_command() {
+            let response = self.run(command)?;
+            r.answer(&response, self.selected().as_ref());
+        }
+        Ok(r.finish())
     }
 
     /// `UNAUTHENTICATE` (RFC 8437 §3): back to the not authenticated state, with no

@@ -215,6 +215,8 @@ pub(crate) struct Shared {
     pub(crate) selected: Option<SelectedMailbox>,
     /// The selected mailbox as the server told it, message by message.
     pub(crate) view: MailboxView,
+    /// What ENABLE turned on (RFC 5161).
+    pub(crate) enabled: Vec<Capability>,
 }
 
 /// The unsolicited-update channel: bounded, never blocking the driver. When it is full,
@@ -450,6 +452,9 @@ impl Driver {
             let selected = self.machine.selected();
             if s.selected.as_ref() != selected {
                 s.selected = selected.cloned();
+            }
+            if s.enabled.len() != self.machine.enabled().len() {
+                s.enabled = self.machine.enabled().to_vec();
             }
         }
     }

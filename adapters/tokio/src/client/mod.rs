@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use imap_machine::client::{
-    ArgError, Authenticator, Client as Machine, ClientOptions, ESearch, MailboxView, SelectedMailbox,
+    ArgError, Authenticator, Client as Machine, ClientOptions, ESearch, MailboxView, Resync, Resyncer, SelectedMailbox,
+    SyncState,
 };
 use imap_machine::types::{
     Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, FetchModifier, Flag, FlagFetch, IString,
@@ -699,6 +700,23 @@ impl Client {
     /// they change, for example UTF-8 mailbox names after IMAP4rev2 or UTF8=ACCEPT.
     pub async fn enable(&self, caps: &[Capability]) -> Result<Vec<Capability>, Error> {
         Ok(self.exec(CommandBody::Enable { capabilities: caps.to_vec() }).await?.response.enabled())
+    }
+
+    /// Selects `mailbox` and tells what changed since `saved` (see
+    /// [`imap_machine::client::Resyncer`]): new and changed messages with their flags and
+    /// mod-sequences, vanished UIDs, and the state to save, or
+    /// [`Resync::StartOver`] when UIDVALIDITY changed. It uses QRESYNC when the server
+    /// offers it (one round trip after ENABLE), else CONDSTORE, else compares every
+    /// message's flags, so the caller writes one code path.
+    pub async fn resync(&self, mailbox: impl IntoMailbox, saved: &SyncState) -> Result<Resync, Error> {
+        let caps = self.capabilities().await?;
+        let enabled = self.shared.lock().map(|s| s.enabled.clone()).unwrap_or_default();
+        let mut r = Resyncer::new(mailbox.into_mailbox()?, saved.clone(), &caps, &enabled);
+        while let Some(command) = r.next_command() {
+            let response = self.run(command).await?;
+            r.answer(&response, self.selected().as_ref());
+        }
+        Ok(r.finish())
     }
 
     /// `ENABLE IMAP4rev2` when the server offers IMAP4rev2 (RFC 9051 Appendix A); returns
