@@ -33,6 +33,7 @@ mod results;
 mod resync;
 mod sasl;
 mod state;
+pub(crate) mod vanish;
 mod view;
 
 use std::collections::VecDeque;

@@ -147,10 +147,11 @@ impl MailboxView {
                 }
                 self.messages.remove(k - 1);
             }
+            // A UID the view does not know may name a message announced by EXISTS whose UID
+            // was never told (RFC 7162 §3.2.10.2): see `vanish`.
             Data::Vanished { earlier: false, uids } => {
-                let before = self.messages.len();
-                self.messages.retain(|m| !m.uid.is_some_and(|u| uids.contains(u, u32::MAX)));
-                let missing = uid_count(uids).saturating_sub((before - self.messages.len()) as u64);
+                let forget = |m: &mut MessageView| *m = MessageView::default();
+                let missing = super::vanish::vanish(&mut self.messages, uids, |m| m.uid, forget).missing;
                 if missing > 0 {
                     return Err(ViewError::VanishedUnknown { missing });
                 }

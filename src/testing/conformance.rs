@@ -21,6 +21,19 @@
 //!   REMOVEFROM never removes a stranger, and no member is expunged without a REMOVEFROM
 //!   first (§4.3.4).
 //!
+//! - on a store with mod-sequences ([`Backend::mod_seqs`]), session 0 enables QRESYNC and
+//!   session 1 CONDSTORE (RFC 7162): a MODSEQ reaches only them, with the UID after
+//!   QRESYNC (§3.2.4), and never goes down for a message; session 0 is told expunges only
+//!   as VANISHED (§3.2.10.2), which it applies by UID, also to messages it knows only from
+//!   EXISTS (`client::vanish`: when which one went is a guess, its sequence-number context
+//!   is no longer checked). Before the end, session 0 resyncs as after a lost connection:
+//!   `SELECT INBOX (QRESYNC (uidvalidity highestmodseq))` with the HIGHESTMODSEQ its
+//!   client machine tracked (RFC 7162 §6), its view rebuilt only from the saved one, the
+//!   VANISHED (EARLIER) and the FETCHes, which must equal a fresh `UID FETCH 1:* (FLAGS)`.
+//!
+//! `IMAPM_TRACE=1` prints every command and untagged response of a run (passwords
+//! redacted), to read a failing case.
+//!
 //! After a final NOOP in every session, each view equals a fresh `FETCH 1:* (UID FLAGS)`
 //! and every other session's view, each message is `\Recent` in exactly one session, and
 //! each context's result equals a fresh SEARCH with its criteria.
@@ -142,6 +155,16 @@ struct Conn<B: Backend> {
     contexts: [Option<IString>; 2],
     /// The numbers of the last `* SEARCH`.
     last_search: Vec<u32>,
+    /// This session enabled QRESYNC (session 0) or CONDSTORE (session 1), on a store that
+    /// keeps mod-sequences.
+    qresync: bool,
+    condstore: bool,
+    /// The last MODSEQ told of each UID: it never goes down.
+    modseqs: HashMap<u32, u64>,
+    /// The UIDs of `VANISHED (EARLIER)` since the last SELECT.
+    vanished_earlier: Vec<u32>,
+    /// A VANISHED left the FLAGGED context's members uncertain (see `data`).
+    flagged_uncertain: bool,
 }
 
 /// Violations, as text: a failing case shows every one.
@@ -176,11 +199,30 @@ impl<B: Backend> Conn<B> {
             work: std::collections::BTreeSet::new(),
             contexts: [None, None],
             last_search: Vec::new(),
+            qresync: false,
+            condstore: false,
+            modseqs: HashMap::new(),
+            vanished_earlier: Vec::new(),
+            flagged_uncertain: false,
         }
+    }
+
+    /// Removes the message `gone` names: it must be in the view, and no context member
+    /// may go without a REMOVEFROM first (RFC 5267 §4.3.4).
+    fn expunged(&mut self, who: usize, k: usize) -> Verdict {
+        let gone = self.view.remove(k);
+        if gone.flagged || gone.uid.is_some_and(|u| self.work.contains(&u)) {
+            return Err(format!("session {who}: message {} expunged from a context without REMOVEFROM", k + 1));
+        }
+        Ok(())
     }
 
     /// An ESEARCH of one of the two contexts: its first answer, or an update.
     fn context_data(&mut self, who: usize, tag: IString, uid: bool, results: Vec<SearchResult>) -> Verdict {
+        if !uid && self.flagged_uncertain {
+            // Its members by sequence number are a guess since (see `data`).
+            return Ok(());
+        }
         let slot = &mut self.contexts[usize::from(!uid)];
         match slot {
             None => *slot = Some(tag),
@@ -251,6 +293,9 @@ impl<B: Backend> Conn<B> {
             match e {
                 client::Event::CommandCompleted { id, status } => done.push((id, status)),
                 client::Event::Data { data, .. } => {
+                    if std::env::var_os("IMAPM_TRACE").is_some() {
+                        eprintln!("S{who}: {data:?}");
+                    }
                     self.tracker.apply(&data).map_err(|e| format!("session {who}: view tracker: {e}"))?;
                     self.data(who, data, recent)?
                 }
@@ -274,10 +319,38 @@ impl<B: Backend> Conn<B> {
                 if k > self.view.len() {
                     return Err(format!("session {who}: EXPUNGE {k} of {} messages", self.view.len()));
                 }
-                let gone = self.view.remove(k - 1);
-                if gone.flagged || gone.uid.is_some_and(|u| self.work.contains(&u)) {
-                    return Err(format!("session {who}: EXPUNGE {k} of a context member without REMOVEFROM"));
+                if self.qresync {
+                    return Err(format!("session {who}: EXPUNGE after ENABLE QRESYNC (RFC 7162 §3.2.10)"));
                 }
+                self.expunged(who, k - 1)?;
+            }
+            // RFC 7162 §3.2.10.2: each UID one message of the view, which it knows by UID
+            // (the session learns the UIDs of new messages after each command).
+            Data::Vanished { earlier: false, uids } => {
+                if !self.qresync {
+                    return Err(format!("session {who}: VANISHED without QRESYNC"));
+                }
+                let before = self.view.clone();
+                let v = crate::client::vanish::vanish(&mut self.view, &uids, |s| s.uid, |s| s.flags = None);
+                if v.missing > 0 {
+                    return Err(format!("session {who}: VANISHED {uids} names messages not in the view"));
+                }
+                // The context members that went: none may go without REMOVEFROM.
+                let kept: std::collections::HashSet<u32> = self.view.iter().filter_map(|s| s.uid).collect();
+                if before.iter().any(|s| s.uid.is_some_and(|u| !kept.contains(&u) && self.work.contains(&u))) {
+                    return Err(format!("session {who}: VANISHED {uids} of a context member without REMOVEFROM"));
+                }
+                let flagged = |v: &[Slot]| v.iter().filter(|s| s.flagged).count();
+                if v.guessed {
+                    // Which message of unknown UID went is a guess: by sequence number,
+                    // the FLAGGED context's members can no longer be told apart.
+                    self.flagged_uncertain = true;
+                } else if !self.flagged_uncertain && flagged(&self.view) != flagged(&before) {
+                    return Err(format!("session {who}: VANISHED {uids} of a FLAGGED member without REMOVEFROM"));
+                }
+            }
+            Data::Vanished { earlier: true, uids } => {
+                self.vanished_earlier.extend(uids.resolve(u32::MAX).into_iter().flatten());
             }
             Data::Flags(flags) => self.announced = flags,
             Data::ESearch { tag: Some(tag), uid, results } => self.context_data(who, tag, uid, results)?,
@@ -288,6 +361,24 @@ impl<B: Backend> Conn<B> {
                     return Err(format!("session {who}: FETCH {k} of {} messages", self.view.len()));
                 }
                 let uid = items.iter().find_map(|i| if let FetchItem::Uid(u) = i { Some(*u) } else { None });
+                let modseq = items.iter().find_map(|i| if let FetchItem::ModSeq(m) = i { Some(*m) } else { None });
+                if let Some(m) = modseq {
+                    // RFC 7162 §3.1: MODSEQ only after a CONDSTORE enabling command; §3.2.4:
+                    // with the UID after QRESYNC; a message's MODSEQ never goes down.
+                    if !self.condstore && !self.qresync {
+                        return Err(format!("session {who}: MODSEQ without CONDSTORE"));
+                    }
+                    let u = uid.or(self.view[k - 1].uid);
+                    if self.qresync && uid.is_none() {
+                        return Err(format!("session {who}: FETCH {k} with MODSEQ and no UID after QRESYNC"));
+                    }
+                    if let Some(u) = u {
+                        let was = self.modseqs.insert(u, m).unwrap_or(0);
+                        if m < was {
+                            return Err(format!("session {who}: UID {u} MODSEQ {m} after {was}"));
+                        }
+                    }
+                }
                 if let Some(u) = uid {
                     match self.view[k - 1].uid {
                         Some(known) if known != u => {
@@ -403,11 +494,23 @@ pub fn run<B: Backend>(
     let mut conns: Vec<Conn<B>> = (0..n).map(|_| Conn::new(&b, chunking, step)).collect();
     let mut recent: HashMap<u32, usize> = HashMap::new();
     for (who, c) in conns.iter_mut().enumerate() {
+        let login = CommandBody::Login {
+            username: IString::try_from(fixture.username.clone()).map_err(|e| e.to_string())?,
+            password: Secret::new(IString::try_from(fixture.password.clone()).map_err(|e| e.to_string())?),
+        };
+        command(c, who, login, &mut recent)?;
+        // On a store with mod-sequences, session 0 follows QRESYNC and session 1 CONDSTORE.
+        let enable = match who {
+            0 if b.mod_seqs() => Some(Capability::QResync),
+            1 if b.mod_seqs() => Some(Capability::CondStore),
+            _ => None,
+        };
+        if let Some(cap) = enable {
+            c.qresync = cap == Capability::QResync;
+            c.condstore = true;
+            command(c, who, CommandBody::Enable { capabilities: vec![cap] }, &mut recent)?;
+        }
         for body in [
-            CommandBody::Login {
-                username: IString::try_from(fixture.username.clone()).map_err(|e| e.to_string())?,
-                password: Secret::new(IString::try_from(fixture.password.clone()).map_err(|e| e.to_string())?),
-            },
             CommandBody::select(Mailbox::Inbox),
             CommandBody::Search {
                 ret: Some(vec![SearchReturn::Update]),
@@ -527,6 +630,9 @@ pub fn run<B: Backend>(
                 criteria: vec![SearchKey::Keyword(Atom::from_static("work"))],
                 uid: *uid,
             },
+            // The QRESYNC session learns every new message's UID before VANISHED may name it
+            // (see `command`); in IDLE it could not.
+            Op::Noop | Op::Idle if c.qresync => CommandBody::Noop,
             Op::Noop => CommandBody::Noop,
             Op::Idle => {
                 let id = c.pair.client.idle(c.pair.now).map_err(|e| e.to_string())?;
@@ -538,6 +644,12 @@ pub fn run<B: Backend>(
         };
         command(c, who, body, &mut recent)?;
         wake_all(&mut conns, &mut recent)?;
+    }
+    // The QRESYNC session resyncs from what it knows now, as after a lost connection
+    // (RFC 7162 §3.2.5, §6): its view, its UIDVALIDITY and HIGHESTMODSEQ as the client
+    // machine tracked them.
+    if let Some(c) = conns.first_mut().filter(|c| c.qresync) {
+        resync(c, 0, &mut recent)?;
     }
     // The end: every session hears everything, then its view must be the truth.
     for (who, c) in conns.iter_mut().enumerate() {
@@ -591,7 +703,7 @@ pub fn run<B: Backend>(
         let flagged = vec![SearchKey::Flagged];
         command(c, who, CommandBody::Search { ret: None, charset: None, criteria: flagged, uid: false }, &mut recent)?;
         let told: Vec<u32> = (1..).zip(&c.view).filter(|(_, s)| s.flagged).map(|(k, _)| k).collect();
-        if c.last_search != told {
+        if c.last_search != told && !c.flagged_uncertain {
             return Err(format!("session {who}: FLAGGED context told {told:?}, truth {:?}", c.last_search));
         }
     }
@@ -617,9 +729,78 @@ fn command<B: Backend>(
     recent: &mut HashMap<u32, usize>,
 ) -> Result<(), String> {
     let what = format!("{body:?}");
+    if std::env::var_os("IMAPM_TRACE").is_some() {
+        eprintln!("C{who}: {what}");
+    }
     let id = c.pair.client.send(body).map_err(|e| format!("{what}: {e}"))?;
     c.drive();
-    expect_ok(c, who, id, recent).map_err(|e| format!("{what}: {e}"))
+    expect_ok(c, who, id, recent).map_err(|e| format!("{what}: {e}"))?;
+    // After QRESYNC, expunges come as VANISHED by UID: learn the UIDs of new messages.
+    if let Some(k) = c.view.iter().position(|s| s.uid.is_none()).filter(|_| c.qresync) {
+        let set: SequenceSet = format!("{}:*", k + 1).parse().expect("a valid set");
+        let atts = FetchAttributes::List(vec![FetchAttribute::Uid, FetchAttribute::Flags]);
+        command(c, who, CommandBody::Fetch { set, attributes: atts, uid: false, modifiers: vec![] }, recent)?;
+    }
+    Ok(())
+}
+
+/// `SELECT INBOX (QRESYNC (uidvalidity highestmodseq))` from the session's view and what
+/// its client machine tracked; the view is rebuilt only from the answer (the saved UIDs
+/// less VANISHED (EARLIER), with the FETCHed flags and the new UIDs), and must equal a
+/// fresh `UID FETCH 1:* (UID FLAGS)`.
+fn resync<B: Backend>(c: &mut Conn<B>, who: usize, recent: &mut HashMap<u32, usize>) -> Verdict {
+    let sel = c.pair.client.selected().cloned().ok_or("no mailbox selected")?;
+    let (Some(validity), Some(highest)) = (sel.uid_validity, sel.highest_modseq) else {
+        return Err(format!("session {who}: no UIDVALIDITY or HIGHESTMODSEQ tracked: {sel:?}"));
+    };
+    let saved: Vec<(u32, Option<Vec<Flag>>)> = c.view.iter().map(|s| (s.uid.unwrap_or(0), s.flags.clone())).collect();
+    if saved.iter().any(|(u, _)| *u == 0) {
+        return Err(format!("session {who}: a message without UID before the resync"));
+    }
+    c.view.clear();
+    c.tracker = client::MailboxView::default();
+    c.vanished_earlier.clear();
+    c.work.clear();
+    c.contexts = [None, None];
+    c.flagged_uncertain = false;
+    let q = QResync {
+        uid_validity: std::num::NonZeroU32::new(validity).ok_or("UIDVALIDITY 0")?,
+        mod_seq: highest,
+        known_uids: None,
+        seq_match: None,
+    };
+    let select = CommandBody::Select { mailbox: Mailbox::Inbox, params: vec![SelectParam::QResync(q)] };
+    let id = c.pair.client.send(select).map_err(|e| e.to_string())?;
+    c.drive();
+    expect_ok(c, who, id, recent)?;
+    let mut rebuilt: std::collections::BTreeMap<u32, Option<Vec<Flag>>> =
+        saved.into_iter().filter(|(u, _)| !c.vanished_earlier.contains(u)).collect();
+    for s in &c.view {
+        if let Some(u) = s.uid {
+            rebuilt.insert(u, s.flags.clone());
+        }
+    }
+    let atts = FetchAttributes::List(vec![FetchAttribute::Uid, FetchAttribute::Flags]);
+    c.view.iter_mut().for_each(|s| *s = Slot::default());
+    command(
+        c,
+        who,
+        CommandBody::Fetch { set: SequenceSet::all(), attributes: atts, uid: true, modifiers: vec![] },
+        recent,
+    )
+    .or_else(|e| if c.view.is_empty() { Ok(()) } else { Err(e) })?;
+    let truth: std::collections::BTreeMap<u32, Option<Vec<Flag>>> =
+        c.view.iter().map(|s| (s.uid.unwrap_or(0), s.flags.clone())).collect();
+    if rebuilt != truth {
+        return Err(format!("session {who}: QRESYNC from MODSEQ {highest} rebuilt\n{rebuilt:?}\ntruth\n{truth:?}"));
+    }
+    // Its contexts went with the old selection: it opens them again.
+    for (key, uid) in [(SearchKey::Keyword(Atom::from_static("work")), true), (SearchKey::Flagged, false)] {
+        let body =
+            CommandBody::Search { ret: Some(vec![SearchReturn::Update]), charset: None, criteria: vec![key], uid };
+        command(c, who, body, recent)?;
+    }
+    Ok(())
 }
 
 fn expect_ok<B: Backend>(c: &mut Conn<B>, who: usize, id: CommandId, recent: &mut HashMap<u32, usize>) -> Verdict {

@@ -302,6 +302,10 @@ impl Selected {
     /// Sends EXPUNGE for a message in the view and drops it.
     fn expunge(&mut self, server: &mut Server, uid: Uid) -> Result<(), SessionError> {
         if let Some(seq) = self.seq_of(uid).filter(|s| s.index() < self.reported_exists) {
+            if !self.contexts.is_empty() {
+                // A REMOVEFROM numbers messages as after the VANISHED before it.
+                self.flush_vanished(server)?;
+            }
             super::context::before_expunge(&mut self.contexts, server, seq, uid)?;
         }
         let Some(seq) = self.view.remove(uid) else { return Ok(()) };
