@@ -10,7 +10,8 @@
 //! use imap_machine::client::{ResyncMethod, Resyncer, SyncState};
 //! use imap_machine::types::{Capability, Mailbox};
 //! let saved = SyncState { uid_validity: 7, highest_modseq: Some(90), uids: vec![1, 2, 5] };
-//! let mut r = Resyncer::new(Mailbox::Inbox, saved, &[Capability::CondStore, Capability::QResync], &[]);
+//! let caps = [Capability::Enable, Capability::CondStore, Capability::QResync];
+//! let mut r = Resyncer::new(Mailbox::Inbox, saved, &caps, &[]);
 //! assert_eq!(r.method(), ResyncMethod::QResync);
 //! assert_eq!(r.next_command().map(|c| c.name()), Some("ENABLE"));
 //! ```
