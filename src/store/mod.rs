@@ -615,6 +615,19 @@ pub trait Backend: Send + Sync + 'static {
     fn mod_seqs(&self) -> bool {
         false
     }
+    /// The mod-sequence of each of `uids` (RFC 7162 §3.1.3), in order, `None` where a
+    /// message is gone (as [`Backend::fetch`] sees it), for `CHANGEDSINCE` and the `MODSEQ`
+    /// of SEARCH, which ask it of every message of a set. The default reads
+    /// [`Backend::fetch_meta`]; a store overrides it to answer without building messages.
+    fn modseqs(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uids: &[u32],
+    ) -> Result<Vec<Option<u64>>, StoreError> {
+        Ok(self.fetch_meta(user, name, session, uids)?.into_iter().map(|m| m.map(|m| m.modseq)).collect())
+    }
     /// The UIDs expunged from `name` after mod-sequence `since` (RFC 7162 §3.2.5.1). The
     /// default, for a store without mod-sequences: [`StoreError::Cannot`].
     fn vanished(&self, user: &Self::User, name: &str, since: u64) -> Result<Vanished, StoreError> {

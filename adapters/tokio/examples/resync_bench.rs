@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use imap_machine::client::{Resync, SyncState};
+use imap_machine::client::{IntoMailbox, Resync, Resyncer, SyncState};
 use imap_machine::types::{AppendMessage, Flag, Literal, StoreKind};
 use imap_machine_tokio::Client;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -45,6 +45,9 @@ async fn proxy(server: String, n: Arc<Counter>) -> String {
     tokio::spawn(async move {
         while let Ok((c, _)) = l.accept().await {
             let s = TcpStream::connect(&server).await.expect("server");
+            // Without, Nagle and delayed ACKs add 40 ms to a response written in parts.
+            c.set_nodelay(true).expect("nodelay");
+            s.set_nodelay(true).expect("nodelay");
             let (cr, cw) = c.into_split();
             let (sr, sw) = s.into_split();
             tokio::spawn(pipe(cr, sw, n.clone()));
@@ -72,7 +75,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let batch: Vec<AppendMessage> = (k..(k + 1000).min(n))
             .map(|i| {
                 let text = format!("From: a@example.org\r\nSubject: message {i}\r\n\r\nbody {i}\r\n");
-                AppendMessage::literal(Literal::new(text.into_bytes().into()).expect("a literal"))
+                AppendMessage::literal(Literal::new(text.into_bytes()).expect("a literal"))
             })
             .collect();
         k += batch.len() as u32;
@@ -101,8 +104,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     c.login(user, pass).await?;
     let before = counter.0.load(Ordering::Relaxed);
     let t = Instant::now();
-    let r = c.resync(name.as_str(), &saved).await?;
+    // `Client::resync` step by step, to time each command.
+    let caps = c.capabilities().await?;
+    let mut resyncer = Resyncer::new(name.as_str().into_mailbox()?, saved.clone(), &caps, &[]);
+    let mut steps = Vec::new();
+    while let Some(command) = resyncer.next_command() {
+        let (what, t) = (command.name(), Instant::now());
+        let response = c.run(command).await?;
+        let ran = t.elapsed();
+        resyncer.answer(&response, c.selected().as_ref());
+        steps.push(format!("{what} {:.1} ms (+{:.1})", ran.as_secs_f64() * 1000.0, (t.elapsed() - ran).as_secs_f64() * 1000.0));
+    }
+    let r = resyncer.finish();
     let took = t.elapsed();
+    eprintln!("resync steps: {}", steps.join(", "));
     let bytes = counter.0.load(Ordering::Relaxed) - before;
     let Resync::Changes(r) = r else { unreachable!("the same UIDVALIDITY") };
     println!(

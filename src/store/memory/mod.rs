@@ -756,6 +756,19 @@ impl Backend for MemoryBackend {
         true
     }
 
+    /// Without building the messages: one lock, one lookup a UID.
+    fn modseqs(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uids: &[u32],
+    ) -> Result<Vec<Option<u64>>, StoreError> {
+        let data = self.mailbox(user, name)?;
+        let inner = lock(&data.inner);
+        Ok(uids.iter().map(|u| inner.visible(session, *u).map(|m| m.modseq)).collect())
+    }
+
     fn vanished(&self, user: &Self::User, name: &str, since: u64) -> Result<Vanished, StoreError> {
         let data = self.selectable(user, name)?;
         let inner = lock(&data.inner);

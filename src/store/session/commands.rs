@@ -178,13 +178,9 @@ impl<B: Backend> Session<B> {
         if let Some(since) = job.changed_since {
             // CHANGEDSINCE: the index says which messages changed; only those are read.
             let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
-            let meta = self.backend.fetch_meta(user, &sel.name, self.id, &uids)?;
-            changed = pairs
-                .iter()
-                .zip(meta)
-                .filter(|(_, m)| m.as_ref().is_some_and(|m| m.modseq > since))
-                .map(|(p, _)| *p)
-                .collect();
+            let modseqs = self.backend.modseqs(user, &sel.name, self.id, &uids)?;
+            changed =
+                pairs.iter().zip(modseqs).filter(|(_, m)| m.is_some_and(|m| m > since)).map(|(p, _)| *p).collect();
             pairs = &changed;
         }
         let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
@@ -481,8 +477,8 @@ impl<B: Backend> Session<B> {
         found.sort_unstable();
         if let (Some(highest), false) = (job.modseq.as_mut(), found.is_empty()) {
             // `(MODSEQ n)`: the highest mod-sequence of the hits (RFC 7162 §3.1.5).
-            let meta = self.backend.fetch_meta(user, &sel.name, self.id, &found)?;
-            *highest = meta.iter().flatten().map(|m| m.modseq).fold(*highest, u64::max);
+            let modseqs = self.backend.modseqs(user, &sel.name, self.id, &found)?;
+            *highest = modseqs.into_iter().flatten().fold(*highest, u64::max);
         }
         let mut found = found.into_iter().peekable();
         for (seq, u) in pairs {
