@@ -27,8 +27,10 @@ use crate::types::*;
 
 mod code;
 mod condstore;
+mod notify;
 pub use code::code;
 pub use condstore::{fetch_modifiers, mod_seq, modseq_entry, qresync, select_params};
+pub use notify::{event_name, notify};
 
 /// Non-empty byte strings drawn from one character class.
 pub(crate) fn class_bytes(mask: u8, max: usize) -> impl Strategy<Value = Bytes> {
@@ -444,6 +446,7 @@ pub fn command_body() -> impl Strategy<Value = CommandBody> {
         (sequence_set(), mailbox(), any::<bool>()).prop_map(|(set, mailbox, uid)| Copy { set, mailbox, uid }),
         (sequence_set(), mailbox(), any::<bool>()).prop_map(|(set, mailbox, uid)| Move { set, mailbox, uid }),
         vec(capability(), 1..4).prop_map(|capabilities| Enable { capabilities }),
+        notify().prop_map(Notify),
         vec(tag_string(), 1..3).prop_map(|tags| CancelUpdate { tags }),
         proptest::option::of(vec((istring(), nstring()), 0..4)).prop_map(|parameters| Id { parameters }),
     ]

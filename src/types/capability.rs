@@ -130,6 +130,8 @@ capabilities! {
     CondStore = "CONDSTORE",
     /// `QRESYNC` (RFC 7162)
     QResync = "QRESYNC",
+    /// `NOTIFY` (RFC 5465)
+    Notify = "NOTIFY",
     /// `ESEARCH` (RFC 4731)
     ESearch = "ESEARCH",
     /// `SEARCHRES` (RFC 5182)

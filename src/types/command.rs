@@ -328,6 +328,8 @@ pub enum CommandBody {
         /// Extensions to enable; never empty.
         capabilities: Vec<Capability>,
     },
+    /// `NOTIFY` (RFC 5465 §3)
+    Notify(super::Notify),
     /// `NAMESPACE` (RFC 2342)
     Namespace,
     /// `ID ("(" *(string SP nstring) ")" / nil)` (RFC 2971)
@@ -421,6 +423,7 @@ impl CommandBody {
             | MultiAppend { .. }
             | Idle
             | Enable { .. }
+            | Notify(_)
             | Namespace
             | Unauthenticate => matches!(state, State::Authenticated | State::Selected),
             _ => state == State::Selected,
@@ -468,6 +471,7 @@ impl CommandBody {
             Idle => "IDLE",
             CancelUpdate { .. } => "CANCELUPDATE",
             Enable { .. } => "ENABLE",
+            Notify(_) => "NOTIFY",
             Namespace => "NAMESPACE",
             Id { .. } => "ID",
             Raw(_) => "RAW",

@@ -196,6 +196,11 @@ pub enum Code {
     },
     /// `UIDNOTSTICKY` (RFC 4315)
     UidNotSticky,
+    /// `NOTIFICATIONOVERFLOW` (RFC 5465 §5.8): the server stopped sending events.
+    NotificationOverflow,
+    /// `BADEVENT SP "(" event-name *(SP event-name) ")"` (RFC 5465 §8): the events it
+    /// does not serve.
+    BadEvent(Vec<Atom>),
     /// `TOOBIG` (RFC 7889)
     TooBig,
     /// `BADURL SP url-resp-text` (RFC 4469 §4.1): the first URL of a CATENATE APPEND that

@@ -113,7 +113,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let response = c.run(command).await?;
         let ran = t.elapsed();
         resyncer.answer(&response, c.selected().as_ref());
-        steps.push(format!("{what} {:.1} ms (+{:.1})", ran.as_secs_f64() * 1000.0, (t.elapsed() - ran).as_secs_f64() * 1000.0));
+        steps.push(format!(
+            "{what} {:.1} ms (+{:.1})",
+            ran.as_secs_f64() * 1000.0,
+            (t.elapsed() - ran).as_secs_f64() * 1000.0
+        ));
     }
     let r = resyncer.finish();
     let took = t.elapsed();

@@ -273,6 +273,7 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
                 w.display(c);
             }
         }
+        Notify(n) => super::notify::notify(w, n),
         Raw(raw) => raw_command(w, raw),
         Id { parameters } => {
             w.raw(b"ID ");
@@ -349,7 +350,7 @@ fn partial(w: &mut Writer<'_>, p: &Option<Partial>) {
     }
 }
 
-fn fetch_attribute(w: &mut Writer<'_>, a: &FetchAttribute) {
+pub(super) fn fetch_attribute(w: &mut Writer<'_>, a: &FetchAttribute) {
     use FetchAttribute::*;
     match a {
         Envelope => w.raw(b"ENVELOPE"),

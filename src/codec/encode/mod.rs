@@ -27,6 +27,7 @@ mod body;
 mod command;
 mod condstore;
 mod list;
+mod notify;
 mod response;
 
 use bytes::{BufMut, Bytes, BytesMut};

@@ -154,6 +154,17 @@ fn code(w: &mut Writer<'_>, c: &Code) {
         }
         Code::NoModSeq => w.raw(b"NOMODSEQ"),
         Code::Closed => w.raw(b"CLOSED"),
+        Code::NotificationOverflow => w.raw(b"NOTIFICATIONOVERFLOW"),
+        Code::BadEvent(names) => {
+            w.raw(b"BADEVENT (");
+            for (k, n) in names.iter().enumerate() {
+                if k > 0 {
+                    w.sp();
+                }
+                w.raw(n.as_str().as_bytes());
+            }
+            w.byte(b')');
+        }
         Code::Modified(set) => super::condstore::modified(w, set),
         Code::NoUpdate(t) => {
             w.raw(b"NOUPDATE ");

@@ -76,6 +76,7 @@ fn command_body(i: In<'_>) -> PResult<'_, CommandBody> {
         6 if eq("APPEND") => super::append::append(rest),
         6 if eq("SEARCH") => search(rest, false),
         6 if eq("ENABLE") => enable(rest),
+        6 if eq("NOTIFY") => super::notify::notify(rest),
         7 if eq("EXAMINE") => select!(Examine),
         7 if eq("EXPUNGE") => Ok((rest, Expunge)),
         8 if eq("STARTTLS") => Ok((rest, StartTls)),

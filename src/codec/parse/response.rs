@@ -190,6 +190,15 @@ fn known_code<'a>(name: &str, i: In<'a>) -> PResult<'a, Code> {
     if eq("CLOSED") {
         return bare(Code::Closed);
     }
+    if eq("NOTIFICATIONOVERFLOW") {
+        return bare(Code::NotificationOverflow);
+    }
+    if eq("BADEVENT") {
+        // `"BADEVENT" SP "(" event-name *(SP event-name) ")"` (RFC 5465 §8).
+        let (j, ()) = sp(i)?;
+        let (j, names) = super::core::paren_list(j, false, super::core::atom)?;
+        return Ok((j, Code::BadEvent(names)));
+    }
     if let Some((c, _)) = Rfc5530Code::ALL.iter().find(|(_, n)| eq(n)) {
         return bare(Code::Rfc5530(*c));
     }

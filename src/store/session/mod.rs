@@ -412,6 +412,8 @@ impl<B: Backend> Session<B> {
                 Ok(Done::Ok)
             }
             CommandBody::Enable { capabilities } => self.enable(server, capabilities),
+            // Parsed, not served (not advertised): BAD, as an unknown command.
+            CommandBody::Notify(_) => Err(SessionError::Unsupported("NOTIFY")),
             CommandBody::Close => {
                 if let Some(sel) = self.selected.as_ref().filter(|s| !s.read_only) {
                     // CLOSE expunges silently (RFC 3501 §6.4.2). If the store fails, the

@@ -27,6 +27,8 @@ const CODE_NAMES: &[&str] = &[
     "HIGHESTMODSEQ",
     "NOMODSEQ",
     "CLOSED",
+    "NOTIFICATIONOVERFLOW",
+    "BADEVENT",
     "MODIFIED",
     "UNAVAILABLE",
     "AUTHENTICATIONFAILED",
@@ -61,6 +63,7 @@ pub fn code() -> impl Strategy<Value = Code> {
             "[!-Z^-~][ -Z^-~]{0,30}".prop_map(|u| Code::BadUrl(Bytes::from(u))),
             Just(Code::NoModSeq),
             Just(Code::Closed),
+            Just(Code::NotificationOverflow),
             proptest::sample::select(Rfc5530Code::ALL.iter().map(|(c, _)| *c).collect::<Vec<_>>())
                 .prop_map(Code::Rfc5530),
         ],
@@ -74,6 +77,7 @@ pub fn code() -> impl Strategy<Value = Code> {
         any::<u32>().prop_map(Code::Unseen),
         u63().prop_map(Code::HighestModSeq),
         sequence_set().prop_map(Code::Modified),
+        vec(super::notify::event_name(), 1..4).prop_map(Code::BadEvent),
         object_id().prop_map(Code::MailboxId),
         (any::<u32>(), sequence_set()).prop_map(|(uid_validity, uids)| Code::AppendUid { uid_validity, uids }),
         (any::<u32>(), sequence_set(), sequence_set()).prop_map(|(uid_validity, source, destination)| Code::CopyUid {
