@@ -21,7 +21,7 @@ mod index;
 mod mailbox;
 mod modseq;
 use mailbox::{copy_within, insert, new_keywords, Inner, Logged, Saved};
-pub use modseq::TOMBSTONES;
+pub use modseq::{Tombstones, TOMBSTONES};
 
 use super::{
     Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, ParsedMessage,

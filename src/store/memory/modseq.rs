@@ -18,9 +18,11 @@ use crate::store::Vanished;
 /// synced before the last 100,000 expunges; 12 bytes each.
 pub const TOMBSTONES: usize = 100_000;
 
-/// A mailbox's expunged UIDs with their mod-sequences, oldest first.
+/// A mailbox's expunged UIDs with their mod-sequences, oldest first, at most
+/// [`TOMBSTONES`]: what [`crate::store::Backend::vanished`] answers from. Other stores
+/// keep theirs in it too.
 #[derive(Debug, Default)]
-pub(super) struct Tombstones {
+pub struct Tombstones {
     entries: VecDeque<(u64, u32)>,
     /// The highest mod-sequence among the forgotten tombstones (0: none forgotten).
     forgotten: u64,
@@ -28,7 +30,7 @@ pub(super) struct Tombstones {
 
 impl Tombstones {
     /// Remembers that `uid` was expunged at `modseq` (not lower than any before).
-    pub(super) fn push(&mut self, modseq: u64, uid: u32) {
+    pub fn push(&mut self, modseq: u64, uid: u32) {
         if self.entries.len() == TOMBSTONES {
             if let Some((m, _)) = self.entries.pop_front() {
                 self.forgotten = m;
@@ -37,8 +39,24 @@ impl Tombstones {
         self.entries.push_back((modseq, uid));
     }
 
+    /// The tombstones remembered, oldest first: (mod-sequence, UID).
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.entries.iter().copied()
+    }
+
+    /// The highest mod-sequence among the forgotten tombstones (0: none forgotten).
+    pub fn forgotten(&self) -> u64 {
+        self.forgotten
+    }
+
+    /// Records that the tombstones up to `modseq` are forgotten (a store reloading what
+    /// it kept of them).
+    pub fn forgot(&mut self, modseq: u64) {
+        self.forgotten = self.forgotten.max(modseq);
+    }
+
     /// The UIDs expunged after `since`, ascending.
-    pub(super) fn since(&self, since: u64) -> Vanished {
+    pub fn since(&self, since: u64) -> Vanished {
         let start = self.entries.partition_point(|(m, _)| *m <= since);
         let mut uids: Vec<u32> = self.entries.range(start..).map(|(_, u)| *u).collect();
         uids.sort_unstable();

@@ -249,6 +249,33 @@ impl Backend for MaildirBackend {
         }))
     }
 
+    /// Kept in the journal `imap-machine-modseq` (see `modseq.rs`).
+    fn mod_seqs(&self) -> bool {
+        true
+    }
+
+    fn vanished(&self, user: &Self::User, name: &str, since: u64) -> Result<imap_machine::store::Vanished, StoreError> {
+        self.with(user, name, |m| {
+            m.refresh_and_wake()?;
+            Ok(m.modseqs.as_ref().map(|ms| ms.vanished(since)).unwrap_or_default())
+        })
+    }
+
+    /// From the index: no file is read.
+    fn modseqs(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uids: &[u32],
+    ) -> Result<Vec<Option<u64>>, StoreError> {
+        self.with(user, name, |m| {
+            let visible =
+                |u: &u32| m.messages.contains_key(u) || m.ghosts.get(u).is_some_and(|g| g.holders.contains(&session));
+            Ok(uids.iter().map(|u| visible(u).then(|| m.modseq(*u))).collect())
+        })
+    }
+
     fn new_session(&self) -> SessionId {
         SessionId(self.next_session.fetch_add(1, Ordering::Relaxed))
     }
@@ -360,30 +387,19 @@ impl Backend for MaildirBackend {
         kind: StoreKind,
         flags: &[Flag],
     ) -> Result<StoreOutcome, StoreError> {
-        let given = storable(flags);
-        self.with(user, name, |m| {
-            m.refresh_and_wake()?;
-            let first = m.cursor();
-            if kind != StoreKind::Remove {
-                m.ensure_keywords(&given)?;
-            }
-            let mut out = Vec::with_capacity(uids.len());
-            for &uid in uids {
-                out.push(match m.store_one(uid, kind, &given)? {
-                    None => Stored::Expunged,
-                    Some((after, true)) => {
-                        m.record(Logged::Flags(uid));
-                        Stored::Changed(after)
-                    }
-                    Some((after, false)) => Stored::Unchanged(after),
-                });
-            }
-            let log = first..m.cursor();
-            if !log.is_empty() {
-                m.wake();
-            }
-            Ok(StoreOutcome { flags: out, log, modseqs: Vec::new() })
-        })
+        self.store_if(user, name, uids, kind, flags, None)
+    }
+
+    fn store_unchanged_since(
+        &self,
+        user: &Self::User,
+        name: &str,
+        uids: &[u32],
+        kind: StoreKind,
+        flags: &[Flag],
+        unchanged_since: u64,
+    ) -> Result<StoreOutcome, StoreError> {
+        self.store_if(user, name, uids, kind, flags, Some(unchanged_since))
     }
 
     fn copy(
@@ -494,6 +510,48 @@ impl Backend for MaildirBackend {
 }
 
 impl MaildirBackend {
+    /// STORE, under `UNCHANGEDSINCE` when given (RFC 7162 §3.1.3), all under the
+    /// mailbox's lock: a message whose mod-sequence is above it is left alone.
+    fn store_if(
+        &self,
+        user: &Arc<UserData>,
+        name: &str,
+        uids: &[u32],
+        kind: StoreKind,
+        flags: &[Flag],
+        unchanged_since: Option<u64>,
+    ) -> Result<StoreOutcome, StoreError> {
+        let given = storable(flags);
+        self.with(user, name, |m| {
+            m.refresh_and_wake()?;
+            let first = m.cursor();
+            if kind != StoreKind::Remove {
+                m.ensure_keywords(&given)?;
+            }
+            let mut out = Vec::with_capacity(uids.len());
+            for &uid in uids {
+                if unchanged_since.is_some_and(|since| m.messages.contains_key(&uid) && m.modseq(uid) > since) {
+                    out.push(Stored::Modified);
+                    continue;
+                }
+                out.push(match m.store_one(uid, kind, &given)? {
+                    None => Stored::Expunged,
+                    Some((after, true)) => {
+                        m.record(Logged::Flags(uid));
+                        Stored::Changed(after)
+                    }
+                    Some((after, false)) => Stored::Unchanged(after),
+                });
+            }
+            let log = first..m.cursor();
+            if !log.is_empty() {
+                m.wake();
+            }
+            let modseqs = uids.iter().map(|u| if m.messages.contains_key(u) { m.modseq(*u) } else { 0 }).collect();
+            Ok(StoreOutcome { flags: out, log, modseqs })
+        })
+    }
+
     /// What `fetch` (`with_body`) and `fetch_meta` answer: a live message from its file
     /// (read whole, or only its size and date), an expunged one the session still sees
     /// from the copy kept for it.
@@ -524,6 +582,7 @@ impl MaildirBackend {
                             modseq: 0,
                         })
                     }
+                    .map(|d| d.with_modseq(m.modseq(uid)))
                     .map(|d| match m.messages.get(&uid) {
                         Some(msg) => d.with_ids(msg.save_date(), Some(msg.email_id())),
                         None => d,
@@ -532,7 +591,8 @@ impl MaildirBackend {
                     m.ghosts.get(&uid).filter(|g| g.holders.contains(&session)).and_then(|g| {
                         let (body, date) = g.data.as_ref()?;
                         let mut data = MessageData::new(uid, g.flags.clone(), *date, body.clone())
-                            .with_ids(g.ids.0, Some(g.ids.1.clone()));
+                            .with_ids(g.ids.0, Some(g.ids.1.clone()))
+                            .with_modseq(m.modseq(uid));
                         if !with_body {
                             data.body = Bytes::new();
                         }

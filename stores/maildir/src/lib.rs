@@ -52,6 +52,11 @@
 //!   user root lists the subscribed names (Dovecot's version 2 format);
 //!   `dovecot-uidvalidity` at the user root is the last UIDVALIDITY given, so that a
 //!   mailbox deleted and created again gets another one.
+//! - `imap-machine-modseq` in each mailbox is the journal of its mod-sequences (RFC 7162
+//!   CONDSTORE and QRESYNC; see `modseq.rs`): HIGHESTMODSEQ, each message's MODSEQ and
+//!   the tombstones of the last 100,000 expunges, kept across restarts and shared by
+//!   processes under a `flock`; another program's flag change (a rename) takes a new
+//!   mod-sequence when this store notices it.
 //! - A message is a file `<secs>.M<usecs>P<pid>Q<n>.<host>,S=<size>[:2,<flags>]` with
 //!   `D` `\Draft`, `F` `\Flagged`, `R` `\Answered`, `S` `\Seen`, `T` `\Deleted` and the
 //!   keyword letters; its mtime is its INTERNALDATE. A file with bare LF line ends is
@@ -88,6 +93,7 @@ mod fsutil;
 mod keywords;
 mod lock;
 mod mailbox;
+mod modseq;
 mod names;
 mod objectid;
 mod range;

@@ -365,6 +365,8 @@ pub(crate) struct Mailbox {
     /// RFC822.SIZE of the live messages whose file name does not say it (no `W=`), read
     /// once for STATUS SIZE ([`Mailbox::learn_sizes`]).
     pub(crate) read_sizes: HashMap<u32, u64>,
+    /// Its mod-sequences (RFC 7162), from the first scan on.
+    pub(crate) modseqs: Option<crate::modseq::ModSeqs>,
 }
 
 impl std::fmt::Debug for Mailbox {
@@ -401,6 +403,7 @@ impl Mailbox {
             stamp: None,
             loaded: false,
             read_sizes: HashMap::new(),
+            modseqs: None,
         }
     }
 
@@ -413,8 +416,33 @@ impl Mailbox {
         self.log_start + self.log.len() as u64
     }
 
+    /// Logs a change; past the first scan, an arrival, a flag change and an expunge each
+    /// take the next mod-sequence (RFC 7162 §3.1, §3.2).
     pub(crate) fn record(&mut self, change: Logged) {
+        if let Some(ms) = self.modseqs.as_mut() {
+            let (messages, ghosts) = (&self.messages, &self.ghosts);
+            let kept = |u: u32| messages.contains_key(&u) || ghosts.contains_key(&u);
+            match &change {
+                Logged::Appended(uid) | Logged::Flags(uid) => {
+                    ms.next(*uid, false, kept);
+                }
+                Logged::Expunged(uid) => {
+                    ms.next(*uid, true, kept);
+                }
+                Logged::Keyword(_) => {}
+            }
+        }
         self.log.push_back(change);
+    }
+
+    /// The mod-sequence of message `uid` (0 before the first scan).
+    pub(crate) fn modseq(&self, uid: u32) -> u64 {
+        self.modseqs.as_ref().map_or(0, |m| m.of(uid))
+    }
+
+    /// HIGHESTMODSEQ (0 before the first scan).
+    pub(crate) fn highest_modseq(&self) -> u64 {
+        self.modseqs.as_ref().map_or(0, |m| m.highest())
     }
 
     /// Drops log entries every open session has read.
@@ -559,7 +587,7 @@ impl Mailbox {
             Logged::Keyword(flag) => Change::Keyword { flag: flag.clone() },
             Logged::Flags(uid) => {
                 let flags = self.visible_flags(session, *uid).unwrap_or_default();
-                Change::Flags { uid: *uid, flags, modseq: 0 }
+                Change::Flags { uid: *uid, flags, modseq: self.modseq(*uid) }
             }
         }
     }
@@ -591,8 +619,7 @@ impl Mailbox {
             recent,
             flags: self.flags(),
             cursor,
-            // Mod-sequences are not kept on Maildir yet (no CONDSTORE).
-            highest_modseq: 0,
+            highest_modseq: self.highest_modseq(),
         }
     }
 
@@ -608,7 +635,7 @@ impl Mailbox {
             unseen: count(&Flag::Seen, false),
             size: self.messages.iter().map(|(uid, m)| self.read_sizes.get(uid).copied().unwrap_or(m.size())).sum(),
             deleted: count(&Flag::Deleted, true),
-            highest_modseq: 0,
+            highest_modseq: self.highest_modseq(),
         }
     }
 

@@ -236,6 +236,7 @@ impl Mailbox {
         m.refresh()?;
         m.forget_log();
         m.loaded = true;
+        m.modseqs = Some(crate::modseq::ModSeqs::open(&m.dir, m.uid_validity)?);
         Ok(m)
     }
 
@@ -246,6 +247,10 @@ impl Mailbox {
             return Err(MaildirError::Gone(self.dir.clone()));
         }
         let before = self.cursor();
+        if let Some(ms) = self.modseqs.as_mut() {
+            // What other processes' changes took (their files are scanned below).
+            ms.refresh()?;
+        }
         let result = Stamp::read(&self.dir).and_then(|stamp| {
             if stamp.settled && self.stamp.as_ref() == Some(&stamp) {
                 return Ok(());
