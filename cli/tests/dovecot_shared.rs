@@ -109,15 +109,16 @@ fn sort_debug<T: std::fmt::Debug>(v: &mut [T]) {
     v.sort_by_cached_key(|x| format!("{x:?}"));
 }
 
-/// Normalises a code; `None` drops it.
-fn normalise_code(code: Code) -> Option<Code> {
+/// Normalises a code; `None` drops it. Without `modseq`, the CONDSTORE codes are dropped.
+fn normalise_code(code: Code, modseq: bool) -> Option<Code> {
     Some(match code {
         // Capability lists differ by design (Dovecot offers many more extensions).
         Code::Capability(_) => return None,
-        // CONDSTORE (RFC 7162): Dovecot reports HIGHESTMODSEQ once a client uses CONDSTORE
-        // (these scripts don't, but a Dovecot configured otherwise would); `imapm serve`
-        // does not serve CONDSTORE.
-        Code::HighestModSeq(_) | Code::NoModSeq => return None,
+        // CONDSTORE (RFC 7162): Dovecot reports HIGHESTMODSEQ on SELECT once any client
+        // used CONDSTORE on the mailbox, where RFC 7162 §3.1.2 asks it only after the
+        // session's own enabling command; the scripts that do not use CONDSTORE leave
+        // it out, the others compare it (and MODSEQ) to the number.
+        Code::HighestModSeq(_) | Code::NoModSeq if !modseq => return None,
         // OBJECTID (RFC 8474): Dovecot 2.3 does not serve it; `imapm serve` does.
         Code::MailboxId(_) => return None,
         // UIDVALIDITY is any value the server picks.
@@ -134,11 +135,11 @@ fn normalise_code(code: Code) -> Option<Code> {
 }
 
 /// The comparable form of one response, or `None` for one that is left out.
-fn normalise(r: Response) -> Option<String> {
+fn normalise(r: Response, modseq: bool) -> Option<String> {
     let r = match r {
         Response::Status { tag, mut status } => {
             let had_code = status.code.is_some();
-            status.code = status.code.and_then(normalise_code);
+            status.code = status.code.and_then(|c| normalise_code(c, modseq));
             // An untagged OK that only carried a dropped code says nothing comparable.
             if tag.is_none() && had_code && status.code.is_none() {
                 return None;
@@ -148,7 +149,8 @@ fn normalise(r: Response) -> Option<String> {
         }
         Response::Data(Data::Capability(_)) => return None,
         Response::Data(Data::Fetch { seq, mut items }) => {
-            items.retain(|i| !matches!(i, FetchItem::InternalDate(_) | FetchItem::ModSeq(_)));
+            items
+                .retain(|i| !matches!(i, FetchItem::InternalDate(_)) && (modseq || !matches!(i, FetchItem::ModSeq(_))));
             for i in &mut items {
                 if let FetchItem::Flags(f) = i {
                     sort_debug(f);
@@ -206,8 +208,10 @@ fn run_script(port: u16, script: &Script) -> Vec<Step> {
     }
     let mut messages = 0;
     let mut steps = Vec::new();
+    // The UIDVALIDITY each session was told last, for `$UV` in a command.
+    let mut validity: Vec<u32> = vec![0; script.sessions];
     for &(who, command) in script.steps {
-        let mut wire = command.as_bytes().to_vec();
+        let mut wire = command.replace("$UV", &validity[who].to_string()).into_bytes();
         if let Some(prefix) = command.strip_suffix("MSG") {
             messages += 1;
             wire = prefix.as_bytes().to_vec();
@@ -220,7 +224,12 @@ fn run_script(port: u16, script: &Script) -> Vec<Step> {
         let mut raw = Vec::new();
         for (r, bytes) in responses {
             raw.push(String::from_utf8_lossy(&bytes).trim_end().to_string());
-            lines.extend(normalise(r));
+            if let Response::Status { status, .. } = &r {
+                if let Some(Code::UidValidity(v)) = status.code {
+                    validity[who] = v;
+                }
+            }
+            lines.extend(normalise(r, script.modseq));
         }
         if unordered {
             // The untagged responses of SELECT/EXAMINE (RFC 3501 §6.3.1 names the required
@@ -238,7 +247,8 @@ fn run_script(port: u16, script: &Script) -> Vec<Step> {
     steps
 }
 
-/// A multi-session script: sessions 0, 1, 2 are A, B, C; a command ending in `MSG` gets a
+/// A multi-session script: sessions 0, 1, 2 are A, B, C; `$UV` in a command is the
+/// UIDVALIDITY the session was told last; a command ending in `MSG` gets a
 /// message literal (`message N`, From `user@domain.org (Real Name)`) appended.
 struct Script {
     name: &'static str,
@@ -247,6 +257,9 @@ struct Script {
     /// Steps (indexes into `steps`) where we differ from Dovecot on purpose, each listed
     /// in `tests/dovecot-differences.md`; the store transcripts pin our exact answer.
     differs: &'static [usize],
+    /// Compare HIGHESTMODSEQ and MODSEQ (the scripts that enable CONDSTORE or QRESYNC in
+    /// every session that selects).
+    modseq: bool,
 }
 
 const A: usize = 0;
@@ -324,6 +337,7 @@ fn stale_flags_after_own_store() {
             (B, "FETCH 1 (FLAGS)"),
         ],
         differs: &[],
+        modseq: false,
     });
 }
 
@@ -344,6 +358,7 @@ fn stale_flags_after_own_silent_store() {
             (A, "FETCH 1 (FLAGS)"),
         ],
         differs: &[],
+        modseq: false,
     });
 }
 
@@ -364,6 +379,7 @@ fn store_that_changes_nothing() {
             (B, "NOOP"),
         ],
         differs: &[],
+        modseq: false,
     });
 }
 
@@ -389,6 +405,7 @@ fn expunged_by_other_session_not_yet_announced() {
             (B, "FETCH 1 (UID FLAGS)"),
         ],
         differs: &[7, 8, 9],
+        modseq: false,
     });
 }
 
@@ -409,6 +426,7 @@ fn new_keyword_announced_before_fetch() {
             (A, "NOOP"),
         ],
         differs: &[],
+        modseq: false,
     });
 }
 
@@ -435,6 +453,7 @@ fn recent_status_and_examine() {
             (C, "EXAMINE INBOX"),
         ],
         differs: &[],
+        modseq: false,
     });
 }
 
@@ -460,6 +479,7 @@ fn lsub_unsubscribed_parent() {
             (A, "LIST \"\" a/*"),
         ],
         differs: &[],
+        modseq: false,
     });
 }
 
@@ -480,6 +500,7 @@ fn move_into_same_mailbox() {
             (B, "FETCH 1:* (UID)"),
         ],
         differs: &[],
+        modseq: false,
     });
 }
 
@@ -506,6 +527,7 @@ fn expunge_while_other_fetches() {
             (A, "NOOP"),
         ],
         differs: &[8, 10],
+        modseq: false,
     });
 }
 
@@ -525,5 +547,80 @@ fn search_from_with_comment() {
             (A, "SEARCH FROM \"nobody\""),
         ],
         differs: &[],
+        modseq: false,
+    });
+}
+
+/// CONDSTORE (RFC 7162 §3.1) to the number: HIGHESTMODSEQ and MODSEQ after the enabling
+/// commands, MODSEQ before FLAGS in a STORE's FETCH, .SILENT STOREs that tell their
+/// MODSEQ, another session's change with its MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE with
+/// MODIFIED, SEARCH MODSEQ and its ESEARCH form.
+#[test]
+fn condstore_modseqs() {
+    differential(&Script {
+        name: "condstore",
+        sessions: 2,
+        steps: &[
+            // Dovecot starts counting a mailbox's mod-sequences when a client first asks
+            // (earlier messages then share one): ask before the messages arrive.
+            (A, "SELECT INBOX"),
+            (A, "ENABLE CONDSTORE"),
+            (A, "APPEND INBOX MSG"),
+            (A, "APPEND INBOX MSG"),
+            (A, "NOOP"),
+            (B, "SELECT INBOX (CONDSTORE)"),
+            (A, "FETCH 1:* (FLAGS MODSEQ)"),
+            (A, "STORE 1 +FLAGS (\\Seen)"),
+            (A, "STORE 2 +FLAGS.SILENT (\\Seen)"),
+            (A, "STORE 1 +FLAGS (\\Seen)"),
+            (B, "NOOP"),
+            (A, "FETCH 1:* (UID) (CHANGEDSINCE 3)"),
+            (A, "STORE 1:2 (UNCHANGEDSINCE 4) +FLAGS.SILENT (\\Flagged)"),
+            (A, "UID STORE 1:2 (UNCHANGEDSINCE 0) +FLAGS (\\Answered)"),
+            (B, "NOOP"),
+            (A, "SEARCH MODSEQ 5"),
+            (A, "UID SEARCH RETURN (MIN COUNT) MODSEQ 1"),
+            (B, "UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1)"),
+            (B, "EXAMINE INBOX (CONDSTORE)"),
+        ],
+        differs: &[],
+        modseq: true,
+    });
+}
+
+/// QRESYNC (RFC 7162 §3.2) to the number: another session's flag change and expunges
+/// told as (UID MODSEQ FLAGS) and VANISHED with HIGHESTMODSEQ in the tagged OK; EXPUNGE
+/// told as VANISHED; a session without QRESYNC told EXPUNGE; SELECT (QRESYNC ...) with
+/// VANISHED (EARLIER) and the changed messages; UID FETCH (CHANGEDSINCE VANISHED).
+#[test]
+fn qresync_vanished() {
+    differential(&Script {
+        name: "qresync",
+        sessions: 2,
+        steps: &[
+            (B, "APPEND INBOX MSG"),
+            (B, "APPEND INBOX MSG"),
+            (B, "APPEND INBOX MSG"),
+            (B, "APPEND INBOX MSG"),
+            (A, "ENABLE QRESYNC"),
+            (A, "SELECT INBOX"),
+            (B, "ENABLE CONDSTORE"),
+            (B, "SELECT INBOX"),
+            (B, "STORE 1 +FLAGS (\\Seen)"),
+            (B, "STORE 2,3 +FLAGS.SILENT (\\Deleted)"),
+            (B, "EXPUNGE"),
+            (A, "NOOP"),
+            (A, "STORE 2 +FLAGS (\\Deleted)"),
+            (A, "EXPUNGE"),
+            (B, "NOOP"),
+            (A, "SELECT INBOX (QRESYNC ($UV 6 1:4))"),
+            (A, "SELECT INBOX (QRESYNC ($UV 5))"),
+            (A, "UID FETCH 1:3 (FLAGS) (CHANGEDSINCE 5 VANISHED)"),
+            (B, "APPEND INBOX MSG"),
+            (A, "NOOP"),
+            (A, "SELECT INBOX (QRESYNC ($UV 1 1:10))"),
+        ],
+        differs: &[],
+        modseq: true,
     });
 }

@@ -6,9 +6,10 @@
 //! - `[HIGHESTMODSEQ]` (or `[NOMODSEQ]`) on SELECT and EXAMINE only once a CONDSTORE
 //!   enabling command was issued (RFC 7162 §3.1.2), and when the first one is issued
 //!   with a mailbox selected (§3.1);
-//! - after QRESYNC, the tagged OK of a command that sent VANISHED carries
-//!   `[HIGHESTMODSEQ]` (§3.2.7, §3.2.9 ask it of EXPUNGE and UID EXPUNGE; Dovecot does it
-//!   whenever expunges were reported), never that of CLOSE (§3.2.8);
+//! - after QRESYNC, a tagged OK carries `[HIGHESTMODSEQ]` when the mailbox's is higher
+//!   than any the client was told (by a code or a MODSEQ), as Dovecot does: after an
+//!   expunge (§3.2.7, §3.2.9 ask it of EXPUNGE and UID EXPUNGE) or an arrival, which
+//!   raise it without a MODSEQ; never that of CLOSE (§3.2.8), which deselects;
 //! - while an EXPUNGE is delayed (during FETCH, STORE and SEARCH by sequence number) and
 //!   MODSEQs were sent, an `OK [HIGHESTMODSEQ]` below the delayed expunge's goes with the
 //!   answer (§3.2), so a client that loses the connection loses no change.
@@ -62,6 +63,7 @@ impl<B: Backend> Session<B> {
         let Some(sel) = self.selected.as_mut().filter(|s| !s.condstore) else { return Ok(()) };
         sel.condstore = true;
         if sel.modseqs {
+            sel.told_highest = sel.told_highest.max(sel.highest_modseq);
             untagged_ok(server, Code::HighestModSeq(sel.highest_modseq), "Highest")?;
         } else {
             untagged_ok(server, Code::NoModSeq, "No mod-sequences in this mailbox")?;
@@ -117,7 +119,6 @@ impl<B: Backend> Session<B> {
             uids.dedup();
         }
         if let Some(uids) = SequenceSet::from_numbers(&uids) {
-            sel.told_vanished = true;
             server.send_data(Data::Vanished { earlier: true, uids })?;
         }
         Ok(())
@@ -132,7 +133,7 @@ impl<B: Backend> Session<B> {
         result: Result<Done, SessionError>,
     ) -> Result<Done, SessionError> {
         let Some(sel) = self.selected.as_mut() else { return result };
-        let (vanished, modseq) = (std::mem::take(&mut sel.told_vanished), std::mem::take(&mut sel.told_modseq));
+        let modseq = std::mem::take(&mut sel.told_modseq);
         if !sel.condstore || !sel.modseqs {
             return result;
         }
@@ -144,7 +145,10 @@ impl<B: Backend> Session<B> {
             return result;
         }
         match result {
-            Ok(Done::Ok) if vanished && sel.qresync => Ok(Done::Code(Code::HighestModSeq(sel.highest_modseq))),
+            Ok(Done::Ok) if sel.qresync && sel.highest_modseq > sel.told_highest => {
+                sel.told_highest = sel.highest_modseq;
+                Ok(Done::Code(Code::HighestModSeq(sel.highest_modseq)))
+            }
             r => r,
         }
     }

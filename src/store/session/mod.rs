@@ -512,7 +512,12 @@ impl<B: Backend> Session<B> {
         untagged_ok(server, Code::UidValidity(validity), "UIDs valid")?;
         untagged_ok(server, Code::UidNext(next), "Predicted next UID")?;
         match (condstore, modseqs) {
-            (true, true) => untagged_ok(server, Code::HighestModSeq(highest), "Highest")?,
+            (true, true) => {
+                if let Some(sel) = self.selected.as_mut() {
+                    sel.told_highest = highest;
+                }
+                untagged_ok(server, Code::HighestModSeq(highest), "Highest")?
+            }
             (true, false) => untagged_ok(server, Code::NoModSeq, "No mod-sequences in this mailbox")?,
             _ => {}
         }

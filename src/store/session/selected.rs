@@ -115,10 +115,12 @@ pub(super) struct Selected {
     /// The HIGHESTMODSEQ the client may be told: the mailbox's, as of the last sync that
     /// reported every change up to it (RFC 7162 §3.2, §6).
     pub(super) highest_modseq: u64,
-    /// Whether this command sent VANISHED (so its tagged OK tells HIGHESTMODSEQ, as
-    /// Dovecot does), and whether it sent a MODSEQ (so a delayed expunge needs an
-    /// `OK [HIGHESTMODSEQ]` below it, RFC 7162 §3.2).
-    pub(super) told_vanished: bool,
+    /// The highest mod-sequence this client was told, by a HIGHESTMODSEQ code or a
+    /// MODSEQ item: after QRESYNC, a tagged OK tells HIGHESTMODSEQ when it is higher, as
+    /// Dovecot does (an expunge or an arrival raises it without a MODSEQ).
+    pub(super) told_highest: u64,
+    /// This command sent a MODSEQ (so a delayed expunge needs an `OK [HIGHESTMODSEQ]`
+    /// below it, RFC 7162 §3.2).
     pub(super) told_modseq: bool,
     /// Expunged UIDs whose `VANISHED` is due, sent before the next FETCH or EXISTS.
     vanished: Vec<u32>,
@@ -145,7 +147,7 @@ impl Selected {
             qresync: false,
             modseqs: false,
             highest_modseq: snap.highest_modseq,
-            told_vanished: false,
+            told_highest: 0,
             told_modseq: false,
             vanished: Vec::new(),
         }
@@ -282,8 +284,11 @@ impl Selected {
             });
         self.announce(server, keywords)?;
         self.flush_vanished(server)?;
-        if items.iter().any(|i| matches!(i, FetchItem::ModSeq(_))) {
-            self.told_modseq = true;
+        for i in &items {
+            if let FetchItem::ModSeq(m) = i {
+                self.told_modseq = true;
+                self.told_highest = self.told_highest.max(*m);
+            }
         }
         server.send_data(Data::Fetch { seq: seq.0, items })?;
         Ok(())
@@ -291,9 +296,9 @@ impl Selected {
 
     /// Sends the due `VANISHED` (RFC 7162 §3.2.10), one set for a run of expunges.
     pub(super) fn flush_vanished(&mut self, server: &mut Server) -> Result<(), SessionError> {
+        self.vanished.sort_unstable();
         if let Some(uids) = SequenceSet::from_numbers(&self.vanished) {
             self.vanished.clear();
-            self.told_vanished = true;
             server.send_data(Data::Vanished { earlier: false, uids })?;
         }
         Ok(())
@@ -381,7 +386,9 @@ impl<B: Backend> Session<B> {
         sel.recent.extend(batch.recent.into_iter().map(Uid));
         let mut release = Vec::new();
         if allow_expunge {
-            for uid in std::mem::take(&mut sel.pending_expunge) {
+            // Highest first, as Dovecot sends a run of EXPUNGEs: the numbers of those still
+            // to come do not shift.
+            for uid in std::mem::take(&mut sel.pending_expunge).into_iter().rev() {
                 sel.expunge(server, uid)?;
                 release.push(uid.0);
             }
@@ -416,7 +423,26 @@ impl<B: Backend> Session<B> {
                 super::Change::Appended { .. } | super::Change::Keyword { .. } => {}
             }
         }
+        // A run of expunges goes out highest first (see above).
+        let mut run: Vec<Uid> = Vec::new();
+        let changes = batch.changes.len();
         for (k, change) in batch.changes.into_iter().enumerate() {
+            if let super::Change::Expunged { uid } = change {
+                run.push(Uid(uid));
+                if k + 1 < changes {
+                    continue;
+                }
+            }
+            for uid in run.drain(..).rev() {
+                if sel.seq_of(uid).is_none() {
+                    release.push(uid.0);
+                } else if allow_expunge {
+                    sel.expunge(server, uid)?;
+                    release.push(uid.0);
+                } else {
+                    sel.pending_expunge.insert(uid);
+                }
+            }
             match change {
                 super::Change::Appended { uid } => {
                     let uid = Uid(uid);
@@ -455,18 +481,7 @@ impl<B: Backend> Session<B> {
                     items.push(FetchItem::Flags(sel.flag_fetch(&flags, uid)));
                     sel.send_fetch(server, seq, items)?;
                 }
-                super::Change::Expunged { uid } => {
-                    let uid = Uid(uid);
-                    if sel.seq_of(uid).is_none() {
-                        release.push(uid.0);
-                    } else if allow_expunge {
-                        sel.expunge(server, uid)?;
-                        release.push(uid.0);
-                    } else {
-                        sel.pending_expunge.insert(uid);
-                    }
-                }
-                super::Change::Keyword { .. } => {}
+                super::Change::Expunged { .. } | super::Change::Keyword { .. } => {}
             }
         }
         let cursor = sel.cursor;
