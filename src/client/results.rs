@@ -65,6 +65,24 @@ pub enum Update {
     },
     /// `* FLAGS (...)`: the flags defined in the mailbox changed.
     MailboxFlags(Vec<Flag>),
+    /// `* VANISHED uids` (RFC 7162 §3.2.10.2, after `ENABLE QRESYNC`): these messages are
+    /// gone, and the mailbox has as many fewer (the view follows it).
+    Vanished(crate::types::SequenceSet),
+    /// `* STATUS` no command asked for: NOTIFY's news of a mailbox that is not selected
+    /// (RFC 5465 §5.1–§5.3): messages came, went or changed flags.
+    MailboxStatus {
+        /// The mailbox.
+        mailbox: crate::types::Mailbox,
+        /// Its new values.
+        items: Vec<(crate::types::StatusItem, u64)>,
+    },
+    /// `* LIST` no command asked for: NOTIFY's MailboxName or SubscriptionChange (RFC 5465
+    /// §5.4, §5.5): a mailbox created, deleted (`\NonExistent`), renamed (its `OLDNAME`
+    /// extended item), subscribed or unsubscribed (`\Subscribed`).
+    Mailbox(crate::types::ListItem),
+    /// `* OK [NOTIFICATIONOVERFLOW]` (RFC 5465 §5.8): the server stopped sending NOTIFY's
+    /// events; the client resynchronises and asks again.
+    NotificationOverflow,
     /// UIDVALIDITY changed: every cached UID is void.
     UidValidityChanged {
         /// Before.
@@ -102,14 +120,21 @@ impl Update {
             Data::Exists(n) => Update::Exists(n),
             Data::Recent(n) => Update::Recent(n),
             Data::Flags(f) => Update::MailboxFlags(f),
+            Data::Vanished { earlier: false, uids } => Update::Vanished(uids),
+            Data::Status { mailbox, items, .. } => Update::MailboxStatus { mailbox, items },
+            Data::List(item) => Update::Mailbox(item),
             Data::Capability(_) => return None,
             other => Update::Data(other),
         })
     }
 
-    /// The update an untagged status is, when it is one: `NO`, `BAD` and `OK [ALERT]`.
+    /// The update an untagged status is, when it is one: `NO`, `BAD`, `OK [ALERT]` and `OK
+    /// [NOTIFICATIONOVERFLOW]`.
     /// Other untagged `OK`s carry response codes for the running command.
     pub fn from_status(status: StatusResponse) -> Result<Update, StatusResponse> {
+        if status.kind == StatusKind::Ok && matches!(status.code, Some(Code::NotificationOverflow)) {
+            return Ok(Update::NotificationOverflow);
+        }
         if status.kind != StatusKind::Ok || matches!(status.code, Some(Code::Alert)) {
             Ok(Update::Status(status))
         } else {

@@ -202,6 +202,20 @@ impl Client {
         Ok(r.finish())
     }
 
+    /// `NOTIFY SET ...` or `NOTIFY NONE` (RFC 5465): what the server is to tell without
+    /// being asked, about the selected mailbox and others. What it tells arrives as
+    /// updates: [`Update::MailboxStatus`](imap_machine::client::Update::MailboxStatus)
+    /// for another mailbox's messages, [`Update::Mailbox`](imap_machine::client::Update::Mailbox)
+    /// for a mailbox created, deleted, renamed or (un)subscribed, and the usual ones for
+    /// the selected mailbox. Fails with [`Error::Unsupported`] when the server lacks
+    /// NOTIFY; a server that does not serve an event answers `NO [BADEVENT (...)]`.
+    pub fn notify(&mut self, notify: imap_machine::types::Notify) -> Result<(), Error> {
+        if !self.has_capability(&Capability::Notify)? {
+            return Err(Error::Unsupported("NOTIFY"));
+        }
+        self.exec(CommandBody::Notify(notify))
+    }
+
     /// `UNAUTHENTICATE` (RFC 8437 §3): back to the not authenticated state, with no
     /// mailbox selected (nothing expunged); [`Client::login`] works again, even as
     /// another user. The capabilities are asked again when next needed.
