@@ -75,10 +75,7 @@ async fn notify_against_dovecot() {
             _ => None,
         })
         .await;
-        assert!(
-            old.iter().any(|e| matches!(e, ListExtendedItem::OldName(m) if m.as_wire() == b"Fresh")),
-            "{old:?}"
-        );
+        assert!(old.iter().any(|e| matches!(e, ListExtendedItem::OldName(m) if m.as_wire() == b"Fresh")), "{old:?}");
         other.subscribe("Renamed").await.unwrap();
         wait_for(&c, "LIST Renamed \\Subscribed", |u| match u {
             Update::Mailbox(item)
