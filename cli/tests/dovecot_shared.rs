@@ -8,10 +8,12 @@
 //! (see [`normalise`]): the texts of status responses, capability lists (untagged and in
 //! codes), UIDVALIDITY values (also in APPENDUID and COPYUID), INTERNALDATE, the order of
 //! items within one FETCH, of flags within a flag list or PERMANENTFLAGS, of LIST
-//! attributes and of STATUS items, and what Dovecot sends for CONDSTORE, which `imapm
-//! serve` does not serve (`[HIGHESTMODSEQ]`, `MODSEQ`). Within one SELECT or EXAMINE the untagged responses are
-//! compared as a set: RFC 3501 §6.3.1 fixes which are required, not their order; so are
-//! the LIST and LSUB responses of one command.
+//! attributes and of STATUS items, and, in the scripts that use no CONDSTORE,
+//! `[HIGHESTMODSEQ]` and `MODSEQ` (Dovecot sends HIGHESTMODSEQ on SELECT once any client
+//! used CONDSTORE; the CONDSTORE and QRESYNC scripts compare them to the number). Within
+//! one SELECT or EXAMINE the untagged responses are compared as a set: RFC 3501 §6.3.1
+//! fixes which are required, not their order; so are the LIST and LSUB responses of one
+//! command.
 //!
 //! Each script is its own test with a fresh Dovecot and a fresh `imapm serve`; a difference
 //! fails it and prints both transcripts, the differing commands marked `!!`. With
