@@ -98,27 +98,25 @@ impl<B: Backend> Session<B> {
             return Ok(());
         }
         let gone = self.backend.vanished(user, &sel.name, since)?;
-        let mut uids: Vec<u32> = Vec::new();
-        if gone.complete {
-            uids.extend(
-                gone.uids
-                    .into_iter()
-                    .filter(|u| set.contains(*u, top) && sel.seq_of(super::selected::Uid(*u)).is_none()),
-            );
+        let uids = if gone.complete {
+            let uids: Vec<u32> = gone
+                .uids
+                .into_iter()
+                .filter(|u| set.contains(*u, top) && sel.seq_of(super::selected::Uid(*u)).is_none())
+                .collect();
+            SequenceSet::from_numbers(&uids)
         } else {
+            // By ranges: a set such as `1:*` may span four billion UIDs.
+            let mut gaps = Vec::new();
             for r in set.resolve(top) {
                 let (lo, hi) = (*r.start(), (*r.end()).min(top));
-                let mut live = sel.uids_between(lo, hi).peekable();
-                for u in lo..=hi {
-                    if live.next_if_eq(&u).is_none() {
-                        uids.push(u);
-                    }
+                if lo <= hi {
+                    gaps.extend(gaps_between(lo, hi, sel.uids_between(lo, hi)));
                 }
             }
-            uids.sort_unstable();
-            uids.dedup();
-        }
-        if let Some(uids) = SequenceSet::from_numbers(&uids) {
+            ranges_set(gaps)
+        };
+        if let Some(uids) = uids {
             server.send_data(Data::Vanished { earlier: true, uids })?;
         }
         Ok(())
@@ -151,5 +149,56 @@ impl<B: Backend> Session<B> {
             }
             r => r,
         }
+    }
+}
+
+/// The ranges of `lo..=hi` that hold none of `live` (ascending, within it).
+fn gaps_between(lo: u32, hi: u32, live: impl Iterator<Item = u32>) -> Vec<(u32, u32)> {
+    let mut gaps = Vec::new();
+    let mut next = Some(lo);
+    for u in live {
+        if let Some(n) = next.filter(|n| *n < u) {
+            gaps.push((n, u - 1));
+        }
+        next = u.checked_add(1);
+    }
+    if let Some(n) = next.filter(|n| *n <= hi) {
+        gaps.push((n, hi));
+    }
+    gaps
+}
+
+/// The set of these ranges (any order, overlapping or not), `None` when empty.
+fn ranges_set(mut ranges: Vec<(u32, u32)>) -> Option<SequenceSet> {
+    use crate::types::{SeqNumber, Sequence};
+    ranges.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::new();
+    for (a, b) in ranges {
+        match merged.last_mut() {
+            Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    let value = |n: u32| std::num::NonZeroU32::new(n).map(SeqNumber::Value);
+    let elements: Option<Vec<Sequence>> = merged
+        .into_iter()
+        .map(|(a, b)| Some(if a == b { Sequence::Single(value(a)?) } else { Sequence::Range(value(a)?, value(b)?) }))
+        .collect();
+    SequenceSet::new(elements?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_by_ranges() {
+        assert_eq!(gaps_between(1, 10, [3, 4, 8].into_iter()), [(1, 2), (5, 7), (9, 10)]);
+        assert_eq!(gaps_between(3, 4, [3, 4].into_iter()), []);
+        assert_eq!(gaps_between(1, u32::MAX, [u32::MAX].into_iter()), [(1, u32::MAX - 1)]);
+        assert_eq!(gaps_between(1, u32::MAX, std::iter::empty()), [(1, u32::MAX)]);
+        let set = ranges_set(vec![(9, 10), (1, 2), (2, 4), (6, 6)]).unwrap();
+        assert_eq!(set.to_string(), "1:4,6,9:10");
+        assert_eq!(ranges_set(vec![]), None);
     }
 }
