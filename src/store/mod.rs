@@ -583,6 +583,14 @@ pub trait Backend: Send + Sync + 'static {
     /// The session has told its client of these expunges (or never had the messages in
     /// its view): their data may go once no session still sees them.
     fn release(&self, user: &Self::User, name: &str, session: SessionId, uids: &[u32]);
+    /// Registers (`Some`) or drops (`None`) a notifier called after any change to any of
+    /// `user`'s mailboxes, and after CREATE, DELETE, RENAME and (UN)SUBSCRIBE: what a
+    /// session that asked NOTIFY (RFC 5465) about mailboxes other than the selected one
+    /// waits on. The default does nothing: such a session then hears of those changes
+    /// when its client next sends a command.
+    fn watch_user(&self, user: &Self::User, session: SessionId, notifier: Option<Notifier>) {
+        let _ = (user, session, notifier);
+    }
     /// Registers a notifier called after every change to `name`.
     fn watch(&self, user: &Self::User, name: &str, session: SessionId, notifier: Notifier);
     /// The store's current time, for SEARCH OLDER and YOUNGER (RFC 5032): the clock it

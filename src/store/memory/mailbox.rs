@@ -84,6 +84,8 @@ pub(super) struct Inner {
     pub(super) log_start: u64,
     pub(super) cursors: HashMap<SessionId, u64>,
     pub(super) watchers: HashMap<SessionId, Notifier>,
+    /// The user's watchers ([`super::super::Backend::watch_user`]), woken by any change.
+    pub(super) user_watchers: super::UserWatchers,
     pub(super) keywords: Vec<Flag>,
     pub(super) noselect: bool,
     /// HIGHESTMODSEQ (RFC 7162 §3.1.1); starts at 1.
@@ -275,6 +277,9 @@ impl Inner {
 
     pub(super) fn wake(&self) {
         for n in self.watchers.values() {
+            n();
+        }
+        for n in super::lock(&self.user_watchers).values() {
             n();
         }
     }

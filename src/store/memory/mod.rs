@@ -47,12 +47,35 @@ struct UserState {
     subscriptions: BTreeSet<String>,
 }
 
+/// The sessions to wake after any change to a user's mailboxes ([`Backend::watch_user`]).
+pub(super) type UserWatchers = Arc<Mutex<HashMap<SessionId, Notifier>>>;
+
 /// A user of the memory backend.
-#[derive(Debug)]
 pub struct UserData {
     name: String,
     password: String,
     state: Mutex<UserState>,
+    watchers: UserWatchers,
+}
+
+impl std::fmt::Debug for UserData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserData").field("name", &self.name).finish()
+    }
+}
+
+impl UserData {
+    fn new(name: &str, password: &str) -> UserData {
+        UserData { name: name.into(), password: password.into(), state: Mutex::default(), watchers: Arc::default() }
+    }
+
+    /// Wakes the sessions that watch the user (a mailbox was created, deleted, renamed, or
+    /// (un)subscribed).
+    fn wake(&self) {
+        for n in lock(&self.watchers).values() {
+            n();
+        }
+    }
 }
 
 /// The in-memory backend (see the module docs).
@@ -181,11 +204,9 @@ impl MemoryBackend {
     /// Adds a user (or resets its password) with INBOX, Sent, Drafts and Trash.
     pub fn add_user(&self, name: &str, password: &str) {
         let mut users = self.users.write().unwrap_or_else(|p| p.into_inner());
-        let user = users.entry(name.to_string()).or_insert_with(|| {
-            Arc::new(UserData { name: name.into(), password: password.into(), state: Mutex::default() })
-        });
+        let user = users.entry(name.to_string()).or_insert_with(|| Arc::new(UserData::new(name, password)));
         if user.password != password {
-            *user = Arc::new(UserData { name: name.into(), password: password.into(), state: Mutex::default() });
+            *user = Arc::new(UserData::new(name, password));
         }
         let mut st = lock(&user.state);
         for (mbox, special) in [
@@ -195,14 +216,14 @@ impl MemoryBackend {
             ("Trash", Some(ListAttribute::Trash)),
         ] {
             if !st.mailboxes.contains_key(mbox) {
-                let data = self.new_mailbox(special.into_iter().collect());
+                let data = self.new_mailbox(&user.watchers, special.into_iter().collect());
                 st.mailboxes.insert(mbox.into(), data);
                 st.subscriptions.insert(mbox.into());
             }
         }
     }
 
-    fn new_mailbox(&self, special_use: Vec<ListAttribute>) -> Arc<MailboxData> {
+    fn new_mailbox(&self, watchers: &UserWatchers, special_use: Vec<ListAttribute>) -> Arc<MailboxData> {
         let uid_validity = self.next_uid_validity.fetch_add(1, Ordering::Relaxed);
         Arc::new(MailboxData {
             special_use,
@@ -223,6 +244,7 @@ impl MemoryBackend {
                 log_start: 0,
                 cursors: HashMap::new(),
                 watchers: HashMap::new(),
+                user_watchers: watchers.clone(),
                 keywords: Vec::new(),
                 noselect: false,
                 highest_modseq: 1,
@@ -372,15 +394,17 @@ impl Backend for MemoryBackend {
         while let Some(k) = name[at..].find(DELIMITER) {
             let sup = &name[..at + k];
             if !st.mailboxes.contains_key(sup) {
-                let data = self.new_mailbox(Vec::new());
+                let data = self.new_mailbox(&user.watchers, Vec::new());
                 st.mailboxes.insert(sup.to_string(), data);
             }
             at += k + 1;
         }
         let mut uses = uses.to_vec();
         uses.dedup();
-        let data = self.new_mailbox(uses);
+        let data = self.new_mailbox(&user.watchers, uses);
         st.mailboxes.insert(name.to_string(), data);
+        drop(st);
+        user.wake();
         Ok(())
     }
 
@@ -409,6 +433,8 @@ impl Backend for MemoryBackend {
         }
         drop(inner);
         st.mailboxes.remove(name);
+        drop(st);
+        user.wake();
         Ok(())
     }
 
@@ -429,7 +455,7 @@ impl Backend for MemoryBackend {
         }
         if from == "INBOX" {
             // §6.3.5: INBOX's messages move to the new name; INBOX stays, empty.
-            let new = self.new_mailbox(Vec::new());
+            let new = self.new_mailbox(&user.watchers, Vec::new());
             {
                 let inbox = st.mailboxes["INBOX"].clone();
                 let mut src = lock(&inbox.inner);
@@ -447,6 +473,8 @@ impl Backend for MemoryBackend {
                 src.wake();
             }
             st.mailboxes.insert(to.to_string(), new);
+            drop(st);
+            user.wake();
             return Ok(());
         }
         let moving: Vec<String> = st.mailboxes.keys().filter(|n| *n == from || is_inferior(n, from)).cloned().collect();
@@ -458,9 +486,11 @@ impl Backend for MemoryBackend {
         let mut at = 0;
         while let Some(k) = to[at..].find(DELIMITER) {
             let sup = to[..at + k].to_string();
-            st.mailboxes.entry(sup).or_insert_with(|| self.new_mailbox(Vec::new()));
+            st.mailboxes.entry(sup).or_insert_with(|| self.new_mailbox(&user.watchers, Vec::new()));
             at += k + 1;
         }
+        drop(st);
+        user.wake();
         Ok(())
     }
 
@@ -471,6 +501,8 @@ impl Backend for MemoryBackend {
         } else {
             st.subscriptions.remove(name);
         }
+        drop(st);
+        user.wake();
         Ok(())
     }
 
@@ -740,6 +772,14 @@ impl Backend for MemoryBackend {
         if let Ok(data) = self.mailbox(user, name) {
             lock(&data.inner).release(session, Some(uids));
         }
+    }
+
+    fn watch_user(&self, user: &Self::User, session: SessionId, notifier: Option<Notifier>) {
+        let mut w = lock(&user.watchers);
+        match notifier {
+            Some(n) => w.insert(session, n),
+            None => w.remove(&session),
+        };
     }
 
     fn watch(&self, user: &Self::User, name: &str, session: SessionId, notifier: Notifier) {

@@ -80,6 +80,10 @@ pub enum SessionError {
     /// Dovecot does.
     #[error("Selected mailbox was deleted, have to disconnect")]
     MailboxLost,
+    /// NOTIFY asked for an event the server does not serve (RFC 5465 §3.1: `NO
+    /// [BADEVENT (...)]`, listing those it does).
+    #[error("Unsupported event")]
+    BadEvent,
     /// The connection is closed: nothing more can be sent.
     #[error("connection closed: {0}")]
     Closed(#[from] server::Error),
@@ -107,6 +111,7 @@ impl SessionError {
             | SessionError::EmptyMessage => Some((StatusKind::No, None)),
             SessionError::BadCharset(code) => no(code.clone()),
             SessionError::EightBitHeaders => no(Code::Rfc5530(Rfc5530Code::Cannot)),
+            SessionError::BadEvent => no(super::notify::bad_event()),
             SessionError::MailboxLost | SessionError::Closed(_) => None,
         }
     }

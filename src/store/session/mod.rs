@@ -13,6 +13,7 @@ mod enable;
 mod error;
 mod extension;
 mod list;
+mod notify;
 mod selected;
 mod view;
 mod work;
@@ -64,6 +65,8 @@ pub struct Session<B: Backend> {
     current_tag: Option<Tag>,
     /// The extension commands served ([`Session::set_extensions`]).
     extensions: Option<Arc<Extensions<B>>>,
+    /// What NOTIFY asked for (RFC 5465), and what it was told.
+    notify: Option<notify::NotifyState>,
 }
 
 impl<B: Backend> std::fmt::Debug for Session<B> {
@@ -110,6 +113,7 @@ impl<B: Backend> Session<B> {
             enabled: enable::Enabled::default(),
             current_tag: None,
             extensions: None,
+            notify: None,
         }
     }
 
@@ -155,6 +159,7 @@ impl<B: Backend> Session<B> {
             caps.push(Capability::CondStore);
             caps.push(Capability::QResync);
         }
+        caps.push(Capability::Notify);
         let defaults = ServerOptions::default();
         // Messages are streamed to the store, never held whole: the limit is the store's
         // policy, announced as APPENDLIMIT (RFC 7889) when it has one; without one, the
@@ -182,12 +187,28 @@ impl<B: Backend> Session<B> {
 
     /// Sends pending mailbox updates now, if the protocol allows it (during IDLE). If the
     /// selected mailbox is gone, the connection ends with `* BYE`.
+    ///
+    /// After NOTIFY (RFC 5465), also when no command is in progress: the selected
+    /// mailbox's changes it asked for, and the news of other mailboxes.
     pub fn poll_updates(&mut self, server: &mut Server) {
-        if self.idling {
+        if self.idling || self.notify.is_some() {
             self.waiting.updates = true;
-            if self.pending.is_none() {
+            if self.pending.is_none() && self.waiting.events.is_empty() {
                 self.advance(server);
             }
+        }
+    }
+
+    /// The sync that unsolicited updates run now, if any: in IDLE everything; after
+    /// NOTIFY with `selected` everything, with `selected-delayed` no expunge.
+    fn unsolicited_sync(&self) -> Option<Sync> {
+        if self.idling {
+            return Some(Sync::Full);
+        }
+        match self.notify.as_ref()?.selected {
+            Some(false) => Some(Sync::Full),
+            Some(true) => Some(Sync::NoExpunge),
+            None => None,
         }
     }
 
@@ -333,6 +354,7 @@ impl<B: Backend> Session<B> {
             CommandBody::Create { mailbox, special_use } => {
                 let name = wire_name(&mailbox)?;
                 b.create_special_use(&user, &name, &special_use)?;
+                self.notify_quietly();
                 // RFC 8474 §4.1: the new mailbox's MAILBOXID in the tagged OK.
                 match b.object_ids().then(|| b.mailbox_id(&user, &name)).transpose()?.flatten() {
                     Some(id) => Ok(Done::Code(Code::MailboxId(id))),
@@ -341,18 +363,22 @@ impl<B: Backend> Session<B> {
             }
             CommandBody::Delete { mailbox } => {
                 b.delete(&user, &wire_name(&mailbox)?)?;
+                self.notify_quietly();
                 Ok(Done::Ok)
             }
             CommandBody::Rename { from, to } => {
                 b.rename(&user, &wire_name(&from)?, &wire_name(&to)?)?;
+                self.notify_quietly();
                 Ok(Done::Ok)
             }
             CommandBody::Subscribe { mailbox } => {
                 b.subscribe(&user, &wire_name(&mailbox)?, true)?;
+                self.notify_quietly();
                 Ok(Done::Ok)
             }
             CommandBody::Unsubscribe { mailbox } => {
                 b.subscribe(&user, &wire_name(&mailbox)?, false)?;
+                self.notify_quietly();
                 Ok(Done::Ok)
             }
             CommandBody::List { reference, patterns, options } => {
@@ -412,8 +438,7 @@ impl<B: Backend> Session<B> {
                 Ok(Done::Ok)
             }
             CommandBody::Enable { capabilities } => self.enable(server, capabilities),
-            // Parsed, not served (not advertised): BAD, as an unknown command.
-            CommandBody::Notify(_) => Err(SessionError::Unsupported("NOTIFY")),
+            CommandBody::Notify(n) => self.notify(server, &user, n),
             CommandBody::Close => {
                 if let Some(sel) = self.selected.as_ref().filter(|s| !s.read_only) {
                     // CLOSE expunges silently (RFC 3501 §6.4.2). If the store fails, the

@@ -372,6 +372,8 @@ impl<B: Backend> Session<B> {
     ) -> Result<(usize, bool), SessionError> {
         let allow_expunge = mode != Sync::NoExpunge;
         let max = max.clamp(1, STEP_CAP);
+        // After NOTIFY, a FETCH told unasked carries the UID (RFC 5465 §5.1).
+        let notify = self.notify.is_some();
         let (Some(sel), Some(user)) = (self.selected.as_mut(), self.user.as_ref()) else { return Ok((0, true)) };
         let batch = match self.backend.changes(user, &sel.name, self.id, sel.cursor, sel.read_only, max) {
             Ok(b) => b,
@@ -425,6 +427,7 @@ impl<B: Backend> Session<B> {
         }
         // A run of expunges goes out highest first (see above).
         let mut run: Vec<Uid> = Vec::new();
+        let mut arrived: Vec<u32> = Vec::new();
         let changes = batch.changes.len();
         for (k, change) in batch.changes.into_iter().enumerate() {
             if let super::Change::Expunged { uid } = change {
@@ -448,6 +451,7 @@ impl<B: Backend> Session<B> {
                     let uid = Uid(uid);
                     if !expunged.contains(&uid.0) && sel.view.can_push(uid) {
                         sel.view.push(uid);
+                        arrived.push(uid.0);
                     }
                 }
                 super::Change::Flags { uid, flags, modseq } => {
@@ -471,7 +475,7 @@ impl<B: Backend> Session<B> {
                         sel.report_exists(server)?;
                     }
                     let mut items = Vec::with_capacity(3);
-                    if mode == Sync::Uid || sel.rev2 || sel.qresync {
+                    if mode == Sync::Uid || sel.rev2 || sel.qresync || notify {
                         items.push(FetchItem::Uid(uid.0));
                     }
                     // RFC 7162 §3.1: MODSEQ once CONDSTORE is on; before FLAGS, as Dovecot.
@@ -499,6 +503,8 @@ impl<B: Backend> Session<B> {
             server.send_data(Data::Recent(sel.recent.len() as u32))?;
         }
         self.update_contexts(server, &touched)?;
+        // NOTIFY's `MessageNew (atts)`: a FETCH of them after the EXISTS (RFC 5465 §5.2).
+        self.notify_new_messages(server, &arrived)?;
         Ok((read, read < max))
     }
 }

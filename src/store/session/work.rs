@@ -148,7 +148,9 @@ impl<B: Backend> Session<B> {
 
     /// Whether a command (or IDLE updates) is waiting for [`Session::resume`].
     pub fn has_work(&self) -> bool {
-        self.pending.is_some() || !self.waiting.events.is_empty() || (self.waiting.updates && self.idling)
+        self.pending.is_some()
+            || !self.waiting.events.is_empty()
+            || (self.waiting.updates && (self.idling || self.notify.is_some()))
     }
 
     /// Does one step of the pending work (about the step budget of messages), answering
@@ -175,11 +177,18 @@ impl<B: Backend> Session<B> {
                 budget = budget.saturating_sub(1);
                 continue;
             }
-            if self.waiting.updates && self.idling {
-                match self.sync_step(server, Sync::Full, budget) {
+            if self.waiting.updates && (self.idling || self.notify.is_some()) {
+                let Some(mode) = self.unsolicited_sync() else {
+                    // NOTIFY without the selected mailbox's events: only other mailboxes.
+                    self.waiting.updates = false;
+                    let _ = self.notify_poll(server);
+                    continue;
+                };
+                match self.sync_step(server, mode, budget) {
                     Ok((used, true)) => {
                         self.waiting.updates = false;
                         budget = budget.saturating_sub(used.max(1));
+                        let _ = self.notify_poll(server);
                     }
                     Ok((used, false)) => budget = budget.saturating_sub(used.max(1)),
                     Err(_) => self.waiting.updates = false,
@@ -211,6 +220,8 @@ impl<B: Backend> Session<B> {
             }
             Stage::Finish { sync: Some(mode), result } => match self.sync_step(server, mode, budget) {
                 Ok((used, true)) => {
+                    // NOTIFY's news of other mailboxes, between commands (RFC 5465 §3).
+                    let _ = self.notify_poll(server);
                     let result = self.finish_modseq(server, result);
                     Self::answer(server, &p.tag, p.name, result);
                     used.max(1)
@@ -224,6 +235,7 @@ impl<B: Backend> Session<B> {
                 Err(_) => 1,
             },
             Stage::Finish { sync: None, result } => {
+                let _ = self.notify_poll(server);
                 let result = self.finish_modseq(server, result);
                 Self::answer(server, &p.tag, p.name, result);
                 1

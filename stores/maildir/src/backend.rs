@@ -30,6 +30,45 @@ impl Mailbox {
 }
 
 impl MaildirBackend {
+    /// CREATE: the directories (see [`Backend::create_special_use`]).
+    fn create_dirs(&self, user: &Arc<UserData>, name: &str, uses: &[ListAttribute]) -> Result<(), StoreError> {
+        if !uses.iter().all(|a| a.is_special_use() && *a != ListAttribute::All) {
+            return Err(StoreError::UseAttr);
+        }
+        let name = name.strip_suffix(DELIMITER).unwrap_or(name);
+        if name.eq_ignore_ascii_case("INBOX") {
+            return Err(StoreError::AlreadyExists);
+        }
+        if !names::valid(name) {
+            return Err(StoreError::InvalidName);
+        }
+        let _st = lock(&user.state);
+        let dir = dir_of(&user.root, name);
+        if dir.is_dir() {
+            return Err(StoreError::AlreadyExists);
+        }
+        // Superior names are created too (RFC 3501 §6.3.3), as real mailboxes.
+        for sup in names::superiors(name) {
+            let d = dir_of(&user.root, sup);
+            if !d.is_dir() {
+                make_maildir(&d).map_err(|e| self.fail(e))?;
+            }
+        }
+        if uses.is_empty() {
+            return make_maildir(&dir).map_err(|e| self.fail(e));
+        }
+        // Staged under a temporary name, so that no LIST sees the mailbox without them.
+        let staged = user.root.join("tmp").join(format!("create.{}", self.namer.unique(0, 0)));
+        make_maildir(&staged).map_err(|e| self.fail(e))?;
+        let file = staged.join(names::SPECIAL_USE_FILE);
+        crate::fsutil::write_new(&file, names::special_use_text(uses).as_bytes(), None, self.fsync)
+            .and_then(|()| std::fs::rename(&staged, &dir).map_err(crate::error::MaildirError::io("rename", &staged)))
+            .map_err(|e| {
+                let _ = std::fs::remove_dir_all(&staged);
+                self.fail(e)
+            })
+    }
+
     fn existing(&self, user: &UserData) -> Result<std::collections::BTreeSet<String>, StoreError> {
         names::scan(&user.root).map_err(|e| self.fail(MaildirError::io("list", &user.root)(e)))
     }
@@ -71,6 +110,7 @@ impl Backend for MaildirBackend {
                     name: username.to_string(),
                     root: self.root.join(username),
                     state: Default::default(),
+                    watchers: Default::default(),
                 })
             })
             .clone();
@@ -90,41 +130,9 @@ impl Backend for MaildirBackend {
     /// go to a file in the new mailbox's directory (`imapm-special-use`), written before
     /// the directory appears in LIST.
     fn create_special_use(&self, user: &Self::User, name: &str, uses: &[ListAttribute]) -> Result<(), StoreError> {
-        if !uses.iter().all(|a| a.is_special_use() && *a != ListAttribute::All) {
-            return Err(StoreError::UseAttr);
-        }
-        let name = name.strip_suffix(DELIMITER).unwrap_or(name);
-        if name.eq_ignore_ascii_case("INBOX") {
-            return Err(StoreError::AlreadyExists);
-        }
-        if !names::valid(name) {
-            return Err(StoreError::InvalidName);
-        }
-        let _st = lock(&user.state);
-        let dir = dir_of(&user.root, name);
-        if dir.is_dir() {
-            return Err(StoreError::AlreadyExists);
-        }
-        // Superior names are created too (RFC 3501 §6.3.3), as real mailboxes.
-        for sup in names::superiors(name) {
-            let d = dir_of(&user.root, sup);
-            if !d.is_dir() {
-                make_maildir(&d).map_err(|e| self.fail(e))?;
-            }
-        }
-        if uses.is_empty() {
-            return make_maildir(&dir).map_err(|e| self.fail(e));
-        }
-        // Staged under a temporary name, so that no LIST sees the mailbox without them.
-        let staged = user.root.join("tmp").join(format!("create.{}", self.namer.unique(0, 0)));
-        make_maildir(&staged).map_err(|e| self.fail(e))?;
-        let file = staged.join(names::SPECIAL_USE_FILE);
-        crate::fsutil::write_new(&file, names::special_use_text(uses).as_bytes(), None, self.fsync)
-            .and_then(|()| std::fs::rename(&staged, &dir).map_err(crate::error::MaildirError::io("rename", &staged)))
-            .map_err(|e| {
-                let _ = std::fs::remove_dir_all(&staged);
-                self.fail(e)
-            })
+        self.create_dirs(user, name, uses)?;
+        user.wake();
+        Ok(())
     }
 
     fn delete(&self, user: &Self::User, name: &str) -> Result<(), StoreError> {
@@ -147,6 +155,8 @@ impl Backend for MaildirBackend {
         let dir = dir_of(&user.root, name);
         let trash = user.root.join("tmp").join(format!("deleted.{}", self.namer.unique(0, 0)));
         std::fs::rename(&dir, &trash).map_err(|e| self.fail(MaildirError::io("rename", &dir)(e)))?;
+        drop(st);
+        user.wake();
         std::fs::remove_dir_all(&trash).map_err(|e| self.fail(MaildirError::io("remove", &trash)(e)))
     }
 
@@ -167,7 +177,9 @@ impl Backend for MaildirBackend {
             return Err(StoreError::Cannot("cannot rename a mailbox into its own inferior"));
         }
         if from == "INBOX" {
-            return self.rename_inbox(user, to);
+            let r = self.rename_inbox(user, to);
+            user.wake();
+            return r;
         }
         let mut st = lock(&user.state);
         for old in existing.iter().filter(|n| *n == from || is_inferior(n, from)) {
@@ -182,11 +194,23 @@ impl Backend for MaildirBackend {
                 make_maildir(&d).map_err(|e| self.fail(e))?;
             }
         }
+        drop(st);
+        user.wake();
         Ok(())
     }
 
     fn subscribe(&self, user: &Self::User, name: &str, subscribed: bool) -> Result<(), StoreError> {
-        subscriptions::set(&user.root, name, subscribed, self.fsync).map_err(|e| self.fail(e))
+        subscriptions::set(&user.root, name, subscribed, self.fsync).map_err(|e| self.fail(e))?;
+        user.wake();
+        Ok(())
+    }
+
+    fn watch_user(&self, user: &Self::User, session: SessionId, notifier: Option<Notifier>) {
+        let mut w = lock(&user.watchers);
+        match notifier {
+            Some(n) => w.insert(session, n),
+            None => w.remove(&session),
+        };
     }
 
     fn subscriptions(&self, user: &Self::User) -> Result<Vec<String>, StoreError> {

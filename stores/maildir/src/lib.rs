@@ -142,6 +142,21 @@ pub struct UserData {
     name: String,
     root: PathBuf,
     state: Mutex<UserState>,
+    /// The sessions to wake after any change to the user's mailboxes
+    /// ([`imap_machine::store::Backend::watch_user`]).
+    watchers: UserWatchers,
+}
+
+/// The notifiers of [`UserData::watchers`], shared with each loaded mailbox.
+pub(crate) type UserWatchers = Arc<Mutex<HashMap<imap_machine::store::SessionId, imap_machine::store::Notifier>>>;
+
+impl UserData {
+    /// Wakes the sessions that watch the user.
+    pub(crate) fn wake(&self) {
+        for n in lock(&self.watchers).values() {
+            n();
+        }
+    }
 }
 
 impl std::fmt::Debug for UserData {
@@ -301,7 +316,8 @@ impl MaildirBackend {
             }
             return Err(StoreError::NoSuchMailbox);
         }
-        let m = Mailbox::load(&user.root, dir, self.fsync).map_err(|e| self.fail(e))?;
+        let mut m = Mailbox::load(&user.root, dir, self.fsync).map_err(|e| self.fail(e))?;
+        m.user_watchers = Some(user.watchers.clone());
         let h = Arc::new(Mutex::new(m));
         st.mailboxes.insert(name.to_string(), h.clone());
         Ok(h)

@@ -367,6 +367,8 @@ pub(crate) struct Mailbox {
     pub(crate) read_sizes: HashMap<u32, u64>,
     /// Its mod-sequences (RFC 7162), from the first scan on.
     pub(crate) modseqs: Option<crate::modseq::ModSeqs>,
+    /// The user's watchers, woken by any change too.
+    pub(crate) user_watchers: Option<crate::UserWatchers>,
 }
 
 impl std::fmt::Debug for Mailbox {
@@ -404,6 +406,7 @@ impl Mailbox {
             loaded: false,
             read_sizes: HashMap::new(),
             modseqs: None,
+            user_watchers: None,
         }
     }
 
@@ -594,6 +597,9 @@ impl Mailbox {
 
     pub(crate) fn wake(&self) {
         for n in self.watchers.values() {
+            n();
+        }
+        for n in self.user_watchers.iter().flat_map(|w| crate::lock(w).values().cloned().collect::<Vec<_>>()) {
             n();
         }
     }
