@@ -212,10 +212,19 @@ impl<B: Backend> Session<B> {
         }
     }
 
-    /// The connection ended: releases the mailbox (and its `\Recent`).
+    /// The connection ended: releases the mailbox (and its `\Recent`) and NOTIFY's
+    /// watch.
     pub fn close(&mut self) {
         self.upload = None;
         self.deselect();
+        self.notify_off();
+    }
+
+    /// Forgets what NOTIFY asked for, and the store's watch for it.
+    fn notify_off(&mut self) {
+        if let (Some(_), Some(user)) = (self.notify.take(), &self.user) {
+            self.backend.watch_user(user, self.id, None);
+        }
     }
 
     /// UNAUTHENTICATE (RFC 8437 §3): the selected mailbox is released as CLOSE or the
@@ -224,6 +233,7 @@ impl<B: Backend> Session<B> {
     /// never fails: RFC 8437 forbids a NO.
     fn unauthenticate(&mut self) {
         self.deselect();
+        self.notify_off();
         self.user = None;
         self.idling = false;
         // RFC 8437 §3: what ENABLE turned on ceases to be enabled.

@@ -136,8 +136,7 @@ impl<B: Backend> Session<B> {
     /// the watched mailboxes when asked (`STATUS`), and is an implicit NOOP.
     pub(super) fn notify(&mut self, server: &mut Server, user: &B::User, n: Notify) -> Result<Done, SessionError> {
         let Notify::Set { status, groups } = n else {
-            self.backend.watch_user(user, self.id, None);
-            self.notify = None;
+            self.notify_off();
             return Ok(Done::Ok);
         };
         let mut state = NotifyState::default();
