@@ -30,6 +30,7 @@ mod raw;
 mod response;
 mod search;
 mod seqset;
+mod sort;
 mod state;
 mod string;
 
@@ -62,6 +63,7 @@ pub use response::{
 };
 pub use search::{PartialRange, SearchKey, SearchResult, SearchReturn};
 pub use seqset::{SeqNumber, Sequence, SequenceSet};
+pub use sort::{SortCriterion, SortKey, Thread, ThreadAlgorithm};
 pub use state::State;
 pub(crate) use string::{quoted_needs_no_escape, string_form, MAX_QUOTED_LEN};
 pub use string::{AString, Atom, IString, Literal, LiteralMode, NString, StringForm, StringPosition, Tag};

@@ -1,0 +1,167 @@
+//! SORT and THREAD values (RFC 5256, RFC 5957 `SORT=DISPLAY`): the sort keys of a SORT
+//! command, the algorithm of a THREAD command and the thread trees its answer carries.
+//!
+//! ```
+//! use imap_machine::types::{SortCriterion, SortKey, Thread};
+//! let newest_first = SortCriterion { reverse: true, key: SortKey::Date };
+//! assert_eq!(newest_first.to_string(), "REVERSE DATE");
+//! // `(2 (3 6 (4 23)(44 7 96)))`: message 2, answered by 3, answered by 6, ...
+//! let t = Thread::message(2, vec![Thread::message(3, vec![])]);
+//! assert_eq!(t.ids(), vec![2, 3]);
+//! ```
+
+use std::fmt;
+use std::num::NonZeroU32;
+
+use super::Atom;
+
+/// `sort-key` (RFC 5256 §5, RFC 5957 §3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    /// `ARRIVAL`: INTERNALDATE.
+    Arrival,
+    /// `CC`: the addr-mailbox of the first Cc address.
+    Cc,
+    /// `DATE`: the sent date (the Date header in UTC, INTERNALDATE without one).
+    Date,
+    /// `FROM`: the addr-mailbox of the first From address.
+    From,
+    /// `SIZE`: RFC822.SIZE.
+    Size,
+    /// `SUBJECT`: the base subject (RFC 5256 §2.1).
+    Subject,
+    /// `TO`: the addr-mailbox of the first To address.
+    To,
+    /// `DISPLAYFROM` (RFC 5957): the display name of the first From address, or its
+    /// address without one.
+    DisplayFrom,
+    /// `DISPLAYTO` (RFC 5957): as DISPLAYFROM, of the first To address.
+    DisplayTo,
+}
+
+impl SortKey {
+    /// Every key, in the order of RFC 5256 §3 then RFC 5957.
+    pub const ALL: [SortKey; 9] = [
+        SortKey::Arrival,
+        SortKey::Cc,
+        SortKey::Date,
+        SortKey::From,
+        SortKey::Size,
+        SortKey::Subject,
+        SortKey::To,
+        SortKey::DisplayFrom,
+        SortKey::DisplayTo,
+    ];
+
+    /// The key's atom, upper case.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Arrival => "ARRIVAL",
+            SortKey::Cc => "CC",
+            SortKey::Date => "DATE",
+            SortKey::From => "FROM",
+            SortKey::Size => "SIZE",
+            SortKey::Subject => "SUBJECT",
+            SortKey::To => "TO",
+            SortKey::DisplayFrom => "DISPLAYFROM",
+            SortKey::DisplayTo => "DISPLAYTO",
+        }
+    }
+
+    /// The key named `name`, in any case.
+    pub fn from_name(name: &[u8]) -> Option<SortKey> {
+        SortKey::ALL.into_iter().find(|k| k.as_str().as_bytes().eq_ignore_ascii_case(name))
+    }
+}
+
+/// `sort-criterion = ["REVERSE" SP] sort-key` (RFC 5256 §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SortCriterion {
+    /// `REVERSE`: this key sorts descending.
+    pub reverse: bool,
+    /// The key.
+    pub key: SortKey,
+}
+
+impl fmt::Display for SortCriterion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.reverse {
+            f.write_str("REVERSE ")?;
+        }
+        f.write_str(self.key.as_str())
+    }
+}
+
+/// `thread-alg = "ORDEREDSUBJECT" / "REFERENCES" / thread-alg-ext` (RFC 5256 §5).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ThreadAlgorithm {
+    /// `ORDEREDSUBJECT` (RFC 5256 §3): "poor man's threading" by base subject.
+    OrderedSubject,
+    /// `REFERENCES` (RFC 5256 §3): threads by Message-ID, References and In-Reply-To.
+    References,
+    /// Another algorithm (`thread-alg-ext = atom`), kept as sent.
+    Other(Atom),
+}
+
+impl ThreadAlgorithm {
+    /// The algorithm's atom.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ThreadAlgorithm::OrderedSubject => "ORDEREDSUBJECT",
+            ThreadAlgorithm::References => "REFERENCES",
+            ThreadAlgorithm::Other(a) => a.as_str(),
+        }
+    }
+
+    /// The algorithm named `atom`, in any case.
+    pub fn from_atom(atom: Atom) -> ThreadAlgorithm {
+        if atom.as_str().eq_ignore_ascii_case("ORDEREDSUBJECT") {
+            ThreadAlgorithm::OrderedSubject
+        } else if atom.as_str().eq_ignore_ascii_case("REFERENCES") {
+            ThreadAlgorithm::References
+        } else {
+            ThreadAlgorithm::Other(atom)
+        }
+    }
+}
+
+/// One node of a THREAD answer (RFC 5256 §4): a message (its number) and the messages
+/// that answer it, or a dummy parent (`id: None`) that stands for a message the mailbox
+/// does not hold, of which only the children are sent.
+///
+/// `thread-list = "(" (thread-members / thread-nested) ")"`: a node with one child is
+/// written as a chain (`1 2 3`), one with several as nested lists (`1 (2)(3)`). A dummy
+/// therefore has at least two children, and the wire form of a tree is unique.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Thread {
+    /// The message's number (sequence number or UID); `None` for a dummy.
+    pub id: Option<NonZeroU32>,
+    /// The answers, in the order sent.
+    pub children: Vec<Thread>,
+}
+
+impl Thread {
+    /// Message `id` (0 is a dummy) with these children.
+    pub fn message(id: u32, children: Vec<Thread>) -> Thread {
+        Thread { id: NonZeroU32::new(id), children }
+    }
+
+    /// A dummy parent of `children`.
+    pub fn dummy(children: Vec<Thread>) -> Thread {
+        Thread { id: None, children }
+    }
+
+    /// Every message number in the tree, depth first, in the order sent.
+    pub fn ids(&self) -> Vec<u32> {
+        let mut out = Vec::new();
+        self.collect(&mut out);
+        out
+    }
+
+    fn collect(&self, out: &mut Vec<u32>) {
+        out.extend(self.id.map(NonZeroU32::get));
+        for c in &self.children {
+            c.collect(out);
+        }
+    }
+}
