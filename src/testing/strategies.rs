@@ -28,9 +28,11 @@ use crate::types::*;
 mod code;
 mod condstore;
 mod notify;
+mod sort;
 pub use code::code;
 pub use condstore::{fetch_modifiers, mod_seq, modseq_entry, qresync, select_params};
 pub use notify::{event_name, notify};
+pub use sort::{sort_command, sort_criterion, sort_data, thread, thread_algorithm};
 
 /// Non-empty byte strings drawn from one character class.
 pub(crate) fn class_bytes(mask: u8, max: usize) -> impl Strategy<Value = Bytes> {
@@ -449,6 +451,7 @@ pub fn command_body() -> impl Strategy<Value = CommandBody> {
         notify().prop_map(Notify),
         vec(tag_string(), 1..3).prop_map(|tags| CancelUpdate { tags }),
         proptest::option::of(vec((istring(), nstring()), 0..4)).prop_map(|parameters| Id { parameters }),
+        sort_command(),
     ]
 }
 
@@ -729,6 +732,7 @@ pub fn data() -> impl Strategy<Value = Data> {
             shared
         }),
         proptest::option::of(vec((istring(), nstring()), 0..3)).prop_map(Data::Id),
+        sort_data(),
         (proptest::option::of(any::<u32>()), "X[A-Z0-9-]{0,8}", proptest::option::of("[a-z0-9][a-z0-9 ()]{0,15}"))
             .prop_map(|(number, name, rest)| Data::Other {
                 number,

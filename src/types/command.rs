@@ -13,7 +13,7 @@ use bytes::Bytes;
 use super::{
     AString, AppendMessage, AuthMechanism, Capability, DateTime, FetchAttributes, FetchModifier, Flag, IString,
     ListAttribute, ListMailbox, ListOptions, Literal, Mailbox, NString, RawCommand, SearchKey, SearchReturn,
-    SelectParam, SequenceSet, Tag,
+    SelectParam, SequenceSet, SortCriterion, Tag, ThreadAlgorithm,
 };
 
 /// A tagged command: `command = tag SP (command-any / command-auth / command-nonauth /
@@ -266,6 +266,32 @@ pub enum CommandBody {
         /// `UID SEARCH`.
         uid: bool,
     },
+    /// `sort = ["UID" SP] "SORT" [search-return-opts] SP sort-criteria SP
+    /// search-criteria` (RFC 5256 §5; RETURN from RFC 5267 §3, ESORT).
+    Sort {
+        /// `RETURN (...)` (RFC 5267 §3): answer with `ESEARCH`, in sort order.
+        ret: Option<Vec<SearchReturn>>,
+        /// The sort criteria, most significant first; never empty.
+        sort: Vec<SortCriterion>,
+        /// The charset of the key strings (`search-criteria = charset 1*(SP
+        /// search-key)`; required in SORT).
+        charset: AString,
+        /// Keys that must all match; never empty.
+        criteria: Vec<SearchKey>,
+        /// `UID SORT`.
+        uid: bool,
+    },
+    /// `thread = ["UID" SP] "THREAD" SP thread-alg SP search-criteria` (RFC 5256 §5).
+    Thread {
+        /// The threading algorithm.
+        algorithm: ThreadAlgorithm,
+        /// The charset of the key strings (required).
+        charset: AString,
+        /// Keys that must all match; never empty.
+        criteria: Vec<SearchKey>,
+        /// `UID THREAD`.
+        uid: bool,
+    },
     /// `[UID] FETCH sequence-set (fetch-att ...) [fetch-modifiers]` (§6.4.5, RFC 4466
     /// §2.4)
     Fetch {
@@ -460,6 +486,10 @@ impl CommandBody {
             Unauthenticate => "UNAUTHENTICATE",
             Search { uid: false, .. } => "SEARCH",
             Search { uid: true, .. } => "UID SEARCH",
+            Sort { uid: false, .. } => "SORT",
+            Sort { uid: true, .. } => "UID SORT",
+            Thread { uid: false, .. } => "THREAD",
+            Thread { uid: true, .. } => "UID THREAD",
             Fetch { uid: false, .. } => "FETCH",
             Fetch { uid: true, .. } => "UID FETCH",
             Store { uid: false, .. } => "STORE",

@@ -16,7 +16,7 @@ use bytes::Bytes;
 
 use super::{
     AString, Atom, BodyStructure, Capability, DateTime, Envelope, Flag, IString, Mailbox, NString, ObjectId,
-    SearchResult, Section, SequenceSet, StatusItem, Tag, ValidationError,
+    SearchResult, Section, SequenceSet, StatusItem, Tag, Thread, ValidationError,
 };
 
 /// A response line (with its literals): `response-data`, `response-tagged`,
@@ -435,6 +435,16 @@ pub enum Data {
         /// Highest mod-sequence of the matches (CONDSTORE).
         modseq: Option<u64>,
     },
+    /// `sort-data = "SORT" *(SP nz-number)` (RFC 5256 §5), with RFC 7162's `SP "("
+    /// "MODSEQ" SP mod-sequence-value ")"` (§3.1.5).
+    Sort {
+        /// The matching numbers, in sort order.
+        ids: Vec<u32>,
+        /// Highest mod-sequence of the matches (CONDSTORE).
+        modseq: Option<u64>,
+    },
+    /// `thread-data = "THREAD" [SP 1*thread-list]` (RFC 5256 §5): the threads, in order.
+    Thread(Vec<Thread>),
     /// `esearch-response = "ESEARCH" [search-correlator] [SP "UID"] *(SP
     /// search-return-data)` (RFC 4731 §3.1), with `search-correlator = SP "(" "TAG" SP
     /// tag-string ")"`.

@@ -159,9 +159,21 @@ impl Thread {
     }
 
     fn collect(&self, out: &mut Vec<u32>) {
-        out.extend(self.id.map(NonZeroU32::get));
-        for c in &self.children {
-            c.collect(out);
+        let mut stack = vec![self];
+        while let Some(t) = stack.pop() {
+            out.extend(t.id.map(NonZeroU32::get));
+            stack.extend(t.children.iter().rev());
+        }
+    }
+}
+
+/// Dropped with a stack of its own: a reply chain 100,000 messages deep would overflow
+/// the thread's stack in the drop glue.
+impl Drop for Thread {
+    fn drop(&mut self) {
+        let mut stack = std::mem::take(&mut self.children);
+        while let Some(mut t) = stack.pop() {
+            stack.append(&mut t.children);
         }
     }
 }

@@ -211,18 +211,7 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
         Search { ret, charset, criteria, .. } => {
             w.raw(b.name().as_bytes());
             if let Some(ret) = ret {
-                w.raw(b" RETURN (");
-                for (k, r) in ret.iter().enumerate() {
-                    if k > 0 {
-                        w.sp();
-                    }
-                    w.raw(r.as_str().as_bytes());
-                    if let crate::types::SearchReturn::Partial(range) = r {
-                        w.sp();
-                        w.display(range);
-                    }
-                }
-                w.byte(b')');
+                search_return_opts(w, ret);
             }
             if let Some(cs) = charset {
                 w.raw(b" CHARSET ");
@@ -274,6 +263,7 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
             }
         }
         Notify(n) => super::notify::notify(w, n),
+        Sort { .. } | Thread { .. } => super::sort::command(w, b),
         Raw(raw) => raw_command(w, raw),
         Id { parameters } => {
             w.raw(b"ID ");
@@ -407,7 +397,24 @@ fn fetch_attributes(w: &mut Writer<'_>, a: &FetchAttributes) {
     }
 }
 
-fn search_key(w: &mut Writer<'_>, k: &SearchKey) {
+/// `search-return-opts = SP "RETURN" SP "(" [search-return-opt *(SP
+/// search-return-opt)] ")"` (RFC 4466 §2.6).
+pub(super) fn search_return_opts(w: &mut Writer<'_>, ret: &[crate::types::SearchReturn]) {
+    w.raw(b" RETURN (");
+    for (k, r) in ret.iter().enumerate() {
+        if k > 0 {
+            w.sp();
+        }
+        w.raw(r.as_str().as_bytes());
+        if let crate::types::SearchReturn::Partial(range) = r {
+            w.sp();
+            w.display(range);
+        }
+    }
+    w.byte(b')');
+}
+
+pub(super) fn search_key(w: &mut Writer<'_>, k: &SearchKey) {
     use SearchKey::*;
     macro_rules! with {
         ($word:literal, $f:ident, $v:expr) => {{

@@ -29,6 +29,7 @@ mod condstore;
 mod list;
 mod notify;
 mod response;
+mod sort;
 
 use bytes::{BufMut, Bytes, BytesMut};
 

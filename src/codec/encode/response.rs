@@ -349,6 +349,7 @@ fn data(w: &mut Writer<'_>, d: &Data) {
                 }
             }
         }
+        Data::Sort { .. } | Data::Thread(_) => super::sort::data(w, d),
         Data::Search { ids, modseq } => {
             w.raw(b"SEARCH");
             for id in ids {

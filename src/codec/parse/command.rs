@@ -75,6 +75,8 @@ fn command_body(i: In<'_>) -> PResult<'_, CommandBody> {
         6 if eq("STATUS") => status(rest),
         6 if eq("APPEND") => super::append::append(rest),
         6 if eq("SEARCH") => search(rest, false),
+        4 if eq("SORT") => super::sort::sort(rest, false),
+        6 if eq("THREAD") => super::sort::thread(rest, false),
         6 if eq("ENABLE") => enable(rest),
         6 if eq("NOTIFY") => super::notify::notify(rest),
         7 if eq("EXAMINE") => select!(Examine),
@@ -93,7 +95,8 @@ fn command_body(i: In<'_>) -> PResult<'_, CommandBody> {
 }
 
 /// `"UID" SP ("COPY" / "MOVE" / "FETCH" / "SEARCH" / "STORE" / "EXPUNGE") ...`
-/// (RFC 3501, RFC 6851 `uid =/ "UID" SP move`, RFC 4315 `uid-expunge`).
+/// (RFC 3501, RFC 6851 `uid =/ "UID" SP move`, RFC 4315 `uid-expunge`, RFC 5256 §5
+/// `["UID" SP] "SORT"` and `"THREAD"`).
 fn uid(i: In<'_>) -> PResult<'_, CommandBody> {
     let (i, ()) = sp(i)?;
     let (rest, name) = command_name(i)?;
@@ -103,6 +106,10 @@ fn uid(i: In<'_>) -> PResult<'_, CommandBody> {
         fetch(rest, true)
     } else if eq("SEARCH") {
         search(rest, true)
+    } else if eq("SORT") {
+        super::sort::sort(rest, true)
+    } else if eq("THREAD") {
+        super::sort::thread(rest, true)
     } else if eq("STORE") {
         store(rest, true)
     } else if eq("COPY") {
@@ -114,7 +121,7 @@ fn uid(i: In<'_>) -> PResult<'_, CommandBody> {
         let (j, set) = sequence_set(j)?;
         Ok((j, CommandBody::UidExpunge { set }))
     } else {
-        fail(i, ParseErrorKind::Expected("COPY, MOVE, FETCH, SEARCH, STORE or EXPUNGE after UID"))
+        fail(i, ParseErrorKind::Expected("COPY, MOVE, FETCH, SEARCH, SORT, THREAD, STORE or EXPUNGE after UID"))
     }
 }
 

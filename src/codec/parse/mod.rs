@@ -30,6 +30,7 @@ mod quirks;
 mod raw;
 mod response;
 mod search;
+mod sort;
 
 use bytes::Bytes;
 

@@ -468,6 +468,14 @@ fn untagged(i: In<'_>) -> PResult<'_, Response> {
         (j, Data::Flags(flags))
     } else if eq("SEARCH") {
         search(rest)?
+    } else if eq("SORT") {
+        let (j, d) = search(rest)?;
+        (j, super::sort::sort_data(d))
+    } else if eq("THREAD") {
+        match super::sort::thread_data(rest) {
+            Ok(found) => found,
+            Err(_) => return other(None, Atom::unvalidated(name.to_bytes()), rest),
+        }
     } else if eq("ESEARCH") {
         match super::search::esearch(rest) {
             Ok(found) => found,

@@ -1,0 +1,123 @@
+//! Encoding of SORT and THREAD (RFC 5256 §5, RFC 5267 §3), the inverse of
+//! `codec::parse::sort`.
+
+use super::command::{search_key, search_return_opts};
+use super::Writer;
+use crate::types::{CommandBody, Data, Thread};
+
+/// `sort = ["UID" SP] "SORT" [search-return-opts] SP sort-criteria SP search-criteria`
+/// and `thread = ["UID" SP] "THREAD" SP thread-alg SP search-criteria`. Other commands
+/// write nothing.
+pub(super) fn command(w: &mut Writer<'_>, b: &CommandBody) {
+    match b {
+        CommandBody::Sort { ret, sort, charset, criteria, .. } => {
+            w.raw(b.name().as_bytes());
+            if let Some(ret) = ret {
+                search_return_opts(w, ret);
+            }
+            w.raw(b" (");
+            for (k, c) in sort.iter().enumerate() {
+                if k > 0 {
+                    w.sp();
+                }
+                if c.reverse {
+                    w.raw(b"REVERSE ");
+                }
+                w.raw(c.key.as_str().as_bytes());
+            }
+            w.byte(b')');
+            w.sp();
+            w.astring(charset);
+            for key in criteria {
+                w.sp();
+                search_key(w, key);
+            }
+        }
+        CommandBody::Thread { algorithm, charset, criteria, .. } => {
+            w.raw(b.name().as_bytes());
+            w.sp();
+            w.raw(algorithm.as_str().as_bytes());
+            w.sp();
+            w.astring(charset);
+            for key in criteria {
+                w.sp();
+                search_key(w, key);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `sort-data = "SORT" *(SP nz-number)` (with RFC 7162's `(MODSEQ n)`) and
+/// `thread-data = "THREAD" [SP 1*thread-list]`. Other data writes nothing.
+pub(super) fn data(w: &mut Writer<'_>, d: &Data) {
+    match d {
+        Data::Sort { ids, modseq } => {
+            w.raw(b"SORT");
+            for id in ids {
+                w.sp();
+                w.number(*id);
+            }
+            if let Some(m) = modseq {
+                w.raw(b" (MODSEQ ");
+                w.number(*m);
+                w.byte(b')');
+            }
+        }
+        Data::Thread(threads) => {
+            w.raw(b"THREAD");
+            if !threads.is_empty() {
+                w.sp();
+            }
+            for t in threads {
+                thread_list(w, t);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `thread-list = "(" (thread-members / thread-nested) ")"`, `thread-members = nz-number
+/// *(SP nz-number) [SP thread-nested]`, `thread-nested = 2*thread-list`. Written with an
+/// explicit stack: a reply chain 100,000 messages long must not overflow the thread's.
+fn thread_list(w: &mut Writer<'_>, root: &Thread) {
+    enum Step<'a> {
+        /// A thread-list to open.
+        Open(&'a Thread),
+        /// A node to write, and whether a number was written just before it in its list.
+        Node(&'a Thread, bool),
+        Close,
+    }
+    let mut stack = vec![Step::Open(root)];
+    while let Some(step) = stack.pop() {
+        match step {
+            Step::Open(t) => {
+                w.byte(b'(');
+                stack.push(Step::Close);
+                stack.push(Step::Node(t, false));
+            }
+            Step::Close => w.byte(b')'),
+            Step::Node(t, after_number) => {
+                if let Some(id) = t.id {
+                    if after_number {
+                        w.sp();
+                    }
+                    w.number(id.get());
+                }
+                match t.children.as_slice() {
+                    [] => {}
+                    // A chain; a dummy with one child is only its child.
+                    [one] => stack.push(Step::Node(one, t.id.is_some() || after_number)),
+                    many => {
+                        if t.id.is_some() || after_number {
+                            w.sp();
+                        }
+                        for c in many.iter().rev() {
+                            stack.push(Step::Open(c));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
