@@ -35,6 +35,7 @@
 mod address;
 mod binary;
 mod charset;
+pub mod collate;
 mod content;
 mod header;
 mod lexer;
