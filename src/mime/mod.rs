@@ -45,6 +45,7 @@ mod preview;
 mod search;
 pub(crate) mod section;
 mod structure;
+pub mod thread;
 
 #[cfg(test)]
 mod proptests;
