@@ -44,6 +44,7 @@ pub mod search;
 #[cfg(test)]
 mod search_tests;
 mod session;
+pub mod sort;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -14,7 +14,12 @@ use bytes::{Bytes, BytesMut};
 
 use crate::codec::{encode_response, parse_response, Fragment};
 use crate::mime::Message;
-use crate::types::{BodyStructure, Data, Envelope, FetchAttribute, FetchItem, Response};
+use crate::types::{BodyStructure, Data, Envelope, FetchAttribute, FetchItem, IString, Response, Section, SectionText};
+
+/// `HEADER.FIELDS (name)`, the section a field's value is kept under.
+fn field_section(name: &'static str) -> Section {
+    Section { part: Vec::new(), text: Some(SectionText::HeaderFields(vec![IString::from_static(name)])) }
+}
 
 thread_local! {
     static SCRATCH: std::cell::Cell<BytesMut> = std::cell::Cell::new(BytesMut::new());
@@ -36,10 +41,41 @@ impl ParsedMessage {
 
     /// The parse of an already parsed message.
     pub fn from_message(m: &Message) -> ParsedMessage {
-        let items = [FetchAttribute::Envelope, FetchAttribute::Body, FetchAttribute::BodyStructure]
+        let mut items: Vec<FetchItem> = [FetchAttribute::Envelope, FetchAttribute::Body, FetchAttribute::BodyStructure]
             .iter()
             .filter_map(|a| m.fetch(a).ok().flatten())
             .collect();
+        // THREAD=REFERENCES reads References (RFC 5256 §3), which ENVELOPE lacks: kept as
+        // `BODY[HEADER.FIELDS (REFERENCES)]` holding the field's unfolded value, when the
+        // message has one.
+        //
+        // ENVELOPE holds the last Subject and Date of a message that has several (as
+        // Dovecot's does); SORT and THREAD read the first (as Dovecot's do): kept as
+        // `BODY[HEADER.FIELDS (SUBJECT)]` and `(DATE)` for such a message only.
+        let header = m.header();
+        let value = |f: crate::mime::HeaderField| {
+            let v = f.value();
+            IString::unvalidated(Bytes::from(
+                v.iter().map(|&c| if c == 0 { 0x80 } else { c }).filter(|c| !b"\r\n".contains(c)).collect::<Vec<u8>>(),
+            ))
+        };
+        if let Some(f) = header.get("References") {
+            items.push(FetchItem::BodySection {
+                section: field_section("REFERENCES"),
+                origin: None,
+                data: Some(value(f)),
+            });
+        }
+        for name in ["SUBJECT", "DATE"] {
+            let mut all = header.get_all(name);
+            if let (Some(first), Some(_)) = (all.next(), all.next()) {
+                items.push(FetchItem::BodySection {
+                    section: field_section(name),
+                    origin: None,
+                    data: Some(value(first)),
+                });
+            }
+        }
         let rsp = Response::Data(Data::Fetch { seq: std::num::NonZeroU32::MIN, items });
         // Encoded in a buffer the thread keeps, then copied once at its exact size: one
         // allocation that stays, none that comes and goes.
@@ -87,6 +123,19 @@ impl ParsedMessage {
         })
     }
 
+    /// The unfolded value of the References field (RFC 5322 §3.6.4), if the message has
+    /// one; read in place from the kept form.
+    pub fn references(&self) -> Option<Bytes> {
+        self.field("REFERENCES")
+    }
+
+    /// The unfolded value of a field kept beside the ENVELOPE: `REFERENCES`, and the
+    /// first `SUBJECT` and `DATE` of a message that has more than one.
+    pub fn field(&self, name: &'static str) -> Option<Bytes> {
+        let message = crate::codec::FetchMessage::parse(self.wire.clone()).ok()?;
+        message.section(&field_section(name))
+    }
+
     /// The length of the header, its blank line included (RFC822.HEADER, `BODY[HEADER]`):
     /// the body text starts here.
     pub fn header_len(&self) -> u32 {
@@ -116,6 +165,15 @@ mod tests {
         assert_eq!(p.body_structure(true), Some(m.body_structure(true)));
         assert_eq!(p.body_structure(false), Some(m.body_structure(false)));
         assert_eq!(p.header_len() as usize, m.root().header_bytes().len());
+        assert_eq!(p.references(), None);
+        let replied = Bytes::from_static(b"References: <a@x>\r\n  <b@y>\r\nSubject: re\r\n\r\nbody\r\n");
+        assert_eq!(ParsedMessage::of(&replied).references().as_deref(), Some(&b"<a@x>  <b@y>"[..]));
+        assert_eq!(ParsedMessage::of(&replied).items().len(), 4);
+        let twice = Bytes::from_static(b"Subject: one\r\nSubject: two\r\nDate: x\r\n\r\nbody\r\n");
+        let p = ParsedMessage::of(&twice);
+        assert_eq!(p.field("SUBJECT").as_deref(), Some(&b"one"[..]));
+        assert_eq!(p.field("DATE"), None);
+        assert_eq!(p.envelope().unwrap().subject.unwrap().as_bytes(), b"two");
         assert!(p.wire().len() < 1000, "{} bytes", p.wire().len());
     }
 }

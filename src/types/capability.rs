@@ -172,6 +172,20 @@ capabilities! {
     MultiAppend = "MULTIAPPEND",
     /// `CATENATE` (RFC 4469)
     Catenate = "CATENATE",
+    /// `SORT` (RFC 5256)
+    Sort = "SORT",
+    /// `SORT=DISPLAY` (RFC 5957): DISPLAYFROM and DISPLAYTO.
+    SortDisplay = "SORT=DISPLAY",
+    /// `THREAD=ORDEREDSUBJECT` (RFC 5256)
+    ThreadOrderedSubject = "THREAD=ORDEREDSUBJECT",
+    /// `THREAD=REFERENCES` (RFC 5256)
+    ThreadReferences = "THREAD=REFERENCES",
+    /// `ESORT` (RFC 5267 §3): RETURN options in SORT.
+    ESort = "ESORT",
+    /// `CONTEXT=SORT` (RFC 5267 §4)
+    ContextSort = "CONTEXT=SORT",
+    /// `I18NLEVEL=1` (RFC 5255 §4): `i;unicode-casemap` for SORT and THREAD.
+    I18nLevel1 = "I18NLEVEL=1",
 }
 
 impl From<Atom> for Capability {

@@ -1,3 +1,4 @@
 //! Helpers shared by the tests of `imapm`.
 
 pub(crate) mod serve;
+pub(crate) mod session;

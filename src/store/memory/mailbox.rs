@@ -341,6 +341,9 @@ pub(super) fn insert(
     parsed: Option<Arc<ParsedMessage>>,
     ids: Saved,
 ) -> u32 {
+    // Kept in CRLF form, which RFC822.SIZE counts (RFC 3501 §2.3.4) and SORT SIZE compares,
+    // as Dovecot counts a message with bare LFs.
+    let body = crate::mime::to_crlf(body);
     let parsed = parsed.unwrap_or_else(|| Arc::new(ParsedMessage::of(&body)));
     let uid = inner.uid_next;
     inner.uid_next += 1;

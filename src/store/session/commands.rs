@@ -6,11 +6,12 @@ use super::selected::{untagged_ok, Seq, Uid};
 use super::work::{ExpungeJob, FetchJob, Job, SearchJob, StoreJob, TransferJob};
 use super::{Backend, Done, Session, SessionError};
 use crate::server::Server;
+use crate::store::sort::{Order, Ordered};
 use crate::store::{fetch, partial};
 use crate::store::{SearchQuery, Stored};
 use crate::types::{
     Code, CommandBody, FetchAttribute, FetchItem, FetchModifier, Flag, IString, Mailbox, PartialRange, SearchKey,
-    SearchReturn, SequenceSet, StoreKind,
+    SearchReturn, SequenceSet, StoreKind, ThreadAlgorithm,
 };
 
 /// Whether a SEARCH key uses `MODSEQ` (RFC 7162 §3.1.5), anywhere in it.
@@ -94,7 +95,29 @@ impl<B: Backend> Session<B> {
                 // IMAP4rev2 answers every SEARCH with ESEARCH (RFC 9051 §6.4.4, Appendix
                 // E item 4): no RETURN is `RETURN ()`, which is ALL.
                 let ret = if self.enabled.rev2 { Some(ret.unwrap_or_default()) } else { ret };
-                self.search(charset.as_ref(), criteria, uid, ret, modseq)
+                self.search(charset.as_ref(), criteria, uid, ret, modseq, None)
+            }
+            CommandBody::Sort { ret, sort, charset, criteria, uid } => {
+                if ret.as_deref().is_some_and(|r| r.contains(&SearchReturn::Update)) {
+                    // CONTEXT=SORT is not served: UPDATE is SEARCH's alone.
+                    return Err(SessionError::BadReturn("UPDATE with SORT (CONTEXT=SORT is not served)"));
+                }
+                let modseq = criteria.iter().any(uses_modseq);
+                if modseq {
+                    self.modseq_command(server)?;
+                }
+                self.search(Some(&charset), criteria, uid, ret, modseq, Some(Order::Sort(sort)))
+            }
+            CommandBody::Thread { algorithm, charset, criteria, uid } => {
+                if let ThreadAlgorithm::Other(_) = algorithm {
+                    // Dovecot: `BAD Unknown thread algorithm`.
+                    return Err(SessionError::BadArguments("Unknown thread algorithm"));
+                }
+                let modseq = criteria.iter().any(uses_modseq);
+                if modseq {
+                    self.modseq_command(server)?;
+                }
+                self.search(Some(&charset), criteria, uid, None, false, Some(Order::Thread(algorithm)))
             }
             other => Err(SessionError::Unsupported(other.name())),
         }
@@ -391,6 +414,7 @@ impl<B: Backend> Session<B> {
         uid: bool,
         ret: Option<Vec<SearchReturn>>,
         modseq: bool,
+        order: Option<Order>,
     ) -> Result<Done, SessionError> {
         let r = ret.as_deref().unwrap_or(&[]);
         let has_partial = r.iter().any(|o| matches!(o, SearchReturn::Partial(_)));
@@ -436,7 +460,7 @@ impl<B: Backend> Session<B> {
         }
         let candidates = candidates.unwrap_or_else(|| sel.messages().collect());
         let now = self.backend.now();
-        let (hits, hit_uids) = (Vec::new(), (save || update).then(Vec::new));
+        let (hits, hit_uids) = (Vec::new(), (save || update || order.is_some()).then(Vec::new));
         let context = update.then(|| criteria.iter().map(|k| context::pin_sequence_numbers(k, sel)).collect());
         let job = SearchJob {
             candidates,
@@ -452,9 +476,24 @@ impl<B: Backend> Session<B> {
             now,
             context,
             modseq: modseq.then_some(0),
+            order,
         };
         self.new_job = Some(Job::Search(job));
         Ok(Done::Ok)
+    }
+
+    /// Orders the hits of a SORT or THREAD (RFC 5256): `hits` are the numbers the answer
+    /// carries, `uids` their UIDs.
+    pub(super) fn order_hits(
+        &self,
+        user: &B::User,
+        order: &Order,
+        hits: &[u32],
+        uids: &[u32],
+    ) -> Result<Ordered, SessionError> {
+        let sel = self.selected.as_ref().ok_or(SessionError::NotSelected)?;
+        let pairs: Vec<(u32, u32)> = hits.iter().copied().zip(uids.iter().copied()).collect();
+        Ok(crate::store::sort::order(&*self.backend, user, &sel.name, self.id, &pairs, order)?)
     }
 
     /// `n` candidates of a SEARCH from `job.at`, answered by the store in one call

@@ -151,6 +151,12 @@ impl<B: Backend> Session<B> {
             Capability::SaveDate,
             Capability::Preview,
             Capability::Utf8Accept,
+            Capability::Sort,
+            Capability::SortDisplay,
+            Capability::ThreadOrderedSubject,
+            Capability::ThreadReferences,
+            Capability::ESort,
+            Capability::I18nLevel1,
         ];
         if backend.object_ids() {
             caps.push(Capability::ObjectId);

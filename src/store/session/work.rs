@@ -16,6 +16,7 @@ use super::context;
 use super::selected::{Seq, Sync, Uid, STEP_CAP};
 use super::{Backend, Done, Session, SessionError};
 use crate::server::{Event, Server};
+use crate::store::sort::Ordered;
 use crate::types::{FetchAttribute, Flag, SearchKey, SearchResult, SearchReturn, SequenceSet, StoreKind, Tag};
 
 /// A command between its start and its tagged answer.
@@ -130,6 +131,8 @@ pub(super) struct SearchJob {
     pub(super) now: Option<crate::types::DateTime>,
     /// A `MODSEQ` key: the highest mod-sequence of the hits so far (RFC 7162 §3.1.5).
     pub(super) modseq: Option<u64>,
+    /// SORT or THREAD (RFC 5256): how the hits are ordered once found.
+    pub(super) order: Option<crate::store::sort::Order>,
 }
 
 /// Events that arrived while a command was pending, and whether IDLE updates are due.
@@ -318,8 +321,25 @@ impl<B: Backend> Session<B> {
                 if j.at < j.candidates.len() {
                     return Ok((n, None));
                 }
-                let hits = std::mem::take(&mut j.hits);
-                let uids = j.hit_uids.take();
+                let mut hits = std::mem::take(&mut j.hits);
+                let mut uids = j.hit_uids.take();
+                if let Some(order) = j.order.take() {
+                    match self.order_hits(&user, &order, &hits, uids.as_deref().unwrap_or(&[]))? {
+                        Ordered::Sorted(at) => {
+                            hits = at.iter().filter_map(|&p| hits.get(p).copied()).collect();
+                            uids = uids.map(|u| at.iter().filter_map(|&p| u.get(p).copied()).collect());
+                            if j.ret.is_none() {
+                                let modseq = j.modseq.filter(|_| !hits.is_empty());
+                                server.send_data(crate::types::Data::Sort { ids: hits, modseq })?;
+                                return Ok((n, Some((Sync::after(j.uid, false), Ok(Done::Ok)))));
+                            }
+                        }
+                        Ordered::Threads(threads) => {
+                            server.send_data(crate::types::Data::Thread(threads))?;
+                            return Ok((n, Some((Sync::after(j.uid, false), Ok(Done::Ok)))));
+                        }
+                    }
+                }
                 if let (Some(criteria), Some(uids), Some(sel)) = (j.context.take(), &uids, self.selected.as_mut()) {
                     if sel.contexts.len() < context::MAX_CONTEXTS {
                         sel.contexts.push(context::SearchContext::new(tag.clone(), j.uid, criteria, j.charset, uids));
