@@ -46,6 +46,8 @@ mod search_tests;
 mod session;
 pub mod sort;
 #[cfg(test)]
+mod sort_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod transcripts;

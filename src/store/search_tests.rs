@@ -20,14 +20,14 @@ use crate::types::{
     Atom, CommandBody, Data, Date, IString, Mailbox, SearchKey, Secret, SequenceSet, StatusKind, StoreKind,
 };
 
-/// One connection to `B`, logged in as `username`.
-struct Conn<B: Backend> {
+/// One connection to `B`, logged in as `username` (the SORT tests use it too).
+pub(super) struct Conn<B: Backend> {
     pair: Pair,
     session: Session<B>,
 }
 
 impl<B: Backend> Conn<B> {
-    fn new(backend: &Arc<B>) -> Self {
+    pub(super) fn new(backend: &Arc<B>) -> Self {
         let mut options = Session::server_options(&**backend);
         options.allow_insecure_auth = true;
         let pair = Pair::new(ClientOptions::default(), options, Instant::now());
@@ -40,7 +40,7 @@ impl<B: Backend> Conn<B> {
         c
     }
 
-    fn run(&mut self, body: CommandBody) -> (StatusKind, Vec<Data>) {
+    pub(super) fn run(&mut self, body: CommandBody) -> (StatusKind, Vec<Data>) {
         let start = self.pair.client_events.len();
         let id = self.pair.client.send(body).unwrap();
         let session = &mut self.session;
@@ -62,13 +62,13 @@ impl<B: Backend> Conn<B> {
         (status.expect("command completed"), data)
     }
 
-    fn select(&mut self) {
+    pub(super) fn select(&mut self) {
         let (st, _) = self.run(CommandBody::select(Mailbox::Inbox));
         assert_eq!(st, StatusKind::Ok);
     }
 
     /// The ids of SEARCH (or UID SEARCH) `criteria`.
-    fn search(&mut self, criteria: Vec<SearchKey>, uid: bool) -> Vec<u32> {
+    pub(super) fn search(&mut self, criteria: Vec<SearchKey>, uid: bool) -> Vec<u32> {
         let (st, data) = self.run(CommandBody::Search { ret: None, charset: None, criteria, uid });
         assert_eq!(st, StatusKind::Ok);
         let found: Vec<Vec<u32>> = data
