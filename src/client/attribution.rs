@@ -26,6 +26,8 @@ pub(super) enum Collects {
     Fetch { set: SequenceSet, uid: bool, flags_only: bool, answered: Answered, stream: bool },
     /// SEARCH results.
     Search,
+    /// SORT or THREAD results (RFC 5256), and ESEARCH for an ESORT (RFC 5267 §3).
+    Sort,
     /// LIST responses; with the STATUS return option (RFC 5819 §2, `status`), also the
     /// STATUS of each mailbox it has listed.
     List {
@@ -66,6 +68,8 @@ fn data_name(data: &Data) -> &str {
         Data::Status { .. } => "STATUS",
         Data::Search { .. } => "SEARCH",
         Data::ESearch { .. } => "ESEARCH",
+        Data::Sort { .. } => "SORT",
+        Data::Thread(_) => "THREAD",
         Data::Flags(_) => "FLAGS",
         Data::Exists(_) => "EXISTS",
         Data::Recent(_) => "RECENT",
@@ -141,6 +145,7 @@ impl Collects {
                 stream: false,
             },
             CommandBody::Search { .. } => Collects::Search,
+            CommandBody::Sort { .. } | CommandBody::Thread { .. } => Collects::Sort,
             CommandBody::List { options, .. } => Collects::List {
                 status: options.as_ref().is_some_and(|o| o.status_items().is_some()),
                 listed: Vec::new(),
@@ -191,6 +196,7 @@ impl Collects {
                 c.takes_fetch(seq.get(), uid, substantive, exists).is_some()
             }
             (Collects::Search, Data::Search { .. } | Data::ESearch { tag: None, .. })
+            | (Collects::Sort, Data::Sort { .. } | Data::Thread(_) | Data::ESearch { tag: None, .. })
             | (Collects::Lsub, Data::Lsub(_))
             | (Collects::Capability, Data::Capability(_))
             | (Collects::Namespace, Data::Namespace { .. })

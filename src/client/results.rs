@@ -37,7 +37,8 @@ pub struct ESearch {
 }
 
 impl ESearch {
-    /// Every match of `ALL`, ascending (empty if ALL was not asked or nothing matched).
+    /// Every match of `ALL`, in the order sent: ascending for a SEARCH, in sort order for
+    /// an ESORT (empty if ALL was not asked or nothing matched).
     pub fn numbers(&self) -> Vec<u32> {
         self.all.as_ref().map_or_else(Vec::new, |s| s.resolve(u32::MAX).into_iter().flatten().collect())
     }
@@ -221,6 +222,30 @@ impl CommandResponse {
         ids.sort_unstable();
         ids.dedup();
         ids
+    }
+
+    /// The numbers of a SORT (RFC 5256), in sort order: those of its `SORT` responses, or
+    /// of an ESORT's ALL (RFC 5267 §3, in sort order too).
+    pub fn sort_ids(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = self
+            .data
+            .iter()
+            .flat_map(|d| if let Data::Sort { ids, .. } = d { &ids[..] } else { &[] })
+            .copied()
+            .collect();
+        if let Some(e) = self.esearch() {
+            ids.extend(e.numbers());
+        }
+        ids
+    }
+
+    /// The threads of a THREAD (RFC 5256), in order.
+    pub fn threads(&self) -> Vec<crate::types::Thread> {
+        self.data
+            .iter()
+            .filter_map(|d| if let Data::Thread(t) = d { Some(t.clone()) } else { None })
+            .flatten()
+            .collect()
     }
 
     /// The answer of an extended SEARCH (`RETURN (...)`, RFC 4731): its ESEARCH results

@@ -426,6 +426,16 @@ impl CommandBody {
         CommandBody::List { reference, patterns: vec![pattern], options: None }
     }
 
+    /// `[UID] SORT (sort) UTF-8 criteria` (RFC 5256), without RETURN.
+    pub fn sort(sort: Vec<SortCriterion>, criteria: Vec<SearchKey>, uid: bool) -> CommandBody {
+        CommandBody::Sort { ret: None, sort, charset: IString::from_static("UTF-8"), criteria, uid }
+    }
+
+    /// `[UID] THREAD algorithm UTF-8 criteria` (RFC 5256).
+    pub fn thread(algorithm: ThreadAlgorithm, criteria: Vec<SearchKey>, uid: bool) -> CommandBody {
+        CommandBody::Thread { algorithm, charset: IString::from_static("UTF-8"), criteria, uid }
+    }
+
     /// Whether the command is valid in `state` (RFC 3501 §6: "any state", "not
     /// authenticated", "authenticated" and "selected" commands).
     pub fn allowed_in(&self, state: super::State) -> bool {

@@ -113,6 +113,12 @@ impl ThreadAlgorithm {
         }
     }
 
+    /// The capability that offers it: `THREAD=` and its name.
+    pub fn capability(&self) -> super::Capability {
+        let name = format!("THREAD={}", self.as_str());
+        super::Capability::from(Atom::unvalidated(bytes::Bytes::from(name)))
+    }
+
     /// The algorithm named `atom`, in any case.
     pub fn from_atom(atom: Atom) -> ThreadAlgorithm {
         if atom.as_str().eq_ignore_ascii_case("ORDEREDSUBJECT") {

@@ -7,7 +7,7 @@ use imap_machine::client::{Authenticator, ESearch, Resync, Resyncer, SelectedMai
 use imap_machine::types::{
     Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, FetchModifier, Flag, FlagFetch, IString,
     ListAttribute, ListItem, ListMailbox, Literal, Mailbox, PartialRange, SearchReturn, Secret, SequenceSet,
-    StatusItem, StoreKind,
+    SortCriterion, StatusItem, StoreKind, Thread, ThreadAlgorithm,
 };
 
 use super::{
@@ -314,6 +314,65 @@ impl Client {
     /// `UID SEARCH criteria`: matching UIDs, ascending.
     pub fn uid_search(&mut self, criteria: impl IntoSearchCriteria) -> Result<Vec<u32>, Error> {
         self.search_inner(criteria, true)
+    }
+
+    fn sort_inner(
+        &mut self,
+        sort: &[SortCriterion],
+        criteria: impl IntoSearchCriteria,
+        uid: bool,
+    ) -> Result<Vec<u32>, Error> {
+        if !self.has_capability(&Capability::Sort)? {
+            return Err(Error::Unsupported("SORT"));
+        }
+        let criteria = criteria.into_search_criteria()?;
+        let body = CommandBody::sort(sort.to_vec(), criteria, uid);
+        Ok(self.run(body)?.sort_ids())
+    }
+
+    /// `SORT (sort) UTF-8 criteria` (RFC 5256): the matching sequence numbers in sort order.
+    /// [`Error::Unsupported`] when the server lacks SORT.
+    pub fn sort(&mut self, sort: &[SortCriterion], criteria: impl IntoSearchCriteria) -> Result<Vec<u32>, Error> {
+        self.sort_inner(sort, criteria, false)
+    }
+
+    /// `UID SORT (sort) UTF-8 criteria`: like [`Client::sort`], in UIDs.
+    pub fn uid_sort(&mut self, sort: &[SortCriterion], criteria: impl IntoSearchCriteria) -> Result<Vec<u32>, Error> {
+        self.sort_inner(sort, criteria, true)
+    }
+
+    fn thread_inner(
+        &mut self,
+        algorithm: ThreadAlgorithm,
+        criteria: impl IntoSearchCriteria,
+        uid: bool,
+    ) -> Result<Vec<Thread>, Error> {
+        let cap = algorithm.capability();
+        if !self.has_capability(&cap)? {
+            return Err(Error::Unsupported("THREAD"));
+        }
+        let criteria = criteria.into_search_criteria()?;
+        let body = CommandBody::thread(algorithm, criteria, uid);
+        Ok(self.run(body)?.threads())
+    }
+
+    /// `THREAD algorithm UTF-8 criteria` (RFC 5256): the matching messages as threads, by
+    /// sequence number. [`Error::Unsupported`] when the server does not offer the algorithm.
+    pub fn thread(
+        &mut self,
+        algorithm: ThreadAlgorithm,
+        criteria: impl IntoSearchCriteria,
+    ) -> Result<Vec<Thread>, Error> {
+        self.thread_inner(algorithm, criteria, false)
+    }
+
+    /// `UID THREAD algorithm UTF-8 criteria`: like [`Client::thread`], in UIDs.
+    pub fn uid_thread(
+        &mut self,
+        algorithm: ThreadAlgorithm,
+        criteria: impl IntoSearchCriteria,
+    ) -> Result<Vec<Thread>, Error> {
+        self.thread_inner(algorithm, criteria, true)
     }
 
     fn store_inner(

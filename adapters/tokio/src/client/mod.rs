@@ -16,8 +16,8 @@ use imap_machine::client::{
 };
 use imap_machine::types::{
     Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, FetchModifier, Flag, FlagFetch, IString,
-    ListAttribute, ListItem, ListMailbox, Literal, Mailbox, PartialRange, SearchReturn, Secret, SequenceSet, State,
-    StatusItem, StatusResponse, StoreKind,
+    ListAttribute, ListItem, ListMailbox, Literal, Mailbox, PartialRange, SearchReturn, Secret, SequenceSet,
+    SortCriterion, State, StatusItem, StatusResponse, StoreKind, Thread, ThreadAlgorithm,
 };
 use rustls_pki_types::ServerName;
 use tokio::net::{TcpStream, ToSocketAddrs};
@@ -856,6 +856,65 @@ impl Client {
     /// `UID SEARCH criteria`: matching UIDs, ascending.
     pub async fn uid_search(&self, criteria: impl IntoSearchCriteria) -> Result<Vec<u32>, Error> {
         self.search_inner(criteria, true).await
+    }
+
+    async fn sort_inner(
+        &self,
+        sort: &[SortCriterion],
+        criteria: impl IntoSearchCriteria,
+        uid: bool,
+    ) -> Result<Vec<u32>, Error> {
+        if !self.has_capability(&Capability::Sort).await? {
+            return Err(Error::Unsupported("SORT"));
+        }
+        let criteria = criteria.into_search_criteria()?;
+        let body = CommandBody::sort(sort.to_vec(), criteria, uid);
+        Ok(self.exec(body).await?.response.sort_ids())
+    }
+
+    /// `SORT (sort) UTF-8 criteria` (RFC 5256): the matching sequence numbers in sort order.
+    /// [`Error::Unsupported`] when the server lacks SORT.
+    pub async fn sort(&self, sort: &[SortCriterion], criteria: impl IntoSearchCriteria) -> Result<Vec<u32>, Error> {
+        self.sort_inner(sort, criteria, false).await
+    }
+
+    /// `UID SORT (sort) UTF-8 criteria`: like [`Client::sort`], in UIDs.
+    pub async fn uid_sort(&self, sort: &[SortCriterion], criteria: impl IntoSearchCriteria) -> Result<Vec<u32>, Error> {
+        self.sort_inner(sort, criteria, true).await
+    }
+
+    async fn thread_inner(
+        &self,
+        algorithm: ThreadAlgorithm,
+        criteria: impl IntoSearchCriteria,
+        uid: bool,
+    ) -> Result<Vec<Thread>, Error> {
+        let cap = algorithm.capability();
+        if !self.has_capability(&cap).await? {
+            return Err(Error::Unsupported("THREAD"));
+        }
+        let criteria = criteria.into_search_criteria()?;
+        let body = CommandBody::thread(algorithm, criteria, uid);
+        Ok(self.exec(body).await?.response.threads())
+    }
+
+    /// `THREAD algorithm UTF-8 criteria` (RFC 5256): the matching messages as threads, by
+    /// sequence number. [`Error::Unsupported`] when the server does not offer the algorithm.
+    pub async fn thread(
+        &self,
+        algorithm: ThreadAlgorithm,
+        criteria: impl IntoSearchCriteria,
+    ) -> Result<Vec<Thread>, Error> {
+        self.thread_inner(algorithm, criteria, false).await
+    }
+
+    /// `UID THREAD algorithm UTF-8 criteria`: like [`Client::thread`], in UIDs.
+    pub async fn uid_thread(
+        &self,
+        algorithm: ThreadAlgorithm,
+        criteria: impl IntoSearchCriteria,
+    ) -> Result<Vec<Thread>, Error> {
+        self.thread_inner(algorithm, criteria, true).await
     }
 
     async fn store_inner(
