@@ -40,7 +40,7 @@ impl ESearch {
     /// Every match of `ALL`, in the order sent: ascending for a SEARCH, in sort order for
     /// an ESORT (empty if ALL was not asked or nothing matched).
     pub fn numbers(&self) -> Vec<u32> {
-        self.all.as_ref().map_or_else(Vec::new, |s| s.resolve(u32::MAX).into_iter().flatten().collect())
+        self.all.as_ref().map_or_else(Vec::new, |s| s.in_order(u32::MAX).collect())
     }
 }
 

@@ -154,6 +154,35 @@ pub fn order<B: Backend + ?Sized>(
     })
 }
 
+/// Where the message `uid` goes in `sorted` (UIDs in the order `criteria` gives, equal
+/// keys in UID order, as a SORT leaves them): the index it takes. For CONTEXT=SORT
+/// (RFC 5267 §4.3.3), whose ADDTO names the position. Reads the keys of `uid` and of the
+/// O(log n) messages the binary search visits, each once.
+pub fn insertion_point<B: Backend + ?Sized>(
+    backend: &B,
+    user: &B::User,
+    name: &str,
+    session: SessionId,
+    sorted: &[u32],
+    uid: u32,
+    criteria: &[SortCriterion],
+) -> Result<usize, StoreError> {
+    let need = Need::of(&Order::Sort(criteria.to_vec()));
+    let key_of = |u: u32| keys(backend, user, name, session, &[(u, u)], need).map(|mut v| v.pop().unwrap_or_default());
+    let new = key_of(uid)?;
+    let (mut lo, mut hi) = (0, sorted.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let at = key_of(sorted[mid])?;
+        if compare(&at, &new, criteria).then(sorted[mid].cmp(&uid)) == Ordering::Less {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(lo)
+}
+
 /// Compares two messages by `criteria`; equal when every key is.
 fn compare(a: &Keys, b: &Keys, criteria: &[SortCriterion]) -> Ordering {
     for c in criteria {

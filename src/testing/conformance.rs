@@ -19,7 +19,11 @@
 //!   (UPDATE) KEYWORD work` and `SEARCH RETURN (UPDATE) FLAGGED`, whose results it builds
 //!   only from the ADDTO and REMOVEFROM it is told: an ADDTO never adds a member, a
 //!   REMOVEFROM never removes a stranger, and no member is expunged without a REMOVEFROM
-//!   first (§4.3.4).
+//!   first (§4.3.4);
+//! - and a CONTEXT=SORT context, `UID SORT RETURN (UPDATE) (REVERSE SIZE) UTF-8 KEYWORD
+//!   work`, kept as a list from the positions of its ADDTO and REMOVEFROM (never 0, each
+//!   REMOVEFROM naming what its position holds): at the end it must equal a fresh
+//!   `UID SORT` (`conformance/sorted.rs`).
 //!
 //! - on a store with mod-sequences ([`Backend::mod_seqs`]), session 0 enables QRESYNC and
 //!   session 1 CONDSTORE (RFC 7162): a MODSEQ reaches only them, with the UID after
@@ -51,6 +55,8 @@
 
 // The suite stands in for the embedder, which owns the clock.
 #![allow(clippy::disallowed_methods)]
+
+mod sorted;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -153,8 +159,12 @@ struct Conn<B: Backend> {
     /// The correlators of the two contexts (UID, sequence numbers), learnt from their
     /// first answers.
     contexts: [Option<IString>; 2],
-    /// The numbers of the last `* SEARCH`.
+    /// The numbers of the last `* SEARCH` or `* SORT`.
     last_search: Vec<u32>,
+    /// The `UID SORT RETURN (UPDATE) (REVERSE SIZE) UTF-8 KEYWORD work` context: its
+    /// correlator, learnt from its first answer, and its result in sort order, as told.
+    sort_tag: Option<IString>,
+    sorted: Vec<u32>,
     /// This session enabled QRESYNC (session 0) or CONDSTORE (session 1), on a store that
     /// keeps mod-sequences.
     qresync: bool,
@@ -199,6 +209,8 @@ impl<B: Backend> Conn<B> {
             work: std::collections::BTreeSet::new(),
             contexts: [None, None],
             last_search: Vec::new(),
+            sort_tag: None,
+            sorted: Vec::new(),
             qresync: false,
             condstore: false,
             modseqs: HashMap::new(),
@@ -353,8 +365,18 @@ impl<B: Backend> Conn<B> {
                 self.vanished_earlier.extend(uids.resolve(u32::MAX).into_iter().flatten());
             }
             Data::Flags(flags) => self.announced = flags,
+            // The SORT context is made third: its first answer comes once both others have
+            // named theirs.
+            Data::ESearch { tag: Some(tag), results, .. }
+                if self.sort_tag.as_ref() == Some(&tag)
+                    || (self.sort_tag.is_none()
+                        && self.contexts.iter().all(|c| c.as_ref().is_some_and(|c| *c != tag))) =>
+            {
+                self.sort_tag = Some(tag);
+                sorted::apply(&mut self.sorted, results).map_err(|e| format!("session {who}: SORT context: {e}"))?
+            }
             Data::ESearch { tag: Some(tag), uid, results } => self.context_data(who, tag, uid, results)?,
-            Data::Search { ids, .. } => self.last_search = ids,
+            Data::Search { ids, .. } | Data::Sort { ids, .. } => self.last_search = ids,
             Data::Fetch { seq, items } => {
                 let k = seq.get() as usize;
                 if k > self.view.len() {
@@ -524,6 +546,7 @@ pub fn run<B: Backend>(
                 criteria: vec![SearchKey::Flagged],
                 uid: false,
             },
+            sort_work(Some(vec![SearchReturn::Update])),
         ] {
             command(c, who, body, &mut recent)?;
         }
@@ -700,6 +723,10 @@ pub fn run<B: Backend>(
         if c.last_search != told {
             return Err(format!("session {who}: UID context told {told:?}, truth {:?}", c.last_search));
         }
+        command(c, who, sort_work(None), &mut recent)?;
+        if c.last_search != c.sorted {
+            return Err(format!("session {who}: SORT context told {:?}, truth {:?}", c.sorted, c.last_search));
+        }
         let flagged = vec![SearchKey::Flagged];
         command(c, who, CommandBody::Search { ret: None, charset: None, criteria: flagged, uid: false }, &mut recent)?;
         let told: Vec<u32> = (1..).zip(&c.view).filter(|(_, s)| s.flagged).map(|(k, _)| k).collect();
@@ -762,6 +789,8 @@ fn resync<B: Backend>(c: &mut Conn<B>, who: usize, recent: &mut HashMap<u32, usi
     c.vanished_earlier.clear();
     c.work.clear();
     c.contexts = [None, None];
+    c.sort_tag = None;
+    c.sorted.clear();
     c.flagged_uncertain = false;
     let q = QResync {
         uid_validity: std::num::NonZeroU32::new(validity).ok_or("UIDVALIDITY 0")?,
@@ -800,6 +829,7 @@ fn resync<B: Backend>(c: &mut Conn<B>, who: usize, recent: &mut HashMap<u32, usi
             CommandBody::Search { ret: Some(vec![SearchReturn::Update]), charset: None, criteria: vec![key], uid };
         command(c, who, body, recent)?;
     }
+    command(c, who, sort_work(Some(vec![SearchReturn::Update])), recent)?;
     Ok(())
 }
 
@@ -822,4 +852,15 @@ fn wake_all<B: Backend>(conns: &mut [Conn<B>], recent: &mut HashMap<u32, usize>)
         }
     }
     Ok(())
+}
+
+/// `UID SORT [RETURN (ret)] (REVERSE SIZE) UTF-8 KEYWORD work` (RFC 5256, RFC 5267 §4.3).
+fn sort_work(ret: Option<Vec<SearchReturn>>) -> CommandBody {
+    CommandBody::Sort {
+        ret,
+        sort: vec![crate::types::SortCriterion { reverse: true, key: crate::types::SortKey::Size }],
+        charset: IString::from_static("UTF-8"),
+        criteria: vec![SearchKey::Keyword(Atom::from_static("work"))],
+        uid: true,
+    }
 }

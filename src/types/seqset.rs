@@ -161,6 +161,16 @@ impl SequenceSet {
         out
     }
 
+    /// Every number in the set within `1..=max`, element by element in the order written
+    /// (a range from its low end up, RFC 5267 §3.2), repeats kept: the order of an ESORT's
+    /// `ALL` (RFC 5267 §3.1), which [`SequenceSet::resolve`] would sort.
+    pub fn in_order(&self, max: u32) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().flat_map(move |s| {
+            let (lo, hi) = s.bounds(max);
+            lo.max(1)..=hi.min(max)
+        })
+    }
+
     /// Every number in the set within `1..=max`, ascending and without repeats.
     pub fn iter(&self, max: u32) -> impl Iterator<Item = u32> {
         self.resolve(max).into_iter().flatten()

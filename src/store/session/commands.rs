@@ -98,10 +98,6 @@ impl<B: Backend> Session<B> {
                 self.search(charset.as_ref(), criteria, uid, ret, modseq, None)
             }
             CommandBody::Sort { ret, sort, charset, criteria, uid } => {
-                if ret.as_deref().is_some_and(|r| r.contains(&SearchReturn::Update)) {
-                    // CONTEXT=SORT is not served: UPDATE is SEARCH's alone.
-                    return Err(SessionError::BadReturn("UPDATE with SORT (CONTEXT=SORT is not served)"));
-                }
                 let modseq = criteria.iter().any(uses_modseq);
                 if modseq {
                     self.modseq_command(server)?;

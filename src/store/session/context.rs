@@ -10,6 +10,14 @@
 //! `REMOVEFROM` just before its `EXPUNGE` (§4.3.4), so that its number is still valid.
 //! Positions are 0 (mailbox order), which SEARCH contexts may use (§4.3.3).
 //!
+//! CONTEXT=SORT (§4.3, RFC 5256): `SORT RETURN (UPDATE ...)` keeps the result in sort
+//! order too. A message that joins is placed where its keys sort it (equal keys in UID
+//! order, as SORT leaves them), found by a binary search over the result that reads the
+//! keys of the messages it visits from the store's cached parse; `ADDTO` and `REMOVEFROM`
+//! then carry 1-based positions in that order (§4.3.3, §4.3.4: zero is for SEARCH only).
+//! A message's keys never change (its header, size and dates are fixed), so flag changes
+//! move messages in or out of the result, never within it.
+//!
 //! Contexts end with the mailbox (close, another SELECT) or `CANCELUPDATE` (§4.3.5). A
 //! session keeps at most [`MAX_CONTEXTS`]; past that a search answers as usual plus
 //! `* NO [NOUPDATE "tag"]` (§4.3.1).
@@ -20,7 +28,9 @@ use super::selected::{Selected, Seq, Uid};
 use super::{Backend, Session, SessionError};
 use crate::server::Server;
 use crate::store::SearchQuery;
-use crate::types::{Code, Data, IString, SearchKey, SearchResult, SequenceSet, StatusKind, StatusResponse, Tag, Text};
+use crate::types::{
+    Code, Data, IString, SearchKey, SearchResult, SequenceSet, SortCriterion, StatusKind, StatusResponse, Tag, Text,
+};
 
 /// The most UPDATE contexts one session keeps (RFC 5267 §4.3.1 asks for at least one).
 pub(super) const MAX_CONTEXTS: usize = 16;
@@ -37,6 +47,8 @@ pub(super) struct SearchContext {
     charset: &'static encoding_rs::Encoding,
     /// The UIDs in the result.
     results: BTreeSet<Uid>,
+    /// For a SORT (CONTEXT=SORT): its criteria and the result's UIDs in sort order.
+    sorted: Option<(Vec<SortCriterion>, Vec<u32>)>,
 }
 
 /// `key` with each sequence set replaced by the UIDs it names now (RFC 5267 §4.3: they
@@ -67,7 +79,13 @@ impl SearchContext {
         charset: &'static encoding_rs::Encoding,
         uids: &[u32],
     ) -> Self {
-        SearchContext { tag, uid, criteria, charset, results: uids.iter().copied().map(Uid).collect() }
+        SearchContext { tag, uid, criteria, charset, results: uids.iter().copied().map(Uid).collect(), sorted: None }
+    }
+
+    /// The context of a SORT by `sort` whose result is `uids`, in sort order.
+    pub(super) fn sorted(mut self, sort: Vec<SortCriterion>, uids: &[u32]) -> Self {
+        self.sorted = Some((sort, uids.to_vec()));
+        self
     }
 
     fn correlator(&self) -> IString {
@@ -100,10 +118,58 @@ pub(super) fn before_expunge(
         if ctx.results.remove(&uid) {
             let set = SequenceSet::single(seq.0);
             let set = if ctx.uid { SequenceSet::from_numbers(&[uid.0]).unwrap_or(set) } else { set };
-            ctx.send(server, vec![SearchResult::RemoveFrom(vec![(0, set)])])?;
+            // A SORT's position, 1-based; 0 (anywhere) for a SEARCH's.
+            let mut position = 0;
+            if let Some((_, order)) = ctx.sorted.as_mut() {
+                if let Some(at) = order.iter().position(|&u| u == uid.0) {
+                    order.remove(at);
+                    position = at as u32 + 1;
+                }
+            }
+            ctx.send(server, vec![SearchResult::RemoveFrom(vec![(position, set)])])?;
         }
     }
     Ok(())
+}
+
+/// The REMOVEFROM and ADDTO of a SORT context (RFC 5267 §4.3.3, §4.3.4): each message
+/// removed at its position, then each added at the position its keys give, one pair each,
+/// in the order the client applies them. `order` is updated alike.
+#[allow(clippy::too_many_arguments)]
+fn sorted_updates<B: Backend>(
+    backend: &B,
+    user: &B::User,
+    name: &str,
+    session: crate::store::SessionId,
+    sort: &[SortCriterion],
+    order: &mut Vec<u32>,
+    removed: &[(Uid, u32)],
+    added: &[(Uid, u32)],
+) -> Result<Vec<SearchResult>, crate::store::StoreError> {
+    let single = |n: u32| SequenceSet::from_numbers(&[n]);
+    let mut gone = Vec::new();
+    for &(uid, n) in removed {
+        if let (Some(at), Some(set)) = (order.iter().position(|&u| u == uid.0), single(n)) {
+            order.remove(at);
+            gone.push((at as u32 + 1, set));
+        }
+    }
+    let mut joined = Vec::new();
+    for &(uid, n) in added {
+        let at = crate::store::sort::insertion_point(backend, user, name, session, order, uid.0, sort)?;
+        order.insert(at, uid.0);
+        if let Some(set) = single(n) {
+            joined.push((at as u32 + 1, set));
+        }
+    }
+    let mut results = Vec::new();
+    if !gone.is_empty() {
+        results.push(SearchResult::RemoveFrom(gone));
+    }
+    if !joined.is_empty() {
+        results.push(SearchResult::AddTo(joined));
+    }
+    Ok(results)
 }
 
 /// The untagged `NO [NOUPDATE "tag"]` of a search whose UPDATE is refused (RFC 5267
@@ -164,22 +230,37 @@ impl<B: Backend> Session<B> {
                 match (found.contains(&uid.0), ctx.results.contains(&uid)) {
                     (true, false) => {
                         ctx.results.insert(uid);
-                        added.push(ctx.number(seq, uid));
+                        added.push((uid, ctx.number(seq, uid)));
                     }
                     (false, true) => {
                         ctx.results.remove(&uid);
-                        removed.push(ctx.number(seq, uid));
+                        removed.push((uid, ctx.number(seq, uid)));
                     }
                     _ => {}
                 }
             }
-            let mut results = Vec::new();
-            if let Some(set) = SequenceSet::from_numbers(&removed) {
-                results.push(SearchResult::RemoveFrom(vec![(0, set)]));
-            }
-            if let Some(set) = SequenceSet::from_numbers(&added) {
-                results.push(SearchResult::AddTo(vec![(0, set)]));
-            }
+            let results = match ctx.sorted.as_mut() {
+                None => {
+                    let numbers = |v: &[(Uid, u32)]| v.iter().map(|(_, n)| *n).collect::<Vec<u32>>();
+                    let mut results = Vec::new();
+                    if let Some(set) = SequenceSet::from_numbers(&numbers(&removed)) {
+                        results.push(SearchResult::RemoveFrom(vec![(0, set)]));
+                    }
+                    if let Some(set) = SequenceSet::from_numbers(&numbers(&added)) {
+                        results.push(SearchResult::AddTo(vec![(0, set)]));
+                    }
+                    results
+                }
+                Some((sort, order)) => {
+                    match sorted_updates(&*self.backend, user, &name, self.id, sort, order, &removed, &added) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            outcome = Err(e.into());
+                            break;
+                        }
+                    }
+                }
+            };
             if !results.is_empty() {
                 if let Err(e) = ctx.send(server, results) {
                     outcome = Err(e);

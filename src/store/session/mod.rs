@@ -156,6 +156,7 @@ impl<B: Backend> Session<B> {
             Capability::ThreadOrderedSubject,
             Capability::ThreadReferences,
             Capability::ESort,
+            Capability::ContextSort,
             Capability::I18nLevel1,
         ];
         if backend.object_ids() {

@@ -323,6 +323,10 @@ impl<B: Backend> Session<B> {
                 }
                 let mut hits = std::mem::take(&mut j.hits);
                 let mut uids = j.hit_uids.take();
+                let sort = match &j.order {
+                    Some(crate::store::sort::Order::Sort(sort)) => Some(sort.clone()),
+                    _ => None,
+                };
                 if let Some(order) = j.order.take() {
                     match self.order_hits(&user, &order, &hits, uids.as_deref().unwrap_or(&[]))? {
                         Ordered::Sorted(at) => {
@@ -342,7 +346,11 @@ impl<B: Backend> Session<B> {
                 }
                 if let (Some(criteria), Some(uids), Some(sel)) = (j.context.take(), &uids, self.selected.as_mut()) {
                     if sel.contexts.len() < context::MAX_CONTEXTS {
-                        sel.contexts.push(context::SearchContext::new(tag.clone(), j.uid, criteria, j.charset, uids));
+                        let ctx = context::SearchContext::new(tag.clone(), j.uid, criteria, j.charset, uids);
+                        sel.contexts.push(match sort {
+                            Some(sort) => ctx.sorted(sort, uids),
+                            None => ctx,
+                        });
                     } else {
                         context::refuse(server, tag)?;
                     }
