@@ -163,3 +163,46 @@ proptest! {
         }
     }
 }
+
+/// SORT and THREAD read the keys from the parse the memory store made at APPEND: no
+/// message is parsed again, whatever the key or algorithm (the issue's "a sort key must
+/// not parse a message twice").
+#[test]
+fn sort_and_thread_parse_no_message_again() {
+    let b = Arc::new(MemoryBackend::new());
+    b.add_user("username", "password");
+    let user = b.login("username", "password").unwrap();
+    let specs = [
+        ("Re: a", Some(2), Some(1), vec![0]),
+        ("a", Some(1), Some(0), vec![]),
+        ("[fwd: a]", None, Some(2), vec![0, 1]),
+        ("b", Some(3), None, vec![7]),
+    ];
+    for (k, (subject, date, id, refs)) in specs.into_iter().enumerate() {
+        let s = Spec { subject, from: "Ann <ann@x>", to: "bob@x", date, arrival: k as u8, id, refs, body: 1 };
+        let when = DateTime::parse(&format!("0{}-Jan-2024 00:00:00 +0000", 1 + s.arrival)).unwrap();
+        b.append(&user, "INBOX", &[], Some(when), message(&s)).unwrap();
+    }
+    let mut c = Conn::new(&b);
+    c.select();
+    let parses = || crate::mime::PARSES.with(|n| n.get());
+    let all = || vec![SearchKey::All];
+    // What the SEARCH part costs (the matcher builds an empty message per candidate).
+    let before = parses();
+    c.search(all(), false);
+    let search = parses() - before;
+    let before = parses();
+    for key in SortKey::ALL {
+        sort(&mut c, vec![SortCriterion { reverse: false, key }], all(), false);
+    }
+    let threads = thread(&mut c, ThreadAlgorithm::References, all());
+    assert_eq!(
+        threads,
+        vec![
+            Thread::message(2, vec![Thread::message(1, vec![Thread::message(3, vec![])])]),
+            Thread::message(4, vec![])
+        ]
+    );
+    thread(&mut c, ThreadAlgorithm::OrderedSubject, all());
+    assert_eq!(parses() - before, 11 * search, "no message parsed beyond what SEARCH does");
+}
