@@ -10,6 +10,8 @@
 //! loops in References, self-references, duplicate and missing Message-IDs, equal and
 //! missing dates, encoded subjects and subject-only threads that REFERENCES merges.
 //!
+//! The same runs against `imapm serve --store maildir:...` must answer as the memory store.
+//!
 //! A difference fails the test unless `tests/dovecot-differences.md` lists it in its SORT
 //! and THREAD table (mailbox and command), with the RFC sentence that allows both answers.
 //! Where Dovecot is missing the test prints a loud SKIP; in CI it fails.
@@ -255,6 +257,19 @@ fn sort_and_thread_as_dovecot_answers() {
     let ours_server = serve(&["--quiet", "--user", "alice:secret"]);
     let ours: Vec<_> = sets.iter().map(|(name, msgs)| run(ours_server.addr.port(), name, msgs)).collect();
     drop(ours_server);
+    // The Maildir store keeps no parse: its keys come from each message, parsed once.
+    let root = std::env::temp_dir().join(format!("imapm-sort-maildir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let store = format!("maildir:{}", root.display());
+    let maildir_server = serve(&["--quiet", "--user", "alice:secret", "--store", &store]);
+    let maildir: Vec<_> = sets.iter().map(|(name, msgs)| run(maildir_server.addr.port(), name, msgs)).collect();
+    drop(maildir_server);
+    let _ = std::fs::remove_dir_all(&root);
+    for ((m, o), (mailbox, _)) in maildir.iter().zip(&ours).zip(&sets) {
+        for ((cmd, m), (_, o)) in m.iter().zip(o) {
+            assert_eq!(m, o, "{mailbox}: {cmd}: the Maildir store answers as the memory store does");
+        }
+    }
 
     let listed = listed_differences();
     let mut report = String::new();

@@ -27,9 +27,8 @@ pub(crate) struct Upload {
     /// The file and its path, until it is delivered.
     file: Option<(File, PathBuf)>,
     written: u64,
-    /// Line ends, for the size served (`W=`, [`crate::fsutil::crlf_len`]).
+    /// Bare LFs so far, for the size served (`W=`, [`crate::fsutil::crlf_len`]).
     lf: u64,
-    has_crlf: bool,
     last_cr: bool,
 }
 
@@ -44,16 +43,7 @@ impl Upload {
         let path = dir.join("tmp").join(format!("{}.upload", backend.namer.unique(0, 0)));
         let file =
             OpenOptions::new().write(true).create_new(true).open(&path).map_err(MaildirError::io("create", &path))?;
-        Ok(Upload {
-            backend,
-            flags,
-            date,
-            file: Some((file, path)),
-            written: 0,
-            lf: 0,
-            has_crlf: false,
-            last_cr: false,
-        })
+        Ok(Upload { backend, flags, date, file: Some((file, path)), written: 0, lf: 0, last_cr: false })
     }
 
     fn fail(&self, e: MaildirError) -> StoreError {
@@ -73,10 +63,11 @@ impl Upload {
             let e = MaildirError::io("write", &*path)(e);
             return Err(self.fail(e));
         }
-        if !self.has_crlf {
-            self.has_crlf = (self.last_cr && data.first() == Some(&b'\n')) || data.windows(2).any(|w| w == b"\r\n");
-            self.lf += data.iter().filter(|b| **b == b'\n').count() as u64;
-        }
+        // A bare LF: one without a CR before it, in this piece or at the end of the last.
+        let last_cr = self.last_cr;
+        let bare =
+            memchr::memchr_iter(b'\n', data).filter(|&i| if i == 0 { !last_cr } else { data[i - 1] != b'\r' }).count();
+        self.lf += bare as u64;
         self.last_cr = data.last() == Some(&b'\r');
         Ok(())
     }
@@ -114,7 +105,7 @@ impl Upload {
             Ok(())
         })();
         drop(file);
-        let size = if self.has_crlf { self.written } else { self.written + self.lf };
+        let size = self.written + self.lf;
         let staged = Staged { path: Some(path), written: self.written, size, flags: std::mem::take(&mut self.flags) };
         synced.map_err(|e| self.fail(e))?;
         Ok(staged)

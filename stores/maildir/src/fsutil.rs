@@ -63,24 +63,27 @@ pub(crate) fn now() -> (u64, u32) {
     (d.as_secs(), d.subsec_micros())
 }
 
-/// A message as IMAP wants it: a file with bare LF line ends only (as mbsync, procmail or
-/// Dovecot's LDA may write) gets CRLF; a file with any CRLF is returned as it is.
-/// The length of `data` as [`to_crlf`] serves it.
-pub(crate) fn crlf_len(data: &[u8]) -> u64 {
-    let has_crlf = data.windows(2).any(|w| w == b"\r\n");
-    let lf = if has_crlf { 0 } else { data.iter().filter(|b| **b == b'\n').count() };
-    (data.len() + lf) as u64
+/// The number of bare LFs in `data` (an LF without a CR before it).
+pub(crate) fn bare_lfs(data: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', data).filter(|&i| i == 0 || data[i - 1] != b'\r').count()
 }
 
+/// The length of `data` as [`to_crlf`] serves it: what Dovecot counts as its virtual
+/// size, RFC822.SIZE (RFC 3501 §2.3.4: in CRLF form).
+pub(crate) fn crlf_len(data: &[u8]) -> u64 {
+    (data.len() + bare_lfs(data)) as u64
+}
+
+/// A message as IMAP wants it: each bare LF (as mbsync, procmail or Dovecot's LDA may
+/// write, also mixed with CRLF) becomes CRLF; a file without one is returned as it is.
 pub(crate) fn to_crlf(data: Vec<u8>) -> Bytes {
-    let has_crlf = data.windows(2).any(|w| w == b"\r\n");
-    if has_crlf || !data.contains(&b'\n') {
+    let bare = bare_lfs(&data);
+    if bare == 0 {
         return Bytes::from(data);
     }
-    let lf = data.iter().filter(|b| **b == b'\n').count();
-    let mut out = Vec::with_capacity(data.len() + lf);
-    for b in data {
-        if b == b'\n' {
+    let mut out = Vec::with_capacity(data.len() + bare);
+    for (i, &b) in data.iter().enumerate() {
+        if b == b'\n' && (i == 0 || data[i - 1] != b'\r') {
             out.push(b'\r');
         }
         out.push(b);
@@ -142,9 +145,10 @@ mod tests {
     #[test]
     fn line_ends() {
         assert_eq!(&to_crlf(b"a\nb\n".to_vec())[..], b"a\r\nb\r\n");
-        assert_eq!(&to_crlf(b"a\r\nb\n".to_vec())[..], b"a\r\nb\n");
+        assert_eq!(&to_crlf(b"a\r\nb\n".to_vec())[..], b"a\r\nb\r\n");
+        assert_eq!(&to_crlf(b"\na\r\n".to_vec())[..], b"\r\na\r\n");
         assert_eq!(&to_crlf(b"abc".to_vec())[..], b"abc");
-        for d in [&b"a\nb\n"[..], b"a\r\nb\n", b"abc", b""] {
+        for d in [&b"a\nb\n"[..], b"a\r\nb\n", b"abc", b"", b"\n\r\n\n"] {
             assert_eq!(crlf_len(d), to_crlf(d.to_vec()).len() as u64);
         }
     }
