@@ -210,15 +210,7 @@ impl CommandResponse {
     /// server in IMAP4rev2 mode, which answers SEARCH with ESEARCH (RFC 9051 §6.4.4), the
     /// numbers of its ALL.
     pub fn search_ids(&self) -> Vec<u32> {
-        let mut ids: Vec<u32> = self
-            .data
-            .iter()
-            .flat_map(|d| if let Data::Search { ids, .. } = d { &ids[..] } else { &[] })
-            .copied()
-            .collect();
-        if let Some(e) = self.esearch() {
-            ids.extend(e.numbers());
-        }
+        let mut ids = self.numbers(|d| if let Data::Search { ids, .. } = d { Some(ids) } else { None });
         ids.sort_unstable();
         ids.dedup();
         ids
@@ -227,12 +219,12 @@ impl CommandResponse {
     /// The numbers of a SORT (RFC 5256), in sort order: those of its `SORT` responses, or
     /// of an ESORT's ALL (RFC 5267 §3, in sort order too).
     pub fn sort_ids(&self) -> Vec<u32> {
-        let mut ids: Vec<u32> = self
-            .data
-            .iter()
-            .flat_map(|d| if let Data::Sort { ids, .. } = d { &ids[..] } else { &[] })
-            .copied()
-            .collect();
+        self.numbers(|d| if let Data::Sort { ids, .. } = d { Some(ids) } else { None })
+    }
+
+    /// The numbers `pick` finds in the data, in order, then those of an ESEARCH's ALL.
+    fn numbers(&self, pick: impl Fn(&Data) -> Option<&Vec<u32>>) -> Vec<u32> {
+        let mut ids: Vec<u32> = self.data.iter().filter_map(pick).flatten().copied().collect();
         if let Some(e) = self.esearch() {
             ids.extend(e.numbers());
         }

@@ -350,18 +350,7 @@ fn data(w: &mut Writer<'_>, d: &Data) {
             }
         }
         Data::Sort { .. } | Data::Thread(_) => super::sort::data(w, d),
-        Data::Search { ids, modseq } => {
-            w.raw(b"SEARCH");
-            for id in ids {
-                w.sp();
-                w.number(*id);
-            }
-            if let Some(m) = modseq {
-                w.raw(b" (MODSEQ ");
-                w.number(*m);
-                w.byte(b')');
-            }
-        }
+        Data::Search { ids, modseq } => numbers(w, b"SEARCH", ids, *modseq),
         Data::Flags(flags) => {
             w.raw(b"FLAGS ");
             flag_list(w, flags);
@@ -558,5 +547,20 @@ fn fetch_item(w: &mut Writer<'_>, item: &FetchItem) {
             w.sp();
             w.raw(value);
         }
+    }
+}
+
+/// `name *(SP nz-number) [SP "(" "MODSEQ" SP mod-sequence-value ")"]`: SEARCH's and
+/// SORT's data (RFC 3501 §7.2.5, RFC 5256 §5, RFC 7162 §3.1.5).
+pub(super) fn numbers(w: &mut Writer<'_>, name: &[u8], ids: &[u32], modseq: Option<u64>) {
+    w.raw(name);
+    for id in ids {
+        w.sp();
+        w.number(*id);
+    }
+    if let Some(m) = modseq {
+        w.raw(b" (MODSEQ ");
+        w.number(m);
+        w.byte(b')');
     }
 }

@@ -52,18 +52,7 @@ pub(super) fn command(w: &mut Writer<'_>, b: &CommandBody) {
 /// `thread-data = "THREAD" [SP 1*thread-list]`. Other data writes nothing.
 pub(super) fn data(w: &mut Writer<'_>, d: &Data) {
     match d {
-        Data::Sort { ids, modseq } => {
-            w.raw(b"SORT");
-            for id in ids {
-                w.sp();
-                w.number(*id);
-            }
-            if let Some(m) = modseq {
-                w.raw(b" (MODSEQ ");
-                w.number(*m);
-                w.byte(b')');
-            }
-        }
+        Data::Sort { ids, modseq } => super::response::numbers(w, b"SORT", ids, *modseq),
         Data::Thread(threads) => {
             w.raw(b"THREAD");
             if !threads.is_empty() {
