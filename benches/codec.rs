@@ -443,6 +443,98 @@ fn bench_encode_fetch(c: &mut Criterion) {
     g.finish();
 }
 
+// ---- SORT and THREAD answers (RFC 5256) ----
+
+/// Rounds of the four thread shapes in `thread_response` (12 messages a round).
+const THREAD_ROUNDS: u32 = 834;
+
+/// `* THREAD` for 10,008 messages, in the shapes a mailing list gives, repeated: a lone
+/// message `(n)`, a chain `(n n+1 n+2)`, a branching thread `(n (n+1 n+2)(n+3 n+4)(n+5))`
+/// and a missing parent `((n)(n+1))`.
+fn thread_response() -> Vec<u8> {
+    let mut out = String::from("* THREAD ");
+    let mut n = 1;
+    for _ in 0..THREAD_ROUNDS {
+        let m = |k: u32| n + k;
+        out.push_str(&format!(
+            "({})({} {} {})({} ({} {})({} {})({}))(({})({}))",
+            m(0),
+            m(1),
+            m(2),
+            m(3),
+            m(4),
+            m(5),
+            m(6),
+            m(7),
+            m(8),
+            m(9),
+            m(10),
+            m(11)
+        ));
+        n += 12;
+    }
+    out.push_str("\r\n");
+    out.into_bytes()
+}
+
+/// `* SORT` of 10,000 numbers, a permutation of `1..=10000`.
+fn sort_response() -> Vec<u8> {
+    let ids: Vec<String> = (0..10_000u32).map(|k| (1 + (k * 7919) % 10_000).to_string()).collect();
+    format!("* SORT {}\r\n", ids.join(" ")).into_bytes()
+}
+
+fn bench_thread_response(c: &mut Criterion) {
+    let input = thread_response();
+    let message = framed(&input);
+    let Response::Data(Data::Thread(ts)) = parse_response(&message).expect("imap-machine parses") else {
+        panic!("imap-machine: not a THREAD")
+    };
+    assert_eq!((ts.len(), ts.iter().map(|t| t.ids().len()).sum::<usize>()), (4 * THREAD_ROUNDS as usize, 10_008));
+    let imap_codec::imap_types::response::Response::Data(imap_codec::imap_types::response::Data::Thread(ct)) =
+        codec_decode(&input)
+    else {
+        panic!("imap-codec: not a THREAD")
+    };
+    assert_eq!(ct.len(), 4 * THREAD_ROUNDS as usize);
+
+    // imap-proto has no THREAD.
+    let mut g = group(c, "thread_response_10k", input.len());
+    g.bench_function("imap-machine", |b| b.iter(|| parse_response(black_box(&message.clone()))));
+    g.bench_function("imap-codec", |b| {
+        let codec = ResponseCodec::default();
+        b.iter(|| codec.decode(black_box(&input[..])))
+    });
+    g.finish();
+}
+
+fn bench_sort_response(c: &mut Criterion) {
+    let input = sort_response();
+    let message = framed(&input);
+    let Response::Data(Data::Sort { ids, .. }) = parse_response(&message).expect("imap-machine parses") else {
+        panic!("imap-machine: not a SORT")
+    };
+    assert_eq!(ids.len(), 10_000);
+    let imap_codec::imap_types::response::Response::Data(imap_codec::imap_types::response::Data::Sort(ci, ..)) =
+        codec_decode(&input)
+    else {
+        panic!("imap-codec: not a SORT")
+    };
+    assert_eq!(ci.len(), 10_000);
+    let imap_proto::Response::MailboxData(imap_proto::MailboxDatum::Sort(pi)) = proto_decode(&input) else {
+        panic!("imap-proto: not a SORT")
+    };
+    assert_eq!(pi.len(), 10_000);
+
+    let mut g = group(c, "sort_response_10k", input.len());
+    g.bench_function("imap-machine", |b| b.iter(|| parse_response(black_box(&message.clone()))));
+    g.bench_function("imap-codec", |b| {
+        let codec = ResponseCodec::default();
+        b.iter(|| codec.decode(black_box(&input[..])))
+    });
+    g.bench_function("imap-proto", |b| b.iter(|| imap_proto::Response::parse(black_box(&input[..]))));
+    g.finish();
+}
+
 // ---- allocation counts ----
 
 /// Allocator activity of one call.
@@ -470,6 +562,8 @@ fn print_allocations() {
     let machine_rsp = parse_response(&fetch).expect("imap-machine parses");
     let codec_rsp = codec_decode(FETCH);
     let mut buf = BytesMut::new();
+    let (thread, sort) = (thread_response(), sort_response());
+    let (thread_bytes, sort_bytes) = (framed(&thread), framed(&sort));
 
     let mut tape = FetchTape::new();
     let rows = [
@@ -491,6 +585,11 @@ fn print_allocations() {
         ("small_lines", "imap-proto", count(|| proto_stream(&stream)), SMALL_LINES),
         ("encode_fetch", "imap-machine", count(|| machine_encode(&machine_rsp, &mut buf)), 1),
         ("encode_fetch", "imap-codec", count(|| ResponseCodec::default().encode(&codec_rsp).dump()), 1),
+        ("thread_response_10k", "imap-machine", count(|| parse_response(&thread_bytes.clone())), 1),
+        ("thread_response_10k", "imap-codec", count(|| codec_decode(&thread)), 1),
+        ("sort_response_10k", "imap-machine", count(|| parse_response(&sort_bytes.clone())), 1),
+        ("sort_response_10k", "imap-codec", count(|| codec_decode(&sort)), 1),
+        ("sort_response_10k", "imap-proto", count(|| proto_decode(&sort)), 1),
     ];
 
     println!("Allocations per message (one call after a warm-up; small_lines: whole stream / {SMALL_LINES})");
@@ -513,5 +612,7 @@ fn main() {
     bench_fetch_literal_64k(&mut c);
     bench_small_lines(&mut c);
     bench_encode_fetch(&mut c);
+    bench_thread_response(&mut c);
+    bench_sort_response(&mut c);
     c.final_summary();
 }
