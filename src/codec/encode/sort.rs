@@ -3,7 +3,7 @@
 
 use super::command::{search_key, search_return_opts};
 use super::Writer;
-use crate::types::{CommandBody, Data, Thread};
+use crate::types::{CommandBody, Data};
 
 /// `sort = ["UID" SP] "SORT" [search-return-opts] SP sort-criteria SP search-criteria`
 /// and `thread = ["UID" SP] "THREAD" SP thread-alg SP search-criteria`. Other commands
@@ -59,54 +59,10 @@ pub(super) fn data(w: &mut Writer<'_>, d: &Data) {
                 w.sp();
             }
             for t in threads {
-                thread_list(w, t);
+                // `thread-list`, written without recursion (`Thread`'s Display).
+                w.display(t);
             }
         }
         _ => {}
-    }
-}
-
-/// `thread-list = "(" (thread-members / thread-nested) ")"`, `thread-members = nz-number
-/// *(SP nz-number) [SP thread-nested]`, `thread-nested = 2*thread-list`. Written with an
-/// explicit stack: a reply chain 100,000 messages long must not overflow the thread's.
-fn thread_list(w: &mut Writer<'_>, root: &Thread) {
-    enum Step<'a> {
-        /// A thread-list to open.
-        Open(&'a Thread),
-        /// A node to write, and whether a number was written just before it in its list.
-        Node(&'a Thread, bool),
-        Close,
-    }
-    let mut stack = vec![Step::Open(root)];
-    while let Some(step) = stack.pop() {
-        match step {
-            Step::Open(t) => {
-                w.byte(b'(');
-                stack.push(Step::Close);
-                stack.push(Step::Node(t, false));
-            }
-            Step::Close => w.byte(b')'),
-            Step::Node(t, after_number) => {
-                if let Some(id) = t.id {
-                    if after_number {
-                        w.sp();
-                    }
-                    w.number(id.get());
-                }
-                match t.children.as_slice() {
-                    [] => {}
-                    // A chain; a dummy with one child is only its child.
-                    [one] => stack.push(Step::Node(one, t.id.is_some() || after_number)),
-                    many => {
-                        if t.id.is_some() || after_number {
-                            w.sp();
-                        }
-                        for c in many.iter().rev() {
-                            stack.push(Step::Open(c));
-                        }
-                    }
-                }
-            }
-        }
     }
 }
