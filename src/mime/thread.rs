@@ -116,11 +116,12 @@ impl<'a> Links<'a> {
 
     /// The container of a referenced id: a new dummy when the id is new.
     fn for_id(&mut self, id: &'a [u8]) -> u32 {
-        if let Some(&n) = self.ids.get(id) {
-            return n;
+        // One hash of the id, found or not.
+        let next = to_u32(self.nodes.len());
+        let n = *self.ids.entry(id).or_insert(next);
+        if n == next {
+            self.add(NONE);
         }
-        let n = self.add(NONE);
-        self.ids.insert(id, n);
         n
     }
 
@@ -225,19 +226,20 @@ fn link_messages<'a>(msgs: &[ThreadMessage<'a>]) -> Links<'a> {
     for (i, m) in msgs.iter().enumerate() {
         let i = to_u32(i);
         let own = match m.message_id.filter(|id| !id.is_empty()) {
-            Some(id) => match links.ids.get(id) {
-                Some(&n) if links.node(n).msg == NONE => {
-                    links.edit(n, |node| node.msg = i);
-                    n
+            Some(id) => {
+                // One hash of the id, found or not.
+                let next = to_u32(links.nodes.len());
+                let found = *links.ids.entry(id).or_insert(next);
+                match found {
+                    n if n == next => links.add(i),
+                    n if links.node(n).msg == NONE => {
+                        links.edit(n, |node| node.msg = i);
+                        n
+                    }
+                    // A duplicate: the first message keeps the id, this one gets its own.
+                    _ => links.add(i),
                 }
-                // A duplicate: the first message keeps the id, this one gets its own.
-                Some(_) => links.add(i),
-                None => {
-                    let n = links.add(i);
-                    links.ids.insert(id, n);
-                    n
-                }
-            },
+            }
             None => links.add(i),
         };
         let mut last = NONE;

@@ -107,10 +107,14 @@ pub(crate) fn search_decoder(charset: Option<&IString>) -> Result<&'static encod
 
 /// Whether the message matches every key. The message is parsed only if a key needs it.
 pub(crate) fn matches(msg: &MessageData, keys: &[SearchKey], input: &SearchInput<'_>) -> bool {
+    // Keys that read no message are matched against an empty one, made once.
+    static EMPTY: std::sync::OnceLock<Message> = std::sync::OnceLock::new();
+    let parsed;
     let m = if keys.iter().any(super::search::needs_message) {
-        Message::parse(msg.body.clone())
+        parsed = Message::parse(msg.body.clone());
+        &parsed
     } else {
-        Message::parse(Bytes::new())
+        EMPTY.get_or_init(|| Message::parse(Bytes::new()))
     };
     let mut ctx = mime::SearchContext::new(input.seq, msg.uid, msg.internal_date).with_flags(&msg.flags);
     ctx.recent = input.recent;
@@ -122,5 +126,5 @@ pub(crate) fn matches(msg: &MessageData, keys: &[SearchKey], input: &SearchInput
     ctx.save_date = msg.save_date;
     ctx.email_id = msg.email_id.clone();
     ctx.modseq = msg.modseq;
-    keys.iter().all(|key| mime::matches(&m, key, &ctx))
+    keys.iter().all(|key| mime::matches(m, key, &ctx))
 }

@@ -10,7 +10,11 @@
 //! boxes and vectors, would take several times the memory (2.2 KB a message against 0.3
 //! KB for a short one, measured with `imapm serve` at 300,000 messages).
 
+use std::sync::OnceLock;
+
 use bytes::{Bytes, BytesMut};
+
+use super::sort::SortKeys;
 
 use crate::codec::{encode_response, parse_response, Fragment};
 use crate::mime::Message;
@@ -26,12 +30,31 @@ thread_local! {
 }
 
 /// A message's cached parse ([`crate::store::MessageData::parsed`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct ParsedMessage {
     /// `* 1 FETCH (ENVELOPE (...) BODY (...) BODYSTRUCTURE (...))`, as encoded.
     wire: Bytes,
     header_len: u32,
+    /// Its SORT and THREAD keys, once a command computed them (boxed: most messages of a
+    /// mailbox nobody sorts pay one pointer).
+    sort_keys: OnceLock<Box<SortKeys>>,
 }
+
+/// A copy starts without the keys, which the copy computes again when asked.
+impl Clone for ParsedMessage {
+    fn clone(&self) -> Self {
+        ParsedMessage { wire: self.wire.clone(), header_len: self.header_len, sort_keys: OnceLock::new() }
+    }
+}
+
+/// Two parses are equal when they keep the same; the keys follow from that.
+impl PartialEq for ParsedMessage {
+    fn eq(&self, other: &Self) -> bool {
+        self.wire == other.wire && self.header_len == other.header_len
+    }
+}
+
+impl Eq for ParsedMessage {}
 
 impl ParsedMessage {
     /// Parses `message` (as [`Message::parse`] does, bare LFs served as CRLF).
@@ -97,7 +120,7 @@ impl ParsedMessage {
             Bytes::from(exact)
         });
         let header_len = u32::try_from(m.root().header_bytes().len()).unwrap_or(u32::MAX);
-        ParsedMessage { wire, header_len }
+        ParsedMessage { wire, header_len, sort_keys: OnceLock::new() }
     }
 
     /// ENVELOPE, BODY and BODYSTRUCTURE, read back from the kept wire form (the strings
@@ -140,6 +163,12 @@ impl ParsedMessage {
     /// the body text starts here.
     pub fn header_len(&self) -> u32 {
         self.header_len
+    }
+
+    /// The SORT and THREAD keys kept beside the parse ([`crate::store::sort`]), computed
+    /// group by group when a command first needs them.
+    pub fn sort_keys(&self) -> &SortKeys {
+        self.sort_keys.get_or_init(Box::default)
     }
 
     /// The bytes kept, for a store that writes the parse to disk.

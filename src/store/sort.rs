@@ -7,6 +7,13 @@
 //! asked for the messages whose keys need them, each parsed once. ARRIVAL and SIZE need
 //! no message at all ([`Backend::fetch_meta`]).
 //!
+//! The keys of a message never change (its header, size and dates are fixed), so they are
+//! kept beside the parse once a command has computed them ([`SortKeys`], as Dovecot keeps
+//! them in `dovecot.index.cache`): a store whose parse lives as long as the message (the
+//! memory store) computes each message's keys once, and later SORTs and THREADs only
+//! compare. A group of keys is computed when first asked for: a SORT by DATE does not
+//! pay for base subjects or References.
+//!
 //! The keys, as Dovecot computes them (RFC 5256 §3 leaves their details to RFC 5255's
 //! comparator, `i;unicode-casemap`, and to the message):
 //! - ARRIVAL: INTERNALDATE; SIZE: RFC822.SIZE;
@@ -21,11 +28,10 @@
 //!   sequence numbers"), never reversed by REVERSE.
 
 use std::cmp::Ordering;
-
-use bytes::Bytes;
+use std::sync::{Arc, OnceLock};
 
 use super::{Backend, MessageData, ParsedMessage, SessionId, StoreError};
-use crate::codec::{FetchItemView, FetchTape, StrView};
+use crate::codec::{Addresses, EnvelopeView, FetchItemView, FetchTape, FetchView, StrView};
 use crate::mime::collate;
 use crate::mime::thread::{self, ThreadMessage};
 use crate::types::{SortCriterion, SortKey, Thread, ThreadAlgorithm};
@@ -51,35 +57,32 @@ pub enum Ordered {
     Threads(Vec<Thread>),
 }
 
-/// One message's keys: only the ones asked for are filled in.
-#[derive(Debug, Default)]
-struct Keys {
-    arrival: i64,
-    size: u32,
-    sent: i64,
-    subject: String,
-    reply: bool,
-    from: String,
-    to: String,
-    cc: String,
-    display_from: String,
-    display_to: String,
-    message_id: Option<Bytes>,
-    references: Vec<Bytes>,
+/// The SORT and THREAD keys of one message, each group computed from the kept parse when
+/// a command first needs it, then kept ([`ParsedMessage::sort_keys`]).
+#[derive(Default)]
+pub struct SortKeys {
+    /// The Date field in UTC seconds; `None` inside: missing or unreadable.
+    sent: OnceLock<Option<i64>>,
+    /// The base subject, casemapped, and whether a reply or forward marker was removed.
+    subject: OnceLock<(Box<str>, bool)>,
+    /// FROM, TO, CC, DISPLAYFROM, DISPLAYTO, casemapped.
+    addresses: OnceLock<[Box<str>; 5]>,
+    /// The Message-ID, and the ids of References (In-Reply-To's first without them).
+    links: OnceLock<(Option<Box<[u8]>>, Box<[Box<[u8]>]>)>,
 }
 
-/// Which keys to compute.
+impl std::fmt::Debug for SortKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SortKeys")
+    }
+}
+
+/// Which groups of keys to compute.
 #[derive(Clone, Copy, Debug, Default)]
 struct Need {
-    /// Any key read from the ENVELOPE (every one but ARRIVAL and SIZE).
-    envelope: bool,
-    subject: bool,
     sent: bool,
-    from: bool,
-    to: bool,
-    cc: bool,
-    display_from: bool,
-    display_to: bool,
+    subject: bool,
+    addresses: bool,
     /// Message-ID, In-Reply-To and References (THREAD=REFERENCES).
     links: bool,
 }
@@ -94,11 +97,9 @@ impl Need {
                         SortKey::Arrival | SortKey::Size => {}
                         SortKey::Date => n.sent = true,
                         SortKey::Subject => n.subject = true,
-                        SortKey::From => n.from = true,
-                        SortKey::To => n.to = true,
-                        SortKey::Cc => n.cc = true,
-                        SortKey::DisplayFrom => n.display_from = true,
-                        SortKey::DisplayTo => n.display_to = true,
+                        SortKey::From | SortKey::To | SortKey::Cc | SortKey::DisplayFrom | SortKey::DisplayTo => {
+                            n.addresses = true
+                        }
                     }
                 }
             }
@@ -108,8 +109,46 @@ impl Need {
                 n.links = *algorithm == ThreadAlgorithm::References;
             }
         }
-        n.envelope = n.sent || n.subject || n.from || n.to || n.cc || n.display_from || n.display_to || n.links;
         n
+    }
+
+    /// Whether any key is read from the parse.
+    fn parse(self) -> bool {
+        self.sent || self.subject || self.addresses || self.links
+    }
+}
+
+/// One message being ordered: what the store keeps beside it, and its kept parse.
+#[derive(Default)]
+struct Row {
+    arrival: i64,
+    size: u32,
+    parsed: Option<Arc<ParsedMessage>>,
+}
+
+impl Row {
+    fn keys(&self) -> Option<&SortKeys> {
+        self.parsed.as_deref().map(ParsedMessage::sort_keys)
+    }
+
+    /// The sent date: the Date field, else INTERNALDATE (RFC 5256 §2.2).
+    fn sent(&self) -> i64 {
+        self.keys().and_then(|k| k.sent.get().copied().flatten()).unwrap_or(self.arrival)
+    }
+
+    fn subject(&self) -> (&str, bool) {
+        self.keys().and_then(|k| k.subject.get()).map_or(("", false), |(s, r)| (&**s, *r))
+    }
+
+    fn address(&self, k: usize) -> &str {
+        self.keys().and_then(|keys| keys.addresses.get()).and_then(|a| a.get(k)).map_or("", |s| &**s)
+    }
+
+    fn links(&self) -> (Option<&[u8]>, Vec<&[u8]>) {
+        match self.keys().and_then(|k| k.links.get()) {
+            Some((id, refs)) => (id.as_deref(), refs.iter().map(|r| &**r).collect()),
+            None => (None, Vec::new()),
+        }
     }
 }
 
@@ -124,26 +163,26 @@ pub fn order<B: Backend + ?Sized>(
     hits: &[(u32, u32)],
     order: &Order,
 ) -> Result<Ordered, StoreError> {
-    let need = Need::of(order);
-    let keys = keys(backend, user, name, session, hits, need)?;
+    let rows = rows(backend, user, name, session, hits, Need::of(order))?;
     Ok(match order {
         Order::Sort(criteria) => {
+            // Each row's keys side by side in one array (a number or a slice of the kept
+            // keys), so that the comparisons of the sort read no row or parse again.
+            let n = criteria.len();
+            let keys: Vec<Key<'_>> = rows.iter().flat_map(|r| criteria.iter().map(move |c| r.key(c.key))).collect();
             let mut at: Vec<usize> = (0..hits.len()).collect();
             // Stable, and `at` is in sequence order: equal keys keep it.
-            at.sort_by(|&a, &b| compare(&keys[a], &keys[b], criteria));
+            at.sort_by(|&a, &b| compare_keys(&keys[a * n..a * n + n], &keys[b * n..b * n + n], criteria));
             Ordered::Sorted(at)
         }
         Order::Thread(algorithm) => {
-            let msgs: Vec<ThreadMessage<'_>> = keys
+            let msgs: Vec<ThreadMessage<'_>> = rows
                 .iter()
                 .zip(hits)
-                .map(|(k, &(id, _))| ThreadMessage {
-                    id,
-                    sent: k.sent,
-                    subject: &k.subject,
-                    reply: k.reply,
-                    message_id: k.message_id.as_deref(),
-                    references: k.references.iter().map(|r| &r[..]).collect(),
+                .map(|(r, &(id, _))| {
+                    let (subject, reply) = r.subject();
+                    let (message_id, references) = r.links();
+                    ThreadMessage { id, sent: r.sent(), subject, reply, message_id, references }
                 })
                 .collect();
             Ordered::Threads(match algorithm {
@@ -157,7 +196,7 @@ pub fn order<B: Backend + ?Sized>(
 /// Where the message `uid` goes in `sorted` (UIDs in the order `criteria` gives, equal
 /// keys in UID order, as a SORT leaves them): the index it takes. For CONTEXT=SORT
 /// (RFC 5267 §4.3.3), whose ADDTO names the position. Reads the keys of `uid` and of the
-/// O(log n) messages the binary search visits, each once.
+/// O(log n) messages the binary search visits.
 pub fn insertion_point<B: Backend + ?Sized>(
     backend: &B,
     user: &B::User,
@@ -168,12 +207,12 @@ pub fn insertion_point<B: Backend + ?Sized>(
     criteria: &[SortCriterion],
 ) -> Result<usize, StoreError> {
     let need = Need::of(&Order::Sort(criteria.to_vec()));
-    let key_of = |u: u32| keys(backend, user, name, session, &[(u, u)], need).map(|mut v| v.pop().unwrap_or_default());
-    let new = key_of(uid)?;
+    let row_of = |u: u32| rows(backend, user, name, session, &[(u, u)], need).map(|mut v| v.pop().unwrap_or_default());
+    let new = row_of(uid)?;
     let (mut lo, mut hi) = (0, sorted.len());
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        let at = key_of(sorted[mid])?;
+        let at = row_of(sorted[mid])?;
         if compare(&at, &new, criteria).then(sorted[mid].cmp(&uid)) == Ordering::Less {
             lo = mid + 1;
         } else {
@@ -183,21 +222,33 @@ pub fn insertion_point<B: Backend + ?Sized>(
     Ok(lo)
 }
 
-/// Compares two messages by `criteria`; equal when every key is.
-fn compare(a: &Keys, b: &Keys, criteria: &[SortCriterion]) -> Ordering {
-    for c in criteria {
-        let o = match c.key {
-            SortKey::Arrival => a.arrival.cmp(&b.arrival),
-            SortKey::Size => a.size.cmp(&b.size),
-            SortKey::Date => a.sent.cmp(&b.sent),
-            SortKey::Subject => a.subject.cmp(&b.subject),
-            SortKey::From => a.from.cmp(&b.from),
-            SortKey::To => a.to.cmp(&b.to),
-            SortKey::Cc => a.cc.cmp(&b.cc),
-            SortKey::DisplayFrom => a.display_from.cmp(&b.display_from),
-            SortKey::DisplayTo => a.display_to.cmp(&b.display_to),
-        };
-        let o = if c.reverse { o.reverse() } else { o };
+/// One sort key of one message: a number (ARRIVAL, DATE, SIZE) or text (the others).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Key<'a> {
+    Number(i64),
+    Text(&'a str),
+}
+
+impl Row {
+    fn key(&self, key: SortKey) -> Key<'_> {
+        match key {
+            SortKey::Arrival => Key::Number(self.arrival),
+            SortKey::Size => Key::Number(i64::from(self.size)),
+            SortKey::Date => Key::Number(self.sent()),
+            SortKey::Subject => Key::Text(self.subject().0),
+            SortKey::From => Key::Text(self.address(0)),
+            SortKey::To => Key::Text(self.address(1)),
+            SortKey::Cc => Key::Text(self.address(2)),
+            SortKey::DisplayFrom => Key::Text(self.address(3)),
+            SortKey::DisplayTo => Key::Text(self.address(4)),
+        }
+    }
+}
+
+/// Compares two messages' keys (one per criterion, in order); equal when every key is.
+fn compare_keys(a: &[Key<'_>], b: &[Key<'_>], criteria: &[SortCriterion]) -> Ordering {
+    for ((x, y), c) in a.iter().zip(b).zip(criteria) {
+        let o = if c.reverse { y.cmp(x) } else { x.cmp(y) };
         if o != Ordering::Equal {
             return o;
         }
@@ -205,23 +256,29 @@ fn compare(a: &Keys, b: &Keys, criteria: &[SortCriterion]) -> Ordering {
     Ordering::Equal
 }
 
-/// The keys of every hit, read in chunks of [`CHUNK`] messages.
-fn keys<B: Backend + ?Sized>(
+/// Compares two messages by `criteria`; equal when every key is.
+fn compare(a: &Row, b: &Row, criteria: &[SortCriterion]) -> Ordering {
+    let ka: Vec<Key<'_>> = criteria.iter().map(|c| a.key(c.key)).collect();
+    let kb: Vec<Key<'_>> = criteria.iter().map(|c| b.key(c.key)).collect();
+    compare_keys(&ka, &kb, criteria)
+}
+
+/// The rows of every hit, read in chunks of [`CHUNK`] messages, with the keys `need` asks
+/// computed (where they are not kept already).
+fn rows<B: Backend + ?Sized>(
     backend: &B,
     user: &B::User,
     name: &str,
     session: SessionId,
     hits: &[(u32, u32)],
     need: Need,
-) -> Result<Vec<Keys>, StoreError> {
+) -> Result<Vec<Row>, StoreError> {
     let mut out = Vec::with_capacity(hits.len());
     let mut tape = FetchTape::new();
     for chunk in hits.chunks(CHUNK) {
         let uids: Vec<u32> = chunk.iter().map(|&(_, u)| u).collect();
-        if !need.envelope {
-            for m in backend.fetch_meta(user, name, session, &uids)? {
-                out.push(meta_keys(m.as_ref()));
-            }
+        if !need.parse() {
+            out.extend(backend.fetch_meta(user, name, session, &uids)?.iter().map(|m| row(m.as_ref())));
             continue;
         }
         let mut data = backend.fetch_parsed(user, name, session, &uids)?;
@@ -236,111 +293,123 @@ fn keys<B: Backend + ?Sized>(
             let mut whole = backend.fetch(user, name, session, &missing)?.into_iter();
             for m in data.iter_mut().flatten().filter(|m| m.parsed.is_none()) {
                 if let Some(Some(w)) = whole.next() {
-                    m.parsed = Some(std::sync::Arc::new(ParsedMessage::of(&w.body)));
+                    m.parsed = Some(Arc::new(ParsedMessage::of(&w.body)));
                 }
             }
         }
-        for m in data {
-            let mut k = meta_keys(m.as_ref());
-            if let Some(parsed) = m.as_ref().and_then(|m| m.parsed.as_deref()) {
-                envelope_keys(&mut tape, parsed, need, &mut k);
-            } else {
-                k.sent = k.arrival;
+        for m in &data {
+            let r = row(m.as_ref());
+            if let Some(p) = &r.parsed {
+                fill(&mut tape, p, need);
             }
-            out.push(k);
+            out.push(r);
         }
     }
     Ok(out)
 }
 
-/// ARRIVAL and SIZE.
-fn meta_keys(m: Option<&MessageData>) -> Keys {
-    let mut k = Keys::default();
-    if let Some(m) = m {
-        k.arrival = m.internal_date.as_chrono().timestamp();
-        k.size = m.size;
+/// ARRIVAL, SIZE and the kept parse.
+fn row(m: Option<&MessageData>) -> Row {
+    match m {
+        Some(m) => Row { arrival: m.internal_date.as_chrono().timestamp(), size: m.size, parsed: m.parsed.clone() },
+        None => Row::default(),
     }
-    k
 }
 
-/// The keys read from the kept ENVELOPE and References.
-fn envelope_keys(tape: &mut FetchTape, parsed: &ParsedMessage, need: Need, k: &mut Keys) {
-    k.sent = k.arrival;
-    let Ok(view) = tape.parse(parsed.wire()) else { return };
-    let Some(env) = view.envelope() else { return };
+/// Computes the groups of keys `need` asks for that `parsed` does not keep yet, from its
+/// kept ENVELOPE and fields (read once, whatever the number of groups).
+fn fill(tape: &mut FetchTape, parsed: &ParsedMessage, need: Need) {
+    let keys = parsed.sort_keys();
+    let missing = (need.sent && keys.sent.get().is_none())
+        || (need.subject && keys.subject.get().is_none())
+        || (need.addresses && keys.addresses.get().is_none())
+        || (need.links && keys.links.get().is_none());
+    if !missing {
+        return;
+    }
+    let view = tape.parse(parsed.wire()).ok();
+    let env = view.as_ref().and_then(FetchView::envelope);
     let bytes = |s: Option<StrView<'_>>| s.map(|s| s.value().into_owned());
-    // A field kept beside the ENVELOPE (`BODY[HEADER.FIELDS (name)]`, ParsedMessage::field).
-    let field = |name: &'static str| {
-        view.items().find_map(|i| match i {
-            FetchItemView::BodySection { section, data: Some(d), .. } if section_is(&section, name) => {
-                Some(d.value().into_owned())
-            }
-            _ => None,
-        })
-    };
+    let field = |name: &'static str| view.as_ref().and_then(|v| kept_field(v, name));
     if need.sent {
-        if let Some(t) = collate::sent_date(field("DATE").or_else(|| bytes(env.date())).as_deref()) {
-            k.sent = t;
-        }
+        keys.sent.get_or_init(|| {
+            let date = field("DATE").or_else(|| env.as_ref().and_then(|e| bytes(e.date())));
+            collate::sent_date(date.as_deref())
+        });
     }
     if need.subject {
-        let base = collate::sort_base_subject(field("SUBJECT").or_else(|| bytes(env.subject())).as_deref());
-        k.subject = base.text;
-        k.reply = base.reply;
+        keys.subject.get_or_init(|| {
+            let subject = field("SUBJECT").or_else(|| env.as_ref().and_then(|e| bytes(e.subject())));
+            let base = collate::sort_base_subject(subject.as_deref());
+            (base.text.into_boxed_str(), base.reply)
+        });
     }
-    let mailbox = |a: crate::codec::Addresses<'_>| {
-        a.into_iter().next().and_then(|a| a.mailbox()).map(|m| collate::casemap(&m.to_str_lossy())).unwrap_or_default()
-    };
-    let display = |a: crate::codec::Addresses<'_>| {
-        a.into_iter()
-            .next()
-            .map(|a| {
-                let (n, m, h) = (bytes(a.name()), bytes(a.mailbox()), bytes(a.host()));
-                // An empty name in the ENVELOPE was a phrase of white space alone (an
-                // empty one is NIL): Dovecot sorts it by that white space, before any
-                // text and after no address at all.
-                if n.as_deref() == Some(&b""[..]) {
-                    return " ".to_string();
-                }
-                collate::casemap(&collate::display_address(n.as_deref(), m.as_deref(), h.as_deref()))
-            })
-            .unwrap_or_default()
-    };
-    if need.from {
-        k.from = mailbox(env.from());
-    }
-    if need.to {
-        k.to = mailbox(env.to());
-    }
-    if need.cc {
-        k.cc = mailbox(env.cc());
-    }
-    if need.display_from {
-        k.display_from = display(env.from());
-    }
-    if need.display_to {
-        k.display_to = display(env.to());
+    if need.addresses {
+        keys.addresses.get_or_init(|| match &env {
+            Some(e) => [mailbox(e.from()), mailbox(e.to()), mailbox(e.cc()), display(e.from()), display(e.to())],
+            None => Default::default(),
+        });
     }
     if need.links {
-        let id = bytes(env.message_id());
-        k.message_id = id.as_deref().and_then(collate::message_id).map(|m| Bytes::copy_from_slice(&m));
-        let refs = field("REFERENCES");
-        let mut links: Vec<Bytes> = refs
-            .as_deref()
-            .map(collate::message_ids)
-            .unwrap_or_default()
-            .iter()
-            .map(|m| Bytes::copy_from_slice(m))
-            .collect();
-        if links.is_empty() {
-            // No References (or none readable): In-Reply-To's first id (RFC 5256 §3
-            // REFERENCES step 1.A).
-            let irt = bytes(env.in_reply_to());
-            let first = irt.as_deref().and_then(collate::message_id);
-            links.extend(first.map(|r| Bytes::copy_from_slice(&r)));
-        }
-        k.references = links;
+        keys.links.get_or_init(|| links(env.as_ref(), field("REFERENCES")));
     }
+}
+
+/// A field kept beside the ENVELOPE (`BODY[HEADER.FIELDS (name)]`,
+/// [`ParsedMessage::field`]).
+fn kept_field(view: &FetchView<'_>, name: &'static str) -> Option<Vec<u8>> {
+    view.items().find_map(|i| match i {
+        FetchItemView::BodySection { section, data: Some(d), .. } if section_is(&section, name) => {
+            Some(d.value().into_owned())
+        }
+        _ => None,
+    })
+}
+
+/// FROM, TO, CC: the addr-mailbox of the first address, casemapped.
+fn mailbox(a: Addresses<'_>) -> Box<str> {
+    a.into_iter()
+        .next()
+        .and_then(|a| a.mailbox())
+        .map(|m| collate::casemap(&m.to_str_lossy()))
+        .unwrap_or_default()
+        .into()
+}
+
+/// DISPLAYFROM, DISPLAYTO (RFC 5957 §3.1): the first address's display name or
+/// `mailbox@host`, casemapped.
+fn display(a: Addresses<'_>) -> Box<str> {
+    let bytes = |s: Option<StrView<'_>>| s.map(|s| s.value().into_owned());
+    a.into_iter()
+        .next()
+        .map(|a| {
+            let (n, m, h) = (bytes(a.name()), bytes(a.mailbox()), bytes(a.host()));
+            // An empty name in the ENVELOPE was a phrase of white space alone (an empty
+            // one is NIL): Dovecot sorts it by that white space, before any text and after
+            // no address at all.
+            if n.as_deref() == Some(&b""[..]) {
+                return " ".to_string();
+            }
+            collate::casemap(&collate::display_address(n.as_deref(), m.as_deref(), h.as_deref()))
+        })
+        .unwrap_or_default()
+        .into()
+}
+
+/// The Message-ID and the ids a message answers: those of References, else In-Reply-To's
+/// first (RFC 5256 §3 REFERENCES step 1.A).
+#[allow(clippy::type_complexity)]
+fn links(env: Option<&EnvelopeView<'_>>, references: Option<Vec<u8>>) -> (Option<Box<[u8]>>, Box<[Box<[u8]>]>) {
+    let bytes = |s: Option<StrView<'_>>| s.map(|s| s.value().into_owned());
+    let id = env.and_then(|e| bytes(e.message_id()));
+    let id = id.as_deref().and_then(collate::message_id).map(|m| Box::<[u8]>::from(&*m));
+    let mut refs: Vec<Box<[u8]>> =
+        references.as_deref().map(collate::message_ids).unwrap_or_default().iter().map(|m| Box::from(&**m)).collect();
+    if refs.is_empty() {
+        let irt = env.and_then(|e| bytes(e.in_reply_to()));
+        refs.extend(irt.as_deref().and_then(collate::message_id).map(|r| Box::<[u8]>::from(&*r)));
+    }
+    (id, refs.into_boxed_slice())
 }
 
 /// Whether a kept section is `HEADER.FIELDS (name)`.
