@@ -68,8 +68,11 @@ pub struct SortKeys {
     /// FROM, TO, CC, DISPLAYFROM, DISPLAYTO, casemapped.
     addresses: OnceLock<[Box<str>; 5]>,
     /// The Message-ID, and the ids of References (In-Reply-To's first without them).
-    links: OnceLock<(Option<Box<[u8]>>, Box<[Box<[u8]>]>)>,
+    links: OnceLock<Links>,
 }
+
+/// A message's Message-ID and the ids it answers (RFC 5256 §3 REFERENCES step 1.A).
+type Links = (Option<Box<[u8]>>, Box<[Box<[u8]>]>);
 
 impl std::fmt::Debug for SortKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -398,8 +401,7 @@ fn display(a: Addresses<'_>) -> Box<str> {
 
 /// The Message-ID and the ids a message answers: those of References, else In-Reply-To's
 /// first (RFC 5256 §3 REFERENCES step 1.A).
-#[allow(clippy::type_complexity)]
-fn links(env: Option<&EnvelopeView<'_>>, references: Option<Vec<u8>>) -> (Option<Box<[u8]>>, Box<[Box<[u8]>]>) {
+fn links(env: Option<&EnvelopeView<'_>>, references: Option<Vec<u8>>) -> Links {
     let bytes = |s: Option<StrView<'_>>| s.map(|s| s.value().into_owned());
     let id = env.and_then(|e| bytes(e.message_id()));
     let id = id.as_deref().and_then(collate::message_id).map(|m| Box::<[u8]>::from(&*m));
