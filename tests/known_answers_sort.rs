@@ -194,6 +194,9 @@ fn responses() -> Vec<(&'static str, Response, Option<&'static str>)> {
         // RFC 7162 §3.1.5
         ("* SORT 2 3 6 (MODSEQ 917162500)\r\n", data(Data::Sort { ids: vec![2, 3, 6], modseq: Some(917162500) }), None),
         ("* THREAD\r\n", data(Data::Thread(vec![])), None),
+        // Lenient: two spaces, a trailing space (the numbers' fast path hands over).
+        ("* SORT 7  3 \r\n", data(Data::Sort { ids: vec![7, 3], modseq: None }), Some("* SORT 7 3\r\n")),
+        ("* SORT 4294967295 1\r\n", data(Data::Sort { ids: vec![u32::MAX, 1], modseq: None }), None),
         // RFC 5256 §BASE.7.2.THREAD
         (
             "* THREAD (2)(3 6 (4 23)(44 7 96))\r\n",
@@ -227,6 +230,17 @@ fn commands_both_ways() {
 fn responses_both_ways() {
     for (wire, value, encoded) in responses() {
         known_answers::response_both_ways(wire, &value, encoded);
+    }
+}
+
+/// Numbers past `u32` and decimals are refused, wherever they stand.
+#[test]
+fn malformed_numbers_are_refused() {
+    for wire in
+        ["* SORT 4294967296\r\n", "* SORT 1 2 4294967296 3\r\n", "* SORT 1 2.5\r\n", "* SEARCH 3 9999999999\r\n"]
+    {
+        let parsed = imap_machine::codec::parse_response(&bytes::Bytes::from_static(wire.as_bytes()));
+        assert!(parsed.is_err(), "{wire:?}: {parsed:?}");
     }
 }
 

@@ -507,6 +507,31 @@ fn untagged(i: In<'_>) -> PResult<'_, Response> {
     Ok((j, Response::Data(data)))
 }
 
+/// The fast path of a SEARCH or SORT line: a run of `SP number` (one space, digits, then
+/// a space or the line's end), read straight off the bytes into `ids`; returns how many
+/// bytes it took. It stops before anything else (two spaces, a sign, a decimal point, a
+/// number past `u32`, `(MODSEQ ...)`), which the lenient path then reads or refuses.
+fn plain_numbers(bytes: &[u8], ids: &mut Vec<u32>) -> usize {
+    let mut at = 0;
+    while bytes.get(at) == Some(&b' ') {
+        let mut k = at + 1;
+        let mut n: u32 = 0;
+        while let Some(&d) = bytes.get(k).filter(|d| d.is_ascii_digit()) {
+            match n.checked_mul(10).and_then(|n| n.checked_add(u32::from(d - b'0'))) {
+                Some(v) => n = v,
+                None => return at,
+            }
+            k += 1;
+        }
+        if k == at + 1 || !matches!(bytes.get(k), Some(b' ' | b'\r') | None) {
+            return at;
+        }
+        ids.push(n);
+        at = k;
+    }
+    at
+}
+
 /// Unknown untagged data, kept raw.
 fn other<'a>(number: Option<u32>, name: crate::types::Atom, rest: In<'a>) -> PResult<'a, Response> {
     let j = spaces(rest);
@@ -518,10 +543,12 @@ fn other<'a>(number: Option<u32>, name: crate::types::Atom, rest: In<'a>) -> PRe
 
 /// `mailbox-data =/ "SEARCH" *(SP nz-number)` and RFC 7162's `[SP search-sort-mod-seq]`.
 fn search(i: In<'_>) -> PResult<'_, Data> {
-    let mut ids = Vec::new();
+    // " n" takes at least two bytes: room for every number of the line at once.
+    let mut ids = Vec::with_capacity(line_len(i) / 2);
     let mut modseq = None;
     let mut i = i;
     loop {
+        i = i.advance(plain_numbers(i.as_slice(), &mut ids));
         let j = spaces(i);
         if j.offset() == i.offset() {
             break;
