@@ -93,7 +93,7 @@ fn main() -> ExitCode {
         ["decode", path] => decode(path),
         ["serve", rest @ ..] => match serve::parse(rest) {
             Ok(serve::Parsed::Help) => print(serve::HELP),
-            Ok(serve::Parsed::Run(o)) => match serve::run(o) {
+            Ok(serve::Parsed::Run(o)) => match serve::run(*o) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("imapm serve: {e}");

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use imap_machine::store::memory::quota::QuotaLimits;
 use imap_machine::store::memory::MemoryBackend;
 use imap_machine::store::Backend;
 use imap_machine::types::Capability;
@@ -34,6 +35,8 @@ pub(crate) struct ServeOptions {
     max_append: Option<u32>,
     /// Leave UTF8=ACCEPT out, so messages with 8-bit headers are taken from any client.
     legacy_8bit: bool,
+    /// `--quota NAME:STORAGE_KB:MESSAGES`: per-user limits (RFC 9208), memory store.
+    quotas: Vec<(String, QuotaLimits)>,
 }
 
 /// Where mail is kept.
@@ -56,7 +59,7 @@ impl Store {
 
 pub(crate) const USAGE: &str = "imapm serve [--listen ADDR] [--user NAME:PASS]... \
 [--tls-cert PEM --tls-key PEM [--tls-listen ADDR]] [--allow-insecure-auth] [--max-connections N (16384)] \
-[--threads N (one per core)] [--store memory|maildir:PATH] [--max-append BYTES (67108864)] [--legacy-8bit] [--quiet] [--debug] [--help]";
+[--threads N (one per core)] [--store memory|maildir:PATH] [--max-append BYTES (67108864)] [--legacy-8bit] [--quota NAME:KB:MESSAGES]... [--quiet] [--debug] [--help]";
 
 /// `imapm serve --help`.
 pub(crate) const HELP: &str = "\
@@ -89,6 +92,10 @@ options:
                           header fields from clients that do not enable it (RFC 6855
                           §4 has a server that advertises it refuse them), as Dovecot
                           2.3 does: for legacy clients such as mbsync copying old mail
+  --quota NAME:KB:MSGS    limits of user NAME (RFC 9208 QUOTA; repeatable; memory
+                          store): KB of storage and a number of messages, either
+                          empty for no limit (`alice:1024:` is 1 MiB, any number);
+                          APPEND and COPY past them get NO [OVERQUOTA]
   --quiet                 no per-connection log lines
   --debug                 log both directions on stderr, credentials redacted
   --help, -h              this text
@@ -98,7 +105,7 @@ options:
 #[derive(Debug)]
 pub(crate) enum Parsed {
     /// Run the server.
-    Run(ServeOptions),
+    Run(Box<ServeOptions>),
     /// Print [`HELP`].
     Help,
 }
@@ -118,6 +125,7 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
         store: Store::Memory,
         max_append: None,
         legacy_8bit: false,
+        quotas: Vec::new(),
     };
     let mut it = args.iter();
     while let Some(&a) = it.next() {
@@ -147,6 +155,10 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
                     _ => return Err(format!("--store takes memory or maildir:PATH, not {v:?}")),
                 };
             }
+            "--quota" => {
+                let v = value()?;
+                o.quotas.push(quota(&v).ok_or_else(|| format!("--quota takes NAME:KB:MESSAGES, not {v:?}"))?);
+            }
             "--user" => {
                 let v = value()?;
                 let (n, p) = v.split_once(':').ok_or("--user takes NAME:PASS")?;
@@ -155,10 +167,24 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
             other => return Err(format!("unknown option {other}")),
         }
     }
+    if !o.quotas.is_empty() && o.store != Store::Memory {
+        return Err("--quota needs the memory store".into());
+    }
     if o.cert.is_some() != o.key.is_some() {
         return Err("--tls-cert and --tls-key go together".into());
     }
-    Ok(Parsed::Run(o))
+    Ok(Parsed::Run(Box::new(o)))
+}
+
+/// `NAME:KB:MESSAGES`, either number empty for no limit.
+fn quota(v: &str) -> Option<(String, QuotaLimits)> {
+    let mut parts = v.split(':');
+    let (name, kb, messages) = (parts.next()?, parts.next()?, parts.next()?);
+    if name.is_empty() || parts.next().is_some() {
+        return None;
+    }
+    let limit = |s: &str| if s.is_empty() { Some(None) } else { s.parse::<u64>().ok().map(Some) };
+    Some((name.to_string(), QuotaLimits { storage_kb: limit(kb)?, messages: limit(messages)? }))
 }
 
 fn number(option: &str, v: &str) -> Result<usize, String> {
@@ -189,6 +215,9 @@ pub(crate) fn run(o: ServeOptions) -> std::io::Result<()> {
             }
             for (n, p) in &o.users {
                 backend.add_user(n, p);
+            }
+            for (n, limits) in &o.quotas {
+                backend.set_quota(n, *limits);
             }
             run_with(o, backend)
         }

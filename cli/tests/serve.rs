@@ -64,6 +64,27 @@ fn a_session_on_the_demo_store() {
     assert!(bye[0].starts_with("* BYE") && bye[1].starts_with("e OK"), "{bye:?}");
 }
 
+/// `--quota NAME:KB:MESSAGES` (RFC 9208): alice may keep two messages; the demo user
+/// `username` has no quota root. A bad `--quota` is refused before the server starts.
+#[test]
+fn quota_limits_from_the_command_line() {
+    let s = serve(&["--quiet", "--user", "alice:secret", "--quota", "alice::2"]);
+    let mut c = Conn::open(s.addr);
+    let login = c.run("l", "LOGIN alice secret");
+    assert!(login.last().unwrap().contains(" QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "), "{login:?}");
+    let root = c.run("r", "GETQUOTAROOT INBOX");
+    assert_eq!(root[..2], ["* QUOTAROOT INBOX \"User quota\"\r\n", "* QUOTA \"User quota\" (MESSAGE 0 2)\r\n"]);
+    for (tag, answer) in [("a", "a OK [APPENDUID"), ("b", "b OK [APPENDUID"), ("c", "c NO [OVERQUOTA]")] {
+        let got = c.run(tag, "APPEND INBOX {10+}\r\nSubject: x");
+        assert!(got.last().unwrap().starts_with(answer), "{got:?}");
+    }
+    let mut d = Conn::open(s.addr);
+    d.run("l", "LOGIN username password");
+    assert_eq!(d.run("r", "GETQUOTAROOT INBOX"), ["* QUOTAROOT INBOX\r\n", "r OK GETQUOTAROOT completed\r\n"]);
+    let bad = Command::new(env!("CARGO_BIN_EXE_imapm")).args(["serve", "--quota", "alice:x:1"]).output().expect("run");
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("--quota takes"), "{bad:?}");
+}
+
 #[test]
 fn legacy_8bit_leaves_utf8_accept_out_and_takes_8bit_headers() {
     // A message with a UTF-8 header field, as a legacy client sends it (no ENABLE).

@@ -28,6 +28,8 @@ pub(super) enum Collects {
     Search,
     /// SORT or THREAD results (RFC 5256), and ESEARCH for an ESORT (RFC 5267 §3).
     Sort,
+    /// QUOTA and QUOTAROOT (RFC 9208).
+    Quota,
     /// LIST responses; with the STATUS return option (RFC 5819 §2, `status`), also the
     /// STATUS of each mailbox it has listed.
     List {
@@ -70,6 +72,8 @@ fn data_name(data: &Data) -> &str {
         Data::ESearch { .. } => "ESEARCH",
         Data::Sort { .. } => "SORT",
         Data::Thread(_) => "THREAD",
+        Data::Quota { .. } => "QUOTA",
+        Data::QuotaRoot { .. } => "QUOTAROOT",
         Data::Flags(_) => "FLAGS",
         Data::Exists(_) => "EXISTS",
         Data::Recent(_) => "RECENT",
@@ -146,6 +150,9 @@ impl Collects {
             },
             CommandBody::Search { .. } => Collects::Search,
             CommandBody::Sort { .. } | CommandBody::Thread { .. } => Collects::Sort,
+            CommandBody::GetQuota { .. } | CommandBody::GetQuotaRoot { .. } | CommandBody::SetQuota { .. } => {
+                Collects::Quota
+            }
             CommandBody::List { options, .. } => Collects::List {
                 status: options.as_ref().is_some_and(|o| o.status_items().is_some()),
                 listed: Vec::new(),
@@ -197,6 +204,7 @@ impl Collects {
             }
             (Collects::Search, Data::Search { .. } | Data::ESearch { tag: None, .. })
             | (Collects::Sort, Data::Sort { .. } | Data::Thread(_) | Data::ESearch { tag: None, .. })
+            | (Collects::Quota, Data::Quota { .. } | Data::QuotaRoot { .. })
             | (Collects::Lsub, Data::Lsub(_))
             | (Collects::Capability, Data::Capability(_))
             | (Collects::Namespace, Data::Namespace { .. })

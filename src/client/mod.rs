@@ -44,7 +44,7 @@ use bytes::{Bytes, BytesMut};
 pub use args::{ArgError, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet};
 pub use event::{ConnectionError, Error, Event};
 pub use list::{list_entries, list_extended_command, ListEntry};
-pub use results::{AppendUid, AppendUids, CommandResponse, CopyUid, ESearch, Update};
+pub use results::{AppendUid, AppendUids, CommandResponse, CopyUid, ESearch, QuotaRoots, Update};
 pub use resync::{Changes, MessageChange, Resync, ResyncMethod, Resyncer, SyncState};
 pub use sasl::Authenticator;
 pub use state::{SelectedMailbox, State};

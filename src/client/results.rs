@@ -44,6 +44,16 @@ impl ESearch {
     }
 }
 
+/// What GETQUOTAROOT and GETQUOTA tell (RFC 9208 §4.2, §4.3).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct QuotaRoots {
+    /// The mailbox's quota roots (GETQUOTAROOT); none: no quota applies.
+    pub roots: Vec<crate::types::IString>,
+    /// Each root told of, with its resources' usage and limits.
+    pub quotas: Vec<(crate::types::IString, Vec<crate::types::QuotaUsage>)>,
+}
+
 /// Something the server told without being asked: another session's change to the
 /// selected mailbox, an alert, a BYE.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -229,6 +239,20 @@ impl CommandResponse {
             ids.extend(e.numbers());
         }
         ids
+    }
+
+    /// The answer of a GETQUOTAROOT or GETQUOTA (RFC 9208): the quota roots of its
+    /// `QUOTAROOT`, and each `QUOTA`'s root with its resources.
+    pub fn quota(&self) -> QuotaRoots {
+        let mut out = QuotaRoots::default();
+        for d in &self.data {
+            match d {
+                Data::QuotaRoot { roots, .. } => out.roots.extend(roots.iter().cloned()),
+                Data::Quota { root, resources } => out.quotas.push((root.clone(), resources.clone())),
+                _ => {}
+            }
+        }
+        out
     }
 
     /// The threads of a THREAD (RFC 5256), in order.

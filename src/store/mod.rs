@@ -70,6 +70,10 @@ use crate::types::{DateTime, Flag, ListAttribute, ObjectId, StoreKind};
 /// supplies it: a tokio `Notify`, a channel send, a thread unpark). It must not block.
 pub type Notifier = Arc<dyn Fn() + Send + Sync>;
 
+/// The name of a user's quota root (RFC 9208 §3.2), the one root a user's mailboxes share,
+/// named as Dovecot names it.
+pub const QUOTA_ROOT: &str = "User quota";
+
 /// Why a backend call failed; each maps to the RFC 5530 code the session answers with.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -101,6 +105,9 @@ pub enum StoreError {
     /// BINARY of a part whose transfer encoding is unknown (RFC 3516 `[UNKNOWN-CTE]`).
     #[error("unknown content transfer encoding")]
     UnknownCte,
+    /// The user's quota would be exceeded (RFC 9208 `[OVERQUOTA]`); nothing was written.
+    #[error("over quota")]
+    OverQuota,
 }
 
 /// One mailbox as LIST shows it. Names are wire names (modified UTF-7), `/`-separated.
@@ -130,6 +137,8 @@ pub struct MailboxStatus {
     pub size: u64,
     /// Messages with `\Deleted`.
     pub deleted: u32,
+    /// The octets of the messages with `\Deleted` (RFC 9208 §4.2.2 `DELETED-STORAGE`).
+    pub deleted_storage: u64,
     /// HIGHESTMODSEQ (RFC 7162 §3.1.1): the highest mod-sequence of any change to the
     /// mailbox; 0 when the store keeps none ([`Backend::mod_seqs`]).
     pub highest_modseq: u64,
@@ -611,6 +620,19 @@ pub trait Backend: Send + Sync + 'static {
     }
     /// Whether the store gives object ids (RFC 8474): a MAILBOXID for every mailbox and an
     /// EMAILID for every message ([`MessageData::email_id`]). Then OBJECTID is announced.
+    /// The resources of `user`'s quota root ([`QUOTA_ROOT`], RFC 9208 §3.2), with usage
+    /// and limit; `None` when no limit applies to the user. The default: none.
+    fn quota(&self, user: &Self::User) -> Result<Option<Vec<crate::types::QuotaUsage>>, StoreError> {
+        let _ = user;
+        Ok(None)
+    }
+    /// Whether the store counts quotas ([`Backend::quota`]): the session then serves
+    /// QUOTA (RFC 9208) and announces `QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE`. A store
+    /// that says so refuses an APPEND or COPY past a limit with [`StoreError::OverQuota`],
+    /// writing nothing. The default: no.
+    fn quotas(&self) -> bool {
+        false
+    }
     /// THREADID is always NIL: the core computes no threads.
     fn object_ids(&self) -> bool {
         false

@@ -10,7 +10,8 @@
 //! checked. Directives: `#! wake X` (the notifier fired: the adapter lets the session push
 //! updates, as during IDLE), `#! empty` (first line: a backend whose only user,
 //! `username`/`password`, has empty mailboxes, instead of the demo data), `#! extensions`
-//! (first lines: the sessions serve the test extension commands `XECHO` and `XWHO`). Each transcript
+//! (first lines: the sessions serve the test extension commands `XECHO` and `XWHO`),
+//! `#! quota KB MESSAGES` (first lines: `username`'s quota, RFC 9208; `-` for no limit). Each transcript
 //! runs whole, one byte at a time and in random chunks; every connection's bytes must
 //! equal its `S:` lines, in order, with nothing left over.
 
@@ -104,6 +105,13 @@ fn replay(name: &str, text: &str, how: Chunking) {
         Arc::new(e)
     });
     let b = backend(empty);
+    // `#! quota KB MESSAGES`: limits for `username` (RFC 9208), either `-` for none.
+    for d in text.lines().filter_map(|l| l.trim().strip_prefix("#! quota ")) {
+        let mut it = d.split_whitespace().map(|v| v.parse::<u64>().ok());
+        let limits =
+            super::memory::quota::QuotaLimits { storage_kb: it.next().flatten(), messages: it.next().flatten() };
+        b.set_quota("username", limits);
+    }
     let mut conns: BTreeMap<String, Conn> = BTreeMap::new();
     let open = |b: &Arc<MemoryBackend>| {
         let mut options = Session::server_options(&**b);
@@ -150,7 +158,7 @@ fn replay(name: &str, text: &str, how: Chunking) {
                     c.drive();
                     record(&mut actual, x, c);
                 }
-                ["empty"] | ["extensions"] => {}
+                ["empty"] | ["extensions"] | ["quota", ..] => {}
                 _ => panic!("{name}:{}: unknown directive {d}", n + 1),
             }
             continue;

@@ -12,8 +12,8 @@ use bytes::Bytes;
 
 use super::{
     AString, AppendMessage, AuthMechanism, Capability, DateTime, FetchAttributes, FetchModifier, Flag, IString,
-    ListAttribute, ListMailbox, ListOptions, Literal, Mailbox, NString, RawCommand, SearchKey, SearchReturn,
-    SelectParam, SequenceSet, SortCriterion, Tag, ThreadAlgorithm,
+    ListAttribute, ListMailbox, ListOptions, Literal, Mailbox, NString, QuotaResource, RawCommand, SearchKey,
+    SearchReturn, SelectParam, SequenceSet, SortCriterion, Tag, ThreadAlgorithm,
 };
 
 /// A tagged command: `command = tag SP (command-any / command-auth / command-nonauth /
@@ -85,8 +85,10 @@ pub enum StatusItem {
     HighestModSeq,
     /// `SIZE` (RFC 8438)
     Size,
-    /// `DELETED` (RFC 9051)
+    /// `DELETED` (RFC 9051, RFC 9208 §4.2.1)
     Deleted,
+    /// `DELETED-STORAGE` (RFC 9208 §4.2.2): the octets of the messages with `\Deleted`.
+    DeletedStorage,
     /// `MAILBOXID` (RFC 8474 §4.2); its value is an object id, carried in
     /// [`Data::Status`](crate::types::Data::Status)'s `mailbox_id`, never in `items`.
     MailboxId,
@@ -94,7 +96,7 @@ pub enum StatusItem {
 
 impl StatusItem {
     /// Every item with its wire name.
-    pub const ALL: [(StatusItem, &'static str); 10] = [
+    pub const ALL: [(StatusItem, &'static str); 11] = [
         (StatusItem::Messages, "MESSAGES"),
         (StatusItem::Recent, "RECENT"),
         (StatusItem::UidNext, "UIDNEXT"),
@@ -104,6 +106,7 @@ impl StatusItem {
         (StatusItem::HighestModSeq, "HIGHESTMODSEQ"),
         (StatusItem::Size, "SIZE"),
         (StatusItem::Deleted, "DELETED"),
+        (StatusItem::DeletedStorage, "DELETED-STORAGE"),
         (StatusItem::MailboxId, "MAILBOXID"),
     ];
 
@@ -292,6 +295,24 @@ pub enum CommandBody {
         /// `UID THREAD`.
         uid: bool,
     },
+    /// `getquota = "GETQUOTA" SP quota-root-name` (RFC 9208 §4.2)
+    GetQuota {
+        /// The quota root.
+        root: AString,
+    },
+    /// `getquotaroot = "GETQUOTAROOT" SP mailbox` (RFC 9208 §4.3)
+    GetQuotaRoot {
+        /// The mailbox whose quota roots are asked for.
+        mailbox: Mailbox,
+    },
+    /// `setquota = "SETQUOTA" SP quota-root-name SP setquota-list` (RFC 9208 §4.1)
+    SetQuota {
+        /// The quota root.
+        root: AString,
+        /// `setquota-resource = resource-name SP resource-limit`, in order; an empty
+        /// list removes every limit.
+        limits: Vec<(QuotaResource, u64)>,
+    },
     /// `[UID] FETCH sequence-set (fetch-att ...) [fetch-modifiers]` (§6.4.5, RFC 4466
     /// §2.4)
     Fetch {
@@ -460,6 +481,9 @@ impl CommandBody {
             | Idle
             | Enable { .. }
             | Notify(_)
+            | GetQuota { .. }
+            | GetQuotaRoot { .. }
+            | SetQuota { .. }
             | Namespace
             | Unauthenticate => matches!(state, State::Authenticated | State::Selected),
             _ => state == State::Selected,
@@ -500,6 +524,9 @@ impl CommandBody {
             Sort { uid: true, .. } => "UID SORT",
             Thread { uid: false, .. } => "THREAD",
             Thread { uid: true, .. } => "UID THREAD",
+            GetQuota { .. } => "GETQUOTA",
+            GetQuotaRoot { .. } => "GETQUOTAROOT",
+            SetQuota { .. } => "SETQUOTA",
             Fetch { uid: false, .. } => "FETCH",
             Fetch { uid: true, .. } => "UID FETCH",
             Store { uid: false, .. } => "STORE",

@@ -26,6 +26,7 @@ mod list;
 mod mailbox;
 mod notify;
 mod objectid;
+mod quota;
 mod raw;
 mod response;
 mod search;
@@ -55,6 +56,7 @@ pub use list::{ListExtendedItem, ListOptionExtension, ListOptions, ListReturnOpt
 pub use mailbox::{ListMailbox, Mailbox};
 pub use notify::{EventGroup, FilterMailboxes, Notify, NotifyEvent};
 pub use objectid::{ObjectId, MAX_OBJECT_ID_LEN};
+pub use quota::{QuotaResource, QuotaUsage};
 pub use raw::{RawArg, RawCommand, RawCommandError};
 pub(crate) use response::ends_like_literal;
 pub use response::{

@@ -16,7 +16,7 @@ use bytes::Bytes;
 
 use super::{
     AString, Atom, BodyStructure, Capability, DateTime, Envelope, Flag, IString, Mailbox, NString, ObjectId,
-    SearchResult, Section, SequenceSet, StatusItem, Tag, Thread, ValidationError,
+    QuotaUsage, SearchResult, Section, SequenceSet, StatusItem, Tag, Thread, ValidationError,
 };
 
 /// A response line (with its literals): `response-data`, `response-tagged`,
@@ -434,6 +434,22 @@ pub enum Data {
         ids: Vec<u32>,
         /// Highest mod-sequence of the matches (CONDSTORE).
         modseq: Option<u64>,
+    },
+    /// `quota-response = "QUOTA" SP quota-root-name SP quota-list` (RFC 9208 §4.2,
+    /// §7).
+    Quota {
+        /// The quota root.
+        root: IString,
+        /// Its resources, with usage and limit.
+        resources: Vec<QuotaUsage>,
+    },
+    /// `quotaroot-response = "QUOTAROOT" SP mailbox *(SP quota-root-name)` (RFC 9208
+    /// §4.3).
+    QuotaRoot {
+        /// The mailbox asked about.
+        mailbox: Mailbox,
+        /// Its quota roots (none: no quota applies).
+        roots: Vec<IString>,
     },
     /// `sort-data = "SORT" *(SP nz-number)` (RFC 5256 §5), with RFC 7162's `SP "("
     /// "MODSEQ" SP mod-sequence-value ")"` (§3.1.5).

@@ -28,6 +28,7 @@ mod command;
 mod condstore;
 mod list;
 mod notify;
+mod quota;
 mod response;
 mod sort;
 

@@ -350,6 +350,7 @@ fn data(w: &mut Writer<'_>, d: &Data) {
             }
         }
         Data::Sort { .. } | Data::Thread(_) => super::sort::data(w, d),
+        Data::Quota { .. } | Data::QuotaRoot { .. } => super::quota::data(w, d),
         Data::Search { ids, modseq } => numbers(w, b"SEARCH", ids, *modseq),
         Data::Flags(flags) => {
             w.raw(b"FLAGS ");

@@ -27,6 +27,7 @@ pub(crate) mod message;
 mod notify;
 #[cfg(test)]
 mod quirks;
+mod quota;
 mod raw;
 mod response;
 mod search;

@@ -468,6 +468,16 @@ fn untagged(i: In<'_>) -> PResult<'_, Response> {
         (j, Data::Flags(flags))
     } else if eq("SEARCH") {
         search(rest)?
+    } else if eq("QUOTA") {
+        match super::quota::quota_response(rest) {
+            Ok(found) => found,
+            Err(_) => return other(None, Atom::unvalidated(name.to_bytes()), rest),
+        }
+    } else if eq("QUOTAROOT") {
+        match super::quota::quotaroot_response(rest) {
+            Ok(found) => found,
+            Err(_) => return other(None, Atom::unvalidated(name.to_bytes()), rest),
+        }
     } else if eq("SORT") {
         let (j, d) = search(rest)?;
         (j, super::sort::sort_data(d))

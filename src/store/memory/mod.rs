@@ -20,6 +20,7 @@ use bytes::Bytes;
 mod index;
 mod mailbox;
 mod modseq;
+pub mod quota;
 use mailbox::{copy_within, insert, new_keywords, Inner, Logged, Saved};
 pub use modseq::{Tombstones, TOMBSTONES};
 
@@ -56,6 +57,7 @@ pub struct UserData {
     password: String,
     state: Mutex<UserState>,
     watchers: UserWatchers,
+    quota: quota::UserQuota,
 }
 
 impl std::fmt::Debug for UserData {
@@ -66,7 +68,13 @@ impl std::fmt::Debug for UserData {
 
 impl UserData {
     fn new(name: &str, password: &str) -> UserData {
-        UserData { name: name.into(), password: password.into(), state: Mutex::default(), watchers: Arc::default() }
+        UserData {
+            name: name.into(),
+            password: password.into(),
+            state: Mutex::default(),
+            watchers: Arc::default(),
+            quota: quota::UserQuota::default(),
+        }
     }
 
     /// Wakes the sessions that watch the user (a mailbox was created, deleted, renamed, or
@@ -521,6 +529,12 @@ impl Backend for MemoryBackend {
             unseen: inner.unseen.len() as u32,
             size: inner.size,
             deleted: inner.deleted.len() as u32,
+            deleted_storage: inner
+                .deleted
+                .iter()
+                .filter_map(|u| inner.messages.get(&u))
+                .map(|m| m.body.len() as u64)
+                .sum(),
             highest_modseq: inner.highest_modseq,
         };
         Ok(s)
@@ -539,6 +553,7 @@ impl Backend for MemoryBackend {
         }
         let data = self.selectable(user, name)?;
         let date = date.unwrap_or_else(|| (self.clock)());
+        let _room = self.reserve(user, crate::mime::crlf_len(&body), 1)?;
         let mut inner = lock(&data.inner);
         let uid = insert(&mut inner, flags, date, body, None, self.new_ids());
         inner.wake();
@@ -556,6 +571,8 @@ impl Backend for MemoryBackend {
             return Err(StoreError::TooBig);
         }
         let data = self.selectable(user, name)?;
+        let octets = messages.iter().map(|m| crate::mime::crlf_len(&m.body)).sum();
+        let _room = self.reserve(user, octets, messages.len() as u64)?;
         let mut inner = lock(&data.inner);
         let uids = messages
             .into_iter()
@@ -701,35 +718,7 @@ impl Backend for MemoryBackend {
         uids: &[u32],
         to: &str,
     ) -> Result<CopyResult, StoreError> {
-        let src = self.selectable(user, from)?;
-        let dst = self.selectable(user, to)?;
-        if Arc::ptr_eq(&src, &dst) {
-            let mut s = lock(&src.inner);
-            let result = copy_within(&mut s, session, uids, (self.clock)());
-            s.wake();
-            return Ok(result);
-        }
-        type Picked = (u32, Vec<Flag>, DateTime, Bytes, Arc<ParsedMessage>, ObjectId);
-        let picked: Vec<Picked> = {
-            let s = lock(&src.inner);
-            uids.iter()
-                .filter_map(|u| {
-                    s.visible(session, *u).map(|m| {
-                        (*u, m.flags.clone(), m.internal_date, m.body.clone(), m.parsed.clone(), m.ids.email_id.clone())
-                    })
-                })
-                .collect()
-        };
-        let now = (self.clock)();
-        let mut d = lock(&dst.inner);
-        let mut result = CopyResult { uid_validity: d.uid_validity, source: Vec::new(), destination: Vec::new() };
-        for (uid, flags, date, body, parsed, email_id) in picked {
-            let new = insert(&mut d, &flags, date, body, Some(parsed), Saved { date: now, email_id });
-            result.source.push(uid);
-            result.destination.push(new);
-        }
-        d.wake();
-        Ok(result)
+        self.copy_checked(user, from, session, uids, to, true)
     }
 
     fn move_messages(
@@ -740,7 +729,8 @@ impl Backend for MemoryBackend {
         uids: &[u32],
         to: &str,
     ) -> Result<CopyResult, StoreError> {
-        let result = self.copy(user, from, session, uids, to)?;
+        // Within one user's mailboxes a move changes no usage: no quota check.
+        let result = self.copy_checked(user, from, session, uids, to, false)?;
         let src = self.selectable(user, from)?;
         let mut s = lock(&src.inner);
         let modseq = s.next_modseq();
@@ -749,6 +739,14 @@ impl Backend for MemoryBackend {
         }
         s.wake();
         Ok(result)
+    }
+
+    fn quota(&self, user: &Self::User) -> Result<Option<Vec<crate::types::QuotaUsage>>, StoreError> {
+        Ok(self.quota_of(user))
+    }
+
+    fn quotas(&self) -> bool {
+        true
     }
 
     fn expunge(&self, user: &Self::User, name: &str, uids: Option<&[u32]>, max: usize) -> Result<Vec<u32>, StoreError> {
@@ -834,5 +832,59 @@ impl UserData {
     /// The user name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+}
+
+impl MemoryBackend {
+    /// COPY (and the copy half of MOVE): `check` applies the user's quota, holding its lock
+    /// until the copies are in (RFC 9208 §4.4: nothing is copied over the limit).
+    fn copy_checked(
+        &self,
+        user: &UserData,
+        from: &str,
+        session: SessionId,
+        uids: &[u32],
+        to: &str,
+        check: bool,
+    ) -> Result<CopyResult, StoreError> {
+        let src = self.selectable(user, from)?;
+        let dst = self.selectable(user, to)?;
+        let room = |octets: u64, count: u64| if check { self.reserve(user, octets, count) } else { Ok(None) };
+        if Arc::ptr_eq(&src, &dst) {
+            let (octets, count) = {
+                let s = lock(&src.inner);
+                uids.iter()
+                    .filter_map(|u| s.visible(session, *u))
+                    .fold((0, 0), |(o, c), m| (o + m.body.len() as u64, c + 1))
+            };
+            let _room = room(octets, count)?;
+            let mut s = lock(&src.inner);
+            let result = copy_within(&mut s, session, uids, (self.clock)());
+            s.wake();
+            return Ok(result);
+        }
+        type Picked = (u32, Vec<Flag>, DateTime, Bytes, Arc<ParsedMessage>, ObjectId);
+        let picked: Vec<Picked> = {
+            let s = lock(&src.inner);
+            uids.iter()
+                .filter_map(|u| {
+                    s.visible(session, *u).map(|m| {
+                        (*u, m.flags.clone(), m.internal_date, m.body.clone(), m.parsed.clone(), m.ids.email_id.clone())
+                    })
+                })
+                .collect()
+        };
+        let octets = picked.iter().map(|p| p.3.len() as u64).sum();
+        let _room = room(octets, picked.len() as u64)?;
+        let now = (self.clock)();
+        let mut d = lock(&dst.inner);
+        let mut result = CopyResult { uid_validity: d.uid_validity, source: Vec::new(), destination: Vec::new() };
+        for (uid, flags, date, body, parsed, email_id) in picked {
+            let new = insert(&mut d, &flags, date, body, Some(parsed), Saved { date: now, email_id });
+            result.source.push(uid);
+            result.destination.push(new);
+        }
+        d.wake();
+        Ok(result)
     }
 }

@@ -84,6 +84,13 @@ pub enum SessionError {
     /// [BADEVENT (...)]`, listing those it does).
     #[error("Unsupported event")]
     BadEvent,
+    /// SETQUOTA from a user (`NO [NOPERM]`, RFC 9208 §4.1): the limits are the
+    /// administrator's.
+    #[error("Quota limits are set by the administrator")]
+    QuotaAdmin,
+    /// GETQUOTA of a root that is not the user's (`NO [NONEXISTENT]`, RFC 9208 §4.2).
+    #[error("No such quota root")]
+    NoQuotaRoot,
     /// The connection is closed: nothing more can be sent.
     #[error("connection closed: {0}")]
     Closed(#[from] server::Error),
@@ -105,6 +112,8 @@ impl SessionError {
             | SessionError::BadArguments(_)
             | SessionError::Unsupported(_) => Some((StatusKind::Bad, None)),
             SessionError::BadUrl(url) => no(Code::BadUrl(url_resp_text(url))),
+            SessionError::QuotaAdmin => no(Code::Rfc5530(crate::types::Rfc5530Code::NoPerm)),
+            SessionError::NoQuotaRoot => no(Code::Rfc5530(Rfc5530Code::NonExistent)),
             SessionError::ReadOnly
             | SessionError::UnsupportedMechanism
             | SessionError::NotLoggedIn
@@ -142,6 +151,7 @@ fn store_code(e: &StoreError) -> Code {
         StoreError::AlreadyExists => Code::Rfc5530(Rfc5530Code::AlreadyExists),
         StoreError::Cannot(_) | StoreError::InvalidName => Code::Rfc5530(Rfc5530Code::Cannot),
         StoreError::TooBig => Code::TooBig,
+        StoreError::OverQuota => Code::Rfc5530(crate::types::Rfc5530Code::OverQuota),
         StoreError::UseAttr => Code::UseAttr,
         StoreError::Expunged => Code::Rfc5530(Rfc5530Code::ExpungeIssued),
         StoreError::UnknownCte => Code::Other { name: Atom::from_static("UNKNOWN-CTE"), value: None },

@@ -109,6 +109,7 @@ pub(super) fn status_values(st: &MailboxStatus, items: &[StatusItem]) -> Vec<(St
                 StatusItem::Unseen => u64::from(st.unseen),
                 StatusItem::Size => st.size,
                 StatusItem::Deleted => u64::from(st.deleted),
+                StatusItem::DeletedStorage => st.deleted_storage,
                 // RFC 7162 §3.1.7: 0 from a store that keeps no mod-sequences.
                 StatusItem::HighestModSeq => st.highest_modseq,
                 StatusItem::AppendLimit | StatusItem::MailboxId => return None,

@@ -14,6 +14,7 @@ mod error;
 mod extension;
 mod list;
 mod notify;
+mod quota;
 mod selected;
 mod view;
 mod work;
@@ -161,6 +162,13 @@ impl<B: Backend> Session<B> {
         ];
         if backend.object_ids() {
             caps.push(Capability::ObjectId);
+        }
+        if backend.quotas() {
+            // RFC 9208 §3.1: the resources counted; no QUOTASET (SETQUOTA is refused).
+            caps.push(Capability::Quota);
+            for res in ["QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE"] {
+                caps.push(Capability::from(crate::types::Atom::from_static(res)));
+            }
         }
         if backend.mod_seqs() {
             caps.push(Capability::CondStore);
@@ -456,6 +464,9 @@ impl<B: Backend> Session<B> {
             }
             CommandBody::Enable { capabilities } => self.enable(server, capabilities),
             CommandBody::Notify(n) => self.notify(server, &user, n),
+            CommandBody::GetQuotaRoot { mailbox } if b.quotas() => self.get_quota_root(server, &user, mailbox),
+            CommandBody::GetQuota { root } if b.quotas() => self.get_quota(server, &user, &root),
+            CommandBody::SetQuota { .. } if b.quotas() => self.set_quota(),
             CommandBody::Close => {
                 if let Some(sel) = self.selected.as_ref().filter(|s| !s.read_only) {
                     // CLOSE expunges silently (RFC 3501 §6.4.2). If the store fails, the

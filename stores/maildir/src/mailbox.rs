@@ -641,6 +641,12 @@ impl Mailbox {
             unseen: count(&Flag::Seen, false),
             size: self.messages.iter().map(|(uid, m)| self.read_sizes.get(uid).copied().unwrap_or(m.size())).sum(),
             deleted: count(&Flag::Deleted, true),
+            deleted_storage: self
+                .messages
+                .iter()
+                .filter(|(_, m)| m.has(&Flag::Deleted))
+                .map(|(uid, m)| self.read_sizes.get(uid).copied().unwrap_or(m.size()))
+                .sum(),
             highest_modseq: self.highest_modseq(),
         }
     }

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use imap_machine::client::{Authenticator, ESearch, Resync, Resyncer, SelectedMailbox, SyncState};
+use imap_machine::client::{Authenticator, ESearch, QuotaRoots, Resync, Resyncer, SelectedMailbox, SyncState};
 use imap_machine::types::{
     Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, FetchModifier, Flag, FlagFetch, IString,
-    ListAttribute, ListItem, ListMailbox, Literal, Mailbox, PartialRange, SearchReturn, Secret, SequenceSet,
-    SortCriterion, StatusItem, StoreKind, Thread, ThreadAlgorithm,
+    ListAttribute, ListItem, ListMailbox, Literal, Mailbox, PartialRange, QuotaUsage, SearchReturn, Secret,
+    SequenceSet, SortCriterion, StatusItem, StoreKind, Thread, ThreadAlgorithm,
 };
 
 use super::{
@@ -309,6 +309,26 @@ impl Client {
     /// `SEARCH criteria`: matching sequence numbers, ascending.
     pub fn search(&mut self, criteria: impl IntoSearchCriteria) -> Result<Vec<u32>, Error> {
         self.search_inner(criteria, false)
+    }
+
+    /// `GETQUOTAROOT mailbox` (RFC 9208 §4.3): the mailbox's quota roots and each root's
+    /// resources. [`Error::Unsupported`] when the server lacks QUOTA.
+    pub fn get_quota_root(&mut self, mailbox: impl IntoMailbox) -> Result<QuotaRoots, Error> {
+        if !self.has_capability(&Capability::Quota)? {
+            return Err(Error::Unsupported("QUOTA"));
+        }
+        let mailbox = mailbox.into_mailbox()?;
+        Ok(self.run(CommandBody::GetQuotaRoot { mailbox })?.quota())
+    }
+
+    /// `GETQUOTA root` (RFC 9208 §4.2): the root's resources, with usage and limits.
+    pub fn get_quota(&mut self, root: &str) -> Result<Vec<QuotaUsage>, Error> {
+        if !self.has_capability(&Capability::Quota)? {
+            return Err(Error::Unsupported("QUOTA"));
+        }
+        let root = IString::try_from(root.to_string()).map_err(|_| ArgError::Empty("quota root"))?;
+        let q = self.run(CommandBody::GetQuota { root })?.quota();
+        Ok(q.quotas.into_iter().flat_map(|(_, r)| r).collect())
     }
 
     /// `UID SEARCH criteria`: matching UIDs, ascending.

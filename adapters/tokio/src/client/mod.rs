@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use imap_machine::client::{
-    ArgError, Authenticator, Client as Machine, ClientOptions, ESearch, MailboxView, Resync, Resyncer, SelectedMailbox,
-    SyncState,
+    ArgError, Authenticator, Client as Machine, ClientOptions, ESearch, MailboxView, QuotaRoots, Resync, Resyncer,
+    SelectedMailbox, SyncState,
 };
 use imap_machine::types::{
     Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, FetchModifier, Flag, FlagFetch, IString,
-    ListAttribute, ListItem, ListMailbox, Literal, Mailbox, PartialRange, SearchReturn, Secret, SequenceSet,
-    SortCriterion, State, StatusItem, StatusResponse, StoreKind, Thread, ThreadAlgorithm,
+    ListAttribute, ListItem, ListMailbox, Literal, Mailbox, PartialRange, QuotaUsage, SearchReturn, Secret,
+    SequenceSet, SortCriterion, State, StatusItem, StatusResponse, StoreKind, Thread, ThreadAlgorithm,
 };
 use rustls_pki_types::ServerName;
 use tokio::net::{TcpStream, ToSocketAddrs};
@@ -851,6 +851,26 @@ impl Client {
     /// `SEARCH criteria`: matching sequence numbers, ascending.
     pub async fn search(&self, criteria: impl IntoSearchCriteria) -> Result<Vec<u32>, Error> {
         self.search_inner(criteria, false).await
+    }
+
+    /// `GETQUOTAROOT mailbox` (RFC 9208 §4.3): the mailbox's quota roots and each root's
+    /// resources. [`Error::Unsupported`] when the server lacks QUOTA.
+    pub async fn get_quota_root(&self, mailbox: impl IntoMailbox) -> Result<QuotaRoots, Error> {
+        if !self.has_capability(&Capability::Quota).await? {
+            return Err(Error::Unsupported("QUOTA"));
+        }
+        let mailbox = mailbox.into_mailbox()?;
+        Ok(self.exec(CommandBody::GetQuotaRoot { mailbox }).await?.response.quota())
+    }
+
+    /// `GETQUOTA root` (RFC 9208 §4.2): the root's resources, with usage and limits.
+    pub async fn get_quota(&self, root: &str) -> Result<Vec<QuotaUsage>, Error> {
+        if !self.has_capability(&Capability::Quota).await? {
+            return Err(Error::Unsupported("QUOTA"));
+        }
+        let root = IString::try_from(root.to_string()).map_err(|_| ArgError::Empty("quota root"))?;
+        let q = self.exec(CommandBody::GetQuota { root }).await?.response.quota();
+        Ok(q.quotas.into_iter().flat_map(|(_, r)| r).collect())
     }
 
     /// `UID SEARCH criteria`: matching UIDs, ascending.
