@@ -30,6 +30,8 @@ pub(super) enum Collects {
     Sort,
     /// QUOTA and QUOTAROOT (RFC 9208).
     Quota,
+    /// METADATA with values (RFC 5464 §4.2).
+    Metadata,
     /// LIST responses; with the STATUS return option (RFC 5819 §2, `status`), also the
     /// STATUS of each mailbox it has listed.
     List {
@@ -73,6 +75,7 @@ fn data_name(data: &Data) -> &str {
         Data::Sort { .. } => "SORT",
         Data::Thread(_) => "THREAD",
         Data::Quota { .. } => "QUOTA",
+        Data::Metadata { .. } => "METADATA",
         Data::QuotaRoot { .. } => "QUOTAROOT",
         Data::Flags(_) => "FLAGS",
         Data::Exists(_) => "EXISTS",
@@ -153,6 +156,7 @@ impl Collects {
             CommandBody::GetQuota { .. } | CommandBody::GetQuotaRoot { .. } | CommandBody::SetQuota { .. } => {
                 Collects::Quota
             }
+            CommandBody::GetMetadata { .. } => Collects::Metadata,
             CommandBody::List { options, .. } => Collects::List {
                 status: options.as_ref().is_some_and(|o| o.status_items().is_some()),
                 listed: Vec::new(),
@@ -205,6 +209,7 @@ impl Collects {
             (Collects::Search, Data::Search { .. } | Data::ESearch { tag: None, .. })
             | (Collects::Sort, Data::Sort { .. } | Data::Thread(_) | Data::ESearch { tag: None, .. })
             | (Collects::Quota, Data::Quota { .. } | Data::QuotaRoot { .. })
+            | (Collects::Metadata, Data::Metadata { items: crate::types::MetadataItems::Values(_), .. })
             | (Collects::Lsub, Data::Lsub(_))
             | (Collects::Capability, Data::Capability(_))
             | (Collects::Namespace, Data::Namespace { .. })

@@ -27,11 +27,13 @@ use crate::types::*;
 
 mod code;
 mod condstore;
+mod metadata;
 mod notify;
 mod quota;
 mod sort;
 pub use code::code;
 pub use condstore::{fetch_modifiers, mod_seq, modseq_entry, qresync, select_params};
+pub use metadata::{metadata_command, metadata_data};
 pub use notify::{event_name, notify};
 pub use quota::{quota_command, quota_data, quota_resource};
 pub use sort::{sort_command, sort_criterion, sort_data, thread, thread_algorithm};
@@ -455,6 +457,7 @@ pub fn command_body() -> impl Strategy<Value = CommandBody> {
         proptest::option::of(vec((istring(), nstring()), 0..4)).prop_map(|parameters| Id { parameters }),
         sort_command(),
         quota_command(),
+        metadata_command(),
     ]
 }
 
@@ -737,6 +740,7 @@ pub fn data() -> impl Strategy<Value = Data> {
         proptest::option::of(vec((istring(), nstring()), 0..3)).prop_map(Data::Id),
         sort_data(),
         quota_data(),
+        metadata_data(),
         (proptest::option::of(any::<u32>()), "X[A-Z0-9-]{0,8}", proptest::option::of("[a-z0-9][a-z0-9 ()]{0,15}"))
             .prop_map(|(number, name, rest)| Data::Other {
                 number,

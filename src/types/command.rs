@@ -12,8 +12,8 @@ use bytes::Bytes;
 
 use super::{
     AString, AppendMessage, AuthMechanism, Capability, DateTime, FetchAttributes, FetchModifier, Flag, IString,
-    ListAttribute, ListMailbox, ListOptions, Literal, Mailbox, NString, QuotaResource, RawCommand, SearchKey,
-    SearchReturn, SelectParam, SequenceSet, SortCriterion, Tag, ThreadAlgorithm,
+    ListAttribute, ListMailbox, ListOptions, Literal, Mailbox, MetadataEntry, MetadataOptions, NString, QuotaResource,
+    RawCommand, SearchKey, SearchReturn, SelectParam, SequenceSet, SortCriterion, Tag, ThreadAlgorithm,
 };
 
 /// A tagged command: `command = tag SP (command-any / command-auth / command-nonauth /
@@ -295,6 +295,24 @@ pub enum CommandBody {
         /// `UID THREAD`.
         uid: bool,
     },
+    /// `getmetadata = "GETMETADATA" [SP getmetadata-options] SP mailbox SP entries`,
+    /// `entries = entry / "(" entry *(SP entry) ")"` (RFC 5464 §4.2); the empty mailbox
+    /// name is the server.
+    GetMetadata {
+        /// MAXSIZE and DEPTH.
+        options: MetadataOptions,
+        /// The mailbox (`""`: the server's entries).
+        mailbox: Mailbox,
+        /// The entries asked for; never empty.
+        entries: Vec<AString>,
+    },
+    /// `setmetadata = "SETMETADATA" SP mailbox SP entry-values` (RFC 5464 §4.3).
+    SetMetadata {
+        /// The mailbox (`""`: the server's entries).
+        mailbox: Mailbox,
+        /// The entries and their new values (`None`: remove it); never empty.
+        entries: Vec<MetadataEntry>,
+    },
     /// `getquota = "GETQUOTA" SP quota-root-name` (RFC 9208 §4.2)
     GetQuota {
         /// The quota root.
@@ -482,6 +500,8 @@ impl CommandBody {
             | Enable { .. }
             | Notify(_)
             | GetQuota { .. }
+            | GetMetadata { .. }
+            | SetMetadata { .. }
             | GetQuotaRoot { .. }
             | SetQuota { .. }
             | Namespace
@@ -525,6 +545,8 @@ impl CommandBody {
             Thread { uid: false, .. } => "THREAD",
             Thread { uid: true, .. } => "UID THREAD",
             GetQuota { .. } => "GETQUOTA",
+            GetMetadata { .. } => "GETMETADATA",
+            SetMetadata { .. } => "SETMETADATA",
             GetQuotaRoot { .. } => "GETQUOTAROOT",
             SetQuota { .. } => "SETQUOTA",
             Fetch { uid: false, .. } => "FETCH",

@@ -15,8 +15,8 @@ use std::num::NonZeroU32;
 use bytes::Bytes;
 
 use super::{
-    AString, Atom, BodyStructure, Capability, DateTime, Envelope, Flag, IString, Mailbox, NString, ObjectId,
-    QuotaUsage, SearchResult, Section, SequenceSet, StatusItem, Tag, Thread, ValidationError,
+    AString, Atom, BodyStructure, Capability, DateTime, Envelope, Flag, IString, Mailbox, MetadataCode, MetadataItems,
+    NString, ObjectId, QuotaUsage, SearchResult, Section, SequenceSet, StatusItem, Tag, Thread, ValidationError,
 };
 
 /// A response line (with its literals): `response-data`, `response-tagged`,
@@ -222,6 +222,8 @@ pub enum Code {
     NoUpdate(IString),
     /// `MAILBOXID SP "(" objectid ")"` (RFC 8474 §4.1): on CREATE and SELECT/EXAMINE.
     MailboxId(ObjectId),
+    /// `METADATA (LONGENTRIES n / MAXSIZE n / TOOMANY / NOPRIVATE)` (RFC 5464 §5).
+    Metadata(MetadataCode),
     /// One of the RFC 5530 codes without arguments.
     Rfc5530(Rfc5530Code),
     /// Any other code: `atom [SP 1*<any TEXT-CHAR except "]">]`, kept raw.
@@ -434,6 +436,14 @@ pub enum Data {
         ids: Vec<u32>,
         /// Highest mod-sequence of the matches (CONDSTORE).
         modseq: Option<u64>,
+    },
+    /// `metadata-resp = "METADATA" SP mailbox SP (entry-values / entry-list)` (RFC 5464
+    /// §4.4); the empty mailbox name is the server.
+    Metadata {
+        /// The mailbox.
+        mailbox: Mailbox,
+        /// Entries with values, or (unsolicited) the names of entries that changed.
+        items: MetadataItems,
     },
     /// `quota-response = "QUOTA" SP quota-root-name SP quota-list` (RFC 9208 §4.2,
     /// §7).

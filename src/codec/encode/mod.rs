@@ -27,6 +27,7 @@ mod body;
 mod command;
 mod condstore;
 mod list;
+mod metadata;
 mod notify;
 mod quota;
 mod response;

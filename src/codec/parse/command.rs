@@ -78,6 +78,8 @@ fn command_body(i: In<'_>) -> PResult<'_, CommandBody> {
         4 if eq("SORT") => super::sort::sort(rest, false),
         6 if eq("THREAD") => super::sort::thread(rest, false),
         8 if eq("GETQUOTA") => super::quota::getquota(rest),
+        11 if eq("GETMETADATA") => super::metadata::getmetadata(rest),
+        11 if eq("SETMETADATA") => super::metadata::setmetadata(rest),
         8 if eq("SETQUOTA") => super::quota::setquota(rest),
         12 if eq("GETQUOTAROOT") => super::quota::getquotaroot(rest),
         6 if eq("ENABLE") => enable(rest),

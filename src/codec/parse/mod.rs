@@ -24,6 +24,7 @@ mod input;
 pub(crate) mod lenient;
 mod list;
 pub(crate) mod message;
+mod metadata;
 mod notify;
 #[cfg(test)]
 mod quirks;

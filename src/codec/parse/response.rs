@@ -193,6 +193,9 @@ fn known_code<'a>(name: &str, i: In<'a>) -> PResult<'a, Code> {
     if eq("NOTIFICATIONOVERFLOW") {
         return bare(Code::NotificationOverflow);
     }
+    if eq("METADATA") {
+        return super::metadata::metadata_code(i).map(|(j, m)| (j, Code::Metadata(m)));
+    }
     if eq("BADEVENT") {
         // `"BADEVENT" SP "(" event-name *(SP event-name) ")"` (RFC 5465 §8).
         let (j, ()) = sp(i)?;
@@ -468,6 +471,11 @@ fn untagged(i: In<'_>) -> PResult<'_, Response> {
         (j, Data::Flags(flags))
     } else if eq("SEARCH") {
         search(rest)?
+    } else if eq("METADATA") {
+        match super::metadata::metadata_response(rest) {
+            Ok(found) => found,
+            Err(_) => return other(None, Atom::unvalidated(name.to_bytes()), rest),
+        }
     } else if eq("QUOTA") {
         match super::quota::quota_response(rest) {
             Ok(found) => found,

@@ -79,6 +79,13 @@ pub fn code() -> impl Strategy<Value = Code> {
         sequence_set().prop_map(Code::Modified),
         vec(super::notify::event_name(), 1..4).prop_map(Code::BadEvent),
         object_id().prop_map(Code::MailboxId),
+        prop_oneof![
+            any::<u32>().prop_map(MetadataCode::LongEntries),
+            any::<u32>().prop_map(MetadataCode::MaxSize),
+            Just(MetadataCode::TooMany),
+            Just(MetadataCode::NoPrivate),
+        ]
+        .prop_map(Code::Metadata),
         (any::<u32>(), sequence_set()).prop_map(|(uid_validity, uids)| Code::AppendUid { uid_validity, uids }),
         (any::<u32>(), sequence_set(), sequence_set()).prop_map(|(uid_validity, source, destination)| Code::CopyUid {
             uid_validity,
