@@ -633,6 +633,30 @@ pub trait Backend: Send + Sync + 'static {
     fn quotas(&self) -> bool {
         false
     }
+    /// METADATA (RFC 5464): the entries kept for `mailbox` (`None`: the server's) that
+    /// `user` may read, as (entry name in lower case, value), in name order. The default:
+    /// none, and [`Backend::metadata_supported`] says no.
+    fn metadata(&self, user: &Self::User, mailbox: Option<&str>) -> Result<Vec<(String, Bytes)>, StoreError> {
+        let _ = (user, mailbox);
+        Ok(Vec::new())
+    }
+    /// SETMETADATA (RFC 5464 §4.3): sets each entry (name in lower case) to its value, or
+    /// removes it for `None`, all or none. The session has checked the names and the
+    /// limits. The default refuses.
+    fn set_metadata(
+        &self,
+        user: &Self::User,
+        mailbox: Option<&str>,
+        entries: &[(String, Option<Bytes>)],
+    ) -> Result<(), StoreError> {
+        let _ = (user, mailbox, entries);
+        Err(StoreError::Cannot("no metadata kept"))
+    }
+    /// Whether the store keeps metadata: the session then serves GETMETADATA and
+    /// SETMETADATA and announces `METADATA METADATA-SERVER`. The default: no.
+    fn metadata_supported(&self) -> bool {
+        false
+    }
     /// THREADID is always NIL: the core computes no threads.
     fn object_ids(&self) -> bool {
         false

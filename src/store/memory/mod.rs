@@ -20,6 +20,7 @@ use bytes::Bytes;
 mod copy;
 mod index;
 mod mailbox;
+mod metadata;
 mod modseq;
 pub mod quota;
 use mailbox::{insert, new_keywords, Inner, Logged, Saved};
@@ -47,6 +48,9 @@ struct MailboxData {
 struct UserState {
     mailboxes: BTreeMap<String, Arc<MailboxData>>,
     subscriptions: BTreeSet<String>,
+    /// METADATA entries (RFC 5464): (mailbox name, `""` for the server; entry name in
+    /// lower case) to value.
+    metadata: BTreeMap<(String, String), Bytes>,
 }
 
 /// The sessions to wake after any change to a user's mailboxes ([`Backend::watch_user`]).
@@ -442,6 +446,8 @@ impl Backend for MemoryBackend {
         }
         drop(inner);
         st.mailboxes.remove(name);
+        // Its METADATA goes with it (RFC 5464 §3.1), not to a later mailbox of that name.
+        st.metadata.retain(|(m, _), _| m != name);
         drop(st);
         user.wake();
         Ok(())
@@ -747,6 +753,23 @@ impl Backend for MemoryBackend {
     }
 
     fn quotas(&self) -> bool {
+        true
+    }
+
+    fn metadata(&self, user: &Self::User, mailbox: Option<&str>) -> Result<Vec<(String, Bytes)>, StoreError> {
+        self.metadata_of(user, mailbox)
+    }
+
+    fn set_metadata(
+        &self,
+        user: &Self::User,
+        mailbox: Option<&str>,
+        entries: &[(String, Option<Bytes>)],
+    ) -> Result<(), StoreError> {
+        self.set_metadata_of(user, mailbox, entries)
+    }
+
+    fn metadata_supported(&self) -> bool {
         true
     }
 

@@ -88,6 +88,10 @@ pub enum SessionError {
     /// administrator's.
     #[error("Quota limits are set by the administrator")]
     QuotaAdmin,
+    /// SETMETADATA over a limit (`NO [METADATA MAXSIZE n]`, `NO [METADATA TOOMANY]`,
+    /// RFC 5464 §4.3).
+    #[error("SETMETADATA failed")]
+    Metadata(crate::types::MetadataCode),
     /// GETQUOTA of a root that is not the user's (`NO [NONEXISTENT]`, RFC 9208 §4.2).
     #[error("No such quota root")]
     NoQuotaRoot,
@@ -113,6 +117,7 @@ impl SessionError {
             | SessionError::Unsupported(_) => Some((StatusKind::Bad, None)),
             SessionError::BadUrl(url) => no(Code::BadUrl(url_resp_text(url))),
             SessionError::QuotaAdmin => no(Code::Rfc5530(crate::types::Rfc5530Code::NoPerm)),
+            SessionError::Metadata(code) => no(Code::Metadata(*code)),
             SessionError::NoQuotaRoot => no(Code::Rfc5530(Rfc5530Code::NonExistent)),
             SessionError::ReadOnly
             | SessionError::UnsupportedMechanism

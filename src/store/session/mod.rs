@@ -13,6 +13,7 @@ mod enable;
 mod error;
 mod extension;
 mod list;
+mod metadata;
 mod notify;
 mod quota;
 mod selected;
@@ -168,6 +169,11 @@ impl<B: Backend> Session<B> {
             caps.push(Capability::Quota);
             for res in ["QUOTA=RES-STORAGE", "QUOTA=RES-MESSAGE"] {
                 caps.push(Capability::from(crate::types::Atom::from_static(res)));
+            }
+        }
+        if backend.metadata_supported() {
+            for name in ["METADATA", "METADATA-SERVER"] {
+                caps.push(Capability::from(crate::types::Atom::from_static(name)));
             }
         }
         if backend.mod_seqs() {
@@ -467,6 +473,12 @@ impl<B: Backend> Session<B> {
             CommandBody::GetQuotaRoot { mailbox } if b.quotas() => self.get_quota_root(server, &user, mailbox),
             CommandBody::GetQuota { root } if b.quotas() => self.get_quota(server, &user, &root),
             CommandBody::SetQuota { .. } if b.quotas() => self.set_quota(),
+            CommandBody::GetMetadata { options, mailbox, entries } if b.metadata_supported() => {
+                self.get_metadata(server, &user, options, mailbox, &entries)
+            }
+            CommandBody::SetMetadata { mailbox, entries } if b.metadata_supported() => {
+                self.set_metadata(&user, mailbox, entries)
+            }
             CommandBody::Close => {
                 if let Some(sel) = self.selected.as_ref().filter(|s| !s.read_only) {
                     // CLOSE expunges silently (RFC 3501 §6.4.2). If the store fails, the
