@@ -255,6 +255,19 @@ impl CommandResponse {
         out
     }
 
+    /// The entries and values of a GETMETADATA's `METADATA` responses (RFC 5464 §4.2), in
+    /// the order sent.
+    pub fn metadata(&self) -> Vec<crate::types::MetadataEntry> {
+        self.data
+            .iter()
+            .filter_map(|d| match d {
+                Data::Metadata { items: crate::types::MetadataItems::Values(v), .. } => Some(v.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
     /// The threads of a THREAD (RFC 5256), in order.
     pub fn threads(&self) -> Vec<crate::types::Thread> {
         self.data

@@ -6,8 +6,8 @@ use bytes::Bytes;
 use imap_machine::client::{Authenticator, ESearch, QuotaRoots, Resync, Resyncer, SelectedMailbox, SyncState};
 use imap_machine::types::{
     Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, FetchModifier, Flag, FlagFetch, IString,
-    ListAttribute, ListItem, ListMailbox, Literal, Mailbox, PartialRange, QuotaUsage, SearchReturn, Secret,
-    SequenceSet, SortCriterion, StatusItem, StoreKind, Thread, ThreadAlgorithm,
+    ListAttribute, ListItem, ListMailbox, Literal, Mailbox, MetadataEntry, MetadataOptions, PartialRange, QuotaUsage,
+    SearchReturn, Secret, SequenceSet, SortCriterion, StatusItem, StoreKind, Thread, ThreadAlgorithm,
 };
 
 use super::{
@@ -331,6 +331,35 @@ impl Client {
         Ok(q.quotas.into_iter().flat_map(|(_, r)| r).collect())
     }
 
+    /// `GETMETADATA [options] mailbox (entries)` (RFC 5464 §4.2): the entries found, with
+    /// values; `""` is the server. [`Error::Unsupported`] when the server lacks METADATA.
+    pub fn get_metadata(
+        &mut self,
+        mailbox: impl IntoMailbox,
+        entries: &[&str],
+        options: MetadataOptions,
+    ) -> Result<Vec<MetadataEntry>, Error> {
+        if !self.has_capability(&metadata_capability())? {
+            return Err(Error::Unsupported("METADATA"));
+        }
+        let entries = metadata_entries(entries)?;
+        let body = CommandBody::GetMetadata { options, mailbox: mailbox.into_mailbox()?, entries };
+        Ok(self.run(body)?.metadata())
+    }
+
+    /// `SETMETADATA mailbox (entry value ...)` (RFC 5464 §4.3): sets each entry, or removes
+    /// it for `None`; all or nothing.
+    pub fn set_metadata(&mut self, mailbox: impl IntoMailbox, entries: Vec<MetadataEntry>) -> Result<(), Error> {
+        if !self.has_capability(&metadata_capability())? {
+            return Err(Error::Unsupported("METADATA"));
+        }
+        if entries.is_empty() {
+            return Err(ArgError::Empty("metadata entry").into());
+        }
+        self.run(CommandBody::SetMetadata { mailbox: mailbox.into_mailbox()?, entries })?;
+        Ok(())
+    }
+
     /// `UID SEARCH criteria`: matching UIDs, ascending.
     pub fn uid_search(&mut self, criteria: impl IntoSearchCriteria) -> Result<Vec<u32>, Error> {
         self.search_inner(criteria, true)
@@ -535,4 +564,17 @@ impl Client {
             Err(e) => Err(e),
         }
     }
+}
+
+/// `METADATA` (RFC 5464 §2), as a capability.
+fn metadata_capability() -> Capability {
+    Capability::from(imap_machine::types::Atom::from_static("METADATA"))
+}
+
+/// Entry names as strings; an empty list is an error.
+fn metadata_entries(entries: &[&str]) -> Result<Vec<IString>, ArgError> {
+    if entries.is_empty() {
+        return Err(ArgError::Empty("metadata entry"));
+    }
+    entries.iter().map(|e| IString::try_from(e.to_string()).map_err(|_| ArgError::Empty("metadata entry"))).collect()
 }

@@ -16,8 +16,9 @@ use imap_machine::client::{
 };
 use imap_machine::types::{
     Capability, CommandBody, Data, DateTime, FetchAttribute, FetchAttributes, FetchModifier, Flag, FlagFetch, IString,
-    ListAttribute, ListItem, ListMailbox, Literal, Mailbox, PartialRange, QuotaUsage, SearchReturn, Secret,
-    SequenceSet, SortCriterion, State, StatusItem, StatusResponse, StoreKind, Thread, ThreadAlgorithm,
+    ListAttribute, ListItem, ListMailbox, Literal, Mailbox, MetadataEntry, MetadataOptions, PartialRange, QuotaUsage,
+    SearchReturn, Secret, SequenceSet, SortCriterion, State, StatusItem, StatusResponse, StoreKind, Thread,
+    ThreadAlgorithm,
 };
 use rustls_pki_types::ServerName;
 use tokio::net::{TcpStream, ToSocketAddrs};
@@ -873,6 +874,35 @@ impl Client {
         Ok(q.quotas.into_iter().flat_map(|(_, r)| r).collect())
     }
 
+    /// `GETMETADATA [options] mailbox (entries)` (RFC 5464 §4.2): the entries found, with
+    /// values; `""` is the server. [`Error::Unsupported`] when the server lacks METADATA.
+    pub async fn get_metadata(
+        &self,
+        mailbox: impl IntoMailbox,
+        entries: &[&str],
+        options: MetadataOptions,
+    ) -> Result<Vec<MetadataEntry>, Error> {
+        if !self.has_capability(&metadata_capability()).await? {
+            return Err(Error::Unsupported("METADATA"));
+        }
+        let entries = metadata_entries(entries)?;
+        let body = CommandBody::GetMetadata { options, mailbox: mailbox.into_mailbox()?, entries };
+        Ok(self.exec(body).await?.response.metadata())
+    }
+
+    /// `SETMETADATA mailbox (entry value ...)` (RFC 5464 §4.3): sets each entry, or removes
+    /// it for `None`; all or nothing.
+    pub async fn set_metadata(&self, mailbox: impl IntoMailbox, entries: Vec<MetadataEntry>) -> Result<(), Error> {
+        if !self.has_capability(&metadata_capability()).await? {
+            return Err(Error::Unsupported("METADATA"));
+        }
+        if entries.is_empty() {
+            return Err(ArgError::Empty("metadata entry").into());
+        }
+        self.exec(CommandBody::SetMetadata { mailbox: mailbox.into_mailbox()?, entries }).await?;
+        Ok(())
+    }
+
     /// `UID SEARCH criteria`: matching UIDs, ascending.
     pub async fn uid_search(&self, criteria: impl IntoSearchCriteria) -> Result<Vec<u32>, Error> {
         self.search_inner(criteria, true).await
@@ -1128,4 +1158,17 @@ impl Client {
             Err(e) => Err(e),
         }
     }
+}
+
+/// `METADATA` (RFC 5464 §2), as a capability.
+fn metadata_capability() -> Capability {
+    Capability::from(imap_machine::types::Atom::from_static("METADATA"))
+}
+
+/// Entry names as strings; an empty list is an error.
+fn metadata_entries(entries: &[&str]) -> Result<Vec<IString>, ArgError> {
+    if entries.is_empty() {
+        return Err(ArgError::Empty("metadata entry"));
+    }
+    entries.iter().map(|e| IString::try_from(e.to_string()).map_err(|_| ArgError::Empty("metadata entry"))).collect()
 }
