@@ -8,7 +8,6 @@
 //! *(SP entry) ")"`): it is among the refused commands.
 
 use bytes::Bytes;
-use imap_machine::codec::EncodeOptions;
 use imap_machine::types::{
     Code, Command, CommandBody, Data, IString, Mailbox, MetadataCode, MetadataDepth, MetadataItems, MetadataOptions,
     Response, StatusKind, StatusResponse, Tag, Text,
@@ -152,16 +151,12 @@ fn responses() -> Vec<(&'static str, Response, Option<&'static str>)> {
 
 #[test]
 fn commands_both_ways() {
-    for (wire, value, encoded) in commands() {
-        known_answers::command_both_ways(wire, &value, encoded, &EncodeOptions::default());
-    }
+    known_answers::all_commands(commands());
 }
 
 #[test]
 fn responses_both_ways() {
-    for (wire, value, encoded) in responses() {
-        known_answers::response_both_ways(wire, &value, encoded);
-    }
+    known_answers::all_responses(responses());
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! Known answers of QUOTA (RFC 9208), both directions: the examples of §4 and §6 parsed to
 //! the values and the values encoded back.
 
-use imap_machine::codec::EncodeOptions;
 use imap_machine::types::{
     Code, Command, CommandBody, Data, IString, Mailbox, QuotaResource as R, QuotaUsage, Response, Rfc5530Code,
     StatusItem, StatusKind, StatusResponse, Tag, Text,
@@ -134,16 +133,12 @@ fn responses() -> Vec<(&'static str, Response, Option<&'static str>)> {
 
 #[test]
 fn commands_both_ways() {
-    for (wire, value, encoded) in commands() {
-        known_answers::command_both_ways(wire, &value, encoded, &EncodeOptions::default());
-    }
+    known_answers::all_commands(commands());
 }
 
 #[test]
 fn responses_both_ways() {
-    for (wire, value, encoded) in responses() {
-        known_answers::response_both_ways(wire, &value, encoded);
-    }
+    known_answers::all_responses(responses());
 }
 
 #[test]

@@ -3,7 +3,6 @@
 //! RFC 5256 wraps its long THREAD examples; they are joined here with the line breaks
 //! dropped, as its note on them says.
 
-use imap_machine::codec::EncodeOptions;
 use imap_machine::types::{
     AString, Command, CommandBody, Data, IString, Response, SearchKey, SearchResult, SearchReturn, SequenceSet,
     SortCriterion, SortKey as K, Thread, ThreadAlgorithm,
@@ -221,16 +220,12 @@ fn responses() -> Vec<(&'static str, Response, Option<&'static str>)> {
 
 #[test]
 fn commands_both_ways() {
-    for (wire, value, encoded) in commands() {
-        known_answers::command_both_ways(wire, &value, encoded, &EncodeOptions::default());
-    }
+    known_answers::all_commands(commands());
 }
 
 #[test]
 fn responses_both_ways() {
-    for (wire, value, encoded) in responses() {
-        known_answers::response_both_ways(wire, &value, encoded);
-    }
+    known_answers::all_responses(responses());
 }
 
 /// Numbers past `u32` and decimals are refused, wherever they stand.

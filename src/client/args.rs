@@ -285,6 +285,21 @@ impl IntoSearchCriteria for Vec<SearchKey> {
     }
 }
 
+/// METADATA entry names (RFC 5464 §3.2) as strings for GETMETADATA; an empty list or a
+/// name that is no string is an error.
+pub fn metadata_entries(entries: &[&str]) -> Result<Vec<crate::types::IString>, ArgError> {
+    if entries.is_empty() {
+        return Err(ArgError::Empty("metadata entry"));
+    }
+    entries
+        .iter()
+        .map(|e| {
+            crate::types::IString::try_from(e.to_string())
+                .map_err(|source| ArgError::Invalid { what: "metadata entry", source })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

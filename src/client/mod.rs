@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 
-pub use args::{ArgError, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet};
+pub use args::{metadata_entries, ArgError, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet};
 pub use event::{ConnectionError, Error, Event};
 pub use list::{list_entries, list_extended_command, ListEntry};
 pub use results::{AppendUid, AppendUids, CommandResponse, CopyUid, ESearch, QuotaRoots, Update};

@@ -172,6 +172,10 @@ capabilities! {
     MultiAppend = "MULTIAPPEND",
     /// `CATENATE` (RFC 4469)
     Catenate = "CATENATE",
+    /// `METADATA` (RFC 5464): mailbox and server entries.
+    Metadata = "METADATA",
+    /// `METADATA-SERVER` (RFC 5464): server entries only.
+    MetadataServer = "METADATA-SERVER",
     /// `SORT` (RFC 5256)
     Sort = "SORT",
     /// `SORT=DISPLAY` (RFC 5957): DISPLAYFROM and DISPLAYTO.

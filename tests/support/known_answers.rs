@@ -33,3 +33,17 @@ pub(crate) fn refused(wires: &[&str]) {
         assert!(parse_command(&Bytes::copy_from_slice(wire.as_bytes())).is_err(), "accepted {wire:?}");
     }
 }
+
+/// [`command_both_ways`] for every row, with the default encoder options.
+pub(crate) fn all_commands(rows: Vec<(&str, Command, Option<&str>)>) {
+    for (wire, value, encoded) in rows {
+        command_both_ways(wire, &value, encoded, &imap_machine::codec::EncodeOptions::default());
+    }
+}
+
+/// [`response_both_ways`] for every row.
+pub(crate) fn all_responses(rows: Vec<(&str, Response, Option<&str>)>) {
+    for (wire, value, encoded) in rows {
+        response_both_ways(wire, &value, encoded);
+    }
+}

@@ -172,9 +172,7 @@ impl<B: Backend> Session<B> {
             }
         }
         if backend.metadata_supported() {
-            for name in ["METADATA", "METADATA-SERVER"] {
-                caps.push(Capability::from(crate::types::Atom::from_static(name)));
-            }
+            caps.extend([Capability::Metadata, Capability::MetadataServer]);
         }
         if backend.mod_seqs() {
             caps.push(Capability::CondStore);

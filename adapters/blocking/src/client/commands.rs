@@ -339,10 +339,10 @@ impl Client {
         entries: &[&str],
         options: MetadataOptions,
     ) -> Result<Vec<MetadataEntry>, Error> {
-        if !self.has_capability(&metadata_capability())? {
+        if !self.has_capability(&Capability::Metadata)? {
             return Err(Error::Unsupported("METADATA"));
         }
-        let entries = metadata_entries(entries)?;
+        let entries = imap_machine::client::metadata_entries(entries)?;
         let body = CommandBody::GetMetadata { options, mailbox: mailbox.into_mailbox()?, entries };
         Ok(self.run(body)?.metadata())
     }
@@ -350,7 +350,7 @@ impl Client {
     /// `SETMETADATA mailbox (entry value ...)` (RFC 5464 §4.3): sets each entry, or removes
     /// it for `None`; all or nothing.
     pub fn set_metadata(&mut self, mailbox: impl IntoMailbox, entries: Vec<MetadataEntry>) -> Result<(), Error> {
-        if !self.has_capability(&metadata_capability())? {
+        if !self.has_capability(&Capability::Metadata)? {
             return Err(Error::Unsupported("METADATA"));
         }
         if entries.is_empty() {
@@ -564,17 +564,4 @@ impl Client {
             Err(e) => Err(e),
         }
     }
-}
-
-/// `METADATA` (RFC 5464 §2), as a capability.
-fn metadata_capability() -> Capability {
-    Capability::from(imap_machine::types::Atom::from_static("METADATA"))
-}
-
-/// Entry names as strings; an empty list is an error.
-fn metadata_entries(entries: &[&str]) -> Result<Vec<IString>, ArgError> {
-    if entries.is_empty() {
-        return Err(ArgError::Empty("metadata entry"));
-    }
-    entries.iter().map(|e| IString::try_from(e.to_string()).map_err(|_| ArgError::Empty("metadata entry"))).collect()
 }
