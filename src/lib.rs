@@ -93,6 +93,7 @@
 
 pub mod client;
 pub mod codec;
+pub mod compress;
 pub mod mime;
 pub mod mutf7;
 pub mod server;
