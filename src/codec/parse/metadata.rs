@@ -104,19 +104,24 @@ fn entry_values(i: In<'_>) -> PResult<'_, Vec<MetadataEntry>> {
     loop {
         let (j, e) = astring(i)?;
         let (j, ()) = sp(j)?;
-        let (j, v) = if j.first() == Some(b'~') {
-            let (j, l) = literal(j, true)?;
-            (j, Some(l.data().clone()))
-        } else {
-            let (j, v) = nstring(j)?;
-            (j, v.map(|s| s.to_bytes()))
-        };
+        let (j, v) = value(j, false)?;
         out.push((e, v));
         match j.first() {
             Some(b')') => return Ok((j.advance(1), out)),
             _ => i = sp(j)?.0,
         }
     }
+}
+
+/// `value = nstring / literal8` (RFC 5464 §5): the octets, `None` for NIL; the nstring
+/// read leniently in a response.
+fn value(i: In<'_>, lenient: bool) -> PResult<'_, Option<bytes::Bytes>> {
+    if i.first() == Some(b'~') {
+        let (j, l) = literal(i, true)?;
+        return Ok((j, Some(l.data().clone())));
+    }
+    let (j, v) = if lenient { nstring_l(i)? } else { nstring(i)? };
+    Ok((j, v.map(|s| s.to_bytes())))
 }
 
 /// `metadata-resp = "METADATA" SP mailbox SP (entry-values / entry-list)`, `entry-list =
@@ -132,13 +137,7 @@ pub(crate) fn metadata_response(i: In<'_>) -> PResult<'_, Data> {
         while i.first() != Some(b')') {
             let (j, e) = astring_l(i)?;
             let (j, ()) = sp(j)?;
-            let (j, v) = if j.first() == Some(b'~') {
-                let (j, l) = literal(j, true)?;
-                (j, Some(l.data().clone()))
-            } else {
-                let (j, v) = nstring_l(j)?;
-                (j, v.map(|s| s.to_bytes()))
-            };
+            let (j, v) = value(j, true)?;
             values.push((e, v));
             i = spaces(j);
         }

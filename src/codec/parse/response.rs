@@ -428,6 +428,18 @@ fn id_params(i: In<'_>) -> PResult<'_, Option<Vec<(crate::types::IString, crate:
     }
 }
 
+/// Untagged data whose parser's failure keeps the line raw ([`Data::Other`]) instead of
+/// failing the response: extensions whose payload servers vary.
+#[allow(clippy::type_complexity)]
+const KEPT_RAW_IF_UNREADABLE: [(&str, fn(In<'_>) -> PResult<'_, Data>); 6] = [
+    ("METADATA", super::metadata::metadata_response),
+    ("QUOTA", super::quota::quota_response),
+    ("QUOTAROOT", super::quota::quotaroot_response),
+    ("THREAD", super::sort::thread_data),
+    ("ESEARCH", super::search::esearch),
+    ("VANISHED", super::condstore::expunged_resp),
+];
+
 /// Everything after `"*" SP`.
 fn untagged(i: In<'_>) -> PResult<'_, Response> {
     if i.first().is_some_and(|b| b.is_ascii_digit()) {
@@ -439,6 +451,12 @@ fn untagged(i: In<'_>) -> PResult<'_, Response> {
     if eq("OK") || eq("NO") || eq("BAD") || eq("PREAUTH") || eq("BYE") {
         let (j, status) = resp_cond(i, true)?;
         return Ok((j, Response::Status { tag: None, status }));
+    }
+    if let Some((_, parse)) = KEPT_RAW_IF_UNREADABLE.iter().find(|(n, _)| eq(n)) {
+        // Extension data a server may shape its own way: kept raw rather than refused.
+        let Ok((j, data)) = parse(rest) else { return other(None, Atom::unvalidated(name.to_bytes()), rest) };
+        let (j, ()) = line_end(j)?;
+        return Ok((j, Response::Data(data)));
     }
     let (j, data) = if eq("CAPABILITY") {
         let (j, caps) = capabilities(rest)?;
@@ -471,34 +489,9 @@ fn untagged(i: In<'_>) -> PResult<'_, Response> {
         (j, Data::Flags(flags))
     } else if eq("SEARCH") {
         search(rest)?
-    } else if eq("METADATA") {
-        match super::metadata::metadata_response(rest) {
-            Ok(found) => found,
-            Err(_) => return other(None, Atom::unvalidated(name.to_bytes()), rest),
-        }
-    } else if eq("QUOTA") {
-        match super::quota::quota_response(rest) {
-            Ok(found) => found,
-            Err(_) => return other(None, Atom::unvalidated(name.to_bytes()), rest),
-        }
-    } else if eq("QUOTAROOT") {
-        match super::quota::quotaroot_response(rest) {
-            Ok(found) => found,
-            Err(_) => return other(None, Atom::unvalidated(name.to_bytes()), rest),
-        }
     } else if eq("SORT") {
         let (j, d) = search(rest)?;
         (j, super::sort::sort_data(d))
-    } else if eq("THREAD") {
-        match super::sort::thread_data(rest) {
-            Ok(found) => found,
-            Err(_) => return other(None, Atom::unvalidated(name.to_bytes()), rest),
-        }
-    } else if eq("ESEARCH") {
-        match super::search::esearch(rest) {
-            Ok(found) => found,
-            Err(_) => return other(None, Atom::unvalidated(name.to_bytes()), rest),
-        }
     } else if eq("STATUS") {
         status(rest)?
     } else if eq("NAMESPACE") {
@@ -509,11 +502,6 @@ fn untagged(i: In<'_>) -> PResult<'_, Response> {
         let (j, ()) = sp(j)?;
         let (j, shared) = namespace(j)?;
         (j, Data::Namespace { personal, other, shared })
-    } else if eq("VANISHED") {
-        match super::condstore::expunged_resp(rest) {
-            Ok(found) => found,
-            Err(_) => return other(None, Atom::unvalidated(name.to_bytes()), rest),
-        }
     } else if eq("ID") {
         let (j, ()) = sp(rest)?;
         let (j, params) = id_params(j)?;
