@@ -30,6 +30,8 @@
 //! assert_eq!(&plain[..], b"* 1 EXISTS\r\n");
 //! ```
 
+use std::collections::VecDeque;
+
 use bytes::BytesMut;
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
@@ -54,6 +56,8 @@ pub struct Deflater {
     /// The compressor; `None` after [`Deflater::idle`] until the next batch.
     inner: Option<Compress>,
     level: Compression,
+    /// Octets were written since the last flush.
+    unflushed: bool,
 }
 
 impl Default for Deflater {
@@ -70,14 +74,37 @@ impl Deflater {
 
     /// A deflater at `level` (0, stored, to 9, smallest).
     pub fn with_level(level: u32) -> Self {
-        Deflater { inner: None, level: Compression::new(level.min(9)) }
+        Deflater { inner: None, level: Compression::new(level.min(9)), unflushed: false }
     }
 
     /// Deflates `input` and appends it to `out`, ending with a sync flush: the peer can
-    /// inflate every octet of it at once.
+    /// inflate every octet of it at once. The same as [`Deflater::write`] then
+    /// [`Deflater::flush`].
     pub fn write_batch(&mut self, input: &[u8], out: &mut BytesMut) {
+        self.deflate(input, out, FlushCompress::Sync);
+    }
+
+    /// Deflates `input` as part of the current batch, appending what the compressor
+    /// gives out now (perhaps nothing) to `out`; [`Deflater::flush`] ends the batch.
+    pub fn write(&mut self, input: &[u8], out: &mut BytesMut) {
+        if !input.is_empty() {
+            self.deflate(input, out, FlushCompress::None);
+        }
+    }
+
+    /// Ends the current batch with a sync flush (RFC 4978 §4: the peer can inflate all of
+    /// it now), appending the rest of it to `out`. Nothing is appended when no octet was
+    /// written since the last flush.
+    pub fn flush(&mut self, out: &mut BytesMut) {
+        if self.unflushed {
+            self.deflate(&[], out, FlushCompress::Sync);
+        }
+    }
+
+    fn deflate(&mut self, input: &[u8], out: &mut BytesMut, flush: FlushCompress) {
         let level = self.level;
         let c = self.inner.get_or_insert_with(|| Compress::new(level, false));
+        self.unflushed = flush == FlushCompress::None;
         let mut at = 0;
         loop {
             let start = out.len();
@@ -85,22 +112,24 @@ impl Deflater {
             out.resize(start + room, 0);
             let (before_in, before_out) = (c.total_in(), c.total_out());
             // Deflate fails only on arguments it never gets here; nothing is written then.
-            let status = c.compress(&input[at..], &mut out[start..], FlushCompress::Sync);
+            let status = c.compress(&input[at..], &mut out[start..], flush);
             let took = (c.total_in() - before_in) as usize;
             let made = (c.total_out() - before_out) as usize;
             out.truncate(start + made);
             at += took;
-            // Done when all input is in and the flush left room unused (flate2: a flush is
-            // complete once the output is not filled).
-            if status.is_err() || (at == input.len() && made < room) || (took == 0 && made == 0) {
+            // Done when all input is in and, for a flush, the flush left room unused
+            // (flate2: a flush is complete once the output is not filled).
+            let flushed = flush == FlushCompress::None || made < room;
+            if status.is_err() || (at == input.len() && flushed) || (took == 0 && made == 0) {
                 return;
             }
         }
     }
 
     /// Frees the compressor's state while the connection is idle; the next batch makes a
-    /// new one, continuing the same stream.
-    pub fn idle(&mut self) {
+    /// new one, continuing the same stream. Ends the current batch first if it was not.
+    pub fn idle(&mut self, out: &mut BytesMut) {
+        self.flush(out);
         self.inner = None;
     }
 
@@ -110,12 +139,32 @@ impl Deflater {
     }
 }
 
+/// The dictionary DEFLATE may refer back into (RFC 1951 §2: 32 KiB).
+const WINDOW: usize = 32 * 1024;
+
+/// The end of a sync flush: an empty stored block's `LEN` and `NLEN` (RFC 1951 §3.2.4).
+const SYNC_MARK: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
 /// The receiving half: inflates the peer's stream at the reader's pace.
+///
+/// While the peer is quiet, [`Inflater::idle`] drops the decompressor and keeps only the
+/// plain text it may still refer back to: the last 32 KiB it inflated, or less when less
+/// came so far (a client in IDLE has sent a few hundred octets since COMPRESS). The next
+/// read starts a new decompressor and primes its window with that text as one stored
+/// block, whose output is thrown away; the peer's stream then continues where it was.
 #[derive(Debug)]
 pub struct Inflater {
-    inner: Decompress,
+    /// The decompressor; `None` after [`Inflater::idle`] until the next read.
+    inner: Option<Decompress>,
     /// Compressed octets not inflated yet.
     pending: BytesMut,
+    /// The last plain octets inflated, at most [`WINDOW`].
+    history: VecDeque<u8>,
+    /// The last four compressed octets taken, to tell that the stream stopped right
+    /// after a sync flush (at a block boundary, byte-aligned).
+    last: [u8; 4],
+    /// All fed octets are inflated and handed out.
+    drained: bool,
 }
 
 impl Default for Inflater {
@@ -127,44 +176,124 @@ impl Default for Inflater {
 impl Inflater {
     /// An inflater at the start of a stream.
     pub fn new() -> Self {
-        Inflater { inner: Decompress::new(false), pending: BytesMut::new() }
+        Inflater {
+            inner: Some(Decompress::new(false)),
+            pending: BytesMut::new(),
+            history: VecDeque::new(),
+            last: [0xff; 4],
+            drained: true,
+        }
     }
 
     /// Takes compressed octets from the peer; [`Inflater::read`] inflates them.
     pub fn feed(&mut self, compressed: &[u8]) {
-        self.pending.extend_from_slice(compressed);
+        if !compressed.is_empty() {
+            self.pending.extend_from_slice(compressed);
+            self.drained = false;
+        }
     }
 
     /// Whether compressed octets wait. Inflated octets may also wait inside after a read
     /// that stopped at its limit: call [`Inflater::read`] until it returns 0.
     pub fn has_pending(&self) -> bool {
-        !self.pending.is_empty()
+        !self.drained
     }
 
     /// Inflates what was fed, appending at most `limit` octets of plain text to `out`;
     /// returns how many it appended. What does not fit stays for the next call.
     pub fn read(&mut self, out: &mut BytesMut, limit: usize) -> Result<usize, CompressError> {
+        if self.drained {
+            return Ok(0);
+        }
+        let mut d = match self.inner.take() {
+            Some(d) => d,
+            None => self.resume()?,
+        };
+        let r = self.inflate(&mut d, out, limit);
+        self.inner = Some(d);
+        r
+    }
+
+    fn inflate(&mut self, d: &mut Decompress, out: &mut BytesMut, limit: usize) -> Result<usize, CompressError> {
         let mut total = 0;
+        let first = out.len();
         while total < limit {
             let start = out.len();
             let room = STEP.min(limit - total);
             out.resize(start + room, 0);
-            let (before_in, before_out) = (self.inner.total_in(), self.inner.total_out());
-            let status = self.inner.decompress(&self.pending, &mut out[start..], FlushDecompress::Sync);
-            let took = (self.inner.total_in() - before_in) as usize;
-            let made = (self.inner.total_out() - before_out) as usize;
+            let (before_in, before_out) = (d.total_in(), d.total_out());
+            let status = d.decompress(&self.pending, &mut out[start..], FlushDecompress::Sync);
+            let took = (d.total_in() - before_in) as usize;
+            let made = (d.total_out() - before_out) as usize;
             out.truncate(start + made);
-            let _ = self.pending.split_to(took);
+            let taken = self.pending.split_to(took);
+            for &b in taken.iter().rev().take(4).rev() {
+                self.last.rotate_left(1);
+                self.last[3] = b;
+            }
             total += made;
             match status {
                 Ok(Status::StreamEnd) => return Err(CompressError::Ended),
                 Err(_) => return Err(CompressError::Corrupt),
                 // Nothing left inside (the room was not filled) and nothing to feed it.
-                Ok(_) if (made < room && self.pending.is_empty()) || (took == 0 && made == 0) => break,
+                Ok(_) if made < room && self.pending.is_empty() => {
+                    self.drained = true;
+                    break;
+                }
+                Ok(_) if took == 0 && made == 0 => break,
                 Ok(_) => {}
             }
         }
+        self.remember(&out[first..]);
         Ok(total)
+    }
+
+    /// Keeps the last [`WINDOW`] octets of plain text.
+    fn remember(&mut self, plain: &[u8]) {
+        let plain = &plain[plain.len().saturating_sub(WINDOW)..];
+        let over = (self.history.len() + plain.len()).saturating_sub(WINDOW);
+        self.history.drain(..over);
+        self.history.extend(plain);
+    }
+
+    /// A new decompressor whose window holds [`Inflater::history`]: the history as one
+    /// stored, non-final block (`BFINAL=0 BTYPE=00`, then `LEN` and `NLEN`), inflated and
+    /// thrown away.
+    fn resume(&mut self) -> Result<Decompress, CompressError> {
+        let mut d = Decompress::new(false);
+        if self.history.is_empty() {
+            return Ok(d);
+        }
+        let len = self.history.len() as u16;
+        let mut block = Vec::with_capacity(5 + self.history.len());
+        block.push(0);
+        block.extend_from_slice(&len.to_le_bytes());
+        block.extend_from_slice(&(!len).to_le_bytes());
+        block.extend(self.history.iter());
+        let mut sink = vec![0; self.history.len()];
+        match d.decompress(&block, &mut sink, FlushDecompress::Sync) {
+            Ok(Status::Ok) if d.total_out() as usize == sink.len() => Ok(d),
+            _ => Err(CompressError::Corrupt),
+        }
+    }
+
+    /// Frees the decompressor while the peer is quiet, keeping only its window's text;
+    /// returns whether it did. It does only when everything fed has been inflated and
+    /// handed out and the stream stopped right after a sync flush (the peer ended a
+    /// batch, as RFC 4978 §4 has it do): anywhere else a block may be half read.
+    pub fn idle(&mut self) -> bool {
+        if self.inner.is_none() || !self.drained || !self.pending.is_empty() || self.last != SYNC_MARK {
+            return false;
+        }
+        self.inner = None;
+        self.history.shrink_to_fit();
+        self.pending = BytesMut::new();
+        true
+    }
+
+    /// Whether the decompressor's state is held now.
+    pub fn is_active(&self) -> bool {
+        self.inner.is_some()
     }
 }
 
@@ -190,7 +319,7 @@ mod tests {
         let (mut d, mut i) = (Deflater::new(), Inflater::new());
         let mut wire = BytesMut::new();
         d.write_batch(b"* 1 FETCH (FLAGS (\\Seen))\r\n", &mut wire);
-        d.idle();
+        d.idle(&mut wire);
         assert!(!d.is_active());
         d.write_batch(b"* 2 FETCH (FLAGS (\\Seen))\r\n", &mut wire);
         i.feed(&wire);
@@ -232,28 +361,101 @@ mod tests {
         assert_eq!(i.read(&mut BytesMut::new(), 1024), Err(CompressError::Ended));
     }
 
+    /// One batch: a few writes of text that repeats (so that back references reach
+    /// into earlier batches) or of random octets.
+    fn batch() -> impl Strategy<Value = Vec<Vec<u8>>> {
+        let part = prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..3000),
+            (0usize..40).prop_map(|n| "* 7 FETCH (FLAGS (\\Seen) UID 4)\r\n".repeat(n).into_bytes()),
+        ];
+        proptest::collection::vec(part, 0..4)
+    }
+
+    #[test]
+    fn an_idle_inflater_keeps_only_what_it_may_be_referred_to() {
+        let (mut d, mut i) = (Deflater::new(), Inflater::new());
+        let mut wire = BytesMut::new();
+        let line = b"b SELECT INBOX\r\nc IDLE\r\n";
+        d.write_batch(line, &mut wire);
+        i.feed(&wire);
+        assert_eq!(read_all(&mut i, 1 << 20), line);
+        assert!(i.idle());
+        assert!(!i.is_active());
+        assert_eq!(i.history.len(), line.len());
+        // The same text again: deflate refers back to the first copy, which the primed
+        // window must hold.
+        wire.clear();
+        d.write_batch(b"DONE\r\nb SELECT INBOX\r\nc IDLE\r\n", &mut wire);
+        assert!(wire.len() < 20, "{}", wire.len());
+        i.feed(&wire);
+        assert_eq!(read_all(&mut i, 1 << 20), b"DONE\r\nb SELECT INBOX\r\nc IDLE\r\n");
+        // A window's worth at most is kept.
+        wire.clear();
+        let big: Vec<u8> = (0..100_000u32).map(|n| (n % 251) as u8).collect();
+        d.write_batch(&big, &mut wire);
+        i.feed(&wire);
+        assert_eq!(read_all(&mut i, 7000), big);
+        assert!(i.idle());
+        assert_eq!(i.history.len(), WINDOW);
+        wire.clear();
+        d.write_batch(&big[..50_000], &mut wire);
+        i.feed(&wire);
+        assert_eq!(read_all(&mut i, 1 << 20), &big[..50_000]);
+    }
+
+    #[test]
+    fn an_inflater_in_the_middle_of_a_block_does_not_idle() {
+        let (mut d, mut i) = (Deflater::new(), Inflater::new());
+        let mut wire = BytesMut::new();
+        d.write(&[7u8; 100_000], &mut wire);
+        d.write(b"tail", &mut wire);
+        i.feed(&wire);
+        read_all(&mut i, 1 << 20);
+        assert!(!i.idle());
+        // Unread input: not idle either.
+        let mut rest = BytesMut::new();
+        d.flush(&mut rest);
+        i.feed(&rest);
+        assert!(!i.idle());
+        let mut out = BytesMut::new();
+        while i.read(&mut out, 1 << 20).unwrap() > 0 {}
+        assert!(out.ends_with(b"tail"));
+        assert!(i.idle());
+    }
+
     proptest! {
         /// What is inflated is what was deflated, however the batches, idle pauses, the
         /// wire's chunks and the read limit fall.
         #[test]
         fn round_trip(
-            batches in proptest::collection::vec((proptest::collection::vec(any::<u8>(), 0..3000), any::<bool>()), 1..8),
+            batches in proptest::collection::vec((batch(), any::<bool>(), any::<bool>()), 1..8),
             chunk in 1usize..500,
             limit in 1usize..5000,
         ) {
             let (mut d, mut i) = (Deflater::new(), Inflater::new());
             let (mut wire, mut plain) = (BytesMut::new(), Vec::new());
-            for (b, pause) in &batches {
-                d.write_batch(b, &mut wire);
-                plain.extend_from_slice(b);
+            for (parts, whole, pause) in &batches {
+                for p in parts {
+                    if *whole {
+                        d.write_batch(p, &mut wire);
+                    } else {
+                        d.write(p, &mut wire);
+                    }
+                    plain.extend_from_slice(p);
+                }
+                d.flush(&mut wire);
                 if *pause {
-                    d.idle();
+                    d.idle(&mut wire);
                 }
             }
             let mut got = Vec::new();
-            for piece in wire.chunks(chunk) {
+            for (n, piece) in wire.chunks(chunk).enumerate() {
                 i.feed(piece);
                 got.extend(read_all(&mut i, limit));
+                // Idle whenever it may: only at a flush does it take.
+                if n % 2 == 0 {
+                    i.idle();
+                }
             }
             prop_assert_eq!(got, plain);
         }

@@ -109,6 +109,13 @@ pub enum Event {
         /// The STARTTLS command.
         id: CommandId,
     },
+    /// COMPRESS succeeded (RFC 4978): send what [`super::Client::poll_transmit`] holds,
+    /// put the compression layer ([`crate::compress`]) on the socket, then call
+    /// [`super::Client::compression_started`]. Nothing else is sent or read until then.
+    CompressReady {
+        /// The COMPRESS command.
+        id: CommandId,
+    },
     /// A tagged status with a tag no pending command has: reported, never attributed to
     /// another command.
     UnknownTag {
@@ -182,4 +189,7 @@ pub enum Error {
     /// The call is only valid while paused for STARTTLS.
     #[error("not waiting for TLS")]
     NotPausedForTls,
+    /// The call is only valid while COMPRESS starts ([`Event::CompressReady`]).
+    #[error("COMPRESS is not starting")]
+    NotStartingCompression,
 }

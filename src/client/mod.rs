@@ -27,6 +27,7 @@
 
 mod args;
 mod attribution;
+mod compress;
 mod event;
 mod list;
 mod results;
@@ -130,6 +131,7 @@ enum Kind {
     Unauthenticate,
     Logout,
     StartTls,
+    Compress,
     Idle { accepted: bool, done_requested: bool, deadline: Option<Instant>, refresh_sent: bool },
     Search { retry: Option<CommandBody> },
 }
@@ -172,6 +174,10 @@ pub struct Client {
     out: VecDeque<Bytes>,
     events: VecDeque<Event>,
     tls_pause: bool,
+    /// COMPRESS's stage.
+    compress: compress::Stage,
+    /// Octets read after COMPRESS's OK, before the layer is on (compressed).
+    early: BytesMut,
     fatal: Option<ConnectionError>,
     closed: bool,
     encode_buf: BytesMut,
@@ -222,6 +228,8 @@ impl Client {
             out: VecDeque::new(),
             events: VecDeque::new(),
             tls_pause: false,
+            compress: compress::Stage::Off,
+            early: BytesMut::new(),
             fatal: None,
             closed: false,
             encode_buf: BytesMut::new(),
@@ -307,6 +315,7 @@ impl Client {
             CommandBody::Unauthenticate => Kind::Unauthenticate,
             CommandBody::Logout => Kind::Logout,
             CommandBody::StartTls => Kind::StartTls,
+            CommandBody::Compress { .. } => Kind::Compress,
             CommandBody::Idle => {
                 Kind::Idle { accepted: false, done_requested: false, deadline: None, refresh_sent: false }
             }
@@ -361,6 +370,7 @@ impl Client {
             C::Login { .. }
                 | C::Authenticate { .. }
                 | C::StartTls
+                | C::Compress { .. }
                 | C::Select { .. }
                 | C::Examine { .. }
                 | C::Close
@@ -478,7 +488,7 @@ impl Client {
 
     /// Whether a command may go on the wire now, given what is in flight (RFC 3501 §5.5).
     fn can_start(&self, p: &Pending) -> bool {
-        if self.waiting.is_some() || self.tls_pause {
+        if self.waiting.is_some() || self.tls_pause || self.compress_starting() {
             return false;
         }
         if self.inflight.is_empty() {
@@ -557,6 +567,9 @@ impl Client {
             self.fail(ConnectionError::StartTlsInjection);
             return;
         }
+        if self.compress_starting() {
+            return self.keep_early(data);
+        }
         self.framer.handle_input(data);
         while let Some(ev) = self.framer.poll() {
             match ev {
@@ -587,6 +600,9 @@ impl Client {
             }
             if self.tls_pause && self.framer.is_mid_message() {
                 self.fail(ConnectionError::StartTlsInjection);
+                return;
+            }
+            if self.compress_starting() {
                 return;
             }
         }
@@ -988,10 +1004,14 @@ impl Client {
             self.caps_during_auth = false;
         }
         let starttls_ok = ok && matches!(p.kind, Kind::StartTls);
+        let compress_ok = ok && matches!(p.kind, Kind::Compress);
         if literal_refused {
             self.events.push_back(Event::CommandRejected { id: p.id, status });
         } else {
             self.events.push_back(Event::CommandCompleted { id: p.id, status });
+        }
+        if compress_ok {
+            self.compress_ok(p.id);
         }
         if starttls_ok {
             self.tls_pause = true;

@@ -284,6 +284,14 @@ impl Framer {
         self.buf.len()
     }
 
+    /// Takes every octet not yet handed out as an event, leaving the framer empty, as new:
+    /// the stream switches layer here (COMPRESS, RFC 4978), so the rest is not IMAP.
+    pub fn take_unframed(&mut self) -> BytesMut {
+        let rest = std::mem::take(&mut self.buf);
+        *self = Framer::new(self.role, self.options.clone());
+        rest
+    }
+
     /// Whether a message is partly received (for detecting a truncated stream at EOF).
     pub fn is_mid_message(&self) -> bool {
         !self.buf.is_empty() || !matches!(self.state, State::Line)

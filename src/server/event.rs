@@ -127,6 +127,11 @@ pub enum Event {
     /// call [`super::Server::tls_established`]. Bytes that arrived after the STARTTLS line
     /// were discarded unread.
     StartTls,
+    /// COMPRESS was answered `OK` (RFC 4978): send everything [`super::Server::poll_transmit`]
+    /// holds as it is (the OK is its last octet), then compress both directions of the
+    /// socket ([`crate::compress`]) and call [`super::Server::compression_started`], whose
+    /// octets go to the inflater first.
+    Compress,
     /// The connection is over (LOGOUT, autologout, too many errors, or a BYE greeting):
     /// flush [`super::Server::poll_transmit`], then close the socket.
     Closed,

@@ -24,6 +24,7 @@
 //! ```
 
 mod append;
+mod compress;
 mod event;
 mod extension;
 
@@ -78,6 +79,13 @@ pub struct ServerOptions {
     pub tls_active: bool,
     /// Whether STARTTLS can be offered (the embedder has a certificate).
     pub starttls_available: bool,
+    /// Whether the embedder can put [`crate::compress`] on the socket: COMPRESS=DEFLATE
+    /// is offered once authenticated (RFC 4978 §5: `command-auth =/ compress`). Default
+    /// `false`.
+    pub compress_available: bool,
+    /// Whether the TLS layer already compresses, so that COMPRESS gets `NO
+    /// [COMPRESSIONACTIVE]` (RFC 4978 §3). rustls never compresses. Default `false`.
+    pub tls_compression: bool,
     /// Allow LOGIN and AUTHENTICATE without TLS. Default `false` (RFC 3501 §6.2.3 and
     /// RFC 8314): without TLS the capabilities show LOGINDISABLED and no AUTH=.
     pub allow_insecure_auth: bool,
@@ -114,6 +122,8 @@ impl Default for ServerOptions {
             autologout: Duration::from_secs(30 * 60),
             tls_active: false,
             starttls_available: false,
+            compress_available: false,
+            tls_compression: false,
             allow_insecure_auth: false,
             auth_mechanisms: vec![AuthMechanism::Plain, AuthMechanism::Login],
             extra_capabilities: Vec::new(),
@@ -148,6 +158,8 @@ enum Transition {
     /// ENABLE (RFC 5161): later commands are read in the mode it may turn on
     /// ([`Server::set_utf8`]), so they wait for its answer.
     Enable,
+    /// COMPRESS (RFC 4978), waiting for the commands before it: later commands wait too.
+    Compress,
 }
 
 /// The server machine (see the module docs).
@@ -180,6 +192,10 @@ pub struct Server {
     streaming: Option<append::Streaming>,
     /// UTF-8 mailbox names and quoted strings ([`Server::set_utf8`]).
     utf8: bool,
+    /// COMPRESS's stage.
+    compress: compress::Stage,
+    /// Octets received after the COMPRESS line while it starts (compressed).
+    early: BytesMut,
 }
 
 fn text(s: &str) -> Text {
@@ -211,6 +227,8 @@ impl Server {
             offer: None,
             streaming: None,
             utf8: false,
+            compress: compress::Stage::Off,
+            early: BytesMut::new(),
             options,
         };
         let (kind, code) = match s.options.greeting {
@@ -243,6 +261,9 @@ impl Server {
         }
         caps.extend([Capability::LiteralPlus, Capability::SaslIr, Capability::Idle]);
         let secure = self.tls_active || self.options.allow_insecure_auth;
+        if self.state != State::NotAuthenticated && self.options.compress_available && !self.options.tls_compression {
+            caps.push(Capability::CompressDeflate);
+        }
         if self.state == State::NotAuthenticated {
             if self.options.starttls_available && !self.tls_active {
                 caps.push(Capability::StartTls);
@@ -361,6 +382,7 @@ impl Server {
             _ => {}
         }
         self.tagged(tag, kind, code, t);
+        self.compress_when_alone();
         self.release_held();
         Ok(())
     }
@@ -409,12 +431,17 @@ impl Server {
             // Plaintext after STARTTLS: discarded, never executed.
             return;
         }
+        if self.compress == compress::Stage::Starting {
+            // Compressed already (the adapter should have waited for the switch).
+            self.early.extend_from_slice(data);
+            return;
+        }
         self.framer.handle_input(data);
         self.pump_framer();
     }
 
     fn pump_framer(&mut self) {
-        while !self.closed && !self.tls_pause {
+        while !self.closed && !self.paused() {
             if self.decide_offer() {
                 continue;
             }
@@ -452,6 +479,8 @@ impl Server {
             self.framer = Framer::new(Role::Server, append::framer_options(&self.options));
             self.held.clear();
             self.offer = None;
+        } else if self.paused() {
+            self.keep_early();
         }
     }
 
@@ -469,16 +498,21 @@ impl Server {
                     | Transition::Deselect
                     | Transition::Unauthenticate
                     | Transition::Enable
+                    | Transition::Compress
             )
         }) || self.idle.as_ref().is_some_and(|(_, done)| *done)
     }
 
     fn release_held(&mut self) {
-        while !self.holding() && !self.closed && !self.tls_pause {
+        while !self.holding() && !self.closed && !self.paused() {
             let Some(m) = self.held.pop_front() else { break };
             self.message(m);
         }
-        if !self.holding() && !self.tls_pause {
+        if self.paused() {
+            if self.compress == compress::Stage::Starting {
+                self.keep_early();
+            }
+        } else if !self.holding() {
             self.pump_framer();
         }
     }
@@ -644,6 +678,7 @@ impl Server {
                     }
                 }
             }
+            CommandBody::Compress { algorithm } => self.compress_command(tag, algorithm),
             CommandBody::Idle => {
                 self.pending.push((tag.clone(), Transition::Idle));
                 self.idle = Some((tag.clone(), false));
@@ -809,5 +844,7 @@ impl Server {
     }
 }
 
+#[cfg(test)]
+mod compress_tests;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,7 @@
 //! An in-memory client–server pair for tests: the [`Client`] machine connected to the
-//! [`Server`] machine, with a fake clock, configurable chunking and a tamper hook.
+//! [`Server`] machine, with a fake clock, configurable chunking and a tamper hook. It
+//! plays both embedders' part in COMPRESS (RFC 4978): once each side is told, its
+//! direction of the wire goes through [`crate::compress`].
 //!
 //! ```
 //! use std::time::Instant;
@@ -29,6 +31,7 @@ use std::time::Instant;
 use bytes::BytesMut;
 
 use crate::client::{self, Client, ClientOptions};
+use crate::compress::{Deflater, Inflater};
 use crate::server::{self, Server, ServerOptions};
 
 /// How bytes are cut on their way between the machines.
@@ -113,7 +116,15 @@ pub struct Pair {
     pub client_events: Vec<client::Event>,
     /// Every server event so far (also given to the embedder of `drive_with`).
     pub server_events: Vec<server::Event>,
+    /// Octets on the wire so far, client to server and server to client (compressed
+    /// once COMPRESS is on).
+    pub wire_octets: [u64; 2],
     rng: u64,
+    /// Each side's compression layer, once COMPRESS started.
+    client_layer: Option<(Deflater, Inflater)>,
+    server_layer: Option<(Deflater, Inflater)>,
+    /// The server answered COMPRESS: its layer goes on after the OK is sent.
+    server_switch: bool,
 }
 
 impl std::fmt::Debug for Pair {
@@ -137,7 +148,82 @@ impl Pair {
             tamper: None,
             client_events: Vec::new(),
             server_events: Vec::new(),
+            wire_octets: [0; 2],
             rng: 0,
+            client_layer: None,
+            server_layer: None,
+            server_switch: false,
+        }
+    }
+
+    /// Whether COMPRESS is on at both ends.
+    pub fn is_compressed(&self) -> bool {
+        self.client_layer.is_some() && self.server_layer.is_some()
+    }
+
+    /// Plain octets the server reads: through its inflater once compressed.
+    fn to_server(&mut self, wire: &[u8], embedder: &mut dyn FnMut(&mut Server, server::Event)) {
+        let Some((_, inflater)) = self.server_layer.as_mut() else {
+            self.server.handle_input(wire);
+            return self.server_drain(embedder);
+        };
+        inflater.feed(wire);
+        let mut plain = BytesMut::new();
+        loop {
+            plain.clear();
+            let Some((_, inflater)) = self.server_layer.as_mut() else { return };
+            match inflater.read(&mut plain, 4096) {
+                Ok(0) => return,
+                Ok(_) => {
+                    self.server.handle_input(&plain);
+                    self.server_drain(embedder);
+                }
+                Err(_) => {
+                    self.server.handle_eof();
+                    return self.server_drain(embedder);
+                }
+            }
+        }
+    }
+
+    /// Plain octets the client reads, likewise.
+    fn to_client(&mut self, wire: &[u8]) {
+        let Some((_, inflater)) = self.client_layer.as_mut() else {
+            return self.client.handle_input(wire);
+        };
+        inflater.feed(wire);
+        let mut plain = BytesMut::new();
+        loop {
+            plain.clear();
+            match inflater.read(&mut plain, 4096) {
+                Ok(0) => return,
+                Ok(_) => self.client.handle_input(&plain),
+                Err(_) => return self.client.handle_eof(),
+            }
+        }
+    }
+
+    /// The client's events; at [`client::Event::CompressReady`] its layer goes on.
+    fn client_drain(&mut self) {
+        while let Some(e) = self.client.poll_event() {
+            if matches!(e, client::Event::CompressReady { .. }) {
+                let early = self.client.compression_started().expect("starting");
+                self.client_layer = Some((Deflater::new(), Inflater::new()));
+                self.to_client(&early);
+            }
+            self.client_events.push(e);
+        }
+    }
+
+    /// Takes one side's output, deflated as one batch once its layer is on.
+    fn output(plain: &BytesMut, layer: Option<&mut (Deflater, Inflater)>) -> Vec<u8> {
+        match layer {
+            Some((deflater, _)) => {
+                let mut wire = BytesMut::new();
+                deflater.write_batch(plain, &mut wire);
+                wire.to_vec()
+            }
+            None => plain.to_vec(),
         }
     }
 
@@ -153,13 +239,13 @@ impl Pair {
         self.client.poll_transmit(&mut buf);
         if !buf.is_empty() {
             moved = true;
-            let mut bytes = buf.to_vec();
+            let mut bytes = Self::output(&buf, self.client_layer.as_mut());
             if let Some(t) = self.tamper.as_mut() {
                 t(Direction::ToServer, &mut bytes);
             }
+            self.wire_octets[0] += bytes.len() as u64;
             for c in self.cut(&bytes) {
-                self.server.handle_input(&c);
-                self.server_drain(embedder);
+                self.to_server(&c, embedder);
             }
         }
         self.server_drain(embedder);
@@ -167,22 +253,29 @@ impl Pair {
         self.server.poll_transmit(&mut buf);
         if !buf.is_empty() {
             moved = true;
-            let mut bytes = buf.to_vec();
+            let mut bytes = Self::output(&buf, self.server_layer.as_mut());
             if let Some(t) = self.tamper.as_mut() {
                 t(Direction::ToClient, &mut bytes);
             }
+            self.wire_octets[1] += bytes.len() as u64;
             for c in self.cut(&bytes) {
-                self.client.handle_input(&c);
+                self.to_client(&c);
+                self.client_drain();
             }
         }
-        while let Some(e) = self.client.poll_event() {
-            self.client_events.push(e);
+        if std::mem::take(&mut self.server_switch) {
+            // Everything up to the tagged OK went out plain above.
+            let early = self.server.compression_started().expect("starting");
+            self.server_layer = Some((Deflater::new(), Inflater::new()));
+            self.to_server(&early, embedder);
         }
+        self.client_drain();
         moved
     }
 
     fn server_drain(&mut self, embedder: &mut dyn FnMut(&mut Server, server::Event)) {
         while let Some(e) = self.server.poll_event() {
+            self.server_switch |= matches!(e, server::Event::Compress);
             self.server_events.push(e.clone());
             embedder(&mut self.server, e);
         }
@@ -200,9 +293,7 @@ impl Pair {
                 self.now = self.now.max(t);
                 self.client.handle_timeout(self.now);
                 self.server.handle_timeout(self.now);
-                while let Some(e) = self.client.poll_event() {
-                    self.client_events.push(e);
-                }
+                self.client_drain();
                 self.server_drain(embedder);
                 true
             }

@@ -452,6 +452,7 @@ pub fn command_body() -> impl Strategy<Value = CommandBody> {
         (sequence_set(), mailbox(), any::<bool>()).prop_map(|(set, mailbox, uid)| Copy { set, mailbox, uid }),
         (sequence_set(), mailbox(), any::<bool>()).prop_map(|(set, mailbox, uid)| Move { set, mailbox, uid }),
         vec(capability(), 1..4).prop_map(|capabilities| Enable { capabilities }),
+        atom().prop_map(|algorithm| Compress { algorithm }),
         notify().prop_map(Notify),
         vec(tag_string(), 1..3).prop_map(|tags| CancelUpdate { tags }),
         proptest::option::of(vec((istring(), nstring()), 0..4)).prop_map(|parameters| Id { parameters }),

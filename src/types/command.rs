@@ -388,6 +388,13 @@ pub enum CommandBody {
         /// The searches' tags; never empty.
         tags: Vec<IString>,
     },
+    /// `compress = "COMPRESS" SP algorithm` with `algorithm = "DEFLATE"` (RFC 4978 §5):
+    /// compress both directions from the tagged OK on. Any atom is kept, so that a
+    /// server can answer an unknown mechanism with BAD (§3).
+    Compress {
+        /// The mechanism; `DEFLATE` is the only one defined.
+        algorithm: super::Atom,
+    },
     /// `ENABLE 1*(SP capability)` (RFC 5161)
     Enable {
         /// Extensions to enable; never empty.
@@ -498,6 +505,7 @@ impl CommandBody {
             | MultiAppend { .. }
             | Idle
             | Enable { .. }
+            | Compress { .. }
             | Notify(_)
             | GetQuota { .. }
             | GetMetadata { .. }
@@ -560,6 +568,7 @@ impl CommandBody {
             Idle => "IDLE",
             CancelUpdate { .. } => "CANCELUPDATE",
             Enable { .. } => "ENABLE",
+            Compress { .. } => "COMPRESS",
             Notify(_) => "NOTIFY",
             Namespace => "NAMESPACE",
             Id { .. } => "ID",

@@ -208,6 +208,8 @@ pub enum Code {
     BadUrl(Bytes),
     /// `USEATTR` (RFC 6154 §6): a special-use attribute the server does not support.
     UseAttr,
+    /// `COMPRESSIONACTIVE` (RFC 4978 §3): the connection is compressed already.
+    CompressionActive,
     /// `HIGHESTMODSEQ SP mod-sequence-value` (RFC 7162)
     HighestModSeq(u64),
     /// `NOMODSEQ` (RFC 7162)

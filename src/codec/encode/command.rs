@@ -255,6 +255,10 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
             w.sp();
             mailbox(w, m);
         }
+        Compress { algorithm } => {
+            w.raw(b"COMPRESS ");
+            w.raw(algorithm.as_bytes());
+        }
         Enable { capabilities } => {
             w.raw(b"ENABLE");
             for c in capabilities {

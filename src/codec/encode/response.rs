@@ -144,6 +144,7 @@ fn code(w: &mut Writer<'_>, c: &Code) {
         Code::UidNotSticky => w.raw(b"UIDNOTSTICKY"),
         Code::TooBig => w.raw(b"TOOBIG"),
         Code::UseAttr => w.raw(b"USEATTR"),
+        Code::CompressionActive => w.raw(b"COMPRESSIONACTIVE"),
         Code::BadUrl(url) => {
             w.raw(b"BADURL ");
             w.raw(url);

@@ -87,6 +87,7 @@ fn command_body(i: In<'_>) -> PResult<'_, CommandBody> {
         7 if eq("EXAMINE") => select!(Examine),
         7 if eq("EXPUNGE") => Ok((rest, Expunge)),
         8 if eq("STARTTLS") => Ok((rest, StartTls)),
+        8 if eq("COMPRESS") => compress(rest),
         8 if eq("UNSELECT") => Ok((rest, Unselect)),
         9 if eq("SUBSCRIBE") => one_mailbox!(Subscribe),
         9 if eq("NAMESPACE") => Ok((rest, Namespace)),
@@ -336,6 +337,14 @@ fn enable(i: In<'_>) -> PResult<'_, CommandBody> {
         }
         i = j;
     }
+}
+
+/// `compress = "COMPRESS" SP algorithm` with `algorithm = "DEFLATE"` (RFC 4978 §5); any
+/// atom is read, so that the server can refuse an unknown mechanism with BAD.
+fn compress(i: In<'_>) -> PResult<'_, CommandBody> {
+    let (i, ()) = sp(i)?;
+    let (i, algorithm) = atom(i)?;
+    Ok((i, CommandBody::Compress { algorithm }))
 }
 
 /// `id = "ID" SP id-params-list` with

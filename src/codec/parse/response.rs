@@ -184,6 +184,9 @@ fn known_code<'a>(name: &str, i: In<'a>) -> PResult<'a, Code> {
     if eq("USEATTR") {
         return bare(Code::UseAttr);
     }
+    if eq("COMPRESSIONACTIVE") {
+        return bare(Code::CompressionActive);
+    }
     if eq("NOMODSEQ") {
         return bare(Code::NoModSeq);
     }

@@ -62,6 +62,7 @@ pub fn code() -> impl Strategy<Value = Code> {
             Just(Code::TooBig),
             "[!-Z^-~][ -Z^-~]{0,30}".prop_map(|u| Code::BadUrl(Bytes::from(u))),
             Just(Code::NoModSeq),
+            Just(Code::CompressionActive),
             Just(Code::Closed),
             Just(Code::NotificationOverflow),
             proptest::sample::select(Rfc5530Code::ALL.iter().map(|(c, _)| *c).collect::<Vec<_>>())
