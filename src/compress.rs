@@ -45,8 +45,9 @@ pub enum CompressError {
     /// The stream is not valid DEFLATE.
     #[error("corrupt DEFLATE stream")]
     Corrupt,
-    /// The peer ended the stream (a final block), which COMPRESS never does.
-    #[error("the DEFLATE stream ended")]
+    /// Octets came after the peer ended the stream with a final block (which Dovecot
+    /// sends before it closes the connection at LOGOUT).
+    #[error("data after the end of the DEFLATE stream")]
     Ended,
 }
 
@@ -58,6 +59,8 @@ pub struct Deflater {
     level: Compression,
     /// Octets were written since the last flush.
     unflushed: bool,
+    /// How many, which bounds what the flush may give out.
+    unflushed_len: usize,
 }
 
 impl Default for Deflater {
@@ -74,7 +77,7 @@ impl Deflater {
 
     /// A deflater at `level` (0, stored, to 9, smallest).
     pub fn with_level(level: u32) -> Self {
-        Deflater { inner: None, level: Compression::new(level.min(9)), unflushed: false }
+        Deflater { inner: None, level: Compression::new(level.min(9)), unflushed: false, unflushed_len: 0 }
     }
 
     /// Deflates `input` and appends it to `out`, ending with a sync flush: the peer can
@@ -105,10 +108,17 @@ impl Deflater {
         let level = self.level;
         let c = self.inner.get_or_insert_with(|| Compress::new(level, false));
         self.unflushed = flush == FlushCompress::None;
+        // Room for what this round may give out: the input, or what a flush releases
+        // (no more than what was written since the last one, plus block overhead). Kept
+        // small for small batches, so that an idle connection keeps no large buffer.
+        let owed = std::mem::take(&mut self.unflushed_len).min(STEP);
+        if self.unflushed {
+            self.unflushed_len = owed.saturating_add(input.len());
+        }
         let mut at = 0;
         loop {
             let start = out.len();
-            let room = STEP.max(input.len() - at + 64);
+            let room = (input.len() - at).max(owed) + 64;
             out.resize(start + room, 0);
             let (before_in, before_out) = (c.total_in(), c.total_out());
             // Deflate fails only on arguments it never gets here; nothing is written then.
@@ -165,6 +175,8 @@ pub struct Inflater {
     last: [u8; 4],
     /// All fed octets are inflated and handed out.
     drained: bool,
+    /// The peer's final block was read: the stream is over.
+    ended: bool,
 }
 
 impl Default for Inflater {
@@ -182,6 +194,7 @@ impl Inflater {
             history: VecDeque::new(),
             last: [0xff; 4],
             drained: true,
+            ended: false,
         }
     }
 
@@ -202,6 +215,9 @@ impl Inflater {
     /// Inflates what was fed, appending at most `limit` octets of plain text to `out`;
     /// returns how many it appended. What does not fit stays for the next call.
     pub fn read(&mut self, out: &mut BytesMut, limit: usize) -> Result<usize, CompressError> {
+        if self.ended {
+            return if self.pending.is_empty() { Ok(0) } else { Err(CompressError::Ended) };
+        }
         if self.drained {
             return Ok(0);
         }
@@ -233,7 +249,12 @@ impl Inflater {
             }
             total += made;
             match status {
-                Ok(Status::StreamEnd) => return Err(CompressError::Ended),
+                // The peer finished the stream (before closing): what came is good.
+                Ok(Status::StreamEnd) => {
+                    self.ended = true;
+                    self.drained = self.pending.is_empty();
+                    break;
+                }
                 Err(_) => return Err(CompressError::Corrupt),
                 // Nothing left inside (the room was not filled) and nothing to feed it.
                 Ok(_) if made < room && self.pending.is_empty() => {
@@ -355,10 +376,16 @@ mod tests {
         let mut i = Inflater::new();
         i.feed(&[0xff, 0xff, 0xff, 0xff]);
         assert_eq!(i.read(&mut BytesMut::new(), 1024), Err(CompressError::Corrupt));
-        // A final stored block: the stream ends, which COMPRESS never does.
+        // A final stored block ends the stream (Dovecot's at LOGOUT): what it holds is
+        // read, and anything after it is an error.
         let mut i = Inflater::new();
         i.feed(&[0x01, 0x01, 0x00, 0xfe, 0xff, b'x']);
-        assert_eq!(i.read(&mut BytesMut::new(), 1024), Err(CompressError::Ended));
+        let mut out = BytesMut::new();
+        assert_eq!(i.read(&mut out, 1024), Ok(1));
+        assert_eq!(&out[..], b"x");
+        assert_eq!(i.read(&mut out, 1024), Ok(0));
+        i.feed(b"more");
+        assert_eq!(i.read(&mut out, 1024), Err(CompressError::Ended));
     }
 
     /// One batch: a few writes of text that repeats (so that back references reach

@@ -35,6 +35,7 @@ pub(crate) struct ServeOptions {
     max_append: Option<u32>,
     /// Leave UTF8=ACCEPT out, so messages with 8-bit headers are taken from any client.
     legacy_8bit: bool,
+    no_compress: bool,
     /// `--quota NAME:STORAGE_KB:MESSAGES`: per-user limits (RFC 9208), memory store.
     quotas: Vec<(String, QuotaLimits)>,
 }
@@ -59,7 +60,7 @@ impl Store {
 
 pub(crate) const USAGE: &str = "imapm serve [--listen ADDR] [--user NAME:PASS]... \
 [--tls-cert PEM --tls-key PEM [--tls-listen ADDR]] [--allow-insecure-auth] [--max-connections N (16384)] \
-[--threads N (one per core)] [--store memory|maildir:PATH] [--max-append BYTES (67108864)] [--legacy-8bit] [--quota NAME:KB:MESSAGES]... [--quiet] [--debug] [--help]";
+[--threads N (one per core)] [--store memory|maildir:PATH] [--max-append BYTES (67108864)] [--legacy-8bit] [--no-compress] [--quota NAME:KB:MESSAGES]... [--quiet] [--debug] [--help]";
 
 /// `imapm serve --help`.
 pub(crate) const HELP: &str = "\
@@ -92,6 +93,8 @@ options:
                           header fields from clients that do not enable it (RFC 6855
                           §4 has a server that advertises it refuse them), as Dovecot
                           2.3 does: for legacy clients such as mbsync copying old mail
+  --no-compress           do not offer COMPRESS=DEFLATE (RFC 4978), which is offered
+                          by default once a client is authenticated
   --quota NAME:KB:MSGS    limits of user NAME (RFC 9208 QUOTA; repeatable; memory
                           store): KB of storage and a number of messages, either
                           empty for no limit (`alice:1024:` is 1 MiB, any number);
@@ -125,6 +128,7 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
         store: Store::Memory,
         max_append: None,
         legacy_8bit: false,
+        no_compress: false,
         quotas: Vec::new(),
     };
     let mut it = args.iter();
@@ -140,6 +144,7 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
             "--debug" => o.debug = true,
             "--quiet" => o.quiet = true,
             "--legacy-8bit" => o.legacy_8bit = true,
+            "--no-compress" => o.no_compress = true,
             "--max-connections" => o.max_connections = number(a, &value()?)?,
             "--threads" => o.threads = Some(number(a, &value()?)?),
             "--max-append" => {
@@ -318,6 +323,9 @@ fn server<B: Backend>(o: &ServeOptions, backend: Arc<B>) -> std::io::Result<Serv
     }
     if o.legacy_8bit {
         server.options_mut().extra_capabilities.retain(|c| *c != Capability::Utf8Accept);
+    }
+    if o.no_compress {
+        server = server.compress(false);
     }
     if let Some(tls) = tls {
         server = server.tls(tls);

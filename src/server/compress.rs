@@ -96,6 +96,13 @@ impl Server {
         Ok(std::mem::take(&mut self.early).freeze())
     }
 
+    /// Whether an IDLE runs and the client has not said DONE: the connection is quiet
+    /// but for updates, and an adapter may free its compression state between them
+    /// ([`crate::compress::Deflater::idle`], [`crate::compress::Inflater::idle`]).
+    pub fn is_idling(&self) -> bool {
+        matches!(self.idle, Some((_, false)))
+    }
+
     /// Whether the connection is compressed (COMPRESS answered OK).
     pub fn is_compressed(&self) -> bool {
         self.compress != Stage::Off

@@ -14,6 +14,9 @@ pub enum Error {
     /// The TLS handshake or configuration failed.
     #[error("TLS error: {0}")]
     Tls(String),
+    /// The server's COMPRESS stream could not be inflated (RFC 4978); the connection ended.
+    #[error("COMPRESS: {0}")]
+    Compress(#[from] imap_machine::compress::CompressError),
     /// The connect, command or idle timeout passed.
     #[error("timed out")]
     Timeout,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
 use imap_machine::codec::FramerOptions;
+use imap_machine::compress::{Deflater, Inflater};
 use imap_machine::server::{Event, Greeting, Server as Machine, ServerOptions};
 use imap_machine::store::{Backend, Extensions, Session};
 use tokio::io::AsyncWriteExt;
@@ -135,7 +136,8 @@ impl<B: Backend> Server<B> {
     /// capabilities the store serves) and the core's defaults: no TLS, LOGIN only over
     /// TLS, autologout after 30 minutes, no connection limit.
     pub fn new(backend: Arc<B>) -> Self {
-        let options = Session::server_options(&*backend);
+        let mut options = Session::server_options(&*backend);
+        options.compress_available = true;
         let (tx, _) = watch::channel(false);
         Server {
             backend,
@@ -234,6 +236,16 @@ impl<B: Backend> Server<B> {
     /// aborts them (default 10 s).
     pub fn shutdown_grace(mut self, grace: Duration) -> Self {
         self.grace = grace;
+        self
+    }
+
+    /// Offers COMPRESS=DEFLATE (RFC 4978) once a client is authenticated (default on).
+    /// Each batch of responses is deflated with one sync flush at its end; while a
+    /// client idles in IDLE its compressor is freed between updates and its
+    /// decompressor keeps only the text it may refer back to, so that an idle
+    /// compressed connection costs little more than a plain one (see BENCHMARKS.md).
+    pub fn compress(mut self, on: bool) -> Self {
+        self.options.compress_available = on;
         self
     }
 
@@ -401,6 +413,9 @@ const LARGE_CHUNK: usize = 32 * 1024;
 struct Outbox {
     buf: BytesMut,
     large: Option<Bytes>,
+    /// COMPRESS is on: every chunk is deflated into `buf`, and each fill is one batch
+    /// ending with a sync flush (RFC 4978 §4).
+    deflater: Option<Deflater>,
 }
 
 impl Outbox {
@@ -415,15 +430,26 @@ impl Outbox {
     /// Takes the machine's output until `limit` bytes wait here or a large chunk does: the
     /// rest stays in the machine (as `Bytes`) until this drains.
     fn fill(&mut self, machine: &mut Machine, mut tap: Option<&mut TapSession>, limit: usize) {
+        let mut batch = false;
         while self.large.is_none() && self.buf.len() < limit {
             let Some(chunk) = machine.poll_transmit_bytes() else { break };
             if let Some(t) = tap.as_mut() {
                 t.server(&chunk);
             }
-            if chunk.len() >= LARGE_CHUNK {
+            if let Some(d) = self.deflater.as_mut() {
+                d.write(&chunk, &mut self.buf);
+                batch = true;
+            } else if chunk.len() >= LARGE_CHUNK {
                 self.large = Some(chunk);
             } else {
                 self.buf.extend_from_slice(&chunk);
+            }
+        }
+        if let (true, Some(d)) = (batch, self.deflater.as_mut()) {
+            d.flush(&mut self.buf);
+            // Between IDLE's updates the compressor's state (about 260 KiB) is freed.
+            if machine.is_idling() {
+                d.idle(&mut self.buf);
             }
         }
     }
@@ -441,6 +467,10 @@ impl Outbox {
     fn advance(&mut self, n: usize) {
         if !self.buf.is_empty() {
             self.buf.advance(n);
+            if self.buf.is_empty() && self.buf.capacity() > 4096 {
+                // An idle connection keeps no large buffer.
+                self.buf = BytesMut::new();
+            }
         } else if let Some(large) = &mut self.large {
             large.advance(n);
             if large.is_empty() {
@@ -465,21 +495,59 @@ enum StoreWork {
     Resume,
 }
 
+/// A change of the socket's layers the machine asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Switch {
+    None,
+    /// STARTTLS was accepted: the handshake comes next.
+    Tls,
+    /// COMPRESS was accepted: both directions are compressed after the OK.
+    Compress,
+}
+
 impl StoreWork {
-    /// Does the work; whether a STARTTLS was accepted (the handshake comes next).
-    fn run<B: Backend>(self, machine: &mut Machine, session: &mut Session<B>) -> bool {
+    /// Does the work; which switch of layers comes next.
+    fn run<B: Backend>(self, machine: &mut Machine, session: &mut Session<B>) -> Switch {
         match self {
             StoreWork::Events => {}
             StoreWork::Updates => session.poll_updates(machine),
             StoreWork::Resume => session.resume(machine),
         }
-        let mut starttls = false;
+        let mut switch = Switch::None;
         while let Some(event) = machine.poll_event() {
-            starttls |= matches!(event, Event::StartTls);
+            match event {
+                Event::StartTls => switch = Switch::Tls,
+                Event::Compress => switch = Switch::Compress,
+                _ => {}
+            }
             session.handle(machine, event);
         }
-        starttls
+        switch
     }
+}
+
+/// Inflates what waits in `inflater` into the machine while it wants input; `Err` when
+/// the client's stream is corrupt (the connection ends). While IDLE runs, the
+/// decompressor is then freed down to its window's text.
+fn inflate_into(inflater: &mut Inflater, machine: &mut Machine, tap: &mut Option<TapSession>) -> Result<(), ()> {
+    let mut plain = BytesMut::new();
+    while inflater.has_pending() && machine.wants_input() && !machine.is_closed() {
+        plain.clear();
+        match inflater.read(&mut plain, crate::io::READ_CHUNK) {
+            Ok(0) => break,
+            Ok(_) => {
+                if let Some(t) = tap.as_mut() {
+                    t.client(&plain);
+                }
+                machine.handle_input(&plain);
+            }
+            Err(_) => return Err(()),
+        }
+    }
+    if machine.is_idling() {
+        inflater.idle();
+    }
+    Ok(())
 }
 
 /// One connection: the server machine and a store session, until the connection ends.
@@ -512,22 +580,28 @@ async fn connection<B: Backend>(
         machine.shutdown("Server shutting down");
     }
     let mut pending = StoreWork::Events;
+    let mut inflater: Option<Inflater> = None;
     loop {
-        let starttls;
-        (machine, session, starttls) = if ctx.blocking_store {
+        if let Some(i) = inflater.as_mut() {
+            if inflate_into(i, &mut machine, &mut tap).is_err() {
+                machine.handle_eof();
+            }
+        }
+        let switch;
+        (machine, session, switch) = if ctx.blocking_store {
             let work = pending;
             tokio::task::spawn_blocking(move || {
-                let starttls = work.run(&mut machine, &mut session);
-                (machine, session, starttls)
+                let switch = work.run(&mut machine, &mut session);
+                (machine, session, switch)
             })
             .await
             .expect("a store call panicked")
         } else {
-            let starttls = pending.run(&mut machine, &mut session);
-            (machine, session, starttls)
+            let switch = pending.run(&mut machine, &mut session);
+            (machine, session, switch)
         };
         pending = StoreWork::Events;
-        if starttls || machine.is_closed() {
+        if switch != Switch::None || machine.is_closed() {
             // Everything goes out first: `OK Begin TLS` in plaintext before the handshake,
             // or the last responses before the close.
             let mut sent = true;
@@ -550,6 +624,15 @@ async fn connection<B: Backend>(
                 let _ = tokio::time::timeout(ctx.write_timeout, stream.shutdown()).await;
                 break;
             }
+            if switch == Switch::Compress {
+                // The OK went out plain above; from here on both directions deflate.
+                let Ok(early) = machine.compression_started() else { break };
+                out.deflater = Some(Deflater::new());
+                let mut i = Inflater::new();
+                i.feed(&early);
+                inflater = Some(i);
+                continue;
+            }
             let (Stream::Tcp(tcp), Some(config)) = (std::mem::replace(&mut stream, Stream::Gone), ctx.tls.clone())
             else {
                 break;
@@ -563,16 +646,20 @@ async fn connection<B: Backend>(
         }
         out.fill(&mut machine, tap.as_mut(), HIGH_WATER);
         // Not while a streamed APPEND's literal waits to be accepted and enough of it came.
-        let can_read = out.len() < HIGH_WATER && machine.wants_input();
+        let can_read =
+            out.len() < HIGH_WATER && machine.wants_input() && !inflater.as_ref().is_some_and(Inflater::has_pending);
         // The next step of a long command once its output so far has drained: its
         // responses are produced as the socket takes them, never built whole.
         let work = session.has_work() && !machine.has_transmit() && out.len() < HIGH_WATER / 2;
         let deadline = machine.poll_timeout();
-        let mut on_read = |input: &[u8]| {
-            if let Some(t) = tap.as_mut() {
-                t.client(input);
+        let mut on_read = |input: &[u8]| match inflater.as_mut() {
+            Some(i) => i.feed(input),
+            None => {
+                if let Some(t) = tap.as_mut() {
+                    t.client(input);
+                }
+                machine.handle_input(input);
             }
-            machine.handle_input(input);
         };
         tokio::select! {
             r = io_step(&mut stream, out.front(), dirty, can_read, &mut on_read) => match r {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use bytes::{Buf, BytesMut};
 use imap_machine::client::{Authenticator, Client as Machine, CommandId, Event, MailboxView, SelectedMailbox};
 use imap_machine::codec::FetchMessage;
+use imap_machine::compress::{Deflater, Inflater};
 use imap_machine::types::{Capability, Code, CommandBody, Data, Mailbox, State, StatusKind, StatusResponse};
 use rustls_pki_types::ServerName;
 use tokio::io::AsyncWriteExt;
@@ -270,6 +271,10 @@ pub(crate) struct Driver {
     starttls_reply: Option<Reply>,
     /// The AUTHENTICATE in flight with a custom mechanism, and what answers its challenges.
     responder: Option<(CommandId, Responder)>,
+    /// COMPRESS (RFC 4978) is on: what goes out is deflated, one sync flush per batch,
+    /// and what comes in is inflated.
+    deflater: Option<Deflater>,
+    inflater: Option<Inflater>,
 }
 
 enum Wake {
@@ -318,6 +323,8 @@ impl Driver {
             pending_tls: None,
             starttls_reply: None,
             responder: None,
+            deflater: None,
+            inflater: None,
         }
     }
 
@@ -354,16 +361,25 @@ impl Driver {
                 let behind = s.sent.saturating_sub(finished) >= s.tx.max_capacity() && !s.tx.is_closed();
                 behind.then(|| s.progress.clone())
             });
-            let can_read =
+            let may_read =
                 self.spill.is_empty() && behind.is_none() && self.out.len() < HIGH_WATER && !self.eof && !self.finished;
+            // Inflated input is taken at the pace socket reads are: one chunk a turn.
+            if may_read && self.inflater.as_ref().is_some_and(Inflater::has_pending) {
+                self.inflate();
+                continue;
+            }
+            let can_read = may_read && !self.inflater.as_ref().is_some_and(Inflater::has_pending);
             let deadline = self.machine.poll_timeout();
             let (out, dirty): (&[u8], bool) = if self.finished { (&[], false) } else { (&self.out, self.dirty) };
-            let (tap, machine) = (&mut self.tap, &mut self.machine);
-            let mut on_read = |input: &[u8]| {
-                if let Some(t) = tap.as_mut() {
-                    t.server(input);
+            let (tap, machine, inflater) = (&mut self.tap, &mut self.machine, &mut self.inflater);
+            let mut on_read = |input: &[u8]| match inflater.as_mut() {
+                Some(i) => i.feed(input),
+                None => {
+                    if let Some(t) = tap.as_mut() {
+                        t.server(input);
+                    }
+                    machine.handle_input(input);
                 }
-                machine.handle_input(input);
             };
             let wake = tokio::select! {
                 r = io_step(&mut self.stream, out, dirty, can_read, &mut on_read) => Wake::Io(r),
@@ -432,11 +448,53 @@ impl Driver {
     }
 
     fn transmit(&mut self) {
-        let start = self.out.len();
-        self.machine.poll_transmit(&mut self.out);
-        if let Some(t) = self.tap.as_mut() {
-            t.client(&self.out[start..]);
+        let Some(d) = self.deflater.as_mut() else {
+            let start = self.out.len();
+            self.machine.poll_transmit(&mut self.out);
+            if let Some(t) = self.tap.as_mut() {
+                t.client(&self.out[start..]);
+            }
+            return;
+        };
+        let mut plain = BytesMut::new();
+        self.machine.poll_transmit(&mut plain);
+        if !plain.is_empty() {
+            if let Some(t) = self.tap.as_mut() {
+                t.client(&plain);
+            }
+            // One batch: everything the machine has now, then a sync flush.
+            d.write_batch(&plain, &mut self.out);
         }
+    }
+
+    /// Inflates one chunk of the server's stream into the machine.
+    fn inflate(&mut self) {
+        let Some(i) = self.inflater.as_mut() else { return };
+        let mut plain = BytesMut::new();
+        match i.read(&mut plain, crate::io::READ_CHUNK) {
+            Ok(_) => {
+                if let Some(t) = self.tap.as_mut() {
+                    t.server(&plain);
+                }
+                self.machine.handle_input(&plain);
+            }
+            Err(e) => {
+                self.eof = true;
+                self.lost = Some(e.into());
+                self.machine.handle_eof();
+            }
+        }
+        self.stale = true;
+    }
+
+    /// COMPRESS was answered OK: everything after the OK is compressed both ways. What
+    /// `out` still holds (nothing, since COMPRESS goes alone) stays plain before it.
+    fn start_compression(&mut self) {
+        let Ok(early) = self.machine.compression_started() else { return };
+        self.deflater = Some(Deflater::new());
+        let mut i = Inflater::new();
+        i.feed(&early);
+        self.inflater = Some(i);
     }
 
     /// Copies what the handle reads without asking into [`Shared`]: after the machine
@@ -712,6 +770,7 @@ impl Driver {
             Event::StartTlsReady { id: _ } => {
                 self.upgrade = self.pending_tls.take();
             }
+            Event::CompressReady { id: _ } => self.start_compression(),
             Event::MalformedResponse { raw, .. } => self.updates.push(Update::Malformed(raw)),
             Event::ConnectionClosed => self.finished = true,
             Event::ConnectionLost(e) => {

@@ -537,6 +537,17 @@ impl Client {
         self.call(|reply| Request::StartTls { name, config, reply }).await.map(|_| ())
     }
 
+    /// `COMPRESS DEFLATE` (RFC 4978): from its OK on, both directions are compressed, each
+    /// batch of commands deflated with one sync flush. Refused locally unless the server
+    /// offers COMPRESS=DEFLATE (which it does once authenticated).
+    pub async fn compress(&self) -> Result<(), Error> {
+        if !self.has_capability(&Capability::CompressDeflate).await? {
+            return Err(Error::Unsupported("COMPRESS=DEFLATE"));
+        }
+        let body = CommandBody::Compress { algorithm: imap_machine::types::Atom::from_static("DEFLATE") };
+        self.exec(body).await.map(|_| ())
+    }
+
     /// `LOGIN`
     pub async fn login(&self, username: &str, password: &str) -> Result<(), Error> {
         let body = CommandBody::Login {

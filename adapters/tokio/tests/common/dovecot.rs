@@ -60,6 +60,33 @@ impl Dovecot {
         self.dir.join("home").join(user)
     }
 
+    /// Restarts this Dovecot with the `imap_zlib` plugin, which serves COMPRESS=DEFLATE
+    /// (the recipe's configuration loads no plugin).
+    pub fn enable_imap_zlib(&self) {
+        self.stop();
+        let conf = self.dir.join("dovecot.conf");
+        let text = std::fs::read_to_string(&conf).expect("dovecot.conf");
+        let text = text.replacen("protocol imap {", "protocol imap {\n  mail_plugins = $mail_plugins imap_zlib", 1);
+        std::fs::write(&conf, text).expect("write dovecot.conf");
+        // In the foreground, as the recipe runs it, so that its PID is the child's; its
+        // output must not keep the test's stdout open.
+        let child = Command::new("/usr/sbin/dovecot")
+            .arg("-F")
+            .arg("-c")
+            .arg(&conf)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("dovecot");
+        std::fs::write(self.dir.join("dovecot.pid"), child.id().to_string()).expect("dovecot.pid");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(self.addr()).is_err() {
+            assert!(std::time::Instant::now() < deadline, "dovecot with imap_zlib does not listen");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
     pub fn stop(&self) {
         let script = workspace_root().join("../shared/peers/stop-dovecot.sh");
         let _ = Command::new("bash").arg(script).env("DOVECOT_DIR", &self.dir).output();
