@@ -13,7 +13,7 @@ use imap_machine::server::{self as machine, Event, ServerOptions};
 use imap_machine::store::{Backend, Extensions, Session};
 
 use crate::tap::{Tap, TapSession};
-use crate::transport::Transport;
+use crate::transport::{Compression, Transport};
 
 /// Chunks (of up to 16 KiB) the reader thread may queue ahead of the connection thread.
 const READ_QUEUE: usize = 64;
@@ -98,7 +98,8 @@ impl<B: Backend> Clone for Server<B> {
 impl<B: Backend> Server<B> {
     /// A server for `backend`, advertising what the store engine serves.
     pub fn new(backend: Arc<B>) -> Self {
-        let options = Session::server_options(&*backend);
+        let mut options = Session::server_options(&*backend);
+        options.compress_available = true;
         Server {
             backend,
             options,
@@ -123,6 +124,13 @@ impl<B: Backend> Server<B> {
     pub fn tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
         self.options.starttls_available = true;
         self.tls = Some(config);
+        self
+    }
+
+    /// Offers COMPRESS=DEFLATE (RFC 4978) once a client is authenticated (default on):
+    /// each batch of responses is deflated with one sync flush at its end.
+    pub fn compress(mut self, on: bool) -> Self {
+        self.options.compress_available = on;
         self
     }
 
@@ -267,9 +275,11 @@ impl<B: Backend> Server<B> {
         });
         let mut out = BytesMut::with_capacity(16 * 1024);
         let mut tap = self.tap.as_ref().map(Tap::server_session);
+        let mut z = Compression::default();
         let result = (|| -> io::Result<()> {
             loop {
-                self.pump(&mut machine, &mut session, &mut transport, &mut stream, &mut out, &mut tap)?;
+                let mut io = Io { transport: &mut transport, stream: &mut stream, z: &mut z, tap: &mut tap };
+                self.pump(&mut machine, &mut session, &mut io, &mut out)?;
                 if machine.is_closed() {
                     return Ok(());
                 }
@@ -281,10 +291,7 @@ impl<B: Backend> Server<B> {
                 match wake {
                     Ok(Wake::Bytes(raw)) => {
                         let plain = transport.receive(&raw, &mut stream)?;
-                        if let Some(t) = tap.as_mut() {
-                            t.client(&plain);
-                        }
-                        machine.handle_input(&plain);
+                        Io::deliver(&mut z, &mut tap, &mut machine, &plain)?;
                     }
                     Ok(Wake::Eof) | Err(RecvTimeoutError::Disconnected) => machine.handle_eof(),
                     Ok(Wake::MailboxChanged) => {}
@@ -306,62 +313,100 @@ impl<B: Backend> Server<B> {
         result
     }
 
-    /// Writes `bytes` (if any) through the transport, logging them to the tap.
-    fn send(
-        bytes: &[u8],
-        transport: &mut Transport,
-        stream: &mut TcpStream,
-        tap: &mut Option<TapSession>,
-    ) -> io::Result<()> {
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        if let Some(t) = tap.as_mut() {
-            t.server(bytes);
-        }
-        transport.send(bytes, stream)
-    }
-
     /// Sends what the machine has, handing each event to the session in between.
     fn pump(
         &self,
         machine: &mut machine::Server,
         session: &mut Session<B>,
-        transport: &mut Transport,
-        stream: &mut TcpStream,
+        io: &mut Io<'_>,
         out: &mut BytesMut,
-        tap: &mut Option<TapSession>,
     ) -> io::Result<()> {
         loop {
             // Small chunks are coalesced (one write for many responses); a large one — a
             // literal body, the store's own buffer — is written from where it is, so the
-            // answer to a FETCH of many large messages is never built whole.
+            // answer to a FETCH of many large messages is never built whole. Compressed,
+            // everything is deflated into `out`, and the batch ends with one sync flush.
             out.clear();
+            let mut batch = false;
             while let Some(chunk) = machine.poll_transmit_bytes() {
+                if let Some(t) = io.tap.as_mut() {
+                    t.server(&chunk);
+                }
+                if io.z.is_on() {
+                    io.z.write(&chunk, out);
+                    batch = true;
+                    if out.len() > COALESCE {
+                        io.send(out)?;
+                        out.clear();
+                    }
+                    continue;
+                }
                 let large = chunk.len() >= LARGE_CHUNK;
                 if large || out.len() + chunk.len() > COALESCE {
-                    Self::send(out, transport, stream, tap)?;
+                    io.send(out)?;
                     out.clear();
                 }
                 if large {
-                    Self::send(&chunk, transport, stream, tap)?;
+                    io.send(&chunk)?;
                 } else {
                     out.extend_from_slice(&chunk);
                 }
             }
-            Self::send(out, transport, stream, tap)?;
+            if batch {
+                io.z.flush(out, machine.is_idling());
+            }
+            io.send(out)?;
             let Some(event) = machine.poll_event() else { return Ok(()) };
             match event {
                 Event::StartTls => {
                     // The OK went out in plaintext just above; from here on, TLS.
                     let tls = self.tls.clone().ok_or_else(|| io::Error::other("STARTTLS without TLS config"))?;
                     let conn = rustls::ServerConnection::new(tls).map_err(|e| io::Error::other(e.to_string()))?;
-                    *transport = Transport::Tls(Box::new(conn.into()));
+                    *io.transport = Transport::Tls(Box::new(conn.into()));
                     let _ = machine.tls_established();
+                }
+                Event::Compress => {
+                    // The OK went out plain just above; from here on, DEFLATE.
+                    let early = machine.compression_started().map_err(io::Error::other)?;
+                    io.z.start(&[]);
+                    Io::deliver(io.z, io.tap, machine, &early)?;
                 }
                 other => session.handle(machine, other),
             }
         }
+    }
+}
+
+/// A connection's way out: the transport (TLS or not), COMPRESS and the tap.
+struct Io<'a> {
+    transport: &'a mut Transport,
+    stream: &'a mut TcpStream,
+    z: &'a mut Compression,
+    tap: &'a mut Option<TapSession>,
+}
+
+impl Io<'_> {
+    /// Writes `wire` (if any) through the transport.
+    fn send(&mut self, wire: &[u8]) -> io::Result<()> {
+        if wire.is_empty() {
+            return Ok(());
+        }
+        self.transport.send(wire, self.stream)
+    }
+
+    /// Hands octets read (after TLS) to the machine, inflated when compressed.
+    fn deliver(
+        z: &mut Compression,
+        tap: &mut Option<TapSession>,
+        machine: &mut machine::Server,
+        input: &[u8],
+    ) -> io::Result<()> {
+        z.read(input, |plain| {
+            if let Some(t) = tap.as_mut() {
+                t.client(plain);
+            }
+            machine.handle_input(plain);
+        })
     }
 }
 

@@ -6,6 +6,8 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::sync::Arc;
 
+use bytes::BytesMut;
+use imap_machine::compress::{Deflater, Inflater};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -27,15 +29,17 @@ impl Transport {
             Transport::Plain => Ok(raw.to_vec()),
             Transport::Tls(conn) => {
                 let mut rd = raw;
+                let mut plain = Vec::new();
+                // Record by record, taking the plaintext out each time: rustls holds only
+                // a bounded amount of it unread.
                 while !rd.is_empty() {
                     conn.read_tls(&mut rd)?;
                     conn.process_new_packets().map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-                }
-                let mut plain = Vec::new();
-                match conn.reader().read_to_end(&mut plain) {
-                    Ok(_) => {}
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(e) => return Err(e),
+                    match conn.reader().read_to_end(&mut plain) {
+                        Ok(_) => {}
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                        Err(e) => return Err(e),
+                    }
                 }
                 while conn.wants_write() {
                     conn.write_tls(socket)?;
@@ -50,11 +54,22 @@ impl Transport {
         match self {
             Transport::Plain => socket.write_all(data),
             Transport::Tls(conn) => {
-                conn.writer().write_all(data)?;
-                while conn.wants_write() {
-                    conn.write_tls(socket)?;
+                // rustls buffers a bounded amount of plaintext: write what it takes, send
+                // its records, and go on.
+                let mut rest = data;
+                loop {
+                    let n = conn.writer().write(rest)?;
+                    rest = &rest[n..];
+                    while conn.wants_write() {
+                        conn.write_tls(socket)?;
+                    }
+                    if rest.is_empty() {
+                        return Ok(());
+                    }
+                    if n == 0 && !conn.wants_write() {
+                        return Err(io::ErrorKind::WriteZero.into());
+                    }
                 }
-                Ok(())
             }
         }
     }
@@ -87,4 +102,62 @@ pub fn load_server_config(cert: &Path, key: &Path) -> io::Result<Arc<rustls::Ser
         .with_single_cert(certs, key)
         .map_err(|e| invalid(&e))?;
     Ok(Arc::new(config))
+}
+
+/// COMPRESS=DEFLATE (RFC 4978) on a connection: once on, what is sent is deflated, one
+/// sync flush per batch, and what is read is inflated, under TLS when there is TLS (§3:
+/// compress first, then encrypt).
+#[derive(Debug, Default)]
+pub(crate) struct Compression(Option<Box<(Deflater, Inflater)>>);
+
+impl Compression {
+    /// Turns it on; `early` (octets read past the tagged OK) starts the peer's stream.
+    pub(crate) fn start(&mut self, early: &[u8]) {
+        let mut inflater = Inflater::new();
+        inflater.feed(early);
+        self.0 = Some(Box::new((Deflater::new(), inflater)));
+    }
+
+    /// Whether it is on.
+    pub(crate) fn is_on(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Deflates part of a batch into `wire` (no flush); a copy of `plain` when off.
+    pub(crate) fn write(&mut self, plain: &[u8], wire: &mut BytesMut) {
+        match self.0.as_mut() {
+            Some(z) => z.0.write(plain, wire),
+            None => wire.extend_from_slice(plain),
+        }
+    }
+
+    /// Ends the batch with a sync flush; when `quiet` (the peer idles), the compressor's
+    /// state is then freed until the next batch.
+    pub(crate) fn flush(&mut self, wire: &mut BytesMut, quiet: bool) {
+        if let Some(z) = self.0.as_mut() {
+            z.0.flush(wire);
+            if quiet {
+                z.0.idle(wire);
+            }
+        }
+    }
+
+    /// Feeds octets read from the peer; `each` gets the plain text, in pieces of at most
+    /// 64 KiB. Off, `each` gets `wire` as it is.
+    pub(crate) fn read(&mut self, wire: &[u8], mut each: impl FnMut(&[u8])) -> io::Result<()> {
+        let Some(z) = self.0.as_mut() else {
+            each(wire);
+            return Ok(());
+        };
+        z.1.feed(wire);
+        let mut plain = BytesMut::new();
+        loop {
+            plain.clear();
+            match z.1.read(&mut plain, 64 * 1024) {
+                Ok(0) => return Ok(()),
+                Ok(_) => each(&plain),
+                Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+            }
+        }
+    }
 }

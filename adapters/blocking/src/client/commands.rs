@@ -58,6 +58,12 @@ impl Client {
         self.wait(id).map(|_| ())
     }
 
+    /// `COMPRESS DEFLATE` (RFC 4978): from its OK on, both directions are compressed, each
+    /// batch of commands deflated with one sync flush.
+    pub fn compress(&mut self) -> Result<(), Error> {
+        self.exec(CommandBody::Compress { algorithm: imap_machine::types::Atom::from_static("DEFLATE") })
+    }
+
     /// `LOGIN`
     pub fn login(&mut self, username: &str, password: &str) -> Result<(), Error> {
         let body = CommandBody::Login {

@@ -33,7 +33,7 @@ pub use imap_machine::client::{
 pub use stream::{Fetches, IdleHandle};
 
 use crate::tap::{Tap, TapSession};
-use crate::transport::Transport;
+use crate::transport::{Compression, Transport};
 
 /// Why a client call failed (the tokio client's error, variant for variant).
 #[derive(Debug, thiserror::Error)]
@@ -182,6 +182,7 @@ impl ClientBuilder {
         let mut c = Client {
             stream,
             transport,
+            z: Compression::default(),
             // FETCH answers in place: validated once, bodies zero-copy, nothing owned built
             // that the caller does not ask for.
             machine: machine::Client::new({
@@ -225,6 +226,8 @@ fn tls_client(server_name: &str, config: Arc<rustls::ClientConfig>) -> Result<ru
 pub struct Client {
     stream: TcpStream,
     transport: Transport,
+    /// COMPRESS (RFC 4978), once on.
+    z: Compression,
     machine: machine::Client,
     greeting: Option<StatusResponse>,
     /// Events of the last read, not yet routed.
@@ -384,7 +387,37 @@ impl Client {
             if let Some(t) = self.tap.as_mut() {
                 t.client(&out);
             }
+            if self.z.is_on() {
+                // One batch: all the machine has now, then a sync flush.
+                let mut wire = BytesMut::new();
+                self.z.write(&out, &mut wire);
+                self.z.flush(&mut wire, false);
+                out = wire;
+            }
             self.transport.send(&out, &mut self.stream)?;
+        }
+        Ok(())
+    }
+
+    /// Hands octets read (after TLS) to the machine, inflated when compressed, and
+    /// queues the events they made; at COMPRESS's OK the layer goes on, and what followed
+    /// the OK in this read is the start of the compressed stream.
+    fn deliver(&mut self, input: &[u8]) -> Result<(), Error> {
+        let (machine, tap) = (&mut self.machine, &mut self.tap);
+        self.z.read(input, |plain| {
+            if let Some(t) = tap.as_mut() {
+                t.server(plain);
+            }
+            machine.handle_input(plain);
+        })?;
+        while let Some(e) = self.machine.poll_event() {
+            if matches!(e, Event::CompressReady { .. }) {
+                let early = self.machine.compression_started()?;
+                self.z.start(&[]);
+                self.events.push_back(e);
+                return self.deliver(&early);
+            }
+            self.events.push_back(e);
         }
         Ok(())
     }
@@ -399,20 +432,17 @@ impl Client {
         };
         if n == 0 {
             self.machine.handle_eof();
-        } else if let Transport::Plain = self.transport {
-            if let Some(t) = self.tap.as_mut() {
-                t.server(&self.read_buf[..n]);
+            while let Some(e) = self.machine.poll_event() {
+                self.events.push_back(e);
             }
-            self.machine.handle_input(&self.read_buf[..n]);
+        } else if let Transport::Plain = self.transport {
+            let raw = std::mem::take(&mut self.read_buf);
+            let r = self.deliver(&raw[..n]);
+            self.read_buf = raw;
+            r?;
         } else {
             let plain = self.transport.receive(&self.read_buf[..n], &mut self.stream)?;
-            if let Some(t) = self.tap.as_mut() {
-                t.server(&plain);
-            }
-            self.machine.handle_input(&plain);
-        }
-        while let Some(e) = self.machine.poll_event() {
-            self.events.push_back(e);
+            self.deliver(&plain)?;
         }
         self.flush()
     }
