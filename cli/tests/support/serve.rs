@@ -10,8 +10,8 @@ use std::process::{Child, ChildStderr, Command, Stdio};
 pub(crate) struct Serve {
     pub(crate) child: Child,
     pub(crate) addr: SocketAddr,
-    /// Kept open: the server logs to it.
-    _stderr: BufReader<ChildStderr>,
+    /// Kept open: the server logs to it (`None` once a test took it).
+    stderr: Option<BufReader<ChildStderr>>,
 }
 
 impl Drop for Serve {
@@ -41,10 +41,15 @@ pub(crate) fn serve(extra: &[&str]) -> Serve {
             addr = Some(a.parse().expect("socket address"));
         }
     }
-    Serve { child, addr: addr.expect("address"), _stderr: stderr }
+    Serve { child, addr: addr.expect("address"), stderr: Some(stderr) }
 }
 
 impl Serve {
+    /// The server's stderr from here on (its log, and the tap with `--debug`).
+    pub(crate) fn take_stderr(&mut self) -> BufReader<ChildStderr> {
+        self.stderr.take().expect("stderr taken once")
+    }
+
     /// A field of the server's `/proc/PID/status`, in KiB.
     pub(crate) fn status_kib(&self, field: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).expect("/proc/PID/status");

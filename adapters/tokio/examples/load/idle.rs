@@ -1,28 +1,76 @@
-//! Idle mode: N raw connections in IDLE on one mailbox, one appender (see `main.rs`).
+//! Idle mode: N raw connections in IDLE on one mailbox, one appender (see `main.rs`),
+//! plain or compressed (`--compress`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::BytesMut;
+use imap_machine::compress::{Deflater, Inflater};
 use imap_machine_tokio::Client;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, RwLock};
 
 use crate::{message, percentile, Config};
 
-/// Reads lines until the one tagged `tag`; `Ok(EXISTS)` (the last seen) if it is OK.
-async fn until_tagged(r: &mut BufReader<TcpStream>, tag: &str) -> Result<Option<u32>, String> {
-    let mut exists = None;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if r.read_line(&mut line).await.map_err(|e| e.to_string())? == 0 {
-            return Err("connection closed".into());
+/// One raw connection, plain or, after COMPRESS, deflated both ways.
+struct Conn {
+    r: BufReader<TcpStream>,
+    /// The compression state and the inflated text not yet read as lines.
+    z: Option<(Deflater, Inflater, BytesMut)>,
+}
+
+impl Conn {
+    async fn read_line(&mut self, line: &mut String) -> Result<usize, String> {
+        let Some((_, inflater, plain)) = self.z.as_mut() else {
+            return self.r.read_line(line).await.map_err(|e| e.to_string());
+        };
+        loop {
+            if let Some(at) = plain.iter().position(|b| *b == b'\n') {
+                let l = plain.split_to(at + 1);
+                line.push_str(&String::from_utf8_lossy(&l));
+                return Ok(l.len());
+            }
+            let mut buf = [0u8; 1024];
+            let n = self.r.read(&mut buf).await.map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Ok(0);
+            }
+            inflater.feed(&buf[..n]);
+            while inflater.read(plain, 64 * 1024).map_err(|e| e.to_string())? > 0 {}
+            // Quiet in IDLE: keep only the window's text, as the server does.
+            inflater.idle();
         }
-        if let Some(rest) = line.strip_prefix(&format!("{tag} ")) {
-            return if rest.starts_with("OK") { Ok(exists) } else { Err(line.trim_end().to_string()) };
+    }
+
+    async fn send(&mut self, line: &str) -> Result<(), String> {
+        let w = self.r.get_mut();
+        match self.z.as_mut() {
+            None => w.write_all(line.as_bytes()).await,
+            Some((deflater, _, _)) => {
+                let mut wire = BytesMut::new();
+                deflater.write_batch(line.as_bytes(), &mut wire);
+                deflater.idle(&mut wire);
+                w.write_all(&wire).await
+            }
         }
-        exists = exists_of(&line).or(exists);
+        .map_err(|e| e.to_string())
+    }
+
+    /// Reads lines until the one tagged `tag`; `Ok(EXISTS)` (the last seen) if it is OK.
+    async fn until_tagged(&mut self, tag: &str) -> Result<Option<u32>, String> {
+        let mut exists = None;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if self.read_line(&mut line).await? == 0 {
+                return Err("connection closed".into());
+            }
+            if let Some(rest) = line.strip_prefix(&format!("{tag} ")) {
+                return if rest.starts_with("OK") { Ok(exists) } else { Err(line.trim_end().to_string()) };
+            }
+            exists = exists_of(&line).or(exists);
+        }
     }
 }
 
@@ -30,28 +78,32 @@ fn exists_of(line: &str) -> Option<u32> {
     line.strip_prefix("* ")?.trim_end().strip_suffix(" EXISTS")?.parse().ok()
 }
 
-async fn send(r: &mut BufReader<TcpStream>, line: &str) -> Result<(), String> {
-    r.get_mut().write_all(line.as_bytes()).await.map_err(|e| e.to_string())
-}
-
-/// One raw IDLE connection, up to its `+`: the reader and the EXISTS count.
-async fn idle_setup(cfg: &Config, mailbox: &str) -> Result<(BufReader<TcpStream>, u32), String> {
+/// One raw IDLE connection, up to its `+`: the connection and the EXISTS count.
+async fn idle_setup(cfg: &Config, mailbox: &str) -> Result<(Conn, u32), String> {
     let s = TcpStream::connect(&cfg.addr).await.map_err(|e| format!("connect: {e}"))?;
-    let mut r = BufReader::with_capacity(512, s);
+    let mut c = Conn { r: BufReader::with_capacity(512, s), z: None };
     let mut greeting = String::new();
-    r.read_line(&mut greeting).await.map_err(|e| e.to_string())?;
+    c.read_line(&mut greeting).await?;
     check!(greeting.starts_with("* OK"), "greeting: {}", greeting.trim_end());
-    send(&mut r, &format!("a LOGIN \"{}\" \"{}\"\r\n", cfg.user, cfg.pass)).await?;
-    until_tagged(&mut r, "a").await?;
-    send(&mut r, &format!("b SELECT \"{mailbox}\"\r\n")).await?;
-    let exists = until_tagged(&mut r, "b").await?.ok_or("SELECT without EXISTS")?;
-    send(&mut r, "c IDLE\r\n").await?;
+    c.send(&format!("a LOGIN \"{}\" \"{}\"\r\n", cfg.user, cfg.pass)).await?;
+    c.until_tagged("a").await?;
+    if cfg.compress {
+        c.send("z COMPRESS DEFLATE\r\n").await?;
+        // The OK is the last plain line; the server sends nothing after it unasked.
+        let mut ok = String::new();
+        c.read_line(&mut ok).await?;
+        check!(ok.starts_with("z OK"), "COMPRESS: {}", ok.trim_end());
+        c.z = Some((Deflater::new(), Inflater::new(), BytesMut::new()));
+    }
+    c.send(&format!("b SELECT \"{mailbox}\"\r\n")).await?;
+    let exists = c.until_tagged("b").await?.ok_or("SELECT without EXISTS")?;
+    c.send("c IDLE\r\n").await?;
     let mut line = String::new();
     while !line.starts_with('+') {
         line.clear();
-        check!(r.read_line(&mut line).await.map_err(|e| e.to_string())? > 0, "closed before IDLE's +");
+        check!(c.read_line(&mut line).await? > 0, "closed before IDLE's +");
     }
-    Ok((r, exists))
+    Ok((c, exists))
 }
 
 /// One idler: reports `Ok(exists)` once idling (or why not), then the arrival time of each
@@ -63,7 +115,7 @@ async fn idler(
     seen: mpsc::UnboundedSender<Instant>,
     hold: Arc<RwLock<()>>,
 ) {
-    let (mut r, exists) = match idle_setup(&cfg, &mailbox).await {
+    let (mut c, exists) = match idle_setup(&cfg, &mailbox).await {
         Ok(v) => v,
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -75,7 +127,7 @@ async fn idler(
     for round in 1..=cfg.rounds as u32 {
         loop {
             line.clear();
-            match r.read_line(&mut line).await {
+            match c.read_line(&mut line).await {
                 Ok(0) | Err(_) => return,
                 Ok(_) if exists_of(&line) == Some(exists + round) => break,
                 Ok(_) => {}
@@ -84,8 +136,8 @@ async fn idler(
         let _ = seen.send(Instant::now());
     }
     drop(hold.read().await);
-    let _ = r.get_mut().write_all(b"DONE\r\nd LOGOUT\r\n").await;
-    let _ = until_tagged(&mut r, "c").await;
+    let _ = c.send("DONE\r\nd LOGOUT\r\n").await;
+    let _ = c.until_tagged("c").await;
 }
 
 /// The server's VmRSS in MiB (0 without a PID).

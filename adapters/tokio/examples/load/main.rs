@@ -43,6 +43,8 @@
 //! `--max-p99-ms T` it also fails (exit 1) if a connection was refused, the server's VmRSS
 //! with every idler connected exceeds M MiB, or the p99 delivery latency exceeds T ms. The
 //! soft limit on open files is raised to the hard limit (and the hard one too as root).
+//! With `--compress` each idler sends `COMPRESS DEFLATE` after LOGIN (RFC 4978) and speaks
+//! DEFLATE from then on, freeing its own compression state while it idles.
 //!
 //! Big-mailbox modes (see `big.rs`), each first filling one mailbox with `--messages N`
 //! (default 1,000,000) tiny messages by pipelined APPEND with LITERAL+:
@@ -111,6 +113,7 @@ pub(crate) struct Config {
     fetch_rss: bool,
     messages: usize,
     max_rss_growth_mib: Option<f64>,
+    compress: bool,
 }
 
 fn parse_args() -> Result<Config, String> {
@@ -134,6 +137,7 @@ fn parse_args() -> Result<Config, String> {
         fetch_rss: false,
         messages: 1_000_000,
         max_rss_growth_mib: None,
+        compress: false,
     };
     let mut clients = None;
     let mut it = std::env::args().skip(1);
@@ -142,9 +146,10 @@ fn parse_args() -> Result<Config, String> {
             "--shared" => c.shared = true,
             "--stall" => c.stall = true,
             "--fetch-rss" => c.fetch_rss = true,
+            "--compress" => c.compress = true,
             _ => {}
         }
-        if matches!(a.as_str(), "--shared" | "--stall" | "--fetch-rss") {
+        if matches!(a.as_str(), "--shared" | "--stall" | "--fetch-rss" | "--compress") {
             continue;
         }
         let v = it.next().ok_or_else(|| format!("{a} needs a value"))?;
