@@ -5,7 +5,7 @@
 # mailbox another client APPENDs must fail), 10 s at 10 clients sharing one mailbox with every response checked against the RFCs, then
 # 10,000 connections in IDLE
 # that must all see each of 5 APPENDs, with the server's VmRSS under 200 MiB and the p99
-# delivery latency under 1 s; then the big-mailbox checks of .ci/big.sh (1,000,000
+# delivery latency under 1 s, and again with COMPRESS=DEFLATE under 400 MiB; then the big-mailbox checks of .ci/big.sh (1,000,000
 # messages: NOOP p99 under whole-mailbox STORE, server memory during FETCH 1:*). The
 # generator and `imapm serve` raise their own open-files limits. Any failure exits non-zero.
 #   Usage: .ci/load.sh   (from the repository root, after the release build below)
@@ -76,6 +76,16 @@ wait_port $((PORT + 1))
 "$T/examples/load" --addr 127.0.0.1:$((PORT + 1)) --user bench --pass bench --idle 10000 --rounds 5 \
   --server-pid $idle_pid --max-rss-mib 200 --max-p99-ms 1000
 
-echo "-- big mailboxes (.ci/big.sh)"
 kill $idle_pid 2>/dev/null || true
+
+echo "-- 10,000 idle connections with COMPRESS=DEFLATE (RFC 4978)"
+"$T/imapm" serve --listen 127.0.0.1:$((PORT + 4)) --user bench:bench --quiet &
+zidle_pid=$!
+pids+=($zidle_pid)
+wait_port $((PORT + 4))
+"$T/examples/load" --addr 127.0.0.1:$((PORT + 4)) --user bench --pass bench --idle 10000 --rounds 5 \
+  --server-pid $zidle_pid --max-rss-mib 400 --max-p99-ms 1000 --compress
+kill $zidle_pid 2>/dev/null || true
+
+echo "-- big mailboxes (.ci/big.sh)"
 BIG_PORT=$((PORT + 2)) .ci/big.sh

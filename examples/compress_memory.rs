@@ -1,9 +1,9 @@
 //! The memory of COMPRESS=DEFLATE's layer per connection (`imap_machine::compress`): N
 //! connections' worth of deflaters and inflaters, each having sent and read one batch (a
 //! typical IDLE exchange), measured as the growth of the process's resident size. With
-//! `idle`, each deflater is made idle (`Deflater::idle`) right after its batch, as an
-//! adapter does once a connection waits, so the freed state is reused by the next
-//! connection's and the figure is what idle connections hold.
+//! `idle`, each deflater and inflater is made idle (`Deflater::idle`, `Inflater::idle`)
+//! right after its batch, as the adapters do while a client waits in IDLE, so the freed
+//! state is reused by the next connection's and the figure is what idle connections hold.
 //!
 //! ```sh
 //! cargo run --release --example compress_memory -- 10000 active
@@ -41,12 +41,13 @@ fn main() {
         i.read(&mut plain, 1 << 16).expect("inflates");
         assert_eq!(&plain[..], &batch[..]);
         if idle {
-            d.idle();
+            d.idle(&mut wire);
+            assert!(i.idle(), "the batch ended with a sync flush");
         }
         pairs.push((d, i));
     }
     let grown = rss_kib().saturating_sub(base);
-    let mode = if idle { "deflater idle + inflater" } else { "deflater active + inflater" };
+    let mode = if idle { "deflater and inflater idle" } else { "deflater and inflater active" };
     println!(
         "compress_memory: {n} connections ({mode}), one batch of {} octets sent and read each: \
          {:.1} KiB a connection, {} MiB in all",

@@ -1,22 +1,29 @@
 //! COMPRESS=DEFLATE (RFC 4978) as a sans-I/O layer: raw DEFLATE (RFC 1951, no zlib or
 //! gzip framing, §3) both ways, bytes in and bytes out, on flate2's pure-Rust backend.
-//! An adapter puts a [`Deflater`] on what it sends and an [`Inflater`] on what it reads,
-//! once COMPRESS has been answered OK.
+//! Both machines negotiate it like STARTTLS ([`crate::server::Event::Compress`],
+//! [`crate::client::Event::CompressReady`]); the adapter then puts a [`Deflater`] on what
+//! it sends and an [`Inflater`] on what it reads.
 //!
-//! - **Sending**: [`Deflater::write_batch`] deflates one batch of output (everything the
-//!   machine has to send now) and ends it with a sync flush, so the peer can read all of
-//!   it (§4: "the sender MUST flush"); it is called once per batch, never per message.
-//! - **Idle**: [`Deflater::idle`] drops the compressor's state (its hash chains and
-//!   window, the bulk of its memory). The next batch starts a new compressor whose output
+//! - **Sending**: [`Deflater::write`] deflates the pieces of one batch of output
+//!   (everything the machine has to send now) and [`Deflater::flush`] ends it with a sync
+//!   flush, so the peer can read all of it (§4: "the sender MUST flush"): one flush per
+//!   batch, never per message. [`Deflater::write_batch`] does both.
+//! - **Idle, sending**: [`Deflater::idle`] drops the compressor's state (its hash chains
+//!   and window, about 260 KiB). The next batch starts a new compressor whose output
 //!   continues the same stream: after a sync flush the stream is at a byte boundary with
 //!   no final block, and a new run of blocks simply follows. It costs only the back
 //!   references into what was sent before the pause.
 //! - **Reading**: [`Inflater::read`] inflates at most a given number of octets per call and
 //!   keeps the rest of the input for the next call, so a small compressed input can never
 //!   make a large buffer at once (a "deflate bomb" is read at the pace the framer takes it).
+//! - **Idle, reading**: [`Inflater::idle`] drops the decompressor (about 43 KiB) once the
+//!   peer's input stopped right after a sync flush, and keeps only the text the peer may
+//!   still refer back to: the last 32 KiB inflated, or less when less came (a client in
+//!   IDLE has sent a few hundred octets since COMPRESS).
 //!
-//! This layer is not yet negotiated by the machines or wired into the adapters, and
-//! COMPRESS=DEFLATE is not announced.
+//! The adapters free both while a client idles in IDLE: 10,000 compressed idle
+//! connections cost `imapm serve` about 160 MiB, against 125 MiB uncompressed
+//! (BENCHMARKS.md).
 //!
 //! ```
 //! use bytes::BytesMut;
