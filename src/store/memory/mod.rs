@@ -497,6 +497,13 @@ impl Backend for MemoryBackend {
             let data = st.mailboxes.remove(&old).expect("listed");
             st.mailboxes.insert(format!("{to}{}", &old[from.len()..]), data);
         }
+        // METADATA goes with its mailboxes (RFC 5464 §3.1).
+        let entries: Vec<(String, String)> =
+            st.metadata.keys().filter(|(m, _)| m == from || is_inferior(m, from)).cloned().collect();
+        for (m, e) in entries {
+            let v = st.metadata.remove(&(m.clone(), e.clone())).expect("listed");
+            st.metadata.insert((format!("{to}{}", &m[from.len()..]), e), v);
+        }
         // Superiors of the new name.
         let mut at = 0;
         while let Some(k) = to[at..].find(DELIMITER) {

@@ -17,7 +17,7 @@ use crate::fsutil::{time_of, write_new};
 use crate::mailbox::{storable, Logged, Mailbox};
 use crate::names::{self, dir_of, is_inferior, DELIMITER};
 use crate::sync::{make_maildir, Incoming};
-use crate::{lock, subscriptions, MaildirBackend, UserData};
+use crate::{lock, metadata, subscriptions, MaildirBackend, UserData};
 
 impl Mailbox {
     /// [`Mailbox::refresh`], waking the watchers if others changed something.
@@ -71,6 +71,16 @@ impl MaildirBackend {
 
     fn existing(&self, user: &UserData) -> Result<std::collections::BTreeSet<String>, StoreError> {
         names::scan(&user.root).map_err(|e| self.fail(MaildirError::io("list", &user.root)(e)))
+    }
+
+    /// The METADATA file's key of `mailbox`: `""` for the server's entries, else the
+    /// name, which must exist.
+    fn metadata_key<'a>(&self, user: &UserData, mailbox: Option<&'a str>) -> Result<&'a str, StoreError> {
+        match mailbox {
+            None => Ok(""),
+            Some(name) if name == "INBOX" || self.existing(user)?.contains(name) => Ok(name),
+            Some(_) => Err(StoreError::NoSuchMailbox),
+        }
     }
 
     /// Marks the loaded index of `name` gone and drops it: sessions that have it open
@@ -157,6 +167,7 @@ impl Backend for MaildirBackend {
         std::fs::rename(&dir, &trash).map_err(|e| self.fail(MaildirError::io("rename", &dir)(e)))?;
         drop(st);
         user.wake();
+        metadata::drop_mailbox(&user.root, name, self.fsync).map_err(|e| self.fail(e))?;
         std::fs::remove_dir_all(&trash).map_err(|e| self.fail(MaildirError::io("remove", &trash)(e)))
     }
 
@@ -195,8 +206,28 @@ impl Backend for MaildirBackend {
             }
         }
         drop(st);
+        metadata::rename(&user.root, from, to, self.fsync).map_err(|e| self.fail(e))?;
         user.wake();
         Ok(())
+    }
+
+    fn metadata(&self, user: &Self::User, mailbox: Option<&str>) -> Result<Vec<(String, Bytes)>, StoreError> {
+        let key = self.metadata_key(user, mailbox)?;
+        metadata::get(&user.root, key).map_err(|e| self.fail(e))
+    }
+
+    fn set_metadata(
+        &self,
+        user: &Self::User,
+        mailbox: Option<&str>,
+        entries: &[(String, Option<Bytes>)],
+    ) -> Result<(), StoreError> {
+        let key = self.metadata_key(user, mailbox)?;
+        metadata::set(&user.root, key, entries, self.fsync).map_err(|e| self.fail(e))
+    }
+
+    fn metadata_supported(&self) -> bool {
+        true
     }
 
     fn subscribe(&self, user: &Self::User, name: &str, subscribed: bool) -> Result<(), StoreError> {

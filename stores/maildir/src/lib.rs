@@ -93,6 +93,7 @@ mod fsutil;
 mod keywords;
 mod lock;
 mod mailbox;
+mod metadata;
 mod modseq;
 mod names;
 mod objectid;

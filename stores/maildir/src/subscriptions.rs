@@ -12,7 +12,7 @@ use crate::names::DELIMITER;
 
 const HEADER: &str = "V\t2\n\n";
 
-fn escape(level: &str, out: &mut String) {
+pub(crate) fn escape(level: &str, out: &mut String) {
     for c in level.chars() {
         match c {
             '\x01' => out.push_str("\x011"),
@@ -24,7 +24,7 @@ fn escape(level: &str, out: &mut String) {
     }
 }
 
-fn unescape(level: &str, out: &mut String) {
+pub(crate) fn unescape(level: &str, out: &mut String) {
     let mut chars = level.chars();
     while let Some(c) = chars.next() {
         if c != '\x01' {
