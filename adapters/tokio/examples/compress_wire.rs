@@ -37,7 +37,12 @@ impl Counts {
     }
 }
 
-async fn pipe(mut from: tokio::net::tcp::OwnedReadHalf, mut to: tokio::net::tcp::OwnedWriteHalf, n: Arc<Counts>, k: usize) {
+async fn pipe(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    n: Arc<Counts>,
+    k: usize,
+) {
     let mut buf = vec![0u8; 64 * 1024];
     while let Ok(r) = from.read(&mut buf).await {
         if r == 0 || to.write_all(&buf[..r]).await.is_err() {

@@ -68,18 +68,18 @@ impl Dovecot {
         let text = std::fs::read_to_string(&conf).expect("dovecot.conf");
         let text = text.replacen("protocol imap {", "protocol imap {\n  mail_plugins = $mail_plugins imap_zlib", 1);
         std::fs::write(&conf, text).expect("write dovecot.conf");
-        // In the foreground, as the recipe runs it, so that its PID is the child's; its
-        // output must not keep the test's stdout open.
-        let child = Command::new("/usr/sbin/dovecot")
-            .arg("-F")
+        // In the foreground, as the recipe runs it, behind a shell that exits at once:
+        // its PID is known, it is not our child (so it is reaped when stopped, never a
+        // zombie), and its output does not keep the test's stdout open.
+        let out = Command::new("sh")
             .arg("-c")
+            .arg("/usr/sbin/dovecot -F -c \"$1\" </dev/null >/dev/null 2>&1 & echo $!")
+            .arg("sh")
             .arg(&conf)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
+            .output()
             .expect("dovecot");
-        std::fs::write(self.dir.join("dovecot.pid"), child.id().to_string()).expect("dovecot.pid");
+        let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        std::fs::write(self.dir.join("dovecot.pid"), pid).expect("dovecot.pid");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while std::net::TcpStream::connect(self.addr()).is_err() {
             assert!(std::time::Instant::now() < deadline, "dovecot with imap_zlib does not listen");
