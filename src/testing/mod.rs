@@ -162,7 +162,7 @@ impl Pair {
     }
 
     /// Plain octets the server reads: through its inflater once compressed.
-    fn to_server(&mut self, wire: &[u8], embedder: &mut dyn FnMut(&mut Server, server::Event)) {
+    fn deliver_to_server(&mut self, wire: &[u8], embedder: &mut dyn FnMut(&mut Server, server::Event)) {
         let Some((_, inflater)) = self.server_layer.as_mut() else {
             self.server.handle_input(wire);
             return self.server_drain(embedder);
@@ -187,7 +187,7 @@ impl Pair {
     }
 
     /// Plain octets the client reads, likewise.
-    fn to_client(&mut self, wire: &[u8]) {
+    fn deliver_to_client(&mut self, wire: &[u8]) {
         let Some((_, inflater)) = self.client_layer.as_mut() else {
             return self.client.handle_input(wire);
         };
@@ -209,7 +209,7 @@ impl Pair {
             if matches!(e, client::Event::CompressReady { .. }) {
                 let early = self.client.compression_started().expect("starting");
                 self.client_layer = Some((Deflater::new(), Inflater::new()));
-                self.to_client(&early);
+                self.deliver_to_client(&early);
             }
             self.client_events.push(e);
         }
@@ -245,7 +245,7 @@ impl Pair {
             }
             self.wire_octets[0] += bytes.len() as u64;
             for c in self.cut(&bytes) {
-                self.to_server(&c, embedder);
+                self.deliver_to_server(&c, embedder);
             }
         }
         self.server_drain(embedder);
@@ -259,7 +259,7 @@ impl Pair {
             }
             self.wire_octets[1] += bytes.len() as u64;
             for c in self.cut(&bytes) {
-                self.to_client(&c);
+                self.deliver_to_client(&c);
                 self.client_drain();
             }
         }
@@ -267,7 +267,7 @@ impl Pair {
             // Everything up to the tagged OK went out plain above.
             let early = self.server.compression_started().expect("starting");
             self.server_layer = Some((Deflater::new(), Inflater::new()));
-            self.to_server(&early, embedder);
+            self.deliver_to_server(&early, embedder);
         }
         self.client_drain();
         moved

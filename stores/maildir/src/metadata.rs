@@ -56,7 +56,7 @@ fn render(entries: &Entries) -> String {
 }
 
 fn unhex(v: &str) -> Option<Bytes> {
-    if v.len() % 2 != 0 {
+    if !v.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> =
