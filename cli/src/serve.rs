@@ -7,9 +7,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use imap_machine::store::memory::quota::QuotaLimits;
 use imap_machine::store::memory::MemoryBackend;
 use imap_machine::store::Backend;
+use imap_machine::store::QuotaLimits;
 use imap_machine::types::Capability;
 use imap_machine_maildir::MaildirBackend;
 use imap_machine_tokio::{tls, DebugTap, Server};
@@ -36,7 +36,7 @@ pub(crate) struct ServeOptions {
     /// Leave UTF8=ACCEPT out, so messages with 8-bit headers are taken from any client.
     legacy_8bit: bool,
     no_compress: bool,
-    /// `--quota NAME:STORAGE_KB:MESSAGES`: per-user limits (RFC 9208), memory store.
+    /// `--quota NAME:STORAGE_KB:MESSAGES`: per-user limits (RFC 9208).
     quotas: Vec<(String, QuotaLimits)>,
 }
 
@@ -95,10 +95,11 @@ options:
                           2.3 does: for legacy clients such as mbsync copying old mail
   --no-compress           do not offer COMPRESS=DEFLATE (RFC 4978), which is offered
                           by default once a client is authenticated
-  --quota NAME:KB:MSGS    limits of user NAME (RFC 9208 QUOTA; repeatable; memory
-                          store): KB of storage and a number of messages, either
-                          empty for no limit (`alice:1024:` is 1 MiB, any number);
-                          APPEND and COPY past them get NO [OVERQUOTA]
+  --quota NAME:KB:MSGS    limits of user NAME (RFC 9208 QUOTA; repeatable): KB of
+                          storage and a number of messages, either empty for no
+                          limit (`alice:1024:` is 1 MiB, any number); APPEND and
+                          COPY past them get NO [OVERQUOTA]; on Maildir, processes
+                          sharing the directory check under one lock
   --quiet                 no per-connection log lines
   --debug                 log both directions on stderr, credentials redacted
   --help, -h              this text
@@ -172,9 +173,6 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
             other => return Err(format!("unknown option {other}")),
         }
     }
-    if !o.quotas.is_empty() && o.store != Store::Memory {
-        return Err("--quota needs the memory store".into());
-    }
     if o.cert.is_some() != o.key.is_some() {
         return Err("--tls-cert and --tls-key go together".into());
     }
@@ -239,6 +237,9 @@ pub(crate) fn run(o: ServeOptions) -> std::io::Result<()> {
             };
             for (n, p) in &users {
                 backend.add_user(n, p).map_err(std::io::Error::other)?;
+            }
+            for (n, limits) in &o.quotas {
+                backend.set_quota(n, *limits);
             }
             let backend = Arc::new(backend);
             // Mail other processes (Dovecot, mbsync, another imapm) change reaches

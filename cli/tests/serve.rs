@@ -64,11 +64,23 @@ fn a_session_on_the_demo_store() {
     assert!(bye[0].starts_with("* BYE") && bye[1].starts_with("e OK"), "{bye:?}");
 }
 
-/// `--quota NAME:KB:MESSAGES` (RFC 9208): alice may keep two messages; the demo user
-/// `username` has no quota root. A bad `--quota` is refused before the server starts.
+/// `--quota NAME:KB:MESSAGES` (RFC 9208), on the memory store and on Maildir: alice may
+/// keep two messages; the demo user `username` has no quota root. A bad `--quota` is
+/// refused before the server starts.
 #[test]
 fn quota_limits_from_the_command_line() {
-    let s = serve(&["--quiet", "--user", "alice:secret", "--quota", "alice::2"]);
+    let root = std::env::temp_dir().join(format!("imapm-quota-maildir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let maildir = format!("maildir:{}", root.display());
+    quota_limits_on(&[]);
+    quota_limits_on(&["--store", &maildir]);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+fn quota_limits_on(store: &[&str]) {
+    let mut args = vec!["--quiet", "--user", "alice:secret", "--user", "username:password", "--quota", "alice::2"];
+    args.extend_from_slice(store);
+    let s = serve(&args);
     let mut c = Conn::open(s.addr);
     let login = c.run("l", "LOGIN alice secret");
     assert!(login.last().unwrap().contains(" QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE "), "{login:?}");

@@ -74,6 +74,47 @@ pub type Notifier = Arc<dyn Fn() + Send + Sync>;
 /// named as Dovecot names it.
 pub const QUOTA_ROOT: &str = "User quota";
 
+/// A user's quota limits (RFC 9208 §5), set by the embedder (`imapm serve --quota`);
+/// `None` is no limit on that resource.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QuotaLimits {
+    /// STORAGE (RFC 9208 §5.1), in units of 1024 octets.
+    pub storage_kb: Option<u64>,
+    /// MESSAGE (RFC 9208 §5.2).
+    pub messages: Option<u64>,
+}
+
+impl QuotaLimits {
+    /// Whether any resource is limited.
+    pub fn is_limited(&self) -> bool {
+        self.storage_kb.is_some() || self.messages.is_some()
+    }
+
+    /// Whether `octets` and `messages` more go past a limit, the user holding
+    /// `used_octets` and `used_messages` now.
+    pub fn exceeded_by(&self, used_octets: u64, used_messages: u64, octets: u64, messages: u64) -> bool {
+        self.storage_kb.is_some_and(|l| used_octets.saturating_add(octets) > l.saturating_mul(1024))
+            || self.messages.is_some_and(|l| used_messages.saturating_add(messages) > l)
+    }
+
+    /// The resources for GETQUOTA and GETQUOTAROOT, STORAGE rounded up to KiB; `None`
+    /// without limits.
+    pub fn usage(&self, used_octets: u64, used_messages: u64) -> Option<Vec<crate::types::QuotaUsage>> {
+        use crate::types::{QuotaResource, QuotaUsage};
+        if !self.is_limited() {
+            return None;
+        }
+        let mut out = Vec::new();
+        if let Some(limit) = self.storage_kb {
+            out.push(QuotaUsage { resource: QuotaResource::Storage, usage: used_octets.div_ceil(1024), limit });
+        }
+        if let Some(limit) = self.messages {
+            out.push(QuotaUsage { resource: QuotaResource::Message, usage: used_messages, limit });
+        }
+        Some(out)
+    }
+}
+
 /// Why a backend call failed; each maps to the RFC 5530 code the session answers with.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -618,8 +659,6 @@ pub trait Backend: Send + Sync + 'static {
         let _ = (user, name);
         Ok(None)
     }
-    /// Whether the store gives object ids (RFC 8474): a MAILBOXID for every mailbox and an
-    /// EMAILID for every message ([`MessageData::email_id`]). Then OBJECTID is announced.
     /// The resources of `user`'s quota root ([`QUOTA_ROOT`], RFC 9208 §3.2), with usage
     /// and limit; `None` when no limit applies to the user. The default: none.
     fn quota(&self, user: &Self::User) -> Result<Option<Vec<crate::types::QuotaUsage>>, StoreError> {
@@ -657,6 +696,8 @@ pub trait Backend: Send + Sync + 'static {
     fn metadata_supported(&self) -> bool {
         false
     }
+    /// Whether the store gives object ids (RFC 8474): a MAILBOXID for every mailbox and an
+    /// EMAILID for every message ([`MessageData::email_id`]). Then OBJECTID is announced.
     /// THREADID is always NIL: the core computes no threads.
     fn object_ids(&self) -> bool {
         false

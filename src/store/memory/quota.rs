@@ -12,22 +12,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::{lock, MemoryBackend, UserData};
 use crate::store::StoreError;
-use crate::types::{QuotaResource, QuotaUsage};
+use crate::types::QuotaUsage;
 
-/// A user's limits: `None` is no limit on that resource.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct QuotaLimits {
-    /// STORAGE (RFC 9208 §5.1), in units of 1024 octets.
-    pub storage_kb: Option<u64>,
-    /// MESSAGE (RFC 9208 §5.2).
-    pub messages: Option<u64>,
-}
-
-impl QuotaLimits {
-    fn any(&self) -> bool {
-        self.storage_kb.is_some() || self.messages.is_some()
-    }
-}
+pub use crate::store::QuotaLimits;
 
 /// The quota state of one user: its limits, and the lock APPEND and COPY hold from the
 /// check to the insert.
@@ -67,14 +54,12 @@ impl MemoryBackend {
         messages: u64,
     ) -> Result<Reserved<'a>, StoreError> {
         let limits = *lock(&user.quota.limits);
-        if !limits.any() {
+        if !limits.is_limited() {
             return Ok(None);
         }
         let guard = lock(&user.quota.check);
         let (used, count) = self.usage(user);
-        let over_storage = limits.storage_kb.is_some_and(|l| used.saturating_add(octets) > l.saturating_mul(1024));
-        let over_messages = limits.messages.is_some_and(|l| count.saturating_add(messages) > l);
-        if over_storage || over_messages {
+        if limits.exceeded_by(used, count, octets, messages) {
             return Err(StoreError::OverQuota);
         }
         Ok(Some(guard))
@@ -83,17 +68,10 @@ impl MemoryBackend {
     /// The user's resources, for GETQUOTA and GETQUOTAROOT (STORAGE rounded up to KiB).
     pub(super) fn quota_of(&self, user: &UserData) -> Option<Vec<QuotaUsage>> {
         let limits = *lock(&user.quota.limits);
-        if !limits.any() {
+        if !limits.is_limited() {
             return None;
         }
         let (used, count) = self.usage(user);
-        let mut out = Vec::new();
-        if let Some(limit) = limits.storage_kb {
-            out.push(QuotaUsage { resource: QuotaResource::Storage, usage: used.div_ceil(1024), limit });
-        }
-        if let Some(limit) = limits.messages {
-            out.push(QuotaUsage { resource: QuotaResource::Message, usage: count, limit });
-        }
-        Some(out)
+        limits.usage(used, count)
     }
 }

@@ -131,12 +131,17 @@ fn deliver(
         })
         .collect();
     let paths: Vec<PathBuf> = incoming.iter().map(|i| i.tmp.clone()).collect();
-    let delivered = backend.with(user, name, |m| {
-        m.refresh_and_wake()?;
-        m.ensure_keywords(&flags)?;
-        let uids = m.deliver(incoming)?;
-        m.wake();
-        Ok((m.uid_validity, uids))
+    // The whole transaction fits the user's quota, or none of it is delivered.
+    let octets = incoming.iter().map(|i| i.size).sum();
+    let room = backend.reserve(user, octets, incoming.len() as u64);
+    let delivered = room.and_then(|_room| {
+        backend.with(user, name, |m| {
+            m.refresh_and_wake()?;
+            m.ensure_keywords(&flags)?;
+            let uids = m.deliver(incoming)?;
+            m.wake();
+            Ok((m.uid_validity, uids))
+        })
     });
     if delivered.is_err() {
         for p in paths {

@@ -69,7 +69,7 @@ impl MaildirBackend {
             })
     }
 
-    fn existing(&self, user: &UserData) -> Result<std::collections::BTreeSet<String>, StoreError> {
+    pub(crate) fn existing(&self, user: &UserData) -> Result<std::collections::BTreeSet<String>, StoreError> {
         names::scan(&user.root).map_err(|e| self.fail(MaildirError::io("list", &user.root)(e)))
     }
 
@@ -81,6 +81,64 @@ impl MaildirBackend {
             Some(name) if name == "INBOX" || self.existing(user)?.contains(name) => Ok(name),
             Some(_) => Err(StoreError::NoSuchMailbox),
         }
+    }
+
+    /// COPY (and MOVE's copy): staged into the destination's tmp/ under the source's lock,
+    /// delivered under the destination's, one mailbox lock at a time; with `quota`, under
+    /// the user's quota lock too, after checking the room.
+    fn copy_checked(
+        &self,
+        user: &Arc<UserData>,
+        from: &str,
+        session: SessionId,
+        uids: &[u32],
+        to: &str,
+        quota: bool,
+    ) -> Result<CopyResult, StoreError> {
+        let src = self.handle(user, from)?;
+        let dst = self.handle(user, to)?;
+        let target = dir_of(&user.root, to);
+        // Staged into the destination's tmp/ under the source's lock, delivered under the
+        // destination's: one mailbox lock at a time.
+        let mut source = Vec::new();
+        let mut staged = Vec::new();
+        let staging = {
+            let s = lock(&src);
+            uids.iter().try_for_each(|&uid| {
+                if let Some(inc) = s.stage(uid, session, &target, &self.namer)? {
+                    source.push(uid);
+                    staged.push(inc);
+                }
+                Ok::<(), MaildirError>(())
+            })
+        };
+        let cleanup = |staged: &[Incoming]| staged.iter().for_each(|i| drop(std::fs::remove_file(&i.tmp)));
+        if let Err(e) = staging {
+            cleanup(&staged);
+            return Err(self.fail(e));
+        }
+        let room = if quota {
+            let octets = staged.iter().map(|i| i.size).sum();
+            self.reserve(user, octets, staged.len() as u64)
+        } else {
+            Ok(None)
+        };
+        let _room = match room {
+            Ok(r) => r,
+            Err(e) => {
+                cleanup(&staged);
+                return Err(e);
+            }
+        };
+        let all: Vec<Flag> = staged.iter().flat_map(|i| i.flags.iter().cloned()).collect();
+        let mut d = lock(&dst);
+        if let Err(e) = d.ensure_keywords(&all) {
+            cleanup(&staged);
+            return Err(self.fail(e));
+        }
+        let destination = d.deliver(staged).map_err(|e| self.fail(e))?;
+        d.wake();
+        Ok(CopyResult { uid_validity: d.uid_validity, source, destination })
     }
 
     /// Marks the loaded index of `name` gone and drops it: sessions that have it open
@@ -268,6 +326,7 @@ impl Backend for MaildirBackend {
             return Err(StoreError::TooBig);
         }
         let flags = storable(flags);
+        let _room = self.reserve(user, crate::fsutil::crlf_len(&body), 1)?;
         self.with(user, name, |m| {
             m.refresh_and_wake()?;
             m.ensure_keywords(&flags)?;
@@ -465,37 +524,7 @@ impl Backend for MaildirBackend {
         uids: &[u32],
         to: &str,
     ) -> Result<CopyResult, StoreError> {
-        let src = self.handle(user, from)?;
-        let dst = self.handle(user, to)?;
-        let target = dir_of(&user.root, to);
-        // Staged into the destination's tmp/ under the source's lock, delivered under the
-        // destination's: one mailbox lock at a time.
-        let mut source = Vec::new();
-        let mut staged = Vec::new();
-        let staging = {
-            let s = lock(&src);
-            uids.iter().try_for_each(|&uid| {
-                if let Some(inc) = s.stage(uid, session, &target, &self.namer)? {
-                    source.push(uid);
-                    staged.push(inc);
-                }
-                Ok::<(), MaildirError>(())
-            })
-        };
-        let cleanup = |staged: &[Incoming]| staged.iter().for_each(|i| drop(std::fs::remove_file(&i.tmp)));
-        if let Err(e) = staging {
-            cleanup(&staged);
-            return Err(self.fail(e));
-        }
-        let all: Vec<Flag> = staged.iter().flat_map(|i| i.flags.iter().cloned()).collect();
-        let mut d = lock(&dst);
-        if let Err(e) = d.ensure_keywords(&all) {
-            cleanup(&staged);
-            return Err(self.fail(e));
-        }
-        let destination = d.deliver(staged).map_err(|e| self.fail(e))?;
-        d.wake();
-        Ok(CopyResult { uid_validity: d.uid_validity, source, destination })
+        self.copy_checked(user, from, session, uids, to, true)
     }
 
     fn move_messages(
@@ -506,7 +535,8 @@ impl Backend for MaildirBackend {
         uids: &[u32],
         to: &str,
     ) -> Result<CopyResult, StoreError> {
-        let result = self.copy(user, from, session, uids, to)?;
+        // Between the user's own mailboxes: no usage changes, no quota check.
+        let result = self.copy_checked(user, from, session, uids, to, false)?;
         self.with(user, from, |s| {
             for uid in &result.source {
                 s.expunge_one(*uid)?;
@@ -517,6 +547,13 @@ impl Backend for MaildirBackend {
         Ok(result)
     }
 
+    fn quota(&self, user: &Self::User) -> Result<Option<Vec<imap_machine::types::QuotaUsage>>, StoreError> {
+        self.quota_of(user)
+    }
+
+    fn quotas(&self) -> bool {
+        true
+    }
     fn expunge(&self, user: &Self::User, name: &str, uids: Option<&[u32]>, max: usize) -> Result<Vec<u32>, StoreError> {
         self.with(user, name, |m| {
             m.refresh_and_wake()?;

@@ -97,6 +97,7 @@ mod metadata;
 mod modseq;
 mod names;
 mod objectid;
+mod quota;
 mod range;
 mod search;
 mod subscriptions;
@@ -130,6 +131,8 @@ pub struct MaildirBackend {
     fsync: bool,
     namer: Namer,
     on_error: Option<ErrorHook>,
+    /// QUOTA limits by user name ([`MaildirBackend::set_quota`]).
+    quotas: RwLock<HashMap<String, imap_machine::store::QuotaLimits>>,
 }
 
 impl std::fmt::Debug for MaildirBackend {
@@ -204,6 +207,7 @@ impl MaildirBackend {
             fsync: true,
             namer: Namer::new(),
             on_error: None,
+            quotas: RwLock::new(HashMap::new()),
         }
     }
 
