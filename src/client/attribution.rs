@@ -59,6 +59,10 @@ pub(super) enum Collects {
     /// The same with QRESYNC (RFC 7162 §3.2.5), and the FETCH responses that tell what
     /// changed since the client's state.
     Resync,
+    /// GENURLAUTH (RFC 4467).
+    GenUrlAuth,
+    /// URLFETCH (RFC 4467).
+    UrlFetch,
     /// Untagged data of these names (a raw command's own and the declared ones).
     Named(Vec<crate::types::Atom>),
 }
@@ -86,6 +90,8 @@ fn data_name(data: &Data) -> &str {
         Data::Enabled(_) => "ENABLED",
         Data::Namespace { .. } => "NAMESPACE",
         Data::Id(_) => "ID",
+        Data::GenUrlAuth(_) => "GENURLAUTH",
+        Data::UrlFetch(_) => "URLFETCH",
         Data::Other { name, .. } => name.as_str(),
         #[allow(unreachable_patterns)]
         _ => "",
@@ -157,6 +163,8 @@ impl Collects {
                 Collects::Quota
             }
             CommandBody::GetMetadata { .. } => Collects::Metadata,
+            CommandBody::GenUrlAuth { .. } => Collects::GenUrlAuth,
+            CommandBody::UrlFetch { .. } => Collects::UrlFetch,
             CommandBody::List { options, .. } => Collects::List {
                 status: options.as_ref().is_some_and(|o| o.status_items().is_some()),
                 listed: Vec::new(),
@@ -214,6 +222,8 @@ impl Collects {
             | (Collects::Capability, Data::Capability(_))
             | (Collects::Namespace, Data::Namespace { .. })
             | (Collects::Id, Data::Id(_))
+            | (Collects::GenUrlAuth, Data::GenUrlAuth(_))
+            | (Collects::UrlFetch, Data::UrlFetch(_))
             | (Collects::Enabled, Data::Enabled(_))
             | (Collects::Expunge, Data::Expunge(_) | Data::Vanished { earlier: false, .. }) => true,
             // RFC 7162 §3.2.10.1: VANISHED (EARLIER) answers a UID FETCH (VANISHED) or a

@@ -31,12 +31,14 @@ mod metadata;
 mod notify;
 mod quota;
 mod sort;
+mod urlauth;
 pub use code::code;
 pub use condstore::{fetch_modifiers, mod_seq, modseq_entry, qresync, select_params};
 pub use metadata::{metadata_command, metadata_data};
 pub use notify::{event_name, notify};
 pub use quota::{quota_command, quota_data, quota_resource};
 pub use sort::{sort_command, sort_criterion, sort_data, thread, thread_algorithm};
+pub use urlauth::{urlauth_command, urlauth_data, urlmech};
 
 /// Non-empty byte strings drawn from one character class.
 pub(crate) fn class_bytes(mask: u8, max: usize) -> impl Strategy<Value = Bytes> {
@@ -459,6 +461,7 @@ pub fn command_body() -> impl Strategy<Value = CommandBody> {
         sort_command(),
         quota_command(),
         metadata_command(),
+        urlauth_command(),
     ]
 }
 
@@ -742,6 +745,7 @@ pub fn data() -> impl Strategy<Value = Data> {
         sort_data(),
         quota_data(),
         metadata_data(),
+        urlauth_data(),
         (proptest::option::of(any::<u32>()), "X[A-Z0-9-]{0,8}", proptest::option::of("[a-z0-9][a-z0-9 ()]{0,15}"))
             .prop_map(|(number, name, rest)| Data::Other {
                 number,

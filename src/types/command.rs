@@ -395,6 +395,25 @@ pub enum CommandBody {
         /// The mechanism; `DEFLATE` is the only one defined.
         algorithm: super::Atom,
     },
+    /// `resetkey = "RESETKEY" [SP mailbox *(SP mechanism)]` (RFC 4467 §9): a new access
+    /// key for the mailbox (for INTERNAL, or the mechanisms named), or, without a mailbox,
+    /// all keys removed.
+    ResetKey {
+        /// The mailbox; `None` removes every key of the user.
+        mailbox: Option<Mailbox>,
+        /// The mechanisms (only with a mailbox).
+        mechanisms: Vec<super::Atom>,
+    },
+    /// `genurlauth = "GENURLAUTH" 1*(SP url-rump SP mechanism)` (RFC 4467 §9).
+    GenUrlAuth {
+        /// Each URL rump (`authimapurlrump`, as an astring) with its mechanism.
+        urls: Vec<(IString, super::Atom)>,
+    },
+    /// `urlfetch = "URLFETCH" 1*(SP url-full)` (RFC 4467 §9).
+    UrlFetch {
+        /// The URLs (`authimapurlfull`, or any IMAP URL, as astrings).
+        urls: Vec<IString>,
+    },
     /// `ENABLE 1*(SP capability)` (RFC 5161)
     Enable {
         /// Extensions to enable; never empty.
@@ -506,6 +525,9 @@ impl CommandBody {
             | Idle
             | Enable { .. }
             | Compress { .. }
+            | ResetKey { .. }
+            | GenUrlAuth { .. }
+            | UrlFetch { .. }
             | Notify(_)
             | GetQuota { .. }
             | GetMetadata { .. }
@@ -569,6 +591,9 @@ impl CommandBody {
             CancelUpdate { .. } => "CANCELUPDATE",
             Enable { .. } => "ENABLE",
             Compress { .. } => "COMPRESS",
+            ResetKey { .. } => "RESETKEY",
+            GenUrlAuth { .. } => "GENURLAUTH",
+            UrlFetch { .. } => "URLFETCH",
             Notify(_) => "NOTIFY",
             Namespace => "NAMESPACE",
             Id { .. } => "ID",

@@ -35,6 +35,7 @@ mod seqset;
 mod sort;
 mod state;
 mod string;
+mod urlauth;
 
 #[cfg(test)]
 pub(crate) use crate::testing::strategies;
@@ -71,6 +72,7 @@ pub use sort::{SortCriterion, SortKey, Thread, ThreadAlgorithm};
 pub use state::State;
 pub(crate) use string::{quoted_needs_no_escape, string_form, MAX_QUOTED_LEN};
 pub use string::{AString, Atom, IString, Literal, LiteralMode, NString, StringForm, StringPosition, Tag};
+pub use urlauth::UrlMech;
 
 /// Why a value can't be built: it would not be valid on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -210,6 +210,9 @@ pub enum Code {
     UseAttr,
     /// `COMPRESSIONACTIVE` (RFC 4978 §3): the connection is compressed already.
     CompressionActive,
+    /// `"URLMECH" SP "INTERNAL" *(SP mechanism ["=" base64])` (RFC 4467 §8): the URL
+    /// authorization mechanisms of a mailbox, INTERNAL first.
+    UrlMech(Vec<super::UrlMech>),
     /// `HIGHESTMODSEQ SP mod-sequence-value` (RFC 7162)
     HighestModSeq(u64),
     /// `NOMODSEQ` (RFC 7162)
@@ -447,6 +450,12 @@ pub enum Data {
         /// Entries with values, or (unsolicited) the names of entries that changed.
         items: MetadataItems,
     },
+    /// `genurlauth-data = "*" SP "GENURLAUTH" 1*(SP url-full)` (RFC 4467 §9): the
+    /// authorized URLs, in the order asked.
+    GenUrlAuth(Vec<IString>),
+    /// `urlfetch-data = "*" SP "URLFETCH" 1*(SP url-full SP nstring)` (RFC 4467 §9):
+    /// each URL with its data, `None` (NIL) for a URL that does not resolve.
+    UrlFetch(Vec<(IString, NString)>),
     /// `quota-response = "QUOTA" SP quota-root-name SP quota-list` (RFC 9208 §4.2,
     /// §7).
     Quota {

@@ -270,6 +270,7 @@ fn body(w: &mut Writer<'_>, b: &CommandBody) {
         Sort { .. } | Thread { .. } => super::sort::command(w, b),
         GetQuota { .. } | GetQuotaRoot { .. } | SetQuota { .. } => super::quota::command(w, b),
         GetMetadata { .. } | SetMetadata { .. } => super::metadata::command(w, b),
+        ResetKey { .. } | GenUrlAuth { .. } | UrlFetch { .. } => super::urlauth::command(w, b),
         Raw(raw) => raw_command(w, raw),
         Id { parameters } => {
             w.raw(b"ID ");

@@ -32,6 +32,7 @@ mod notify;
 mod quota;
 mod response;
 mod sort;
+mod urlauth;
 
 use bytes::{BufMut, Bytes, BytesMut};
 

@@ -155,6 +155,7 @@ fn code(w: &mut Writer<'_>, c: &Code) {
         }
         Code::NoModSeq => w.raw(b"NOMODSEQ"),
         Code::Metadata(m) => w.display(m),
+        Code::UrlMech(m) => super::urlauth::urlmech(w, m),
         Code::Closed => w.raw(b"CLOSED"),
         Code::NotificationOverflow => w.raw(b"NOTIFICATIONOVERFLOW"),
         Code::BadEvent(names) => {
@@ -354,6 +355,7 @@ fn data(w: &mut Writer<'_>, d: &Data) {
         Data::Sort { .. } | Data::Thread(_) => super::sort::data(w, d),
         Data::Quota { .. } | Data::QuotaRoot { .. } => super::quota::data(w, d),
         Data::Metadata { .. } => super::metadata::data(w, d),
+        Data::GenUrlAuth(_) | Data::UrlFetch(_) => super::urlauth::data(w, d),
         Data::Search { ids, modseq } => numbers(w, b"SEARCH", ids, *modseq),
         Data::Flags(flags) => {
             w.raw(b"FLAGS ");

@@ -33,6 +33,7 @@ mod raw;
 mod response;
 mod search;
 mod sort;
+mod urlauth;
 
 use bytes::Bytes;
 

@@ -199,6 +199,9 @@ fn known_code<'a>(name: &str, i: In<'a>) -> PResult<'a, Code> {
     if eq("METADATA") {
         return super::metadata::metadata_code(i).map(|(j, m)| (j, Code::Metadata(m)));
     }
+    if eq("URLMECH") {
+        return super::urlauth::urlmech_code(i).map(|(j, m)| (j, Code::UrlMech(m)));
+    }
     if eq("BADEVENT") {
         // `"BADEVENT" SP "(" event-name *(SP event-name) ")"` (RFC 5465 §8).
         let (j, ()) = sp(i)?;
@@ -434,13 +437,15 @@ fn id_params(i: In<'_>) -> PResult<'_, Option<Vec<(crate::types::IString, crate:
 /// Untagged data whose parser's failure keeps the line raw ([`Data::Other`]) instead of
 /// failing the response: extensions whose payload servers vary.
 #[allow(clippy::type_complexity)]
-const KEPT_RAW_IF_UNREADABLE: [(&str, fn(In<'_>) -> PResult<'_, Data>); 6] = [
+const KEPT_RAW_IF_UNREADABLE: [(&str, fn(In<'_>) -> PResult<'_, Data>); 8] = [
     ("METADATA", super::metadata::metadata_response),
     ("QUOTA", super::quota::quota_response),
     ("QUOTAROOT", super::quota::quotaroot_response),
     ("THREAD", super::sort::thread_data),
     ("ESEARCH", super::search::esearch),
     ("VANISHED", super::condstore::expunged_resp),
+    ("GENURLAUTH", super::urlauth::genurlauth_data),
+    ("URLFETCH", super::urlauth::urlfetch_data),
 ];
 
 /// Everything after `"*" SP`.

@@ -87,6 +87,10 @@ pub fn code() -> impl Strategy<Value = Code> {
             Just(MetadataCode::NoPrivate),
         ]
         .prop_map(Code::Metadata),
+        (super::urlmech(), vec(super::urlmech(), 0..3)).prop_map(|(first, rest)| {
+            let internal = UrlMech { data: None, ..first };
+            Code::UrlMech(std::iter::once(internal).chain(rest).collect())
+        }),
         (any::<u32>(), sequence_set()).prop_map(|(uid_validity, uids)| Code::AppendUid { uid_validity, uids }),
         (any::<u32>(), sequence_set(), sequence_set()).prop_map(|(uid_validity, source, destination)| Code::CopyUid {
             uid_validity,

@@ -1,0 +1,127 @@
+//! Known answers of URLAUTH (RFC 4467), both directions: the examples of §7 and §8 (their
+//! URLs joined, as the RFC breaks them over lines only for print) parsed to the values and
+//! the values encoded back.
+
+use imap_machine::types::{
+    Atom, Code, Command, CommandBody, Data, IString, Mailbox, Response, StatusKind, StatusResponse, Tag, Text, UrlMech,
+};
+
+#[path = "support/known_answers.rs"]
+mod known_answers;
+
+fn cmd(tag: &str, body: CommandBody) -> Command {
+    Command::new(Tag::try_from(tag.to_string()).unwrap(), body)
+}
+
+fn s(v: &'static str) -> IString {
+    IString::from_static(v)
+}
+
+fn status(tag: Option<&str>, kind: StatusKind, code: Option<Code>, text: &str) -> Response {
+    Response::Status {
+        tag: tag.map(|t| Tag::try_from(t.to_string()).unwrap()),
+        status: StatusResponse::new(kind, code, Text::try_from(text).unwrap()),
+    }
+}
+
+const RUMP: &str = "imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred";
+const FULL: &str =
+    "imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred:internal:91354a473744909de610943775f92038";
+
+#[test]
+fn commands_both_ways() {
+    let internal = Atom::from_static("INTERNAL");
+    known_answers::all_commands(vec![
+        ("a31 RESETKEY\r\n", cmd("a31", CommandBody::ResetKey { mailbox: None, mechanisms: vec![] }), None),
+        (
+            "a32 RESETKEY INBOX\r\n",
+            cmd("a32", CommandBody::ResetKey { mailbox: Some(Mailbox::Inbox), mechanisms: vec![] }),
+            None,
+        ),
+        (
+            "a33 RESETKEY INBOX XSAMPLE\r\n",
+            cmd(
+                "a33",
+                CommandBody::ResetKey { mailbox: Some(Mailbox::Inbox), mechanisms: vec![Atom::from_static("XSAMPLE")] },
+            ),
+            None,
+        ),
+        (
+            "a775 GENURLAUTH \"imap://joe@example.com/INBOX/;uid=20/;section=1.2\" INTERNAL\r\n",
+            cmd(
+                "a775",
+                CommandBody::GenUrlAuth {
+                    urls: vec![(s("imap://joe@example.com/INBOX/;uid=20/;section=1.2"), internal.clone())],
+                },
+            ),
+            None,
+        ),
+        (
+            "a777 GENURLAUTH \"imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred\" INTERNAL\r\n",
+            cmd("a777", CommandBody::GenUrlAuth { urls: vec![(s(RUMP), internal)] }),
+            None,
+        ),
+        (
+            "a002 URLFETCH \"imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred:internal:91354a473744909de610943775f92038\"\r\n",
+            cmd("a002", CommandBody::UrlFetch { urls: vec![s(FULL)] }),
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn responses_both_ways() {
+    known_answers::all_responses(vec![
+        ("a31 OK All keys removed\r\n", status(Some("a31"), StatusKind::Ok, None, "All keys removed"), None),
+        (
+            "a32 OK [URLMECH INTERNAL] mechs\r\n",
+            status(Some("a32"), StatusKind::Ok, Some(Code::UrlMech(vec![UrlMech::internal()])), "mechs"),
+            None,
+        ),
+        (
+            "a33 OK [URLMECH INTERNAL XSAMPLE=P34OKhO7VEkCbsiYY8rGEg==] done\r\n",
+            status(
+                Some("a33"),
+                StatusKind::Ok,
+                Some(Code::UrlMech(vec![
+                    UrlMech::internal(),
+                    UrlMech { mechanism: Atom::from_static("XSAMPLE"), data: Some("P34OKhO7VEkCbsiYY8rGEg==".into()) },
+                ])),
+                "done",
+            ),
+            None,
+        ),
+        (
+            "a775 BAD missing access identifier in supplied URL\r\n",
+            status(Some("a775"), StatusKind::Bad, None, "missing access identifier in supplied URL"),
+            None,
+        ),
+        (
+            "* GENURLAUTH \"imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred:internal:91354a473744909de610943775f92038\"\r\n",
+            Response::Data(Data::GenUrlAuth(vec![s(FULL)])),
+            None,
+        ),
+        (
+            "* URLFETCH \"imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred:internal:91354a473744909de610943775f92038\" {28}\r\nSi vis pacem, para bellum.\r\n\r\n",
+            Response::Data(Data::UrlFetch(vec![(s(FULL), Some(s("Si vis pacem, para bellum.\r\n")))])),
+            None,
+        ),
+        // NIL for a URL that does not resolve (§8).
+        (
+            "* URLFETCH \"imap://joe@example.com/INBOX/;uid=21\" NIL\r\n",
+            Response::Data(Data::UrlFetch(vec![(s("imap://joe@example.com/INBOX/;uid=21"), None)])),
+            None,
+        ),
+    ]);
+}
+
+#[test]
+fn malformed_commands_are_refused() {
+    known_answers::refused(&[
+        "a GENURLAUTH\r\n",
+        "a GENURLAUTH \"imap://x\"\r\n",
+        "a URLFETCH\r\n",
+        "a RESETKEY \r\n",
+        "a GENURLAUTH \"imap://x\" (INTERNAL)\r\n",
+    ]);
+}
