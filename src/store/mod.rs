@@ -696,6 +696,31 @@ pub trait Backend: Send + Sync + 'static {
     fn metadata_supported(&self) -> bool {
         false
     }
+    /// URLAUTH (RFC 4467 §2.2): `user`'s access key for `mailbox` (its wire name), made at
+    /// first use when `create`; `Ok(None)` when there is none. Keys have at least 128
+    /// bits from a CSPRNG (§10). The default: none.
+    fn url_key(&self, user: &Self::User, mailbox: &str, create: bool) -> Result<Option<Vec<u8>>, StoreError> {
+        let _ = (user, mailbox, create);
+        Ok(None)
+    }
+    /// RESETKEY (RFC 4467 §7): a new key for `mailbox`, or no key of `user` at all for
+    /// `None`; every URL made with a dropped key stops validating. The default refuses.
+    fn reset_url_keys(&self, user: &Self::User, mailbox: Option<&str>) -> Result<(), StoreError> {
+        let _ = (user, mailbox);
+        Err(StoreError::Cannot("no URLAUTH keys kept"))
+    }
+    /// The user named `name`, without a password: URLFETCH reads a URL's data with the
+    /// access of its owner (RFC 4467 §7), who may be another user than the session's.
+    /// The default: none, so only the session's own URLs resolve.
+    fn user_by_name(&self, name: &str) -> Option<Self::User> {
+        let _ = name;
+        None
+    }
+    /// Whether the store keeps URLAUTH keys: the session then serves RESETKEY,
+    /// GENURLAUTH and URLFETCH and announces `URLAUTH`. The default: no.
+    fn url_keys(&self) -> bool {
+        false
+    }
     /// Whether the store gives object ids (RFC 8474): a MAILBOXID for every mailbox and an
     /// EMAILID for every message ([`MessageData::email_id`]). Then OBJECTID is announced.
     /// THREADID is always NIL: the core computes no threads.

@@ -23,6 +23,7 @@ mod mailbox;
 mod metadata;
 mod modseq;
 pub mod quota;
+mod urlauth;
 use mailbox::{insert, new_keywords, Inner, Logged, Saved};
 pub use modseq::{Tombstones, TOMBSTONES};
 
@@ -51,6 +52,8 @@ struct UserState {
     /// METADATA entries (RFC 5464): (mailbox name, `""` for the server; entry name in
     /// lower case) to value.
     metadata: BTreeMap<(String, String), Bytes>,
+    /// URLAUTH mailbox access keys (RFC 4467 §2.2), by mailbox name.
+    url_keys: HashMap<String, Vec<u8>>,
 }
 
 /// The sessions to wake after any change to a user's mailboxes ([`Backend::watch_user`]).
@@ -446,8 +449,10 @@ impl Backend for MemoryBackend {
         }
         drop(inner);
         st.mailboxes.remove(name);
-        // Its METADATA goes with it (RFC 5464 §3.1), not to a later mailbox of that name.
+        // Its METADATA goes with it (RFC 5464 §3.1), not to a later mailbox of that name;
+        // so does its URLAUTH key (the URLs made with it are revoked).
         st.metadata.retain(|(m, _), _| m != name);
+        st.url_keys.remove(name);
         drop(st);
         user.wake();
         Ok(())
@@ -497,6 +502,8 @@ impl Backend for MemoryBackend {
             let data = st.mailboxes.remove(&old).expect("listed");
             st.mailboxes.insert(format!("{to}{}", &old[from.len()..]), data);
         }
+        // URLs name the old names: their keys go.
+        st.url_keys.retain(|m, _| m != from && !is_inferior(m, from));
         // METADATA goes with its mailboxes (RFC 5464 §3.1).
         let entries: Vec<(String, String)> =
             st.metadata.keys().filter(|(m, _)| m == from || is_inferior(m, from)).cloned().collect();
@@ -778,6 +785,22 @@ impl Backend for MemoryBackend {
 
     fn metadata_supported(&self) -> bool {
         true
+    }
+
+    fn url_key(&self, user: &Self::User, mailbox: &str, create: bool) -> Result<Option<Vec<u8>>, StoreError> {
+        self.url_key_of(user, mailbox, create)
+    }
+
+    fn reset_url_keys(&self, user: &Self::User, mailbox: Option<&str>) -> Result<(), StoreError> {
+        self.reset_url_keys_of(user, mailbox)
+    }
+
+    fn url_keys(&self) -> bool {
+        true
+    }
+
+    fn user_by_name(&self, name: &str) -> Option<Self::User> {
+        self.users.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned()
     }
 
     fn expunge(&self, user: &Self::User, name: &str, uids: Option<&[u32]>, max: usize) -> Result<Vec<u32>, StoreError> {

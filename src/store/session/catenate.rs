@@ -144,6 +144,15 @@ impl<B: Backend> Session<B> {
     fn resolve_url(&self, user: &B::User, url: &IString) -> Option<Bytes> {
         let selected = self.selected.as_ref().map(|s| s.name.as_str());
         let u = message_url(std::str::from_utf8(url.as_bytes()).ok()?, selected)?;
+        self.resolve(user, u)
+    }
+
+    /// The octets of an absolute `"/" imessagepart` of `user`'s (URLAUTH's URLFETCH).
+    pub(super) fn resolve_path(&self, user: &B::User, path: &str) -> Option<Bytes> {
+        self.resolve(user, message_url(path, None)?)
+    }
+
+    fn resolve(&self, user: &B::User, u: MessageUrl) -> Option<Bytes> {
         let name = if u.mailbox.eq_ignore_ascii_case("INBOX") { "INBOX".to_string() } else { u.mailbox.clone() };
         crate::mutf7::decode(name.as_bytes()).ok()?;
         let status = self.backend.status(user, &name).ok()?;

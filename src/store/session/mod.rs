@@ -17,6 +17,7 @@ mod metadata;
 mod notify;
 mod quota;
 mod selected;
+mod urlauth;
 mod view;
 mod work;
 
@@ -46,6 +47,8 @@ pub struct Session<B: Backend> {
     backend: Arc<B>,
     id: SessionId,
     user: Option<B::User>,
+    /// The name the user logged in with (URLAUTH's owner and access checks).
+    user_name: String,
     selected: Option<Selected>,
     notifier: Option<Notifier>,
     idling: bool,
@@ -103,6 +106,7 @@ impl<B: Backend> Session<B> {
             backend,
             id,
             user: None,
+            user_name: String::new(),
             selected: None,
             notifier: None,
             idling: false,
@@ -173,6 +177,9 @@ impl<B: Backend> Session<B> {
         }
         if backend.metadata_supported() {
             caps.extend([Capability::Metadata, Capability::MetadataServer]);
+        }
+        if backend.url_keys() {
+            caps.push(Capability::from(crate::types::Atom::from_static("URLAUTH")));
         }
         if backend.mod_seqs() {
             caps.push(Capability::CondStore);
@@ -254,6 +261,7 @@ impl<B: Backend> Session<B> {
         self.deselect();
         self.notify_off();
         self.user = None;
+        self.user_name.clear();
         self.idling = false;
         // RFC 8437 §3: what ENABLE turned on ceases to be enabled.
         self.enabled = enable::Enabled::default();
@@ -290,6 +298,7 @@ impl<B: Backend> Session<B> {
                 match self.backend.login(&username, password.expose()) {
                     Ok(user) => {
                         self.user = Some(user);
+                        self.user_name = username.clone();
                         let _closed = server.complete(&tag, StatusKind::Ok, None, "Logged in");
                     }
                     Err(e) => Self::answer(server, &tag, "LOGIN", Err(e.into())),
@@ -476,6 +485,17 @@ impl<B: Backend> Session<B> {
             }
             CommandBody::SetMetadata { mailbox, entries } if b.metadata_supported() => {
                 self.set_metadata(&user, mailbox, entries)
+            }
+            CommandBody::ResetKey { mailbox, mechanisms } if b.url_keys() => {
+                self.reset_key(&user, mailbox, &mechanisms)
+            }
+            CommandBody::GenUrlAuth { urls } if b.url_keys() => {
+                let name = self.user_name.clone();
+                self.gen_url_auth(server, &user, &name, &urls)
+            }
+            CommandBody::UrlFetch { urls } if b.url_keys() => {
+                let name = self.user_name.clone();
+                self.url_fetch(server, &user, &name, &urls)
             }
             CommandBody::Close => {
                 if let Some(sel) = self.selected.as_ref().filter(|s| !s.read_only) {
