@@ -42,6 +42,18 @@ use std::collections::VecDeque;
 use bytes::BytesMut;
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
+/// COMPRESS's stage on a connection, as both machines keep it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// Not turned on.
+    #[default]
+    Off,
+    /// COMPRESS answered OK: paused until the embedder has put the layer on.
+    Starting,
+    /// Every octet both ways is compressed.
+    On,
+}
+
 /// Room added to the output per round of deflating or inflating.
 const STEP: usize = 16 * 1024;
 

@@ -6,7 +6,7 @@
 mod support;
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
@@ -14,7 +14,7 @@ use support::serve::{serve, Serve};
 
 #[path = "../../adapters/blocking/tests/support/peers_env.rs"]
 mod peers_env;
-use peers_env::{have, missing};
+use peers_env::{have, missing, walk};
 
 /// Collects the server's stderr (the `--debug` tap) on a thread.
 fn tap(s: &mut Serve) -> Arc<Mutex<Vec<String>>> {
@@ -172,16 +172,6 @@ fn corpus() -> Vec<Vec<u8>> {
             if p.is_file() && std::str::from_utf8(&body).is_ok() && !body.contains(&0) {
                 out.push(body);
             }
-        }
-    }
-    out
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for sub in ["cur", "new"] {
-        if let Ok(rd) = std::fs::read_dir(dir.join(sub)) {
-            out.extend(rd.map(|e| e.unwrap().path()));
         }
     }
     out

@@ -10,17 +10,7 @@ use bytes::{Bytes, BytesMut};
 use super::{Client, CommandId, Error, Event};
 use crate::types::{Atom, CommandBody};
 
-/// Compression's stage on one connection.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Stage {
-    /// Not turned on.
-    #[default]
-    Off,
-    /// COMPRESS answered OK: paused until [`Client::compression_started`].
-    Starting,
-    /// Every octet both ways is compressed.
-    On,
-}
+pub(super) use crate::compress::Stage;
 
 impl Client {
     /// Sends `COMPRESS DEFLATE` (RFC 4978). Once its OK arrives comes

@@ -14,17 +14,7 @@ use bytes::{Bytes, BytesMut};
 use super::{Error, Event, Server, Transition};
 use crate::types::{Atom, Code, StatusKind, Tag};
 
-/// Compression's stage on one connection.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Stage {
-    /// Not asked for.
-    #[default]
-    Off,
-    /// Answered OK: paused until [`Server::compression_started`].
-    Starting,
-    /// Every octet both ways is compressed.
-    On,
-}
+pub(super) use crate::compress::Stage;
 
 impl Server {
     /// `COMPRESS algorithm`: refused, answered, or held until the commands before it

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 
-use super::tests::embedder;
+use super::tests::{completed, embedder};
 use super::*;
 use crate::client::{self, ClientOptions};
 use crate::compress::{Deflater, Inflater};
@@ -17,13 +17,6 @@ use crate::types::{FetchAttributes, IString, Macro, Mailbox};
 
 fn options() -> ServerOptions {
     ServerOptions { allow_insecure_auth: true, compress_available: true, ..ServerOptions::default() }
-}
-
-fn completed(p: &Pair, id: client::CommandId) -> Option<&StatusResponse> {
-    p.client_events.iter().find_map(|e| match e {
-        client::Event::CommandCompleted { id: d, status } if *d == id => Some(status),
-        _ => None,
-    })
 }
 
 fn logged_in(how: Chunking, options: ServerOptions) -> Pair {

@@ -322,7 +322,7 @@ fn pair(chunking: Chunking) -> Pair {
 
 const CHUNKINGS: [Chunking; 3] = [Chunking::Whole, Chunking::OneByte, Chunking::Random(7)];
 
-fn completed(p: &Pair, id: client::CommandId) -> Option<&StatusResponse> {
+pub(super) fn completed(p: &Pair, id: client::CommandId) -> Option<&StatusResponse> {
     p.client_events.iter().find_map(|e| match e {
         client::Event::CommandCompleted { id: d, status } if *d == id => Some(status),
         _ => None,

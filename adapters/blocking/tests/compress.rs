@@ -9,7 +9,9 @@ use std::time::Duration;
 use imap_machine::store::memory::MemoryBackend;
 use imap_machine::types::{Capability, Code};
 use imap_machine_blocking::{Client, ClientError, Server, Tap, Update};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+#[path = "support/tls.rs"]
+mod tls;
 
 fn start(server: Server<MemoryBackend>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -80,29 +82,11 @@ fn compressed_session_in_plain_tcp() {
 
 #[test]
 fn compressed_session_inside_starttls() {
-    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let cert = CertificateDer::from(key.cert.der().to_vec());
-    let pk = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der()));
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let server_tls = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.clone()], pk)
-        .unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert).unwrap();
-    let client_tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let (server_tls, client_tls) = tls::tls_configs();
     // STARTTLS for the watcher; the writer logs in over plain TCP (allowed here).
-    let addr = start(
-        Server::new(Arc::new(MemoryBackend::with_demo_data())).tls(Arc::new(server_tls)).allow_insecure_auth(true),
-    );
+    let addr = start(Server::new(Arc::new(MemoryBackend::with_demo_data())).tls(server_tls).allow_insecure_auth(true));
     let mut c = Client::connect(&addr).unwrap();
-    c.starttls("localhost", Arc::new(client_tls)).unwrap();
+    c.starttls("localhost", client_tls).unwrap();
     c.login("username", "password").unwrap();
     session(&mut c, &addr);
 }

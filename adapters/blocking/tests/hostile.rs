@@ -121,7 +121,10 @@ impl Memory {
 mod raw;
 #[path = "support/scenarios.rs"]
 mod scenarios;
+#[path = "support/tls.rs"]
+mod tls;
 use raw::*;
+use tls::tls_configs;
 
 fn demo() -> Server<MemoryBackend> {
     Server::new(Arc::new(MemoryBackend::with_demo_data()))
@@ -285,28 +288,6 @@ fn trickled_bytes_are_served_in_step() {
 }
 
 // ---- STARTTLS, LOGIN without TLS ----
-
-fn tls_configs() -> (Arc<rustls::ServerConfig>, Arc<rustls::ClientConfig>) {
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let cert = CertificateDer::from(key.cert.der().to_vec());
-    let pk = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der()));
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let server = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.clone()], pk)
-        .unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert).unwrap();
-    let client = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    (Arc::new(server), Arc::new(client))
-}
 
 #[test]
 fn starttls_with_pipelined_login_never_runs_the_login() {

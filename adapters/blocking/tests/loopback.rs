@@ -9,34 +9,16 @@ use bytes::Bytes;
 use imap_machine::store::memory::MemoryBackend;
 use imap_machine::types::{FetchAttribute, FetchAttributes, FetchItem, Flag, PartialRange, SearchKey, StoreKind};
 use imap_machine_blocking::{Client, Server, Update};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+#[path = "support/tls.rs"]
+mod tls;
+use tls::tls_configs;
 
 fn start(server: Server<MemoryBackend>, tls: bool) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     std::thread::spawn(move || if tls { server.serve_tls(listener) } else { server.serve(listener) });
     addr
-}
-
-fn tls_configs() -> (Arc<rustls::ServerConfig>, Arc<rustls::ClientConfig>) {
-    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let cert = CertificateDer::from(key.cert.der().to_vec());
-    let pk = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der()));
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let server = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.clone()], pk)
-        .unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert).unwrap();
-    let client = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    (Arc::new(server), Arc::new(client))
 }
 
 const MSG: &[u8] = b"From: a@example.org\r\nTo: b@example.org\r\nSubject: loopback\r\n\r\nhello\r\n";

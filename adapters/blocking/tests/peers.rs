@@ -14,7 +14,7 @@ use imap_machine_blocking::{Client, Server};
 
 #[path = "support/peers_env.rs"]
 mod peers_env;
-use peers_env::{have, missing, node_peers, shared, verify_clients, verify_peers};
+use peers_env::{have, missing, node_peers, shared, verify_clients, verify_peers, walk};
 
 fn our_server() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -75,16 +75,6 @@ fn mbsync_downloads_messages_byte_for_byte() {
     c.select("INBOX").unwrap();
     assert_eq!(c.search(SearchKey::Subject("upload".try_into().unwrap())).unwrap().len(), 1);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for sub in ["cur", "new"] {
-        if let Ok(rd) = std::fs::read_dir(dir.join(sub)) {
-            out.extend(rd.map(|e| e.unwrap().path()));
-        }
-    }
-    out
 }
 
 /// Starts Dovecot with the shared recipe (STARTTLS and implicit TLS on); stops it on drop.

@@ -50,6 +50,22 @@ pub(crate) fn paren_list<'a, T>(
     }
 }
 
+/// `1*(SP item)`: one or more items, each after a space (RFC 5234 §3.6 repetition),
+/// from before the first space.
+pub(crate) fn sp_list1<'a, T>(i: In<'a>, mut item: impl FnMut(In<'a>) -> PResult<'a, T>) -> PResult<'a, Vec<T>> {
+    let mut i = i;
+    let mut out = Vec::new();
+    loop {
+        let (j, ()) = sp(i)?;
+        let (j, v) = item(j)?;
+        out.push(v);
+        if j.first() != Some(b' ') {
+            return Ok((j, out));
+        }
+        i = j;
+    }
+}
+
 /// `SP = %x20`
 #[inline]
 pub(crate) fn sp(i: In<'_>) -> PResult<'_, ()> {

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::core::{astring, atom, mailbox, sp};
+use super::core::{astring, atom, mailbox, sp, sp_list1};
 use super::input::{In, PResult};
 use super::lenient::{astring_l, nstring_l};
 use crate::types::{Atom, CommandBody, Data, UrlMech};
@@ -27,76 +27,43 @@ pub(crate) fn resetkey(i: In<'_>) -> PResult<'_, CommandBody> {
 /// `mechanism = "INTERNAL" / 1*(ALPHA / DIGIT / "-" / ".")` (an atom); from after the
 /// name.
 pub(crate) fn genurlauth(i: In<'_>) -> PResult<'_, CommandBody> {
-    let mut i = i;
-    let mut urls = Vec::new();
-    loop {
-        let (j, ()) = sp(i)?;
+    let (i, urls) = sp_list1(i, |j| {
         let (j, url) = astring(j)?;
         let (j, ()) = sp(j)?;
         let (j, mechanism) = atom(j)?;
-        urls.push((url, mechanism));
-        if j.first() != Some(b' ') {
-            return Ok((j, CommandBody::GenUrlAuth { urls }));
-        }
-        i = j;
-    }
+        Ok((j, (url, mechanism)))
+    })?;
+    Ok((i, CommandBody::GenUrlAuth { urls }))
 }
 
 /// `urlfetch = "URLFETCH" 1*(SP url-full)`, `url-full = astring`; from after the name.
 pub(crate) fn urlfetch(i: In<'_>) -> PResult<'_, CommandBody> {
-    let mut i = i;
-    let mut urls = Vec::new();
-    loop {
-        let (j, ()) = sp(i)?;
-        let (j, url) = astring(j)?;
-        urls.push(url);
-        if j.first() != Some(b' ') {
-            return Ok((j, CommandBody::UrlFetch { urls }));
-        }
-        i = j;
-    }
+    let (i, urls) = sp_list1(i, astring)?;
+    Ok((i, CommandBody::UrlFetch { urls }))
 }
 
 /// `genurlauth-data = "*" SP "GENURLAUTH" 1*(SP url-full)`; from after `GENURLAUTH`.
 pub(crate) fn genurlauth_data(i: In<'_>) -> PResult<'_, Data> {
-    let mut i = i;
-    let mut urls = Vec::new();
-    loop {
-        let (j, ()) = sp(i)?;
-        let (j, url) = astring_l(j)?;
-        urls.push(url);
-        if j.first() != Some(b' ') {
-            return Ok((j, Data::GenUrlAuth(urls)));
-        }
-        i = j;
-    }
+    let (i, urls) = sp_list1(i, astring_l)?;
+    Ok((i, Data::GenUrlAuth(urls)))
 }
 
 /// `urlfetch-data = "*" SP "URLFETCH" 1*(SP url-full SP nstring)`; from after
 /// `URLFETCH`.
 pub(crate) fn urlfetch_data(i: In<'_>) -> PResult<'_, Data> {
-    let mut i = i;
-    let mut urls = Vec::new();
-    loop {
-        let (j, ()) = sp(i)?;
+    let (i, urls) = sp_list1(i, |j| {
         let (j, url) = astring_l(j)?;
         let (j, ()) = sp(j)?;
         let (j, data) = nstring_l(j)?;
-        urls.push((url, data));
-        if j.first() != Some(b' ') {
-            return Ok((j, Data::UrlFetch(urls)));
-        }
-        i = j;
-    }
+        Ok((j, (url, data)))
+    })?;
+    Ok((i, Data::UrlFetch(urls)))
 }
 
 /// `"URLMECH" SP "INTERNAL" *(SP mechanism ["=" base64])`; from after `URLMECH`. Any
 /// first mechanism is read (servers are to put INTERNAL there).
 pub(crate) fn urlmech_code(i: In<'_>) -> PResult<'_, Vec<UrlMech>> {
-    let mut i = i;
-    let mut out = Vec::new();
-    loop {
-        let (j, ()) = sp(i)?;
+    sp_list1(i, |j| {
         let (j, word) = atom(j)?;
         // An atom may hold "=" and base64's "+" and "/": split at the first "=".
         let bytes = word.as_bytes();
@@ -107,10 +74,6 @@ pub(crate) fn urlmech_code(i: In<'_>) -> PResult<'_, Vec<UrlMech>> {
             },
             _ => UrlMech { mechanism: word, data: None },
         };
-        out.push(m);
-        if j.first() != Some(b' ') {
-            return Ok((j, out));
-        }
-        i = j;
-    }
+        Ok((j, m))
+    })
 }

@@ -89,3 +89,14 @@ pub(crate) fn verify_peers(port: u16, peers: &str, env: &[(&str, &Path)]) {
     let n = peers.split(',').count();
     assert!(out.status.success() && text.contains(&format!("{n} passed, 0 failed")), "{text}");
 }
+
+/// The message files of a Maildir folder (`cur/` and `new/`), as mbsync leaves them.
+pub(crate) fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for sub in ["cur", "new"] {
+        if let Ok(rd) = std::fs::read_dir(dir.join(sub)) {
+            out.extend(rd.map(|e| e.unwrap().path()));
+        }
+    }
+    out
+}
