@@ -255,6 +255,26 @@ impl CommandResponse {
         out
     }
 
+    /// The URLs of a GENURLAUTH's `GENURLAUTH` responses (RFC 4467 §8), in the order
+    /// sent.
+    pub fn url_auths(&self) -> Vec<crate::types::IString> {
+        self.data
+            .iter()
+            .filter_map(|d| if let Data::GenUrlAuth(u) = d { Some(u.clone()) } else { None })
+            .flatten()
+            .collect()
+    }
+
+    /// The URLs and data of a URLFETCH's `URLFETCH` responses (RFC 4467 §8), `None` for
+    /// NIL, in the order sent.
+    pub fn url_fetches(&self) -> Vec<(crate::types::IString, crate::types::NString)> {
+        self.data
+            .iter()
+            .filter_map(|d| if let Data::UrlFetch(u) = d { Some(u.clone()) } else { None })
+            .flatten()
+            .collect()
+    }
+
     /// The entries and values of a GETMETADATA's `METADATA` responses (RFC 5464 §4.2), in
     /// the order sent.
     pub fn metadata(&self) -> Vec<crate::types::MetadataEntry> {

@@ -14,6 +14,7 @@ mod commands;
 mod list;
 mod raw;
 mod stream;
+mod urlauth;
 
 use std::collections::VecDeque;
 use std::io::{self, Read};

@@ -4,6 +4,7 @@ mod append;
 mod driver;
 mod list;
 mod raw;
+mod urlauth;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
