@@ -22,6 +22,8 @@
 //! - Anything whose first or second word starts with `LOGIN` or `AUTHENTICATE` but is not
 //!   a well-formed command of that name is redacted after that word, so a mistyped command
 //!   does not leak either.
+//! - URLAUTH tokens (RFC 4467): in any line of either direction, the `enc-urlauth` after
+//!   `;URLAUTH=access:mechanism:` — a token is a bearer credential for the URL's data.
 //!
 //! The redactor frames each direction as the peer does (lines, and literals whose length
 //! the line announces), so a secret split over any number of reads is still redacted, and
@@ -127,6 +129,39 @@ impl Framing {
         let announced = announced(if overflow { &tail } else { &line });
         (line, announced)
     }
+}
+
+/// `text` with the token of every URLAUTH URL in it (`;URLAUTH=access:mech:TOKEN`, RFC
+/// 4467 §9 `iurlauth`, names in any case) replaced by `[REDACTED]`.
+fn redact_url_tokens(text: &str) -> String {
+    const MARK: &[u8] = b";urlauth=";
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while let Some(found) = b[at..].windows(MARK.len()).position(|w| w.eq_ignore_ascii_case(MARK)) {
+        let start = at + found + MARK.len();
+        // `access ":" mechanism ":"`: the token starts after the second colon (a rump,
+        // with no colon before the URL ends, has none).
+        let end_of_url = b[start..].iter().position(|c| matches!(c, b'"' | b' ' | b')')).map_or(b.len(), |e| start + e);
+        let colons: Vec<usize> = (start..end_of_url).filter(|&k| b[k] == b':').take(2).collect();
+        match colons[..] {
+            [_, second] => {
+                let token = second + 1;
+                let end = (token..end_of_url).find(|&k| !b[k].is_ascii_hexdigit()).unwrap_or(end_of_url);
+                out.push_str(&text[at..token]);
+                if end > token {
+                    out.push_str("[REDACTED]");
+                }
+                at = end;
+            }
+            _ => {
+                out.push_str(&text[at..end_of_url]);
+                at = end_of_url;
+            }
+        }
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// A literal announcement that ends a line: `{n}`, `{n+}`, `~{n}`, `~{n+}`.
@@ -237,7 +272,8 @@ impl Redactor {
     }
 
     fn emit(&mut self, sender: Sender, text: &[u8]) {
-        self.lines.push_back(TapLine { sender, text: String::from_utf8_lossy(text).into_owned() });
+        let text = String::from_utf8_lossy(text);
+        self.lines.push_back(TapLine { sender, text: redact_url_tokens(&text) });
     }
 
     fn framing(&mut self, sender: Sender) -> &mut Framing {

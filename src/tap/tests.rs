@@ -335,3 +335,29 @@ fn an_over_long_line_keeps_the_framing() {
     assert_eq!(t[0].len(), 3 + MAX_LINE_SHOWN);
     assert_eq!(&t[1..], ["C: hello", "C: A2 LOGIN joe [REDACTED]", "C: A3 NOOP"]);
 }
+
+/// URLAUTH tokens are bearer credentials: redacted in the client's URLFETCH and in the
+/// server's GENURLAUTH and URLFETCH answers; a rump (no token yet) is shown whole.
+#[test]
+fn urlauth_tokens() {
+    let token = "91354a473744909de610943775f92038";
+    let rump = "imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred";
+    let c1 = format!("a1 GENURLAUTH \"{rump}\" INTERNAL\r\n");
+    let s1 = format!("* GENURLAUTH \"{rump}:internal:{token}\"\r\na1 OK done\r\n");
+    let c2 = format!("a2 URLFETCH \"{}:INTERNAL:{token}\"\r\n", rump.to_uppercase().replace("IMAP://", "imap://"));
+    let s2 = format!("* URLFETCH \"{rump}:internal:{token}\" {{4}}\r\nhi\r\n\r\na2 OK done\r\n");
+    let red = format!("{rump}:internal:[REDACTED]");
+    check(
+        &[(C, c1.as_bytes()), (S, s1.as_bytes()), (C, c2.as_bytes()), (S, s2.as_bytes())],
+        &[
+            &format!("C: a1 GENURLAUTH \"{rump}\" INTERNAL"),
+            &format!("S: * GENURLAUTH \"{red}\""),
+            "S: a1 OK done",
+            &format!("C: a2 URLFETCH \"{}:INTERNAL:[REDACTED]\"", rump.to_uppercase().replace("IMAP://", "imap://")),
+            &format!("S: * URLFETCH \"{red}\" {{4}}"),
+            "S: hi",
+            "S: a2 OK done",
+        ],
+        &[token, &token.to_uppercase()],
+    );
+}
