@@ -1,9 +1,12 @@
 //! Known answers of URLAUTH (RFC 4467), both directions: the examples of §7 and §8 (their
 //! URLs joined, as the RFC breaks them over lines only for print) parsed to the values and
-//! the values encoded back.
+//! the values encoded back. URLAUTH=BINARY's extended URLFETCH (RFC 5524) in the forms
+//! Dovecot reads and writes.
 
+use bytes::Bytes;
 use imap_machine::types::{
-    Atom, Code, Command, CommandBody, Data, IString, Mailbox, Response, StatusKind, StatusResponse, Tag, Text, UrlMech,
+    Atom, BodyFields, BodyStructure, Code, Command, CommandBody, Data, IString, Mailbox, Response, SpecificFields,
+    StatusKind, StatusResponse, Tag, Text, UrlFetchArg, UrlFetchBody, UrlFetchData, UrlFetchParam, UrlMech,
 };
 
 #[path = "support/known_answers.rs"]
@@ -63,7 +66,7 @@ fn commands_both_ways() {
         ),
         (
             "a002 URLFETCH \"imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred:internal:91354a473744909de610943775f92038\"\r\n",
-            cmd("a002", CommandBody::UrlFetch { urls: vec![s(FULL)] }),
+            cmd("a002", CommandBody::UrlFetch { urls: vec![s(FULL).into()] }),
             None,
         ),
     ]);
@@ -103,16 +106,108 @@ fn responses_both_ways() {
         ),
         (
             "* URLFETCH \"imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred:internal:91354a473744909de610943775f92038\" {28}\r\nSi vis pacem, para bellum.\r\n\r\n",
-            Response::Data(Data::UrlFetch(vec![(s(FULL), Some(s("Si vis pacem, para bellum.\r\n")))])),
+            Response::Data(Data::UrlFetch(vec![(
+                s(FULL),
+                UrlFetchData::Plain(Some(s("Si vis pacem, para bellum.\r\n"))),
+            )])),
             None,
         ),
         // NIL for a URL that does not resolve (§8).
         (
             "* URLFETCH \"imap://joe@example.com/INBOX/;uid=21\" NIL\r\n",
-            Response::Data(Data::UrlFetch(vec![(s("imap://joe@example.com/INBOX/;uid=21"), None)])),
+            Response::Data(Data::UrlFetch(vec![(
+                s("imap://joe@example.com/INBOX/;uid=21"),
+                UrlFetchData::Plain(None),
+            )])),
             None,
         ),
     ]);
+}
+
+fn ext(params: Vec<UrlFetchParam>) -> UrlFetchArg {
+    UrlFetchArg { url: s(FULL), params: Some(params) }
+}
+
+/// `("TEXT" "PLAIN" ("CHARSET" "us-ascii") NIL NIL "BASE64" octets lines)`
+fn text_part(octets: u32, lines: u32) -> Box<BodyStructure> {
+    Box::new(BodyStructure::Single {
+        media_type: s("TEXT"),
+        subtype: s("PLAIN"),
+        fields: BodyFields {
+            parameters: vec![(s("CHARSET"), s("us-ascii"))],
+            id: None,
+            description: None,
+            encoding: s("BASE64"),
+            octets,
+        },
+        specific: SpecificFields::Text { lines },
+        extension: None,
+    })
+}
+
+#[test]
+fn extended_urlfetch_both_ways() {
+    use UrlFetchParam::*;
+    known_answers::all_commands(vec![
+        (
+            "a URLFETCH (\"imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred:internal:91354a473744909de610943775f92038\" BINARY)\r\n",
+            cmd("a", CommandBody::UrlFetch { urls: vec![ext(vec![Binary])] }),
+            None,
+        ),
+        (
+            "b URLFETCH (\"imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred:internal:91354a473744909de610943775f92038\" BODYPARTSTRUCTURE BODY XTRA) \"imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred:internal:91354a473744909de610943775f92038\"\r\n",
+            cmd(
+                "b",
+                CommandBody::UrlFetch {
+                    urls: vec![ext(vec![BodyPartStructure, Body, Other(Atom::from_static("XTRA"))]), s(FULL).into()],
+                },
+            ),
+            None,
+        ),
+        (
+            "c URLFETCH (\"imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred:internal:91354a473744909de610943775f92038\")\r\n",
+            cmd("c", CommandBody::UrlFetch { urls: vec![ext(vec![])] }),
+            None,
+        ),
+    ]);
+    let url = "\"imap://joe@example.com/INBOX/;uid=20/;section=1.2;urlauth=submit+fred:internal:91354a473744909de610943775f92038\"";
+    let answer = |d: UrlFetchData| Response::Data(Data::UrlFetch(vec![(s(FULL), d)]));
+    let structure = "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"us-ascii\") NIL NIL \"BASE64\" 3 1)";
+    let rows: Vec<(String, Response, Option<String>)> = vec![
+        (
+            format!("* URLFETCH {url} (BODYPARTSTRUCTURE {structure} BINARY ~{{3}}\r\na\0b)\r\n"),
+            answer(UrlFetchData::Extended {
+                body_part_structure: Some(text_part(3, 1)),
+                body: Some(UrlFetchBody::Binary(Some(Bytes::from_static(b"a\0b")))),
+            }),
+            None,
+        ),
+        (
+            format!("* URLFETCH {url} (BODY {{5}}\r\nhello)\r\n"),
+            answer(UrlFetchData::Extended {
+                body_part_structure: None,
+                body: Some(UrlFetchBody::Body(Some(s("hello")))),
+            }),
+            Some(format!("* URLFETCH {url} (BODY \"hello\")\r\n")),
+        ),
+        (
+            format!("* URLFETCH {url} (BODYPARTSTRUCTURE {structure})\r\n"),
+            answer(UrlFetchData::Extended { body_part_structure: Some(text_part(3, 1)), body: None }),
+            None,
+        ),
+        (
+            format!("* URLFETCH {url} (BINARY \"abc\")\r\n"),
+            answer(UrlFetchData::Extended {
+                body_part_structure: None,
+                body: Some(UrlFetchBody::Binary(Some(Bytes::from_static(b"abc")))),
+            }),
+            None,
+        ),
+        (format!("* URLFETCH {url} NIL\r\n"), answer(UrlFetchData::Plain(None)), None),
+    ];
+    for (wire, value, encoded) in &rows {
+        known_answers::response_both_ways(wire, value, encoded.as_deref());
+    }
 }
 
 #[test]
@@ -123,5 +218,8 @@ fn malformed_commands_are_refused() {
         "a URLFETCH\r\n",
         "a RESETKEY \r\n",
         "a GENURLAUTH \"imap://x\" (INTERNAL)\r\n",
+        "a URLFETCH (\"imap://x\" BINARY\r\n",
+        "a URLFETCH (\"imap://x\"  BINARY)\r\n",
+        "a URLFETCH ()\r\n",
     ]);
 }

@@ -38,6 +38,8 @@ pub(crate) struct ServeOptions {
     no_compress: bool,
     /// `--quota NAME:STORAGE_KB:MESSAGES`: per-user limits (RFC 9208).
     quotas: Vec<(String, QuotaLimits)>,
+    /// `--submit-user NAME`: users that may fetch `submit+` URLAUTH URLs (RFC 4467 §3).
+    submitters: Vec<String>,
 }
 
 /// Where mail is kept.
@@ -60,7 +62,7 @@ impl Store {
 
 pub(crate) const USAGE: &str = "imapm serve [--listen ADDR] [--user NAME:PASS]... \
 [--tls-cert PEM --tls-key PEM [--tls-listen ADDR]] [--allow-insecure-auth] [--max-connections N (16384)] \
-[--threads N (one per core)] [--store memory|maildir:PATH] [--max-append BYTES (67108864)] [--legacy-8bit] [--no-compress] [--quota NAME:KB:MESSAGES]... [--quiet] [--debug] [--help]";
+[--threads N (one per core)] [--store memory|maildir:PATH] [--max-append BYTES (67108864)] [--legacy-8bit] [--no-compress] [--quota NAME:KB:MESSAGES]... [--submit-user NAME]... [--quiet] [--debug] [--help]";
 
 /// `imapm serve --help`.
 pub(crate) const HELP: &str = "\
@@ -100,6 +102,9 @@ options:
                           limit (`alice:1024:` is 1 MiB, any number); APPEND and
                           COPY past them get NO [OVERQUOTA]; on Maildir, processes
                           sharing the directory check under one lock
+  --submit-user NAME      user NAME is a submission server (RFC 4467 URLAUTH;
+                          repeatable): it may URLFETCH every `submit+USER` URL, as
+                          Dovecot's imap_urlauth_submit_user; nobody else may
   --quiet                 no per-connection log lines
   --debug                 log both directions on stderr, credentials redacted
   --help, -h              this text
@@ -131,6 +136,7 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
         legacy_8bit: false,
         no_compress: false,
         quotas: Vec::new(),
+        submitters: Vec::new(),
     };
     let mut it = args.iter();
     while let Some(&a) = it.next() {
@@ -165,6 +171,7 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
                 let v = value()?;
                 o.quotas.push(quota(&v).ok_or_else(|| format!("--quota takes NAME:KB:MESSAGES, not {v:?}"))?);
             }
+            "--submit-user" => o.submitters.push(value()?),
             "--user" => {
                 let v = value()?;
                 let (n, p) = v.split_once(':').ok_or("--user takes NAME:PASS")?;
@@ -222,6 +229,9 @@ pub(crate) fn run(o: ServeOptions) -> std::io::Result<()> {
             for (n, limits) in &o.quotas {
                 backend.set_quota(n, *limits);
             }
+            for n in &o.submitters {
+                backend.set_url_submitter(n);
+            }
             run_with(o, backend)
         }
         Store::Maildir(path) => {
@@ -240,6 +250,9 @@ pub(crate) fn run(o: ServeOptions) -> std::io::Result<()> {
             }
             for (n, limits) in &o.quotas {
                 backend.set_quota(n, *limits);
+            }
+            for n in &o.submitters {
+                backend.set_url_submitter(n);
             }
             let backend = Arc::new(backend);
             // Mail other processes (Dovecot, mbsync, another imapm) change reaches

@@ -267,7 +267,7 @@ impl CommandResponse {
 
     /// The URLs and data of a URLFETCH's `URLFETCH` responses (RFC 4467 §8), `None` for
     /// NIL, in the order sent.
-    pub fn url_fetches(&self) -> Vec<(crate::types::IString, crate::types::NString)> {
+    pub fn url_fetches(&self) -> Vec<(crate::types::IString, crate::types::UrlFetchData)> {
         self.data
             .iter()
             .filter_map(|d| if let Data::UrlFetch(u) = d { Some(u.clone()) } else { None })

@@ -135,6 +135,19 @@ impl Message {
         structure::body_structure(&self.root, extended)
     }
 
+    /// The extended BODYSTRUCTURE of the part at `path` (the root for `[]`), as
+    /// URLFETCH's `BODYPARTSTRUCTURE` gives it (RFC 5524 §3.2); `None` for a part that
+    /// is not there. With `binary`, each single part's size and line count are those of
+    /// its decoded content, as Dovecot reports them next to `BINARY` data.
+    pub fn part_structure(&self, path: &[NonZeroU32], binary: bool) -> Option<BodyStructure> {
+        let part = self.part(path)?;
+        let mut b = structure::body_structure(part, true);
+        if binary {
+            structure::binary_sizes(&mut b, part);
+        }
+        Some(b)
+    }
+
     /// `BODY[section]<partial>` (RFC 3501 §6.4.5). A section that does not exist, and a
     /// partial that starts past the end, give the empty string. NUL bytes come out as
     /// 0x80, since an IMAP string can't carry them.

@@ -143,6 +143,27 @@ fn clamp(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// Sets each single part's size (and a text part's lines) in `b`, the structure of
+/// `part`, to those of its content with the transfer encoding undone; a part whose
+/// encoding is unknown keeps its sizes.
+pub(crate) fn binary_sizes(b: &mut BodyStructure, part: &Part) {
+    match b {
+        BodyStructure::Multipart { parts, .. } => {
+            for (b, p) in parts.iter_mut().zip(part.children()) {
+                binary_sizes(b, p);
+            }
+        }
+        BodyStructure::Single { fields, specific, .. } => {
+            if let Ok(data) = super::TransferEncoding::of(part).decode(part.body()) {
+                fields.octets = clamp(data.len());
+                if let SpecificFields::Text { lines } = specific {
+                    *lines = clamp(memchr::memchr_iter(b'\n', &data).count());
+                }
+            }
+        }
+    }
+}
+
 /// BODY (`extended == false`) or BODYSTRUCTURE of `part`.
 pub(crate) fn body_structure(part: &Part, extended: bool) -> BodyStructure {
     let info = content_info(part);

@@ -716,6 +716,14 @@ pub trait Backend: Send + Sync + 'static {
         let _ = name;
         None
     }
+    /// Whether the user named `name` is a message submission entity (RFC 4467 §3,
+    /// Dovecot's `imap_urlauth_submit_user`): its sessions may fetch every `submit+`
+    /// URL, on behalf of any user. Nobody else may, the URL's user included. The
+    /// default: nobody.
+    fn url_submitter(&self, name: &str) -> bool {
+        let _ = name;
+        false
+    }
     /// Whether the store keeps URLAUTH keys: the session then serves RESETKEY,
     /// GENURLAUTH and URLFETCH and announces `URLAUTH`. The default: no.
     fn url_keys(&self) -> bool {

@@ -409,10 +409,12 @@ pub enum CommandBody {
         /// Each URL rump (`authimapurlrump`, as an astring) with its mechanism.
         urls: Vec<(IString, super::Atom)>,
     },
-    /// `urlfetch = "URLFETCH" 1*(SP url-full)` (RFC 4467 §9).
+    /// `urlfetch = "URLFETCH" 1*(SP url-fetch-arg)` (RFC 4467 §9, as RFC 5524 §5
+    /// extends it).
     UrlFetch {
-        /// The URLs (`authimapurlfull`, or any IMAP URL, as astrings).
-        urls: Vec<IString>,
+        /// The URLs (`authimapurlfull`, or any IMAP URL, as astrings), each with the
+        /// extended form's parameters if it has them.
+        urls: Vec<super::UrlFetchArg>,
     },
     /// `ENABLE 1*(SP capability)` (RFC 5161)
     Enable {

@@ -72,7 +72,7 @@ pub use sort::{SortCriterion, SortKey, Thread, ThreadAlgorithm};
 pub use state::State;
 pub(crate) use string::{quoted_needs_no_escape, string_form, MAX_QUOTED_LEN};
 pub use string::{AString, Atom, IString, Literal, LiteralMode, NString, StringForm, StringPosition, Tag};
-pub use urlauth::UrlMech;
+pub use urlauth::{UrlFetchArg, UrlFetchBody, UrlFetchData, UrlFetchParam, UrlMech};
 
 /// Why a value can't be built: it would not be valid on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

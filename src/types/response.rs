@@ -453,9 +453,10 @@ pub enum Data {
     /// `genurlauth-data = "*" SP "GENURLAUTH" 1*(SP url-full)` (RFC 4467 §9): the
     /// authorized URLs, in the order asked.
     GenUrlAuth(Vec<IString>),
-    /// `urlfetch-data = "*" SP "URLFETCH" 1*(SP url-full SP nstring)` (RFC 4467 §9):
-    /// each URL with its data, `None` (NIL) for a URL that does not resolve.
-    UrlFetch(Vec<(IString, NString)>),
+    /// `urlfetch-data = "*" SP "URLFETCH" 1*(SP url-full SP (nstring / url-ext))`
+    /// (RFC 4467 §9, RFC 5524 §5): each URL with its answer, NIL for a URL that does
+    /// not resolve.
+    UrlFetch(Vec<(IString, super::UrlFetchData)>),
     /// `quota-response = "QUOTA" SP quota-root-name SP quota-list` (RFC 9208 §4.2,
     /// §7).
     Quota {

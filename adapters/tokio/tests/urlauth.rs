@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Duration;
 
+use imap_machine::types::{UrlFetchArg, UrlFetchBody, UrlFetchData, UrlFetchParam};
 use imap_machine_tokio::{Client, Error};
 
 const T: Duration = Duration::from_secs(10);
@@ -31,6 +32,17 @@ async fn another_user_fetches_an_authorized_url() {
         assert_eq!(got[0], (urls[0].clone(), Some(body.clone())));
         let header = got[1].1.as_ref().unwrap();
         assert!(body.starts_with(header) && header.ends_with(b"\r\n\r\n"), "{header:?}");
+        // URLAUTH=BINARY (RFC 5524): the extended form with no parameter is BODY; BODY
+        // with BINARY is BAD.
+        let arg = |params| UrlFetchArg { url: urls[0].clone().try_into().unwrap(), params: Some(params) };
+        let got = fred.url_fetch_ext(vec![arg(vec![])]).await.unwrap();
+        let want = UrlFetchData::Extended {
+            body_part_structure: None,
+            body: Some(UrlFetchBody::Body(Some(body.clone().try_into().unwrap()))),
+        };
+        assert_eq!(got[0].1, want);
+        let both = fred.url_fetch_ext(vec![arg(vec![UrlFetchParam::Body, UrlFetchParam::Binary])]).await;
+        assert!(matches!(both, Err(Error::Bad(_))), "{both:?}");
         // Revoked by RESETKEY.
         owner.reset_key(Some("INBOX")).await.unwrap();
         assert_eq!(fred.url_fetch(&[&urls[0]]).await.unwrap()[0].1, None);

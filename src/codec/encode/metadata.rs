@@ -74,10 +74,6 @@ fn entry_values(w: &mut Writer<'_>, entries: &[(IString, Option<Bytes>)]) {
         }
         w.astring(e);
         w.sp();
-        match v {
-            None => w.raw(b"NIL"),
-            Some(b) if b.contains(&0) => w.literal(b, true),
-            Some(b) => w.string(&IString::unvalidated(b.clone())),
-        }
+        w.nstring8(v.as_ref());
     }
 }

@@ -300,4 +300,14 @@ impl<'a> Writer<'a> {
             None => self.raw(b"NIL"),
         }
     }
+
+    /// `nstring / literal8` (RFC 3516's BINARY data, RFC 5464's `value`, RFC 5524's
+    /// `BINARY`): NIL for none, a `literal8` for octets with a NUL, else an nstring.
+    pub(crate) fn nstring8(&mut self, v: Option<&bytes::Bytes>) {
+        match v {
+            None => self.raw(b"NIL"),
+            Some(b) if memchr::memchr(0, b).is_some() => self.literal(b, true),
+            Some(b) => self.nstring(Some(&IString::unvalidated(b.clone()))),
+        }
+    }
 }

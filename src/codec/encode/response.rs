@@ -8,7 +8,7 @@ use super::body::{body, envelope};
 use super::command::{flag_list, id_params, section, section_part};
 use super::{Encoded, Writer};
 use crate::types::{
-    Code, Continue, Data, FetchItem, FlagFetch, FlagPerm, IString, ListItem, Mailbox, NamespaceDescription, Response,
+    Code, Continue, Data, FetchItem, FlagFetch, FlagPerm, ListItem, Mailbox, NamespaceDescription, Response,
     StatusResponse, Text,
 };
 
@@ -484,11 +484,7 @@ fn fetch_item(w: &mut Writer<'_>, item: &FetchItem) {
             w.byte(b']');
             origin(w, *o);
             w.sp();
-            match data {
-                None => w.raw(b"NIL"),
-                Some(d) if memchr::memchr(0, d).is_some() => w.literal(d, true),
-                Some(d) => w.nstring(Some(&IString::unvalidated(d.clone()))),
-            }
+            w.nstring8(data.as_ref());
         }
         FetchItem::BinarySize { part, size } => {
             w.raw(b"BINARY.SIZE[");

@@ -3,7 +3,7 @@
 //! examples and Dovecot write them.
 
 use super::Writer;
-use crate::types::{CommandBody, Data, UrlMech};
+use crate::types::{CommandBody, Data, UrlFetchBody, UrlFetchData, UrlFetchParam, UrlMech};
 
 /// `resetkey`, `genurlauth` and `urlfetch`; other commands write nothing.
 pub(super) fn command(w: &mut Writer<'_>, b: &CommandBody) {
@@ -30,9 +30,24 @@ pub(super) fn command(w: &mut Writer<'_>, b: &CommandBody) {
         }
         CommandBody::UrlFetch { urls } => {
             w.raw(b"URLFETCH");
-            for url in urls {
+            for arg in urls {
                 w.sp();
-                w.string(url);
+                let Some(params) = &arg.params else {
+                    w.string(&arg.url);
+                    continue;
+                };
+                w.byte(b'(');
+                w.string(&arg.url);
+                for p in params {
+                    w.sp();
+                    match p {
+                        UrlFetchParam::Body => w.raw(b"BODY"),
+                        UrlFetchParam::Binary => w.raw(b"BINARY"),
+                        UrlFetchParam::BodyPartStructure => w.raw(b"BODYPARTSTRUCTURE"),
+                        UrlFetchParam::Other(a) => w.raw(a.as_bytes()),
+                    }
+                }
+                w.byte(b')');
             }
         }
         _ => {}
@@ -55,10 +70,41 @@ pub(super) fn data(w: &mut Writer<'_>, d: &Data) {
                 w.sp();
                 w.string(url);
                 w.sp();
-                w.nstring(data.as_ref());
+                url_fetch_data(w, data);
             }
         }
         _ => {}
+    }
+}
+
+/// `nstring` or RFC 5524's `"(" ["BODYPARTSTRUCTURE" SP body] [SP] [("BODY" SP nstring) /
+/// ("BINARY" SP (nstring / literal8))] ")"`, in Dovecot's order.
+fn url_fetch_data(w: &mut Writer<'_>, d: &UrlFetchData) {
+    match d {
+        UrlFetchData::Plain(s) => w.nstring(s.as_ref()),
+        UrlFetchData::Extended { body_part_structure, body } => {
+            w.byte(b'(');
+            if let Some(b) = body_part_structure {
+                w.raw(b"BODYPARTSTRUCTURE ");
+                super::body::body(w, b);
+            }
+            if let Some(data) = body {
+                if body_part_structure.is_some() {
+                    w.sp();
+                }
+                match data {
+                    UrlFetchBody::Body(s) => {
+                        w.raw(b"BODY ");
+                        w.nstring(s.as_ref());
+                    }
+                    UrlFetchBody::Binary(b) => {
+                        w.raw(b"BINARY ");
+                        w.nstring8(b.as_ref());
+                    }
+                }
+            }
+            w.byte(b')');
+        }
     }
 }
 

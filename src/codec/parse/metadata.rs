@@ -114,8 +114,8 @@ fn entry_values(i: In<'_>) -> PResult<'_, Vec<MetadataEntry>> {
 }
 
 /// `value = nstring / literal8` (RFC 5464 §5): the octets, `None` for NIL; the nstring
-/// read leniently in a response.
-fn value(i: In<'_>, lenient: bool) -> PResult<'_, Option<bytes::Bytes>> {
+/// read leniently in a response. URLAUTH=BINARY's `"BINARY" SP` data has the same form.
+pub(crate) fn value(i: In<'_>, lenient: bool) -> PResult<'_, Option<bytes::Bytes>> {
     if i.first() == Some(b'~') {
         let (j, l) = literal(i, true)?;
         return Ok((j, Some(l.data().clone())));

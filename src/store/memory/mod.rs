@@ -103,6 +103,8 @@ pub struct MemoryBackend {
     next_session: AtomicU64,
     append_limit: Option<u32>,
     clock: Clock,
+    /// The users that may fetch `submit+` URLs ([`MemoryBackend::set_url_submitter`]).
+    submitters: RwLock<std::collections::HashSet<String>>,
 }
 
 impl std::fmt::Debug for MemoryBackend {
@@ -181,6 +183,7 @@ impl MemoryBackend {
             next_session: AtomicU64::new(1),
             append_limit: None,
             clock: Arc::new(no_clock),
+            submitters: RwLock::new(Default::default()),
         }
     }
 
@@ -797,6 +800,10 @@ impl Backend for MemoryBackend {
 
     fn url_keys(&self) -> bool {
         true
+    }
+
+    fn url_submitter(&self, name: &str) -> bool {
+        self.submitters.read().unwrap_or_else(|p| p.into_inner()).contains(name)
     }
 
     fn user_by_name(&self, name: &str) -> Option<Self::User> {

@@ -8,6 +8,12 @@ use super::{lock, MemoryBackend, UserData};
 use crate::store::StoreError;
 
 impl MemoryBackend {
+    /// Makes user `name` a message submission entity for URLAUTH (RFC 4467 §3): its
+    /// sessions may fetch every `submit+` URL ([`crate::store::Backend::url_submitter`]).
+    pub fn set_url_submitter(&self, name: &str) {
+        self.submitters.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string());
+    }
+
     /// The key of `mailbox`, made when missing and `create`.
     pub(super) fn url_key_of(
         &self,

@@ -111,8 +111,29 @@ fn message_url(url: &str, selected: Option<&str>) -> Option<MessageUrl> {
     Some(MessageUrl { mailbox, uid_validity, uid, section, partial })
 }
 
+/// A message a URL names, parsed ([`Session::url_target`]).
+pub(super) struct UrlTarget {
+    pub(super) message: Message,
+    /// `enc-section`, percent-decoded.
+    pub(super) section: Option<String>,
+    /// `partial-range`
+    pub(super) partial: Option<(u32, Option<u32>)>,
+}
+
+/// `data` cut to a URL's `partial-range` (`offset[.length]`, RFC 5092 §11).
+pub(super) fn partial(data: Bytes, range: Option<(u32, Option<u32>)>) -> Bytes {
+    match range {
+        None => data,
+        Some((offset, length)) => {
+            let start = (offset as usize).min(data.len());
+            let end = length.map_or(data.len(), |l| start.saturating_add(l as usize).min(data.len()));
+            data.slice(start..end)
+        }
+    }
+}
+
 /// `BODY.PEEK[section]` for a URL's section, parsed with the codec's grammar.
-fn section_attribute(section: &str) -> Option<FetchAttribute> {
+pub(super) fn section_attribute(section: &str) -> Option<FetchAttribute> {
     let line = Bytes::from(format!("x FETCH 1 BODY.PEEK[{section}]\r\n"));
     match crate::codec::parse_command(&line).ok()?.body {
         CommandBody::Fetch { attributes: FetchAttributes::List(mut a), .. } if a.len() == 1 => a.pop(),
@@ -152,19 +173,32 @@ impl<B: Backend> Session<B> {
         self.resolve(user, message_url(path, None)?)
     }
 
-    fn resolve(&self, user: &B::User, u: MessageUrl) -> Option<Bytes> {
+    /// The message an absolute `"/" imessagepart` of `user`'s names, with the URL's
+    /// section and partial (URLFETCH's extended form, RFC 5524).
+    pub(super) fn url_target(&self, user: &B::User, path: &str) -> Option<UrlTarget> {
+        let u = message_url(path, None)?;
+        let body = self.url_message(user, &u)?;
+        Some(UrlTarget { message: Message::parse(body), section: u.section, partial: u.partial })
+    }
+
+    /// The stored octets of the message a URL names, if its UIDVALIDITY holds.
+    fn url_message(&self, user: &B::User, u: &MessageUrl) -> Option<Bytes> {
         let name = if u.mailbox.eq_ignore_ascii_case("INBOX") { "INBOX".to_string() } else { u.mailbox.clone() };
         crate::mutf7::decode(name.as_bytes()).ok()?;
         let status = self.backend.status(user, &name).ok()?;
         if u.uid_validity.is_some_and(|v| v != status.uid_validity) {
             return None;
         }
-        let msg = self.backend.fetch(user, &name, self.id, &[u.uid]).ok()?.into_iter().next()??;
+        Some(self.backend.fetch(user, &name, self.id, &[u.uid]).ok()?.into_iter().next()??.body)
+    }
+
+    fn resolve(&self, user: &B::User, u: MessageUrl) -> Option<Bytes> {
+        let body = self.url_message(user, &u)?;
         let data = match &u.section {
-            None => msg.body,
+            None => body,
             Some(s) => {
                 let attribute = section_attribute(s)?;
-                let message = Message::parse(msg.body);
+                let message = Message::parse(body);
                 // A part that is not there is an empty string to FETCH, but no part to
                 // catenate.
                 if let FetchAttribute::BodySection { section, .. } = &attribute {
@@ -176,14 +210,7 @@ impl<B: Backend> Session<B> {
                 }
             }
         };
-        Some(match u.partial {
-            None => data,
-            Some((offset, length)) => {
-                let start = (offset as usize).min(data.len());
-                let end = length.map_or(data.len(), |l| start.saturating_add(l as usize).min(data.len()));
-                data.slice(start..end)
-            }
-        })
+        Some(partial(data, u.partial))
     }
 }
 

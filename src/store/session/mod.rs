@@ -180,6 +180,7 @@ impl<B: Backend> Session<B> {
         }
         if backend.url_keys() {
             caps.push(Capability::from(crate::types::Atom::from_static("URLAUTH")));
+            caps.push(Capability::from(crate::types::Atom::from_static("URLAUTH=BINARY")));
         }
         if backend.mod_seqs() {
             caps.push(Capability::CondStore);

@@ -7,24 +7,28 @@
 //!   it again and comparing in constant time; RESETKEY revokes every URL made with the
 //!   old key.
 //! - **Access** (§3): `anonymous` lets any session fetch, `authuser` any logged-in one,
-//!   `user+NAME` and `submit+NAME` the user NAME. An `;EXPIRE=` in the past, by the
-//!   store's clock ([`Backend::now`]), fails the URL.
+//!   `user+NAME` the user NAME, and `submit+NAME` a submission server acting for NAME: a
+//!   user the store names as one ([`Backend::url_submitter`], Dovecot's
+//!   `imap_urlauth_submit_user`), not NAME. An `;EXPIRE=` in the past, by the store's
+//!   clock ([`Backend::now`]), fails the URL.
 //! - **URLFETCH** answers every URL, NIL for one that fails for any reason (§7: an
 //!   unknown owner, a bad token, no access, a UID that is gone), and reads the data
 //!   with the owner's access ([`Backend::user_by_name`]), the way CATENATE reads a URL
 //!   (`catenate.rs`): a session of `fred` fetches joe's `user+fred` URL.
 //! - GENURLAUTH makes URLs for the logged-in user's own mailboxes only; another owner is
 //!   BAD (§7 (2): no owner-type access to another user's key table here).
-//! - `submit+NAME` is taken from a session of NAME, as `user+NAME` is: there is no
-//!   configured submission-server identity yet.
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 
+use super::catenate::{partial, section_attribute};
 use super::error::Done;
 use super::{wire_name, Backend, Session, SessionError};
 use crate::server::Server;
-use crate::types::{Atom, Code, Data, DateTime, IString, Mailbox, UrlMech};
+use crate::types::{
+    Atom, Code, Data, DateTime, FetchAttribute, IString, Mailbox, UrlFetchArg, UrlFetchBody, UrlFetchData,
+    UrlFetchParam, UrlMech,
+};
 
 /// Who may fetch a URL: `access` of RFC 4467 §9.
 #[derive(Debug, PartialEq, Eq)]
@@ -213,26 +217,71 @@ impl<B: Backend> Session<B> {
         Ok(Done::Ok)
     }
 
-    /// `URLFETCH 1*(SP url-full)` (RFC 4467 §7): one `* URLFETCH` with each URL's data,
-    /// NIL for a URL that does not validate or resolve.
+    /// `URLFETCH 1*(SP url-fetch-arg)` (RFC 4467 §7, RFC 5524 §3): one `* URLFETCH`
+    /// with each URL's answer, NIL for a URL that does not validate or resolve. An
+    /// unknown parameter, or BODY with BINARY, is BAD before anything is fetched.
     pub(super) fn url_fetch(
         &mut self,
         server: &mut Server,
         user: &B::User,
         user_name: &str,
-        urls: &[IString],
+        urls: &[UrlFetchArg],
     ) -> Result<Done, SessionError> {
+        let wants = urls.iter().map(|a| a.params.as_deref().map(want).transpose()).collect::<Result<Vec<_>, _>>()?;
         let mut out = Vec::with_capacity(urls.len());
-        for url in urls {
-            let data = std::str::from_utf8(url.as_bytes()).ok().and_then(|t| self.url_data(user, user_name, t));
-            out.push((url.clone(), data.and_then(|d| IString::try_from(d).ok())));
+        for (arg, want) in urls.iter().zip(wants) {
+            let answer = std::str::from_utf8(arg.url.as_bytes()).ok().and_then(|t| {
+                let (owner, path) = self.authorize(user, user_name, t)?;
+                match want {
+                    None => {
+                        let data = self.resolve_path(&owner, path)?;
+                        Some(UrlFetchData::Plain(Some(IString::try_from(data).ok()?)))
+                    }
+                    Some(w) => self.url_extended(&owner, path, w),
+                }
+            });
+            out.push((arg.url.clone(), answer.unwrap_or(UrlFetchData::Plain(None))));
         }
         server.send_data(Data::UrlFetch(out))?;
         Ok(Done::Ok)
     }
 
-    /// The data of a full URLAUTH URL, if it validates (§6) and resolves.
-    fn url_data(&self, user: &B::User, user_name: &str, url: &str) -> Option<bytes::Bytes> {
+    /// RFC 5524 §3.2's answer for one URL: its `BODYPARTSTRUCTURE` and its data, as
+    /// stored (`BODY`) or decoded (`BINARY`, a part number or the whole message only).
+    fn url_extended(&self, owner: &B::User, path: &str, want: Want) -> Option<UrlFetchData> {
+        let t = self.url_target(owner, path)?;
+        let section = match &t.section {
+            None => crate::types::Section::default(),
+            Some(s) => match section_attribute(s)? {
+                FetchAttribute::BodySection { section, .. } => section,
+                _ => return None,
+            },
+        };
+        t.message.part(&section.part)?;
+        let binary = want.data == Some(UrlFetchParam::Binary);
+        let body = match want.data {
+            Some(UrlFetchParam::Binary) if section.text.is_none() => {
+                let data = t.message.binary(&section.part, None).ok()?;
+                Some(UrlFetchBody::Binary(Some(partial(data, t.partial))))
+            }
+            Some(UrlFetchParam::Binary) => return None,
+            Some(_) => {
+                let data = partial(t.message.section(&section, None), t.partial);
+                Some(UrlFetchBody::Body(Some(IString::unvalidated(data))))
+            }
+            None => None,
+        };
+        let body_part_structure = match want.structure {
+            true => Some(Box::new(t.message.part_structure(&section.part, binary)?)),
+            false => None,
+        };
+        Some(UrlFetchData::Extended { body_part_structure, body })
+    }
+
+    /// The owner and `"/" imessagepart` of a full URLAUTH URL, if it validates (§6): a
+    /// known owner, the INTERNAL token of the rump under the owner's key, access for
+    /// this session, not expired.
+    fn authorize<'u>(&self, user: &B::User, user_name: &str, url: &'u str) -> Option<(B::User, &'u str)> {
         let u = auth_url(url, true)?;
         let (mech, hex) = u.token?;
         if !mech.eq_ignore_ascii_case("internal") {
@@ -241,7 +290,8 @@ impl<B: Backend> Session<B> {
         let owner = if u.owner == user_name { user.clone() } else { self.backend.user_by_name(&u.owner)? };
         let allowed = match &u.access {
             Access::Anonymous | Access::AuthUser => true,
-            Access::User(n) | Access::Submit(n) => n == user_name,
+            Access::User(n) => n == user_name,
+            Access::Submit(_) => self.backend.url_submitter(user_name),
         };
         if !allowed {
             return None;
@@ -257,8 +307,38 @@ impl<B: Backend> Session<B> {
         if !verify(&key, u.rump, hex) {
             return None;
         }
-        self.resolve_path(&owner, u.path)
+        Some((owner, u.path))
     }
+}
+
+/// What an extended URLFETCH argument asks for (RFC 5524 §3.1).
+struct Want {
+    /// `BODYPARTSTRUCTURE`
+    structure: bool,
+    /// `BODY` or `BINARY`; `BODY` when no parameter was given, as Dovecot does.
+    data: Option<UrlFetchParam>,
+}
+
+/// The parameters of an extended URLFETCH argument; BAD for one this server does not
+/// know, and for BODY with BINARY (RFC 5524 §3.1), in Dovecot's words.
+fn want(params: &[UrlFetchParam]) -> Result<Want, SessionError> {
+    let mut w = Want { structure: false, data: None };
+    for p in params {
+        match p {
+            UrlFetchParam::BodyPartStructure => w.structure = true,
+            UrlFetchParam::Body | UrlFetchParam::Binary => {
+                if w.data.as_ref().is_some_and(|d| d != p) {
+                    return Err(SessionError::BadArguments("URL cannot have both BODY and BINARY fetch parameters"));
+                }
+                w.data = Some(p.clone());
+            }
+            UrlFetchParam::Other(_) => return Err(SessionError::BadArguments("Unknown URL fetch parameter")),
+        }
+    }
+    if params.is_empty() {
+        w.data = Some(UrlFetchParam::Body);
+    }
+    Ok(w)
 }
 
 #[cfg(test)]

@@ -171,19 +171,7 @@ impl Backend for MaildirBackend {
         if !ok {
             return Err(StoreError::AuthenticationFailed);
         }
-        let user = lock(&self.users)
-            .entry(username.to_string())
-            .or_insert_with(|| {
-                Arc::new(UserData {
-                    name: username.to_string(),
-                    root: self.root.join(username),
-                    state: Default::default(),
-                    watchers: Default::default(),
-                })
-            })
-            .clone();
-        self.prepare(&user).map_err(|e| self.fail(e))?;
-        Ok(user)
+        self.user_entry(username)
     }
 
     fn list(&self, user: &Self::User) -> Result<Vec<MailboxInfo>, StoreError> {
@@ -225,7 +213,8 @@ impl Backend for MaildirBackend {
         std::fs::rename(&dir, &trash).map_err(|e| self.fail(MaildirError::io("rename", &dir)(e)))?;
         drop(st);
         user.wake();
-        metadata::drop_mailbox(&user.root, name, self.fsync).map_err(|e| self.fail(e))?;
+        metadata::drop_mailbox(&user.root, metadata::METADATA, name, self.fsync).map_err(|e| self.fail(e))?;
+        metadata::drop_tree(&user.root, metadata::URL_KEYS, name, self.fsync).map_err(|e| self.fail(e))?;
         std::fs::remove_dir_all(&trash).map_err(|e| self.fail(MaildirError::io("remove", &trash)(e)))
     }
 
@@ -245,6 +234,8 @@ impl Backend for MaildirBackend {
         if is_inferior(to, from) {
             return Err(StoreError::Cannot("cannot rename a mailbox into its own inferior"));
         }
+        // URLs made for the old names stop validating, even if the move fails midway.
+        metadata::drop_tree(&user.root, metadata::URL_KEYS, from, self.fsync).map_err(|e| self.fail(e))?;
         if from == "INBOX" {
             let r = self.rename_inbox(user, to);
             user.wake();
@@ -264,14 +255,14 @@ impl Backend for MaildirBackend {
             }
         }
         drop(st);
-        metadata::rename(&user.root, from, to, self.fsync).map_err(|e| self.fail(e))?;
+        metadata::rename(&user.root, metadata::METADATA, from, to, self.fsync).map_err(|e| self.fail(e))?;
         user.wake();
         Ok(())
     }
 
     fn metadata(&self, user: &Self::User, mailbox: Option<&str>) -> Result<Vec<(String, Bytes)>, StoreError> {
         let key = self.metadata_key(user, mailbox)?;
-        metadata::get(&user.root, key).map_err(|e| self.fail(e))
+        metadata::get(&user.root, metadata::METADATA, key).map_err(|e| self.fail(e))
     }
 
     fn set_metadata(
@@ -281,7 +272,7 @@ impl Backend for MaildirBackend {
         entries: &[(String, Option<Bytes>)],
     ) -> Result<(), StoreError> {
         let key = self.metadata_key(user, mailbox)?;
-        metadata::set(&user.root, key, entries, self.fsync).map_err(|e| self.fail(e))
+        metadata::set(&user.root, metadata::METADATA, key, entries, self.fsync).map_err(|e| self.fail(e))
     }
 
     fn metadata_supported(&self) -> bool {
@@ -599,9 +590,52 @@ impl Backend for MaildirBackend {
     fn now(&self) -> Option<DateTime> {
         Some(crate::fsutil::date_of(std::time::SystemTime::now()))
     }
+
+    fn url_keys(&self) -> bool {
+        true
+    }
+
+    fn url_submitter(&self, name: &str) -> bool {
+        self.submitters.read().unwrap_or_else(|p| p.into_inner()).contains(name)
+    }
+
+    fn url_key(&self, user: &Self::User, mailbox: &str, create: bool) -> Result<Option<Vec<u8>>, StoreError> {
+        self.status(user, mailbox)?;
+        crate::urlauth::key(&user.root, mailbox, create, self.fsync).map_err(|e| self.fail(e))
+    }
+
+    fn reset_url_keys(&self, user: &Self::User, mailbox: Option<&str>) -> Result<(), StoreError> {
+        if let Some(m) = mailbox {
+            self.status(user, m)?;
+        }
+        crate::urlauth::reset(&user.root, mailbox, self.fsync).map_err(|e| self.fail(e))
+    }
+
+    /// A user with a password on this backend (URLFETCH reads as a URL's owner).
+    fn user_by_name(&self, name: &str) -> Option<Self::User> {
+        let known = self.passwords.read().unwrap_or_else(|p| p.into_inner()).contains_key(name);
+        known.then(|| self.user_entry(name).ok()).flatten()
+    }
 }
 
 impl MaildirBackend {
+    /// The shared state of user `name`, made (with its Maildir) at first use.
+    fn user_entry(&self, name: &str) -> Result<Arc<UserData>, StoreError> {
+        let user = lock(&self.users)
+            .entry(name.to_string())
+            .or_insert_with(|| {
+                Arc::new(UserData {
+                    name: name.to_string(),
+                    root: self.root.join(name),
+                    state: Default::default(),
+                    watchers: Default::default(),
+                })
+            })
+            .clone();
+        self.prepare(&user).map_err(|e| self.fail(e))?;
+        Ok(user)
+    }
+
     /// STORE, under `UNCHANGEDSINCE` when given (RFC 7162 §3.1.3), all under the
     /// mailbox's lock: a message whose mod-sequence is above it is left alone.
     fn store_if(

@@ -42,6 +42,9 @@ pub enum MaildirError {
     /// A user name that cannot be a directory name (empty, `.`, `..`, with `/` or NUL).
     #[error("invalid user name")]
     InvalidUser,
+    /// The operating system gave no random octets for a URLAUTH key.
+    #[error("no randomness for a URLAUTH key")]
+    Randomness,
 }
 
 impl MaildirError {
@@ -59,6 +62,7 @@ impl From<MaildirError> for StoreError {
             MaildirError::TooManyKeywords => StoreError::Cannot("a Maildir mailbox holds at most 26 keywords"),
             MaildirError::LockTimeout(_) => StoreError::Cannot("the mailbox is locked by another process"),
             MaildirError::InvalidUser => StoreError::AuthenticationFailed,
+            MaildirError::Randomness => StoreError::Cannot("no randomness for a URLAUTH key"),
             MaildirError::Io { .. } | MaildirError::BadUidlist { .. } => StoreError::Cannot("mail store I/O error"),
         }
     }

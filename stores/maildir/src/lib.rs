@@ -103,6 +103,7 @@ mod search;
 mod subscriptions;
 mod sync;
 mod uidlist;
+mod urlauth;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -133,6 +134,8 @@ pub struct MaildirBackend {
     on_error: Option<ErrorHook>,
     /// QUOTA limits by user name ([`MaildirBackend::set_quota`]).
     quotas: RwLock<HashMap<String, imap_machine::store::QuotaLimits>>,
+    /// The users that may fetch `submit+` URLs ([`MaildirBackend::set_url_submitter`]).
+    submitters: RwLock<std::collections::HashSet<String>>,
 }
 
 impl std::fmt::Debug for MaildirBackend {
@@ -208,7 +211,15 @@ impl MaildirBackend {
             namer: Namer::new(),
             on_error: None,
             quotas: RwLock::new(HashMap::new()),
+            submitters: RwLock::new(Default::default()),
         }
+    }
+
+    /// Makes user `name` a message submission entity for URLAUTH (RFC 4467 §3): its
+    /// sessions may fetch every `submit+` URL
+    /// ([`imap_machine::store::Backend::url_submitter`]).
+    pub fn set_url_submitter(&self, name: &str) {
+        self.submitters.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string());
     }
 
     /// Sets the APPENDLIMIT (RFC 7889).

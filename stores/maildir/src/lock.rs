@@ -13,6 +13,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -46,7 +47,8 @@ impl DotLock {
         let start = Instant::now();
         let mut pause = Duration::from_millis(2);
         loop {
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
+            // Owner-only: the file becomes the target (URLAUTH keys among them).
+            match OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
                 Ok(file) => {
                     // Released by the kernel if this process dies holding it.
                     let _ = file.try_lock();

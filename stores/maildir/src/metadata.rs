@@ -1,11 +1,13 @@
-//! METADATA (RFC 5464) on a Maildir: the server's and the mailboxes' entries, kept in
-//! `imap-machine-metadata` at the user root, so that they outlive the process. Its text:
-//! a header `V\t1\n`, then one entry a line, `mailbox \t entry \t value`, with the
-//! mailbox name tab-escaped as in `subscriptions` (empty for the server's entries) and the
-//! value in lower-case hex (values are binary, RFC 5464 §5). It is rewritten whole under
-//! its dot-lock, so every process on the Maildir sees a change at once or not at all.
-//! DELETE drops a mailbox's entries (§3.1: not to a later mailbox of that name); RENAME
-//! moves them, with its inferiors'.
+//! Per-mailbox tables at the user root, which outlive the process: METADATA (RFC 5464)
+//! in `imap-machine-metadata` ([`METADATA`]) and the URLAUTH keys (RFC 4467) in
+//! `imap-machine-urlauth` ([`URL_KEYS`]). Their text: a header `V\t1\n`, then one entry
+//! a line, `mailbox \t entry \t value`, with the mailbox name tab-escaped as in
+//! `subscriptions` (empty for the server's entries) and the value in lower-case hex
+//! (values are binary, RFC 5464 §5). A table is rewritten whole under its dot-lock,
+//! owner-only, so every process on the Maildir sees a change at once or not at all.
+//! For METADATA, DELETE drops a mailbox's entries (§3.1: not to a later mailbox of that
+//! name) and RENAME moves them, with its inferiors'. URLAUTH keys are dropped by both
+//! ([`drop_tree`]), so URLs made for a name never reach a later mailbox of that name.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,10 +22,15 @@ use crate::subscriptions::{escape, unescape};
 const HEADER: &str = "V\t1\n";
 
 /// (mailbox, entry) → value.
-type Entries = BTreeMap<(String, String), Bytes>;
+pub(crate) type Entries = BTreeMap<(String, String), Bytes>;
 
-fn path(root: &Path) -> PathBuf {
-    root.join("imap-machine-metadata")
+/// METADATA's table.
+pub(crate) const METADATA: &str = "imap-machine-metadata";
+/// The URLAUTH keys' table: entry `key` of each mailbox.
+pub(crate) const URL_KEYS: &str = "imap-machine-urlauth";
+
+fn path(root: &Path, table: &str) -> PathBuf {
+    root.join(table)
 }
 
 fn parse(text: &str) -> Entries {
@@ -64,31 +71,42 @@ fn unhex(v: &str) -> Option<Bytes> {
     bytes.map(Bytes::from)
 }
 
-fn read(root: &Path) -> Result<Entries> {
-    let data = crate::fsutil::read_optional(&path(root))?;
+fn read(root: &Path, table: &str) -> Result<Entries> {
+    let data = crate::fsutil::read_optional(&path(root, table))?;
     Ok(data.map(|d| parse(&String::from_utf8_lossy(&d))).unwrap_or_default())
 }
 
 /// The entries of `mailbox` (`""`: the server's), in name order.
-pub(crate) fn get(root: &Path, mailbox: &str) -> Result<Vec<(String, Bytes)>> {
-    Ok(read(root)?.into_iter().filter(|((m, _), _)| m == mailbox).map(|((_, e), v)| (e, v)).collect())
+pub(crate) fn get(root: &Path, table: &str, mailbox: &str) -> Result<Vec<(String, Bytes)>> {
+    Ok(read(root, table)?.into_iter().filter(|((m, _), _)| m == mailbox).map(|((_, e), v)| (e, v)).collect())
 }
 
 /// Changes the file under its dot-lock: `change` gets the entries and says whether it
 /// changed them.
-fn update(root: &Path, fsync: bool, change: impl FnOnce(&mut Entries) -> bool) -> Result<()> {
-    let p = path(root);
-    let lock = DotLock::acquire(&p)?;
-    let mut entries = read(root)?;
-    if change(&mut entries) {
+pub(crate) fn update<T>(
+    root: &Path,
+    table: &str,
+    fsync: bool,
+    change: impl FnOnce(&mut Entries) -> (bool, T),
+) -> Result<T> {
+    let lock = DotLock::acquire(&path(root, table))?;
+    let mut entries = read(root, table)?;
+    let (changed, out) = change(&mut entries);
+    if changed {
         lock.replace(render(&entries).as_bytes(), fsync)?;
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Sets each entry of `mailbox`, or removes it for `None`, in one rewrite.
-pub(crate) fn set(root: &Path, mailbox: &str, changes: &[(String, Option<Bytes>)], fsync: bool) -> Result<()> {
-    update(root, fsync, |entries| {
+pub(crate) fn set(
+    root: &Path,
+    table: &str,
+    mailbox: &str,
+    changes: &[(String, Option<Bytes>)],
+    fsync: bool,
+) -> Result<()> {
+    update(root, table, fsync, |entries| {
         for (e, v) in changes {
             let key = (mailbox.to_string(), e.clone());
             match v {
@@ -96,28 +114,37 @@ pub(crate) fn set(root: &Path, mailbox: &str, changes: &[(String, Option<Bytes>)
                 None => entries.remove(&key),
             };
         }
-        !changes.is_empty()
+        (!changes.is_empty(), ())
     })
 }
 
 /// Drops the entries of a deleted mailbox (its inferiors, which stay, keep theirs).
-pub(crate) fn drop_mailbox(root: &Path, mailbox: &str, fsync: bool) -> Result<()> {
-    update(root, fsync, |entries| {
+pub(crate) fn drop_mailbox(root: &Path, table: &str, mailbox: &str, fsync: bool) -> Result<()> {
+    update(root, table, fsync, |entries| {
         let before = entries.len();
         entries.retain(|(m, _), _| m != mailbox);
-        entries.len() != before
+        (entries.len() != before, ())
+    })
+}
+
+/// Drops the entries of `mailbox` and of its inferiors.
+pub(crate) fn drop_tree(root: &Path, table: &str, mailbox: &str, fsync: bool) -> Result<()> {
+    update(root, table, fsync, |entries| {
+        let before = entries.len();
+        entries.retain(|(m, _), _| m != mailbox && !is_inferior(m, mailbox));
+        (entries.len() != before, ())
     })
 }
 
 /// Moves the entries of `from` and its inferiors to their new names under `to`.
-pub(crate) fn rename(root: &Path, from: &str, to: &str, fsync: bool) -> Result<()> {
-    update(root, fsync, |entries| {
+pub(crate) fn rename(root: &Path, table: &str, from: &str, to: &str, fsync: bool) -> Result<()> {
+    update(root, table, fsync, |entries| {
         let moving: Vec<_> = entries.keys().filter(|(m, _)| m == from || is_inferior(m, from)).cloned().collect();
         for (m, e) in &moving {
             let v = entries.remove(&(m.clone(), e.clone())).expect("listed");
             entries.insert((format!("{to}{}", &m[from.len()..]), e.clone()), v);
         }
-        !moving.is_empty()
+        (!moving.is_empty(), ())
     })
 }
 

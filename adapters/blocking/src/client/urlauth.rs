@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use imap_machine::client::{ArgError, IntoMailbox};
-use imap_machine::types::{Atom, Capability, CommandBody, IString};
+use imap_machine::types::{Atom, Capability, CommandBody, IString, UrlFetchArg, UrlFetchData};
 
 use super::{Client, Error};
 
@@ -13,6 +13,10 @@ fn url_string(url: &str) -> Result<IString, ArgError> {
 
 fn urlauth() -> Capability {
     Capability::from(Atom::from_static("URLAUTH"))
+}
+
+fn urlauth_binary() -> Capability {
+    Capability::from(Atom::from_static("URLAUTH=BINARY"))
 }
 
 impl Client {
@@ -35,12 +39,23 @@ impl Client {
         if !self.has_capability(&urlauth())? {
             return Err(Error::Unsupported("URLAUTH"));
         }
-        let urls = urls.iter().map(|u| url_string(u)).collect::<Result<Vec<_>, ArgError>>()?;
+        let urls = urls.iter().map(|u| Ok(url_string(u)?.into())).collect::<Result<Vec<_>, ArgError>>()?;
+        let got = self.url_fetch_ext(urls)?;
+        Ok(got.into_iter().map(|(u, d)| (u, d.data())).collect())
+    }
+
+    /// `URLFETCH` with URLAUTH=BINARY's parameters (RFC 5524): each URL with its answer.
+    /// [`Error::Unsupported`] when the server lacks URLAUTH=BINARY and a URL has
+    /// parameters.
+    pub fn url_fetch_ext(&mut self, urls: Vec<UrlFetchArg>) -> Result<Vec<(String, UrlFetchData)>, Error> {
+        if !self.has_capability(&urlauth())? {
+            return Err(Error::Unsupported("URLAUTH"));
+        }
+        if urls.iter().any(|u| u.params.is_some()) && !self.has_capability(&urlauth_binary())? {
+            return Err(Error::Unsupported("URLAUTH=BINARY"));
+        }
         let r = self.run(CommandBody::UrlFetch { urls })?;
-        Ok(r.url_fetches()
-            .into_iter()
-            .map(|(u, d)| (String::from_utf8_lossy(u.as_bytes()).into_owned(), d.map(|d| d.to_bytes())))
-            .collect())
+        Ok(r.url_fetches().into_iter().map(|(u, d)| (String::from_utf8_lossy(u.as_bytes()).into_owned(), d)).collect())
     }
 
     /// `RESETKEY [mailbox]` (RFC 4467 §7): a new key for `mailbox`, revoking its URLs, or

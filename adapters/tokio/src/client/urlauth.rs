@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use imap_machine::client::{ArgError, IntoMailbox};
-use imap_machine::types::{Atom, Capability, CommandBody, IString};
+use imap_machine::types::{Atom, Capability, CommandBody, IString, UrlFetchArg, UrlFetchData};
 
 use super::Client;
 use crate::Error;
@@ -16,6 +16,11 @@ pub(crate) fn url_string(url: &str) -> Result<IString, ArgError> {
 /// `URLAUTH` (RFC 4467 §9 `capability =/ "URLAUTH"`).
 pub(crate) fn urlauth() -> Capability {
     Capability::from(Atom::from_static("URLAUTH"))
+}
+
+/// `URLAUTH=BINARY` (RFC 5524 §5).
+pub(crate) fn urlauth_binary() -> Capability {
+    Capability::from(Atom::from_static("URLAUTH=BINARY"))
 }
 
 impl Client {
@@ -40,13 +45,29 @@ impl Client {
         if !self.has_capability(&urlauth()).await? {
             return Err(Error::Unsupported("URLAUTH"));
         }
-        let urls = urls.iter().map(|u| url_string(u)).collect::<Result<Vec<_>, ArgError>>()?;
+        let urls = urls.iter().map(|u| Ok(url_string(u)?.into())).collect::<Result<Vec<_>, ArgError>>()?;
+        let got = self.url_fetch_ext(urls).await?;
+        Ok(got.into_iter().map(|(u, d)| (u, d.data())).collect())
+    }
+
+    /// `URLFETCH` with URLAUTH=BINARY's parameters (RFC 5524): each URL with its answer,
+    /// for example `UrlFetchArg { url, params: Some(vec![UrlFetchParam::Binary,
+    /// UrlFetchParam::BodyPartStructure]) }` for a part's decoded octets and its structure.
+    /// [`Error::Unsupported`] when the server lacks URLAUTH=BINARY and a URL has
+    /// parameters.
+    pub async fn url_fetch_ext(&self, urls: Vec<UrlFetchArg>) -> Result<Vec<(String, UrlFetchData)>, Error> {
+        if !self.has_capability(&urlauth()).await? {
+            return Err(Error::Unsupported("URLAUTH"));
+        }
+        if urls.iter().any(|u| u.params.is_some()) && !self.has_capability(&urlauth_binary()).await? {
+            return Err(Error::Unsupported("URLAUTH=BINARY"));
+        }
         let done = self.exec(CommandBody::UrlFetch { urls }).await?;
         Ok(done
             .response
             .url_fetches()
             .into_iter()
-            .map(|(u, d)| (String::from_utf8_lossy(u.as_bytes()).into_owned(), d.map(|d| d.to_bytes())))
+            .map(|(u, d)| (String::from_utf8_lossy(u.as_bytes()).into_owned(), d))
             .collect())
     }
 
