@@ -5,8 +5,9 @@
 
 use bytes::Bytes;
 use imap_machine::types::{
-    Atom, BodyFields, BodyStructure, Code, Command, CommandBody, Data, IString, Mailbox, Response, SpecificFields,
-    StatusKind, StatusResponse, Tag, Text, UrlFetchArg, UrlFetchBody, UrlFetchData, UrlFetchParam, UrlMech,
+    Atom, BodyFields, BodyStructure, Code, Command, CommandBody, Data, ExtensionTail, IString, Mailbox, Response,
+    SinglePartExtension, SpecificFields, StatusKind, StatusResponse, Tag, Text, UrlFetchArg, UrlFetchBody,
+    UrlFetchData, UrlFetchParam, UrlMech,
 };
 
 #[path = "support/known_answers.rs"]
@@ -204,6 +205,27 @@ fn extended_urlfetch_both_ways() {
             None,
         ),
         (format!("* URLFETCH {url} NIL\r\n"), answer(UrlFetchData::Plain(None)), None),
+        // As Dovecot 2.3 wrote it (the URL an atom, the structure extended).
+        (
+            "* URLFETCH imap://alice@127.0.0.1/INBOX/;uid=1/;section=2;urlauth=user+alice:internal:010b44cbd1c4e3028bc3ec2f463be50b051bcc18b9 (BODYPARTSTRUCTURE (\"application\" \"octet-stream\" NIL NIL NIL \"base64\" 6 NIL NIL NIL NIL) BINARY ~{6}\r\n\0\x01\x02\x03\0a)\r\n".to_string(),
+            Response::Data(Data::UrlFetch(vec![(
+                s("imap://alice@127.0.0.1/INBOX/;uid=1/;section=2;urlauth=user+alice:internal:010b44cbd1c4e3028bc3ec2f463be50b051bcc18b9"),
+                UrlFetchData::Extended {
+                    body_part_structure: Some(Box::new(BodyStructure::Single {
+                        media_type: s("application"),
+                        subtype: s("octet-stream"),
+                        fields: BodyFields { parameters: vec![], id: None, description: None, encoding: s("base64"), octets: 6 },
+                        specific: SpecificFields::Basic,
+                        extension: Some(SinglePartExtension {
+                            md5: None,
+                            tail: ExtensionTail { disposition: Some(None), language: Some(None), location: Some(None), extensions: vec![] },
+                        }),
+                    })),
+                    body: Some(UrlFetchBody::Binary(Some(Bytes::from_static(b"\0\x01\x02\x03\0a")))),
+                },
+            )])),
+            Some("* URLFETCH \"imap://alice@127.0.0.1/INBOX/;uid=1/;section=2;urlauth=user+alice:internal:010b44cbd1c4e3028bc3ec2f463be50b051bcc18b9\" (BODYPARTSTRUCTURE (\"application\" \"octet-stream\" NIL NIL NIL \"base64\" 6 NIL NIL NIL NIL) BINARY ~{6}\r\n\0\x01\x02\x03\0a)\r\n".to_string()),
+        ),
     ];
     for (wire, value, encoded) in &rows {
         known_answers::response_both_ways(wire, value, encoded.as_deref());

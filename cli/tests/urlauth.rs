@@ -88,9 +88,12 @@ fn extended_urlfetch_decodes_parts() {
     // No parameter is BODY, as Dovecot has it.
     let (_, got) = fetch_ext(&mut fred, &part, "");
     assert_eq!(got.and_then(|d| d.data()).as_deref(), Some(&b"AAECAwBh"[..]));
-    // A header section cannot be decoded: NIL. A tampered URL is NIL in this form too.
+    // A header section has no encoding to undo: its octets, as Dovecot gives them. A
+    // tampered URL is NIL in this form too.
     let mime = authorize(&mut alice, "imap://alice@localhost/INBOX/;uid=1/;section=2.MIME;urlauth=user+fred");
-    assert_eq!(fetch_ext(&mut fred, &mime, " BINARY"), (StatusKind::Ok, Some(UrlFetchData::Plain(None))));
+    let header = "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n";
+    let (_, got) = fetch_ext(&mut fred, &mime, " BINARY");
+    assert_eq!(got.and_then(|d| d.data()).as_deref(), Some(header.as_bytes()));
     let tampered = part.replace(":internal:", ":internal:0");
     assert_eq!(fetch_ext(&mut fred, &tampered, " BINARY").1, Some(UrlFetchData::Plain(None)));
     // BAD: BODY with BINARY, an unknown parameter; nothing is fetched.
@@ -171,7 +174,15 @@ fn submit_server_fetches_by_url(store: &[&str]) -> String {
     assert_eq!(fetch(&mut fred, &tampered), None);
     let other_uid = url.replace(";uid=1;", ";uid=2;");
     assert_eq!(fetch(&mut fred, &other_uid), None, "the token signs the whole rump");
-    let old = authorize(&mut alice, "imap://alice@localhost/INBOX/;uid=1;expire=2001-01-01T00:00:00Z;urlauth=authuser");
+    // Already expired: BAD, as Dovecot has it. Expiring: valid, then NIL.
+    let (_, rs) = alice.run(
+        b"GENURLAUTH \"imap://alice@localhost/INBOX/;uid=1;expire=2001-01-01T00:00:00Z;urlauth=authuser\" INTERNAL",
+    );
+    assert_eq!(status_of(&rs).0, StatusKind::Bad, "{rs:?}");
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let old = authorize(&mut alice, &format!("imap://alice@localhost/INBOX/;uid=1;expire={soon};urlauth=authuser"));
+    assert_eq!(fetch(&mut fred, &old).as_deref(), Some(MESSAGE), "not yet expired");
+    std::thread::sleep(std::time::Duration::from_millis(2500));
     assert_eq!(fetch(&mut fred, &old), None, "expired");
     let later =
         authorize(&mut alice, "imap://alice@localhost/INBOX/;uid=1;expire=2999-01-01T00:00:00Z;urlauth=authuser");

@@ -187,7 +187,8 @@ impl<B: Backend> Session<B> {
 
     /// `GENURLAUTH 1*(SP url-rump SP mechanism)` (RFC 4467 §7): `* GENURLAUTH` with each
     /// URL authorized. BAD for a URL that is not a rump of the user's, of a mailbox that
-    /// exists, with a valid access identifier, or for a mechanism other than INTERNAL.
+    /// exists, with a valid access identifier, for one already expired (as Dovecot
+    /// does), or for a mechanism other than INTERNAL.
     pub(super) fn gen_url_auth(
         &mut self,
         server: &mut Server,
@@ -204,6 +205,11 @@ impl<B: Backend> Session<B> {
             let u = auth_url(text, false).ok_or(SessionError::BadArguments("Invalid URLAUTH URL"))?;
             if u.owner != user_name {
                 return Err(SessionError::BadArguments("The URL's owner is not the logged-in user"));
+            }
+            if let (Some(expire), Some(now)) = (&u.expire, self.backend.now()) {
+                if now.as_chrono() >= expire.as_chrono() {
+                    return Err(SessionError::BadArguments("URLAUTH has already expired"));
+                }
             }
             let name = path_mailbox(u.path).ok_or(SessionError::BadArguments("Invalid URLAUTH URL"))?;
             if self.backend.status(user, &name).is_err() {
@@ -247,7 +253,8 @@ impl<B: Backend> Session<B> {
     }
 
     /// RFC 5524 §3.2's answer for one URL: its `BODYPARTSTRUCTURE` and its data, as
-    /// stored (`BODY`) or decoded (`BINARY`, a part number or the whole message only).
+    /// stored (`BODY`) or decoded (`BINARY`). A header or text section has no transfer
+    /// encoding to undo: its `BINARY` is its octets, as Dovecot gives them.
     fn url_extended(&self, owner: &B::User, path: &str, want: Want) -> Option<UrlFetchData> {
         let t = self.url_target(owner, path)?;
         let section = match &t.section {
@@ -260,11 +267,13 @@ impl<B: Backend> Session<B> {
         t.message.part(&section.part)?;
         let binary = want.data == Some(UrlFetchParam::Binary);
         let body = match want.data {
-            Some(UrlFetchParam::Binary) if section.text.is_none() => {
-                let data = t.message.binary(&section.part, None).ok()?;
+            Some(UrlFetchParam::Binary) => {
+                let data = match section.text {
+                    None => t.message.binary(&section.part, None).ok()?,
+                    Some(_) => t.message.section(&section, None),
+                };
                 Some(UrlFetchBody::Binary(Some(partial(data, t.partial))))
             }
-            Some(UrlFetchParam::Binary) => return None,
             Some(_) => {
                 let data = partial(t.message.section(&section, None), t.partial);
                 Some(UrlFetchBody::Body(Some(IString::unvalidated(data))))

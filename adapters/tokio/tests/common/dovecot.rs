@@ -63,11 +63,26 @@ impl Dovecot {
     /// Restarts this Dovecot with the `imap_zlib` plugin, which serves COMPRESS=DEFLATE
     /// (the recipe's configuration loads no plugin).
     pub fn enable_imap_zlib(&self) {
+        self.restart_with("protocol imap {\n  mail_plugins = $mail_plugins imap_zlib");
+    }
+
+    /// Restarts this Dovecot serving URLAUTH and URLAUTH=BINARY (RFC 4467, RFC 5524): it
+    /// needs a host for its URLs and a dictionary for the keys it keeps as mailbox
+    /// attributes; `bob` is its submission user (`imap_urlauth_submit_user`).
+    pub fn enable_urlauth(&self) {
+        self.restart_with(
+            "imap_urlauth_host = *\nmail_attribute_dict = file:%h/dovecot-attributes\n\
+             imap_urlauth_submit_user = bob\nprotocol imap {",
+        );
+    }
+
+    /// Stops this Dovecot, puts `text` where its configuration opens `protocol imap {`,
+    /// and starts it again.
+    fn restart_with(&self, text: &str) {
         self.stop();
         let conf = self.dir.join("dovecot.conf");
-        let text = std::fs::read_to_string(&conf).expect("dovecot.conf");
-        let text = text.replacen("protocol imap {", "protocol imap {\n  mail_plugins = $mail_plugins imap_zlib", 1);
-        std::fs::write(&conf, text).expect("write dovecot.conf");
+        let old = std::fs::read_to_string(&conf).expect("dovecot.conf");
+        std::fs::write(&conf, old.replacen("protocol imap {", text, 1)).expect("write dovecot.conf");
         // In the foreground, as the recipe runs it, behind a shell that exits at once:
         // its PID is known, it is not our child (so it is reaped when stopped, never a
         // zombie), and its output does not keep the test's stdout open.
@@ -82,7 +97,7 @@ impl Dovecot {
         std::fs::write(self.dir.join("dovecot.pid"), pid).expect("dovecot.pid");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while std::net::TcpStream::connect(self.addr()).is_err() {
-            assert!(std::time::Instant::now() < deadline, "dovecot with imap_zlib does not listen");
+            assert!(std::time::Instant::now() < deadline, "the reconfigured dovecot does not listen");
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
     }

@@ -22,7 +22,15 @@ pub struct TestServer {
 
 /// A server on the demo data, plain, insecure auth allowed, configured by `f`.
 pub async fn server_with(f: impl FnOnce(Server<MemoryBackend>) -> Server<MemoryBackend>) -> TestServer {
-    let backend = Arc::new(MemoryBackend::with_demo_data());
+    server_of(MemoryBackend::with_demo_data(), f).await
+}
+
+/// A server on `backend`, set up by `f`.
+pub async fn server_of(
+    backend: MemoryBackend,
+    f: impl FnOnce(Server<MemoryBackend>) -> Server<MemoryBackend>,
+) -> TestServer {
+    let backend = Arc::new(backend);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = f(Server::new(backend.clone()).allow_insecure_auth(true));
