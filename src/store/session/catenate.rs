@@ -13,11 +13,11 @@ use bytes::{Bytes, BytesMut};
 use super::{Session, SessionError};
 use crate::mime::Message;
 use crate::store::{Backend, StoreError};
-use crate::types::{CatPart, CommandBody, FetchAttribute, FetchAttributes, FetchItem, IString};
+use crate::types::{CatPart, CommandBody, FetchAttribute, FetchAttributes, FetchItem, IString, ImapUrl};
 
 /// A message or part URL of this server (RFC 5092 §6 `imessagepart`), decoded.
 #[derive(Debug, PartialEq, Eq)]
-struct MessageUrl {
+pub(super) struct MessageUrl {
     /// The mailbox's wire name (modified UTF-7): the URL carries it percent-encoded UTF-8
     /// (RFC 5092 §3.2 `enc-mailbox`, as RFC 2192 did).
     mailbox: String,
@@ -29,86 +29,36 @@ struct MessageUrl {
     partial: Option<(u32, Option<u32>)>,
 }
 
-/// Decodes `pct-encoded` (RFC 3986 §2.1); `None` if malformed or not UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut k = 0;
-    while k < b.len() {
-        if b[k] == b'%' {
-            let hex = std::str::from_utf8(b.get(k + 1..k + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            k += 3;
-        } else {
-            out.push(b[k]);
-            k += 1;
+impl MessageUrl {
+    /// The message part a parsed URL names: a UID, no search; the mailbox's UTF-8 name
+    /// in the store's modified UTF-7.
+    pub(super) fn of(u: &ImapUrl) -> Option<MessageUrl> {
+        if u.search.is_some() {
+            return None;
         }
+        let mailbox = crate::mutf7::encode(u.mailbox.as_deref()?).into_owned();
+        Some(MessageUrl {
+            mailbox,
+            uid_validity: u.uid_validity,
+            uid: u.uid?,
+            section: u.section.clone(),
+            partial: u.partial,
+        })
     }
-    String::from_utf8(out).ok()
 }
 
-/// `nz-number`
-fn nz_number(s: &str) -> Option<u32> {
-    if s.is_empty() || s.starts_with('0') || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse().ok()
-}
-
-/// The value of `;NAME=value` in `segment`, the name in any case.
-fn param<'a>(segment: &'a str, name: &str) -> Option<&'a str> {
-    let rest = segment.strip_prefix(';')?;
-    let (n, v) = rest.split_once('=')?;
-    n.eq_ignore_ascii_case(name).then_some(v)
-}
-
-/// `"/" imessagepart` with `imessagepart = imailbox-ref iuid [isection] [ipartial]`,
-/// `imailbox-ref = enc-mailbox [";UIDVALIDITY=" nz-number]`, `iuid = "/;UID=" nz-number`,
-/// `isection = "/;SECTION=" enc-section`, `ipartial = "/;PARTIAL=" partial-range`
-/// (RFC 5092 §11, the absolute-path form RFC 4469 §3 takes). In the selected state the
-/// base is the selected mailbox (RFC 4469 §3): a URL that starts at `iuid` (`;UID=n...`)
-/// names one of its messages; `selected` is its wire name.
+/// `"/" imessagepart` (RFC 5092 §11, [`ImapUrl::parse_path`]), the absolute-path form
+/// RFC 4469 §3 takes, without URLAUTH. In the selected state the base is the selected
+/// mailbox (RFC 4469 §3): a URL that starts at `iuid` (`;UID=n...`) names one of its
+/// messages; `selected` is its wire name.
 fn message_url(url: &str, selected: Option<&str>) -> Option<MessageUrl> {
     if let (Some(name), true) = (selected, url.starts_with(';')) {
         let mut u = message_url(&format!("/x/{url}"), None)?;
         u.mailbox = name.to_string();
         return Some(u);
     }
-    let path = url.strip_prefix('/').filter(|p| !p.starts_with('/'))?;
-    // `enc-mailbox` may hold the hierarchy delimiter; `iuid` starts the first "/;".
-    let cut = path.find("/;")?;
-    let first = &path[..cut];
-    let mut segments = path[cut + 1..].split('/');
-    let (mailbox, uid_validity) = match first.split_once(';') {
-        Some((m, v)) => (m, Some(nz_number(param(&format!(";{v}"), "UIDVALIDITY")?)?)),
-        None => (first, None),
-    };
-    if mailbox.is_empty() {
-        return None;
-    }
-    let uid = nz_number(param(segments.next()?, "UID")?)?;
-    let mut section = None;
-    let mut partial = None;
-    let mut next = segments.next();
-    if let Some(s) = next.and_then(|s| param(s, "SECTION")) {
-        section = Some(percent_decode(s)?);
-        next = segments.next();
-    }
-    if let Some(p) = next.and_then(|s| param(s, "PARTIAL")) {
-        partial = Some(match p.split_once('.') {
-            Some((o, l)) if !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit()) => {
-                (o.parse().ok()?, Some(nz_number(l)?))
-            }
-            None if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => (p.parse().ok()?, None),
-            _ => return None,
-        });
-        next = segments.next();
-    }
-    if next.is_some() {
-        return None;
-    }
-    let mailbox = crate::mutf7::encode(&percent_decode(mailbox)?).into_owned();
-    Some(MessageUrl { mailbox, uid_validity, uid, section, partial })
+    let u = ImapUrl::parse_path(url).ok().filter(|u| u.urlauth.is_none())?;
+    MessageUrl::of(&u)
 }
 
 /// A message a URL names, parsed ([`Session::url_target`]).
@@ -168,15 +118,15 @@ impl<B: Backend> Session<B> {
         self.resolve(user, u)
     }
 
-    /// The octets of an absolute `"/" imessagepart` of `user`'s (URLAUTH's URLFETCH).
-    pub(super) fn resolve_path(&self, user: &B::User, path: &str) -> Option<Bytes> {
-        self.resolve(user, message_url(path, None)?)
+    /// The octets of a message URL of `user`'s (URLAUTH's URLFETCH).
+    pub(super) fn resolve_part(&self, user: &B::User, url: &ImapUrl) -> Option<Bytes> {
+        self.resolve(user, MessageUrl::of(url)?)
     }
 
-    /// The message an absolute `"/" imessagepart` of `user`'s names, with the URL's
-    /// section and partial (URLFETCH's extended form, RFC 5524).
-    pub(super) fn url_target(&self, user: &B::User, path: &str) -> Option<UrlTarget> {
-        let u = message_url(path, None)?;
+    /// The message a URL of `user`'s names, with the URL's section and partial
+    /// (URLFETCH's extended form, RFC 5524).
+    pub(super) fn url_target(&self, user: &B::User, url: &ImapUrl) -> Option<UrlTarget> {
+        let u = MessageUrl::of(url)?;
         let body = self.url_message(user, &u)?;
         Some(UrlTarget { message: Message::parse(body), section: u.section, partial: u.partial })
     }

@@ -26,108 +26,61 @@ use super::error::Done;
 use super::{wire_name, Backend, Session, SessionError};
 use crate::server::Server;
 use crate::types::{
-    Atom, Code, Data, DateTime, FetchAttribute, IString, Mailbox, UrlFetchArg, UrlFetchBody, UrlFetchData,
-    UrlFetchParam, UrlMech,
+    Atom, Code, Data, FetchAttribute, IString, ImapUrl, Mailbox, UrlAccess, UrlAuth, UrlFetchArg, UrlFetchBody,
+    UrlFetchData, UrlFetchParam, UrlMech,
 };
 
-/// Who may fetch a URL: `access` of RFC 4467 §9.
-#[derive(Debug, PartialEq, Eq)]
-enum Access {
-    /// `submit+` enc-user
-    Submit(String),
-    /// `user+` enc-user
-    User(String),
-    /// `authuser`
-    AuthUser,
-    /// `anonymous`
-    Anonymous,
-}
-
-/// An `authimapurl` with its `iurlauth-rump` (and, for a full URL, its token), split.
+/// An `authimapurl` (RFC 4467 §9), parsed, with its `iurlauth-rump` as written (what the
+/// token signs) and, for a full URL, its verifier.
 #[derive(Debug, PartialEq, Eq)]
 struct AuthUrl<'a> {
-    /// Everything up to and with `access`: what the token signs.
+    /// Everything up to and with `access`.
     rump: &'a str,
-    /// The owner (`enc-user`, decoded).
-    owner: String,
-    /// `"/" imessagepart`: the part CATENATE's reader takes.
-    path: &'a str,
-    expire: Option<DateTime>,
-    access: Access,
+    /// The URL: an owner, a message part, an access identifier.
+    url: ImapUrl,
     /// `":" mechanism ":" enc-urlauth` of a full URL.
     token: Option<(&'a str, &'a str)>,
 }
 
-/// Finds `needle` (ASCII, lower case) in `hay` in any case.
-fn find_ci(hay: &str, needle: &str) -> Option<usize> {
-    hay.as_bytes().windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
-}
+impl AuthUrl<'_> {
+    /// The owner (`enc-user`, decoded).
+    fn owner(&self) -> &str {
+        self.url.user.as_deref().unwrap_or_default()
+    }
 
-/// `enc-user`, percent-decoded.
-fn user_of(enc: &str) -> Option<String> {
-    let b = enc.as_bytes();
-    let mut out = Vec::new();
-    let mut k = 0;
-    while k < b.len() {
-        if b[k] == b'%' {
-            out.push(u8::from_str_radix(std::str::from_utf8(b.get(k + 1..k + 3)?).ok()?, 16).ok()?);
-            k += 3;
+    /// `iurlauth-rump`
+    fn urlauth(&self) -> &UrlAuth {
+        self.url.urlauth.as_ref().expect("checked by auth_url")
+    }
+
+    /// The mailbox's wire name (modified UTF-7, `INBOX` in upper case).
+    fn mailbox(&self) -> String {
+        let wire = crate::mutf7::encode(self.url.mailbox.as_deref().unwrap_or_default()).into_owned();
+        if wire.eq_ignore_ascii_case("INBOX") {
+            "INBOX".to_string()
         } else {
-            out.push(b[k]);
-            k += 1;
+            wire
         }
     }
-    String::from_utf8(out).ok().filter(|u| !u.is_empty())
 }
 
 /// `authimapurlrump` (`full` false) or `authimapurlfull` (RFC 4467 §9): `"imap://"
 /// enc-user [iauth] "@" hostport "/" imessagepart [expire] ";URLAUTH=" access [":"
-/// mechanism ":" enc-urlauth]`, names in any case.
-fn auth_url(url: &str, full: bool) -> Option<AuthUrl<'_>> {
-    let scheme = url.get(..7)?;
-    if !scheme.eq_ignore_ascii_case("imap://") {
-        return None;
-    }
-    let rest = &url[7..];
-    let slash = rest.find('/')?;
-    let authority = &rest[..slash];
-    let (userinfo, _host) = authority.rsplit_once('@')?;
-    let owner = user_of(userinfo.split(';').next()?)?;
-    let after = &rest[slash..];
-    let auth_at = find_ci(after, ";urlauth=")?;
-    let (path, expire) = match find_ci(&after[..auth_at], ";expire=") {
-        Some(e) => {
-            let text = &after[e + 8..auth_at];
-            let t = chrono::DateTime::parse_from_rfc3339(text).ok()?;
-            (&after[..e], Some(DateTime::new(t).ok()?))
+/// mechanism ":" enc-urlauth]`, names in any case ([`ImapUrl`]).
+fn auth_url(text: &str, full: bool) -> Option<AuthUrl<'_>> {
+    let (rump, token) = match full {
+        true => {
+            let (rump, mech, hex) = ImapUrl::split_verifier(text)?;
+            if hex.len() < 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) || mech.is_empty() {
+                return None;
+            }
+            (rump, Some((mech, hex)))
         }
-        None => (&after[..auth_at], None),
+        false => (text, None),
     };
-    let tail = &after[auth_at + 9..];
-    let (access_text, token) = if full {
-        let (a, t) = tail.split_once(':')?;
-        let (mech, hex) = t.split_once(':')?;
-        if hex.len() < 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) || mech.is_empty() {
-            return None;
-        }
-        (a, Some((mech, hex)))
-    } else {
-        (tail, None)
-    };
-    let lower = access_text.to_ascii_lowercase();
-    let access = if lower == "anonymous" {
-        Access::Anonymous
-    } else if lower == "authuser" {
-        Access::AuthUser
-    } else if let Some(u) = lower.strip_prefix("submit+").map(|_| &access_text[7..]) {
-        Access::Submit(user_of(u)?)
-    } else if let Some(u) = lower.strip_prefix("user+").map(|_| &access_text[5..]) {
-        Access::User(user_of(u)?)
-    } else {
-        return None;
-    };
-    let rump_len = 7 + slash + auth_at + 9 + access_text.len();
-    Some(AuthUrl { rump: &url[..rump_len], owner, path, expire, access, token })
+    let url = ImapUrl::parse(rump).ok()?;
+    let ok = url.user.is_some() && url.uid.is_some() && url.urlauth.as_ref().is_some_and(|a| a.verifier.is_none());
+    ok.then_some(AuthUrl { rump, url, token })
 }
 
 /// INTERNAL's token: HMAC-SHA1 of the rump under `key`, in lower-case hex.
@@ -147,16 +100,6 @@ fn verify(key: &[u8], rump: &str, hex: &str) -> bool {
     let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(rump.as_bytes());
     mac.verify_slice(&sent).is_ok()
-}
-
-/// The mailbox a URL path names (`enc-mailbox`, percent-decoded, in modified UTF-7).
-fn path_mailbox(path: &str) -> Option<String> {
-    let p = path.strip_prefix('/')?;
-    let first = &p[..p.find("/;")?];
-    let name = first.split(';').next()?;
-    let name = user_of(name)?;
-    let wire = crate::mutf7::encode(&name).into_owned();
-    Some(if wire.eq_ignore_ascii_case("INBOX") { "INBOX".to_string() } else { wire })
 }
 
 impl<B: Backend> Session<B> {
@@ -203,15 +146,15 @@ impl<B: Backend> Session<B> {
             }
             let text = std::str::from_utf8(url.as_bytes()).map_err(|_| SessionError::BadArguments("Invalid URL"))?;
             let u = auth_url(text, false).ok_or(SessionError::BadArguments("Invalid URLAUTH URL"))?;
-            if u.owner != user_name {
+            if u.owner() != user_name {
                 return Err(SessionError::BadArguments("The URL's owner is not the logged-in user"));
             }
-            if let (Some(expire), Some(now)) = (&u.expire, self.backend.now()) {
+            if let (Some(expire), Some(now)) = (&u.urlauth().expire, self.backend.now()) {
                 if now.as_chrono() >= expire.as_chrono() {
                     return Err(SessionError::BadArguments("URLAUTH has already expired"));
                 }
             }
-            let name = path_mailbox(u.path).ok_or(SessionError::BadArguments("Invalid URLAUTH URL"))?;
+            let name = u.mailbox();
             if self.backend.status(user, &name).is_err() {
                 return Err(SessionError::BadArguments("The URL's mailbox does not exist"));
             }
@@ -237,13 +180,13 @@ impl<B: Backend> Session<B> {
         let mut out = Vec::with_capacity(urls.len());
         for (arg, want) in urls.iter().zip(wants) {
             let answer = std::str::from_utf8(arg.url.as_bytes()).ok().and_then(|t| {
-                let (owner, path) = self.authorize(user, user_name, t)?;
+                let (owner, url) = self.authorize(user, user_name, t)?;
                 match want {
                     None => {
-                        let data = self.resolve_path(&owner, path)?;
+                        let data = self.resolve_part(&owner, &url)?;
                         Some(UrlFetchData::Plain(Some(IString::try_from(data).ok()?)))
                     }
-                    Some(w) => self.url_extended(&owner, path, w),
+                    Some(w) => self.url_extended(&owner, &url, w),
                 }
             });
             out.push((arg.url.clone(), answer.unwrap_or(UrlFetchData::Plain(None))));
@@ -255,8 +198,8 @@ impl<B: Backend> Session<B> {
     /// RFC 5524 §3.2's answer for one URL: its `BODYPARTSTRUCTURE` and its data, as
     /// stored (`BODY`) or decoded (`BINARY`). A header or text section has no transfer
     /// encoding to undo: its `BINARY` is its octets, as Dovecot gives them.
-    fn url_extended(&self, owner: &B::User, path: &str, want: Want) -> Option<UrlFetchData> {
-        let t = self.url_target(owner, path)?;
+    fn url_extended(&self, owner: &B::User, url: &ImapUrl, want: Want) -> Option<UrlFetchData> {
+        let t = self.url_target(owner, url)?;
         let section = match &t.section {
             None => crate::types::Section::default(),
             Some(s) => match section_attribute(s)? {
@@ -287,36 +230,35 @@ impl<B: Backend> Session<B> {
         Some(UrlFetchData::Extended { body_part_structure, body })
     }
 
-    /// The owner and `"/" imessagepart` of a full URLAUTH URL, if it validates (§6): a
-    /// known owner, the INTERNAL token of the rump under the owner's key, access for
-    /// this session, not expired.
-    fn authorize<'u>(&self, user: &B::User, user_name: &str, url: &'u str) -> Option<(B::User, &'u str)> {
+    /// The owner and the parsed URL of a full URLAUTH URL, if it validates (§6): a known
+    /// owner, the INTERNAL token of the rump under the owner's key, access for this
+    /// session, not expired.
+    fn authorize(&self, user: &B::User, user_name: &str, url: &str) -> Option<(B::User, ImapUrl)> {
         let u = auth_url(url, true)?;
         let (mech, hex) = u.token?;
         if !mech.eq_ignore_ascii_case("internal") {
             return None;
         }
-        let owner = if u.owner == user_name { user.clone() } else { self.backend.user_by_name(&u.owner)? };
-        let allowed = match &u.access {
-            Access::Anonymous | Access::AuthUser => true,
-            Access::User(n) => n == user_name,
-            Access::Submit(_) => self.backend.url_submitter(user_name),
+        let owner = if u.owner() == user_name { user.clone() } else { self.backend.user_by_name(u.owner())? };
+        let allowed = match &u.urlauth().access {
+            UrlAccess::Anonymous | UrlAccess::AuthUser => true,
+            UrlAccess::User(n) => n == user_name,
+            UrlAccess::Submit(_) => self.backend.url_submitter(user_name),
         };
         if !allowed {
             return None;
         }
-        if let Some(expire) = &u.expire {
+        if let Some(expire) = &u.urlauth().expire {
             let now = self.backend.now()?;
             if now.as_chrono() >= expire.as_chrono() {
                 return None;
             }
         }
-        let name = path_mailbox(u.path)?;
-        let key = self.backend.url_key(&owner, &name, false).ok()??;
+        let key = self.backend.url_key(&owner, &u.mailbox(), false).ok()??;
         if !verify(&key, u.rump, hex) {
             return None;
         }
-        Some((owner, u.path))
+        Some((owner, u.url))
     }
 }
 
@@ -359,8 +301,11 @@ mod tests {
     #[test]
     fn urls_split_as_rfc_4467_section_9_has_them() {
         let u = auth_url(RUMP, false).unwrap();
-        assert_eq!((u.owner.as_str(), u.path, u.rump), ("joe", "/INBOX/;uid=20/;section=1.2", RUMP));
-        assert_eq!(u.access, Access::Submit("fred".into()));
+        assert_eq!(
+            (u.owner(), u.mailbox().as_str(), u.url.section.as_deref(), u.rump),
+            ("joe", "INBOX", Some("1.2"), RUMP)
+        );
+        assert_eq!(u.urlauth().access, UrlAccess::Submit("fred".into()));
         let full = format!("{RUMP}:internal:91354a473744909de610943775f92038");
         let f = auth_url(&full, true).unwrap();
         assert_eq!(f.rump, RUMP);
@@ -370,8 +315,9 @@ mod tests {
             false,
         )
         .unwrap();
-        assert_eq!((e.owner.as_str(), e.path, e.access), ("a@b", "/Sent;UIDVALIDITY=7/;UID=3", Access::Anonymous));
-        assert!(e.expire.is_some());
+        assert_eq!((e.owner(), e.mailbox().as_str(), e.url.uid_validity), ("a@b", "Sent", Some(7)));
+        assert_eq!(e.urlauth().access, UrlAccess::Anonymous);
+        assert!(e.urlauth().expire.is_some());
         // The RFC's refused examples: no access identifier, no owner.
         assert_eq!(auth_url("imap://joe@example.com/INBOX/;uid=20/;section=1.2", false), None);
         assert_eq!(auth_url("imap://example.com/Shared/;uid=20/;section=1.2;urlauth=submit+fred", false), None);
