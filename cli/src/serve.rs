@@ -12,6 +12,7 @@ use imap_machine::store::Backend;
 use imap_machine::store::QuotaLimits;
 use imap_machine::types::Capability;
 use imap_machine_maildir::MaildirBackend;
+use imap_machine_postgres::PostgresBackend;
 use imap_machine_tokio::{tls, DebugTap, Server};
 use tokio::net::TcpListener;
 
@@ -49,6 +50,8 @@ enum Store {
     Memory,
     /// Maildir++ under this directory, a user's at `PATH/<user>/`, created at first login.
     Maildir(PathBuf),
+    /// PostgreSQL at this URL (empty: the `PG*` environment variables).
+    Postgres(String),
 }
 
 impl Store {
@@ -56,13 +59,15 @@ impl Store {
         match self {
             Store::Memory => "in-memory store".into(),
             Store::Maildir(p) => format!("Maildir store in {}", p.display()),
+            Store::Postgres(url) if url.is_empty() => "PostgreSQL store (PG* environment)".into(),
+            Store::Postgres(url) => format!("PostgreSQL store at {}", without_password(url)),
         }
     }
 }
 
 pub(crate) const USAGE: &str = "imapm serve [--listen ADDR] [--user NAME:PASS]... \
 [--tls-cert PEM --tls-key PEM [--tls-listen ADDR]] [--allow-insecure-auth] [--max-connections N (16384)] \
-[--threads N (one per core)] [--store memory|maildir:PATH] [--max-append BYTES (67108864)] [--legacy-8bit] [--no-compress] [--quota NAME:KB:MESSAGES]... [--submit-user NAME]... [--quiet] [--debug] [--help]";
+[--threads N (one per core)] [--store memory|maildir:PATH|postgres://USER:PASS@HOST:PORT/DB] [--max-append BYTES (67108864)] [--legacy-8bit] [--no-compress] [--quota NAME:KB:MESSAGES]... [--submit-user NAME]... [--quiet] [--debug] [--help]";
 
 /// `imapm serve --help`.
 pub(crate) const HELP: &str = "\
@@ -87,6 +92,11 @@ options:
   --store maildir:PATH    keep mail in Maildir++ under PATH, user NAME's in PATH/NAME/
                           (created at first login; Dovecot-compatible: uidlist,
                           keywords, flags in file names)
+  --store postgres://USER:PASS@HOST:PORT/DB
+                          keep mail in PostgreSQL (`--store postgres:` reads PGHOST,
+                          PGPORT, PGUSER, PGPASSWORD, PGDATABASE); many imapm serve
+                          processes may share the database, and a client in IDLE on
+                          one hears the others' changes
   --max-append BYTES      the largest message APPEND takes, announced as APPENDLIMIT
                           (default 64 MiB; at most 4294967295). Messages over 64 KiB
                           are streamed to the store as they arrive: on Maildir a long
@@ -164,7 +174,15 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
                 o.store = match v.split_once(':') {
                     None if v == "memory" => Store::Memory,
                     Some(("maildir", path)) if !path.is_empty() => Store::Maildir(path.into()),
-                    _ => return Err(format!("--store takes memory or maildir:PATH, not {v:?}")),
+                    Some(("postgres" | "postgresql", rest)) if rest.is_empty() || rest.starts_with("//") => {
+                        Store::Postgres(if rest.is_empty() { String::new() } else { v.clone() })
+                    }
+                    _ => {
+                        return Err(format!(
+                            "--store takes memory, maildir:PATH or postgres://USER:PASS@HOST:PORT/DB, not {:?}",
+                            without_password(&v)
+                        ))
+                    }
                 };
             }
             "--quota" => {
@@ -267,7 +285,35 @@ pub(crate) fn run(o: ServeOptions) -> std::io::Result<()> {
             })?;
             run_shared(o, backend)
         }
+        Store::Postgres(url) => run_postgres(o, &url),
     }
+}
+
+/// `url` with its password, if any, replaced by `***`: what may be printed or logged.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// A PostgreSQL store: the users given (or the demo user), on many processes at once.
+fn run_postgres(o: ServeOptions, url: &str) -> std::io::Result<()> {
+    if !o.quotas.is_empty() || !o.submitters.is_empty() {
+        return Err(std::io::Error::other("--quota and --submit-user are not served on PostgreSQL yet"));
+    }
+    let mut backend = PostgresBackend::connect(url).map_err(|e| std::io::Error::other(e.to_string()))?;
+    if let Some(limit) = o.max_append {
+        backend = backend.with_append_limit(limit);
+    }
+    let users: Vec<_> =
+        if o.users.is_empty() { vec![("username".to_string(), "password".to_string())] } else { o.users.clone() };
+    for (n, p) in &users {
+        backend.add_user(n, p).map_err(|e| std::io::Error::other(e.to_string()))?;
+    }
+    run_with(o, backend)
 }
 
 fn run_with<B: Backend>(o: ServeOptions, backend: B) -> std::io::Result<()> {
@@ -340,6 +386,10 @@ fn server<B: Backend>(o: &ServeOptions, backend: Arc<B>) -> std::io::Result<Serv
     }
     if o.no_compress {
         server = server.compress(false);
+    }
+    if matches!(o.store, Store::Postgres(_)) {
+        // A database call waits on the network: never on a connection's task.
+        server = server.blocking_store(true);
     }
     if let Some(tls) = tls {
         server = server.tls(tls);

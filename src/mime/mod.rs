@@ -215,7 +215,7 @@ pub(crate) fn crlf_len(raw: &[u8]) -> u64 {
 }
 
 /// Adds a CR before every bare LF; returns the input itself when there is none.
-pub(crate) fn to_crlf(raw: Bytes) -> Bytes {
+pub fn to_crlf(raw: Bytes) -> Bytes {
     let bare = memchr::memchr_iter(b'\n', &raw).filter(|&i| i == 0 || raw[i - 1] != b'\r').count();
     if bare == 0 {
         return raw;

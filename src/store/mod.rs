@@ -149,6 +149,10 @@ pub enum StoreError {
     /// The user's quota would be exceeded (RFC 9208 `[OVERQUOTA]`); nothing was written.
     #[error("over quota")]
     OverQuota,
+    /// The store cannot be reached for now (a database restarting): `NO [UNAVAILABLE]`
+    /// (RFC 5530 §3); the same command may work later.
+    #[error("the mail store is unavailable")]
+    Unavailable,
 }
 
 /// One mailbox as LIST shows it. Names are wire names (modified UTF-7), `/`-separated.

@@ -45,6 +45,11 @@ impl Session {
         }
     }
 
+    /// Writes `bytes` as they are (an IDLE's DONE, a literal's octets).
+    pub(crate) fn send(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("write");
+    }
+
     /// Sends `command` (tagged here) and returns every response up to and including the
     /// tagged one, each with its raw bytes.
     pub(crate) fn run(&mut self, command: &[u8]) -> (String, Vec<(Response, Bytes)>) {

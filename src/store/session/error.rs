@@ -160,6 +160,7 @@ fn store_code(e: &StoreError) -> Code {
         StoreError::UseAttr => Code::UseAttr,
         StoreError::Expunged => Code::Rfc5530(Rfc5530Code::ExpungeIssued),
         StoreError::UnknownCte => Code::Other { name: Atom::from_static("UNKNOWN-CTE"), value: None },
+        StoreError::Unavailable => Code::Rfc5530(Rfc5530Code::Unavailable),
     }
 }
 

@@ -1,0 +1,90 @@
+//! Two `imapm serve` processes on one PostgreSQL database (`IMAPM_PG_URL`, started by
+//! `.ci/postgres.sh`): a client in IDLE on process A is told of APPENDs made through
+//! process B, timed; an APPEND OK'd by a process killed with SIGKILL right after is
+//! still there. Without the database it is a loud SKIP, except under CI.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use imap_machine::types::{Data, Response, StatusKind};
+use support::serve::serve;
+use support::session::Session;
+
+fn url() -> Option<String> {
+    match std::env::var("IMAPM_PG_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert!(std::env::var_os("CI").is_none(), "IMAPM_PG_URL is unset: CI must start PostgreSQL");
+            eprintln!("\n*** SKIP postgres: IMAPM_PG_URL is unset (start one with .ci/postgres.sh) ***\n");
+            None
+        }
+    }
+}
+
+fn fresh_user() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("cli-{}-{nanos}", std::process::id())
+}
+
+fn ok(rs: &[(Response, bytes::Bytes)]) {
+    match &rs.last().expect("tagged").0 {
+        Response::Status { status, .. } => assert_eq!(status.kind, StatusKind::Ok, "{rs:?}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn idle_on_one_process_hears_appends_through_another() {
+    let Some(url) = url() else { return };
+    let user = fresh_user();
+    let login = format!("{user}:secret");
+    let args = ["--quiet", "--store", &url, "--user", &login];
+    let (a, b) = (serve(&args), serve(&args));
+    let mut watcher = Session::connect(a.addr.port());
+    ok(&watcher.run(format!("LOGIN {user} secret").as_bytes()).1);
+    ok(&watcher.run(b"SELECT INBOX").1);
+    watcher.send(b"i IDLE\r\n");
+    assert!(matches!(watcher.read().0, Response::Continue(_)));
+    let mut writer = Session::connect(b.addr.port());
+    ok(&writer.run(format!("LOGIN {user} secret").as_bytes()).1);
+    let mut latencies = Vec::new();
+    for k in 1..=50u32 {
+        let message = format!("Subject: {k}\r\n\r\nhello {k}\r\n");
+        let sent = Instant::now();
+        ok(&writer.run(format!("APPEND INBOX {{{}+}}\r\n{message}", message.len()).as_bytes()).1);
+        loop {
+            if let (Response::Data(Data::Exists(n)), _) = watcher.read() {
+                if n == k {
+                    break;
+                }
+            }
+        }
+        latencies.push(sent.elapsed());
+    }
+    watcher.send(b"DONE\r\n");
+    latencies.sort();
+    let (median, p99) = (latencies[latencies.len() / 2], latencies[latencies.len() * 99 / 100 - 1]);
+    eprintln!("IDLE on A told of an APPEND through B: median {median:?}, p99 {p99:?} (50 APPENDs)");
+    assert!(p99 < Duration::from_secs(1), "p99 {p99:?}");
+}
+
+#[test]
+fn an_append_ok_d_survives_kill_9() {
+    let Some(url) = url() else { return };
+    let user = fresh_user();
+    let login = format!("{user}:secret");
+    let args = ["--quiet", "--store", &url, "--user", &login];
+    let mut a = serve(&args);
+    let mut s = Session::connect(a.addr.port());
+    ok(&s.run(format!("LOGIN {user} secret").as_bytes()).1);
+    let message = "Subject: kept\r\n\r\nstill here\r\n";
+    ok(&s.run(format!("APPEND INBOX {{{}+}}\r\n{message}", message.len()).as_bytes()).1);
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+    let b = serve(&args);
+    let mut s = Session::connect(b.addr.port());
+    ok(&s.run(format!("LOGIN {user} secret").as_bytes()).1);
+    let (_, rs) = s.run(b"SELECT INBOX");
+    assert!(rs.iter().any(|(r, _)| matches!(r, Response::Data(Data::Exists(1)))), "{rs:?}");
+}

@@ -1,0 +1,103 @@
+//! The schema, as embedded migrations run at start ([`migrate`]): each step once, in
+//! order, under an advisory lock, so that processes starting together do not race.
+//!
+//! - `imapm_users`: name and password.
+//! - `imapm_mailboxes`: a user's mailbox, its UIDVALIDITY (from the user's counter,
+//!   `imapm_users.uid_validity_next`, taken under the user's row lock in the transaction
+//!   that creates the mailbox, so no two incarnations of a name share one), the next UID, the length of its change log
+//!   (`log_len`: the next log position, also its HIGHESTMODSEQ less one), its keywords
+//!   and special uses. Every change to a mailbox first locks its row: that orders UID
+//!   allocation and the log among all processes.
+//! - `imapm_bodies`: a message's octets once, by SHA-256; COPY shares them.
+//! - `imapm_messages`: a message in a mailbox: UID, flags (their wire forms), the body's
+//!   hash, INTERNALDATE, size, mod-sequence, whether no session has claimed its
+//!   `\Recent` yet, and the log position of its expunge: an expunged message stays, as
+//!   a tombstone, for the sessions that still see it (RFC 2180 §4.1.1).
+//! - `imapm_log`: the change log, by dense position per mailbox: appends, flag changes,
+//!   expunges and new keywords. Sessions read it from their cursor.
+//! - `imapm_subscriptions`.
+
+use postgres::GenericClient;
+
+/// The migrations, in order; a step never changes once released.
+const STEPS: &[&str] = &[r#"
+CREATE TABLE imapm_users (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    password TEXT NOT NULL,
+    uid_validity_next BIGINT NOT NULL DEFAULT 1
+);
+CREATE TABLE imapm_mailboxes (
+    id BIGSERIAL PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES imapm_users ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    uid_validity BIGINT NOT NULL,
+    uid_next BIGINT NOT NULL DEFAULT 1,
+    log_len BIGINT NOT NULL DEFAULT 0,
+    noselect BOOLEAN NOT NULL DEFAULT FALSE,
+    keywords TEXT[] NOT NULL DEFAULT '{}',
+    special_use TEXT[] NOT NULL DEFAULT '{}',
+    UNIQUE (user_id, name)
+);
+CREATE TABLE imapm_bodies (
+    hash BYTEA PRIMARY KEY,
+    data BYTEA NOT NULL
+);
+CREATE TABLE imapm_messages (
+    mailbox_id BIGINT NOT NULL REFERENCES imapm_mailboxes ON DELETE CASCADE,
+    uid BIGINT NOT NULL,
+    hash BYTEA NOT NULL REFERENCES imapm_bodies,
+    size BIGINT NOT NULL,
+    internal_date TIMESTAMPTZ NOT NULL,
+    internal_zone INTEGER NOT NULL,
+    flags TEXT[] NOT NULL,
+    modseq BIGINT NOT NULL,
+    unclaimed BOOLEAN NOT NULL DEFAULT TRUE,
+    expunged BIGINT,
+    PRIMARY KEY (mailbox_id, uid)
+);
+CREATE INDEX imapm_messages_live ON imapm_messages (mailbox_id, uid) WHERE expunged IS NULL;
+CREATE TABLE imapm_log (
+    mailbox_id BIGINT NOT NULL REFERENCES imapm_mailboxes ON DELETE CASCADE,
+    pos BIGINT NOT NULL,
+    kind SMALLINT NOT NULL,
+    uid BIGINT NOT NULL DEFAULT 0,
+    keyword TEXT,
+    PRIMARY KEY (mailbox_id, pos)
+);
+CREATE TABLE imapm_subscriptions (
+    user_id BIGINT NOT NULL REFERENCES imapm_users ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    PRIMARY KEY (user_id, name)
+);
+"#];
+
+/// Runs the steps the database lacks, each in its transaction, under an advisory lock.
+pub(crate) fn migrate(client: &mut postgres::Client) -> Result<(), postgres::Error> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock(7106142351)", &[])?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS imapm_schema (version INT NOT NULL)")?;
+    let done: i64 = tx.query_one("SELECT count(*) FROM imapm_schema", &[])?.get(0);
+    for (k, step) in STEPS.iter().enumerate().skip(done as usize) {
+        tx.batch_execute(step)?;
+        tx.execute("INSERT INTO imapm_schema (version) VALUES ($1)", &[&(k as i32 + 1)])?;
+    }
+    tx.commit()
+}
+
+/// The number of steps a database is at.
+pub(crate) fn version(client: &mut impl GenericClient) -> Result<i64, postgres::Error> {
+    Ok(client.query_one("SELECT count(*) FROM imapm_schema", &[])?.get(0))
+}
+
+/// Log entry kinds (`imapm_log.kind`).
+pub(crate) mod kind {
+    /// A message arrived.
+    pub(crate) const APPENDED: i16 = 1;
+    /// A message's flags changed.
+    pub(crate) const FLAGS: i16 = 2;
+    /// A message was expunged.
+    pub(crate) const EXPUNGED: i16 = 3;
+    /// A keyword was first used in the mailbox.
+    pub(crate) const KEYWORD: i16 = 4;
+}
