@@ -40,6 +40,20 @@ wait_port $((PORT + 7))
 kill $md_pid 2>/dev/null || true
 rm -rf "$MD"
 
+if [ -n "${IMAPM_PG_URL:-}" ]; then
+  echo "-- 10 clients in one shared mailbox, 10 s each, on PostgreSQL: through one imapm serve, then spread over two on one database"
+  for p in 8 9; do
+    "$T/imapm" serve --listen 127.0.0.1:$((PORT + p)) --user pgbench:bench --quiet --store "$IMAPM_PG_URL" &
+    pids+=($!)
+    wait_port $((PORT + p))
+  done
+  stamp=$(date +%s)
+  "$T/examples/load" --addr 127.0.0.1:$((PORT + 8)) --user pgbench --pass bench --clients 10 --seconds 10 --shared \
+    --mailbox-prefix "pg-one-$stamp" | grep -E '^(summary|total|errors)'
+  "$T/examples/load" --addr 127.0.0.1:$((PORT + 8)),127.0.0.1:$((PORT + 9)) --user pgbench --pass bench --clients 10 \
+    --seconds 10 --shared --mailbox-prefix "pg-two-$stamp" | grep -E '^(summary|total|errors)'
+fi
+
 echo "-- 10 clients in one shared mailbox, 10 s"
 "$T/examples/load" --addr 127.0.0.1:$PORT --user bench --pass bench --clients 10 --seconds 10 --shared \
   --mailbox-prefix shared | grep -E '^(summary|total|errors)'

@@ -4,7 +4,8 @@
 #
 #   Usage: .ci/postgres.sh start | stop | resume (start again on the data kept) | restart
 #   Env:   IMAPM_PG_PORT (default 55432), IMAPM_PG_DIR (default /tmp/imapm-pg)
-#   Prints the URL the tests read from IMAPM_PG_URL on start.
+#   Prints the URL the tests read from IMAPM_PG_URL on start. pg_stat_statements is
+#   loaded, for .ci/pg_roundtrips.sh (statements per IMAP command).
 #
 # initdb refuses to run as root: as root it runs as the `postgres` user the Debian
 # package makes (created here if missing).
@@ -30,7 +31,7 @@ case "${1:-start}" in
     [ "$(id -u)" = 0 ] && chown postgres "$DIR/pw"
     as_pg "$BIN/initdb" -D "$DIR/data" -U postgres --pwfile="$DIR/pw" -A scram-sha-256 >/dev/null
     as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w \
-      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c max_connections=300 -c fsync=off" start >/dev/null
+      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c max_connections=300 -c fsync=off -c shared_preload_libraries=pg_stat_statements" start >/dev/null
     echo "postgres://postgres:secret@127.0.0.1:$PORT/postgres"
     ;;
   stop)
@@ -38,7 +39,7 @@ case "${1:-start}" in
     ;;
   resume)
     as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w \
-      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c max_connections=300 -c fsync=off" start >/dev/null
+      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c max_connections=300 -c fsync=off -c shared_preload_libraries=pg_stat_statements" start >/dev/null
     ;;
   restart)
     as_pg "$BIN/pg_ctl" -D "$DIR/data" -m fast -w restart >/dev/null

@@ -36,6 +36,7 @@ mod fetch;
 pub mod memory;
 #[cfg(test)]
 mod model;
+pub mod names;
 pub mod parsed;
 mod partial;
 #[cfg(test)]

@@ -285,26 +285,7 @@ impl Inner {
     }
 }
 
-pub(super) fn apply(flags: &mut Vec<Flag>, kind: StoreKind, given: &[Flag]) {
-    match kind {
-        StoreKind::Replace => {
-            flags.clear();
-            for f in given {
-                if !flags.contains(f) {
-                    flags.push(f.clone());
-                }
-            }
-        }
-        StoreKind::Add => {
-            for f in given {
-                if !flags.contains(f) {
-                    flags.push(f.clone());
-                }
-            }
-        }
-        StoreKind::Remove => flags.retain(|f| !given.contains(f)),
-    }
-}
+pub(super) use crate::store::names::apply_store as apply;
 
 /// COPY (or the copy step of MOVE) within one mailbox: each message again, with a new UID.
 /// The copies are saved `now` and keep their EMAILID.

@@ -33,8 +33,8 @@ use super::{
 };
 use crate::types::{DateTime, Flag, ListAttribute, ObjectId, StoreKind};
 
-/// The hierarchy delimiter.
-pub const DELIMITER: char = '/';
+/// The hierarchy delimiter ([`crate::store::names::DELIMITER`]).
+pub use crate::store::names::DELIMITER;
 
 /// Where the time of an APPEND without a date comes from.
 pub type Clock = Arc<dyn Fn() -> DateTime + Send + Sync>;
@@ -348,17 +348,7 @@ impl MemoryBackend {
     }
 }
 
-fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with(DELIMITER)
-        && !name.contains("//")
-        && !name.contains(['*', '%'])
-        && crate::mutf7::decode(name.as_bytes()).is_ok()
-}
-
-fn is_inferior(name: &str, of: &str) -> bool {
-    name.len() > of.len() && name.starts_with(of) && name[of.len()..].starts_with(DELIMITER)
-}
+use crate::store::names::{is_inferior, valid as valid_name};
 
 impl Backend for MemoryBackend {
     type User = Arc<UserData>;

@@ -665,28 +665,7 @@ impl Mailbox {
     }
 }
 
-/// STORE's change to a list of flags (the memory backend's rule: FLAGS replaces,
-/// +FLAGS adds what is missing, -FLAGS removes).
-pub(crate) fn apply(flags: &mut Vec<Flag>, kind: StoreKind, given: &[Flag]) {
-    match kind {
-        StoreKind::Replace => {
-            flags.clear();
-            for f in given {
-                if !flags.contains(f) {
-                    flags.push(f.clone());
-                }
-            }
-        }
-        StoreKind::Add => {
-            for f in given {
-                if !flags.contains(f) {
-                    flags.push(f.clone());
-                }
-            }
-        }
-        StoreKind::Remove => flags.retain(|f| !given.contains(f)),
-    }
-}
+pub(crate) use imap_machine::store::names::apply_store as apply;
 
 /// The flags a Maildir can keep: the system flags and keywords (no other backslash
 /// flags), each once.

@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 use imap_machine::store::MailboxInfo;
 use imap_machine::types::ListAttribute;
 
-/// The hierarchy delimiter on the wire.
-pub const DELIMITER: char = '/';
+pub use imap_machine::store::names::DELIMITER;
 
 /// The directory of mailbox `name` under the user root.
 pub(crate) fn dir_of(root: &Path, name: &str) -> PathBuf {
@@ -25,22 +24,13 @@ pub(crate) fn dir_of(root: &Path, name: &str) -> PathBuf {
 /// wildcard, valid modified UTF-7) and no `.` (the on-disk delimiter) or control
 /// character.
 pub(crate) fn valid(name: &str) -> bool {
-    !name.is_empty()
-        && name.split(DELIMITER).all(|level| !level.is_empty())
-        && !name.contains(['*', '%', '.', '\\'])
+    imap_machine::store::names::valid(name)
+        && !name.ends_with(DELIMITER)
+        && !name.contains(['.', '\\'])
         && !name.chars().any(char::is_control)
-        && imap_machine::mutf7::decode(name.as_bytes()).is_ok()
 }
 
-/// Whether `name` is below `of` in the hierarchy.
-pub(crate) fn is_inferior(name: &str, of: &str) -> bool {
-    name.len() > of.len() && name.starts_with(of) && name[of.len()..].starts_with(DELIMITER)
-}
-
-/// The superiors of `name`, outermost first (`a`, `a/b` for `a/b/c`).
-pub(crate) fn superiors(name: &str) -> impl Iterator<Item = &str> {
-    name.match_indices(DELIMITER).map(move |(k, _)| &name[..k])
-}
+pub(crate) use imap_machine::store::names::{is_inferior, superiors};
 
 /// The names of the mailbox directories under `root` (INBOX not included).
 pub(crate) fn scan(root: &Path) -> std::io::Result<BTreeSet<String>> {

@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use chrono::{DateTime as Chrono, FixedOffset, Utc};
+use imap_machine::store::names::{apply_store as apply, is_inferior, superiors, valid as valid_name, DELIMITER};
 use imap_machine::store::{
     Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId, Snapshot,
     StoreError, StoreOutcome, Stored,
@@ -18,23 +19,8 @@ use sha2::{Digest, Sha256};
 use super::schema::kind;
 use super::{db, lock, Open, PgUser, PostgresBackend};
 
-/// The hierarchy delimiter.
-const DELIMITER: char = '/';
-
 /// The system flags every mailbox has (for FLAGS).
 const SYSTEM: [Flag; 5] = [Flag::Answered, Flag::Flagged, Flag::Deleted, Flag::Seen, Flag::Draft];
-
-fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with(DELIMITER)
-        && !name.contains("//")
-        && !name.contains(['*', '%'])
-        && imap_machine::mutf7::decode(name.as_bytes()).is_ok()
-}
-
-fn is_inferior(name: &str, of: &str) -> bool {
-    name.len() > of.len() && name.starts_with(of) && name[of.len()..].starts_with(DELIMITER)
-}
 
 fn flag_texts(flags: &[Flag]) -> Vec<String> {
     flags.iter().map(|f| f.to_string()).collect()
@@ -42,28 +28,6 @@ fn flag_texts(flags: &[Flag]) -> Vec<String> {
 
 fn flags_of(texts: Vec<String>) -> Vec<Flag> {
     texts.iter().filter_map(|t| Flag::parse(t).ok()).collect()
-}
-
-/// `flags` after a STORE of `given` (the memory store's rule: order kept, no repeats).
-fn apply(flags: &mut Vec<Flag>, kind: StoreKind, given: &[Flag]) {
-    match kind {
-        StoreKind::Replace => {
-            flags.clear();
-            for f in given {
-                if !flags.contains(f) {
-                    flags.push(f.clone());
-                }
-            }
-        }
-        StoreKind::Add => {
-            for f in given {
-                if !flags.contains(f) {
-                    flags.push(f.clone());
-                }
-            }
-        }
-        StoreKind::Remove => flags.retain(|f| !given.contains(f)),
-    }
 }
 
 fn to_date(d: &DateTime) -> (Chrono<Utc>, i32) {
@@ -432,10 +396,8 @@ impl Backend for PostgresBackend {
         }
         self.change(user, |tx| {
             tx.execute("SELECT 1 FROM imapm_users WHERE id = $1 FOR UPDATE", &[&user.id]).map_err(db)?;
-            let mut at = 0;
-            while let Some(k) = name[at..].find(DELIMITER) {
-                create_one(tx, user.id, &name[..at + k], &[]).map_err(db)?;
-                at += k + 1;
+            for sup in superiors(name) {
+                create_one(tx, user.id, sup, &[]).map_err(db)?;
             }
             if !create_one(tx, user.id, name, uses).map_err(db)? {
                 return Err(StoreError::AlreadyExists);
@@ -540,10 +502,8 @@ impl Backend for PostgresBackend {
                 &[&user.id, &from, &to],
             )
             .map_err(db)?;
-            let mut at = 0;
-            while let Some(k) = to[at..].find(DELIMITER) {
-                create_one(tx, user.id, &to[..at + k], &[]).map_err(db)?;
-                at += k + 1;
+            for sup in superiors(to) {
+                create_one(tx, user.id, sup, &[]).map_err(db)?;
             }
             notify(tx, user.id, 0).map_err(db)?;
             Ok(((), None))

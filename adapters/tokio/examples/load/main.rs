@@ -31,7 +31,9 @@
 //! STORE, EXPUNGE, UID EXPUNGE and FETCH in it at random, each checking every response
 //! against the RFCs from what it was told alone (RFC 3501, RFC 2180, RFC 4315); it prints
 //! the protocol errors by kind (`errors:` lines) and `protocol_errors=` in the summary, and
-//! exits non-zero if there is any. Machine driver only.
+//! exits non-zero if there is any. Machine driver only. `--addr A,B` spreads the clients
+//! over several servers (client k on the (k mod n)th), which share one store: two
+//! `imapm serve --store postgres://...` processes.
 //!
 //! Idle mode (`--idle N [--rounds R] [--server-pid PID]`): one appender connection (our
 //! `Client`), then N connections that LOGIN, SELECT a shared mailbox and IDLE, each a task
@@ -95,6 +97,8 @@ const SEED: usize = 4;
 
 #[derive(Clone)]
 pub(crate) struct Config {
+    /// One address, or (in shared mode) several, comma-separated: client k connects to
+    /// the (k mod n)th, so that one mailbox is shared through several server processes.
     addr: String,
     user: String,
     pass: String,
@@ -114,6 +118,14 @@ pub(crate) struct Config {
     messages: usize,
     max_rss_growth_mib: Option<f64>,
     compress: bool,
+}
+
+impl Config {
+    /// The address client `k` connects to (see [`Config::addr`]).
+    pub(crate) fn addr_for(&self, k: usize) -> &str {
+        let all: Vec<&str> = self.addr.split(',').collect();
+        all[k % all.len()]
+    }
 }
 
 fn parse_args() -> Result<Config, String> {

@@ -146,7 +146,7 @@ impl Session {
         shared: Arc<Shared>,
         seed: u64,
     ) -> Result<Session, String> {
-        let mut raw = Raw::connect(&cfg.addr).await?;
+        let mut raw = Raw::connect(cfg.addr_for(client)).await?;
         let username = IString::try_from(cfg.user.as_str()).map_err(|e| e.to_string())?;
         let password = Secret::new(IString::try_from(cfg.pass.as_str()).map_err(|e| e.to_string())?);
         raw.exec(CommandBody::Login { username, password }).await?;
@@ -668,7 +668,7 @@ impl Session {
 
 /// Creates the shared mailbox with its seed messages, untimed.
 async fn setup(cfg: &Config, mailbox: &str) -> Result<(), String> {
-    let c = Client::connect(&cfg.addr).await.map_err(|e| format!("connect: {e}"))?;
+    let c = Client::connect(cfg.addr_for(0)).await.map_err(|e| format!("connect: {e}"))?;
     c.login(&cfg.user, &cfg.pass).await.map_err(|e| format!("setup LOGIN: {e}"))?;
     c.create(mailbox).await.map_err(|e| format!("setup CREATE {mailbox}: {e}"))?;
     for n in 0..SEED {
