@@ -88,3 +88,43 @@ fn an_append_ok_d_survives_kill_9() {
     let (_, rs) = s.run(b"SELECT INBOX");
     assert!(rs.iter().any(|(r, _)| matches!(r, Response::Data(Data::Exists(1)))), "{rs:?}");
 }
+
+/// A 48 MiB APPEND streams into the database: the server's peak memory grows by far less
+/// than the message; a partial FETCH reads back the range asked.
+#[test]
+fn a_long_append_streams_into_the_database() {
+    let Some(url) = url() else { return };
+    let user = fresh_user();
+    let login = format!("{user}:secret");
+    let srv = serve(&["--quiet", "--store", &url, "--user", &login]);
+    let mut s = Session::connect(srv.addr.port());
+    ok(&s.run(format!("LOGIN {user} secret").as_bytes()).1);
+    let line = b"0123456789 the quick brown fox jumps over the lazy dog 0123456789\r\n";
+    let size = 48 << 20;
+    let before = srv.status_kib("VmRSS");
+    let peak_reset = srv.reset_peak();
+    let header = b"Subject: long\r\n\r\n";
+    s.send(format!("a APPEND INBOX {{{size}+}}\r\n").as_bytes());
+    s.send(header);
+    let mut sent = header.len();
+    let chunk: Vec<u8> = line.iter().copied().cycle().take(64 * 1024).collect();
+    while sent < size {
+        let n = (size - sent).min(chunk.len());
+        s.send(&chunk[..n]);
+        sent += n;
+    }
+    s.send(b"\r\n");
+    let (r, _) = s.read();
+    assert!(matches!(&r, Response::Status { status, .. } if status.kind == StatusKind::Ok), "{r:?}");
+    let peak = srv.status_kib(if peak_reset { "VmHWM" } else { "VmRSS" });
+    let growth_mib = peak.saturating_sub(before) as f64 / 1024.0;
+    eprintln!("48 MiB APPEND into PostgreSQL: server peak RSS grew {growth_mib:.1} MiB");
+    assert!(growth_mib < 24.0, "grew {growth_mib:.1} MiB");
+    ok(&s.run(b"SELECT INBOX").1);
+    let (_, rs) = s.run(b"FETCH 1 (RFC822.SIZE BODY.PEEK[]<1000000.20>)");
+    let text = rs.iter().map(|(_, raw)| String::from_utf8_lossy(raw).into_owned()).collect::<String>();
+    assert!(text.contains(&format!("RFC822.SIZE {size}")), "{text}");
+    let from = 1_000_000 - header.len();
+    let expected: Vec<u8> = chunk.iter().copied().cycle().skip(from % chunk.len()).take(20).collect();
+    assert!(text.contains(&String::from_utf8_lossy(&expected).into_owned()), "{text}");
+}

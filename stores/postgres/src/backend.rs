@@ -13,7 +13,7 @@ use imap_machine::store::{
     StoreError, StoreOutcome, Stored,
 };
 use imap_machine::types::{DateTime, Flag, ListAttribute, StoreKind};
-use postgres::Transaction;
+use postgres::{GenericClient, Transaction};
 use sha2::{Digest, Sha256};
 
 use super::schema::kind;
@@ -40,28 +40,28 @@ fn from_date(at: Chrono<Utc>, zone: i32) -> DateTime {
     DateTime::new(at.with_timezone(&offset)).unwrap_or_else(|_| DateTime::new(at.fixed_offset()).expect("a date"))
 }
 
-fn now() -> DateTime {
+pub(crate) fn now() -> DateTime {
     DateTime::new(Utc::now().fixed_offset()).expect("the clock is in range")
 }
 
 /// `NOTIFY imapm, 'user:mailbox'`, sent when the transaction commits.
-fn notify(tx: &mut Transaction<'_>, user: i64, mailbox: i64) -> Result<(), postgres::Error> {
+pub(crate) fn notify(tx: &mut impl GenericClient, user: i64, mailbox: i64) -> Result<(), postgres::Error> {
     tx.execute("SELECT pg_notify('imapm', $1)", &[&format!("{user}:{mailbox}")])?;
     Ok(())
 }
 
 /// A mailbox row locked for a change: its id, UIDVALIDITY, next UID, log length and
 /// keywords.
-struct Locked {
-    id: i64,
-    uid_validity: i64,
+pub(crate) struct Locked {
+    pub(crate) id: i64,
+    pub(crate) uid_validity: i64,
     uid_next: i64,
     log_len: i64,
     keywords: Vec<String>,
 }
 
 /// Locks the selectable mailbox `name` of `user`.
-fn lock_mailbox(tx: &mut Transaction<'_>, user: i64, name: &str) -> Result<Locked, StoreError> {
+pub(crate) fn lock_mailbox(tx: &mut impl GenericClient, user: i64, name: &str) -> Result<Locked, StoreError> {
     let row = tx
         .query_opt(
             "SELECT id, uid_validity, uid_next, log_len, keywords, noselect FROM imapm_mailboxes \
@@ -84,7 +84,13 @@ fn lock_mailbox(tx: &mut Transaction<'_>, user: i64, name: &str) -> Result<Locke
 
 impl Locked {
     /// Appends one entry to the log.
-    fn log(&mut self, tx: &mut Transaction<'_>, kind: i16, uid: i64, keyword: Option<&str>) -> Result<(), StoreError> {
+    fn log(
+        &mut self,
+        tx: &mut impl GenericClient,
+        kind: i16,
+        uid: i64,
+        keyword: Option<&str>,
+    ) -> Result<(), StoreError> {
         tx.execute(
             "INSERT INTO imapm_log (mailbox_id, pos, kind, uid, keyword) VALUES ($1, $2, $3, $4, $5)",
             &[&self.id, &self.log_len, &kind, &uid, &keyword],
@@ -95,7 +101,7 @@ impl Locked {
     }
 
     /// The keywords among `flags` the mailbox lacks: added, and logged first.
-    fn new_keywords(&mut self, tx: &mut Transaction<'_>, flags: &[Flag]) -> Result<(), StoreError> {
+    fn new_keywords(&mut self, tx: &mut impl GenericClient, flags: &[Flag]) -> Result<(), StoreError> {
         for f in flags {
             if let Flag::Keyword(_) = f {
                 let t = f.to_string();
@@ -109,9 +115,9 @@ impl Locked {
     }
 
     /// Inserts a message under the next UID (its body already stored under `hash`).
-    fn insert(
+    pub(crate) fn insert(
         &mut self,
-        tx: &mut Transaction<'_>,
+        tx: &mut impl GenericClient,
         hash: &[u8],
         size: i64,
         flags: &[Flag],
@@ -135,7 +141,7 @@ impl Locked {
     }
 
     /// Writes the counters back and notifies.
-    fn finish(&self, tx: &mut Transaction<'_>, user: i64) -> Result<(), StoreError> {
+    pub(crate) fn finish(&self, tx: &mut impl GenericClient, user: i64) -> Result<(), StoreError> {
         tx.execute(
             "UPDATE imapm_mailboxes SET uid_next = $2, log_len = $3, keywords = $4 WHERE id = $1",
             &[&self.id, &self.uid_next, &self.log_len, &self.keywords],
@@ -145,7 +151,7 @@ impl Locked {
     }
 
     /// Expunges live messages `uids` (logged, kept as tombstones).
-    fn expunge(&mut self, tx: &mut Transaction<'_>, uids: &[i64]) -> Result<(), StoreError> {
+    fn expunge(&mut self, tx: &mut impl GenericClient, uids: &[i64]) -> Result<(), StoreError> {
         for uid in uids {
             let pos = self.log_len;
             tx.execute(
@@ -226,6 +232,31 @@ impl PostgresBackend {
         lock(&self.inner.open).get(&(session, user.id, name.to_string())).map(|o| o.mailbox_id)
     }
 
+    /// The mailbox a session reads: its own incarnation of the name when it has it open
+    /// (RENAME moves the name, not the id), else the name's; with the expunged UIDs the
+    /// session let go of (`None`: it holds none).
+    fn target(
+        &self,
+        c: &mut impl GenericClient,
+        user: &PgUser,
+        name: &str,
+        session: SessionId,
+    ) -> Result<(i64, Option<HashSet<u32>>), StoreError> {
+        let open = lock(&self.inner.open)
+            .get(&(session, user.id, name.to_string()))
+            .map(|o| (o.mailbox_id, o.released.clone()));
+        match open {
+            Some((id, released)) => Ok((id, Some(released))),
+            None => Ok((
+                c.query_opt("SELECT id FROM imapm_mailboxes WHERE user_id = $1 AND name = $2", &[&user.id, &name])
+                    .map_err(db)?
+                    .ok_or(StoreError::NoSuchMailbox)?
+                    .get(0),
+                None,
+            )),
+        }
+    }
+
     /// Message rows for `uids`, in order; tombstones only for a session that holds them.
     fn messages(
         &self,
@@ -236,19 +267,12 @@ impl PostgresBackend {
         with_body: bool,
     ) -> Result<Vec<Option<MessageData>>, StoreError> {
         let mut c = self.conn()?;
-        let id: i64 = c
-            .query_opt("SELECT id FROM imapm_mailboxes WHERE user_id = $1 AND name = $2", &[&user.id, &name])
-            .map_err(db)?
-            .ok_or(StoreError::NoSuchMailbox)?
-            .get(0);
-        let held: Option<HashSet<u32>> = {
-            let open = lock(&self.inner.open);
-            open.get(&(session, user.id, name.to_string())).filter(|o| o.mailbox_id == id).map(|o| o.released.clone())
-        };
+        let (id, held) = self.target(&mut *c, user, name, session)?;
         let wanted: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
         let sql = if with_body {
             format!(
-                "SELECT {MESSAGE_COLUMNS}, b.data FROM imapm_messages m JOIN imapm_bodies b ON b.hash = m.hash \
+                "SELECT {MESSAGE_COLUMNS}, coalesce(b.data, lo_get(b.lo)) FROM imapm_messages m \
+                 JOIN imapm_bodies b ON b.hash = m.hash \
                  WHERE m.mailbox_id = $1 AND m.uid = ANY($2)"
             )
         } else {
@@ -674,8 +698,7 @@ impl Backend for PostgresBackend {
     ) -> Result<ChangeBatch, StoreError> {
         let opened = self.opened(user, name, session).ok_or(StoreError::NoSuchMailbox)?;
         let mut c = self.conn()?;
-        let mut tx = c.transaction().map_err(db)?;
-        let row = tx
+        let row = c
             .query_opt("SELECT id, log_len FROM imapm_mailboxes WHERE user_id = $1 AND name = $2", &[&user.id, &name])
             .map_err(db)?;
         let Some(row) = row.filter(|r| r.get::<_, i64>(0) == opened) else {
@@ -683,6 +706,18 @@ impl Backend for PostgresBackend {
             return Err(StoreError::NoSuchMailbox);
         };
         let log_len: i64 = row.get(1);
+        if log_len as u64 <= cursor {
+            // Nothing new: one statement, no transaction (what most wake-ups and NOOPs
+            // find).
+            return Ok(ChangeBatch {
+                start: cursor,
+                changes: Vec::new(),
+                cursor,
+                recent: Vec::new(),
+                highest_modseq: None,
+            });
+        }
+        let mut tx = c.transaction().map_err(db)?;
         let limit = max.max(1) as i64;
         let entries = tx
             .query(
@@ -716,7 +751,6 @@ impl Backend for PostgresBackend {
         let recent = claim(&mut tx, opened, Some(&appended), read_only)?;
         tx.commit().map_err(db)?;
         let new = cursor + entries.len() as u64;
-        let _ = log_len;
         Ok(ChangeBatch { start: cursor, changes, cursor: new, recent, highest_modseq: None })
     }
 
@@ -739,6 +773,56 @@ impl Backend for PostgresBackend {
         uids: &[u32],
     ) -> Result<Vec<Option<MessageData>>, StoreError> {
         self.messages(user, name, session, uids, false)
+    }
+
+    /// Streamed into large objects, nothing buffered whole (`append.rs`).
+    fn append_transaction(
+        self: std::sync::Arc<Self>,
+        user: &PgUser,
+        name: &str,
+    ) -> Result<Box<dyn imap_machine::store::AppendTransaction>, StoreError> {
+        Ok(Box::new(super::append::PgAppend::start(self, user, name)?))
+    }
+
+    /// The range only, read from the database (`lo_get` with an offset for a streamed
+    /// body, `substring` for a short one).
+    fn fetch_range(
+        &self,
+        user: &PgUser,
+        name: &str,
+        session: SessionId,
+        uid: u32,
+        range: std::ops::Range<u64>,
+    ) -> Result<Option<Bytes>, StoreError> {
+        let mut c = self.conn()?;
+        let (id, held) = self.target(&mut *c, user, name, session)?;
+        let row = c
+            .query_opt(
+                "SELECT m.size, m.expunged FROM imapm_messages m WHERE m.mailbox_id = $1 AND m.uid = $2",
+                &[&id, &i64::from(uid)],
+            )
+            .map_err(db)?;
+        let Some(row) = row else { return Ok(None) };
+        let expunged: Option<i64> = row.get(1);
+        if expunged.is_some() && held.is_none_or(|released| released.contains(&uid)) {
+            return Ok(None);
+        }
+        let size = row.get::<_, i64>(0) as u64;
+        let (start, end) = (range.start.min(size), range.end.clamp(range.start.min(size), size));
+        if start == end {
+            return Ok(Some(Bytes::new()));
+        }
+        let (offset, len) = (start as i64, (end - start).min(i32::MAX as u64) as i32);
+        let data: Vec<u8> = c
+            .query_one(
+                "SELECT CASE WHEN b.lo IS NULL THEN substring(b.data FROM ($3::BIGINT + 1)::INT FOR $4::INT) \
+                 ELSE lo_get(b.lo, $3::BIGINT, $4::INT) END \
+                 FROM imapm_messages m JOIN imapm_bodies b ON b.hash = m.hash WHERE m.mailbox_id = $1 AND m.uid = $2",
+                &[&id, &i64::from(uid), &offset, &len],
+            )
+            .map_err(db)?
+            .get(0);
+        Ok(Some(Bytes::from(data)))
     }
 
     fn store(

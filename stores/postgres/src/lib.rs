@@ -20,6 +20,7 @@
 
 #![forbid(unsafe_code)]
 
+mod append;
 mod backend;
 mod listen;
 mod schema;
@@ -102,10 +103,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A driver error as the session sees it: the database out of reach is
-/// [`StoreError::Unavailable`]; a failed statement, a store failure.
+/// A driver error as the session sees it: the database out of reach (the connection
+/// closed or failing, SQLSTATE class 08; shut down or restarting, class 57; out of
+/// resources, class 53) is [`StoreError::Unavailable`]; anything else, a store failure.
 pub(crate) fn db(e: postgres::Error) -> StoreError {
-    if e.code().is_none() {
+    let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+    let class = e.code().map(|c| &c.code()[..2]);
+    if e.is_closed() || io || matches!(class, Some("08" | "57" | "53")) {
         StoreError::Unavailable
     } else {
         StoreError::Cannot("database error")

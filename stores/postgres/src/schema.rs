@@ -8,7 +8,9 @@
 //!   (`log_len`: the next log position, also its HIGHESTMODSEQ less one), its keywords
 //!   and special uses. Every change to a mailbox first locks its row: that orders UID
 //!   allocation and the log among all processes.
-//! - `imapm_bodies`: a message's octets once, by SHA-256; COPY shares them.
+//! - `imapm_bodies`: a message's octets once, by SHA-256; COPY shares them. Short ones
+//!   in `data`; an APPEND streamed in chunks (over 64 KiB) in a large object (`lo`),
+//!   written as it arrives and read back by ranges (step 2).
 //! - `imapm_messages`: a message in a mailbox: UID, flags (their wire forms), the body's
 //!   hash, INTERNALDATE, size, mod-sequence, whether no session has claimed its
 //!   `\Recent` yet, and the log position of its expunge: an expunged message stays, as
@@ -20,7 +22,8 @@
 use postgres::GenericClient;
 
 /// The migrations, in order; a step never changes once released.
-const STEPS: &[&str] = &[r#"
+const STEPS: &[&str] = &[
+    r#"
 CREATE TABLE imapm_users (
     id BIGSERIAL PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -70,7 +73,12 @@ CREATE TABLE imapm_subscriptions (
     name TEXT NOT NULL,
     PRIMARY KEY (user_id, name)
 );
-"#];
+"#,
+    r#"
+ALTER TABLE imapm_bodies ADD COLUMN lo OID;
+ALTER TABLE imapm_bodies ALTER COLUMN data DROP NOT NULL;
+"#,
+];
 
 /// Runs the steps the database lacks, each in its transaction, under an advisory lock.
 pub(crate) fn migrate(client: &mut postgres::Client) -> Result<(), postgres::Error> {
