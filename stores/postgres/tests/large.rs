@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use imap_machine::store::{AppendTransaction, Backend};
+use imap_machine::store::Backend;
 use imap_machine_postgres::PostgresBackend;
 
 fn large_objects(url: &str) -> i64 {
