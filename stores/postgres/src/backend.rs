@@ -10,7 +10,7 @@ use chrono::{DateTime as Chrono, FixedOffset, Utc};
 use imap_machine::store::names::{apply_store as apply, is_inferior, superiors, valid as valid_name, DELIMITER};
 use imap_machine::store::{
     Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId, Snapshot,
-    StoreError, StoreOutcome, Stored,
+    StoreError, StoreOutcome, Stored, Vanished,
 };
 use imap_machine::types::{DateTime, Flag, ListAttribute, StoreKind};
 use postgres::{GenericClient, Transaction};
@@ -48,6 +48,18 @@ pub(crate) fn now() -> DateTime {
 pub(crate) fn notify(tx: &mut impl GenericClient, user: i64, mailbox: i64) -> Result<(), postgres::Error> {
     tx.execute("SELECT pg_notify('imapm', $1)", &[&format!("{user}:{mailbox}")])?;
     Ok(())
+}
+
+/// The mod-sequence of the change at log position `pos` (RFC 7162 §3.1): the log is
+/// dense and in commit order, so positions are mod-sequences, two above so that an
+/// empty mailbox's HIGHESTMODSEQ ([`highest_modseq`]) is 1.
+fn modseq_at(pos: i64) -> i64 {
+    pos + 2
+}
+
+/// HIGHESTMODSEQ of a mailbox whose log has `log_len` entries: its last change's.
+fn highest_modseq(log_len: i64) -> u64 {
+    (log_len + 1) as u64
 }
 
 /// A mailbox row locked for a change: its id, UIDVALIDITY, next UID, log length and
@@ -129,7 +141,7 @@ impl Locked {
         let uid = self.uid_next;
         self.uid_next += 1;
         let (at, zone) = to_date(date);
-        let modseq = self.log_len + 1;
+        let modseq = modseq_at(self.log_len);
         tx.execute(
             "INSERT INTO imapm_messages (mailbox_id, uid, hash, size, internal_date, internal_zone, flags, modseq) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -294,6 +306,70 @@ impl PostgresBackend {
             found.insert(uid, m);
         }
         Ok(uids.iter().map(|u| found.remove(u)).collect())
+    }
+
+    /// STORE, under `UNCHANGEDSINCE` when given (RFC 7162 §3.1.3): a message whose
+    /// mod-sequence is above it is left alone, all under the mailbox's lock.
+    fn store_if(
+        &self,
+        user: &PgUser,
+        name: &str,
+        uids: &[u32],
+        kind: StoreKind,
+        flags: &[Flag],
+        unchanged_since: Option<u64>,
+    ) -> Result<StoreOutcome, StoreError> {
+        self.change(user, |tx| {
+            let mut b = lock_mailbox(tx, user.id, name)?;
+            let first = b.log_len as u64;
+            if kind != StoreKind::Remove {
+                b.new_keywords(tx, flags)?;
+            }
+            let wanted: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
+            let rows = tx
+                .query(
+                    "SELECT uid, flags, modseq FROM imapm_messages \
+                     WHERE mailbox_id = $1 AND uid = ANY($2) AND expunged IS NULL",
+                    &[&b.id, &wanted],
+                )
+                .map_err(db)?;
+            let mut live: std::collections::HashMap<u32, (Vec<Flag>, i64)> =
+                rows.iter().map(|r| (r.get::<_, i64>(0) as u32, (flags_of(r.get(1)), r.get(2)))).collect();
+            let mut out = Vec::with_capacity(uids.len());
+            let mut modseqs = Vec::with_capacity(uids.len());
+            for uid in uids {
+                let Some((before, modseq)) = live.get_mut(uid) else {
+                    out.push(Stored::Expunged);
+                    modseqs.push(0);
+                    continue;
+                };
+                if unchanged_since.is_some_and(|since| *modseq as u64 > since) {
+                    out.push(Stored::Modified);
+                    modseqs.push(*modseq as u64);
+                    continue;
+                }
+                let mut after = before.clone();
+                apply(&mut after, kind, flags);
+                if after == *before {
+                    out.push(Stored::Unchanged(after));
+                    modseqs.push(*modseq as u64);
+                    continue;
+                }
+                let new = modseq_at(b.log_len);
+                tx.execute(
+                    "UPDATE imapm_messages SET flags = $3, modseq = $4 WHERE mailbox_id = $1 AND uid = $2",
+                    &[&b.id, &i64::from(*uid), &flag_texts(&after), &new],
+                )
+                .map_err(db)?;
+                b.log(tx, kind::FLAGS, i64::from(*uid), None)?;
+                (*before, *modseq) = (after.clone(), new);
+                out.push(Stored::Changed(after));
+                modseqs.push(new as u64);
+            }
+            let log = first..b.log_len as u64;
+            b.finish(tx, user.id)?;
+            Ok((StoreOutcome { flags: out, log, modseqs }, Some(b.id)))
+        })
     }
 
     /// COPY, or MOVE when `remove`: one transaction, both mailboxes locked in id order.
@@ -585,7 +661,7 @@ impl Backend for PostgresBackend {
             size: s.get::<_, i64>(3) as u64,
             deleted: s.get::<_, i64>(4) as u32,
             deleted_storage: s.get::<_, i64>(5) as u64,
-            highest_modseq: 0,
+            highest_modseq: highest_modseq(b.get(3)),
         })
     }
 
@@ -669,7 +745,7 @@ impl Backend for PostgresBackend {
             recent,
             flags,
             cursor: b.log_len as u64,
-            highest_modseq: 0,
+            highest_modseq: highest_modseq(b.log_len),
         })
     }
 
@@ -714,7 +790,7 @@ impl Backend for PostgresBackend {
                 changes: Vec::new(),
                 cursor,
                 recent: Vec::new(),
-                highest_modseq: None,
+                highest_modseq: Some(highest_modseq(log_len)),
             });
         }
         let mut tx = c.transaction().map_err(db)?;
@@ -739,7 +815,7 @@ impl Backend for PostgresBackend {
                 kind::FLAGS => Change::Flags {
                     uid,
                     flags: e.get::<_, Option<Vec<String>>>(3).map(flags_of).unwrap_or_default(),
-                    modseq: 0,
+                    modseq: e.get::<_, Option<i64>>(4).unwrap_or(0) as u64,
                 },
                 kind::EXPUNGED => Change::Expunged { uid },
                 _ => match e.get::<_, Option<String>>(2).and_then(|k| Flag::parse(&k).ok()) {
@@ -751,7 +827,9 @@ impl Backend for PostgresBackend {
         let recent = claim(&mut tx, opened, Some(&appended), read_only)?;
         tx.commit().map_err(db)?;
         let new = cursor + entries.len() as u64;
-        Ok(ChangeBatch { start: cursor, changes, cursor: new, recent, highest_modseq: None })
+        // The log read to its end as it was when looked at: its HIGHESTMODSEQ then.
+        let highest = (new == log_len as u64).then(|| highest_modseq(log_len));
+        Ok(ChangeBatch { start: cursor, changes, cursor: new, recent, highest_modseq: highest })
     }
 
     fn fetch(
@@ -833,47 +911,19 @@ impl Backend for PostgresBackend {
         kind: StoreKind,
         flags: &[Flag],
     ) -> Result<StoreOutcome, StoreError> {
-        self.change(user, |tx| {
-            let mut b = lock_mailbox(tx, user.id, name)?;
-            let first = b.log_len as u64;
-            if kind != StoreKind::Remove {
-                b.new_keywords(tx, flags)?;
-            }
-            let wanted: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
-            let rows = tx
-                .query(
-                    "SELECT uid, flags FROM imapm_messages WHERE mailbox_id = $1 AND uid = ANY($2) AND expunged IS NULL",
-                    &[&b.id, &wanted],
-                )
-                .map_err(db)?;
-            let mut live: std::collections::HashMap<u32, Vec<Flag>> =
-                rows.iter().map(|r| (r.get::<_, i64>(0) as u32, flags_of(r.get(1)))).collect();
-            let mut out = Vec::with_capacity(uids.len());
-            for uid in uids {
-                let Some(before) = live.get_mut(uid) else {
-                    out.push(Stored::Expunged);
-                    continue;
-                };
-                let mut after = before.clone();
-                apply(&mut after, kind, flags);
-                if after == *before {
-                    out.push(Stored::Unchanged(after));
-                    continue;
-                }
-                let modseq = b.log_len + 1;
-                tx.execute(
-                    "UPDATE imapm_messages SET flags = $3, modseq = $4 WHERE mailbox_id = $1 AND uid = $2",
-                    &[&b.id, &i64::from(*uid), &flag_texts(&after), &modseq],
-                )
-                .map_err(db)?;
-                b.log(tx, kind::FLAGS, i64::from(*uid), None)?;
-                *before = after.clone();
-                out.push(Stored::Changed(after));
-            }
-            let log = first..b.log_len as u64;
-            b.finish(tx, user.id)?;
-            Ok((StoreOutcome { flags: out, log, modseqs: Vec::new() }, Some(b.id)))
-        })
+        self.store_if(user, name, uids, kind, flags, None)
+    }
+
+    fn store_unchanged_since(
+        &self,
+        user: &PgUser,
+        name: &str,
+        uids: &[u32],
+        kind: StoreKind,
+        flags: &[Flag],
+        unchanged_since: u64,
+    ) -> Result<StoreOutcome, StoreError> {
+        self.store_if(user, name, uids, kind, flags, Some(unchanged_since))
     }
 
     fn copy(
@@ -957,6 +1007,25 @@ impl Backend for PostgresBackend {
 
     fn append_limit(&self) -> Option<u32> {
         self.append_limit_of()
+    }
+
+    fn mod_seqs(&self) -> bool {
+        true
+    }
+
+    /// Every tombstone is kept, so the answer is always complete.
+    fn vanished(&self, user: &PgUser, name: &str, since: u64) -> Result<Vanished, StoreError> {
+        let mut c = self.conn()?;
+        let since = i64::try_from(since).unwrap_or(i64::MAX);
+        let rows = c
+            .query(
+                "SELECT m.uid FROM imapm_messages m JOIN imapm_mailboxes b ON b.id = m.mailbox_id \
+                 WHERE b.user_id = $1 AND b.name = $2 AND m.expunged IS NOT NULL AND m.expunged + 2 > $3 \
+                 ORDER BY m.uid",
+                &[&user.id, &name, &since],
+            )
+            .map_err(db)?;
+        Ok(Vanished { uids: rows.iter().map(|r| r.get::<_, i64>(0) as u32).collect(), complete: true })
     }
 }
 
