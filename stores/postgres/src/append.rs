@@ -135,7 +135,7 @@ impl AppendTransaction for PgAppend {
         let mut uids = Vec::with_capacity(staged.len());
         for s in staged {
             let date = s.date.unwrap_or_else(now);
-            uids.push(b.insert(&mut **c, &s.hash, s.size, &s.flags, &date)?);
+            uids.push(b.insert(&mut **c, &s.hash, s.size, &s.flags, &date, None)?);
         }
         b.finish(&mut **c, self.user.id)?;
         c.batch_execute("COMMIT").map_err(db)?;

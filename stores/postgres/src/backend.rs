@@ -12,7 +12,7 @@ use imap_machine::store::{
     Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId, Snapshot,
     StoreError, StoreOutcome, Stored, Vanished,
 };
-use imap_machine::types::{DateTime, Flag, ListAttribute, StoreKind};
+use imap_machine::types::{DateTime, Flag, ListAttribute, ObjectId, StoreKind};
 use postgres::{GenericClient, Transaction};
 use sha2::{Digest, Sha256};
 
@@ -134,6 +134,7 @@ impl Locked {
         size: i64,
         flags: &[Flag],
         date: &DateTime,
+        email_id: Option<i64>,
     ) -> Result<u32, StoreError> {
         let mut fl = Vec::with_capacity(flags.len());
         apply(&mut fl, StoreKind::Replace, flags);
@@ -143,9 +144,10 @@ impl Locked {
         let (at, zone) = to_date(date);
         let modseq = modseq_at(self.log_len);
         tx.execute(
-            "INSERT INTO imapm_messages (mailbox_id, uid, hash, size, internal_date, internal_zone, flags, modseq) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &[&self.id, &uid, &hash, &size, &at, &zone, &flag_texts(&fl), &modseq],
+            "INSERT INTO imapm_messages \
+             (mailbox_id, uid, hash, size, internal_date, internal_zone, flags, modseq, email_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, nextval('imapm_email_ids')))",
+            &[&self.id, &uid, &hash, &size, &at, &zone, &flag_texts(&fl), &modseq, &email_id],
         )
         .map_err(db)?;
         self.log(tx, kind::APPENDED, uid, None)?;
@@ -215,7 +217,8 @@ pub(crate) fn create_one(
 }
 
 /// A message row as FETCH wants it, `with_body` or not.
-const MESSAGE_COLUMNS: &str = "m.uid, m.flags, m.internal_date, m.internal_zone, m.size, m.modseq, m.expunged";
+const MESSAGE_COLUMNS: &str =
+    "m.uid, m.flags, m.internal_date, m.internal_zone, m.size, m.modseq, m.expunged, m.email_id, m.saved";
 
 impl PostgresBackend {
     fn conn(
@@ -299,8 +302,10 @@ impl PostgresBackend {
             if !visible {
                 continue;
             }
-            let body: Bytes = if with_body { Bytes::from(r.get::<_, Vec<u8>>(7)) } else { Bytes::new() };
-            let mut m = MessageData::new(uid, flags_of(r.get(1)), from_date(r.get(2), r.get(3)), body);
+            let body: Bytes = if with_body { Bytes::from(r.get::<_, Vec<u8>>(9)) } else { Bytes::new() };
+            let email_id = ObjectId::try_from(format!("M{}", r.get::<_, i64>(7))).ok();
+            let mut m = MessageData::new(uid, flags_of(r.get(1)), from_date(r.get(2), r.get(3)), body)
+                .with_ids(Some(from_date(r.get(8), 0)), email_id);
             m.size = r.get::<_, i64>(4) as u32;
             m.modseq = r.get::<_, i64>(5) as u64;
             found.insert(uid, m);
@@ -403,13 +408,13 @@ impl PostgresBackend {
             for m in picked.iter().flatten() {
                 let row = tx
                     .query_one(
-                        "SELECT hash, size FROM imapm_messages WHERE mailbox_id = $1 AND uid = $2",
+                        "SELECT hash, size, email_id FROM imapm_messages WHERE mailbox_id = $1 AND uid = $2",
                         &[&src.id, &i64::from(m.uid)],
                     )
                     .map_err(db)?;
                 let (hash, size): (Vec<u8>, i64) = (row.get(0), row.get(1));
                 let target = dst.as_mut().unwrap_or(&mut src);
-                let new = target.insert(tx, &hash, size, &m.flags, &m.internal_date)?;
+                let new = target.insert(tx, &hash, size, &m.flags, &m.internal_date, Some(row.get(2)))?;
                 result.source.push(m.uid);
                 result.destination.push(new);
                 moved.push(i64::from(m.uid));
@@ -579,7 +584,7 @@ impl Backend for PostgresBackend {
                 let mut dst = lock_mailbox(tx, user.id, to)?;
                 let rows = tx
                     .query(
-                        "SELECT uid, hash, size, flags, internal_date, internal_zone FROM imapm_messages \
+                        "SELECT uid, hash, size, flags, internal_date, internal_zone, email_id FROM imapm_messages \
                          WHERE mailbox_id = $1 AND expunged IS NULL ORDER BY uid",
                         &[&src.id],
                     )
@@ -587,7 +592,7 @@ impl Backend for PostgresBackend {
                 let mut moved = Vec::with_capacity(rows.len());
                 for r in rows {
                     let (hash, size): (Vec<u8>, i64) = (r.get(1), r.get(2));
-                    dst.insert(tx, &hash, size, &flags_of(r.get(3)), &from_date(r.get(4), r.get(5)))?;
+                    dst.insert(tx, &hash, size, &flags_of(r.get(3)), &from_date(r.get(4), r.get(5)), Some(r.get(6)))?;
                     moved.push(r.get::<_, i64>(0));
                 }
                 src.expunge(tx, &moved)?;
@@ -696,7 +701,7 @@ impl Backend for PostgresBackend {
                 let body = imap_machine::mime::to_crlf(m.body);
                 let hash = store_body(tx, &body)?;
                 let date = m.date.unwrap_or_else(now);
-                uids.push(b.insert(tx, &hash, body.len() as i64, &m.flags, &date)?);
+                uids.push(b.insert(tx, &hash, body.len() as i64, &m.flags, &date, None)?);
             }
             b.finish(tx, user.id)?;
             Ok(((b.uid_validity as u32, uids), Some(b.id)))
@@ -1011,6 +1016,21 @@ impl Backend for PostgresBackend {
 
     fn mod_seqs(&self) -> bool {
         true
+    }
+
+    /// MAILBOXID `B<row id>`, kept by RENAME; EMAILID `M<n>` (see `schema.rs`).
+    fn object_ids(&self) -> bool {
+        true
+    }
+
+    fn mailbox_id(&self, user: &PgUser, name: &str) -> Result<Option<ObjectId>, StoreError> {
+        let mut c = self.conn()?;
+        let id: i64 = c
+            .query_opt("SELECT id FROM imapm_mailboxes WHERE user_id = $1 AND name = $2", &[&user.id, &name])
+            .map_err(db)?
+            .ok_or(StoreError::NoSuchMailbox)?
+            .get(0);
+        Ok(ObjectId::try_from(format!("B{id}")).ok())
     }
 
     /// Every tombstone is kept, so the answer is always complete.

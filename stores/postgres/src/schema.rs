@@ -15,6 +15,9 @@
 //!   hash, INTERNALDATE, size, mod-sequence, whether no session has claimed its
 //!   `\Recent` yet, and the log position of its expunge: an expunged message stays, as
 //!   a tombstone, for the sessions that still see it (RFC 2180 §4.1.1).
+//! - Object ids (RFC 8474, step 3): MAILBOXID is `B` and the mailbox's row id (RENAME
+//!   keeps it); EMAILID is `M` and the message's `email_id`, from a sequence at APPEND,
+//!   kept by COPY and MOVE. `saved` is its SAVEDATE (RFC 8514).
 //! - `imapm_log`: the change log, by dense position per mailbox: appends, flag changes,
 //!   expunges and new keywords. Sessions read it from their cursor.
 //! - `imapm_subscriptions`.
@@ -77,6 +80,11 @@ CREATE TABLE imapm_subscriptions (
     r#"
 ALTER TABLE imapm_bodies ADD COLUMN lo OID;
 ALTER TABLE imapm_bodies ALTER COLUMN data DROP NOT NULL;
+"#,
+    r#"
+CREATE SEQUENCE imapm_email_ids;
+ALTER TABLE imapm_messages ADD COLUMN email_id BIGINT NOT NULL DEFAULT nextval('imapm_email_ids');
+ALTER TABLE imapm_messages ADD COLUMN saved TIMESTAMPTZ NOT NULL DEFAULT now();
 "#,
 ];
 

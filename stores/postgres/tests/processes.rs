@@ -111,3 +111,31 @@ fn concurrent_appends_through_both_never_repeat_a_uid() {
     assert_eq!(snap.cursor, 100, "one log entry per APPEND, dense");
     let _ = SessionId(0);
 }
+
+/// Object ids (RFC 8474): MAILBOXID survives RENAME and is seen the same by both
+/// backends; a copy keeps its EMAILID, a new APPEND gets another; SAVEDATE is set.
+#[test]
+fn object_ids_are_kept_by_rename_and_copy() {
+    let Some((a, b, user)) = pair("postgres object ids") else { return };
+    let (ua, ub) = (a.login(&user, "secret").unwrap(), b.login(&user, "secret").unwrap());
+    assert!(a.object_ids());
+    a.create(&ua, "Work").unwrap();
+    let id = a.mailbox_id(&ua, "Work").unwrap().unwrap();
+    b.rename(&ub, "Work", "Job").unwrap();
+    assert_eq!(a.mailbox_id(&ua, "Job").unwrap(), Some(id.clone()));
+    assert_ne!(a.mailbox_id(&ua, "INBOX").unwrap(), Some(id));
+    let (_, uid) = a.append(&ua, "INBOX", &[], None, message(1)).unwrap();
+    let (_, other) = a.append(&ua, "INBOX", &[], None, message(1)).unwrap();
+    let s = b.new_session();
+    b.open(&ub, "INBOX", s, true).unwrap();
+    let copied = b.copy(&ub, "INBOX", s, &[uid], "Job").unwrap().destination[0];
+    let m = |name: &str, uid: u32| {
+        let s = a.new_session();
+        a.open(&ua, name, s, true).unwrap();
+        a.fetch_meta(&ua, name, s, &[uid]).unwrap()[0].clone().unwrap()
+    };
+    let (original, copy, second) = (m("INBOX", uid), m("Job", copied), m("INBOX", other));
+    assert!(original.email_id.is_some() && original.save_date.is_some());
+    assert_eq!(copy.email_id, original.email_id, "a copy keeps its EMAILID");
+    assert_ne!(second.email_id, original.email_id, "another APPEND gets its own");
+}
