@@ -1018,6 +1018,51 @@ impl Backend for PostgresBackend {
         true
     }
 
+    fn metadata(&self, user: &PgUser, mailbox: Option<&str>) -> Result<Vec<(String, Bytes)>, StoreError> {
+        let mut c = self.conn()?;
+        let id = metadata_key(&mut *c, user, mailbox)?;
+        let rows = c
+            .query(
+                "SELECT entry, value FROM imapm_metadata WHERE user_id = $1 AND mailbox_id IS NOT DISTINCT FROM $2 \
+                 ORDER BY entry COLLATE \"C\"",
+                &[&user.id, &id],
+            )
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| (r.get::<_, String>(0), Bytes::from(r.get::<_, Vec<u8>>(1)))).collect())
+    }
+
+    /// Every entry in one transaction: all set, or none.
+    fn set_metadata(
+        &self,
+        user: &PgUser,
+        mailbox: Option<&str>,
+        entries: &[(String, Option<Bytes>)],
+    ) -> Result<(), StoreError> {
+        self.change(user, |tx| {
+            let id = metadata_key(tx, user, mailbox)?;
+            for (entry, value) in entries {
+                match value {
+                    Some(v) => tx.execute(
+                        "INSERT INTO imapm_metadata (user_id, mailbox_id, entry, value) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (user_id, (coalesce(mailbox_id, 0)), entry) DO UPDATE SET value = EXCLUDED.value",
+                        &[&user.id, &id, entry, &&v[..]],
+                    ),
+                    None => tx.execute(
+                        "DELETE FROM imapm_metadata WHERE user_id = $1 AND mailbox_id IS NOT DISTINCT FROM $2 \
+                         AND entry = $3",
+                        &[&user.id, &id, entry],
+                    ),
+                }
+                .map_err(db)?;
+            }
+            Ok(((), None))
+        })
+    }
+
+    fn metadata_supported(&self) -> bool {
+        true
+    }
+
     /// MAILBOXID `B<row id>`, kept by RENAME; EMAILID `M<n>` (see `schema.rs`).
     fn object_ids(&self) -> bool {
         true
@@ -1047,6 +1092,17 @@ impl Backend for PostgresBackend {
             .map_err(db)?;
         Ok(Vanished { uids: rows.iter().map(|r| r.get::<_, i64>(0) as u32).collect(), complete: true })
     }
+}
+
+/// The mailbox id METADATA keys `mailbox`'s entries by (`None`: the server's); the
+/// mailbox must exist.
+fn metadata_key(c: &mut impl GenericClient, user: &PgUser, mailbox: Option<&str>) -> Result<Option<i64>, StoreError> {
+    let Some(name) = mailbox else { return Ok(None) };
+    let row = c
+        .query_opt("SELECT id FROM imapm_mailboxes WHERE user_id = $1 AND name = $2", &[&user.id, &name])
+        .map_err(db)?
+        .ok_or(StoreError::NoSuchMailbox)?;
+    Ok(Some(row.get(0)))
 }
 
 /// Claims `\Recent` (RFC 3501 §2.3.2) of the unclaimed live messages of a mailbox (those

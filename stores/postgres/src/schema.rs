@@ -18,6 +18,8 @@
 //! - Object ids (RFC 8474, step 3): MAILBOXID is `B` and the mailbox's row id (RENAME
 //!   keeps it); EMAILID is `M` and the message's `email_id`, from a sequence at APPEND,
 //!   kept by COPY and MOVE. `saved` is its SAVEDATE (RFC 8514).
+//! - `imapm_metadata` (step 4): METADATA entries (RFC 5464) of the server (no mailbox)
+//!   and of mailboxes, by mailbox id: RENAME keeps them, DELETE drops them.
 //! - `imapm_log`: the change log, by dense position per mailbox: appends, flag changes,
 //!   expunges and new keywords. Sessions read it from their cursor.
 //! - `imapm_subscriptions`.
@@ -85,6 +87,15 @@ ALTER TABLE imapm_bodies ALTER COLUMN data DROP NOT NULL;
 CREATE SEQUENCE imapm_email_ids;
 ALTER TABLE imapm_messages ADD COLUMN email_id BIGINT NOT NULL DEFAULT nextval('imapm_email_ids');
 ALTER TABLE imapm_messages ADD COLUMN saved TIMESTAMPTZ NOT NULL DEFAULT now();
+"#,
+    r#"
+CREATE TABLE imapm_metadata (
+    user_id BIGINT NOT NULL REFERENCES imapm_users ON DELETE CASCADE,
+    mailbox_id BIGINT REFERENCES imapm_mailboxes ON DELETE CASCADE,
+    entry TEXT NOT NULL,
+    value BYTEA NOT NULL
+);
+CREATE UNIQUE INDEX imapm_metadata_key ON imapm_metadata (user_id, (coalesce(mailbox_id, 0)), entry);
 "#,
 ];
 
