@@ -301,8 +301,8 @@ fn without_password(url: &str) -> String {
 
 /// A PostgreSQL store: the users given (or the demo user), on many processes at once.
 fn run_postgres(o: ServeOptions, url: &str) -> std::io::Result<()> {
-    if !o.quotas.is_empty() || !o.submitters.is_empty() {
-        return Err(std::io::Error::other("--quota and --submit-user are not served on PostgreSQL yet"));
+    if !o.submitters.is_empty() {
+        return Err(std::io::Error::other("--submit-user is not served on PostgreSQL yet (no URLAUTH there)"));
     }
     let mut backend = PostgresBackend::connect(url).map_err(|e| std::io::Error::other(e.to_string()))?;
     if let Some(limit) = o.max_append {
@@ -312,6 +312,9 @@ fn run_postgres(o: ServeOptions, url: &str) -> std::io::Result<()> {
         if o.users.is_empty() { vec![("username".to_string(), "password".to_string())] } else { o.users.clone() };
     for (n, p) in &users {
         backend.add_user(n, p).map_err(|e| std::io::Error::other(e.to_string()))?;
+    }
+    for (n, limits) in &o.quotas {
+        backend.set_quota(n, *limits).map_err(|e| std::io::Error::other(e.to_string()))?;
     }
     run_with(o, backend)
 }

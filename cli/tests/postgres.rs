@@ -128,3 +128,23 @@ fn a_long_append_streams_into_the_database() {
     let expected: Vec<u8> = chunk.iter().copied().cycle().skip(from % chunk.len()).take(20).collect();
     assert!(text.contains(&String::from_utf8_lossy(&expected).into_owned()), "{text}");
 }
+
+/// `--quota NAME:KB:MESSAGES` on PostgreSQL: the user may keep two messages.
+#[test]
+fn quota_from_the_command_line() {
+    let Some(url) = url() else { return };
+    let user = fresh_user();
+    let login = format!("{user}:secret");
+    let quota = format!("{user}::2");
+    let srv = serve(&["--quiet", "--store", &url, "--user", &login, "--quota", &quota]);
+    let mut s = Session::connect(srv.addr.port());
+    ok(&s.run(format!("LOGIN {user} secret").as_bytes()).1);
+    let (_, rs) = s.run(b"GETQUOTAROOT INBOX");
+    let text: String = rs.iter().map(|(_, raw)| String::from_utf8_lossy(raw).into_owned()).collect();
+    assert!(text.contains("* QUOTA \"User quota\" (MESSAGE 0 2)"), "{text}");
+    for k in 0..3 {
+        let (_, rs) = s.run(b"APPEND INBOX {10+}\r\nSubject: x");
+        let last = String::from_utf8_lossy(&rs.last().unwrap().1).into_owned();
+        assert!(last.contains(if k < 2 { "OK [APPENDUID" } else { "NO [OVERQUOTA]" }), "{last}");
+    }
+}

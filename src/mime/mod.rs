@@ -209,7 +209,7 @@ impl Message {
 }
 
 /// The length of `raw` in CRLF form ([`to_crlf`]): each bare LF counts two octets.
-pub(crate) fn crlf_len(raw: &[u8]) -> u64 {
+pub fn crlf_len(raw: &[u8]) -> u64 {
     let bare = memchr::memchr_iter(b'\n', raw).filter(|&i| i == 0 || raw[i - 1] != b'\r').count();
     (raw.len() + bare) as u64
 }

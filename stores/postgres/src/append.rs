@@ -20,7 +20,7 @@ use r2d2::PooledConnection;
 use r2d2_postgres::PostgresConnectionManager;
 use sha2::{Digest, Sha256};
 
-use super::backend::{lock_mailbox, now};
+use super::backend::{lock_mailbox, now, reserve};
 use super::{db, PgUser, PostgresBackend};
 
 /// One message being written.
@@ -120,6 +120,8 @@ impl AppendTransaction for PgAppend {
         self.finish_current();
         let staged = std::mem::take(&mut self.done);
         let c = &mut self.client;
+        let octets = staged.iter().map(|s| s.size as u64).sum();
+        reserve(&mut **c, self.user.id, octets, staged.len() as u64)?;
         for s in &staged {
             let kept = c
                 .execute(

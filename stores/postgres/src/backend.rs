@@ -9,8 +9,8 @@ use bytes::Bytes;
 use chrono::{DateTime as Chrono, FixedOffset, Utc};
 use imap_machine::store::names::{apply_store as apply, is_inferior, superiors, valid as valid_name, DELIMITER};
 use imap_machine::store::{
-    Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, SessionId, Snapshot,
-    StoreError, StoreOutcome, Stored, Vanished,
+    Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, QuotaLimits,
+    SessionId, Snapshot, StoreError, StoreOutcome, Stored, Vanished,
 };
 use imap_machine::types::{DateTime, Flag, ListAttribute, ObjectId, StoreKind};
 use postgres::{GenericClient, Transaction};
@@ -389,6 +389,11 @@ impl PostgresBackend {
     ) -> Result<CopyResult, StoreError> {
         let picked = self.messages(user, from, session, uids, false)?;
         self.change(user, |tx| {
+            if !remove {
+                // MOVE within the user's mailboxes changes no usage.
+                let octets = picked.iter().flatten().map(|m| u64::from(m.size)).sum();
+                reserve(tx, user.id, octets, picked.iter().flatten().count() as u64)?;
+            }
             // Both rows in id order, so that two COPYs in opposite directions cannot
             // deadlock.
             tx.query(
@@ -693,7 +698,9 @@ impl Backend for PostgresBackend {
         if self.append_limit_of().is_some_and(|l| messages.iter().any(|m| m.body.len() as u64 > u64::from(l))) {
             return Err(StoreError::TooBig);
         }
+        let octets = messages.iter().map(|m| imap_machine::mime::crlf_len(&m.body)).sum();
         self.change(user, |tx| {
+            reserve(tx, user.id, octets, messages.len() as u64)?;
             let mut b = lock_mailbox(tx, user.id, name)?;
             let mut uids = Vec::with_capacity(messages.len());
             for m in messages {
@@ -1063,6 +1070,26 @@ impl Backend for PostgresBackend {
         true
     }
 
+    fn quota(&self, user: &PgUser) -> Result<Option<Vec<imap_machine::types::QuotaUsage>>, StoreError> {
+        let mut c = self.conn()?;
+        let r = c
+            .query_one("SELECT quota_storage_kb, quota_messages FROM imapm_users WHERE id = $1", &[&user.id])
+            .map_err(db)?;
+        let limits = QuotaLimits {
+            storage_kb: r.get::<_, Option<i64>>(0).map(|v| v.max(0) as u64),
+            messages: r.get::<_, Option<i64>>(1).map(|v| v.max(0) as u64),
+        };
+        if !limits.is_limited() {
+            return Ok(None);
+        }
+        let (used, count) = usage(&mut *c, user.id)?;
+        Ok(limits.usage(used, count))
+    }
+
+    fn quotas(&self) -> bool {
+        true
+    }
+
     /// MAILBOXID `B<row id>`, kept by RENAME; EMAILID `M<n>` (see `schema.rs`).
     fn object_ids(&self) -> bool {
         true
@@ -1092,6 +1119,42 @@ impl Backend for PostgresBackend {
             .map_err(db)?;
         Ok(Vanished { uids: rows.iter().map(|r| r.get::<_, i64>(0) as u32).collect(), complete: true })
     }
+}
+
+/// QUOTA (RFC 9208 §4.4): checks that `octets` and `messages` more fit the user's limits,
+/// holding the user's row lock to the end of the transaction so that two processes
+/// cannot both take the last room. Called before any mailbox is locked (the user's row
+/// is always locked first).
+pub(crate) fn reserve(tx: &mut impl GenericClient, user: i64, octets: u64, messages: u64) -> Result<(), StoreError> {
+    let limits = |r: &postgres::Row| QuotaLimits {
+        storage_kb: r.get::<_, Option<i64>>(0).map(|v| v.max(0) as u64),
+        messages: r.get::<_, Option<i64>>(1).map(|v| v.max(0) as u64),
+    };
+    let unlocked =
+        tx.query_one("SELECT quota_storage_kb, quota_messages FROM imapm_users WHERE id = $1", &[&user]).map_err(db)?;
+    if !limits(&unlocked).is_limited() {
+        return Ok(());
+    }
+    let row = tx
+        .query_one("SELECT quota_storage_kb, quota_messages FROM imapm_users WHERE id = $1 FOR UPDATE", &[&user])
+        .map_err(db)?;
+    let (used, count) = usage(tx, user)?;
+    if limits(&row).exceeded_by(used, count, octets, messages) {
+        return Err(StoreError::OverQuota);
+    }
+    Ok(())
+}
+
+/// The octets and messages of the user's live messages.
+fn usage(c: &mut impl GenericClient, user: i64) -> Result<(u64, u64), StoreError> {
+    let r = c
+        .query_one(
+            "SELECT coalesce(sum(m.size), 0)::BIGINT, count(*) FROM imapm_messages m \
+             JOIN imapm_mailboxes b ON b.id = m.mailbox_id WHERE b.user_id = $1 AND m.expunged IS NULL",
+            &[&user],
+        )
+        .map_err(db)?;
+    Ok((r.get::<_, i64>(0) as u64, r.get::<_, i64>(1) as u64))
 }
 
 /// The mailbox id METADATA keys `mailbox`'s entries by (`None`: the server's); the

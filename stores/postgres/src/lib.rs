@@ -196,6 +196,19 @@ impl PostgresBackend {
         Ok(())
     }
 
+    /// Sets `name`'s QUOTA limits (RFC 9208); all `None` removes them. A user that does
+    /// not exist is ignored.
+    pub fn set_quota(&self, name: &str, limits: imap_machine::store::QuotaLimits) -> Result<(), PgError> {
+        let mut c = self.inner.pool.get().map_err(PgError::Connect)?;
+        let kb = limits.storage_kb.map(|v| v.min(i64::MAX as u64) as i64);
+        let n = limits.messages.map(|v| v.min(i64::MAX as u64) as i64);
+        c.execute(
+            "UPDATE imapm_users SET quota_storage_kb = $2, quota_messages = $3 WHERE name = $1",
+            &[&name, &kb, &n],
+        )?;
+        Ok(())
+    }
+
     /// The schema version the database is at (the number of migration steps run).
     pub fn schema_version(&self) -> Result<i64, PgError> {
         let mut c = self.inner.pool.get().map_err(PgError::Connect)?;

@@ -20,6 +20,8 @@
 //!   kept by COPY and MOVE. `saved` is its SAVEDATE (RFC 8514).
 //! - `imapm_metadata` (step 4): METADATA entries (RFC 5464) of the server (no mailbox)
 //!   and of mailboxes, by mailbox id: RENAME keeps them, DELETE drops them.
+//! - QUOTA limits (RFC 9208, step 5) on `imapm_users`; usage is counted from the live
+//!   messages, under the user's row lock, by the transaction that adds messages.
 //! - `imapm_log`: the change log, by dense position per mailbox: appends, flag changes,
 //!   expunges and new keywords. Sessions read it from their cursor.
 //! - `imapm_subscriptions`.
@@ -96,6 +98,10 @@ CREATE TABLE imapm_metadata (
     value BYTEA NOT NULL
 );
 CREATE UNIQUE INDEX imapm_metadata_key ON imapm_metadata (user_id, (coalesce(mailbox_id, 0)), entry);
+"#,
+    r#"
+ALTER TABLE imapm_users ADD COLUMN quota_storage_kb BIGINT;
+ALTER TABLE imapm_users ADD COLUMN quota_messages BIGINT;
 "#,
 ];
 
