@@ -175,6 +175,13 @@ impl ParsedMessage {
     pub fn wire(&self) -> &Bytes {
         &self.wire
     }
+
+    /// A parse a store kept ([`ParsedMessage::wire`] and [`ParsedMessage::header_len`]),
+    /// read back. The store vouches for the bytes: a form that does not parse gives no
+    /// items.
+    pub fn from_stored(wire: Bytes, header_len: u32) -> ParsedMessage {
+        ParsedMessage { wire, header_len, sort_keys: OnceLock::new() }
+    }
 }
 
 #[cfg(test)]

@@ -4,13 +4,14 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::{DateTime as Chrono, FixedOffset, Utc};
 use imap_machine::store::names::{apply_store as apply, is_inferior, superiors, valid as valid_name, DELIMITER};
 use imap_machine::store::{
-    Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, QuotaLimits,
-    SessionId, Snapshot, StoreError, StoreOutcome, Stored, Vanished,
+    Backend, Change, ChangeBatch, CopyResult, MailboxInfo, MailboxStatus, MessageData, Notifier, ParsedMessage,
+    QuotaLimits, SessionId, Snapshot, StoreError, StoreOutcome, Stored, Vanished,
 };
 use imap_machine::types::{DateTime, Flag, ListAttribute, ObjectId, StoreKind};
 use postgres::{GenericClient, Transaction};
@@ -179,11 +180,19 @@ impl Locked {
     }
 }
 
-/// Stores `body` once, by its SHA-256; returns the hash.
-fn store_body(tx: &mut Transaction<'_>, body: &[u8]) -> Result<Vec<u8>, StoreError> {
+/// Stores `body` once, by its SHA-256, with its parse; returns the hash.
+fn store_body(tx: &mut Transaction<'_>, body: &Bytes) -> Result<Vec<u8>, StoreError> {
     let hash = Sha256::digest(body).to_vec();
-    tx.execute("INSERT INTO imapm_bodies (hash, data) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING", &[&hash, &body])
+    let exists = tx.query_opt("SELECT 1 FROM imapm_bodies WHERE hash = $1", &[&hash]).map_err(db)?;
+    if exists.is_none() {
+        let parsed = ParsedMessage::of(body);
+        tx.execute(
+            "INSERT INTO imapm_bodies (hash, data, parsed, header_len) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (hash) DO NOTHING",
+            &[&hash, &&body[..], &&parsed.wire()[..], &(parsed.header_len() as i32)],
+        )
         .map_err(db)?;
+    }
     Ok(hash)
 }
 
@@ -214,6 +223,17 @@ pub(crate) fn create_one(
         &[&user, &name, &validity, &uses],
     )?;
     Ok(true)
+}
+
+/// What [`PostgresBackend::messages`] reads beside a message's row.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// Nothing: flags, dates, size.
+    Meta,
+    /// The body.
+    Body,
+    /// The cached parse (none for a streamed body).
+    Parsed,
 }
 
 /// A message row as FETCH wants it, `with_body` or not.
@@ -279,20 +299,20 @@ impl PostgresBackend {
         name: &str,
         session: SessionId,
         uids: &[u32],
-        with_body: bool,
+        read: Read,
     ) -> Result<Vec<Option<MessageData>>, StoreError> {
         let mut c = self.conn()?;
         let (id, held) = self.target(&mut *c, user, name, session)?;
         let wanted: Vec<i64> = uids.iter().map(|u| i64::from(*u)).collect();
-        let sql = if with_body {
-            format!(
-                "SELECT {MESSAGE_COLUMNS}, coalesce(b.data, lo_get(b.lo)) FROM imapm_messages m \
-                 JOIN imapm_bodies b ON b.hash = m.hash \
-                 WHERE m.mailbox_id = $1 AND m.uid = ANY($2)"
-            )
-        } else {
-            format!("SELECT {MESSAGE_COLUMNS} FROM imapm_messages m WHERE m.mailbox_id = $1 AND m.uid = ANY($2)")
+        let extra = match read {
+            Read::Meta => "",
+            Read::Body => ", coalesce(b.data, lo_get(b.lo))",
+            Read::Parsed => ", NULL::BYTEA, b.parsed, b.header_len",
         };
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS}{extra} FROM imapm_messages m JOIN imapm_bodies b ON b.hash = m.hash \
+             WHERE m.mailbox_id = $1 AND m.uid = ANY($2)"
+        );
         let rows = c.query(&sql, &[&id, &wanted]).map_err(db)?;
         let mut found = std::collections::HashMap::with_capacity(rows.len());
         for r in rows {
@@ -302,12 +322,17 @@ impl PostgresBackend {
             if !visible {
                 continue;
             }
-            let body: Bytes = if with_body { Bytes::from(r.get::<_, Vec<u8>>(9)) } else { Bytes::new() };
+            let body: Bytes = if read == Read::Body { Bytes::from(r.get::<_, Vec<u8>>(9)) } else { Bytes::new() };
             let email_id = ObjectId::try_from(format!("M{}", r.get::<_, i64>(7))).ok();
             let mut m = MessageData::new(uid, flags_of(r.get(1)), from_date(r.get(2), r.get(3)), body)
                 .with_ids(Some(from_date(r.get(8), 0)), email_id);
             m.size = r.get::<_, i64>(4) as u32;
             m.modseq = r.get::<_, i64>(5) as u64;
+            if read == Read::Parsed {
+                if let (Some(wire), Some(header_len)) = (r.get::<_, Option<Vec<u8>>>(10), r.get::<_, Option<i32>>(11)) {
+                    m = m.with_parsed(Arc::new(ParsedMessage::from_stored(Bytes::from(wire), header_len as u32)));
+                }
+            }
             found.insert(uid, m);
         }
         Ok(uids.iter().map(|u| found.remove(u)).collect())
@@ -387,7 +412,7 @@ impl PostgresBackend {
         to: &str,
         remove: bool,
     ) -> Result<CopyResult, StoreError> {
-        let picked = self.messages(user, from, session, uids, false)?;
+        let picked = self.messages(user, from, session, uids, Read::Meta)?;
         self.change(user, |tx| {
             if !remove {
                 // MOVE within the user's mailboxes changes no usage.
@@ -851,7 +876,7 @@ impl Backend for PostgresBackend {
         session: SessionId,
         uids: &[u32],
     ) -> Result<Vec<Option<MessageData>>, StoreError> {
-        self.messages(user, name, session, uids, true)
+        self.messages(user, name, session, uids, Read::Body)
     }
 
     /// From the rows, without the bodies.
@@ -862,7 +887,7 @@ impl Backend for PostgresBackend {
         session: SessionId,
         uids: &[u32],
     ) -> Result<Vec<Option<MessageData>>, StoreError> {
-        self.messages(user, name, session, uids, false)
+        self.messages(user, name, session, uids, Read::Meta)
     }
 
     /// Streamed into large objects, nothing buffered whole (`append.rs`).
@@ -913,6 +938,17 @@ impl Backend for PostgresBackend {
             .map_err(db)?
             .get(0);
         Ok(Some(Bytes::from(data)))
+    }
+
+    /// With the parse kept beside the body.
+    fn fetch_parsed(
+        &self,
+        user: &PgUser,
+        name: &str,
+        session: SessionId,
+        uids: &[u32],
+    ) -> Result<Vec<Option<MessageData>>, StoreError> {
+        self.messages(user, name, session, uids, Read::Parsed)
     }
 
     fn store(

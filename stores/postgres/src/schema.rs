@@ -22,6 +22,10 @@
 //!   and of mailboxes, by mailbox id: RENAME keeps them, DELETE drops them.
 //! - QUOTA limits (RFC 9208, step 5) on `imapm_users`; usage is counted from the live
 //!   messages, under the user's row lock, by the transaction that adds messages.
+//! - The cached parse (step 6): ENVELOPE, BODY, BODYSTRUCTURE and the header's length
+//!   (`imap_machine::store::ParsedMessage`'s kept form) beside a body stored whole, made
+//!   once at APPEND; FETCH of those items and SORT read it without the body. A streamed
+//!   body has none: it is parsed when asked, as a store without a cache would.
 //! - `imapm_log`: the change log, by dense position per mailbox: appends, flag changes,
 //!   expunges and new keywords. Sessions read it from their cursor.
 //! - `imapm_subscriptions`.
@@ -102,6 +106,10 @@ CREATE UNIQUE INDEX imapm_metadata_key ON imapm_metadata (user_id, (coalesce(mai
     r#"
 ALTER TABLE imapm_users ADD COLUMN quota_storage_kb BIGINT;
 ALTER TABLE imapm_users ADD COLUMN quota_messages BIGINT;
+"#,
+    r#"
+ALTER TABLE imapm_bodies ADD COLUMN parsed BYTEA;
+ALTER TABLE imapm_bodies ADD COLUMN header_len INTEGER;
 "#,
 ];
 

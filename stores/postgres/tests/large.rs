@@ -10,6 +10,9 @@ use std::sync::Arc;
 use imap_machine::store::Backend;
 use imap_machine_postgres::PostgresBackend;
 
+/// The tests here count the database's large objects: one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn large_objects(url: &str) -> i64 {
     let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
     c.query_one("SELECT count(*) FROM pg_largeobject_metadata", &[]).unwrap().get(0)
@@ -52,6 +55,7 @@ fn append(b: &Arc<PostgresBackend>, user: &imap_machine_postgres::PgUser, body: 
 #[test]
 fn long_appends_stream_into_large_objects() {
     let Some(url) = common::url("postgres large") else { return };
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let b = Arc::new(PostgresBackend::connect(&url).unwrap());
     let user = common::fresh_user("large");
     b.add_user(&user, "secret").unwrap();
@@ -80,4 +84,27 @@ fn long_appends_stream_into_large_objects() {
     assert_eq!(append(&b, &u, b"Subject: gone\r\n\r\nnever committed\r\n", false), None);
     assert_eq!(large_objects(&url), before + 1);
     assert_eq!(b.status(&u, "INBOX").unwrap().messages, 2);
+}
+
+/// The parse kept beside a body stored whole answers ENVELOPE without the body; a
+/// streamed body has none (the session parses it when asked).
+#[test]
+fn the_parse_is_kept_for_bodies_stored_whole() {
+    let Some(url) = common::url("postgres parse") else { return };
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let b = Arc::new(PostgresBackend::connect(&url).unwrap());
+    let user = common::fresh_user("parse");
+    b.add_user(&user, "secret").unwrap();
+    let u = b.login(&user, "secret").unwrap();
+    let short = format!("Subject: kept for {user}\r\n\r\nhello\r\n");
+    let (_, small) = b.append(&u, "INBOX", &[], None, bytes::Bytes::from(short)).unwrap();
+    let streamed = append(&b, &u, &message(&user), true).unwrap();
+    let s = b.new_session();
+    b.open(&u, "INBOX", s, true).unwrap();
+    let got = b.fetch_parsed(&u, "INBOX", s, &[small, streamed]).unwrap();
+    let parsed = got[0].as_ref().unwrap().parsed.as_ref().expect("kept");
+    let subject = parsed.envelope().unwrap().subject.unwrap();
+    assert_eq!(subject.as_bytes(), format!("kept for {user}").as_bytes());
+    assert!(got[0].as_ref().unwrap().body.is_empty(), "without the body");
+    assert!(got[1].as_ref().unwrap().parsed.is_none());
 }
