@@ -301,9 +301,6 @@ fn without_password(url: &str) -> String {
 
 /// A PostgreSQL store: the users given (or the demo user), on many processes at once.
 fn run_postgres(o: ServeOptions, url: &str) -> std::io::Result<()> {
-    if !o.submitters.is_empty() {
-        return Err(std::io::Error::other("--submit-user is not served on PostgreSQL yet (no URLAUTH there)"));
-    }
     let mut backend = PostgresBackend::connect(url).map_err(|e| std::io::Error::other(e.to_string()))?;
     if let Some(limit) = o.max_append {
         backend = backend.with_append_limit(limit);
@@ -315,6 +312,9 @@ fn run_postgres(o: ServeOptions, url: &str) -> std::io::Result<()> {
     }
     for (n, limits) in &o.quotas {
         backend.set_quota(n, *limits).map_err(|e| std::io::Error::other(e.to_string()))?;
+    }
+    for n in &o.submitters {
+        backend.set_url_submitter(n);
     }
     run_with(o, backend)
 }

@@ -607,6 +607,13 @@ impl Backend for PostgresBackend {
             if is_inferior(to, from) {
                 return Err(StoreError::Cannot("cannot rename a mailbox into its own inferior"));
             }
+            // URLs name the old names: their keys go.
+            tx.execute(
+                "DELETE FROM imapm_url_keys k USING imapm_mailboxes b WHERE b.id = k.mailbox_id AND b.user_id = $1 \
+                 AND (b.name = $2 OR left(b.name, length($2) + 1) = $2 || '/')",
+                &[&user.id, &from],
+            )
+            .map_err(db)?;
             if from == "INBOX" {
                 // §6.3.5: INBOX's messages move to the new name; INBOX stays, empty.
                 create_one(tx, user.id, to, &[]).map_err(db)?;
@@ -1124,6 +1131,59 @@ impl Backend for PostgresBackend {
 
     fn quotas(&self) -> bool {
         true
+    }
+
+    fn url_keys(&self) -> bool {
+        true
+    }
+
+    /// Made at first use, in one statement, so that processes asking at once agree.
+    fn url_key(&self, user: &PgUser, mailbox: &str, create: bool) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut c = self.conn()?;
+        let id = metadata_key(&mut *c, user, Some(mailbox))?;
+        if create {
+            let mut key = vec![0u8; 16];
+            getrandom::fill(&mut key).map_err(|_| StoreError::Cannot("no randomness for a URLAUTH key"))?;
+            c.execute(
+                "INSERT INTO imapm_url_keys (mailbox_id, key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&id, &key],
+            )
+            .map_err(db)?;
+        }
+        let row = c.query_opt("SELECT key FROM imapm_url_keys WHERE mailbox_id = $1", &[&id]).map_err(db)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    fn reset_url_keys(&self, user: &PgUser, mailbox: Option<&str>) -> Result<(), StoreError> {
+        let mut c = self.conn()?;
+        match mailbox {
+            None => c.execute(
+                "DELETE FROM imapm_url_keys k USING imapm_mailboxes b WHERE b.id = k.mailbox_id AND b.user_id = $1",
+                &[&user.id],
+            ),
+            Some(name) => {
+                let id = metadata_key(&mut *c, user, Some(name))?;
+                let mut key = vec![0u8; 16];
+                getrandom::fill(&mut key).map_err(|_| StoreError::Cannot("no randomness for a URLAUTH key"))?;
+                c.execute(
+                    "INSERT INTO imapm_url_keys (mailbox_id, key) VALUES ($1, $2) \
+                     ON CONFLICT (mailbox_id) DO UPDATE SET key = EXCLUDED.key",
+                    &[&id, &key],
+                )
+            }
+        }
+        .map_err(db)?;
+        Ok(())
+    }
+
+    fn user_by_name(&self, name: &str) -> Option<PgUser> {
+        let mut c = self.conn().ok()?;
+        let row = c.query_opt("SELECT id FROM imapm_users WHERE name = $1", &[&name]).ok()??;
+        Some(PgUser { id: row.get(0), name: name.to_string() })
+    }
+
+    fn url_submitter(&self, name: &str) -> bool {
+        self.inner.submitters.read().unwrap_or_else(|p| p.into_inner()).contains(name)
     }
 
     /// MAILBOXID `B<row id>`, kept by RENAME; EMAILID `M<n>` (see `schema.rs`).

@@ -84,6 +84,8 @@ struct Inner {
     watchers: Mutex<Watchers>,
     /// APPENDLIMIT (RFC 7889); 0: none.
     append_limit: AtomicU32,
+    /// The users that may fetch `submit+` URLAUTH URLs ([`PostgresBackend::set_url_submitter`]).
+    submitters: std::sync::RwLock<HashSet<String>>,
 }
 
 /// The PostgreSQL store. Cheap to clone: clones share the pool and the listener.
@@ -165,6 +167,7 @@ impl PostgresBackend {
             open: Mutex::new(HashMap::new()),
             watchers: Mutex::new(Watchers::default()),
             append_limit: AtomicU32::new(0),
+            submitters: std::sync::RwLock::new(HashSet::new()),
         });
         listen::spawn(Arc::downgrade(&inner));
         Ok(PostgresBackend { inner })
@@ -207,6 +210,12 @@ impl PostgresBackend {
             &[&name, &kb, &n],
         )?;
         Ok(())
+    }
+
+    /// Makes user `name` a message submission entity for URLAUTH (RFC 4467 §3): its
+    /// sessions may fetch every `submit+` URL.
+    pub fn set_url_submitter(&self, name: &str) {
+        self.inner.submitters.write().unwrap_or_else(|p| p.into_inner()).insert(name.to_string());
     }
 
     /// The schema version the database is at (the number of migration steps run).

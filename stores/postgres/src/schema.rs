@@ -26,6 +26,9 @@
 //!   (`imap_machine::store::ParsedMessage`'s kept form) beside a body stored whole, made
 //!   once at APPEND; FETCH of those items and SORT read it without the body. A streamed
 //!   body has none: it is parsed when asked, as a store without a cache would.
+//! - `imapm_url_keys` (step 7): URLAUTH mailbox access keys (RFC 4467 §2.2), 128 bits
+//!   from the OS CSPRNG; DELETE drops them with the mailbox, RENAME and RESETKEY drop
+//!   them too, so URLs made for a name never reach a later mailbox of that name.
 //! - `imapm_log`: the change log, by dense position per mailbox: appends, flag changes,
 //!   expunges and new keywords. Sessions read it from their cursor.
 //! - `imapm_subscriptions`.
@@ -110,6 +113,12 @@ ALTER TABLE imapm_users ADD COLUMN quota_messages BIGINT;
     r#"
 ALTER TABLE imapm_bodies ADD COLUMN parsed BYTEA;
 ALTER TABLE imapm_bodies ADD COLUMN header_len INTEGER;
+"#,
+    r#"
+CREATE TABLE imapm_url_keys (
+    mailbox_id BIGINT PRIMARY KEY REFERENCES imapm_mailboxes ON DELETE CASCADE,
+    key BYTEA NOT NULL
+);
 "#,
 ];
 
