@@ -20,7 +20,7 @@ use r2d2::PooledConnection;
 use r2d2_postgres::PostgresConnectionManager;
 use sha2::{Digest, Sha256};
 
-use super::backend::{lock_mailbox, now, reserve};
+use super::rows::{lock_mailbox, now, reserve};
 use super::{db, PgUser, PostgresBackend};
 
 /// One message being written.

@@ -23,6 +23,8 @@
 mod append;
 mod backend;
 mod listen;
+mod ops;
+mod rows;
 mod schema;
 
 use std::collections::{HashMap, HashSet};
@@ -194,7 +196,7 @@ impl PostgresBackend {
                 &[&name, &password],
             )?
             .get(0);
-        backend::create_one(&mut tx, id, "INBOX", &[])?;
+        rows::create_one(&mut tx, id, "INBOX", &[])?;
         tx.commit()?;
         Ok(())
     }
