@@ -148,3 +148,57 @@ fn quota_from_the_command_line() {
         assert!(last.contains(if k < 2 { "OK [APPENDUID" } else { "NO [OVERQUOTA]" }), "{last}");
     }
 }
+
+/// Reads `s`'s responses until one whose text contains `what`; its text.
+fn until(s: &mut Session, what: &str) -> String {
+    loop {
+        let (_, raw) = s.read();
+        let text = String::from_utf8_lossy(&raw).into_owned();
+        if text.contains(what) {
+            return text;
+        }
+    }
+}
+
+/// STORE, EXPUNGE and MOVE made through process B reach a client in IDLE on process A as
+/// FETCH and EXPUNGE responses; UIDs of APPENDs through both processes never repeat.
+#[test]
+fn store_expunge_and_move_cross_processes() {
+    let Some(url) = url() else { return };
+    let user = fresh_user();
+    let login = format!("{user}:secret");
+    let args = ["--quiet", "--store", &url, "--user", &login];
+    let (a, b) = (serve(&args), serve(&args));
+    let mut writer = Session::connect(b.addr.port());
+    ok(&writer.run(format!("LOGIN {user} secret").as_bytes()).1);
+    let mut other = Session::connect(a.addr.port());
+    ok(&other.run(format!("LOGIN {user} secret").as_bytes()).1);
+    // APPENDs through both processes, alternating: UIDs 1 to 6, none twice.
+    let mut uids = Vec::new();
+    for k in 0..6 {
+        let s = if k % 2 == 0 { &mut writer } else { &mut other };
+        let (_, rs) = s.run(b"APPEND INBOX {18+}\r\nSubject: x\r\n\r\nbody");
+        let last = String::from_utf8_lossy(&rs.last().unwrap().1).into_owned();
+        let uid: u32 = last.split_whitespace().nth(4).unwrap().trim_end_matches(']').parse().unwrap();
+        uids.push(uid);
+    }
+    assert_eq!(uids, (1..=6).collect::<Vec<u32>>());
+    ok(&writer.run(b"CREATE Archive").1);
+    let mut watcher = Session::connect(a.addr.port());
+    ok(&watcher.run(format!("LOGIN {user} secret").as_bytes()).1);
+    ok(&watcher.run(b"SELECT INBOX").1);
+    watcher.send(b"i IDLE\r\n");
+    assert!(matches!(watcher.read().0, Response::Continue(_)));
+    ok(&writer.run(b"SELECT INBOX").1);
+    ok(&writer.run(b"STORE 1 +FLAGS (\\Flagged)").1);
+    let fetch = until(&mut watcher, "FETCH");
+    assert!(fetch.starts_with("* 1 FETCH") && fetch.contains("\\Flagged"), "{fetch}");
+    ok(&writer.run(b"STORE 2 +FLAGS.SILENT (\\Deleted)").1);
+    ok(&writer.run(b"EXPUNGE").1);
+    assert_eq!(until(&mut watcher, "EXPUNGE"), "* 2 EXPUNGE\r\n");
+    ok(&writer.run(b"MOVE 1 Archive").1);
+    assert_eq!(until(&mut watcher, "EXPUNGE"), "* 1 EXPUNGE\r\n");
+    watcher.send(b"DONE\r\n");
+    let (_, rs) = writer.run(b"STATUS Archive (MESSAGES)");
+    assert!(String::from_utf8_lossy(&rs[0].1).contains("MESSAGES 1"), "{rs:?}");
+}

@@ -82,7 +82,7 @@ impl Backend for PostgresBackend {
             if !create_one(tx, user.id, name, uses).map_err(db)? {
                 return Err(StoreError::AlreadyExists);
             }
-            notify(tx, user.id, 0).map_err(db)?;
+            notify(tx, user.id, 0, 0).map_err(db)?;
             Ok(((), None))
         })
     }
@@ -125,7 +125,7 @@ impl Backend for PostgresBackend {
                 return Ok(((), Some(id)));
             }
             tx.execute("DELETE FROM imapm_mailboxes WHERE id = $1", &[&id]).map_err(db)?;
-            notify(tx, user.id, id).map_err(db)?;
+            notify(tx, user.id, id, 0).map_err(db)?;
             Ok(((), Some(id)))
         })
     }
@@ -180,7 +180,7 @@ impl Backend for PostgresBackend {
                 src.expunge(tx, &moved)?;
                 src.finish(tx, user.id)?;
                 dst.finish(tx, user.id)?;
-                notify(tx, user.id, 0).map_err(db)?;
+                notify(tx, user.id, 0, 0).map_err(db)?;
                 return Ok(((), Some(src.id)));
             }
             tx.execute(
@@ -192,7 +192,7 @@ impl Backend for PostgresBackend {
             for sup in superiors(to) {
                 create_one(tx, user.id, sup, &[]).map_err(db)?;
             }
-            notify(tx, user.id, 0).map_err(db)?;
+            notify(tx, user.id, 0, 0).map_err(db)?;
             Ok(((), None))
         })
     }
@@ -205,7 +205,7 @@ impl Backend for PostgresBackend {
                 "DELETE FROM imapm_subscriptions WHERE user_id = $1 AND name = $2"
             };
             tx.execute(sql, &[&user.id, &name]).map_err(db)?;
-            notify(tx, user.id, 0).map_err(db)?;
+            notify(tx, user.id, 0, 0).map_err(db)?;
             Ok(((), None))
         })
     }

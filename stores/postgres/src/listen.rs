@@ -1,8 +1,9 @@
 //! Updates across processes: one thread per backend holds a `LISTEN imapm` connection and
 //! wakes this process's sessions when another process (or this one) changed a mailbox.
 //!
-//! A notification's payload is `user:mailbox` (`mailbox` 0 for a change to the user's
-//! list of mailboxes or subscriptions). Notifications are not durable: one sent while
+//! A notification's payload is `user:mailbox:modseq` (`mailbox` 0 for a change to the
+//! user's list of mailboxes or subscriptions; `modseq` the mailbox's HIGHESTMODSEQ after
+//! the change). Notifications are not durable: one sent while
 //! the connection is down is lost. So each second without one, and after every
 //! reconnect, the thread also reads the log length of every mailbox a session watches
 //! and wakes those that grew since it last looked: a session then reads the change log
@@ -73,10 +74,18 @@ fn run(weak: Weak<Inner>) {
     }
 }
 
-/// Wakes the watchers a `user:mailbox` payload names.
+/// Wakes the watchers a `user:mailbox:modseq` payload names, and notes the mailbox's log
+/// length so that the catch-up timer does not wake them again for it.
 fn wake_payload(inner: &Inner, payload: &str) {
-    let Some((user, mailbox)) = payload.split_once(':') else { return };
-    let (Ok(user), Ok(mailbox)) = (user.parse::<i64>(), mailbox.parse::<i64>()) else { return };
+    let mut parts = payload.split(':').map(str::parse::<i64>);
+    let (Some(Ok(user)), Some(Ok(mailbox))) = (parts.next(), parts.next()) else { return };
+    if let (Some(Ok(modseq)), true) = (parts.next(), mailbox != 0) {
+        // HIGHESTMODSEQ is the log length plus one (`rows.rs`).
+        let mut w = lock(&inner.watchers);
+        if let Some(seen) = w.seen.get_mut(&mailbox) {
+            *seen = (*seen).max(modseq - 1);
+        }
+    }
     inner.wake(user, (mailbox != 0).then_some(mailbox));
 }
 

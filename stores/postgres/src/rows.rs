@@ -38,9 +38,11 @@ pub(crate) fn now() -> DateTime {
     DateTime::new(Utc::now().fixed_offset()).expect("the clock is in range")
 }
 
-/// `NOTIFY imapm, 'user:mailbox'`, sent when the transaction commits.
-pub(crate) fn notify(tx: &mut impl GenericClient, user: i64, mailbox: i64) -> Result<(), postgres::Error> {
-    tx.execute("SELECT pg_notify('imapm', $1)", &[&format!("{user}:{mailbox}")])?;
+/// `NOTIFY imapm, 'user:mailbox:modseq'`, sent when the transaction commits: the user,
+/// the mailbox changed (0: the user's list of mailboxes or subscriptions) and its
+/// HIGHESTMODSEQ after the change (0 without one).
+pub(crate) fn notify(tx: &mut impl GenericClient, user: i64, mailbox: i64, modseq: u64) -> Result<(), postgres::Error> {
+    tx.execute("SELECT pg_notify('imapm', $1)", &[&format!("{user}:{mailbox}:{modseq}")])?;
     Ok(())
 }
 
@@ -155,7 +157,7 @@ impl Locked {
             &[&self.id, &self.uid_next, &self.log_len, &self.keywords],
         )
         .map_err(db)?;
-        notify(tx, user, self.id).map_err(db)
+        notify(tx, user, self.id, highest_modseq(self.log_len)).map_err(db)
     }
 
     /// Expunges live messages `uids` (logged, kept as tombstones).
