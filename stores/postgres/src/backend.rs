@@ -13,6 +13,8 @@ use imap_machine::store::{
 };
 use imap_machine::types::{DateTime, Flag, ListAttribute, ObjectId, StoreKind};
 
+use postgres::types::Type;
+
 use super::rows::*;
 use super::schema::kind;
 use super::{db, lock, Open, PgUser, PostgresBackend};
@@ -364,7 +366,10 @@ impl Backend for PostgresBackend {
         let opened = self.opened(user, name, session).ok_or(StoreError::NoSuchMailbox)?;
         let mut c = self.conn()?;
         let row = c
-            .query_opt("SELECT id, log_len FROM imapm_mailboxes WHERE user_id = $1 AND name = $2", &[&user.id, &name])
+            .query_typed_opt(
+                "SELECT id, log_len FROM imapm_mailboxes WHERE user_id = $1 AND name = $2",
+                &[(&user.id, Type::INT8), (&name, Type::TEXT)],
+            )
             .map_err(db)?;
         let Some(row) = row.filter(|r| r.get::<_, i64>(0) == opened) else {
             // Another incarnation of the name (deleted and created again, or renamed).

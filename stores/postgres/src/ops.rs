@@ -9,6 +9,7 @@ use bytes::Bytes;
 use imap_machine::store::names::apply_store as apply;
 use imap_machine::store::{CopyResult, MessageData, ParsedMessage, SessionId, StoreError, StoreOutcome, Stored};
 use imap_machine::types::{Flag, ObjectId, StoreKind};
+use postgres::types::Type;
 use postgres::{GenericClient, Transaction};
 
 use super::rows::*;
@@ -161,9 +162,14 @@ impl PostgresBackend {
                     continue;
                 }
                 let new = modseq_at(b.log_len);
-                tx.execute(
+                tx.execute_typed(
                     "UPDATE imapm_messages SET flags = $3, modseq = $4 WHERE mailbox_id = $1 AND uid = $2",
-                    &[&b.id, &i64::from(*uid), &flag_texts(&after), &new],
+                    &[
+                        (&b.id, Type::INT8),
+                        (&i64::from(*uid), Type::INT8),
+                        (&flag_texts(&after), Type::TEXT_ARRAY),
+                        (&new, Type::INT8),
+                    ],
                 )
                 .map_err(db)?;
                 b.log(tx, kind::FLAGS, i64::from(*uid), None)?;

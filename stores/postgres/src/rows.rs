@@ -7,6 +7,7 @@ use chrono::{DateTime as Chrono, FixedOffset, Utc};
 use imap_machine::store::names::apply_store as apply;
 use imap_machine::store::{ParsedMessage, QuotaLimits, StoreError};
 use imap_machine::types::{DateTime, Flag, ListAttribute, StoreKind};
+use postgres::types::Type;
 use postgres::{GenericClient, Transaction};
 use sha2::{Digest, Sha256};
 
@@ -42,7 +43,8 @@ pub(crate) fn now() -> DateTime {
 /// the mailbox changed (0: the user's list of mailboxes or subscriptions) and its
 /// HIGHESTMODSEQ after the change (0 without one).
 pub(crate) fn notify(tx: &mut impl GenericClient, user: i64, mailbox: i64, modseq: u64) -> Result<(), postgres::Error> {
-    tx.execute("SELECT pg_notify('imapm', $1)", &[&format!("{user}:{mailbox}:{modseq}")])?;
+    let payload = format!("{user}:{mailbox}:{modseq}");
+    tx.execute_typed("SELECT pg_notify('imapm', $1)", &[(&payload, Type::TEXT)])?;
     Ok(())
 }
 
@@ -71,10 +73,10 @@ pub(crate) struct Locked {
 /// Locks the selectable mailbox `name` of `user`.
 pub(crate) fn lock_mailbox(tx: &mut impl GenericClient, user: i64, name: &str) -> Result<Locked, StoreError> {
     let row = tx
-        .query_opt(
+        .query_typed_opt(
             "SELECT id, uid_validity, uid_next, log_len, keywords, noselect FROM imapm_mailboxes \
              WHERE user_id = $1 AND name = $2 FOR UPDATE",
-            &[&user, &name],
+            &[(&user, Type::INT8), (&name, Type::TEXT)],
         )
         .map_err(db)?
         .ok_or(StoreError::NoSuchMailbox)?;
@@ -99,9 +101,15 @@ impl Locked {
         uid: i64,
         keyword: Option<&str>,
     ) -> Result<(), StoreError> {
-        tx.execute(
+        tx.execute_typed(
             "INSERT INTO imapm_log (mailbox_id, pos, kind, uid, keyword) VALUES ($1, $2, $3, $4, $5)",
-            &[&self.id, &self.log_len, &kind, &uid, &keyword],
+            &[
+                (&self.id, Type::INT8),
+                (&self.log_len, Type::INT8),
+                (&kind, Type::INT2),
+                (&uid, Type::INT8),
+                (&keyword, Type::TEXT),
+            ],
         )
         .map_err(db)?;
         self.log_len += 1;
@@ -139,11 +147,21 @@ impl Locked {
         self.uid_next += 1;
         let (at, zone) = to_date(date);
         let modseq = modseq_at(self.log_len);
-        tx.execute(
+        tx.execute_typed(
             "INSERT INTO imapm_messages \
              (mailbox_id, uid, hash, size, internal_date, internal_zone, flags, modseq, email_id) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, nextval('imapm_email_ids')))",
-            &[&self.id, &uid, &hash, &size, &at, &zone, &flag_texts(&fl), &modseq, &email_id],
+            &[
+                (&self.id, Type::INT8),
+                (&uid, Type::INT8),
+                (&hash, Type::BYTEA),
+                (&size, Type::INT8),
+                (&at, Type::TIMESTAMPTZ),
+                (&zone, Type::INT4),
+                (&flag_texts(&fl), Type::TEXT_ARRAY),
+                (&modseq, Type::INT8),
+                (&email_id, Type::INT8),
+            ],
         )
         .map_err(db)?;
         self.log(tx, kind::APPENDED, uid, None)?;
@@ -152,9 +170,14 @@ impl Locked {
 
     /// Writes the counters back and notifies.
     pub(crate) fn finish(&self, tx: &mut impl GenericClient, user: i64) -> Result<(), StoreError> {
-        tx.execute(
+        tx.execute_typed(
             "UPDATE imapm_mailboxes SET uid_next = $2, log_len = $3, keywords = $4 WHERE id = $1",
-            &[&self.id, &self.uid_next, &self.log_len, &self.keywords],
+            &[
+                (&self.id, Type::INT8),
+                (&self.uid_next, Type::INT8),
+                (&self.log_len, Type::INT8),
+                (&self.keywords, Type::TEXT_ARRAY),
+            ],
         )
         .map_err(db)?;
         notify(tx, user, self.id, highest_modseq(self.log_len)).map_err(db)
@@ -164,9 +187,9 @@ impl Locked {
     pub(crate) fn expunge(&mut self, tx: &mut impl GenericClient, uids: &[i64]) -> Result<(), StoreError> {
         for uid in uids {
             let pos = self.log_len;
-            tx.execute(
+            tx.execute_typed(
                 "UPDATE imapm_messages SET expunged = $3 WHERE mailbox_id = $1 AND uid = $2 AND expunged IS NULL",
-                &[&self.id, uid, &pos],
+                &[(&self.id, Type::INT8), (uid, Type::INT8), (&pos, Type::INT8)],
             )
             .map_err(db)?;
             self.log(tx, kind::EXPUNGED, *uid, None)?;
