@@ -690,7 +690,7 @@ impl Backend for PostgresBackend {
     /// Made at first use, in one statement, so that processes asking at once agree.
     fn url_key(&self, user: &PgUser, mailbox: &str, create: bool) -> Result<Option<Vec<u8>>, StoreError> {
         let mut c = self.conn()?;
-        let id = metadata_key(&mut *c, user, Some(mailbox))?;
+        let id = mailbox_row(&mut *c, user, mailbox)?;
         if create {
             let mut key = vec![0u8; 16];
             getrandom::fill(&mut key).map_err(|_| StoreError::Cannot("no randomness for a URLAUTH key"))?;
@@ -712,7 +712,7 @@ impl Backend for PostgresBackend {
                 &[&user.id],
             ),
             Some(name) => {
-                let id = metadata_key(&mut *c, user, Some(name))?;
+                let id = mailbox_row(&mut *c, user, name)?;
                 let mut key = vec![0u8; 16];
                 getrandom::fill(&mut key).map_err(|_| StoreError::Cannot("no randomness for a URLAUTH key"))?;
                 c.execute(
@@ -743,11 +743,7 @@ impl Backend for PostgresBackend {
 
     fn mailbox_id(&self, user: &PgUser, name: &str) -> Result<Option<ObjectId>, StoreError> {
         let mut c = self.conn()?;
-        let id: i64 = c
-            .query_opt("SELECT id FROM imapm_mailboxes WHERE user_id = $1 AND name = $2", &[&user.id, &name])
-            .map_err(db)?
-            .ok_or(StoreError::NoSuchMailbox)?
-            .get(0);
+        let id = mailbox_row(&mut *c, user, name)?;
         Ok(ObjectId::try_from(format!("B{id}")).ok())
     }
 

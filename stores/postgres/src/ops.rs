@@ -58,13 +58,7 @@ impl PostgresBackend {
             .map(|o| (o.mailbox_id, o.released.clone()));
         match open {
             Some((id, released)) => Ok((id, Some(released))),
-            None => Ok((
-                c.query_opt("SELECT id FROM imapm_mailboxes WHERE user_id = $1 AND name = $2", &[&user.id, &name])
-                    .map_err(db)?
-                    .ok_or(StoreError::NoSuchMailbox)?
-                    .get(0),
-                None,
-            )),
+            None => Ok((mailbox_row(c, user, name)?, None)),
         }
     }
 

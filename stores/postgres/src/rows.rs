@@ -294,6 +294,15 @@ pub(crate) fn usage(c: &mut impl GenericClient, user: i64) -> Result<(u64, u64),
     Ok((r.get::<_, i64>(0) as u64, r.get::<_, i64>(1) as u64))
 }
 
+/// The row id of `user`'s mailbox `name` (any incarnation now bearing the name).
+pub(crate) fn mailbox_row(c: &mut impl GenericClient, user: &PgUser, name: &str) -> Result<i64, StoreError> {
+    let row = c
+        .query_opt("SELECT id FROM imapm_mailboxes WHERE user_id = $1 AND name = $2", &[&user.id, &name])
+        .map_err(db)?
+        .ok_or(StoreError::NoSuchMailbox)?;
+    Ok(row.get(0))
+}
+
 /// The mailbox id METADATA keys `mailbox`'s entries by (`None`: the server's); the
 /// mailbox must exist.
 pub(crate) fn metadata_key(
@@ -301,12 +310,7 @@ pub(crate) fn metadata_key(
     user: &PgUser,
     mailbox: Option<&str>,
 ) -> Result<Option<i64>, StoreError> {
-    let Some(name) = mailbox else { return Ok(None) };
-    let row = c
-        .query_opt("SELECT id FROM imapm_mailboxes WHERE user_id = $1 AND name = $2", &[&user.id, &name])
-        .map_err(db)?
-        .ok_or(StoreError::NoSuchMailbox)?;
-    Ok(Some(row.get(0)))
+    mailbox.map(|name| mailbox_row(c, user, name)).transpose()
 }
 
 /// Claims `\Recent` (RFC 3501 §2.3.2) of the unclaimed live messages of a mailbox (those
