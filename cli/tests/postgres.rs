@@ -7,7 +7,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use imap_machine::types::{Data, Response, StatusKind};
+use imap_machine::types::{Data, FetchItem, Response, StatusKind};
 use support::serve::serve;
 use support::session::Session;
 
@@ -127,6 +127,29 @@ fn a_long_append_streams_into_the_database() {
     let from = 1_000_000 - header.len();
     let expected: Vec<u8> = chunk.iter().copied().cycle().skip(from % chunk.len()).take(20).collect();
     assert!(text.contains(&String::from_utf8_lossy(&expected).into_owned()), "{text}");
+    // And the whole message streams out, in ranges: the server never holds it whole.
+    let before = srv.status_kib("VmRSS");
+    let peak_reset = srv.reset_peak();
+    let (_, rs) = s.run(b"FETCH 1 (UID BODY.PEEK[])");
+    let peak = srv.status_kib(if peak_reset { "VmHWM" } else { "VmRSS" });
+    ok(&rs);
+    let body = rs
+        .iter()
+        .find_map(|(r, _)| match r {
+            Response::Data(Data::Fetch { items, .. }) => items.iter().find_map(|i| match i {
+                FetchItem::BodySection { data: Some(d), .. } => Some(d.as_bytes().to_vec()),
+                _ => None,
+            }),
+            _ => None,
+        })
+        .expect("BODY[]");
+    assert_eq!(body.len(), size);
+    assert!(body.starts_with(header));
+    let expected: Vec<u8> = chunk.iter().copied().cycle().take(size - header.len()).collect();
+    assert!(body[header.len()..] == expected[..], "the message read back differs");
+    let growth_mib = peak.saturating_sub(before) as f64 / 1024.0;
+    eprintln!("48 MiB FETCH BODY[] from PostgreSQL: server peak RSS grew {growth_mib:.1} MiB");
+    assert!(growth_mib < 24.0, "grew {growth_mib:.1} MiB");
 }
 
 /// `--quota NAME:KB:MESSAGES` on PostgreSQL: the user may keep two messages.

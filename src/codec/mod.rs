@@ -32,7 +32,8 @@ mod raw_tests;
 mod tests;
 
 pub use encode::{
-    encode_command, encode_response, encode_response_with, EncodeOptions, Encoded, Fragment, LiteralPolicy,
+    encode_command, encode_fetch_head, encode_fetch_tail, encode_response, encode_response_with, EncodeOptions,
+    Encoded, Fragment, LiteralPolicy, StreamedItem,
 };
 pub use framer::{Frame, FrameError, FrameErrorKind, Framer, FramerEvent, FramerOptions, Role};
 pub use parse::{

@@ -27,6 +27,7 @@ mod append;
 mod compress;
 mod event;
 mod extension;
+mod stream;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -196,6 +197,8 @@ pub struct Server {
     compress: compress::Stage,
     /// Octets received after the COMPRESS line while it starts (compressed).
     early: BytesMut,
+    /// A FETCH literal being sent in pieces, and the responses that wait for its end.
+    outgoing: Option<stream::OutLiteral>,
 }
 
 fn text(s: &str) -> Text {
@@ -229,6 +232,7 @@ impl Server {
             utf8: false,
             compress: compress::Stage::Off,
             early: BytesMut::new(),
+            outgoing: None,
             options,
         };
         let (kind, code) = match s.options.greeting {
@@ -305,9 +309,14 @@ impl Server {
     }
 
     fn emit(&mut self, rsp: &Response) {
+        let out = match self.outgoing.as_mut() {
+            // In the middle of a streamed literal: after its end.
+            Some(o) => &mut o.waiting,
+            None => &mut self.out,
+        };
         for f in encode_response_with(rsp, self.utf8, &mut self.scratch).into_fragments() {
             match f {
-                Fragment::Line(b) | Fragment::Literal { data: b, .. } => self.out.push_back(b),
+                Fragment::Line(b) | Fragment::Literal { data: b, .. } => out.push_back(b),
             }
         }
     }

@@ -63,6 +63,7 @@ pub use search::{search_by_fetching, SearchQuery};
 use session::flag_fetch as session_flags;
 pub use session::{
     CommandHandler, ExtensionContext, ExtensionError, Extensions, Reply, Session, SessionError, STREAM_APPENDS_OVER,
+    STREAM_FETCHES_OVER,
 };
 
 use crate::types::{DateTime, Flag, ListAttribute, ObjectId, StoreKind};
@@ -553,6 +554,15 @@ pub trait Backend: Send + Sync + 'static {
             return Ok(None);
         };
         Ok(Some(slice_range(&crate::mime::to_crlf(m.body), range)))
+    }
+    /// Whether [`MessageData::size`] (from [`Backend::fetch_meta`]) is always exactly
+    /// the length of the message's CRLF text, the `BODY[]` that [`Backend::fetch_range`]
+    /// reads, and ranges are cheap to read: the session then streams a FETCH of a whole
+    /// large message in ranges, never holding it whole
+    /// ([`Session::set_stream_fetches_over`]).
+    /// Default `false`: the session reads each message whole.
+    fn streams_text(&self) -> bool {
+        false
     }
     /// SEARCH (RFC 3501 §6.4.4): the UIDs among `query.uids` of the messages that match
     /// every key of `query.criteria`, ascending (in the session's sequence order). A

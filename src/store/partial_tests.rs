@@ -19,8 +19,8 @@ use super::*;
 use crate::client::{self, ClientOptions};
 use crate::testing::{Direction, Pair};
 use crate::types::{
-    CommandBody, Data, FetchAttribute, FetchAttributes, FetchItem, FlagFetch, IString, Mailbox, Partial, Secret,
-    Section, StatusKind,
+    CommandBody, Data, FetchAttribute, FetchAttributes, FetchItem, FlagFetch, IString, Literal, Mailbox, Partial,
+    Secret, Section, StatusKind,
 };
 
 /// The memory backend, counting the calls that read messages.
@@ -30,6 +30,10 @@ struct Counting {
     fetch: AtomicUsize,
     meta: AtomicUsize,
     range: AtomicUsize,
+    /// Whether it says it streams ([`Backend::streams_text`]).
+    streams: std::sync::atomic::AtomicBool,
+    /// Ranges it reads before every later one fails (0: none fails).
+    ranges_before_failing: AtomicUsize,
 }
 
 impl Counting {
@@ -127,8 +131,25 @@ impl Backend for Counting {
         uid: u32,
         range: std::ops::Range<u64>,
     ) -> Result<Option<Bytes>, StoreError> {
-        self.range.fetch_add(1, Ordering::SeqCst);
+        let before = self.range.fetch_add(1, Ordering::SeqCst);
+        let fail = self.ranges_before_failing.load(Ordering::SeqCst);
+        if fail > 0 && before >= fail {
+            return Err(StoreError::Unavailable);
+        }
         self.inner.fetch_range(u, n, s, uid, range)
+    }
+    fn fetch_parsed(
+        &self,
+        u: &Self::User,
+        n: &str,
+        s: SessionId,
+        uids: &[u32],
+    ) -> Result<Vec<Option<MessageData>>, StoreError> {
+        self.meta.fetch_add(1, Ordering::SeqCst);
+        self.inner.fetch_parsed(u, n, s, uids)
+    }
+    fn streams_text(&self) -> bool {
+        self.streams.load(Ordering::SeqCst)
     }
     fn store(
         &self,
@@ -399,4 +420,162 @@ fn expunged_messages_still_seen_and_steps() {
     let user = b.login("username", "password").unwrap();
     assert_eq!(b.fetch_range(&user, "INBOX", a.session.id(), 2, 0..10).unwrap(), None);
     assert_eq!(b.fetch_range(&user, "INBOX", a.session.id(), 3, 5..7).unwrap().as_deref(), Some(&b"ct"[..]));
+}
+
+/// A message of `len` octets in CRLF form, with a NUL (served as 0x80) near its end.
+fn large(len: usize) -> Bytes {
+    let mut m = b"Subject: large\r\n\r\n".to_vec();
+    while m.len() < len - 7 {
+        m.extend_from_slice(b"line of the body\r\n");
+    }
+    m.truncate(len - 7);
+    m.extend_from_slice(b"\r\nx\0y\r\n");
+    Bytes::from(m)
+}
+
+/// The test backend with [`MESSAGES`], then a large message, a small one and another
+/// large one (UIDs 4 to 6), streaming on.
+fn streaming_backend() -> Arc<Counting> {
+    let b = backend();
+    let user = b.login("username", "password").unwrap();
+    for m in [large(600_000), Bytes::from_static(b"Subject: small\r\n\r\nx\r\n"), large(300_001)] {
+        b.append(&user, "INBOX", &[], None, m).unwrap();
+    }
+    b.streams.store(true, Ordering::SeqCst);
+    b
+}
+
+/// Sends FETCH `set` `atts` and drives until the session has started it.
+fn send_fetch(c: &mut Conn, set: &str, atts: Vec<FetchAttribute>) -> client::CommandId {
+    let fetch = CommandBody::Fetch {
+        set: set.parse().unwrap(),
+        attributes: FetchAttributes::List(atts),
+        uid: false,
+        modifiers: vec![],
+    };
+    let id = c.pair.client.send(fetch).unwrap();
+    let session = &mut c.session;
+    c.pair.drive_with(|server, event| session.handle(server, event));
+    id
+}
+
+/// Resumes the session until its work is done, driving after each step.
+fn finish(c: &mut Conn) {
+    while c.session.has_work() {
+        let session = &mut c.session;
+        session.resume(&mut c.pair.server);
+        c.pair.drive_with(|server, event| session.handle(server, event));
+    }
+}
+
+/// Runs a FETCH of all messages in steps of `step`, draining the output after each;
+/// the wire (untagged responses) and the most octets one step queued.
+fn stepped(c: &mut Conn, atts: Vec<FetchAttribute>, step: usize) -> (Vec<Data>, String, usize) {
+    c.session.set_step(step);
+    c.wire.borrow_mut().clear();
+    let start = c.pair.client_events.len();
+    let id = send_fetch(c, "1:*", atts);
+    let mut most = c.wire.borrow().len();
+    while c.session.has_work() {
+        let before = c.wire.borrow().len();
+        let session = &mut c.session;
+        session.resume(&mut c.pair.server);
+        c.pair.drive_with(|server, event| session.handle(server, event));
+        most = most.max(c.wire.borrow().len() - before);
+    }
+    let mut data = Vec::new();
+    let mut ok = false;
+    for e in &c.pair.client_events[start..] {
+        match e {
+            client::Event::CommandCompleted { id: done, status } if *done == id => ok = status.kind == StatusKind::Ok,
+            client::Event::Data { data: d, .. } => data.push(d.clone()),
+            _ => {}
+        }
+    }
+    assert!(ok, "FETCH completed OK");
+    let wire = String::from_utf8_lossy(&c.wire.borrow()).into_owned();
+    let untagged = wire.split_inclusive("\r\n").filter(|l| !l.starts_with('A')).collect();
+    (data, untagged, most)
+}
+
+/// `BODY.PEEK[]`, `RFC822` (which sets `\Seen`) and `BODY[]` with ENVELOPE: the large
+/// messages go out in pieces of at most [`STREAM_PIECE`] octets a step, read as ranges
+/// and never whole, and the wire is byte for byte what the session sends unstreamed.
+#[test]
+fn large_messages_are_streamed_byte_for_byte() {
+    use crate::store::session::STREAM_FETCHES_OVER;
+    const PIECE: usize = 256 * 1024;
+    let cases = [
+        vec![FetchAttribute::Uid, body(true, None), FetchAttribute::Rfc822Size],
+        vec![FetchAttribute::Rfc822],
+        vec![FetchAttribute::Envelope, body(false, None), FetchAttribute::Flags],
+    ];
+    assert_eq!(STREAM_FETCHES_OVER, 1 << 20);
+    for atts in cases {
+        let (plain_b, streamed_b) = (streaming_backend(), streaming_backend());
+        plain_b.streams.store(false, Ordering::SeqCst);
+        let (mut plain, mut streamed) = (Conn::new(&plain_b), Conn::new(&streamed_b));
+        streamed.session.set_stream_fetches_over(100_000);
+        let (want, want_wire, _) = stepped(&mut plain, atts.clone(), 2);
+        streamed_b.calls();
+        let (got, wire, most) = stepped(&mut streamed, atts.clone(), 2);
+        assert_eq!(wire, want_wire, "{atts:?}");
+        assert_eq!(got, want);
+        let (fetch, _, ranges) = streamed_b.calls();
+        // 600,000 octets in 3 pieces, 300,001 in 2; the small ones read whole.
+        assert_eq!(ranges, 5, "{atts:?}");
+        assert!(fetch <= 3, "{fetch} fetches");
+        assert!(most <= PIECE + 1024, "a step queued {most} octets");
+        // Unstreamed, one step holds a whole large message.
+        let (_, _, whole) = stepped(&mut plain, atts, 2);
+        assert!(whole > 600_000);
+    }
+}
+
+/// Another session's APPEND told in the middle of a stream comes after the message's
+/// response, never inside its literal.
+#[test]
+fn an_update_during_a_stream_waits_for_its_end() {
+    let b = streaming_backend();
+    let (mut c, mut other) = (Conn::new(&b), Conn::new(&b));
+    c.session.set_step(1);
+    c.session.set_stream_fetches_over(100_000);
+    c.wire.borrow_mut().clear();
+    let id = send_fetch(&mut c, "4", vec![body(true, None)]);
+    c.session.resume(&mut c.pair.server);
+    assert!(c.pair.server.literal_left().is_some(), "the head went out");
+    let append = CommandBody::Append {
+        mailbox: Mailbox::Inbox,
+        flags: vec![],
+        date: None,
+        message: Literal::new(Bytes::from_static(b"Subject: new\r\n\r\nx\r\n")).unwrap(),
+    };
+    assert_eq!(other.run(append).0, StatusKind::Ok);
+    c.session.poll_updates(&mut c.pair.server);
+    finish(&mut c);
+    let wire = c.wire.borrow().clone();
+    let exists = memchr::memmem::find(&wire, b"* 7 EXISTS").expect("EXISTS told");
+    let body_end = memchr::memmem::find(&wire, b"x\x80y\r\n)\r\n").expect("the message, whole");
+    assert!(exists > body_end);
+    assert!(c.pair.client_events.iter().any(
+        |e| matches!(e, client::Event::CommandCompleted { id: done, status } if *done == id && status.kind == StatusKind::Ok)
+    ));
+}
+
+/// A range the store fails to read in the middle of a stream ends the connection: the
+/// client never gets a message cut short as if it were whole.
+#[test]
+fn a_store_failure_in_a_stream_closes_the_connection() {
+    let b = streaming_backend();
+    let mut c = Conn::new(&b);
+    c.session.set_step(1);
+    c.session.set_stream_fetches_over(100_000);
+    b.calls();
+    b.ranges_before_failing.store(2, Ordering::SeqCst);
+    c.wire.borrow_mut().clear();
+    send_fetch(&mut c, "4", vec![body(true, None)]);
+    finish(&mut c);
+    assert!(c.pair.server.is_closed());
+    assert!(!c.pair.client_events.iter().any(|e| matches!(e, client::Event::Data { data: Data::Fetch { .. }, .. })));
+    assert_eq!(c.wire.borrow().len(), "* 4 FETCH (BODY[] {600000}\r\n".len() + 2 * 256 * 1024);
 }

@@ -37,7 +37,7 @@ mod urlauth;
 use bytes::{BufMut, Bytes, BytesMut};
 
 pub use command::encode_command;
-pub use response::{encode_response, encode_response_with};
+pub use response::{encode_fetch_head, encode_fetch_tail, encode_response, encode_response_with, StreamedItem};
 
 use crate::types::{quoted_needs_no_escape, string_form, IString, StringForm, StringPosition};
 

@@ -8,7 +8,7 @@ use super::body::{body, envelope};
 use super::command::{flag_list, id_params, section, section_part};
 use super::{Encoded, Writer};
 use crate::types::{
-    Code, Continue, Data, FetchItem, FlagFetch, FlagPerm, ListItem, Mailbox, NamespaceDescription, Response,
+    Code, Continue, Data, FetchItem, FlagFetch, FlagPerm, ListItem, Mailbox, NamespaceDescription, Response, Section,
     StatusResponse, Text,
 };
 
@@ -23,6 +23,80 @@ pub fn encode_response(rsp: &Response, out: &mut BytesMut) -> Encoded {
 pub fn encode_response_with(rsp: &Response, utf8: bool, out: &mut BytesMut) -> Encoded {
     let mut w = Writer::for_response(out, utf8);
     response(&mut w, rsp);
+    w.finish()
+}
+
+/// The item whose value a streamed FETCH response sends in pieces
+/// ([`encode_fetch_head`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StreamedItem {
+    /// `BODY[section]<origin>` (RFC 3501 §7.4.2; `BODY.PEEK` is answered as `BODY`).
+    BodySection {
+        /// The section.
+        section: Section,
+        /// The partial's origin octet, if it was a partial.
+        origin: Option<u32>,
+    },
+    /// `RFC822`: the whole message.
+    Rfc822,
+}
+
+/// The head of an untagged FETCH response whose last item's value is a literal of `len`
+/// octets that the caller sends after it, in pieces, so that a large message is never
+/// whole in memory (RFC 3501 §7.4.2 `msg-att`, §4.3 literals):
+///
+/// ```text
+/// "*" SP nz-number SP "FETCH" SP "(" *(msg-att SP) section-item SP "{" number "}" CRLF
+/// ```
+///
+/// The response goes on after the literal's octets with [`encode_fetch_tail`]. Head,
+/// octets and tail are what [`encode_response`] writes for the `Data::Fetch` with the
+/// streamed item between the items of both ([`crate::server::Server::begin_fetch_literal`]
+/// does all of it).
+pub fn encode_fetch_head(
+    seq: std::num::NonZeroU32,
+    items: &[FetchItem],
+    last: &StreamedItem,
+    len: u64,
+    utf8: bool,
+    out: &mut BytesMut,
+) -> Encoded {
+    let mut w = Writer::for_response(out, utf8);
+    w.raw(b"* ");
+    w.number(seq.get());
+    w.raw(b" FETCH (");
+    for item in items {
+        fetch_item(&mut w, item);
+        w.sp();
+    }
+    match last {
+        StreamedItem::BodySection { section: s, origin: o } => {
+            w.raw(b"BODY");
+            section(&mut w, s);
+            origin(&mut w, *o);
+        }
+        StreamedItem::Rfc822 => w.raw(b"RFC822"),
+    }
+    w.raw(b" {");
+    w.number(len);
+    w.raw(b"}\r\n");
+    w.finish()
+}
+
+/// The end of a FETCH response after a streamed literal ([`encode_fetch_head`]): the
+/// remaining items, then `")" CRLF`.
+///
+/// ```text
+/// *(SP msg-att) ")" CRLF
+/// ```
+pub fn encode_fetch_tail(items: &[FetchItem], utf8: bool, out: &mut BytesMut) -> Encoded {
+    let mut w = Writer::for_response(out, utf8);
+    for item in items {
+        w.sp();
+        fetch_item(&mut w, item);
+    }
+    w.raw(b")\r\n");
     w.finish()
 }
 

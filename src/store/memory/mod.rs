@@ -701,6 +701,24 @@ impl Backend for MemoryBackend {
         self.messages(user, name, session, uids, Some(false))
     }
 
+    /// Kept in CRLF form (`mailbox::insert`): a range is a zero-copy slice.
+    fn fetch_range(
+        &self,
+        user: &Self::User,
+        name: &str,
+        session: SessionId,
+        uid: u32,
+        range: std::ops::Range<u64>,
+    ) -> Result<Option<Bytes>, StoreError> {
+        let m = self.messages(user, name, session, &[uid], Some(true))?.into_iter().next().flatten();
+        Ok(m.map(|m| crate::store::slice_range(&m.body, range)))
+    }
+
+    /// RFC822.SIZE is the CRLF text's length, and ranges are slices.
+    fn streams_text(&self) -> bool {
+        true
+    }
+
     fn store(
         &self,
         user: &Self::User,

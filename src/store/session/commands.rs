@@ -3,12 +3,13 @@
 
 use super::context;
 use super::selected::{untagged_ok, Seq, Uid};
+use super::stream;
 use super::work::{ExpungeJob, FetchJob, Job, SearchJob, StoreJob, TransferJob};
 use super::{Backend, Done, Session, SessionError};
 use crate::server::Server;
 use crate::store::sort::{Order, Ordered};
 use crate::store::{fetch, partial};
-use crate::store::{SearchQuery, Stored};
+use crate::store::{MessageData, SearchQuery, Stored};
 use crate::types::{
     Code, CommandBody, FetchAttribute, FetchItem, FetchModifier, Flag, IString, Mailbox, PartialRange, SearchKey,
     SearchReturn, SequenceSet, StoreKind, ThreadAlgorithm,
@@ -158,7 +159,17 @@ impl<B: Backend> Session<B> {
             pairs.truncate(keep.end);
             pairs.drain(..keep.start);
         }
-        let job = FetchJob { pairs, at: 0, atts, uid, missing: false, unknown_cte: false, changed_since, code: None };
+        let job = FetchJob {
+            pairs,
+            at: 0,
+            atts,
+            uid,
+            missing: false,
+            unknown_cte: false,
+            changed_since,
+            code: None,
+            stream: None,
+        };
         self.new_job = Some(Job::Fetch(job));
         Ok(Done::Ok)
     }
@@ -177,19 +188,23 @@ impl<B: Backend> Session<B> {
             unknown_cte: false,
             changed_since: Some(since),
             code: Some(code),
+            stream: None,
         };
         self.new_job = Some(Job::Fetch(job));
         Ok(Done::Ok)
     }
 
-    /// `n` messages of a FETCH from `job.at`, with their implicit `\Seen` in one store call.
+    /// `n` messages of a FETCH from `job.at`, with their implicit `\Seen` in one store
+    /// call; how many it did. It stops after a message it starts to stream
+    /// (`job.stream`, the `stream` module).
     pub(super) fn fetch_chunk(
         &mut self,
         server: &mut Server,
         user: &B::User,
         job: &mut FetchJob,
         n: usize,
-    ) -> Result<(), SessionError> {
+    ) -> Result<usize, SessionError> {
+        let stream_over = self.stream_threshold(job);
         let mut pairs = &job.pairs[job.at..job.at + n];
         let atts = &job.atts;
         let sel = self.selected.as_mut().ok_or(SessionError::NotSelected)?;
@@ -202,10 +217,36 @@ impl<B: Backend> Session<B> {
                 pairs.iter().zip(modseqs).filter(|(_, m)| m.is_some_and(|m| m > since)).map(|(p, _)| *p).collect();
             pairs = &changed;
         }
-        let uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
+        let mut uids: Vec<u32> = pairs.iter().map(|(_, u)| u.0).collect();
         // Partials of the whole text only (`BODY.PEEK[]<0.1024>`): the store reads ranges.
         let partials = partial::whole_partials(atts);
-        let mut data = if partials.is_some() || !atts.iter().any(fetch::needs_body) {
+        let mut streamed = None;
+        let mut data = if let Some(over) = stream_over {
+            // Sizes first: the first large message is streamed, the ones before it read.
+            let parse = atts.iter().any(fetch::from_parse);
+            let mut data = match parse {
+                true => self.backend.fetch_parsed(user, &sel.name, self.id, &uids)?,
+                false => self.backend.fetch_meta(user, &sel.name, self.id, &uids)?,
+            };
+            let big = |m: &MessageData| u64::from(m.size) >= over && (!parse || m.parsed.is_some());
+            if let Some(j) = data.iter().position(|m| m.as_ref().is_some_and(big)) {
+                data.truncate(j + 1);
+                uids.truncate(j + 1);
+                pairs = &pairs[..j + 1];
+                streamed = Some(j);
+            }
+            let read: Vec<u32> =
+                (0..data.len()).filter(|k| Some(*k) != streamed && data[*k].is_some()).map(|k| uids[k]).collect();
+            if !read.is_empty() {
+                let mut whole = self.backend.fetch(user, &sel.name, self.id, &read)?.into_iter();
+                for (k, slot) in data.iter_mut().enumerate() {
+                    if Some(k) != streamed && slot.is_some() {
+                        *slot = whole.next().flatten();
+                    }
+                }
+            }
+            data
+        } else if partials.is_some() || !atts.iter().any(fetch::needs_body) {
             self.backend.fetch_meta(user, &sel.name, self.id, &uids)?
         } else if atts.iter().all(|a| !fetch::needs_body(a) || fetch::from_parse(a)) {
             let meta = self.backend.fetch_parsed(user, &sel.name, self.id, &uids)?;
@@ -246,6 +287,7 @@ impl<B: Backend> Session<B> {
                 job.missing = true;
                 continue;
             };
+            let stream_k = stream::streamable(atts).filter(|_| streamed == Some(k));
             let made = match ranges.get_mut(k) {
                 Some(read) => partial::ranged_items(&msg, atts, sel.is_recent(*uid), std::mem::take(read)),
                 None => fetch::items(&msg, atts, sel.is_recent(*uid)),
@@ -269,9 +311,19 @@ impl<B: Backend> Session<B> {
                     items.insert(0, FetchItem::Uid(msg.uid));
                 }
             }
-            sel.send_fetch(server, *seq, items)?;
+            // The streamed item was made of the empty body `fetch_meta` gives: a stand-in.
+            match stream_k.map(|s| stream::label(atts, s)) {
+                Some(label) => {
+                    let len = u64::from(msg.size);
+                    let at = items.iter().position(|i| stream::is_item(&label, i)).unwrap_or(items.len() - 1);
+                    sel.send_fetch_head(server, *seq, items, at, &label, len)?;
+                    job.stream = (len > 0).then_some(stream::BodyStream { uid: uid.0, at: 0, len });
+                }
+                None => sel.send_fetch(server, *seq, items)?,
+            }
         }
-        Ok(())
+        // With CHANGEDSINCE (never streamed), `pairs` are the changed ones among the `n`.
+        Ok(if streamed.is_some() { pairs.len() } else { n })
     }
 
     /// STORE and UID STORE (RFC 3501 §6.4.6), as a job over the set. Without `.SILENT`,

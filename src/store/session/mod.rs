@@ -17,6 +17,7 @@ mod metadata;
 mod notify;
 mod quota;
 mod selected;
+mod stream;
 mod urlauth;
 mod view;
 mod work;
@@ -30,6 +31,7 @@ use error::Done;
 pub use error::SessionError;
 pub use extension::{CommandHandler, ExtensionContext, ExtensionError, Extensions, Reply};
 use selected::{permanent_flags, untagged_ok, Selected, Sync};
+pub use stream::STREAM_FETCHES_OVER;
 
 use super::{Backend, Change, Notifier, SessionId, StoreError};
 use crate::server::{Event, Server, ServerOptions};
@@ -54,6 +56,9 @@ pub struct Session<B: Backend> {
     idling: bool,
     /// Messages a step may touch ([`Session::set_step`]); `usize::MAX`: no limit.
     step: usize,
+    /// Whole messages this long and longer are streamed out
+    /// ([`Session::set_stream_fetches_over`]).
+    stream_over: u64,
     /// The command in progress.
     pending: Option<work::Pending>,
     /// A job the command just started (taken into `pending`).
@@ -111,6 +116,7 @@ impl<B: Backend> Session<B> {
             notifier: None,
             idling: false,
             step: usize::MAX,
+            stream_over: STREAM_FETCHES_OVER,
             pending: None,
             new_job: None,
             finish_sync: None,

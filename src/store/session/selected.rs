@@ -271,6 +271,30 @@ impl Selected {
         seq: Seq,
         items: Vec<FetchItem>,
     ) -> Result<(), SessionError> {
+        self.before_fetch(server, &items)?;
+        server.send_data(Data::Fetch { seq: seq.0, items })?;
+        Ok(())
+    }
+
+    /// [`Selected::send_fetch`] of a FETCH response whose item `items[at]` is a literal of
+    /// `len` octets, `streamed`, that follow in pieces ([`Server::begin_fetch_literal`]).
+    pub(super) fn send_fetch_head(
+        &mut self,
+        server: &mut Server,
+        seq: Seq,
+        items: Vec<FetchItem>,
+        at: usize,
+        streamed: &crate::codec::StreamedItem,
+        len: u64,
+    ) -> Result<(), SessionError> {
+        self.before_fetch(server, &items)?;
+        server.begin_fetch_literal(seq.0, &items[..at], streamed, len, &items[at + 1..])?;
+        Ok(())
+    }
+
+    /// What goes before a FETCH response: its keywords announced, the due VANISHED, and
+    /// the mod-sequences it tells noted.
+    fn before_fetch(&mut self, server: &mut Server, items: &[FetchItem]) -> Result<(), SessionError> {
         let keywords = items
             .iter()
             .filter_map(|i| match i {
@@ -284,13 +308,12 @@ impl Selected {
             });
         self.announce(server, keywords)?;
         self.flush_vanished(server)?;
-        for i in &items {
+        for i in items {
             if let FetchItem::ModSeq(m) = i {
                 self.told_modseq = true;
                 self.told_highest = self.told_highest.max(*m);
             }
         }
-        server.send_data(Data::Fetch { seq: seq.0, items })?;
         Ok(())
     }
 

@@ -91,6 +91,8 @@ pub(super) struct FetchJob {
     pub(super) changed_since: Option<u64>,
     /// The code of the tagged OK (a `SELECT (QRESYNC ...)`'s READ-WRITE).
     pub(super) code: Option<crate::types::Code>,
+    /// The message being streamed out, between steps.
+    pub(super) stream: Option<super::stream::BodyStream>,
 }
 
 /// STORE over `pairs`.
@@ -259,10 +261,17 @@ impl<B: Backend> Session<B> {
         let user = self.user.clone().ok_or(SessionError::NotLoggedIn)?;
         match job {
             Job::Fetch(j) => {
-                let n = budget.min(STEP_CAP).min(j.pairs.len() - j.at);
-                self.fetch_chunk(server, &user, j, n)?;
-                j.at += n;
-                let done = (j.at == j.pairs.len()).then(|| {
+                let n = if j.stream.is_some() {
+                    // A piece of a streamed message is a whole step.
+                    self.stream_step(server, &user, j);
+                    budget
+                } else {
+                    let n = budget.min(STEP_CAP).min(j.pairs.len() - j.at);
+                    let used = self.fetch_chunk(server, &user, j, n)?;
+                    j.at += used;
+                    used
+                };
+                let done = (j.at == j.pairs.len() && j.stream.is_none()).then(|| {
                     let result = if j.unknown_cte {
                         Err(crate::store::StoreError::UnknownCte.into())
                     } else if j.missing {

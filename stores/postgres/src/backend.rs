@@ -497,6 +497,12 @@ impl Backend for PostgresBackend {
         Ok(Some(Bytes::from(data)))
     }
 
+    /// Bodies are kept in CRLF form (`append.rs`), `size` is their length, and a range is
+    /// one `lo_get`.
+    fn streams_text(&self) -> bool {
+        true
+    }
+
     /// With the parse kept beside the body.
     fn fetch_parsed(
         &self,
