@@ -2,16 +2,19 @@
 //!
 //! - `imapm decode FILE`: frame, parse and re-encode a `C:`/`S:` transcript.
 //! - `imapm serve`: a demo server on the in-memory backend (127.0.0.1:1143).
+//! - `imapm pw -s SCHEME`: a password hash for a passwd-file, as `doveadm pw` prints it.
 
 #![forbid(unsafe_code)]
 
 mod decode;
+mod passwd;
 mod serve;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: imapm decode FILE | imapm serve [options] | imapm --help | imapm --version";
+const USAGE: &str =
+    "usage: imapm decode FILE | imapm serve [options] | imapm pw [-s SCHEME] [-p PASS] | imapm --help | imapm --version";
 
 const HELP: &str = "\
 imapm: command-line tools for imap-machine
@@ -19,6 +22,7 @@ imapm: command-line tools for imap-machine
 usage:
   imapm decode FILE       frame, parse and re-encode a C:/S: transcript
   imapm serve [options]   a demo IMAP server on the in-memory store (127.0.0.1:1143)
+  imapm pw [-s SCHEME]    a password hash for a users file, as `doveadm pw` prints it
   imapm --help, -h        this text (also `imapm serve --help`, `imapm decode --help`)
   imapm --version, -V     the version
 ";
@@ -83,6 +87,57 @@ fn decode(path: &str) -> ExitCode {
     }
 }
 
+const PW_HELP: &str = "\
+usage: imapm pw [-s SCHEME] [-p PASSWORD]
+
+Prints `{SCHEME}hash` of a password with a fresh salt, for a users file in Dovecot's
+passwd-file format (`imapm serve --users-file`), as `doveadm pw` does. Without -p, the
+password is the first line of standard input.
+
+SCHEME: ARGON2ID (the default), ARGON2I, BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT, PLAIN.
+";
+
+/// `imapm pw`: a hash, as `doveadm pw -s SCHEME -p PASSWORD` prints it.
+fn pw(args: &[&str]) -> ExitCode {
+    let mut scheme = passwd::Scheme::Argon2id;
+    let mut password: Option<String> = None;
+    let mut it = args.iter();
+    while let Some(&a) = it.next() {
+        match (a, it.next()) {
+            ("-s", Some(name)) => match passwd::Scheme::from_name(name) {
+                Some(s) => scheme = s,
+                None => {
+                    eprintln!("imapm pw: unknown scheme {name:?}\nusage: imapm pw [-s SCHEME] [-p PASSWORD]");
+                    return ExitCode::from(2);
+                }
+            },
+            ("-p", Some(p)) => password = Some((*p).to_string()),
+            _ => {
+                eprintln!("imapm pw: unknown option {a}\nusage: imapm pw [-s SCHEME] [-p PASSWORD]");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let password = match password {
+        Some(p) => p,
+        None => {
+            let mut line = String::new();
+            if let Err(e) = io::stdin().read_line(&mut line) {
+                eprintln!("imapm pw: {e}");
+                return ExitCode::FAILURE;
+            }
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    match passwd::hash(scheme, password.as_bytes()) {
+        Ok(line) => print(&format!("{line}\n")),
+        Err(e) => {
+            eprintln!("imapm pw: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -91,6 +146,8 @@ fn main() -> ExitCode {
         ["--version" | "-V"] => print(&format!("imapm {}\n", env!("CARGO_PKG_VERSION"))),
         ["decode", h] if is_help(h) => print(DECODE_HELP),
         ["decode", path] => decode(path),
+        ["pw", h] if is_help(h) => print(PW_HELP),
+        ["pw", rest @ ..] => pw(rest),
         ["serve", rest @ ..] => match serve::parse(rest) {
             Ok(serve::Parsed::Help) => print(serve::HELP),
             Ok(serve::Parsed::Run(o)) => match serve::run(*o) {

@@ -41,6 +41,20 @@ pub(crate) struct ServeOptions {
     quotas: Vec<(String, QuotaLimits)>,
     /// `--submit-user NAME`: users that may fetch `submit+` URLAUTH URLs (RFC 4467 §3).
     submitters: Vec<String>,
+    /// `--users-file FILE`: users in Dovecot's passwd-file format, hashed.
+    users_file: Option<PathBuf>,
+    /// The password check of `--users-file` (with `--user`'s and the demo user's).
+    authenticator: Option<Check>,
+}
+
+/// A password check (its Debug shows nothing of it).
+#[derive(Clone)]
+struct Check(imap_machine::store::Authenticator);
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Check")
+    }
 }
 
 /// Where mail is kept.
@@ -67,7 +81,7 @@ impl Store {
 
 pub(crate) const USAGE: &str = "imapm serve [--listen ADDR] [--user NAME:PASS]... \
 [--tls-cert PEM --tls-key PEM [--tls-listen ADDR]] [--allow-insecure-auth] [--max-connections N (16384)] \
-[--threads N (one per core)] [--store memory|maildir:PATH|postgres://USER:PASS@HOST:PORT/DB] [--max-append BYTES (67108864)] [--legacy-8bit] [--no-compress] [--quota NAME:KB:MESSAGES]... [--submit-user NAME]... [--quiet] [--debug] [--help]";
+[--threads N (one per core)] [--store memory|maildir:PATH|postgres://USER:PASS@HOST:PORT/DB] [--max-append BYTES (67108864)] [--legacy-8bit] [--no-compress] [--quota NAME:KB:MESSAGES]... [--submit-user NAME]... [--users-file FILE] [--quiet] [--debug] [--help]";
 
 /// `imapm serve --help`.
 pub(crate) const HELP: &str = "\
@@ -80,6 +94,11 @@ every connection and exits.
 options:
   --listen ADDR           where to listen (default 127.0.0.1:1143)
   --user NAME:PASS        add a user (repeatable)
+  --users-file FILE       users in Dovecot's passwd-file format, so that a Dovecot
+                          `users` file works unchanged (`user:{SCHEME}hash:...`):
+                          ARGON2ID, ARGON2I, BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT
+                          (make them with `imapm pw`), or PLAIN, with a warning at
+                          startup; hashes are checked off the event loop
   --tls-cert PEM          certificate chain for STARTTLS (with --tls-key)
   --tls-key PEM           private key for STARTTLS (with --tls-cert)
   --tls-listen ADDR       also listen for implicit TLS (IMAPS) on ADDR (needs --tls-cert)
@@ -147,6 +166,8 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
         no_compress: false,
         quotas: Vec::new(),
         submitters: Vec::new(),
+        users_file: None,
+        authenticator: None,
     };
     let mut it = args.iter();
     while let Some(&a) = it.next() {
@@ -190,6 +211,7 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
                 o.quotas.push(quota(&v).ok_or_else(|| format!("--quota takes NAME:KB:MESSAGES, not {v:?}"))?);
             }
             "--submit-user" => o.submitters.push(value()?),
+            "--users-file" => o.users_file = Some(value()?.into()),
             "--user" => {
                 let v = value()?;
                 let (n, p) = v.split_once(':').ok_or("--user takes NAME:PASS")?;
@@ -222,6 +244,45 @@ fn number(option: &str, v: &str) -> Result<usize, String> {
     }
 }
 
+/// The users of a passwd-file, with a warning for those kept in the clear; an error names
+/// the file and the line, never a hash.
+fn load_users(path: &std::path::Path) -> std::io::Result<crate::passwd::Users> {
+    let text = std::fs::read_to_string(path).map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?;
+    let users =
+        crate::passwd::Users::parse(&text).map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?;
+    let mut plain: Vec<&str> = users.plain().collect();
+    if !plain.is_empty() {
+        plain.sort_unstable();
+        eprintln!(
+            "imapm: warning: {}: {} user(s) with a {{PLAIN}} password, readable by anyone who can read the file: {}",
+            path.display(),
+            plain.len(),
+            plain.join(", ")
+        );
+    }
+    Ok(users)
+}
+
+/// A password no client can give: the store's copy for users whose password a passwd-file
+/// checks.
+fn unusable_password() -> String {
+    let salt = argon2::password_hash::generate_salt();
+    salt.iter().map(|b| format!("{b:02x}")).collect::<String>() + "\u{0}"
+}
+
+/// The check of `--users-file`: the file's users by their hashes; `--user`'s and the
+/// demo user's by their passwords, as without the file.
+fn authenticator(file: crate::passwd::Users, o: &ServeOptions) -> imap_machine::store::Authenticator {
+    let mut others: std::collections::HashMap<String, String> = o.users.iter().cloned().collect();
+    if o.store == Store::Memory {
+        others.entry("username".into()).or_insert_with(|| "password".into());
+    }
+    Arc::new(move |name: &str, password: &[u8]| match file.get(name) {
+        Some(hashed) => hashed.verify(password),
+        None => others.get(name).is_some_and(|p| p.as_bytes() == password),
+    })
+}
+
 /// Raises the limit on open files so that `--max-connections`, not the usual default of
 /// 1,024 descriptors, is what bounds the server: the hard limit too if it is below what the
 /// connections need and we may (as root), then the soft limit to the hard one. Returns the
@@ -234,7 +295,17 @@ fn raise_fd_limit(max_connections: usize) -> Option<u64> {
     rlimit::increase_nofile_limit(u64::MAX).ok()
 }
 
-pub(crate) fn run(o: ServeOptions) -> std::io::Result<()> {
+pub(crate) fn run(mut o: ServeOptions) -> std::io::Result<()> {
+    let users_file = o.users_file.as_deref().map(load_users).transpose()?;
+    if let Some(file) = &users_file {
+        // The file's users join the store with a password nobody knows: the file decides.
+        for name in file.names() {
+            if !o.users.iter().any(|(n, _)| n == name) {
+                o.users.push((name.to_string(), unusable_password()));
+            }
+        }
+    }
+    o.authenticator = users_file.map(|file| Check(authenticator(file, &o)));
     match o.store.clone() {
         Store::Memory => {
             let mut backend = MemoryBackend::with_demo_data().with_clock(imap_machine_tokio::system_clock());
@@ -396,6 +467,9 @@ fn server<B: Backend>(o: &ServeOptions, backend: Arc<B>) -> std::io::Result<Serv
     }
     if let Some(tls) = tls {
         server = server.tls(tls);
+    }
+    if let Some(check) = &o.authenticator {
+        server = server.authenticator(check.0.clone());
     }
     Ok(server)
 }

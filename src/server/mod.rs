@@ -821,6 +821,13 @@ impl Server {
         self.events.pop_front()
     }
 
+    /// The events [`Server::poll_event`] will return, without taking them: an embedder
+    /// checks whether slow work waits (a login whose password hash takes time) before it
+    /// decides where to handle them.
+    pub fn pending_events(&self) -> impl Iterator<Item = &Event> {
+        self.events.iter()
+    }
+
     /// Appends the bytes to send to `buf`; returns how many. Call until it returns 0
     /// after every `handle_*` call and reply.
     /// See the [run-loop contract](crate#the-run-loop-contract).

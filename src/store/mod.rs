@@ -62,8 +62,8 @@ pub use parsed::ParsedMessage;
 pub use search::{search_by_fetching, SearchQuery};
 use session::flag_fetch as session_flags;
 pub use session::{
-    CommandHandler, ExtensionContext, ExtensionError, Extensions, Reply, Session, SessionError, STREAM_APPENDS_OVER,
-    STREAM_FETCHES_OVER,
+    Authenticator, CommandHandler, ExtensionContext, ExtensionError, Extensions, Reply, Session, SessionError,
+    STREAM_APPENDS_OVER, STREAM_FETCHES_OVER,
 };
 
 use crate::types::{DateTime, Flag, ListAttribute, ObjectId, StoreKind};
@@ -407,6 +407,14 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Checks credentials.
     fn login(&self, username: &str, password: &str) -> Result<Self::User, StoreError>;
+    /// The user `username` without a password check, for an embedder that checks
+    /// passwords itself ([`Session::set_authenticator`]: a file of hashes, an outside
+    /// service). Fails with [`StoreError::AuthenticationFailed`] for a user the store does
+    /// not know. The default refuses everybody.
+    fn user(&self, username: &str) -> Result<Self::User, StoreError> {
+        let _ = username;
+        Err(StoreError::AuthenticationFailed)
+    }
     /// Every mailbox of the user (LIST filters them).
     fn list(&self, user: &Self::User) -> Result<Vec<MailboxInfo>, StoreError>;
     /// Creates a mailbox, and its missing superiors (RFC 3501 §6.3.3).

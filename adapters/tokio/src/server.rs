@@ -8,7 +8,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use imap_machine::codec::FramerOptions;
 use imap_machine::compress::{Deflater, Inflater};
 use imap_machine::server::{Event, Greeting, Server as Machine, ServerOptions};
-use imap_machine::store::{Backend, Extensions, Session};
+use imap_machine::store::{Authenticator, Backend, Extensions, Session};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify, Semaphore};
@@ -87,6 +87,7 @@ pub struct Server<B: Backend> {
     log: bool,
     blocking_store: bool,
     extensions: Option<Arc<Extensions<B>>>,
+    authenticator: Option<Authenticator>,
 }
 
 impl<B: Backend> Clone for Server<B> {
@@ -105,6 +106,7 @@ impl<B: Backend> Clone for Server<B> {
             log: self.log,
             blocking_store: self.blocking_store,
             extensions: self.extensions.clone(),
+            authenticator: self.authenticator.clone(),
         }
     }
 }
@@ -129,6 +131,7 @@ struct Ctx<B: Backend> {
     handshake_timeout: Duration,
     write_timeout: Duration,
     extensions: Option<Arc<Extensions<B>>>,
+    authenticator: Option<Authenticator>,
 }
 
 impl<B: Backend> Server<B> {
@@ -153,7 +156,16 @@ impl<B: Backend> Server<B> {
             log: false,
             blocking_store: false,
             extensions: None,
+            authenticator: None,
         }
+    }
+
+    /// Checks passwords with `check` instead of the store ([`Session::set_authenticator`]):
+    /// a file of hashes, an outside service. A login is always handled on tokio's blocking
+    /// pool, since a password hash such as argon2 takes tens of milliseconds by design.
+    pub fn authenticator(mut self, check: Authenticator) -> Self {
+        self.authenticator = Some(check);
+        self
     }
 
     /// Allows LOGIN and AUTHENTICATE without TLS (default: refused, and the capabilities
@@ -304,6 +316,7 @@ impl<B: Backend> Server<B> {
             handshake_timeout: self.handshake_timeout,
             write_timeout: self.write_timeout,
             extensions: self.extensions.clone(),
+            authenticator: self.authenticator.clone(),
         }
     }
 
@@ -566,6 +579,9 @@ async fn connection<B: Backend>(
     if let Some(e) = &ctx.extensions {
         session.set_extensions(e.clone());
     }
+    if let Some(check) = &ctx.authenticator {
+        session.set_authenticator(check.clone());
+    }
     // Long commands in steps, so that one connection's command over a million messages
     // never holds the thread the other connections on it need (see `resume` below).
     session.set_step(STEP);
@@ -588,7 +604,10 @@ async fn connection<B: Backend>(
             }
         }
         let switch;
-        (machine, session, switch) = if ctx.blocking_store {
+        // A password check may be slow (argon2): off the event loop, like the store.
+        let slow_login =
+            ctx.authenticator.is_some() && machine.pending_events().any(|e| matches!(e, Event::Credentials { .. }));
+        (machine, session, switch) = if ctx.blocking_store || slow_login {
             let work = pending;
             tokio::task::spawn_blocking(move || {
                 let switch = work.run(&mut machine, &mut session);

@@ -506,3 +506,29 @@ async fn savedate_preview_objectid_typed() {
     })
     .await;
 }
+
+/// A slow password check (as argon2 is) runs off the event loop: on a single-threaded
+/// runtime, another connection is answered while a login waits; the check decides, not the
+/// store's password.
+#[tokio::test]
+async fn a_slow_password_check_never_holds_other_connections() {
+    let check: imap_machine::store::Authenticator = std::sync::Arc::new(|user: &str, password: &[u8]| {
+        std::thread::sleep(Duration::from_millis(800));
+        user == "username" && password == b"hashed elsewhere"
+    });
+    let srv = server_with(|s| s.authenticator(check)).await;
+    timed(async {
+        let slow = Client::connect(srv.addr).await.unwrap();
+        let login = tokio::spawn(async move { slow.login("username", "hashed elsewhere").await.map(|_| slow) });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let other = Client::connect(srv.addr).await.unwrap();
+        let started = std::time::Instant::now();
+        other.noop().await.unwrap();
+        assert!(started.elapsed() < Duration::from_millis(400), "waited {:?}", started.elapsed());
+        let slow = login.await.unwrap().unwrap();
+        assert_eq!(slow.state(), State::Authenticated);
+        // The store's own password no longer opens the account.
+        assert!(other.login("username", "password").await.is_err());
+    })
+    .await;
+}

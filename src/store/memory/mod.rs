@@ -361,6 +361,11 @@ impl Backend for MemoryBackend {
         }
     }
 
+    fn user(&self, username: &str) -> Result<Self::User, StoreError> {
+        let users = self.users.read().unwrap_or_else(|p| p.into_inner());
+        users.get(username).cloned().ok_or(StoreError::AuthenticationFailed)
+    }
+
     fn list(&self, user: &Self::User) -> Result<Vec<MailboxInfo>, StoreError> {
         let st = lock(&user.state);
         let names: Vec<&String> = st.mailboxes.keys().collect();

@@ -77,7 +77,12 @@ pub struct Session<B: Backend> {
     extensions: Option<Arc<Extensions<B>>>,
     /// What NOTIFY asked for (RFC 5465), and what it was told.
     notify: Option<notify::NotifyState>,
+    /// Checks passwords instead of the store ([`Session::set_authenticator`]).
+    authenticator: Option<Authenticator>,
 }
+
+/// Checks a user's password (name, password) for [`Session::set_authenticator`].
+pub type Authenticator = Arc<dyn Fn(&str, &[u8]) -> bool + Send + std::marker::Sync>;
 
 impl<B: Backend> std::fmt::Debug for Session<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -126,7 +131,17 @@ impl<B: Backend> Session<B> {
             current_tag: None,
             extensions: None,
             notify: None,
+            authenticator: None,
         }
+    }
+
+    /// Checks LOGIN's and AUTHENTICATE's passwords with `check` instead of
+    /// [`Backend::login`]; a user it accepts is taken from [`Backend::user`]. For an
+    /// embedder that keeps hashes (a Dovecot passwd-file) or asks an outside service.
+    /// `check` may be slow (argon2): an adapter calls the session off its event loop
+    /// while a login waits ([`crate::server::Server::pending_events`]).
+    pub fn set_authenticator(&mut self, check: Authenticator) {
+        self.authenticator = Some(check);
     }
 
     /// This session's id.
@@ -302,7 +317,12 @@ impl<B: Backend> Session<B> {
     fn dispatch(&mut self, server: &mut Server, event: Event) {
         match event {
             Event::Credentials { tag, username, password, .. } => {
-                match self.backend.login(&username, password.expose()) {
+                let user = match &self.authenticator {
+                    Some(check) if check(&username, password.expose().as_bytes()) => self.backend.user(&username),
+                    Some(_) => Err(StoreError::AuthenticationFailed),
+                    None => self.backend.login(&username, password.expose()),
+                };
+                match user {
                     Ok(user) => {
                         self.user = Some(user);
                         self.user_name = username.clone();

@@ -174,6 +174,15 @@ impl Backend for MaildirBackend {
         self.user_entry(username)
     }
 
+    /// A user added with [`MaildirBackend::add_user`].
+    fn user(&self, username: &str) -> Result<Self::User, StoreError> {
+        let known = self.passwords.read().unwrap_or_else(|p| p.into_inner()).contains_key(username);
+        if !known {
+            return Err(StoreError::AuthenticationFailed);
+        }
+        self.user_entry(username)
+    }
+
     fn list(&self, user: &Self::User) -> Result<Vec<MailboxInfo>, StoreError> {
         Ok(names::list(&user.root, &self.existing(user)?))
     }

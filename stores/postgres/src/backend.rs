@@ -34,6 +34,15 @@ impl Backend for PostgresBackend {
         Ok(PgUser { id: row.get(0), name: username.to_string() })
     }
 
+    fn user(&self, username: &str) -> Result<PgUser, StoreError> {
+        let mut c = self.conn()?;
+        let row = c
+            .query_opt("SELECT id FROM imapm_users WHERE name = $1", &[&username])
+            .map_err(db)?
+            .ok_or(StoreError::AuthenticationFailed)?;
+        Ok(PgUser { id: row.get(0), name: username.to_string() })
+    }
+
     fn list(&self, user: &PgUser) -> Result<Vec<MailboxInfo>, StoreError> {
         let mut c = self.conn()?;
         let rows = c
