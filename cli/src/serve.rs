@@ -43,6 +43,11 @@ pub(crate) struct ServeOptions {
     submitters: Vec<String>,
     /// `--users-file FILE`: users in Dovecot's passwd-file format, hashed.
     users_file: Option<PathBuf>,
+    /// `--auth-failure-delay MS`: how long a failed login waits for its NO.
+    auth_failure_delay_ms: u64,
+    /// `--auth-max-failures N` in `--auth-window SECS`: then an address's logins are refused.
+    auth_max_failures: usize,
+    auth_window_secs: u64,
     /// The password check of `--users-file` (with `--user`'s and the demo user's).
     authenticator: Option<Check>,
 }
@@ -81,7 +86,7 @@ impl Store {
 
 pub(crate) const USAGE: &str = "imapm serve [--listen ADDR] [--user NAME:PASS]... \
 [--tls-cert PEM --tls-key PEM [--tls-listen ADDR]] [--allow-insecure-auth] [--max-connections N (16384)] \
-[--threads N (one per core)] [--store memory|maildir:PATH|postgres://USER:PASS@HOST:PORT/DB] [--max-append BYTES (67108864)] [--legacy-8bit] [--no-compress] [--quota NAME:KB:MESSAGES]... [--submit-user NAME]... [--users-file FILE] [--quiet] [--debug] [--help]";
+[--threads N (one per core)] [--store memory|maildir:PATH|postgres://USER:PASS@HOST:PORT/DB] [--max-append BYTES (67108864)] [--legacy-8bit] [--no-compress] [--quota NAME:KB:MESSAGES]... [--submit-user NAME]... [--users-file FILE] [--auth-failure-delay MS (2000)] [--auth-max-failures N (10)] [--auth-window SECS (300)] [--quiet] [--debug] [--help]";
 
 /// `imapm serve --help`.
 pub(crate) const HELP: &str = "\
@@ -99,6 +104,14 @@ options:
                           ARGON2ID, ARGON2I, BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT
                           (make them with `imapm pw`), or PLAIN, with a warning at
                           startup; hashes are checked off the event loop
+  --auth-failure-delay MS a failed LOGIN or AUTHENTICATE is answered after MS
+                          milliseconds (default 2000, as Dovecot's
+                          auth_failure_delay; 0 answers at once); other
+                          connections are not held up
+  --auth-max-failures N   more than N failed logins from one address within
+  --auth-window SECS      SECS (defaults 10 and 300) and its logins are refused
+                          with NO [UNAVAILABLE] until the oldest failure is SECS
+                          old, as Dovecot's anvil does; other addresses log in
   --tls-cert PEM          certificate chain for STARTTLS (with --tls-key)
   --tls-key PEM           private key for STARTTLS (with --tls-cert)
   --tls-listen ADDR       also listen for implicit TLS (IMAPS) on ADDR (needs --tls-cert)
@@ -168,6 +181,9 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
         submitters: Vec::new(),
         users_file: None,
         authenticator: None,
+        auth_failure_delay_ms: 2000,
+        auth_max_failures: 10,
+        auth_window_secs: 300,
     };
     let mut it = args.iter();
     while let Some(&a) = it.next() {
@@ -212,6 +228,13 @@ pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
             }
             "--submit-user" => o.submitters.push(value()?),
             "--users-file" => o.users_file = Some(value()?.into()),
+            "--auth-failure-delay" => {
+                let v = value()?;
+                o.auth_failure_delay_ms =
+                    v.parse().map_err(|_| format!("--auth-failure-delay takes milliseconds, not {v:?}"))?;
+            }
+            "--auth-max-failures" => o.auth_max_failures = number(a, &value()?)?,
+            "--auth-window" => o.auth_window_secs = number(a, &value()?)? as u64,
             "--user" => {
                 let v = value()?;
                 let (n, p) = v.split_once(':').ok_or("--user takes NAME:PASS")?;
@@ -471,6 +494,9 @@ fn server<B: Backend>(o: &ServeOptions, backend: Arc<B>) -> std::io::Result<Serv
     if let Some(check) = &o.authenticator {
         server = server.authenticator(check.0.clone());
     }
+    server = server
+        .auth_failure_delay(std::time::Duration::from_millis(o.auth_failure_delay_ms))
+        .auth_brake(o.auth_max_failures, std::time::Duration::from_secs(o.auth_window_secs));
     Ok(server)
 }
 

@@ -62,7 +62,7 @@ fn dovecot_and_imapm_agree_on_a_passwd_file() {
         }
     }
     std::fs::write(&file, lines).unwrap();
-    let mut srv = serve(&["--quiet", "--users-file", file.to_str().unwrap()]);
+    let mut srv = serve(&["--quiet", "--users-file", file.to_str().unwrap(), "--auth-max-failures", "100"]);
     // Dovecot answers a wrong password after a growing delay (its auth penalty): about 45 s.
     for (user, password, scheme) in &users {
         for (port, server) in [(d.port, "Dovecot"), (srv.addr.port(), "imapm")] {

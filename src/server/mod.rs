@@ -24,6 +24,7 @@
 //! ```
 
 mod append;
+mod brake;
 mod compress;
 mod event;
 mod extension;
@@ -90,6 +91,11 @@ pub struct ServerOptions {
     /// Allow LOGIN and AUTHENTICATE without TLS. Default `false` (RFC 3501 §6.2.3 and
     /// RFC 8314): without TLS the capabilities show LOGINDISABLED and no AUTH=.
     pub allow_insecure_auth: bool,
+    /// How long a failed LOGIN or AUTHENTICATE (a tagged NO) waits before it is sent, as
+    /// Dovecot's `auth_failure_delay` (2 s there): a password guesser gets one try per
+    /// delay per connection. The machine keeps it with its clock ([`Server::poll_timeout`]),
+    /// so nothing blocks. Default zero (`imapm serve` uses 2 s).
+    pub auth_failure_delay: Duration,
     /// SASL mechanisms offered. Default PLAIN and LOGIN, which the machine runs itself;
     /// others are relayed as [`Event::AuthData`].
     pub auth_mechanisms: Vec<AuthMechanism>,
@@ -126,6 +132,7 @@ impl Default for ServerOptions {
             compress_available: false,
             tls_compression: false,
             allow_insecure_auth: false,
+            auth_failure_delay: Duration::ZERO,
             auth_mechanisms: vec![AuthMechanism::Plain, AuthMechanism::Login],
             extra_capabilities: Vec::new(),
             stream_appends_over: None,
@@ -199,6 +206,8 @@ pub struct Server {
     early: BytesMut,
     /// A FETCH literal being sent in pieces, and the responses that wait for its end.
     outgoing: Option<stream::OutLiteral>,
+    /// The login brakes: a failed login's delayed answer, refused logins, failures.
+    brake: brake::Brake,
 }
 
 fn text(s: &str) -> Text {
@@ -233,6 +242,7 @@ impl Server {
             compress: compress::Stage::Off,
             early: BytesMut::new(),
             outgoing: None,
+            brake: brake::Brake::new(now),
             options,
         };
         let (kind, code) = match s.options.greeting {
@@ -360,6 +370,9 @@ impl Server {
     /// unless it has a code), an OK to SELECT/EXAMINE selects, any other answer to them
     /// leaves no mailbox selected, an OK to CLOSE/UNSELECT deselects, an OK to
     /// UNAUTHENTICATE returns to the not authenticated state (RFC 8437 §3).
+    ///
+    /// A failed login (NO to LOGIN or AUTHENTICATE) is sent after
+    /// [`ServerOptions::auth_failure_delay`]; later commands wait for it.
     pub fn complete(&mut self, tag: &Tag, kind: StatusKind, code: Option<Code>, t: &str) -> Result<(), Error> {
         if self.closed {
             return Err(Error::Closed);
@@ -367,6 +380,19 @@ impl Server {
         let Some(pos) = self.pending.iter().position(|(p, _)| p == tag) else {
             return Err(Error::UnknownTag);
         };
+        if self.pending[pos].1 == Transition::Authenticate && kind == StatusKind::No {
+            self.brake.failures += 1;
+            if !self.options.auth_failure_delay.is_zero() {
+                self.brake.hold(tag.clone(), code, t);
+                return Ok(());
+            }
+        }
+        self.finish(tag, pos, kind, code, t);
+        Ok(())
+    }
+
+    /// Sends the tagged answer of `self.pending[pos]` and makes its state change.
+    fn finish(&mut self, tag: &Tag, pos: usize, kind: StatusKind, code: Option<Code>, t: &str) {
         let (_, transition) = self.pending.remove(pos);
         self.complete_streaming(tag);
         let ok = kind == StatusKind::Ok;
@@ -393,7 +419,6 @@ impl Server {
         self.tagged(tag, kind, code, t);
         self.compress_when_alone();
         self.release_held();
-        Ok(())
     }
 
     /// Sends a SASL challenge for a relayed mechanism ([`Event::AuthData`]).
@@ -647,7 +672,7 @@ impl Server {
                     return;
                 }
                 self.pending.push((tag.clone(), Transition::Authenticate));
-                self.events.push_back(Event::Credentials {
+                self.credentials(Event::Credentials {
                     tag,
                     mechanism: AuthMechanism::Login,
                     authzid: None,
@@ -747,7 +772,7 @@ impl Server {
                 };
                 a.with_embedder = true;
                 let authzid = (!authzid.is_empty()).then(|| String::from_utf8_lossy(authzid).into_owned());
-                self.events.push_back(Event::Credentials {
+                self.credentials(Event::Credentials {
                     tag,
                     mechanism: AuthMechanism::Plain,
                     authzid,
@@ -762,7 +787,7 @@ impl Server {
                 }
                 Some(user) => {
                     a.with_embedder = true;
-                    self.events.push_back(Event::Credentials {
+                    self.credentials(Event::Credentials {
                         tag,
                         mechanism: AuthMechanism::Login,
                         authzid: None,
@@ -798,6 +823,7 @@ impl Server {
     /// them (slowloris) goes like a silent one.
     /// See the [run-loop contract](crate#the-run-loop-contract).
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.brake_timeout(now);
         if self.closed || self.fatal.is_some() || now < self.deadline {
             return;
         }
@@ -812,7 +838,8 @@ impl Server {
     /// The next deadline at which to call [`Server::handle_timeout`].
     /// See the [run-loop contract](crate#the-run-loop-contract).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        (!self.closed && self.fatal.is_none()).then_some(self.deadline)
+        let next = self.brake.deadline().map_or(self.deadline, |d| d.min(self.deadline));
+        (!self.closed && self.fatal.is_none()).then_some(next)
     }
 
     /// The next event. Call until `None` after every `handle_*` call and reply.

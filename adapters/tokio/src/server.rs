@@ -8,6 +8,9 @@ use bytes::{Buf, Bytes, BytesMut};
 use imap_machine::codec::FramerOptions;
 use imap_machine::compress::{Deflater, Inflater};
 use imap_machine::server::{Event, Greeting, Server as Machine, ServerOptions};
+use imap_machine::types::State;
+
+use crate::brake::AuthBrake;
 use imap_machine::store::{Authenticator, Backend, Extensions, Session};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -88,6 +91,7 @@ pub struct Server<B: Backend> {
     blocking_store: bool,
     extensions: Option<Arc<Extensions<B>>>,
     authenticator: Option<Authenticator>,
+    brake: Option<AuthBrake>,
 }
 
 impl<B: Backend> Clone for Server<B> {
@@ -107,6 +111,7 @@ impl<B: Backend> Clone for Server<B> {
             blocking_store: self.blocking_store,
             extensions: self.extensions.clone(),
             authenticator: self.authenticator.clone(),
+            brake: self.brake.clone(),
         }
     }
 }
@@ -132,6 +137,7 @@ struct Ctx<B: Backend> {
     write_timeout: Duration,
     extensions: Option<Arc<Extensions<B>>>,
     authenticator: Option<Authenticator>,
+    brake: Option<AuthBrake>,
 }
 
 impl<B: Backend> Server<B> {
@@ -157,7 +163,24 @@ impl<B: Backend> Server<B> {
             blocking_store: false,
             extensions: None,
             authenticator: None,
+            brake: None,
         }
+    }
+
+    /// Refuses the logins of a client address with more than `max_failures` failed
+    /// logins within `window` (`NO [UNAVAILABLE]`, no password checked), until its oldest
+    /// failure is `window` old, as Dovecot's anvil does. Shared by the clones; other
+    /// addresses are not slowed. Default off.
+    pub fn auth_brake(mut self, max_failures: usize, window: Duration) -> Self {
+        self.brake = Some(AuthBrake::new(max_failures, window));
+        self
+    }
+
+    /// Answers a failed login after `delay` ([`ServerOptions::auth_failure_delay`], as
+    /// Dovecot's `auth_failure_delay`); other connections are not held up.
+    pub fn auth_failure_delay(mut self, delay: Duration) -> Self {
+        self.options.auth_failure_delay = delay;
+        self
     }
 
     /// Checks passwords with `check` instead of the store ([`Session::set_authenticator`]):
@@ -317,6 +340,7 @@ impl<B: Backend> Server<B> {
             write_timeout: self.write_timeout,
             extensions: self.extensions.clone(),
             authenticator: self.authenticator.clone(),
+            brake: self.brake.clone(),
         }
     }
 
@@ -348,7 +372,7 @@ impl<B: Backend> Server<B> {
                         tasks.spawn(async move {
                             let _permit = permit;
                             if let Some(stream) = handshake(&ctx, tcp, implicit_tls).await {
-                                connection(ctx, stream, implicit_tls, id, stop).await;
+                                connection(ctx, stream, implicit_tls, id, peer.ip(), stop).await;
                             }
                             if log {
                                 log_line(format_args!("[{id}] closed"));
@@ -569,6 +593,7 @@ async fn connection<B: Backend>(
     mut stream: Stream,
     tls_active: bool,
     id: u64,
+    ip: std::net::IpAddr,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut options = ctx.options.clone();
@@ -597,6 +622,7 @@ async fn connection<B: Backend>(
     }
     let mut pending = StoreWork::Events;
     let mut inflater: Option<Inflater> = None;
+    let mut failures_told = 0;
     loop {
         if let Some(i) = inflater.as_mut() {
             if inflate_into(i, &mut machine, &mut tap).is_err() {
@@ -620,6 +646,17 @@ async fn connection<B: Backend>(
             (machine, session, switch)
         };
         pending = StoreWork::Events;
+        if let Some(brake) = &ctx.brake {
+            let failures = machine.auth_failures();
+            if failures > failures_told {
+                brake.failed(ip, failures - failures_told, now());
+                failures_told = failures;
+            }
+            // Before the next input, which may be a LOGIN.
+            if machine.state() == State::NotAuthenticated {
+                machine.refuse_logins(brake.refused(ip, now()));
+            }
+        }
         if switch != Switch::None || machine.is_closed() {
             // Everything goes out first: `OK Begin TLS` in plaintext before the handshake,
             // or the last responses before the close.
