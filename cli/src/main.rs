@@ -6,30 +6,18 @@
 
 #![forbid(unsafe_code)]
 
+mod config;
 mod decode;
 mod passwd;
 mod serve;
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: imapm decode FILE | imapm serve [options] | imapm pw [-s SCHEME] [-p PASS] | imapm --help | imapm --version";
-
-const HELP: &str = "\
-imapm: command-line tools for imap-machine
-
-usage:
-  imapm decode FILE       frame, parse and re-encode a C:/S: transcript
-  imapm serve [options]   a demo IMAP server on the in-memory store (127.0.0.1:1143)
-  imapm pw [-s SCHEME]    a password hash for a users file, as `doveadm pw` prints it
-  imapm --help, -h        this text (also `imapm serve --help`, `imapm decode --help`)
-  imapm --version, -V     the version
-";
+use clap::{Parser, Subcommand};
 
 const DECODE_HELP: &str = "\
-usage: imapm decode FILE
-
 Replays a transcript through the codec. Each line of FILE starts with `C: ` (client to
 server) or `S: ` (server to client); the rest of the line plus CRLF is bytes of that
 direction, literal payloads included. Lines starting with `#` are comments.
@@ -48,6 +36,54 @@ Exit status: 0 if every message parsed and round-tripped, 1 if not, 2 on a usage
 an unreadable FILE.
 ";
 
+/// `imapm`: command-line tools for imap-machine.
+#[derive(Parser, Debug)]
+#[command(
+    name = "imapm",
+    version,
+    about = "imapm: command-line tools for imap-machine",
+    override_usage = "imapm decode FILE | imapm serve [OPTIONS] | imapm pw [-s SCHEME] [-p PASSWORD]",
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Frame, parse and re-encode a C:/S: transcript
+    #[command(version, override_usage = "imapm decode FILE", long_about = DECODE_HELP)]
+    Decode {
+        /// The transcript
+        file: PathBuf,
+    },
+    /// A demo IMAP server on the in-memory store (127.0.0.1:1143)
+    #[command(version, long_about = config::SERVE_HELP)]
+    Serve(Box<config::ServeArgs>),
+    /// A password hash for a users file (`{SCHEME}hash`), as `doveadm pw` prints it
+    #[command(
+        long_about = "Prints `{SCHEME}hash` of a password with a fresh salt, for a users file in \
+Dovecot's passwd-file format (`imapm serve --users-file`), as `doveadm pw` does. Without -p, the \
+password is the first line of standard input.",
+        version
+    )]
+    Pw {
+        /// ARGON2ID, ARGON2I, BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT or PLAIN
+        #[arg(short = 's', long = "scheme", default_value = "ARGON2ID", value_parser = scheme)]
+        scheme: passwd::Scheme,
+        /// The password (default: the first line of standard input)
+        #[arg(short = 'p', long = "password")]
+        password: Option<String>,
+    },
+}
+
+fn scheme(name: &str) -> Result<passwd::Scheme, String> {
+    passwd::Scheme::from_name(name).ok_or_else(|| {
+        format!("unknown scheme {name:?} (ARGON2ID, ARGON2I, BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT, PLAIN)")
+    })
+}
+
 /// Writes `text` to stdout; a closed stdout is not an error.
 fn print(text: &str) -> ExitCode {
     let mut out = io::stdout().lock();
@@ -61,15 +97,11 @@ fn print(text: &str) -> ExitCode {
     }
 }
 
-fn is_help(arg: &str) -> bool {
-    matches!(arg, "--help" | "-h")
-}
-
-fn decode(path: &str) -> ExitCode {
+fn decode(path: &std::path::Path) -> ExitCode {
     let text = match std::fs::read(path) {
         Ok(text) => text,
         Err(e) => {
-            eprintln!("imapm: {path}: {e}");
+            eprintln!("imapm: {}: {e}", path.display());
             return ExitCode::from(2);
         }
     };
@@ -87,37 +119,8 @@ fn decode(path: &str) -> ExitCode {
     }
 }
 
-const PW_HELP: &str = "\
-usage: imapm pw [-s SCHEME] [-p PASSWORD]
-
-Prints `{SCHEME}hash` of a password with a fresh salt, for a users file in Dovecot's
-passwd-file format (`imapm serve --users-file`), as `doveadm pw` does. Without -p, the
-password is the first line of standard input.
-
-SCHEME: ARGON2ID (the default), ARGON2I, BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT, PLAIN.
-";
-
 /// `imapm pw`: a hash, as `doveadm pw -s SCHEME -p PASSWORD` prints it.
-fn pw(args: &[&str]) -> ExitCode {
-    let mut scheme = passwd::Scheme::Argon2id;
-    let mut password: Option<String> = None;
-    let mut it = args.iter();
-    while let Some(&a) = it.next() {
-        match (a, it.next()) {
-            ("-s", Some(name)) => match passwd::Scheme::from_name(name) {
-                Some(s) => scheme = s,
-                None => {
-                    eprintln!("imapm pw: unknown scheme {name:?}\nusage: imapm pw [-s SCHEME] [-p PASSWORD]");
-                    return ExitCode::from(2);
-                }
-            },
-            ("-p", Some(p)) => password = Some((*p).to_string()),
-            _ => {
-                eprintln!("imapm pw: unknown option {a}\nusage: imapm pw [-s SCHEME] [-p PASSWORD]");
-                return ExitCode::from(2);
-            }
-        }
-    }
+fn pw(scheme: passwd::Scheme, password: Option<String>) -> ExitCode {
     let password = match password {
         Some(p) => p,
         None => {
@@ -139,32 +142,33 @@ fn pw(args: &[&str]) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args.as_slice() {
-        [h] if is_help(h) || *h == "help" => print(HELP),
-        ["--version" | "-V"] => print(&format!("imapm {}\n", env!("CARGO_PKG_VERSION"))),
-        ["decode", h] if is_help(h) => print(DECODE_HELP),
-        ["decode", path] => decode(path),
-        ["pw", h] if is_help(h) => print(PW_HELP),
-        ["pw", rest @ ..] => pw(rest),
-        ["serve", rest @ ..] => match serve::parse(rest) {
-            Ok(serve::Parsed::Help) => print(serve::HELP),
-            Ok(serve::Parsed::Run(o)) => match serve::run(*o) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            // Help and version into a closed pipe end quietly.
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Decode { file } => decode(&file),
+        Command::Pw { scheme, password } => pw(scheme, password),
+        Command::Serve(args) => {
+            let settings = match args.settings() {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("imapm serve: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match serve::run(settings) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("imapm serve: {e}");
                     ExitCode::FAILURE
                 }
-            },
-            Err(e) => {
-                eprintln!("imapm serve: {e}\nusage: {}", serve::USAGE);
-                ExitCode::from(2)
             }
-        },
-        _ => {
-            eprintln!("{USAGE}");
-            ExitCode::from(2)
         }
     }
 }

@@ -4,74 +4,17 @@
 //! listener.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use imap_machine::store::memory::MemoryBackend;
 use imap_machine::store::Backend;
-use imap_machine::store::QuotaLimits;
 use imap_machine::types::Capability;
 use imap_machine_maildir::MaildirBackend;
 use imap_machine_postgres::PostgresBackend;
 use imap_machine_tokio::{tls, DebugTap, Server};
 use tokio::net::TcpListener;
 
-/// Default of `--max-connections`: enough for 10,000 idling clients and then some.
-const DEFAULT_MAX_CONNECTIONS: usize = 16_384;
-
-/// Options of `imapm serve`.
-#[derive(Debug)]
-pub(crate) struct ServeOptions {
-    listen: String,
-    tls_listen: Option<String>,
-    users: Vec<(String, String)>,
-    cert: Option<PathBuf>,
-    key: Option<PathBuf>,
-    insecure: bool,
-    debug: bool,
-    quiet: bool,
-    max_connections: usize,
-    threads: Option<usize>,
-    store: Store,
-    max_append: Option<u32>,
-    /// Leave UTF8=ACCEPT out, so messages with 8-bit headers are taken from any client.
-    legacy_8bit: bool,
-    no_compress: bool,
-    /// `--quota NAME:STORAGE_KB:MESSAGES`: per-user limits (RFC 9208).
-    quotas: Vec<(String, QuotaLimits)>,
-    /// `--submit-user NAME`: users that may fetch `submit+` URLAUTH URLs (RFC 4467 §3).
-    submitters: Vec<String>,
-    /// `--users-file FILE`: users in Dovecot's passwd-file format, hashed.
-    users_file: Option<PathBuf>,
-    /// `--auth-failure-delay MS`: how long a failed login waits for its NO.
-    auth_failure_delay_ms: u64,
-    /// `--auth-max-failures N` in `--auth-window SECS`: then an address's logins are refused.
-    auth_max_failures: usize,
-    auth_window_secs: u64,
-    /// The password check of `--users-file` (with `--user`'s and the demo user's).
-    authenticator: Option<Check>,
-}
-
-/// A password check (its Debug shows nothing of it).
-#[derive(Clone)]
-struct Check(imap_machine::store::Authenticator);
-
-impl std::fmt::Debug for Check {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Check")
-    }
-}
-
-/// Where mail is kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Store {
-    /// In memory, with the demo data (the default).
-    Memory,
-    /// Maildir++ under this directory, a user's at `PATH/<user>/`, created at first login.
-    Maildir(PathBuf),
-    /// PostgreSQL at this URL (empty: the `PG*` environment variables).
-    Postgres(String),
-}
+use crate::config::{without_password, Check, Settings as ServeOptions, Store};
 
 impl Store {
     fn describe(&self) -> String {
@@ -81,189 +24,6 @@ impl Store {
             Store::Postgres(url) if url.is_empty() => "PostgreSQL store (PG* environment)".into(),
             Store::Postgres(url) => format!("PostgreSQL store at {}", without_password(url)),
         }
-    }
-}
-
-pub(crate) const USAGE: &str = "imapm serve [--listen ADDR] [--user NAME:PASS]... \
-[--tls-cert PEM --tls-key PEM [--tls-listen ADDR]] [--allow-insecure-auth] [--max-connections N (16384)] \
-[--threads N (one per core)] [--store memory|maildir:PATH|postgres://USER:PASS@HOST:PORT/DB] [--max-append BYTES (67108864)] [--legacy-8bit] [--no-compress] [--quota NAME:KB:MESSAGES]... [--submit-user NAME]... [--users-file FILE] [--auth-failure-delay MS (2000)] [--auth-max-failures N (10)] [--auth-window SECS (300)] [--quiet] [--debug] [--help]";
-
-/// `imapm serve --help`.
-pub(crate) const HELP: &str = "\
-usage: imapm serve [options]
-
-A demo IMAP server on the in-memory store, with the demo user `username`, password
-`password`. One thread per core, each with its own listener; Ctrl-C says `* BYE` to
-every connection and exits.
-
-options:
-  --listen ADDR           where to listen (default 127.0.0.1:1143)
-  --user NAME:PASS        add a user (repeatable)
-  --users-file FILE       users in Dovecot's passwd-file format, so that a Dovecot
-                          `users` file works unchanged (`user:{SCHEME}hash:...`):
-                          ARGON2ID, ARGON2I, BLF-CRYPT, SHA512-CRYPT, SHA256-CRYPT
-                          (make them with `imapm pw`), or PLAIN, with a warning at
-                          startup; hashes are checked off the event loop
-  --auth-failure-delay MS a failed LOGIN or AUTHENTICATE is answered after MS
-                          milliseconds (default 2000, as Dovecot's
-                          auth_failure_delay; 0 answers at once); other
-                          connections are not held up
-  --auth-max-failures N   more than N failed logins from one address within
-  --auth-window SECS      SECS (defaults 10 and 300) and its logins are refused
-                          with NO [UNAVAILABLE] until the oldest failure is SECS
-                          old, as Dovecot's anvil does; other addresses log in
-  --tls-cert PEM          certificate chain for STARTTLS (with --tls-key)
-  --tls-key PEM           private key for STARTTLS (with --tls-cert)
-  --tls-listen ADDR       also listen for implicit TLS (IMAPS) on ADDR (needs --tls-cert)
-  --allow-insecure-auth   allow LOGIN and AUTHENTICATE without TLS even when TLS is
-                          configured (without TLS they are always allowed)
-  --max-connections N     at most N connections at once (default 16384; the open
-                          files limit is raised to fit)
-  --threads N             N server threads (default one per core)
-  --store memory          keep mail in memory, with demo data (the default)
-  --store maildir:PATH    keep mail in Maildir++ under PATH, user NAME's in PATH/NAME/
-                          (created at first login; Dovecot-compatible: uidlist,
-                          keywords, flags in file names)
-  --store postgres://USER:PASS@HOST:PORT/DB
-                          keep mail in PostgreSQL (`--store postgres:` reads PGHOST,
-                          PGPORT, PGUSER, PGPASSWORD, PGDATABASE); many imapm serve
-                          processes may share the database, and a client in IDLE on
-                          one hears the others' changes
-  --max-append BYTES      the largest message APPEND takes, announced as APPENDLIMIT
-                          (default 64 MiB; at most 4294967295). Messages over 64 KiB
-                          are streamed to the store as they arrive: on Maildir a long
-                          message costs disk, not memory
-  --legacy-8bit           do not advertise UTF8=ACCEPT, and so take messages with 8-bit
-                          header fields from clients that do not enable it (RFC 6855
-                          §4 has a server that advertises it refuse them), as Dovecot
-                          2.3 does: for legacy clients such as mbsync copying old mail
-  --no-compress           do not offer COMPRESS=DEFLATE (RFC 4978), which is offered
-                          by default once a client is authenticated
-  --quota NAME:KB:MSGS    limits of user NAME (RFC 9208 QUOTA; repeatable): KB of
-                          storage and a number of messages, either empty for no
-                          limit (`alice:1024:` is 1 MiB, any number); APPEND and
-                          COPY past them get NO [OVERQUOTA]; on Maildir, processes
-                          sharing the directory check under one lock
-  --submit-user NAME      user NAME is a submission server (RFC 4467 URLAUTH;
-                          repeatable): it may URLFETCH every `submit+USER` URL, as
-                          Dovecot's imap_urlauth_submit_user; nobody else may
-  --quiet                 no per-connection log lines
-  --debug                 log both directions on stderr, credentials redacted
-  --help, -h              this text
-";
-
-/// What the arguments of `imapm serve` ask for.
-#[derive(Debug)]
-pub(crate) enum Parsed {
-    /// Run the server.
-    Run(Box<ServeOptions>),
-    /// Print [`HELP`].
-    Help,
-}
-
-pub(crate) fn parse(args: &[&str]) -> Result<Parsed, String> {
-    let mut o = ServeOptions {
-        listen: "127.0.0.1:1143".into(),
-        tls_listen: None,
-        users: Vec::new(),
-        cert: None,
-        key: None,
-        insecure: false,
-        debug: false,
-        quiet: false,
-        max_connections: DEFAULT_MAX_CONNECTIONS,
-        threads: None,
-        store: Store::Memory,
-        max_append: None,
-        legacy_8bit: false,
-        no_compress: false,
-        quotas: Vec::new(),
-        submitters: Vec::new(),
-        users_file: None,
-        authenticator: None,
-        auth_failure_delay_ms: 2000,
-        auth_max_failures: 10,
-        auth_window_secs: 300,
-    };
-    let mut it = args.iter();
-    while let Some(&a) = it.next() {
-        let mut value = || it.next().map(|v| (*v).to_string()).ok_or_else(|| format!("{a} needs a value"));
-        match a {
-            "--help" | "-h" => return Ok(Parsed::Help),
-            "--listen" => o.listen = value()?,
-            "--tls-listen" => o.tls_listen = Some(value()?),
-            "--tls-cert" => o.cert = Some(value()?.into()),
-            "--tls-key" => o.key = Some(value()?.into()),
-            "--allow-insecure-auth" => o.insecure = true,
-            "--debug" => o.debug = true,
-            "--quiet" => o.quiet = true,
-            "--legacy-8bit" => o.legacy_8bit = true,
-            "--no-compress" => o.no_compress = true,
-            "--max-connections" => o.max_connections = number(a, &value()?)?,
-            "--threads" => o.threads = Some(number(a, &value()?)?),
-            "--max-append" => {
-                let v = value()?;
-                let n = v.parse::<u32>().ok().filter(|n| *n > 0);
-                o.max_append = Some(n.ok_or_else(|| format!("--max-append takes 1 to 4294967295 bytes, not {v:?}"))?);
-            }
-            "--store" => {
-                let v = value()?;
-                o.store = match v.split_once(':') {
-                    None if v == "memory" => Store::Memory,
-                    Some(("maildir", path)) if !path.is_empty() => Store::Maildir(path.into()),
-                    Some(("postgres" | "postgresql", rest)) if rest.is_empty() || rest.starts_with("//") => {
-                        Store::Postgres(if rest.is_empty() { String::new() } else { v.clone() })
-                    }
-                    _ => {
-                        return Err(format!(
-                            "--store takes memory, maildir:PATH or postgres://USER:PASS@HOST:PORT/DB, not {:?}",
-                            without_password(&v)
-                        ))
-                    }
-                };
-            }
-            "--quota" => {
-                let v = value()?;
-                o.quotas.push(quota(&v).ok_or_else(|| format!("--quota takes NAME:KB:MESSAGES, not {v:?}"))?);
-            }
-            "--submit-user" => o.submitters.push(value()?),
-            "--users-file" => o.users_file = Some(value()?.into()),
-            "--auth-failure-delay" => {
-                let v = value()?;
-                o.auth_failure_delay_ms =
-                    v.parse().map_err(|_| format!("--auth-failure-delay takes milliseconds, not {v:?}"))?;
-            }
-            "--auth-max-failures" => o.auth_max_failures = number(a, &value()?)?,
-            "--auth-window" => o.auth_window_secs = number(a, &value()?)? as u64,
-            "--user" => {
-                let v = value()?;
-                let (n, p) = v.split_once(':').ok_or("--user takes NAME:PASS")?;
-                o.users.push((n.into(), p.into()));
-            }
-            other => return Err(format!("unknown option {other}")),
-        }
-    }
-    if o.cert.is_some() != o.key.is_some() {
-        return Err("--tls-cert and --tls-key go together".into());
-    }
-    Ok(Parsed::Run(Box::new(o)))
-}
-
-/// `NAME:KB:MESSAGES`, either number empty for no limit.
-fn quota(v: &str) -> Option<(String, QuotaLimits)> {
-    let mut parts = v.split(':');
-    let (name, kb, messages) = (parts.next()?, parts.next()?, parts.next()?);
-    if name.is_empty() || parts.next().is_some() {
-        return None;
-    }
-    let limit = |s: &str| if s.is_empty() { Some(None) } else { s.parse::<u64>().ok().map(Some) };
-    Some((name.to_string(), QuotaLimits { storage_kb: limit(kb)?, messages: limit(messages)? }))
-}
-
-fn number(option: &str, v: &str) -> Result<usize, String> {
-    match v.parse() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!("{option} takes a positive number, not {v:?}")),
     }
 }
 
@@ -380,16 +140,6 @@ pub(crate) fn run(mut o: ServeOptions) -> std::io::Result<()> {
             run_shared(o, backend)
         }
         Store::Postgres(url) => run_postgres(o, &url),
-    }
-}
-
-/// `url` with its password, if any, replaced by `***`: what may be printed or logged.
-fn without_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_string() };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
     }
 }
 
