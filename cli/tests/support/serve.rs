@@ -24,8 +24,9 @@ impl Drop for Serve {
 /// Starts `imapm serve --listen 127.0.0.1:0 EXTRA...` and reads the address from its banner.
 pub(crate) fn serve(extra: &[&str]) -> Serve {
     let mut child = Command::new(env!("CARGO_BIN_EXE_imapm"))
-        // No delay for failed logins unless a test asks for one (it then passes it again).
-        .args(["serve", "--listen", "127.0.0.1:0", "--auth-failure-delay", "0"])
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        // No delay for failed logins unless a test asks for one.
+        .args(if extra.contains(&"--auth-failure-delay") { &[][..] } else { &["--auth-failure-delay", "0"] })
         .args(extra)
         .stderr(Stdio::piped())
         .spawn()
