@@ -83,7 +83,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "MS")]
     pub(crate) auth_failure_delay: Option<u64>,
     /// More than N failed logins from one address within --auth-window and its logins are
-    /// refused with NO [UNAVAILABLE] until the oldest is that old, as Dovecot's anvil
+    /// refused with `NO [UNAVAILABLE]` until the oldest is that old, as Dovecot's anvil
     /// [default: 10]
     #[arg(long, value_name = "N", value_parser = positive)]
     pub(crate) auth_max_failures: Option<usize>,
@@ -164,6 +164,8 @@ pub(crate) struct Settings {
     pub(crate) auth_window_secs: u64,
     /// The password check of `--users-file` (set when the server starts).
     pub(crate) authenticator: Option<Check>,
+    /// The users of `--users-file`, which SIGHUP reloads (set when the server starts).
+    pub(crate) live_users: Option<std::sync::Arc<std::sync::RwLock<crate::passwd::Users>>>,
 }
 
 /// A password check (its Debug shows nothing of it).
@@ -253,6 +255,7 @@ impl ServeArgs {
             auth_max_failures: self.auth_max_failures.or(file_max_failures).unwrap_or(10),
             auth_window_secs: self.auth_window.or(file.auth_window).unwrap_or(300),
             authenticator: None,
+            live_users: None,
         };
         if s.cert.is_some() != s.key.is_some() {
             return Err(ConfigError::Conflict("--tls-cert and --tls-key go together"));

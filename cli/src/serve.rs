@@ -4,7 +4,7 @@
 //! listener.
 
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use imap_machine::store::memory::MemoryBackend;
 use imap_machine::store::Backend;
@@ -55,15 +55,48 @@ fn unusable_password() -> String {
 
 /// The check of `--users-file`: the file's users by their hashes; `--user`'s and the
 /// demo user's by their passwords, as without the file.
-fn authenticator(file: crate::passwd::Users, o: &ServeOptions) -> imap_machine::store::Authenticator {
+fn authenticator(file: Arc<RwLock<crate::passwd::Users>>, o: &ServeOptions) -> imap_machine::store::Authenticator {
     let mut others: std::collections::HashMap<String, String> = o.users.iter().cloned().collect();
     if o.store == Store::Memory {
         others.entry("username".into()).or_insert_with(|| "password".into());
     }
-    Arc::new(move |name: &str, password: &[u8]| match file.get(name) {
-        Some(hashed) => hashed.verify(password),
-        None => others.get(name).is_some_and(|p| p.as_bytes() == password),
+    Arc::new(move |name: &str, password: &[u8]| {
+        // The entry is cloned out, so that a slow hash never holds the lock a reload takes.
+        let hashed = file.read().unwrap_or_else(|p| p.into_inner()).get(name).cloned();
+        match hashed {
+            Some(hashed) => hashed.verify(password),
+            None => others.get(name).is_some_and(|p| p.as_bytes() == password),
+        }
     })
+}
+
+/// What SIGHUP reloads: the certificate and key, and the users file.
+#[derive(Default)]
+struct Reload {
+    cert: Option<(Arc<tls::ReloadableCert>, std::path::PathBuf, std::path::PathBuf)>,
+    users: Option<(Arc<RwLock<crate::passwd::Users>>, std::path::PathBuf)>,
+}
+
+impl Reload {
+    /// Reads the files again; a file that fails keeps what was in use, and the log says
+    /// why. Connections stay open.
+    fn reload(&self) {
+        if let Some((cert, cert_path, key_path)) = &self.cert {
+            match cert.reload(cert_path, key_path) {
+                Ok(()) => eprintln!("imapm: SIGHUP: certificate {} reloaded", cert_path.display()),
+                Err(e) => eprintln!("imapm: SIGHUP: keeping the certificate in use: {}: {e}", cert_path.display()),
+            }
+        }
+        if let Some((users, path)) = &self.users {
+            match load_users(path) {
+                Ok(new) => {
+                    *users.write().unwrap_or_else(|p| p.into_inner()) = new;
+                    eprintln!("imapm: SIGHUP: users file {} reloaded", path.display());
+                }
+                Err(e) => eprintln!("imapm: SIGHUP: keeping the users in use: {e}"),
+            }
+        }
+    }
 }
 
 /// Raises the limit on open files so that `--max-connections`, not the usual default of
@@ -88,7 +121,8 @@ pub(crate) fn run(mut o: ServeOptions) -> std::io::Result<()> {
             }
         }
     }
-    o.authenticator = users_file.map(|file| Check(authenticator(file, &o)));
+    o.live_users = users_file.map(|file| Arc::new(RwLock::new(file)));
+    o.authenticator = o.live_users.clone().map(|file| Check(authenticator(file, &o)));
     match o.store.clone() {
         Store::Memory => {
             let mut backend = MemoryBackend::with_demo_data().with_clock(imap_machine_tokio::system_clock());
@@ -171,7 +205,11 @@ fn run_shared<B: Backend>(o: ServeOptions, backend: Arc<B>) -> std::io::Result<(
     let fds = raise_fd_limit(o.max_connections);
     let threads = o.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let listeners = listeners(&o.listen, threads)?;
-    let server = server(&o, backend)?;
+    let (server, cert) = server(&o, backend)?;
+    let reload = Reload {
+        cert: cert.zip(o.cert.clone()).zip(o.key.clone()).map(|((c, cert), key)| (c, cert, key)),
+        users: o.live_users.clone().zip(o.users_file.clone()),
+    };
     let main = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     // One single-threaded runtime per thread, each accepting on its own listener (the
     // kernel spreads connections over them, SO_REUSEPORT): a connection stays on the thread
@@ -187,7 +225,7 @@ fn run_shared<B: Backend>(o: ServeOptions, backend: Arc<B>) -> std::io::Result<(
         })?;
         others.push(t);
     }
-    let result = main.block_on(serve(&o, server, first, threads, fds));
+    let result = main.block_on(serve(&o, server, first, threads, fds, reload));
     for t in others {
         t.join().map_err(|_| std::io::Error::other("a server thread panicked"))??;
     }
@@ -216,11 +254,15 @@ fn listeners(addr: &str, n: usize) -> std::io::Result<Vec<std::net::TcpListener>
 }
 
 /// The server every thread runs (clones share the connection limit and the shutdown).
-fn server<B: Backend>(o: &ServeOptions, backend: Arc<B>) -> std::io::Result<Server<B>> {
-    let tls = match (&o.cert, &o.key) {
-        (Some(c), Some(k)) => Some(tls::server_config_from_pem_files(c, k).map_err(std::io::Error::other)?),
+fn server<B: Backend>(
+    o: &ServeOptions,
+    backend: Arc<B>,
+) -> std::io::Result<(Server<B>, Option<Arc<tls::ReloadableCert>>)> {
+    let cert = match (&o.cert, &o.key) {
+        (Some(c), Some(k)) => Some(tls::ReloadableCert::from_pem_files(c, k).map_err(std::io::Error::other)?),
         _ => None,
     };
+    let tls = cert.as_ref().map(|c| c.server_config().map_err(std::io::Error::other)).transpose()?;
     // Without TLS this is a loopback demo: allow plaintext LOGIN so any client works.
     let insecure = o.insecure || tls.is_none();
     let mut server =
@@ -247,7 +289,7 @@ fn server<B: Backend>(o: &ServeOptions, backend: Arc<B>) -> std::io::Result<Serv
     server = server
         .auth_failure_delay(std::time::Duration::from_millis(o.auth_failure_delay_ms))
         .auth_brake(o.auth_max_failures, std::time::Duration::from_secs(o.auth_window_secs));
-    Ok(server)
+    Ok((server, cert))
 }
 
 /// The first thread: the banner, implicit TLS if asked, Ctrl-C, and its share of IMAP.
@@ -257,8 +299,19 @@ async fn serve<B: Backend>(
     listener: std::net::TcpListener,
     threads: usize,
     fds: Option<u64>,
+    reload: Reload,
 ) -> std::io::Result<()> {
     let listener = TcpListener::from_std(listener)?;
+    // SIGHUP: the certificate and the users file again, without dropping connections.
+    let mut hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    let reload = Arc::new(reload);
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            // Reading files and parsing keys: off the runtime's thread.
+            let r = reload.clone();
+            let _ = tokio::task::spawn_blocking(move || r.reload()).await;
+        }
+    });
     let tls = o.cert.is_some();
     if let Some(addr) = o.tls_listen.as_ref().filter(|_| tls) {
         let listener = TcpListener::bind(addr).await?;

@@ -68,6 +68,65 @@ pub fn server_config(
     Ok(Arc::new(config))
 }
 
+/// A server certificate that can be replaced while the server runs (a renewal, on SIGHUP
+/// in `imapm serve`): handshakes after [`ReloadableCert::reload`] get the new one, and
+/// connections already open keep theirs. A configuration that uses it comes from
+/// [`ReloadableCert::server_config`].
+#[derive(Debug)]
+pub struct ReloadableCert {
+    current: std::sync::RwLock<Arc<rustls::sign::CertifiedKey>>,
+}
+
+impl ReloadableCert {
+    /// The certificate chain and private key of two PEM files.
+    ///
+    /// # Errors
+    /// [`Error::Tls`] if a file can't be read, or the key can't be used or does not fit
+    /// the certificate.
+    pub fn from_pem_files(cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<Arc<ReloadableCert>, Error> {
+        Ok(Arc::new(ReloadableCert { current: std::sync::RwLock::new(certified_key(cert.as_ref(), key.as_ref())?) }))
+    }
+
+    /// Loads the files again for the next handshakes.
+    ///
+    /// # Errors
+    /// As [`ReloadableCert::from_pem_files`]; the certificate in use then stays.
+    pub fn reload(&self, cert: impl AsRef<Path>, key: impl AsRef<Path>) -> Result<(), Error> {
+        let new = certified_key(cert.as_ref(), key.as_ref())?;
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = new;
+        Ok(())
+    }
+
+    /// A server configuration that serves the certificate in use at each handshake.
+    ///
+    /// # Errors
+    /// [`Error::Tls`] if the provider lacks the default protocol versions.
+    pub fn server_config(self: &Arc<Self>) -> Result<Arc<rustls::ServerConfig>, Error> {
+        let config = rustls::ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .map_err(tls_err)?
+            .with_no_client_auth()
+            .with_cert_resolver(self.clone());
+        Ok(Arc::new(config))
+    }
+}
+
+impl rustls::server::ResolvesServerCert for ReloadableCert {
+    fn resolve(&self, _hello: rustls::server::ClientHello<'_>) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(self.current.read().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+}
+
+/// A chain and its key, checked to fit each other.
+fn certified_key(cert: &Path, key: &Path) -> Result<Arc<rustls::sign::CertifiedKey>, Error> {
+    let chain = certs_from_pem_file(cert)?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(tls_err)?;
+    let signing = provider().key_provider.load_private_key(key).map_err(tls_err)?;
+    let certified = rustls::sign::CertifiedKey::new(chain, signing);
+    certified.keys_match().map_err(tls_err)?;
+    Ok(Arc::new(certified))
+}
+
 /// Every certificate in a PEM file.
 ///
 /// # Errors
