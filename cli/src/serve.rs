@@ -336,11 +336,15 @@ async fn serve<B: Backend>(
         fds.map_or("unknown".into(), |n| n.to_string()),
     );
     let stop = server.shutdown_handle();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = writeln!(std::io::stderr(), "imapm: shutting down");
-            stop.shutdown();
+        // Ctrl-C (SIGINT) or SIGTERM (systemd's stop): `* BYE` to every connection.
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => if r.is_err() { return },
+            _ = terminate.recv() => {}
         }
+        let _ = writeln!(std::io::stderr(), "imapm: shutting down");
+        stop.shutdown();
     });
     server.serve(listener).await
 }

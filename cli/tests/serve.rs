@@ -1,6 +1,6 @@
 //! `imapm serve` as a process: a real session over loopback, several connections at once
 //! (the tokio server multiplexes them on a couple of threads), and the graceful shutdown
-//! on SIGINT (`* BYE` to every open connection, then exit 0).
+//! on SIGINT and SIGTERM (`* BYE` to every open connection, then exit 0).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -137,14 +137,17 @@ fn updates_reach_another_connection_in_idle() {
 
 #[test]
 fn sigint_says_bye_to_every_connection_and_exits() {
-    let mut s = serve(&["--quiet"]);
-    let mut conns: Vec<Conn> = (0..3).map(|_| Conn::open(s.addr)).collect();
-    conns[0].run("a", "LOGIN username password");
-    let killed = Command::new("kill").args(["-INT", &s.child.id().to_string()]).status().expect("kill");
-    assert!(killed.success());
-    for c in &mut conns {
-        assert!(c.line().starts_with("* BYE"), "every connection gets BYE");
+    // SIGINT (Ctrl-C) and SIGTERM (systemd's stop) alike.
+    for signal in ["-INT", "-TERM"] {
+        let mut s = serve(&["--quiet"]);
+        let mut conns: Vec<Conn> = (0..3).map(|_| Conn::open(s.addr)).collect();
+        conns[0].run("a", "LOGIN username password");
+        let killed = Command::new("kill").args([signal, &s.child.id().to_string()]).status().expect("kill");
+        assert!(killed.success());
+        for c in &mut conns {
+            assert!(c.line().starts_with("* BYE"), "every connection gets BYE on {signal}");
+        }
+        let status = s.child.wait().expect("wait");
+        assert!(status.success(), "imapm serve exits 0 after a graceful shutdown on {signal}: {status:?}");
     }
-    let status = s.child.wait().expect("wait");
-    assert!(status.success(), "imapm serve exits 0 after a graceful shutdown: {status:?}");
 }
