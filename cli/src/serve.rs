@@ -205,6 +205,10 @@ fn run_shared<B: Backend>(o: ServeOptions, backend: Arc<B>) -> std::io::Result<(
     let fds = raise_fd_limit(o.max_connections);
     let threads = o.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let listeners = listeners(&o.listen, threads)?;
+    // The last reference to the store is dropped here, after every runtime is gone: a
+    // store's drop may block (the PostgreSQL driver runs its own runtime to close), which
+    // must never happen inside a runtime.
+    let keep = backend.clone();
     let (server, cert) = server(&o, backend)?;
     let reload = Reload {
         cert: cert.zip(o.cert.clone()).zip(o.key.clone()).map(|((c, cert), key)| (c, cert, key)),
@@ -229,6 +233,8 @@ fn run_shared<B: Backend>(o: ServeOptions, backend: Arc<B>) -> std::io::Result<(
     for t in others {
         t.join().map_err(|_| std::io::Error::other("a server thread panicked"))??;
     }
+    drop(main);
+    drop(keep);
     result
 }
 

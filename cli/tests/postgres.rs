@@ -225,3 +225,22 @@ fn store_expunge_and_move_cross_processes() {
     let (_, rs) = writer.run(b"STATUS Archive (MESSAGES)");
     assert!(String::from_utf8_lossy(&rs[0].1).contains("MESSAGES 1"), "{rs:?}");
 }
+
+/// SIGTERM on the PostgreSQL store: `* BYE`, then exit 0. The store's connections are
+/// closed after the runtimes are gone (the driver's own runtime can't start inside one).
+#[test]
+fn sigterm_on_postgres_exits_cleanly() {
+    let Some(url) = url() else { return };
+    let user = fresh_user();
+    let login = format!("{user}:secret");
+    let mut srv = serve(&["--quiet", "--store", &url, "--user", &login, "--threads", "2"]);
+    let mut s = Session::connect(srv.addr.port());
+    ok(&s.run(format!("LOGIN {user} secret").as_bytes()).1);
+    ok(&s.run(b"SELECT INBOX").1);
+    let killed = std::process::Command::new("kill").args(["-TERM", &srv.child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let (bye, _) = s.read();
+    assert!(matches!(&bye, Response::Status { status, .. } if status.kind == StatusKind::Bye), "{bye:?}");
+    let status = srv.child.wait().unwrap();
+    assert!(status.success(), "imapm serve on PostgreSQL exits 0 after SIGTERM: {status:?}");
+}
