@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use imap_machine::store::QuotaLimits;
 
+use crate::observe::{LogFormat, LogLevel};
+
 /// Default of `--max-connections`: enough for 10,000 idling clients and then some.
 pub(crate) const DEFAULT_MAX_CONNECTIONS: usize = 16_384;
 
@@ -90,9 +92,21 @@ pub(crate) struct ServeArgs {
     /// The window of --auth-max-failures, in seconds [default: 300]
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) auth_window: Option<u64>,
-    /// No per-connection log lines
+    /// No connection, login or command log lines below WARN
     #[arg(long)]
     pub(crate) quiet: bool,
+    /// Log lines as text or as JSON objects, one per line [default: text]
+    #[arg(long, value_name = "FORMAT", value_enum)]
+    pub(crate) log_format: Option<LogFormat>,
+    /// The most detailed log level written: error, warn, info (connections, logins,
+    /// reloads), debug (every command with its status and duration) or trace
+    /// [default: info]
+    #[arg(long, value_name = "LEVEL", value_enum)]
+    pub(crate) log_level: Option<LogLevel>,
+    /// Serve Prometheus metrics on ADDR (`GET /metrics`): connections, IDLE sessions,
+    /// commands by name and status, auth failures, bytes, store latency
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) metrics: Option<String>,
     /// Log both directions on stderr, credentials redacted
     #[arg(long)]
     pub(crate) debug: bool,
@@ -126,6 +140,9 @@ struct ConfigFile {
     auth_window: Option<u64>,
     quiet: Option<bool>,
     debug: Option<bool>,
+    log_format: Option<LogFormat>,
+    log_level: Option<LogLevel>,
+    metrics: Option<String>,
 }
 
 /// Where mail is kept.
@@ -151,6 +168,9 @@ pub(crate) struct Settings {
     pub(crate) insecure: bool,
     pub(crate) debug: bool,
     pub(crate) quiet: bool,
+    pub(crate) log_format: LogFormat,
+    pub(crate) log_level: LogLevel,
+    pub(crate) metrics: Option<String>,
     pub(crate) max_connections: usize,
     pub(crate) threads: Option<usize>,
     pub(crate) store: Store,
@@ -243,6 +263,9 @@ impl ServeArgs {
             insecure: self.allow_insecure_auth || file.allow_insecure_auth.unwrap_or(false),
             debug: self.debug || file.debug.unwrap_or(false),
             quiet: self.quiet || file.quiet.unwrap_or(false),
+            log_format: self.log_format.or(file.log_format).unwrap_or_default(),
+            log_level: self.log_level.or(file.log_level).unwrap_or_default(),
+            metrics: self.metrics.or(file.metrics),
             max_connections: self.max_connections.or(file_max_connections).unwrap_or(DEFAULT_MAX_CONNECTIONS),
             threads: self.threads.or(file_threads),
             store,
@@ -344,7 +367,8 @@ mod tests {
     #[test]
     fn the_file_sets_and_flags_win() {
         let text = "listen = \"127.0.0.1:2143\"\nmax-connections = 50\nuser = [\"alice:secret\"]\n\
-                    store = \"maildir:/var/mail\"\nquota = [\"alice:1024:\"]\nauth-failure-delay = 500\nquiet = true\n";
+                    store = \"maildir:/var/mail\"\nquota = [\"alice:1024:\"]\nauth-failure-delay = 500\nquiet = true\n\
+                    log-format = \"json\"\nlog-level = \"debug\"\nmetrics = \"127.0.0.1:9143\"\n";
         let s = with_file(text, ServeArgs::default()).unwrap();
         assert_eq!(s.listen, "127.0.0.1:2143");
         assert_eq!(s.max_connections, 50);
@@ -353,6 +377,8 @@ mod tests {
         assert_eq!(s.quotas[0].1.storage_kb, Some(1024));
         assert_eq!(s.auth_failure_delay_ms, 500);
         assert!(s.quiet);
+        assert_eq!((s.log_format, s.log_level), (LogFormat::Json, LogLevel::Debug));
+        assert_eq!(s.metrics.as_deref(), Some("127.0.0.1:9143"));
         let flags =
             ServeArgs { listen: Some("127.0.0.1:3143".into()), max_connections: Some(7), ..ServeArgs::default() };
         let s = with_file(text, flags).unwrap();
@@ -375,6 +401,8 @@ mod tests {
             ("store = \"ftp://x\"\n", "store: takes memory"),
             ("store = \"postgres://u:hunter2@h/db\"\nquota = [\"x\"]\n", "quota: --quota takes"),
             ("tls-cert = \"c.pem\"\n", "--tls-cert and --tls-key go together"),
+            ("log-level = \"loud\"\n", "log-level"),
+            ("log-format = \"xml\"\n", "log-format"),
         ] {
             let e = with_file(text, ServeArgs::default()).unwrap_err().to_string();
             assert!(e.contains(says), "{text:?}: {e}");

@@ -8,6 +8,7 @@
 
 mod config;
 mod decode;
+mod observe;
 mod passwd;
 mod serve;
 

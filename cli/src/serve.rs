@@ -3,7 +3,6 @@
 //! thread (one thread per core by default), each accepting on its own SO_REUSEPORT
 //! listener.
 
-use std::io::Write;
 use std::sync::{Arc, RwLock};
 
 use imap_machine::store::memory::MemoryBackend;
@@ -36,8 +35,9 @@ fn load_users(path: &std::path::Path) -> std::io::Result<crate::passwd::Users> {
     let mut plain: Vec<&str> = users.plain().collect();
     if !plain.is_empty() {
         plain.sort_unstable();
-        eprintln!(
-            "imapm: warning: {}: {} user(s) with a {{PLAIN}} password, readable by anyone who can read the file: {}",
+        tracing::warn!(
+            target: "imapm",
+            "{}: {} user(s) with a {{PLAIN}} password, readable by anyone who can read the file: {}",
             path.display(),
             plain.len(),
             plain.join(", ")
@@ -83,17 +83,21 @@ impl Reload {
     fn reload(&self) {
         if let Some((cert, cert_path, key_path)) = &self.cert {
             match cert.reload(cert_path, key_path) {
-                Ok(()) => eprintln!("imapm: SIGHUP: certificate {} reloaded", cert_path.display()),
-                Err(e) => eprintln!("imapm: SIGHUP: keeping the certificate in use: {}: {e}", cert_path.display()),
+                Ok(()) => tracing::info!(target: "imapm", "SIGHUP: certificate {} reloaded", cert_path.display()),
+                Err(e) => tracing::error!(
+                    target: "imapm",
+                    "SIGHUP: keeping the certificate in use: {}: {e}",
+                    cert_path.display()
+                ),
             }
         }
         if let Some((users, path)) = &self.users {
             match load_users(path) {
                 Ok(new) => {
                     *users.write().unwrap_or_else(|p| p.into_inner()) = new;
-                    eprintln!("imapm: SIGHUP: users file {} reloaded", path.display());
+                    tracing::info!(target: "imapm", "SIGHUP: users file {} reloaded", path.display());
                 }
-                Err(e) => eprintln!("imapm: SIGHUP: keeping the users in use: {e}"),
+                Err(e) => tracing::error!(target: "imapm", "SIGHUP: keeping the users in use: {e}"),
             }
         }
     }
@@ -112,6 +116,7 @@ fn raise_fd_limit(max_connections: usize) -> Option<u64> {
 }
 
 pub(crate) fn run(mut o: ServeOptions) -> std::io::Result<()> {
+    crate::observe::init_logging(o.log_format, o.log_level, o.quiet);
     let users_file = o.users_file.as_deref().map(load_users).transpose()?;
     if let Some(file) = &users_file {
         // The file's users join the store with a password nobody knows: the file decides.
@@ -205,6 +210,10 @@ fn run_shared<B: Backend>(o: ServeOptions, backend: Arc<B>) -> std::io::Result<(
     let fds = raise_fd_limit(o.max_connections);
     let threads = o.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let listeners = listeners(&o.listen, threads)?;
+    if let Some(addr) = &o.metrics {
+        let at = crate::observe::serve_metrics(addr)?;
+        tracing::info!(target: "imapm", "metrics on http://{at}/metrics");
+    }
     // The last reference to the store is dropped here, after every runtime is gone: a
     // store's drop may block (the PostgreSQL driver runs its own runtime to close), which
     // must never happen inside a runtime.
@@ -271,8 +280,7 @@ fn server<B: Backend>(
     let tls = cert.as_ref().map(|c| c.server_config().map_err(std::io::Error::other)).transpose()?;
     // Without TLS this is a loopback demo: allow plaintext LOGIN so any client works.
     let insecure = o.insecure || tls.is_none();
-    let mut server =
-        Server::new(backend).allow_insecure_auth(insecure).max_connections(o.max_connections).log_connections(!o.quiet);
+    let mut server = Server::new(backend).allow_insecure_auth(insecure).max_connections(o.max_connections);
     if o.debug {
         server = server.debug_tap(DebugTap::stderr());
     }
@@ -321,7 +329,7 @@ async fn serve<B: Backend>(
     let tls = o.cert.is_some();
     if let Some(addr) = o.tls_listen.as_ref().filter(|_| tls) {
         let listener = TcpListener::bind(addr).await?;
-        eprintln!("imapm: IMAPS (implicit TLS) on {}", listener.local_addr()?);
+        tracing::info!(target: "imapm", "IMAPS (implicit TLS) on {}", listener.local_addr()?);
         let s = server.clone();
         tokio::spawn(async move { s.serve_tls(listener).await });
     }
@@ -332,8 +340,9 @@ async fn serve<B: Backend>(
     if demo {
         users.insert(0, "user `username`, password `password`".into());
     }
-    eprintln!(
-        "imapm: IMAP on {}{starttls}; {}; {}; \
+    tracing::info!(
+        target: "imapm",
+        "IMAP on {}{starttls}; {}; {}; \
          {threads} thread(s); at most {} connections (open files limit {}); Ctrl-C stops",
         listener.local_addr()?,
         o.store.describe(),
@@ -349,7 +358,7 @@ async fn serve<B: Backend>(
             r = tokio::signal::ctrl_c() => if r.is_err() { return },
             _ = terminate.recv() => {}
         }
-        let _ = writeln!(std::io::stderr(), "imapm: shutting down");
+        tracing::info!(target: "imapm", "shutting down");
         stop.shutdown();
     });
     server.serve(listener).await

@@ -28,6 +28,7 @@ mod brake;
 mod compress;
 mod event;
 mod extension;
+mod report;
 mod stream;
 
 use std::collections::VecDeque;
@@ -38,6 +39,7 @@ use bytes::{Bytes, BytesMut};
 pub use append::HOLD_WHILE_OFFERED;
 pub use event::{Error, Event};
 pub use extension::ExtensionCommand;
+pub use report::{Report, MAX_WAITING_REPORTS};
 
 use crate::codec::{
     encode_response_with, parse_authenticate_data, parse_command, parse_idle_done, parse_tag_prefix, AuthenticateData,
@@ -117,6 +119,9 @@ pub struct ServerOptions {
     /// and its capabilities are advertised. Default none: every unknown command gets
     /// `BAD unknown command`.
     pub extensions: Vec<ExtensionCommand>,
+    /// Reports each command's name as it starts and its status as it completes
+    /// ([`Server::poll_report`]), for logs and metrics. Default off.
+    pub report_commands: bool,
 }
 
 impl Default for ServerOptions {
@@ -138,6 +143,7 @@ impl Default for ServerOptions {
             stream_appends_over: None,
             max_append_len: 64 * 1024 * 1024,
             extensions: Vec::new(),
+            report_commands: false,
         }
     }
 }
@@ -208,6 +214,8 @@ pub struct Server {
     outgoing: Option<stream::OutLiteral>,
     /// The login brakes: a failed login's delayed answer, refused logins, failures.
     brake: brake::Brake,
+    /// Commands started and completed, for the embedder's logs and metrics.
+    reports: report::Reports,
 }
 
 fn text(s: &str) -> Text {
@@ -243,6 +251,7 @@ impl Server {
             early: BytesMut::new(),
             outgoing: None,
             brake: brake::Brake::new(now),
+            reports: report::Reports::new(options.report_commands),
             options,
         };
         let (kind, code) = match s.options.greeting {
@@ -332,6 +341,7 @@ impl Server {
     }
 
     fn tagged(&mut self, tag: &Tag, kind: StatusKind, code: Option<Code>, t: &str) {
+        self.reports.completed(tag, kind);
         self.emit(&Response::Status { tag: Some(tag.clone()), status: StatusResponse::new(kind, code, text(t)) });
     }
 
@@ -628,6 +638,7 @@ impl Server {
         if self.utf8 {
             body.map_mailboxes(&mut Mailbox::from_utf8_peer, &mut ListMailbox::from_utf8_peer);
         }
+        self.reports.started(&tag, &body);
         if !self.allowed_now(&body) {
             let name = match &body {
                 CommandBody::Raw(raw) => raw.name().as_str(),

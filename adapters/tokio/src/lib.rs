@@ -38,6 +38,47 @@
 //! # }
 //! ```
 //!
+//! # Features
+//! - `tracing`: the server emits `tracing` spans and events for its connections, logins
+//!   and commands.
+//! - `metrics`: the server records counters, gauges and histograms with the `metrics`
+//!   facade, into whatever recorder the program installs (`imapm serve --metrics` serves
+//!   them to Prometheus).
+//!
+//! Neither ever sees a command's arguments: names and statuses come from the server
+//! machine's [`imap_machine::server::Report`]s, and a login is known by its user name, so
+//! no password or SASL data reaches a log or a label.
+//!
+//! ## Logs (feature `tracing`)
+//! A span `imap` per connection, with the fields `id` (the connection's number, as in the
+//! debug tap), `peer` (address and port), `tls` and, once logged in, `user`. Its events:
+//!
+//! | target | level | message | fields |
+//! | --- | --- | --- | --- |
+//! | `imap_machine_tokio::connection` | INFO | `connection opened` | |
+//! | `imap_machine_tokio::connection` | INFO | `connection closed` | `secs`, `bytes_in`, `bytes_out` |
+//! | `imap_machine_tokio::connection` | INFO | `refused: too many connections` | |
+//! | `imap_machine_tokio::connection` | DEBUG | `TLS handshake failed` | `error` |
+//! | `imap_machine_tokio::connection` | DEBUG | `TLS started` | |
+//! | `imap_machine_tokio::auth` | INFO | `logged in` | `user`, `command` |
+//! | `imap_machine_tokio::auth` | INFO | `login failed` | `user`, `command`, `status` |
+//! | `imap_machine_tokio::command` | DEBUG | `command` | `tag`, `command`, `status`, `us` (microseconds) |
+//!
+//! ## Metrics (feature `metrics`)
+//! | name | kind | labels |
+//! | --- | --- | --- |
+//! | `imap_connections` | gauge: open connections | `tls` (`true`, `false`) |
+//! | `imap_connections_total` | counter: accepted connections | `tls` |
+//! | `imap_connections_refused_total` | counter: over the connection limit | |
+//! | `imap_idle_sessions` | gauge: sessions in IDLE | |
+//! | `imap_commands_total` | counter: tagged answers | `command`, `status` (`ok`, `no`, `bad`) |
+//! | `imap_command_duration_seconds` | histogram: start to tagged answer | `command` |
+//! | `imap_auth_failures_total` | counter: NO to LOGIN or AUTHENTICATE | |
+//! | `imap_received_bytes_total`, `imap_sent_bytes_total` | counter: octets on the socket | |
+//! | `imap_store_duration_seconds` | histogram: one store call | `work` (`command`, `updates`, `step`) |
+//!
+//! A command that did not parse counts as `command="unknown"`.
+//!
 //! The core crate stays free of tokio and rustls: only this crate depends on them.
 
 #![forbid(unsafe_code)]
@@ -47,6 +88,7 @@ mod brake;
 mod client;
 mod error;
 mod io;
+mod observe;
 mod server;
 mod tap;
 pub mod tls;

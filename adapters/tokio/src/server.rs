@@ -19,6 +19,7 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use crate::io::{io_step, now, sleep_until, IoEvent, Stream, HIGH_WATER};
+use crate::observe::{self, Observer, StoreCall};
 use crate::tap::{DebugTap, TapSession};
 
 /// Stops a running [`Server`]: it stops accepting, sends `* BYE` to every connection and
@@ -147,6 +148,7 @@ impl<B: Backend> Server<B> {
     pub fn new(backend: Arc<B>) -> Self {
         let mut options = Session::server_options(&*backend);
         options.compress_available = true;
+        observe::describe();
         let (tx, _) = watch::channel(false);
         Server {
             backend,
@@ -359,7 +361,10 @@ impl<B: Backend> Server<B> {
                             Some(limit) => match limit.clone().try_acquire_owned() {
                                 Ok(p) => Some(p),
                                 Err(_) => {
-                                    tasks.spawn(refuse(ctx, tcp, implicit_tls, id));
+                                    let task = refuse(ctx, tcp, implicit_tls, id);
+                                    #[cfg(feature = "tracing")]
+                                    let task = tracing::Instrument::instrument(task, observe::span(id, peer, implicit_tls));
+                                    tasks.spawn(task);
                                     continue;
                                 }
                             },
@@ -369,7 +374,7 @@ impl<B: Backend> Server<B> {
                         if log {
                             log_line(format_args!("[{id}] connection from {peer}"));
                         }
-                        tasks.spawn(async move {
+                        let task = async move {
                             let _permit = permit;
                             if let Some(stream) = handshake(&ctx, tcp, implicit_tls).await {
                                 connection(ctx, stream, implicit_tls, id, peer.ip(), stop).await;
@@ -377,7 +382,10 @@ impl<B: Backend> Server<B> {
                             if log {
                                 log_line(format_args!("[{id}] closed"));
                             }
-                        });
+                        };
+                        #[cfg(feature = "tracing")]
+                        let task = tracing::Instrument::instrument(task, observe::span(id, peer, implicit_tls));
+                        tasks.spawn(task);
                     }
                     // Out of file descriptors and the like: back off, keep serving.
                     Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
@@ -409,7 +417,14 @@ async fn handshake<B: Backend>(ctx: &Ctx<B>, tcp: TcpStream, implicit_tls: bool)
     let acceptor = TlsAcceptor::from(ctx.tls.clone()?);
     match tokio::time::timeout(ctx.handshake_timeout, acceptor.accept(tcp)).await {
         Ok(Ok(tls)) => Some(Stream::ServerTls(Box::new(tls))),
-        _ => None,
+        Ok(Err(e)) => {
+            observe::handshake_failed(&e);
+            None
+        }
+        Err(e) => {
+            observe::handshake_failed(&e);
+            None
+        }
     }
 }
 
@@ -425,6 +440,7 @@ async fn write_out(stream: &mut Stream, buf: &[u8], timeout: Duration) -> std::i
 
 /// A connection over the limit: `* BYE Too many connections`, then close.
 async fn refuse<B: Backend>(ctx: Ctx<B>, tcp: TcpStream, implicit_tls: bool, id: u64) {
+    observe::refused();
     let Some(mut stream) = handshake(&ctx, tcp, implicit_tls).await else { return };
     let mut options = ctx.options.clone();
     options.greeting = Greeting::Bye;
@@ -599,6 +615,8 @@ async fn connection<B: Backend>(
     let mut options = ctx.options.clone();
     options.tls_active = tls_active;
     options.starttls_available = ctx.tls.is_some() && !tls_active;
+    options.report_commands |= observe::ENABLED;
+    let mut observer = Observer::open(tls_active);
     let mut machine = Machine::new(options, now());
     let mut session = Session::new(ctx.backend.clone());
     if let Some(e) = &ctx.extensions {
@@ -631,8 +649,24 @@ async fn connection<B: Backend>(
         }
         let switch;
         // A password check may be slow (argon2): off the event loop, like the store.
-        let slow_login =
-            ctx.authenticator.is_some() && machine.pending_events().any(|e| matches!(e, Event::Credentials { .. }));
+        let mut login = None;
+        let mut events = false;
+        for e in machine.pending_events() {
+            events = true;
+            if let Event::Credentials { username, .. } = e {
+                login = Some(username.as_str());
+            }
+        }
+        if let Some(user) = login {
+            observer.login(user);
+        }
+        let slow_login = ctx.authenticator.is_some() && login.is_some();
+        let call = match pending {
+            StoreWork::Events => events.then_some(StoreCall::Command),
+            StoreWork::Updates => Some(StoreCall::Updates),
+            StoreWork::Resume => Some(StoreCall::Step),
+        };
+        let began = std::time::Instant::now();
         (machine, session, switch) = if ctx.blocking_store || slow_login {
             let work = pending;
             tokio::task::spawn_blocking(move || {
@@ -645,6 +679,10 @@ async fn connection<B: Backend>(
             let switch = pending.run(&mut machine, &mut session);
             (machine, session, switch)
         };
+        if let Some(call) = call {
+            observer.store(call, began.elapsed());
+        }
+        observer.drain(&mut machine);
         pending = StoreWork::Events;
         if let Some(brake) = &ctx.brake {
             let failures = machine.auth_failures();
@@ -671,6 +709,7 @@ async fn connection<B: Backend>(
                     sent = false;
                     break;
                 }
+                observer.sent(n);
                 out.advance(n);
             }
             if !sent {
@@ -698,6 +737,7 @@ async fn connection<B: Backend>(
                 _ => break,
             }
             let _ = machine.tls_established();
+            observer.tls_started();
             continue;
         }
         out.fill(&mut machine, tap.as_mut(), HIGH_WATER);
@@ -720,8 +760,9 @@ async fn connection<B: Backend>(
         tokio::select! {
             r = io_step(&mut stream, out.front(), dirty, can_read, &mut on_read) => match r {
                 Ok(IoEvent::Read(0)) | Err(_) => machine.handle_eof(),
-                Ok(IoEvent::Read(_)) => {}
+                Ok(IoEvent::Read(n)) => observer.received(n),
                 Ok(IoEvent::Wrote(n)) => {
+                    observer.sent(n);
                     out.advance(n);
                     dirty = true;
                 }
@@ -736,6 +777,7 @@ async fn connection<B: Backend>(
                 machine.shutdown("Server shutting down");
             }
         }
+        observer.drain(&mut machine);
     }
     // The machine may have failed without a Closed event (EOF, I/O error): release the
     // mailbox either way.

@@ -12,6 +12,8 @@ pub(crate) struct Serve {
     pub(crate) addr: SocketAddr,
     /// Kept open: the server logs to it (`None` once a test took it).
     stderr: Option<BufReader<ChildStderr>>,
+    /// The log lines up to the banner, which says the address.
+    pub(crate) early: Vec<String>,
 }
 
 impl Drop for Serve {
@@ -33,17 +35,19 @@ pub(crate) fn serve(extra: &[&str]) -> Serve {
         .expect("spawn imapm");
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
     let mut addr = None;
+    let mut early = Vec::new();
     let mut line = String::new();
     // With --tls-listen the IMAPS line comes first; the plain listener's line says "IMAP on".
     while addr.is_none() {
         line.clear();
         assert!(stderr.read_line(&mut line).expect("banner") > 0, "imapm serve exited");
-        if let Some(rest) = line.strip_prefix("imapm: IMAP on ") {
+        if let Some((_, rest)) = line.split_once("IMAP on ") {
             let a = rest.split([',', ';']).next().expect("address");
             addr = Some(a.parse().expect("socket address"));
         }
+        early.push(line.clone());
     }
-    Serve { child, addr: addr.expect("address"), stderr: Some(stderr) }
+    Serve { child, addr: addr.expect("address"), stderr: Some(stderr), early }
 }
 
 impl Serve {
