@@ -48,6 +48,7 @@ pub(crate) const TARGETS: &[(&str, Target)] = &[
     ("mime", mime),
     ("mutf7", mutf7),
     ("fetch_view", fetch_view),
+    ("client_body_stream", client_body_stream),
 ];
 
 /// One fixed instant per process: the machines take time as an argument.
@@ -681,4 +682,78 @@ pub(crate) fn mutf7(data: &[u8]) {
     let wire = mutf7::encode(&text);
     assert!(wire.bytes().all(|b| (0x20..=0x7e).contains(&b)), "not printable: {wire:?}");
     assert_eq!(mutf7::decode(wire.as_bytes()).expect("encoded names decode"), text);
+}
+
+/// `client_body_stream`: config byte (bits 0-3: FETCH bodies longer than `2^k` octets
+/// stream; bit 4: `fetch_messages`; bits 5-7: chunk seed), then the server's answer to
+/// `FETCH 1:* (UID BODY.PEEK[])` (tag `A2`), sent once INBOX is selected.
+/// Whole and cut into pieces, the input gives the same events, each streamed body the same
+/// octets, contiguous from offset 0 up to its announced length when it ends. Never panics.
+pub(crate) fn client_body_stream(data: &[u8]) {
+    let Some((&cfg, input)) = data.split_first() else { return };
+    let whole = body_stream_events(cfg, &mut std::iter::once(input));
+    let chunked = body_stream_events(cfg, &mut Chunks::new(input, cfg >> 5, 64));
+    assert_eq!(whole, chunked, "streamed bodies depend on how the input was cut");
+}
+
+/// The events of [`client_body_stream`]'s client fed `chunks`, each streamed body's chunks
+/// joined into one line, checked for contiguous offsets and the announced length.
+fn body_stream_events(cfg: u8, chunks: &mut dyn Iterator<Item = &[u8]>) -> Vec<String> {
+    let mut options = ClientOptions::default();
+    options.stream_bodies_over = Some(1 << (cfg & 15));
+    options.fetch_messages = cfg & 16 != 0;
+    let mut c = Client::new(options);
+    let mut out = BytesMut::new();
+    c.handle_input(b"* PREAUTH [CAPABILITY IMAP4rev1 BINARY] ready\r\n");
+    let _ = c.send(CommandBody::select(Mailbox::Inbox));
+    c.poll_transmit(&mut out);
+    // The FETCH goes out once the mailbox is selected; the input answers it.
+    c.handle_input(b"* 3 EXISTS\r\nA1 OK [READ-WRITE] done\r\n");
+    let _ = c.send(CommandBody::Fetch {
+        set: SequenceSet::all(),
+        attributes: FetchAttributes::List(vec![
+            FetchAttribute::Uid,
+            FetchAttribute::BodySection { peek: true, section: Section::default(), partial: None },
+        ]),
+        uid: false,
+        modifiers: vec![],
+    });
+    c.poll_transmit(&mut out);
+    let mut events = Vec::new();
+    // The body being streamed: its announced length and the octets so far.
+    let mut body: Option<(u64, Vec<u8>)> = None;
+    for chunk in chunks {
+        c.handle_input(chunk);
+        while let Some(e) = c.poll_event() {
+            match e {
+                client::Event::BodyStarted { length, .. } => {
+                    assert!(body.is_none(), "a body started inside another");
+                    body = Some((length, Vec::new()));
+                    events.push(format!("{e:?}"));
+                }
+                client::Event::BodyChunk { offset, data, .. } => {
+                    let (_, got) = body.as_mut().expect("a chunk outside a body");
+                    assert_eq!(offset, got.len() as u64, "chunks are contiguous");
+                    got.extend_from_slice(&data);
+                }
+                client::Event::BodyEnded { .. } => {
+                    let (length, got) = body.take().expect("an end outside a body");
+                    assert_eq!(length, got.len() as u64, "a body ends at its announced length");
+                    events.push(format!("body {:?}", Bytes::from(got)));
+                    events.push(format!("{e:?}"));
+                }
+                other => events.push(format!("{other:?}")),
+            }
+        }
+        c.poll_transmit(&mut out);
+        out.clear();
+    }
+    c.handle_eof();
+    while let Some(e) = c.poll_event() {
+        events.push(format!("{e:?}"));
+    }
+    if let Some((_, got)) = body {
+        events.push(format!("cut short {:?}", Bytes::from(got)));
+    }
+    events
 }

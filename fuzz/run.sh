@@ -12,7 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export RUSTC_BOOTSTRAP=1
 secs=${FUZZ_SECONDS:-60}
-all=(framer command_parser response_parser command_roundtrip response_roundtrip client_machine server_session mime mutf7 fetch_view)
+all=(framer command_parser response_parser command_roundtrip response_roundtrip client_machine server_session mime mutf7 fetch_view client_body_stream)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 cargo fuzz build || exit 1
 mkdir -p fuzz/logs

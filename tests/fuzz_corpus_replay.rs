@@ -103,3 +103,8 @@ fn mutf7() {
 fn fetch_view() {
     replay("fetch_view");
 }
+
+#[test]
+fn client_body_stream() {
+    replay("client_body_stream");
+}

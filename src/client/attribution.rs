@@ -189,6 +189,12 @@ impl Collects {
         }
     }
 
+    /// Whether this is a FETCH that asks for more than FLAGS and UID: the command a
+    /// streamed body answers ([`super::body`]).
+    pub(super) fn asks_bodies(&self) -> bool {
+        matches!(self, Collects::Fetch { flags_only: false, stream: true, .. })
+    }
+
     /// Whether a FETCH response of message `seq` (with `uid`, and an item other than
     /// FLAGS and UID if `substantive`) answers this command, marking it answered:
     /// `Some(stream)` if so, `stream` telling a FETCH from a STORE.

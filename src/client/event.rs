@@ -57,6 +57,44 @@ pub enum Event {
         /// The FETCH it answers.
         command: CommandId,
     },
+    /// A FETCH body longer than
+    /// [`ClientOptions::stream_bodies_over`](super::ClientOptions::stream_bodies_over)
+    /// starts: its octets follow as [`Event::BodyChunk`]s, then [`Event::BodyEnded`], then
+    /// the FETCH response itself with this item empty.
+    BodyStarted {
+        /// The FETCH it answers (the oldest FETCH in flight), `None` if none runs.
+        command: Option<CommandId>,
+        /// Message sequence number.
+        seq: u32,
+        /// The item as the server wrote it: `BODY[]`, `BODY[1.2]<0>`, `BINARY[1]`,
+        /// `RFC822`, ...
+        section: Bytes,
+        /// Its announced length in octets.
+        length: u64,
+    },
+    /// The next octets of a streamed body, as they arrived.
+    BodyChunk {
+        /// As in [`Event::BodyStarted`].
+        command: Option<CommandId>,
+        /// Message sequence number.
+        seq: u32,
+        /// The item, as in [`Event::BodyStarted`].
+        section: Bytes,
+        /// Where `data` starts within the body.
+        offset: u64,
+        /// The octets.
+        data: Bytes,
+    },
+    /// The streamed body is complete (its announced length arrived). A connection lost
+    /// before this ends with [`Event::ConnectionLost`] instead.
+    BodyEnded {
+        /// As in [`Event::BodyStarted`].
+        command: Option<CommandId>,
+        /// Message sequence number.
+        seq: u32,
+        /// The item.
+        section: Bytes,
+    },
     /// An untagged OK, NO or BAD (not the greeting, not BYE).
     Status(StatusResponse),
     /// FLAGS of a message changed in an unsolicited FETCH (one that answers no running

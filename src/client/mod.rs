@@ -27,6 +27,7 @@
 
 mod args;
 mod attribution;
+mod body;
 mod compress;
 mod event;
 mod list;
@@ -105,6 +106,13 @@ pub struct ClientOptions {
     /// owned items. Default `false`; the adapters turn it on, as a FETCH of 10,000
     /// envelopes then builds no owned envelope the caller does not ask for.
     pub fetch_messages: bool,
+    /// Hand out a FETCH body literal longer than this in pieces as it arrives
+    /// ([`Event::BodyStarted`], [`Event::BodyChunk`], [`Event::BodyEnded`]), never whole in
+    /// memory, whatever its length: the framer's literal limits no longer apply to it.
+    /// The FETCH response then shows the item empty. Default `None`: every body arrives
+    /// whole in its response, within [`FramerOptions::max_literal_len`]. This sets the
+    /// framer's [`FramerOptions::offer_literals_over`].
+    pub stream_bodies_over: Option<u64>,
 }
 
 impl Default for ClientOptions {
@@ -115,6 +123,7 @@ impl Default for ClientOptions {
             search_charset: SearchCharset::Auto,
             framer: FramerOptions { allow_bare_lf: true, ..FramerOptions::default() },
             fetch_messages: false,
+            stream_bodies_over: None,
         }
     }
 }
@@ -187,6 +196,12 @@ pub struct Client {
     /// a HIGHESTMODSEQ code came meanwhile (RFC 7162 §6: it wins, even if lower).
     modseq_seen: Option<u64>,
     modseq_code: bool,
+    /// The FETCH body being streamed ([`ClientOptions::stream_bodies_over`]).
+    body: Option<body::BodyStream>,
+    /// The head of the response whose body is streamed, with the literal empty.
+    body_head: Option<BytesMut>,
+    /// Commands whose bodies stream over a length of their own ([`Client::stream_bodies_of`]).
+    body_streams: Vec<(CommandId, u64)>,
 }
 
 fn is_ascii_search(keys: &[SearchKey]) -> bool {
@@ -211,6 +226,7 @@ impl Client {
         if Tag::try_from(format!("{}1", options.tag_prefix)).is_err() {
             options.tag_prefix = "A".into();
         }
+        options.framer.offer_literals_over = options.stream_bodies_over;
         let framer = Framer::new(Role::Client, options.framer.clone());
         Client {
             options,
@@ -236,6 +252,9 @@ impl Client {
             enabled: Vec::new(),
             modseq_seen: None,
             modseq_code: false,
+            body: None,
+            body_head: None,
+            body_streams: Vec::new(),
         }
     }
 
@@ -574,7 +593,7 @@ impl Client {
         while let Some(ev) = self.framer.poll() {
             match ev {
                 FramerEvent::Message(frame) => {
-                    let raw = frame.into_bytes();
+                    let raw = self.joined(frame.into_bytes());
                     if self.options.fetch_messages && self.greeted && is_fetch(&raw) {
                         match FetchMessage::parse(raw) {
                             Ok(m) => self.on_fetch_message(m),
@@ -588,17 +607,16 @@ impl Client {
                     }
                 }
                 FramerEvent::Error(e) => self.events.push_back(Event::ResponseDropped(e)),
-                // Not in the client role, and the client offers no literal
-                // (`offer_literals_over` stays `None`).
-                FramerEvent::LiteralAnnounced { .. }
-                | FramerEvent::LiteralOffered { .. }
-                | FramerEvent::LiteralChunk(_)
-                | FramerEvent::LiteralEnd => {}
+                FramerEvent::LiteralOffered { length, .. } => self.literal_offered(length),
+                FramerEvent::LiteralChunk(data) => self.literal_chunk(data),
+                FramerEvent::LiteralEnd => self.literal_end(),
+                // Not in the client role.
+                FramerEvent::LiteralAnnounced { .. } => {}
             }
             if self.fatal.is_some() {
                 return;
             }
-            if self.tls_pause && self.framer.is_mid_message() {
+            if self.tls_pause && (self.framer.is_mid_message() || self.body_in_progress()) {
                 self.fail(ConnectionError::StartTlsInjection);
                 return;
             }

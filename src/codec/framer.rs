@@ -297,6 +297,11 @@ impl Framer {
         !self.buf.is_empty() || !matches!(self.state, State::Line)
     }
 
+    /// Changes [`FramerOptions::offer_literals_over`] from the next announcement on.
+    pub fn set_offer_literals_over(&mut self, over: Option<u64>) {
+        self.options.offer_literals_over = over;
+    }
+
     /// The bytes of the message received so far (its lines and literals up to now).
     pub fn partial_message(&self) -> &[u8] {
         let end = match self.state {

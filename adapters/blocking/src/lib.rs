@@ -24,8 +24,8 @@ mod tap;
 mod transport;
 
 pub use client::{
-    AppendUid, AppendUids, ArgError, Client, ClientBuilder, CommandResponse, CopyUid, Error as ClientError, Fetches,
-    IdleHandle, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, ListEntry, Update,
+    AppendUid, AppendUids, ArgError, BodyReader, Client, ClientBuilder, CommandResponse, CopyUid, Error as ClientError,
+    Fetches, IdleHandle, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, ListEntry, Update,
 };
 /// One fetched message, read in place (the core's [`imap_machine::codec::FetchMessage`]).
 pub use imap_machine::codec::FetchMessage;

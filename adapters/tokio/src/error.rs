@@ -8,6 +8,9 @@ use imap_machine::types::{State, StatusResponse};
 #[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The selected mailbox has no message with this UID.
+    #[error("no message with UID {0}")]
+    NoSuchMessage(u32),
     /// A socket error.
     #[error("I/O error: {0}")]
     Io(Arc<std::io::Error>),

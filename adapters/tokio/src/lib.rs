@@ -6,6 +6,8 @@
 //!   fallback, `append`, `idle`, `logout`, ...). One driver task owns the socket and the
 //!   [`imap_machine::client::Client`] machine; methods talk to it over channels, so
 //!   concurrent tasks pipeline their commands on one connection.
+//!   [`Client::fetch_body_stream`] hands one message body out as an `AsyncRead` while it
+//!   arrives ([`BodyStream`]), never whole in memory.
 //! - [`Server`]: `Server::new(backend).serve(listener)` (or `serve_tls`), one task per
 //!   connection driving [`imap_machine::server::Server`] and a
 //!   [`imap_machine::store::Session`], with STARTTLS, a connection limit, autologout and
@@ -94,8 +96,8 @@ mod tap;
 pub mod tls;
 
 pub use client::{
-    AppendUid, AppendUids, Client, ClientBuilder, CommandResponse, CopyUid, FetchItems, FetchMessage, FetchStream,
-    IdleHandle, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, ListEntry, Update,
+    AppendUid, AppendUids, BodyStream, Client, ClientBuilder, CommandResponse, CopyUid, FetchItems, FetchMessage,
+    FetchStream, IdleHandle, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria, IntoSequenceSet, ListEntry, Update,
 };
 pub use error::Error;
 pub use server::{Server, ShutdownHandle};

@@ -10,6 +10,7 @@
 //! every message-level change is followed in a [`MailboxView`] ([`Client::view`]).
 
 mod append;
+mod body;
 mod commands;
 mod list;
 mod raw;
@@ -27,6 +28,7 @@ use imap_machine::client::{self as machine, ClientOptions, CommandId, Event, Mai
 use imap_machine::codec::FetchMessage;
 use imap_machine::types::{Capability, Code, Data, State, StatusKind, StatusResponse};
 
+pub use body::BodyReader;
 pub use imap_machine::client::{
     AppendUid, AppendUids, ArgError, CommandResponse, CopyUid, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria,
     IntoSequenceSet, ListEntry, Update,
@@ -40,6 +42,9 @@ use crate::transport::{Compression, Transport};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The selected mailbox has no message with this UID.
+    #[error("no message with UID {0}")]
+    NoSuchMessage(u32),
     /// A socket error.
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),
@@ -578,7 +583,17 @@ impl Client {
                 (machine::ConnectionError::UnexpectedEof, Some(bye)) => Err(Error::Bye(bye.clone())),
                 _ => Err(Error::Protocol(machine::Error::Lost(err))),
             },
+            Event::BodyStarted { command: Some(id), .. }
+            | Event::BodyChunk { command: Some(id), .. }
+            | Event::BodyEnded { command: Some(id), .. }
+                if self.abandoned(id, false) =>
+            {
+                Ok(Step::Nothing)
+            }
             e @ (Event::IdleAccepted { .. }
+            | Event::BodyStarted { .. }
+            | Event::BodyChunk { .. }
+            | Event::BodyEnded { .. }
             | Event::IdleRefreshDue { .. }
             | Event::AuthChallenge { .. }
             | Event::StartTlsReady { .. }) => Ok(Step::Other(e)),

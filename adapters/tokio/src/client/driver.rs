@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use imap_machine::client::{Authenticator, Client as Machine, CommandId, Event, MailboxView, SelectedMailbox};
 use imap_machine::codec::FetchMessage;
 use imap_machine::compress::{Deflater, Inflater};
@@ -36,7 +36,17 @@ pub(crate) type Reply = oneshot::Sender<Result<Done, Error>>;
 pub(crate) enum FetchMsg {
     /// The messages of one read (one channel send and one wake-up for all of them).
     Batch(Vec<FetchMessage>),
+    /// A piece of a streamed body ([`crate::Client::fetch_body_stream`]).
+    Body(BodyPiece),
     Done(Result<(), Error>),
+}
+
+/// A streamed body, in order: its start, its octets, its end.
+#[derive(Debug)]
+pub(crate) enum BodyPiece {
+    Start { seq: u32, length: u64 },
+    Chunk(Bytes),
+    End,
 }
 
 /// A request from the handle.
@@ -51,6 +61,8 @@ pub(crate) enum Request {
         tx: mpsc::Sender<FetchMsg>,
         progress: Arc<Progress>,
         sent: oneshot::Sender<Result<(), Error>>,
+        /// Stream the bodies longer than this as [`FetchMsg::Body`] pieces.
+        stream_over: Option<u64>,
     },
     Authenticate {
         auth: Authenticator,
@@ -178,6 +190,8 @@ struct FetchSink {
     sent: usize,
     /// Messages of the current read, sent together when its events are processed.
     batch: Vec<FetchMessage>,
+    /// Whether its bodies stream ([`FetchMsg::Body`]).
+    bodies: bool,
 }
 
 /// A command between the machine's `send` and its completion.
@@ -586,10 +600,14 @@ impl Driver {
                     }
                 }
             }
-            Request::Fetch { body, tx, progress, sent } => match self.machine.send(body) {
+            Request::Fetch { body, tx, progress, sent, stream_over } => match self.machine.send(body) {
                 Ok(id) => {
+                    if let Some(over) = stream_over {
+                        self.machine.stream_bodies_of(id, over);
+                    }
                     let mut inf = Inflight::new(Class::Fetch, None);
-                    inf.fetch = Some(FetchSink { tx, progress, sent: 0, batch: Vec::new() });
+                    let bodies = stream_over.is_some();
+                    inf.fetch = Some(FetchSink { tx, progress, sent: 0, batch: Vec::new(), bodies });
                     self.inflight.insert(id, inf);
                     let _ = sent.send(Ok(()));
                 }
@@ -680,6 +698,24 @@ impl Driver {
         self.flush_batches();
     }
 
+    /// A piece of a streamed body, for the FETCH that asked for it to stream; after the
+    /// messages of the read before it.
+    fn body(&mut self, command: Option<CommandId>, piece: BodyPiece) {
+        let Some(sink) = command.and_then(|id| self.inflight.get_mut(&id)).and_then(|i| i.fetch.as_mut()) else {
+            return;
+        };
+        if !sink.bodies {
+            return;
+        }
+        let tx = sink.tx.clone();
+        let batch = std::mem::take(&mut sink.batch);
+        if !batch.is_empty() {
+            sink.sent += 1;
+            self.deliver(&tx, FetchMsg::Batch(batch));
+        }
+        self.deliver(&tx, FetchMsg::Body(piece));
+    }
+
     /// Sends each FETCH stream the messages this read brought.
     fn flush_batches(&mut self) {
         let mut ready = Vec::new();
@@ -731,6 +767,9 @@ impl Driver {
                 }
                 self.data(data, command)
             }
+            Event::BodyStarted { command, seq, length, .. } => self.body(command, BodyPiece::Start { seq, length }),
+            Event::BodyChunk { command, data, .. } => self.body(command, BodyPiece::Chunk(data)),
+            Event::BodyEnded { command, .. } => self.body(command, BodyPiece::End),
             Event::Status(s) => self.untagged_status(s),
             Event::FlagsChanged { .. } => {
                 // Reported from the FETCH data itself (see `data`), which also covers

@@ -1,6 +1,7 @@
 //! The tokio client: a handle ([`Client`]) and a driver task that owns the socket.
 
 mod append;
+mod body;
 mod driver;
 mod list;
 mod raw;
@@ -26,6 +27,7 @@ use tokio::net::{TcpStream, ToSocketAddrs};
 use tokio::sync::{mpsc, oneshot};
 use tokio_rustls::TlsConnector;
 
+pub use body::BodyStream;
 use driver::{Done, Driver, FetchMsg, Progress, Request, Responder, Shared, UpdateTx};
 pub use imap_machine::client::{
     AppendUid, AppendUids, CommandResponse, CopyUid, IntoFetchAttributes, IntoMailbox, IntoSearchCriteria,
@@ -145,6 +147,8 @@ impl FetchStream {
                 self.finished = true;
                 r.err().map(Err)
             }
+            // Only sent to a body stream (`fetch_body_stream`), never here.
+            Some(FetchMsg::Body(_)) => None,
             None => {
                 self.finished = true;
                 Some(Err(Error::Closed))
@@ -775,7 +779,7 @@ impl Client {
         let body = CommandBody::Fetch { set, attributes, uid, modifiers };
         let (sent, accepted) = oneshot::channel();
         let progress = Arc::new(Progress::default());
-        let request = Request::Fetch { body, tx, progress: progress.clone(), sent };
+        let request = Request::Fetch { body, tx, progress: progress.clone(), sent, stream_over: None };
         self.requests.send(request).await.map_err(|_| Error::Closed)?;
         self.wait(accepted).await??;
         Ok(FetchStream {
