@@ -75,6 +75,7 @@ impl Client {
     /// The framer offers a literal of `length` octets: stream it if it is a FETCH body,
     /// else buffer it (within the framer's limits).
     pub(super) fn literal_offered(&mut self, length: u64) {
+        self.prune_body_streams();
         let command = self.body_command();
         let over = command
             .and_then(|id| self.body_streams.iter().find(|(c, _)| *c == id).map(|(_, over)| *over))
@@ -106,11 +107,18 @@ impl Client {
     ///
     /// [`ClientOptions::stream_bodies_over`]: super::ClientOptions::stream_bodies_over
     pub fn stream_bodies_of(&mut self, id: CommandId, over: u64) {
-        let inflight: Vec<CommandId> = self.inflight.iter().map(|p| p.id).collect();
-        let queued = self.queued.iter().map(|q| q.id);
-        let live: Vec<CommandId> = inflight.into_iter().chain(queued).collect();
-        self.body_streams.retain(|(c, _)| live.contains(c));
         self.body_streams.push((id, over));
+        self.prune_body_streams();
+    }
+
+    /// Forgets the streaming of commands that completed, and offers the framer's literals
+    /// from the least length still asked for.
+    fn prune_body_streams(&mut self) {
+        if self.body_streams.is_empty() {
+            return;
+        }
+        let (inflight, queued) = (&self.inflight, &self.queued);
+        self.body_streams.retain(|(c, _)| inflight.iter().any(|p| p.id == *c) || queued.iter().any(|q| q.id == *c));
         let least = self.body_streams.iter().map(|(_, o)| *o).chain(self.options.stream_bodies_over).min();
         self.framer.set_offer_literals_over(least);
     }

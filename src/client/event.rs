@@ -95,6 +95,13 @@ pub enum Event {
         /// The item.
         section: Bytes,
     },
+    /// The streamed APPEND `id` ([`super::Client::append_stream`]) may send its message
+    /// now: give it with [`super::Client::append_data`], then
+    /// [`super::Client::append_end`].
+    AppendReady {
+        /// The APPEND command.
+        id: CommandId,
+    },
     /// An untagged OK, NO or BAD (not the greeting, not BYE).
     Status(StatusResponse),
     /// FLAGS of a message changed in an unsolicited FETCH (one that answers no running
@@ -230,4 +237,16 @@ pub enum Error {
     /// The call is only valid while COMPRESS starts ([`Event::CompressReady`]).
     #[error("COMPRESS is not starting")]
     NotStartingCompression,
+    /// No streamed APPEND with this id is taking octets ([`Event::AppendReady`] not
+    /// reported yet, or it completed).
+    #[error("no streamed APPEND is taking octets")]
+    NotAppending,
+    /// A streamed APPEND was given more octets than announced, or ended with fewer.
+    #[error("the APPEND announced {size} octets, and {given} were given")]
+    AppendSize {
+        /// The announced size.
+        size: u64,
+        /// The octets given.
+        given: u64,
+    },
 }

@@ -25,6 +25,7 @@
 //! assert!(matches!(client.poll_event(), Some(Event::CommandCompleted { id: done, .. }) if done == id));
 //! ```
 
+mod append_stream;
 mod args;
 mod attribution;
 mod body;
@@ -134,15 +135,36 @@ enum Kind {
     Plain,
     Capability,
     Login,
-    Authenticate { auth: Authenticator, step: usize, ir_sent: bool },
-    Select { mailbox: crate::types::Mailbox, read_only: bool },
+    Authenticate {
+        auth: Authenticator,
+        step: usize,
+        ir_sent: bool,
+    },
+    Select {
+        mailbox: crate::types::Mailbox,
+        read_only: bool,
+    },
     Deselect,
     Unauthenticate,
     Logout,
     StartTls,
     Compress,
-    Idle { accepted: bool, done_requested: bool, deadline: Option<Instant>, refresh_sent: bool },
-    Search { retry: Option<CommandBody> },
+    Idle {
+        accepted: bool,
+        done_requested: bool,
+        deadline: Option<Instant>,
+        refresh_sent: bool,
+    },
+    Search {
+        retry: Option<CommandBody>,
+    },
+    /// An APPEND whose message the embedder gives in pieces ([`Client::append_stream`]):
+    /// its announced size, the octets given, and whether they may go now.
+    AppendStream {
+        size: u64,
+        sent: u64,
+        ready: bool,
+    },
 }
 
 /// A command between `send` and its completion.
@@ -537,7 +559,14 @@ impl Client {
                 self.events.push_back(Event::CommandCancelled { id: p.id, state: self.state });
                 continue;
             }
-            let policy = if self.has_capability(&Capability::LiteralPlus) {
+            let stream = match p.kind {
+                Kind::AppendStream { size, .. } => Some(size),
+                _ => None,
+            };
+            let policy = if stream.is_some() {
+                // Every literal waits for `+`; the message's announcement is rewritten.
+                LiteralPolicy::Sync
+            } else if self.has_capability(&Capability::LiteralPlus) {
                 LiteralPolicy::NonSync
             } else if self.has_capability(&Capability::LiteralMinus) {
                 LiteralPolicy::NonSyncUpTo4096
@@ -547,13 +576,20 @@ impl Client {
             let cmd = Command::new(p.tag.clone(), body);
             let options = EncodeOptions::with_literal_policy(policy).with_utf8(self.utf8_names());
             let encoded = encode_command(&cmd, &options, &mut self.encode_buf);
-            p.rest = encoded.into_fragments().into();
+            p.rest = match stream {
+                Some(size) => self.streamed_fragments(encoded.into_fragments(), size).into(),
+                None => encoded.into_fragments().into(),
+            };
             p.body = Some(cmd.body);
             let waits = matches!(p.kind, Kind::Authenticate { .. } | Kind::Idle { .. });
             self.inflight.push(p);
             let idx = self.inflight.len() - 1;
             if self.transmit_until_wait(idx) || waits {
                 self.waiting = Some(idx);
+            } else if stream.is_some() {
+                // A non-synchronising literal: its octets may follow at once.
+                self.waiting = Some(idx);
+                self.append_ready(idx);
             }
         }
     }
@@ -922,11 +958,18 @@ impl Client {
             _ => {
                 // A synchronising literal may go now.
                 if let Some(Fragment::Literal { data, .. }) = self.inflight[idx].rest.pop_front() {
-                    self.out.push_back(data);
+                    if !data.is_empty() {
+                        self.out.push_back(data);
+                    }
                 }
                 if !self.transmit_until_wait(idx) {
-                    self.waiting = None;
-                    self.pump();
+                    if matches!(self.inflight[idx].kind, Kind::AppendStream { .. }) {
+                        // The streamed message goes next; nothing else until it ended.
+                        self.append_ready(idx);
+                    } else {
+                        self.waiting = None;
+                        self.pump();
+                    }
                 }
             }
         }

@@ -21,14 +21,20 @@ fn big(n: usize) -> Vec<u8> {
     m
 }
 
-#[test]
-fn a_body_streams_byte_for_byte_and_the_client_goes_on() {
+/// A client logged in to a blocking server on the demo store.
+fn demo() -> Client {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let server = Server::new(Arc::new(MemoryBackend::with_demo_data())).allow_insecure_auth(true);
     std::thread::spawn(move || server.serve(listener));
     let mut c = Client::connect(&addr).unwrap();
     c.login("username", "password").unwrap();
+    c
+}
+
+#[test]
+fn a_body_streams_byte_for_byte_and_the_client_goes_on() {
+    let mut c = demo();
     let text = big(5 << 20);
     let uid = c.append("INBOX", &[], None, text.clone()).unwrap().expect("APPENDUID").uid;
     c.select("INBOX").unwrap();
@@ -98,4 +104,23 @@ fn a_server_that_dies_mid_body_is_a_read_error_never_a_hang() {
     assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof, "{e}");
     assert!(e.get_ref().and_then(|i| i.downcast_ref::<ClientError>()).is_some(), "{e:?}");
     assert_eq!(got.len(), 30000);
+}
+
+#[test]
+fn append_from_a_reader_streams_the_message_in() {
+    let mut c = demo();
+    let text = big(5 << 20);
+    let uid = c.append_from("INBOX", &[], None, text.len() as u64, &text[..]).unwrap().unwrap().uid;
+    c.select("INBOX").unwrap();
+    let mut got = Vec::new();
+    c.fetch_body_stream(uid, "").unwrap().read_to_end(&mut got).unwrap();
+    assert_eq!(got, text);
+
+    let e = c.append_from("Nowhere", &[], None, 100, &[b'x'; 100][..]).unwrap_err();
+    assert!(matches!(e, ClientError::Rejected(_) | ClientError::No(_)), "{e:?}");
+    c.noop().unwrap();
+
+    let e = c.append_from("INBOX", &[], None, 1000, &[b'x'; 10][..]).unwrap_err();
+    assert!(matches!(&e, ClientError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof), "{e:?}");
+    assert!(c.noop().is_err());
 }

@@ -7,7 +7,8 @@
 //!   [`imap_machine::client::Client`] machine; methods talk to it over channels, so
 //!   concurrent tasks pipeline their commands on one connection.
 //!   [`Client::fetch_body_stream`] hands one message body out as an `AsyncRead` while it
-//!   arrives ([`BodyStream`]), never whole in memory.
+//!   arrives ([`BodyStream`]), and [`Client::append_from`] APPENDs a message from an
+//!   `AsyncRead`: neither is ever whole in memory.
 //! - [`Server`]: `Server::new(backend).serve(listener)` (or `serve_tls`), one task per
 //!   connection driving [`imap_machine::server::Server`] and a
 //!   [`imap_machine::store::Session`], with STARTTLS, a connection limit, autologout and

@@ -6,6 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{login, message, server};
+use imap_machine::types::Flag;
 use imap_machine_tokio::{Client, Error};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -111,6 +112,33 @@ async fn a_server_that_dies_mid_body_is_a_read_error_never_a_hang() {
         assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof, "{e}");
         assert!(e.get_ref().and_then(|i| i.downcast_ref::<Error>()).is_some(), "{e:?}");
         assert_eq!(got.len(), 30000);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn append_from_a_reader_streams_the_message_in() {
+    let srv = server().await;
+    timed(async {
+        let c = login(srv.addr).await;
+        let text = big(5 << 20);
+        let reader = std::io::Cursor::new(text.clone());
+        let uid = c.append_from("INBOX", &[Flag::Seen], None, text.len() as u64, reader).await.unwrap().unwrap().uid;
+        c.select("INBOX").await.unwrap();
+        let mut got = Vec::new();
+        c.fetch_body_stream(uid, "").await.unwrap().read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, text);
+        assert!(c.uid_search("SEEN").await.unwrap().contains(&uid), "the flags came along");
+
+        // Refused: no such mailbox. The client goes on.
+        let e = c.append_from("Nowhere", &[], None, 100, std::io::Cursor::new(vec![b'x'; 100])).await.unwrap_err();
+        assert!(matches!(e, Error::Rejected(_) | Error::No(_)), "{e:?}");
+        c.noop().await.unwrap();
+
+        // A reader that ends short: the call fails, and the connection with it.
+        let e = c.append_from("INBOX", &[], None, 1000, std::io::Cursor::new(vec![b'x'; 10])).await.unwrap_err();
+        assert!(matches!(&e, Error::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof), "{e:?}");
+        assert!(c.noop().await.is_err());
     })
     .await;
 }

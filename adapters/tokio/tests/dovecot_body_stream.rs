@@ -1,5 +1,6 @@
-//! A 1 GiB message from Dovecot to a file through `Client::fetch_body_stream`, with this
-//! process's peak RSS read from /proc: the body never sits whole in the client's memory.
+//! A 1 GiB message from Dovecot to a file through `Client::fetch_body_stream`, and back
+//! with `Client::append_from`, with this process's peak RSS read from /proc each way: the
+//! message never sits whole in the client's memory.
 //! Alone in its test binary, so that nothing else moves the peak.
 
 mod common;
@@ -55,7 +56,7 @@ fn same_files(a: &std::path::Path, b: &std::path::Path) -> bool {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn a_gib_from_dovecot_to_a_file_in_little_memory() {
+async fn a_gib_from_dovecot_to_a_file_and_back_in_little_memory() {
     let Some(d) = Dovecot::start("body-stream", 14381, 14431, false, None) else { return };
     let c = Client::connect(d.addr()).await.unwrap();
     c.login("alice", "secret").await.unwrap();
@@ -83,6 +84,20 @@ async fn a_gib_from_dovecot_to_a_file_in_little_memory() {
     let took = started.elapsed();
     let peak = status_kib("VmHWM:");
     assert_eq!(copied, GIB);
+
+    // And back in from the file, read as it goes out.
+    std::fs::write("/proc/self/clear_refs", "5").unwrap();
+    let started = Instant::now();
+    let file = tokio::fs::File::open(&out).await.unwrap();
+    let appended = tokio::time::timeout(Duration::from_secs(600), c.append_from("INBOX", &[], None, GIB, file))
+        .await
+        .unwrap()
+        .unwrap();
+    let append_took = started.elapsed();
+    let append_peak = status_kib("VmHWM:");
+    let uid2 = appended.map(|a| a.uid).expect("Dovecot has UIDPLUS");
+    let sizes = c.uid_fetch(uid2, "RFC822.SIZE").await.unwrap().collect().await.unwrap();
+    assert_eq!(sizes[0].size(), Some(GIB as u32));
     c.logout().await.unwrap();
 
     // Dovecot moved the message to cur/ when it first saw it.
@@ -103,5 +118,10 @@ async fn a_gib_from_dovecot_to_a_file_in_little_memory() {
         took.as_secs_f64(),
         peak
     );
+    eprintln!(
+        "append_from: the 1 GiB file back into Dovecot in {:.1} s; peak RSS {append_peak} KiB",
+        append_took.as_secs_f64()
+    );
     assert!(peak < 32 * 1024, "peak RSS {peak} KiB: the body was held in memory");
+    assert!(append_peak < 32 * 1024, "peak RSS {append_peak} KiB: the message was held in memory");
 }

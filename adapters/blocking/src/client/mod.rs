@@ -591,6 +591,7 @@ impl Client {
                 Ok(Step::Nothing)
             }
             e @ (Event::IdleAccepted { .. }
+            | Event::AppendReady { .. }
             | Event::BodyStarted { .. }
             | Event::BodyChunk { .. }
             | Event::BodyEnded { .. }

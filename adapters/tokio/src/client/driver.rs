@@ -10,7 +10,9 @@ use bytes::{Buf, Bytes, BytesMut};
 use imap_machine::client::{Authenticator, Client as Machine, CommandId, Event, MailboxView, SelectedMailbox};
 use imap_machine::codec::FetchMessage;
 use imap_machine::compress::{Deflater, Inflater};
-use imap_machine::types::{Capability, Code, CommandBody, Data, Mailbox, State, StatusKind, StatusResponse};
+use imap_machine::types::{
+    Capability, Code, CommandBody, Data, DateTime, Flag, Mailbox, State, StatusKind, StatusResponse,
+};
 use rustls_pki_types::ServerName;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, oneshot};
@@ -76,6 +78,16 @@ pub(crate) enum Request {
     },
     Idle {
         reply: oneshot::Sender<Result<(), Error>>,
+    },
+    /// `Client::append_from`: the message's octets come over `data`; the sender dropped
+    /// ends it.
+    AppendStream {
+        mailbox: Mailbox,
+        flags: Vec<Flag>,
+        date: Option<DateTime>,
+        size: u64,
+        data: mpsc::Receiver<Bytes>,
+        reply: Reply,
     },
     IdleDone {
         reply: Option<oneshot::Sender<Result<(), Error>>>,
@@ -148,13 +160,17 @@ impl Request {
             Request::StartTls { .. } => Class::StartTls,
             Request::Idle { .. } => Class::Idle,
             Request::IdleDone { .. } => Class::Generic,
+            Request::AppendStream { .. } => Class::Generic,
         }
     }
 
     /// Answers the request with an error.
     fn fail(self, e: Error) {
         match self {
-            Request::Command { reply, .. } | Request::Authenticate { reply, .. } | Request::StartTls { reply, .. } => {
+            Request::Command { reply, .. }
+            | Request::Authenticate { reply, .. }
+            | Request::StartTls { reply, .. }
+            | Request::AppendStream { reply, .. } => {
                 let _ = reply.send(Err(e));
             }
             Request::Fetch { sent, .. } => {
@@ -211,6 +227,14 @@ impl Inflight {
     fn new(class: Class, reply: Option<Reply>) -> Self {
         Inflight { class, reply, fetch: None, data: Vec::new(), codes: Vec::new(), mailbox: None, tls: None }
     }
+}
+
+/// A streamed APPEND: its octets arrive over `data` and go out once the machine is
+/// `ready` ([`Event::AppendReady`]), no faster than the socket takes them.
+struct AppendIn {
+    id: CommandId,
+    data: mpsc::Receiver<Bytes>,
+    ready: bool,
 }
 
 /// The IDLE the user started, across automatic refreshes.
@@ -279,6 +303,8 @@ pub(crate) struct Driver {
     inflight: BTreeMap<CommandId, Inflight>,
     held: VecDeque<Request>,
     spill: VecDeque<(mpsc::Sender<FetchMsg>, FetchMsg)>,
+    /// The streamed APPEND in flight (`Client::append_from`).
+    append: Option<AppendIn>,
     idle: Option<Idle>,
     upgrade: Option<(ServerName<'static>, Arc<rustls::ClientConfig>)>,
     pending_tls: Option<(ServerName<'static>, Arc<rustls::ClientConfig>)>,
@@ -293,6 +319,8 @@ pub(crate) struct Driver {
 
 enum Wake {
     Io(std::io::Result<IoEvent>),
+    /// The next octets of the streamed APPEND; `None` once they all came.
+    AppendData(Option<Bytes>),
     Request(Option<Request>),
     Permit(Result<mpsc::OwnedPermit<FetchMsg>, mpsc::error::SendError<()>>),
     /// A FETCH stream's caller finished a batch (or dropped the stream).
@@ -332,6 +360,7 @@ impl Driver {
             inflight: BTreeMap::new(),
             held: VecDeque::new(),
             spill: VecDeque::new(),
+            append: None,
             idle: None,
             upgrade: None,
             pending_tls: None,
@@ -385,6 +414,8 @@ impl Driver {
             let can_read = may_read && !self.inflater.as_ref().is_some_and(Inflater::has_pending);
             let deadline = self.machine.poll_timeout();
             let (out, dirty): (&[u8], bool) = if self.finished { (&[], false) } else { (&self.out, self.dirty) };
+            let feed = self.append.as_ref().is_some_and(|a| a.ready) && self.out.len() < HIGH_WATER && !self.finished;
+            let append_rx = self.append.as_mut().map(|a| &mut a.data);
             let (tap, machine, inflater) = (&mut self.tap, &mut self.machine, &mut self.inflater);
             let mut on_read = |input: &[u8]| match inflater.as_mut() {
                 Some(i) => i.feed(input),
@@ -398,6 +429,7 @@ impl Driver {
             let wake = tokio::select! {
                 r = io_step(&mut self.stream, out, dirty, can_read, &mut on_read) => Wake::Io(r),
                 r = self.requests.recv(), if !self.requests_closed => Wake::Request(r),
+                d = async { append_rx.expect("checked").recv().await }, if feed => Wake::AppendData(d),
                 p = async { front.expect("checked").reserve_owned().await }, if front.is_some() => Wake::Permit(p),
                 () = async { behind.expect("checked").notify.notified().await }, if behind.is_some() => Wake::CaughtUp,
                 () = sleep_until(deadline) => Wake::Timer,
@@ -423,6 +455,7 @@ impl Driver {
                     self.machine.handle_eof();
                 }
                 Wake::Request(Some(r)) => self.request(r),
+                Wake::AppendData(d) => self.append_data(d),
                 Wake::Request(None) => {
                     self.requests_closed = true;
                     if let Some(idle) = &self.idle {
@@ -651,6 +684,17 @@ impl Driver {
                 }
             }
             Request::IdleDone { reply } => self.idle_done(reply),
+            Request::AppendStream { mailbox, flags, date, size, data, reply } => {
+                match self.machine.append_stream(mailbox, flags, date, size) {
+                    Ok(id) => {
+                        self.inflight.insert(id, Inflight::new(Class::Generic, Some(reply)));
+                        self.append = Some(AppendIn { id, data, ready: false });
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e.into()));
+                    }
+                }
+            }
         }
     }
 
@@ -696,6 +740,25 @@ impl Driver {
             self.event(ev);
         }
         self.flush_batches();
+    }
+
+    /// The next octets of the streamed APPEND, or its end. A message that ends short of
+    /// its announced size leaves the server waiting for octets: the connection is over.
+    fn append_data(&mut self, data: Option<Bytes>) {
+        let Some(id) = self.append.as_ref().map(|a| a.id) else { return };
+        let r = match data {
+            Some(d) => self.machine.append_data(id, d),
+            None => {
+                self.append = None;
+                self.machine.append_end(id)
+            }
+        };
+        if let Err(e) = r {
+            self.append = None;
+            self.lost = Some(e.into());
+            self.finished = true;
+            self.fail_all();
+        }
     }
 
     /// A piece of a streamed body, for the FETCH that asked for it to stream; after the
@@ -767,6 +830,11 @@ impl Driver {
                 }
                 self.data(data, command)
             }
+            Event::AppendReady { id } => {
+                if let Some(a) = self.append.as_mut().filter(|a| a.id == id) {
+                    a.ready = true;
+                }
+            }
             Event::BodyStarted { command, seq, length, .. } => self.body(command, BodyPiece::Start { seq, length }),
             Event::BodyChunk { command, data, .. } => self.body(command, BodyPiece::Chunk(data)),
             Event::BodyEnded { command, .. } => self.body(command, BodyPiece::End),
@@ -835,6 +903,10 @@ impl Driver {
 
 impl Driver {
     fn completed(&mut self, id: CommandId, status: StatusResponse, rejected: bool) {
+        if self.append.as_ref().is_some_and(|a| a.id == id) {
+            // Its octets are no longer wanted: the caller's sends fail and it stops.
+            self.append = None;
+        }
         let Some(mut inf) = self.inflight.remove(&id) else { return };
         if inf.class == Class::Idle {
             self.idle_completed(id, status);
