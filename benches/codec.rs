@@ -387,6 +387,13 @@ fn bench_fetch_envelope_bodystructure(c: &mut Criterion) {
     g.bench_function("imap-machine (reused tape)", |b| b.iter(|| tape.parse(black_box(&message[..])).is_ok()));
     // The owned `Response`, as before.
     g.bench_function("imap-machine (owned Response)", |b| b.iter(|| parse_response(black_box(&message.clone()))));
+    // The owned `Response` built from the view, zero-copy slices of the message.
+    g.bench_function("imap-machine (owned from the view)", |b| {
+        b.iter(|| {
+            let m = black_box(&message);
+            tape.parse(m).map(|v| v.to_response_in(m)).ok()
+        })
+    });
     g.bench_function("imap-codec", |b| {
         let codec = ResponseCodec::default();
         b.iter(|| codec.decode(black_box(FETCH)))
