@@ -60,7 +60,10 @@ pub(crate) fn init_logging(format: LogFormat, level: LogLevel, quiet: bool) {
     let level = LevelFilter::from(level);
     let mut filter = Targets::new().with_default(level);
     if quiet {
-        filter = filter.with_target("imap_machine_tokio", level.min(LevelFilter::WARN));
+        // Not a bare `imap`: a target filter is a prefix, and `imapm` starts with it.
+        for target in ["imap::connection", "imap::auth", "imap::command"] {
+            filter = filter.with_target(target, level.min(LevelFilter::WARN));
+        }
     }
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(ansi);

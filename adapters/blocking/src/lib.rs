@@ -15,10 +15,20 @@
 //! Server::new(Arc::new(MemoryBackend::with_demo_data())).allow_insecure_auth(true).serve(listener).unwrap();
 //! ```
 
+//! # Features
+//! `tracing` and `metrics`: the server's spans, events and metrics, with the same names as
+//! `imap-machine-tokio`'s (listed in its crate docs and in `docs/running.md`). Neither ever
+//! sees a command's arguments, so no password reaches a log or a label.
+
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod client;
+// The same file as the tokio adapter's: one set of names for both. This server has no
+// separate TLS handshake and no long commands in steps, so two of its items go unused.
+#[allow(dead_code)]
+#[path = "../../observe.rs"]
+mod observe;
 mod server;
 mod tap;
 mod transport;

@@ -12,6 +12,7 @@ use bytes::BytesMut;
 use imap_machine::server::{self as machine, Event, ServerOptions};
 use imap_machine::store::{Backend, Extensions, Session};
 
+use crate::observe::{self, Observer, StoreCall};
 use crate::tap::{Tap, TapSession};
 use crate::transport::{Compression, Transport};
 
@@ -100,6 +101,7 @@ impl<B: Backend> Server<B> {
     pub fn new(backend: Arc<B>) -> Self {
         let mut options = Session::server_options(&*backend);
         options.compress_available = true;
+        observe::describe();
         Server {
             backend,
             options,
@@ -197,6 +199,11 @@ impl<B: Backend> Server<B> {
             let stream = stream?;
             let server = self.clone();
             std::thread::spawn(move || {
+                #[cfg(feature = "tracing")]
+                let _span = stream.peer_addr().ok().map(|peer| {
+                    static IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+                    crate::observe::span(IDS.fetch_add(1, Ordering::Relaxed), peer, implicit_tls).entered()
+                });
                 let peer = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
                 // `writeln!`, not `eprintln!`: a closed stderr must not panic the thread.
                 use std::io::Write as _;
@@ -227,7 +234,9 @@ impl<B: Backend> Server<B> {
         if n >= self.max_connections {
             options.greeting = machine::Greeting::Bye;
             options.greeting_text = "Too many connections".into();
+            observe::refused();
         }
+        options.report_commands |= observe::ENABLED;
         let mut transport = Transport::Plain;
         if implicit_tls {
             let tls = self.tls.clone().expect("checked by serve_tls");
@@ -236,6 +245,7 @@ impl<B: Backend> Server<B> {
             options.tls_active = true;
             options.starttls_available = false;
         }
+        let mut obs = Observer::open(options.tls_active);
         let mut machine = machine::Server::new(options, Instant::now());
         let mut session = Session::new(self.backend.clone());
         if let Some(e) = &self.extensions {
@@ -278,7 +288,8 @@ impl<B: Backend> Server<B> {
         let mut z = Compression::default();
         let result = (|| -> io::Result<()> {
             loop {
-                let mut io = Io { transport: &mut transport, stream: &mut stream, z: &mut z, tap: &mut tap };
+                let mut io =
+                    Io { transport: &mut transport, stream: &mut stream, z: &mut z, tap: &mut tap, obs: &mut obs };
                 self.pump(&mut machine, &mut session, &mut io, &mut out)?;
                 if machine.is_closed() {
                     return Ok(());
@@ -290,8 +301,10 @@ impl<B: Backend> Server<B> {
                 };
                 match wake {
                     Ok(Wake::Bytes(raw)) => {
+                        obs.received(raw.len());
                         let plain = transport.receive(&raw, &mut stream)?;
                         Io::deliver(&mut z, &mut tap, &mut machine, &plain)?;
+                        obs.drain(&mut machine);
                     }
                     Ok(Wake::Eof) | Err(RecvTimeoutError::Disconnected) => machine.handle_eof(),
                     Ok(Wake::MailboxChanged) => {}
@@ -299,7 +312,9 @@ impl<B: Backend> Server<B> {
                     Err(RecvTimeoutError::Timeout) => machine.handle_timeout(Instant::now()),
                 }
                 if changed.swap(false, Ordering::SeqCst) {
+                    let began = Instant::now();
                     session.poll_updates(&mut machine);
+                    obs.store(StoreCall::Updates, began.elapsed());
                 }
                 // Wake-ups that never let `recv_timeout` expire must not starve the timer.
                 if machine.poll_timeout().is_some_and(|t| t <= Instant::now()) {
@@ -364,6 +379,7 @@ impl<B: Backend> Server<B> {
                     let conn = rustls::ServerConnection::new(tls).map_err(|e| io::Error::other(e.to_string()))?;
                     *io.transport = Transport::Tls(Box::new(conn.into()));
                     let _ = machine.tls_established();
+                    io.obs.tls_started();
                 }
                 Event::Compress => {
                     // The OK went out plain just above; from here on, DEFLATE.
@@ -371,8 +387,16 @@ impl<B: Backend> Server<B> {
                     io.z.start(&[]);
                     Io::deliver(io.z, io.tap, machine, &early)?;
                 }
-                other => session.handle(machine, other),
+                other => {
+                    if let Event::Credentials { username, .. } = &other {
+                        io.obs.login(username);
+                    }
+                    let began = Instant::now();
+                    session.handle(machine, other);
+                    io.obs.store(StoreCall::Command, began.elapsed());
+                }
             }
+            io.obs.drain(machine);
         }
     }
 }
@@ -383,6 +407,7 @@ struct Io<'a> {
     stream: &'a mut TcpStream,
     z: &'a mut Compression,
     tap: &'a mut Option<TapSession>,
+    obs: &'a mut Observer,
 }
 
 impl Io<'_> {
@@ -391,6 +416,7 @@ impl Io<'_> {
         if wire.is_empty() {
             return Ok(());
         }
+        self.obs.sent(wire.len());
         self.transport.send(wire, self.stream)
     }
 

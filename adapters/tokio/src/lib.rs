@@ -58,14 +58,14 @@
 //!
 //! | target | level | message | fields |
 //! | --- | --- | --- | --- |
-//! | `imap_machine_tokio::connection` | INFO | `connection opened` | |
-//! | `imap_machine_tokio::connection` | INFO | `connection closed` | `secs`, `bytes_in`, `bytes_out` |
-//! | `imap_machine_tokio::connection` | INFO | `refused: too many connections` | |
-//! | `imap_machine_tokio::connection` | DEBUG | `TLS handshake failed` | `error` |
-//! | `imap_machine_tokio::connection` | DEBUG | `TLS started` | |
-//! | `imap_machine_tokio::auth` | INFO | `logged in` | `user`, `command` |
-//! | `imap_machine_tokio::auth` | INFO | `login failed` | `user`, `command`, `status` |
-//! | `imap_machine_tokio::command` | DEBUG | `command` | `tag`, `command`, `status`, `us` (microseconds) |
+//! | `imap::connection` | INFO | `connection opened` | |
+//! | `imap::connection` | INFO | `connection closed` | `secs`, `bytes_in`, `bytes_out` |
+//! | `imap::connection` | INFO | `refused: too many connections` | |
+//! | `imap::connection` | DEBUG | `TLS handshake failed` | `error` |
+//! | `imap::connection` | DEBUG | `TLS started` | |
+//! | `imap::auth` | INFO | `logged in` | `user`, `command` |
+//! | `imap::auth` | INFO | `login failed` | `user`, `command`, `status` |
+//! | `imap::command` | DEBUG | `command` | `tag`, `command`, `status`, `us` (microseconds) |
 //!
 //! ## Metrics (feature `metrics`)
 //! | name | kind | labels |
@@ -77,7 +77,7 @@
 //! | `imap_commands_total` | counter: tagged answers | `command`, `status` (`ok`, `no`, `bad`) |
 //! | `imap_command_duration_seconds` | histogram: start to tagged answer | `command` |
 //! | `imap_auth_failures_total` | counter: NO to LOGIN or AUTHENTICATE | |
-//! | `imap_received_bytes_total`, `imap_sent_bytes_total` | counter: octets on the socket | |
+//! | `imap_received_bytes_total`, `imap_sent_bytes_total` | counter: octets of IMAP (after COMPRESS, before TLS) | |
 //! | `imap_store_duration_seconds` | histogram: one store call | `work` (`command`, `updates`, `step`) |
 //!
 //! A command that did not parse counts as `command="unknown"`.
@@ -91,6 +91,8 @@ mod brake;
 mod client;
 mod error;
 mod io;
+// The same file as the blocking adapter's: one set of names for both.
+#[path = "../../observe.rs"]
 mod observe;
 mod server;
 mod tap;

@@ -1,6 +1,8 @@
-//! What the server tells about its connections: `tracing` spans and events (feature
+//! What a server adapter tells about its connections: `tracing` spans and events (feature
 //! `tracing`) and `metrics` counters, gauges and histograms (feature `metrics`). Without
-//! either feature this compiles to nothing but a few counters on the stack.
+//! either feature this compiles to nothing but a few counters on the stack. Both adapters
+//! (`imap-machine-tokio` and `imap-machine-blocking`) compile this one file, so their logs
+//! and metrics have the same names.
 //!
 //! Nothing here sees a command's arguments: command names and statuses come from the
 //! machine's reports ([`imap_machine::server::Report`]), which carry none, and a login is
@@ -61,7 +63,7 @@ pub(crate) fn span(id: u64, peer: std::net::SocketAddr, tls: bool) -> tracing::S
 /// A connection over the limit.
 pub(crate) fn refused() {
     #[cfg(feature = "tracing")]
-    tracing::info!(target: "imap_machine_tokio::connection", "refused: too many connections");
+    tracing::info!(target: "imap::connection", "refused: too many connections");
     #[cfg(feature = "metrics")]
     metrics::counter!(names::REFUSED).increment(1);
 }
@@ -69,7 +71,7 @@ pub(crate) fn refused() {
 /// A TLS handshake that failed or timed out.
 pub(crate) fn handshake_failed(error: &dyn std::fmt::Display) {
     #[cfg(feature = "tracing")]
-    tracing::debug!(target: "imap_machine_tokio::connection", %error, "TLS handshake failed");
+    tracing::debug!(target: "imap::connection", %error, "TLS handshake failed");
     #[cfg(not(feature = "tracing"))]
     let _ = error;
 }
@@ -104,7 +106,7 @@ impl Observer {
     /// A connection accepted (and through its TLS handshake, for implicit TLS).
     pub(crate) fn open(tls: bool) -> Observer {
         #[cfg(feature = "tracing")]
-        tracing::info!(target: "imap_machine_tokio::connection", "connection opened");
+        tracing::info!(target: "imap::connection", "connection opened");
         let o = Observer {
             tls,
             idling: false,
@@ -141,7 +143,7 @@ impl Observer {
         #[cfg(feature = "tracing")]
         {
             tracing::Span::current().record("tls", true);
-            tracing::debug!(target: "imap_machine_tokio::connection", "TLS started");
+            tracing::debug!(target: "imap::connection", "TLS started");
         }
     }
 
@@ -221,7 +223,7 @@ impl Observer {
         };
         #[cfg(feature = "tracing")]
         tracing::debug!(
-            target: "imap_machine_tokio::command",
+            target: "imap::command",
             tag = &*tag.to_str_lossy(),
             command = &*command,
             status = status_label,
@@ -241,7 +243,7 @@ impl Observer {
                         span.record("user", tracing::field::display(u.escape_debug()));
                     }
                     tracing::info!(
-                        target: "imap_machine_tokio::auth",
+                        target: "imap::auth",
                         user = %user.as_deref().unwrap_or("-").escape_debug(),
                         command = &*command,
                         "logged in"
@@ -250,7 +252,7 @@ impl Observer {
             } else {
                 #[cfg(feature = "tracing")]
                 tracing::info!(
-                    target: "imap_machine_tokio::auth",
+                    target: "imap::auth",
                     user = %user.as_deref().unwrap_or("-").escape_debug(),
                     command = &*command,
                     status = status_label,
@@ -283,7 +285,7 @@ impl Drop for Observer {
         }
         #[cfg(feature = "tracing")]
         tracing::info!(
-            target: "imap_machine_tokio::connection",
+            target: "imap::connection",
             secs = self.opened.elapsed().as_secs_f64(),
             bytes_in = self.received,
             bytes_out = self.sent,
