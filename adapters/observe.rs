@@ -188,8 +188,10 @@ impl Observer {
         if !ENABLED {
             return;
         }
-        let now = Instant::now();
+        // The clock is read once per batch of reports, and not at all without one.
+        let mut now = None;
         while let Some(report) = machine.poll_report() {
+            let now = *now.get_or_insert_with(Instant::now);
             match report {
                 Report::Started { tag, .. } => self.running.push((tag, now)),
                 Report::Completed { tag, command, status } => {

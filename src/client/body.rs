@@ -80,13 +80,17 @@ impl Client {
         let over = command
             .and_then(|id| self.body_streams.iter().find(|(c, _)| *c == id).map(|(_, over)| *over))
             .or(self.options.stream_bodies_over);
-        let partial = self.framer.partial_message();
+        if over.is_none_or(|o| length <= o) {
+            // Short enough: buffered as a whole, and nothing of the message copied.
+            self.framer.buffer_literal();
+            return;
+        }
         let mut head = self.body_head.take().unwrap_or_default();
-        head.extend_from_slice(partial);
-        let found = fetch_seq(&head).zip(body_item(&head)).filter(|_| over.is_some_and(|o| length > o));
-        let Some((seq, (item, announce))) = found else {
+        let before = head.len();
+        head.extend_from_slice(self.framer.partial_message());
+        let Some((seq, (item, announce))) = fetch_seq(&head).zip(body_item(&head)) else {
             // Not a body: buffered as a whole, and the head stays what it was.
-            head.truncate(head.len() - partial.len());
+            head.truncate(before);
             self.body_head = (!head.is_empty()).then_some(head);
             self.framer.buffer_literal();
             return;
