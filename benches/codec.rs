@@ -5,8 +5,9 @@
 //! first checks (outside the timed loop) that its library parsed the input completely
 //! and correctly, so no error path is measured.
 //!
-//! Before the criterion groups run, the binary prints the allocations each library makes
-//! per decoded (or encoded) message, counted by a wrapping global allocator.
+//! The allocations each library makes per decoded (or encoded) message are counted by
+//! `cargo bench --bench allocations` (`allocations.rs`, which reuses this file's inputs
+//! and loops), so the timed loops here run on the plain system allocator.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -21,15 +22,11 @@ use imap_machine::codec::{
     Fragment, Framer, FramerEvent, FramerOptions, Role,
 };
 use imap_machine::types::{BodyStructure, Data, FetchItem, Response};
-use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
-
-#[global_allocator]
-static GLOBAL: &StatsAlloc<std::alloc::System> = &INSTRUMENTED_SYSTEM;
 
 /// One FETCH response, in the shape Dovecot sends for `UID FETCH n (UID FLAGS
 /// INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)` (758 bytes): six items, an envelope with five addresses
 /// (two in To), and a multipart/alternative body structure with extension data.
-const FETCH: &[u8] = b"* 12 FETCH (UID 4827 FLAGS (\\Seen $Forwarded) \
+pub(crate) const FETCH: &[u8] = b"* 12 FETCH (UID 4827 FLAGS (\\Seen $Forwarded) \
 INTERNALDATE \"17-Jul-2024 09:14:52 +0200\" RFC822.SIZE 18734 \
 ENVELOPE (\"Wed, 17 Jul 2024 09:14:48 +0200\" \"Re: Quarterly planning\" \
 ((\"Alice Martin\" NIL \"alice\" \"example.com\")) ((\"Alice Martin\" NIL \"alice\" \"example.com\")) \
@@ -47,13 +44,13 @@ const FETCH_ITEMS: usize = 6;
 const LITERAL_LEN: usize = 64 * 1024;
 
 /// Responses in the `small_lines` stream.
-const SMALL_LINES: usize = 10_000;
+pub(crate) const SMALL_LINES: usize = 10_000;
 
 /// Read size in `small_lines`.
 const CHUNK: usize = 16 * 1024;
 
 /// `* 1 FETCH (UID 1 BODY[] {65536}` CRLF, a 64 KiB message, `)` CRLF.
-fn literal_response() -> Vec<u8> {
+pub(crate) fn literal_response() -> Vec<u8> {
     const HEADER: &str = "Return-Path: <alice@example.com>\r\n\
 Delivered-To: bob@example.org\r\n\
 Received: from mail.example.com (mail.example.com [192.0.2.10])\r\n\
@@ -95,7 +92,7 @@ for the budget review and the draft agenda; minutes follow.";
 }
 
 /// 10,000 short untagged responses: `* N EXISTS` and `* N FETCH (FLAGS (\Seen \Answered))`.
-fn small_lines_stream() -> Vec<u8> {
+pub(crate) fn small_lines_stream() -> Vec<u8> {
     let mut s = Vec::new();
     for i in 1..=SMALL_LINES {
         if i % 2 == 1 {
@@ -261,7 +258,7 @@ fn check_proto_literal(rsp: &imap_proto::Response<'_>, input: &[u8]) {
 
 /// `input` as the framer hands it over: one message in a shared (reference-counted)
 /// `Bytes`, so cloning and slicing it costs what it costs on a real connection.
-fn framed(input: &[u8]) -> Bytes {
+pub(crate) fn framed(input: &[u8]) -> Bytes {
     let mut framer = Framer::new(Role::Client, FramerOptions::default());
     framer.handle_input(input);
     let Some(FramerEvent::Message(frame)) = framer.poll() else { panic!("imap-machine framer: no message") };
@@ -272,21 +269,21 @@ fn framed(input: &[u8]) -> Bytes {
 }
 
 /// imap-codec: decodes one complete response; checks that nothing is left over.
-fn codec_decode(input: &[u8]) -> imap_codec::imap_types::response::Response<'_> {
+pub(crate) fn codec_decode(input: &[u8]) -> imap_codec::imap_types::response::Response<'_> {
     let (rest, rsp) = ResponseCodec::default().decode(input).expect("imap-codec decodes");
     assert!(rest.is_empty(), "imap-codec left {} bytes", rest.len());
     rsp
 }
 
 /// imap-proto: parses one complete response; checks that nothing is left over.
-fn proto_decode(input: &[u8]) -> imap_proto::Response<'_> {
+pub(crate) fn proto_decode(input: &[u8]) -> imap_proto::Response<'_> {
     let (rest, rsp) = imap_proto::Response::parse(input).expect("imap-proto parses");
     assert!(rest.is_empty(), "imap-proto left {} bytes", rest.len());
     rsp
 }
 
 /// imap-machine on a stream: the framer, then `parse_response` on each message.
-fn machine_stream(stream: &[u8]) -> usize {
+pub(crate) fn machine_stream(stream: &[u8]) -> usize {
     let mut framer = Framer::new(Role::Client, FramerOptions::default());
     let mut n = 0;
     for chunk in stream.chunks(CHUNK) {
@@ -304,7 +301,7 @@ fn machine_stream(stream: &[u8]) -> usize {
 
 /// imap-codec on a stream: append each chunk to a buffer, decode from a cursor until the
 /// decoder needs more input, then drop the consumed bytes.
-fn codec_stream(stream: &[u8]) -> usize {
+pub(crate) fn codec_stream(stream: &[u8]) -> usize {
     let codec = ResponseCodec::default();
     let mut buf = Vec::new();
     let mut n = 0;
@@ -328,7 +325,7 @@ fn codec_stream(stream: &[u8]) -> usize {
 }
 
 /// imap-proto on a stream: the same loop, with nom's `Incomplete` meaning "read more".
-fn proto_stream(stream: &[u8]) -> usize {
+pub(crate) fn proto_stream(stream: &[u8]) -> usize {
     let mut buf = Vec::new();
     let mut n = 0;
     for chunk in stream.chunks(CHUNK) {
@@ -351,7 +348,7 @@ fn proto_stream(stream: &[u8]) -> usize {
 }
 
 /// imap-machine: encodes into the reused buffer; returns the bytes produced.
-fn machine_encode(rsp: &Response, buf: &mut BytesMut) -> usize {
+pub(crate) fn machine_encode(rsp: &Response, buf: &mut BytesMut) -> usize {
     buf.clear();
     let encoded = encode_response(rsp, buf);
     encoded
@@ -453,12 +450,12 @@ fn bench_encode_fetch(c: &mut Criterion) {
 // ---- SORT and THREAD answers (RFC 5256) ----
 
 /// Rounds of the four thread shapes in `thread_response` (12 messages a round).
-const THREAD_ROUNDS: u32 = 834;
+pub(crate) const THREAD_ROUNDS: u32 = 834;
 
 /// `* THREAD` for 10,008 messages, in the shapes a mailing list gives, repeated: a lone
 /// message `(n)`, a chain `(n n+1 n+2)`, a branching thread `(n (n+1 n+2)(n+3 n+4)(n+5))`
 /// and a missing parent `((n)(n+1))`.
-fn thread_response() -> Vec<u8> {
+pub(crate) fn thread_response() -> Vec<u8> {
     let mut out = String::from("* THREAD ");
     let mut n = 1;
     for _ in 0..THREAD_ROUNDS {
@@ -485,7 +482,7 @@ fn thread_response() -> Vec<u8> {
 }
 
 /// `* SORT` of 10,000 numbers, a permutation of `1..=10000`.
-fn sort_response() -> Vec<u8> {
+pub(crate) fn sort_response() -> Vec<u8> {
     let ids: Vec<String> = (0..10_000u32).map(|k| (1 + (k * 7919) % 10_000).to_string()).collect();
     format!("* SORT {}\r\n", ids.join(" ")).into_bytes()
 }
@@ -542,75 +539,7 @@ fn bench_sort_response(c: &mut Criterion) {
     g.finish();
 }
 
-// ---- allocation counts ----
-
-/// Allocator activity of one call.
-struct Allocs {
-    allocations: usize,
-    reallocations: usize,
-    bytes: usize,
-}
-
-/// Allocator activity of one call of `f`, after one warm-up call.
-fn count<R>(mut f: impl FnMut() -> R) -> Allocs {
-    black_box(f());
-    let region = Region::new(GLOBAL);
-    let r = f();
-    let stats = region.change();
-    drop(black_box(r));
-    Allocs { allocations: stats.allocations, reallocations: stats.reallocations, bytes: stats.bytes_allocated }
-}
-
-fn print_allocations() {
-    let literal = literal_response();
-    let stream = small_lines_stream();
-    let fetch = framed(FETCH);
-    let literal_bytes = framed(&literal);
-    let machine_rsp = parse_response(&fetch).expect("imap-machine parses");
-    let codec_rsp = codec_decode(FETCH);
-    let mut buf = BytesMut::new();
-    let (thread, sort) = (thread_response(), sort_response());
-    let (thread_bytes, sort_bytes) = (framed(&thread), framed(&sort));
-
-    let mut tape = FetchTape::new();
-    let rows = [
-        ("fetch_envelope_bodystructure", "imap-machine", count(|| parse_fetch_view(&fetch).map(|v| v.seq())), 1),
-        (
-            "fetch_envelope_bodystructure",
-            "imap-machine (reused tape)",
-            count(|| tape.parse(&fetch).map(|v| v.seq())),
-            1,
-        ),
-        ("fetch_envelope_bodystructure", "imap-machine (owned Response)", count(|| parse_response(&fetch.clone())), 1),
-        ("fetch_envelope_bodystructure", "imap-codec", count(|| codec_decode(FETCH)), 1),
-        ("fetch_envelope_bodystructure", "imap-proto", count(|| proto_decode(FETCH)), 1),
-        ("fetch_literal_64k", "imap-machine", count(|| parse_response(&literal_bytes.clone())), 1),
-        ("fetch_literal_64k", "imap-codec", count(|| codec_decode(&literal)), 1),
-        ("fetch_literal_64k", "imap-proto", count(|| proto_decode(&literal)), 1),
-        ("small_lines", "imap-machine", count(|| machine_stream(&stream)), SMALL_LINES),
-        ("small_lines", "imap-codec", count(|| codec_stream(&stream)), SMALL_LINES),
-        ("small_lines", "imap-proto", count(|| proto_stream(&stream)), SMALL_LINES),
-        ("encode_fetch", "imap-machine", count(|| machine_encode(&machine_rsp, &mut buf)), 1),
-        ("encode_fetch", "imap-codec", count(|| ResponseCodec::default().encode(&codec_rsp).dump()), 1),
-        ("thread_response_10k", "imap-machine", count(|| parse_response(&thread_bytes.clone())), 1),
-        ("thread_response_10k", "imap-codec", count(|| codec_decode(&thread)), 1),
-        ("sort_response_10k", "imap-machine", count(|| parse_response(&sort_bytes.clone())), 1),
-        ("sort_response_10k", "imap-codec", count(|| codec_decode(&sort)), 1),
-        ("sort_response_10k", "imap-proto", count(|| proto_decode(&sort)), 1),
-    ];
-
-    println!("Allocations per message (one call after a warm-up; small_lines: whole stream / {SMALL_LINES})");
-    println!("| case | library | allocations | reallocations | bytes allocated |");
-    println!("| --- | --- | ---: | ---: | ---: |");
-    for (case, lib, a, per) in rows {
-        let f = |v: usize| if per == 1 { v.to_string() } else { format!("{:.2}", v as f64 / per as f64) };
-        println!("| {case} | {lib} | {} | {} | {} |", f(a.allocations), f(a.reallocations), f(a.bytes));
-    }
-    println!();
-}
-
-fn main() {
-    print_allocations();
+pub(crate) fn main() {
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))

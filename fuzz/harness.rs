@@ -306,9 +306,10 @@ pub(crate) fn response_roundtrip(data: &[u8]) {
     }
 }
 
-/// The borrowed FETCH view against the owned parser, on every message a client's framer
-/// delivers: the same accept/reject decision, and for a FETCH the same value (through
-/// `to_response_in` and through a reused `FetchTape`). Anything but a FETCH is refused.
+/// The FETCH grammar read both ways, on every message a client's framer delivers: the
+/// view and `parse_response` (which builds its FETCH from the view's tape) take the same
+/// messages; for a FETCH, both conversions and a reused `FetchTape` give the same value,
+/// and that value encodes to bytes that parse back to it. Anything but a FETCH is refused.
 pub(crate) fn fetch_view(data: &[u8]) {
     let mut tape = FetchTape::new();
     for msg in framed(Role::Client, data) {
@@ -318,6 +319,8 @@ pub(crate) fn fetch_view(data: &[u8]) {
                 assert_eq!(&view.to_response_in(&msg), rsp, "view of {msg:?}");
                 let again = tape.parse(&msg).expect("the tape takes what the view took");
                 assert_eq!(&again.to_response(), rsp, "reused tape on {msg:?}");
+                let wire = Bytes::from(encode_response(rsp, &mut BytesMut::new()).to_vec());
+                assert_eq!(parse_response(&wire).as_ref(), Ok(rsp), "{msg:?} re-encoded as {wire:?}");
             }
             (Ok(Response::Data(Data::Fetch { .. })), Err(e)) => panic!("view refused a FETCH: {e} in {msg:?}"),
             (Ok(_), Ok(_)) => panic!("view accepted a response that is not a FETCH: {msg:?}"),

@@ -4,9 +4,10 @@
 //! ([`parse_command`]) turns a message into a typed value. The encoder goes the other
 //! way, writing into the caller's buffer ([`encode_command`]).
 //!
-//! For FETCH responses there is also a borrowed view, [`parse_fetch_view`]: the same
-//! validation in one pass, without building the owned [`Response`](crate::types::Response)
-//! (see [`view`]).
+//! For FETCH responses there is also a borrowed view, [`parse_fetch_view`], which reads
+//! the message in place without building the owned [`Response`](crate::types::Response).
+//! The view's scanner is the one FETCH grammar: `parse_response` builds its owned FETCH
+//! from the view's tape (see [`view`]). Every other rule is a nom parser in [`parse`].
 //!
 //! ```
 //! use bytes::BytesMut;

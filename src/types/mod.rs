@@ -33,6 +33,7 @@ mod raw;
 mod response;
 mod search;
 mod seqset;
+mod small;
 mod sort;
 mod state;
 mod string;

@@ -17,6 +17,7 @@ use std::fmt;
 use bytes::Bytes;
 
 use super::chars::{self, ASTRING, ATOM, QUOTED_PLAIN, TAG, TEXT};
+use super::small::SmallBytes;
 use super::ValidationError;
 
 macro_rules! bytes_newtype_common {
@@ -29,7 +30,7 @@ macro_rules! bytes_newtype_common {
 
             /// The value as a [`Bytes`] handle (a cheap reference-count increment).
             pub fn to_bytes(&self) -> Bytes {
-                self.0.clone()
+                Bytes::from(self.0.clone())
             }
 
             /// The value as UTF-8 text, replacing invalid sequences with U+FFFD.
@@ -166,8 +167,13 @@ impl fmt::Display for Atom {
 /// allows it), a quoted string or a literal is the encoder's choice, so that
 /// `parse(encode(x)) == x` holds whatever form was used. Content is any `CHAR8`
 /// (`%x01-ff`): a NUL byte can't travel in an IMAP4rev1 string.
+///
+/// Values of up to 22 bytes are kept inline (a parsed response has many: media types,
+/// charsets, address parts), so making and dropping them touches no shared reference
+/// count; longer ones are zero-copy [`Bytes`] slices of the message they were parsed
+/// from. [`IString::to_bytes`] copies an inline value.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct IString(Bytes);
+pub struct IString(SmallBytes);
 bytes_newtype_common!(IString);
 
 /// `astring = 1*ASTRING-CHAR / string`: the same content as [`IString`].
@@ -179,7 +185,18 @@ pub type NString = Option<IString>;
 impl IString {
     /// Builds a string without validation. Only for bytes the parser already checked.
     pub(crate) fn unvalidated(b: Bytes) -> Self {
-        IString(b)
+        IString(SmallBytes::Shared(b))
+    }
+
+    /// `message[range]` without validation, inline when short (see the type's docs).
+    #[inline]
+    pub(crate) fn unvalidated_slice(message: &Bytes, range: std::ops::Range<usize>) -> Self {
+        IString(SmallBytes::slice_of(message, range))
+    }
+
+    /// A copy of `s` without validation, inline when short.
+    pub(crate) fn unvalidated_copy(s: &[u8]) -> Self {
+        IString(SmallBytes::copy_from_slice(s))
     }
 
     /// A string from a static value.
@@ -188,7 +205,7 @@ impl IString {
     /// If `s` contains a NUL byte; meant for constants.
     pub fn from_static(s: &'static str) -> Self {
         assert!(!s.as_bytes().contains(&0), "NUL in string");
-        IString(Bytes::from_static(s.as_bytes()))
+        IString(SmallBytes::Shared(Bytes::from_static(s.as_bytes())))
     }
 
     /// Whether the string is empty.
@@ -220,7 +237,7 @@ impl TryFrom<Bytes> for IString {
         if memchr::memchr(0, &b).is_some() {
             Err(ValidationError::Nul)
         } else {
-            Ok(IString(b))
+            Ok(IString(SmallBytes::Shared(b)))
         }
     }
 }

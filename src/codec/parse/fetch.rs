@@ -2,95 +2,33 @@
 
 use std::num::NonZeroU32;
 
-use super::core::{astring, byte, keyword, number, nz_number, sp, take_class, unexpected};
+use super::core::{byte, keyword, number, nz_number, unexpected};
 use super::input::{fail, In, PResult, ParseErrorKind};
 use crate::types::chars::ATOM;
-use crate::types::{FetchAttribute, FetchAttributes, Macro, Partial, Section, SectionText};
-
-/// `section-part = nz-number *("." nz-number)`
-fn section_part(i: In<'_>) -> PResult<'_, Vec<NonZeroU32>> {
-    let (mut i, first) = nz_number(i)?;
-    let mut part = vec![first];
-    // A "." followed by a digit continues the part; followed by a letter it starts the
-    // section-text ("1.MIME").
-    while i.first() == Some(b'.') && i.as_slice().get(1).is_some_and(u8::is_ascii_digit) {
-        let (j, n) = nz_number(i.advance(1))?;
-        part.push(n);
-        i = j;
-    }
-    Ok((i, part))
-}
-
-/// `header-list = "(" header-fld-name *(SP header-fld-name) ")"` with
-/// `header-fld-name = astring`.
-fn header_list(i: In<'_>) -> PResult<'_, Vec<crate::types::AString>> {
-    let (mut i, ()) = byte(b'(', "header-list")(i)?;
-    let mut names = Vec::new();
-    loop {
-        let (j, name) = astring(i)?;
-        names.push(name);
-        match j.first() {
-            Some(b' ') => i = j.advance(1),
-            Some(b')') => return Ok((j.advance(1), names)),
-            _ => return unexpected(j, "SP or )"),
-        }
-    }
-}
-
-/// `section-msgtext = "HEADER" / "HEADER.FIELDS" [".NOT"] SP header-list / "TEXT"` and,
-/// after a part, `section-text = section-msgtext / "MIME"`.
-fn section_text(i: In<'_>, after_part: bool) -> PResult<'_, SectionText> {
-    let (rest, word) = take_class(i, ATOM, "section-text")?;
-    let w = word.as_slice();
-    if w.eq_ignore_ascii_case(b"HEADER") {
-        Ok((rest, SectionText::Header))
-    } else if w.eq_ignore_ascii_case(b"TEXT") {
-        Ok((rest, SectionText::Text))
-    } else if w.eq_ignore_ascii_case(b"MIME") && after_part {
-        Ok((rest, SectionText::Mime))
-    } else if w.eq_ignore_ascii_case(b"HEADER.FIELDS") {
-        let (rest, ()) = sp(rest)?;
-        let (rest, l) = header_list(rest)?;
-        Ok((rest, SectionText::HeaderFields(l)))
-    } else if w.eq_ignore_ascii_case(b"HEADER.FIELDS.NOT") {
-        let (rest, ()) = sp(rest)?;
-        let (rest, l) = header_list(rest)?;
-        Ok((rest, SectionText::HeaderFieldsNot(l)))
-    } else {
-        fail(i, ParseErrorKind::Expected("HEADER, HEADER.FIELDS, HEADER.FIELDS.NOT, TEXT or MIME"))
-    }
-}
+use crate::types::{FetchAttribute, FetchAttributes, Macro, Partial, Section};
 
 /// `section = "[" [section-spec] "]"` with
-/// `section-spec = section-msgtext / (section-part ["." section-text])`.
+/// `section-spec = section-msgtext / (section-part ["." section-text])`: the rule is the
+/// FETCH view's (`codec/view/scan.rs`), shared with the responses' `BODY[...]`.
 pub(crate) fn section(i: In<'_>) -> PResult<'_, Section> {
-    let (i, ()) = byte(b'[', "[")(i)?;
-    let (i, sec) = match i.first() {
-        Some(b']') => (i, Section::default()),
-        Some(b'0'..=b'9') => {
-            let (i, part) = section_part(i)?;
-            if i.first() == Some(b'.') {
-                let (i, text) = section_text(i.advance(1), true)?;
-                (i, Section { part, text: Some(text) })
-            } else {
-                (i, Section { part, text: None })
-            }
-        }
-        _ => {
-            let (i, text) = section_text(i, false)?;
-            (i, Section { part: Vec::new(), text: Some(text) })
-        }
-    };
-    let (i, ()) = byte(b']', "]")(i)?;
-    Ok((i, sec))
+    from_view(i, crate::codec::view::owned_section)
 }
 
-/// `section-binary = "[" [section-part] "]"`
+/// `section-binary = "[" [section-part] "]"`, the FETCH view's rule too.
 pub(crate) fn section_binary(i: In<'_>) -> PResult<'_, Vec<NonZeroU32>> {
-    let (i, ()) = byte(b'[', "[")(i)?;
-    let (i, part) = if i.first() == Some(b']') { (i, Vec::new()) } else { section_part(i)? };
-    let (i, ()) = byte(b']', "]")(i)?;
-    Ok((i, part))
+    from_view(i, crate::codec::view::owned_section_binary)
+}
+
+/// One of the FETCH view's rules, run at an offset of a message: where it stopped and
+/// the owned value.
+pub(crate) type ViewRule<T> = fn(&bytes::Bytes, usize) -> Result<(usize, T), super::ParseError>;
+
+/// Runs one of the view's rules at `i` and continues after what it read.
+pub(crate) fn from_view<T>(i: In<'_>, rule: ViewRule<T>) -> PResult<'_, T> {
+    match rule(i.source(), i.offset()) {
+        Ok((end, value)) => Ok((i.advance(end - i.offset()), value)),
+        Err(e) => Err(nom::Err::Error(e)),
+    }
 }
 
 /// `partial = "<" number "." nz-number ">"`

@@ -39,6 +39,12 @@ impl<'a> In<'a> {
         &self.src[self.start as usize..self.end as usize]
     }
 
+    /// The whole framed message the window is in.
+    #[inline]
+    pub(crate) fn source(&self) -> &'a Bytes {
+        self.src
+    }
+
     /// Offset of the window's start in the framed message.
     #[inline]
     pub(crate) fn offset(&self) -> usize {

@@ -170,12 +170,6 @@ pub(crate) fn nstring_l(i: In<'_>) -> PResult<'_, NString> {
     }
 }
 
-/// A string where NIL is read as empty (quirk `nil-string`).
-#[inline]
-pub(crate) fn string_or_nil(i: In<'_>) -> PResult<'_, IString> {
-    nstring_l(i).map(|(r, s)| (r, s.unwrap_or_default()))
-}
-
 /// `astring`, leniently.
 #[inline]
 pub(crate) fn astring_l(i: In<'_>) -> PResult<'_, IString> {
@@ -256,10 +250,15 @@ pub(crate) fn number64_l(i: In<'_>) -> PResult<'_, u64> {
     super::core::number64(i)
 }
 
+/// How deep bodies (message/rfc822 in multipart in ...), extension lists and unknown
+/// values may nest before the parser refuses: bounds the stack a hostile server can make
+/// us use.
+pub(crate) const MAX_DEPTH: usize = 48;
+
 /// Skips one value of an unknown item (an atom, a string, a literal or a parenthesised
 /// list of those) and returns its bytes.
 pub(crate) fn raw_value(i: In<'_>, depth: usize) -> PResult<'_, In<'_>> {
-    if depth > super::body::MAX_DEPTH {
+    if depth > MAX_DEPTH {
         return fail(i, ParseErrorKind::Expected("shallower nesting"));
     }
     let start = i;

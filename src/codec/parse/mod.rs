@@ -15,15 +15,13 @@
 //! ```
 
 mod append;
-pub(crate) mod body;
 mod command;
 mod condstore;
 pub(crate) mod core;
-mod fetch;
+pub(crate) mod fetch;
 mod input;
 pub(crate) mod lenient;
 mod list;
-pub(crate) mod message;
 mod metadata;
 mod notify;
 #[cfg(test)]

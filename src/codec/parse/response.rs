@@ -4,12 +4,11 @@
 use base64::Engine;
 use bytes::Bytes;
 
-use super::core::{byte, keyword, nil, objectid_paren, sequence_set, tag, unexpected};
+use super::core::{byte, keyword, nil, nz_number, objectid_paren, sequence_set, tag, unexpected};
 use super::input::{fail, In, PResult, ParseErrorKind};
 use super::lenient::{
     astring_l, atom_l, atom_window, flag_l, line_end, list_end, nstring_l, number64_l, number_l, sp, spaces, string_l,
 };
-use super::message::{msg_att, seq_number};
 use crate::types::chars::{self, ATOM};
 use crate::types::Atom;
 use crate::types::{
@@ -624,7 +623,8 @@ fn status(i: In<'_>) -> PResult<'_, Data> {
     }
 }
 
-/// `message-data = nz-number SP ("EXPUNGE" / ("FETCH" SP msg-att))` and
+/// `message-data = nz-number SP ("EXPUNGE" / ("FETCH" SP msg-att))` (FETCH read by the
+/// FETCH view's grammar, `codec/view/scan.rs`) and
 /// `mailbox-data =/ number SP "EXISTS" / number SP "RECENT"`.
 fn numbered(i: In<'_>) -> PResult<'_, Response> {
     let (j, n) = number_l(i)?;
@@ -636,13 +636,16 @@ fn numbered(i: In<'_>) -> PResult<'_, Response> {
     } else if w.eq_ignore_ascii_case(b"RECENT") {
         (rest, Data::Recent(n))
     } else if w.eq_ignore_ascii_case(b"EXPUNGE") {
-        let (_, seq) = seq_number(i)?;
+        let (_, seq) = nz_number(i)?;
         (rest, Data::Expunge(seq))
     } else if w.eq_ignore_ascii_case(b"FETCH") {
-        let (_, seq) = seq_number(i)?;
-        let (k, ()) = sp(rest)?;
-        let (k, items) = msg_att(k)?;
-        (k, Data::Fetch { seq, items })
+        // The FETCH grammar is written once, in the FETCH view's scanner; the owned
+        // response is built from its tape.
+        let src = i.source();
+        return match crate::codec::view::owned_fetch_response(src) {
+            Ok(rsp) => Ok((i.advance(src.len() - i.offset()), rsp)),
+            Err(e) => Err(nom::Err::Error(e)),
+        };
     } else {
         return other(Some(n), Atom::unvalidated(name.to_bytes()), rest);
     };

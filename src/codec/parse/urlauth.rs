@@ -3,7 +3,6 @@
 
 use bytes::Bytes;
 
-use super::body::body;
 use super::core::{astring, atom, byte, keyword, mailbox, sp, sp_list1};
 use super::input::{In, PResult};
 use super::lenient::{astring_l, nstring_l, spaces};
@@ -118,7 +117,7 @@ fn url_ext(mut i: In<'_>) -> PResult<'_, UrlFetchData> {
             return Ok((i.advance(1), d));
         }
         if let Ok((j, ())) = keyword(i, "BODYPARTSTRUCTURE ") {
-            let (j, b) = body(j)?;
+            let (j, b) = super::fetch::from_view(j, crate::codec::view::owned_body)?;
             body_part_structure = Some(Box::new(b));
             i = j;
         } else if let Ok((j, ())) = keyword(i, "BODY ") {

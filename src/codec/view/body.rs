@@ -45,7 +45,7 @@ child_iter!(
 
 /// `body-type-1part`: a basic, text or message/rfc822 part.
 #[derive(Clone, Copy, Debug)]
-pub struct SinglePartView<'v>(At<'v>);
+pub struct SinglePartView<'v>(pub(super) At<'v>);
 
 impl<'v> SinglePartView<'v> {
     /// `media-type` (`text`), as sent; NIL reads as empty.
@@ -181,7 +181,7 @@ impl<'v> MultipartView<'v> {
 
 /// `body-fld-param` pairs: attribute, value (a NIL value reads as empty).
 #[derive(Clone, Debug)]
-pub struct Params<'v>(Children<'v>);
+pub struct Params<'v>(pub(super) Children<'v>);
 
 impl<'v> Iterator for Params<'v> {
     type Item = (StrView<'v>, StrView<'v>);
@@ -196,7 +196,7 @@ impl<'v> Iterator for Params<'v> {
 /// `[body-fld-dsp [SP body-fld-lang [SP body-fld-loc *(SP body-extension)]]]`: each
 /// level is `Some` only if the server sent it (a NIL counts as sent).
 #[derive(Clone, Copy, Debug)]
-pub struct TailView<'v>(At<'v>);
+pub struct TailView<'v>(pub(super) At<'v>);
 
 impl<'v> TailView<'v> {
     fn level(&self) -> usize {

@@ -194,7 +194,7 @@ pub(super) fn internal_date(c: At<'_>) -> DateTime {
 
 /// `section = "[" [section-spec] "]"` of a `BODY[...]` item.
 #[derive(Clone, Copy, Debug)]
-pub struct SectionView<'v>(At<'v>);
+pub struct SectionView<'v>(pub(super) At<'v>);
 
 /// `section-text`, in place.
 #[derive(Clone, Debug)]

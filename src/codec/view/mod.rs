@@ -1,12 +1,18 @@
-//! A borrowed, fully validated, zero-copy view of one FETCH response.
+//! A borrowed, fully validated, zero-copy view of one FETCH response, and the FETCH
+//! grammar itself.
 //!
-//! [`parse_response`](crate::codec::parse_response) builds an owned [`Response`]: every
-//! string is a reference-counted [`Bytes`] slice and every list a `Vec`. For a client that
-//! reads a few fields of each FETCH and moves on, [`parse_fetch_view`] does the same
-//! validation in one pass, with the same leniency (`QUIRKS.md`), but only records where
-//! each item, string and number is: a *tape* of 16-byte nodes in one `Vec` (or in a
-//! caller's reused [`FetchTape`], so a loop allocates nothing). The accessors read the
-//! tape; none of them parses again, and each costs O(1) or O(children).
+//! The FETCH grammar (`msg-att`, `envelope`, `body`, `section`) is written once, here.
+//! [`parse_fetch_view`] validates a message in one pass, leniently (`QUIRKS.md`), and
+//! only records where each item, string and number is: a *tape* of 16-byte nodes in one
+//! `Vec` (or in a caller's reused [`FetchTape`], so a loop allocates nothing). The
+//! accessors read the tape; none of them parses again, and each costs O(1) or
+//! O(children).
+//!
+//! The owned values are built from the same tape: [`parse_response`](crate::codec::parse_response)
+//! scans a FETCH into a tape kept per thread and converts it ([`FetchView::to_response_in`]),
+//! with short strings copied inline and longer ones as [`Bytes`] slices of the message
+//! (see [`IString`](crate::types::IString)); the command parser's `section` and
+//! URLFETCH's `body` go the same way. So the view and the owned value never disagree.
 //!
 //! Quoted strings with escapes are kept as their raw span and undone on access
 //! ([`StrView::value`]). [`FetchView::to_response`] converts to the owned type, equal to
@@ -49,6 +55,10 @@ pub use body::{
 use items::internal_date;
 pub use items::{AddressView, EnvelopeView, FetchItemView, FlagView, SectionTextView, SectionView};
 pub use message::FetchMessage;
+pub(crate) use owned::{
+    body as owned_body, fetch_response as owned_fetch_response, section as owned_section,
+    section_binary as owned_section_binary,
+};
 
 use crate::codec::parse::ParseError;
 use crate::types::{DateTime, Response};

@@ -1,23 +1,24 @@
-//! The single pass behind [`super::FetchView`]: validates a `* n FETCH (...)` message
-//! with the same leniency as [`crate::codec::parse_response`] and records every item,
-//! string and number as a node of the tape.
+//! The FETCH grammar: one pass that validates a `* n FETCH (...)` message leniently
+//! (`QUIRKS.md`) and records every item, string and number as a node of the tape.
 //!
-//! Each function mirrors the owned parser's function of the same name
-//! (`parse/{response,message,body,fetch,lenient,core}.rs`) rule by rule; the differential
-//! tests in `tests.rs` hold the two to the same accept/reject decision and the same values.
+//! This is the only parser of `msg-att`, `envelope`, `body` and `section`: the view reads
+//! the tape in place, and [`crate::codec::parse_response`] (as well as the command
+//! grammar's `section` and URLFETCH's `body`) builds its owned values from the same tape
+//! (`owned.rs`). The lexical rules below are the lenient ones of the response grammar
+//! (`parse/lenient.rs`), over offsets instead of nom windows.
 
 use super::{Kind, Node, Str, FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_EXTENSION, FLAG_FLAGGED};
 use super::{FLAG_KEYWORD, FLAG_RECENT, FLAG_SEEN, SAVEDATE_NIL};
 use crate::codec::parse::core::{date_time_slice, quoted_chars_error, unexpected_kind};
 use crate::codec::parse::lenient::quoted_stop;
-use crate::codec::parse::message::other_item_name_len;
 use crate::codec::parse::{ParseError, ParseErrorKind};
 use crate::types::chars::{self, ASTRING, ATOM, DIGIT};
 
 mod body;
 
-/// How deep bodies and extension lists may nest (the owned parser's limit).
-const MAX_DEPTH: usize = crate::codec::parse::body::MAX_DEPTH;
+/// How deep bodies and extension lists may nest before the parser refuses: bounds the
+/// stack a hostile server can make us use.
+const MAX_DEPTH: usize = crate::codec::parse::lenient::MAX_DEPTH;
 
 /// A position in the message, or why parsing stopped.
 type R<T = usize> = Result<T, ParseError>;
@@ -382,7 +383,7 @@ impl<'a, 't> Scan<'a, 't> {
         Ok(end)
     }
 
-    // ---- the response (parse/response.rs, parse/message.rs) ----
+    // ---- the response ----
 
     /// `response-data = "*" SP message-data CRLF` where `message-data = nz-number SP
     /// "FETCH" SP msg-att`; anything else is refused (use `parse_response`).
@@ -668,7 +669,7 @@ impl<'a, 't> Scan<'a, 't> {
         }
     }
 
-    // ---- sections (parse/fetch.rs) ----
+    // ---- sections (also the command grammar's, through parse/fetch.rs) ----
 
     /// `section-part = nz-number *("." nz-number)`, one [`Kind::Number`] node each.
     fn section_part(&mut self, at: usize) -> R {
@@ -725,7 +726,7 @@ impl<'a, 't> Scan<'a, 't> {
     }
 
     /// `section = "[" [section-spec] "]"`, as a [`Kind::Section`] node.
-    fn section(&mut self, at: usize) -> R {
+    pub(super) fn section(&mut self, at: usize) -> R {
         let i = self.byte(at, b'[', "[")?;
         let sec = self.open(Kind::Section, 0, 0, 0);
         let i = match self.first(i) {
@@ -744,10 +745,36 @@ impl<'a, 't> Scan<'a, 't> {
         self.byte(i, b']', "]")
     }
 
+    /// `section-binary = "[" [section-part] "]"` as a [`Kind::Section`] node, for the
+    /// command grammar's `BINARY[...]` (the response items put the parts on the item).
+    pub(super) fn section_binary_node(&mut self, at: usize) -> R {
+        let node = self.open(Kind::Section, 0, 0, 0);
+        let j = self.section_binary(at)?;
+        self.close(node);
+        Ok(j)
+    }
+
     /// `section-binary = "[" [section-part] "]"`
     fn section_binary(&mut self, at: usize) -> R {
         let i = self.byte(at, b'[', "[")?;
         let i = if self.first(i) == Some(b']') { i } else { self.section_part(i)? };
         self.byte(i, b']', "]")
     }
+}
+
+/// The length of an unknown FETCH item's name, `[section]<origin>` included: up to the
+/// first space, parenthesis or line end outside brackets.
+fn other_item_name_len(s: &[u8]) -> usize {
+    let mut n = 0;
+    let mut depth = 0u32;
+    while n < s.len() {
+        match s[n] {
+            b'[' => depth += 1,
+            b']' => depth = depth.saturating_sub(1),
+            b' ' | b'(' | b')' | b'\r' | b'\n' if depth == 0 => break,
+            _ => {}
+        }
+        n += 1;
+    }
+    n
 }

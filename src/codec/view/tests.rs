@@ -1,4 +1,7 @@
-//! The view against the owned parser: same accept/reject decision, same values.
+//! The FETCH grammar, written once (`scan.rs`), read both ways: the view's accessors and
+//! the owned values `parse_response` builds from the tape. Known answers, plus, on every
+//! input, a check that what is accepted survives the encoder: `parse(encode(parse(w)))`
+//! equals `parse(w)`.
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
@@ -8,8 +11,9 @@ use crate::codec::{encode_response, parse_response, Framer, FramerEvent, FramerO
 use crate::types::{strategies, Data, FetchItem};
 
 /// Checks that `parse_fetch_view` accepts `wire` exactly when `parse_response` makes a
-/// FETCH of it, and that the view converts to the same value, through both conversions
-/// and a reused tape. Returns whether it was accepted.
+/// FETCH of it, that the view converts to the same value through both conversions and a
+/// reused tape, and that the value encodes to bytes that parse back to it. Returns whether
+/// it was accepted.
 fn same_as_owned(wire: &[u8]) -> bool {
     let bytes = Bytes::copy_from_slice(wire);
     let owned = parse_response(&bytes);
@@ -21,6 +25,8 @@ fn same_as_owned(wire: &[u8]) -> bool {
             assert_eq!(&v.to_response_in(&bytes), rsp, "{}", text());
             let mut tape = FetchTape::new();
             assert_eq!(&tape.parse(wire).unwrap().to_response(), rsp);
+            let again = Bytes::from(encode(rsp));
+            assert_eq!(&parse_response(&again).unwrap(), rsp, "{} re-encoded as {:?}", text(), again);
             true
         }
         (Ok(Response::Data(Data::Fetch { .. })), Err(e)) => panic!("view refused a FETCH: {e} in {}", text()),

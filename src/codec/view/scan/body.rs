@@ -1,4 +1,5 @@
-//! ENVELOPE and BODY/BODYSTRUCTURE onto the tape, mirroring `parse/body.rs`.
+//! ENVELOPE and BODY/BODYSTRUCTURE (RFC 3501 §9 `envelope`, `body`) onto the tape: the
+//! only parser of these rules.
 
 use super::super::{Kind, Str, BODY_EXT, SPEC_MESSAGE, SPEC_TEXT};
 use super::{Scan, MAX_DEPTH, R};
@@ -215,7 +216,7 @@ impl Scan<'_, '_> {
     }
 
     /// `body = "(" (body-type-1part / body-type-mpart) ")"`
-    pub(super) fn body(&mut self, at: usize, depth: usize) -> R {
+    pub(in crate::codec::view) fn body(&mut self, at: usize, depth: usize) -> R {
         if depth > MAX_DEPTH {
             return self.err(at, ParseErrorKind::Expected("shallower body nesting"));
         }
