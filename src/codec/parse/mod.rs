@@ -91,7 +91,13 @@ pub struct MalformedResponse {
 
 /// Parses one framed response message, leniently (see `QUIRKS.md`).
 pub fn parse_response(message: &Bytes) -> Result<Response, MalformedResponse> {
-    core::all_consuming(message, response::response).map_err(|error| MalformedResponse { error, raw: message.clone() })
+    let parsed = if response::is_fetch(message) {
+        // Straight to the FETCH grammar, the one `message-data` would pick.
+        crate::codec::view::owned_fetch_response(message)
+    } else {
+        core::all_consuming(message, response::response)
+    };
+    parsed.map_err(|error| MalformedResponse { error, raw: message.clone() })
 }
 
 /// The tag at the start of a message that failed to parse, so a server can answer with a

@@ -623,6 +623,16 @@ fn status(i: In<'_>) -> PResult<'_, Data> {
     }
 }
 
+/// Whether `message` opens as `"*" SP 1*DIGIT SP "FETCH" SP`, the plain form of an
+/// untagged FETCH (lenient spacing goes the long way, through [`numbered`], to the same
+/// grammar).
+pub(crate) fn is_fetch(message: &[u8]) -> bool {
+    let Some(rest) = message.strip_prefix(b"* ") else { return false };
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    rest.get(digits..digits + 7)
+        .is_some_and(|w| digits > 0 && w[0] == b' ' && w[1..6].eq_ignore_ascii_case(b"FETCH") && w[6] == b' ')
+}
+
 /// `message-data = nz-number SP ("EXPUNGE" / ("FETCH" SP msg-att))` (FETCH read by the
 /// FETCH view's grammar, `codec/view/scan.rs`) and
 /// `mailbox-data =/ number SP "EXISTS" / number SP "RECENT"`.

@@ -55,7 +55,8 @@ impl<'v> FlagView<'v> {
     }
 
     pub(super) fn at(c: At<'v>) -> Self {
-        let raw = std::str::from_utf8(c.span()).unwrap_or_default();
+        // The scanner checked that a flag is UTF-8.
+        let raw = || std::str::from_utf8(c.span()).unwrap_or_default();
         match c.node().aux {
             FLAG_SEEN => FlagView::Seen,
             FLAG_ANSWERED => FlagView::Answered,
@@ -63,8 +64,8 @@ impl<'v> FlagView<'v> {
             FLAG_DELETED => FlagView::Deleted,
             FLAG_DRAFT => FlagView::Draft,
             FLAG_RECENT => FlagView::Recent,
-            FLAG_KEYWORD => FlagView::Keyword(raw),
-            _ => FlagView::Extension(raw.get(1..).unwrap_or_default()),
+            FLAG_KEYWORD => FlagView::Keyword(raw()),
+            _ => FlagView::Extension(raw().get(1..).unwrap_or_default()),
         }
     }
 }

@@ -185,7 +185,11 @@ impl Owner<'_> {
 
     fn item(&self, item: FetchItemView<'_>) -> FetchItem {
         match item {
-            FetchItemView::Flags(f) => FetchItem::Flags(f.map(|f| self.flag(f)).collect()),
+            FetchItemView::Flags(f) => {
+                let mut flags = Vec::with_capacity(f.0.clone().count());
+                flags.extend(f.map(|f| self.flag(f)));
+                FetchItem::Flags(flags)
+            }
             FetchItemView::InternalDate(d) => FetchItem::InternalDate(d),
             FetchItemView::Rfc822Size(n) => FetchItem::Rfc822Size(n),
             FetchItemView::Uid(n) => FetchItem::Uid(n),
