@@ -24,6 +24,7 @@
 
 pub mod encode;
 mod framer;
+pub(crate) mod lex;
 pub mod parse;
 pub mod view;
 

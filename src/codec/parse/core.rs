@@ -6,7 +6,9 @@ use std::num::NonZeroU32;
 use bytes::Bytes;
 
 use super::input::{expected, fail, In, PResult, ParseError, ParseErrorKind};
-use crate::types::chars::{self, ASTRING, ATOM, DIGIT, LIST, TAG, TEXT};
+use super::lenient::{from_lex, lex_input, string_value};
+use crate::codec::lex;
+use crate::types::chars::{self, ASTRING, ATOM, LIST, TAG};
 use crate::types::{
     Atom, Date, DateTime, Flag, IString, ListMailbox, Literal, Mailbox, NString, ObjectId, SeqNumber, Sequence,
     SequenceSet, Tag,
@@ -108,42 +110,24 @@ pub(crate) fn take_class<'a>(i: In<'a>, mask: u8, what: &'static str) -> PResult
     }
 }
 
-/// `number = 1*DIGIT` — an unsigned 32-bit integer.
+/// `number = 1*DIGIT` — an unsigned 32-bit integer (`lex::number`).
 #[inline]
 pub(crate) fn number(i: In<'_>) -> PResult<'_, u32> {
-    let (rest, digits) = take_class(i, DIGIT, "number")?;
-    let mut n: u32 = 0;
-    for &d in digits.as_slice() {
-        n = match n.checked_mul(10).and_then(|n| n.checked_add(u32::from(d - b'0'))) {
-            Some(n) => n,
-            None => return Err(nom::Err::Failure(ParseError::at(i, ParseErrorKind::NumberTooLarge))),
-        };
-    }
-    Ok((rest, n))
+    let (s, at) = lex_input(&i);
+    from_lex(i, lex::number(s, at))
 }
 
 /// `number64 = 1*DIGIT` — an unsigned 63-bit integer (RFC 9051, mod-sequences).
-#[allow(dead_code)] // used by the response grammar (mod-sequences)
 pub(crate) fn number64(i: In<'_>) -> PResult<'_, u64> {
-    let (rest, digits) = take_class(i, DIGIT, "number")?;
-    let mut n: u64 = 0;
-    for &d in digits.as_slice() {
-        n = match n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d - b'0'))) {
-            Some(n) if n <= i64::MAX as u64 => n,
-            _ => return Err(nom::Err::Failure(ParseError::at(i, ParseErrorKind::NumberTooLarge))),
-        };
-    }
-    Ok((rest, n))
+    let (s, at) = lex_input(&i);
+    from_lex(i, lex::number64(s, at))
 }
 
 /// `nz-number = digit-nz *DIGIT` — a non-zero unsigned 32-bit integer.
 #[inline]
 pub(crate) fn nz_number(i: In<'_>) -> PResult<'_, NonZeroU32> {
-    let (rest, n) = number(i)?;
-    match NonZeroU32::new(n) {
-        Some(n) => Ok((rest, n)),
-        None => fail(i, ParseErrorKind::Zero),
-    }
+    let (s, at) = lex_input(&i);
+    from_lex(i, lex::nz_number(s, at).map(|(j, n)| (j, NonZeroU32::new(n).expect("checked non-zero"))))
 }
 
 /// `atom = 1*ATOM-CHAR`
@@ -154,15 +138,9 @@ pub(crate) fn atom(i: In<'_>) -> PResult<'_, Atom> {
 
 /// `objectid = 1*255(ALPHA / DIGIT / "_" / "-")` (RFC 8474 §7).
 pub(crate) fn objectid(i: In<'_>) -> PResult<'_, ObjectId> {
-    let n = i.as_slice().iter().take_while(|&&b| ObjectId::is_char(b)).count();
-    if n == 0 {
-        return unexpected(i, "objectid");
-    }
-    if n > crate::types::MAX_OBJECT_ID_LEN {
-        return fail(i, ParseErrorKind::Expected("objectid of at most 255 characters"));
-    }
-    let (rest, id) = i.split(n);
-    Ok((rest, ObjectId::unvalidated(id.to_bytes())))
+    let (s, at) = lex_input(&i);
+    let src = i.source();
+    from_lex(i, lex::objectid(s, at).map(|j| (j, ObjectId::unvalidated(src.slice(at..j)))))
 }
 
 /// `"(" objectid ")"`, the value of `EMAILID`, `THREADID` and `MAILBOXID` (RFC 8474 §7).
@@ -182,81 +160,12 @@ pub(crate) fn tag(i: In<'_>) -> PResult<'_, Tag> {
 /// `quoted = DQUOTE *QUOTED-CHAR DQUOTE`
 ///
 /// `QUOTED-CHAR = <any TEXT-CHAR except quoted-specials> / "\" quoted-specials`, plus the
-/// UTF-8 sequences RFC 9051 allows. Without escapes the result is a zero-copy slice.
+/// UTF-8 sequences RFC 9051 allows (`lex::quoted`). Without escapes the result is a
+/// zero-copy slice (inline when short).
 pub(crate) fn quoted(i: In<'_>) -> PResult<'_, IString> {
-    if i.first() != Some(b'"') {
-        return unexpected(i, "quoted string");
-    }
-    let body = i.advance(1);
-    let s = body.as_slice();
-    let mut escaped: Option<Vec<u8>> = None;
-    let mut pos = 0;
-    loop {
-        let Some(k) = memchr::memchr3(b'"', b'\\', b'\n', &s[pos..]) else {
-            check_quoted_chars(body.advance(pos), &s[pos..])?;
-            return fail(i.advance(1 + s.len()), ParseErrorKind::Incomplete);
-        };
-        let stop = pos + k;
-        check_quoted_chars(body.advance(pos), &s[pos..stop])?;
-        match s[stop] {
-            b'"' => {
-                let rest = body.advance(stop + 1);
-                let value = match escaped {
-                    None => body.split(stop).1.to_bytes(),
-                    Some(mut v) => {
-                        v.extend_from_slice(&s[pos..stop]);
-                        Bytes::from(v)
-                    }
-                };
-                return Ok((rest, IString::unvalidated(value)));
-            }
-            b'\\' => {
-                let Some(&c) = s.get(stop + 1) else {
-                    return fail(body.advance(stop + 1), ParseErrorKind::Incomplete);
-                };
-                if c != b'"' && c != b'\\' {
-                    return fail(body.advance(stop + 1), ParseErrorKind::Expected("quoted-special after \\"));
-                }
-                let v = escaped.get_or_insert_with(|| Vec::with_capacity(s.len()));
-                v.extend_from_slice(&s[pos..stop]);
-                v.push(c);
-                pos = stop + 2;
-            }
-            _ => return fail(body.advance(stop), ParseErrorKind::Expected("closing DQUOTE")),
-        }
-    }
-}
-
-/// Checks a run of quoted content: TEXT-CHARs, or well-formed UTF-8 sequences.
-fn check_quoted_chars(at: In<'_>, run: &[u8]) -> Result<(), nom::Err<ParseError>> {
-    match quoted_chars_error(run) {
-        None => Ok(()),
-        Some((k, kind)) => Err(nom::Err::Error(ParseError::at(at.advance(k), kind))),
-    }
-}
-
-/// Where a run of quoted content stops being TEXT-CHARs or well-formed UTF-8, and why;
-/// shared by the owned parser and the FETCH view.
-pub(crate) fn quoted_chars_error(run: &[u8]) -> Option<(usize, ParseErrorKind)> {
-    let mut eight_bit = false;
-    for (k, &b) in run.iter().enumerate() {
-        if b >= 0x80 {
-            eight_bit = true;
-        } else if !chars::is(b, TEXT) {
-            let kind = match b {
-                0 => ParseErrorKind::Nul,
-                b'\r' => ParseErrorKind::Expected("closing DQUOTE"),
-                _ => ParseErrorKind::Expected("TEXT-CHAR"),
-            };
-            return Some((k, kind));
-        }
-    }
-    if eight_bit {
-        if let Err(e) = std::str::from_utf8(run) {
-            return Some((e.valid_up_to(), ParseErrorKind::Utf8));
-        }
-    }
-    None
+    let (s, at) = lex_input(&i);
+    let src = i.source();
+    from_lex(i, lex::quoted(s, at).map(|(j, q)| (j, string_value(src, q))))
 }
 
 /// `literal = "{" number ["+"] "}" CRLF *CHAR8` and, where `binary` allows it,
@@ -265,33 +174,22 @@ pub(crate) fn quoted_chars_error(run: &[u8]) -> Option<(usize, ParseErrorKind)> 
 /// The framer has already checked that the announced bytes are present. A plain literal
 /// may not hold NUL.
 pub(crate) fn literal(i: In<'_>, binary: bool) -> PResult<'_, Literal> {
-    let (rest, (data, is_binary)) = literal_raw(i, binary)?;
-    if !is_binary {
-        if let Some(p) = memchr::memchr(0, data.as_slice()) {
-            return fail(data.advance(p), ParseErrorKind::Nul);
-        }
-    }
-    Ok((rest, Literal::unvalidated(data.to_bytes(), is_binary)))
+    let (s, at) = lex_input(&i);
+    let src = i.source();
+    from_lex(i, lex::literal(s, at, binary).map(|(j, d, b)| (j, Literal::unvalidated(src.slice(d.start..d.end), b))))
 }
 
-/// A literal's payload window, without looking at its bytes: the lenient side takes a
-/// server's literal as it is, so a 64 KiB body costs no per-byte work.
+/// A literal's payload window, without looking at its bytes (`lex::literal_raw`): the
+/// lenient side takes a server's literal as it is, so a 64 KiB body costs no per-byte
+/// work.
 pub(crate) fn literal_raw(i: In<'_>, binary: bool) -> PResult<'_, (In<'_>, bool)> {
-    let (j, is_binary) = match i.first() {
-        Some(b'~') if binary => (i.advance(1), true),
-        _ => (i, false),
+    let (s, at) = lex_input(&i);
+    let (end, span, is_binary) = match lex::literal_raw(s, at, binary) {
+        Ok(v) => v,
+        Err(e) => return from_lex(i, Err(e)),
     };
-    let (j, ()) = byte(b'{', "literal")(j)?;
-    let (j, n) = number(j)?;
-    let j = if j.first() == Some(b'+') { j.advance(1) } else { j };
-    let (j, ()) = byte(b'}', "}")(j)?;
-    let (j, ()) = crlf(j)?;
-    let n = n as usize;
-    if nom::Input::input_len(&j) < n {
-        return fail(j.advance(nom::Input::input_len(&j)), ParseErrorKind::Incomplete);
-    }
-    let (rest, data) = j.split(n);
-    Ok((rest, (data, is_binary)))
+    let data = i.advance(span.start - at).split(span.end - span.start).1;
+    Ok((i.advance(end - at), (data, is_binary)))
 }
 
 /// `string = quoted / literal`
@@ -437,15 +335,7 @@ pub(crate) fn date_time(i: In<'_>) -> PResult<'_, DateTime> {
     }
 }
 
-/// What [`unexpected`] reports for the byte at `k` of `s`, on a plain slice.
-pub(crate) fn unexpected_kind(s: &[u8], k: usize, what: &'static str) -> ParseErrorKind {
-    match s.get(k) {
-        None => ParseErrorKind::Incomplete,
-        Some(0) => ParseErrorKind::Nul,
-        Some(&b) if b >= 0x80 => ParseErrorKind::EightBit(b),
-        _ => ParseErrorKind::Expected(what),
-    }
-}
+pub(crate) use crate::codec::lex::unexpected_kind;
 
 /// `date-time` (see [`date_time`]) over a plain slice, shared with the borrowed FETCH
 /// view: the bytes consumed and the value, or the offset and reason of the failure. The

@@ -210,18 +210,7 @@ impl Str {
         let raw = &src[self.start..self.end];
         match self.kind {
             Kind::Nil => Cow::Borrowed(&[]),
-            Kind::QuotedEscaped => {
-                let mut v = Vec::with_capacity(raw.len());
-                let mut k = 0;
-                while k < raw.len() {
-                    if raw[k] == b'\\' && k + 1 < raw.len() {
-                        k += 1;
-                    }
-                    v.push(raw[k]);
-                    k += 1;
-                }
-                Cow::Owned(v)
-            }
+            Kind::QuotedEscaped => Cow::Owned(crate::codec::lex::unescape(raw)),
             _ => Cow::Borrowed(raw),
         }
     }

@@ -9,19 +9,16 @@
 
 use super::{Kind, Node, Str, FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_EXTENSION, FLAG_FLAGGED};
 use super::{FLAG_KEYWORD, FLAG_RECENT, FLAG_SEEN, SAVEDATE_NIL};
-use crate::codec::parse::core::{date_time_slice, quoted_chars_error, unexpected_kind};
-use crate::codec::parse::lenient::quoted_stop;
+use crate::codec::lex::{self, unexpected_kind, FlagKind};
+use crate::codec::parse::core::date_time_slice;
 use crate::codec::parse::{ParseError, ParseErrorKind};
-use crate::types::chars::{self, ASTRING, ATOM, DIGIT};
+use crate::types::chars::{self, ASTRING, ATOM};
 
 mod body;
 
-/// How deep bodies and extension lists may nest before the parser refuses: bounds the
-/// stack a hostile server can make us use.
-const MAX_DEPTH: usize = crate::codec::parse::lenient::MAX_DEPTH;
+use lex::MAX_DEPTH;
 
-/// A position in the message, or why parsing stopped.
-type R<T = usize> = Result<T, ParseError>;
+use lex::R;
 
 /// The parser state: the message and the tape being written.
 pub(super) struct Scan<'a, 't> {
@@ -77,47 +74,26 @@ impl<'a, 't> Scan<'a, 't> {
         self.leaf(s.kind, 0, s.start as u32, s.end as u32);
     }
 
-    // ---- lexical rules (parse/lenient.rs, parse/core.rs) ----
+    // ---- lexical rules (codec/lex.rs, shared with the nom parsers) ----
 
-    /// `SP = %x20`, one or more (quirk `double-space`).
     #[inline]
     fn sp(&self, at: usize) -> R {
-        let j = self.spaces(at);
-        if j == at {
-            self.unexpected(at, "SP")
-        } else {
-            Ok(j)
-        }
+        lex::sp(self.s, at)
     }
 
-    /// Zero or more SP.
     #[inline]
-    fn spaces(&self, mut at: usize) -> usize {
-        while self.s.get(at) == Some(&b' ') {
-            at += 1;
-        }
-        at
+    fn spaces(&self, at: usize) -> usize {
+        lex::spaces(self.s, at)
     }
 
-    /// After a list element: past the `)` (true), or past the separating spaces (false).
     #[inline]
     fn list_end(&self, at: usize) -> R<(usize, bool)> {
-        let j = self.spaces(at);
-        match self.first(j) {
-            Some(b')') => Ok((j + 1, true)),
-            _ if j > at => Ok((j, false)),
-            _ => self.unexpected(j, "SP or )"),
-        }
+        lex::list_end(self.s, at)
     }
 
-    /// `CRLF = CR LF`, after any trailing spaces (or LF alone, when the framer allows it).
+    #[inline]
     fn line_end(&self, at: usize) -> R {
-        let j = self.spaces(at);
-        match &self.s[j..] {
-            [b'\r', b'\n', ..] => Ok(j + 2),
-            [b'\n', ..] => Ok(j + 1),
-            _ => self.unexpected(j, "CRLF"),
-        }
+        lex::line_end(self.s, at)
     }
 
     #[inline]
@@ -138,116 +114,46 @@ impl<'a, 't> Scan<'a, 't> {
         }
     }
 
-    /// `number = 1*DIGIT`, a u32.
     #[inline]
-    fn number(&self, at: usize) -> R<(usize, u32)> {
-        let n = chars::prefix_len(&self.s[at..], DIGIT);
-        if n == 0 {
-            return self.unexpected(at, "number");
-        }
-        let mut v: u32 = 0;
-        for &d in &self.s[at..at + n] {
-            v = match v.checked_mul(10).and_then(|v| v.checked_add(u32::from(d - b'0'))) {
-                Some(v) => v,
-                None => return self.err(at, ParseErrorKind::NumberTooLarge),
-            };
-        }
-        Ok((at + n, v))
-    }
-
-    /// `nz-number = digit-nz *DIGIT`
     fn nz_number(&self, at: usize) -> R<(usize, u32)> {
-        let (j, v) = self.number(at)?;
-        if v == 0 {
-            return self.err(at, ParseErrorKind::Zero);
-        }
-        Ok((j, v))
+        lex::nz_number(self.s, at)
     }
 
-    /// `number`, with quirks `negative-number` (clamped to 0) and `decimal-number`
-    /// (refused).
     #[inline]
     fn number_l(&self, at: usize) -> R<(usize, u32)> {
-        let (j, v) = if self.first(at) == Some(b'-') { (self.number(at + 1)?.0, 0) } else { self.number(at)? };
-        if self.first(j) == Some(b'.') && self.s.get(j + 1).is_some_and(u8::is_ascii_digit) {
-            return self.err(j, ParseErrorKind::Expected("an integer, not a decimal"));
-        }
-        Ok((j, v))
+        lex::number_l(self.s, at)
     }
 
-    /// `mod-sequence-value = 1*DIGIT`, below 2^63 (mod-sequences, Gmail ids).
+    #[inline]
     fn number64_l(&self, at: usize) -> R<(usize, u64)> {
-        let n = chars::prefix_len(&self.s[at..], DIGIT);
-        if n == 0 {
-            return self.unexpected(at, "number");
-        }
-        let mut v: u64 = 0;
-        for &d in &self.s[at..at + n] {
-            v = match v.checked_mul(10).and_then(|v| v.checked_add(u64::from(d - b'0'))) {
-                Some(v) if v <= i64::MAX as u64 => v,
-                _ => return self.err(at, ParseErrorKind::NumberTooLarge),
-            };
-        }
-        Ok((at + n, v))
+        lex::number64(self.s, at)
     }
 
-    /// `quoted`, with quirk `8bit-quoted`: any byte but CR, LF and NUL, and any character
-    /// after a backslash. One pass; escapes are kept raw and undone on access.
+    /// A string's span as a [`Str`]: escapes are undone on access.
+    #[inline]
+    fn str_of(span: lex::Span) -> Str {
+        let kind = if span.escaped { Kind::QuotedEscaped } else { Kind::Quoted };
+        Str { kind, start: span.start, end: span.end }
+    }
+
+    /// A literal's span as a [`Str`].
+    #[inline]
+    fn literal_str((end, span, binary): (usize, lex::Span, bool)) -> (usize, Str) {
+        let kind = if binary { Kind::Literal8 } else { Kind::Literal };
+        (end, Str { kind, start: span.start, end: span.end })
+    }
+
     #[inline]
     fn quoted_l(&self, at: usize) -> R<(usize, Str)> {
-        if self.first(at) != Some(b'"') {
-            return self.unexpected(at, "quoted string");
-        }
-        let start = at + 1;
-        let s = self.s;
-        let mut k = start;
-        let mut kind = Kind::Quoted;
-        loop {
-            let Some(n) = quoted_stop(&s[k..]) else {
-                return self.err(s.len(), ParseErrorKind::Incomplete);
-            };
-            k += n;
-            match s[k] {
-                b'"' => return Ok((k + 1, Str { kind, start, end: k })),
-                b'\\' if k + 1 < s.len() && !matches!(s[k + 1], b'\r' | b'\n' | 0) => {
-                    kind = Kind::QuotedEscaped;
-                    k += 2;
-                }
-                _ => return self.err(k, ParseErrorKind::Expected("closing DQUOTE")),
-            }
-        }
+        lex::quoted_l(self.s, at).map(|(j, q)| (j, Self::str_of(q)))
     }
 
-    /// `literal = "{" number ["+"] "}" CRLF *CHAR8` (and `literal8` with `binary`): the
-    /// payload's span, and whether it was a `literal8`. Bytes are not looked at.
     fn literal_raw(&self, at: usize, binary: bool) -> R<(usize, Str)> {
-        let (j, is_binary) = if binary && self.first(at) == Some(b'~') { (at + 1, true) } else { (at, false) };
-        let j = self.byte(j, b'{', "literal")?;
-        let (j, n) = self.number(j)?;
-        let j = if self.first(j) == Some(b'+') { j + 1 } else { j };
-        let j = self.byte(j, b'}', "}")?;
-        let j = match &self.s[j..] {
-            [b'\r', b'\n', ..] => j + 2,
-            [b'\n', ..] => return self.err(j, ParseErrorKind::BareLf),
-            _ => return self.unexpected(j, "CRLF"),
-        };
-        let n = n as usize;
-        if self.s.len() - j < n {
-            return self.err(self.s.len(), ParseErrorKind::Incomplete);
-        }
-        let kind = if is_binary { Kind::Literal8 } else { Kind::Literal };
-        Ok((j + n, Str { kind, start: j, end: j + n }))
+        lex::literal_raw(self.s, at, binary).map(Self::literal_str)
     }
 
-    /// A strict `literal` (or `literal8` with `binary`): a plain literal may not hold NUL.
     fn literal(&self, at: usize, binary: bool) -> R<(usize, Str)> {
-        let (j, lit) = self.literal_raw(at, binary)?;
-        if lit.kind == Kind::Literal {
-            if let Some(p) = memchr::memchr(0, &self.s[lit.start..lit.end]) {
-                return self.err(lit.start + p, ParseErrorKind::Nul);
-            }
-        }
-        Ok((j, lit))
+        lex::literal(self.s, at, binary).map(Self::literal_str)
     }
 
     /// `string = quoted / literal`, leniently.
@@ -293,46 +199,9 @@ impl<'a, 't> Scan<'a, 't> {
         Ok(at + n)
     }
 
-    /// The strict `quoted` of the command grammar (TEXT-CHARs or UTF-8, `\"` and `\\`
-    /// only), for header-field names.
+    /// The strict `quoted` of the command grammar, for header-field names.
     fn quoted(&self, at: usize) -> R<(usize, Str)> {
-        if self.first(at) != Some(b'"') {
-            return self.unexpected(at, "quoted string");
-        }
-        let start = at + 1;
-        let s = &self.s[start..];
-        let mut kind = Kind::Quoted;
-        let mut pos = 0;
-        loop {
-            let Some(k) = memchr::memchr3(b'"', b'\\', b'\n', &s[pos..]) else {
-                self.check_quoted_chars(start + pos, &s[pos..])?;
-                return self.err(start + s.len(), ParseErrorKind::Incomplete);
-            };
-            let stop = pos + k;
-            self.check_quoted_chars(start + pos, &s[pos..stop])?;
-            match s[stop] {
-                b'"' => return Ok((start + stop + 1, Str { kind, start, end: start + stop })),
-                b'\\' => {
-                    let Some(&c) = s.get(stop + 1) else {
-                        return self.err(start + stop + 1, ParseErrorKind::Incomplete);
-                    };
-                    if c != b'"' && c != b'\\' {
-                        return self.err(start + stop + 1, ParseErrorKind::Expected("quoted-special after \\"));
-                    }
-                    kind = Kind::QuotedEscaped;
-                    pos = stop + 2;
-                }
-                _ => return self.err(start + stop, ParseErrorKind::Expected("closing DQUOTE")),
-            }
-        }
-    }
-
-    /// A run of strict quoted content: TEXT-CHARs, or well-formed UTF-8.
-    fn check_quoted_chars(&self, at: usize, run: &[u8]) -> R<()> {
-        match quoted_chars_error(run) {
-            None => Ok(()),
-            Some((k, kind)) => self.err(at + k, kind),
-        }
+        lex::quoted(self.s, at).map(|(j, q)| (j, Self::str_of(q)))
     }
 
     /// The strict `astring = 1*ASTRING-CHAR / string`, as a node (header-field names).
@@ -352,33 +221,19 @@ impl<'a, 't> Scan<'a, 't> {
         Ok(j)
     }
 
-    /// `flag-fetch = flag / "\Recent"`, with quirks `bracket-flag` and `8bit-flag`.
+    /// `flag-fetch = flag / "\Recent"` (`lex::flag_fetch`), as a [`Kind::Flag`] node.
     fn flag_fetch(&mut self, at: usize) -> R {
-        let start = usize::from(self.first(at) == Some(b'\\'));
-        let body = &self.s[at + start..];
-        let n = body.iter().position(|&b| !(chars::is(b, ASTRING) || b >= 0x80)).unwrap_or(body.len());
-        if n == 0 {
-            return self.unexpected(at + start, "flag");
-        }
-        let tok = &self.s[at..at + start + n];
-        if !tok.is_ascii() && std::str::from_utf8(tok).is_err() {
-            return self.unexpected(at, "flag");
-        }
-        let class = if start == 1 {
-            let name = &tok[1..];
-            match name.len() {
-                4 if name.eq_ignore_ascii_case(b"Seen") => FLAG_SEEN,
-                5 if name.eq_ignore_ascii_case(b"Draft") => FLAG_DRAFT,
-                6 if name.eq_ignore_ascii_case(b"Recent") => FLAG_RECENT,
-                7 if name.eq_ignore_ascii_case(b"Flagged") => FLAG_FLAGGED,
-                7 if name.eq_ignore_ascii_case(b"Deleted") => FLAG_DELETED,
-                8 if name.eq_ignore_ascii_case(b"Answered") => FLAG_ANSWERED,
-                _ => FLAG_EXTENSION,
-            }
-        } else {
-            FLAG_KEYWORD
+        let (end, kind) = lex::flag_fetch(self.s, at)?;
+        let class = match kind {
+            FlagKind::Seen => FLAG_SEEN,
+            FlagKind::Answered => FLAG_ANSWERED,
+            FlagKind::Flagged => FLAG_FLAGGED,
+            FlagKind::Deleted => FLAG_DELETED,
+            FlagKind::Draft => FLAG_DRAFT,
+            FlagKind::Recent => FLAG_RECENT,
+            FlagKind::Keyword => FLAG_KEYWORD,
+            FlagKind::Extension => FLAG_EXTENSION,
         };
-        let end = at + start + n;
         self.leaf(Kind::Flag, class, at as u32, end as u32);
         Ok(end)
     }
@@ -557,15 +412,9 @@ impl<'a, 't> Scan<'a, 't> {
     /// §7): the identifier's span.
     fn objectid_paren(&self, at: usize) -> R<(usize, (u32, u32))> {
         let start = self.byte(at, b'(', "(")?;
-        let n = self.s[start..].iter().take_while(|&&b| crate::types::ObjectId::is_char(b)).count();
-        if n == 0 {
-            return self.unexpected(start, "objectid");
-        }
-        if n > crate::types::MAX_OBJECT_ID_LEN {
-            return self.err(start, ParseErrorKind::Expected("objectid of at most 255 characters"));
-        }
-        let j = self.byte(start + n, b')', ")")?;
-        Ok((j, (start as u32, (start + n) as u32)))
+        let end = lex::objectid(self.s, start)?;
+        let j = self.byte(end, b')', ")")?;
+        Ok((j, (start as u32, end as u32)))
     }
 
     /// An item node around what `f` parses.
@@ -641,32 +490,9 @@ impl<'a, 't> Scan<'a, 't> {
         Ok(end)
     }
 
-    /// Skips one value of an unknown item.
+    /// Skips one value of an unknown item (`lex::raw_value`).
     fn raw_value(&self, at: usize, depth: usize) -> R {
-        if depth > MAX_DEPTH {
-            return self.err(at, ParseErrorKind::Expected("shallower nesting"));
-        }
-        match self.first(at) {
-            Some(b'"') => Ok(self.quoted_l(at)?.0),
-            Some(b'{' | b'~') => Ok(self.literal_raw(at, true)?.0),
-            Some(b'(') => {
-                let mut j = self.spaces(at + 1);
-                loop {
-                    if self.first(j) == Some(b')') {
-                        return Ok(j + 1);
-                    }
-                    j = self.spaces(self.raw_value(j, depth + 1)?);
-                }
-            }
-            _ => {
-                let s = &self.s[at..];
-                let n = s.iter().position(|&b| matches!(b, b' ' | b')' | b'(' | b'\r' | b'\n')).unwrap_or(s.len());
-                if n == 0 {
-                    return self.unexpected(at, "value");
-                }
-                Ok(at + n)
-            }
-        }
+        lex::raw_value(self.s, at, depth)
     }
 
     // ---- sections (also the command grammar's, through parse/fetch.rs) ----
