@@ -383,7 +383,7 @@ fn bench_fetch_envelope_bodystructure(c: &mut Criterion) {
     // The view into a tape reused across iterations (no allocation).
     g.bench_function("imap-machine (reused tape)", |b| b.iter(|| tape.parse(black_box(&message[..])).is_ok()));
     // The owned `Response`, as before.
-    g.bench_function("imap-machine (owned Response)", |b| b.iter(|| parse_response(black_box(&message.clone()))));
+    g.bench_function("imap-machine (owned Response)", |b| b.iter(|| parse_response(black_box(&message))));
     // The owned `Response` built from the view, zero-copy slices of the message.
     g.bench_function("imap-machine (owned from the view)", |b| {
         b.iter(|| {
@@ -407,7 +407,7 @@ fn bench_fetch_literal_64k(c: &mut Criterion) {
     check_proto_literal(&proto_decode(&input), &input);
 
     let mut g = group(c, "fetch_literal_64k", input.len());
-    g.bench_function("imap-machine", |b| b.iter(|| parse_response(black_box(&message.clone()))));
+    g.bench_function("imap-machine", |b| b.iter(|| parse_response(black_box(&message))));
     g.bench_function("imap-codec", |b| {
         let codec = ResponseCodec::default();
         b.iter(|| codec.decode(black_box(&input[..])))
@@ -503,7 +503,7 @@ fn bench_thread_response(c: &mut Criterion) {
 
     // imap-proto has no THREAD.
     let mut g = group(c, "thread_response_10k", input.len());
-    g.bench_function("imap-machine", |b| b.iter(|| parse_response(black_box(&message.clone()))));
+    g.bench_function("imap-machine", |b| b.iter(|| parse_response(black_box(&message))));
     g.bench_function("imap-codec", |b| {
         let codec = ResponseCodec::default();
         b.iter(|| codec.decode(black_box(&input[..])))
@@ -530,7 +530,7 @@ fn bench_sort_response(c: &mut Criterion) {
     assert_eq!(pi.len(), 10_000);
 
     let mut g = group(c, "sort_response_10k", input.len());
-    g.bench_function("imap-machine", |b| b.iter(|| parse_response(black_box(&message.clone()))));
+    g.bench_function("imap-machine", |b| b.iter(|| parse_response(black_box(&message))));
     g.bench_function("imap-codec", |b| {
         let codec = ResponseCodec::default();
         b.iter(|| codec.decode(black_box(&input[..])))

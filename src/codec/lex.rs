@@ -17,8 +17,9 @@ pub(crate) type R<T = usize> = Result<T, ParseError>;
 /// us use.
 pub(crate) const MAX_DEPTH: usize = 48;
 
-/// An error of `kind` at `at`.
-#[inline]
+/// An error of `kind` at `at` (off the hot path).
+#[cold]
+#[inline(never)]
 pub(crate) fn err<T>(at: usize, kind: ParseErrorKind) -> R<T> {
     Err(ParseError { offset: at, kind })
 }
@@ -34,8 +35,9 @@ pub(crate) fn unexpected_kind(s: &[u8], k: usize, what: &'static str) -> ParseEr
     }
 }
 
-/// [`unexpected_kind`] as an error.
-#[inline]
+/// [`unexpected_kind`] as an error (off the hot path).
+#[cold]
+#[inline(never)]
 pub(crate) fn unexpected<T>(s: &[u8], at: usize, what: &'static str) -> R<T> {
     err(at, unexpected_kind(s, at, what))
 }
@@ -122,6 +124,7 @@ pub(crate) fn number_l(s: &[u8], at: usize) -> R<(usize, u32)> {
 }
 
 /// `number64 = 1*DIGIT`, below 2^63 (RFC 9051: mod-sequences; Gmail ids).
+#[inline]
 pub(crate) fn number64(s: &[u8], at: usize) -> R<(usize, u64)> {
     let n = chars::prefix_len(&s[at..], DIGIT);
     if n == 0 {
@@ -294,6 +297,7 @@ pub(crate) fn quoted_chars_error(run: &[u8]) -> Option<(usize, ParseErrorKind)> 
 /// `literal = "{" number ["+"] "}" CRLF *CHAR8` and, with `binary`, `literal8 = "~{"
 /// number ["+"] "}" CRLF *OCTET` (RFC 3516): the payload's span and whether it was a
 /// `literal8`. The payload's bytes are not looked at.
+#[inline]
 pub(crate) fn literal_raw(s: &[u8], at: usize, binary: bool) -> R<(usize, Span, bool)> {
     let (j, is_binary) = if binary && s.get(at) == Some(&b'~') { (at + 1, true) } else { (at, false) };
     if s.get(j) != Some(&b'{') {
@@ -352,6 +356,7 @@ pub(crate) enum FlagKind {
 /// `flag-fetch = flag / "\Recent"`, with quirks `bracket-flag` (keywords may hold `]`,
 /// Gmail) and `8bit-flag` (UTF-8 keywords; other 8-bit bytes can't be written back, as
 /// a flag is shown as text, so they are refused). Returns where it ends and its kind.
+#[inline]
 pub(crate) fn flag_fetch(s: &[u8], at: usize) -> R<(usize, FlagKind)> {
     let start = usize::from(s.get(at) == Some(&b'\\'));
     let body = &s[at + start..];
@@ -381,6 +386,7 @@ pub(crate) fn flag_fetch(s: &[u8], at: usize) -> R<(usize, FlagKind)> {
 }
 
 /// `objectid = 1*255(ALPHA / DIGIT / "_" / "-")` (RFC 8474 §7): where it ends.
+#[inline]
 pub(crate) fn objectid(s: &[u8], at: usize) -> R {
     let n = s[at..].iter().take_while(|&&b| crate::types::ObjectId::is_char(b)).count();
     if n == 0 {
@@ -394,6 +400,7 @@ pub(crate) fn objectid(s: &[u8], at: usize) -> R {
 
 /// One value of an unknown item or code: an atom-like token (with any `[section]` and
 /// `<origin>`), a string, a literal, or a parenthesised list of those. Returns its end.
+#[inline]
 pub(crate) fn raw_value(s: &[u8], at: usize, depth: usize) -> R {
     if depth > MAX_DEPTH {
         return err(at, ParseErrorKind::Expected("shallower nesting"));
