@@ -17,6 +17,21 @@ use bytes::Bytes;
 /// enum's niche).
 pub(crate) const INLINE: usize = 22;
 
+/// `KEEP[n]`: 0xff for the first `n` bytes of an inline buffer, 0 for the rest.
+const KEEP: [[u8; INLINE]; INLINE + 1] = {
+    let mut masks = [[0; INLINE]; INLINE + 1];
+    let mut n = 0;
+    while n <= INLINE {
+        let mut k = 0;
+        while k < n {
+            masks[n][k] = 0xff;
+            k += 1;
+        }
+        n += 1;
+    }
+    masks
+};
+
 /// A byte string: inline when short, else a shared [`Bytes`].
 #[derive(Clone)]
 pub(crate) enum SmallBytes {
@@ -34,12 +49,17 @@ impl SmallBytes {
         if len > INLINE {
             return SmallBytes::Shared(message.slice(range));
         }
-        // A whole window when the message has one (a fixed-size copy, no memcpy call);
-        // the bytes past `len` are never read, compared, hashed or shown.
+        // A whole window when the message has one (a fixed-size copy, no memcpy call),
+        // then the bytes past `len` cleared: they are the message's next bytes (after a
+        // user name, its password), which a value must not carry around.
         match message.get(range.start..range.start + INLINE) {
             Some(window) => {
                 let mut buf = [0; INLINE];
                 buf.copy_from_slice(window);
+                let mask = &KEEP[len];
+                for (b, m) in buf.iter_mut().zip(mask) {
+                    *b &= m;
+                }
                 SmallBytes::Inline { len: len as u8, buf }
             }
             None => Self::inline(&message[range]).unwrap_or_default(),
@@ -145,6 +165,16 @@ mod tests {
         assert_eq!(SmallBytes::slice_of(&msg, 0..INLINE).len(), INLINE);
         assert!(matches!(SmallBytes::slice_of(&msg, 0..INLINE + 1), SmallBytes::Shared(_)));
         assert_eq!(std::mem::size_of::<SmallBytes>(), std::mem::size_of::<Bytes>());
+    }
+
+    #[test]
+    fn an_inline_value_carries_none_of_the_bytes_after_it() {
+        let msg = Bytes::from_static(b"a1 LOGIN \"bob\" \"hunter2 secret\"\r\n");
+        let user = SmallBytes::slice_of(&msg, 10..13);
+        let SmallBytes::Inline { len, buf } = &user else { panic!("not inline") };
+        assert_eq!((*len, &buf[..3]), (3, &b"bob"[..]));
+        assert!(buf[3..].iter().all(|&b| b == 0), "{buf:?}");
+        assert!(!format!("{user:?}").contains("hunter2"));
     }
 
     #[test]
