@@ -332,8 +332,10 @@ pub(crate) fn literal(s: &[u8], at: usize, binary: bool) -> R<(usize, Span, bool
     Ok((j, span, is_binary))
 }
 
-/// What a `flag` is (`flag-fetch` adds `\Recent`).
+/// What a `flag` is (`flag-fetch` adds `\Recent`). The FETCH view keeps it on its tape
+/// as `kind as u16` ([`FlagKind::ALL`] reads it back).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u16)]
 pub(crate) enum FlagKind {
     /// `\Seen`
     Seen,
@@ -351,6 +353,20 @@ pub(crate) enum FlagKind {
     Keyword,
     /// `flag-extension = "\" atom`
     Extension,
+}
+
+impl FlagKind {
+    /// Every kind, at the index of its discriminant.
+    pub(crate) const ALL: [FlagKind; 8] = [
+        FlagKind::Seen,
+        FlagKind::Answered,
+        FlagKind::Flagged,
+        FlagKind::Deleted,
+        FlagKind::Draft,
+        FlagKind::Recent,
+        FlagKind::Keyword,
+        FlagKind::Extension,
+    ];
 }
 
 /// `flag-fetch = flag / "\Recent"`, with quirks `bracket-flag` (keywords may hold `]`,
@@ -451,6 +467,7 @@ mod tests {
         assert_eq!(literal(b"{3}\r\na\0b", 0, false).unwrap_err().kind, ParseErrorKind::Nul);
         assert_eq!(literal_raw(b"{3}\na", 0, false).unwrap_err().kind, ParseErrorKind::BareLf);
         assert_eq!(flag_fetch(b"\\Recent)", 0).unwrap(), (7, FlagKind::Recent));
+        assert!(FlagKind::ALL.iter().enumerate().all(|(i, k)| *k as usize == i));
         assert_eq!(flag_fetch(b"OIB-Seen-[Gmail]/Spam ", 0).unwrap(), (21, FlagKind::Keyword));
         assert_eq!(raw_value(b"(a \"b)\" {1}\r\n)) x", 0, 0).unwrap(), 15);
         assert_eq!(list_end(b"  )", 0).unwrap(), (3, true));

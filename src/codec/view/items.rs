@@ -3,9 +3,10 @@
 
 use super::body::BodyStructureView;
 use super::{
-    At, Flags, Kind, PartNumbers, StrView, Strings, FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_FLAGGED,
-    FLAG_KEYWORD, FLAG_RECENT, FLAG_SEEN, TEXT_FIELDS, TEXT_FIELDS_NOT, TEXT_HEADER, TEXT_MIME, TEXT_TEXT, ZONE_BIAS,
+    At, Flags, Kind, PartNumbers, StrView, Strings, TEXT_FIELDS, TEXT_FIELDS_NOT, TEXT_HEADER, TEXT_MIME, TEXT_TEXT,
+    ZONE_BIAS,
 };
+use crate::codec::lex::FlagKind;
 use crate::types::DateTime;
 
 /// One flag of a `FLAGS` item (`flag-fetch`). Keywords and extensions are UTF-8 (the
@@ -57,15 +58,15 @@ impl<'v> FlagView<'v> {
     pub(super) fn at(c: At<'v>) -> Self {
         // The scanner checked that a flag is UTF-8.
         let raw = || std::str::from_utf8(c.span()).unwrap_or_default();
-        match c.node().aux {
-            FLAG_SEEN => FlagView::Seen,
-            FLAG_ANSWERED => FlagView::Answered,
-            FLAG_FLAGGED => FlagView::Flagged,
-            FLAG_DELETED => FlagView::Deleted,
-            FLAG_DRAFT => FlagView::Draft,
-            FLAG_RECENT => FlagView::Recent,
-            FLAG_KEYWORD => FlagView::Keyword(raw()),
-            _ => FlagView::Extension(raw().get(1..).unwrap_or_default()),
+        match FlagKind::ALL[usize::from(c.node().aux)] {
+            FlagKind::Seen => FlagView::Seen,
+            FlagKind::Answered => FlagView::Answered,
+            FlagKind::Flagged => FlagView::Flagged,
+            FlagKind::Deleted => FlagView::Deleted,
+            FlagKind::Draft => FlagView::Draft,
+            FlagKind::Recent => FlagView::Recent,
+            FlagKind::Keyword => FlagView::Keyword(raw()),
+            FlagKind::Extension => FlagView::Extension(raw().get(1..).unwrap_or_default()),
         }
     }
 }

@@ -130,7 +130,7 @@ enum Kind {
     Atom,
     /// `a`: a number.
     Number,
-    /// `a..b`: the flag as sent; `aux`: its class (`FLAG_*`).
+    /// `a..b`: the flag as sent; `aux`: its `lex::FlagKind`.
     Flag,
     /// Children: date, subject, six address lists, in-reply-to, message-id.
     Envelope,
@@ -170,15 +170,6 @@ struct Node {
     a: u32,
     b: u32,
 }
-
-const FLAG_SEEN: u16 = 0;
-const FLAG_ANSWERED: u16 = 1;
-const FLAG_FLAGGED: u16 = 2;
-const FLAG_DELETED: u16 = 3;
-const FLAG_DRAFT: u16 = 4;
-const FLAG_RECENT: u16 = 5;
-const FLAG_KEYWORD: u16 = 6;
-const FLAG_EXTENSION: u16 = 7;
 
 const SPEC_TEXT: u16 = 1;
 const SPEC_MESSAGE: u16 = 2;

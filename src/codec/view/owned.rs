@@ -73,7 +73,7 @@ impl Owner<'_> {
         f.to_flag_fetch_with(|s| Atom::lenient(self.raw(s.as_bytes())))
     }
 
-    /// A list of `n` children, allocated once.
+    /// The children of `node`, each through `f`, in a `Vec` allocated once.
     #[inline]
     fn list<'v, T>(node: At<'v>, f: impl FnMut(At<'v>) -> T) -> Vec<T> {
         let children = node.children();

@@ -7,9 +7,8 @@
 //! (`owned.rs`). The lexical rules below are the lenient ones of the response grammar
 //! (`parse/lenient.rs`), over offsets instead of nom windows.
 
-use super::{Kind, Node, Str, FLAG_ANSWERED, FLAG_DELETED, FLAG_DRAFT, FLAG_EXTENSION, FLAG_FLAGGED};
-use super::{FLAG_KEYWORD, FLAG_RECENT, FLAG_SEEN, SAVEDATE_NIL};
-use crate::codec::lex::{self, unexpected_kind, FlagKind};
+use super::{Kind, Node, Str, SAVEDATE_NIL};
+use crate::codec::lex::{self, unexpected_kind};
 use crate::codec::parse::core::date_time_slice;
 use crate::codec::parse::{ParseError, ParseErrorKind};
 use crate::types::chars::{self, ASTRING, ATOM};
@@ -224,17 +223,7 @@ impl<'a, 't> Scan<'a, 't> {
     /// `flag-fetch = flag / "\Recent"` (`lex::flag_fetch`), as a [`Kind::Flag`] node.
     fn flag_fetch(&mut self, at: usize) -> R {
         let (end, kind) = lex::flag_fetch(self.s, at)?;
-        let class = match kind {
-            FlagKind::Seen => FLAG_SEEN,
-            FlagKind::Answered => FLAG_ANSWERED,
-            FlagKind::Flagged => FLAG_FLAGGED,
-            FlagKind::Deleted => FLAG_DELETED,
-            FlagKind::Draft => FLAG_DRAFT,
-            FlagKind::Recent => FLAG_RECENT,
-            FlagKind::Keyword => FLAG_KEYWORD,
-            FlagKind::Extension => FLAG_EXTENSION,
-        };
-        self.leaf(Kind::Flag, class, at as u32, end as u32);
+        self.leaf(Kind::Flag, kind as u16, at as u32, end as u32);
         Ok(end)
     }
 
