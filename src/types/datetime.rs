@@ -51,6 +51,62 @@ fn lit_at(s: &[u8], k: usize, b: u8, what: &'static str) -> Result<usize, DateEr
     }
 }
 
+/// The fields of a `date-time`, each in its range and the day in its month.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DateTimeFields {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    /// `zone` as a signed number of minutes east of UTC.
+    zone_minutes: i32,
+}
+
+impl DateTimeFields {
+    /// Seconds since 1970-01-01T00:00:00Z (proleptic Gregorian calendar, as chrono).
+    pub(crate) fn timestamp(&self) -> i64 {
+        let days = days_from_civil(i64::from(self.year), self.month, self.day);
+        let local = days * 86_400 + i64::from(self.hour * 3600 + self.minute * 60 + self.second);
+        local - i64::from(self.zone_minutes) * 60
+    }
+
+    /// The zone, in minutes east of UTC.
+    pub(crate) fn zone_minutes(&self) -> i32 {
+        self.zone_minutes
+    }
+
+    /// The value. `None` cannot happen for checked fields; it is kept so a failure
+    /// in chrono is a parse error, not a panic.
+    fn to_date_time(self) -> Option<DateTime> {
+        let date = NaiveDate::from_ymd_opt(self.year as i32, self.month, self.day)?;
+        let time = NaiveTime::from_hms_opt(self.hour, self.minute, self.second)?;
+        DateTime::from_parts(date, time, self.zone_minutes)
+    }
+}
+
+/// Days from 1970-01-01 to `year-month-day` (H. Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = i64::from((month + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Days in `month` of `year` (Gregorian).
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 /// `date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone DQUOTE`
 /// at the start of `s`: the bytes it takes and the value.
 ///
@@ -58,6 +114,13 @@ fn lit_at(s: &[u8], k: usize, b: u8, what: &'static str) -> Result<usize, DateEr
 /// `zone = ("+" / "-") 4DIGIT`. A one-digit day without the padding space is accepted
 /// too, as several clients send it.
 pub(crate) fn date_time_prefix(s: &[u8]) -> Result<(usize, DateTime), DateError> {
+    let (j, fields) = date_time_fields(s)?;
+    Ok((j, fields.to_date_time().ok_or((0, None))?))
+}
+
+/// [`date_time_prefix`]'s grammar: the bytes it takes and the checked fields, for a
+/// caller that wants the instant without building a chrono value (the FETCH scanner).
+pub(crate) fn date_time_fields(s: &[u8]) -> Result<(usize, DateTimeFields), DateError> {
     let mut j = lit_at(s, 0, b'"', "date-time")?;
     if s.get(j) == Some(&b' ') {
         j += 1;
@@ -72,11 +135,11 @@ pub(crate) fn date_time_prefix(s: &[u8]) -> Result<(usize, DateTime), DateError>
     let j = lit_at(s, j + 3, b'-', "-")?;
     let (j, year) = digits_at(s, j, 4)?;
     let j = lit_at(s, j, b' ', "SP")?;
-    let (j, h) = digits_at(s, j, 2)?;
+    let (j, hour) = digits_at(s, j, 2)?;
     let j = lit_at(s, j, b':', ":")?;
-    let (j, m) = digits_at(s, j, 2)?;
+    let (j, minute) = digits_at(s, j, 2)?;
     let j = lit_at(s, j, b':', ":")?;
-    let (j, sec) = digits_at(s, j, 2)?;
+    let (j, second) = digits_at(s, j, 2)?;
     let j = lit_at(s, j, b' ', "SP")?;
     let sign = match s.get(j) {
         Some(b'+') => 1,
@@ -86,15 +149,17 @@ pub(crate) fn date_time_prefix(s: &[u8]) -> Result<(usize, DateTime), DateError>
     let (j, zh) = digits_at(s, j + 1, 2)?;
     let (j, zm) = digits_at(s, j, 2)?;
     let j = lit_at(s, j, b'"', "DQUOTE")?;
-    if zh > 23 || zm > 59 {
+    let valid = zh <= 23
+        && zm <= 59
+        && (1..=days_in_month(year, month)).contains(&day)
+        && hour <= 23
+        && minute <= 59
+        && second <= 59;
+    if !valid {
         return Err((0, None));
     }
-    let date = NaiveDate::from_ymd_opt(year as i32, month, day);
-    let time = NaiveTime::from_hms_opt(h, m, sec);
-    match date.zip(time).and_then(|(d, t)| DateTime::from_parts(d, t, sign * (zh * 60 + zm) as i32)) {
-        Some(dt) => Ok((j, dt)),
-        None => Err((0, None)),
-    }
+    let zone_minutes = sign * (zh * 60 + zm) as i32;
+    Ok((j, DateTimeFields { year, month, day, hour, minute, second, zone_minutes }))
 }
 
 /// `date = date-text / DQUOTE date-text DQUOTE` at the start of `s`, with
@@ -216,5 +281,67 @@ impl fmt::Display for Date {
 impl fmt::Debug for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Date({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// chrono's answer for the fields: the instant, or `None` for an invalid date.
+    fn chrono_timestamp(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32, zone: i32) -> Option<i64> {
+        let date = NaiveDate::from_ymd_opt(y as i32, mo, d)?;
+        let local = date.and_hms_opt(h, mi, s)?;
+        Some(FixedOffset::east_opt(zone * 60)?.from_local_datetime(&local).single()?.timestamp())
+    }
+
+    fn text(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32, zone: i32) -> String {
+        let sign = if zone < 0 { '-' } else { '+' };
+        let z = zone.unsigned_abs();
+        let month = MONTHS.get(mo as usize - 1).copied().unwrap_or("Jan");
+        format!("\"{d:02}-{month}-{y:04} {h:02}:{mi:02}:{s:02} {sign}{:02}{:02}\"", z / 60, z % 60)
+    }
+
+    #[test]
+    fn known_instants() {
+        let cases: &[(&str, Option<i64>)] = &[
+            ("\"01-Jan-1970 00:00:00 +0000\"", Some(0)),
+            ("\"17-Jul-1996 02:44:25 -0700\"", Some(837_596_665)),
+            ("\"29-Feb-2000 12:00:00 +0100\"", Some(951_822_000)),
+            ("\"29-Feb-1900 12:00:00 +0000\"", None),
+            ("\"31-Apr-2024 00:00:00 +0000\"", None),
+            ("\"01-Jan-0000 00:00:00 +0000\"", Some(-62_167_219_200)),
+            ("\"31-Dec-9999 23:59:59 -2359\"", Some(253_402_387_139)),
+            ("\"10-Oct-2024 24:00:00 +0000\"", None),
+            ("\"10-Oct-2024 10:00:60 +0000\"", None),
+            ("\"00-Oct-2024 10:00:00 +0000\"", None),
+        ];
+        for &(s, want) in cases {
+            let got = date_time_fields(s.as_bytes()).ok().map(|(n, f)| {
+                assert_eq!(n, s.len());
+                f.timestamp()
+            });
+            assert_eq!(got, want, "{s}");
+            let value = date_time_prefix(s.as_bytes()).ok().map(|(_, d)| d.as_chrono().timestamp());
+            assert_eq!(value, want, "{s}");
+        }
+    }
+
+    proptest! {
+        /// The arithmetic instant (the FETCH view's) agrees with chrono's (the owned
+        /// value's) on every date-time, and both refuse the same invalid dates.
+        #[test]
+        fn fields_agree_with_chrono(
+            y in 0u32..=9999, mo in 1u32..=12, d in 1u32..=31,
+            h in 0u32..=23, mi in 0u32..=59, s in 0u32..=59, zone in -1439i32..=1439,
+        ) {
+            let t = text(y, mo, d, h, mi, s, zone);
+            let fields = date_time_fields(t.as_bytes()).ok().map(|(_, f)| (f.timestamp(), f.zone_minutes()));
+            let want = chrono_timestamp(y, mo, d, h, mi, s, zone).map(|ts| (ts, zone));
+            prop_assert_eq!(fields, want);
+        }
     }
 }

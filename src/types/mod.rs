@@ -50,7 +50,7 @@ pub use body::{
 pub use capability::{AuthMechanism, Capability};
 pub use command::{Command, CommandBody, Secret, StatusItem, StoreKind};
 pub use condstore::{EntryType, ModSeqEntry, QResync, SelectParam, SeqMatch};
-pub(crate) use datetime::{date_prefix, date_time_prefix, month_number};
+pub(crate) use datetime::{date_prefix, date_time_fields, date_time_prefix, month_number, DateTimeFields};
 pub use datetime::{Date, DateTime};
 pub use envelope::{Address, Envelope};
 pub use fetch::{FetchAttribute, FetchAttributes, FetchModifier, Macro, Partial, Section, SectionText};

@@ -337,14 +337,27 @@ pub(crate) fn date_time(i: In<'_>) -> PResult<'_, DateTime> {
 
 pub(crate) use crate::codec::lex::unexpected_kind;
 
-/// `date-time` (see [`date_time`]) over a plain slice, shared with the borrowed FETCH
-/// view: the bytes consumed and the value, or the offset and reason of the failure. The
-/// grammar is [`crate::types::DateTime`]'s; this maps its failure to a parse error.
+/// `date-time` (see [`date_time`]) over a plain slice: the bytes consumed and the value,
+/// or the offset and reason of the failure. The grammar is [`crate::types::DateTime`]'s;
+/// this maps its failure to a parse error.
 pub(crate) fn date_time_slice(s: &[u8]) -> Result<(usize, DateTime), (usize, ParseErrorKind)> {
-    crate::types::date_time_prefix(s).map_err(|(k, what)| match what {
+    crate::types::date_time_prefix(s).map_err(|e| date_error(s, e))
+}
+
+/// The same rule as [`date_time_slice`], for the borrowed FETCH view: the checked
+/// fields, without building a chrono value.
+pub(crate) fn date_time_fields_slice(
+    s: &[u8],
+) -> Result<(usize, crate::types::DateTimeFields), (usize, ParseErrorKind)> {
+    crate::types::date_time_fields(s).map_err(|e| date_error(s, e))
+}
+
+/// A date grammar's failure in `s` as a parse error.
+fn date_error(s: &[u8], (k, what): (usize, Option<&'static str>)) -> (usize, ParseErrorKind) {
+    match what {
         Some(what) => (k, unexpected_kind(s, k, what)),
         None => (k, ParseErrorKind::Date),
-    })
+    }
 }
 
 /// `base64 = *(4base64-char) [base64-terminal]`, decoded. Needs at least one character.

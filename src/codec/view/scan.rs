@@ -9,7 +9,7 @@
 
 use super::{Kind, Node, Str, SAVEDATE_NIL};
 use crate::codec::lex::{self, unexpected_kind};
-use crate::codec::parse::core::date_time_slice;
+use crate::codec::parse::core::date_time_fields_slice;
 use crate::codec::parse::{ParseError, ParseErrorKind};
 use crate::types::chars::{self, ASTRING, ATOM};
 
@@ -385,11 +385,10 @@ impl<'a, 't> Scan<'a, 't> {
 
     /// A `date-time` as a `kind` leaf: `a` + `b` << 32 the seconds, `aux` the zone.
     fn date_time_leaf(&mut self, kind: Kind, j: usize) -> R {
-        match date_time_slice(&self.s[j..]) {
+        match date_time_fields_slice(&self.s[j..]) {
             Ok((n, dt)) => {
-                let c = dt.as_chrono();
-                let ts = c.timestamp();
-                let zone = c.offset().local_minus_utc() / 60;
+                let ts = dt.timestamp();
+                let zone = dt.zone_minutes();
                 self.leaf(kind, (zone + super::ZONE_BIAS) as u16, ts as u32, (ts >> 32) as u32);
                 Ok(j + n)
             }
