@@ -61,6 +61,11 @@ pub(crate) struct ServeArgs {
     /// imapm serve processes may share the database)
     #[arg(long, value_name = "STORE", value_parser = store)]
     pub(crate) store: Option<Store>,
+    /// With PostgreSQL: how long the change log and expunged messages are kept before
+    /// compaction reclaims them; a session further behind is ended with BYE
+    /// [default: 86400]
+    #[arg(long, value_name = "SECS")]
+    pub(crate) log_retention: Option<u64>,
     /// The largest message APPEND takes, announced as APPENDLIMIT (1 to 4294967295);
     /// messages over 64 KiB are streamed to the store [default: 67108864]
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u32).range(1..))]
@@ -127,6 +132,7 @@ struct ConfigFile {
     max_connections: Option<usize>,
     threads: Option<usize>,
     store: Option<String>,
+    log_retention: Option<u64>,
     max_append: Option<u32>,
     #[serde(rename = "legacy-8bit")]
     legacy_8bit: Option<bool>,
@@ -174,6 +180,8 @@ pub(crate) struct Settings {
     pub(crate) max_connections: usize,
     pub(crate) threads: Option<usize>,
     pub(crate) store: Store,
+    /// `--log-retention`, in seconds (PostgreSQL).
+    pub(crate) log_retention_secs: u64,
     pub(crate) max_append: Option<u32>,
     pub(crate) legacy_8bit: bool,
     pub(crate) no_compress: bool,
@@ -269,6 +277,7 @@ impl ServeArgs {
             max_connections: self.max_connections.or(file_max_connections).unwrap_or(DEFAULT_MAX_CONNECTIONS),
             threads: self.threads.or(file_threads),
             store,
+            log_retention_secs: self.log_retention.or(file.log_retention).unwrap_or(86_400),
             max_append: self.max_append.or(file.max_append),
             legacy_8bit: self.legacy_8bit || file.legacy_8bit.unwrap_or(false),
             no_compress: self.no_compress || file.no_compress.unwrap_or(false),

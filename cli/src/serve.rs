@@ -184,7 +184,9 @@ pub(crate) fn run(mut o: ServeOptions) -> std::io::Result<()> {
 
 /// A PostgreSQL store: the users given (or the demo user), on many processes at once.
 fn run_postgres(o: ServeOptions, url: &str) -> std::io::Result<()> {
-    let mut backend = PostgresBackend::connect(url).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let mut backend = PostgresBackend::connect(url)
+        .map_err(|e| std::io::Error::other(e.to_string()))?
+        .with_log_retention(std::time::Duration::from_secs(o.log_retention_secs));
     if let Some(limit) = o.max_append {
         backend = backend.with_append_limit(limit);
     }

@@ -123,12 +123,17 @@ impl AppendTransaction for PgAppend {
         let octets = staged.iter().map(|s| s.size as u64).sum();
         reserve(&mut **c, self.user.id, octets, staged.len() as u64)?;
         for s in &staged {
-            let kept = c
-                .execute(
-                    "INSERT INTO imapm_bodies (hash, lo) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING",
-                    &[&s.hash, &s.lo],
-                )
-                .map_err(db)?;
+            let insert = "INSERT INTO imapm_bodies (hash, lo) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING";
+            let mut kept = c.execute(insert, &[&s.hash, &s.lo]).map_err(db)?;
+            // Stored already: lock it against compaction (`compact.rs`) until the message
+            // that refers to it is written; if compaction took it meanwhile, store ours.
+            if kept == 0
+                && c.query_opt("SELECT 1 FROM imapm_bodies WHERE hash = $1 FOR KEY SHARE", &[&s.hash])
+                    .map_err(db)?
+                    .is_none()
+            {
+                kept = c.execute(insert, &[&s.hash, &s.lo]).map_err(db)?;
+            }
             if kept == 0 {
                 c.execute("SELECT lo_unlink($1)", &[&s.lo]).map_err(db)?;
             }

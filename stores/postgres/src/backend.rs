@@ -376,7 +376,7 @@ impl Backend for PostgresBackend {
         let mut c = self.conn()?;
         let row = c
             .query_typed_opt(
-                "SELECT id, log_len FROM imapm_mailboxes WHERE user_id = $1 AND name = $2",
+                "SELECT id, log_len, log_start FROM imapm_mailboxes WHERE user_id = $1 AND name = $2",
                 &[(&user.id, Type::INT8), (&name, Type::TEXT)],
             )
             .map_err(db)?;
@@ -385,6 +385,11 @@ impl Backend for PostgresBackend {
             return Err(StoreError::NoSuchMailbox);
         };
         let log_len: i64 = row.get(1);
+        if (cursor as i64) < row.get::<_, i64>(2) {
+            // Compacted past this session's cursor: it lagged longer than the retention
+            // and can no longer be brought up to date (the server ends it).
+            return Err(StoreError::Cannot("the session fell behind the mailbox's kept history"));
+        }
         if log_len as u64 <= cursor {
             // Nothing new: one statement, no transaction (what most wake-ups and NOOPs
             // find).
@@ -397,7 +402,7 @@ impl Backend for PostgresBackend {
             });
         }
         let mut tx = c.transaction().map_err(db)?;
-        let limit = max.max(1) as i64;
+        let limit = max.clamp(1, i64::MAX as usize) as i64;
         let entries = tx
             .query(
                 "SELECT l.kind, l.uid, l.keyword, m.flags, m.modseq FROM imapm_log l \
@@ -569,7 +574,7 @@ impl Backend for PostgresBackend {
     }
 
     fn expunge(&self, user: &PgUser, name: &str, uids: Option<&[u32]>, max: usize) -> Result<Vec<u32>, StoreError> {
-        self.change(user, |tx| {
+        let (expunged, mailbox) = self.change(user, |tx| {
             let mut b = lock_mailbox(tx, user.id, name)?;
             let limit = max.min(i64::MAX as usize) as i64;
             let rows = match uids {
@@ -591,8 +596,12 @@ impl Backend for PostgresBackend {
             let doomed: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
             b.expunge(tx, &doomed)?;
             b.finish(tx, user.id)?;
-            Ok((doomed.iter().map(|u| *u as u32).collect(), Some(b.id)))
-        })
+            Ok(((doomed.iter().map(|u| *u as u32).collect::<Vec<_>>(), b.id), Some(b.id)))
+        })?;
+        if !expunged.is_empty() {
+            self.compact_after_expunge(mailbox);
+        }
+        Ok(expunged)
     }
 
     fn release(&self, user: &PgUser, name: &str, session: SessionId, uids: &[u32]) {
@@ -762,10 +771,16 @@ impl Backend for PostgresBackend {
         Ok(ObjectId::try_from(format!("B{id}")).ok())
     }
 
-    /// Every tombstone is kept, so the answer is always complete.
+    /// Complete unless compaction dropped tombstones the client may not have seen: an
+    /// expunge at log position `p` has mod-sequence `p + 2`, and positions below
+    /// `log_start` are gone, so `since` must be past `log_start + 1`.
     fn vanished(&self, user: &PgUser, name: &str, since: u64) -> Result<Vanished, StoreError> {
         let mut c = self.conn()?;
         let since = i64::try_from(since).unwrap_or(i64::MAX);
+        let log_start: i64 = c
+            .query_opt("SELECT log_start FROM imapm_mailboxes WHERE user_id = $1 AND name = $2", &[&user.id, &name])
+            .map_err(db)?
+            .map_or(0, |r| r.get(0));
         let rows = c
             .query(
                 "SELECT m.uid FROM imapm_messages m JOIN imapm_mailboxes b ON b.id = m.mailbox_id \
@@ -774,6 +789,7 @@ impl Backend for PostgresBackend {
                 &[&user.id, &name, &since],
             )
             .map_err(db)?;
-        Ok(Vanished { uids: rows.iter().map(|r| r.get::<_, i64>(0) as u32).collect(), complete: true })
+        let complete = log_start == 0 || since > log_start;
+        Ok(Vanished { uids: rows.iter().map(|r| r.get::<_, i64>(0) as u32).collect(), complete })
     }
 }

@@ -15,6 +15,9 @@
 //!   connection and wakes its sessions' notifiers; a timer also compares every watched
 //!   mailbox's log length with the last it saw, so a notification lost (during a
 //!   reconnect) delays an update by a second, never loses it.
+//! - **Compaction** (`compact.rs`): after each EXPUNGE and MOVE, the mailbox's log
+//!   entries older than the retention go, with the tombstones of their expunges and the
+//!   bodies nothing refers to any more; a session that lagged past them is ended.
 //! - **Errors:** a database that cannot be reached is [`StoreError::Unavailable`]
 //!   (`NO [UNAVAILABLE]`); nothing is half-written, as every change is one transaction.
 
@@ -22,6 +25,7 @@
 
 mod append;
 mod backend;
+mod compact;
 mod listen;
 mod ops;
 mod rows;
@@ -35,6 +39,8 @@ use std::time::Duration;
 use imap_machine::store::{Notifier, SessionId, StoreError};
 use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
+
+pub use compact::{Compacted, DEFAULT_LOG_RETENTION};
 
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 
@@ -88,6 +94,9 @@ struct Inner {
     append_limit: AtomicU32,
     /// The users that may fetch `submit+` URLAUTH URLs ([`PostgresBackend::set_url_submitter`]).
     submitters: std::sync::RwLock<HashSet<String>>,
+    /// How long compaction keeps log entries and tombstones, in milliseconds
+    /// ([`PostgresBackend::with_log_retention`]).
+    log_retention_ms: AtomicU64,
 }
 
 /// The PostgreSQL store. Cheap to clone: clones share the pool and the listener.
@@ -170,6 +179,7 @@ impl PostgresBackend {
             watchers: Mutex::new(Watchers::default()),
             append_limit: AtomicU32::new(0),
             submitters: std::sync::RwLock::new(HashSet::new()),
+            log_retention_ms: AtomicU64::new(DEFAULT_LOG_RETENTION.as_millis() as u64),
         });
         listen::spawn(Arc::downgrade(&inner));
         Ok(PostgresBackend { inner })

@@ -188,7 +188,7 @@ impl PostgresBackend {
         remove: bool,
     ) -> Result<CopyResult, StoreError> {
         let picked = self.messages(user, from, session, uids, Read::Meta)?;
-        self.change(user, |tx| {
+        let (result, source) = self.change(user, |tx| {
             if !remove {
                 // MOVE within the user's mailboxes changes no usage.
                 let octets = picked.iter().flatten().map(|m| u64::from(m.size)).sum();
@@ -242,7 +242,11 @@ impl PostgresBackend {
                 d.finish(tx, user.id)?;
                 self.inner.wake(user.id, Some(d.id));
             }
-            Ok((result, Some(src.id)))
-        })
+            Ok(((result, src.id), Some(src.id)))
+        })?;
+        if remove {
+            self.compact_after_expunge(source);
+        }
+        Ok(result)
     }
 }

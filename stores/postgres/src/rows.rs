@@ -201,7 +201,9 @@ impl Locked {
 /// Stores `body` once, by its SHA-256, with its parse; returns the hash.
 pub(crate) fn store_body(tx: &mut Transaction<'_>, body: &Bytes) -> Result<Vec<u8>, StoreError> {
     let hash = Sha256::digest(body).to_vec();
-    let exists = tx.query_opt("SELECT 1 FROM imapm_bodies WHERE hash = $1", &[&hash]).map_err(db)?;
+    // Locked when it exists, so that compaction cannot drop it before the message that
+    // refers to it is written (`compact.rs`).
+    let exists = tx.query_opt("SELECT 1 FROM imapm_bodies WHERE hash = $1 FOR KEY SHARE", &[&hash]).map_err(db)?;
     if exists.is_none() {
         let parsed = ParsedMessage::of(body);
         tx.execute(

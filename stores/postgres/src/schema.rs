@@ -30,7 +30,10 @@
 //!   from the OS CSPRNG; DELETE drops them with the mailbox, RENAME and RESETKEY drop
 //!   them too, so URLs made for a name never reach a later mailbox of that name.
 //! - `imapm_log`: the change log, by dense position per mailbox: appends, flag changes,
-//!   expunges and new keywords. Sessions read it from their cursor.
+//!   expunges and new keywords, each with when it was written (step 8). Sessions read it
+//!   from their cursor. Compaction (`compact.rs`) drops the entries older than the
+//!   retention, the tombstones of the expunges among them and the bodies no message
+//!   refers to any more; `imapm_mailboxes.log_start` is the first position kept.
 //! - `imapm_subscriptions`.
 
 use postgres::GenericClient;
@@ -119,6 +122,12 @@ CREATE TABLE imapm_url_keys (
     mailbox_id BIGINT PRIMARY KEY REFERENCES imapm_mailboxes ON DELETE CASCADE,
     key BYTEA NOT NULL
 );
+"#,
+    r#"
+ALTER TABLE imapm_log ADD COLUMN at TIMESTAMPTZ NOT NULL DEFAULT now();
+ALTER TABLE imapm_mailboxes ADD COLUMN log_start BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX imapm_messages_hash ON imapm_messages (hash);
+CREATE INDEX imapm_messages_expunged ON imapm_messages (mailbox_id, expunged) WHERE expunged IS NOT NULL;
 "#,
 ];
 
