@@ -66,6 +66,10 @@ pub(crate) struct ServeArgs {
     /// [default: 86400]
     #[arg(long, value_name = "SECS")]
     pub(crate) log_retention: Option<u64>,
+    /// With PostgreSQL: how often each process compacts every mailbox (one process at a
+    /// time; 0: only after EXPUNGE and MOVE) [default: 3600]
+    #[arg(long, value_name = "SECS")]
+    pub(crate) compaction_interval: Option<u64>,
     /// The largest message APPEND takes, announced as APPENDLIMIT (1 to 4294967295);
     /// messages over 64 KiB are streamed to the store [default: 67108864]
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u32).range(1..))]
@@ -133,6 +137,7 @@ struct ConfigFile {
     threads: Option<usize>,
     store: Option<String>,
     log_retention: Option<u64>,
+    compaction_interval: Option<u64>,
     max_append: Option<u32>,
     #[serde(rename = "legacy-8bit")]
     legacy_8bit: Option<bool>,
@@ -182,6 +187,8 @@ pub(crate) struct Settings {
     pub(crate) store: Store,
     /// `--log-retention`, in seconds (PostgreSQL).
     pub(crate) log_retention_secs: u64,
+    /// `--compaction-interval`, in seconds; 0: off (PostgreSQL).
+    pub(crate) compaction_interval_secs: u64,
     pub(crate) max_append: Option<u32>,
     pub(crate) legacy_8bit: bool,
     pub(crate) no_compress: bool,
@@ -278,6 +285,7 @@ impl ServeArgs {
             threads: self.threads.or(file_threads),
             store,
             log_retention_secs: self.log_retention.or(file.log_retention).unwrap_or(86_400),
+            compaction_interval_secs: self.compaction_interval.or(file.compaction_interval).unwrap_or(3600),
             max_append: self.max_append.or(file.max_append),
             legacy_8bit: self.legacy_8bit || file.legacy_8bit.unwrap_or(false),
             no_compress: self.no_compress || file.no_compress.unwrap_or(false),

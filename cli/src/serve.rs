@@ -186,7 +186,10 @@ pub(crate) fn run(mut o: ServeOptions) -> std::io::Result<()> {
 fn run_postgres(o: ServeOptions, url: &str) -> std::io::Result<()> {
     let mut backend = PostgresBackend::connect(url)
         .map_err(|e| std::io::Error::other(e.to_string()))?
-        .with_log_retention(std::time::Duration::from_secs(o.log_retention_secs));
+        .with_log_retention(std::time::Duration::from_secs(o.log_retention_secs))
+        .with_compaction_interval(
+            Some(std::time::Duration::from_secs(o.compaction_interval_secs)).filter(|d| !d.is_zero()),
+        );
     if let Some(limit) = o.max_append {
         backend = backend.with_append_limit(limit);
     }

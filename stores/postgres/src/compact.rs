@@ -22,9 +22,11 @@
 //!   incomplete ([`imap_machine::store::Vanished::complete`]), and the server falls back
 //!   to what the client said it knows.
 //!
-//! Compaction runs after every EXPUNGE and MOVE on the mailbox they touched (with the
-//! store's retention, [`PostgresBackend::with_log_retention`], a day unless set), and on
-//! every mailbox through [`PostgresBackend::compact`] (for a periodic job).
+//! Compaction runs after every EXPUNGE and MOVE on the mailbox they touched, and every
+//! hour over every mailbox from a thread of each process (one process at a time,
+//! [`PostgresBackend::with_compaction_interval`]), with the store's retention
+//! ([`PostgresBackend::with_log_retention`], a day unless set); and when called,
+//! [`PostgresBackend::compact`].
 //!
 //! A body is deleted only while no message row refers to it, under the foreign key from
 //! `imapm_messages`: an APPEND or COPY that takes the same body meanwhile either locks
@@ -32,11 +34,12 @@
 //! finds it gone and stores it again.
 
 use std::sync::atomic::Ordering;
+use std::sync::Weak;
 use std::time::Duration;
 
 use postgres::{GenericClient, Transaction};
 
-use crate::{PgError, PostgresBackend};
+use crate::{Inner, PgError, PostgresBackend};
 
 /// What a compaction removed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -60,6 +63,48 @@ impl std::ops::AddAssign for Compacted {
 /// The retention when none is set: a day, far longer than any live session lags.
 pub const DEFAULT_LOG_RETENTION: Duration = Duration::from_secs(24 * 3600);
 
+/// How often a process sweeps every mailbox when not told otherwise: hourly.
+pub const DEFAULT_COMPACTION_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// The advisory lock a sweep holds, so that processes sweep one at a time.
+const SWEEP_LOCK: i64 = 7_106_142_352;
+
+/// How often the sweeper looks whether a sweep is due (and whether the store is gone).
+const SWEEP_TICK: Duration = Duration::from_secs(1);
+
+/// Starts this process's sweeper thread; it ends once the backend is dropped.
+pub(crate) fn spawn_sweeper(inner: Weak<Inner>) {
+    let spawned = std::thread::Builder::new().name("imapm-pg-compact".into()).spawn(move || {
+        let mut waited = Duration::ZERO;
+        loop {
+            std::thread::sleep(SWEEP_TICK);
+            waited += SWEEP_TICK;
+            let Some(inner) = inner.upgrade() else { return };
+            let every = inner.compaction_interval_ms.load(Ordering::Relaxed);
+            if every == 0 || waited < Duration::from_millis(every) {
+                continue;
+            }
+            waited = Duration::ZERO;
+            sweep(&PostgresBackend { inner });
+        }
+    });
+    // Without the thread, compaction still follows every EXPUNGE and MOVE.
+    drop(spawned);
+}
+
+/// One sweep of every mailbox with the store's retention, if no other process is
+/// sweeping. Failures leave the work to the next round.
+fn sweep(backend: &PostgresBackend) {
+    let Ok(mut lock) = backend.inner.pool.get() else { return };
+    let got = lock.query_one("SELECT pg_try_advisory_lock($1)", &[&SWEEP_LOCK]).map(|r| r.get::<_, bool>(0));
+    if !matches!(got, Ok(true)) {
+        return;
+    }
+    let retention = Duration::from_millis(backend.inner.log_retention_ms.load(Ordering::Relaxed));
+    let _ = backend.compact(retention);
+    let _ = lock.execute("SELECT pg_advisory_unlock($1)", &[&SWEEP_LOCK]);
+}
+
 impl PostgresBackend {
     /// Sets how long log entries and tombstones are kept before the compaction that
     /// follows each EXPUNGE and MOVE may remove them (default [`DEFAULT_LOG_RETENTION`]).
@@ -67,6 +112,16 @@ impl PostgresBackend {
     pub fn with_log_retention(self, retention: Duration) -> Self {
         let ms = u64::try_from(retention.as_millis()).unwrap_or(u64::MAX);
         self.inner.log_retention_ms.store(ms, Ordering::Relaxed);
+        self
+    }
+
+    /// Sets how often this process sweeps every mailbox with the store's retention
+    /// (default [`DEFAULT_COMPACTION_INTERVAL`]; `None`: never, only after EXPUNGE and
+    /// MOVE). Of several processes on one database, one sweeps at a time (an advisory
+    /// lock); the others skip that round.
+    pub fn with_compaction_interval(self, every: Option<Duration>) -> Self {
+        let ms = every.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1));
+        self.inner.compaction_interval_ms.store(ms, Ordering::Relaxed);
         self
     }
 
@@ -82,11 +137,15 @@ impl PostgresBackend {
 
     fn compact_where(&self, user: Option<&str>, retention: Duration) -> Result<Compacted, PgError> {
         let mut c = self.inner.pool.get().map_err(PgError::Connect)?;
+        // The mailboxes whose first kept entry is older than the retention: the others
+        // have nothing to drop (one index probe each).
         let ids: Vec<i64> = c
             .query(
                 "SELECT b.id FROM imapm_mailboxes b JOIN imapm_users u ON u.id = b.user_id \
-                 WHERE $1::TEXT IS NULL OR u.name = $1 ORDER BY b.id",
-                &[&user],
+                 WHERE ($1::TEXT IS NULL OR u.name = $1) AND EXISTS (SELECT 1 FROM imapm_log l \
+                   WHERE l.mailbox_id = b.id AND l.pos = b.log_start AND l.at <= now() - make_interval(secs => $2)) \
+                 ORDER BY b.id",
+                &[&user, &retention.as_secs_f64()],
             )?
             .iter()
             .map(|r| r.get(0))

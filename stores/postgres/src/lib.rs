@@ -15,8 +15,8 @@
 //!   connection and wakes its sessions' notifiers; a timer also compares every watched
 //!   mailbox's log length with the last it saw, so a notification lost (during a
 //!   reconnect) delays an update by a second, never loses it.
-//! - **Compaction** (`compact.rs`): after each EXPUNGE and MOVE, the mailbox's log
-//!   entries older than the retention go, with the tombstones of their expunges and the
+//! - **Compaction** (`compact.rs`): after each EXPUNGE and MOVE, and hourly over every
+//!   mailbox, the log entries older than the retention go, with the tombstones of their expunges and the
 //!   bodies nothing refers to any more; a session that lagged past them is ended.
 //! - **Errors:** a database that cannot be reached is [`StoreError::Unavailable`]
 //!   (`NO [UNAVAILABLE]`); nothing is half-written, as every change is one transaction.
@@ -40,7 +40,7 @@ use imap_machine::store::{Notifier, SessionId, StoreError};
 use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
 
-pub use compact::{Compacted, DEFAULT_LOG_RETENTION};
+pub use compact::{Compacted, DEFAULT_COMPACTION_INTERVAL, DEFAULT_LOG_RETENTION};
 
 type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
 
@@ -97,6 +97,9 @@ struct Inner {
     /// How long compaction keeps log entries and tombstones, in milliseconds
     /// ([`PostgresBackend::with_log_retention`]).
     log_retention_ms: AtomicU64,
+    /// How often the sweeper compacts every mailbox, in milliseconds; 0: never
+    /// ([`PostgresBackend::with_compaction_interval`]).
+    compaction_interval_ms: AtomicU64,
 }
 
 /// The PostgreSQL store. Cheap to clone: clones share the pool and the listener.
@@ -180,8 +183,10 @@ impl PostgresBackend {
             append_limit: AtomicU32::new(0),
             submitters: std::sync::RwLock::new(HashSet::new()),
             log_retention_ms: AtomicU64::new(DEFAULT_LOG_RETENTION.as_millis() as u64),
+            compaction_interval_ms: AtomicU64::new(DEFAULT_COMPACTION_INTERVAL.as_millis() as u64),
         });
         listen::spawn(Arc::downgrade(&inner));
+        compact::spawn_sweeper(Arc::downgrade(&inner));
         Ok(PostgresBackend { inner })
     }
 
