@@ -174,3 +174,57 @@ fn a_session_behind_the_kept_log_is_told_bye() {
     let exists = fresh.client_events.iter().any(|e| format!("{e:?}").contains("Exists(1)"));
     assert!(exists, "{:?}", fresh.client_events);
 }
+
+/// Compaction racing APPENDs of the very body it is about to delete: every APPEND
+/// succeeds and every stored message reads back whole (the body is locked while a new
+/// message refers to it, or stored again if compaction took it first).
+#[test]
+fn compaction_racing_appends_of_the_same_body_loses_nothing() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let Some(url) = common::url("postgres compaction race") else { return };
+    let pg = Arc::new(PostgresBackend::connect(&url).unwrap().with_log_retention(Duration::ZERO));
+    let user = common::fresh_user("compact-race");
+    pg.add_user(&user, "secret").unwrap();
+    let u = pg.login(&user, "secret").unwrap();
+    pg.create(&u, "Archive").unwrap();
+    let body = message(0);
+    const ROUNDS: usize = 60;
+    let done = Arc::new(AtomicBool::new(false));
+    let compactor = {
+        let (pg, user, done) = (pg.clone(), user.clone(), done.clone());
+        std::thread::spawn(move || {
+            let mut runs = 0;
+            while !done.load(Ordering::SeqCst) {
+                pg.compact_user(&user, Duration::ZERO).unwrap();
+                runs += 1;
+            }
+            runs
+        })
+    };
+    // In both mailboxes the one body arrives and is expunged again and again (each
+    // EXPUNGE compacts), so it is often referred to by tombstones alone.
+    let churn = |mailbox: &'static str| {
+        let (pg, u, body) = (pg.clone(), u.clone(), body.clone());
+        std::thread::spawn(move || {
+            for _ in 0..ROUNDS {
+                pg.append(&u, mailbox, &[Flag::Deleted], None, body.clone()).unwrap();
+                pg.expunge(&u, mailbox, None, usize::MAX).unwrap();
+            }
+        })
+    };
+    let (inbox, archive) = (churn("INBOX"), churn("Archive"));
+    inbox.join().unwrap();
+    archive.join().unwrap();
+    done.store(true, Ordering::SeqCst);
+    assert!(compactor.join().unwrap() > 0);
+    // Stored once more after all that, it reads back whole.
+    pg.append(&u, "Archive", &[], None, body.clone()).unwrap();
+    pg.compact_user(&user, Duration::ZERO).unwrap();
+    let s = pg.new_session();
+    let snap = pg.open(&u, "Archive", s, true).unwrap();
+    assert_eq!(snap.uids.len(), 1);
+    let got = pg.fetch(&u, "Archive", s, &snap.uids).unwrap().remove(0).map(|m| m.body);
+    assert_eq!(got, Some(body));
+}
