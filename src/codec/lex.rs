@@ -88,18 +88,11 @@ pub(crate) fn line_end(s: &[u8], at: usize) -> R {
 /// `number = 1*DIGIT`, a u32.
 #[inline]
 pub(crate) fn number(s: &[u8], at: usize) -> R<(usize, u32)> {
-    let n = chars::prefix_len(&s[at..], DIGIT);
-    if n == 0 {
-        return unexpected(s, at, "number");
+    let (j, v) = number64(s, at)?;
+    match u32::try_from(v) {
+        Ok(v) => Ok((j, v)),
+        Err(_) => err(at, ParseErrorKind::NumberTooLarge),
     }
-    let mut v: u32 = 0;
-    for &d in &s[at..at + n] {
-        v = match v.checked_mul(10).and_then(|v| v.checked_add(u32::from(d - b'0'))) {
-            Some(v) => v,
-            None => return err(at, ParseErrorKind::NumberTooLarge),
-        };
-    }
-    Ok((at + n, v))
 }
 
 /// `nz-number = digit-nz *DIGIT`
